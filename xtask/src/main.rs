@@ -1,1 +1,195 @@
-fn main() {}
+//! Wheelhouse's orchestration commands: `cargo xtask test`, `cargo xtask e2e`, `cargo xtask bench`.
+//!
+//! The xtask has no dependencies so that it builds in seconds on a fresh machine; it installs the
+//! tools the tests need (helm, kubectl, Chromium, the web app's npm packages) and then runs every
+//! suite in order, stopping at the first failure with the command that failed.
+
+mod bench;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test    install what the tests need, then run every check and test suite:
+          rustfmt, clippy (-D warnings), Rust unit and integration tests (including the
+          compatibility suite with the real kubectl and helm), the web app's type-check,
+          lint and unit tests, and the browser end-to-end tests in Chromium
+  e2e     build the binary and run only the browser end-to-end tests
+  bench   build release binaries and print the benchmark figures recorded in docs/benchmarks.md
+  tools   only install the external tools (helm, kubectl, chromium) and print where they are
+
+environment:
+  CI=true                 use a build cache outside the checkout ($HOME/.cache/wheelhouse/target)
+                          so that fresh clones on the same machine build incrementally
+  WHEELHOUSE_TOOLS        where helm and kubectl are installed (default $HOME/.cache/wheelhouse/tools)
+  CARGO_TARGET_DIR        honoured as usual when set
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("e2e") => e2e(),
+        Some("bench") => bench::bench(&args[1..]),
+        Some("tools") => tools::install().map(|t| {
+            println!("helm:     {}", t.helm.display());
+            println!("kubectl:  {}", t.kubectl.display());
+            println!("chromium: {}", t.chromium.display());
+        }),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown command {:?}\n\n{USAGE}",
+            other.unwrap_or("")
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root: the xtask crate sits one level below it.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+        .to_path_buf()
+}
+
+/// Where cargo puts build output for the commands the xtask starts.
+///
+/// In CI each run is a fresh clone, so the target directory is kept in the user's cache instead
+/// of inside the checkout; locally the workspace's own `target/` is used.
+pub fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+        return home().join(".cache/wheelhouse/target");
+    }
+    root().join("target")
+}
+
+pub fn home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/root"))
+}
+
+/// A command with the environment every step shares.
+pub fn cmd(program: &str, dir: &Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_TERM_COLOR", "never");
+    command
+}
+
+/// Runs a step, printing what runs and how long it took; a failure names the step.
+pub fn run(step: &str, command: &mut Command) -> Result<(), String> {
+    println!("\n==> {step}");
+    let started = Instant::now();
+    let status = command
+        .status()
+        .map_err(|e| format!("{step}: could not start {:?}: {e}", command.get_program()))?;
+    println!(
+        "<== {step}: {} in {:.1} s",
+        if status.success() { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("step failed: {step} ({status})"))
+    }
+}
+
+fn web_dir() -> PathBuf {
+    root().join("web")
+}
+
+fn npm_install(web: &Path) -> Result<(), String> {
+    // `npm ci` is exact and quick when ~/.npm already holds the packages.
+    let mut npm = cmd("npm", web);
+    npm.args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]);
+    run("npm ci (web)", &mut npm)
+}
+
+fn test() -> Result<(), String> {
+    let started = Instant::now();
+    let root = root();
+    let web = web_dir();
+    let tools = tools::install()?;
+
+    npm_install(&web)?;
+    run(
+        "cargo fmt --check",
+        cmd("cargo", &root).args(["fmt", "--all", "--check"]),
+    )?;
+    run(
+        "cargo clippy (-D warnings)",
+        cmd("cargo", &root).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "cargo test (unit, integration, kubectl/helm compatibility)",
+        cmd("cargo", &root)
+            .args(["test", "--workspace", "--locked"])
+            .env("WHEELHOUSE_KUBECTL", &tools.kubectl)
+            .env("WHEELHOUSE_HELM", &tools.helm),
+    )?;
+    run(
+        "web: type-check",
+        cmd("npm", &web).args(["run", "typecheck"]),
+    )?;
+    run("web: lint", cmd("npm", &web).args(["run", "lint"]))?;
+    run("web: unit tests", cmd("npm", &web).args(["test"]))?;
+    e2e_with(&tools)?;
+    println!(
+        "\nxtask test: every step succeeded in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn e2e() -> Result<(), String> {
+    let tools = tools::install()?;
+    npm_install(&web_dir())?;
+    e2e_with(&tools)
+}
+
+fn e2e_with(tools: &tools::Tools) -> Result<(), String> {
+    let root = root();
+    run(
+        "cargo build (wheelhouse, for the browser tests)",
+        cmd("cargo", &root).args(["build", "--locked", "-p", "wheelhouse"]),
+    )?;
+    let bin = target_dir().join("debug/wheelhouse");
+    run(
+        "web: browser end-to-end tests (Chromium)",
+        cmd("npm", &web_dir())
+            .args(["run", "e2e"])
+            .env("WHEELHOUSE_BIN", &bin)
+            .env("CHROMIUM_PATH", &tools.chromium)
+            .env("WHEELHOUSE_ARTIFACTS", root.join("artifacts")),
+    )
+}

