@@ -1,1 +1,10 @@
-//! placeholder until the crate lands
+//! Pure view models of Wheelhouse: what the API returns, computed from Kubernetes objects without I/O.
+//!
+//! Everything here is a plain function of its inputs (and of `now` where time matters), so it is
+//! tested with small fixtures built in code.
+
+pub mod node;
+pub mod overview;
+pub mod pod;
+
+pub use overview::{Overview, overview};
