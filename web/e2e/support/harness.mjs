@@ -1,0 +1,146 @@
+// Starts a Wheelhouse server and Debian's Chromium for the browser tests, and always stops both.
+//
+// Environment:
+//   WHEELHOUSE_BIN        the wheelhouse binary (default <repo>/target/debug/wheelhouse)
+//   CHROMIUM_PATH         the browser (default /usr/bin/chromium); never downloaded
+//   WHEELHOUSE_ARTIFACTS  where screenshots go (default <repo>/artifacts), under screenshots/
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export const WHEELHOUSE_BIN = process.env.WHEELHOUSE_BIN || join(repo, 'target', 'debug', 'wheelhouse');
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const SCREENSHOTS = join(process.env.WHEELHOUSE_ARTIFACTS || join(repo, 'artifacts'), 'screenshots');
+
+const LISTENING = /Wheelhouse is listening on (https?:\/\/\S+)/;
+const START_TIMEOUT_MS = 60_000;
+
+/** Every server started, so an exit for any reason still stops them. */
+const running = new Set();
+function killAll() {
+  for (const child of running) child.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/**
+ * Runs `wheelhouse --demo --listen 127.0.0.1:0 [--base-path P]` and waits for its
+ * "Wheelhouse is listening on URL" line. Returns the URL (ending in the base path) and stop().
+ */
+export async function startWheelhouse({ basePath } = {}) {
+  if (!existsSync(WHEELHOUSE_BIN)) {
+    throw new Error(`no wheelhouse binary at ${WHEELHOUSE_BIN}: run \`cargo build -p wheelhouse\` or set WHEELHOUSE_BIN`);
+  }
+  const args = ['--demo', '--listen', '127.0.0.1:0'];
+  if (basePath) args.push('--base-path', basePath);
+  const child = spawn(WHEELHOUSE_BIN, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
+  });
+  running.add(child);
+  let output = '';
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`wheelhouse did not say where it listens within ${START_TIMEOUT_MS / 1000} s; output:\n${output}`));
+    }, START_TIMEOUT_MS);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      const match = LISTENING.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`wheelhouse exited (${code ?? signal}) before listening; output:\n${output}`));
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  }).catch((error) => {
+    child.kill('SIGKILL');
+    running.delete(child);
+    throw error;
+  });
+  // Keep draining its output so a chatty server never blocks on a full pipe.
+  child.stdout.on('data', () => {});
+  child.stderr.on('data', () => {});
+  return {
+    url: url.endsWith('/') ? url : `${url}/`,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        running.delete(child);
+        return;
+      }
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+      running.delete(child);
+    },
+  };
+}
+
+/** Launches Debian's Chromium headless with a fresh profile (Playwright makes a new temporary one). */
+export function launchBrowser() {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * Opens a page that records what went wrong in the browser: uncaught errors and failed loads of
+ * the app's own files. Tests assert both lists stay empty.
+ */
+export async function openPage(browser, { locale = 'en-US' } = {}) {
+  const context = await browser.newContext({ locale, viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('response', (response) => {
+    const url = response.url();
+    if (response.status() >= 400 && !url.includes('/api/')) problems.push(`${response.status()} for ${url}`);
+  });
+  page.on('requestfailed', (request) => {
+    // A poll cancelled by navigation is normal; anything else is not.
+    const failure = request.failure()?.errorText ?? '';
+    if (!failure.includes('ERR_ABORTED')) problems.push(`request failed: ${request.url()} ${failure}`);
+  });
+  return { context, page, problems };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

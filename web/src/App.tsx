@@ -1,0 +1,29 @@
+//! The app: configuration, language and router around the shell.
+
+import { BrowserRouter } from 'react-router';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import type { AppConfig } from './lib/config';
+import type { Catalogue, Locale } from './lib/i18n/catalogue';
+import { I18nProvider } from './lib/i18n/I18nProvider';
+import { ROUTES } from './routes';
+import { Shell } from './Shell';
+
+/**
+ * The base path keeps its trailing slash (`/wh/`): react-router then links the overview to
+ * `/wh/`, which is under the server's base path, rather than to `/wh`, which is not.
+ */
+export function routerBasename(basePath: string): string {
+  return basePath;
+}
+
+export function App(props: { config: AppConfig; locale: Locale; catalogue: Catalogue }) {
+  return (
+    <I18nProvider locale={props.locale} catalogue={props.catalogue}>
+      <ErrorBoundary>
+        <BrowserRouter basename={routerBasename(props.config.basePath)}>
+          <Shell routes={ROUTES} version={props.config.version} />
+        </BrowserRouter>
+      </ErrorBoundary>
+    </I18nProvider>
+  );
+}

@@ -1,0 +1,35 @@
+//! How long ago something happened ("5m ago", "5分钟前"), with the exact time on hover.
+
+import { useNow } from '../hooks/useNow';
+import { useTranslation } from '../lib/i18n/I18nProvider';
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['day', 86_400],
+  ['hour', 3_600],
+  ['minute', 60],
+  ['second', 1],
+];
+
+/** The largest whole unit of an elapsed time, e.g. 150 s → [2, 'minute']. */
+export function ageParts(seconds: number): [number, Intl.RelativeTimeFormatUnit] {
+  const s = Math.max(0, Math.floor(seconds));
+  for (const [unit, size] of UNITS) {
+    if (s >= size) return [Math.floor(s / size), unit];
+  }
+  return [0, 'second'];
+}
+
+export function Age(props: { timestamp: string; now?: number }) {
+  const { locale } = useTranslation();
+  const clock = useNow();
+  const time = Date.parse(props.timestamp);
+  if (Number.isNaN(time)) return <span>—</span>;
+  // The server's clock may run a little ahead of the browser's: never show "in 2s".
+  const [value, unit] = ageParts(((props.now ?? clock) - time) / 1000);
+  const text = new Intl.RelativeTimeFormat(locale, { style: 'narrow', numeric: 'always' }).format(-value, unit);
+  return (
+    <time dateTime={props.timestamp} title={new Date(time).toLocaleString(locale)}>
+      {text}
+    </time>
+  );
+}

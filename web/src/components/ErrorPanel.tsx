@@ -1,0 +1,35 @@
+//! Shows a failed request: what failed, the server's message and reason, and a retry.
+
+import type { ApiError } from '../lib/api/errors';
+import { useTranslation } from '../lib/i18n/I18nProvider';
+
+export function ErrorPanel(props: { title: string; error: ApiError; onRetry?: () => void; compact?: boolean }) {
+  const { t } = useTranslation();
+  const { error } = props;
+  return (
+    <div className={props.compact ? 'error-panel error-panel--compact' : 'error-panel'} role="alert">
+      <div className="error-panel__body">
+        <strong className="error-panel__title">{props.title}</strong>
+        <p className="error-panel__message">{error.message}</p>
+        <p className="error-panel__meta">
+          <span>
+            {t('errors|Reason')}: <code>{error.reason}</code>
+          </span>
+          {error.status > 0 && (
+            <span>
+              {t('errors|HTTP status')}: <code>{error.status}</code>
+            </span>
+          )}
+          <span>
+            {t('errors|Request')}: <code>{error.request}</code>
+          </span>
+        </p>
+      </div>
+      {props.onRetry && (
+        <button type="button" className="button" onClick={props.onRetry}>
+          {t('errors|Retry')}
+        </button>
+      )}
+    </div>
+  );
+}

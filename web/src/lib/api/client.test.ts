@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { getJson } from './client';
+import { ApiError } from './errors';
+import { inFlight } from './inflight';
+
+function answer(status: number, body: string, contentType = 'application/json') {
+  vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(new Response(body, { status, headers: { 'Content-Type': contentType } }))));
+}
+
+afterEach(() => {
+  expect(inFlight.current()).toBe(0);
+});
+
+describe('getJson', () => {
+  test('returns the JSON body of a success', async () => {
+    answer(200, '{"name":"demo"}');
+    await expect(getJson('api/v1/cluster')).resolves.toEqual({ name: 'demo' });
+  });
+
+  test('turns the server error body into an ApiError with its reason and message', async () => {
+    answer(503, '{"error":{"code":503,"reason":"ClusterUnreachable","message":"The cluster does not answer.","details":null}}');
+    const error = await getJson('api/v1/overview').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({
+      status: 503,
+      reason: 'ClusterUnreachable',
+      message: 'The cluster does not answer.',
+      request: 'GET api/v1/overview',
+    });
+  });
+
+  test('explains an error page that is not the contract shape, such as a proxy 502', async () => {
+    answer(502, '<html>Bad Gateway</html>', 'text/html');
+    await expect(getJson('api/v1/overview')).rejects.toMatchObject({ status: 502, reason: 'BadResponse' });
+  });
+
+  test('reports a server that cannot be reached as a network error', async () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
+    await expect(getJson('api/v1/overview')).rejects.toMatchObject({ status: 0, reason: 'NetworkError' });
+  });
+
+  test('counts the request as in flight until it settles', async () => {
+    let release: (r: Response) => void = () => undefined;
+    vi.stubGlobal('fetch', vi.fn(() => new Promise<Response>((resolve) => (release = resolve))));
+    const pending = getJson('api/v1/cluster');
+    expect(inFlight.current()).toBe(1);
+    release(new Response('{}', { status: 200 }));
+    await pending;
+    expect(inFlight.current()).toBe(0);
+  });
+});

@@ -1,0 +1,30 @@
+//! Starts the app: reads the server's config, loads the starting language, renders.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { readConfig } from './lib/config';
+import { prepareI18n } from './lib/i18n/I18nProvider';
+import './styles.css';
+
+async function start(): Promise<void> {
+  const root = document.getElementById('root');
+  if (!root) throw new Error('index.html has no #root element');
+  const config = readConfig();
+  // `/wh` names the app served at `/wh/`; the router only knows paths below the base path.
+  if (`${window.location.pathname}/` === config.basePath) {
+    window.history.replaceState(null, '', `${config.basePath}${window.location.search}${window.location.hash}`);
+  }
+  const { locale, catalogue } = await prepareI18n(config.locale, config.defaultLocale);
+  createRoot(root).render(
+    <StrictMode>
+      <App config={config} locale={locale} catalogue={catalogue} />
+    </StrictMode>,
+  );
+}
+
+start().catch((error: unknown) => {
+  // Never a blank page: say what happened even if React could not start.
+  const message = error instanceof Error ? error.message : String(error);
+  document.body.textContent = `Wheelhouse could not start: ${message}`;
+});

@@ -1,0 +1,104 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, test } from 'vitest';
+import { fakeApi, renderApp } from '../../test/render';
+import { overview } from '../../test/fixtures';
+import { Overview } from './Overview';
+
+describe('Overview', () => {
+  test('shows node readiness, pod counts by phase, namespaces and recent warnings', async () => {
+    fakeApi({ 'api/v1/overview': { body: overview() } });
+    await renderApp(<Overview />);
+
+    expect(await screen.findByTestId('nodes-total')).toHaveTextContent('5');
+    expect(screen.getByTestId('nodes-ready')).toHaveTextContent('4');
+    expect(screen.getByText('1 not ready')).toBeInTheDocument();
+    expect(screen.getByTestId('pods-total')).toHaveTextContent('80');
+
+    const phases = screen.getByTestId('pod-phases');
+    const running = within(phases).getByText('Running').closest('li');
+    expect(running).toHaveTextContent('70');
+    const unknown = within(phases).getByText('Unknown').closest('li');
+    expect(unknown).toHaveTextContent('0');
+
+    const problems = screen.getByTestId('section-problems');
+    expect(within(problems).getByText('checkout-abc')).toBeInTheDocument();
+    expect(within(problems).getByText('CrashLoopBackOff')).toBeInTheDocument();
+
+    const namespaces = screen.getByTestId('section-namespaces');
+    expect(within(namespaces).getAllByRole('row')).toHaveLength(4); // header + 3
+
+    const warnings = screen.getByTestId('section-warnings');
+    expect(within(warnings).getByText('BackOff')).toBeInTheDocument();
+    expect(within(warnings).getByText('Back-off restarting failed container')).toBeInTheDocument();
+    expect(within(warnings).getByText('2m ago')).toBeInTheDocument();
+  });
+
+  test('shows the server message, reason and a retry when the overview cannot be loaded', async () => {
+    fakeApi({
+      'api/v1/overview': {
+        status: 503,
+        body: { error: { code: 503, reason: 'ClusterUnreachable', message: 'The cluster at https://10.0.0.1 does not answer.', details: null } },
+      },
+    });
+    await renderApp(<Overview />);
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Could not load the overview');
+    expect(alert).toHaveTextContent('The cluster at https://10.0.0.1 does not answer.');
+    expect(alert).toHaveTextContent('ClusterUnreachable');
+    expect(alert).toHaveTextContent('GET api/v1/overview');
+    expect(within(alert).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+  });
+
+  test('retry fetches again and shows the overview once the server answers', async () => {
+    let fail = true;
+    const fetchMock = fakeApi({
+      'api/v1/overview': () =>
+        fail
+          ? { status: 500, body: { error: { code: 500, reason: 'Internal', message: 'Something broke.', details: null } } }
+          : { body: overview() },
+    });
+    await renderApp(<Overview />);
+    const retry = await screen.findByRole('button', { name: 'Retry' });
+    fail = false;
+    retry.click();
+    expect(await screen.findByTestId('pods-total')).toHaveTextContent('80');
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+  });
+
+  test('links items only to pages the router knows', async () => {
+    fakeApi({ 'api/v1/overview': { body: overview() } });
+    const { unmount } = await renderApp(<Overview />, { routes: ['/'] });
+    await screen.findByTestId('overview');
+    expect(screen.queryByRole('link', { name: 'shop' })).toBeNull();
+    expect(screen.getByTestId('section-namespaces')).toHaveTextContent('shop');
+    unmount();
+
+    await renderApp(<Overview />, { routes: ['/', '/nodes', '/pods', '/namespaces/:name'] });
+    await screen.findByTestId('overview');
+    const namespaces = screen.getByTestId('section-namespaces');
+    expect(within(namespaces).getByRole('link', { name: 'shop' })).toHaveAttribute('href', '/namespaces/shop');
+    expect(within(namespaces).getByRole('link', { name: '40' })).toHaveAttribute('href', '/pods?namespace=shop');
+    expect(within(screen.getByTestId('stat-nodes')).getByRole('link', { name: 'Nodes' })).toHaveAttribute('href', '/nodes');
+  });
+
+  test('narrows problem pods, namespaces and warnings to the selected namespace', async () => {
+    fakeApi({ 'api/v1/overview': { body: overview() } });
+    await renderApp(<Overview />, { path: '/?namespace=data' });
+    await screen.findByTestId('namespace-filter');
+    expect(screen.getByTestId('section-problems')).not.toHaveTextContent('checkout-abc');
+    expect(screen.getByTestId('section-problems')).toHaveTextContent('etl-xyz');
+    expect(within(screen.getByTestId('section-namespaces')).getAllByRole('row')).toHaveLength(2);
+    expect(screen.getByTestId('section-warnings')).not.toHaveTextContent('BackOff');
+    // Cluster-wide totals stay cluster-wide.
+    expect(screen.getByTestId('pods-total')).toHaveTextContent('80');
+  });
+
+  test('renders in Chinese', async () => {
+    fakeApi({ 'api/v1/overview': { body: overview() } });
+    await renderApp(<Overview />, { locale: 'zh-CN' });
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('概览');
+    expect(screen.getByText('最近的警告事件')).toBeInTheDocument();
+    expect(screen.getByText('运行中')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,326 @@
+//! The overview of the cluster: nodes, pods by phase, problem pods, namespaces, recent warnings.
+
+import type { ReactNode } from 'react';
+
+import { Age } from '../../components/Age';
+import { ErrorPanel } from '../../components/ErrorPanel';
+import { RoutedLink } from '../../components/RoutedLink';
+import { useNamespace } from '../../hooks/useNamespace';
+import { useResource } from '../../hooks/useResource';
+import { API } from '../../lib/api/endpoints';
+import type { MessageKey } from '../../lib/i18n/catalogue';
+import { useTranslation } from '../../lib/i18n/I18nProvider';
+import {
+  POD_PHASES,
+  overviewForNamespace,
+  podsInPhase,
+  type Overview as OverviewData,
+  type PodPhase,
+} from '../../lib/k8s/overview';
+
+const PHASE_LABELS: Record<PodPhase, MessageKey> = {
+  Running: 'phase|Running',
+  Pending: 'phase|Pending',
+  Succeeded: 'phase|Succeeded',
+  Failed: 'phase|Failed',
+  Unknown: 'phase|Unknown',
+};
+
+/** Where a namespace's pods will be listed. */
+function podsOf(namespace: string): string {
+  return `pods?${new URLSearchParams({ namespace }).toString()}`;
+}
+
+function namespacePage(namespace: string): string {
+  return `namespaces/${encodeURIComponent(namespace)}`;
+}
+
+function StatCard(props: { label: string; to: string; testId: string; children: ReactNode; tone?: 'ok' | 'warn' | 'bad' }) {
+  return (
+    <section className={`card stat${props.tone ? ` stat--${props.tone}` : ''}`} data-testid={props.testId}>
+      <h2 className="stat__label">
+        <RoutedLink to={props.to}>{props.label}</RoutedLink>
+      </h2>
+      {props.children}
+    </section>
+  );
+}
+
+function PhaseBar(props: { data: OverviewData }) {
+  const { t } = useTranslation();
+  const total = props.data.pods.total;
+  return (
+    <div>
+      <div className="phase-bar" aria-hidden="true">
+        {POD_PHASES.map((phase) => {
+          const count = podsInPhase(props.data, phase);
+          return count > 0 && total > 0 ? (
+            <span key={phase} className={`phase-bar__part phase--${phase.toLowerCase()}`} style={{ flexGrow: count }} />
+          ) : null;
+        })}
+      </div>
+      <ul className="phase-legend" data-testid="pod-phases">
+        {POD_PHASES.map((phase) => (
+          <li key={phase} data-phase={phase}>
+            <span className={`swatch phase--${phase.toLowerCase()}`} aria-hidden="true" />
+            <span className="phase-legend__name">{t(PHASE_LABELS[phase])}</span>
+            <span className="phase-legend__count">{podsInPhase(props.data, phase)}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Section(props: { title: string; count?: number; testId: string; children: ReactNode; wide?: boolean }) {
+  return (
+    <section className={props.wide ? 'card section section--wide' : 'card section'} data-testid={props.testId}>
+      <h2 className="section__title">
+        {props.title}
+        {props.count !== undefined && <span className="count-pill">{props.count}</span>}
+      </h2>
+      {props.children}
+    </section>
+  );
+}
+
+function Empty(props: { children: ReactNode }) {
+  return <p className="empty">{props.children}</p>;
+}
+
+export function Overview() {
+  const { t } = useTranslation();
+  const [namespace, setNamespace] = useNamespace();
+  const overview = useResource<OverviewData>(API.overview);
+
+  if (!overview.data) {
+    return (
+      <section className="page">
+        <h1 className="page__title">{t('nav|Overview')}</h1>
+        {overview.error ? (
+          <ErrorPanel title={t('errors|Could not load the overview')} error={overview.error} onRetry={overview.retry} />
+        ) : (
+          <p className="page__loading">{t('overview|Loading the overview…')}</p>
+        )}
+      </section>
+    );
+  }
+
+  const all = overview.data;
+  const data = overviewForNamespace(all, namespace);
+  const notReady = all.nodes.total - all.nodes.ready;
+  const problems = all.pods.problems.length;
+
+  return (
+    <section className="page" data-testid="overview">
+      <header className="page__header">
+        <h1 className="page__title">{t('nav|Overview')}</h1>
+        <p className="page__subtitle">
+          {t('overview|Updated')} <Age timestamp={all.generatedAt} />
+          {' · '}
+          {t('overview|Refreshes every 10 seconds')}
+        </p>
+      </header>
+
+      {overview.error && (
+        <ErrorPanel
+          title={t('errors|Refreshing the overview failed; showing the last data received.')}
+          error={overview.error}
+          onRetry={overview.retry}
+          compact
+        />
+      )}
+
+      <div className="stats">
+        <StatCard label={t('glossary|Nodes')} to="nodes" testId="stat-nodes" tone={notReady > 0 ? 'warn' : 'ok'}>
+          <p className="stat__value">
+            <span data-testid="nodes-ready">{all.nodes.ready}</span>
+            <span className="stat__of"> / <span data-testid="nodes-total">{all.nodes.total}</span></span>
+          </p>
+          <p className="stat__hint">
+            {notReady > 0 ? t('overview|{{count}} not ready', { count: notReady }) : t('overview|All ready')}
+          </p>
+        </StatCard>
+        <StatCard label={t('glossary|Pods')} to="pods" testId="stat-pods" tone={problems > 0 ? 'warn' : 'ok'}>
+          <p className="stat__value" data-testid="pods-total">
+            {all.pods.total}
+          </p>
+          <p className="stat__hint">
+            {t('overview|{{running}} running, {{problems}} with problems', {
+              running: podsInPhase(all, 'Running'),
+              problems,
+            })}
+          </p>
+        </StatCard>
+        <StatCard label={t('glossary|Namespaces')} to="namespaces" testId="stat-namespaces">
+          <p className="stat__value" data-testid="namespaces-total">
+            {all.namespaces.length}
+          </p>
+          <p className="stat__hint">
+            {t('overview|{{count}} active', { count: all.namespaces.filter((n) => n.phase === 'Active').length })}
+          </p>
+        </StatCard>
+        <StatCard label={t('overview|Recent warnings')} to="events" testId="stat-warnings" tone={all.warnings.length > 0 ? 'bad' : 'ok'}>
+          <p className="stat__value" data-testid="warnings-total">
+            {all.warnings.length}
+          </p>
+          <p className="stat__hint">{t('overview|Warning events, most recent first')}</p>
+        </StatCard>
+      </div>
+
+      {namespace && (
+        <p className="filter-note" data-testid="namespace-filter">
+          {t('overview|Problem pods, namespaces and warnings in namespace {{namespace}}.', { namespace })}{' '}
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setNamespace('');
+            }}
+          >
+            {t('overview|Show all namespaces')}
+          </button>
+        </p>
+      )}
+
+      <div className="sections">
+        <Section title={t('overview|Pods by phase')} testId="section-phases">
+          <PhaseBar data={all} />
+        </Section>
+
+        <Section title={t('overview|Problem pods')} count={data.pods.problems.length} testId="section-problems">
+          {data.pods.problems.length === 0 ? (
+            <Empty>{t('overview|No pods with problems.')}</Empty>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t('glossary|Namespace')}</th>
+                  <th>{t('glossary|Pod')}</th>
+                  <th>{t('overview|Reason')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.pods.problems.map((pod) => (
+                  <tr key={`${pod.namespace}/${pod.name}`}>
+                    <td>
+                      <RoutedLink to={namespacePage(pod.namespace)}>{pod.namespace}</RoutedLink>
+                    </td>
+                    <td className="mono">
+                      <RoutedLink to={podsOf(pod.namespace)}>{pod.name}</RoutedLink>
+                    </td>
+                    <td>
+                      <span className="tag tag--bad">{pod.reason}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Section>
+
+        <Section title={t('glossary|Nodes')} count={all.nodes.total} testId="section-nodes">
+          {all.nodes.items.length === 0 ? (
+            <Empty>{t('overview|The cluster has no nodes.')}</Empty>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t('overview|Name')}</th>
+                  <th>{t('overview|Status')}</th>
+                  <th>{t('overview|Roles')}</th>
+                  <th>{t('overview|Kubelet')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {all.nodes.items.map((node) => (
+                  <tr key={node.name}>
+                    <td className="mono">
+                      <RoutedLink to="nodes">{node.name}</RoutedLink>
+                    </td>
+                    <td>
+                      <span className={node.ready ? 'tag tag--ok' : 'tag tag--bad'}>
+                        {node.ready ? t('status|Ready') : t('status|Not ready')}
+                      </span>
+                    </td>
+                    <td>{node.roles.length > 0 ? node.roles.join(', ') : <span className="muted">{t('overview|none')}</span>}</td>
+                    <td className="mono muted">{node.kubeletVersion}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Section>
+
+        <Section title={t('glossary|Namespaces')} count={data.namespaces.length} testId="section-namespaces">
+          {data.namespaces.length === 0 ? (
+            <Empty>{t('overview|No namespaces.')}</Empty>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t('overview|Name')}</th>
+                  <th>{t('overview|Status')}</th>
+                  <th className="num">{t('glossary|Pods')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.namespaces.map((ns) => (
+                  <tr key={ns.name}>
+                    <td className="mono">
+                      <RoutedLink to={namespacePage(ns.name)}>{ns.name}</RoutedLink>
+                    </td>
+                    <td>
+                      <span className={ns.phase === 'Active' ? 'tag tag--ok' : 'tag tag--warn'}>
+                        {ns.phase === 'Active' ? t('status|Active') : ns.phase === 'Terminating' ? t('status|Terminating') : ns.phase}
+                      </span>
+                    </td>
+                    <td className="num">
+                      <RoutedLink to={podsOf(ns.name)}>{ns.pods}</RoutedLink>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Section>
+
+        <Section title={t('overview|Recent warning events')} count={data.warnings.length} testId="section-warnings" wide>
+          {data.warnings.length === 0 ? (
+            <Empty>{t('overview|No warning events.')}</Empty>
+          ) : (
+            <table className="table table--events">
+              <thead>
+                <tr>
+                  <th>{t('overview|Last seen')}</th>
+                  <th>{t('overview|Reason')}</th>
+                  <th>{t('overview|Object')}</th>
+                  <th>{t('overview|Message')}</th>
+                  <th className="num">{t('overview|Count')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.warnings.map((w, index) => (
+                  <tr key={`${w.namespace}/${w.object.kind}/${w.object.name}/${w.reason}/${index}`}>
+                    <td className="nowrap muted">
+                      <Age timestamp={w.lastSeen} />
+                    </td>
+                    <td>
+                      <span className="tag tag--warn">{w.reason}</span>
+                    </td>
+                    <td className="mono">
+                      <span className="muted">{w.namespace ? `${w.namespace}/` : ''}</span>
+                      {w.object.kind.toLowerCase()}/{w.object.name}
+                    </td>
+                    <td className="message">{w.message}</td>
+                    <td className="num">{w.count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Section>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,28 @@
+//! The pages the app has: the router, the side navigation and in-app links all read this list,
+//! so a page added here shows up in the navigation and turns matching links on.
+
+import type { ComponentType, ReactNode } from 'react';
+import type { MessageKey } from './lib/i18n/catalogue';
+import { Overview } from './pages/overview/Overview';
+
+export interface AppRoute {
+  /** Relative to the base path, as react-router patterns (`/`, `/nodes`, `/namespaces/:name`). */
+  path: string;
+  Page: ComponentType;
+  /** Shown in the side navigation when set. */
+  nav?: { label: MessageKey; icon: ReactNode };
+}
+
+const overviewIcon = (
+  <svg viewBox="0 0 24 24" aria-hidden="true">
+    <rect x="3.5" y="3.5" width="7" height="7" rx="1.5" />
+    <rect x="13.5" y="3.5" width="7" height="7" rx="1.5" />
+    <rect x="3.5" y="13.5" width="7" height="7" rx="1.5" />
+    <rect x="13.5" y="13.5" width="7" height="7" rx="1.5" />
+  </svg>
+);
+
+// Later pages load lazily: `Page: lazy(() => import('./pages/nodes/NodeList'))`.
+export const ROUTES: readonly AppRoute[] = [{ path: '/', Page: Overview, nav: { label: 'nav|Overview', icon: overviewIcon } }];
+
+export const ROUTE_PATTERNS: readonly string[] = ROUTES.map((r) => r.path);

@@ -1,0 +1,54 @@
+//! Renders components as the app does (language, router, route registry) against a fake API.
+
+import { render, type RenderResult } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { MemoryRouter } from 'react-router';
+import { vi } from 'vitest';
+import { RouteRegistryProvider } from '../components/RoutedLink';
+import { english, loadCatalogue, type Locale } from '../lib/i18n/catalogue';
+import { I18nProvider } from '../lib/i18n/I18nProvider';
+
+/** An API answer: a JSON body and a status (200 unless given). */
+export interface FakeAnswer {
+  status?: number;
+  body: unknown;
+}
+
+/**
+ * Replaces fetch with answers by path (`api/v1/overview`). A function is called per request, so a
+ * test can change the answer between polls. Unknown paths get the contract's 404.
+ */
+export function fakeApi(routes: Record<string, FakeAnswer | (() => FakeAnswer)>) {
+  const fetchMock = vi.fn((input: RequestInfo | URL) => {
+    const path = typeof input === 'string' ? input : input instanceof URL ? input.pathname : input.url;
+    const route = routes[path];
+    const answer: FakeAnswer = route
+      ? typeof route === 'function'
+        ? route()
+        : route
+      : { status: 404, body: { error: { code: 404, reason: 'NotFound', message: `no ${path}`, details: null } } };
+    return Promise.resolve(
+      new Response(JSON.stringify(answer.body), {
+        status: answer.status ?? 200,
+        headers: { 'Content-Type': 'application/json' },
+      }),
+    );
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+export async function renderApp(
+  ui: ReactNode,
+  options: { path?: string; locale?: Locale; routes?: readonly string[] } = {},
+): Promise<RenderResult> {
+  const locale = options.locale ?? 'en';
+  const catalogue = locale === 'en' ? english : await loadCatalogue(locale);
+  return render(
+    <I18nProvider locale={locale} catalogue={catalogue}>
+      <MemoryRouter initialEntries={[options.path ?? '/']}>
+        <RouteRegistryProvider patterns={options.routes ?? ['/']}>{ui}</RouteRegistryProvider>
+      </MemoryRouter>
+    </I18nProvider>,
+  );
+}
