@@ -1,1 +1,20 @@
-//! placeholder until the crate lands
+//! Kubernetes access for Wheelhouse: the connection to one cluster, a monitor that keeps checking
+//! it, and watch caches that lists are served from.
+//!
+//! The layers compose like kube-runtime's: [`connect`] turns a [`ClusterSource`] into a
+//! [`Connection`]; [`ConnectionMonitor`] watches it; [`Caches`] holds one reflector per kind;
+//! [`Cluster`] bundles the three for the server.
+
+mod cache;
+mod cluster;
+mod connection;
+mod error;
+mod monitor;
+
+pub use cache::{Caches, KindCache};
+pub use cluster::Cluster;
+pub use connection::{ClusterInfo, ClusterSource, Connection, connect, read_kubeconfig};
+pub use error::{Error, Result};
+pub use monitor::{
+    ConnectionMonitor, ConnectionProblem, ConnectionState, MonitorConfig, ProblemReason,
+};

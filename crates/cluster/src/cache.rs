@@ -1,0 +1,145 @@
+//! Watch caches: one kube-runtime reflector per kind, started on first use, that lists are
+//! served from instead of asking the API server on every request.
+//!
+//! Objects are stored without `managedFields`, which is often half of an object's size.
+//! [`KindCache`] is the unit a generic per-kind cache grows from (rows computed at ingest, stopped
+//! when idle); [`Caches`] holds the kinds the overview needs.
+
+use std::fmt::Debug;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, Resource, ResourceExt};
+use serde::de::DeserializeOwned;
+use tokio::task::JoinHandle;
+
+use crate::{Error, Result};
+
+/// How long a request waits for a cache's first list before failing with a clear error.
+pub const FIRST_LIST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A reflector for one kind across all namespaces; the watch stops when this is dropped.
+pub struct KindCache<K: Resource<DynamicType = ()> + 'static> {
+    kind: String,
+    store: Store<K>,
+    task: JoinHandle<()>,
+}
+
+impl<K> KindCache<K>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    /// Starts watching `api`; the store fills in the background, retrying with backoff on errors.
+    pub fn start(api: Api<K>) -> Self {
+        let kind = K::kind(&()).into_owned();
+        let task_kind = kind.clone();
+        let (store, writer) = reflector::store();
+        let stream = watcher(api, watcher::Config::default())
+            .default_backoff()
+            .modify(|object: &mut K| object.managed_fields_mut().clear())
+            .reflect(writer);
+        let task = tokio::spawn(async move {
+            futures::pin_mut!(stream);
+            while let Some(event) = stream.next().await {
+                // The connection monitor reports an unreachable cluster once; here it would repeat.
+                if let Err(error) = event {
+                    tracing::debug!(kind = %task_kind, %error, "watch failed; retrying with backoff");
+                }
+            }
+        });
+        Self { kind, store, task }
+    }
+
+    /// The cached objects, once the first list has completed (waiting at most `within`).
+    pub async fn objects(&self, within: Duration) -> Result<Vec<Arc<K>>> {
+        tokio::time::timeout(within, self.store.wait_until_ready())
+            .await
+            .map_err(|_elapsed| Error::CacheNotReady {
+                kind: self.kind.clone(),
+                within,
+            })?
+            .map_err(|_dropped| Error::CacheNotReady {
+                kind: self.kind.clone(),
+                within,
+            })?;
+        Ok(self.store.state())
+    }
+}
+
+impl<K: Resource<DynamicType = ()> + 'static> Drop for KindCache<K> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The watch caches of one cluster, each started the first time it is read.
+pub struct Caches {
+    client: Client,
+    first_list_timeout: Duration,
+    nodes: OnceLock<KindCache<Node>>,
+    pods: OnceLock<KindCache<Pod>>,
+    namespaces: OnceLock<KindCache<Namespace>>,
+    events: OnceLock<KindCache<Event>>,
+}
+
+impl Caches {
+    pub fn new(client: Client) -> Self {
+        Self {
+            client,
+            first_list_timeout: FIRST_LIST_TIMEOUT,
+            nodes: OnceLock::new(),
+            pods: OnceLock::new(),
+            namespaces: OnceLock::new(),
+            events: OnceLock::new(),
+        }
+    }
+
+    /// How long a read waits for a cache's first list.
+    #[must_use]
+    pub fn first_list_timeout(mut self, timeout: Duration) -> Self {
+        self.first_list_timeout = timeout;
+        self
+    }
+
+    pub async fn nodes(&self) -> Result<Vec<Arc<Node>>> {
+        self.read(&self.nodes).await
+    }
+
+    pub async fn pods(&self) -> Result<Vec<Arc<Pod>>> {
+        self.read(&self.pods).await
+    }
+
+    pub async fn namespaces(&self) -> Result<Vec<Arc<Namespace>>> {
+        self.read(&self.namespaces).await
+    }
+
+    pub async fn events(&self) -> Result<Vec<Arc<Event>>> {
+        self.read(&self.events).await
+    }
+
+    async fn read<K>(&self, cache: &OnceLock<KindCache<K>>) -> Result<Vec<Arc<K>>>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    {
+        let cache = cache.get_or_init(|| {
+            tracing::debug!(kind = %K::kind(&()), "starting watch cache");
+            KindCache::start(Api::all(self.client.clone()))
+        });
+        cache.objects(self.first_list_timeout).await
+    }
+}
+
+impl Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caches")
+            .field("nodes", &self.nodes.get().is_some())
+            .field("pods", &self.pods.get().is_some())
+            .field("namespaces", &self.namespaces.get().is_some())
+            .field("events", &self.events.get().is_some())
+            .finish()
+    }
+}
