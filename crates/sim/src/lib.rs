@@ -1,5 +1,6 @@
 //! wheelhouse-sim: an in-memory Kubernetes API server for the Wheelhouse demo, tests and benchmarks.
 
+pub mod controllers;
 pub mod error;
 pub mod store;
 

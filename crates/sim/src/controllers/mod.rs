@@ -1,0 +1,23 @@
+//! Light controllers that keep the simulated cluster alive: the scheduler, a kubelet, and
+//! the Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, endpoints and namespace
+//! controllers.
+//!
+//! Each controller is a pure `reconcile` function from objects to [`Action`]s, tested on its
+//! own; the [`runtime`] reads the store, calls them and writes their actions back.
+
+pub mod action;
+pub mod cron;
+pub mod cronjob;
+pub mod daemonset;
+pub mod deployment;
+pub mod endpoints;
+pub mod events;
+pub mod job;
+pub mod kubelet;
+pub mod meta;
+pub mod replicaset;
+pub mod scheduler;
+pub mod statefulset;
+pub mod workloads;
+
+pub use action::Action;
