@@ -39,6 +39,7 @@ function overview() {
     },
     pods: {
       total: 42,
+      problemsTotal: 4,
       byPhase: { Running: 35, Pending: 3, Succeeded: 2, Failed: 1, Unknown: 1 },
       problems: [
         { namespace: 'shop', name: 'checkout-7d9c6b5f4-x2kqp', reason: 'CrashLoopBackOff' },
@@ -59,7 +60,7 @@ function overview() {
       { namespace: 'shop', object: { kind: 'Pod', name: 'checkout-7d9c6b5f4-x2kqp' }, reason: 'BackOff', message: 'Back-off restarting failed container checkout in pod checkout-7d9c6b5f4-x2kqp_shop(5b1c…)', count: 37, lastSeen: ago(25) },
       { namespace: 'shop', object: { kind: 'Pod', name: 'payments-5f6d8c7b9-7hd2m' }, reason: 'Failed', message: 'Failed to pull image "registry.example/payments:1.4.2": not found', count: 12, lastSeen: ago(95) },
       { namespace: 'monitoring', object: { kind: 'Pod', name: 'prometheus-0' }, reason: 'FailedScheduling', message: '0/4 nodes are available: 1 node(s) were unschedulable, 3 Insufficient memory.', count: 8, lastSeen: ago(400) },
-      { namespace: '', object: { kind: 'Node', name: 'demo-worker-3' }, reason: 'NodeNotReady', message: 'Node demo-worker-3 status is now: NodeNotReady', count: 1, lastSeen: ago(3 * 3600) },
+      { namespace: null, object: { kind: 'Node', name: 'demo-worker-3' }, reason: 'NodeNotReady', message: 'Node demo-worker-3 status is now: NodeNotReady', count: 1, lastSeen: ago(3 * 3600) },
     ],
     generatedAt: ago(0),
   };

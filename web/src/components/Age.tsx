@@ -19,11 +19,11 @@ export function ageParts(seconds: number): [number, Intl.RelativeTimeFormatUnit]
   return [0, 'second'];
 }
 
-export function Age(props: { timestamp: string; now?: number }) {
+export function Age(props: { timestamp: string | null; now?: number }) {
   const { locale } = useTranslation();
   const clock = useNow();
-  const time = Date.parse(props.timestamp);
-  if (Number.isNaN(time)) return <span>—</span>;
+  const time = props.timestamp ? Date.parse(props.timestamp) : Number.NaN;
+  if (!props.timestamp || Number.isNaN(time)) return <span className="muted">—</span>;
   // The server's clock may run a little ahead of the browser's: never show "in 2s".
   const [value, unit] = ageParts(((props.now ?? clock) - time) / 1000);
   const text = new Intl.RelativeTimeFormat(locale, { style: 'narrow', numeric: 'always' }).format(-value, unit);

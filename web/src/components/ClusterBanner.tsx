@@ -30,7 +30,13 @@ export function ClusterBanner() {
     });
     return (
       <div className="banner" data-testid="cluster-banner">
-        <ErrorPanel title={t('errors|Cannot reach the cluster {{name}}', { name: info.name })} error={error} onRetry={cluster.retry} compact />
+        <ErrorPanel
+          title={t('errors|Cannot reach the cluster {{name}}', { name: info.name })}
+          error={error}
+          onRetry={cluster.retry}
+          requestLabel={t('glossary|API server')}
+          compact
+        />
         <p className="banner__note">
           {t('errors|Wheelhouse keeps retrying. Last check:')} <Age timestamp={info.lastCheck} />
         </p>

@@ -3,7 +3,14 @@
 import type { ApiError } from '../lib/api/errors';
 import { useTranslation } from '../lib/i18n/I18nProvider';
 
-export function ErrorPanel(props: { title: string; error: ApiError; onRetry?: () => void; compact?: boolean }) {
+export function ErrorPanel(props: {
+  title: string;
+  error: ApiError;
+  onRetry?: () => void;
+  compact?: boolean;
+  /** What `error.request` names, when it is not an HTTP request (the cluster's API server, say). */
+  requestLabel?: string;
+}) {
   const { t } = useTranslation();
   const { error } = props;
   return (
@@ -21,7 +28,7 @@ export function ErrorPanel(props: { title: string; error: ApiError; onRetry?: ()
             </span>
           )}
           <span>
-            {t('errors|Request')}: <code>{error.request}</code>
+            {props.requestLabel ?? t('errors|Request')}: <code>{error.request}</code>
           </span>
         </p>
       </div>

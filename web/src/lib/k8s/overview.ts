@@ -4,7 +4,8 @@ export interface NodeSummary {
   name: string;
   ready: boolean;
   roles: string[];
-  kubeletVersion: string;
+  /** Null when the node has not reported one yet. */
+  kubeletVersion: string | null;
 }
 
 /** Pod phases as Kubernetes names them, in the order the UI shows them. */
@@ -30,17 +31,26 @@ export interface ObjectRef {
 }
 
 export interface WarningEvent {
-  namespace: string;
+  /** Null for events about cluster-scoped objects (a Node). */
+  namespace: string | null;
   object: ObjectRef;
   reason: string;
   message: string;
   count: number;
-  lastSeen: string;
+  /** Null when the event carries no time at all. */
+  lastSeen: string | null;
 }
 
 export interface Overview {
   nodes: { total: number; ready: number; items: NodeSummary[] };
-  pods: { total: number; byPhase: Partial<Record<PodPhase, number>>; problems: ProblemPod[] };
+  pods: {
+    total: number;
+    byPhase: Partial<Record<PodPhase, number>>;
+    /** Sorted by namespace and name; the server sends at most 100. */
+    problems: ProblemPod[];
+    /** How many pods need attention in all, including those beyond the list. */
+    problemsTotal?: number;
+  };
   namespaces: NamespaceSummary[];
   /** Most recent first, at most 20. */
   warnings: WarningEvent[];
@@ -59,6 +69,11 @@ export function overviewForNamespace(overview: Overview, namespace: string): Ove
     namespaces: overview.namespaces.filter((n) => n.name === namespace),
     warnings: overview.warnings.filter((w) => w.namespace === namespace),
   };
+}
+
+/** How many pods need attention, even when the server's list of them is cut short. */
+export function problemCount(overview: Overview): number {
+  return overview.pods.problemsTotal ?? overview.pods.problems.length;
 }
 
 /** The count of pods in a phase, zero when the server left it out. */

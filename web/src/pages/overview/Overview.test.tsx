@@ -102,3 +102,29 @@ describe('Overview', () => {
     expect(screen.getByText('运行中')).toBeInTheDocument();
   });
 });
+
+describe('Overview with what the server may leave out', () => {
+  test('says when the problem list is cut short and counts all problem pods', async () => {
+    const data = overview();
+    data.pods.problemsTotal = 250;
+    fakeApi({ 'api/v1/overview': { body: data } });
+    await renderApp(<Overview />);
+    expect(await screen.findByText('Showing the first 2 of 250.')).toBeInTheDocument();
+    expect(screen.getByText('70 running, 250 with problems')).toBeInTheDocument();
+  });
+
+  test('shows a dash for a missing event time or kubelet version, and cluster-scoped objects without a namespace', async () => {
+    const data = overview();
+    data.warnings = [
+      { namespace: null, object: { kind: 'Node', name: 'worker-4' }, reason: 'NodeNotReady', message: 'not ready', count: 1, lastSeen: null },
+    ];
+    const first = data.nodes.items[0];
+    if (first) first.kubeletVersion = null;
+    fakeApi({ 'api/v1/overview': { body: data } });
+    await renderApp(<Overview />);
+    const warnings = await screen.findByTestId('section-warnings');
+    expect(within(warnings).getByText('—')).toBeInTheDocument();
+    expect(warnings).toHaveTextContent('node/worker-4');
+    expect(within(screen.getByTestId('section-nodes')).getByText('—')).toBeInTheDocument();
+  });
+});

@@ -13,6 +13,7 @@ import { useTranslation } from '../../lib/i18n/I18nProvider';
 import {
   POD_PHASES,
   overviewForNamespace,
+  problemCount,
   podsInPhase,
   type Overview as OverviewData,
   type PodPhase,
@@ -79,7 +80,8 @@ function Section(props: { title: string; count?: number; testId: string; childre
         {props.title}
         {props.count !== undefined && <span className="count-pill">{props.count}</span>}
       </h2>
-      {props.children}
+      {/* Long lists scroll inside their card; the events table is the page's last, so it just grows. */}
+      <div className={props.wide ? 'section__body' : 'section__body section__scroll'}>{props.children}</div>
     </section>
   );
 }
@@ -109,7 +111,8 @@ export function Overview() {
   const all = overview.data;
   const data = overviewForNamespace(all, namespace);
   const notReady = all.nodes.total - all.nodes.ready;
-  const problems = all.pods.problems.length;
+  const problems = problemCount(all);
+  const problemsCut = !namespace && all.pods.problems.length < problems;
 
   return (
     <section className="page" data-testid="overview">
@@ -188,7 +191,12 @@ export function Overview() {
           <PhaseBar data={all} />
         </Section>
 
-        <Section title={t('overview|Problem pods')} count={data.pods.problems.length} testId="section-problems">
+        <Section title={t('overview|Problem pods')} count={namespace ? data.pods.problems.length : problems} testId="section-problems">
+          {problemsCut && (
+            <p className="section__note">
+              {t('overview|Showing the first {{shown}} of {{total}}.', { shown: all.pods.problems.length, total: problems })}
+            </p>
+          )}
           {data.pods.problems.length === 0 ? (
             <Empty>{t('overview|No pods with problems.')}</Empty>
           ) : (
@@ -244,7 +252,7 @@ export function Overview() {
                       </span>
                     </td>
                     <td>{node.roles.length > 0 ? node.roles.join(', ') : <span className="muted">{t('overview|none')}</span>}</td>
-                    <td className="mono muted">{node.kubeletVersion}</td>
+                    <td className="mono muted">{node.kubeletVersion ?? '—'}</td>
                   </tr>
                 ))}
               </tbody>

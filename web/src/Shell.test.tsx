@@ -1,0 +1,40 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, test } from 'vitest';
+import { ROUTES } from './routes';
+import { Shell } from './Shell';
+import { clusterInfo, overview } from './test/fixtures';
+import { fakeApi, renderApp } from './test/render';
+
+describe('Shell', () => {
+  test('the side navigation lists only the pages that exist', async () => {
+    fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/overview': { body: overview() } });
+    await renderApp(<Shell routes={ROUTES} version="0.1.0" />);
+    const nav = screen.getByRole('navigation', { name: 'Main navigation' });
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Overview']);
+    expect(await screen.findByTestId('overview')).toBeInTheDocument();
+    expect(screen.getByText('Version 0.1.0')).toBeInTheDocument();
+  });
+
+  test('an unknown URL shows where the person is and the way back, not a blank page', async () => {
+    fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/overview': { body: overview() } });
+    await renderApp(<Shell routes={ROUTES} version="0.1.0" />, { path: '/pods?namespace=shop' });
+    expect(screen.getByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
+    expect(screen.getByText('Wheelhouse has no page at /pods.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Go to the overview' })).toHaveAttribute('href', '/');
+  });
+
+  test('a disconnected cluster is shown above the page', async () => {
+    fakeApi({
+      'api/v1/cluster': {
+        body: clusterInfo({ connected: false, error: { reason: 'ClusterUnreachable', message: 'connection refused' } }),
+      },
+      'api/v1/overview': {
+        status: 503,
+        body: { error: { code: 503, reason: 'ClusterUnreachable', message: 'The cluster does not answer.', details: null } },
+      },
+    });
+    await renderApp(<Shell routes={ROUTES} version="0.1.0" />);
+    expect(await screen.findByTestId('cluster-banner')).toHaveTextContent('connection refused');
+    expect(await screen.findByText('The cluster does not answer.')).toBeInTheDocument();
+  });
+});
