@@ -92,6 +92,25 @@ describe('the console at the root path', () => {
     }
   });
 
+  test('the overview refreshes in place, without going blank', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(server.url);
+      const overview = page.getByTestId('overview');
+      await overview.waitFor();
+      // Mark the rendered page: a refresh that re-mounts it (a flicker through a loading state) loses the mark.
+      await overview.evaluate((el) => el.setAttribute('data-mark', 'before-refresh'));
+      const refreshed = await page.waitForResponse((r) => r.url().endsWith('/api/v1/overview'), { timeout: 20_000 });
+      assert.equal(refreshed.status(), 200);
+      await page.waitForTimeout(300);
+      assert.equal(await overview.getAttribute('data-mark'), 'before-refresh');
+      assert.ok((await intOf(page.getByTestId('pods-total'))) > 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('switching to 简体中文 changes the texts and survives a reload', async () => {
     const { context, page, problems } = await openPage(browser);
     try {

@@ -56,8 +56,22 @@ export class Resource<T> {
       this.set({ ...this.state, error: toApiError(error, `GET ${this.path}`), loading: false });
     }
     if (this.listeners.size > 0 && this.refreshMs > 0) {
-      this.timer = setTimeout(() => void this.refresh(), this.refreshMs);
+      this.timer = setTimeout(this.poll, this.refreshMs);
     }
+  };
+
+  /** A periodic refresh; a hidden tab waits until it is shown again instead of polling. */
+  private poll = (): void => {
+    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') {
+      const onVisible = () => {
+        if (document.visibilityState === 'hidden') return;
+        document.removeEventListener('visibilitychange', onVisible);
+        if (this.listeners.size > 0) void this.refresh();
+      };
+      document.addEventListener('visibilitychange', onVisible);
+      return;
+    }
+    void this.refresh();
   };
 
   private stop(): void {
