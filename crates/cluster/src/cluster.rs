@@ -55,19 +55,24 @@ impl Cluster {
         self.monitor.subscribe()
     }
 
-    /// Fails with the monitor's reason unless the cluster answered its last check; right after
-    /// start it waits for the first check rather than failing a request that came too early.
-    pub async fn ensure_connected(&self) -> Result<()> {
+    /// The connection state, waiting (briefly) for the first check if it has not finished, so
+    /// a request arriving right after start does not see a cluster that was never checked.
+    pub async fn checked_state(&self) -> ConnectionState {
         let mut state = self.monitor.subscribe();
         let checked = tokio::time::timeout(
             self.first_check_timeout,
             state.wait_for(|s| s.last_check.is_some()),
         )
         .await;
-        let state = match checked {
+        match checked {
             Ok(Ok(state)) => state.clone(),
             _ => self.monitor.state(),
-        };
+        }
+    }
+
+    /// Fails with the monitor's reason unless the cluster answered its last check.
+    pub async fn ensure_connected(&self) -> Result<()> {
+        let state = self.checked_state().await;
         if state.connected {
             return Ok(());
         }

@@ -1,1 +1,135 @@
-//! placeholder until the crate lands
+//! The Wheelhouse HTTP server: the JSON API, the probes and the embedded web app.
+//!
+//! Each capability is a module exporting `router()`; [`app`] merges them, adds the layers every
+//! request goes through (request ids, tracing, compression, body limit, timeout) and mounts the
+//! result under the base path. [`serve`] runs it until a shutdown signal.
+
+pub mod base_path;
+mod cluster;
+pub mod error;
+mod health;
+pub mod locale;
+mod middleware;
+mod overview;
+pub mod version;
+pub mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::ServiceExt as _;
+use axum::extract::Request;
+use tokio::net::TcpListener;
+use tower::Layer as _;
+use wheelhouse_cluster::Cluster;
+
+pub use base_path::BasePath;
+pub use error::{ApiJson, AppError};
+pub use locale::Locale;
+
+/// How the server behaves; the binary fills it from flags.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub base_path: BasePath,
+    /// The language when Accept-Language names none we have.
+    pub default_locale: Locale,
+    /// Larger request bodies are rejected with 413.
+    pub body_limit: usize,
+    /// A request that has not produced its response by then gets 504.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            base_path: BasePath::default(),
+            default_locale: Locale::En,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ServerConfig {
+    #[must_use]
+    pub fn base_path(mut self, base_path: BasePath) -> Self {
+        self.base_path = base_path;
+        self
+    }
+
+    #[must_use]
+    pub fn default_locale(mut self, locale: Locale) -> Self {
+        self.default_locale = locale;
+        self
+    }
+
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub cluster: Arc<Cluster>,
+    pub config: Arc<ServerConfig>,
+}
+
+/// The routes, without the base path; probes sit outside the layers so they stay trivial.
+fn router(state: AppState) -> axum::Router {
+    let config = state.config.clone();
+    let api_and_web = axum::Router::new()
+        .merge(version::router())
+        .merge(cluster::router())
+        .merge(overview::router())
+        .fallback(web::fallback)
+        .method_not_allowed_fallback(middleware::method_not_allowed);
+    let api_and_web = middleware::layers(api_and_web, &config);
+    api_and_web.merge(health::router()).with_state(state)
+}
+
+/// The whole application as a service, mounted under the configured base path.
+pub fn app(
+    cluster: Arc<Cluster>,
+    config: ServerConfig,
+) -> impl tower::Service<
+    Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone
++ Send
++ 'static {
+    let base = config.base_path.clone();
+    let state = AppState {
+        cluster,
+        config: Arc::new(config),
+    };
+    axum::middleware::from_fn_with_state(base, base_path::strip_base_path).layer(router(state))
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    cluster: Arc<Cluster>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = app(cluster, config);
+    axum::serve(
+        listener,
+        service.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

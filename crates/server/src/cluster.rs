@@ -1,0 +1,40 @@
+//! `/api/v1/cluster`: which cluster this is, whether it is the demo, and whether it answers.
+
+use axum::Json;
+use axum::extract::State;
+use axum::routing::get;
+use jiff::Timestamp;
+use serde::Serialize;
+use wheelhouse_cluster::ConnectionProblem;
+
+use crate::AppState;
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/api/v1/cluster", get(cluster))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterResponse {
+    name: String,
+    server: String,
+    server_version: Option<String>,
+    demo: bool,
+    connected: bool,
+    error: Option<ConnectionProblem>,
+    last_check: Option<Timestamp>,
+}
+
+async fn cluster(State(state): State<AppState>) -> Json<ClusterResponse> {
+    let info = state.cluster.info();
+    let connection = state.cluster.checked_state().await;
+    Json(ClusterResponse {
+        name: info.name.clone(),
+        server: info.server.clone(),
+        server_version: connection.server_version.map(|v| v.git_version),
+        demo: info.demo,
+        connected: connection.connected,
+        error: connection.problem,
+        last_check: connection.last_check,
+    })
+}

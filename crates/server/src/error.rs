@@ -1,0 +1,251 @@
+//! The one error type of the HTTP layer and its JSON shape:
+//! `{"error":{"code":503,"reason":"ClusterUnreachable","message":"…","details":null}}`.
+//!
+//! Internal details are logged (inside the request's span, so with its request id) and never sent.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+use wheelhouse_cluster::ProblemReason;
+
+/// A failure to answer a request, with a message a person can act on.
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    reason: &'static str,
+    message: String,
+    details: Option<Value>,
+    /// Logged, never sent.
+    internal: Option<String>,
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl AppError {
+    pub fn new(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            reason,
+            message: message.into(),
+            details: None,
+            internal: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFound", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", message)
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLarge",
+            format!("the request body is larger than the {limit} bytes this server accepts"),
+        )
+    }
+
+    pub fn timeout(seconds: u64) -> Self {
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "Timeout",
+            format!(
+                "the request took longer than {seconds} seconds; the cluster may be slow, try again"
+            ),
+        )
+    }
+
+    /// A failure that is our fault: the cause is logged and the person gets a generic message.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self {
+            internal: Some(cause.to_string()),
+            ..Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal",
+                "Wheelhouse failed to answer this request; the server log has the details",
+            )
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: u16,
+    reason: &'a str,
+    message: &'a str,
+    details: &'a Option<Value>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match &self.internal {
+            Some(cause) => {
+                tracing::error!(status = self.status.as_u16(), reason = self.reason, %cause, "{}", self.message)
+            }
+            None if self.status.is_server_error() => {
+                tracing::warn!(
+                    status = self.status.as_u16(),
+                    reason = self.reason,
+                    "{}",
+                    self.message
+                );
+            }
+            None => tracing::debug!(
+                status = self.status.as_u16(),
+                reason = self.reason,
+                "{}",
+                self.message
+            ),
+        }
+        let body = Body {
+            error: ErrorBody {
+                code: self.status.as_u16(),
+                reason: self.reason,
+                message: &self.message,
+                details: &self.details,
+            },
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<wheelhouse_cluster::Error> for AppError {
+    fn from(error: wheelhouse_cluster::Error) -> Self {
+        use wheelhouse_cluster::Error;
+        match error {
+            // The cluster's answer decides the reason; for this server all of them mean "unavailable".
+            Error::Unavailable(problem) => {
+                let reason = match problem.reason {
+                    ProblemReason::ClusterUnreachable => "ClusterUnreachable",
+                    ProblemReason::Unauthorized => "Unauthorized",
+                    ProblemReason::Forbidden => "Forbidden",
+                };
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, reason, problem.message)
+            }
+            error @ Error::CacheNotReady { .. } => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ClusterUnreachable",
+                error.to_string(),
+            ),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let reason = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLarge",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaType",
+            _ => "BadRequest",
+        };
+        Self::new(status, reason, rejection.body_text())
+    }
+}
+
+/// `axum::Json` whose rejections (bad JSON, wrong content type, too large) use the error shape.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body as HttpBody, to_bytes};
+    use axum::http::Request;
+    use axum::routing::post;
+    use tower::ServiceExt;
+
+    async fn json_of(response: Response) -> Value {
+        let bytes = to_bytes(response.into_body(), 1 << 20).await.expect("body");
+        serde_json::from_slice(&bytes).expect("a JSON body")
+    }
+
+    #[tokio::test]
+    async fn an_error_becomes_the_json_shape_of_the_contract() {
+        let response = AppError::not_found("no pod named x")
+            .with_details(serde_json::json!({"kind": "Pod"}))
+            .into_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let json = json_of(response).await;
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": 404, "reason": "NotFound", "message": "no pod named x", "details": {"kind": "Pod"}}})
+        );
+    }
+
+    #[tokio::test]
+    async fn internal_details_are_never_sent() {
+        let json =
+            json_of(AppError::internal("database password is hunter2").into_response()).await;
+        assert_eq!(json["error"]["reason"], "Internal");
+        assert!(!json.to_string().contains("hunter2"));
+    }
+
+    #[tokio::test]
+    async fn bad_json_is_rejected_in_the_error_shape() {
+        let app = axum::Router::new().route(
+            "/echo",
+            post(|ApiJson(value): ApiJson<Value>| async move { axum::Json(value) }),
+        );
+        let request = Request::post("/echo")
+            .header("content-type", "application/json")
+            .body(HttpBody::from("{not json"));
+        let response = app
+            .clone()
+            .oneshot(request.expect("request"))
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let json = json_of(response).await;
+        assert_eq!(json["error"]["reason"], "BadRequest");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+
+        let request = Request::post("/echo")
+            .header("content-type", "text/plain")
+            .body(HttpBody::from("{}"));
+        let response = app
+            .oneshot(request.expect("request"))
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            json_of(response).await["error"]["reason"],
+            "UnsupportedMediaType"
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! The layers every API and web request goes through: request ids, tracing, compression, the
+//! body limit and the timeout.
+
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, OriginalUri, Request, State};
+use axum::http::{HeaderName, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::{AppState, ServerConfig};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Wraps `router` in the layers; the first listed runs first on a request.
+pub fn layers(router: axum::Router<AppState>, config: &ServerConfig) -> axum::Router<AppState> {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request| {
+            let path = request
+                .extensions()
+                .get::<OriginalUri>()
+                .map_or_else(|| request.uri().path(), |uri| uri.0.path());
+            let request_id = request
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), path, request_id)
+        })
+        .on_response(
+            |response: &Response, latency: Duration, _span: &tracing::Span| {
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    latency_ms = latency.as_millis(),
+                    "answered"
+                );
+            },
+        );
+    // Layers added later wrap the earlier ones, so this list reads from the inside out.
+    router
+        .layer(from_fn_with_state(config.request_timeout, timeout))
+        .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
+        .layer(from_fn_with_state(config.body_limit, reject_large_bodies))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Rejects a body announced larger than the limit before reading it; extractors enforce the
+/// same limit on bodies without Content-Length (through `DefaultBodyLimit`).
+async fn reject_large_bodies(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit as u64) {
+        return AppError::payload_too_large(limit).into_response();
+    }
+    next.run(request).await
+}
+
+async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_elapsed) => AppError::timeout(limit.as_secs()).into_response(),
+    }
+}
+
+/// A known path with a method it does not support.
+pub async fn method_not_allowed(request: Request) -> AppError {
+    let path = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_string(),
+        |p| p.as_str().to_string(),
+    );
+    AppError::method_not_allowed(format!("{} is not allowed on {path}", request.method()))
+}
