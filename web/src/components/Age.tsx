@@ -26,7 +26,8 @@ export function Age(props: { timestamp: string | null; now?: number }) {
   if (!props.timestamp || Number.isNaN(time)) return <span className="muted">—</span>;
   // The server's clock may run a little ahead of the browser's: never show "in 2s".
   const [value, unit] = ageParts(((props.now ?? clock) - time) / 1000);
-  const text = new Intl.RelativeTimeFormat(locale, { style: 'narrow', numeric: 'always' }).format(-value, unit);
+  // `auto` says "now" (现在) for zero; for anything else it would say "yesterday", so keep numbers.
+  const text = new Intl.RelativeTimeFormat(locale, { style: 'narrow', numeric: value === 0 ? 'auto' : 'always' }).format(-value, unit);
   return (
     <time dateTime={props.timestamp} title={new Date(time).toLocaleString(locale)}>
       {text}
