@@ -1,5 +1,5 @@
-//! Plays the DaemonSet controller: one pod on every node that is Ready, schedulable and
-//! whose taints the pod template tolerates.
+//! Plays the DaemonSet controller: one pod on every node whose taints the pod template
+//! (with the tolerations every daemon gets) tolerates and that matches its nodeSelector.
 
 use serde_json::{Value, json};
 
@@ -9,10 +9,25 @@ use super::meta;
 use super::scheduler::tolerates;
 use super::workloads::{PodName, pod_active, pod_from_template, pod_ready};
 
-/// Whether a DaemonSet pod belongs on this node.
+/// The tolerations the DaemonSet controller adds to every daemon pod, so daemons keep
+/// running on cordoned, not-ready and pressured nodes.
+pub fn default_tolerations() -> Vec<Value> {
+    [
+        ("node.kubernetes.io/not-ready", "NoExecute"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+        ("node.kubernetes.io/unschedulable", "NoSchedule"),
+    ]
+    .iter()
+    .map(|(key, effect)| json!({"key": key, "operator": "Exists", "effect": effect}))
+    .collect()
+}
+
+/// Whether a DaemonSet pod (with its default tolerations) belongs on this node. Cordoning
+/// does not keep daemons away: only taints and the nodeSelector do.
 pub fn node_wanted(template_pod: &Value, node: &Value) -> bool {
-    let schedulable =
-        meta::at(node, &["spec", "unschedulable"]).and_then(Value::as_bool) != Some(true);
     let taints_ok = meta::at(node, &["spec", "taints"])
         .and_then(Value::as_array)
         .into_iter()
@@ -25,7 +40,7 @@ pub fn node_wanted(template_pod: &Value, node: &Value) -> bool {
             let labels = meta::labels(node);
             sel.iter().all(|(k, v)| labels.get(k) == Some(v))
         });
-    schedulable && taints_ok && selector_ok
+    taints_ok && selector_ok
 }
 
 /// One pass over one DaemonSet, its pods and the nodes.
@@ -38,7 +53,13 @@ pub fn reconcile(ds: &Value, owned: &[&Value], nodes: &[&Value]) -> Vec<Action> 
         .cloned()
         .unwrap_or_else(|| json!({}));
     let hash = meta::template_hash(&template);
-    let probe = json!({"spec": template.get("spec").cloned().unwrap_or_else(|| json!({}))});
+    let mut tolerations = meta::at(&template, &["spec", "tolerations"])
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    tolerations.extend(default_tolerations());
+    let mut probe = json!({"spec": template.get("spec").cloned().unwrap_or_else(|| json!({}))});
+    meta::set_at(&mut probe, &["spec", "tolerations"], json!(tolerations));
     let active: Vec<&Value> = owned.iter().copied().filter(|p| pod_active(p)).collect();
     let wanted: Vec<&Value> = nodes
         .iter()
@@ -65,19 +86,11 @@ pub fn reconcile(ds: &Value, owned: &[&Value], nodes: &[&Value]) -> Vec<Action> 
                 ],
             );
             meta::set_at(&mut pod, &["spec", "nodeName"], json!(meta::name(node)));
-            let mut tolerations = meta::at(&pod, &["spec", "tolerations"])
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for key in [
-                "node.kubernetes.io/not-ready",
-                "node.kubernetes.io/unreachable",
-                "node.kubernetes.io/disk-pressure",
-                "node.kubernetes.io/unschedulable",
-            ] {
-                tolerations.push(json!({"key": key, "operator": "Exists", "effect": if key.ends_with("ready") || key.ends_with("reachable") { "NoExecute" } else { "NoSchedule" }}));
-            }
-            meta::set_at(&mut pod, &["spec", "tolerations"], json!(tolerations));
+            meta::set_at(
+                &mut pod,
+                &["spec", "tolerations"],
+                probe["spec"]["tolerations"].clone(),
+            );
             let event = EventSpec::new(
                 ds,
                 EventType::Normal,
@@ -142,11 +155,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn daemon_sets_place_one_pod_per_eligible_node() {
+    fn daemon_sets_place_one_pod_per_node_whose_taints_they_tolerate() {
         let ds = json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "monitoring", "uid": "ds-1"},
                         "spec": {"template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{"name": "a", "image": "agent"}]}}}});
         let ok = json!({"metadata": {"name": "n1"}, "spec": {}});
-        let cordoned = json!({"metadata": {"name": "n2"}, "spec": {"unschedulable": true}});
+        let cordoned = json!({"metadata": {"name": "n2"}, "spec": {"unschedulable": true, "taints": [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]}});
         let control = json!({"metadata": {"name": "n3"}, "spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]}});
         let actions = reconcile(&ds, &[], &[&ok, &cordoned, &control]);
         let nodes: Vec<&str> = actions
@@ -156,6 +169,10 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(nodes, ["n1"]);
+        assert_eq!(
+            nodes,
+            ["n1", "n2"],
+            "daemons run on cordoned nodes but not on tainted ones"
+        );
     }
 }

@@ -16,8 +16,10 @@ pub mod job;
 pub mod kubelet;
 pub mod meta;
 pub mod replicaset;
+pub mod runtime;
 pub mod scheduler;
 pub mod statefulset;
 pub mod workloads;
 
 pub use action::Action;
+pub use runtime::{ControllerConfig, Controllers};

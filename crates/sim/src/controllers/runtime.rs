@@ -1,0 +1,460 @@
+//! Runs the controllers against the store: reads what they need, calls the pure reconcile
+//! functions and writes their actions back, on a short tick.
+//!
+//! A pass runs when something the controllers watch changed (the store's change feed says
+//! so) or when time alone moves some object on (a pod starting, crash-looping or finishing,
+//! a CronJob coming due). An idle cluster of 100,000 running pods therefore costs nothing
+//! between changes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+use super::action::{Action, gr};
+use super::events::{self, EventSpec};
+use super::{
+    cronjob, daemonset, deployment, endpoints, job, kubelet, meta, replicaset, scheduler,
+    statefulset,
+};
+use crate::store::{DeleteOptions, GroupResource, Store, StoredObject};
+
+/// How the controllers run.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ControllerConfig {
+    /// Time between passes.
+    pub tick: Duration,
+    /// Renew node Leases in kube-node-lease (skipped for clusters of more than 100 nodes).
+    pub node_leases: bool,
+}
+
+impl Default for ControllerConfig {
+    fn default() -> Self {
+        ControllerConfig {
+            tick: Duration::from_millis(500),
+            node_leases: true,
+        }
+    }
+}
+
+impl ControllerConfig {
+    /// Sets the time between passes.
+    pub fn tick(mut self, tick: Duration) -> Self {
+        self.tick = tick;
+        self
+    }
+
+    /// Turns node Lease renewal on or off.
+    pub fn node_leases(mut self, on: bool) -> Self {
+        self.node_leases = on;
+        self
+    }
+}
+
+/// The running controllers; dropping this (or [`Controllers::shutdown`]) stops them.
+#[derive(Debug)]
+pub struct Controllers {
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Controllers {
+    /// Starts the controllers on the current tokio runtime.
+    pub fn spawn(store: Store, config: ControllerConfig) -> Controllers {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut feeds: Vec<broadcast::Receiver<_>> =
+                watched().iter().map(|g| store.subscribe(g)).collect();
+            let mut state = Some(PassState::default());
+            let mut ticker = tokio::time::interval(config.tick);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_lease = Timestamp::UNIX_EPOCH;
+            loop {
+                tokio::select! {
+                    _ = ticker.tick() => {}
+                    _ = stopped.changed() => break,
+                }
+                let changed = drain(&mut feeds);
+                let now = Timestamp::now();
+                let Some(mut s) = state.take() else { break };
+                if changed || s.timed_work {
+                    let store = store.clone();
+                    let result = tokio::task::spawn_blocking(move || {
+                        pass(&store, now, &mut s);
+                        s
+                    })
+                    .await;
+                    match result {
+                        Ok(s) => state = Some(s),
+                        Err(e) => {
+                            tracing::error!(error = %e, "controller pass failed; controllers stop");
+                            break;
+                        }
+                    }
+                } else {
+                    state = Some(s);
+                }
+                if config.node_leases && now.duration_since(last_lease).as_secs() >= 10 {
+                    renew_node_leases(&store, now);
+                    last_lease = now;
+                }
+            }
+        });
+        Controllers {
+            stop,
+            task: Some(task),
+        }
+    }
+
+    /// Stops the controllers and waits for the current pass to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Controllers {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The resources whose changes trigger a pass.
+fn watched() -> Vec<GroupResource> {
+    vec![
+        gr::pods(),
+        gr::nodes(),
+        gr::namespaces(),
+        gr::services(),
+        gr::deployments(),
+        gr::replicasets(),
+        gr::statefulsets(),
+        gr::daemonsets(),
+        gr::jobs(),
+        gr::cronjobs(),
+    ]
+}
+
+/// Empties the change feeds; true if anything changed (or a feed lagged).
+fn drain<T: Clone>(feeds: &mut [broadcast::Receiver<T>]) -> bool {
+    let mut changed = false;
+    for feed in feeds {
+        loop {
+            match feed.try_recv() {
+                Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => changed = true,
+                Err(_) => break,
+            }
+        }
+    }
+    changed
+}
+
+/// What the controllers remember between passes.
+#[derive(Debug, Default)]
+pub struct PassState {
+    /// Whether some object will change with time alone, so the next tick must run a pass.
+    pub timed_work: bool,
+    /// Recorded events by what they report, so repeats are counted on the same Event.
+    recorded: HashMap<String, (String, String)>,
+    seq: u64,
+}
+
+fn values(objs: &[Arc<StoredObject>]) -> Vec<&Value> {
+    objs.iter().map(|o| o.value()).collect()
+}
+
+/// Whether the kubelet has work on this pod now or later.
+fn kubelet_watches(pod: &Value) -> bool {
+    if meta::str_at(pod, &["spec", "nodeName"]).is_empty() || meta::is_terminating(pod) {
+        return false;
+    }
+    match meta::str_at(pod, &["status", "phase"]) {
+        "" | "Pending" => true,
+        "Running" => {
+            let restart = meta::str_at(pod, &["spec", "restartPolicy"]);
+            let containers = meta::at(pod, &["spec", "containers"]).and_then(Value::as_array);
+            (!restart.is_empty() && restart != "Always")
+                || containers.into_iter().flatten().any(|c| {
+                    kubelet::container_crashes(pod, c)
+                        || kubelet::image_is_missing(meta::str_at(c, &["image"]))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// One pass of every controller at time `now`. Returns how many actions were written.
+pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
+    let pods = store.list(&gr::pods(), None);
+    let nodes = store.list(&gr::nodes(), None);
+    let (pod_values, node_values) = (values(&pods), values(&nodes));
+    let mut by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
+    for p in &pod_values {
+        if let Some(uid) = meta::controller_uid(p) {
+            by_owner.entry(uid).or_default().push(p);
+        }
+    }
+    let owned = |owner: &Value| -> Vec<&Value> {
+        by_owner.get(meta::uid(owner)).cloned().unwrap_or_default()
+    };
+    let mut actions = Vec::new();
+    let mut timed = false;
+
+    if pod_values.iter().any(|p| scheduler::is_pending(p)) {
+        actions.extend(scheduler::reconcile(&pod_values, &node_values, now));
+    }
+    let node_by_name: HashMap<&str, &Value> =
+        node_values.iter().map(|n| (meta::name(n), *n)).collect();
+    for pod in pod_values.iter().filter(|p| kubelet_watches(p)) {
+        timed = true;
+        let Some(node) = node_by_name.get(meta::str_at(pod, &["spec", "nodeName"])) else {
+            continue;
+        };
+        if let Some(update) = kubelet::reconcile(pod, node, now) {
+            actions.extend(Action::status(gr::pods(), pod, update.status));
+            actions.extend(update.events.into_iter().map(Action::Event));
+        }
+    }
+
+    let replicasets = store.list(&gr::replicasets(), None);
+    let mut rs_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
+    for rs in values(&replicasets) {
+        if let Some(uid) = meta::controller_uid(rs) {
+            rs_by_owner.entry(uid).or_default().push(rs);
+        }
+        actions.extend(replicaset::reconcile(rs, &owned(rs)));
+    }
+    for d in values(&store.list(&gr::deployments(), None)) {
+        let rss = rs_by_owner.get(meta::uid(d)).cloned().unwrap_or_default();
+        actions.extend(deployment::reconcile(d, &rss, now));
+    }
+    let statefulsets = store.list(&gr::statefulsets(), None);
+    if !statefulsets.is_empty() {
+        let claims = store.list(&gr::pvcs(), None);
+        let claims = values(&claims);
+        for s in values(&statefulsets) {
+            let ns_claims: Vec<&Value> = claims
+                .iter()
+                .copied()
+                .filter(|c| meta::namespace(c) == meta::namespace(s))
+                .collect();
+            actions.extend(statefulset::reconcile(s, &owned(s), &ns_claims));
+        }
+    }
+    for ds in values(&store.list(&gr::daemonsets(), None)) {
+        actions.extend(daemonset::reconcile(ds, &owned(ds), &node_values));
+    }
+    let jobs = store.list(&gr::jobs(), None);
+    let mut jobs_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
+    for j in values(&jobs) {
+        if let Some(uid) = meta::controller_uid(j) {
+            jobs_by_owner.entry(uid).or_default().push(j);
+        }
+        actions.extend(job::reconcile(j, &owned(j), now));
+    }
+    for cj in values(&store.list(&gr::cronjobs(), None)) {
+        timed = true;
+        let js = jobs_by_owner
+            .get(meta::uid(cj))
+            .cloned()
+            .unwrap_or_default();
+        actions.extend(cronjob::reconcile(cj, &js, now));
+    }
+    let services = store.list(&gr::services(), None);
+    if !services.is_empty() {
+        let mut pods_by_ns: HashMap<&str, Vec<&Value>> = HashMap::new();
+        for p in &pod_values {
+            pods_by_ns.entry(meta::namespace(p)).or_default().push(p);
+        }
+        let eps = store.list(&gr::endpoints(), None);
+        let ep_by_key: HashMap<(&str, &str), &Value> = values(&eps)
+            .into_iter()
+            .map(|e| ((meta::namespace(e), meta::name(e)), e))
+            .collect();
+        for svc in values(&services) {
+            let ns_pods = pods_by_ns
+                .get(meta::namespace(svc))
+                .cloned()
+                .unwrap_or_default();
+            let existing = ep_by_key
+                .get(&(meta::namespace(svc), meta::name(svc)))
+                .copied();
+            actions.extend(endpoints::reconcile(svc, existing, &ns_pods));
+        }
+    }
+    if finalize_namespaces(store) {
+        timed = true;
+    }
+    state.timed_work = timed;
+    let n = actions.len();
+    for action in actions {
+        apply(store, action, now, state);
+    }
+    n
+}
+
+/// Empties namespaces that are being deleted, then lets them go. True while any remain.
+fn finalize_namespaces(store: &Store) -> bool {
+    let namespaces = store.list(&gr::namespaces(), None);
+    let terminating: Vec<&Value> = values(&namespaces)
+        .into_iter()
+        .filter(|n| meta::is_terminating(n))
+        .collect();
+    if terminating.is_empty() {
+        return false;
+    }
+    let resources = store.resources();
+    for ns in terminating {
+        let name = meta::name(ns);
+        let mut left = 0;
+        for resource in &resources {
+            for obj in store.list(resource, Some(name)) {
+                if meta::namespace(obj.value()) != name {
+                    continue;
+                }
+                left += 1;
+                if !meta::is_terminating(obj.value()) {
+                    let _ = store.delete(resource, name, obj.name(), &DeleteOptions::default());
+                }
+            }
+        }
+        if meta::str_at(ns, &["status", "phase"]) != "Terminating" {
+            let _ = store.update_with(&gr::namespaces(), "", name, |n| {
+                meta::set_at(n, &["status", "phase"], json!("Terminating"));
+                Ok(())
+            });
+        }
+        if left == 0 {
+            // Everything is gone: drop the namespace finalizers, which deletes it.
+            let _ = store.update_with(&gr::namespaces(), "", name, |n| {
+                for path in ["/spec/finalizers", "/metadata/finalizers"] {
+                    if let Some(list) = n.pointer_mut(path).and_then(Value::as_array_mut) {
+                        list.retain(|f| f.as_str() != Some("kubernetes"));
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
+    true
+}
+
+/// Writes one action to the store. Failures (a conflict with a person's write, an object
+/// deleted meanwhile) are logged and retried naturally by the next pass.
+fn apply(store: &Store, action: Action, now: Timestamp, state: &mut PassState) {
+    let result = match action {
+        Action::Create { resource, object } => store.create(&resource, true, object).map(|_| ()),
+        Action::CreateAndReport {
+            resource,
+            object,
+            mut event,
+        } => store.create(&resource, true, object).map(|created| {
+            event.message = event.message.replace("{name}", created.name());
+            record(store, &event, now, state);
+        }),
+        Action::Merge {
+            resource,
+            namespace,
+            name,
+            patch,
+        } => store
+            .update_with(&resource, &namespace, &name, |obj| {
+                json_patch::merge(obj, &patch);
+                Ok(())
+            })
+            .map(|_| ()),
+        Action::SetStatus {
+            resource,
+            namespace,
+            name,
+            status,
+        } => store
+            .update_with(&resource, &namespace, &name, |obj| {
+                meta::set_at(obj, &["status"], status);
+                Ok(())
+            })
+            .map(|_| ()),
+        Action::Delete {
+            resource,
+            namespace,
+            name,
+        } => store
+            .delete(&resource, &namespace, &name, &DeleteOptions::default())
+            .map(|_| ()),
+        Action::Event(spec) => {
+            record(store, &spec, now, state);
+            Ok(())
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "controller write skipped");
+    }
+}
+
+/// Writes an event, or counts it on the Event already written for the same thing.
+fn record(store: &Store, spec: &EventSpec, now: Timestamp, state: &mut PassState) {
+    let key = spec.dedup_key();
+    if let Some((ns, name)) = state.recorded.get(&key)
+        && store
+            .update_with(&gr::events(), ns, name, |e| {
+                *e = events::repeated_event(e, now);
+                Ok(())
+            })
+            .is_ok()
+    {
+        return;
+    }
+    if state.recorded.len() > 20_000 {
+        state.recorded.clear();
+    }
+    state.seq += 1;
+    let event = events::new_event(spec, now, state.seq);
+    if let Ok(created) = store.create(&gr::events(), true, event) {
+        state.recorded.insert(
+            key,
+            (created.namespace().to_string(), created.name().to_string()),
+        );
+    }
+}
+
+/// Renews each node's Lease in kube-node-lease, as kubelets do every 10 seconds.
+fn renew_node_leases(store: &Store, now: Timestamp) {
+    if store.count(&gr::nodes()) > 100 {
+        return;
+    }
+    let time = format!(
+        "{}",
+        Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
+    );
+    for node in store.list(&gr::nodes(), None) {
+        let ready = meta::at(node.value(), &["status", "conditions"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True");
+        if !ready {
+            continue;
+        }
+        let name = node.name().to_string();
+        let renewed = store.update_with(&gr::leases(), "kube-node-lease", &name, |l| {
+            meta::set_at(l, &["spec", "renewTime"], json!(time));
+            Ok(())
+        });
+        if renewed.is_err() {
+            let lease = json!({
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": name, "namespace": "kube-node-lease",
+                             "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": name, "uid": node.uid()}]},
+                "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": time},
+            });
+            let _ = store.create(&gr::leases(), true, lease);
+        }
+    }
+}

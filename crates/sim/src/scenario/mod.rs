@@ -1,0 +1,268 @@
+//! Scenarios: what the simulated cluster holds when it starts.
+//!
+//! - `empty`: what a fresh kube-apiserver has (system namespaces, default ServiceAccounts,
+//!   the `kubernetes` Service);
+//! - `demo`: a small lively cluster with every kind and some failures ([`demo`]);
+//! - `scale:<pods>[,nodes=N][,namespaces=N]`: many running pods for benchmarks ([`scale`]).
+
+pub mod build;
+pub mod demo;
+pub mod scale;
+
+use jiff::Timestamp;
+
+use crate::store::Store;
+use build::Seed;
+
+/// Writes seeds into the store, grouped by resource, in one bulk insert per resource
+/// (keeping the order of first appearance so CRDs precede their instances).
+pub fn insert(store: &Store, seeds: Vec<Seed>) -> usize {
+    let mut groups: Vec<(crate::store::GroupResource, Vec<serde_json::Value>)> = Vec::new();
+    for s in seeds {
+        match groups.iter_mut().find(|(r, _)| *r == s.resource) {
+            Some((_, objs)) => objs.push(s.object),
+            None => groups.push((s.resource, vec![s.object])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(r, objs)| store.insert_bulk(&r, objs))
+        .sum()
+}
+
+/// Loads the `empty` scenario.
+pub fn load_empty(store: &Store) -> usize {
+    insert(store, demo::bootstrap(Timestamp::now()))
+}
+
+/// Loads the `demo` scenario.
+pub fn load_demo(store: &Store) -> usize {
+    insert(store, demo::objects(Timestamp::now()))
+}
+
+/// Loads the `scale` scenario: `pods` running pods over `nodes` nodes and `namespaces`
+/// namespaces, on top of `empty`.
+pub fn load_scale(store: &Store, pods: usize, nodes: usize, namespaces: usize) -> usize {
+    load_empty(store)
+        + scale::load(
+            store,
+            &scale::ScaleSpec {
+                pods,
+                nodes,
+                namespaces,
+            },
+            Timestamp::now(),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::SignedDuration;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::controllers::action::gr;
+    use crate::controllers::meta;
+    use crate::controllers::runtime::{PassState, pass};
+    use crate::store::GroupResource;
+
+    /// The demo after `seconds` of simulated time, one controller pass per second.
+    fn demo_after(seconds: i64) -> Store {
+        let store = Store::new();
+        load_demo(&store);
+        let t0 = Timestamp::now();
+        let mut state = PassState::default();
+        for s in 0..=seconds {
+            pass(
+                &store,
+                t0.saturating_add(SignedDuration::from_secs(s))
+                    .expect("time"),
+                &mut state,
+            );
+        }
+        store
+    }
+
+    fn get(store: &Store, resource: GroupResource, ns: &str, name: &str) -> Value {
+        store
+            .get(&resource, ns, name)
+            .map(|o| o.value().clone())
+            .unwrap_or(Value::Null)
+    }
+
+    fn pods_of(store: &Store, ns: &str, app: &str) -> Vec<Value> {
+        store
+            .list(&gr::pods(), Some(ns))
+            .iter()
+            .filter(|p| meta::label(p.value(), "app") == Some(app))
+            .map(|p| p.value().clone())
+            .collect()
+    }
+
+    fn waiting_reason(pod: &Value) -> &str {
+        meta::str_at(pod, &["status", "containerStatuses"])
+            .is_empty()
+            .then(|| {
+                pod.pointer("/status/containerStatuses/0/state/waiting/reason")
+                    .and_then(Value::as_str)
+            })
+            .flatten()
+            .unwrap_or("")
+    }
+
+    #[test]
+    fn the_demo_comes_alive_under_its_controllers() {
+        let store = demo_after(40);
+        let frontend = get(&store, gr::deployments(), "shop", "frontend");
+        assert_eq!(
+            frontend["status"]["availableReplicas"], 3,
+            "{}",
+            frontend["status"]
+        );
+        assert_eq!(
+            frontend["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+            "1"
+        );
+        assert_eq!(pods_of(&store, "shop", "frontend").len(), 3);
+        let endpoints = get(&store, gr::endpoints(), "shop", "frontend");
+        assert_eq!(
+            endpoints["subsets"][0]["addresses"]
+                .as_array()
+                .map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(endpoints["subsets"][0]["ports"][0]["port"], 80);
+
+        let postgres = get(&store, gr::statefulsets(), "data", "postgres");
+        assert_eq!(postgres["status"]["readyReplicas"], 2);
+        assert!(store.get(&gr::pods(), "data", "postgres-1").is_some());
+        assert!(store.get(&gr::pvcs(), "data", "data-postgres-1").is_some());
+
+        let proxy = get(&store, gr::daemonsets(), "kube-system", "kube-proxy");
+        assert_eq!(
+            proxy["status"]["numberReady"], 5,
+            "one per node, the cordoned one too"
+        );
+
+        let migrate = get(&store, gr::jobs(), "data", "db-migrate");
+        assert_eq!(migrate["status"]["succeeded"], 1);
+        assert_eq!(
+            pods_of(&store, "data", "db-migrate")[0]["status"]["phase"],
+            "Succeeded"
+        );
+
+        let grafana = &pods_of(&store, "monitoring", "grafana")[0];
+        assert_eq!(grafana["status"]["phase"], "Running");
+        assert_eq!(
+            grafana["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"],
+            "Completed"
+        );
+
+        let etcd = get(&store, gr::pods(), "kube-system", "etcd-control-plane-1");
+        assert_eq!(
+            etcd["status"]["phase"], "Running",
+            "static pods run on the control plane"
+        );
+    }
+
+    #[test]
+    fn the_demo_shows_the_failures_a_console_must_explain() {
+        let store = demo_after(60);
+        let checkout = &pods_of(&store, "shop", "checkout")[0];
+        assert!(
+            checkout["status"]["containerStatuses"][0]["restartCount"]
+                .as_i64()
+                .unwrap_or(0)
+                >= 2,
+            "{}",
+            checkout["status"]
+        );
+        let recs = &pods_of(&store, "shop", "recommendations")[0];
+        assert!(
+            matches!(waiting_reason(recs), "ErrImagePull" | "ImagePullBackOff"),
+            "{}",
+            recs["status"]
+        );
+        let worker = &pods_of(&store, "data", "analytics-worker")[0];
+        assert_eq!(worker["status"]["phase"], "Pending");
+        assert_eq!(worker["status"]["conditions"][0]["reason"], "Unschedulable");
+
+        let events = store.list(&gr::events(), None);
+        let reasons: Vec<(&str, &str)> = events
+            .iter()
+            .map(|e| {
+                (
+                    meta::str_at(e.value(), &["reason"]),
+                    meta::str_at(e.value(), &["involvedObject", "name"]),
+                )
+            })
+            .collect();
+        let has = |reason: &str, prefix: &str| {
+            reasons
+                .iter()
+                .any(|(r, n)| *r == reason && n.starts_with(prefix))
+        };
+        assert!(has("FailedScheduling", "analytics-worker-"), "{reasons:?}");
+        assert!(has("BackOff", "checkout-"));
+        assert!(has("Failed", "recommendations-"));
+        assert!(has("ScalingReplicaSet", "frontend"));
+        assert!(has("SuccessfulCreate", "frontend-"));
+        assert!(has("Started", "frontend-"));
+        let backoff = events
+            .iter()
+            .find(|e| {
+                e.value()["reason"] == "BackOff"
+                    && meta::str_at(e.value(), &["involvedObject", "name"]).starts_with("checkout-")
+            })
+            .map(|e| e.value().clone())
+            .unwrap_or(Value::Null);
+        assert_eq!(backoff["type"], "Warning");
+        assert!(
+            backoff["count"].as_i64().unwrap_or(0) >= 2,
+            "repeats are counted: {backoff}"
+        );
+    }
+
+    #[test]
+    fn changing_a_deployment_template_rolls_out_a_new_revision() {
+        let store = demo_after(10);
+        store
+            .update_with(&gr::deployments(), "team-a", "hello", |d| {
+                d["spec"]["template"]["spec"]["containers"][0]["image"] =
+                    serde_json::json!("ghcr.io/wheelhouse-demo/hello:1.1.0");
+                Ok(())
+            })
+            .expect("update");
+        let t0 = Timestamp::now();
+        let mut state = PassState::default();
+        for s in 20..60 {
+            pass(
+                &store,
+                t0.saturating_add(SignedDuration::from_secs(s))
+                    .expect("time"),
+                &mut state,
+            );
+        }
+        let hello = get(&store, gr::deployments(), "team-a", "hello");
+        assert_eq!(
+            hello["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+            "2"
+        );
+        assert_eq!(hello["status"]["updatedReplicas"], 2);
+        assert_eq!(
+            hello["status"]["replicas"], 2,
+            "old pods are gone: {}",
+            hello["status"]
+        );
+        let images: Vec<String> = pods_of(&store, "team-a", "hello")
+            .iter()
+            .map(|p| {
+                meta::str_at(p, &["spec", "containers"]).to_string()
+                    + p["spec"]["containers"][0]["image"].as_str().unwrap_or("")
+            })
+            .collect();
+        assert!(images.iter().all(|i| i.ends_with("1.1.0")), "{images:?}");
+        let rss: Vec<_> = store.list(&gr::replicasets(), Some("team-a"));
+        assert_eq!(rss.len(), 2, "the old ReplicaSet is kept for rollback");
+    }
+}
