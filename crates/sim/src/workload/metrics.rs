@@ -1,0 +1,174 @@
+//! CPU and memory usage for simulated pods and nodes: within requests and limits, drifting
+//! smoothly over minutes, the same for the same object and moment. Pods annotated
+//! `sim.wheelhouse.dev/hungry: "true"` (the demo's `shop/payments`) run close to their
+//! memory limit and busy on CPU.
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::controllers::meta;
+use crate::metrics::{MetricsSource, Usage};
+use crate::scenario::demo::HUNGRY_ANNOTATION;
+
+/// Usage shaped by the pods' resources and the nodes' capacity.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WorkloadMetrics;
+
+const MI: f64 = 1024.0 * 1024.0;
+
+/// A smooth value in [0, 1] that changes over a few minutes, out of phase per seed.
+fn wave(seed: u64, now: Timestamp, period_secs: f64) -> f64 {
+    let phase = (seed % 10_000) as f64 / 10_000.0 * std::f64::consts::TAU;
+    let t = now.as_millisecond() as f64 / 1000.0;
+    let slow = (t / period_secs * std::f64::consts::TAU + phase).sin();
+    let fast = (t / (period_secs / 7.3) * std::f64::consts::TAU + phase * 3.0).sin();
+    (0.5 + 0.35 * slow + 0.15 * fast).clamp(0.0, 1.0)
+}
+
+fn resource(c: &Value, kind: &str, which: &str) -> Option<f64> {
+    meta::quantity(c.pointer(&format!("/resources/{which}/{kind}")))
+}
+
+/// The usage of one container of a running pod at `now`.
+pub fn container_usage(pod: &Value, container: &Value, now: Timestamp) -> Usage {
+    let seed = meta::fnv64a(
+        format!("{}/{}", meta::uid(pod), meta::str_at(container, &["name"])).as_bytes(),
+    );
+    let hungry = meta::annotation(pod, HUNGRY_ANNOTATION) == Some("true");
+    let w = wave(seed, now, 300.0);
+    let share = (seed % 1000) as f64 / 1000.0;
+    let cpu_request = resource(container, "cpu", "requests");
+    let cpu_limit = resource(container, "cpu", "limits");
+    let cpu = match (cpu_request, cpu_limit) {
+        _ if hungry => cpu_limit.or(cpu_request).unwrap_or(0.5) * (0.75 + 0.2 * w),
+        (Some(r), _) => r * (0.15 + 0.5 * share + 0.6 * w),
+        (None, Some(l)) => l * (0.05 + 0.3 * w),
+        (None, None) => 0.002 + 0.03 * share + 0.02 * w,
+    };
+    let cpu = cpu_limit.map_or(cpu, |l| cpu.min(l * 0.98));
+    let mem_request = resource(container, "memory", "requests");
+    let mem_limit = resource(container, "memory", "limits");
+    let mem = match (mem_request, mem_limit) {
+        _ if hungry => mem_limit.or(mem_request).unwrap_or(512.0 * MI) * (0.9 + 0.07 * w),
+        (Some(r), _) => r * (0.45 + 0.4 * share + 0.15 * w),
+        (None, Some(l)) => l * (0.2 + 0.3 * share + 0.1 * w),
+        (None, None) => (12.0 + 120.0 * share + 8.0 * w) * MI,
+    };
+    let mem = mem_limit.map_or(mem, |l| mem.min(l * 0.985));
+    Usage {
+        cpu_nanocores: (cpu * 1e9) as u64,
+        memory_bytes: mem as u64,
+    }
+}
+
+impl MetricsSource for WorkloadMetrics {
+    fn pod(&self, pod: &Value, now: Timestamp) -> Option<Vec<(String, Usage)>> {
+        if meta::str_at(pod, &["status", "phase"]) != "Running" {
+            return None;
+        }
+        let statuses = meta::at(pod, &["status", "containerStatuses"]).and_then(Value::as_array);
+        let containers = meta::at(pod, &["spec", "containers"]).and_then(Value::as_array)?;
+        Some(
+            containers
+                .iter()
+                .map(|c| {
+                    let name = meta::str_at(c, &["name"]).to_string();
+                    let running = statuses
+                        .into_iter()
+                        .flatten()
+                        .find(|s| s["name"] == c["name"])
+                        .is_some_and(|s| s.pointer("/state/running").is_some());
+                    let usage = if running {
+                        container_usage(pod, c, now)
+                    } else {
+                        Usage::default()
+                    };
+                    (name, usage)
+                })
+                .collect(),
+        )
+    }
+
+    fn node(&self, node: &Value, now: Timestamp) -> Option<Usage> {
+        let ready = meta::at(node, &["status", "conditions"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True");
+        if !ready {
+            return None;
+        }
+        let seed = meta::fnv64a(meta::name(node).as_bytes());
+        let w = wave(seed, now, 600.0);
+        let share = (seed % 1000) as f64 / 1000.0;
+        let cpu_cap = meta::quantity(meta::at(node, &["status", "capacity", "cpu"])).unwrap_or(4.0);
+        let mem_cap = meta::quantity(meta::at(node, &["status", "capacity", "memory"]))
+            .unwrap_or(16.0 * 1024.0 * MI);
+        Some(Usage {
+            cpu_nanocores: (cpu_cap * (0.12 + 0.25 * share + 0.2 * w) * 1e9) as u64,
+            memory_bytes: (mem_cap * (0.3 + 0.25 * share + 0.1 * w)) as u64,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(uid: &str, annotations: Value, resources: Value) -> Value {
+        json!({"metadata": {"name": uid, "uid": uid, "annotations": annotations},
+               "spec": {"containers": [{"name": "c", "resources": resources}]},
+               "status": {"phase": "Running", "containerStatuses": [{"name": "c", "state": {"running": {}}}]}})
+    }
+
+    fn ts(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).expect("ts")
+    }
+
+    #[test]
+    fn usage_stays_below_limits_and_changes_over_time() {
+        let limits = json!({"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}});
+        let mut samples = Vec::new();
+        for i in 0..40 {
+            let p = pod(&format!("pod-{i}"), json!({}), limits.clone());
+            let usage = WorkloadMetrics.pod(&p, ts(i * 37)).expect("running")[0].1;
+            assert!(
+                usage.cpu_nanocores <= 490_000_000,
+                "cpu under the limit: {usage:?}"
+            );
+            assert!(
+                usage.memory_bytes <= 256 * 1024 * 1024,
+                "memory under the limit: {usage:?}"
+            );
+            samples.push(usage);
+        }
+        let p = pod("pod-0", json!({}), limits);
+        let a = WorkloadMetrics.pod(&p, ts(0)).expect("running")[0].1;
+        let b = WorkloadMetrics.pod(&p, ts(90)).expect("running")[0].1;
+        assert_ne!(a, b, "usage moves");
+        assert_eq!(
+            a,
+            WorkloadMetrics.pod(&p, ts(0)).expect("running")[0].1,
+            "and is the same for the same moment"
+        );
+    }
+
+    #[test]
+    fn a_hungry_pod_runs_close_to_its_memory_limit() {
+        let limits = json!({"requests": {"cpu": "250m", "memory": "384Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}});
+        let p = pod("pay", json!({HUNGRY_ANNOTATION: "true"}), limits);
+        for t in [0, 100, 200, 300] {
+            let usage = WorkloadMetrics.pod(&p, ts(t)).expect("running")[0].1;
+            let frac = usage.memory_bytes as f64 / (512.0 * MI);
+            assert!((0.89..=0.99).contains(&frac), "at {t}: {frac}");
+        }
+    }
+
+    #[test]
+    fn pods_that_are_not_running_have_no_metrics() {
+        let mut p = pod("p", json!({}), json!({}));
+        p["status"]["phase"] = json!("Pending");
+        assert_eq!(WorkloadMetrics.pod(&p, ts(0)), None);
+    }
+}
