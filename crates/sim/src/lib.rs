@@ -1,8 +1,403 @@
 //! wheelhouse-sim: an in-memory Kubernetes API server for the Wheelhouse demo, tests and benchmarks.
+//!
+//! ```no_run
+//! # async fn demo() -> wheelhouse_sim::Result<()> {
+//! use wheelhouse_sim::{Scenario, Sim, SimConfig};
+//! let sim = Sim::start(SimConfig::default().scenario(Scenario::Demo)).await?;
+//! std::fs::write("kubeconfig", sim.kubeconfig_yaml("admin")).ok();
+//! println!("kubectl --kubeconfig kubeconfig get pods -A   # against {}", sim.url());
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
 
+pub mod auth;
 pub mod controllers;
+pub mod defaults;
+pub mod discovery;
 pub mod error;
+pub mod exec;
+pub mod fields;
+pub mod http;
+pub mod logs;
+pub mod metrics;
+pub mod openapi;
+pub mod patch;
+pub mod registry;
+pub mod scenario;
+pub mod selector;
 pub mod store;
+pub mod table;
+pub mod tls;
+pub mod verbs;
+pub mod watch;
+pub mod workload;
 
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+
+pub use auth::{Rule, User};
 pub use error::{Error, Result};
+pub use logs::{GeneratedLogs, LogLine, LogSource};
+pub use metrics::{GeneratedMetrics, MetricsSource, Usage};
 pub use store::{GroupResource, Store};
+
+/// What the simulated cluster holds when it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scenario {
+    /// What a fresh kube-apiserver has: the system namespaces.
+    #[default]
+    Empty,
+    /// A small lively cluster with every kind and some failures.
+    Demo,
+    /// Many running pods for benchmarks.
+    Scale {
+        pods: usize,
+        nodes: usize,
+        namespaces: usize,
+    },
+}
+
+impl FromStr for Scenario {
+    type Err = Error;
+
+    /// `empty`, `demo`, `scale:100000`, `scale:100000,nodes=5000,namespaces=50`.
+    fn from_str(s: &str) -> Result<Scenario> {
+        let s = s.trim();
+        match s {
+            "empty" => return Ok(Scenario::Empty),
+            "demo" => return Ok(Scenario::Demo),
+            _ => {}
+        }
+        let rest = s.strip_prefix("scale:").ok_or_else(|| {
+            Error::Scenario(format!(
+                "unknown scenario {s:?}: use empty, demo or scale:<pods>[,nodes=N][,namespaces=N]"
+            ))
+        })?;
+        let mut parts = rest.split(',');
+        let pods = parts
+            .next()
+            .unwrap_or("")
+            .trim()
+            .parse()
+            .map_err(|_| Error::Scenario(format!("scale needs a pod count: {s:?}")))?;
+        let (mut nodes, mut namespaces) = default_scale_shape(pods);
+        for part in parts {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| Error::Scenario(format!("expected key=value in {part:?}")))?;
+            let v: usize = v
+                .trim()
+                .parse()
+                .map_err(|_| Error::Scenario(format!("{k} must be a number in {s:?}")))?;
+            match k.trim() {
+                "nodes" => nodes = v,
+                "namespaces" => namespaces = v,
+                other => {
+                    return Err(Error::Scenario(format!(
+                        "unknown scale option {other:?}: use nodes= or namespaces="
+                    )));
+                }
+            }
+        }
+        if nodes == 0 || namespaces == 0 {
+            return Err(Error::Scenario(
+                "nodes and namespaces must be at least 1".into(),
+            ));
+        }
+        Ok(Scenario::Scale {
+            pods,
+            nodes,
+            namespaces,
+        })
+    }
+}
+
+/// Nodes and namespaces of a scale scenario when not given: ~20 pods per node, ~2,000 per namespace.
+fn default_scale_shape(pods: usize) -> (usize, usize) {
+    ((pods / 20).clamp(1, 5_000), (pods / 2_000).clamp(1, 50))
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scenario::Empty => f.write_str("empty"),
+            Scenario::Demo => f.write_str("demo"),
+            Scenario::Scale {
+                pods,
+                nodes,
+                namespaces,
+            } => write!(f, "scale:{pods},nodes={nodes},namespaces={namespaces}"),
+        }
+    }
+}
+
+/// How to start a [`Sim`].
+#[derive(Clone)]
+pub struct SimConfig {
+    /// Address to listen on; port 0 picks a free port. Default `127.0.0.1:0`.
+    pub listen: SocketAddr,
+    pub scenario: Scenario,
+    /// The token table; see [`auth::default_users`].
+    pub users: Vec<User>,
+    /// Run the light controllers (Deployments make pods, pods start…). Default true.
+    pub controllers: bool,
+    /// Events kept per resource for resuming watches.
+    pub watch_history: usize,
+    pub logs: Arc<dyn LogSource>,
+    pub metrics: Arc<dyn MetricsSource>,
+}
+
+impl fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("listen", &self.listen)
+            .field("scenario", &self.scenario)
+            .field(
+                "users",
+                &self.users.iter().map(|u| &u.name).collect::<Vec<_>>(),
+            )
+            .field("controllers", &self.controllers)
+            .field("watch_history", &self.watch_history)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            scenario: Scenario::Empty,
+            users: auth::default_users(),
+            controllers: true,
+            watch_history: store::DEFAULT_HISTORY,
+            logs: Arc::new(workload::WorkloadLogs),
+            metrics: Arc::new(workload::WorkloadMetrics),
+        }
+    }
+}
+
+impl SimConfig {
+    /// Listen on this address.
+    #[must_use]
+    pub fn listen(mut self, listen: SocketAddr) -> Self {
+        self.listen = listen;
+        self
+    }
+
+    /// Load this scenario.
+    #[must_use]
+    pub fn scenario(mut self, scenario: Scenario) -> Self {
+        self.scenario = scenario;
+        self
+    }
+
+    /// Replace the token table.
+    #[must_use]
+    pub fn users(mut self, users: Vec<User>) -> Self {
+        self.users = users;
+        self
+    }
+
+    /// Add a user to the token table.
+    #[must_use]
+    pub fn user(mut self, user: User) -> Self {
+        self.users.retain(|u| u.name != user.name);
+        self.users.push(user);
+        self
+    }
+
+    /// Run the controllers or not.
+    #[must_use]
+    pub fn controllers(mut self, on: bool) -> Self {
+        self.controllers = on;
+        self
+    }
+
+    /// Events kept per resource for resuming watches (small values make 410s easy to provoke).
+    #[must_use]
+    pub fn watch_history(mut self, events: usize) -> Self {
+        self.watch_history = events;
+        self
+    }
+
+    /// Where pod log lines come from.
+    #[must_use]
+    pub fn logs(mut self, source: Arc<dyn LogSource>) -> Self {
+        self.logs = source;
+        self
+    }
+
+    /// Where metrics.k8s.io usage values come from.
+    #[must_use]
+    pub fn metrics(mut self, source: Arc<dyn MetricsSource>) -> Self {
+        self.metrics = source;
+        self
+    }
+}
+
+/// A running simulated API server.
+pub struct Sim {
+    url: String,
+    addr: SocketAddr,
+    users: Vec<User>,
+    store: Store,
+    stop: tokio::sync::watch::Sender<bool>,
+    server: tokio::task::JoinHandle<()>,
+    controllers: Option<controllers::Controllers>,
+    certificate: tls::Certificate,
+}
+
+impl fmt::Debug for Sim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sim")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sim {
+    /// Binds, loads the scenario, starts the controllers and serves until [`Sim::shutdown`].
+    pub async fn start(config: SimConfig) -> Result<Sim> {
+        let store = Store::with_history(config.watch_history);
+        match &config.scenario {
+            Scenario::Empty => scenario::load_empty(&store),
+            Scenario::Demo => scenario::load_demo(&store),
+            Scenario::Scale {
+                pods,
+                nodes,
+                namespaces,
+            } => scenario::load_scale(&store, *pods, *nodes, *namespaces),
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let certificate = tls::Certificate::generate(&[addr.ip().to_string()])?;
+        let listener = tls::DualListener::new(listener, &certificate)?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let state = Arc::new(http::AppState {
+            store: store.clone(),
+            registry: registry::Registry::new(store.clone()),
+            users: config.users.clone(),
+            logs: config.logs.clone(),
+            metrics: config.metrics.clone(),
+            shutdown: stopped.clone(),
+        });
+        let app = http::router(state);
+        let mut until = stopped;
+        let server = tokio::spawn(async move {
+            let result = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = until.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(err) = result {
+                tracing::error!(error = %err, "the simulated API server stopped serving");
+            }
+        });
+        let controllers = config.controllers.then(|| {
+            controllers::Controllers::spawn(store.clone(), controllers::ControllerConfig::default())
+        });
+        tracing::info!(url = %format!("http://{addr}"), scenario = %config.scenario, "simulated API server serving");
+        Ok(Sim {
+            url: format!("http://{addr}"),
+            addr,
+            users: config.users,
+            store,
+            stop,
+            server,
+            controllers,
+            certificate,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `https://127.0.0.1:PORT`: the same server over TLS (trust [`Sim::ca_pem`]). kubectl and
+    /// helm need it: client-go sends no bearer token over plain HTTP.
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// The PEM of the sim's self-signed serving certificate.
+    pub fn ca_pem(&self) -> &str {
+        &self.certificate.cert_pem
+    }
+
+    /// The address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bearer token of a user of the token table.
+    pub fn token(&self, user: &str) -> Option<&str> {
+        self.users
+            .iter()
+            .find(|u| u.name == user)
+            .map(|u| u.token.as_str())
+    }
+
+    /// A kubeconfig for `user` (cluster `wheelhouse-sim` over HTTPS with the sim's CA, context
+    /// `wheelhouse-sim-<user>`, current). An unknown user gets an empty token, so requests
+    /// answer 401.
+    pub fn kubeconfig_yaml(&self, user: &str) -> String {
+        use base64::Engine;
+        let token = self.token(user).unwrap_or("");
+        let ca =
+            base64::engine::general_purpose::STANDARD.encode(self.certificate.cert_pem.as_bytes());
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: wheelhouse-sim\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca}\ncontexts:\n- name: wheelhouse-sim-{user}\n  context:\n    cluster: wheelhouse-sim\n    user: {user}\n    namespace: default\ncurrent-context: wheelhouse-sim-{user}\nusers:\n- name: {user}\n  user:\n    token: {token}\npreferences: {{}}\n",
+            url = self.https_url()
+        )
+    }
+
+    /// The object store, for tests and benchmarks to read and write directly.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stops the controllers, ends open streams and stops serving.
+    pub async fn shutdown(self) {
+        if let Some(controllers) = self.controllers {
+            controllers.shutdown().await;
+        }
+        let _ = self.stop.send(true);
+        let _ = self.server.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenarios_parse_and_display() {
+        assert_eq!("empty".parse::<Scenario>().expect("empty"), Scenario::Empty);
+        assert_eq!("demo".parse::<Scenario>().expect("demo"), Scenario::Demo);
+        assert_eq!(
+            "scale:100000,nodes=5000,namespaces=50"
+                .parse::<Scenario>()
+                .expect("scale"),
+            Scenario::Scale {
+                pods: 100_000,
+                nodes: 5000,
+                namespaces: 50
+            }
+        );
+        let s: Scenario = "scale:100000".parse().expect("scale");
+        assert_eq!(s.to_string().parse::<Scenario>().expect("round trip"), s);
+        assert!("scale:lots".parse::<Scenario>().is_err());
+        assert!("chaos".parse::<Scenario>().is_err());
+    }
+}

@@ -86,6 +86,15 @@ impl StoredObject {
         }
     }
 
+    /// An object that is not in the store (a dry-run result, a value to render), with the
+    /// resourceVersion its metadata says.
+    pub fn detached(value: Value) -> StoredObject {
+        let rv = str_at(&value, &["metadata", "resourceVersion"])
+            .parse()
+            .unwrap_or(0);
+        StoredObject::new(value, rv)
+    }
+
     /// The object as JSON.
     pub fn value(&self) -> &Value {
         &self.value
@@ -698,10 +707,7 @@ impl Store {
             .value
             .pointer("/metadata/deletionTimestamp")
             .is_some();
-        let finalizers_left = next
-            .pointer("/metadata/finalizers")
-            .and_then(Value::as_array)
-            .is_some_and(|f| !f.is_empty());
+        let finalizers_left = has_finalizers(gr, &next);
         if dry_run {
             return Ok(Arc::new(StoredObject::new(next, current.resource_version)));
         }
@@ -782,8 +788,11 @@ impl Store {
         if options.propagation == Propagation::Orphan && has_dependents {
             finalizers.push(json!("orphan"));
         }
-        if !finalizers.is_empty() {
+        if !finalizers.is_empty() || has_finalizers(gr, &current.value) {
             let mut next = current.value.clone();
+            if is_namespaces(gr) {
+                next["status"]["phase"] = json!("Terminating");
+            }
             let already = current
                 .value
                 .pointer("/metadata/deletionTimestamp")
@@ -795,7 +804,11 @@ impl Store {
             }
             let mut seen = HashSet::new();
             finalizers.retain(|f| seen.insert(f.as_str().unwrap_or("").to_string()));
-            meta.insert("finalizers".into(), Value::Array(finalizers));
+            if finalizers.is_empty() {
+                meta.remove("finalizers");
+            } else {
+                meta.insert("finalizers".into(), Value::Array(finalizers));
+            }
             if options.dry_run {
                 return Ok(Deleted::Pending(Arc::new(StoredObject::new(
                     next,
@@ -1008,6 +1021,29 @@ impl Store {
         })
     }
 
+    /// Opens a watch that starts with the current objects (in `namespace`, or all) as synthetic
+    /// `Added` events, then follows live changes: what a watch without resourceVersion gets.
+    pub fn watch_from_snapshot(&self, gr: &GroupResource, namespace: Option<&str>) -> StoreWatch {
+        let table = self.table(gr);
+        let table = read(&table);
+        let live = table.sender.subscribe();
+        let resource_version = self.resource_version();
+        let prefix = namespace
+            .filter(|ns| !ns.is_empty())
+            .map(|ns| format!("{ns}/"));
+        let backlog = table
+            .objects
+            .iter()
+            .filter(|(k, _)| prefix.as_ref().is_none_or(|p| k.starts_with(p.as_str())))
+            .map(|(_, o)| WatchEvent::new(EventType::Added, o.clone(), None))
+            .collect();
+        StoreWatch {
+            backlog,
+            live,
+            resource_version,
+        }
+    }
+
     /// Live events of a resource from now on (controllers). On `Lagged`, re-list.
     pub fn subscribe(&self, gr: &GroupResource) -> broadcast::Receiver<Arc<WatchEvent>> {
         read(&self.table(gr)).sender.subscribe()
@@ -1031,6 +1067,22 @@ impl Store {
     pub fn compacted_resource_version(&self, gr: &GroupResource) -> u64 {
         read(&self.table(gr)).compacted_rv
     }
+}
+
+fn is_namespaces(gr: &GroupResource) -> bool {
+    gr.group.is_empty() && gr.resource == "namespaces"
+}
+
+/// Whether finalizers hold the object: `metadata.finalizers`, and for namespaces also
+/// `spec.finalizers` (`kubernetes`, removed by the namespace controller once it is empty).
+fn has_finalizers(gr: &GroupResource, value: &Value) -> bool {
+    let non_empty = |p: &str| {
+        value
+            .pointer(p)
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty())
+    };
+    non_empty("/metadata/finalizers") || (is_namespaces(gr) && non_empty("/spec/finalizers"))
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {

@@ -1,0 +1,357 @@
+//! Who is asking and what they may do: a static token table, a simple policy per user, and the
+//! access reviews (SelfSubjectAccessReview, SelfSubjectRulesReview, SubjectAccessReview,
+//! TokenReview) answered from it.
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+
+/// One rule of a policy: verbs × resources × namespaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`, or `*`.
+    pub verbs: Vec<String>,
+    /// API groups (`""` for core) or `*`.
+    pub groups: Vec<String>,
+    /// Resources (`pods`, `pods/log`) or `*` (every resource and subresource).
+    pub resources: Vec<String>,
+    /// Resources excluded from a `*` rule (e.g. `secrets` for a viewer).
+    pub except: Vec<String>,
+    /// Namespaces the rule applies in, or `*` for every namespace and the cluster scope.
+    pub namespaces: Vec<String>,
+}
+
+impl Rule {
+    /// A rule from string slices.
+    pub fn new(verbs: &[&str], resources: &[&str], namespaces: &[&str]) -> Rule {
+        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Rule {
+            verbs: own(verbs),
+            groups: vec!["*".into()],
+            resources: own(resources),
+            except: vec![],
+            namespaces: own(namespaces),
+        }
+    }
+
+    /// The same rule, excluding some resources.
+    #[must_use]
+    pub fn except(mut self, resources: &[&str]) -> Rule {
+        self.except = resources.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    fn allows(&self, a: &Attributes<'_>) -> bool {
+        let any = |list: &[String], x: &str| list.iter().any(|v| v == "*" || v == x);
+        let full = a.full_resource();
+        let resource_ok = self.resources.iter().any(|r| r == "*" || *r == full)
+            && !self.except.iter().any(|e| *e == a.resource || *e == full);
+        any(&self.verbs, a.verb)
+            && any(&self.groups, a.group)
+            && resource_ok
+            && (self.namespaces.iter().any(|n| n == "*")
+                || (!a.namespace.is_empty() && any(&self.namespaces, a.namespace)))
+    }
+}
+
+/// A user of the token table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub token: String,
+    pub groups: Vec<String>,
+    pub rules: Vec<Rule>,
+}
+
+impl User {
+    /// A user with the given token, groups and rules (`system:authenticated` is added).
+    pub fn new(name: &str, token: &str, groups: &[&str], rules: Vec<Rule>) -> User {
+        let mut groups: Vec<String> = groups.iter().map(|s| s.to_string()).collect();
+        if !groups.iter().any(|g| g == "system:authenticated") {
+            groups.push("system:authenticated".into());
+        }
+        User {
+            name: name.into(),
+            token: token.into(),
+            groups,
+            rules,
+        }
+    }
+
+    /// Whether the user is in `system:masters` (everything allowed).
+    pub fn is_admin(&self) -> bool {
+        self.groups.iter().any(|g| g == "system:masters")
+    }
+}
+
+/// The default token table: `admin` (system:masters), `viewer` (read all but secrets),
+/// `restricted` (read pods, services, configmaps and events in `team-a` only).
+pub fn default_users() -> Vec<User> {
+    vec![
+        User::new(
+            "admin",
+            "admin-token",
+            &["system:masters"],
+            vec![Rule::new(&["*"], &["*"], &["*"])],
+        ),
+        User::new(
+            "viewer",
+            "viewer-token",
+            &["viewers"],
+            vec![Rule::new(&["get", "list", "watch"], &["*"], &["*"]).except(&["secrets"])],
+        ),
+        User::new(
+            "restricted",
+            "restricted-token",
+            &["team-a"],
+            vec![Rule::new(
+                &["get", "list", "watch"],
+                &["pods", "pods/log", "services", "configmaps", "events"],
+                &["team-a"],
+            )],
+        ),
+    ]
+}
+
+/// What a request asks to do, in the terms of authorization.
+#[derive(Debug, Clone, Default)]
+pub struct Attributes<'a> {
+    pub verb: &'a str,
+    pub group: &'a str,
+    pub resource: &'a str,
+    pub subresource: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+}
+
+impl Attributes<'_> {
+    fn full_resource(&self) -> String {
+        if self.subresource.is_empty() {
+            self.resource.to_string()
+        } else {
+            format!("{}/{}", self.resource, self.subresource)
+        }
+    }
+}
+
+/// Resources everyone who is authenticated may create (the reviews about oneself).
+fn always_allowed(a: &Attributes<'_>) -> bool {
+    a.verb == "create"
+        && matches!(
+            (a.group, a.resource),
+            (
+                "authorization.k8s.io",
+                "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
+            ) | ("authentication.k8s.io", "selfsubjectreviews")
+        )
+}
+
+/// Whether the user may do what the attributes say.
+pub fn allowed(user: &User, a: &Attributes<'_>) -> bool {
+    user.is_admin() || always_allowed(a) || user.rules.iter().any(|r| r.allows(a))
+}
+
+/// `Ok` when allowed, else the Forbidden error worded as kube-apiserver words it.
+pub fn authorize(user: &User, a: &Attributes<'_>) -> Result<()> {
+    if allowed(user, a) {
+        return Ok(());
+    }
+    let full = a.full_resource();
+    let subject = if a.name.is_empty() {
+        full.clone()
+    } else {
+        format!("{full} \"{}\"", a.name)
+    };
+    let scope = if a.namespace.is_empty() {
+        "at the cluster scope".to_string()
+    } else {
+        format!("in the namespace \"{}\"", a.namespace)
+    };
+    let resource_for_details = if a.group.is_empty() {
+        a.resource.to_string()
+    } else {
+        format!("{}.{}", a.resource, a.group)
+    };
+    let kind = if a.group.is_empty() {
+        full.clone()
+    } else {
+        format!("{full}.{}", a.group)
+    };
+    let subject = if a.group.is_empty() {
+        subject
+    } else {
+        subject.replacen(&full, &kind, 1)
+    };
+    Err(Error::Forbidden {
+        message: format!(
+            "{subject} is forbidden: User \"{}\" cannot {} resource \"{full}\" in API group \"{}\" {scope}",
+            user.name, a.verb, a.group
+        ),
+        resource: if a.subresource.is_empty() {
+            resource_for_details
+        } else {
+            a.resource.to_string()
+        },
+        name: if a.name.is_empty() {
+            None
+        } else {
+            Some(a.name.to_string())
+        },
+        group: String::new(),
+    })
+}
+
+/// Answers a SelfSubjectAccessReview or SubjectAccessReview body for `user`.
+pub fn access_review(user: &User, mut review: Value) -> Value {
+    let spec = review["spec"].clone();
+    let allowed = if let Some(ra) = spec.get("resourceAttributes") {
+        let s = |k: &str| ra.get(k).and_then(Value::as_str).unwrap_or("");
+        let attrs = Attributes {
+            verb: s("verb"),
+            group: s("group"),
+            resource: s("resource"),
+            subresource: s("subresource"),
+            namespace: s("namespace"),
+            name: s("name"),
+        };
+        if attrs.resource == "*" || attrs.verb == "*" {
+            user.is_admin()
+        } else {
+            allowed(user, &attrs)
+        }
+    } else {
+        // Non-resource URLs: everyone authenticated may read discovery, health and version.
+        let verb = spec
+            .pointer("/nonResourceAttributes/verb")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        user.is_admin() || verb == "get"
+    };
+    let mut status = json!({"allowed": allowed});
+    if allowed && !user.is_admin() {
+        status["reason"] = json!(format!(
+            "allowed by the sim's policy for user \"{}\"",
+            user.name
+        ));
+    }
+    if allowed && user.is_admin() {
+        status["reason"] = json!("allowed: user is in group system:masters");
+    }
+    review["status"] = status;
+    if review.get("metadata").is_none() {
+        review["metadata"] = json!({});
+    }
+    review
+}
+
+/// Answers a SelfSubjectRulesReview for `user` in `namespace`.
+pub fn rules_review(user: &User, namespace: &str, mut review: Value) -> Value {
+    let mut resource_rules = vec![
+        json!({"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}),
+        json!({"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]}),
+    ];
+    for rule in &user.rules {
+        if rule.namespaces.iter().any(|n| n == "*" || n == namespace) {
+            let mut r =
+                json!({"verbs": rule.verbs, "apiGroups": rule.groups, "resources": rule.resources});
+            if !rule.except.is_empty() {
+                // The rules review cannot express exceptions; list the exception as a note.
+                r["resourceNames"] = json!([]);
+            }
+            resource_rules.insert(0, r);
+        }
+    }
+    review["status"] = json!({
+        "resourceRules": resource_rules,
+        "nonResourceRules": [
+            {"verbs": ["get"], "nonResourceURLs": ["/.well-known", "/.well-known/*"]},
+            {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"]},
+            {"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"]}
+        ],
+        "incomplete": false
+    });
+    if review.get("metadata").is_none() {
+        review["metadata"] = json!({});
+    }
+    review
+}
+
+/// The `userInfo` block of a TokenReview or SelfSubjectReview.
+pub fn user_info(user: &User) -> Value {
+    json!({"username": user.name, "uid": format!("sim-{}", user.name), "groups": user.groups})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str) -> User {
+        default_users()
+            .into_iter()
+            .find(|u| u.name == name)
+            .expect("default user")
+    }
+
+    fn attrs<'a>(verb: &'a str, resource: &'a str, namespace: &'a str) -> Attributes<'a> {
+        Attributes {
+            verb,
+            resource,
+            namespace,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn admin_may_do_everything() {
+        assert!(allowed(
+            &user("admin"),
+            &attrs("delete", "secrets", "kube-system")
+        ));
+    }
+
+    #[test]
+    fn viewer_reads_everything_but_secrets_and_writes_nothing() {
+        let viewer = user("viewer");
+        assert!(allowed(&viewer, &attrs("list", "pods", "")));
+        assert!(!allowed(&viewer, &attrs("list", "secrets", "kube-system")));
+        assert!(!allowed(&viewer, &attrs("delete", "pods", "default")));
+    }
+
+    #[test]
+    fn restricted_user_reads_only_in_team_a() {
+        let restricted = user("restricted");
+        assert!(allowed(&restricted, &attrs("get", "pods", "team-a")));
+        assert!(
+            !allowed(&restricted, &attrs("list", "pods", "")),
+            "no cluster-wide list"
+        );
+        assert!(!allowed(&restricted, &attrs("get", "pods", "default")));
+        assert!(!allowed(&restricted, &attrs("delete", "pods", "team-a")));
+        assert!(!allowed(&restricted, &attrs("list", "secrets", "team-a")));
+    }
+
+    #[test]
+    fn forbidden_reads_like_the_reference() {
+        let err = authorize(&user("viewer"), &attrs("list", "secrets", "kube-system"))
+            .expect_err("forbidden");
+        let reference: Value = serde_json::from_str(include_str!(
+            "../../../../shared/reference/kube-apiserver/error-forbidden.json"
+        ))
+        .expect("reference");
+        assert_eq!(err.to_status(), reference);
+    }
+
+    #[test]
+    fn self_subject_access_review_answers_from_the_policy() {
+        let review = json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"namespace": "team-a", "resource": "pods", "verb": "delete"}}});
+        assert_eq!(
+            access_review(&user("restricted"), review.clone())["status"]["allowed"],
+            false
+        );
+        assert_eq!(
+            access_review(&user("admin"), review)["status"]["allowed"],
+            true
+        );
+    }
+}
