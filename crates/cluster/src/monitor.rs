@@ -7,8 +7,10 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
+use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use k8s_openapi::apimachinery::pkg::version::Info;
-use kube::Client;
+use kube::api::PostParams;
+use kube::{Api, Client};
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -102,6 +104,9 @@ pub struct ConnectionState {
     pub connected: bool,
     /// The version the cluster reported at its last successful check.
     pub server_version: Option<Info>,
+    /// Who the cluster says Wheelhouse is (from a SelfSubjectReview); `None` on clusters older
+    /// than 1.28, which cannot say.
+    pub user: Option<String>,
     /// Why the last check failed; `None` while connected or before the first check.
     pub problem: Option<ConnectionProblem>,
     /// When the last check finished; `None` until the first one has.
@@ -158,14 +163,15 @@ async fn run(
 ) {
     let mut failures: u32 = 0;
     loop {
-        let outcome = tokio::time::timeout(config.check_timeout, client.apiserver_version()).await;
+        let outcome = tokio::time::timeout(config.check_timeout, check(&client)).await;
         let previous = sender.borrow().clone();
         let next = match outcome {
-            Ok(Ok(version)) => {
+            Ok(Ok((version, user))) => {
                 failures = 0;
                 ConnectionState {
                     connected: true,
                     server_version: Some(version),
+                    user,
                     problem: None,
                     last_check: Some(Timestamp::now()),
                 }
@@ -197,11 +203,32 @@ async fn run(
     }
 }
 
+/// Asks for the version (is the server there?) and who we are (are the credentials accepted?):
+/// many clusters answer `/version` to anyone, so it alone cannot tell a rejected token.
+async fn check(client: &Client) -> Result<(Info, Option<String>), kube::Error> {
+    let version = client.apiserver_version().await?;
+    let reviews: Api<SelfSubjectReview> = Api::all(client.clone());
+    let user = match reviews
+        .create(&PostParams::default(), &SelfSubjectReview::default())
+        .await
+    {
+        Ok(review) => review
+            .status
+            .and_then(|s| s.user_info)
+            .and_then(|u| u.username),
+        // Clusters before 1.28 have no SelfSubjectReview; /version has to do there.
+        Err(kube::Error::Api(status)) if status.code == 404 => None,
+        Err(error) => return Err(error),
+    };
+    Ok((version, user))
+}
+
 /// A failed state that keeps the last known server version for `/api/v1/version`.
 fn failed(previous: &ConnectionState, problem: ConnectionProblem) -> ConnectionState {
     ConnectionState {
         connected: false,
         server_version: previous.server_version.clone(),
+        user: None,
         problem: Some(problem),
         last_check: Some(Timestamp::now()),
     }
@@ -213,6 +240,7 @@ fn log_change(info: &ClusterInfo, state: &ConnectionState) {
             cluster = %info.name,
             server = %info.server,
             version = version.as_ref().map_or("", |v| v.git_version.as_str()),
+            user = state.user.as_deref().unwrap_or("(the cluster cannot say)"),
             "connected to the cluster"
         ),
         (Some(problem), _) => tracing::error!(
@@ -225,7 +253,7 @@ fn log_change(info: &ClusterInfo, state: &ConnectionState) {
     }
 }
 
-/// Turns a failed `/version` call into a reason and a message saying what to do.
+/// Turns a failed check into a reason and a message saying what to do.
 fn describe(error: &kube::Error, info: &ClusterInfo) -> ConnectionProblem {
     match error {
         kube::Error::Api(status) if status.code == 401 => ConnectionProblem {
@@ -238,8 +266,8 @@ fn describe(error: &kube::Error, info: &ClusterInfo) -> ConnectionProblem {
         kube::Error::Api(status) if status.code == 403 => ConnectionProblem {
             reason: ProblemReason::Forbidden,
             message: format!(
-                "{} may not read the version of the Kubernetes API server at {} (403 Forbidden): grant it access or use another context; Wheelhouse keeps retrying",
-                info.user, info.server
+                "the Kubernetes API server at {} does not let {} in (403 Forbidden): the kubeconfig may lack credentials, or the identity needs access; Wheelhouse keeps retrying",
+                info.server, info.user
             ),
         },
         other => ConnectionProblem {

@@ -1,1 +1,30 @@
-fn main() {}
+//! The `wheelhouse` binary: parses the command line, sets up logging and runs a subcommand.
+
+mod cli;
+mod logging;
+mod serve;
+mod shutdown;
+mod sim;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.log_format);
+    let outcome = match cli.command {
+        Some(Command::Serve(args)) => serve::run(args).await,
+        Some(Command::Sim(args)) => sim::run(args).await,
+        None => serve::run(cli.serve).await,
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Starts the real server on 127.0.0.1:0 against a simulated or an unreachable cluster.
+
+#![allow(dead_code)] // each test file uses a different part
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kube::config::Kubeconfig;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
+use wheelhouse_server::ServerConfig;
+use wheelhouse_sim::{Scenario, Sim, SimConfig};
+
+/// A running server; stops (with its cluster and sim) when dropped.
+pub struct TestServer {
+    pub address: SocketAddr,
+    pub base: String,
+    pub sim: Option<Sim>,
+    pub cluster: Arc<Cluster>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+/// Checks often so tests see state changes quickly.
+fn fast_monitor() -> MonitorConfig {
+    MonitorConfig::default()
+        .interval(Duration::from_millis(200))
+        .check_timeout(Duration::from_secs(2))
+        .backoff(Duration::from_millis(100), Duration::from_millis(500))
+}
+
+impl TestServer {
+    /// The server on the demo scenario of the sim.
+    pub async fn demo(config: ServerConfig) -> Self {
+        Self::demo_as("admin", config).await
+    }
+
+    /// The server on the demo scenario, acting as `user` of the sim's token table (an unknown
+    /// user gets an empty token, which the sim rejects with 401).
+    pub async fn demo_as(user: &str, config: ServerConfig) -> Self {
+        let sim = Sim::start(SimConfig::default().scenario(Scenario::Demo))
+            .await
+            .expect("the sim starts");
+        let kubeconfig =
+            Kubeconfig::from_yaml(&sim.kubeconfig_yaml(user)).expect("the sim's kubeconfig parses");
+        Self::start(kubeconfig, Some(sim), config).await
+    }
+
+    /// The server pointed at a port where nothing listens.
+    pub async fn unreachable(config: ServerConfig) -> Self {
+        let port = closed_port();
+        let yaml = format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: gone\nclusters:\n- name: gone\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\ncontexts:\n- name: gone\n  context: {{cluster: gone, user: nobody}}\nusers:\n- name: nobody\n  user: {{token: t}}\n"
+        );
+        Self::start(
+            Kubeconfig::from_yaml(&yaml).expect("kubeconfig parses"),
+            None,
+            config,
+        )
+        .await
+    }
+
+    async fn start(kubeconfig: Kubeconfig, sim: Option<Sim>, config: ServerConfig) -> Self {
+        let source = ClusterSource::Kubeconfig {
+            kubeconfig: Box::new(kubeconfig),
+            context: None,
+        };
+        let connection = wheelhouse_cluster::connect(source)
+            .await
+            .expect("client builds");
+        let cluster = Arc::new(Cluster::start(connection, fast_monitor()));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let base = format!("http://{address}{}", config.base_path);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = cluster.clone();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            wheelhouse_server::serve(listener, served, config, shutdown)
+                .await
+                .expect("server runs");
+        });
+        Self {
+            address,
+            base,
+            sim,
+            cluster,
+            stop: Some(stop),
+        }
+    }
+
+    /// The URL of `path` (relative, no leading slash) under the base path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A kube client acting as the sim's admin, to compare the server's answers with the truth.
+    pub async fn kube(&self) -> kube::Client {
+        let sim = self.sim.as_ref().expect("a sim-backed server");
+        let kubeconfig =
+            Kubeconfig::from_yaml(&sim.kubeconfig_yaml("admin")).expect("kubeconfig parses");
+        let config = kube::Config::from_custom_kubeconfig(
+            kubeconfig,
+            &kube::config::KubeConfigOptions::default(),
+        )
+        .await
+        .expect("config");
+        kube::Client::try_from(config).expect("client")
+    }
+
+    /// Waits until `/readyz` says ready (the first check may still be running).
+    pub async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if client
+                .get(self.url("readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not become ready within 10 seconds");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A port that was free a moment ago and has no listener now.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+pub async fn json(response: reqwest::Response) -> serde_json::Value {
+    let text = response.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
+}

@@ -1,0 +1,177 @@
+//! The command line: `wheelhouse [serve] [flags]` and `wheelhouse sim [flags]`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use wheelhouse_sim::Scenario;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wheelhouse",
+    version,
+    about = "Wheelhouse: a fast, honest Kubernetes web console",
+    long_about = "Wheelhouse: a fast, honest Kubernetes web console.\n\n\
+        Without a subcommand it runs `serve`. The cluster comes from --demo, else from the kubeconfig \
+        (--kubeconfig, KUBECONFIG or ~/.kube/config, with --context), else from the in-cluster \
+        service account; with none of them it starts the built-in demo cluster and says so.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    /// Log format on stderr (the level is set with RUST_LOG, e.g. RUST_LOG=debug)
+    #[arg(long, env = "WHEELHOUSE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the console (the default)
+    Serve(ServeArgs),
+    /// Run the simulated Kubernetes API server alone, for kubectl, helm or a second Wheelhouse
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Kubeconfig file(s) to read, separated by ':' like KUBECONFIG [default: ~/.kube/config]
+    #[arg(long, env = "KUBECONFIG", value_name = "PATH")]
+    pub kubeconfig: Option<String>,
+
+    /// Kubeconfig context to use [default: its current-context]
+    #[arg(long, env = "WHEELHOUSE_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Run on the built-in demo cluster (an in-process simulated API server) whatever else is configured
+    #[arg(long, env = "WHEELHOUSE_DEMO")]
+    pub demo: bool,
+
+    /// Address to listen on; port 0 picks a free port (the URL is printed on stdout)
+    #[arg(
+        long,
+        env = "WHEELHOUSE_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: SocketAddr,
+
+    /// Path prefix to serve under behind a reverse proxy, e.g. /wheelhouse/
+    #[arg(
+        long,
+        env = "WHEELHOUSE_BASE_PATH",
+        value_name = "PATH",
+        default_value = "/"
+    )]
+    pub base_path: String,
+
+    /// Language when the browser's Accept-Language names none Wheelhouse has
+    #[arg(long, env = "WHEELHOUSE_DEFAULT_LOCALE", value_enum, default_value_t = DefaultLocale::En)]
+    pub default_locale: DefaultLocale,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// What the simulated cluster contains: `demo` (a small lively cluster with some failures),
+    /// `empty` (a fresh cluster) or `scale:PODS[,nodes=N,namespaces=N]` (for benchmarks)
+    #[arg(long, env = "WHEELHOUSE_SIM_SCENARIO", value_name = "SCENARIO", default_value = "demo", value_parser = parse_scenario)]
+    pub scenario: Scenario,
+
+    /// Address for the simulated API server; port 0 picks a free port
+    #[arg(
+        long,
+        env = "WHEELHOUSE_SIM_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0"
+    )]
+    pub listen: SocketAddr,
+
+    /// Where to write the kubeconfig for it [default: wheelhouse-sim.kubeconfig in the temp dir]
+    #[arg(long, env = "WHEELHOUSE_SIM_KUBECONFIG_OUT", value_name = "PATH")]
+    pub kubeconfig_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines
+    Text,
+    /// One JSON object per line
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefaultLocale {
+    /// English
+    En,
+    /// Simplified Chinese
+    #[value(name = "zh-CN")]
+    ZhCn,
+}
+
+fn parse_scenario(text: &str) -> Result<Scenario, String> {
+    text.parse::<Scenario>().map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_is_the_default_and_its_flags_work_without_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "wheelhouse",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--base-path",
+            "/sub",
+        ])
+        .expect("parses");
+        assert!(cli.command.is_none());
+        assert!(cli.serve.demo);
+        assert_eq!(cli.serve.listen.port(), 0);
+        assert_eq!(cli.serve.base_path, "/sub");
+    }
+
+    #[test]
+    fn the_sim_subcommand_takes_its_own_flags() {
+        let cli = Cli::try_parse_from([
+            "wheelhouse",
+            "sim",
+            "--scenario",
+            "demo",
+            "--kubeconfig-out",
+            "/tmp/k",
+        ])
+        .expect("parses");
+        let Some(Command::Sim(args)) = cli.command else {
+            panic!("sim subcommand expected")
+        };
+        assert_eq!(args.kubeconfig_out, Some(PathBuf::from("/tmp/k")));
+        assert_eq!(args.scenario, Scenario::Demo);
+        assert!(
+            Cli::try_parse_from(["wheelhouse", "sim", "--scenario", "chaos"]).is_err(),
+            "unknown scenarios are refused"
+        );
+    }
+
+    #[test]
+    fn the_default_locale_accepts_zh_cn() {
+        let cli = Cli::try_parse_from(["wheelhouse", "serve", "--default-locale", "zh-CN"])
+            .expect("parses");
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve subcommand expected")
+        };
+        assert_eq!(args.default_locale, DefaultLocale::ZhCn);
+    }
+}

@@ -1,0 +1,247 @@
+//! `wheelhouse serve`: chooses the cluster, starts the server and stops cleanly on a signal.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use wheelhouse_cluster::{Cluster, ClusterSource, Connection, MonitorConfig};
+use wheelhouse_server::{BasePath, Locale, ServerConfig};
+use wheelhouse_sim::{Scenario, Sim, SimConfig};
+
+use crate::cli::{DefaultLocale, ServeArgs};
+use crate::shutdown;
+
+/// Where the in-cluster service account's token is mounted.
+const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+/// The user the demo cluster's kubeconfig acts as.
+const DEMO_USER: &str = "admin";
+
+/// Which cluster to serve, decided from the flags and what exists on this machine.
+#[derive(Debug)]
+enum Choice {
+    /// The built-in demo cluster, with the reason it was chosen.
+    Demo(&'static str),
+    Cluster(ClusterSource),
+}
+
+/// What the choice depends on besides the flags, so it can be tested.
+struct Environment {
+    home_kubeconfig: Option<PathBuf>,
+    in_cluster: bool,
+}
+
+impl Environment {
+    fn of_this_machine() -> Self {
+        Self {
+            home_kubeconfig: std::env::home_dir().map(|home| home.join(".kube").join("config")),
+            in_cluster: std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+                && Path::new(SERVICE_ACCOUNT_TOKEN).exists(),
+        }
+    }
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let base_path = BasePath::parse(&args.base_path)
+        .map_err(anyhow::Error::msg)
+        .context("invalid --base-path")?;
+    let config = ServerConfig::default()
+        .base_path(base_path.clone())
+        .default_locale(match args.default_locale {
+            DefaultLocale::En => Locale::En,
+            DefaultLocale::ZhCn => Locale::ZhCn,
+        });
+
+    let mut demo_sim = None;
+    let connection = match choose(&args, &Environment::of_this_machine())? {
+        Choice::Cluster(source) => wheelhouse_cluster::connect(source).await?,
+        Choice::Demo(reason) => {
+            let (sim, connection) = start_demo().await?;
+            tracing::warn!(
+                "DEMO MODE — Wheelhouse is running on its built-in demo cluster, a simulated API server at {} with \
+                 made-up nodes and workloads; nothing you see is real ({reason}). Point it at a real cluster with \
+                 --kubeconfig/--context or KUBECONFIG.",
+                sim.url()
+            );
+            demo_sim = Some(sim);
+            connection
+        }
+    };
+    tracing::info!(
+        cluster = %connection.info.name,
+        server = %connection.info.server,
+        user = %connection.info.user,
+        demo = connection.info.demo,
+        "using cluster"
+    );
+    let cluster = Arc::new(Cluster::start(connection, MonitorConfig::default()));
+
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    // The e2e runner and the tests read this line; keep its shape.
+    println!("Wheelhouse is listening on http://{address}{base_path}");
+    tracing::info!(%address, base_path = %base_path, web = wheelhouse_server::web::WEB_DIST_SOURCE, "serving");
+
+    wheelhouse_server::serve(listener, cluster.clone(), config, shutdown::signal())
+        .await
+        .context("the server failed")?;
+
+    drop(cluster);
+    if let Some(sim) = demo_sim {
+        sim.shutdown().await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `--demo`, else the kubeconfig, else the service account, else the demo (said loudly by the caller).
+fn choose(args: &ServeArgs, environment: &Environment) -> anyhow::Result<Choice> {
+    if args.demo {
+        return Ok(Choice::Demo("--demo was given"));
+    }
+    let explicit: Vec<PathBuf> = args
+        .kubeconfig
+        .as_deref()
+        .map(|paths| std::env::split_paths(paths).collect())
+        .unwrap_or_default();
+    let paths = if explicit.iter().any(|p| !p.as_os_str().is_empty()) {
+        explicit
+    } else {
+        environment
+            .home_kubeconfig
+            .iter()
+            .filter(|p| p.is_file())
+            .cloned()
+            .collect()
+    };
+    if !paths.is_empty() {
+        let kubeconfig = wheelhouse_cluster::read_kubeconfig(&paths)?;
+        return Ok(Choice::Cluster(ClusterSource::Kubeconfig {
+            kubeconfig: Box::new(kubeconfig),
+            context: args.context.clone(),
+        }));
+    }
+    if let Some(context) = &args.context {
+        anyhow::bail!(
+            "--context {context} was given but there is no kubeconfig: pass --kubeconfig or set KUBECONFIG"
+        );
+    }
+    if environment.in_cluster {
+        return Ok(Choice::Cluster(ClusterSource::InCluster));
+    }
+    Ok(Choice::Demo(
+        "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and no in-cluster service account were found",
+    ))
+}
+
+/// Starts the simulated cluster in this process and connects to it over HTTP like any cluster.
+async fn start_demo() -> anyhow::Result<(Sim, Connection)> {
+    let sim = Sim::start(SimConfig::default().scenario(Scenario::Demo))
+        .await
+        .context("cannot start the demo cluster")?;
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml(DEMO_USER))
+        .context("the demo cluster's kubeconfig cannot be read")?;
+    let source = ClusterSource::Kubeconfig {
+        kubeconfig: Box::new(kubeconfig),
+        context: None,
+    };
+    let connection = wheelhouse_cluster::connect(source).await?.demo(true);
+    Ok((sim, connection))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    const KUBECONFIG: &str = "apiVersion: v1\nkind: Config\ncurrent-context: dev\nclusters:\n- name: dev\n  cluster: {server: \"https://dev:6443\"}\ncontexts:\n- name: dev\n  context: {cluster: dev, user: alice}\nusers:\n- name: alice\n  user: {token: t}\n";
+
+    fn args(flags: &[&str]) -> ServeArgs {
+        let argv = std::iter::once("wheelhouse").chain(flags.iter().copied());
+        Cli::try_parse_from(argv).expect("flags parse").serve
+    }
+
+    fn nothing() -> Environment {
+        Environment {
+            home_kubeconfig: None,
+            in_cluster: false,
+        }
+    }
+
+    fn kubeconfig_file() -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), KUBECONFIG).expect("write kubeconfig");
+        file
+    }
+
+    #[test]
+    fn demo_is_chosen_when_asked_even_with_a_kubeconfig() {
+        let file = kubeconfig_file();
+        let path = file.path().display().to_string();
+        assert!(matches!(
+            choose(&args(&["--demo", "--kubeconfig", &path]), &nothing()),
+            Ok(Choice::Demo(_))
+        ));
+    }
+
+    #[test]
+    fn an_explicit_kubeconfig_is_used() {
+        let file = kubeconfig_file();
+        let path = file.path().display().to_string();
+        let choice = choose(&args(&["--kubeconfig", &path]), &nothing()).expect("readable");
+        assert!(matches!(
+            choice,
+            Choice::Cluster(ClusterSource::Kubeconfig { .. })
+        ));
+    }
+
+    #[test]
+    fn a_missing_explicit_kubeconfig_is_an_error_not_the_demo() {
+        let error = choose(&args(&["--kubeconfig", "/nonexistent/config"]), &nothing())
+            .expect_err("missing file");
+        assert!(error.to_string().contains("/nonexistent/config"), "{error}");
+    }
+
+    #[test]
+    fn the_home_kubeconfig_is_used_when_none_is_given() {
+        let file = kubeconfig_file();
+        let environment = Environment {
+            home_kubeconfig: Some(file.path().to_path_buf()),
+            in_cluster: true,
+        };
+        assert!(matches!(
+            choose(&args(&[]), &environment),
+            Ok(Choice::Cluster(ClusterSource::Kubeconfig { .. }))
+        ));
+    }
+
+    #[test]
+    fn the_service_account_is_used_in_a_pod_without_kubeconfig() {
+        let environment = Environment {
+            home_kubeconfig: Some("/nonexistent/.kube/config".into()),
+            in_cluster: true,
+        };
+        assert!(matches!(
+            choose(&args(&[]), &environment),
+            Ok(Choice::Cluster(ClusterSource::InCluster))
+        ));
+    }
+
+    #[test]
+    fn with_nothing_configured_the_demo_starts() {
+        assert!(matches!(
+            choose(&args(&[]), &nothing()),
+            Ok(Choice::Demo(_))
+        ));
+    }
+
+    #[test]
+    fn a_context_without_any_kubeconfig_is_an_error() {
+        assert!(choose(&args(&["--context", "prod"]), &nothing()).is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! The binary as a person runs it: flags, the printed URL, the demo, the sim and stopping on signals.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
+
+/// A running `wheelhouse`, killed if a test fails before stopping it.
+struct Running {
+    child: Child,
+    first_line: String,
+}
+
+impl Running {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BINARY)
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .env("HOME", "/nonexistent-home")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut first_line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first_line)
+            .expect("a line on stdout");
+        Self { child, first_line }
+    }
+
+    /// Sends a signal by name (TERM, INT) and returns whether the process exited successfully in time.
+    fn stop_with(mut self, signal: &str) -> bool {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -{signal} works");
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn help_lists_every_flag_with_its_environment_variable() {
+    let output = Command::new(BINARY).arg("--help").output().expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "--kubeconfig",
+        "KUBECONFIG",
+        "--context",
+        "WHEELHOUSE_CONTEXT",
+        "--demo",
+        "WHEELHOUSE_DEMO",
+        "--listen",
+        "127.0.0.1:8080",
+        "--base-path",
+        "WHEELHOUSE_BASE_PATH",
+        "--default-locale",
+        "zh-CN",
+        "--log-format",
+        "WHEELHOUSE_LOG_FORMAT",
+        "serve",
+        "sim",
+    ] {
+        assert!(
+            help.contains(expected),
+            "--help mentions {expected}:\n{help}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn with_demo_it_prints_its_url_serves_the_demo_cluster_and_stops_on_sigterm() {
+    let running = Running::start(&[
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--base-path",
+        "/console",
+    ]);
+    let url = running
+        .first_line
+        .trim()
+        .strip_prefix("Wheelhouse is listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {:?}", running.first_line))
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/console/"),
+        "{url}"
+    );
+
+    let cluster: serde_json::Value = reqwest::get(format!("{url}api/v1/cluster"))
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(cluster["demo"], true, "{cluster}");
+    assert_eq!(cluster["connected"], true, "{cluster}");
+    let overview = reqwest::get(format!("{url}api/v1/overview"))
+        .await
+        .expect("request");
+    assert_eq!(overview.status(), 200);
+
+    assert!(running.stop_with("TERM"), "exits successfully on SIGTERM");
+}
+
+#[tokio::test]
+async fn without_any_cluster_configuration_it_starts_the_demo() {
+    let running = Running::start(&["--listen", "127.0.0.1:0"]);
+    let url = running
+        .first_line
+        .trim()
+        .trim_start_matches("Wheelhouse is listening on ")
+        .to_string();
+    let cluster: serde_json::Value = reqwest::get(format!("{url}api/v1/cluster"))
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(cluster["demo"], true, "{cluster}");
+    assert!(running.stop_with("INT"), "exits successfully on SIGINT");
+}
+
+#[tokio::test]
+async fn the_sim_subcommand_writes_a_kubeconfig_that_works() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sim.kubeconfig");
+    let mut child = Command::new(BINARY)
+        .args(["sim", "--scenario", "demo", "--kubeconfig-out"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let printed: Vec<String> = (0..3)
+        .map(|_| lines.next().expect("a line").expect("text"))
+        .collect();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(&path.display().to_string())),
+        "{printed:?}"
+    );
+    assert!(
+        printed.iter().any(
+            |l| l.contains(&format!("export KUBECONFIG={}", path.display()))
+                && l.contains("kubectl get pods -A")
+        ),
+        "{printed:?}"
+    );
+
+    let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("a kubeconfig was written");
+    let config = kube::Config::from_custom_kubeconfig(
+        kubeconfig,
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .expect("usable");
+    let version = kube::Client::try_from(config)
+        .expect("client")
+        .apiserver_version()
+        .await
+        .expect("the sim answers");
+    assert!(version.git_version.starts_with('v'));
+
+    let running = Running {
+        child,
+        first_line: String::new(),
+    };
+    assert!(
+        running.stop_with("TERM"),
+        "the sim stops cleanly on SIGTERM"
+    );
+}
