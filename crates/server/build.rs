@@ -84,7 +84,13 @@ fn build_web(web: &Path, out_dir: &Path) {
 
 fn npm(web: &Path, args: &[&str]) {
     let shown = format!("npm {}", args.join(" "));
-    let output = match Command::new("npm").args(args).current_dir(web).output() {
+    let output = match Command::new("npm")
+        .args(args)
+        .current_dir(web)
+        // Cargo sets DEBUG for build scripts; the `debug` package of npm tools reads it too.
+        .env_remove("DEBUG")
+        .output()
+    {
         Ok(output) => output,
         Err(error) => fail(&format!(
             "cannot run `{shown}` in {}: {error}. Install Node.js (>= 20.19) and npm, or set WHEELHOUSE_WEB_DIST to a prebuilt web/dist",

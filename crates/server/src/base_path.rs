@@ -1,7 +1,8 @@
 //! Serving under a sub-path (`--base-path /sub/`) behind a reverse proxy.
 //!
 //! The routes are written for `/`; a middleware in front of the router strips the base path
-//! from each request, redirects `/sub` to `/sub/`, and answers 404 outside it.
+//! from each request, redirects `/sub` to `/sub/`, and answers 404 outside it, except for the
+//! probes `/healthz` and `/readyz`, which also answer at the root.
 
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -9,6 +10,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
+
+/// Paths served at the root whatever the base path, as well as under it.
+const PROBES: [&str; 2] = ["/healthz", "/readyz"];
 
 /// A path prefix that starts and ends with `/` (`/` itself when the app is at the root).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +82,8 @@ pub async fn strip_base_path(
 ) -> Response {
     let uri = request.uri().clone();
     request.extensions_mut().insert(OriginalUri(uri.clone()));
-    if base.is_root() {
+    // Probes also answer at the root: a kubelet reaches the pod directly, not through the proxy.
+    if base.is_root() || PROBES.contains(&uri.path()) {
         return next.run(request).await;
     }
     let path = uri.path();

@@ -154,6 +154,11 @@ async fn everything_works_under_a_base_path() {
     assert_eq!(redirect.status(), 308);
     assert_eq!(redirect.headers()["location"], "/sub/path/");
 
+    let probe = reqwest::get(format!("{root}/healthz"))
+        .await
+        .expect("request");
+    assert_eq!(probe.status(), 200, "probes also answer at the root");
+
     let outside = reqwest::get(format!("{root}/api/v1/version"))
         .await
         .expect("request");
