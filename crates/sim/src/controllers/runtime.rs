@@ -74,6 +74,8 @@ impl Controllers {
             let mut ticker = tokio::time::interval(config.tick);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_lease = Timestamp::UNIX_EPOCH;
+            // The first pass runs regardless: the scenario was loaded before the feeds opened.
+            let mut first = true;
             loop {
                 tokio::select! {
                     _ = ticker.tick() => {}
@@ -82,7 +84,7 @@ impl Controllers {
                 let changed = drain(&mut feeds);
                 let now = Timestamp::now();
                 let Some(mut s) = state.take() else { break };
-                if changed || s.timed_work {
+                if std::mem::take(&mut first) || changed || s.timed_work {
                     let store = store.clone();
                     let result = tokio::task::spawn_blocking(move || {
                         pass(&store, now, &mut s);
@@ -146,11 +148,8 @@ fn watched() -> Vec<GroupResource> {
 fn drain<T: Clone>(feeds: &mut [broadcast::Receiver<T>]) -> bool {
     let mut changed = false;
     for feed in feeds {
-        loop {
-            match feed.try_recv() {
-                Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => changed = true,
-                Err(_) => break,
-            }
+        while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = feed.try_recv() {
+            changed = true;
         }
     }
     changed

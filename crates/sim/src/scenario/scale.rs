@@ -42,17 +42,26 @@ fn uid_for(kind: &str, n: usize) -> String {
     )
 }
 
-/// A running, ready pod of the scale scenario.
-fn pod(
-    i: usize,
+/// What the pods of one ReplicaSet share.
+struct Group<'a> {
     app: usize,
-    rs_name: &str,
-    rs_uid: &str,
-    hash: &str,
-    namespace: &str,
-    node: usize,
-    started: &str,
-) -> Value {
+    rs_name: &'a str,
+    rs_uid: &'a str,
+    hash: &'a str,
+    namespace: &'a str,
+    started: &'a str,
+}
+
+/// A running, ready pod of the scale scenario: pod number `i` of `group`, on node `node`.
+fn pod(i: usize, group: &Group<'_>, node: usize) -> Value {
+    let Group {
+        app,
+        rs_name,
+        rs_uid,
+        hash,
+        namespace,
+        started,
+    } = *group;
     let node_name = format!("node-{node}");
     let pod_ip = format!(
         "10.{}.{}.{}",
@@ -163,20 +172,15 @@ pub fn load(store: &Store, spec: &ScaleSpec, now: Timestamp) -> usize {
         let rs_uid = uid_for("rs", app);
         let first = app * PODS_PER_REPLICASET;
         let last = (first + PODS_PER_REPLICASET).min(spec.pods);
-        let group: Vec<Value> = (first..last)
-            .map(|i| {
-                pod(
-                    i,
-                    app,
-                    &rs_name,
-                    &rs_uid,
-                    &hash,
-                    &namespace,
-                    i % nodes,
-                    &started,
-                )
-            })
-            .collect();
+        let shared = Group {
+            app,
+            rs_name: &rs_name,
+            rs_uid: &rs_uid,
+            hash: &hash,
+            namespace: &namespace,
+            started: &started,
+        };
+        let group: Vec<Value> = (first..last).map(|i| pod(i, &shared, i % nodes)).collect();
         let mut rs = json!({
             "apiVersion": "apps/v1",
             "kind": "ReplicaSet",

@@ -78,7 +78,7 @@ pub fn line_text(f: Flavor, container: &str, n: i64, seed: &str, time: Timestamp
             1 => format!("{} [notice] 1#1: start worker processes", time.strftime("%Y/%m/%d %H:%M:%S")),
             _ => {
                 let path = pick(h, &["/", "/index.html", "/static/app.js", "/static/app.css", "/api/products", "/api/cart", "/healthz", "/favicon.ico"]);
-                let status = if h % 97 == 0 { 500 } else if h % 23 == 0 { 404 } else if path == "/api/cart" && h % 5 == 0 { 304 } else { 200 };
+                let status = if h.is_multiple_of(97) { 500 } else if h.is_multiple_of(23) { 404 } else if path == "/api/cart" && h.is_multiple_of(5) { 304 } else { 200 };
                 let agent = pick(h >> 8, &["Mozilla/5.0 (X11; Linux x86_64)", "kube-probe/1.36", "curl/8.5.0", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)"]);
                 format!("{} - - [{clf}] \"GET {path} HTTP/1.1\" {status} {} \"-\" \"{agent}\"", client_ip(h), 200 + h % 9000)
             }
@@ -91,7 +91,7 @@ pub fn line_text(f: Flavor, container: &str, n: i64, seed: &str, time: Timestamp
                 match h % 6 {
                     0 => format!("{t} UTC [{}] LOG:  checkpoint starting: time", 60 + h % 40),
                     1 => format!("{t} UTC [{}] LOG:  checkpoint complete: wrote {} buffers ({}.{}%); distance={} kB", 60 + h % 40, h % 900, h % 3, h % 10, h % 5000),
-                    2 if h % 11 == 0 => format!("{t} UTC [{}] WARNING:  there is no transaction in progress", 200 + h % 300),
+                    2 if h.is_multiple_of(11) => format!("{t} UTC [{}] WARNING:  there is no transaction in progress", 200 + h % 300),
                     _ => format!("{t} UTC [{}] LOG:  duration: {}.{:03} ms  statement: SELECT * FROM orders WHERE id = ${}", 200 + h % 300, h % 40, h % 1000, 1),
                 }
             }
@@ -107,19 +107,19 @@ pub fn line_text(f: Flavor, container: &str, n: i64, seed: &str, time: Timestamp
         },
         Flavor::Prometheus => format!(
             "time={iso} level={} source={} msg=\"{}\"",
-            if h % 41 == 0 { "WARN" } else { "INFO" },
+            if h.is_multiple_of(41) { "WARN" } else { "INFO" },
             pick(h, &["head.go:813", "compact.go:576", "main.go:1240", "manager.go:169"]),
             match n {
                 0 => "Starting Prometheus Server",
                 1 => "Server is ready to receive web requests.",
-                _ if h % 41 == 0 => "Error on ingesting samples that are too old or are too far into the future",
+                _ if h.is_multiple_of(41) => "Error on ingesting samples that are too old or are too far into the future",
                 _ => pick(h >> 4, &["Head GC completed", "write block", "Scrape discovery manager updated targets", "Completed loading of configuration file"]),
             }
         ),
         Flavor::Grafana => format!(
             "logger={} t={iso} level={} msg=\"{}\"",
             pick(h, &["context", "cleanup", "plugins.update.checker", "infra.usagestats"]),
-            if h % 37 == 0 { "warn" } else { "info" },
+            if h.is_multiple_of(37) { "warn" } else { "info" },
             match n {
                 0 => "Starting Grafana",
                 1 => "HTTP Server Listen",
@@ -140,14 +140,14 @@ pub fn line_text(f: Flavor, container: &str, n: i64, seed: &str, time: Timestamp
         },
         Flavor::Klog => format!(
             "{}{} {}       1 {}] {}",
-            if h % 53 == 0 { "W" } else { "I" },
+            if h.is_multiple_of(53) { "W" } else { "I" },
             time.strftime("%m%d %H:%M:%S%.6f"),
             1,
             pick(h, &["controller.go:231", "reflector.go:376", "leaderelection.go:260", "server.go:137"]),
             match n {
                 0 => format!("Starting {container}"),
                 1 => "Caches are synced".to_string(),
-                _ if h % 53 == 0 => "Failed to update lock optimistically: the object has been modified; please apply your changes to the latest version and try again".into(),
+                _ if h.is_multiple_of(53) => "Failed to update lock optimistically: the object has been modified; please apply your changes to the latest version and try again".into(),
                 _ => pick(h >> 4, &["Successfully renewed lease", "Watch close - total 412 items received", "Event occurred", "syncing"]).to_string(),
             }
         ),
@@ -159,8 +159,8 @@ pub fn line_text(f: Flavor, container: &str, n: i64, seed: &str, time: Timestamp
             let (level, msg) = match n {
                 0 => ("info", format!("starting {container}")),
                 1 => ("info", "listening on :8080".to_string()),
-                _ if h % 61 == 0 => ("error", "upstream request failed: context deadline exceeded".to_string()),
-                _ if h % 19 == 0 => ("warn", format!("slow request: {} ms", 800 + h % 2000)),
+                _ if h.is_multiple_of(61) => ("error", "upstream request failed: context deadline exceeded".to_string()),
+                _ if h.is_multiple_of(19) => ("warn", format!("slow request: {} ms", 800 + h % 2000)),
                 _ => ("info", "request completed".to_string()),
             };
             format!(
