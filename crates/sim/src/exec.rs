@@ -135,7 +135,12 @@ async fn run(mut socket: WebSocket, session: Session, command: Vec<String>) {
     };
     let status = exit_status(&command, code);
     send(&mut socket, ERROR, status.to_string().as_bytes()).await;
-    let _ = socket.send(Message::Close(None)).await;
+    let _ = socket
+        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+            code: axum::extract::ws::close_code::NORMAL,
+            reason: "".into(),
+        })))
+        .await;
 }
 
 /// The Status the kubelet reports on the error channel when the command ends.
@@ -280,8 +285,9 @@ impl Shell {
         }
     }
 
-    /// Runs a `sh -c` script: commands separated by `;`, `&&`, or newlines.
-    fn script(&self, script: &str) -> (String, String, i32) {
+    /// Runs a script: commands separated by `;`, `&&` or newlines. Returns stdout, stderr,
+    /// the last exit code, and whether `exit` ended the shell.
+    fn run_script(&self, script: &str) -> (String, String, i32, bool) {
         let (mut out, mut err) = (String::new(), String::new());
         let mut code = 0;
         for line in script.split(['\n', ';']) {
@@ -289,35 +295,35 @@ impl Shell {
                 if i > 0 && code != 0 {
                     break;
                 }
-                let (o, e, exit) = self.line(part.trim());
+                let words: Vec<String> = part
+                    .split_whitespace()
+                    .map(|w| w.trim_matches(['"', '\'']).to_string())
+                    .collect();
+                if words.first().map(String::as_str) == Some("exit") {
+                    let exit = words.get(1).and_then(|c| c.parse().ok()).unwrap_or(code);
+                    return (out, err, exit, true);
+                }
+                let (o, e, c) = self.run(&words);
                 out.push_str(&o);
                 err.push_str(&e);
-                if let Some(c) = exit {
-                    return (out, err, c);
+                if let Some(c) = c {
+                    code = c;
                 }
-                code = self.last_code(part.trim());
             }
         }
+        (out, err, code, false)
+    }
+
+    /// Runs a `sh -c` script to its end.
+    fn script(&self, script: &str) -> (String, String, i32) {
+        let (out, err, code, _) = self.run_script(script);
         (out, err, code)
     }
 
-    fn last_code(&self, line: &str) -> i32 {
-        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
-        self.run(&words).2.unwrap_or(0)
-    }
-
-    /// Runs one line; the third value is `Some(code)` when the shell exits.
+    /// Runs one line of an interactive shell; the third value is `Some(code)` when it exits.
     fn line(&self, line: &str) -> (String, String, Option<i32>) {
-        let words: Vec<String> = line
-            .split_whitespace()
-            .map(|w| w.trim_matches(['"', '\'']).to_string())
-            .collect();
-        if words.first().map(String::as_str) == Some("exit") {
-            let code = words.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-            return (String::new(), String::new(), Some(code));
-        }
-        let (out, err, _) = self.run(&words);
-        (out, err, None)
+        let (out, err, code, exited) = self.run_script(line);
+        (out, err, exited.then_some(code))
     }
 
     /// Runs a command; the third value is its exit code (`None` for an empty line).

@@ -419,6 +419,14 @@ async fn read_body(body: Body) -> Result<Bytes> {
 /// it cannot.
 pub fn decode_body(body: &[u8], content_type: &str, kind: &str) -> Result<Value> {
     let media = content_type.split(';').next().unwrap_or("").trim();
+    if media == "application/vnd.kubernetes.protobuf" {
+        return crate::proto::decode(body);
+    }
+    if media.contains("protobuf") || media.contains("cbor") {
+        return Err(Error::UnsupportedMediaType(format!(
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (sent {media})"
+        )));
+    }
     let value: Value = if media == "application/yaml" || media == "application/apply-patch+yaml" {
         serde_yaml::from_slice(body).map_err(|e| {
             Error::bad_request(format!(

@@ -22,6 +22,7 @@ pub mod logs;
 pub mod metrics;
 pub mod openapi;
 pub mod patch;
+pub mod proto;
 pub mod registry;
 pub mod scenario;
 pub mod selector;

@@ -763,11 +763,15 @@ fn delete_options(call: &Call<'_>, body: &[u8]) -> Result<DeleteOptions> {
         dry_run: call.dry_run(),
         ..Default::default()
     };
+    let content_type = call
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
-        serde_json::from_slice(body)
-            .map_err(|e| Error::bad_request(format!("invalid DeleteOptions: {e}")))?
+        decode_body(body, content_type, "DeleteOptions")?
     };
     let policy = call
         .param("propagationPolicy")
