@@ -1,6 +1,7 @@
-//! Plays the endpoints controller: for each Service with a selector, an Endpoints object
-//! listing the IPs of matching pods (ready ones as addresses, others as notReadyAddresses),
-//! with ports resolved from the Service's targetPorts.
+//! Plays the endpoints and EndpointSlice controllers: for each Service with a selector, an
+//! Endpoints object listing the IPs of matching pods (ready ones as addresses, others as
+//! notReadyAddresses) and one EndpointSlice with the same pods and their conditions, with
+//! ports resolved from the Service's targetPorts.
 
 use serde_json::{Map, Value, json};
 
@@ -166,5 +167,118 @@ mod tests {
     fn a_service_without_a_selector_is_left_alone() {
         let svc = json!({"metadata": {"name": "ext", "namespace": "shop"}, "spec": {"ports": [{"port": 80}]}});
         assert!(reconcile(&svc, None, &[]).is_empty());
+    }
+}
+
+/// The name of the EndpointSlice the sim keeps for a Service: `<service>-<5 characters>`,
+/// stable for the Service's uid.
+pub fn slice_name(svc: &Value) -> String {
+    format!(
+        "{}-{}",
+        meta::name(svc),
+        meta::name_suffix(meta::fnv64a(meta::uid(svc).as_bytes()))
+    )
+}
+
+/// The `endpoints` and `ports` an EndpointSlice should have, from the Endpoints subsets.
+fn slice_body(subsets: &Value) -> (Value, Value) {
+    let subset = subsets.get(0).cloned().unwrap_or(Value::Null);
+    let mut endpoints = Vec::new();
+    for (key, ready) in [("addresses", true), ("notReadyAddresses", false)] {
+        for a in subset
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            endpoints.push(json!({
+                "addresses": [a["ip"].clone()],
+                "conditions": {"ready": ready, "serving": ready, "terminating": false},
+                "nodeName": a["nodeName"].clone(),
+                "targetRef": a["targetRef"].clone(),
+            }));
+        }
+    }
+    let ports = subset.get("ports").cloned().unwrap_or_else(|| json!([]));
+    (json!(endpoints), ports)
+}
+
+/// One pass over one Service's EndpointSlice: create or correct it.
+pub fn reconcile_slice(svc: &Value, existing: Option<&Value>, pods: &[&Value]) -> Vec<Action> {
+    if meta::at(svc, &["spec", "selector"])
+        .and_then(Value::as_object)
+        .is_none_or(Map::is_empty)
+        || meta::str_at(svc, &["spec", "type"]) == "ExternalName"
+    {
+        return Vec::new();
+    }
+    let (endpoints, ports) = slice_body(&subsets(svc, pods));
+    match existing {
+        None => {
+            let slice = json!({
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "metadata": {
+                    "name": slice_name(svc),
+                    "namespace": meta::namespace(svc),
+                    "labels": {
+                        "kubernetes.io/service-name": meta::name(svc),
+                        "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+                    },
+                    "ownerReferences": [meta::controller_ref(svc)],
+                },
+                "addressType": "IPv4",
+                "endpoints": endpoints,
+                "ports": ports,
+            });
+            vec![Action::Create {
+                resource: gr::endpointslices(),
+                object: slice,
+            }]
+        }
+        Some(slice)
+            if slice.get("endpoints") != Some(&endpoints) || slice.get("ports") != Some(&ports) =>
+        {
+            vec![Action::merge(
+                gr::endpointslices(),
+                slice,
+                json!({"endpoints": endpoints, "ports": ports}),
+            )]
+        }
+        Some(_) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod slice_tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_slices_mirror_the_endpoints_with_conditions() {
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop", "uid": "svc-1"},
+                         "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}});
+        let pod = |name: &str, ip: &str, ready: &str| {
+            json!({"metadata": {"name": name, "namespace": "shop", "uid": name, "labels": {"app": "web"}},
+            "spec": {"nodeName": "n1"}, "status": {"phase": "Running", "podIP": ip, "conditions": [{"type": "Ready", "status": ready}]}})
+        };
+        let (a, b) = (
+            pod("a", "10.244.1.2", "True"),
+            pod("b", "10.244.1.3", "False"),
+        );
+        let actions = reconcile_slice(&svc, None, &[&a, &b]);
+        let Some(Action::Create { object, .. }) = actions.first() else {
+            panic!("expected a slice")
+        };
+        assert_eq!(
+            object["metadata"]["labels"]["kubernetes.io/service-name"],
+            "web"
+        );
+        assert_eq!(object["endpoints"][0]["conditions"]["ready"], true);
+        assert_eq!(object["endpoints"][1]["conditions"]["ready"], false);
+        assert_eq!(object["ports"][0]["port"], 8080);
+        assert!(
+            reconcile_slice(&svc, Some(object), &[&a, &b]).is_empty(),
+            "an up-to-date slice is left alone"
+        );
     }
 }

@@ -273,6 +273,11 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
             pods_by_ns.entry(meta::namespace(p)).or_default().push(p);
         }
         let eps = store.list(&gr::endpoints(), None);
+        let slices = store.list(&gr::endpointslices(), None);
+        let slice_by_key: HashMap<(&str, &str), &Value> = values(&slices)
+            .into_iter()
+            .map(|e| ((meta::namespace(e), meta::name(e)), e))
+            .collect();
         let ep_by_key: HashMap<(&str, &str), &Value> = values(&eps)
             .into_iter()
             .map(|e| ((meta::namespace(e), meta::name(e)), e))
@@ -286,6 +291,11 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
                 .get(&(meta::namespace(svc), meta::name(svc)))
                 .copied();
             actions.extend(endpoints::reconcile(svc, existing, &ns_pods));
+            let name = endpoints::slice_name(svc);
+            let slice = slice_by_key
+                .get(&(meta::namespace(svc), name.as_str()))
+                .copied();
+            actions.extend(endpoints::reconcile_slice(svc, slice, &ns_pods));
         }
     }
     if finalize_namespaces(store) {

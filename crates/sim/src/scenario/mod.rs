@@ -133,6 +133,17 @@ mod tests {
         );
         assert_eq!(endpoints["subsets"][0]["ports"][0]["port"], 80);
 
+        let slices = store.list(&gr::endpointslices(), Some("shop"));
+        let frontend_slice = slices
+            .iter()
+            .find(|s| meta::label(s.value(), "kubernetes.io/service-name") == Some("frontend"))
+            .map(|s| s.value().clone())
+            .unwrap_or(Value::Null);
+        assert_eq!(
+            frontend_slice["endpoints"].as_array().map(Vec::len),
+            Some(3)
+        );
+
         let postgres = get(&store, gr::statefulsets(), "data", "postgres");
         assert_eq!(postgres["status"]["readyReplicas"], 2);
         assert!(store.get(&gr::pods(), "data", "postgres-1").is_some());
@@ -264,5 +275,48 @@ mod tests {
         assert!(images.iter().all(|i| i.ends_with("1.1.0")), "{images:?}");
         let rss: Vec<_> = store.list(&gr::replicasets(), Some("team-a"));
         assert_eq!(rss.len(), 2, "the old ReplicaSet is kept for rollback");
+    }
+
+    #[test]
+    fn deleting_a_namespace_empties_it_then_removes_it() {
+        let store = demo_after(5);
+        assert!(!store.list(&gr::pods(), Some("team-a")).is_empty());
+        store
+            .delete(
+                &gr::namespaces(),
+                "",
+                "team-a",
+                &crate::store::DeleteOptions::default(),
+            )
+            .expect("delete");
+        let ns = get(&store, gr::namespaces(), "", "team-a");
+        assert_eq!(
+            ns["status"]["phase"], "Terminating",
+            "the namespace waits for its contents"
+        );
+        let t0 = Timestamp::now();
+        let mut state = PassState::default();
+        for s in 10..14 {
+            pass(
+                &store,
+                t0.saturating_add(SignedDuration::from_secs(s))
+                    .expect("time"),
+                &mut state,
+            );
+        }
+        for resource in store.resources() {
+            assert!(
+                store.list(&resource, Some("team-a")).is_empty(),
+                "{resource} left in team-a"
+            );
+        }
+        assert!(
+            store.get(&gr::namespaces(), "", "team-a").is_none(),
+            "the namespace is gone"
+        );
+        assert!(
+            store.get(&gr::namespaces(), "", "shop").is_some(),
+            "other namespaces stay"
+        );
     }
 }
