@@ -7,6 +7,7 @@ use axum::extract::{MatchedPath, OriginalUri, Request, State};
 use axum::http::{HeaderName, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -42,6 +43,7 @@ pub fn layers(router: axum::Router<AppState>, config: &ServerConfig) -> axum::Ro
         );
     // Layers added later wrap the earlier ones, so this list reads from the inside out.
     router
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn_with_state(config.request_timeout, timeout))
         .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
         .layer(from_fn_with_state(config.body_limit, reject_large_bodies))
@@ -72,6 +74,16 @@ async fn timeout(State(limit): State<Duration>, request: Request, next: Next) ->
     }
 }
 
+/// A handler that panicked: the JSON error shape, never a dropped connection or a bare 500.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let cause = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without message");
+    AppError::internal(format!("a handler panicked: {cause}")).into_response()
+}
+
 /// A known path with a method it does not support.
 pub async fn method_not_allowed(request: Request) -> AppError {
     let path = request.extensions().get::<MatchedPath>().map_or_else(
@@ -79,4 +91,76 @@ pub async fn method_not_allowed(request: Request) -> AppError {
         |p| p.as_str().to_string(),
     );
     AppError::method_not_allowed(format!("{} is not allowed on {path}", request.method()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use axum::body::{Body, to_bytes};
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+    use wheelhouse_cluster::{Cluster, ClusterInfo, Connection, MonitorConfig};
+
+    async fn state() -> AppState {
+        let client = kube::Client::try_from(kube::Config::new(
+            "http://127.0.0.1:9".parse().expect("uri"),
+        ))
+        .expect("client");
+        let info = ClusterInfo {
+            name: "t".into(),
+            server: "http://127.0.0.1:9".into(),
+            user: "u".into(),
+            demo: false,
+        };
+        let cluster = Cluster::start(Connection { client, info }, MonitorConfig::default());
+        AppState {
+            cluster: Arc::new(cluster),
+            config: Arc::new(ServerConfig::default()),
+        }
+    }
+
+    async fn boom() -> &'static str {
+        panic!("secret detail")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_the_json_error_shape() {
+        let router: axum::Router<AppState> = axum::Router::new().route("/boom", get(boom));
+        let app = layers(router, &ServerConfig::default()).with_state(state().await);
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), 500);
+        let body = to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(json["error"]["reason"], "Internal");
+        assert!(
+            !json.to_string().contains("secret detail"),
+            "panic details stay in the log"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_slow_handler_is_cut_off_with_a_504() {
+        let router: axum::Router<AppState> = axum::Router::new().route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                "late"
+            }),
+        );
+        let config = ServerConfig::default().request_timeout(std::time::Duration::from_millis(50));
+        let app = layers(router, &config).with_state(state().await);
+        let response = app
+            .oneshot(Request::get("/slow").body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), 504);
+        let body = to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(json["error"]["reason"], "Timeout");
+    }
 }

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use wheelhouse_model::Overview;
 
 use crate::AppState;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/api/v1/overview", get(overview))
@@ -22,11 +22,17 @@ async fn overview(State(state): State<AppState>) -> Result<Json<Overview>> {
         caches.namespaces(),
         caches.events()
     )?;
-    Ok(Json(wheelhouse_model::overview(
-        nodes.iter().map(AsRef::as_ref),
-        pods.iter().map(AsRef::as_ref),
-        namespaces.iter().map(AsRef::as_ref),
-        events.iter().map(AsRef::as_ref),
-        Timestamp::now(),
-    )))
+    // Walking every pod is CPU work (100,000 pods in a large cluster): keep it off the async workers.
+    let overview = tokio::task::spawn_blocking(move || {
+        wheelhouse_model::overview(
+            nodes.iter().map(AsRef::as_ref),
+            pods.iter().map(AsRef::as_ref),
+            namespaces.iter().map(AsRef::as_ref),
+            events.iter().map(AsRef::as_ref),
+            Timestamp::now(),
+        )
+    })
+    .await
+    .map_err(AppError::internal)?;
+    Ok(Json(overview))
 }
