@@ -1,7 +1,7 @@
 // Browser tests of the console shell and the overview against `wheelhouse --demo`.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, openPage, screenshot, startWheelhouse } from './support/harness.mjs';
+import { launchBrowser, openPage, screenshot, startWheelhouse, waitForDemo } from './support/harness.mjs';
 
 const intOf = async (locator) => Number.parseInt((await locator.textContent()) ?? '', 10);
 
@@ -12,6 +12,7 @@ describe('the console at the root path', () => {
   before(async () => {
     server = await startWheelhouse();
     browser = await launchBrowser();
+    await waitForDemo(server.url);
   });
 
   after(async () => {

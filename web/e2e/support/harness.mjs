@@ -96,6 +96,29 @@ export async function startWheelhouse({ basePath } = {}) {
   };
 }
 
+/**
+ * Waits until the demo cluster has settled enough for the tests' claims: nodes, running pods and
+ * at least one Warning event (the simulated kubelet starts pods and emits events a moment after start).
+ */
+export async function waitForDemo(url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(new URL('api/v1/overview', url));
+      const body = await response.json();
+      if (response.ok && body.nodes.total > 0 && (body.pods.byPhase.Running ?? 0) > 0 && body.warnings.length > 0) return body;
+      last = response.ok
+        ? `nodes ${body.nodes.total}, running pods ${body.pods.byPhase.Running}, warnings ${body.warnings.length}`
+        : JSON.stringify(body);
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the demo cluster did not settle within ${timeoutMs / 1000} s: ${last}`);
+}
+
 /** Launches Debian's Chromium headless with a fresh profile (Playwright makes a new temporary one). */
 export function launchBrowser() {
   if (!existsSync(CHROMIUM_PATH)) {
