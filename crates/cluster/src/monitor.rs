@@ -195,7 +195,7 @@ async fn run(
                 )
             }
         };
-        if next.differs_from(&previous) || previous.last_check.is_none() {
+        if worth_logging(&previous, &next) {
             log_change(&info, &next);
         }
         sender.send_replace(next);
@@ -232,6 +232,11 @@ fn failed(previous: &ConnectionState, problem: ConnectionProblem) -> ConnectionS
         problem: Some(problem),
         last_check: Some(Timestamp::now()),
     }
+}
+
+/// One log line per change of outcome (and one for the first check), not one per attempt.
+fn worth_logging(previous: &ConnectionState, next: &ConnectionState) -> bool {
+    previous.last_check.is_none() || next.differs_from(previous)
 }
 
 fn log_change(info: &ClusterInfo, state: &ConnectionState) {
@@ -330,6 +335,71 @@ mod tests {
             Duration::from_secs(8),
             "no overflow after many failures"
         );
+    }
+
+    #[test]
+    fn only_changes_of_outcome_are_logged() {
+        let unreachable = |message: &str| ConnectionState {
+            problem: Some(ConnectionProblem {
+                reason: ProblemReason::ClusterUnreachable,
+                message: message.into(),
+            }),
+            last_check: Some(Timestamp::UNIX_EPOCH),
+            ..ConnectionState::default()
+        };
+        let connected = ConnectionState {
+            connected: true,
+            last_check: Some(Timestamp::UNIX_EPOCH),
+            ..ConnectionState::default()
+        };
+        let never_checked = ConnectionState::default();
+        let cases = [
+            (
+                "the first check is logged even when it fails",
+                &never_checked,
+                &unreachable("refused"),
+                true,
+            ),
+            (
+                "the first check is logged when it succeeds",
+                &never_checked,
+                &connected,
+                true,
+            ),
+            (
+                "the same failure again is not logged",
+                &unreachable("refused"),
+                &unreachable("refused"),
+                false,
+            ),
+            (
+                "a different failure is logged",
+                &unreachable("refused"),
+                &unreachable("timed out"),
+                true,
+            ),
+            (
+                "losing the cluster is logged",
+                &connected,
+                &unreachable("refused"),
+                true,
+            ),
+            (
+                "getting it back is logged",
+                &unreachable("refused"),
+                &connected,
+                true,
+            ),
+            (
+                "staying connected is not logged",
+                &connected,
+                &connected,
+                false,
+            ),
+        ];
+        for (name, previous, next, expected) in cases {
+            assert_eq!(worth_logging(previous, next), expected, "{name}");
+        }
     }
 
     #[test]

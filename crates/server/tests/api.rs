@@ -69,6 +69,58 @@ async fn readyz_is_503_with_the_reason_when_the_cluster_is_unreachable() {
 }
 
 #[tokio::test]
+async fn the_server_recovers_when_an_unreachable_cluster_comes_up() {
+    let port = common::closed_port();
+    let server =
+        TestServer::with_kubeconfig(common::admin_kubeconfig(port), ServerConfig::default()).await;
+    let overview = reqwest::get(server.url("api/v1/overview"))
+        .await
+        .expect("request");
+    assert_eq!(overview.status(), 503, "nothing listens yet");
+
+    let sim = wheelhouse_sim::Sim::start(
+        wheelhouse_sim::SimConfig::default()
+            .scenario(wheelhouse_sim::Scenario::Demo)
+            .listen(([127, 0, 0, 1], port).into()),
+    )
+    .await
+    .expect("the sim starts on the port the server keeps trying");
+    server.wait_ready().await;
+    let overview = reqwest::get(server.url("api/v1/overview"))
+        .await
+        .expect("request");
+    assert_eq!(overview.status(), 200);
+    assert!(
+        json(overview).await["nodes"]["total"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    );
+
+    sim.shutdown().await;
+    let mut status = 200;
+    for _ in 0..50 {
+        status = reqwest::get(server.url("readyz"))
+            .await
+            .expect("request")
+            .status()
+            .as_u16();
+        if status == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 503, "not ready again once the cluster is gone");
+    assert_eq!(
+        reqwest::get(server.url("healthz"))
+            .await
+            .expect("request")
+            .status(),
+        200,
+        "but still alive"
+    );
+}
+
+#[tokio::test]
 async fn version_reports_this_build_and_the_clusters_version() {
     let server = TestServer::demo(ServerConfig::default()).await;
     let truth = server

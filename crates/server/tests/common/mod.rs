@@ -61,6 +61,11 @@ impl TestServer {
         .await
     }
 
+    /// The server on any kubeconfig, without a sim of its own.
+    pub async fn with_kubeconfig(kubeconfig: Kubeconfig, config: ServerConfig) -> Self {
+        Self::start(kubeconfig, None, config).await
+    }
+
     async fn start(kubeconfig: Kubeconfig, sim: Option<Sim>, config: ServerConfig) -> Self {
         let source = ClusterSource::Kubeconfig {
             kubeconfig: Box::new(kubeconfig),
@@ -135,6 +140,19 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// A kubeconfig for the sim's admin at `http://127.0.0.1:{port}`, usable before the sim exists.
+pub fn admin_kubeconfig(port: u16) -> Kubeconfig {
+    let token = wheelhouse_sim::auth::default_users()
+        .into_iter()
+        .find(|u| u.name == "admin")
+        .expect("the sim has an admin")
+        .token;
+    let yaml = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: sim\nclusters:\n- name: sim\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\ncontexts:\n- name: sim\n  context: {{cluster: sim, user: admin}}\nusers:\n- name: admin\n  user: {{token: {token}}}\n"
+    );
+    Kubeconfig::from_yaml(&yaml).expect("kubeconfig parses")
 }
 
 /// A port that was free a moment ago and has no listener now.
