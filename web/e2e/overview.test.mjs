@@ -155,6 +155,7 @@ describe('the console under --base-path /wh/', () => {
   before(async () => {
     server = await startWheelhouse({ basePath: '/wh/' });
     browser = await launchBrowser();
+    await waitForDemo(server.url);
   });
 
   after(async () => {

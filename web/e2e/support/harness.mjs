@@ -97,17 +97,27 @@ export async function startWheelhouse({ basePath } = {}) {
 }
 
 /**
- * Waits until the demo cluster has settled enough for the tests' claims: nodes, running pods and
- * at least one Warning event (the simulated kubelet starts pods and emits events a moment after start).
+ * Waits until the demo cluster has settled: nodes, running pods, at least one Warning event, and
+ * pod phases unchanged for a few seconds (the simulated kubelet starts pods a moment after start),
+ * so the tests' claims hold and the screenshots show the demo as a person will see it.
  */
 export async function waitForDemo(url, timeoutMs = 60_000) {
+  const STEADY_MS = 3_000;
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
+  let phases = '';
+  let steadySince = Date.now();
   while (Date.now() < deadline) {
     try {
       const response = await fetch(new URL('api/v1/overview', url));
       const body = await response.json();
-      if (response.ok && body.nodes.total > 0 && (body.pods.byPhase.Running ?? 0) > 0 && body.warnings.length > 0) return body;
+      const nowPhases = response.ok ? JSON.stringify(body.pods.byPhase) : '';
+      if (nowPhases !== phases) {
+        phases = nowPhases;
+        steadySince = Date.now();
+      }
+      const ready = response.ok && body.nodes.total > 0 && (body.pods.byPhase.Running ?? 0) > 0 && body.warnings.length > 0;
+      if (ready && Date.now() - steadySince >= STEADY_MS) return body;
       last = response.ok
         ? `nodes ${body.nodes.total}, running pods ${body.pods.byPhase.Running}, warnings ${body.warnings.length}`
         : JSON.stringify(body);

@@ -302,6 +302,7 @@ export function Overview() {
                 <tr>
                   <th>{t('overview|Last seen')}</th>
                   <th>{t('overview|Reason')}</th>
+                  <th>{t('glossary|Namespace')}</th>
                   <th>{t('overview|Object')}</th>
                   <th>{t('overview|Message')}</th>
                   <th className="num">{t('overview|Count')}</th>
@@ -316,9 +317,12 @@ export function Overview() {
                     <td>
                       <span className="tag tag--warn">{w.reason}</span>
                     </td>
-                    <td className="mono">
-                      <span className="muted">{w.namespace ? `${w.namespace}/` : ''}</span>
-                      {w.object.kind.toLowerCase()}/{w.object.name}
+                    <td>
+                      {w.namespace ? <RoutedLink to={namespacePage(w.namespace)}>{w.namespace}</RoutedLink> : <span className="muted">—</span>}
+                    </td>
+                    <td className="mono object">
+                      <span className="muted">{w.object.kind.toLowerCase()}/</span>
+                      {w.object.name}
                     </td>
                     <td className="message">{w.message}</td>
                     <td className="num">{w.count}</td>
