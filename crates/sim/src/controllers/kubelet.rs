@@ -606,7 +606,14 @@ pub fn desired_status(pod: &Value, node: &Value, now: Timestamp) -> Option<Value
         ),
         condition(&old, "PodScheduled", true, None, None, &now_s),
     ];
-    let pod_ip = pod_ip(pod, node);
+    // Pods on the host network share the node's address.
+    let host_network =
+        meta::at(pod, &["spec", "hostNetwork"]).and_then(Value::as_bool) == Some(true);
+    let pod_ip = if host_network {
+        host_ip(node)
+    } else {
+        pod_ip(pod, node)
+    };
     let mut status = json!({
         "phase": phase,
         "conditions": conditions,

@@ -359,15 +359,19 @@ fn finalize_namespaces(store: &Store) -> bool {
 /// deleted meanwhile) are logged and retried naturally by the next pass.
 fn apply(store: &Store, action: Action, now: Timestamp, state: &mut PassState) {
     let result = match action {
-        Action::Create { resource, object } => store.create(&resource, true, object).map(|_| ()),
+        Action::Create { resource, object } => store
+            .create(&resource, true, with_defaults(&resource, object))
+            .map(|_| ()),
         Action::CreateAndReport {
             resource,
             object,
             mut event,
-        } => store.create(&resource, true, object).map(|created| {
-            event.message = event.message.replace("{name}", created.name());
-            record(store, &event, now, state);
-        }),
+        } => store
+            .create(&resource, true, with_defaults(&resource, object))
+            .map(|created| {
+                event.message = event.message.replace("{name}", created.name());
+                record(store, &event, now, state);
+            }),
         Action::Merge {
             resource,
             namespace,
@@ -405,6 +409,17 @@ fn apply(store: &Store, action: Action, now: Timestamp, state: &mut PassState) {
     if let Err(e) = result {
         tracing::debug!(error = %e, "controller write skipped");
     }
+}
+
+/// The object with the defaults kube-apiserver fills in on create, as if a controller had
+/// written it through the API (controllers write to the store directly).
+pub fn with_defaults(resource: &GroupResource, mut object: Value) -> Value {
+    static BUILTINS: std::sync::OnceLock<crate::registry::Registry> = std::sync::OnceLock::new();
+    let registry = BUILTINS.get_or_init(|| crate::registry::Registry::new(Store::new()));
+    if let Some(info) = registry.find(&resource.group, "v1", &resource.resource) {
+        crate::defaults::apply(&info, &mut object, true);
+    }
+    object
 }
 
 /// Writes an event, or counts it on the Event already written for the same thing.

@@ -14,14 +14,16 @@ use jiff::Timestamp;
 use crate::store::Store;
 use build::Seed;
 
-/// Writes seeds into the store, grouped by resource, in one bulk insert per resource
-/// (keeping the order of first appearance so CRDs precede their instances).
+/// Writes seeds into the store with the API server's defaults, grouped by resource, in one
+/// bulk insert per resource (keeping the order of first appearance so CRDs precede their
+/// instances).
 pub fn insert(store: &Store, seeds: Vec<Seed>) -> usize {
     let mut groups: Vec<(crate::store::GroupResource, Vec<serde_json::Value>)> = Vec::new();
     for s in seeds {
+        let object = crate::controllers::runtime::with_defaults(&s.resource, s.object);
         match groups.iter_mut().find(|(r, _)| *r == s.resource) {
-            Some((_, objs)) => objs.push(s.object),
-            None => groups.push((s.resource, vec![s.object])),
+            Some((_, objs)) => objs.push(object),
+            None => groups.push((s.resource, vec![object])),
         }
     }
     groups
