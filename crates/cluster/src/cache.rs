@@ -15,6 +15,7 @@ use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::{Error, Result};
@@ -26,7 +27,44 @@ pub const FIRST_LIST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct KindCache<K: Resource<DynamicType = ()> + 'static> {
     kind: String,
     store: Store<K>,
+    /// The last failure of the list or watch, cleared when events flow again.
+    failure: watch::Receiver<Option<WatchFailure>>,
     task: JoinHandle<()>,
+}
+
+/// Why the watch of a kind failed, as far as the API server said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WatchFailure {
+    /// The HTTP status the API server answered, when it answered.
+    code: Option<u16>,
+    message: String,
+}
+
+impl WatchFailure {
+    fn of(error: &watcher::Error) -> Self {
+        let status = match error {
+            watcher::Error::InitialListFailed(kube::Error::Api(status))
+            | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+            | watcher::Error::WatchFailed(kube::Error::Api(status))
+            | watcher::Error::WatchError(status) => Some(status),
+            _ => None,
+        };
+        match status {
+            Some(status) if !status.message.is_empty() => Self {
+                code: Some(status.code),
+                message: status.message.clone(),
+            },
+            _ => Self {
+                code: status.map(|s| s.code),
+                message: error.to_string(),
+            },
+        }
+    }
+
+    /// A refusal that retrying will not cure.
+    fn is_refusal(&self) -> bool {
+        matches!(self.code, Some(401 | 403))
+    }
 }
 
 impl<K> KindCache<K>
@@ -38,6 +76,7 @@ where
         let kind = K::kind(&()).into_owned();
         let task_kind = kind.clone();
         let (store, writer) = reflector::store();
+        let (failures, failure) = watch::channel(None);
         let stream = watcher(api, watcher::Config::default())
             .default_backoff()
             .modify(|object: &mut K| object.managed_fields_mut().clear())
@@ -45,28 +84,67 @@ where
         let task = tokio::spawn(async move {
             futures::pin_mut!(stream);
             while let Some(event) = stream.next().await {
-                // The connection monitor reports an unreachable cluster once; here it would repeat.
-                if let Err(error) = event {
-                    tracing::debug!(kind = %task_kind, %error, "watch failed; retrying with backoff");
+                match event {
+                    // The connection monitor reports an unreachable cluster once; here it would
+                    // repeat with every retry, so this stays at debug level.
+                    Err(error) => {
+                        tracing::debug!(kind = %task_kind, %error, "watch failed; retrying with backoff");
+                        failures.send_replace(Some(WatchFailure::of(&error)));
+                    }
+                    Ok(_) => {
+                        failures.send_if_modified(|failure| failure.take().is_some());
+                    }
                 }
             }
         });
-        Self { kind, store, task }
+        Self {
+            kind,
+            store,
+            failure,
+            task,
+        }
     }
 
     /// The cached objects, once the first list has completed (waiting at most `within`).
+    ///
+    /// Fails at once when the API server refuses the list (401, 403): retrying will not help.
     pub async fn objects(&self, within: Duration) -> Result<Vec<Arc<K>>> {
-        tokio::time::timeout(within, self.store.wait_until_ready())
-            .await
-            .map_err(|_elapsed| Error::CacheNotReady {
+        tokio::select! {
+            ready = self.store.wait_until_ready() => {
+                ready.map_err(|_dropped| self.not_ready(within))?;
+                Ok(self.store.state())
+            }
+            refusal = refusal(self.failure.clone()) => Err(Error::ListRefused {
                 kind: self.kind.clone(),
-                within,
-            })?
-            .map_err(|_dropped| Error::CacheNotReady {
-                kind: self.kind.clone(),
-                within,
-            })?;
-        Ok(self.store.state())
+                code: refusal.code.unwrap_or_default(),
+                message: refusal.message,
+            }),
+            () = tokio::time::sleep(within) => Err(self.not_ready(within)),
+        }
+    }
+
+    fn not_ready(&self, within: Duration) -> Error {
+        Error::CacheNotReady {
+            kind: self.kind.clone(),
+            within,
+            last_error: self.failure.borrow().as_ref().map(|f| f.message.clone()),
+        }
+    }
+}
+
+/// Completes with the first failure that is a refusal; never, if there is none.
+async fn refusal(mut failure: watch::Receiver<Option<WatchFailure>>) -> WatchFailure {
+    loop {
+        if let Some(refused) = failure
+            .borrow_and_update()
+            .clone()
+            .filter(WatchFailure::is_refusal)
+        {
+            return refused;
+        }
+        if failure.changed().await.is_err() {
+            return std::future::pending().await;
+        }
     }
 }
 

@@ -43,8 +43,27 @@ pub enum Error {
     Unavailable(ConnectionProblem),
 
     /// A watch cache did not finish its first list in time (the cluster is slow or stopped answering).
-    #[error("the cluster did not finish listing {kind} within {} seconds; Wheelhouse keeps trying", within.as_secs())]
-    CacheNotReady { kind: String, within: Duration },
+    #[error(
+        "the cluster did not finish listing {kind} within {} seconds{}; Wheelhouse keeps trying",
+        within.as_secs(),
+        last_error.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
+    )]
+    CacheNotReady {
+        kind: String,
+        within: Duration,
+        last_error: Option<String>,
+    },
+
+    /// The API server refused to list a kind in all namespaces (401, 403): the identity lacks
+    /// `list` and `watch` on it cluster-wide.
+    #[error(
+        "{message} ({code}): Wheelhouse lists {kind} in all namespaces for this page; grant the identity list and watch on them cluster-wide, or use one that has them"
+    )]
+    ListRefused {
+        kind: String,
+        code: u16,
+        message: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -156,6 +156,15 @@ impl From<wheelhouse_cluster::Error> for AppError {
                 "ClusterUnreachable",
                 error.to_string(),
             ),
+            // The person's identity may not list what the page needs: theirs to fix, so 403.
+            error @ Error::ListRefused { code: 403, .. } => {
+                Self::new(StatusCode::FORBIDDEN, "Forbidden", error.to_string())
+            }
+            error @ Error::ListRefused { .. } => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unauthorized",
+                error.to_string(),
+            ),
             other => Self::internal(other),
         }
     }

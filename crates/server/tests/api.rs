@@ -233,6 +233,30 @@ async fn rejected_credentials_are_reported_as_unauthorized_with_what_to_do() {
 }
 
 #[tokio::test]
+async fn an_identity_that_may_not_list_nodes_gets_a_403_at_once_saying_so() {
+    // The sim's `restricted` user reads pods and events in team-a only.
+    let server = TestServer::demo_as("restricted", ServerConfig::default()).await;
+    server.wait_ready().await;
+    let started = std::time::Instant::now();
+    let response = reqwest::get(server.url("api/v1/overview"))
+        .await
+        .expect("request");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a refusal is not waited out: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(response.status(), 403);
+    let body = json(response).await;
+    assert_eq!(body["error"]["reason"], "Forbidden");
+    let message = body["error"]["message"].as_str().expect("a message");
+    assert!(
+        message.contains("restricted") && message.contains("all namespaces"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn overview_of_an_unreachable_cluster_is_a_503_saying_why() {
     let server = TestServer::unreachable(ServerConfig::default()).await;
     let response = reqwest::get(server.url("api/v1/overview"))
