@@ -71,10 +71,7 @@ pub fn read_kubeconfig(paths: &[PathBuf]) -> Result<Kubeconfig> {
             Some(kubeconfig) => kubeconfig.merge(next).map_err(Error::Kubeconfig)?,
         });
     }
-    merged.ok_or_else(|| Error::ReadKubeconfig {
-        path: PathBuf::new(),
-        source: kube::config::KubeconfigError::FindPath,
-    })
+    merged.ok_or(Error::NoKubeconfig)
 }
 
 fn read_one(path: &Path) -> Result<Kubeconfig> {
@@ -208,6 +205,15 @@ users:
         assert!(matches!(
             kubeconfig_info(&kubeconfig, None),
             Err(Error::NoCurrentContext)
+        ));
+    }
+
+    #[test]
+    fn an_empty_list_of_kubeconfig_paths_says_so() {
+        assert!(matches!(read_kubeconfig(&[]), Err(Error::NoKubeconfig)));
+        assert!(matches!(
+            read_kubeconfig(&[PathBuf::new()]),
+            Err(Error::NoKubeconfig)
         ));
     }
 

@@ -16,6 +16,10 @@ pub enum Error {
         source: kube::config::KubeconfigError,
     },
 
+    /// The list of kubeconfig paths was empty (e.g. `KUBECONFIG=:`).
+    #[error("no kubeconfig path was given")]
+    NoKubeconfig,
+
     /// `--context` names a context the kubeconfig does not have.
     #[error(
         "the kubeconfig has no context named {0:?}; `kubectl config get-contexts` lists the ones it has"
