@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, OriginalUri, Request, State};
-use axum::http::{HeaderName, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -48,6 +49,11 @@ pub fn layers(router: axum::Router<AppState>, config: &ServerConfig) -> axum::Ro
         .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
         .layer(from_fn_with_state(config.body_limit, reject_large_bodies))
         .layer(CompressionLayer::new())
+        // Browsers must not guess a type other than the one sent (e.g. run a JSON body as script).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

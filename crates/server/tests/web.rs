@@ -103,6 +103,7 @@ async fn hashed_assets_are_cached_forever_with_their_type() {
         response.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 
     let missing = reqwest::get(server.url("assets/index-00000000.js"))
         .await
