@@ -23,7 +23,7 @@ describe('Shell', () => {
     expect(screen.getByRole('link', { name: 'Go to the overview' })).toHaveAttribute('href', '/');
   });
 
-  test('a disconnected cluster is shown above the page', async () => {
+  test('a disconnected cluster is shown above the page, and the page does not repeat its message', async () => {
     fakeApi({
       'api/v1/cluster': {
         body: clusterInfo({ connected: false, error: { reason: 'ClusterUnreachable', message: 'connection refused' } }),
@@ -35,6 +35,7 @@ describe('Shell', () => {
     });
     await renderApp(<Shell routes={ROUTES} version="0.1.0" />);
     expect(await screen.findByTestId('cluster-banner')).toHaveTextContent('connection refused');
-    expect(await screen.findByText('The cluster does not answer.')).toBeInTheDocument();
+    expect(await screen.findByText(/The overview needs the cluster, which cannot be reached/)).toBeInTheDocument();
+    expect(screen.queryByText('The cluster does not answer.')).toBeNull();
   });
 });

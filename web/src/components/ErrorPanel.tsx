@@ -10,6 +10,8 @@ export function ErrorPanel(props: {
   compact?: boolean;
   /** What `error.request` names, when it is not an HTTP request (the cluster's API server, say). */
   requestLabel?: string;
+  /** Said instead of the server's message, when that message is already on screen elsewhere. */
+  message?: string;
 }) {
   const { t } = useTranslation();
   const { error } = props;
@@ -17,7 +19,7 @@ export function ErrorPanel(props: {
     <div className={props.compact ? 'error-panel error-panel--compact' : 'error-panel'} role="alert">
       <div className="error-panel__body">
         <strong className="error-panel__title">{props.title}</strong>
-        <p className="error-panel__message">{error.message}</p>
+        <p className="error-panel__message">{props.message ?? error.message}</p>
         <p className="error-panel__meta">
           <span>
             {t('errors|Reason')}: <code>{error.reason}</code>

@@ -9,6 +9,7 @@ import { useNamespace } from '../../hooks/useNamespace';
 import { useResource } from '../../hooks/useResource';
 import { API } from '../../lib/api/endpoints';
 import type { MessageKey } from '../../lib/i18n/catalogue';
+import type { ClusterInfo } from '../../lib/k8s/cluster';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import {
   POD_PHASES,
@@ -94,13 +95,22 @@ export function Overview() {
   const { t } = useTranslation();
   const [namespace, setNamespace] = useNamespace();
   const overview = useResource<OverviewData>(API.overview);
+  const cluster = useResource<ClusterInfo>(API.cluster);
+  // The cluster banner already shows why the cluster cannot be reached; do not repeat it here.
+  const becauseOfCluster =
+    cluster.data?.connected === false && overview.error?.reason === (cluster.data.error?.reason ?? 'ClusterUnreachable');
 
   if (!overview.data) {
     return (
       <section className="page">
         <h1 className="page__title">{t('nav|Overview')}</h1>
         {overview.error ? (
-          <ErrorPanel title={t('errors|Could not load the overview')} error={overview.error} onRetry={overview.retry} />
+          <ErrorPanel
+            title={t('errors|Could not load the overview')}
+            error={overview.error}
+            onRetry={overview.retry}
+            message={becauseOfCluster ? t('errors|The overview needs the cluster, which cannot be reached (see above). It appears as soon as the cluster answers.') : undefined}
+          />
         ) : (
           <p className="page__loading">{t('overview|Loading the overview…')}</p>
         )}
