@@ -14,6 +14,8 @@ use crate::shutdown;
 
 /// Where the in-cluster service account's token is mounted.
 const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+/// How long requests in flight may take to finish after SIGTERM or SIGINT.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// The user the demo cluster's kubeconfig acts as.
 const DEMO_USER: &str = "admin";
 
@@ -86,9 +88,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("Wheelhouse is listening on http://{address}{base_path}");
     tracing::info!(%address, base_path = %base_path, web = wheelhouse_server::web::WEB_DIST_SOURCE, "serving");
 
-    wheelhouse_server::serve(listener, cluster.clone(), config, shutdown::signal())
-        .await
-        .context("the server failed")?;
+    // On a signal, requests in flight may finish; connections still open after the grace period
+    // (a stuck client, later a long-lived stream) do not keep the process alive.
+    let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+    let stop = async move {
+        shutdown::signal().await;
+        let _ = signalled.send(());
+    };
+    let server = wheelhouse_server::serve(listener, cluster.clone(), config, stop);
+    let grace_over = async move {
+        if on_signal.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = server => served.context("the server failed")?,
+        () = grace_over => tracing::warn!(
+            "connections were still open {} seconds after the signal; stopping anyway",
+            SHUTDOWN_GRACE.as_secs()
+        ),
+    }
 
     drop(cluster);
     if let Some(sim) = demo_sim {
