@@ -961,3 +961,114 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls() {
     assert!(list.trim().is_empty(), "{list}");
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_rolls_stateful_sets_and_daemon_sets_forward_and_back() {
+    let c = Cluster::start(Scenario::Demo).await;
+    let image = |c: &Cluster, resource: GroupResource, ns: &str, name: &str| {
+        c.get(&resource, ns, name)
+            .map(|o| o["spec"]["template"]["spec"]["containers"][0]["image"].clone())
+            .unwrap_or_default()
+    };
+    let sts = GroupResource::new("apps", "statefulsets");
+    c.kubectl(&[
+        "rollout",
+        "status",
+        "statefulset/redis",
+        "-n",
+        "data",
+        "--timeout=40s",
+    ])
+    .await
+    .ok("sts ready");
+    c.kubectl(&[
+        "set",
+        "image",
+        "statefulset/redis",
+        "redis=redis:7.4.6",
+        "-n",
+        "data",
+    ])
+    .await
+    .ok("set image sts");
+    c.kubectl(&[
+        "rollout",
+        "status",
+        "statefulset/redis",
+        "-n",
+        "data",
+        "--timeout=40s",
+    ])
+    .await
+    .ok("sts rolled out");
+    c.eventually(30, "redis-0 runs the new image", |c| {
+        c.get(&pods(), "data", "redis-0").is_some_and(|p| {
+            p["spec"]["containers"][0]["image"] == "redis:7.4.6"
+                && p["status"]["phase"] == "Running"
+        })
+    })
+    .await;
+    let history = c
+        .kubectl(&["rollout", "history", "statefulset/redis", "-n", "data"])
+        .await
+        .ok("sts history");
+    let revisions: Vec<&str> = history
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.parse::<u32>().is_ok())
+        .collect();
+    assert_eq!(revisions, ["1", "2"], "{history}");
+    let out = c
+        .kubectl(&["rollout", "undo", "statefulset/redis", "-n", "data"])
+        .await
+        .ok("sts undo");
+    assert!(out.contains("rolled back"), "{out}");
+    assert_eq!(image(&c, sts.clone(), "data", "redis"), "redis:7.4.5");
+    c.eventually(30, "redis-0 runs the old image again", |c| {
+        c.get(&pods(), "data", "redis-0").is_some_and(|p| {
+            p["spec"]["containers"][0]["image"] == "redis:7.4.5"
+                && p["status"]["phase"] == "Running"
+        })
+    })
+    .await;
+
+    let ds = GroupResource::new("apps", "daemonsets");
+    c.kubectl(&[
+        "set",
+        "image",
+        "daemonset/node-exporter",
+        "node-exporter=quay.io/prometheus/node-exporter:v1.9.2",
+        "-n",
+        "monitoring",
+    ])
+    .await
+    .ok("set image ds");
+    let out = c
+        .kubectl(&[
+            "rollout",
+            "status",
+            "daemonset/node-exporter",
+            "-n",
+            "monitoring",
+            "--timeout=40s",
+        ])
+        .await
+        .ok("ds rolled out");
+    assert!(out.contains("successfully rolled out"), "{out}");
+    let out = c
+        .kubectl(&[
+            "rollout",
+            "undo",
+            "daemonset/node-exporter",
+            "-n",
+            "monitoring",
+        ])
+        .await
+        .ok("ds undo");
+    assert!(out.contains("rolled back"), "{out}");
+    assert_eq!(
+        image(&c, ds, "monitoring", "node-exporter"),
+        "quay.io/prometheus/node-exporter:v1.9.1"
+    );
+    c.shutdown().await;
+}

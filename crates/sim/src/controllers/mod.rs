@@ -16,6 +16,7 @@ pub mod job;
 pub mod kubelet;
 pub mod meta;
 pub mod replicaset;
+pub mod revisions;
 pub mod runtime;
 pub mod scheduler;
 pub mod statefulset;

@@ -18,8 +18,8 @@ use tokio::task::JoinHandle;
 use super::action::{Action, gr};
 use super::events::{self, EventSpec};
 use super::{
-    cronjob, daemonset, deployment, endpoints, job, kubelet, meta, replicaset, scheduler,
-    statefulset,
+    cronjob, daemonset, deployment, endpoints, job, kubelet, meta, replicaset, revisions,
+    scheduler, statefulset,
 };
 use crate::store::{DeleteOptions, GroupResource, Store, StoredObject};
 
@@ -234,6 +234,19 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
         let rss = rs_by_owner.get(meta::uid(d)).cloned().unwrap_or_default();
         actions.extend(deployment::reconcile(d, &rss, now));
     }
+    let revisions = store.list(&gr::controllerrevisions(), None);
+    let mut revisions_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
+    for r in values(&revisions) {
+        if let Some(uid) = meta::controller_uid(r) {
+            revisions_by_owner.entry(uid).or_default().push(r);
+        }
+    }
+    let owned_revisions = |owner: &Value| -> Vec<&Value> {
+        revisions_by_owner
+            .get(meta::uid(owner))
+            .cloned()
+            .unwrap_or_default()
+    };
     let statefulsets = store.list(&gr::statefulsets(), None);
     if !statefulsets.is_empty() {
         let claims = store.list(&gr::pvcs(), None);
@@ -245,10 +258,12 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
                 .filter(|c| meta::namespace(c) == meta::namespace(s))
                 .collect();
             actions.extend(statefulset::reconcile(s, &owned(s), &ns_claims));
+            actions.extend(revisions::reconcile(s, &owned_revisions(s)));
         }
     }
     for ds in values(&store.list(&gr::daemonsets(), None)) {
         actions.extend(daemonset::reconcile(ds, &owned(ds), &node_values));
+        actions.extend(revisions::reconcile(ds, &owned_revisions(ds)));
     }
     let jobs = store.list(&gr::jobs(), None);
     let mut jobs_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
