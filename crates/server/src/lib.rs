@@ -95,7 +95,12 @@ fn router(state: AppState) -> axum::Router {
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed);
     let api_and_web = middleware::layers(api_and_web, &config);
-    api_and_web.merge(health::router()).with_state(state)
+    api_and_web
+        .merge(health::router())
+        // Applies to the routes registered so far, so after the merge: a wrong method on a probe
+        // gets the JSON error too.
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .with_state(state)
 }
 
 /// The whole application as a service, mounted under the configured base path.

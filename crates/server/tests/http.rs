@@ -40,6 +40,18 @@ async fn a_wrong_method_on_an_api_path_is_a_json_405() {
         .expect("request");
     assert_eq!(response.status(), 405);
     assert_eq!(json(response).await["error"]["reason"], "MethodNotAllowed");
+
+    let response = reqwest::Client::new()
+        .post(server.url("healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        json(response).await["error"]["reason"],
+        "MethodNotAllowed",
+        "probes too"
+    );
 }
 
 #[tokio::test]
