@@ -120,6 +120,7 @@ describe('the console at the root path', () => {
       await page.getByTestId('language-switch').selectOption('zh-CN');
       await page.getByRole('heading', { name: '概览' }).waitFor();
       assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+      assert.equal(await page.title(), '概览 · Wheelhouse');
       assert.match((await page.getByTestId('section-warnings').textContent()) ?? '', /最近的警告事件/);
       await page.reload();
       await page.getByRole('heading', { name: '概览' }).waitFor();

@@ -31,6 +31,7 @@ describe('Overview', () => {
     expect(within(warnings).getByText('BackOff')).toBeInTheDocument();
     expect(within(warnings).getByText('Back-off restarting failed container')).toBeInTheDocument();
     expect(within(warnings).getByText('2m ago')).toBeInTheDocument();
+    expect(document.title).toBe('Overview · Wheelhouse');
   });
 
   test('shows the server message, reason and a retry when the overview cannot be loaded', async () => {

@@ -5,6 +5,7 @@ import type { ReactNode } from 'react';
 import { Age } from '../../components/Age';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { RoutedLink } from '../../components/RoutedLink';
+import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useNamespace } from '../../hooks/useNamespace';
 import { useResource } from '../../hooks/useResource';
 import { API } from '../../lib/api/endpoints';
@@ -96,6 +97,7 @@ export function Overview() {
   const [namespace, setNamespace] = useNamespace();
   const overview = useResource<OverviewData>(API.overview);
   const cluster = useResource<ClusterInfo>(API.cluster);
+  useDocumentTitle(t('nav|Overview'));
   // The cluster banner already shows why the cluster cannot be reached; do not repeat it here.
   const becauseOfCluster =
     cluster.data?.connected === false && overview.error?.reason === (cluster.data.error?.reason ?? 'ClusterUnreachable');
