@@ -309,14 +309,7 @@ pub fn reconcile(deploy: &Value, owned: &[&Value], now: Timestamp) -> Vec<Action
             &now_s,
         )
     } else {
-        condition(
-            deploy,
-            "Progressing",
-            true,
-            "ReplicaSetUpdated",
-            format!("ReplicaSet \"{rs_name}\" is progressing."),
-            &now_s,
-        )
+        progressing(deploy, &actions, updated, available, &rs_name, now)
     });
     let mut status = json!({
         "observedGeneration": meta::i64_at(deploy, &["metadata", "generation"]).unwrap_or(1),
@@ -337,6 +330,50 @@ pub fn reconcile(deploy: &Value, owned: &[&Value], now: Timestamp) -> Vec<Action
         actions.push(a);
     }
     actions
+}
+
+/// The Progressing condition of a rollout that is not complete: `ReplicaSetUpdated`, renewed
+/// whenever the rollout moves, or `ProgressDeadlineExceeded` (status False) once it has not
+/// moved for `progressDeadlineSeconds`, as for a Deployment whose pods crash-loop.
+fn progressing(
+    deploy: &Value,
+    actions: &[Action],
+    updated: i64,
+    available: i64,
+    rs_name: &str,
+    now: Timestamp,
+) -> Value {
+    let now_s = rfc3339(now);
+    let moved = actions
+        .iter()
+        .any(|a| matches!(a, Action::Create { resource, .. } | Action::Merge { resource, .. } if *resource == gr::replicasets()))
+        || meta::i64_at(deploy, &["status", "updatedReplicas"]) != Some(updated)
+        || meta::i64_at(deploy, &["status", "availableReplicas"]) != Some(available);
+    let previous = meta::at(deploy, &["status", "conditions"])
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "Progressing");
+    let reason = previous.map(|c| meta::str_at(c, &["reason"])).unwrap_or("");
+    let deadline = meta::i64_at(deploy, &["spec", "progressDeadlineSeconds"]).unwrap_or(600);
+    let since: Option<Timestamp> =
+        previous.and_then(|c| meta::str_at(c, &["lastUpdateTime"]).parse().ok());
+    let stalled = since.is_some_and(|t| now.duration_since(t).as_secs() > deadline);
+    let updating = |update_time: &str| {
+        json!({"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated",
+               "message": format!("ReplicaSet \"{rs_name}\" is progressing."),
+               "lastUpdateTime": update_time,
+               "lastTransitionTime": previous.filter(|c| c["status"] == "True").map_or(json!(now_s), |c| c["lastTransitionTime"].clone())})
+    };
+    match (previous, reason) {
+        (Some(_), "ReplicaSetUpdated") if !moved && stalled => json!({
+            "type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+            "message": format!("ReplicaSet \"{rs_name}\" has timed out progressing."),
+            "lastUpdateTime": now_s, "lastTransitionTime": now_s,
+        }),
+        (Some(c), "ReplicaSetUpdated" | "ProgressDeadlineExceeded") if !moved => c.clone(),
+        _ => updating(&now_s),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -513,6 +550,39 @@ mod tests {
             !actions.iter().any(|a| matches!(a, Action::Create { .. })),
             "no new ReplicaSet"
         );
+    }
+
+    #[test]
+    fn a_rollout_that_stops_moving_exceeds_its_progress_deadline() {
+        let d = deploy("app:crashing", 1);
+        let new = rs_for(&d, 1, 1, 0);
+        let t0: Timestamp = "2026-11-27T17:00:00Z".parse().expect("ts");
+        let status_after = |d: &Value, secs: i64| {
+            let at = t0
+                .saturating_add(jiff::SignedDuration::from_secs(secs))
+                .expect("ts");
+            reconcile(d, &[&new], at)
+                .into_iter()
+                .find_map(|a| match a {
+                    Action::SetStatus { status, .. } => Some(status),
+                    _ => None,
+                })
+                .unwrap_or_else(|| d["status"].clone())
+        };
+        let mut d = d;
+        d["status"] = status_after(&d, 0);
+        assert_eq!(d["status"]["conditions"][1]["reason"], "ReplicaSetUpdated");
+        d["status"] = status_after(&d, 300);
+        assert_eq!(
+            d["status"]["conditions"][1]["reason"], "ReplicaSetUpdated",
+            "still within the deadline"
+        );
+        d["status"] = status_after(&d, 601);
+        assert_eq!(
+            d["status"]["conditions"][1]["reason"],
+            "ProgressDeadlineExceeded"
+        );
+        assert_eq!(d["status"]["conditions"][1]["status"], "False");
     }
 
     #[test]

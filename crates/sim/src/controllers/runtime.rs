@@ -233,6 +233,13 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
     for d in values(&store.list(&gr::deployments(), None)) {
         let rss = rs_by_owner.get(meta::uid(d)).cloned().unwrap_or_default();
         actions.extend(deployment::reconcile(d, &rss, now));
+        // A rollout in progress may run out of its deadline with time alone.
+        timed |= meta::at(d, &["status", "conditions"])
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Progressing" && c["reason"] == "ReplicaSetUpdated")
+            });
     }
     let revisions = store.list(&gr::controllerrevisions(), None);
     let mut revisions_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
