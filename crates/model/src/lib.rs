@@ -6,5 +6,10 @@
 pub mod node;
 pub mod overview;
 pub mod pod;
+pub mod quantity;
+pub mod query;
+pub mod rows;
+pub mod selector;
+pub mod store;
 
 pub use overview::{Overview, overview};

@@ -1,0 +1,713 @@
+//! The list query: filters rows by namespace, name and labels, sorts them by a column and returns
+//! one page — on the server, over as many rows as the cache holds.
+//!
+//! Only the returned page is ever sorted: the matching rows are gathered as references, the page's
+//! rows are selected with `select_nth_unstable_by` (linear time) and only they are sorted (see
+//! docs/adr/0002-select-the-page-instead-of-sorting-every-row.md). Rows are never cloned. Ties
+//! are broken by namespace then name, so pages are consistent from one request to the next.
+
+use std::cmp::Ordering;
+
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::rows::{Column, Row, RowSchema, Source};
+use crate::selector::{ParseError, Selector};
+
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+pub const MAX_PAGE_SIZE: usize = 500;
+
+/// The query parameters of a list as they arrive (`?namespace=a,b&q=web&sort=-restarts&page=2`),
+/// before validation; every field is text so that bad input gets our message, not a parser's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListParams {
+    /// One namespace or several, comma-separated; absent means all.
+    pub namespace: Option<String>,
+    /// Name substring, case-insensitive.
+    pub q: Option<String>,
+    pub label_selector: Option<String>,
+    /// A column id, `-` prefixed for descending.
+    pub sort: Option<String>,
+    pub page: Option<String>,
+    pub page_size: Option<String>,
+}
+
+/// Why list parameters were refused; each message says what would be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// `sort` names no column of this kind.
+    #[error("cannot sort by {column:?}: it is not a column; sortable columns are {}", valid.join(", "))]
+    UnknownSortColumn { column: String, valid: Vec<String> },
+    /// `sort` names a column that is not sortable (a selector, a list).
+    #[error("cannot sort by {column:?}: the column is not sortable; sortable columns are {}", valid.join(", "))]
+    UnsortableColumn { column: String, valid: Vec<String> },
+    #[error("labelSelector: {0}")]
+    LabelSelector(#[from] ParseError),
+    #[error("page must be a whole number from 1, not {0:?}")]
+    Page(String),
+    #[error("pageSize must be a whole number from 1 to {MAX_PAGE_SIZE}, not {0:?}")]
+    PageSize(String),
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sort {
+    /// A column id of the kind's [`RowSchema`].
+    pub column: String,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            column: crate::rows::NAME.to_string(),
+            descending: false,
+        }
+    }
+}
+
+/// A validated list query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Rows in any of these namespaces; `None` for all. Ignored for cluster-scoped kinds.
+    pub namespaces: Option<Vec<String>>,
+    /// Name substring, case-insensitive.
+    pub q: Option<String>,
+    pub label_selector: Option<Selector>,
+    pub sort: Sort,
+    /// From 1; a page past the end is empty (with the true `total`).
+    pub page: usize,
+    /// From 1 to [`MAX_PAGE_SIZE`].
+    pub page_size: usize,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery {
+            namespaces: None,
+            q: None,
+            label_selector: None,
+            sort: Sort::default(),
+            page: 1,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+impl ListQuery {
+    /// Validates the parameters against the kind's columns.
+    pub fn parse(params: &ListParams, schema: &RowSchema) -> Result<ListQuery, QueryError> {
+        let non_empty = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let namespaces = non_empty(&params.namespace)
+            .filter(|_| schema.is_namespaced())
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|ns| !ns.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|list| !list.is_empty());
+        let label_selector = match non_empty(&params.label_selector) {
+            Some(text) => Some(Selector::parse(&text)?),
+            None => None,
+        };
+        let sort = match non_empty(&params.sort) {
+            Some(text) => {
+                let (column, descending) = match text.strip_prefix('-') {
+                    Some(column) => (column.to_string(), true),
+                    None => (text, false),
+                };
+                let valid = || {
+                    schema
+                        .columns()
+                        .iter()
+                        .filter(|c| c.sortable)
+                        .map(|c| c.id.clone())
+                        .collect()
+                };
+                match schema.source(&column) {
+                    None => {
+                        return Err(QueryError::UnknownSortColumn {
+                            column,
+                            valid: valid(),
+                        });
+                    }
+                    Some((_, found)) if !found.sortable => {
+                        return Err(QueryError::UnsortableColumn {
+                            column,
+                            valid: valid(),
+                        });
+                    }
+                    Some(_) => Sort { column, descending },
+                }
+            }
+            None => Sort::default(),
+        };
+        let page = match non_empty(&params.page) {
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|&p| p >= 1)
+                .ok_or(QueryError::Page(text))?,
+            None => 1,
+        };
+        let page_size = match non_empty(&params.page_size) {
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|s| (1..=MAX_PAGE_SIZE).contains(s))
+                .ok_or(QueryError::PageSize(text))?,
+            None => DEFAULT_PAGE_SIZE,
+        };
+        Ok(ListQuery {
+            namespaces,
+            q: non_empty(&params.q),
+            label_selector,
+            sort,
+            page,
+            page_size,
+        })
+    }
+
+    /// Whether a row passes the namespace, name and label filters.
+    pub fn matches(&self, row: &Row) -> bool {
+        self.matcher().matches(row)
+    }
+
+    fn matcher(&self) -> Matcher<'_> {
+        let q = self.q.as_deref().map(|q| {
+            if q.is_ascii() {
+                NameFilter::Ascii(q.as_bytes())
+            } else {
+                NameFilter::Unicode(q.to_lowercase())
+            }
+        });
+        Matcher {
+            namespaces: self.namespaces.as_deref(),
+            q,
+            selector: self.label_selector.as_ref().filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// One page of the rows that match, sorted. The rows are borrowed, never copied.
+    ///
+    /// Fails only when the sort column is not one of the schema's (a query not made by [`ListQuery::parse`]).
+    pub fn apply<'a>(
+        &self,
+        schema: &'a RowSchema,
+        rows: impl IntoIterator<Item = &'a Row>,
+    ) -> Result<Page<'a>, QueryError> {
+        let source = match schema.source(&self.sort.column) {
+            Some((source, _)) => source,
+            None => {
+                return Err(QueryError::UnknownSortColumn {
+                    column: self.sort.column.clone(),
+                    valid: schema.columns().iter().map(|c| c.id.clone()).collect(),
+                });
+            }
+        };
+        let matcher = self.matcher();
+        let mut matching: Vec<&'a Row> = rows.into_iter().filter(|r| matcher.matches(r)).collect();
+        let total = matching.len();
+        let page_size = self.page_size.clamp(1, MAX_PAGE_SIZE);
+        let start = self.page.max(1).saturating_sub(1).saturating_mul(page_size);
+        let end = start.saturating_add(page_size).min(total);
+
+        let items = if start >= total {
+            Vec::new()
+        } else {
+            let descending = self.sort.descending;
+            let compare = |a: &&Row, b: &&Row| {
+                let by_column = compare_by(source, a, b);
+                let by_column = if descending {
+                    by_column.reverse()
+                } else {
+                    by_column
+                };
+                by_column
+                    .then_with(|| a.namespace.cmp(&b.namespace))
+                    .then_with(|| a.name.cmp(&b.name))
+            };
+            // Bring the page's rows to [start, end) in linear time, then sort only them.
+            if start > 0 {
+                matching.select_nth_unstable_by(start, compare);
+            }
+            let rest = &mut matching[start..];
+            if end - start < rest.len() {
+                rest.select_nth_unstable_by(end - start - 1, compare);
+            }
+            let page = &mut matching[start..end];
+            page.sort_unstable_by(compare);
+            matching.truncate(end);
+            matching.drain(..start);
+            matching
+        };
+        Ok(Page {
+            items,
+            total,
+            page: self.page.max(1),
+            page_size,
+            schema,
+        })
+    }
+}
+
+fn compare_by(source: Source, a: &Row, b: &Row) -> Ordering {
+    match source {
+        Source::Name => a.name.cmp(&b.name),
+        Source::Namespace => a.namespace.cmp(&b.namespace),
+        Source::CreationTimestamp => a.creation_timestamp.cmp(&b.creation_timestamp),
+        Source::Cell(index) => match (a.cells.get(index), b.cells.get(index)) {
+            (Some(x), Some(y)) => x.compare(y),
+            (x, y) => x.is_some().cmp(&y.is_some()),
+        },
+    }
+}
+
+/// The filters of a query, prepared once per query.
+struct Matcher<'q> {
+    namespaces: Option<&'q [String]>,
+    q: Option<NameFilter<'q>>,
+    selector: Option<&'q Selector>,
+}
+
+enum NameFilter<'q> {
+    /// Compared byte-wise ignoring ASCII case: no allocation per row.
+    Ascii(&'q [u8]),
+    Unicode(String),
+}
+
+impl Matcher<'_> {
+    fn matches(&self, row: &Row) -> bool {
+        if let Some(namespaces) = self.namespaces {
+            let namespace = row.namespace.as_deref().unwrap_or_default();
+            if !namespaces.iter().any(|ns| ns == namespace) {
+                return false;
+            }
+        }
+        if let Some(q) = &self.q {
+            let found = match q {
+                NameFilter::Ascii(needle) => {
+                    contains_ignore_ascii_case(row.name.as_bytes(), needle)
+                }
+                NameFilter::Unicode(needle) => row.name.to_lowercase().contains(needle.as_str()),
+            };
+            if !found {
+                return false;
+            }
+        }
+        self.selector.is_none_or(|s| s.matches(&row.labels))
+    }
+}
+
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+/// One page of a list: `{items, total, page, pageSize, columns}`.
+#[derive(Debug, Clone)]
+pub struct Page<'a> {
+    /// The page's rows, sorted.
+    pub items: Vec<&'a Row>,
+    /// How many rows match the filters, on every page.
+    pub total: usize,
+    pub page: usize,
+    pub page_size: usize,
+    schema: &'a RowSchema,
+}
+
+impl Page<'_> {
+    pub fn columns(&self) -> &[Column] {
+        self.schema.columns()
+    }
+}
+
+impl Serialize for Page<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Items<'p>(&'p Page<'p>);
+        impl Serialize for Items<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.items.iter().map(|row| self.0.schema.json(row)))
+            }
+        }
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("items", &Items(self))?;
+        map.serialize_entry("total", &self.total)?;
+        map.serialize_entry("page", &self.page)?;
+        map.serialize_entry("pageSize", &self.page_size)?;
+        map.serialize_entry("columns", self.schema.columns())?;
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn pod(
+        namespace: &str,
+        name: &str,
+        labels: Value,
+        age: i64,
+        restarts: i64,
+        ready: (i64, i64),
+    ) -> Value {
+        json!({
+            "metadata": {"name": name, "namespace": namespace, "labels": labels,
+                         "creationTimestamp": crate::rows::tests::ago(age)},
+            "spec": {"containers": (0..ready.1).map(|i| json!({"name": format!("c{i}")})).collect::<Vec<_>>()},
+            "status": {"phase": "Running", "containerStatuses": (0..ready.1).map(|i| json!({
+                "name": format!("c{i}"), "image": "", "imageID": "", "ready": i < ready.0,
+                "restartCount": if i == 0 { restarts } else { 0 },
+                "state": {"running": {}},
+            })).collect::<Vec<_>>()},
+        })
+    }
+
+    fn fixture() -> (RowSchema, Vec<Row>) {
+        let schema = RowSchema::builtin("", "Pod", true);
+        let objects = [
+            pod(
+                "shop",
+                "web-1",
+                json!({"app": "web", "tier": "front"}),
+                300,
+                0,
+                (1, 1),
+            ),
+            pod(
+                "shop",
+                "web-2",
+                json!({"app": "web", "tier": "front"}),
+                200,
+                4,
+                (0, 1),
+            ),
+            pod("shop", "db-0", json!({"app": "db"}), 900, 1, (1, 2)),
+            pod("blog", "web-1", json!({"app": "web"}), 100, 2, (2, 2)),
+            pod(
+                "blog",
+                "worker",
+                json!({"app": "worker", "canary": "true"}),
+                50,
+                0,
+                (0, 2),
+            ),
+        ];
+        let rows = objects
+            .iter()
+            .map(|o| schema.row(o).expect("a row"))
+            .collect();
+        (schema, rows)
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> ListParams {
+        let object: serde_json::Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        serde_json::from_value(Value::Object(object)).expect("params")
+    }
+
+    /// `namespace/name` of the rows a query returns.
+    fn run(pairs: &[(&str, &str)]) -> (Vec<String>, usize) {
+        let (schema, rows) = fixture();
+        let query = ListQuery::parse(&params(pairs), &schema).expect("a valid query");
+        let page = query.apply(&schema, &rows).expect("a page");
+        let names = page
+            .items
+            .iter()
+            .map(|r| format!("{}/{}", r.namespace.as_deref().unwrap_or_default(), r.name))
+            .collect();
+        (names, page.total)
+    }
+
+    #[test]
+    fn queries_filter_and_sort_like_a_person_expects() {
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: [Case; 16] = [
+            (
+                "by default rows are sorted by name, then namespace",
+                &[],
+                &[
+                    "shop/db-0",
+                    "blog/web-1",
+                    "shop/web-1",
+                    "shop/web-2",
+                    "blog/worker",
+                ],
+            ),
+            (
+                "one namespace",
+                &[("namespace", "blog")],
+                &["blog/web-1", "blog/worker"],
+            ),
+            (
+                "several namespaces, comma-separated",
+                &[("namespace", "blog, shop"), ("q", "web-1")],
+                &["blog/web-1", "shop/web-1"],
+            ),
+            (
+                "the name filter ignores case",
+                &[("q", "WOR")],
+                &["blog/worker"],
+            ),
+            (
+                "the name filter is a substring",
+                &[("q", "eb-")],
+                &["blog/web-1", "shop/web-1", "shop/web-2"],
+            ),
+            (
+                "a label selector",
+                &[("labelSelector", "app=web,tier in (front)")],
+                &["shop/web-1", "shop/web-2"],
+            ),
+            (
+                "a label selector with absence",
+                &[("labelSelector", "!canary,app notin (web)")],
+                &["shop/db-0"],
+            ),
+            (
+                "descending by name keeps the namespace tie-break ascending",
+                &[("sort", "-name")],
+                &[
+                    "blog/worker",
+                    "shop/web-2",
+                    "blog/web-1",
+                    "shop/web-1",
+                    "shop/db-0",
+                ],
+            ),
+            (
+                "by age: ascending creation time is oldest first",
+                &[("sort", "creationTimestamp")],
+                &[
+                    "shop/db-0",
+                    "shop/web-1",
+                    "shop/web-2",
+                    "blog/web-1",
+                    "blog/worker",
+                ],
+            ),
+            (
+                "by age descending: newest first",
+                &[("sort", "-creationTimestamp")],
+                &[
+                    "blog/worker",
+                    "blog/web-1",
+                    "shop/web-2",
+                    "shop/web-1",
+                    "shop/db-0",
+                ],
+            ),
+            (
+                "by restarts, most first",
+                &[("sort", "-restarts")],
+                &[
+                    "shop/web-2",
+                    "blog/web-1",
+                    "shop/db-0",
+                    "blog/worker",
+                    "shop/web-1",
+                ],
+            ),
+            (
+                "by readiness: the ready fraction, then the total",
+                &[("sort", "ready")],
+                &[
+                    "shop/web-2",
+                    "blog/worker",
+                    "shop/db-0",
+                    "shop/web-1",
+                    "blog/web-1",
+                ],
+            ),
+            (
+                "by namespace, ties by name",
+                &[("sort", "namespace")],
+                &[
+                    "blog/web-1",
+                    "blog/worker",
+                    "shop/db-0",
+                    "shop/web-1",
+                    "shop/web-2",
+                ],
+            ),
+            (
+                "by status text, ties by namespace and name",
+                &[("sort", "status"), ("namespace", "shop")],
+                &["shop/db-0", "shop/web-1", "shop/web-2"],
+            ),
+            (
+                "a page in the middle",
+                &[("pageSize", "2"), ("page", "2")],
+                &["shop/web-1", "shop/web-2"],
+            ),
+            (
+                "a page past the end is empty",
+                &[("pageSize", "2"), ("page", "4")],
+                &[],
+            ),
+        ];
+        for (name, pairs, expected) in cases {
+            let (got, _) = run(pairs);
+            assert_eq!(got, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_last_page_is_short_and_total_counts_every_match() {
+        assert_eq!(
+            run(&[("pageSize", "2"), ("page", "3")]),
+            (vec!["blog/worker".to_string()], 5)
+        );
+        assert_eq!(run(&[("pageSize", "2"), ("page", "9")]), (vec![], 5));
+        assert_eq!(run(&[("q", "web"), ("pageSize", "1")]).1, 3);
+    }
+
+    #[test]
+    fn every_page_of_every_sort_together_is_the_full_sort() {
+        let (schema, rows) = fixture();
+        for column in schema.columns().iter().filter(|c| c.sortable) {
+            for descending in [false, true] {
+                let sort = if descending {
+                    format!("-{}", column.id)
+                } else {
+                    column.id.clone()
+                };
+                let all =
+                    ListQuery::parse(&params(&[("sort", &sort), ("pageSize", "500")]), &schema)
+                        .expect("valid")
+                        .apply(&schema, &rows)
+                        .expect("a page")
+                        .items;
+                for size in 1..=4 {
+                    let mut paged = Vec::new();
+                    for page in 1..=5 {
+                        let query = ListQuery::parse(
+                            &params(&[
+                                ("sort", &sort),
+                                ("pageSize", &size.to_string()),
+                                ("page", &page.to_string()),
+                            ]),
+                            &schema,
+                        )
+                        .expect("valid");
+                        paged.extend(query.apply(&schema, &rows).expect("a page").items);
+                    }
+                    assert_eq!(paged, all, "sort {sort}, page size {size}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_with_what_would_be_accepted() {
+        let (schema, _) = fixture();
+        let cases = [
+            (
+                "an unknown sort column names the sortable ones",
+                ("sort", "-colour"),
+                "cannot sort by \"colour\": it is not a column; sortable columns are name, namespace, \
+                 ready, status, restarts, creationTimestamp, ip, node, nominatedNode, images",
+            ),
+            (
+                "a bad selector says where",
+                ("labelSelector", "app in web"),
+                "labelSelector: invalid label selector at character 7: expected ( to open the set of values, found 'w'",
+            ),
+            (
+                "page zero",
+                ("page", "0"),
+                "page must be a whole number from 1, not \"0\"",
+            ),
+            (
+                "a page that is not a number",
+                ("page", "two"),
+                "page must be a whole number from 1, not \"two\"",
+            ),
+            (
+                "a page size over the bound",
+                ("pageSize", "501"),
+                "pageSize must be a whole number from 1 to 500, not \"501\"",
+            ),
+            (
+                "a negative page size",
+                ("pageSize", "-1"),
+                "pageSize must be a whole number from 1 to 500, not \"-1\"",
+            ),
+        ];
+        for (name, pair, expected) in cases {
+            let error = ListQuery::parse(&params(&[pair]), &schema).expect_err(name);
+            assert_eq!(error.to_string(), expected, "{name}");
+        }
+        let services = RowSchema::builtin("", "Service", true);
+        let error =
+            ListQuery::parse(&params(&[("sort", "selector")]), &services).expect_err("unsortable");
+        assert!(
+            matches!(error, QueryError::UnsortableColumn { .. }),
+            "a column that is not sortable is refused: {error}"
+        );
+    }
+
+    #[test]
+    fn absent_and_empty_parameters_take_the_defaults() {
+        let (schema, _) = fixture();
+        let empty = params(&[
+            ("namespace", ""),
+            ("q", " "),
+            ("sort", ""),
+            ("page", ""),
+            ("pageSize", ""),
+        ]);
+        assert_eq!(ListQuery::parse(&empty, &schema), Ok(ListQuery::default()));
+        assert_eq!(
+            ListQuery::parse(&ListParams::default(), &schema),
+            Ok(ListQuery::default())
+        );
+    }
+
+    #[test]
+    fn a_namespace_filter_is_ignored_for_cluster_scoped_kinds() {
+        let nodes = RowSchema::builtin("", "Node", false);
+        let query = ListQuery::parse(&params(&[("namespace", "shop")]), &nodes).expect("valid");
+        assert_eq!(query.namespaces, None);
+    }
+
+    #[test]
+    fn a_page_serialises_as_the_api_answers() {
+        let (schema, rows) = fixture();
+        let query =
+            ListQuery::parse(&params(&[("q", "db"), ("pageSize", "10")]), &schema).expect("valid");
+        let json =
+            serde_json::to_value(query.apply(&schema, &rows).expect("a page")).expect("json");
+        assert_eq!(json["total"], 1);
+        assert_eq!(json["page"], 1);
+        assert_eq!(json["pageSize"], 10);
+        assert_eq!(json["items"][0]["name"], "db-0");
+        assert_eq!(json["items"][0]["ready"], "1/2");
+        assert_eq!(
+            json["items"][0]["status"],
+            json!({"text": "Running", "severity": "ok"})
+        );
+        assert_eq!(json["items"][0]["restarts"]["count"], 1);
+        assert_eq!(
+            json["columns"][2],
+            json!({
+                "id": "ready", "title": "columns|Ready", "type": "ratio", "sortable": true, "wide": false,
+            })
+        );
+    }
+}

@@ -1,0 +1,832 @@
+//! List rows: the columns a table shows for each kind, computed once when an object is ingested.
+//!
+//! A [`RowSchema`] knows a kind's [`Column`]s and turns an object (a `serde_json::Value`, as the
+//! watch caches hold them) into a [`Row`]: its metadata plus one typed [`Cell`] per column. Rows
+//! do not depend on the current time — ages, "5 (2m ago)" and running durations are rendered from
+//! timestamps by [`Cell::display`] or by the UI — so a row changes only when its object does.
+//!
+//! Built-in kinds follow `kubectl get -o wide` (columns in its order, `wide` marking the extra
+//! ones); custom resources follow their CRD's `additionalPrinterColumns` ([`custom`]).
+
+pub mod cluster;
+pub mod config;
+pub mod custom;
+pub mod network;
+pub mod workloads;
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::de::DeserializeOwned;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+/// Why an object could not become a row.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The object has no `metadata.name`: it is not a Kubernetes object.
+    #[error("the object has no metadata.name")]
+    MissingName,
+    /// The object does not have the shape of its kind (a field of the wrong type).
+    #[error("the object is not a valid {kind}: {source}")]
+    Invalid {
+        kind: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A CRD without the version asked for, or a printer column whose JSONPath is not supported.
+    #[error("{0}")]
+    Schema(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How a column's cells are shown and sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ColumnType {
+    /// Plain text, sorted as text (`<none>` when empty).
+    Text,
+    /// A whole number, sorted numerically.
+    Integer,
+    /// A resource quantity (`3800m`, `16Gi`), shown as written and sorted by value.
+    Quantity,
+    /// A point in time shown as the time since it (Age, Last Schedule); sorted by the timestamp,
+    /// so ascending means oldest first.
+    Since,
+    /// `ready/total` (`1/2`), sorted by the ready fraction, then by the total.
+    Ratio,
+    /// A status word with a [`Severity`] for its colour, sorted by the word.
+    Status,
+    /// A restart count with the time of the last restart (`5 (2m ago)`), sorted by the count.
+    Restarts,
+    /// The time from a start to an end, or to now while running (a job's Duration).
+    Duration,
+}
+
+/// How a status should be coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// Working as intended: `Running`, `Ready`, `Bound`, `Complete`.
+    Ok,
+    /// Finished or inactive, nothing to do: `Completed`, `Suspended`, `Released`.
+    Neutral,
+    /// On its way: `Pending`, `ContainerCreating`, `Init:0/1`, `Terminating`.
+    Progressing,
+    /// Worth a look: `Unknown`, `SchedulingDisabled`, a Warning event.
+    Warning,
+    /// Broken: `CrashLoopBackOff`, `Failed`, `NotReady`, `Lost`.
+    Error,
+}
+
+/// One column of a kind's table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Column {
+    /// Stable identifier, used in `sort=` and as the row's field name (`ready`, `restarts`).
+    pub id: String,
+    /// i18n key of the header; the English text is the key (`columns|Ready`).
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: ColumnType,
+    pub sortable: bool,
+    /// Shown by `kubectl get -o wide` only: the UI may hide it on narrow screens.
+    pub wide: bool,
+}
+
+impl Column {
+    /// A sortable column shown by default; `title` is the English header.
+    pub fn new(id: &str, title: &str, kind: ColumnType) -> Self {
+        Column {
+            id: id.to_string(),
+            title: format!("columns|{title}"),
+            kind,
+            sortable: true,
+            wide: false,
+        }
+    }
+
+    /// Shown by `kubectl get -o wide` only.
+    #[must_use]
+    pub fn wide(mut self) -> Self {
+        self.wide = true;
+        self
+    }
+
+    /// Not offered for sorting (long lists such as selectors).
+    #[must_use]
+    pub fn unsortable(mut self) -> Self {
+        self.sortable = false;
+        self
+    }
+}
+
+/// The value of one cell, typed so that the server can sort by it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// No value: kubectl prints `<none>`.
+    Empty,
+    Text(String),
+    Integer(i64),
+    /// A quantity as written, with its value in the base unit for sorting.
+    Quantity {
+        text: String,
+        value: f64,
+    },
+    Since(Timestamp),
+    Ratio {
+        ready: i64,
+        total: i64,
+    },
+    Status {
+        text: String,
+        severity: Severity,
+    },
+    Restarts {
+        count: i64,
+        last: Option<Timestamp>,
+    },
+    Duration {
+        start: Timestamp,
+        end: Option<Timestamp>,
+    },
+}
+
+impl Cell {
+    /// Text, or [`Cell::Empty`] when the text is empty.
+    pub fn text(text: impl Into<String>) -> Self {
+        let text = text.into();
+        if text.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(text)
+        }
+    }
+
+    /// Text, or [`Cell::Empty`] when absent or empty.
+    pub fn opt_text(text: Option<impl Into<String>>) -> Self {
+        text.map_or(Cell::Empty, Cell::text)
+    }
+
+    /// Texts joined with `,` as kubectl joins lists, or [`Cell::Empty`] when there are none.
+    pub fn list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Self {
+        let mut joined = String::new();
+        for item in items {
+            if !joined.is_empty() {
+                joined.push(',');
+            }
+            joined.push_str(item.as_ref());
+        }
+        Cell::text(joined)
+    }
+
+    pub fn status(text: impl Into<String>, severity: Severity) -> Self {
+        Cell::Status {
+            text: text.into(),
+            severity,
+        }
+    }
+
+    /// A quantity; text that is not a quantity sorts after every quantity.
+    pub fn quantity(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let value = crate::quantity::parse(&text).unwrap_or(f64::INFINITY);
+        Cell::Quantity { text, value }
+    }
+
+    pub fn since(time: Option<Timestamp>) -> Self {
+        time.map_or(Cell::Empty, Cell::Since)
+    }
+
+    /// The cell as `kubectl get` prints it at `now`: `<none>`, `0/1`, `5 (2m ago)`, `3d4h`.
+    pub fn display(&self, now: Timestamp) -> String {
+        match self {
+            Cell::Empty => "<none>".to_string(),
+            Cell::Text(text) | Cell::Quantity { text, .. } | Cell::Status { text, .. } => {
+                text.clone()
+            }
+            Cell::Integer(n) => n.to_string(),
+            Cell::Since(time) => human_duration(now.duration_since(*time)),
+            Cell::Ratio { ready, total } => format!("{ready}/{total}"),
+            Cell::Restarts { count, last } => match last {
+                Some(last) => format!(
+                    "{count} ({} ago)",
+                    human_duration(now.duration_since(*last))
+                ),
+                None => count.to_string(),
+            },
+            Cell::Duration { start, end } => {
+                human_duration(end.unwrap_or(now).duration_since(*start))
+            }
+        }
+    }
+
+    /// The order of a column's cells; [`Cell::Empty`] comes first, so last when descending.
+    pub fn compare(&self, other: &Cell) -> Ordering {
+        use Cell::*;
+        match (self, other) {
+            (Empty, Empty) => Ordering::Equal,
+            (Text(a), Text(b)) => a.cmp(b),
+            (Integer(a), Integer(b)) => a.cmp(b),
+            (Quantity { value: a, .. }, Quantity { value: b, .. }) => a.total_cmp(b),
+            (Since(a), Since(b)) => a.cmp(b),
+            (
+                Ratio {
+                    ready: ra,
+                    total: ta,
+                },
+                Ratio {
+                    ready: rb,
+                    total: tb,
+                },
+            ) => {
+                // ra/ta against rb/tb without division; an empty total counts as fraction 0.
+                let left = i128::from(*ra) * i128::from((*tb).max(1));
+                let right = i128::from(*rb) * i128::from((*ta).max(1));
+                left.cmp(&right).then(ta.cmp(tb))
+            }
+            (Status { text: a, .. }, Status { text: b, .. }) => a.cmp(b),
+            (Restarts { count: a, .. }, Restarts { count: b, .. }) => a.cmp(b),
+            (Duration { start: sa, end: ea }, Duration { start: sb, end: eb }) => {
+                match (ea, eb) {
+                    // Still running sorts after finished; among running, the earliest start is longest.
+                    (None, None) => sb.cmp(sa),
+                    (None, Some(_)) => Ordering::Greater,
+                    (Some(_), None) => Ordering::Less,
+                    (Some(ea), Some(eb)) => ea.duration_since(*sa).cmp(&eb.duration_since(*sb)),
+                }
+            }
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Cell::Empty => 0,
+            Cell::Integer(_) => 1,
+            Cell::Quantity { .. } => 2,
+            Cell::Ratio { .. } => 3,
+            Cell::Restarts { .. } => 4,
+            Cell::Since(_) => 5,
+            Cell::Duration { .. } => 6,
+            Cell::Status { .. } => 7,
+            Cell::Text(_) => 8,
+        }
+    }
+}
+
+/// JSON: `null`, a string (text, quantity, ratio `"1/2"`, RFC 3339 time), a number, or an object
+/// for statuses `{text, severity}`, restarts `{count, lastRestart}` and durations `{start, end}`.
+impl Serialize for Cell {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Cell::Empty => serializer.serialize_none(),
+            Cell::Text(text) | Cell::Quantity { text, .. } => serializer.serialize_str(text),
+            Cell::Integer(n) => serializer.serialize_i64(*n),
+            Cell::Since(time) => time.serialize(serializer),
+            Cell::Ratio { ready, total } => {
+                serializer.collect_str(&format_args!("{ready}/{total}"))
+            }
+            Cell::Status { text, severity } => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("text", text)?;
+                map.serialize_entry("severity", severity)?;
+                map.end()
+            }
+            Cell::Restarts { count, last } => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("count", count)?;
+                map.serialize_entry("lastRestart", last)?;
+                map.end()
+            }
+            Cell::Duration { start, end } => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("start", start)?;
+                map.serialize_entry("end", end)?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// One object as a list shows it. Cells are aligned with the kind columns of its [`RowSchema`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// `None` for cluster-scoped kinds.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub uid: String,
+    pub creation_timestamp: Option<Timestamp>,
+    /// Kept for label selectors; also sent to the client.
+    pub labels: BTreeMap<String, String>,
+    pub cells: Box<[Cell]>,
+}
+
+impl Row {
+    /// A row of the object's metadata with no cells (a kind without columns).
+    pub fn from_metadata(object: &Value) -> Result<Row> {
+        let metadata = &object["metadata"];
+        let name = metadata["name"].as_str().ok_or(Error::MissingName)?;
+        let labels = metadata["labels"]
+            .as_object()
+            .map(|labels| {
+                labels
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Row {
+            namespace: metadata["namespace"]
+                .as_str()
+                .filter(|ns| !ns.is_empty())
+                .map(str::to_string),
+            name: name.to_string(),
+            uid: metadata["uid"].as_str().unwrap_or_default().to_string(),
+            creation_timestamp: timestamp(&metadata["creationTimestamp"]),
+            labels,
+            cells: Box::new([]),
+        })
+    }
+}
+
+/// The always-present columns, kept in the row itself rather than in its cells.
+pub const NAME: &str = "name";
+pub const NAMESPACE: &str = "namespace";
+pub const CREATION_TIMESTAMP: &str = "creationTimestamp";
+/// Fields of a row's JSON that a kind column may not use as its id.
+const RESERVED_IDS: [&str; 5] = [NAME, NAMESPACE, CREATION_TIMESTAMP, "uid", "labels"];
+
+/// Where a displayed column takes its values from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Name,
+    Namespace,
+    CreationTimestamp,
+    /// The row's cell at this index.
+    Cell(usize),
+}
+
+type CellsFn = fn(&Value) -> Result<Vec<Cell>>;
+
+#[derive(Debug, Clone)]
+enum Cells {
+    /// A built-in kind: cells computed by its function from the typed object.
+    Builtin(CellsFn),
+    /// A custom resource: cells read by its CRD's printer columns.
+    Printer(Vec<custom::PrinterColumn>),
+    /// No columns beyond name, namespace and age.
+    None,
+}
+
+/// A kind's columns and how to compute its rows.
+#[derive(Debug, Clone)]
+pub struct RowSchema {
+    namespaced: bool,
+    /// Every column in display order: name, namespace (if namespaced), the kind's own, Age.
+    columns: Vec<Column>,
+    sources: Vec<Source>,
+    /// The ids of the kind's own columns, aligned with each row's cells.
+    cell_ids: Vec<String>,
+    cells: Cells,
+}
+
+impl RowSchema {
+    /// The schema of a built-in kind (`group` is `""` for the core group), or one with only
+    /// name, namespace and age for a kind Wheelhouse has no columns for.
+    pub fn builtin(group: &str, kind: &str, namespaced: bool) -> RowSchema {
+        let builtin = workloads::KINDS
+            .iter()
+            .chain(network::KINDS)
+            .chain(config::KINDS)
+            .chain(cluster::KINDS)
+            .find(|b| b.group == group && b.kind == kind);
+        match builtin {
+            Some(b) => RowSchema::new(namespaced, (b.columns)(), None, Cells::Builtin(b.cells)),
+            None => RowSchema::new(namespaced, Vec::new(), None, Cells::None),
+        }
+    }
+
+    /// Whether Wheelhouse has its own columns for this kind.
+    pub fn is_builtin(group: &str, kind: &str) -> bool {
+        workloads::KINDS
+            .iter()
+            .chain(network::KINDS)
+            .chain(config::KINDS)
+            .chain(cluster::KINDS)
+            .any(|b| b.group == group && b.kind == kind)
+    }
+
+    /// `age_at` is where Age goes among the kind's own columns; by default after the last one
+    /// shown without `-o wide`, where kubectl prints it.
+    fn new(
+        namespaced: bool,
+        mut own: Vec<Column>,
+        age_at: Option<usize>,
+        cells: Cells,
+    ) -> RowSchema {
+        // Kind columns may not shadow the row's own fields, nor each other (CRDs are free text).
+        for index in 0..own.len() {
+            let clashes = |id: &str, own: &[Column]| {
+                RESERVED_IDS.contains(&id) || own[..index].iter().any(|c| c.id == id)
+            };
+            if clashes(&own[index].id, &own) {
+                let mut n = 2;
+                while clashes(&format!("{}{n}", own[index].id), &own) {
+                    n += 1;
+                }
+                own[index].id = format!("{}{n}", own[index].id);
+            }
+        }
+        let mut columns = vec![Column::new(NAME, "Name", ColumnType::Text)];
+        let mut sources = vec![Source::Name];
+        if namespaced {
+            columns.push(Column::new(NAMESPACE, "Namespace", ColumnType::Text));
+            sources.push(Source::Namespace);
+        }
+        let age_at =
+            age_at.unwrap_or_else(|| own.iter().rposition(|c| !c.wide).map_or(0, |i| i + 1));
+        let cell_ids = own.iter().map(|c| c.id.clone()).collect();
+        for (index, column) in own.into_iter().enumerate() {
+            if index == age_at {
+                columns.push(Column::new(CREATION_TIMESTAMP, "Age", ColumnType::Since));
+                sources.push(Source::CreationTimestamp);
+            }
+            columns.push(column);
+            sources.push(Source::Cell(index));
+        }
+        if !sources.contains(&Source::CreationTimestamp) {
+            columns.push(Column::new(CREATION_TIMESTAMP, "Age", ColumnType::Since));
+            sources.push(Source::CreationTimestamp);
+        }
+        RowSchema {
+            namespaced,
+            columns,
+            sources,
+            cell_ids,
+            cells,
+        }
+    }
+
+    /// Whether objects of the kind live in namespaces.
+    pub fn is_namespaced(&self) -> bool {
+        self.namespaced
+    }
+
+    /// Every column in display order, as sent to the client.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Where the column with this id takes its values, or `None` for an unknown id.
+    pub fn source(&self, id: &str) -> Option<(Source, &Column)> {
+        let index = self.columns.iter().position(|c| c.id == id)?;
+        Some((self.sources[index], &self.columns[index]))
+    }
+
+    /// The ids of the kind's own columns, aligned with [`Row::cells`].
+    pub fn cell_ids(&self) -> &[String] {
+        &self.cell_ids
+    }
+
+    /// The object as a row: computed once per change of the object.
+    pub fn row(&self, object: &Value) -> Result<Row> {
+        let mut row = Row::from_metadata(object)?;
+        let cells = match &self.cells {
+            Cells::Builtin(cells) => cells(object)?,
+            Cells::Printer(columns) => columns.iter().map(|c| c.cell(object)).collect(),
+            Cells::None => Vec::new(),
+        };
+        debug_assert_eq!(cells.len(), self.cell_ids.len(), "cells of {}", row.name);
+        row.cells = cells.into_boxed_slice();
+        Ok(row)
+    }
+
+    /// The row's cell in the column with this id, including name, namespace and age.
+    pub fn cell<'r>(&self, row: &'r Row, id: &str) -> Option<RowValue<'r>> {
+        let (source, _) = self.source(id)?;
+        Some(match source {
+            Source::Name => RowValue::Text(&row.name),
+            Source::Namespace => RowValue::Text(row.namespace.as_deref().unwrap_or_default()),
+            Source::CreationTimestamp => RowValue::Time(row.creation_timestamp),
+            Source::Cell(index) => RowValue::Cell(row.cells.get(index)?),
+        })
+    }
+
+    /// A row as JSON: its metadata and one field per kind column (`{"name", "ready", …}`).
+    pub fn json<'a>(&'a self, row: &'a Row) -> RowJson<'a> {
+        RowJson { schema: self, row }
+    }
+}
+
+/// A value read from a row by column id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowValue<'r> {
+    Text(&'r str),
+    Time(Option<Timestamp>),
+    Cell(&'r Cell),
+}
+
+impl RowValue<'_> {
+    /// As `kubectl get` prints it at `now`.
+    pub fn display(&self, now: Timestamp) -> String {
+        match self {
+            RowValue::Text(text) => text.to_string(),
+            RowValue::Time(time) => Cell::since(*time).display(now),
+            RowValue::Cell(cell) => cell.display(now),
+        }
+    }
+}
+
+/// Serialises a row with its schema's column ids.
+#[derive(Debug, Clone, Copy)]
+pub struct RowJson<'a> {
+    schema: &'a RowSchema,
+    row: &'a Row,
+}
+
+impl Serialize for RowJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let row = self.row;
+        let mut map = serializer.serialize_map(Some(5 + row.cells.len()))?;
+        map.serialize_entry(NAME, &row.name)?;
+        map.serialize_entry(NAMESPACE, &row.namespace)?;
+        map.serialize_entry("uid", &row.uid)?;
+        map.serialize_entry(CREATION_TIMESTAMP, &row.creation_timestamp)?;
+        map.serialize_entry("labels", &row.labels)?;
+        for (id, cell) in self.schema.cell_ids.iter().zip(row.cells.iter()) {
+            map.serialize_entry(id, cell)?;
+        }
+        map.end()
+    }
+}
+
+/// A built-in kind: its columns and the function computing its cells.
+#[derive(Debug)]
+pub(crate) struct Builtin {
+    pub group: &'static str,
+    pub kind: &'static str,
+    pub columns: fn() -> Vec<Column>,
+    pub cells: CellsFn,
+}
+
+/// Reads the object as its k8s-openapi type, borrowing the JSON (no copy of the object).
+pub(crate) fn typed<T: DeserializeOwned>(object: &Value, kind: &'static str) -> Result<T> {
+    T::deserialize(object).map_err(|source| Error::Invalid { kind, source })
+}
+
+/// A timestamp in RFC 3339, as Kubernetes writes them.
+pub(crate) fn timestamp(value: &Value) -> Option<Timestamp> {
+    value.as_str()?.parse().ok()
+}
+
+/// `key=value,key2=value2` as kubectl prints selectors and node selectors.
+pub(crate) fn key_values<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Cell {
+    Cell::list(pairs.into_iter().map(|(k, v)| format!("{k}={v}")))
+}
+
+/// A duration as kubectl prints ages (`HumanDuration` of k8s.io/apimachinery): `45s`, `2m`,
+/// `5m30s`, `3h10m`, `2d4h`, `400d`, `3y20d`.
+pub fn human_duration(duration: jiff::SignedDuration) -> String {
+    let seconds = duration.as_secs();
+    if seconds < -1 {
+        return "<invalid>".to_string();
+    }
+    if seconds < 0 {
+        return "0s".to_string();
+    }
+    if seconds < 60 * 2 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        let s = seconds % 60;
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
+    }
+    if minutes < 60 * 3 {
+        return format!("{minutes}m");
+    }
+    let hours = minutes / 60;
+    if hours < 8 {
+        let m = minutes % 60;
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        let h = hours % 24;
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        let days = (hours / 24) % 365;
+        return if days == 0 {
+            format!("{}y", hours / 24 / 365)
+        } else {
+            format!("{}y{days}d", hours / 24 / 365)
+        };
+    }
+    format!("{}y", hours / 24 / 365)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use jiff::SignedDuration;
+
+    pub(crate) fn now() -> Timestamp {
+        "2026-11-27T12:00:00Z".parse().expect("a timestamp")
+    }
+
+    /// `now` minus this many seconds, in RFC 3339.
+    pub(crate) fn ago(seconds: i64) -> String {
+        (now() - SignedDuration::from_secs(seconds)).to_string()
+    }
+
+    /// The row's cells as kubectl prints them at [`now`], keyed by column id.
+    pub(crate) fn shown(
+        kind: (&str, &str),
+        namespaced: bool,
+        object: Value,
+    ) -> Vec<(String, String)> {
+        let schema = RowSchema::builtin(kind.0, kind.1, namespaced);
+        let row = schema.row(&object).expect("a row");
+        schema
+            .columns()
+            .iter()
+            .map(|c| {
+                let value = schema.cell(&row, &c.id).expect("a cell").display(now());
+                (c.id.clone(), value)
+            })
+            .collect()
+    }
+
+    /// Asserts that the listed columns show the given text.
+    pub(crate) fn assert_shows(name: &str, shown: &[(String, String)], expected: &[(&str, &str)]) {
+        for (id, text) in expected {
+            let got = shown.iter().find(|(c, _)| c == id);
+            assert_eq!(
+                got.map(|(_, t)| t.as_str()),
+                Some(*text),
+                "{name}: column {id} in {shown:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations_read_like_kubectl_ages() {
+        let cases = [
+            (0, "0s"),
+            (59, "59s"),
+            (119, "119s"),
+            (120, "2m"),
+            (330, "5m30s"),
+            (600, "10m"),
+            (179 * 60, "179m"),
+            (3 * 3600 + 600, "3h10m"),
+            (8 * 3600, "8h"),
+            (47 * 3600, "47h"),
+            (2 * 86400 + 4 * 3600, "2d4h"),
+            (3 * 86400, "3d"),
+            (400 * 86400, "400d"),
+            (3 * 365 * 86400 + 20 * 86400, "3y20d"),
+            (9 * 365 * 86400, "9y"),
+            (-1, "0s"),
+            (-5, "<invalid>"),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(
+                human_duration(SignedDuration::from_secs(seconds)),
+                expected,
+                "{seconds}s"
+            );
+        }
+    }
+
+    #[test]
+    fn ratios_sort_by_their_ready_fraction_then_total() {
+        let ratio = |ready, total| Cell::Ratio { ready, total };
+        let mut cells = [
+            ratio(3, 3),
+            ratio(1, 2),
+            ratio(0, 1),
+            ratio(2, 3),
+            ratio(1, 1),
+        ];
+        cells.sort_by(Cell::compare);
+        let shown: Vec<String> = cells.iter().map(|c| c.display(now())).collect();
+        assert_eq!(shown, ["0/1", "1/2", "2/3", "1/1", "3/3"]);
+    }
+
+    #[test]
+    fn quantities_sort_by_value_not_text() {
+        let mut cells = [
+            Cell::quantity("2Gi"),
+            Cell::quantity("512Mi"),
+            Cell::quantity("1500M"),
+            Cell::Empty,
+        ];
+        cells.sort_by(Cell::compare);
+        let shown: Vec<String> = cells.iter().map(|c| c.display(now())).collect();
+        assert_eq!(shown, ["<none>", "512Mi", "1500M", "2Gi"]);
+    }
+
+    #[test]
+    fn every_builtin_kind_has_one_cell_per_column_even_for_a_bare_object() {
+        for builtin in workloads::KINDS
+            .iter()
+            .chain(network::KINDS)
+            .chain(config::KINDS)
+            .chain(cluster::KINDS)
+        {
+            let schema = RowSchema::builtin(builtin.group, builtin.kind, true);
+            let object = serde_json::json!({"metadata": {"name": "x", "namespace": "d"}});
+            let row = schema
+                .row(&object)
+                .unwrap_or_else(|e| panic!("{}: {e}", builtin.kind));
+            assert_eq!(row.cells.len(), schema.cell_ids().len(), "{}", builtin.kind);
+            let mut ids: Vec<&str> = schema.columns().iter().map(|c| c.id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(
+                ids.len(),
+                schema.columns().len(),
+                "{}: duplicate ids",
+                builtin.kind
+            );
+            for column in schema.columns() {
+                assert!(column.title.starts_with("columns|"), "{}", column.id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_kind_without_columns_shows_name_namespace_and_age() {
+        let schema = RowSchema::builtin("example.com", "Widget", true);
+        let ids: Vec<&str> = schema.columns().iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, [NAME, NAMESPACE, CREATION_TIMESTAMP]);
+        let cluster_scoped = RowSchema::builtin("example.com", "Widget", false);
+        let ids: Vec<&str> = cluster_scoped
+            .columns()
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids, [NAME, CREATION_TIMESTAMP]);
+    }
+
+    #[test]
+    fn an_object_without_a_name_is_refused() {
+        let schema = RowSchema::builtin("", "ConfigMap", true);
+        let result = schema.row(&serde_json::json!({"metadata": {}}));
+        assert!(matches!(result, Err(Error::MissingName)), "{result:?}");
+    }
+
+    #[test]
+    fn an_object_of_the_wrong_shape_says_which_kind_it_is_not() {
+        let schema = RowSchema::builtin("apps", "Deployment", true);
+        let object = serde_json::json!({"metadata": {"name": "x"}, "spec": {"replicas": "three"}});
+        let error = schema.row(&object).expect_err("invalid").to_string();
+        assert!(
+            error.starts_with("the object is not a valid Deployment"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_row_serialises_its_cells_under_their_column_ids() {
+        let schema = RowSchema::builtin("apps", "Deployment", true);
+        let object = serde_json::json!({
+            "metadata": {"name": "web", "namespace": "shop", "uid": "u1",
+                         "creationTimestamp": "2026-11-27T11:00:00Z", "labels": {"app": "web"}},
+            "spec": {"replicas": 3},
+            "status": {"readyReplicas": 2, "updatedReplicas": 3, "availableReplicas": 2},
+        });
+        let row = schema.row(&object).expect("a row");
+        let json = serde_json::to_value(schema.json(&row)).expect("json");
+        assert_eq!(json["name"], "web");
+        assert_eq!(json["namespace"], "shop");
+        assert_eq!(json["uid"], "u1");
+        assert_eq!(json["creationTimestamp"], "2026-11-27T11:00:00Z");
+        assert_eq!(json["labels"]["app"], "web");
+        assert_eq!(json["ready"], "2/3");
+        assert_eq!(json["upToDate"], 3);
+    }
+}

@@ -1,0 +1,375 @@
+//! Parses and matches label selectors in Kubernetes' syntax: `app=web,tier in (a,b),!canary`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A label selector: every requirement must hold. The empty selector matches everything.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Selector(Vec<Requirement>);
+
+/// One requirement of a [`Selector`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    /// `key=value` or `key==value`.
+    Equals(String, String),
+    /// `key!=value`: also true when the label is absent, as in Kubernetes.
+    NotEquals(String, String),
+    /// `key in (a,b)`.
+    In(String, Vec<String>),
+    /// `key notin (a,b)`: also true when the label is absent.
+    NotIn(String, Vec<String>),
+    /// `key`.
+    Exists(String),
+    /// `!key`.
+    DoesNotExist(String),
+}
+
+/// Why a selector could not be parsed, with the character where the problem is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid label selector at character {position}: {message}")]
+pub struct ParseError {
+    /// Offset in characters from the start of the selector.
+    pub position: usize,
+    pub message: String,
+}
+
+impl Selector {
+    /// Parses a selector; the empty string is the selector matching everything.
+    pub fn parse(text: &str) -> Result<Selector, ParseError> {
+        Parser {
+            chars: text.chars().collect(),
+            at: 0,
+        }
+        .selector()
+    }
+
+    /// Whether these labels satisfy every requirement.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.0.iter().all(|r| r.matches(labels))
+    }
+
+    pub fn requirements(&self) -> &[Requirement] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Requirement {
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        match self {
+            Requirement::Equals(k, v) => labels.get(k) == Some(v),
+            Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
+            Requirement::In(k, values) => labels.get(k).is_some_and(|v| values.contains(v)),
+            Requirement::NotIn(k, values) => labels.get(k).is_none_or(|v| !values.contains(v)),
+            Requirement::Exists(k) => labels.contains_key(k),
+            Requirement::DoesNotExist(k) => !labels.contains_key(k),
+        }
+    }
+}
+
+/// Prints the selector back in the syntax it was parsed from.
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, requirement) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            match requirement {
+                Requirement::Equals(k, v) => write!(f, "{k}={v}")?,
+                Requirement::NotEquals(k, v) => write!(f, "{k}!={v}")?,
+                Requirement::In(k, values) => write!(f, "{k} in ({})", values.join(","))?,
+                Requirement::NotIn(k, values) => write!(f, "{k} notin ({})", values.join(","))?,
+                Requirement::Exists(k) => write!(f, "{k}")?,
+                Requirement::DoesNotExist(k) => write!(f, "!{k}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Selector {
+    type Err = ParseError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Selector::parse(text)
+    }
+}
+
+struct Parser {
+    chars: Vec<char>,
+    at: usize,
+}
+
+/// Characters that may appear in label keys (`example.com/app-name`) and values.
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')
+}
+
+impl Parser {
+    fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
+        Err(ParseError {
+            position: self.at,
+            message: message.into(),
+        })
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
+            self.at += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.at).copied()
+    }
+
+    fn found(&self) -> String {
+        match self.peek() {
+            Some(c) => format!("found {c:?}"),
+            None => "found the end".to_string(),
+        }
+    }
+
+    fn word(&mut self) -> String {
+        let start = self.at;
+        while self.peek().is_some_and(is_word) {
+            self.at += 1;
+        }
+        self.chars[start..self.at].iter().collect()
+    }
+
+    fn key(&mut self) -> Result<String, ParseError> {
+        self.skip_spaces();
+        let key = self.word();
+        if key.is_empty() {
+            return self.error(format!("expected a label key, {}", self.found()));
+        }
+        if key.len() > 253 + 1 + 63 {
+            return self.error("the label key is too long");
+        }
+        Ok(key)
+    }
+
+    /// A value, which may be empty (`app=` selects labels with an empty value).
+    fn value(&mut self) -> Result<String, ParseError> {
+        self.skip_spaces();
+        let value = self.word();
+        if value.len() > 63 {
+            return self.error("the label value is longer than 63 characters");
+        }
+        Ok(value)
+    }
+
+    fn selector(mut self) -> Result<Selector, ParseError> {
+        let mut requirements = Vec::new();
+        self.skip_spaces();
+        if self.peek().is_none() {
+            return Ok(Selector(requirements));
+        }
+        loop {
+            requirements.push(self.requirement()?);
+            self.skip_spaces();
+            match self.peek() {
+                None => return Ok(Selector(requirements)),
+                Some(',') => self.at += 1,
+                Some(_) => return self.error(format!("expected , or the end, {}", self.found())),
+            }
+        }
+    }
+
+    fn requirement(&mut self) -> Result<Requirement, ParseError> {
+        self.skip_spaces();
+        if self.peek() == Some('!') {
+            self.at += 1;
+            return Ok(Requirement::DoesNotExist(self.key()?));
+        }
+        let key = self.key()?;
+        self.skip_spaces();
+        match self.peek() {
+            None | Some(',') => Ok(Requirement::Exists(key)),
+            Some('=') => {
+                self.at += 1;
+                if self.peek() == Some('=') {
+                    self.at += 1;
+                }
+                Ok(Requirement::Equals(key, self.value()?))
+            }
+            Some('!') => {
+                self.at += 1;
+                if self.peek() != Some('=') {
+                    return self.error(format!("expected != after the key, {}", self.found()));
+                }
+                self.at += 1;
+                Ok(Requirement::NotEquals(key, self.value()?))
+            }
+            Some(c) if is_word(c) => {
+                let operator_at = self.at;
+                match self.word().as_str() {
+                    "in" => Ok(Requirement::In(key, self.set()?)),
+                    "notin" => Ok(Requirement::NotIn(key, self.set()?)),
+                    other => {
+                        self.at = operator_at;
+                        self.error(format!(
+                            "expected =, ==, !=, in or notin after {key:?}, found {other:?}"
+                        ))
+                    }
+                }
+            }
+            Some(_) => self.error(format!(
+                "expected =, ==, !=, in or notin after {key:?}, {}",
+                self.found()
+            )),
+        }
+    }
+
+    fn set(&mut self) -> Result<Vec<String>, ParseError> {
+        self.skip_spaces();
+        if self.peek() != Some('(') {
+            return self.error(format!(
+                "expected ( to open the set of values, {}",
+                self.found()
+            ));
+        }
+        self.at += 1;
+        let mut values = Vec::new();
+        loop {
+            let value = self.value()?;
+            self.skip_spaces();
+            match self.peek() {
+                Some(',') => {
+                    values.push(value);
+                    self.at += 1;
+                }
+                Some(')') => {
+                    values.push(value);
+                    self.at += 1;
+                    break;
+                }
+                _ => return self.error(format!("expected , or ) in the set, {}", self.found())),
+            }
+        }
+        if values.iter().all(String::is_empty) {
+            return self.error("the set of values is empty");
+        }
+        Ok(values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn selectors_match_like_kubernetes() {
+        let web = labels(&[
+            ("app", "web"),
+            ("tier", "front"),
+            ("example.com/team", "shop"),
+        ]);
+        let cases = [
+            ("the empty selector matches everything", "", true),
+            ("equality", "app=web", true),
+            ("double equals", "app==web", true),
+            ("equality with another value", "app=db", false),
+            ("inequality", "app!=db", true),
+            ("inequality of an absent label holds", "missing!=x", true),
+            ("set membership", "tier in (back, front)", true),
+            ("set membership failing", "tier in (back)", false),
+            ("set exclusion", "tier notin (back)", true),
+            (
+                "set exclusion of an absent label holds",
+                "missing notin (x)",
+                true,
+            ),
+            ("existence", "app", true),
+            ("absence of an existing label", "!app", false),
+            ("absence", "!canary", true),
+            ("prefixed keys", "example.com/team=shop", true),
+            ("every requirement must hold", "app=web,tier=back", false),
+            ("spaces around requirements", " app = web , tier ", true),
+        ];
+        for (name, text, expected) in cases {
+            let selector = Selector::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(selector.matches(&web), expected, "{name}: {text}");
+        }
+    }
+
+    #[test]
+    fn bad_selectors_say_where_the_problem_is() {
+        let cases = [
+            (
+                "a trailing comma",
+                "app=web,",
+                8,
+                "expected a label key, found the end",
+            ),
+            (
+                "an unknown operator",
+                "app ~ web",
+                4,
+                "expected =, ==, !=, in or notin after \"app\", found '~'",
+            ),
+            (
+                "a lone bang",
+                "app!web",
+                4,
+                "expected != after the key, found 'w'",
+            ),
+            (
+                "an unclosed set",
+                "tier in (a,b",
+                12,
+                "expected , or ) in the set, found the end",
+            ),
+            (
+                "a set without parentheses",
+                "tier in a",
+                8,
+                "expected ( to open the set of values, found 'a'",
+            ),
+            (
+                "an empty set",
+                "tier in ()",
+                10,
+                "the set of values is empty",
+            ),
+            (
+                "a word instead of an operator",
+                "tier is a",
+                5,
+                "expected =, ==, !=, in or notin after \"tier\", found \"is\"",
+            ),
+            (
+                "two requirements without a comma",
+                "a=b c=d",
+                4,
+                "expected , or the end, found 'c'",
+            ),
+        ];
+        for (name, text, position, message) in cases {
+            let error = Selector::parse(text).expect_err(name);
+            assert_eq!(
+                (error.position, error.message.as_str()),
+                (position, message),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_selector_prints_back_in_its_syntax() {
+        let text = "app=web,env!=prod,tier in (a,b),x notin (y),canary,!legacy";
+        let selector = Selector::parse(text).expect("valid");
+        assert_eq!(selector.to_string(), text);
+        assert_eq!(Selector::parse(&selector.to_string()), Ok(selector));
+    }
+}
