@@ -24,7 +24,8 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: unknown) => {
-  // Never a blank page: say what happened even if React could not start.
+  // Never a blank page: say what happened even if React could not start. The catalogues may be
+  // what failed to load, so this one message is written in both languages.
   const message = error instanceof Error ? error.message : String(error);
-  document.body.textContent = `Wheelhouse could not start: ${message}`;
+  document.body.textContent = `Wheelhouse could not start / Wheelhouse 无法启动: ${message}`;
 });

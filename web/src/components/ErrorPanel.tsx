@@ -19,7 +19,9 @@ export function ErrorPanel(props: {
     <div className={props.compact ? 'error-panel error-panel--compact' : 'error-panel'} role="alert">
       <div className="error-panel__body">
         <strong className="error-panel__title">{props.title}</strong>
-        <p className="error-panel__message">{props.message ?? error.message}</p>
+        <p className="error-panel__message">
+          {props.message ?? (error.localMessage ? t(error.localMessage.key, error.localMessage.vars) : error.message)}
+        </p>
         <p className="error-panel__meta">
           <span>
             {t('errors|Reason')}: <code>{error.reason}</code>

@@ -1,6 +1,6 @@
 //! Fetches JSON from the Wheelhouse API with relative URLs (resolved against `<base href>`).
 
-import { ApiError, CLIENT_REASONS, parseErrorBody } from './errors';
+import { ApiError, CLIENT_REASONS, parseErrorBody, toApiError } from './errors';
 import { inFlight } from './inflight';
 
 /** How long a request may take before the person is told it failed. */
@@ -22,10 +22,17 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
       response = await fetch(path, { headers: { Accept: 'application/json' }, signal: combined });
     } catch (error) {
       if (signal?.aborted) throw error;
-      const message = timeout.aborted
-        ? `No answer from the Wheelhouse server within ${TIMEOUT_MS / 1000} s.`
-        : `Could not reach the Wheelhouse server: ${error instanceof Error ? error.message : String(error)}`;
-      throw new ApiError({ status: 0, reason: CLIENT_REASONS.network, message, request });
+      if (timeout.aborted) {
+        const seconds = TIMEOUT_MS / 1000;
+        throw new ApiError({
+          status: 0,
+          reason: CLIENT_REASONS.network,
+          message: `No answer from the Wheelhouse server within ${seconds} s.`,
+          request,
+          localMessage: { key: 'errors|No answer from the Wheelhouse server within {{seconds}} s.', vars: { seconds } },
+        });
+      }
+      throw toApiError(error, request);
     }
     const text = await response.text();
     let body: unknown = undefined;
@@ -50,6 +57,10 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
         reason: CLIENT_REASONS.badResponse,
         message: `The server answered ${response.status} ${response.statusText} without an error description.`,
         request,
+        localMessage: {
+          key: 'errors|The server answered {{status}} without an error description. A proxy in between may have failed.',
+          vars: { status: `${response.status} ${response.statusText}`.trim() },
+        },
       });
     }
     if (body === undefined) {
@@ -58,6 +69,7 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
         reason: CLIENT_REASONS.badResponse,
         message: 'The server answered with something that is not JSON.',
         request,
+        localMessage: { key: 'errors|The server answered with something that is not JSON.' },
       });
     }
     return body as T;

@@ -1,5 +1,7 @@
 //! The one error type for failed API calls, carrying the server's `{"error":{code,reason,message}}`.
 
+import type { MessageKey, Vars } from '../i18n/catalogue';
+
 /** Reasons the browser itself assigns when no server answer could be read. */
 export const CLIENT_REASONS = {
   /** fetch() rejected: the server is down, the network is gone, or a proxy refused. */
@@ -16,9 +18,22 @@ export class ApiError extends Error {
   /** What was asked for, e.g. `GET api/v1/overview`, so the person knows what failed. */
   readonly request: string;
   readonly details: unknown;
+  /**
+   * For failures the browser itself describes (no answer, not JSON), the catalogue key of the
+   * message, so it is shown in the page's language; the server's own messages have none.
+   */
+  readonly localMessage: { key: MessageKey; vars?: Vars } | undefined;
 
-  constructor(init: { status: number; reason: string; message: string; request: string; details?: unknown }) {
+  constructor(init: {
+    status: number;
+    reason: string;
+    message: string;
+    request: string;
+    details?: unknown;
+    localMessage?: { key: MessageKey; vars?: Vars };
+  }) {
     super(init.message);
+    this.localMessage = init.localMessage;
     this.name = 'ApiError';
     this.status = init.status;
     this.reason = init.reason;
@@ -42,6 +57,12 @@ export function parseErrorBody(body: unknown): { code: number; reason: string; m
 /** Any thrown value as an ApiError, so every error surface can show a reason and a message. */
 export function toApiError(error: unknown, request: string): ApiError {
   if (error instanceof ApiError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ApiError({ status: 0, reason: CLIENT_REASONS.network, message, request });
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ApiError({
+    status: 0,
+    reason: CLIENT_REASONS.network,
+    message: `Could not reach the Wheelhouse server: ${detail}`,
+    request,
+    localMessage: { key: 'errors|Could not reach the Wheelhouse server: {{detail}}', vars: { detail } },
+  });
 }
