@@ -39,7 +39,7 @@ export function TopBar() {
           <>
             <span className={info.connected ? 'status-dot status-dot--ok' : 'status-dot status-dot--bad'} aria-hidden="true" />
             <strong title={info.server}>{info.name}</strong>
-            {info.serverVersion && <span className="topbar__muted">{info.serverVersion}</span>}
+            {info.serverVersion && <span className="topbar__muted topbar__version">{info.serverVersion}</span>}
           </>
         ) : (
           <span className="topbar__muted">{cluster.error ? t('shell|unknown') : '…'}</span>
