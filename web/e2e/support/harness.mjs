@@ -152,14 +152,21 @@ export function launchBrowser() {
 }
 
 /**
- * Opens a page that records what went wrong in the browser: uncaught errors and failed loads of
- * the app's own files. Tests assert both lists stay empty.
+ * Opens a page that records what went wrong in the browser: uncaught errors, console errors and
+ * failed loads of the app's own files. Tests assert the list stays empty.
  */
 export async function openPage(browser, { locale = 'en-US' } = {}) {
   const context = await browser.newContext({ locale, viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // Chromium logs every 4xx/5xx answer as "Failed to load resource"; those are judged above and
+    // below by URL (an API 503 is an expected state, a missing asset is not).
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
   page.on('response', (response) => {
     const url = response.url();
     if (response.status() >= 400 && !url.includes('/api/')) problems.push(`${response.status()} for ${url}`);
