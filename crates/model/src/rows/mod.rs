@@ -263,7 +263,8 @@ impl Cell {
         }
     }
 
-    fn rank(&self) -> u8 {
+    /// The order of cells of different kinds in one column (a CRD column may mix them).
+    pub(crate) fn rank(&self) -> u8 {
         match self {
             Cell::Empty => 0,
             Cell::Integer(_) => 1,
@@ -313,6 +314,9 @@ impl Serialize for Cell {
 }
 
 /// One object as a list shows it. Cells are aligned with the kind columns of its [`RowSchema`].
+///
+/// Build rows with [`RowSchema::row`] or [`Row::from_metadata`] and treat `namespace` and `name`
+/// as fixed: the row keeps sort keys computed from them when it is built.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// `None` for cluster-scoped kinds.
@@ -323,6 +327,25 @@ pub struct Row {
     /// Kept for label selectors; also sent to the client.
     pub labels: BTreeMap<String, String>,
     pub cells: Box<[Cell]>,
+    /// The first 16 bytes of namespace and name as integers: sorting compares these without
+    /// following the pointers to the strings (see [`crate::query`]).
+    pub(crate) tie_break: TieBreak,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TieBreak {
+    pub namespace: u128,
+    /// Whether the namespace has at most 16 bytes, so that equal keys mean equal namespaces.
+    pub namespace_fits: bool,
+    pub name: u128,
+}
+
+/// The first 16 bytes, big-endian and zero-padded: orders like the strings, up to a tie.
+pub(crate) fn prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = text.len().min(16);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 impl Row {
@@ -339,11 +362,14 @@ impl Row {
                     .collect()
             })
             .unwrap_or_default();
+        let namespace = metadata["namespace"].as_str().filter(|ns| !ns.is_empty());
         Ok(Row {
-            namespace: metadata["namespace"]
-                .as_str()
-                .filter(|ns| !ns.is_empty())
-                .map(str::to_string),
+            tie_break: TieBreak {
+                namespace: prefix(namespace.unwrap_or_default()),
+                namespace_fits: namespace.unwrap_or_default().len() <= 16,
+                name: prefix(name),
+            },
+            namespace: namespace.map(str::to_string),
             name: name.to_string(),
             uid: metadata["uid"].as_str().unwrap_or_default().to_string(),
             creation_timestamp: timestamp(&metadata["creationTimestamp"]),
