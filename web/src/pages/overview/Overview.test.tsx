@@ -1,5 +1,6 @@
-import { screen, within } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
+import { resourceFor } from '../../lib/api/resources';
 import { fakeApi, renderApp } from '../../test/render';
 import { overview } from '../../test/fixtures';
 import { Overview } from './Overview';
@@ -127,5 +128,24 @@ describe('Overview with what the server may leave out', () => {
     expect(warnings).toHaveTextContent('node/worker-4');
     expect(within(warnings).getAllByText('—')).toHaveLength(2); // no time, no namespace
     expect(within(screen.getByTestId('section-nodes')).getByText('—')).toBeInTheDocument();
+  });
+});
+
+describe('Overview when a refresh fails', () => {
+  test('keeps showing the last data with the failure above it', async () => {
+    let fail = false;
+    fakeApi({
+      'api/v1/overview': () =>
+        fail
+          ? { status: 500, body: { error: { code: 500, reason: 'Internal', message: 'Internal error (request 7).', details: null } } }
+          : { body: overview() },
+    });
+    await renderApp(<Overview />);
+    expect(await screen.findByTestId('pods-total')).toHaveTextContent('80');
+    fail = true;
+    await act(() => resourceFor('api/v1/overview', 0).refresh());
+    expect(screen.getByRole('alert')).toHaveTextContent('Refreshing the overview failed; showing the last data received.');
+    expect(screen.getByRole('alert')).toHaveTextContent('Internal error (request 7).');
+    expect(screen.getByTestId('pods-total')).toHaveTextContent('80');
   });
 });

@@ -142,6 +142,7 @@ export function Overview() {
           title={t('errors|Refreshing the overview failed; showing the last data received.')}
           error={overview.error}
           onRetry={overview.retry}
+          message={becauseOfCluster ? t('errors|The cluster cannot be reached (see above).') : undefined}
           compact
         />
       )}
