@@ -6,7 +6,7 @@
 //! a CronJob coming due). An idle cluster of 100,000 running pods therefore costs nothing
 //! between changes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use super::{
     cronjob, daemonset, deployment, endpoints, job, kubelet, meta, replicaset, revisions,
     scheduler, statefulset,
 };
-use crate::store::{DeleteOptions, GroupResource, Store, StoredObject};
+use crate::store::{DeleteOptions, GroupResource, Store, StoredObject, WatchEvent};
 
 /// How the controllers run.
 #[derive(Debug, Clone)]
@@ -81,13 +81,21 @@ impl Controllers {
                     _ = ticker.tick() => {}
                     _ = stopped.changed() => break,
                 }
-                let changed = drain(&mut feeds);
+                let dirty = drain(&mut feeds);
                 let now = Timestamp::now();
                 let Some(mut s) = state.take() else { break };
-                if std::mem::take(&mut first) || changed || s.timed_work {
+                let scope = if std::mem::take(&mut first) || dirty.everything || s.timed_everywhere
+                {
+                    Some(Scope::All)
+                } else {
+                    let mut namespaces = dirty.namespaces;
+                    namespaces.extend(s.timed_namespaces.iter().cloned());
+                    (!namespaces.is_empty()).then_some(Scope::Namespaces(namespaces))
+                };
+                if let Some(scope) = scope {
                     let store = store.clone();
                     let result = tokio::task::spawn_blocking(move || {
-                        pass(&store, now, &mut s);
+                        pass_in(&store, now, &mut s, &scope);
                         s
                     })
                     .await;
@@ -144,15 +152,56 @@ fn watched() -> Vec<GroupResource> {
     ]
 }
 
-/// Empties the change feeds; true if anything changed (or a feed lagged).
-fn drain<T: Clone>(feeds: &mut [broadcast::Receiver<T>]) -> bool {
-    let mut changed = false;
+/// What changed since the last pass.
+#[derive(Debug, Default)]
+struct Dirty {
+    /// A cluster-scoped object changed (a node, a namespace) or a feed lagged: look everywhere.
+    everything: bool,
+    /// Namespaces in which something changed.
+    namespaces: BTreeSet<String>,
+}
+
+/// Empties the change feeds and says where things changed.
+fn drain(feeds: &mut [broadcast::Receiver<Arc<WatchEvent>>]) -> Dirty {
+    let mut dirty = Dirty::default();
     for feed in feeds {
-        while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = feed.try_recv() {
-            changed = true;
+        loop {
+            match feed.try_recv() {
+                Ok(event) => match event.object.namespace() {
+                    "" => dirty.everything = true,
+                    ns => {
+                        if !dirty.namespaces.contains(ns) {
+                            dirty.namespaces.insert(ns.to_string());
+                        }
+                    }
+                },
+                Err(broadcast::error::TryRecvError::Lagged(_)) => dirty.everything = true,
+                Err(_) => break,
+            }
         }
     }
-    changed
+    dirty
+}
+
+/// Where a pass looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every namespace, and the cluster-scoped objects.
+    All,
+    /// Only these namespaces (nodes are always read).
+    Namespaces(BTreeSet<String>),
+}
+
+impl Scope {
+    fn list(&self, store: &Store, resource: &GroupResource) -> Vec<Arc<StoredObject>> {
+        match self {
+            Scope::All => store.list(resource, None),
+            Scope::Namespaces(set) => set
+                .iter()
+                .flat_map(|ns| store.list(resource, Some(ns)))
+                .collect(),
+        }
+    }
 }
 
 /// What the controllers remember between passes.
@@ -160,6 +209,11 @@ fn drain<T: Clone>(feeds: &mut [broadcast::Receiver<T>]) -> bool {
 pub struct PassState {
     /// Whether some object will change with time alone, so the next tick must run a pass.
     pub timed_work: bool,
+    /// The namespaces where something changes with time alone (a pod starting or
+    /// crash-looping, a CronJob, a rollout that may time out).
+    pub timed_namespaces: BTreeSet<String>,
+    /// Something cluster-wide changes with time alone (a namespace being emptied).
+    pub timed_everywhere: bool,
     /// Recorded events by what they report, so repeats are counted on the same Event.
     recorded: HashMap<String, (String, String)>,
     seq: u64,
@@ -189,9 +243,16 @@ fn kubelet_watches(pod: &Value) -> bool {
     }
 }
 
-/// One pass of every controller at time `now`. Returns how many actions were written.
+/// One pass of every controller over the whole cluster at time `now`. Returns how many
+/// actions were written.
 pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
-    let pods = store.list(&gr::pods(), None);
+    pass_in(store, now, state, &Scope::All)
+}
+
+/// One pass of every controller over `scope` at time `now`: at 100,000 pods a change in
+/// one namespace costs a pass over that namespace, not the cluster.
+pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Scope) -> usize {
+    let pods = scope.list(store, &gr::pods());
     let nodes = store.list(&gr::nodes(), None);
     let (pod_values, node_values) = (values(&pods), values(&nodes));
     let mut by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
@@ -204,15 +265,25 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
         by_owner.get(meta::uid(owner)).cloned().unwrap_or_default()
     };
     let mut actions = Vec::new();
-    let mut timed = false;
 
+    let mut timed_namespaces: BTreeSet<String> = BTreeSet::new();
     if pod_values.iter().any(|p| scheduler::is_pending(p)) {
-        actions.extend(scheduler::reconcile(&pod_values, &node_values, now));
+        // Placing pods needs what every node already runs, whatever the scope.
+        let everywhere = match scope {
+            Scope::All => Vec::new(),
+            Scope::Namespaces(_) => store.list(&gr::pods(), None),
+        };
+        let all_pods = if everywhere.is_empty() {
+            pod_values.clone()
+        } else {
+            values(&everywhere)
+        };
+        actions.extend(scheduler::reconcile(&all_pods, &node_values, now));
     }
     let node_by_name: HashMap<&str, &Value> =
         node_values.iter().map(|n| (meta::name(n), *n)).collect();
     for pod in pod_values.iter().filter(|p| kubelet_watches(p)) {
-        timed = true;
+        timed_namespaces.insert(meta::namespace(pod).to_string());
         let Some(node) = node_by_name.get(meta::str_at(pod, &["spec", "nodeName"])) else {
             continue;
         };
@@ -222,7 +293,7 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
         }
     }
 
-    let replicasets = store.list(&gr::replicasets(), None);
+    let replicasets = scope.list(store, &gr::replicasets());
     let mut rs_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
     for rs in values(&replicasets) {
         if let Some(uid) = meta::controller_uid(rs) {
@@ -230,18 +301,21 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
         }
         actions.extend(replicaset::reconcile(rs, &owned(rs)));
     }
-    for d in values(&store.list(&gr::deployments(), None)) {
+    for d in values(&scope.list(store, &gr::deployments())) {
         let rss = rs_by_owner.get(meta::uid(d)).cloned().unwrap_or_default();
         actions.extend(deployment::reconcile(d, &rss, now));
         // A rollout in progress may run out of its deadline with time alone.
-        timed |= meta::at(d, &["status", "conditions"])
+        if meta::at(d, &["status", "conditions"])
             .and_then(Value::as_array)
             .is_some_and(|cs| {
                 cs.iter()
                     .any(|c| c["type"] == "Progressing" && c["reason"] == "ReplicaSetUpdated")
-            });
+            })
+        {
+            timed_namespaces.insert(meta::namespace(d).to_string());
+        }
     }
-    let revisions = store.list(&gr::controllerrevisions(), None);
+    let revisions = scope.list(store, &gr::controllerrevisions());
     let mut revisions_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
     for r in values(&revisions) {
         if let Some(uid) = meta::controller_uid(r) {
@@ -254,9 +328,9 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
             .cloned()
             .unwrap_or_default()
     };
-    let statefulsets = store.list(&gr::statefulsets(), None);
+    let statefulsets = scope.list(store, &gr::statefulsets());
     if !statefulsets.is_empty() {
-        let claims = store.list(&gr::pvcs(), None);
+        let claims = scope.list(store, &gr::pvcs());
         let claims = values(&claims);
         for s in values(&statefulsets) {
             let ns_claims: Vec<&Value> = claims
@@ -268,11 +342,11 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
             actions.extend(revisions::reconcile(s, &owned_revisions(s)));
         }
     }
-    for ds in values(&store.list(&gr::daemonsets(), None)) {
+    for ds in values(&scope.list(store, &gr::daemonsets())) {
         actions.extend(daemonset::reconcile(ds, &owned(ds), &node_values));
         actions.extend(revisions::reconcile(ds, &owned_revisions(ds)));
     }
-    let jobs = store.list(&gr::jobs(), None);
+    let jobs = scope.list(store, &gr::jobs());
     let mut jobs_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
     for j in values(&jobs) {
         if let Some(uid) = meta::controller_uid(j) {
@@ -280,22 +354,22 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
         }
         actions.extend(job::reconcile(j, &owned(j), now));
     }
-    for cj in values(&store.list(&gr::cronjobs(), None)) {
-        timed = true;
+    for cj in values(&scope.list(store, &gr::cronjobs())) {
+        timed_namespaces.insert(meta::namespace(cj).to_string());
         let js = jobs_by_owner
             .get(meta::uid(cj))
             .cloned()
             .unwrap_or_default();
         actions.extend(cronjob::reconcile(cj, &js, now));
     }
-    let services = store.list(&gr::services(), None);
+    let services = scope.list(store, &gr::services());
     if !services.is_empty() {
         let mut pods_by_ns: HashMap<&str, Vec<&Value>> = HashMap::new();
         for p in &pod_values {
             pods_by_ns.entry(meta::namespace(p)).or_default().push(p);
         }
-        let eps = store.list(&gr::endpoints(), None);
-        let slices = store.list(&gr::endpointslices(), None);
+        let eps = scope.list(store, &gr::endpoints());
+        let slices = scope.list(store, &gr::endpointslices());
         let slice_by_key: HashMap<(&str, &str), &Value> = values(&slices)
             .into_iter()
             .map(|e| ((meta::namespace(e), meta::name(e)), e))
@@ -320,10 +394,18 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
             actions.extend(endpoints::reconcile_slice(svc, slice, &ns_pods));
         }
     }
-    if finalize_namespaces(store) {
-        timed = true;
+    let emptying = *scope == Scope::All && finalize_namespaces(store);
+    match scope {
+        Scope::All => {
+            state.timed_everywhere = emptying;
+            state.timed_namespaces = timed_namespaces;
+        }
+        Scope::Namespaces(set) => {
+            state.timed_namespaces.retain(|ns| !set.contains(ns));
+            state.timed_namespaces.extend(timed_namespaces);
+        }
     }
-    state.timed_work = timed;
+    state.timed_work = state.timed_everywhere || !state.timed_namespaces.is_empty();
     let n = actions.len();
     for action in actions {
         apply(store, action, now, state);

@@ -271,4 +271,55 @@ mod tests {
                 .any(|rs| rs.uid() == owner)
         );
     }
+
+    #[test]
+    fn a_change_in_one_namespace_is_reconciled_by_a_pass_over_that_namespace() {
+        use crate::controllers::runtime::{Scope, pass_in};
+        let store = Store::new();
+        load(
+            &store,
+            &ScaleSpec {
+                pods: 1000,
+                nodes: 10,
+                namespaces: 5,
+            },
+            Timestamp::now(),
+        );
+        let victim = store.list(&gr::pods(), Some("load-3"))[0]
+            .name()
+            .to_string();
+        store
+            .delete(
+                &gr::pods(),
+                "load-3",
+                &victim,
+                &crate::store::DeleteOptions::default(),
+            )
+            .expect("delete a pod");
+        let mut state = PassState::default();
+        let scope = Scope::Namespaces(["load-3".to_string()].into());
+        pass_in(&store, Timestamp::now(), &mut state, &scope);
+        assert_eq!(
+            store.count(&gr::pods()),
+            1000,
+            "the ReplicaSet replaced its pod"
+        );
+        pass_in(&store, Timestamp::now(), &mut state, &scope);
+        let replacement = store
+            .list(&gr::pods(), Some("load-3"))
+            .iter()
+            .find(|p| meta::str_at(p.value(), &["status", "phase"]) == "Pending")
+            .map(|p| p.value().clone())
+            .expect("a new pod");
+        assert!(
+            !meta::str_at(&replacement, &["spec", "nodeName"]).is_empty(),
+            "and it was scheduled"
+        );
+        pass_in(&store, Timestamp::now(), &mut state, &scope);
+        assert_eq!(
+            state.timed_namespaces.iter().collect::<Vec<_>>(),
+            ["load-3"],
+            "only that namespace has timed work"
+        );
+    }
 }
