@@ -1,10 +1,40 @@
 //! The list query: filters rows by namespace, name and labels, sorts them by a column and returns
 //! one page — on the server, over as many rows as the cache holds.
 //!
-//! Only the returned page is ever sorted: the matching rows are gathered as references with their
-//! sort keys packed into integers, the page's rows are selected with `select_nth_unstable_by` (linear time) and only they are sorted (see
+//! Only the returned page is ever sorted: the matching rows are gathered as references with
+//! their sort keys packed into integers, the page's rows are selected with
+//! `select_nth_unstable_by` (linear time) and only they are sorted (see
 //! docs/adr/0002-select-the-page-instead-of-sorting-every-row.md). Rows are never cloned. Ties
 //! are broken by namespace then name, so pages are consistent from one request to the next.
+//!
+//! A cache keeps a [`RowSchema`] and a [`RowStore`](crate::store::RowStore) per kind; a handler
+//! validates the parameters against the schema and answers with the page:
+//!
+//! ```
+//! use wheelhouse_model::query::{ListParams, ListQuery};
+//! use wheelhouse_model::rows::RowSchema;
+//! use wheelhouse_model::store::RowStore;
+//!
+//! // The cache, on each watch event of pods:
+//! let schema = RowSchema::for_kind("", "Pod", true, None)?;
+//! let mut store = RowStore::new();
+//! let pod = serde_json::json!({"metadata": {"name": "web-1", "namespace": "shop"}});
+//! store.upsert(schema.row(&pod)?); // Applied / Modified
+//! // store.remove(Some("shop"), "web-1"); // Deleted
+//!
+//! // The handler of GET /api/v1/resources/core/v1/pods?namespace=shop&sort=-restarts:
+//! let params = ListParams {
+//!     namespace: Some("shop".into()),
+//!     sort: Some("-restarts".into()),
+//!     ..ListParams::default()
+//! };
+//! let query = ListQuery::parse(&params, &schema)?; // a QueryError becomes a 400 with its message
+//! let page = query.apply(&schema, store.rows())?;
+//! let body = serde_json::to_value(&page)?; // {items, total, page, pageSize, columns}
+//! assert_eq!(body["items"][0]["name"], "web-1");
+//! assert_eq!(body["total"], 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::cmp::Ordering;
 

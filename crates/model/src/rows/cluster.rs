@@ -493,6 +493,22 @@ mod tests {
                 ],
             ),
             (
+                "a cordoned ready node",
+                ("", "Node"),
+                false,
+                json!({"metadata": {"name": "node-c"}, "spec": {"unschedulable": true},
+                       "status": {"conditions": [{"type": "Ready", "status": "True"}]}}),
+                vec![("status", "Ready,SchedulingDisabled"), ("taints", "0")],
+            ),
+            (
+                "a node that stopped being ready",
+                ("", "Node"),
+                false,
+                json!({"metadata": {"name": "node-d"},
+                       "status": {"conditions": [{"type": "Ready", "status": "False"}]}}),
+                vec![("status", "NotReady")],
+            ),
+            (
                 "a node that never reported is Unknown",
                 ("", "Node"),
                 false,

@@ -377,6 +377,28 @@ mod tests {
     }
 
     #[test]
+    fn any_kind_gets_its_own_columns_or_its_printer_columns_or_the_basic_ones() {
+        let crd = certificate_crd();
+        let ids = |schema: RowSchema| -> Vec<String> {
+            schema.columns().iter().map(|c| c.id.clone()).collect()
+        };
+        let certificate =
+            RowSchema::for_kind("cert-manager.io", "Certificate", true, Some((&crd, "v1")))
+                .expect("a schema");
+        assert!(
+            ids(certificate).contains(&"ready".to_string()),
+            "printer columns"
+        );
+        let pod = RowSchema::for_kind("", "Pod", true, Some((&crd, "v1"))).expect("a schema");
+        assert!(
+            ids(pod).contains(&"restarts".to_string()),
+            "a built-in kind keeps its columns"
+        );
+        let unknown = RowSchema::for_kind("example.com", "Widget", false, None).expect("a schema");
+        assert_eq!(ids(unknown), ["name", "creationTimestamp"]);
+    }
+
+    #[test]
     fn a_missing_value_is_empty() {
         let schema = RowSchema::custom_resource(&certificate_crd(), "v1").expect("a schema");
         let row = schema

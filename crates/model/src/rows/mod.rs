@@ -436,6 +436,22 @@ impl RowSchema {
         }
     }
 
+    /// The schema of any kind: a built-in kind's own columns, else the printer columns of the
+    /// CRD (a JSON object) at the version the cache watches, else name, namespace and age.
+    pub fn for_kind(
+        group: &str,
+        kind: &str,
+        namespaced: bool,
+        crd: Option<(&Value, &str)>,
+    ) -> Result<RowSchema> {
+        match crd {
+            Some((crd, version)) if !RowSchema::is_builtin(group, kind) => {
+                RowSchema::custom_resource(crd, version)
+            }
+            _ => Ok(RowSchema::builtin(group, kind, namespaced)),
+        }
+    }
+
     /// Whether Wheelhouse has its own columns for this kind.
     pub fn is_builtin(group: &str, kind: &str) -> bool {
         workloads::KINDS

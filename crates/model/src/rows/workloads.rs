@@ -69,8 +69,8 @@ fn pod_columns() -> Vec<Column> {
 fn pod_cells(object: &Value) -> Result<Vec<Cell>> {
     let pod: Pod = typed(object, "Pod")?;
     let reason = pod::status_reason(&pod);
-    let spec = pod.spec.clone().unwrap_or_default();
-    let status = pod.status.clone().unwrap_or_default();
+    let spec = pod.spec.unwrap_or_default();
+    let status = pod.status.unwrap_or_default();
     let sidecars: Vec<&str> = spec
         .init_containers
         .iter()
