@@ -1072,3 +1072,67 @@ async fn kubectl_rolls_stateful_sets_and_daemon_sets_forward_and_back() {
     );
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_drains_a_node_within_disruption_budgets() {
+    let c = Cluster::start(Scenario::Demo).await;
+    c.eventually(30, "the frontend pods run", |c| {
+        running_pods(c, "shop", "frontend").len() == 3
+    })
+    .await;
+    let out = c
+        .kubectl(&[
+            "drain",
+            "worker-1",
+            "--ignore-daemonsets",
+            "--delete-emptydir-data",
+            "--timeout=90s",
+        ])
+        .await
+        .ok("kubectl drain");
+    assert!(out.contains("node/worker-1 drained"), "{out}");
+    let node = c
+        .get(&GroupResource::core("nodes"), "", "worker-1")
+        .expect("node");
+    assert_eq!(node["spec"]["unschedulable"], true, "drain cordons first");
+    let left: Vec<String> = c
+        .sim
+        .store()
+        .list(&pods(), None)
+        .iter()
+        .filter(|p| p.value()["spec"]["nodeName"] == "worker-1")
+        .filter(|p| {
+            !p.value()["metadata"]["ownerReferences"][0]["kind"]
+                .as_str()
+                .is_some_and(|k| k == "DaemonSet")
+        })
+        .map(|p| p.name().to_string())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "only daemons stay on a drained node: {left:?}"
+    );
+    c.eventually(30, "the frontend runs three pods elsewhere", |c| {
+        let pods = running_pods(c, "shop", "frontend");
+        pods.len() == 3 && pods.iter().all(|p| p["spec"]["nodeName"] != "worker-1")
+    })
+    .await;
+    let pdb = c
+        .get(
+            &GroupResource::new("policy", "poddisruptionbudgets"),
+            "shop",
+            "frontend",
+        )
+        .expect("pdb");
+    assert_eq!(
+        pdb["status"]["expectedPods"], 3,
+        "the budget's status follows the pods: {}",
+        pdb["status"]
+    );
+    let out = c
+        .kubectl(&["uncordon", "worker-1"])
+        .await
+        .ok("kubectl uncordon");
+    assert!(out.contains("node/worker-1 uncordoned"), "{out}");
+    c.shutdown().await;
+}

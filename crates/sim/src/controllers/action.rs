@@ -124,6 +124,9 @@ pub mod gr {
     pub fn leases() -> GroupResource {
         GroupResource::new("coordination.k8s.io", "leases")
     }
+    pub fn poddisruptionbudgets() -> GroupResource {
+        GroupResource::new("policy", "poddisruptionbudgets")
+    }
     pub fn controllerrevisions() -> GroupResource {
         GroupResource::new("apps", "controllerrevisions")
     }

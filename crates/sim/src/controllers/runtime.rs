@@ -18,8 +18,8 @@ use tokio::task::JoinHandle;
 use super::action::{Action, gr};
 use super::events::{self, EventSpec};
 use super::{
-    cronjob, daemonset, deployment, endpoints, job, kubelet, meta, replicaset, revisions,
-    scheduler, statefulset,
+    cronjob, daemonset, deployment, disruption, endpoints, job, kubelet, meta, replicaset,
+    revisions, scheduler, statefulset,
 };
 use crate::store::{DeleteOptions, GroupResource, Store, StoredObject, WatchEvent};
 
@@ -74,6 +74,7 @@ impl Controllers {
             let mut ticker = tokio::time::interval(config.tick);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_lease = Timestamp::UNIX_EPOCH;
+            let mut last_prune = Timestamp::now();
             // The first pass runs regardless: the scenario was loaded before the feeds opened.
             let mut first = true;
             loop {
@@ -108,6 +109,10 @@ impl Controllers {
                     }
                 } else {
                     state = Some(s);
+                }
+                if now.duration_since(last_prune).as_secs() >= 60 {
+                    prune_events(&store, now, EVENT_TTL);
+                    last_prune = now;
                 }
                 if config.node_leases && now.duration_since(last_lease).as_secs() >= 10 {
                     renew_node_leases(&store, now);
@@ -149,6 +154,7 @@ fn watched() -> Vec<GroupResource> {
         gr::daemonsets(),
         gr::jobs(),
         gr::cronjobs(),
+        gr::poddisruptionbudgets(),
     ]
 }
 
@@ -394,6 +400,20 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
             actions.extend(endpoints::reconcile_slice(svc, slice, &ns_pods));
         }
     }
+    let budgets = scope.list(store, &gr::poddisruptionbudgets());
+    if !budgets.is_empty() {
+        let mut pods_by_ns: HashMap<&str, Vec<&Value>> = HashMap::new();
+        for p in &pod_values {
+            pods_by_ns.entry(meta::namespace(p)).or_default().push(p);
+        }
+        for pdb in values(&budgets) {
+            let ns_pods = pods_by_ns
+                .get(meta::namespace(pdb))
+                .cloned()
+                .unwrap_or_default();
+            actions.extend(disruption::reconcile(pdb, &ns_pods, now));
+        }
+    }
     let emptying = *scope == Scope::All && finalize_namespaces(store);
     match scope {
         Scope::All => {
@@ -552,6 +572,36 @@ fn record(store: &Store, spec: &EventSpec, now: Timestamp, state: &mut PassState
     }
 }
 
+/// How long Events are kept after they last happened (kube-apiserver's `--event-ttl`).
+pub const EVENT_TTL: Duration = Duration::from_secs(3600);
+
+/// Whether an Event last happened more than `ttl` before `now`.
+pub fn event_expired(event: &Value, now: Timestamp, ttl: Duration) -> bool {
+    let last = ["lastTimestamp", "eventTime", "firstTimestamp"]
+        .iter()
+        .find_map(|k| meta::str_at(event, &[k]).parse::<Timestamp>().ok())
+        .or_else(|| {
+            meta::str_at(event, &["metadata", "creationTimestamp"])
+                .parse()
+                .ok()
+        });
+    last.is_some_and(|t| now.duration_since(t).as_secs() > ttl.as_secs() as i64)
+}
+
+/// Deletes Events older than `ttl`, as the API server lets them expire.
+fn prune_events(store: &Store, now: Timestamp, ttl: Duration) {
+    for event in store.list(&gr::events(), None) {
+        if event_expired(event.value(), now, ttl) {
+            let _ = store.delete(
+                &gr::events(),
+                event.namespace(),
+                event.name(),
+                &DeleteOptions::default(),
+            );
+        }
+    }
+}
+
 /// Renews each node's Lease in kube-node-lease, as kubelets do every 10 seconds.
 fn renew_node_leases(store: &Store, now: Timestamp) {
     if store.count(&gr::nodes()) > 100 {
@@ -583,6 +633,37 @@ fn renew_node_leases(store: &Store, now: Timestamp) {
                 "spec": {"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": time},
             });
             let _ = store.create(&gr::leases(), true, lease);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_expire_an_hour_after_they_last_happened() {
+        let now: Timestamp = "2026-11-27T18:00:00Z".parse().expect("ts");
+        let cases = [
+            (
+                "counted recently",
+                json!({"firstTimestamp": "2026-11-27T10:00:00Z", "lastTimestamp": "2026-11-27T17:30:00Z"}),
+                false,
+            ),
+            (
+                "last seen two hours ago",
+                json!({"lastTimestamp": "2026-11-27T16:00:00Z"}),
+                true,
+            ),
+            (
+                "an events.k8s.io-style event time",
+                json!({"lastTimestamp": null, "eventTime": "2026-11-27T16:59:00.000000Z"}),
+                true,
+            ),
+            ("no time at all is kept", json!({}), false),
+        ];
+        for (case, event, want) in cases {
+            assert_eq!(event_expired(&event, now, EVENT_TTL), want, "{case}");
         }
     }
 }
