@@ -1101,11 +1101,7 @@ async fn kubectl_drains_a_node_within_disruption_budgets() {
         .list(&pods(), None)
         .iter()
         .filter(|p| p.value()["spec"]["nodeName"] == "worker-1")
-        .filter(|p| {
-            !p.value()["metadata"]["ownerReferences"][0]["kind"]
-                .as_str()
-                .is_some_and(|k| k == "DaemonSet")
-        })
+        .filter(|p| p.value()["metadata"]["ownerReferences"][0]["kind"] != "DaemonSet")
         .map(|p| p.name().to_string())
         .collect();
     assert!(
