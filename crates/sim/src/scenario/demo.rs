@@ -192,7 +192,7 @@ fn static_pod(
 
 fn kube_system(now: Timestamp) -> Vec<Value> {
     let mut out = Vec::new();
-    let node_uid = "4b1f7c3e-0d5a-4c1e-9f0a-6e2d8c7b5a10";
+    let node_uid = node_uid("control-plane-1");
     for (name, image) in [
         ("etcd", "registry.k8s.io/etcd:3.6.4-0"),
         ("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.36.0"),
@@ -202,7 +202,7 @@ fn kube_system(now: Timestamp) -> Vec<Value> {
         ),
         ("kube-scheduler", "registry.k8s.io/kube-scheduler:v1.36.0"),
     ] {
-        out.push(static_pod(name, name, image, node_uid, now));
+        out.push(static_pod(name, name, image, &node_uid, now));
     }
     let mut coredns = template(
         json!({"k8s-app": "kube-dns", "app": "coredns"}),
@@ -303,6 +303,73 @@ fn kube_system(now: Timestamp) -> Vec<Value> {
     cm["data"] = json!({"Corefile": ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n"});
     out.push(aged(cm, now, days(12)));
     out
+}
+
+/// The uid the demo gives a node, so pods and Leases can name it as their owner.
+pub fn node_uid(name: &str) -> String {
+    uuid_like(&format!("node/{name}"))
+}
+
+/// The node's Lease in kube-node-lease, as its kubelet keeps it.
+fn node_lease(name: &str, now: Timestamp) -> Value {
+    let mut l = object(
+        "coordination.k8s.io/v1",
+        "Lease",
+        "kube-node-lease",
+        name,
+        json!({}),
+    );
+    l["metadata"]["ownerReferences"] =
+        json!([{"apiVersion": "v1", "kind": "Node", "name": name, "uid": node_uid(name)}]);
+    l["spec"] = json!({"holderIdentity": name, "leaseDurationSeconds": 40,
+                       "renewTime": Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now).to_string()});
+    aged(l, now, days(12))
+}
+
+/// A few Events from before the sim started: the cordoned node, and kubelet starting.
+fn past_events(now: Timestamp) -> Vec<Value> {
+    let t = |mins: i64| {
+        crate::controllers::events::rfc3339(
+            now.saturating_sub(SignedDuration::from_mins(mins))
+                .unwrap_or(now),
+        )
+    };
+    [
+        (
+            "worker-4",
+            "NodeNotSchedulable",
+            "Node worker-4 status is now: NodeNotSchedulable",
+            20,
+        ),
+        ("worker-3", "Starting", "Starting kubelet.", 45),
+    ]
+    .iter()
+    .map(|(node, reason, message, mins)| {
+        let mut e = object(
+            "v1",
+            "Event",
+            "default",
+            &format!(
+                "{node}.{:x}",
+                crate::controllers::meta::fnv64a(reason.as_bytes())
+            ),
+            json!({}),
+        );
+        e["involvedObject"] =
+            json!({"kind": "Node", "name": node, "uid": node, "apiVersion": "v1"});
+        e["reason"] = json!(reason);
+        e["message"] = json!(message);
+        e["source"] = json!({"component": "kubelet", "host": node});
+        e["firstTimestamp"] = json!(t(*mins));
+        e["lastTimestamp"] = json!(t(*mins));
+        e["count"] = json!(1);
+        e["type"] = json!("Normal");
+        e["eventTime"] = Value::Null;
+        e["reportingComponent"] = json!("kubelet");
+        e["reportingInstance"] = json!(node);
+        e
+    })
+    .collect()
 }
 
 fn uuid_like(seed: &str) -> String {
@@ -1063,12 +1130,12 @@ pub fn objects(now: Timestamp) -> Vec<Seed> {
         .map(|n| aged(namespace(n), now, days(12)))
         .collect();
     for (i, (name, role, zone, cordoned)) in NODES.iter().enumerate() {
-        all.push(aged(
-            node(i + 1, name, role, zone, *cordoned, now),
-            now,
-            days(12),
-        ));
+        let mut n = aged(node(i + 1, name, role, zone, *cordoned, now), now, days(12));
+        n["metadata"]["uid"] = json!(node_uid(name));
+        all.push(n);
+        all.push(node_lease(name, now));
     }
+    all.extend(past_events(now));
     all.push(widget_crd(now));
     all.extend(cluster(now));
     all.extend(kube_system(now));
