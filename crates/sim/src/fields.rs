@@ -360,7 +360,9 @@ pub fn apply(
             continue;
         }
         for p in e.fields.intersection(&applied) {
-            if value_at(base, p) != value_at(config, p) {
+            // Keyed list items and set members are memberships: only leaf values can conflict.
+            let leaf = p.last().is_some_and(|el| el.starts_with("f:"));
+            if leaf && value_at(base, p) != value_at(config, p) {
                 conflicts.push((e.manager.clone(), p.clone()));
             }
         }
@@ -431,8 +433,19 @@ pub fn apply(
         .find(|e| e.manager == manager && e.operation == "Apply")
     {
         Some(e) => {
+            // Applying the same thing again changes nothing, not even the time (no new
+            // resourceVersion), as with kube.
+            let without_fields = |v: &Value| {
+                let mut v = v.clone();
+                if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+                    m.remove("managedFields");
+                }
+                v
+            };
+            if e.fields != applied || without_fields(&merged) != without_fields(base) {
+                e.time = now_rfc3339();
+            }
             e.fields = applied;
-            e.time = now_rfc3339();
             e.api_version = api_version.into();
         }
         None => list.push(Entry {
@@ -538,6 +551,52 @@ mod tests {
         let mut obj = cm(json!({"a": "1"}));
         record_update(None, &mut obj, "kubectl-edit", "v1", "Update");
         assert!(apply(Some(&obj), &cm(json!({"a": "1"})), "helm", "v1", false).is_ok());
+    }
+
+    #[test]
+    fn a_list_item_with_server_defaults_does_not_conflict_when_its_fields_agree() {
+        let d = |image: &str| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {"containers": [{"name": "web", "image": image}]}}}})
+        };
+        let mut current = d("nginx:1.27");
+        record_update(
+            None,
+            &mut current,
+            "kubectl-client-side-apply",
+            "apps/v1",
+            "Update",
+        );
+        current["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] =
+            json!("IfNotPresent");
+        assert!(
+            apply(
+                Some(&current),
+                &d("nginx:1.27"),
+                "kubectl",
+                "apps/v1",
+                false
+            )
+            .is_ok()
+        );
+        assert!(
+            apply(
+                Some(&current),
+                &d("nginx:1.28"),
+                "kubectl",
+                "apps/v1",
+                false
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn applying_the_same_configuration_again_changes_nothing() {
+        let first = apply(None, &cm(json!({"a": "1"})), "helm", "v1", false).expect("apply");
+        let again =
+            apply(Some(&first), &cm(json!({"a": "1"})), "helm", "v1", false).expect("apply");
+        assert_eq!(first, again);
     }
 
     #[test]

@@ -127,11 +127,17 @@ SubjectAccessReviewSpec: 1 resourceAttributes ResourceAttributes; 2 nonResourceA
 SubjectAccessReviewStatus: 1 allowed b; 2 reason s; 3 evaluationError s; 4 denied b
 ResourceAttributes: 1 namespace s; 2 verb s; 3 group s; 4 version s; 5 resource s; 6 subresource s; 7 name s
 NonResourceAttributes: 1 path s; 2 verb s
-SelfSubjectRulesReview: 1 metadata ObjectMeta; 2 spec SelfSubjectRulesReviewSpec
+SelfSubjectRulesReview: 1 metadata ObjectMeta; 2 spec SelfSubjectRulesReviewSpec; 3 status SubjectRulesReviewStatus
 SelfSubjectRulesReviewSpec: 1 namespace s
-TokenReview: 1 metadata ObjectMeta; 2 spec TokenReviewSpec
+SubjectRulesReviewStatus: 1 resourceRules []ResourceRule; 2 nonResourceRules []NonResourceRule; 3 incomplete b; 4 evaluationError s
+ResourceRule: 1 verbs []s; 2 apiGroups []s; 3 resources []s; 4 resourceNames []s
+NonResourceRule: 1 verbs []s; 2 nonResourceURLs []s
+TokenReview: 1 metadata ObjectMeta; 2 spec TokenReviewSpec; 3 status TokenReviewStatus
 TokenReviewSpec: 1 token s; 2 audiences []s
-SelfSubjectReview: 1 metadata ObjectMeta
+TokenReviewStatus: 1 authenticated b; 2 user UserInfo; 3 error s; 4 audiences []s
+UserInfo: 1 username s; 2 uid s; 3 groups []s
+SelfSubjectReview: 1 metadata ObjectMeta; 2 status SelfSubjectReviewStatus
+SelfSubjectReviewStatus: 1 userInfo UserInfo
 Role: 1 metadata ObjectMeta; 2 rules []PolicyRule
 ClusterRole: 1 metadata ObjectMeta; 2 rules []PolicyRule; 3 aggregationRule AggregationRule
 AggregationRule: 1 clusterRoleSelectors []LabelSelector
