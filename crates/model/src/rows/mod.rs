@@ -14,6 +14,7 @@ pub mod custom;
 pub mod network;
 pub mod workloads;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -141,8 +142,10 @@ pub enum Cell {
         ready: i64,
         total: i64,
     },
+    /// Common statuses (`Running`, `Bound`…) borrow a static string: no allocation per row, and
+    /// sorting 100,000 of them reads one place in memory instead of 100,000.
     Status {
-        text: String,
+        text: Cow<'static, str>,
         severity: Severity,
     },
     Restarts {
@@ -184,10 +187,12 @@ impl Cell {
     }
 
     pub fn status(text: impl Into<String>, severity: Severity) -> Self {
-        Cell::Status {
-            text: text.into(),
-            severity,
-        }
+        let text: String = text.into();
+        let text = match COMMON_STATUSES.iter().find(|s| **s == text) {
+            Some(common) => Cow::Borrowed(*common),
+            None => Cow::Owned(text),
+        };
+        Cell::Status { text, severity }
     }
 
     /// A quantity; text that is not a quantity sorts after every quantity.
@@ -205,9 +210,8 @@ impl Cell {
     pub fn display(&self, now: Timestamp) -> String {
         match self {
             Cell::Empty => "<none>".to_string(),
-            Cell::Text(text) | Cell::Quantity { text, .. } | Cell::Status { text, .. } => {
-                text.clone()
-            }
+            Cell::Text(text) | Cell::Quantity { text, .. } => text.clone(),
+            Cell::Status { text, .. } => text.to_string(),
             Cell::Integer(n) => n.to_string(),
             Cell::Since(time) => human_duration(now.duration_since(*time)),
             Cell::Ratio { ready, total } => format!("{ready}/{total}"),
@@ -312,6 +316,35 @@ impl Serialize for Cell {
         }
     }
 }
+
+/// Statuses most rows have, kept as static strings by [`Cell::status`].
+const COMMON_STATUSES: &[&str] = &[
+    "Running",
+    "Completed",
+    "Pending",
+    "ContainerCreating",
+    "PodInitializing",
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "Error",
+    "Terminating",
+    "Succeeded",
+    "Failed",
+    "Unknown",
+    "Evicted",
+    "OOMKilled",
+    "NotReady",
+    "Ready",
+    "Active",
+    "Bound",
+    "Available",
+    "Released",
+    "Complete",
+    "Suspended",
+    "Normal",
+    "Warning",
+];
 
 /// One object as a list shows it. Cells are aligned with the kind columns of its [`RowSchema`].
 ///
