@@ -8,8 +8,10 @@
 mod cache;
 mod cluster;
 mod connection;
+pub mod discovery;
 mod error;
 mod monitor;
+pub mod resources;
 
 pub use cache::{Caches, KindCache};
 pub use cluster::Cluster;

@@ -90,6 +90,15 @@ impl AppError {
     pub fn reason(&self) -> &'static str {
         self.reason
     }
+
+    /// The message a person reads (never the internal cause).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn details(&self) -> Option<&Value> {
+        self.details.as_ref()
+    }
 }
 
 #[derive(Serialize)]

@@ -4,13 +4,17 @@
 //! request goes through (request ids, tracing, compression, body limit, timeout) and mounts the
 //! result under the base path. [`serve`] runs it until a shutdown signal.
 
+pub mod access;
 pub mod base_path;
 mod cluster;
 pub mod error;
 mod health;
+mod kinds;
+mod live;
 pub mod locale;
 mod middleware;
 mod overview;
+mod resources;
 pub mod version;
 pub mod web;
 
@@ -24,6 +28,7 @@ use axum::extract::Request;
 use tokio::net::TcpListener;
 use tower::Layer as _;
 use wheelhouse_cluster::Cluster;
+use wheelhouse_cluster::resources::{Resources, ResourcesConfig};
 
 pub use base_path::BasePath;
 pub use error::{ApiJson, AppError};
@@ -39,6 +44,8 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// A request that has not produced its response by then gets 504.
     pub request_timeout: Duration,
+    /// The resource browser's watch caches: idle timeout, first-list wait, feed capacity.
+    pub resources: ResourcesConfig,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +55,7 @@ impl Default for ServerConfig {
             default_locale: Locale::En,
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            resources: ResourcesConfig::default(),
         }
     }
 }
@@ -76,6 +84,12 @@ impl ServerConfig {
         self.request_timeout = timeout;
         self
     }
+
+    #[must_use]
+    pub fn resources(mut self, resources: ResourcesConfig) -> Self {
+        self.resources = resources;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -92,8 +106,15 @@ fn router(state: AppState) -> axum::Router {
         .merge(version::router())
         .merge(cluster::router())
         .merge(overview::router())
+        .merge(kinds::router())
+        .merge(resources::router())
+        .merge(live::router())
         .fallback(web::fallback)
-        .method_not_allowed_fallback(middleware::method_not_allowed);
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(axum::Extension(resource_browser(&state)))
+        .layer(axum::Extension(
+            Arc::new(access::LocalIdentity) as Arc<dyn access::AccessReview>
+        ));
     let api_and_web = middleware::layers(api_and_web, &config);
     api_and_web
         .merge(health::router())
@@ -101,6 +122,15 @@ fn router(state: AppState) -> axum::Router {
         // gets the JSON error too.
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .with_state(state)
+}
+
+/// The kinds and watch caches of the resource browser, reading with the cluster's identity.
+fn resource_browser(state: &AppState) -> Arc<Resources> {
+    Arc::new(Resources::new(
+        state.cluster.client().clone(),
+        state.cluster.info().user.clone(),
+        state.config.resources.clone(),
+    ))
 }
 
 /// The whole application as a service, mounted under the configured base path.

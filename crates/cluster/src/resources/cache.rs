@@ -1,0 +1,413 @@
+//! One kind's watch cache: objects as compact JSON with their rows, a sync state, the last
+//! failure, and a change feed of row deltas.
+//!
+//! Objects arrive from a kube-runtime `watcher` as `DynamicObject`s; each is stripped of
+//! `managedFields`, turned into its [`Row`] once, and kept as serialised JSON bytes (a
+//! `serde_json::Value` tree takes several times the memory). Details parse the bytes on demand.
+//! A re-list (after the watch expired) is gathered aside and swapped in when complete, so reads
+//! never see a half-listed cache.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use kube::api::DynamicObject;
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client};
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+use wheelhouse_model::rows::{Row, RowSchema};
+use wheelhouse_model::store::RowStore;
+
+use crate::discovery::KindInfo;
+
+/// Where a cache stands with the API server.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncState {
+    /// The first list has completed; reads see every object.
+    pub synced: bool,
+    /// Objects received so far by the list in progress (for "still loading" messages).
+    pub listed: usize,
+    /// The last failure of the list or watch; cleared when events flow again.
+    pub failure: Option<WatchFailure>,
+}
+
+/// Why the list or watch of a kind failed, as far as the API server said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchFailure {
+    /// The HTTP status the API server answered, when it answered.
+    pub code: Option<u16>,
+    pub message: String,
+}
+
+impl WatchFailure {
+    fn of(error: &watcher::Error) -> Self {
+        let status = match error {
+            watcher::Error::InitialListFailed(kube::Error::Api(status))
+            | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+            | watcher::Error::WatchFailed(kube::Error::Api(status))
+            | watcher::Error::WatchError(status) => Some(status),
+            _ => None,
+        };
+        match status {
+            Some(status) if !status.message.is_empty() => Self {
+                code: Some(status.code),
+                message: status.message.clone(),
+            },
+            _ => Self {
+                code: status.map(|s| s.code),
+                message: error.to_string(),
+            },
+        }
+    }
+
+    /// A refusal (401, 403) that retrying will not cure.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self.code, Some(401 | 403))
+    }
+}
+
+/// A change of one row, as published on the feed.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A new object.
+    Added(Arc<Row>),
+    /// An object changed; `previous` is its row before, so a view can tell whether the object
+    /// entered or left its filters.
+    Modified { row: Arc<Row>, previous: Arc<Row> },
+    /// An object was deleted; its last row.
+    Removed(Arc<Row>),
+    /// The cache re-listed (its watch expired): views should re-read everything.
+    Relisted,
+}
+
+/// The objects of a kind: rows to query, JSON to detail.
+#[derive(Debug, Default)]
+pub struct Objects {
+    rows: RowStore,
+    json: HashMap<String, Arc<[u8]>>,
+}
+
+fn key(namespace: Option<&str>, name: &str) -> String {
+    format!("{}/{name}", namespace.unwrap_or_default())
+}
+
+impl Objects {
+    /// Every row, in no order: hand them to `ListQuery::apply`.
+    pub fn rows(&self) -> &[Row] {
+        self.rows.rows()
+    }
+
+    pub fn row(&self, namespace: Option<&str>, name: &str) -> Option<&Row> {
+        self.rows.get(namespace, name)
+    }
+
+    /// The object as compact JSON (without managedFields).
+    pub fn json(&self, namespace: Option<&str>, name: &str) -> Option<Arc<[u8]>> {
+        self.json.get(&key(namespace, name)).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn upsert(&mut self, row: Row, json: Arc<[u8]>) -> Option<Row> {
+        self.json
+            .insert(key(row.namespace.as_deref(), &row.name), json);
+        self.rows.upsert(row)
+    }
+
+    fn remove(&mut self, namespace: Option<&str>, name: &str) -> Option<Row> {
+        self.json.remove(&key(namespace, name));
+        self.rows.remove(namespace, name)
+    }
+}
+
+/// How a cache behaves.
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// Changes a subscriber may fall behind before it is told to resync.
+    pub feed_capacity: usize,
+    /// Objects per page of the initial list.
+    pub page_size: u32,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            feed_capacity: 1024,
+            page_size: 500,
+        }
+    }
+}
+
+/// A kind's watch cache; the watch stops when this is dropped.
+pub struct ResourceCache {
+    kind: Arc<KindInfo>,
+    schema: RowSchema,
+    /// Changes when the schema does (a CRD's resourceVersion), to restart the cache.
+    schema_tag: String,
+    objects: Arc<RwLock<Objects>>,
+    state: watch::Receiver<SyncState>,
+    feed: broadcast::Sender<Arc<Change>>,
+    started: Instant,
+    /// Milliseconds after `started` of the last read or subscription.
+    last_used: AtomicU64,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for ResourceCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResourceCache")
+            .field("kind", &self.kind.qualified_resource())
+            .field("state", &*self.state.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResourceCache {
+    /// Starts watching the kind in all namespaces with `client`'s identity.
+    pub fn start(
+        client: Client,
+        kind: Arc<KindInfo>,
+        schema: RowSchema,
+        schema_tag: String,
+        config: &CacheConfig,
+    ) -> Self {
+        let api: Api<DynamicObject> = Api::all_with(client, &kind.api_resource());
+        let (states, state) = watch::channel(SyncState::default());
+        let (feed, _) = broadcast::channel(config.feed_capacity.max(1));
+        let objects = Arc::new(RwLock::new(Objects::default()));
+        let ingest = Ingest {
+            kind: kind.clone(),
+            schema: schema.clone(),
+            objects: objects.clone(),
+            states,
+            feed: feed.clone(),
+            relist: None,
+        };
+        let watch_config = watcher::Config::default().page_size(config.page_size);
+        let task = tokio::spawn(ingest.run(api, watch_config));
+        Self {
+            kind,
+            schema,
+            schema_tag,
+            objects,
+            state,
+            feed,
+            started: Instant::now(),
+            last_used: AtomicU64::new(0),
+            task,
+        }
+    }
+
+    pub fn kind(&self) -> &Arc<KindInfo> {
+        &self.kind
+    }
+
+    pub fn schema(&self) -> &RowSchema {
+        &self.schema
+    }
+
+    pub fn schema_tag(&self) -> &str {
+        &self.schema_tag
+    }
+
+    pub fn state(&self) -> SyncState {
+        self.state.borrow().clone()
+    }
+
+    /// Waits until the first list completed, a refusal arrived, or `within` passed; returns
+    /// the state then.
+    pub async fn settle(&self, within: Duration) -> SyncState {
+        self.touch();
+        let mut state = self.state.clone();
+        let settled = tokio::time::timeout(
+            within,
+            state
+                .wait_for(|s| s.synced || s.failure.as_ref().is_some_and(WatchFailure::is_refusal)),
+        )
+        .await;
+        match settled {
+            Ok(Ok(state)) => state.clone(),
+            _ => self.state(),
+        }
+    }
+
+    /// The objects for reading. Hold the guard briefly: the watch waits for it.
+    pub fn read(&self) -> RwLockReadGuard<'_, Objects> {
+        self.touch();
+        self.objects
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The objects and a receiver of every change after them: nothing missed, nothing twice.
+    pub fn read_and_subscribe(
+        &self,
+    ) -> (
+        RwLockReadGuard<'_, Objects>,
+        broadcast::Receiver<Arc<Change>>,
+    ) {
+        let objects = self.read();
+        // Changes are published under the write lock, so none can slip between the two.
+        let receiver = self.feed.subscribe();
+        (objects, receiver)
+    }
+
+    /// How many views follow the feed.
+    pub fn subscribers(&self) -> usize {
+        self.feed.receiver_count()
+    }
+
+    /// How long since the last read or subscription.
+    pub fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_used.load(Ordering::Relaxed));
+        self.started.elapsed().saturating_sub(last)
+    }
+
+    fn touch(&self) {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_used.store(now, Ordering::Relaxed);
+    }
+}
+
+impl Drop for ResourceCache {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The watch task's side of a cache.
+struct Ingest {
+    kind: Arc<KindInfo>,
+    schema: RowSchema,
+    objects: Arc<RwLock<Objects>>,
+    states: watch::Sender<SyncState>,
+    feed: broadcast::Sender<Arc<Change>>,
+    /// A list in progress: its objects, swapped in at its end.
+    relist: Option<Objects>,
+}
+
+impl Ingest {
+    async fn run(mut self, api: Api<DynamicObject>, config: watcher::Config) {
+        let stream = watcher(api, config).default_backoff();
+        futures::pin_mut!(stream);
+        while let Some(event) = stream.next().await {
+            match event {
+                Err(error) => {
+                    let failure = WatchFailure::of(&error);
+                    tracing::debug!(resource = %self.kind.qualified_resource(), error = %failure.message, "watch failed; retrying with backoff");
+                    self.states.send_if_modified(|state| {
+                        let changed = state.failure.as_ref() != Some(&failure);
+                        state.failure = Some(failure);
+                        changed
+                    });
+                }
+                Ok(event) => {
+                    self.states
+                        .send_if_modified(|state| state.failure.take().is_some());
+                    self.apply(event);
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, event: watcher::Event<DynamicObject>) {
+        match event {
+            watcher::Event::Init => {
+                self.relist = Some(Objects::default());
+                self.states.send_modify(|s| s.listed = 0);
+            }
+            watcher::Event::InitApply(object) => {
+                if let Some((row, json)) = self.ingest(object) {
+                    let listed = self.relist.get_or_insert_default();
+                    listed.upsert(row, json);
+                    let count = listed.len();
+                    // Not for every object: a watch receiver wakes on each send.
+                    if count.is_multiple_of(1000) {
+                        self.states.send_modify(|s| s.listed = count);
+                    }
+                }
+            }
+            watcher::Event::InitDone => {
+                let listed = self.relist.take().unwrap_or_default();
+                let count = listed.len();
+                let mut objects = self.write();
+                *objects = listed;
+                self.states.send_modify(|s| {
+                    s.synced = true;
+                    s.listed = count;
+                });
+                // Views opened before this list completed, or before a re-list, start over.
+                let _ = self.feed.send(Arc::new(Change::Relisted));
+                drop(objects);
+                tracing::debug!(resource = %self.kind.qualified_resource(), objects = count, "watch cache synced");
+            }
+            watcher::Event::Apply(object) => {
+                let Some((row, json)) = self.ingest(object) else {
+                    return;
+                };
+                let mut objects = self.write();
+                let row_for_feed = (self.feed.receiver_count() > 0).then(|| Arc::new(row.clone()));
+                let previous = objects.upsert(row, json);
+                if let Some(row) = row_for_feed {
+                    let change = match previous {
+                        Some(previous) => Change::Modified {
+                            row,
+                            previous: Arc::new(previous),
+                        },
+                        None => Change::Added(row),
+                    };
+                    let _ = self.feed.send(Arc::new(change));
+                }
+            }
+            watcher::Event::Delete(object) => {
+                let namespace = object
+                    .metadata
+                    .namespace
+                    .as_deref()
+                    .filter(|ns| !ns.is_empty());
+                let name = object.metadata.name.as_deref().unwrap_or_default();
+                let mut objects = self.write();
+                if let Some(removed) = objects.remove(namespace, name) {
+                    let _ = self.feed.send(Arc::new(Change::Removed(Arc::new(removed))));
+                }
+            }
+        }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Objects> {
+        self.objects
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The object's row and compact JSON; an object that cannot become a row is logged and skipped.
+    fn ingest(&self, mut object: DynamicObject) -> Option<(Row, Arc<[u8]>)> {
+        object.metadata.managed_fields = None;
+        let value = match serde_json::to_value(&object) {
+            Ok(value) => value,
+            Err(error) => {
+                tracing::warn!(resource = %self.kind.qualified_resource(), %error, "object not representable as JSON; skipped");
+                return None;
+            }
+        };
+        drop(object);
+        let row = match self.schema.row(&value) {
+            Ok(row) => row,
+            Err(error) => {
+                tracing::warn!(resource = %self.kind.qualified_resource(), name = value.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or_default(), %error, "object skipped");
+                return None;
+            }
+        };
+        let json: Arc<[u8]> = serde_json::to_vec(&value).ok()?.into();
+        Some((row, json))
+    }
+}

@@ -1,0 +1,206 @@
+//! Live views: the rows of a list (or one object) as a snapshot followed by deltas, over
+//! Server-Sent Events per view (`sse`) or one multiplexed WebSocket per browser tab (`ws`).
+//!
+//! A view follows its cache's change feed and keeps what matches its filters: an object that
+//! starts to match is `added`, one that stops matching is `removed`, with the view's new `total`.
+//! Sorting and paging are left to the client, which re-requests its page when a delta touches it.
+//! Every buffer is bounded: a view that falls more than the feed's capacity behind gets a
+//! `resync` event and is closed.
+
+mod sse;
+mod ws;
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use tokio::sync::{broadcast, mpsc};
+use wheelhouse_cluster::resources::{Change, ResourceCache};
+use wheelhouse_model::query::{ListParams, ListQuery};
+use wheelhouse_model::rows::Row;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::resources::page_json;
+
+/// Events a view may fall behind within its own queue, before the cache's feed capacity.
+const VIEW_QUEUE: usize = 16;
+/// How often an idle connection says it is alive.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(15);
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route(
+            "/api/v1/watch/{group}/{version}/{resource}",
+            axum::routing::get(sse::watch),
+        )
+        .route("/api/v1/live", axum::routing::get(ws::live))
+}
+
+/// The list's query plus `name`, to follow one object.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct WatchParams {
+    #[serde(flatten)]
+    pub list: ListParams,
+    pub name: Option<String>,
+}
+
+/// One event of a view; `data` is JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LiveEvent {
+    /// `snapshot`, `added`, `modified`, `removed`, `resync`, `error`.
+    pub event: &'static str,
+    pub data: String,
+}
+
+impl LiveEvent {
+    fn new(event: &'static str, data: String) -> Self {
+        Self { event, data }
+    }
+
+    pub fn error(error: &AppError) -> Self {
+        let data = serde_json::json!({"error": {
+            "code": error.status().as_u16(), "reason": error.reason(), "message": error.message(),
+            "details": error.details(),
+        }});
+        Self::new("error", data.to_string())
+    }
+
+    /// The last event of a view.
+    fn ends_view(&self) -> bool {
+        matches!(self.event, "resync" | "error")
+    }
+}
+
+/// What one live view shows.
+pub(crate) struct View {
+    pub cache: Arc<ResourceCache>,
+    pub query: ListQuery,
+    /// Only the object of this name (and the query's namespaces).
+    pub name: Option<String>,
+}
+
+impl View {
+    fn matches(&self, row: &Row) -> bool {
+        self.name.as_deref().is_none_or(|name| row.name == name) && self.query.matches(row)
+    }
+
+    fn delta(&self, event: &'static str, row: &Row, total: usize) -> LiveEvent {
+        let data = serde_json::json!({"row": self.cache.schema().json(row), "total": total});
+        LiveEvent::new(event, data.to_string())
+    }
+
+    /// The view's page now, and the number of rows that match it.
+    fn snapshot(&self, objects: &wheelhouse_cluster::resources::Objects) -> (LiveEvent, usize) {
+        let sync = self.cache.state();
+        match page_json(
+            &self.cache,
+            objects,
+            &self.query,
+            &sync,
+            self.name.as_deref(),
+        ) {
+            Ok((json, total)) => (
+                LiveEvent::new("snapshot", String::from_utf8_lossy(&json).into_owned()),
+                total,
+            ),
+            Err(error) => (LiveEvent::error(&error), 0),
+        }
+    }
+
+    /// Sends the view's events to `out` until the receiver goes away or the view ends.
+    pub async fn run(self, out: mpsc::Sender<LiveEvent>) {
+        let view = Arc::new(self);
+        let first = {
+            let view = view.clone();
+            tokio::task::spawn_blocking(move || {
+                let (objects, changes) = view.cache.read_and_subscribe();
+                let (snapshot, total) = view.snapshot(&objects);
+                (snapshot, total, changes)
+            })
+            .await
+        };
+        let Ok((snapshot, mut total, mut changes)) = first else {
+            return;
+        };
+        if out.send(snapshot).await.is_err() {
+            return;
+        }
+        loop {
+            let change = tokio::select! {
+                () = out.closed() => return,
+                change = changes.recv() => change,
+            };
+            let event = match change {
+                Ok(change) => match view.follow(&change, &mut total).await {
+                    Some(event) => event,
+                    None => continue,
+                },
+                Err(broadcast::error::RecvError::Lagged(missed)) => LiveEvent::new(
+                    "resync",
+                    serde_json::json!({"reason": format!(
+                        "this view fell {missed} changes behind; request the list again and subscribe anew"
+                    )})
+                    .to_string(),
+                ),
+                Err(broadcast::error::RecvError::Closed) => LiveEvent::new(
+                    "resync",
+                    serde_json::json!({"reason":
+                        "the cache of this kind was restarted (its columns changed, or it was stopped); request the list again and subscribe anew"
+                    })
+                    .to_string(),
+                ),
+            };
+            let last = event.ends_view();
+            if out.send(event).await.is_err() || last {
+                return;
+            }
+        }
+    }
+
+    /// The event a change means for this view, if any; keeps `total` current.
+    async fn follow(self: &Arc<Self>, change: &Change, total: &mut usize) -> Option<LiveEvent> {
+        match change {
+            Change::Added(row) => self.matches(row).then(|| {
+                *total += 1;
+                self.delta("added", row, *total)
+            }),
+            Change::Modified { row, previous } => {
+                match (self.matches(previous), self.matches(row)) {
+                    (false, false) => None,
+                    (true, true) => Some(self.delta("modified", row, *total)),
+                    (false, true) => {
+                        *total += 1;
+                        Some(self.delta("added", row, *total))
+                    }
+                    (true, false) => {
+                        *total = total.saturating_sub(1);
+                        Some(self.delta("removed", row, *total))
+                    }
+                }
+            }
+            Change::Removed(row) => self.matches(row).then(|| {
+                *total = total.saturating_sub(1);
+                self.delta("removed", row, *total)
+            }),
+            Change::Relisted => {
+                let view = self.clone();
+                let (snapshot, fresh_total) = tokio::task::spawn_blocking(move || {
+                    let objects = view.cache.read();
+                    view.snapshot(&objects)
+                })
+                .await
+                .ok()?;
+                *total = fresh_total;
+                Some(snapshot)
+            }
+        }
+    }
+}
+
+/// Starts a view on its own task; its events arrive on the returned receiver, which ends after
+/// a `resync` or `error` event.
+pub(crate) fn spawn_view(view: View) -> mpsc::Receiver<LiveEvent> {
+    let (out, events) = mpsc::channel(VIEW_QUEUE);
+    tokio::spawn(view.run(out));
+    events
+}

@@ -1,0 +1,280 @@
+//! `GET /api/v1/live`: one WebSocket per browser tab carrying all its live views.
+//!
+//! The client sends `{"op":"subscribe","id":"s1","path":"/api/v1/watch/core/v1/pods?namespace=shop"}`
+//! and `{"op":"unsubscribe","id":"s1"}`; it receives `{"id":"s1","event":"added","data":{…}}`
+//! with the same events as the SSE endpoint, and `{"event":"heartbeat"}` every 15 seconds.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::Uri;
+use axum::response::Response;
+use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+use wheelhouse_cluster::resources::Resources;
+
+use super::{HEARTBEAT, LiveEvent, View, WatchParams, spawn_view};
+use crate::AppState;
+use crate::access::{AccessReview, Person};
+use crate::error::AppError;
+use crate::resources::{query_error, resolve};
+
+/// Messages queued for a slow socket before its views start to fall behind (and resync).
+const SOCKET_QUEUE: usize = 256;
+/// Live views one socket may hold at once.
+const MAX_SUBSCRIPTIONS: usize = 64;
+/// The largest message a client may send.
+const MAX_MESSAGE: usize = 64 * 1024;
+
+pub(super) async fn live(
+    State(state): State<AppState>,
+    Extension(resources): Extension<Arc<Resources>>,
+    Extension(access): Extension<Arc<dyn AccessReview>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .max_message_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| {
+            serve(
+                socket,
+                Tab {
+                    state,
+                    resources,
+                    access,
+                },
+            )
+        })
+}
+
+/// What a tab's subscriptions need to open views.
+#[derive(Clone)]
+struct Tab {
+    state: AppState,
+    resources: Arc<Resources>,
+    access: Arc<dyn AccessReview>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+enum Request {
+    Subscribe { id: String, path: String },
+    Unsubscribe { id: String },
+}
+
+/// One outgoing message: `{"id":…,"event":…,"data":…}`.
+fn message(id: Option<&str>, event: &str, data: &str) -> String {
+    let id = id.map_or_else(String::new, |id| {
+        format!(r#""id":{},"#, serde_json::Value::from(id))
+    });
+    format!(r#"{{{id}"event":"{event}","data":{data}}}"#)
+}
+
+async fn serve(socket: WebSocket, tab: Tab) {
+    let (mut sink, mut incoming) = socket.split();
+    let (out, mut outgoing) = mpsc::channel::<String>(SOCKET_QUEUE);
+    let mut subscriptions: HashMap<String, AbortHandle> = HashMap::new();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.reset();
+    loop {
+        tokio::select! {
+            received = incoming.next() => match received {
+                Some(Ok(Message::Text(text))) => {
+                    if let Err(refusal) = handle(&tab, text.as_str(), &out, &mut subscriptions) {
+                        let _ = out.try_send(refusal);
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    let error = AppError::bad_request("send subscriptions as JSON text messages");
+                    let _ = out.try_send(refusal(None, &error));
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+            },
+            Some(text) = outgoing.recv() => {
+                if sink.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if sink.send(Message::Text(r#"{"event":"heartbeat","data":{}}"#.into())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    for (_, subscription) in subscriptions {
+        subscription.abort();
+    }
+}
+
+/// An `error` event for the subscription `id` (or the connection).
+fn refusal(id: Option<&str>, error: &AppError) -> String {
+    let event = LiveEvent::error(error);
+    message(id, event.event, &event.data)
+}
+
+/// Acts on one client message; a refusal is the message to send back.
+fn handle(
+    tab: &Tab,
+    text: &str,
+    out: &mpsc::Sender<String>,
+    subscriptions: &mut HashMap<String, AbortHandle>,
+) -> Result<(), String> {
+    let request: Request = serde_json::from_str(text).map_err(|error| {
+        refusal(
+            None,
+            &AppError::bad_request(format!(
+                "not a live request ({error}); send {{\"op\":\"subscribe\",\"id\":\"s1\",\"path\":\"/api/v1/watch/core/v1/pods\"}} or {{\"op\":\"unsubscribe\",\"id\":\"s1\"}}"
+            )),
+        )
+    })?;
+    match request {
+        Request::Unsubscribe { id } => {
+            if let Some(subscription) = subscriptions.remove(&id) {
+                subscription.abort();
+            }
+            Ok(())
+        }
+        Request::Subscribe { id, path } => {
+            subscriptions.retain(|_, s| !s.is_finished());
+            if let Some(previous) = subscriptions.remove(&id) {
+                previous.abort();
+            }
+            if subscriptions.len() >= MAX_SUBSCRIPTIONS {
+                return Err(refusal(
+                    Some(&id),
+                    &AppError::bad_request(format!(
+                        "a connection holds at most {MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from some first"
+                    )),
+                ));
+            }
+            let target = parse_path(&path).map_err(|error| refusal(Some(&id), &error))?;
+            let task = tokio::spawn(subscribe(tab.clone(), id.clone(), target, out.clone()));
+            subscriptions.insert(id, task.abort_handle());
+            Ok(())
+        }
+    }
+}
+
+/// `(group, version, resource, params)` of a watch path.
+type Target = (String, String, String, WatchParams);
+
+fn parse_path(path: &str) -> Result<Target, AppError> {
+    let invalid = || {
+        AppError::bad_request(format!(
+            "path {path:?} is not a watch path: use /api/v1/watch/{{group}}/{{version}}/{{resource}}?namespace=…"
+        ))
+    };
+    let uri: Uri = format!("/{}", path.trim_start_matches('/'))
+        .parse()
+        .map_err(|_| invalid())?;
+    let rest = uri
+        .path()
+        .strip_prefix("/api/v1/watch/")
+        .ok_or_else(invalid)?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let [group, version, resource] = segments.as_slice() else {
+        return Err(invalid());
+    };
+    if [group, version, resource].iter().any(|s| s.is_empty()) {
+        return Err(invalid());
+    }
+    let Query(params) = Query::<WatchParams>::try_from_uri(&uri).map_err(query_error)?;
+    Ok((
+        group.to_string(),
+        version.to_string(),
+        resource.to_string(),
+        params,
+    ))
+}
+
+/// Opens the view and forwards its events, tagged with the subscription's id.
+async fn subscribe(tab: Tab, id: String, target: Target, out: mpsc::Sender<String>) {
+    let (group, version, resource, params) = target;
+    let resolved = resolve(
+        &tab.state,
+        &tab.resources,
+        tab.access.as_ref(),
+        &Person::local(),
+        (&group, &version, &resource),
+        &params.list,
+    )
+    .await;
+    let resolved = match resolved {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            let _ = out.send(refusal(Some(&id), &error)).await;
+            return;
+        }
+    };
+    let mut events = spawn_view(View {
+        cache: resolved.cache,
+        query: resolved.query,
+        name: params.name.filter(|n| !n.is_empty()),
+    });
+    while let Some(event) = events.recv().await {
+        if out
+            .send(message(Some(&id), event.event, &event.data))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watch_paths_are_parsed_with_their_query() {
+        let (group, version, resource, params) =
+            parse_path("/api/v1/watch/core/v1/pods?namespace=shop&q=web&name=web-1")
+                .expect("a watch path");
+        assert_eq!(
+            (group.as_str(), version.as_str(), resource.as_str()),
+            ("core", "v1", "pods")
+        );
+        assert_eq!(params.list.namespace.as_deref(), Some("shop"));
+        assert_eq!(params.list.q.as_deref(), Some("web"));
+        assert_eq!(params.name.as_deref(), Some("web-1"));
+        assert!(
+            parse_path("api/v1/watch/apps/v1/deployments").is_ok(),
+            "the leading slash is optional"
+        );
+    }
+
+    #[test]
+    fn other_paths_are_refused_with_the_expected_shape() {
+        for path in [
+            "/api/v1/resources/core/v1/pods",
+            "/api/v1/watch/core/v1",
+            "/api/v1/watch/core/v1/pods/x",
+            "/api/v1/watch//v1/pods",
+        ] {
+            let error = parse_path(path).expect_err(path);
+            assert_eq!(error.reason(), "BadRequest", "{path}");
+            assert!(
+                error.message().contains("/api/v1/watch/{group}"),
+                "{path}: {}",
+                error.message()
+            );
+        }
+    }
+
+    #[test]
+    fn messages_carry_the_id_event_and_data() {
+        let text = message(Some("s\"1"), "added", r#"{"total":1}"#);
+        let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(
+            json,
+            serde_json::json!({"id": "s\"1", "event": "added", "data": {"total": 1}})
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! `GET /api/v1/resources/{group}/{version}/{resource}`: one page of rows of any kind, filtered,
+//! sorted and paged on the server from the kind's watch cache.
+//!
+//! Also what the live views share with the list: resolving a path to its cache, validating the
+//! query, and turning cache-layer errors into the API's errors.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use serde_json::json;
+use wheelhouse_cluster::discovery::DiscoveryError;
+use wheelhouse_cluster::resources::{Error, Objects, ResourceCache, Resources, SyncState};
+use wheelhouse_model::query::{ListParams, ListQuery, Page};
+use wheelhouse_model::rows::Row;
+
+use crate::AppState;
+use crate::access::{AccessReview, Attributes, Person};
+use crate::error::{AppError, Result};
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/api/v1/resources/{group}/{version}/{resource}", get(list))
+}
+
+/// `core` in a path is the core group, `""` in the API.
+pub(crate) fn api_group(group: &str) -> &str {
+    if group == "core" { "" } else { group }
+}
+
+/// A problem that does not stop the answer; shown by the UI next to the list.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Warning {
+    /// `Loading` (the first list has not finished), `WatchFailing` (the cache may be stale),
+    /// `ClusterUnreachable`.
+    pub reason: &'static str,
+    pub message: String,
+}
+
+/// Whether the rows are complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum ListState {
+    /// Every object the cluster holds (as of the watch).
+    Ready,
+    /// The cache's first list has not finished: no rows yet, look again shortly.
+    Loading,
+}
+
+/// `{items,total,page,pageSize,columns}` of the model's page, plus `state` and `warnings`.
+#[derive(Serialize)]
+pub(crate) struct ListAnswer<'a> {
+    #[serde(flatten)]
+    pub page: Page<'a>,
+    pub state: ListState,
+    pub warnings: Vec<Warning>,
+}
+
+/// A path's cache, settled (first list done, or waited for), with the query validated against
+/// its columns and the person's access reviewed.
+pub(crate) struct Resolved {
+    pub cache: Arc<ResourceCache>,
+    pub sync: SyncState,
+    pub query: ListQuery,
+}
+
+pub(crate) async fn resolve(
+    state: &AppState,
+    resources: &Resources,
+    access: &dyn AccessReview,
+    person: &Person,
+    (group, version, resource): (&str, &str, &str),
+    params: &ListParams,
+) -> Result<Resolved> {
+    state.cluster.ensure_connected().await?;
+    let group = api_group(group);
+    let (kind, _) = resources
+        .kind(group, version, resource)
+        .await
+        .map_err(resource_error)?;
+    let query_namespaces = params
+        .namespace
+        .as_deref()
+        .map(|ns| ns.split(',').map(str::trim).filter(|n| !n.is_empty()))
+        .into_iter()
+        .flatten()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    access
+        .review(
+            person,
+            &Attributes {
+                verb: "list",
+                group: kind.group.clone(),
+                resource: kind.resource.clone(),
+                namespaces: query_namespaces,
+            },
+        )
+        .await?;
+    let (cache, sync) = resources
+        .settled_cache(group, version, resource)
+        .await
+        .map_err(resource_error)?;
+    let query = ListQuery::parse(params, cache.schema())
+        .map_err(|error| AppError::bad_request(error.to_string()))?;
+    Ok(Resolved { cache, sync, query })
+}
+
+/// The warnings a list carries for its cache's state.
+pub(crate) fn warnings(cache: &ResourceCache, sync: &SyncState) -> (ListState, Vec<Warning>) {
+    let resource = cache.kind().qualified_resource();
+    let mut warnings = Vec::new();
+    let state = if sync.synced {
+        ListState::Ready
+    } else {
+        warnings.push(Warning {
+            reason: "Loading",
+            message: format!(
+                "Wheelhouse is still listing {resource} from the cluster ({} received so far); the list fills in when it finishes",
+                sync.listed
+            ),
+        });
+        ListState::Loading
+    };
+    if let Some(failure) = &sync.failure {
+        warnings.push(Warning {
+            reason: "WatchFailing",
+            message: format!(
+                "watching {resource} failed: {}; {} Wheelhouse keeps retrying",
+                failure.message,
+                if sync.synced {
+                    "the list may be out of date."
+                } else {
+                    "the list cannot load until it answers."
+                }
+            ),
+        });
+    }
+    (state, warnings)
+}
+
+/// Serialises one page (or the empty page of a loading cache) to JSON, holding the cache's
+/// read lock only while doing so. `only` narrows to one object name (live views of one object).
+pub(crate) fn page_json(
+    cache: &ResourceCache,
+    objects: &Objects,
+    query: &ListQuery,
+    sync: &SyncState,
+    only: Option<&str>,
+) -> Result<(Vec<u8>, usize)> {
+    let (state, warnings) = warnings(cache, sync);
+    let rows: Box<dyn Iterator<Item = &Row>> = match (state, only) {
+        (ListState::Loading, _) => Box::new(std::iter::empty()),
+        (ListState::Ready, Some(name)) => {
+            Box::new(objects.rows().iter().filter(move |r| r.name == name))
+        }
+        (ListState::Ready, None) => Box::new(objects.rows().iter()),
+    };
+    let page = query
+        .apply(cache.schema(), rows)
+        .map_err(|error| AppError::bad_request(error.to_string()))?;
+    let total = page.total;
+    let answer = ListAnswer {
+        page,
+        state,
+        warnings,
+    };
+    let json = serde_json::to_vec(&answer).map_err(AppError::internal)?;
+    Ok((json, total))
+}
+
+/// Axum's query rejection in our error shape.
+pub(crate) fn query_error(rejection: QueryRejection) -> AppError {
+    AppError::bad_request(format!("invalid query: {}", rejection.body_text()))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(resources): Extension<Arc<Resources>>,
+    Extension(access): Extension<Arc<dyn AccessReview>>,
+    Path((group, version, resource)): Path<(String, String, String)>,
+    params: std::result::Result<Query<ListParams>, QueryRejection>,
+) -> Result<Response> {
+    let Query(params) = params.map_err(query_error)?;
+    let person = Person::local();
+    let resolved = resolve(
+        &state,
+        &resources,
+        access.as_ref(),
+        &person,
+        (&group, &version, &resource),
+        &params,
+    )
+    .await?;
+    // Filtering and sorting 100,000 rows is CPU work: keep it off the async workers.
+    let json = tokio::task::spawn_blocking(move || {
+        let objects = resolved.cache.read();
+        page_json(
+            &resolved.cache,
+            &objects,
+            &resolved.query,
+            &resolved.sync,
+            None,
+        )
+        .map(|(json, _)| json)
+    })
+    .await
+    .map_err(AppError::internal)??;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response())
+}
+
+/// A cache-layer error as the API's error.
+pub(crate) fn resource_error(error: Error) -> AppError {
+    match error {
+        error @ Error::UnknownResource { .. } => AppError::not_found(error.to_string()),
+        error @ Error::VerbNotSupported { .. } => AppError::bad_request(error.to_string()),
+        Error::Refused {
+            who,
+            verb,
+            resource,
+            namespace,
+            code,
+            message,
+        } => {
+            let text = Error::Refused {
+                who: who.clone(),
+                verb,
+                resource: resource.clone(),
+                namespace: namespace.clone(),
+                code,
+                message,
+            }
+            .to_string();
+            let details = json!({"verb": verb, "resource": resource, "namespace": namespace});
+            if code == 403 {
+                AppError::new(StatusCode::FORBIDDEN, "Forbidden", text).with_details(details)
+            } else {
+                // The credentials themselves were rejected: Wheelhouse's problem, not the page's.
+                AppError::new(StatusCode::SERVICE_UNAVAILABLE, "Unauthorized", text)
+                    .with_details(details)
+            }
+        }
+        Error::Discovery(error @ DiscoveryError::Failed(_))
+        | Error::Discovery(error @ DiscoveryError::NotReady { .. }) => AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ClusterUnreachable",
+            error.to_string(),
+        ),
+    }
+}
