@@ -951,11 +951,13 @@ fn cells(info: &ResourceInfo, v: &Value) -> Vec<Value> {
             let (names, images) = template_containers(v, "/spec/template/spec/containers");
             let completions = match v.pointer("/spec/completions").and_then(Value::as_i64) {
                 Some(c) => format!("{}/{c}", n(v, "/status/succeeded")),
-                None => format!(
+                // kubectl: "N/1 of P" only when more than one pod may run at once.
+                None if n(v, "/spec/parallelism") > 1 => format!(
                     "{}/1 of {}",
                     n(v, "/status/succeeded"),
                     n(v, "/spec/parallelism")
                 ),
+                None => format!("{}/1", n(v, "/status/succeeded")),
             };
             let conditions = v
                 .pointer("/status/conditions")

@@ -1079,3 +1079,214 @@ async fn version_health_and_openapi_are_served() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn dry_run_yaml_bodies_and_deletecollection_behave_like_kube() {
+    let sim = start().await;
+    let admin = client(&sim, "admin").await;
+    namespace(&admin, "work").await;
+    let yaml = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\n  labels: {batch: one}\ndata:\n  a: \"1\"\n".to_vec();
+    let path = "/api/v1/namespaces/work/configmaps";
+    let (status, created) = raw(
+        &sim,
+        Some("admin"),
+        "POST",
+        path,
+        Some(("application/yaml", yaml.clone())),
+        None,
+    )
+    .await;
+    assert_eq!((status, created["data"]["a"].as_str()), (201, Some("1")));
+
+    let dry = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dry", "labels": {"batch": "one"}}});
+    let (status, _) = raw(
+        &sim,
+        Some("admin"),
+        "POST",
+        &format!("{path}?dryRun=All"),
+        Some(("application/json", serde_json::to_vec(&dry).expect("json"))),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert!(
+        sim.store()
+            .get(&GroupResource::core("configmaps"), "work", "dry")
+            .is_none(),
+        "a dry run stores nothing"
+    );
+
+    let (status, missing) = raw(
+        &sim,
+        Some("admin"),
+        "POST",
+        "/api/v1/namespaces/nowhere/configmaps",
+        Some(("application/yaml", yaml)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, missing["message"].as_str()),
+        (404, Some("namespaces \"nowhere\" not found"))
+    );
+
+    for name in ["two-a", "two-b"] {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": {"batch": "two"}}});
+        raw(
+            &sim,
+            Some("admin"),
+            "POST",
+            path,
+            Some(("application/json", serde_json::to_vec(&cm).expect("json"))),
+            None,
+        )
+        .await;
+    }
+    let (status, deleted) = raw(
+        &sim,
+        Some("admin"),
+        "DELETE",
+        &format!("{path}?labelSelector=batch%3Dtwo"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, deleted["items"].as_array().map(Vec::len)),
+        (200, Some(2))
+    );
+    let left: Vec<String> = sim
+        .store()
+        .list(&GroupResource::core("configmaps"), Some("work"))
+        .iter()
+        .map(|o| o.name().to_string())
+        .collect();
+    assert_eq!(left, ["from-yaml"]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_watch_with_a_selector_sees_objects_leave_and_enter_it() {
+    let sim = start().await;
+    let store = sim.store().clone();
+    let cms = GroupResource::core("configmaps");
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"namespace": "default", "name": "s", "labels": {"tier": "a"}}});
+    store.create(&cms, true, cm).expect("create");
+    let url = format!(
+        "{}/api/v1/namespaces/default/configmaps?watch=1&labelSelector=tier%3Da&timeoutSeconds=1",
+        sim.url()
+    );
+    let token = sim.token("admin").expect("token").to_string();
+    let reader = tokio::spawn(async move {
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("watch")
+            .text()
+            .await
+            .expect("text")
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let relabel = |tier: &'static str| {
+        store.update_with(&cms, "default", "s", move |o| {
+            o["metadata"]["labels"]["tier"] = json!(tier);
+            Ok(())
+        })
+    };
+    relabel("b").expect("leave");
+    relabel("a").expect("enter");
+    let text = reader.await.expect("reader");
+    let types: Vec<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("line")["type"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        ["ADDED", "DELETED", "ADDED"],
+        "initial state, leaves the selector, enters again"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn access_reviews_and_metrics_answer_from_the_policy_and_the_pods() {
+    let sim = start().await;
+    let review = |spec: Value| {
+        Some(("application/json", serde_json::to_vec(&json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec})).expect("json")))
+    };
+    let (status, viewer) = raw(
+        &sim,
+        Some("admin"),
+        "POST",
+        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        review(
+            json!({"user": "viewer", "resourceAttributes": {"verb": "list", "resource": "pods"}}),
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, viewer["status"]["allowed"].as_bool()),
+        (201, Some(true))
+    );
+    let (_, secrets) = raw(&sim, Some("admin"), "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        review(json!({"user": "viewer", "resourceAttributes": {"verb": "list", "resource": "secrets"}})), None).await;
+    assert_eq!(secrets["status"]["allowed"].as_bool(), Some(false));
+    let token_review = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": sim.token("viewer")}});
+    let (_, tr) = raw(
+        &sim,
+        Some("admin"),
+        "POST",
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        Some((
+            "application/json",
+            serde_json::to_vec(&token_review).expect("json"),
+        )),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            tr["status"]["authenticated"].as_bool(),
+            tr["status"]["user"]["username"].as_str()
+        ),
+        (Some(true), Some("viewer"))
+    );
+    let (status, rules) = raw(&sim, Some("restricted"), "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+        Some(("application/json", serde_json::to_vec(&json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {"namespace": "team-a"}})).expect("json"))), None).await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        rules["status"]["nonResourceRules"],
+        reference!("ssrr.json")["status"]["nonResourceRules"]
+    );
+
+    sim.store().insert_bulk(&GroupResource::core("pods"), [json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"namespace": "default", "name": "busy"}, "spec": {"containers": [{"name": "app", "image": "app"}]},
+        "status": {"phase": "Running"}})]);
+    let (status, metrics) = raw(
+        &sim,
+        Some("admin"),
+        "GET",
+        "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, metrics["kind"].as_str()),
+        (200, Some("PodMetricsList"))
+    );
+    let usage = &metrics["items"][0]["containers"][0]["usage"];
+    assert!(
+        usage["cpu"].is_string() && usage["memory"].is_string(),
+        "{metrics}"
+    );
+    sim.shutdown().await;
+}
