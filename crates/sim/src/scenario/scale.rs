@@ -52,6 +52,34 @@ struct Group<'a> {
     started: &'a str,
 }
 
+fn pod_ip(i: usize) -> String {
+    format!(
+        "10.{}.{}.{}",
+        64 + (i >> 16) % 64,
+        (i >> 8) & 0xff,
+        i & 0xff
+    )
+}
+
+fn host_ip(node: usize) -> String {
+    format!("10.0.{}.{}", (node + 1) / 250, 10 + (node + 1) % 250)
+}
+
+/// `model` (a pod of the same ReplicaSet) as pod number `i` on node `node`.
+fn variant(model: &Value, i: usize, rs_name: &str, node: usize) -> Value {
+    let mut p = model.clone();
+    let (pod_ip, host_ip) = (pod_ip(i), host_ip(node));
+    p["metadata"]["name"] = Value::String(format!("{rs_name}-{}", meta::name_suffix(i as u64)));
+    p["spec"]["nodeName"] = Value::String(format!("node-{node}"));
+    let status = &mut p["status"];
+    status["hostIP"] = Value::String(host_ip.clone());
+    status["hostIPs"][0]["ip"] = Value::String(host_ip);
+    status["podIP"] = Value::String(pod_ip.clone());
+    status["podIPs"][0]["ip"] = Value::String(pod_ip);
+    status["containerStatuses"][0]["containerID"] = Value::String(format!("containerd://{i:064x}"));
+    p
+}
+
 /// A running, ready pod of the scale scenario: pod number `i` of `group`, on node `node`.
 fn pod(i: usize, group: &Group<'_>, node: usize) -> Value {
     let Group {
@@ -63,13 +91,7 @@ fn pod(i: usize, group: &Group<'_>, node: usize) -> Value {
         started,
     } = *group;
     let node_name = format!("node-{node}");
-    let pod_ip = format!(
-        "10.{}.{}.{}",
-        64 + (i >> 16) % 64,
-        (i >> 8) & 0xff,
-        i & 0xff
-    );
-    let host_ip = format!("10.0.{}.{}", (node + 1) / 250, 10 + (node + 1) % 250);
+    let (pod_ip, host_ip) = (pod_ip(i), host_ip(node));
     let image = format!("ghcr.io/wheelhouse-demo/app:1.{}.0", app % 5);
     let condition = |t: &str| json!({"type": t, "status": "True", "lastProbeTime": null, "lastTransitionTime": started});
     json!({
@@ -180,7 +202,18 @@ pub fn load(store: &Store, spec: &ScaleSpec, now: Timestamp) -> usize {
             namespace: &namespace,
             started: &started,
         };
-        let group: Vec<Value> = (first..last).map(|i| pod(i, &shared, i % nodes)).collect();
+        // One pod is built in full; the others are copies with their own name, node and IPs
+        // (cloning is several times cheaper than building, which matters at 100,000 pods).
+        let model = pod(first, &shared, first % nodes);
+        let group: Vec<Value> = (first..last)
+            .map(|i| {
+                if i == first {
+                    model.clone()
+                } else {
+                    variant(&model, i, &rs_name, i % nodes)
+                }
+            })
+            .collect();
         let mut rs = json!({
             "apiVersion": "apps/v1",
             "kind": "ReplicaSet",
