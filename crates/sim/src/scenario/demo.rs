@@ -1048,8 +1048,19 @@ fn cluster(now: Timestamp) -> Vec<Value> {
         "kubernetes",
         json!({"endpointslice.kubernetes.io/skip-mirror": "true"}),
     );
-    ep["subsets"] = json!([{"addresses": [{"ip": "10.0.0.10"}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]);
+    ep["subsets"] = json!([{"addresses": [{"ip": "10.0.0.11"}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]);
     out.push(aged(ep, now, days(12)));
+    let mut slice = object(
+        "discovery.k8s.io/v1",
+        "EndpointSlice",
+        "default",
+        "kubernetes",
+        json!({"kubernetes.io/service-name": "kubernetes", "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"}),
+    );
+    slice["addressType"] = json!("IPv4");
+    slice["endpoints"] = json!([{"addresses": ["10.0.0.11"], "conditions": {"ready": true, "serving": true, "terminating": false}}]);
+    slice["ports"] = json!([{"name": "https", "port": 6443, "protocol": "TCP"}]);
+    out.push(aged(slice, now, days(12)));
     out
 }
 
@@ -1166,11 +1177,12 @@ pub fn bootstrap(now: Timestamp) -> Vec<Seed> {
     for ns in &NAMESPACES[..4] {
         all.push(object("v1", "ServiceAccount", ns, "default", json!({})));
     }
-    all.extend(
-        cluster(now)
-            .into_iter()
-            .filter(|o| o["kind"] == "Service" || o["kind"] == "Endpoints"),
-    );
+    all.extend(cluster(now).into_iter().filter(|o| {
+        matches!(
+            o["kind"].as_str(),
+            Some("Service" | "Endpoints" | "EndpointSlice")
+        )
+    }));
     all.into_iter().map(seed).collect()
 }
 
