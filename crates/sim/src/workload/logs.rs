@@ -220,7 +220,10 @@ impl LogSource for WorkloadLogs {
             return Vec::new();
         };
         let image = meta::str_at(spec, &["image"]);
-        let state = if previous {
+        // A container waiting to restart has no new instance yet: its log is still that of
+        // the instance that ended, as the kubelet serves it.
+        let waiting = status.pointer("/state/waiting").is_some();
+        let state = if previous || waiting {
             status.get("lastState")
         } else {
             status.get("state")
@@ -411,7 +414,10 @@ mod tests {
             ts("2026-11-27T16:00:00Z"),
             ts("2026-11-27T17:05:00Z"),
         );
-        assert!(current.is_empty(), "a waiting container has no current log");
+        assert_eq!(
+            current, previous,
+            "while it waits to restart, its log is the crashed instance's"
+        );
     }
 
     #[test]
