@@ -1,5 +1,23 @@
 //! wheelhouse-sim: an in-memory Kubernetes API server for the Wheelhouse demo, tests and benchmarks.
 //!
+//! It serves the Kubernetes REST API closely enough that kube-rs, kubectl and helm v4 work
+//! against it unchanged: discovery (also aggregated), OpenAPI v2/v3 paths, get/list/watch with
+//! selectors and paging, Table and PartialObjectMetadata output, create/update/patch (JSON,
+//! merge, strategic merge, server-side apply with managedFields), delete with finalizers and
+//! garbage collection, the status/scale/log/exec/eviction subresources, access reviews, bearer
+//! tokens with a small policy, JSON, YAML and protobuf request bodies, plain HTTP and HTTPS on
+//! one port (client-go sends tokens only over HTTPS: use [`Sim::kubeconfig_yaml`]).
+//!
+//! Not simulated: OpenAPI schemas (so no `kubectl explain`, no client-side schema
+//! validation; `fieldValidation=Strict` checks top-level fields only), admission webhooks,
+//! consistent list snapshots at an old resourceVersion (lists always read the latest state;
+//! continue tokens do not expire), protobuf responses (answers are JSON), port-forward, attach
+//! and `kubectl cp`, graceful pod termination (pods without finalizers go at once), CRD schema
+//! validation and version conversion (all served versions return the stored object with the
+//! requested apiVersion), events.k8s.io sharing storage with core events. Memory: objects are
+//! kept as parsed JSON (about 17 KB per pod, so 100,000 pods take about 2 GB) with their
+//! serialised bytes cached for lists and watches.
+//!
 //! ```no_run
 //! # async fn demo() -> wheelhouse_sim::Result<()> {
 //! use wheelhouse_sim::{Scenario, Sim, SimConfig};

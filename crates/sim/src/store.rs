@@ -31,8 +31,9 @@ use tokio::sync::broadcast;
 
 use crate::error::{Cause, Error, Result};
 
-/// Events kept per resource for resuming watches, unless configured otherwise.
-pub const DEFAULT_HISTORY: usize = 10_000;
+/// Events kept per resource for resuming watches, unless configured otherwise. Each event
+/// holds the object before and after the change, so this bounds the old versions kept alive.
+pub const DEFAULT_HISTORY: usize = 5_000;
 /// Capacity of the live channel per resource; a watcher further behind than this is closed.
 pub const WATCH_CHANNEL_CAPACITY: usize = 4_096;
 

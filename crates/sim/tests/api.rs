@@ -1290,3 +1290,50 @@ async fn access_reviews_and_metrics_answer_from_the_policy_and_the_pods() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn kube_rs_streaming_lists_get_initial_events_and_the_end_bookmark() {
+    let sim = start().await;
+    let client = client(&sim, "admin").await;
+    namespace(&client, "streamed").await;
+    let cms: Api<ConfigMap> = Api::namespaced(client, "streamed");
+    for i in 0..3 {
+        cms.create(
+            &PostParams::default(),
+            &configmap(&format!("c{i}"), json!({})),
+        )
+        .await
+        .expect("created");
+    }
+    let (reader, writer) = reflector::store::<ConfigMap>();
+    let stream = watcher(cms.clone(), watcher::Config::default().streaming_lists())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects();
+    let task = tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while stream.next().await.is_some() {}
+    });
+    tokio::time::timeout(Duration::from_secs(10), reader.wait_until_ready())
+        .await
+        .expect("ready in time")
+        .expect("ready");
+    assert_eq!(
+        reader.len(),
+        3,
+        "the initial events filled the store before the end bookmark"
+    );
+    cms.create(&PostParams::default(), &configmap("c3", json!({})))
+        .await
+        .expect("created");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while reader.len() < 4 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the live event never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    task.abort();
+    sim.shutdown().await;
+}
