@@ -38,11 +38,28 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    use futures::FutureExt;
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let response = match dispatch(&state, request).await {
-        Ok(response) => response,
-        Err(err) => error_response(&err),
+    // A bug must not take the connection down silently: a panic becomes a 500 Status and
+    // an error in the log. (Writes change a copy of the object, so the store stays whole.)
+    let response = match std::panic::AssertUnwindSafe(dispatch(&state, request))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(response)) => response,
+        Ok(Err(err)) => error_response(&err),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(%method, %path, panic = %what, "the simulated API server panicked on a request");
+            error_response(&Error::Internal(format!(
+                "the sim failed on {method} {path}: {what}"
+            )))
+        }
     };
     tracing::debug!(%method, %path, status = response.status().as_u16(), "sim request");
     response

@@ -258,8 +258,25 @@ pub fn scale_of(obj: &Value) -> Value {
     })
 }
 
+/// Makes sure `metadata` is an object (absent or null becomes `{}`), so later writes to it
+/// cannot fail; anything else is a BadRequest.
+fn check_metadata(object: &mut Value) -> Result<()> {
+    let Some(map) = object.as_object_mut() else {
+        return Err(Error::bad_request("the object must be a JSON object"));
+    };
+    match map.get("metadata") {
+        None | Some(Value::Null) => {
+            map.insert("metadata".into(), json!({}));
+            Ok(())
+        }
+        Some(Value::Object(_)) => Ok(()),
+        Some(_) => Err(Error::bad_request("metadata must be an object")),
+    }
+}
+
 /// Checks `apiVersion`/`kind` of a body against the resource, filling them when absent.
 fn check_type(info: &ResourceInfo, object: &mut Value) -> Result<()> {
+    check_metadata(object)?;
     if !object.is_object() {
         return Err(Error::bad_request(format!(
             "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: not an object",
@@ -691,11 +708,7 @@ pub fn patch(call: &Call<'_>, body: &[u8], content_type: &str) -> Result<Respons
     }
     let obj = write(call, "Update", |cur| {
         let mut next = compute(cur)?;
-        if !next.is_object() {
-            return Err(Error::bad_request(
-                "the patch produced something that is not an object",
-            ));
-        }
+        check_metadata(&mut next)?;
         // A patch may not rename or move the object.
         next["metadata"]["name"] = cur["metadata"]["name"].clone();
         if call.info.namespaced {

@@ -1337,3 +1337,96 @@ async fn kube_rs_streaming_lists_get_initial_events_and_the_end_bookmark() {
     task.abort();
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn malformed_objects_and_patches_get_a_status_not_a_dropped_connection() {
+    let sim = start().await;
+    let client = client(&sim, "admin").await;
+    namespace(&client, "odd").await;
+    let path = "/api/v1/namespaces/odd/configmaps";
+    let send = |method: &'static str, path: String, content_type: &'static str, body: Value| {
+        let sim = &sim;
+        async move {
+            raw(
+                sim,
+                Some("admin"),
+                method,
+                &path,
+                Some((content_type, serde_json::to_vec(&body).expect("json"))),
+                None,
+            )
+            .await
+        }
+    };
+    let (status, _) = send(
+        "POST",
+        path.into(),
+        "application/json",
+        json!({"kind": "ConfigMap", "metadata": "nope"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = send(
+        "POST",
+        path.into(),
+        "application/json",
+        json!(["not", "an", "object"]),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = send(
+        "POST",
+        path.into(),
+        "application/json",
+        json!({"kind": "ConfigMap", "metadata": {"name": "ok"}}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let item = format!("{path}/ok");
+    let (status, _) = send(
+        "PATCH",
+        item.clone(),
+        "application/json-patch+json",
+        json!([{"op": "replace", "path": "/metadata", "value": "x"}]),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = send(
+        "PATCH",
+        item.clone(),
+        "application/merge-patch+json",
+        json!({"metadata": {"name": "renamed"}, "data": {"k": "v"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "a patch cannot rename, the rest applies");
+    let (status, _) = send("PATCH", item.clone(), "text/plain", json!({})).await;
+    assert_eq!(status, 415);
+    let (status, body) = send(
+        "PUT",
+        item.clone(),
+        "application/json",
+        json!({"kind": "ConfigMap", "metadata": {"name": "other"}}),
+    )
+    .await;
+    assert_eq!((status, body["reason"].as_str()), (400, Some("BadRequest")));
+    let (status, _) = raw(
+        &sim,
+        Some("admin"),
+        "POST",
+        path,
+        Some((
+            "application/vnd.kubernetes.protobuf",
+            b"k8s\x00\x0a\xff".to_vec(),
+        )),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "a truncated protobuf body");
+    let stored = sim
+        .store()
+        .get(&GroupResource::core("configmaps"), "odd", "ok")
+        .expect("still there");
+    assert_eq!(stored.value()["data"], json!({"k": "v"}));
+    assert_eq!(stored.name(), "ok");
+    sim.shutdown().await;
+}
