@@ -100,6 +100,9 @@ pub mod gr {
     pub fn events() -> GroupResource {
         GroupResource::core("events")
     }
+    pub fn persistentvolumes() -> GroupResource {
+        GroupResource::core("persistentvolumes")
+    }
     pub fn pvcs() -> GroupResource {
         GroupResource::core("persistentvolumeclaims")
     }

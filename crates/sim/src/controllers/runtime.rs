@@ -483,9 +483,12 @@ fn finalize_namespaces(store: &Store) -> bool {
 /// deleted meanwhile) are logged and retried naturally by the next pass.
 fn apply(store: &Store, action: Action, now: Timestamp, state: &mut PassState) {
     let result = match action {
-        Action::Create { resource, object } => store
-            .create(&resource, true, with_defaults(&resource, object))
-            .map(|_| ()),
+        Action::Create { resource, object } => {
+            let namespaced = !meta::namespace(&object).is_empty();
+            store
+                .create(&resource, namespaced, with_defaults(&resource, object))
+                .map(|_| ())
+        }
         Action::CreateAndReport {
             resource,
             object,

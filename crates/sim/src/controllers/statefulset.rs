@@ -28,6 +28,34 @@ fn ordinal(sts: &Value, pod: &Value) -> Option<i64> {
         .ok()
 }
 
+/// The PersistentVolume a provisioner would make for a claim: `pvc-<id>`, bound to it.
+pub fn bound_volume(claim: &Value, key: &str) -> Value {
+    let h = meta::fnv64a(key.as_bytes());
+    let name = format!(
+        "pvc-{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        h & 0xfff,
+        (h >> 4) & 0xfff,
+        h.rotate_left(17) & 0xffff_ffff_ffff
+    );
+    json!({
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": "rancher.io/local-path"}},
+        "spec": {
+            "capacity": {"storage": claim.pointer("/spec/resources/requests/storage").cloned().unwrap_or_else(|| json!("1Gi"))},
+            "accessModes": claim.pointer("/spec/accessModes").cloned().unwrap_or_else(|| json!(["ReadWriteOnce"])),
+            "persistentVolumeReclaimPolicy": "Delete",
+            "storageClassName": claim.pointer("/spec/storageClassName").cloned().unwrap_or_else(|| json!("standard")),
+            "volumeMode": "Filesystem",
+            "hostPath": {"path": format!("/var/local-path-provisioner/{name}"), "type": "DirectoryOrCreate"},
+            "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": meta::namespace(claim), "name": meta::name(claim)},
+        },
+        "status": {"phase": "Bound"},
+    })
+}
+
 /// One pass over one StatefulSet, its pods and the claims that exist in its namespace.
 pub fn reconcile(sts: &Value, owned: &[&Value], claims: &[&Value]) -> Vec<Action> {
     let mut actions = Vec::new();
@@ -70,17 +98,19 @@ pub fn reconcile(sts: &Value, owned: &[&Value], claims: &[&Value]) -> Vec<Action
                     "status": {"phase": "Bound", "accessModes": vct.pointer("/spec/accessModes").cloned().unwrap_or_else(|| json!(["ReadWriteOnce"])),
                                "capacity": {"storage": vct.pointer("/spec/resources/requests/storage").cloned().unwrap_or_else(|| json!("1Gi"))}},
                 });
+                let volume = bound_volume(&pvc, &format!("{}/{claim}", meta::namespace(sts)));
                 meta::set_at(
                     &mut pvc,
                     &["spec", "volumeName"],
-                    json!(format!(
-                        "pvc-{}",
-                        meta::name_suffix(meta::fnv64a(claim.as_bytes()))
-                    )),
+                    json!(meta::name(&volume)),
                 );
                 actions.push(Action::Create {
                     resource: gr::pvcs(),
                     object: pvc,
+                });
+                actions.push(Action::Create {
+                    resource: gr::persistentvolumes(),
+                    object: volume,
                 });
             }
         }

@@ -322,6 +322,7 @@ fn node_lease(name: &str, now: Timestamp) -> Value {
     l["metadata"]["ownerReferences"] =
         json!([{"apiVersion": "v1", "kind": "Node", "name": name, "uid": node_uid(name)}]);
     l["spec"] = json!({"holderIdentity": name, "leaseDurationSeconds": 40,
+                       "acquireTime": crate::controllers::events::rfc3339(now.saturating_sub(days(12)).unwrap_or(now)),
                        "renewTime": Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now).to_string()});
     aged(l, now, days(12))
 }

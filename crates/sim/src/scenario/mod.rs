@@ -149,7 +149,17 @@ mod tests {
         let postgres = get(&store, gr::statefulsets(), "data", "postgres");
         assert_eq!(postgres["status"]["readyReplicas"], 2);
         assert!(store.get(&gr::pods(), "data", "postgres-1").is_some());
-        assert!(store.get(&gr::pvcs(), "data", "data-postgres-1").is_some());
+        let claim = get(&store, gr::pvcs(), "data", "data-postgres-1");
+        let volume = get(
+            &store,
+            gr::persistentvolumes(),
+            "",
+            meta::str_at(&claim, &["spec", "volumeName"]),
+        );
+        assert_eq!(
+            volume["spec"]["claimRef"]["name"], "data-postgres-1",
+            "the claim is bound to a volume"
+        );
 
         let proxy = get(&store, gr::daemonsets(), "kube-system", "kube-proxy");
         assert_eq!(
