@@ -204,3 +204,90 @@ pub(crate) fn spawn_view(view: View) -> mpsc::Receiver<LiveEvent> {
     tokio::spawn(view.run(out));
     events
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use kube::config::Kubeconfig;
+    use serde_json::json;
+    use wheelhouse_cluster::ClusterSource;
+    use wheelhouse_cluster::resources::{Resources, ResourcesConfig};
+    use wheelhouse_sim::{GroupResource, Scenario, Sim, SimConfig};
+
+    use super::*;
+
+    const WITHIN: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn a_view_that_falls_behind_gets_resync_and_ends() {
+        let sim = Sim::start(
+            SimConfig::default()
+                .scenario(Scenario::Empty)
+                .controllers(false),
+        )
+        .await
+        .expect("the sim starts");
+        let kubeconfig =
+            Kubeconfig::from_yaml(&sim.kubeconfig_yaml("admin")).expect("kubeconfig parses");
+        let client = wheelhouse_cluster::connect(ClusterSource::Kubeconfig {
+            kubeconfig: Box::new(kubeconfig),
+            context: None,
+        })
+        .await
+        .expect("client builds")
+        .client;
+        let resources =
+            Resources::new(client, "admin", ResourcesConfig::default().feed_capacity(4));
+        let (cache, _) = resources
+            .settled_cache("", "v1", "configmaps")
+            .await
+            .expect("cached");
+        let before = cache.read().len();
+        let mut events = spawn_view(View {
+            cache: cache.clone(),
+            query: ListQuery::default(),
+            name: None,
+        });
+        let first = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .expect("a first event")
+            .expect("the view is open");
+        assert_eq!(first.event, "snapshot");
+
+        // The client reads nothing while 60 objects change: the view's queue (16) fills and
+        // the feed (4) overflows.
+        let changes = 60;
+        for i in 0..changes {
+            let map = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                             "metadata": {"name": format!("m{i}"), "namespace": "default"}});
+            sim.store()
+                .create(&GroupResource::core("configmaps"), true, map)
+                .expect("created");
+        }
+        let deadline = tokio::time::Instant::now() + WITHIN;
+        while cache.read().len() < before + changes {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the cache did not follow"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+
+        let mut received = Vec::new();
+        while let Some(event) = tokio::time::timeout(WITHIN, events.recv())
+            .await
+            .expect("the view ends within the time limit")
+        {
+            received.push(event);
+        }
+        let last = received.last().expect("events");
+        assert_eq!(last.event, "resync", "{received:?}");
+        assert!(last.data.contains("behind"), "{}", last.data);
+        assert!(
+            received.len() <= VIEW_QUEUE + 2,
+            "at most the queue, the event in hand and the resync: {}",
+            received.len()
+        );
+    }
+}

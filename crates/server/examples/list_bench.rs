@@ -1,0 +1,399 @@
+//! Figures of the resource browser's read path over HTTP (not a test): cache sync time, list
+//! latencies, server memory, SSE delta latency, and `kubectl get pods -A` on the same cluster.
+//!
+//! ```text
+//! cargo run --release -p wheelhouse-server --example list_bench -- --pods 100000 [--nodes 5000] [--namespaces 50]
+//! ```
+//!
+//! The simulated API server runs in a child process (this program started again with `--sim`),
+//! so the resident memory measured here is the console's: the server, its caches, and this
+//! program's HTTP client. Set `KUBECTL` to the kubectl to compare with (default
+//! `/root/.cache/wheelhouse/tools/bin/kubectl`; skipped when missing).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::{ListParams, Patch, PatchParams};
+use kube::config::Kubeconfig;
+use serde_json::{Value, json};
+use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
+use wheelhouse_server::ServerConfig;
+use wheelhouse_sim::{Scenario, Sim, SimConfig};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const RUNS: usize = 200;
+const SUBSCRIBERS: usize = 100;
+const CHANGES_PER_SECOND: u64 = 100;
+const CHANGE_SECONDS: u64 = 10;
+
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    pods: usize,
+    nodes: usize,
+    namespaces: usize,
+}
+
+fn shape(args: &[String]) -> Result<Shape, BoxError> {
+    let value = |flag: &str| -> Result<Option<usize>, BoxError> {
+        match args.iter().position(|a| a == flag) {
+            Some(i) => Ok(Some(
+                args.get(i + 1)
+                    .ok_or_else(|| format!("{flag} needs a number"))?
+                    .parse()?,
+            )),
+            None => Ok(None),
+        }
+    };
+    let pods = value("--pods")?.unwrap_or(10_000);
+    Ok(Shape {
+        pods,
+        nodes: value("--nodes")?.unwrap_or((pods / 20).clamp(1, 5_000)),
+        namespaces: value("--namespaces")?.unwrap_or((pods / 2_000).clamp(1, 50)),
+    })
+}
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let shape = shape(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if args.iter().any(|a| a == "--sim") {
+        let path = args
+            .iter()
+            .position(|a| a == "--kubeconfig-out")
+            .and_then(|i| args.get(i + 1))
+            .ok_or("--sim needs --kubeconfig-out")?
+            .clone();
+        return runtime.block_on(sim_child(shape, PathBuf::from(path)));
+    }
+    runtime.block_on(bench(shape))
+}
+
+/// The child: serves the scale scenario until its stdin closes (the parent exited).
+async fn sim_child(shape: Shape, kubeconfig: PathBuf) -> Result<(), BoxError> {
+    let sim = Sim::start(SimConfig::default().scenario(Scenario::Scale {
+        pods: shape.pods,
+        nodes: shape.nodes,
+        namespaces: shape.namespaces,
+    }))
+    .await?;
+    std::fs::write(&kubeconfig, sim.kubeconfig_yaml("admin"))?;
+    println!("ready {}", sim.url());
+    let mut stdin = tokio::io::stdin();
+    let mut sink = tokio::io::sink();
+    let _ = tokio::io::copy(&mut stdin, &mut sink).await;
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// Resident memory of this process in MiB.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn bench(shape: Shape) -> Result<(), BoxError> {
+    let kubeconfig_path =
+        std::env::temp_dir().join(format!("list-bench-{}.kubeconfig", std::process::id()));
+    let loading = Instant::now();
+    let mut child = Command::new(std::env::current_exe()?)
+        .args([
+            "--sim",
+            "--pods",
+            &shape.pods.to_string(),
+            "--nodes",
+            &shape.nodes.to_string(),
+            "--namespaces",
+            &shape.namespaces.to_string(),
+            "--kubeconfig-out",
+            &kubeconfig_path.display().to_string(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await??;
+    if !line.starts_with("ready") {
+        return Err(format!("the sim did not start: {line:?}").into());
+    }
+    println!(
+        "# {} pods, {} nodes, {} namespaces (sim loaded in {:.1} s, in a child process)",
+        shape.pods,
+        shape.nodes,
+        shape.namespaces,
+        loading.elapsed().as_secs_f64()
+    );
+
+    let idle_rss = rss_mib();
+    let kubeconfig = Kubeconfig::read_from(&kubeconfig_path)?;
+    let connection = wheelhouse_cluster::connect(ClusterSource::Kubeconfig {
+        kubeconfig: Box::new(kubeconfig),
+        context: None,
+    })
+    .await?;
+    let kube_client = connection.client.clone();
+    let cluster = Arc::new(Cluster::start(connection, MonitorConfig::default()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = cluster.clone();
+    tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(error) =
+            wheelhouse_server::serve(listener, served, ServerConfig::default(), shutdown).await
+        {
+            eprintln!("server failed: {error}");
+        }
+    });
+    let http = reqwest::Client::builder().build()?;
+    let get = |path: String| {
+        let http = http.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let response = http.get(&url).send().await?;
+            let status = response.status();
+            let body: Value = response.json().await?;
+            if !status.is_success() {
+                return Err(format!("{url}: {status} {body}").into());
+            }
+            Ok::<Value, BoxError>(body)
+        }
+    };
+
+    // Cache sync: from the first request for a kind until its list answers `ready`.
+    let mut rows = Vec::new();
+    for (resource, count) in [("pods", shape.pods), ("nodes", shape.nodes)] {
+        let started = Instant::now();
+        loop {
+            let page = get(format!("api/v1/resources/core/v1/{resource}?pageSize=1")).await?;
+            if page["state"] == "ready" {
+                break;
+            }
+        }
+        rows.push(format!(
+            "| cache sync, {resource} ({count}) | {:.2} s |",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    let synced_rss = rss_mib();
+    rows.push(format!(
+        "| RSS: idle (no cache) → pods + nodes cached | {idle_rss:.0} MiB → {synced_rss:.0} MiB |"
+    ));
+
+    let queries = [
+        (
+            "first page, sort=-creationTimestamp",
+            "sort=-creationTimestamp".to_string(),
+        ),
+        ("first page, sort=name", "sort=name".to_string()),
+        ("name filter q=app-12", "q=app-12".to_string()),
+        (
+            "label filter labelSelector=team=team-3",
+            "labelSelector=team%3Dteam-3".to_string(),
+        ),
+    ];
+    let mut first_page_p50 = Duration::ZERO;
+    for (label, query) in &queries {
+        let mut times = Vec::with_capacity(RUNS);
+        let mut total = Value::Null;
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            let page = get(format!("api/v1/resources/core/v1/pods?{query}")).await?;
+            times.push(started.elapsed());
+            total = page["total"].clone();
+        }
+        times.sort();
+        if first_page_p50.is_zero() {
+            first_page_p50 = percentile(&times, 0.5);
+        }
+        rows.push(format!(
+            "| {label} ({total} match) | p50 {} · p99 {} |",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99))
+        ));
+    }
+
+    // kubectl get pods -A against the same sim, for comparison.
+    let kubectl = std::env::var("KUBECTL")
+        .unwrap_or_else(|_| "/root/.cache/wheelhouse/tools/bin/kubectl".to_string());
+    if std::path::Path::new(&kubectl).exists() {
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            let status = Command::new(&kubectl)
+                .args(["--kubeconfig", &kubeconfig_path.display().to_string()])
+                .args(["get", "pods", "-A"])
+                .stdout(Stdio::null())
+                .status()?;
+            times.push(started.elapsed());
+            if !status.success() {
+                return Err(format!("kubectl failed: {status}").into());
+            }
+        }
+        times.sort();
+        let median = times[1];
+        rows.push(format!(
+            "| `kubectl get pods -A` (median of 3) | {:.2} s = {:.0}× the first page's p50 |",
+            median.as_secs_f64(),
+            median.as_secs_f64() / first_page_p50.as_secs_f64()
+        ));
+    } else {
+        rows.push(format!("| `kubectl get pods -A` | skipped: no {kubectl} |"));
+    }
+
+    rows.push(
+        sse_latency(&base, &kube_client)
+            .await
+            .unwrap_or_else(|e| format!("| SSE delta latency | failed: {e} |")),
+    );
+    rows.push(format!("| RSS after the SSE run | {:.0} MiB |", rss_mib()));
+
+    println!("| measure | figure |\n| --- | --- |");
+    for row in rows {
+        println!("{row}");
+    }
+    let _ = stop.send(());
+    drop(child.stdin.take());
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&kubeconfig_path);
+    Ok(())
+}
+
+/// 100 SSE subscribers of all pods; 100 label changes a second through the API server; the
+/// time from sending a change to each subscriber receiving its delta.
+async fn sse_latency(base: &str, kube_client: &kube::Client) -> Result<String, BoxError> {
+    let pods: Api<Pod> = Api::all(kube_client.clone());
+    let targets: Vec<(String, String)> = pods
+        .list_metadata(&ListParams::default().limit(100))
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|p| Some((p.metadata.namespace?, p.metadata.name?)))
+        .collect();
+    let total_changes = (CHANGES_PER_SECOND * CHANGE_SECONDS) as usize;
+    let epoch = Instant::now();
+    // When change n was sent, in µs after `epoch` (0 until sent).
+    let sent: Arc<Vec<AtomicU64>> =
+        Arc::new((0..total_changes).map(|_| AtomicU64::new(0)).collect());
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::new(Mutex::new(Vec::new()));
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(SUBSCRIBERS);
+    let mut subscribers = Vec::new();
+    for _ in 0..SUBSCRIBERS {
+        let url = format!("{base}api/v1/watch/core/v1/pods");
+        let sent = sent.clone();
+        let latencies = latencies.clone();
+        let ready = ready_tx.clone();
+        subscribers.push(tokio::spawn(async move {
+            let response = reqwest::get(&url).await?;
+            let mut body = response.bytes_stream();
+            let mut buffer = String::new();
+            let mut announced = false;
+            while let Some(chunk) = body.next().await {
+                buffer.push_str(&String::from_utf8_lossy(&chunk?));
+                while let Some(end) = buffer.find("\n\n") {
+                    let block: String = buffer.drain(..end + 2).collect();
+                    let received = epoch.elapsed();
+                    if block.contains("event: snapshot") && !announced {
+                        announced = true;
+                        let _ = ready.send(()).await;
+                    }
+                    if !block.contains("event: modified") {
+                        continue;
+                    }
+                    let data: String = block
+                        .lines()
+                        .filter_map(|l| l.strip_prefix("data:"))
+                        .map(str::trim_start)
+                        .collect();
+                    let data: Value = serde_json::from_str(&data)?;
+                    if let Some(n) = data["row"]["labels"]["bench-seq"]
+                        .as_str()
+                        .and_then(|s| s.parse::<usize>().ok())
+                        && let Some(at) = sent.get(n).map(|s| s.load(Ordering::Acquire))
+                        && at > 0
+                    {
+                        let latency = received.saturating_sub(Duration::from_micros(at));
+                        latencies.lock().map_err(|_| "poisoned")?.push(latency);
+                    }
+                }
+            }
+            Ok::<(), BoxError>(())
+        }));
+    }
+    drop(ready_tx);
+    for _ in 0..SUBSCRIBERS {
+        ready_rx
+            .recv()
+            .await
+            .ok_or("a subscriber ended before its snapshot")?;
+    }
+
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / CHANGES_PER_SECOND));
+    let mut writes = Vec::new();
+    for n in 0..total_changes {
+        tick.tick().await;
+        let (namespace, name) = targets[n % targets.len()].clone();
+        let api: Api<Pod> = Api::namespaced(kube_client.clone(), &namespace);
+        let sent = sent.clone();
+        writes.push(tokio::spawn(async move {
+            let patch = json!({"metadata": {"labels": {"bench-seq": n.to_string()}}});
+            let at = u64::try_from(epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
+            sent[n].store(at.max(1), Ordering::Release);
+            api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map(|_| ())
+        }));
+    }
+    for write in writes {
+        write.await??;
+    }
+    // Let the last deltas arrive (bounded: every subscriber should have all of them).
+    let expected = total_changes * SUBSCRIBERS;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while latencies.lock().map_err(|_| "poisoned")?.len() < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for subscriber in subscribers {
+        subscriber.abort();
+    }
+    let mut latencies = latencies.lock().map_err(|_| "poisoned")?.clone();
+    latencies.sort();
+    Ok(format!(
+        "| SSE delta latency, {SUBSCRIBERS} subscribers, {CHANGES_PER_SECOND} changes/s for {CHANGE_SECONDS} s ({} of {expected} deltas received) | p50 {} · p99 {} · max {} |",
+        latencies.len(),
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        ms(latencies.last().copied().unwrap_or_default()),
+    ))
+}
