@@ -18,7 +18,6 @@ use serde_json::{Value, json};
 
 use super::build::{Seed, aged, container, deployment, object, seed, service, template};
 use crate::controllers::kubelet::{CRASH_ANNOTATION, RUN_SECONDS_ANNOTATION};
-use crate::store::GroupResource;
 
 /// Annotation that makes a pod's memory usage run close to its limit in metrics.
 pub const HUNGRY_ANNOTATION: &str = "sim.wheelhouse.dev/hungry";
@@ -1185,9 +1184,4 @@ pub fn bootstrap(now: Timestamp) -> Vec<Seed> {
         )
     }));
     all.into_iter().map(seed).collect()
-}
-
-/// The resource a demo object lives under (exposed for tests that look objects up).
-pub fn resource(seed: &Seed) -> &GroupResource {
-    &seed.resource
 }
