@@ -331,4 +331,59 @@ mod tests {
             "other namespaces stay"
         );
     }
+
+    #[test]
+    fn two_hours_of_demo_keep_history_limits_and_a_steady_pod_count() {
+        let store = Store::new();
+        load_demo(&store);
+        let t0 = Timestamp::now();
+        let mut state = PassState::default();
+        let mut pod_counts = Vec::new();
+        for s in (0..=7200).step_by(10) {
+            pass(
+                &store,
+                t0.saturating_add(SignedDuration::from_secs(s))
+                    .expect("time"),
+                &mut state,
+            );
+            if s % 1800 == 0 {
+                pod_counts.push(store.count(&gr::pods()));
+            }
+        }
+        let backups: Vec<_> = store
+            .list(&gr::jobs(), Some("data"))
+            .iter()
+            .filter(|j| meta::name(j.value()).starts_with("db-backup-"))
+            .map(|j| j.value().clone())
+            .collect();
+        assert!(
+            (3..=4).contains(&backups.len()),
+            "3 finished backups kept (and maybe one running): {}",
+            backups.len()
+        );
+        let cron = get(&store, gr::cronjobs(), "data", "db-backup");
+        assert!(
+            cron["status"]["lastSuccessfulTime"].is_string(),
+            "{}",
+            cron["status"]
+        );
+        let later = &pod_counts[1..];
+        assert!(
+            later.iter().all(|n| n.abs_diff(later[0]) <= 1),
+            "the pod count is steady: {pod_counts:?}"
+        );
+        let checkout = &pods_of(&store, "shop", "checkout")[0];
+        let restarts = checkout["status"]["containerStatuses"][0]["restartCount"]
+            .as_i64()
+            .unwrap_or(0);
+        assert!(
+            (20..=40).contains(&restarts),
+            "restarts keep rising at the capped back-off: {restarts}"
+        );
+        let deploy = get(&store, gr::deployments(), "shop", "checkout");
+        assert_eq!(
+            deploy["status"]["conditions"][1]["reason"],
+            "ProgressDeadlineExceeded"
+        );
+    }
 }
