@@ -279,7 +279,8 @@ fn service(object: &mut Value) {
         set_default(spec, "internalTrafficPolicy", json!("Cluster"));
         if spec.get("clusterIP").is_none_or(|v| v.as_str() == Some("")) {
             let n = NEXT_IP.fetch_add(1, Ordering::Relaxed);
-            let ip = format!("10.96.{}.{}", (n / 250) % 250, n % 250 + 1);
+            // The upper half of the service range, so scenario-made IPs (10.96.0.x…) stay unique.
+            let ip = format!("10.96.{}.{}", 128 + (n / 250) % 120, n % 250 + 1);
             spec.insert("clusterIP".into(), json!(ip));
         }
         let ip = spec.get("clusterIP").cloned().unwrap_or(json!("None"));

@@ -115,7 +115,8 @@ SecurityContext: 1 capabilities Capabilities; 2 privileged b; 3 seLinuxOptions S
 Capabilities: 1 add []s; 2 drop []s
 Job: 1 metadata ObjectMeta; 2 spec JobSpec; 3 status JobStatus
 JobSpec: 1 parallelism i; 2 completions i; 3 activeDeadlineSeconds i; 4 selector LabelSelector; 5 manualSelector b; 6 template PodTemplateSpec; 7 backoffLimit i; 8 ttlSecondsAfterFinished i; 9 completionMode s; 10 suspend b; 12 backoffLimitPerIndex i; 13 maxFailedIndexes i; 14 podReplacementPolicy s; 15 managedBy s
-JobStatus: 1 conditions []Condition; 2 startTime time; 3 completionTime time; 4 active i; 5 succeeded i; 6 failed i; 9 ready i; 11 terminating i
+JobStatus: 1 conditions []Condition; 2 startTime time; 3 completionTime time; 4 active i; 5 succeeded i; 6 failed i; 7 completedIndexes s; 8 uncountedTerminatedPods UncountedTerminatedPods; 9 ready i; 10 failedIndexes s; 11 terminating i
+UncountedTerminatedPods: 1 succeeded []s; 2 failed []s
 CronJob: 1 metadata ObjectMeta; 2 spec CronJobSpec; 3 status CronJobStatus
 CronJobSpec: 1 schedule s; 2 startingDeadlineSeconds i; 3 concurrencyPolicy s; 4 suspend b; 5 jobTemplate JobTemplateSpec; 6 successfulJobsHistoryLimit i; 7 failedJobsHistoryLimit i; 8 timeZone s
 JobTemplateSpec: 1 metadata ObjectMeta; 2 spec JobSpec
@@ -146,12 +147,21 @@ RoleBinding: 1 metadata ObjectMeta; 2 subjects []Subject; 3 roleRef RoleRef
 ClusterRoleBinding: 1 metadata ObjectMeta; 2 subjects []Subject; 3 roleRef RoleRef
 Subject: 1 kind s; 2 apiGroup s; 3 name s; 4 namespace s
 RoleRef: 1 apiGroup s; 2 kind s; 3 name s
-PodDisruptionBudget: 1 metadata ObjectMeta; 2 spec PodDisruptionBudgetSpec
+PodDisruptionBudget: 1 metadata ObjectMeta; 2 spec PodDisruptionBudgetSpec; 3 status PodDisruptionBudgetStatus
+PodDisruptionBudgetStatus: 1 observedGeneration i; 2 disruptedPods map:time; 3 disruptionsAllowed i; 4 currentHealthy i; 5 desiredHealthy i; 6 expectedPods i; 7 conditions []Condition
 PodDisruptionBudgetSpec: 1 minAvailable ios; 2 selector LabelSelector; 3 maxUnavailable ios; 4 unhealthyPodEvictionPolicy s
-ResourceQuota: 1 metadata ObjectMeta; 2 spec ResourceQuotaSpec
+ResourceQuota: 1 metadata ObjectMeta; 2 spec ResourceQuotaSpec; 3 status ResourceQuotaStatus
+ResourceQuotaStatus: 1 hard map:q; 2 used map:q
 ResourceQuotaSpec: 1 hard map:q; 2 scopes []s
 Eviction: 1 metadata ObjectMeta; 2 deleteOptions DeleteOptions
-Ingress: 1 metadata ObjectMeta; 2 spec IngressSpec
+TokenRequest: 1 metadata ObjectMeta; 2 spec TokenRequestSpec; 3 status TokenRequestStatus
+TokenRequestSpec: 1 audiences []s; 3 boundObjectRef BoundObjectReference; 4 expirationSeconds i
+BoundObjectReference: 1 kind s; 2 apiVersion s; 3 name s; 4 uid s
+TokenRequestStatus: 1 token s; 2 expirationTimestamp time
+Ingress: 1 metadata ObjectMeta; 2 spec IngressSpec; 3 status IngressStatus
+IngressStatus: 1 loadBalancer IngressLoadBalancerStatus
+IngressLoadBalancerStatus: 1 ingress []IngressLoadBalancerIngress
+IngressLoadBalancerIngress: 1 ip s; 2 hostname s
 IngressSpec: 1 defaultBackend IngressBackend; 2 tls []IngressTLS; 3 rules []IngressRule; 4 ingressClassName s
 IngressTLS: 1 hosts []s; 2 secretName s
 IngressRule: 1 host s; @2 ingressRuleValue IngressRuleValue

@@ -151,6 +151,11 @@ const POD_SUBS: &[Subresource] = &[
     STATUS,
 ];
 const CREATE_ONLY: &[&str] = &["create"];
+const TOKEN: Subresource = Subresource {
+    name: "token",
+    response: ("authentication.k8s.io", "v1", "TokenRequest"),
+    verbs: &["create"],
+};
 const READ_ONLY: &[&str] = &["get", "list"];
 
 const BUILTINS: &[Builtin] = &[
@@ -176,7 +181,7 @@ const BUILTINS: &[Builtin] = &[
         true,
         &["sa"],
         false,
-        &[],
+        &[TOKEN],
     ),
     b("", "Event", "events", true, &["ev"], false, &[]),
     b(

@@ -463,6 +463,7 @@ pub fn create(call: &Call<'_>, body: &[u8], content_type: &str) -> Result<Respon
     match call.req.subresource.as_deref() {
         Some("eviction") => return evict(call, &object),
         Some("binding") => return bind(call, &object),
+        Some("token") => return token_request(call, object),
         Some(other) => {
             return Err(Error::MethodNotAllowed(format!(
                 "the server does not allow POST on {other}"
@@ -943,6 +944,44 @@ fn evict(call: &Call<'_>, eviction: &Value) -> Result<Response> {
         StatusCode::CREATED,
         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
     ))
+}
+
+/// POST serviceaccounts/{name}/token: a bearer token for the service account. The sim's
+/// policy knows no service accounts, so the token authenticates nothing; it is opaque.
+fn token_request(call: &Call<'_>, mut request: Value) -> Result<Response> {
+    let name = call.req.name.clone().unwrap_or_default();
+    let account = call
+        .state
+        .store
+        .get(
+            &GroupResource::core("serviceaccounts"),
+            call.namespace(),
+            &name,
+        )
+        .ok_or_else(|| Error::not_found("serviceaccounts", &name))?;
+    let seconds = request
+        .pointer("/spec/expirationSeconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(3600);
+    let now = jiff::Timestamp::now();
+    let expires = now
+        .checked_add(jiff::SignedDuration::from_secs(seconds))
+        .unwrap_or(now);
+    let token = format!(
+        "sim-sa-{}-{}-{}",
+        call.namespace(),
+        name,
+        uuid::Uuid::new_v4().simple()
+    );
+    if !request.is_object() {
+        request = json!({});
+    }
+    request["apiVersion"] = json!("authentication.k8s.io/v1");
+    request["kind"] = json!("TokenRequest");
+    request["metadata"] = json!({"name": name, "namespace": call.namespace(), "uid": account.uid(),
+        "creationTimestamp": crate::store::now_rfc3339()});
+    request["status"] = json!({"token": token, "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()});
+    Ok(respond(call, StatusCode::CREATED, &request))
 }
 
 fn bind(call: &Call<'_>, binding: &Value) -> Result<Response> {
