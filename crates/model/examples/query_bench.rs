@@ -92,6 +92,13 @@ fn pod(random: &mut Random, index: usize, now: Timestamp) -> Value {
     })
 }
 
+/// Resident memory of this process in bytes (Linux), to estimate what rows cost.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index]
@@ -106,12 +113,17 @@ fn main() {
     for count in [10_000, 100_000] {
         let mut random = Random(0x5eed_1234_abcd_0001);
         let objects: Vec<Value> = (0..count).map(|i| pod(&mut random, i, now)).collect();
+        let before = resident_bytes();
         let started = Instant::now();
         let mut store = RowStore::new();
         for object in &objects {
             store.upsert(schema.row(object).expect("a row"));
         }
-        ingest.push((count, started.elapsed()));
+        let elapsed = started.elapsed();
+        let grown = before
+            .zip(resident_bytes())
+            .map(|(before, after)| after.saturating_sub(before));
+        ingest.push((count, elapsed, grown));
         drop(objects);
 
         let cases: [(&str, &[(&str, &str)]); 8] = [
@@ -166,9 +178,19 @@ fn main() {
         }
     }
     println!();
-    for (count, elapsed) in ingest {
+    for (count, elapsed, grown) in ingest {
+        let memory = grown.map_or_else(
+            || "memory not measured".to_string(),
+            |bytes| {
+                format!(
+                    "resident memory grew by {:.1} MB, {} bytes a row",
+                    bytes as f64 / 1e6,
+                    bytes / count as u64
+                )
+            },
+        );
         println!(
-            "rows computed from {count} pod objects in {:.0} ms ({:.1} µs a pod)",
+            "rows computed from {count} pod objects in {:.0} ms ({:.1} µs a pod); {memory}",
             elapsed.as_secs_f64() * 1e3,
             elapsed.as_secs_f64() * 1e6 / count as f64
         );

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::labels::Labels;
+
 /// A label selector: every requirement must hold. The empty selector matches everything.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Selector(Vec<Requirement>);
@@ -44,7 +46,7 @@ impl Selector {
     }
 
     /// Whether these labels satisfy every requirement.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &impl LabelLookup) -> bool {
         self.0.iter().all(|r| r.matches(labels))
     }
 
@@ -58,15 +60,33 @@ impl Selector {
 }
 
 impl Requirement {
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &impl LabelLookup) -> bool {
+        let is_one_of = |values: &[String], value: &str| values.iter().any(|v| v == value);
         match self {
-            Requirement::Equals(k, v) => labels.get(k) == Some(v),
-            Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
-            Requirement::In(k, values) => labels.get(k).is_some_and(|v| values.contains(v)),
-            Requirement::NotIn(k, values) => labels.get(k).is_none_or(|v| !values.contains(v)),
-            Requirement::Exists(k) => labels.contains_key(k),
-            Requirement::DoesNotExist(k) => !labels.contains_key(k),
+            Requirement::Equals(k, v) => labels.label(k) == Some(v.as_str()),
+            Requirement::NotEquals(k, v) => labels.label(k) != Some(v.as_str()),
+            Requirement::In(k, values) => labels.label(k).is_some_and(|v| is_one_of(values, v)),
+            Requirement::NotIn(k, values) => labels.label(k).is_none_or(|v| !is_one_of(values, v)),
+            Requirement::Exists(k) => labels.label(k).is_some(),
+            Requirement::DoesNotExist(k) => labels.label(k).is_none(),
         }
+    }
+}
+
+/// Where a selector reads labels: a row's [`Labels`] or an object's `BTreeMap`.
+pub trait LabelLookup {
+    fn label(&self, key: &str) -> Option<&str>;
+}
+
+impl LabelLookup for Labels {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.get(key)
+    }
+}
+
+impl LabelLookup for BTreeMap<String, String> {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.get(key).map(String::as_str)
     }
 }
 

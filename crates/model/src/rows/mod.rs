@@ -16,13 +16,14 @@ pub mod workloads;
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
+
+use crate::labels::Labels;
 
 /// Why an object could not become a row.
 #[derive(Debug, thiserror::Error)]
@@ -358,7 +359,7 @@ pub struct Row {
     pub uid: String,
     pub creation_timestamp: Option<Timestamp>,
     /// Kept for label selectors; also sent to the client.
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub cells: Box<[Cell]>,
     /// The first 16 bytes of namespace and name as integers: sorting compares these without
     /// following the pointers to the strings (see [`crate::query`]).
@@ -391,7 +392,7 @@ impl Row {
             .map(|labels| {
                 labels
                     .iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .filter_map(|(k, v)| Some((k, v.as_str()?)))
                     .collect()
             })
             .unwrap_or_default();
