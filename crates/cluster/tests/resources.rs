@@ -53,7 +53,7 @@ async fn next_change(changes: &mut broadcast::Receiver<Arc<Change>>) -> Arc<Chan
 async fn the_feed_publishes_each_change_with_the_row_before_it() {
     let (sim, _client, resources) = setup(ResourcesConfig::default()).await;
     let (cache, state) = resources
-        .settled_cache("", "v1", "configmaps")
+        .settled_cache("", "v1", "configmaps", &[])
         .await
         .expect("configmaps are cached");
     assert!(state.synced, "an empty kind lists at once");
@@ -108,7 +108,7 @@ async fn the_feed_publishes_each_change_with_the_row_before_it() {
 async fn objects_are_kept_as_json_without_managed_fields() {
     let (_sim, client, resources) = setup(ResourcesConfig::default()).await;
     let (cache, _) = resources
-        .settled_cache("", "v1", "configmaps")
+        .settled_cache("", "v1", "configmaps", &[])
         .await
         .expect("cached");
     let mut changes = cache.read_and_subscribe().1;
@@ -141,7 +141,7 @@ async fn an_unused_cache_is_stopped_and_a_followed_one_is_kept() {
     let idle = Duration::from_millis(200);
     let (_sim, _client, resources) = setup(ResourcesConfig::default().idle_timeout(idle)).await;
     resources
-        .settled_cache("", "v1", "configmaps")
+        .settled_cache("", "v1", "configmaps", &[])
         .await
         .expect("cached");
     assert_eq!(resources.cache_keys(), ["/v1/configmaps"]);
@@ -155,7 +155,7 @@ async fn an_unused_cache_is_stopped_and_a_followed_one_is_kept() {
     }
 
     let (cache, _) = resources
-        .settled_cache("", "v1", "configmaps")
+        .settled_cache("", "v1", "configmaps", &[])
         .await
         .expect("cached again");
     let subscription = cache.read_and_subscribe().1;
@@ -186,7 +186,7 @@ async fn a_refused_list_names_verb_resource_and_namespaces() {
     .client;
     let resources = Resources::new(client, "restricted", ResourcesConfig::default());
     let error = resources
-        .settled_cache("", "v1", "pods")
+        .settled_cache("", "v1", "pods", &[])
         .await
         .expect_err("restricted may not list pods cluster-wide");
     let message = error.to_string();

@@ -97,12 +97,12 @@ pub(crate) async fn resolve(
                 verb: "list",
                 group: kind.group.clone(),
                 resource: kind.resource.clone(),
-                namespaces: query_namespaces,
+                namespaces: query_namespaces.clone(),
             },
         )
         .await?;
     let (cache, sync) = resources
-        .settled_cache(group, version, resource)
+        .settled_cache(group, version, resource, &query_namespaces)
         .await
         .map_err(resource_error)?;
     let query = ListQuery::parse(params, cache.schema())
@@ -220,26 +220,17 @@ async fn list(
 
 /// A cache-layer error as the API's error.
 pub(crate) fn resource_error(error: Error) -> AppError {
+    let text = error.to_string();
     match error {
-        error @ Error::UnknownResource { .. } => AppError::not_found(error.to_string()),
-        error @ Error::VerbNotSupported { .. } => AppError::bad_request(error.to_string()),
+        Error::UnknownResource { .. } => AppError::not_found(text),
+        Error::VerbNotSupported { .. } => AppError::bad_request(text),
         Error::Refused {
-            who,
             verb,
             resource,
             namespace,
             code,
-            message,
+            ..
         } => {
-            let text = Error::Refused {
-                who: who.clone(),
-                verb,
-                resource: resource.clone(),
-                namespace: namespace.clone(),
-                code,
-                message,
-            }
-            .to_string();
             let details = json!({"verb": verb, "resource": resource, "namespace": namespace});
             if code == 403 {
                 AppError::new(StatusCode::FORBIDDEN, "Forbidden", text).with_details(details)
@@ -249,11 +240,8 @@ pub(crate) fn resource_error(error: Error) -> AppError {
                     .with_details(details)
             }
         }
-        Error::Discovery(error @ DiscoveryError::Failed(_))
-        | Error::Discovery(error @ DiscoveryError::NotReady { .. }) => AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ClusterUnreachable",
-            error.to_string(),
-        ),
+        Error::Discovery(DiscoveryError::Failed(_) | DiscoveryError::NotReady { .. }) => {
+            AppError::new(StatusCode::SERVICE_UNAVAILABLE, "ClusterUnreachable", text)
+        }
     }
 }

@@ -317,7 +317,15 @@ async fn bad_queries_are_400_naming_the_parameter() {
 
 #[tokio::test]
 async fn the_restricted_user_is_refused_with_what_was_forbidden() {
-    let (_sim, server) = quiet_server("restricted").await;
+    let (sim, server) = quiet_server("restricted").await;
+    for ns in ["team-a", "team-b"] {
+        sim.store()
+            .create(&GroupResource::core("namespaces"), false, namespace(ns))
+            .expect("namespace");
+        sim.store()
+            .create(&pods(), true, pod(ns, &format!("{ns}-pod"), json!({})))
+            .expect("pod");
+    }
     let response = reqwest::get(server.url("api/v1/resources/core/v1/pods"))
         .await
         .expect("request");
@@ -326,7 +334,9 @@ async fn the_restricted_user_is_refused_with_what_was_forbidden() {
     assert_eq!(body["error"]["reason"], "Forbidden");
     let message = body["error"]["message"].as_str().expect("a message");
     assert!(
-        message.contains("list") && message.contains("pods") && message.contains("all namespaces"),
+        message.starts_with("restricted may not list pods in all namespaces")
+            && message.contains("(403)")
+            && message.contains("choose one namespace"),
         "{message}"
     );
     assert_eq!(
@@ -334,10 +344,52 @@ async fn the_restricted_user_is_refused_with_what_was_forbidden() {
         json!({"verb": "list", "resource": "pods", "namespace": null})
     );
 
-    let sse = reqwest::get(server.url("api/v1/watch/core/v1/secrets"))
+    // The one namespace it may read is listed from a cache of that namespace alone.
+    let team_a = json(
+        reqwest::get(server.url("api/v1/resources/core/v1/pods?namespace=team-a"))
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(team_a["state"], "ready", "{team_a}");
+    assert_eq!(names(&team_a), ["team-a/team-a-pod"]);
+
+    let response = reqwest::get(server.url("api/v1/resources/core/v1/pods?namespace=team-b"))
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 403);
+    let body = json(response).await;
+    let message = body["error"]["message"].as_str().expect("a message");
+    assert!(
+        message.starts_with("restricted may not list pods in namespace team-b"),
+        "{message}"
+    );
+    assert_eq!(body["error"]["details"]["namespace"], "team-b");
+
+    let nodes = reqwest::get(server.url("api/v1/resources/core/v1/nodes"))
+        .await
+        .expect("request");
+    assert_eq!(nodes.status(), 403);
+    let body = json(nodes).await;
+    let message = body["error"]["message"].as_str().expect("a message");
+    assert!(
+        message.starts_with("restricted may not list nodes:"),
+        "{message}"
+    );
+
+    let sse = reqwest::get(server.url("api/v1/watch/core/v1/secrets?namespace=team-a"))
         .await
         .expect("request");
     assert_eq!(sse.status(), 403, "a live view is refused the same way");
+    let allowed = reqwest::get(server.url("api/v1/watch/core/v1/pods?namespace=team-a"))
+        .await
+        .expect("request");
+    assert_eq!(allowed.status(), 200);
+    let mut events = SseReader::new(allowed);
+    let (_, snapshot) = events
+        .until(|e, d| e == "snapshot" && d["state"] == "ready")
+        .await;
+    assert_eq!(names(&snapshot), ["team-a/team-a-pod"]);
 }
 
 /// Reads Server-Sent Events from a response.

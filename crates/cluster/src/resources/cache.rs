@@ -150,6 +150,8 @@ impl Default for CacheConfig {
 /// A kind's watch cache; the watch stops when this is dropped.
 pub struct ResourceCache {
     kind: Arc<KindInfo>,
+    /// The one namespace watched, for identities that may not list in all of them.
+    namespace: Option<String>,
     schema: RowSchema,
     /// Changes when the schema does (a CRD's resourceVersion), to restart the cache.
     schema_tag: String,
@@ -166,21 +168,26 @@ impl std::fmt::Debug for ResourceCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResourceCache")
             .field("kind", &self.kind.qualified_resource())
+            .field("namespace", &self.namespace)
             .field("state", &*self.state.borrow())
             .finish_non_exhaustive()
     }
 }
 
 impl ResourceCache {
-    /// Starts watching the kind in all namespaces with `client`'s identity.
+    /// Starts watching the kind with `client`'s identity, in one namespace or (`None`) in all.
     pub fn start(
         client: Client,
         kind: Arc<KindInfo>,
+        namespace: Option<String>,
         schema: RowSchema,
         schema_tag: String,
         config: &CacheConfig,
     ) -> Self {
-        let api: Api<DynamicObject> = Api::all_with(client, &kind.api_resource());
+        let api: Api<DynamicObject> = match &namespace {
+            Some(namespace) => Api::namespaced_with(client, namespace, &kind.api_resource()),
+            None => Api::all_with(client, &kind.api_resource()),
+        };
         let (states, state) = watch::channel(SyncState::default());
         let (feed, _) = broadcast::channel(config.feed_capacity.max(1));
         let objects = Arc::new(RwLock::new(Objects::default()));
@@ -196,6 +203,7 @@ impl ResourceCache {
         let task = tokio::spawn(ingest.run(api, watch_config));
         Self {
             kind,
+            namespace,
             schema,
             schema_tag,
             objects,
@@ -213,6 +221,11 @@ impl ResourceCache {
 
     pub fn schema(&self) -> &RowSchema {
         &self.schema
+    }
+
+    /// The namespace this cache is limited to; `None` for all namespaces.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
     }
 
     pub fn schema_tag(&self) -> &str {

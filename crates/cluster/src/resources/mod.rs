@@ -79,20 +79,52 @@ pub enum Error {
         verb: &'static str,
     },
     /// The API server refused the identity (401 or 403).
-    #[error(
-        "{who} may not {verb} {resource} in {}: the API server said \"{message}\" ({code})",
-        namespace.as_deref().map_or("all namespaces".to_string(), |ns| format!("namespace {ns}"))
-    )]
+    #[error("{}", refused_text(who, verb, resource, namespace.as_deref(), *namespaced, *code, message))]
     Refused {
         who: String,
         verb: &'static str,
         resource: String,
+        /// The one namespace asked for; `None` for all namespaces (or a cluster-scoped kind).
         namespace: Option<String>,
+        /// Whether the kind lives in namespaces.
+        namespaced: bool,
         code: u16,
         message: String,
     },
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
+}
+
+fn refused_text(
+    who: &str,
+    verb: &str,
+    resource: &str,
+    namespace: Option<&str>,
+    namespaced: bool,
+    code: u16,
+    message: &str,
+) -> String {
+    let (scope, hint) = match (namespaced, namespace) {
+        (false, _) => (String::new(), ""),
+        (true, Some(namespace)) => (format!(" in namespace {namespace}"), ""),
+        (true, None) if code == 403 => (
+            " in all namespaces".to_string(),
+            "; choose one namespace the identity may list (namespace=…)",
+        ),
+        (true, None) => (" in all namespaces".to_string(), ""),
+    };
+    format!(
+        "{who} may not {verb} {resource}{scope}: the API server said \"{message}\" ({code}){hint}"
+    )
+}
+
+/// `group/version/resource`, with `@namespace` for a cache of one namespace.
+fn cache_key(kind: &KindInfo, namespace: Option<&str>) -> String {
+    let key = format!("{}/{}/{}", kind.group, kind.version, kind.resource);
+    match namespace {
+        Some(namespace) => format!("{key}@{namespace}"),
+        None => key,
+    }
 }
 
 fn api_version(group: &str, version: &str) -> String {
@@ -180,12 +212,14 @@ impl Resources {
         }
     }
 
-    /// The cache of the kind at `group/version/resource`, started if needed.
+    /// The cache of the kind at `group/version/resource` (in `namespace` only, or all), started
+    /// if needed.
     pub async fn cache(
         &self,
         group: &str,
         version: &str,
         resource: &str,
+        namespace: Option<&str>,
     ) -> Result<Arc<ResourceCache>> {
         let (kind, set) = self.kind(group, version, resource).await?;
         for verb in ["list", "watch"] {
@@ -196,8 +230,9 @@ impl Resources {
                 });
             }
         }
+        let namespace = namespace.filter(|_| kind.namespaced);
         let (schema, tag) = set.schema(&kind);
-        let key = format!("{}/{}/{}", kind.group, kind.version, kind.resource);
+        let key = cache_key(&kind, namespace);
         self.start_reaper();
         let mut caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(cache) = caches.get(&key)
@@ -205,10 +240,11 @@ impl Resources {
         {
             return Ok(cache.clone());
         }
-        tracing::debug!(resource = %kind.qualified_resource(), version = %kind.version, "starting watch cache");
+        tracing::debug!(resource = %kind.qualified_resource(), version = %kind.version, namespace, "starting watch cache");
         let cache = Arc::new(ResourceCache::start(
             self.client.clone(),
             kind,
+            namespace.map(str::to_string),
             schema,
             tag,
             &self.config.cache,
@@ -217,20 +253,58 @@ impl Resources {
         Ok(cache)
     }
 
-    /// The cache, once its first list completed or `first_list_wait` passed (then it is still
-    /// loading: see [`SyncState::synced`]). A refused list is an error naming what was refused.
+    /// The cache for a list of `namespaces` (empty: all), once its first list completed or
+    /// `first_list_wait` passed (then it is still loading: see [`SyncState::synced`]).
+    ///
+    /// One cache per kind watches all namespaces. When the API server refuses that and the list
+    /// asks for exactly one namespace, a cache of that namespace alone is used: an identity with
+    /// access to a few namespaces can still browse them. A refused list is an error naming verb,
+    /// resource and namespace.
     pub async fn settled_cache(
         &self,
         group: &str,
         version: &str,
         resource: &str,
+        namespaces: &[String],
     ) -> Result<(Arc<ResourceCache>, SyncState)> {
-        let cache = self.cache(group, version, resource).await?;
+        let (kind, _) = self.kind(group, version, resource).await?;
+        let single = match namespaces {
+            [one] if kind.namespaced => Some(one.as_str()),
+            _ => None,
+        };
+        // A namespace already watched on its own: the identity could not list them all.
+        if let Some(namespace) = single
+            && self.running(&kind, Some(namespace)).is_some()
+        {
+            return self.settle(group, version, resource, Some(namespace)).await;
+        }
+        match self.settle(group, version, resource, None).await {
+            Err(Error::Refused { code: 403, .. }) if single.is_some() => {
+                self.settle(group, version, resource, single).await
+            }
+            other => other,
+        }
+    }
+
+    async fn settle(
+        &self,
+        group: &str,
+        version: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> Result<(Arc<ResourceCache>, SyncState)> {
+        let cache = self.cache(group, version, resource, namespace).await?;
         let state = cache.settle(self.config.first_list_wait).await;
         if let Some(failure) = state.failure.as_ref().filter(|f| f.is_refusal()) {
-            return Err(self.refused(&cache, "list", None, failure));
+            let namespace = cache.namespace().map(str::to_string);
+            return Err(self.refused(&cache, "list", namespace, failure));
         }
         Ok((cache, state))
+    }
+
+    fn running(&self, kind: &KindInfo, namespace: Option<&str>) -> Option<Arc<ResourceCache>> {
+        let caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
+        caches.get(&cache_key(kind, namespace)).cloned()
     }
 
     /// The refusal of a cache's list as an error naming verb, resource and namespace.
@@ -246,6 +320,7 @@ impl Resources {
             verb,
             resource: cache.kind().qualified_resource(),
             namespace,
+            namespaced: cache.kind().namespaced,
             code: failure.code.unwrap_or(403),
             message: failure.message.clone(),
         }

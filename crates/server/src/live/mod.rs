@@ -240,7 +240,7 @@ mod tests {
         let resources =
             Resources::new(client, "admin", ResourcesConfig::default().feed_capacity(4));
         let (cache, _) = resources
-            .settled_cache("", "v1", "configmaps")
+            .settled_cache("", "v1", "configmaps", &[])
             .await
             .expect("cached");
         let before = cache.read().len();
