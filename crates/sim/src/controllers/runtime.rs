@@ -605,7 +605,35 @@ fn prune_events(store: &Store, now: Timestamp, ttl: Duration) {
     }
 }
 
-/// Renews each node's Lease in kube-node-lease, as kubelets do every 10 seconds.
+/// How often a kubelet reports an unchanged node status (`nodeStatusReportFrequency`).
+pub const NODE_STATUS_REPORT: i64 = 300;
+
+/// The node's conditions with a fresh heartbeat, when the last report is older than
+/// [`NODE_STATUS_REPORT`]; `None` when no report is due (or the node is not Ready).
+pub fn heartbeat(node: &Value, now: Timestamp) -> Option<Value> {
+    let conditions = meta::at(node, &["status", "conditions"])?.as_array()?;
+    let ready = conditions
+        .iter()
+        .find(|c| c["type"] == "Ready" && c["status"] == "True")?;
+    let last: Timestamp = meta::str_at(ready, &["lastHeartbeatTime"]).parse().ok()?;
+    if now.duration_since(last).as_secs() < NODE_STATUS_REPORT {
+        return None;
+    }
+    let time = events::rfc3339(now);
+    Some(Value::Array(
+        conditions
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                meta::set_at(&mut c, &["lastHeartbeatTime"], json!(time));
+                c
+            })
+            .collect(),
+    ))
+}
+
+/// Renews each node's Lease in kube-node-lease, as kubelets do every 10 seconds, and
+/// reports their status every five minutes.
 fn renew_node_leases(store: &Store, now: Timestamp) {
     if store.count(&gr::nodes()) > 100 {
         return;
@@ -624,6 +652,12 @@ fn renew_node_leases(store: &Store, now: Timestamp) {
             continue;
         }
         let name = node.name().to_string();
+        if let Some(conditions) = heartbeat(node.value(), now) {
+            let _ = store.update_with(&gr::nodes(), "", &name, |n| {
+                meta::set_at(n, &["status", "conditions"], conditions);
+                Ok(())
+            });
+        }
         let renewed = store.update_with(&gr::leases(), "kube-node-lease", &name, |l| {
             meta::set_at(l, &["spec", "renewTime"], json!(time));
             Ok(())
@@ -668,5 +702,34 @@ mod tests {
         for (case, event, want) in cases {
             assert_eq!(event_expired(&event, now, EVENT_TTL), want, "{case}");
         }
+    }
+
+    #[test]
+    fn ready_nodes_report_their_status_every_five_minutes() {
+        let node = json!({"status": {"conditions": [
+            {"type": "MemoryPressure", "status": "False", "lastHeartbeatTime": "2026-11-27T17:00:00Z"},
+            {"type": "Ready", "status": "True", "lastHeartbeatTime": "2026-11-27T17:00:00Z"},
+        ]}});
+        let at = |s: &str| s.parse::<Timestamp>().expect("ts");
+        assert_eq!(
+            heartbeat(&node, at("2026-11-27T17:04:00Z")),
+            None,
+            "not yet due"
+        );
+        let fresh = heartbeat(&node, at("2026-11-27T17:05:30Z")).expect("due");
+        assert!(
+            fresh
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|c| c["lastHeartbeatTime"] == "2026-11-27T17:05:30Z")
+        );
+        let mut not_ready = node.clone();
+        not_ready["status"]["conditions"][1]["status"] = json!("Unknown");
+        assert_eq!(
+            heartbeat(&not_ready, at("2026-11-27T18:00:00Z")),
+            None,
+            "a node that is not Ready stays silent"
+        );
     }
 }
