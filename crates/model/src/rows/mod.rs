@@ -813,6 +813,41 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn durations_sort_finished_by_length_then_running_by_start() {
+        let at = |seconds: i64| now() - SignedDuration::from_secs(seconds);
+        let mut cells = [
+            Cell::Duration {
+                start: at(100),
+                end: None,
+            },
+            Cell::Duration {
+                start: at(1000),
+                end: Some(at(900)),
+            },
+            Cell::Duration {
+                start: at(50),
+                end: None,
+            },
+            Cell::Duration {
+                start: at(500),
+                end: Some(at(490)),
+            },
+            Cell::Empty,
+        ];
+        cells.sort_by(Cell::compare);
+        let shown: Vec<String> = cells.iter().map(|c| c.display(now())).collect();
+        assert_eq!(shown, ["<none>", "10s", "100s", "50s", "100s"]);
+        assert_eq!(
+            cells[3],
+            Cell::Duration {
+                start: at(50),
+                end: None
+            },
+            "the job started last has run the shortest"
+        );
+    }
+
+    #[test]
     fn quantities_sort_by_value_not_text() {
         let mut cells = [
             Cell::quantity("2Gi"),
