@@ -325,7 +325,7 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
             )));
         }
     };
-    if !info.verbs.contains(&verb) && req.subresource.is_none() && verb != "watch" {
+    if !info.verbs.contains(&verb) && req.subresource.is_none() {
         return Err(Error::MethodNotAllowed(format!(
             "the server does not allow this method on the requested resource ({verb} {})",
             info.plural

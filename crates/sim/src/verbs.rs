@@ -607,6 +607,7 @@ fn write(
                 };
             }
             let mut next = restrict_to_subresource(&info, sub.as_deref(), cur, proposed);
+            keep_allocated(&info, cur, &mut next);
             defaults::apply(&info, &mut next, false);
             if operation != "Apply" {
                 fields::record_update(
@@ -621,6 +622,49 @@ fn write(
             Ok(())
         },
     )
+}
+
+/// Keeps what the server allocated when an update leaves it out (a Service's cluster IPs and
+/// node ports, a Job's generated selector), as kube-apiserver does.
+fn keep_allocated(info: &ResourceInfo, current: &Value, next: &mut Value) {
+    let keep = |next: &mut Value, pointer: &str| {
+        let missing = next
+            .pointer(pointer)
+            .is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+        if let (true, Some(value)) = (missing, current.pointer(pointer)) {
+            let (parent, field) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+            if let Some(map) = next.pointer_mut(parent).and_then(Value::as_object_mut) {
+                map.insert(field.to_string(), value.clone());
+            }
+        }
+    };
+    match (info.group.as_str(), info.plural.as_str()) {
+        ("", "services") => {
+            keep(next, "/spec/clusterIP");
+            keep(next, "/spec/clusterIPs");
+            let old_ports = current
+                .pointer("/spec/ports")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(ports) = next
+                .pointer_mut("/spec/ports")
+                .and_then(Value::as_array_mut)
+            {
+                for p in ports.iter_mut() {
+                    let same = old_ports.iter().find(|o| o["port"] == p["port"]);
+                    if let (Some(old), Some(map)) = (same, p.as_object_mut())
+                        && !map.contains_key("nodePort")
+                        && let Some(node_port) = old.get("nodePort")
+                    {
+                        map.insert("nodePort".into(), node_port.clone());
+                    }
+                }
+            }
+        }
+        ("batch", "jobs") => keep(next, "/spec/selector"),
+        _ => {}
+    }
 }
 
 /// PUT on an object or its status, scale or (namespaces) finalize subresource.

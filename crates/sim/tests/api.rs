@@ -1430,3 +1430,47 @@ async fn malformed_objects_and_patches_get_a_status_not_a_dropped_connection() {
     assert_eq!(stored.name(), "ok");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_service_keeps_its_cluster_ip_when_a_put_leaves_it_out() {
+    let sim = start().await;
+    let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}});
+    let path = "/api/v1/namespaces/default/services";
+    let (status, created) = raw(
+        &sim,
+        Some("admin"),
+        "POST",
+        path,
+        Some(("application/json", serde_json::to_vec(&svc).expect("json"))),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let ip = created["spec"]["clusterIP"]
+        .as_str()
+        .expect("allocated")
+        .to_string();
+    let (status, replaced) = raw(
+        &sim,
+        Some("admin"),
+        "PUT",
+        &format!("{path}/web"),
+        Some(("application/json", serde_json::to_vec(&svc).expect("json"))),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(replaced["spec"]["clusterIP"].as_str(), Some(ip.as_str()));
+    let (status, _) = raw(
+        &sim,
+        Some("admin"),
+        "GET",
+        "/apis/metrics.k8s.io/v1beta1/pods?watch=1",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 405, "metrics cannot be watched");
+    sim.shutdown().await;
+}
