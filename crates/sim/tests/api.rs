@@ -1474,3 +1474,74 @@ async fn a_service_keeps_its_cluster_ip_when_a_put_leaves_it_out() {
     assert_eq!(status, 405, "metrics cannot be watched");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn pod_logs_honour_tail_lines_timestamps_and_the_container() {
+    let sim = Sim::start(
+        SimConfig::default()
+            .controllers(false)
+            .logs(std::sync::Arc::new(wheelhouse_sim::GeneratedLogs)),
+    )
+    .await
+    .expect("sim");
+    let started = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_secs(120))
+        .expect("time");
+    let started = started.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    sim.store().insert_bulk(&GroupResource::core("pods"), [json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"namespace": "default", "name": "talker"},
+        "spec": {"nodeName": "node-1", "containers": [{"name": "app", "image": "app"}, {"name": "side", "image": "side"}]},
+        "status": {"phase": "Running", "containerStatuses": [
+            {"name": "app", "ready": true, "restartCount": 0, "state": {"running": {"startedAt": started}}},
+            {"name": "side", "ready": true, "restartCount": 0, "state": {"running": {"startedAt": started}}}]}})]);
+    let base = "/api/v1/namespaces/default/pods/talker/log";
+    let (status, body) = raw(
+        &sim,
+        Some("admin"),
+        "GET",
+        &format!("{base}?container=app&tailLines=3&timestamps=true"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = body.as_str().expect("plain text").to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines.iter().all(|l| l
+            .split(' ')
+            .next()
+            .is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok())),
+        "{text}"
+    );
+    let (status, body) = raw(&sim, Some("admin"), "GET", base, None, None).await;
+    assert_eq!(status, 400, "two containers and none named");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("choose one of: [app side]")),
+        "{body}"
+    );
+    let (status, _) = raw(
+        &sim,
+        Some("admin"),
+        "GET",
+        &format!("{base}?container=nope"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = raw(
+        &sim,
+        Some("restricted"),
+        "GET",
+        &format!("{base}?container=app"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "restricted reads logs only in team-a");
+    sim.shutdown().await;
+}
