@@ -812,6 +812,9 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls() {
             "apps",
             "--set",
             "message=two",
+            // helm waits for the new pods (the checksum annotation rolls the Deployment).
+            "--wait",
+            "--timeout=60s",
         ])
         .await
         .ok("helm upgrade");
