@@ -68,25 +68,24 @@ impl MetricsSource for WorkloadMetrics {
         }
         let statuses = meta::at(pod, &["status", "containerStatuses"]).and_then(Value::as_array);
         let containers = meta::at(pod, &["spec", "containers"]).and_then(Value::as_array)?;
-        Some(
-            containers
-                .iter()
-                .map(|c| {
-                    let name = meta::str_at(c, &["name"]).to_string();
-                    let running = statuses
-                        .into_iter()
-                        .flatten()
-                        .find(|s| s["name"] == c["name"])
-                        .is_some_and(|s| s.pointer("/state/running").is_some());
-                    let usage = if running {
-                        container_usage(pod, c, now)
-                    } else {
-                        Usage::default()
-                    };
-                    (name, usage)
-                })
-                .collect(),
-        )
+        // metrics-server reports the containers that run; a pod with none has no metrics.
+        let usage: Vec<(String, Usage)> = containers
+            .iter()
+            .filter(|c| {
+                statuses
+                    .into_iter()
+                    .flatten()
+                    .find(|s| s["name"] == c["name"])
+                    .is_some_and(|s| s.pointer("/state/running").is_some())
+            })
+            .map(|c| {
+                (
+                    meta::str_at(c, &["name"]).to_string(),
+                    container_usage(pod, c, now),
+                )
+            })
+            .collect();
+        (!usage.is_empty()).then_some(usage)
     }
 
     fn node(&self, node: &Value, now: Timestamp) -> Option<Usage> {
@@ -166,9 +165,17 @@ mod tests {
     }
 
     #[test]
-    fn pods_that_are_not_running_have_no_metrics() {
-        let mut p = pod("p", json!({}), json!({}));
-        p["status"]["phase"] = json!("Pending");
-        assert_eq!(WorkloadMetrics.pod(&p, ts(0)), None);
+    fn pods_without_a_running_container_have_no_metrics() {
+        let mut pending = pod("p", json!({}), json!({}));
+        pending["status"]["phase"] = json!("Pending");
+        assert_eq!(WorkloadMetrics.pod(&pending, ts(0)), None);
+        let mut crashed = pod("c", json!({}), json!({}));
+        crashed["status"]["containerStatuses"][0]["state"] =
+            json!({"waiting": {"reason": "CrashLoopBackOff"}});
+        assert_eq!(
+            WorkloadMetrics.pod(&crashed, ts(0)),
+            None,
+            "a crash-looping pod between runs"
+        );
     }
 }
