@@ -245,20 +245,42 @@ pub fn access_review(user: &User, mut review: Value) -> Value {
 }
 
 /// Answers a SelfSubjectRulesReview for `user` in `namespace`.
-pub fn rules_review(user: &User, namespace: &str, mut review: Value) -> Value {
+/// `served` lists `(group, resource)` of every served resource, so a rule with exceptions
+/// (a viewer's "everything but secrets") can be spelled out resource by resource.
+pub fn rules_review(
+    user: &User,
+    namespace: &str,
+    served: &[(String, String)],
+    mut review: Value,
+) -> Value {
     let mut resource_rules = vec![
         json!({"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}),
         json!({"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]}),
     ];
     for rule in &user.rules {
         if rule.namespaces.iter().any(|n| n == "*" || n == namespace) {
-            let mut r =
-                json!({"verbs": rule.verbs, "apiGroups": rule.groups, "resources": rule.resources});
-            if !rule.except.is_empty() {
-                // The rules review cannot express exceptions; list the exception as a note.
-                r["resourceNames"] = json!([]);
+            if rule.except.is_empty() || !rule.resources.iter().any(|r| r == "*") {
+                let r = json!({"verbs": rule.verbs, "apiGroups": rule.groups, "resources": rule.resources});
+                resource_rules.insert(0, r);
+                continue;
             }
-            resource_rules.insert(0, r);
+            // Rules reviews cannot express exceptions: list what the rule does allow, per group.
+            let mut groups: Vec<&str> = served.iter().map(|(g, _)| g.as_str()).collect();
+            groups.sort_unstable();
+            groups.dedup();
+            for group in groups.into_iter().rev() {
+                let resources: Vec<&str> = served
+                    .iter()
+                    .filter(|(g, r)| g == group && !rule.except.contains(r))
+                    .map(|(_, r)| r.as_str())
+                    .collect();
+                if !resources.is_empty() {
+                    resource_rules.insert(
+                        0,
+                        json!({"verbs": rule.verbs, "apiGroups": [group], "resources": resources}),
+                    );
+                }
+            }
         }
     }
     review["status"] = json!({
@@ -339,6 +361,30 @@ mod tests {
         ))
         .expect("reference");
         assert_eq!(err.to_status(), reference);
+    }
+
+    #[test]
+    fn rules_review_spells_out_the_viewers_exceptions() {
+        let served = vec![
+            ("".to_string(), "pods".to_string()),
+            ("".to_string(), "secrets".to_string()),
+        ];
+        let review = rules_review(
+            &user("viewer"),
+            "default",
+            &served,
+            json!({"spec": {"namespace": "default"}}),
+        );
+        let rules = review["status"]["resourceRules"].as_array().expect("rules");
+        assert_eq!(
+            rules[0],
+            json!({"verbs": ["get", "list", "watch"], "apiGroups": [""], "resources": ["pods"]})
+        );
+        assert!(!rules.iter().any(|r| {
+            r["resources"]
+                .as_array()
+                .is_some_and(|rs| rs.contains(&json!("secrets")))
+        }));
     }
 
     #[test]

@@ -514,7 +514,14 @@ fn review(call: &Call<'_>, mut object: Value) -> Result<Response> {
         }
         "selfsubjectrulesreviews" => {
             let ns = str_at(&object, &["spec", "namespace"]).to_string();
-            auth::rules_review(user, &ns, object)
+            let served: Vec<(String, String)> = call
+                .state
+                .registry
+                .all()
+                .iter()
+                .map(|r| (r.group.clone(), r.plural.clone()))
+                .collect();
+            auth::rules_review(user, &ns, &served, object)
         }
         "tokenreviews" => {
             let token = str_at(&object, &["spec", "token"]).to_string();

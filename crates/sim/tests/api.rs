@@ -1217,7 +1217,14 @@ async fn a_watch_with_a_selector_sees_objects_leave_and_enter_it() {
 
 #[tokio::test]
 async fn access_reviews_and_metrics_answer_from_the_policy_and_the_pods() {
-    let sim = start().await;
+    // The plain generator: the scenario's richer source has its own rules for which pods report.
+    let sim = Sim::start(
+        SimConfig::default()
+            .controllers(false)
+            .metrics(std::sync::Arc::new(wheelhouse_sim::GeneratedMetrics)),
+    )
+    .await
+    .expect("sim");
     let review = |spec: Value| {
         Some(("application/json", serde_json::to_vec(&json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec})).expect("json")))
     };
