@@ -268,20 +268,23 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         .unwrap_or_default();
 
     let read_only = |m: &Method| *m == Method::GET || *m == Method::HEAD;
-    match segments.as_slice() {
-        ["api"] if read_only(&method) => return discovery::api_versions(state, &parts.headers),
-        ["apis"] if read_only(&method) => return discovery::api_groups(state, &parts.headers),
-        ["api", "v1"] if read_only(&method) => return discovery::resource_list(state, "", "v1"),
-        ["apis", group] if read_only(&method) => return discovery::group(state, group),
+    let document = match segments.as_slice() {
+        ["api"] if read_only(&method) => Some(discovery::api_versions(state, &parts.headers)),
+        ["apis"] if read_only(&method) => Some(discovery::api_groups(state, &parts.headers)),
+        ["api", "v1"] if read_only(&method) => Some(discovery::resource_list(state, "", "v1")),
+        ["apis", group] if read_only(&method) => Some(discovery::group(state, group)),
         ["apis", group, version] if read_only(&method) => {
-            return discovery::resource_list(state, group, version);
+            Some(discovery::resource_list(state, group, version))
         }
-        ["openapi", "v2"] if read_only(&method) => return Ok(openapi::v2(state)),
-        ["openapi", "v3"] if read_only(&method) => return Ok(openapi::v3_index(state)),
+        ["openapi", "v2"] if read_only(&method) => Some(Ok(openapi::v2(state))),
+        ["openapi", "v3"] if read_only(&method) => Some(Ok(openapi::v3_index(state))),
         ["openapi", "v3", rest @ ..] if read_only(&method) => {
-            return openapi::v3_document(state, &rest.join("/"));
+            Some(openapi::v3_document(state, &rest.join("/")))
         }
-        _ => {}
+        _ => None,
+    };
+    if let Some(document) = document {
+        return Ok(with_etag(&parts.headers, document?).await);
     }
 
     let req = match segments.as_slice() {
@@ -399,6 +402,34 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         "deletecollection" => verbs::delete_collection(&call, &body),
         _ => Err(Error::UnknownPath),
     }
+}
+
+/// Discovery and OpenAPI answers carry an ETag; a client revalidating with `If-None-Match`
+/// gets 304 Not Modified, as from kube-apiserver (helm and kubectl cache these documents).
+async fn with_etag(request: &HeaderMap, response: Response) -> Response {
+    use std::hash::{Hash, Hasher};
+    if !response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return error_response(&Error::Internal("cannot read a discovery document".into()));
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let etag = format!("\"{:016X}\"", hasher.finish());
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        parts.headers.insert(header::ETAG, value);
+    }
+    let matches = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if matches {
+        parts.status = StatusCode::NOT_MODIFIED;
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a User> {

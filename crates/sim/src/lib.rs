@@ -280,15 +280,21 @@ impl Sim {
     /// Binds, loads the scenario, starts the controllers and serves until [`Sim::shutdown`].
     pub async fn start(config: SimConfig) -> Result<Sim> {
         let store = Store::with_history(config.watch_history);
-        match &config.scenario {
-            Scenario::Empty => scenario::load_empty(&store),
-            Scenario::Demo => scenario::load_demo(&store),
+        // Loading 100,000 pods is seconds of CPU work: keep it off the async workers.
+        let loading = store.clone();
+        let chosen = config.scenario.clone();
+        let loaded = tokio::task::spawn_blocking(move || match chosen {
+            Scenario::Empty => scenario::load_empty(&loading),
+            Scenario::Demo => scenario::load_demo(&loading),
             Scenario::Scale {
                 pods,
                 nodes,
                 namespaces,
-            } => scenario::load_scale(&store, *pods, *nodes, *namespaces),
-        };
+            } => scenario::load_scale(&loading, pods, nodes, namespaces),
+        })
+        .await
+        .map_err(|e| Error::Scenario(format!("loading {} failed: {e}", config.scenario)))?;
+        tracing::debug!(objects = loaded, scenario = %config.scenario, "scenario loaded");
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| Error::Bind {

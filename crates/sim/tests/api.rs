@@ -1552,3 +1552,31 @@ async fn pod_logs_honour_tail_lines_timestamps_and_the_container() {
     assert_eq!(status, 403, "restricted reads logs only in team-a");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn discovery_revalidates_with_etags() {
+    let sim = start().await;
+    let http = reqwest::Client::new();
+    let get = |etag: Option<String>| {
+        let mut request = http
+            .get(format!("{}/apis", sim.url()))
+            .bearer_auth(sim.token("admin").expect("token"));
+        if let Some(etag) = etag {
+            request = request.header("If-None-Match", etag);
+        }
+        request.send()
+    };
+    let first = get(None).await.expect("first");
+    assert_eq!(first.status().as_u16(), 200);
+    let etag = first
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("an ETag")
+        .to_string();
+    let again = get(Some(etag)).await.expect("again");
+    assert_eq!(again.status().as_u16(), 304);
+    let stale = get(Some("\"other\"".into())).await.expect("stale");
+    assert_eq!(stale.status().as_u16(), 200);
+    sim.shutdown().await;
+}
