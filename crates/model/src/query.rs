@@ -212,6 +212,23 @@ impl ListQuery {
         self.matcher().matches(row)
     }
 
+    /// What a watch event means for a view with this query's filters: the row was added to it,
+    /// changed in it, removed from it, or nothing the view shows. `old` is the row before the
+    /// event (none when the object is new), `new` the row after it (none when it was deleted).
+    pub fn delta<'r>(&self, old: Option<&Row>, new: Option<&'r Row>) -> Option<Delta<'r>> {
+        let matcher = self.matcher();
+        let was = old.is_some_and(|row| matcher.matches(row));
+        match new.filter(|row| matcher.matches(row)) {
+            Some(row) if was => Some(Delta::Changed(row)),
+            Some(row) => Some(Delta::Added(row)),
+            None if was => old.map(|row| Delta::Removed {
+                namespace: row.namespace.clone(),
+                name: row.name.clone(),
+            }),
+            None => None,
+        }
+    }
+
     fn matcher(&self) -> Matcher<'_> {
         let q = self.q.as_deref().map(|q| {
             if q.is_ascii() {
@@ -391,6 +408,21 @@ fn compare_by(source: Source, a: &Row, b: &Row) -> Ordering {
             (x, y) => x.is_some().cmp(&y.is_some()),
         },
     }
+}
+
+/// A change of a view's rows, from [`ListQuery::delta`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delta<'r> {
+    /// The object appeared, or changed so that it now passes the filters.
+    Added(&'r Row),
+    /// The object changed and still passes the filters.
+    Changed(&'r Row),
+    /// The object was deleted, or changed so that it no longer passes the filters (a label
+    /// removed): the view drops the row with this namespace and name.
+    Removed {
+        namespace: Option<String>,
+        name: String,
+    },
 }
 
 /// The filters of a query, prepared once per query.
@@ -846,6 +878,72 @@ mod tests {
                     "sort by {id}, descending {descending}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_watch_event_is_a_delta_of_the_views_it_concerns() {
+        let (schema, _) = fixture();
+        let row = |labels: Value| {
+            schema
+                .row(&pod("shop", "web-1", labels, 10, 0, (1, 1)))
+                .expect("a row")
+        };
+        let web = row(json!({"app": "web"}));
+        let web_again = row(json!({"app": "web", "new": "label"}));
+        let db = row(json!({"app": "db"}));
+        let query =
+            ListQuery::parse(&params(&[("labelSelector", "app=web")]), &schema).expect("valid");
+        let removed = Some(Delta::Removed {
+            namespace: Some("shop".into()),
+            name: "web-1".into(),
+        });
+        let cases = [
+            (
+                "a new matching object is added",
+                None,
+                Some(&web),
+                Some(Delta::Added(&web)),
+            ),
+            (
+                "a matching object that changes is changed",
+                Some(&web),
+                Some(&web_again),
+                Some(Delta::Changed(&web_again)),
+            ),
+            (
+                "a deleted matching object is removed",
+                Some(&web),
+                None,
+                removed.clone(),
+            ),
+            (
+                "an object that stops matching is removed",
+                Some(&web),
+                Some(&db),
+                removed,
+            ),
+            (
+                "an object that starts matching is added",
+                Some(&db),
+                Some(&web),
+                Some(Delta::Added(&web)),
+            ),
+            (
+                "an object the view never shows is no delta",
+                Some(&db),
+                Some(&db),
+                None,
+            ),
+            (
+                "a deleted object the view never showed is no delta",
+                Some(&db),
+                None,
+                None,
+            ),
+        ];
+        for (name, old, new, expected) in cases {
+            assert_eq!(query.delta(old, new), expected, "{name}");
         }
     }
 

@@ -488,12 +488,18 @@ impl RowSchema {
 
     /// Whether Wheelhouse has its own columns for this kind.
     pub fn is_builtin(group: &str, kind: &str) -> bool {
+        RowSchema::builtin_kinds().any(|(g, k)| g == group && k == kind)
+    }
+
+    /// `(group, kind)` of every kind with its own columns, e.g. to check that the UI's catalogue
+    /// has every column title.
+    pub fn builtin_kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
         workloads::KINDS
             .iter()
             .chain(network::KINDS)
             .chain(config::KINDS)
             .chain(cluster::KINDS)
-            .any(|b| b.group == group && b.kind == kind)
+            .map(|b| (b.group, b.kind))
     }
 
     /// `age_at` is where Age goes among the kind's own columns; by default after the last one
