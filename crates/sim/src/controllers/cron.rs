@@ -121,17 +121,14 @@ fn field(text: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<bool>, Stri
 }
 
 impl Schedule {
-    fn matches(&self, t: DateTime) -> bool {
+    fn date_matches(&self, t: DateTime) -> bool {
         let day_ok = self.days[t.day() as usize];
         let weekday_ok = self.weekdays[t.weekday().to_sunday_zero_offset() as usize];
         let date_ok = match (self.days_restricted, self.weekdays_restricted) {
             (true, true) => day_ok || weekday_ok,
             _ => day_ok && weekday_ok,
         };
-        self.minutes[t.minute() as usize]
-            && self.hours[t.hour() as usize]
-            && self.months[t.month() as usize]
-            && date_ok
+        self.months[t.month() as usize] && date_ok
     }
 
     /// The first scheduled time strictly after `after` (UTC), looking at most a year ahead.
@@ -146,11 +143,29 @@ impl Schedule {
             .ok()?
             .checked_add(1.minute())
             .ok()?;
-        for _ in 0..(366 * 24 * 60) {
-            if self.matches(t) {
+        // Skip whole days and hours that cannot match, so even a schedule that never fires
+        // (`0 0 31 2 *`) costs a few thousand steps, not half a million.
+        let limit = t.checked_add(366.days()).ok()?;
+        while t < limit {
+            if !self.date_matches(t) {
+                t = t
+                    .date()
+                    .tomorrow()
+                    .ok()?
+                    .to_datetime(jiff::civil::Time::midnight());
+            } else if !self.hours[t.hour() as usize] {
+                t = t
+                    .with()
+                    .minute(0)
+                    .build()
+                    .ok()?
+                    .checked_add(1.hour())
+                    .ok()?;
+            } else if self.minutes[t.minute() as usize] {
                 return t.to_zoned(utc).ok().map(|z| z.timestamp());
+            } else {
+                t = t.checked_add(1.minute()).ok()?;
             }
-            t = t.checked_add(1.minute()).ok()?;
         }
         None
     }
@@ -253,6 +268,22 @@ mod tests {
                 .to_string();
             assert!(err.contains(want), "{schedule}: {err}");
         }
+    }
+
+    #[test]
+    fn a_schedule_that_never_fires_has_no_next_time() {
+        let s: Schedule = "0 0 31 2 *".parse().expect("schedule");
+        assert_eq!(s.next_after(ts("2026-11-27T17:00:00Z")), None);
+        let leap_day: Schedule = "30 6 29 2 *".parse().expect("schedule");
+        assert_eq!(
+            leap_day.next_after(ts("2026-11-27T17:00:00Z")),
+            None,
+            "no 29 February within a year"
+        );
+        assert_eq!(
+            leap_day.next_after(ts("2027-03-01T00:00:00Z")),
+            Some(ts("2028-02-29T06:30:00Z"))
+        );
     }
 
     #[test]
