@@ -87,21 +87,35 @@ fn pod_cells(object: &Value) -> Result<Vec<Cell>> {
     // As kubectl counts: sidecars (restartable init containers) are containers too.
     let total = spec.containers.len() + sidecars.len();
     let is_sidecar = |c: &&ContainerStatus| sidecars.contains(&c.name.as_str());
+    // kubectl walks the init containers up to the first one holding the pod back.
+    let holds_back = |c: &ContainerStatus| {
+        let succeeded = c
+            .state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .is_some_and(|t| t.exit_code == 0);
+        !(succeeded || is_sidecar(&c) && c.started == Some(true))
+    };
+    let reached = init_statuses
+        .iter()
+        .position(holds_back)
+        .map_or(init_statuses.len(), |index| index + 1);
+    let reached = &init_statuses[..reached];
     let ready = statuses
         .iter()
         .filter(|c| c.ready && c.state.as_ref().is_some_and(|s| s.running.is_some()))
         .count()
-        + init_statuses
+        + reached
             .iter()
             .filter(is_sidecar)
             .filter(|c| c.started == Some(true) && c.ready)
             .count();
-    // While init containers run, kubectl counts their restarts; afterwards the containers'
-    // and the sidecars'.
+    // While init containers run, kubectl counts the restarts of those it reached; afterwards
+    // the containers' and the sidecars'.
     let counted: Vec<&ContainerStatus> = if reason.starts_with("Init:") {
-        init_statuses.iter().collect()
+        reached.iter().collect()
     } else {
-        init_statuses
+        reached
             .iter()
             .filter(is_sidecar)
             .chain(statuses.iter())
@@ -509,10 +523,11 @@ mod tests {
                 vec![("ready", "1/2"), ("status", "Running"), ("restarts", "2")],
             ),
             (
-                "an initialising pod counts its init containers' restarts",
+                "an initialising pod counts the restarts of the init containers reached",
                 json!({
                     "metadata": {"name": "p"},
-                    "spec": {"initContainers": [{"name": "migrate"}], "containers": [{"name": "app"}]},
+                    "spec": {"initContainers": [{"name": "migrate"}, {"name": "seed"}],
+                             "containers": [{"name": "app"}]},
                     "status": {
                         "phase": "Pending",
                         "initContainerStatuses": [{
@@ -520,6 +535,11 @@ mod tests {
                             "restartCount": 3,
                             "state": {"waiting": {"reason": "CrashLoopBackOff"}},
                             "lastState": {"terminated": {"exitCode": 1, "finishedAt": ago(30)}},
+                        }, {
+                            // Not reached yet: a count left from an earlier sandbox is not shown.
+                            "name": "seed", "image": "", "imageID": "", "ready": false,
+                            "restartCount": 7,
+                            "state": {"waiting": {"reason": "PodInitializing"}},
                         }],
                     },
                 }),
