@@ -3,6 +3,7 @@
 //! Everything here is a plain function of its inputs (and of `now` where time matters), so it is
 //! tested with small fixtures built in code.
 
+pub mod detail;
 pub mod labels;
 pub mod node;
 pub mod overview;

@@ -123,10 +123,7 @@ pub fn references(spec: &Value) -> References {
                 &mut refs.config_maps,
                 str_at(source, "/configMap/name").as_deref(),
             );
-            push_unique(
-                &mut refs.secrets,
-                str_at(source, "/secret/name").as_deref(),
-            );
+            push_unique(&mut refs.secrets, str_at(source, "/secret/name").as_deref());
         }
     }
     for list in ["initContainers", "containers"] {
