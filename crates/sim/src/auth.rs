@@ -356,10 +356,7 @@ mod tests {
     fn forbidden_reads_like_the_reference() {
         let err = authorize(&user("viewer"), &attrs("list", "secrets", "kube-system"))
             .expect_err("forbidden");
-        let reference: Value = serde_json::from_str(include_str!(
-            "../../../../shared/reference/kube-apiserver/error-forbidden.json"
-        ))
-        .expect("reference");
+        let reference: Value = crate::reference::json("kube-apiserver/error-forbidden.json");
         assert_eq!(err.to_status(), reference);
     }
 

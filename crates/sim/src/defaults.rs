@@ -435,10 +435,7 @@ mod tests {
             "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}},
             "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}]}}}});
         apply(&info("apps", "deployments"), &mut d, true);
-        let reference: Value = serde_json::from_str(include_str!(
-            "../../../../shared/reference/kube-apiserver/create-deployment.json"
-        ))
-        .expect("reference");
+        let reference: Value = crate::reference::json("kube-apiserver/create-deployment.json");
         assert_eq!(d["spec"], reference["spec"]);
         assert_eq!(d["status"], reference["status"]);
     }

@@ -498,10 +498,7 @@ mod tests {
     #[test]
     fn apply_on_nothing_records_the_manager_like_the_reference() {
         let out = apply(None, &cm(json!({"x": "1"})), "wheelhouse", "v1", true).expect("apply");
-        let reference: Value = serde_json::from_str(include_str!(
-            "../../../../shared/reference/kube-apiserver/apply-server-side.json"
-        ))
-        .expect("reference");
+        let reference: Value = crate::reference::json("kube-apiserver/apply-server-side.json");
         let entry = &out["metadata"]["managedFields"][0];
         let expected = &reference["metadata"]["managedFields"][0];
         assert_eq!(entry["fieldsV1"], expected["fieldsV1"]);

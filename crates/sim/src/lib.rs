@@ -41,6 +41,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod patch;
 pub mod proto;
+pub mod reference;
 pub mod registry;
 pub mod scenario;
 pub mod selector;

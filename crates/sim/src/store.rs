@@ -1255,9 +1255,7 @@ mod tests {
         let err = store
             .create(&cms(), true, cm("a", "Bad_Name"))
             .expect_err("invalid");
-        let reference =
-            include_str!("../../../../shared/reference/kube-apiserver/error-invalid.json");
-        let reference: Value = serde_json::from_str(reference).expect("reference parses");
+        let reference: Value = crate::reference::json("kube-apiserver/error-invalid.json");
         assert_eq!(err.to_status(), reference);
     }
 

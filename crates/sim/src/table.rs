@@ -1189,14 +1189,8 @@ mod tests {
 
     #[test]
     fn pod_rows_match_the_reference_table() {
-        let reference: Value = serde_json::from_str(include_str!(
-            "../../../../shared/reference/kube-apiserver/list-pods-table.json"
-        ))
-        .expect("reference");
-        let pods: Value = serde_json::from_str(include_str!(
-            "../../../../shared/reference/kube-apiserver/list-pods.json"
-        ))
-        .expect("pods");
+        let reference: Value = crate::reference::json("kube-apiserver/list-pods-table.json");
+        let pods: Value = crate::reference::json("kube-apiserver/list-pods.json");
         let registry = Registry::new(Store::new());
         let info = registry.find("", "v1", "pods").expect("pods");
         let items: Vec<Arc<StoredObject>> = pods["items"]

@@ -1137,10 +1137,7 @@ mod tests {
     fn scale_of_a_deployment_matches_the_reference_shape() {
         let d = json!({"metadata": {"name": "web", "namespace": "reference", "uid": "u", "resourceVersion": "1", "creationTimestamp": "t"},
             "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}}, "status": {"replicas": 3}});
-        let reference: Value = serde_json::from_str(include_str!(
-            "../../../../shared/reference/kube-apiserver/scale-get.json"
-        ))
-        .expect("reference");
+        let reference: Value = crate::reference::json("kube-apiserver/scale-get.json");
         let scale = scale_of(&d);
         assert_eq!(scale["spec"], reference["spec"]);
         assert_eq!(scale["status"], reference["status"]);

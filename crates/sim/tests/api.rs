@@ -14,11 +14,7 @@ use wheelhouse_sim::{GroupResource, Sim, SimConfig};
 
 macro_rules! reference {
     ($file:literal) => {
-        serde_json::from_str::<Value>(include_str!(concat!(
-            "../../../../shared/reference/kube-apiserver/",
-            $file
-        )))
-        .expect("reference parses")
+        wheelhouse_sim::reference::json(concat!("kube-apiserver/", $file))
     };
 }
 
