@@ -7,7 +7,8 @@
 //! - `shop/checkout` crash-loops (its pods restart with rising counts);
 //! - `shop/recommendations` cannot pull its image (ErrImagePull / ImagePullBackOff);
 //! - `data/analytics-worker` asks for more CPU than any node has (Pending, FailedScheduling);
-//! - `data/db-migrate` is a Job whose pod completes;
+//! - `data/db-migrate` is a Job whose pod completes, `data/reindex` runs 4 completions 2 at a
+//!   time, and `data/import-legacy` fails (its pods exit 1) until its backoffLimit is reached;
 //! - `monitoring/grafana` has an init container;
 //! - `shop/payments` is memory-hungry in metrics;
 //! - node `worker-4` is cordoned.
@@ -725,6 +726,52 @@ fn data(now: Timestamp) -> Vec<Value> {
     job["metadata"]["generation"] = json!(1);
     job["spec"] = json!({"completions": 1, "parallelism": 1, "backoffLimit": 6, "completionMode": "NonIndexed", "suspend": false, "template": migrate});
     out.push(aged(job, now, SignedDuration::from_mins(30)));
+    // A parallel Job (4 completions, 2 at a time) and one that fails for good.
+    let mut reindex_pod = template(
+        json!({"app": "reindex"}),
+        vec![container(
+            "reindex",
+            "ghcr.io/wheelhouse-demo/search-indexer:0.4.2",
+            None,
+            ("200m", ""),
+            ("256Mi", "512Mi"),
+        )],
+    );
+    reindex_pod["spec"]["restartPolicy"] = json!("Never");
+    reindex_pod["metadata"]["annotations"] = json!({RUN_SECONDS_ANNOTATION: "12"});
+    let mut reindex = object(
+        "batch/v1",
+        "Job",
+        "data",
+        "reindex",
+        json!({"app": "reindex"}),
+    );
+    reindex["metadata"]["generation"] = json!(1);
+    reindex["spec"] = json!({"completions": 4, "parallelism": 2, "backoffLimit": 6, "completionMode": "NonIndexed", "suspend": false, "template": reindex_pod});
+    out.push(aged(reindex, now, SignedDuration::from_mins(5)));
+    let mut import_pod = template(
+        json!({"app": "import-legacy"}),
+        vec![container(
+            "import",
+            "busybox:1.37",
+            None,
+            ("50m", ""),
+            ("32Mi", ""),
+        )],
+    );
+    import_pod["spec"]["restartPolicy"] = json!("Never");
+    import_pod["spec"]["containers"][0]["command"] =
+        json!(["sh", "-c", "echo importing legacy orders; exit 1"]);
+    let mut import = object(
+        "batch/v1",
+        "Job",
+        "data",
+        "import-legacy",
+        json!({"app": "import-legacy"}),
+    );
+    import["metadata"]["generation"] = json!(1);
+    import["spec"] = json!({"completions": 1, "parallelism": 1, "backoffLimit": 1, "completionMode": "NonIndexed", "suspend": false, "template": import_pod});
+    out.push(aged(import, now, SignedDuration::from_mins(50)));
 
     let mut backup_pod = template(
         json!({"app": "db-backup"}),

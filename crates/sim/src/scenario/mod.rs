@@ -206,6 +206,18 @@ mod tests {
             "{}",
             recs["status"]
         );
+        let import = get(&store, gr::jobs(), "data", "import-legacy");
+        assert_eq!(
+            import["status"]["conditions"][1]["reason"], "BackoffLimitExceeded",
+            "{}",
+            import["status"]
+        );
+        assert_eq!(
+            import["status"]["failed"], 2,
+            "backoffLimit 1 allows one retry"
+        );
+        let reindex = get(&store, gr::jobs(), "data", "reindex");
+        assert_eq!(reindex["status"]["succeeded"], 4, "{}", reindex["status"]);
         let worker = &pods_of(&store, "data", "analytics-worker")[0];
         assert_eq!(worker["status"]["phase"], "Pending");
         assert_eq!(worker["status"]["conditions"][0]["reason"], "Unschedulable");
