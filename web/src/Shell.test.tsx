@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { ROUTES } from './routes';
 import { Shell } from './Shell';
-import { clusterInfo, overview } from './test/fixtures';
+import { clusterInfo, kindsAnswer, overview } from './test/fixtures';
 import { fakeApi, renderApp } from './test/render';
 
 describe('Shell', () => {
@@ -15,11 +15,22 @@ describe('Shell', () => {
     expect(screen.getByText('Version 0.1.0')).toBeInTheDocument();
   });
 
+  test('the side navigation lists the kinds the cluster serves, by group, keeping the namespace', async () => {
+    fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/overview': { body: overview() }, 'api/v1/kinds': { body: kindsAnswer() } });
+    await renderApp(<Shell routes={ROUTES} version="0.1.0" />, { path: '/?namespace=shop' });
+    const kinds = await screen.findByTestId('kind-nav');
+    expect(within(kinds).getAllByRole('group').length).toBeGreaterThan(0);
+    expect(within(kinds).getByText('Workloads')).toBeInTheDocument();
+    expect(within(kinds).getByText('Cluster')).toBeInTheDocument();
+    expect(within(kinds).getByRole('link', { name: 'Pods' })).toHaveAttribute('href', '/pods?namespace=shop');
+    expect(within(kinds).getByRole('link', { name: 'Nodes' })).toHaveAttribute('href', '/nodes?namespace=shop');
+  });
+
   test('an unknown URL shows where the person is and the way back, not a blank page', async () => {
     fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/overview': { body: overview() } });
-    await renderApp(<Shell routes={ROUTES} version="0.1.0" />, { path: '/pods?namespace=shop' });
+    await renderApp(<Shell routes={ROUTES} version="0.1.0" />, { path: '/no/such/page?namespace=shop' });
     expect(screen.getByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
-    expect(screen.getByText('Wheelhouse has no page at /pods.')).toBeInTheDocument();
+    expect(screen.getByText('Wheelhouse has no page at /no/such/page.')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Go to the overview' })).toHaveAttribute('href', '/');
   });
 

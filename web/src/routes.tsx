@@ -1,7 +1,7 @@
 //! The pages the app has: the router, the side navigation and in-app links all read this list,
 //! so a page added here shows up in the navigation and turns matching links on.
 
-import type { ComponentType, ReactNode } from 'react';
+import { lazy, type ComponentType, type ReactNode } from 'react';
 import type { MessageKey } from './lib/i18n/catalogue';
 import { Overview } from './pages/overview/Overview';
 
@@ -22,7 +22,11 @@ const overviewIcon = (
   </svg>
 );
 
-// Later pages load lazily: `Page: lazy(() => import('./pages/nodes/NodeList'))`.
-export const ROUTES: readonly AppRoute[] = [{ path: '/', Page: Overview, nav: { label: 'nav|Overview', icon: overviewIcon } }];
+export const ROUTES: readonly AppRoute[] = [
+  { path: '/', Page: Overview, nav: { label: 'nav|Overview', icon: overviewIcon } },
+  // Every kind's list (`/pods`, `/deployments`, `/widgets`); the navigation lists the kinds
+  // discovery found (see SideNav), and a name no kind has is "page not found".
+  { path: '/:resource', Page: lazy(() => import('./pages/resources/ResourceListPage')) },
+];
 
 export const ROUTE_PATTERNS: readonly string[] = ROUTES.map((r) => r.path);

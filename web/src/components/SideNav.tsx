@@ -1,9 +1,61 @@
-//! The side navigation: one entry per page that exists, keeping the selected namespace.
+//! The side navigation: one entry per page that exists, then every kind the cluster serves,
+//! grouped (Workloads, Network, …), keeping the selected namespace.
 
 import { NavLink } from 'react-router';
 import { NAMESPACE_PARAM, useNamespace } from '../hooks/useNamespace';
+import { useResource } from '../hooks/useResource';
+import { API } from '../lib/api/endpoints';
+import type { MessageKey } from '../lib/i18n/catalogue';
 import { useTranslation } from '../lib/i18n/I18nProvider';
+import { kindLabelKey, kindsByCategory, type KindCategory, type KindsAnswer } from '../lib/k8s/kinds';
 import type { AppRoute } from '../routes';
+
+const CATEGORY_LABELS: Record<KindCategory, MessageKey> = {
+  Workloads: 'nav|Workloads',
+  Network: 'nav|Network',
+  Config: 'nav|Config',
+  Storage: 'nav|Storage',
+  Cluster: 'nav|Cluster',
+  Access: 'nav|Access',
+  'Custom resources': 'nav|Custom resources',
+};
+
+function KindNav(props: { search: string }) {
+  const { t, tx } = useTranslation();
+  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  if (!kinds.data) {
+    return kinds.error ? (
+      <p className="sidenav__error" role="status" title={kinds.error.message}>
+        {t('nav|The list of kinds could not be loaded.')}
+      </p>
+    ) : null;
+  }
+  return (
+    <div className="sidenav__kinds" data-testid="kind-nav">
+      {kindsByCategory(kinds.data.kinds).map(({ category, kinds: list }) => (
+        <details key={category} className="sidenav__group" open={category !== 'Custom resources' || list.length <= 8}>
+          <summary className="sidenav__group-title">{t(CATEGORY_LABELS[category])}</summary>
+          <ul>
+            {list.map(({ kind, to, ambiguous }) => (
+              <li key={kind.path}>
+                <NavLink
+                  to={{ pathname: `/${to}`, search: props.search }}
+                  className="sidenav__link sidenav__link--kind"
+                  title={kind.group ? `${kind.kind} (${kind.group})` : kind.kind}
+                >
+                  <span>
+                    {tx(kindLabelKey(kind))}
+                    {ambiguous && <small className="sidenav__group-suffix">{kind.group || 'v1'}</small>}
+                  </span>
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ))}
+    </div>
+  );
+}
 
 export function SideNav(props: { routes: readonly AppRoute[]; version: string }) {
   const { t } = useTranslation();
@@ -23,6 +75,7 @@ export function SideNav(props: { routes: readonly AppRoute[]; version: string })
           ) : null,
         )}
       </ul>
+      <KindNav search={search} />
       <p className="sidenav__version">
         {t('nav|Version {{version}}', { version: props.version })}
       </p>

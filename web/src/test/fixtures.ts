@@ -1,7 +1,9 @@
 //! Small API answers built in code, shaped as the contract says.
 
 import type { ClusterInfo } from '../lib/k8s/cluster';
+import type { KindsAnswer } from '../lib/k8s/kinds';
 import type { Overview } from '../lib/k8s/overview';
+import type { Column, ListAnswer, Row, Severity } from '../lib/k8s/rows';
 
 export function clusterInfo(overrides: Partial<ClusterInfo> = {}): ClusterInfo {
   return {
@@ -63,4 +65,54 @@ export function overview(): Overview {
     ],
     generatedAt: new Date(now).toISOString(),
   };
+}
+
+/** A kinds answer with the few kinds the list tests use. */
+export function kindsAnswer(): KindsAnswer {
+  const kind = (group: string, resource: string, k: string, namespaced = true) => ({
+    group,
+    version: 'v1',
+    resource,
+    kind: k,
+    namespaced,
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    shortNames: [],
+    preferredVersion: 'v1',
+    custom: false,
+    path: `${group || 'core'}/v1/${resource}`,
+    preferred: true,
+  });
+  return {
+    kinds: [kind('', 'pods', 'Pod'), kind('', 'nodes', 'Node', false), kind('apps', 'deployments', 'Deployment')],
+    warnings: [],
+    discoveredAt: new Date().toISOString(),
+  };
+}
+
+export const POD_COLUMNS: Column[] = [
+  { id: 'name', title: 'columns|Name', type: 'text', sortable: true, wide: false },
+  { id: 'namespace', title: 'columns|Namespace', type: 'text', sortable: true, wide: false },
+  { id: 'ready', title: 'columns|Ready', type: 'ratio', sortable: true, wide: false },
+  { id: 'status', title: 'columns|Status', type: 'status', sortable: true, wide: false },
+  { id: 'restarts', title: 'columns|Restarts', type: 'restarts', sortable: true, wide: false },
+  { id: 'creationTimestamp', title: 'columns|Age', type: 'since', sortable: true, wide: false },
+  { id: 'node', title: 'columns|Node', type: 'text', sortable: true, wide: true },
+];
+
+export function podRow(name: string, status = 'Running', severity: Severity = 'ok'): Row {
+  return {
+    name,
+    namespace: 'shop',
+    uid: `uid-${name}`,
+    creationTimestamp: new Date(Date.now() - 300_000).toISOString(),
+    labels: { app: 'web' },
+    ready: severity === 'ok' ? '1/1' : '0/1',
+    status: { text: status, severity },
+    restarts: { count: severity === 'error' ? 5 : 0, lastRestart: null },
+    node: 'worker-1',
+  };
+}
+
+export function podList(rows: Row[], total = rows.length): ListAnswer {
+  return { items: rows, total, page: 1, pageSize: 50, columns: POD_COLUMNS, state: 'ready', warnings: [] };
 }

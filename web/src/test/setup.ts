@@ -3,11 +3,15 @@
 import { cleanup } from '@testing-library/react';
 import '@testing-library/jest-dom/vitest';
 import { afterEach, vi } from 'vitest';
+import { live } from '../lib/api/live';
 import { resetResources } from '../lib/api/resources';
+import { livePause } from '../hooks/useLive';
 
 afterEach(() => {
   cleanup();
   resetResources();
+  live.shutdown();
+  livePause.set(false);
   window.localStorage.clear();
   vi.unstubAllGlobals();
 });

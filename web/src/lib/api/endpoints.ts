@@ -4,4 +4,9 @@ export const API = {
   cluster: 'api/v1/cluster',
   overview: 'api/v1/overview',
   version: 'api/v1/version',
+  kinds: 'api/v1/kinds',
+  /** One page of rows: `resources('core/v1/pods', 'namespace=shop&page=1')`. */
+  resources: (path: string, query: string) => `api/v1/resources/${path}${query ? `?${query}` : ''}`,
+  /** The live view of the same query (SSE, or a subscription on the tab's WebSocket). */
+  watch: (path: string, query: string) => `api/v1/watch/${path}${query ? `?${query}` : ''}`,
 } as const;

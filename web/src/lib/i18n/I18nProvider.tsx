@@ -6,6 +6,7 @@ import {
   loadCatalogue,
   matchLocale,
   translate,
+  translateLoose,
   type Catalogue,
   type Locale,
   type MessageKey,
@@ -18,6 +19,8 @@ export const LOCALE_STORAGE_KEY = 'wheelhouse.locale';
 export interface I18n {
   locale: Locale;
   t: (key: MessageKey, vars?: Vars) => string;
+  /** For keys from the server or from data (`columns|Color`): the text after `|` when not in the catalogue. */
+  tx: (key: string, vars?: Vars) => string;
   /** Loads the language's catalogue, switches to it and remembers the choice. */
   setLocale: (locale: Locale) => Promise<void>;
 }
@@ -25,6 +28,7 @@ export interface I18n {
 const I18nContext = createContext<I18n>({
   locale: 'en',
   t: (key, vars) => translate(english, key, vars),
+  tx: (key, vars) => translateLoose(english, key, vars),
   setLocale: () => Promise.resolve(),
 });
 
@@ -63,6 +67,7 @@ export function I18nProvider(props: { locale: Locale; catalogue: Catalogue; chil
     () => ({
       locale: state.locale,
       t: (key, vars) => translate(state.catalogue, key, vars),
+      tx: (key, vars) => translateLoose(state.catalogue, key, vars),
       setLocale,
     }),
     [state, setLocale],

@@ -54,3 +54,12 @@ export function translate(catalogue: Partial<Catalogue>, key: MessageKey, vars?:
   const text = catalogue[key] ?? english[key];
   return interpolate(text, vars);
 }
+
+/**
+ * Looks up a key that comes from the server or from data (a column title, a kind), which may
+ * not be in the catalogue: then the text after the namespace (`columns|Color` → `Color`).
+ */
+export function translateLoose(catalogue: Partial<Catalogue>, key: string, vars?: Vars): string {
+  if (key in english) return translate(catalogue, key as MessageKey, vars);
+  return interpolate(key.slice(key.indexOf('|') + 1), vars);
+}

@@ -1,0 +1,173 @@
+// Browser tests of the resource browser's list pages against `wheelhouse --demo`: navigation by
+// kind, columns and typed cells, sorting, filtering, paging, URL state, and live updates.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, openPage, screenshot, startWheelhouse, waitForDemo } from './support/harness.mjs';
+
+/** Writes to the demo cluster itself, as kubectl would (the sim's admin token), to cause a change. */
+async function simRequest(server, method, path, body) {
+  const cluster = await (await fetch(new URL('api/v1/cluster', server.url))).json();
+  const previous = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // the sim's self-signed certificate
+  try {
+    const response = await fetch(new URL(path, cluster.server), {
+      method,
+      headers: { Authorization: 'Bearer admin-token', 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.text()}`);
+  } finally {
+    if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;
+  }
+}
+
+describe('the resource browser', () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startWheelhouse();
+    browser = await launchBrowser();
+    await waitForDemo(server.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the navigation lists kinds by group and a list page shows the server columns with typed cells', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(server.url);
+      const nav = page.getByTestId('kind-nav');
+      await nav.waitFor();
+      for (const group of ['Workloads', 'Network', 'Config', 'Storage', 'Cluster', 'Access', 'Custom resources']) {
+        assert.ok(await nav.getByText(group, { exact: true }).isVisible(), `group ${group}`);
+      }
+      await nav.getByRole('link', { name: 'Pods', exact: true }).click();
+      const list = page.getByTestId('resource-list');
+      await list.waitFor();
+      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
+      assert.equal(new URL(page.url()).pathname, `${new URL(server.url).pathname}pods`);
+      const headers = (await page.locator('[data-testid="resource-table"] th').allTextContents()).map((h) => h.replace(/[▲▼]/g, ''));
+      for (const h of ['Name', 'Namespace', 'Ready', 'Status', 'Restarts', 'Age']) assert.ok(headers.includes(h), `${h} in ${headers}`);
+      assert.ok((await page.locator('[data-severity="ok"]').count()) > 0, 'running pods are coloured ok');
+      assert.match((await page.getByTestId('pager-range').textContent()) ?? '', /^1–\d+ of \d+$/);
+      assert.equal(await page.getByTestId('live-indicator').getAttribute('data-state'), 'live');
+      await screenshot(page, 'resources-pods-en');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('sort, name filter, label selector and page size live in the URL and survive a reload', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}pods`);
+      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
+      await page.locator('th[data-column="creationTimestamp"] button').click();
+      await page.waitForURL(/sort=creationTimestamp/);
+      await page.locator('th[data-column="creationTimestamp"] button').click();
+      await page.waitForURL(/sort=-creationTimestamp/);
+      assert.equal(await page.locator('th[data-column="creationTimestamp"]').getAttribute('aria-sort'), 'descending');
+
+      const first = (await page.locator('[data-testid="resource-table"] tbody tr').first().getAttribute('data-name')) ?? '';
+      const fragment = first.slice(0, 5);
+      await page.getByTestId('filter-name').fill(fragment);
+      await page.waitForURL(new RegExp(`q=${fragment}`));
+      await page.waitForFunction(
+        (f) => [...document.querySelectorAll('[data-testid="resource-table"] tbody tr')].every((r) => r.getAttribute('data-name')?.includes(f)),
+        fragment,
+      );
+      await page.reload();
+      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
+      assert.equal(await page.getByTestId('filter-name').inputValue(), fragment);
+      assert.equal(await page.locator('th[data-column="creationTimestamp"]').getAttribute('aria-sort'), 'descending');
+
+      await page.goto(`${server.url}pods?labelSelector=${encodeURIComponent('app=no-such-app')}`);
+      await page.getByTestId('list-empty').waitFor();
+      assert.equal(await page.getByTestId('filter-labels').inputValue(), 'app=no-such-app');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the overview links to the nodes list and to a namespace pods', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(server.url);
+      await page.getByTestId('overview').waitFor();
+      await page.getByTestId('stat-nodes').getByRole('link').click();
+      await page.getByTestId('resource-list').waitFor();
+      assert.equal(await page.getByTestId('resource-list').getAttribute('data-kind'), 'Node');
+      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
+      await screenshot(page, 'resources-nodes-en');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a change in the cluster appears in the open list without a reload', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}configmaps?namespace=default`);
+      await page.getByTestId('resource-list').waitFor();
+      await page.getByTestId('live-indicator').locator('xpath=self::*[@data-state="live"]').waitFor();
+      await page.getByTestId('resource-total').waitFor();
+      const before = Number(await page.getByTestId('resource-total').textContent());
+      await page.evaluate(() => document.querySelector('[data-testid="resource-list"]')?.setAttribute('data-mark', 'same-page'));
+      await simRequest(server, 'POST', 'api/v1/namespaces/default/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'e2e-live-change' },
+        data: { hello: 'world' },
+      });
+      await page.locator('tr[data-name="e2e-live-change"]').waitFor({ timeout: 10_000 });
+      assert.equal(Number(await page.getByTestId('resource-total').textContent()), before + 1);
+      assert.equal(await page.getByTestId('resource-list').getAttribute('data-mark'), 'same-page');
+      await screenshot(page, 'resources-live-added');
+
+      // Paused: a deletion does not change the page until resumed.
+      await page.getByTestId('live-pause').click();
+      assert.equal(await page.getByTestId('live-indicator').getAttribute('data-state'), 'paused');
+      await simRequest(server, 'DELETE', 'api/v1/namespaces/default/configmaps/e2e-live-change');
+      await page.waitForTimeout(1_000);
+      assert.equal(await page.locator('tr[data-name="e2e-live-change"]').count(), 1);
+      await page.getByTestId('live-pause').click();
+      await page.locator('tr[data-name="e2e-live-change"]').waitFor({ state: 'detached', timeout: 10_000 });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('in Chinese the list reads in Chinese', async () => {
+    const { context, page, problems } = await openPage(browser, { locale: 'zh-CN' });
+    try {
+      await page.goto(`${server.url}deployments`);
+      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
+      assert.equal(await page.locator('h1').textContent(), 'Deployment');
+      const headers = (await page.locator('[data-testid="resource-table"] th').allTextContents()).map((h) => h.replace(/[▲▼]/g, ''));
+      assert.ok(headers.includes('名称') && headers.includes('就绪'), headers.join(','));
+      await screenshot(page, 'resources-deployments-zh-CN');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a name no kind has is page not found', async () => {
+    const { context, page } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}no-such-kind`);
+      await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});

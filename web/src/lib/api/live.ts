@@ -1,0 +1,230 @@
+//! One WebSocket per tab (`api/v1/live`) carrying every live view the tab shows.
+//!
+//! Views subscribe with a watch path and get its events. The socket opens with the first view and
+//! closes a little after the last one leaves; when it drops it reconnects with backoff (0.5 s,
+//! doubling to 30 s) and subscribes every view again, whose fresh snapshot replaces what it shows.
+
+import type { LiveEvent } from '../k8s/rows';
+
+/** The part of a WebSocket this uses, so tests can hand in a fake one. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(): void;
+  onopen: ((event: Event) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onclose: ((event: CloseEvent) => void) | null;
+  onerror: ((event: Event) => void) | null;
+}
+
+/**
+ * `idle`: no views; `connecting`: the first connection is opening; `open`: views are live;
+ * `reconnecting`: the connection was lost and is being re-established.
+ */
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
+
+export type LiveListener = (event: LiveEvent) => void;
+
+export interface LiveOptions {
+  url: () => string;
+  createSocket?: (url: string) => SocketLike;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** No message (the server sends a heartbeat every 15 s) for this long means the link is dead. */
+  silenceMs?: number;
+  /** How long the socket stays open after the last view leaves (a page change re-subscribes). */
+  lingerMs?: number;
+}
+
+interface Subscription {
+  path: string;
+  listener: LiveListener;
+  /** An `error` event ended it; it is not sent again on reconnect. */
+  ended: boolean;
+}
+
+const OPEN = 1;
+
+export class LiveConnection {
+  private socket: SocketLike | undefined;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly stateListeners = new Set<() => void>();
+  private current: ConnectionState = 'idle';
+  private nextId = 1;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly options: Required<LiveOptions>;
+
+  constructor(options: LiveOptions) {
+    this.options = {
+      createSocket: (url) => new WebSocket(url),
+      minDelayMs: 500,
+      maxDelayMs: 30_000,
+      silenceMs: 40_000,
+      lingerMs: 10_000,
+      ...options,
+    };
+  }
+
+  state = (): ConnectionState => this.current;
+
+  onState = (listener: () => void): (() => void) => {
+    this.stateListeners.add(listener);
+    return () => {
+      this.stateListeners.delete(listener);
+    };
+  };
+
+  /** Follows the watch path (`api/v1/watch/core/v1/pods?namespace=shop`); returns the unsubscribe. */
+  subscribe(path: string, listener: LiveListener): () => void {
+    const id = `s${this.nextId++}`;
+    this.subscriptions.set(id, { path, listener, ended: false });
+    clearTimeout(this.lingerTimer);
+    if (!this.socket) this.connect();
+    else this.send({ op: 'subscribe', id, path });
+    return () => {
+      if (!this.subscriptions.delete(id)) return;
+      this.send({ op: 'unsubscribe', id });
+      if (this.subscriptions.size === 0) {
+        this.lingerTimer = setTimeout(() => {
+          if (this.subscriptions.size === 0) this.shutdown();
+        }, this.options.lingerMs);
+      }
+    };
+  }
+
+  /** Closes the socket and forgets every view (tests; a page being unloaded). */
+  shutdown(): void {
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.lingerTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      socket.onclose = null;
+      socket.onmessage = null;
+      socket.onerror = null;
+      socket.onopen = null;
+      socket.close();
+    }
+    this.attempt = 0;
+    this.setState('idle');
+  }
+
+  /** Reconnects now instead of waiting out the backoff (the browser says it is online again). */
+  retryNow(): void {
+    if (this.current !== 'reconnecting' || this.socket) return;
+    clearTimeout(this.reconnectTimer);
+    this.connect();
+  }
+
+  private connect(): void {
+    this.setState(this.attempt === 0 && this.current !== 'reconnecting' ? 'connecting' : 'reconnecting');
+    let socket: SocketLike;
+    try {
+      socket = this.options.createSocket(this.options.url());
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempt = 0;
+      this.setState('open');
+      this.armSilence();
+      for (const [id, sub] of this.subscriptions) {
+        if (!sub.ended) this.send({ op: 'subscribe', id, path: sub.path });
+      }
+    };
+    socket.onmessage = (message) => {
+      this.armSilence();
+      this.receive(message.data);
+    };
+    socket.onerror = () => {
+      // A close follows every error; reconnecting is handled there.
+    };
+    socket.onclose = () => {
+      this.lost();
+    };
+  }
+
+  private lost(): void {
+    this.socket = undefined;
+    clearTimeout(this.silenceTimer);
+    if (this.subscriptions.size === 0) {
+      this.setState('idle');
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.socket = undefined;
+    this.setState('reconnecting');
+    const delay = Math.min(this.options.maxDelayMs, this.options.minDelayMs * 2 ** this.attempt);
+    this.attempt += 1;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.connect();
+    }, delay);
+  }
+
+  private armSilence(): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => {
+      // Treat a silent link as lost: close it (its onclose reconnects).
+      const socket = this.socket;
+      if (!socket) return;
+      socket.onclose = null;
+      socket.close();
+      this.lost();
+    }, this.options.silenceMs);
+  }
+
+  private receive(raw: unknown): void {
+    if (typeof raw !== 'string') return;
+    let message: { id?: string } & LiveEvent;
+    try {
+      message = JSON.parse(raw) as { id?: string } & LiveEvent;
+    } catch {
+      return;
+    }
+    if (!message.id) return; // heartbeats and connection-level errors
+    const sub = this.subscriptions.get(message.id);
+    if (!sub) return;
+    if (message.event === 'error') sub.ended = true;
+    sub.listener(message);
+    // The server ended the view because it fell behind: its id is free, ask again for a new snapshot.
+    if (message.event === 'resync' && this.subscriptions.get(message.id) === sub) {
+      this.send({ op: 'subscribe', id: message.id, path: sub.path });
+    }
+  }
+
+  private send(message: { op: 'subscribe' | 'unsubscribe'; id: string; path?: string }): void {
+    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    for (const listener of this.stateListeners) listener();
+  }
+}
+
+/** `ws(s)://host/base/api/v1/live` from the page's `<base href>`. */
+export function liveUrl(baseURI: string = document.baseURI): string {
+  const url = new URL('api/v1/live', baseURI);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+/** The tab's one connection. */
+export const live = new LiveConnection({ url: () => liveUrl() });
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('online', () => {
+    live.retryNow();
+  });
+}

@@ -1,0 +1,88 @@
+import { act, screen } from '@testing-library/react';
+import { Route, Routes } from 'react-router';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+import { FakeSocket } from '../../test/fakeSocket';
+import { kindsAnswer, podList, podRow } from '../../test/fixtures';
+import { fakeApi, renderApp } from '../../test/render';
+import { ResourceListPage } from './ResourceListPage';
+
+const PODS = 'api/v1/resources/core/v1/pods?sort=name&page=1&pageSize=50';
+
+function renderPage(path = '/pods') {
+  return renderApp(
+    <Routes>
+      <Route path="/:resource" element={<ResourceListPage />} />
+    </Routes>,
+    { path, routes: ['/', '/:resource'] },
+  );
+}
+
+beforeEach(() => {
+  FakeSocket.all = [];
+  vi.stubGlobal('WebSocket', FakeSocket);
+});
+
+describe('ResourceListPage', () => {
+  test('shows the rows and their count, and applies a live change in place', async () => {
+    fakeApi({ 'api/v1/kinds': { body: kindsAnswer() }, [PODS]: { body: podList([podRow('web-1'), podRow('web-2', 'Pending', 'progressing')]) } });
+    await renderPage();
+    await screen.findByText('web-1');
+    expect(screen.getByTestId('resource-total')).toHaveTextContent('2');
+    const socket = FakeSocket.latest();
+    act(() => {
+      socket.open();
+    });
+    expect(socket.sent).toEqual([{ op: 'subscribe', id: 's1', path: 'api/v1/watch/core/v1/pods?sort=name&page=1&pageSize=50' }]);
+    expect(screen.getByTestId('live-indicator')).toHaveAttribute('data-state', 'live');
+    act(() => {
+      socket.receive({ id: 's1', event: 'modified', data: { row: podRow('web-2'), total: 2 } });
+    });
+    expect(screen.getAllByText('Running')).toHaveLength(2);
+    expect(screen.queryByText('Pending')).toBeNull();
+  });
+
+  test('a refused list says what is forbidden, in the server words', async () => {
+    const message = 'pods is forbidden: User "dev" cannot list resource "pods" in API group "" at the cluster scope';
+    fakeApi({
+      'api/v1/kinds': { body: kindsAnswer() },
+      [PODS]: { status: 403, body: { error: { code: 403, reason: 'Forbidden', message, details: { verb: 'list', resource: 'pods', namespace: null } } } },
+    });
+    await renderPage();
+    expect(await screen.findByText(message)).toBeInTheDocument();
+    expect(screen.getByText('Could not list Pods')).toBeInTheDocument();
+    expect(screen.getByText('Forbidden')).toBeInTheDocument();
+  });
+
+  test('a cache still loading says so with the server message instead of an empty table', async () => {
+    fakeApi({
+      'api/v1/kinds': { body: kindsAnswer() },
+      [PODS]: { body: { ...podList([]), state: 'loading', warnings: [{ reason: 'Loading', message: '3,000 pods so far' }] } },
+    });
+    await renderPage();
+    expect(await screen.findByText('Loading the cache')).toBeInTheDocument();
+    expect(screen.getByText('3,000 pods so far')).toBeInTheDocument();
+    expect(screen.queryByTestId('resource-table')).toBeNull();
+  });
+
+  test('the query in the URL is the query sent, and the filters show it', async () => {
+    const fetchMock = fakeApi({
+      'api/v1/kinds': { body: kindsAnswer() },
+      'api/v1/resources/core/v1/pods?namespace=shop&q=web&labelSelector=app%3Dweb&sort=-creationTimestamp&page=2&pageSize=100': {
+        body: { ...podList([podRow('web-1')], 101), page: 2, pageSize: 100 },
+      },
+    });
+    await renderPage('/pods?namespace=shop&q=web&labelSelector=app%3Dweb&sort=-creationTimestamp&page=2&pageSize=100');
+    await screen.findByText('web-1');
+    expect(fetchMock).toHaveBeenCalled();
+    expect(screen.getByTestId('filter-name')).toHaveValue('web');
+    expect(screen.getByTestId('filter-labels')).toHaveValue('app=web');
+    expect(screen.getByTestId('pager-range')).toHaveTextContent('101–101 of 101');
+    expect(screen.getByTestId('pager-page')).toHaveTextContent('Page 2 of 2');
+  });
+
+  test('a name that is no kind is page not found', async () => {
+    fakeApi({ 'api/v1/kinds': { body: kindsAnswer() } });
+    await renderPage('/gadgets');
+    expect(await screen.findByText('Page not found')).toBeInTheDocument();
+  });
+});
