@@ -841,10 +841,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls() {
 
     // The release records round-trip through the sim exactly as helm wrote them, and have the
     // shape of the records helm v4 wrote to a real kube-apiserver (reference/helm/).
-    let reference_secrets: Value = serde_json::from_str(include_str!(
-        "../../../../shared/reference/helm/release-secrets.json"
-    ))
-    .expect("reference secrets");
+    let reference_secrets = wheelhouse_sim::reference::json("helm/release-secrets.json");
     let reference_secret = reference_secrets["items"]
         .as_array()
         .and_then(|items| {
@@ -854,10 +851,8 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls() {
         })
         .cloned()
         .expect("the reference hello v2 record");
-    let reference_record: Value = serde_json::from_str(include_str!(
-        "../../../../shared/reference/helm/decoded-sh.helm.release.v1.hello.v2.json"
-    ))
-    .expect("reference record");
+    let reference_record =
+        wheelhouse_sim::reference::json("helm/decoded-sh.helm.release.v1.hello.v2.json");
     let keys = |v: &Value| -> Vec<String> {
         let mut k: Vec<String> = v
             .as_object()
