@@ -29,11 +29,29 @@ pub fn is_complete(job: &Value) -> bool {
     finished_condition(job) == Some("Complete")
 }
 
+/// For a finished Job with `ttlSecondsAfterFinished`: whether that time has passed since it
+/// finished. `None` when the Job has no TTL or has not finished.
+pub fn ttl_expired(job: &Value, now: Timestamp) -> Option<bool> {
+    let ttl = meta::i64_at(job, &["spec", "ttlSecondsAfterFinished"])?;
+    let finished = meta::at(job, &["status", "conditions"])?
+        .as_array()?
+        .iter()
+        .find(|c| (c["type"] == "Complete" || c["type"] == "Failed") && c["status"] == "True")?;
+    let at: Timestamp = meta::str_at(finished, &["lastTransitionTime"])
+        .parse()
+        .ok()?;
+    Some(now.duration_since(at).as_secs() >= ttl)
+}
+
 /// One pass over one Job and its pods.
 pub fn reconcile(job: &Value, owned: &[&Value], now: Timestamp) -> Vec<Action> {
     let mut actions = Vec::new();
     if meta::is_terminating(job) {
         return actions;
+    }
+    if ttl_expired(job, now) == Some(true) {
+        // The TTL-after-finished controller: the Job goes, its pods with it.
+        return vec![Action::delete(gr::jobs(), job)];
     }
     let now_s = rfc3339(now);
     let completions = meta::i64_at(job, &["spec", "completions"])
@@ -230,6 +248,26 @@ mod tests {
                 .and_then(|c| c["type"].as_str());
             assert_eq!(cond, want_condition, "{case}");
         }
+    }
+
+    #[test]
+    fn a_finished_job_with_a_ttl_is_deleted_when_it_runs_out() {
+        let mut j = job(1, 1);
+        j["spec"]["ttlSecondsAfterFinished"] = json!(60);
+        j["status"] = json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True", "lastTransitionTime": "2026-11-27T17:00:00Z"}]});
+        let at = |s: &str| s.parse::<Timestamp>().expect("ts");
+        let ok = pod("Succeeded");
+        assert!(
+            !reconcile(&j, &[&ok], at("2026-11-27T17:00:59Z"))
+                .iter()
+                .any(|a| matches!(a, Action::Delete { .. })),
+            "not yet"
+        );
+        let actions = reconcile(&j, &[&ok], at("2026-11-27T17:01:00Z"));
+        assert!(
+            matches!(&actions[..], [Action::Delete { name, .. }] if name == "report"),
+            "{actions:?}"
+        );
     }
 
     #[test]

@@ -359,6 +359,9 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
             jobs_by_owner.entry(uid).or_default().push(j);
         }
         actions.extend(job::reconcile(j, &owned(j), now));
+        if job::ttl_expired(j, now) == Some(false) {
+            timed_namespaces.insert(meta::namespace(j).to_string());
+        }
     }
     for cj in values(&scope.list(store, &gr::cronjobs())) {
         timed_namespaces.insert(meta::namespace(cj).to_string());
