@@ -109,6 +109,36 @@ fn format_line(line: &LogLine, timestamps: bool) -> String {
     }
 }
 
+/// Why a container has no logs to show yet, worded as the kubelet words it; `None` when it has
+/// run (now or before a restart, whose logs are then served).
+fn waiting_reason(pod: &Value, container: &str) -> Option<String> {
+    let status = [
+        "/status/initContainerStatuses",
+        "/status/containerStatuses",
+        "/status/ephemeralContainerStatuses",
+    ]
+    .iter()
+    .filter_map(|path| pod.pointer(path).and_then(Value::as_array))
+    .flatten()
+    .find(|s| s["name"].as_str() == Some(container));
+    let Some(status) = status else {
+        // No status yet: the pod is not scheduled or its containers are being created.
+        let scheduled = !str_at(pod, &["spec", "nodeName"]).is_empty();
+        let pending = str_at(pod, &["status", "phase"]) == "Pending";
+        return (!scheduled || pending).then(|| "ContainerCreating".to_string());
+    };
+    let waiting = status.pointer("/state/waiting")?;
+    if status.pointer("/lastState/terminated").is_some() {
+        return None;
+    }
+    Some(
+        match waiting["reason"].as_str().unwrap_or("ContainerCreating") {
+            "ErrImagePull" | "ImagePullBackOff" => "trying and failing to pull image".to_string(),
+            reason => reason.to_string(),
+        },
+    )
+}
+
 /// `GET pods/{name}/log`.
 pub async fn serve(call: &Call<'_>) -> Result<Response> {
     let pods = GroupResource::core("pods");
@@ -119,14 +149,22 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
         .store
         .get(&pods, &ns, &name)
         .ok_or_else(|| Error::not_found("pods", &name))?;
-    let containers: Vec<String> = pod
+    // Init and ephemeral containers have logs too (`kubectl logs --all-containers` asks for them).
+    let containers: Vec<String> = [
+        "/spec/initContainers",
+        "/spec/containers",
+        "/spec/ephemeralContainers",
+    ]
+    .iter()
+    .filter_map(|path| pod.value().pointer(path).and_then(Value::as_array))
+    .flatten()
+    .filter_map(|c| c["name"].as_str().map(String::from))
+    .collect();
+    let regular = pod
         .value()
         .pointer("/spec/containers")
         .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["name"].as_str().map(String::from))
-        .collect();
+        .map_or(0, Vec::len);
     let container = match call.param("container") {
         Some(c) if !containers.iter().any(|x| x == c) => {
             return Err(Error::bad_request(format!(
@@ -134,7 +172,12 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
             )));
         }
         Some(c) => c.to_string(),
-        None if containers.len() == 1 => containers[0].clone(),
+        None if regular == 1 => pod
+            .value()
+            .pointer("/spec/containers/0/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         None => {
             return Err(Error::bad_request(format!(
                 "a container name must be specified for pod {name}, choose one of: [{}]",
@@ -142,11 +185,9 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
             )));
         }
     };
-    if str_at(pod.value(), &["status", "phase"]) == "Pending"
-        || str_at(pod.value(), &["spec", "nodeName"]).is_empty()
-    {
+    if let Some(reason) = waiting_reason(pod.value(), &container) {
         return Err(Error::bad_request(format!(
-            "container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating"
+            "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
         )));
     }
     let previous = call.flag("previous");
@@ -246,6 +287,36 @@ mod tests {
         assert_eq!(
             lines.first().map(|l| l.time.as_second() - from.as_second()),
             Some(15)
+        );
+    }
+
+    #[test]
+    fn a_container_that_cannot_pull_its_image_is_waiting_as_the_kubelet_says() {
+        let pod = json!({"spec": {"nodeName": "worker-1"}, "status": {"phase": "Pending", "containerStatuses": [
+            {"name": "app", "state": {"waiting": {"reason": "ImagePullBackOff"}}}]}});
+        assert_eq!(
+            waiting_reason(&pod, "app").as_deref(),
+            Some("trying and failing to pull image")
+        );
+    }
+
+    #[test]
+    fn a_crash_looping_container_serves_the_logs_of_its_last_run() {
+        let pod = json!({"spec": {"nodeName": "worker-1"}, "status": {"phase": "Running", "containerStatuses": [
+            {"name": "app", "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+             "lastState": {"terminated": {"exitCode": 1}}}]}});
+        assert_eq!(waiting_reason(&pod, "app"), None);
+    }
+
+    #[test]
+    fn init_containers_and_unscheduled_pods_are_judged_by_their_own_state() {
+        let pod = json!({"spec": {"nodeName": "worker-1"}, "status": {"phase": "Pending",
+            "initContainerStatuses": [{"name": "init", "state": {"terminated": {"exitCode": 0}}}]}});
+        assert_eq!(waiting_reason(&pod, "init"), None);
+        let unscheduled = json!({"spec": {}, "status": {"phase": "Pending"}});
+        assert_eq!(
+            waiting_reason(&unscheduled, "app").as_deref(),
+            Some("ContainerCreating")
         );
     }
 }
