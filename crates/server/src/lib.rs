@@ -12,9 +12,13 @@ mod health;
 mod kinds;
 mod live;
 pub mod locale;
+mod logs;
 mod middleware;
+mod object;
 mod overview;
+mod raw;
 mod resources;
+pub mod upstream;
 pub mod version;
 pub mod web;
 
@@ -109,9 +113,14 @@ fn router(state: AppState) -> axum::Router {
         .merge(kinds::router())
         .merge(resources::router())
         .merge(live::router())
+        .merge(object::router())
+        .merge(logs::router())
+        .merge(raw::router())
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::Extension(resource_browser(&state)))
+        .layer(axum::Extension(Arc::new(object::Operations::default())))
+        .layer(axum::Extension(Arc::new(object::Reviews::default())))
         .layer(axum::Extension(
             Arc::new(access::LocalIdentity) as Arc<dyn access::AccessReview>
         ));

@@ -302,6 +302,16 @@ impl Resources {
         Ok((cache, state))
     }
 
+    /// The running cache of `kind` (in `namespace` only, or `None`: all namespaces), if one was
+    /// started by a list or live view; never starts one. Details read from it when it is synced.
+    pub fn running_cache(
+        &self,
+        kind: &KindInfo,
+        namespace: Option<&str>,
+    ) -> Option<Arc<ResourceCache>> {
+        self.running(kind, namespace)
+    }
+
     fn running(&self, kind: &KindInfo, namespace: Option<&str>) -> Option<Arc<ResourceCache>> {
         let caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
         caches.get(&cache_key(kind, namespace)).cloned()

@@ -1,0 +1,476 @@
+//! `GET /api/v1/logs/{namespace}/{pod}` and `…/workload/{g}/{v}/{r}/{name}`: container logs,
+//! read whole (bounded) or followed as Server-Sent Events; a workload's pods merged, each line
+//! tagged with its pod and container.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use wheelhouse_cluster::resources::Resources;
+
+use crate::AppState;
+use crate::error::{AppError, Result};
+use crate::object::Target;
+use crate::upstream::{Failure, PageWarning, Upstream, encode};
+
+/// A non-followed log is cut (at a line) beyond this.
+const MAX_LOG: usize = 16 * 1024 * 1024;
+/// Lines queued for a follower; a client that falls further behind is disconnected.
+const FOLLOW_QUEUE: usize = 1000;
+/// Pods merged at most for a workload.
+const MAX_PODS: usize = 20;
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/api/v1/logs/{namespace}/{pod}", get(pod_logs))
+        .route(
+            "/api/v1/logs/{namespace}/workload/{group}/{version}/{resource}/{name}",
+            get(workload_logs),
+        )
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LogParams {
+    container: Option<String>,
+    follow: Option<bool>,
+    previous: Option<bool>,
+    tail_lines: Option<u64>,
+    since_seconds: Option<u64>,
+    timestamps: Option<bool>,
+}
+
+impl LogParams {
+    /// The API server's query for one container; `default_tail` when no bound is given.
+    fn query(&self, container: &str, default_tail: u64, timestamps: bool) -> String {
+        let mut query = vec![format!("container={}", encode(container))];
+        if self.follow == Some(true) {
+            query.push("follow=true".into());
+        }
+        if self.previous == Some(true) {
+            query.push("previous=true".into());
+        }
+        match (self.tail_lines, self.since_seconds) {
+            (Some(tail), _) => query.push(format!("tailLines={}", tail.min(100_000))),
+            (None, None) => query.push(format!("tailLines={default_tail}")),
+            (None, Some(_)) => {}
+        }
+        if let Some(since) = self.since_seconds {
+            query.push(format!("sinceSeconds={since}"));
+        }
+        if timestamps {
+            query.push("timestamps=true".into());
+        }
+        query.join("&")
+    }
+}
+
+fn containers_of(pod: &Value) -> Vec<String> {
+    pod.pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect()
+}
+
+/// The container asked for, the pod's default one, or its only one.
+fn choose_container(pod: &Value, asked: Option<&str>) -> Result<String> {
+    let containers = containers_of(pod);
+    let init: Vec<String> = pod
+        .pointer("/spec/initContainers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    if let Some(asked) = asked.filter(|a| !a.is_empty()) {
+        if containers.iter().chain(&init).any(|c| c == asked) {
+            return Ok(asked.to_string());
+        }
+        return Err(AppError::bad_request(format!(
+            "the pod has no container {asked:?}; its containers are {}",
+            containers
+                .iter()
+                .chain(&init)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if let Some(default) = pod
+        .pointer("/metadata/annotations/kubectl.kubernetes.io~1default-container")
+        .and_then(Value::as_str)
+    {
+        return Ok(default.to_string());
+    }
+    match containers.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(AppError::bad_request(format!(
+            "the pod has several containers; choose one with container=… ({})",
+            containers.join(", ")
+        ))),
+    }
+}
+
+async fn pod_logs(
+    State(state): State<AppState>,
+    Path((namespace, pod)): Path<(String, String)>,
+    Query(params): Query<LogParams>,
+) -> Result<Response> {
+    state.cluster.ensure_connected().await?;
+    let upstream = Upstream::new(state.cluster.client().clone());
+    let pod_path = format!("/api/v1/namespaces/{namespace}/pods/{pod}");
+    let details = json!({"verb": "get", "group": "", "resource": "pods", "namespace": namespace, "name": pod});
+    let object = upstream
+        .get(&pod_path)
+        .await
+        .map_err(|f| f.into_error(details.clone()))?;
+    let container = choose_container(&object, params.container.as_deref())?;
+    let timestamps = params.timestamps == Some(true);
+    let path = format!(
+        "{pod_path}/log?{}",
+        params.query(&container, 1000, timestamps)
+    );
+    let mut log_details = details;
+    log_details["resource"] = json!("pods");
+    log_details["subresource"] = json!("log");
+    if params.follow == Some(true) {
+        let body = open_stream(&upstream, &path)
+            .await
+            .map_err(|f| f.into_error(log_details))?;
+        let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
+        tokio::spawn(forward_lines(body, None, lines));
+        return Ok(sse(receiver));
+    }
+    let body = open_stream(&upstream, &path)
+        .await
+        .map_err(|f| f.into_error(log_details))?;
+    let (text, truncated) = read_capped(body, MAX_LOG).await;
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response();
+    if truncated {
+        response.headers_mut().insert(
+            "x-wheelhouse-truncated",
+            header::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
+}
+
+/// Opens a log request; a refusal is the API server's `Status`.
+async fn open_stream(upstream: &Upstream, path: &str) -> Result<kube::client::Body, Failure> {
+    let request = http::Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .body(kube::client::Body::empty())
+        .map_err(|e| Failure {
+            code: 400,
+            reason: "BadRequest".into(),
+            message: e.to_string(),
+            causes: Vec::new(),
+        })?;
+    let response = upstream.client().send(request).await.map_err(|e| Failure {
+        code: 503,
+        reason: "Unavailable".into(),
+        message: format!("the API server did not answer: {e}"),
+        causes: Vec::new(),
+    })?;
+    if response.status().is_success() {
+        return Ok(response.into_body());
+    }
+    let status = response.status();
+    let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 1 << 20)
+        .await
+        .unwrap_or_default();
+    Err(Failure::of(&crate::upstream::Answer {
+        status,
+        content_type: None,
+        body,
+    }))
+}
+
+/// Reads up to `limit` bytes, cut at the last line end when over; whether it was cut.
+async fn read_capped(body: kube::client::Body, limit: usize) -> (Bytes, bool) {
+    let mut stream = axum::body::Body::new(body).into_data_stream();
+    let mut out = BytesMut::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        if out.len() + chunk.len() > limit {
+            out.extend_from_slice(&chunk[..limit - out.len()]);
+            let end = out.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            out.truncate(end);
+            return (out.freeze(), true);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    (out.freeze(), false)
+}
+
+/// A log line or the end of a stream, for followers.
+#[derive(Debug)]
+enum LogEvent {
+    Line(Value),
+    Warning(PageWarning),
+    End(String),
+}
+
+/// Splits a followed log into lines and queues them; stops when the follower is too slow
+/// (queue full) or gone.
+async fn forward_lines(
+    body: kube::client::Body,
+    tag: Option<(String, String)>,
+    lines: mpsc::Sender<LogEvent>,
+) {
+    let mut stream = axum::body::Body::new(body).into_data_stream();
+    let mut pending = BytesMut::new();
+    let send = |text: &[u8]| {
+        let line = String::from_utf8_lossy(text).into_owned();
+        let value = match &tag {
+            Some((pod, container)) => json!({"pod": pod, "container": container, "line": line}),
+            None => json!({"line": line}),
+        };
+        lines.try_send(LogEvent::Line(value)).is_ok()
+    };
+    loop {
+        match stream.next().await {
+            Some(Ok(chunk)) => {
+                pending.extend_from_slice(&chunk);
+                while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                    let line = pending.split_to(end + 1);
+                    if !send(&line[..end]) {
+                        return;
+                    }
+                }
+                // A line without end larger than 1 MiB is sent as it is.
+                if pending.len() > 1 << 20 {
+                    let line = pending.split();
+                    if !send(&line) {
+                        return;
+                    }
+                }
+            }
+            Some(Err(error)) => {
+                let _ = lines.try_send(LogEvent::End(format!("the log stream broke off: {error}")));
+                return;
+            }
+            None => {
+                if !pending.is_empty() {
+                    send(&pending);
+                }
+                let what = tag.map(|(p, c)| format!(" of {p}/{c}")).unwrap_or_default();
+                let _ = lines.try_send(LogEvent::End(format!("the API server ended the log{what} (the pod stopped or the container restarted)")));
+                return;
+            }
+        }
+    }
+}
+
+fn sse(receiver: mpsc::Receiver<LogEvent>) -> Response {
+    let events = futures::stream::unfold(receiver, |mut receiver| async move {
+        let event = receiver.recv().await?;
+        let event = match event {
+            LogEvent::Line(value) => Event::default().event("line").data(value.to_string()),
+            LogEvent::Warning(warning) => Event::default()
+                .event("warning")
+                .data(json!(warning).to_string()),
+            LogEvent::End(reason) => Event::default()
+                .event("end")
+                .data(json!({"reason": reason}).to_string()),
+        };
+        Some((Ok::<_, Infallible>(event), receiver))
+    });
+    let heartbeat = Event::default().event("heartbeat").data("{}");
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(HEARTBEAT).event(heartbeat))
+        .into_response()
+}
+
+/// The pods of a workload: those its selector matches, in its namespace.
+async fn workload_pods(upstream: &Upstream, target: &Target) -> Result<Vec<Value>> {
+    let object = target.get(upstream).await?;
+    let kind = target.kind.kind.as_str();
+    if !matches!(
+        kind,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job"
+    ) {
+        return Err(AppError::bad_request(format!(
+            "{} have no pods to read logs from; choose a deployment, statefulset, daemonset, replicaset or job",
+            target.kind.qualified_resource()
+        )));
+    }
+    let selector = object
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    if selector.is_empty() {
+        return Ok(Vec::new());
+    }
+    let namespace = target.namespace.clone().unwrap_or_default();
+    let path = format!(
+        "/api/v1/namespaces/{namespace}/pods?labelSelector={}",
+        encode(&selector)
+    );
+    let mut pods = upstream.list(&path).await.map_err(|f| {
+        f.into_error(
+            json!({"verb": "list", "group": "", "resource": "pods", "namespace": namespace}),
+        )
+    })?;
+    pods.sort_by(|a, b| {
+        a.pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .cmp(&b.pointer("/metadata/name").and_then(Value::as_str))
+    });
+    pods.truncate(MAX_PODS);
+    Ok(pods)
+}
+
+async fn workload_logs(
+    State(state): State<AppState>,
+    Extension(resources): Extension<Arc<Resources>>,
+    Path((namespace, group, version, resource, name)): Path<(
+        String,
+        String,
+        String,
+        String,
+        String,
+    )>,
+    Query(params): Query<LogParams>,
+) -> Result<Response> {
+    let target = Target::resolve(
+        &state,
+        &resources,
+        (group, version, resource, name),
+        Some(namespace.clone()),
+    )
+    .await?;
+    let upstream = Upstream::new(state.cluster.client().clone());
+    let pods = workload_pods(&upstream, &target).await?;
+    let streams: Vec<(String, String)> = pods
+        .iter()
+        .flat_map(|pod| {
+            let pod_name = pod
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let containers = match params.container.as_deref().filter(|c| !c.is_empty()) {
+                Some(c) => vec![c.to_string()],
+                None => containers_of(pod),
+            };
+            containers.into_iter().map(move |c| (pod_name.clone(), c))
+        })
+        .collect();
+    if params.follow == Some(true) {
+        let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
+        for (pod, container) in streams {
+            let path = format!(
+                "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
+                params.query(&container, 100, params.timestamps == Some(true))
+            );
+            let upstream = upstream.clone();
+            let lines = lines.clone();
+            tokio::spawn(async move {
+                match open_stream(&upstream, &path).await {
+                    Ok(body) => forward_lines(body, Some((pod, container)), lines).await,
+                    Err(failure) => {
+                        let _ = lines.try_send(LogEvent::Warning(
+                            failure.warning(format!("logs of {pod}/{container}")),
+                        ));
+                    }
+                }
+            });
+        }
+        return Ok(sse(receiver));
+    }
+    let fetched = futures::future::join_all(streams.into_iter().map(|(pod, container)| {
+        let path = format!(
+            "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
+            params.query(&container, 100, true)
+        );
+        let upstream = upstream.clone();
+        async move {
+            let result = match open_stream(&upstream, &path).await {
+                Ok(body) => Ok(read_capped(body, MAX_LOG / MAX_PODS).await.0),
+                Err(failure) => Err(failure),
+            };
+            (pod, container, result)
+        }
+    }))
+    .await;
+    let keep_timestamps = params.timestamps == Some(true);
+    let mut lines: Vec<(String, Value)> = Vec::new();
+    let mut warnings = Vec::new();
+    for (pod, container, result) in fetched {
+        match result {
+            Ok(text) => {
+                for line in String::from_utf8_lossy(&text).lines() {
+                    let (time, rest) = line.split_once(' ').unwrap_or(("", line));
+                    let shown = if keep_timestamps { line } else { rest };
+                    lines.push((
+                        time.to_string(),
+                        json!({"pod": pod, "container": container, "line": shown}),
+                    ));
+                }
+            }
+            Err(failure) => warnings.push(failure.warning(format!("logs of {pod}/{container}"))),
+        }
+    }
+    // RFC 3339 times in UTC sort as text; the sort is stable, so a pod's lines keep their order.
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    let lines: Vec<Value> = lines.into_iter().map(|(_, v)| v).collect();
+    Ok(Json(json!({"lines": lines, "warnings": warnings})).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_only_container_is_chosen_and_an_ambiguous_pod_names_its_containers() {
+        let one = json!({"spec": {"containers": [{"name": "app"}]}});
+        assert_eq!(choose_container(&one, None).expect("one"), "app");
+        let two = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
+        let error = choose_container(&two, None).expect_err("ambiguous");
+        assert!(error.message().contains("a, b"), "{}", error.message());
+        assert_eq!(choose_container(&two, Some("b")).expect("chosen"), "b");
+        assert!(choose_container(&two, Some("c")).is_err());
+    }
+
+    #[test]
+    fn a_log_query_has_a_default_tail_unless_bounded_by_time() {
+        let params = LogParams::default();
+        assert_eq!(params.query("c", 1000, false), "container=c&tailLines=1000");
+        let params = LogParams {
+            since_seconds: Some(60),
+            follow: Some(true),
+            ..LogParams::default()
+        };
+        assert_eq!(
+            params.query("c", 1000, true),
+            "container=c&follow=true&sinceSeconds=60&timestamps=true"
+        );
+    }
+}

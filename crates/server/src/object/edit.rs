@@ -1,0 +1,192 @@
+//! An object's YAML, saving an edit with optimistic concurrency (a conflict says what changed),
+//! and deletion with a propagation choice.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::detail::changed_paths;
+
+use super::{ObjectPath, Target};
+use crate::AppState;
+use crate::error::{AppError, Result};
+use crate::upstream::{Upstream, without_managed_fields};
+
+/// `GET …/{name}/yaml`: the object as YAML, without managedFields unless asked.
+pub(super) async fn yaml(target: &Target, upstream: &Upstream, managed: bool) -> Result<Response> {
+    let object = target.get(upstream).await?;
+    let object = if managed {
+        object
+    } else {
+        without_managed_fields(object)
+    };
+    let text = serde_yaml::to_string(&object).map_err(AppError::internal)?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/yaml; charset=utf-8")],
+        text,
+    )
+        .into_response())
+}
+
+/// A body as a JSON value: JSON for `application/json`, YAML otherwise; a parse error names
+/// line and column.
+pub(super) fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if json {
+        return serde_json::from_slice(body).map_err(|e| {
+            AppError::bad_request(format!(
+                "the JSON does not parse at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ))
+            .with_details(json!({"line": e.line(), "column": e.column()}))
+        });
+    }
+    serde_yaml::from_slice(body).map_err(|e| yaml_error(&e, None, 0))
+}
+
+/// A YAML error naming its line (counted from the start of the body) and column.
+pub(super) fn yaml_error(
+    error: &serde_yaml::Error,
+    document: Option<usize>,
+    first_line: usize,
+) -> AppError {
+    let location = error.location();
+    let line = location.as_ref().map(|l| l.line() + first_line);
+    let column = location.as_ref().map(serde_yaml::Location::column);
+    let at = match (document, line, column) {
+        (Some(d), Some(l), Some(c)) => format!(" in document {d} at line {l}, column {c}"),
+        (None, Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+        (Some(d), _, _) => format!(" in document {d}"),
+        _ => String::new(),
+    };
+    AppError::bad_request(format!("the YAML does not parse{at}: {error}"))
+        .with_details(json!({"document": document, "line": line, "column": column}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct UpdateParams {
+    namespace: Option<String>,
+    dry_run: Option<bool>,
+}
+
+/// `PUT …/{name}`: replaces the object; the API server checks `metadata.resourceVersion`.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    Extension(resources): Extension<Arc<Resources>>,
+    path: ObjectPath,
+    Query(params): Query<UpdateParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let target = Target::resolve(&state, &resources, path.0, params.namespace).await?;
+    let sent = parse_body(&headers, &body)?;
+    if !sent.is_object() {
+        return Err(AppError::bad_request(
+            "the body must be one object (a YAML or JSON map)",
+        ));
+    }
+    let body_name = sent.pointer("/metadata/name").and_then(Value::as_str);
+    if body_name != Some(target.name.as_str()) {
+        return Err(AppError::bad_request(format!(
+            "the body's metadata.name ({}) is not the object being saved ({})",
+            body_name.unwrap_or("missing"),
+            target.name
+        )));
+    }
+    let body_namespace = sent.pointer("/metadata/namespace").and_then(Value::as_str);
+    if let (Some(expected), Some(given)) = (target.namespace.as_deref(), body_namespace)
+        && expected != given
+    {
+        return Err(AppError::bad_request(format!(
+            "the body's metadata.namespace ({given}) is not the object's namespace ({expected})"
+        )));
+    }
+    let upstream = Upstream::new(state.cluster.client().clone());
+    let dry_run = params.dry_run == Some(true);
+    let path = if dry_run {
+        format!("{}?dryRun=All", target.path())
+    } else {
+        target.path()
+    };
+    match upstream
+        .send_json(Method::PUT, &path, &sent, "application/json")
+        .await
+    {
+        Ok(saved) => {
+            let saved = without_managed_fields(saved);
+            let version = saved.pointer("/metadata/resourceVersion").cloned();
+            Ok(
+                Json(json!({"object": saved, "resourceVersion": version, "dryRun": dry_run}))
+                    .into_response(),
+            )
+        }
+        Err(failure) if failure.code == 409 && failure.reason == "Conflict" => {
+            let current = without_managed_fields(target.get(&upstream).await?);
+            let changed = changed_paths(&sent, &current);
+            let version = current.pointer("/metadata/resourceVersion").cloned();
+            Err(AppError::new(StatusCode::CONFLICT, "Conflict", failure.message).with_details(
+                json!({"currentResourceVersion": version, "changed": changed, "current": current}),
+            ))
+        }
+        Err(failure) => Err(failure.into_error(target.details("update"))),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct DeleteParams {
+    namespace: Option<String>,
+    propagation_policy: Option<String>,
+    grace_period_seconds: Option<u64>,
+    dry_run: Option<bool>,
+}
+
+/// `DELETE …/{name}`: deletes with the chosen propagation.
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    Extension(resources): Extension<Arc<Resources>>,
+    path: ObjectPath,
+    Query(params): Query<DeleteParams>,
+) -> Result<Response> {
+    let target = Target::resolve(&state, &resources, path.0, params.namespace).await?;
+    let mut options = json!({"kind": "DeleteOptions", "apiVersion": "v1"});
+    if let Some(policy) = params.propagation_policy.filter(|p| !p.is_empty()) {
+        if !matches!(policy.as_str(), "Foreground" | "Background" | "Orphan") {
+            return Err(AppError::bad_request(format!(
+                "propagationPolicy must be Foreground, Background or Orphan, not {policy:?}"
+            )));
+        }
+        options["propagationPolicy"] = json!(policy);
+    }
+    if let Some(seconds) = params.grace_period_seconds {
+        options["gracePeriodSeconds"] = json!(seconds);
+    }
+    if params.dry_run == Some(true) {
+        options["dryRun"] = json!(["All"]);
+    }
+    let upstream = Upstream::new(state.cluster.client().clone());
+    let answer = upstream
+        .send_json(Method::DELETE, &target.path(), &options, "application/json")
+        .await
+        .map_err(|f| f.into_error(target.details("delete")))?;
+    // The API server answers the object while it is still there (finalizers, foreground), a
+    // Status otherwise.
+    let still_there = answer.get("kind").and_then(Value::as_str) != Some("Status")
+        && answer.pointer("/metadata/deletionTimestamp").is_some();
+    let object = (answer.get("kind").and_then(Value::as_str) != Some("Status"))
+        .then(|| without_managed_fields(answer));
+    Ok(Json(json!({"deleted": !still_there, "object": object})).into_response())
+}

@@ -1,0 +1,147 @@
+//! Secondary lookups of a detail page: lists of related objects, from a running watch cache of
+//! the kind when there is a synced one, from the API server otherwise.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use wheelhouse_cluster::discovery::KindSet;
+use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::detail::selector_matches;
+
+use crate::upstream::{self, Failure, PageWarning, Upstream, encode};
+
+/// What a list asks for: a namespace (or all), labels to match, one field to equal.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Filter<'a> {
+    pub namespace: Option<&'a str>,
+    pub labels: BTreeMap<String, String>,
+    /// `(field selector name, JSON pointer, value)`: `("spec.nodeName", "/spec/nodeName", "worker-1")`.
+    pub field: Option<(&'a str, &'a str, &'a str)>,
+}
+
+impl Filter<'_> {
+    fn matches(&self, object: &Value) -> bool {
+        let namespace_ok = self.namespace.is_none_or(|ns| {
+            object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                == Some(ns)
+        });
+        let labels_ok = self.labels.is_empty()
+            || selector_matches(
+                &self.labels,
+                object.pointer("/metadata/labels").unwrap_or(&Value::Null),
+            );
+        let field_ok = self.field.is_none_or(|(_, pointer, value)| {
+            object.pointer(pointer).and_then(Value::as_str) == Some(value)
+        });
+        namespace_ok && labels_ok && field_ok
+    }
+}
+
+/// Lists related objects for one detail request.
+#[derive(Clone)]
+pub(crate) struct Lookup {
+    pub upstream: Upstream,
+    pub resources: Arc<Resources>,
+    pub kinds: Arc<KindSet>,
+}
+
+impl Lookup {
+    /// The objects of `group/version/resource` matching `filter`; a failure as a warning naming
+    /// what could not be read.
+    pub async fn list(
+        &self,
+        (group, version, resource): (&str, &str, &str),
+        filter: &Filter<'_>,
+    ) -> Result<Vec<Value>, PageWarning> {
+        let what = match filter.namespace {
+            Some(ns) => format!("{resource} in namespace {ns}"),
+            None => resource.to_string(),
+        };
+        let Some(kind) = self.kinds.find(group, version, resource) else {
+            return Err(PageWarning {
+                kind: "Unavailable",
+                what,
+                message: format!("the cluster does not serve {resource} in {group}/{version}"),
+            });
+        };
+        if let Some(objects) = self.cached(&kind, filter) {
+            return Ok(objects);
+        }
+        let mut query = Vec::new();
+        if !filter.labels.is_empty() {
+            let selector: Vec<String> = filter
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            query.push(format!("labelSelector={}", encode(&selector.join(","))));
+        }
+        if let Some((name, _, value)) = filter.field {
+            query.push(format!(
+                "fieldSelector={}",
+                encode(&format!("{name}={value}"))
+            ));
+        }
+        let mut path = upstream::collection_path(&kind, filter.namespace);
+        if !query.is_empty() {
+            path = format!("{path}?{}", query.join("&"));
+        }
+        let items = self
+            .upstream
+            .list(&path)
+            .await
+            .map_err(|f: Failure| f.warning(what))?;
+        Ok(items.into_iter().filter(|o| filter.matches(o)).collect())
+    }
+
+    /// The matching objects of a synced cache of the kind (all namespaces, or the namespace).
+    fn cached(
+        &self,
+        kind: &wheelhouse_cluster::discovery::KindInfo,
+        filter: &Filter<'_>,
+    ) -> Option<Vec<Value>> {
+        let cache = self.resources.running_cache(kind, None).or_else(|| {
+            filter
+                .namespace
+                .and_then(|ns| self.resources.running_cache(kind, Some(ns)))
+        })?;
+        let state = cache.state();
+        if !state.synced || state.failure.is_some() {
+            return None;
+        }
+        let objects = cache.read();
+        // Parsing every cached object of a large cluster costs more than the API server's
+        // selector: only namespaced (or small) lists are answered from the cache.
+        if filter.namespace.is_none() && objects.len() > 5_000 {
+            return None;
+        }
+        let found = objects
+            .rows()
+            .iter()
+            .filter(|row| {
+                filter
+                    .namespace
+                    .is_none_or(|ns| row.namespace.as_deref() == Some(ns))
+            })
+            .filter_map(|row| objects.json(row.namespace.as_deref(), &row.name))
+            .filter_map(|json| serde_json::from_slice::<Value>(&json).ok())
+            .filter(|o| filter.matches(o))
+            .collect();
+        Some(found)
+    }
+}
+
+/// Whether `object` is owned by the object with `uid`.
+pub(crate) fn owned_by(object: &Value, uid: &str) -> bool {
+    object
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|owners| {
+            owners
+                .iter()
+                .any(|o| o.get("uid").and_then(Value::as_str) == Some(uid))
+        })
+}

@@ -1,0 +1,239 @@
+//! `GET …/{name}/permissions`: which actions the person may take on an object, from
+//! SelfSubjectAccessReviews (cached briefly), so the UI enables or disables its buttons.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::Target;
+use crate::AppState;
+use crate::error::Result;
+use crate::upstream::Upstream;
+
+/// How long an answer is reused.
+const TTL: Duration = Duration::from_secs(10);
+/// Answers kept at most; the oldest half goes when full.
+const CAPACITY: usize = 4096;
+
+/// One question of Kubernetes authorization.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Question {
+    pub verb: &'static str,
+    pub group: String,
+    pub resource: String,
+    pub subresource: &'static str,
+    /// `None`: all namespaces, or a cluster-scoped kind.
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Question {
+    fn describe(&self, who: &str) -> String {
+        let resource = match (self.group.as_str(), self.subresource) {
+            ("", "") => self.resource.clone(),
+            ("", sub) => format!("{}/{sub}", self.resource),
+            (group, "") => format!("{}.{group}", self.resource),
+            (group, sub) => format!("{}.{group}/{sub}", self.resource),
+        };
+        match &self.namespace {
+            Some(ns) => format!("{who} may not {} {resource} in namespace {ns}", self.verb),
+            None => format!("{who} may not {} {resource}", self.verb),
+        }
+    }
+}
+
+/// Whether an action is allowed, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Decision {
+    pub allowed: bool,
+    pub reason: Option<String>,
+}
+
+/// The reviews asked recently, per question. Locally every request acts as one identity; with
+/// logins the key grows a person.
+#[derive(Debug, Default)]
+pub struct Reviews {
+    answers: Mutex<HashMap<Question, (Instant, Decision)>>,
+}
+
+impl Reviews {
+    pub(crate) async fn decide(
+        &self,
+        upstream: &Upstream,
+        who: &str,
+        question: &Question,
+    ) -> Decision {
+        if let Some((at, decision)) = self
+            .answers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(question)
+            && at.elapsed() < TTL
+        {
+            return decision.clone();
+        }
+        let review = json!({
+            "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {
+                "verb": question.verb, "group": question.group, "resource": question.resource,
+                "subresource": question.subresource,
+                "namespace": question.namespace.clone().unwrap_or_default(),
+                "name": question.name.clone().unwrap_or_default(),
+            }}
+        });
+        let answer = upstream
+            .send_json(
+                Method::POST,
+                "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                &review,
+                "application/json",
+            )
+            .await;
+        let decision = match answer {
+            Ok(review) => {
+                let allowed =
+                    review.pointer("/status/allowed").and_then(Value::as_bool) == Some(true);
+                let given = review
+                    .pointer("/status/reason")
+                    .and_then(Value::as_str)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string);
+                Decision {
+                    allowed,
+                    reason: if allowed {
+                        None
+                    } else {
+                        Some(given.unwrap_or_else(|| question.describe(who)))
+                    },
+                }
+            }
+            // Not cached: the next look may get an answer.
+            Err(failure) => {
+                return Decision {
+                    allowed: false,
+                    reason: Some(format!(
+                        "the access review failed: {} ({})",
+                        failure.message, failure.code
+                    )),
+                };
+            }
+        };
+        let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+        if answers.len() >= CAPACITY {
+            let mut ages: Vec<Instant> = answers.values().map(|(at, _)| *at).collect();
+            ages.sort_unstable();
+            let cutoff = ages[ages.len() / 2];
+            answers.retain(|_, (at, _)| *at > cutoff);
+        }
+        answers.insert(question.clone(), (Instant::now(), decision.clone()));
+        decision
+    }
+}
+
+/// The actions of a kind and the questions each needs answered yes.
+fn actions(target: &Target) -> Vec<(&'static str, Vec<Question>)> {
+    let on =
+        |verb: &'static str, group: &str, resource: &str, sub: &'static str, name: bool| Question {
+            verb,
+            group: group.to_string(),
+            resource: resource.to_string(),
+            subresource: sub,
+            namespace: target.namespace.clone(),
+            name: name.then(|| target.name.clone()),
+        };
+    let group = target.kind.group.as_str();
+    let resource = target.kind.resource.as_str();
+    let mut list = vec![
+        ("edit", vec![on("update", group, resource, "", true)]),
+        ("delete", vec![on("delete", group, resource, "", true)]),
+    ];
+    let workload = matches!(
+        target.kind.kind.as_str(),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob"
+    );
+    match target.kind.kind.as_str() {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => {
+            if target.kind.kind != "DaemonSet" {
+                list.push(("scale", vec![on("patch", group, resource, "", true)]));
+            }
+            if target.kind.kind != "ReplicaSet" {
+                list.push(("restart", vec![on("patch", group, resource, "", true)]));
+                let history = if target.kind.kind == "Deployment" {
+                    "replicasets"
+                } else {
+                    "controllerrevisions"
+                };
+                list.push((
+                    "rollback",
+                    vec![
+                        on("update", group, resource, "", true),
+                        on("list", "apps", history, "", false),
+                    ],
+                ));
+            }
+        }
+        "CronJob" => {
+            list.push(("suspend", vec![on("patch", group, resource, "", true)]));
+            list.push(("resume", vec![on("patch", group, resource, "", true)]));
+            list.push(("trigger", vec![on("create", "batch", "jobs", "", false)]));
+        }
+        "Node" => {
+            list.push(("cordon", vec![on("patch", "", "nodes", "", true)]));
+            list.push(("uncordon", vec![on("patch", "", "nodes", "", true)]));
+            let mut evict = on("create", "", "pods", "eviction", false);
+            evict.namespace = None;
+            list.push(("drain", vec![on("patch", "", "nodes", "", true), evict]));
+        }
+        _ => {}
+    }
+    if target.kind.kind == "Pod" {
+        list.push(("logs", vec![on("get", "", "pods", "log", true)]));
+    } else if workload {
+        list.push(("logs", vec![on("get", "", "pods", "log", false)]));
+    }
+    if target.kind.kind == "Pod" || workload {
+        list.push(("revealSecrets", vec![on("get", "", "secrets", "", false)]));
+    }
+    list
+}
+
+pub(super) async fn permissions(
+    state: &AppState,
+    reviews: &Reviews,
+    target: &Target,
+) -> Result<Response> {
+    let upstream = Upstream::new(state.cluster.client().clone());
+    let who = state.cluster.info().user.clone();
+    let actions = actions(target);
+    let decided = futures::future::join_all(actions.iter().map(|(action, questions)| {
+        let upstream = &upstream;
+        let who = &who;
+        async move {
+            for question in questions {
+                let decision = reviews.decide(upstream, who, question).await;
+                if !decision.allowed {
+                    return (*action, decision);
+                }
+            }
+            (
+                *action,
+                Decision {
+                    allowed: true,
+                    reason: None,
+                },
+            )
+        }
+    }))
+    .await;
+    let map: serde_json::Map<String, Value> = decided
+        .into_iter()
+        .map(|(action, decision)| (action.to_string(), json!(decision)))
+        .collect();
+    Ok(Json(json!({"actions": map})).into_response())
+}
