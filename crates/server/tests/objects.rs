@@ -646,6 +646,25 @@ async fn nodes_are_cordoned_and_drained_with_progress() {
     })
     .await;
     assert_eq!(done["state"], "succeeded", "{done}");
+    // Followed as events, a finished operation sends its final state and ends.
+    let events = tokio::time::timeout(WITHIN, async {
+        reqwest::get(server.url(&format!("api/v1/operations/{id}/events")))
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("text")
+    })
+    .await
+    .expect("the event stream of a finished operation ends");
+    assert!(
+        events.contains("event: operation") && events.contains("\"succeeded\""),
+        "{events}"
+    );
+    let unknown = reqwest::get(server.url("api/v1/operations/nope"))
+        .await
+        .expect("request");
+    assert_eq!(unknown.status(), 404);
     assert!(
         done["pods"]
             .as_array()
@@ -763,4 +782,125 @@ async fn the_raw_passthrough_returns_the_api_servers_answer_as_it_is() {
         .await
         .expect("request");
     assert_eq!(watch.status(), 400);
+}
+
+#[tokio::test]
+async fn secret_values_are_references_until_revealed_to_someone_who_may_read_them() {
+    let server = demo("admin").await;
+    let client = reqwest::Client::new();
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "default"},
+                        "data": {"password": "aHVudGVyMg=="}});
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "uses-secret", "namespace": "default"},
+        "spec": {"containers": [{"name": "app", "image": "busybox",
+            "env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}]}});
+    for (path, body) in [
+        ("api/v1/_raw/api/v1/namespaces/default/secrets", secret),
+        ("api/v1/_raw/api/v1/namespaces/default/pods", pod),
+    ] {
+        let created = client
+            .post(server.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(created.status(), 201);
+    }
+    let url = server.url("api/v1/resources/core/v1/pods/uses-secret?namespace=default");
+    let hidden = json(client.get(&url).send().await.expect("request")).await;
+    let env = &hidden["summary"]["containers"][0]["env"][0];
+    assert_eq!(
+        env["from"],
+        json!({"kind": "Secret", "name": "db", "key": "password"})
+    );
+    assert_eq!(env["value"], Value::Null);
+    assert!(!hidden.to_string().contains("hunter2"));
+    assert!(relation(&hidden, "secrets").contains(&"db"));
+
+    let revealed = json(
+        client
+            .get(format!("{url}&reveal=true"))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    let env = &revealed["summary"]["containers"][0]["env"][0];
+    assert_eq!(env["value"], "hunter2", "{revealed}");
+    assert_eq!(env["revealed"], true);
+
+    // The viewer may read the pod but not secrets: a warning, and the value stays hidden.
+    let sim = server.sim.as_ref().expect("sim");
+    let kubeconfig =
+        kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml("viewer")).expect("kubeconfig");
+    let viewer = TestServer::with_kubeconfig(kubeconfig, ServerConfig::default()).await;
+    viewer.wait_ready().await;
+    let refused = json(
+        reqwest::get(
+            viewer.url("api/v1/resources/core/v1/pods/uses-secret?namespace=default&reveal=true"),
+        )
+        .await
+        .expect("request"),
+    )
+    .await;
+    assert_eq!(
+        refused["summary"]["containers"][0]["env"][0]["value"],
+        Value::Null
+    );
+    assert!(!refused.to_string().contains("hunter2"));
+    assert!(
+        refused["warnings"].as_array().is_some_and(|w| w
+            .iter()
+            .any(|w| w["kind"] == "Forbidden" && w["what"] == "secret default/db")),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_statefulset_is_restarted_and_rolled_back_through_its_controller_revisions() {
+    let server = demo("admin").await;
+    let base = "api/v1/resources/apps/v1/statefulsets/redis";
+    let revisions_url = server.url(&format!("{base}/revisions?namespace=data"));
+    until("the first revision", || async {
+        let list = json(reqwest::get(&revisions_url).await.expect("request")).await;
+        (list["revisions"].as_array().map(Vec::len) >= Some(1)).then_some(())
+    })
+    .await;
+    let (status, restarted) = post_action(
+        &server,
+        &format!("{base}/restart?namespace=data"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{restarted}");
+    let revisions = until("a second revision", || async {
+        let list = json(reqwest::get(&revisions_url).await.expect("request")).await;
+        (list["revisions"].as_array().map(Vec::len) >= Some(2)).then_some(list)
+    })
+    .await;
+    let first = revisions["revisions"]
+        .as_array()
+        .and_then(|r| r.last())
+        .expect("a revision")["revision"]
+        .as_i64()
+        .expect("number");
+    let (status, rolled) = post_action(
+        &server,
+        &format!("{base}/rollback?namespace=data"),
+        json!({"revision": first}),
+    )
+    .await;
+    assert_eq!(status, 200, "{rolled}");
+    let statefulset = stored(
+        &server,
+        &GroupResource::new("apps", "statefulsets"),
+        "data",
+        "redis",
+    )
+    .expect("statefulset");
+    assert!(
+        statefulset
+            .pointer("/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt")
+            .is_none(),
+        "the first template has no restart annotation: {statefulset}"
+    );
 }
