@@ -23,6 +23,7 @@ use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::config::Kubeconfig;
 use serde_json::{Value, json};
+use wheelhouse_cluster::resources::ResourcesConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
 use wheelhouse_server::ServerConfig;
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
@@ -39,6 +40,8 @@ struct Shape {
     pods: usize,
     nodes: usize,
     namespaces: usize,
+    /// Objects per page of the caches' initial lists.
+    page_size: u32,
 }
 
 fn shape(args: &[String]) -> Result<Shape, BoxError> {
@@ -57,6 +60,7 @@ fn shape(args: &[String]) -> Result<Shape, BoxError> {
         pods,
         nodes: value("--nodes")?.unwrap_or((pods / 20).clamp(1, 5_000)),
         namespaces: value("--namespaces")?.unwrap_or((pods / 2_000).clamp(1, 50)),
+        page_size: value("--page-size")?.map_or(500, |n| n as u32),
     })
 }
 
@@ -146,10 +150,11 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
         return Err(format!("the sim did not start: {line:?}").into());
     }
     println!(
-        "# {} pods, {} nodes, {} namespaces (sim loaded in {:.1} s, in a child process)",
+        "# {} pods, {} nodes, {} namespaces, list pages of {} (sim loaded in {:.1} s, in a child process)",
         shape.pods,
         shape.nodes,
         shape.namespaces,
+        shape.page_size,
         loading.elapsed().as_secs_f64()
     );
 
@@ -166,12 +171,15 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     let base = format!("http://{}/", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let served = cluster.clone();
+    let mut resources = ResourcesConfig::default();
+    resources.cache.page_size = shape.page_size;
+    let server_config = ServerConfig::default().resources(resources);
     tokio::spawn(async move {
         let shutdown = async {
             let _ = stopped.await;
         };
         if let Err(error) =
-            wheelhouse_server::serve(listener, served, ServerConfig::default(), shutdown).await
+            wheelhouse_server::serve(listener, served, server_config, shutdown).await
         {
             eprintln!("server failed: {error}");
         }
@@ -247,7 +255,9 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     // kubectl get pods -A against the same sim, for comparison.
     let kubectl = std::env::var("KUBECTL")
         .unwrap_or_else(|_| "/root/.cache/wheelhouse/tools/bin/kubectl".to_string());
-    if std::path::Path::new(&kubectl).exists() {
+    if std::env::args().any(|a| a == "--no-kubectl") {
+        rows.push("| `kubectl get pods -A` | skipped (--no-kubectl) |".to_string());
+    } else if std::path::Path::new(&kubectl).exists() {
         let mut times = Vec::new();
         for _ in 0..3 {
             let started = Instant::now();
@@ -307,6 +317,7 @@ async fn sse_latency(base: &str, kube_client: &kube::Client) -> Result<String, B
     let sent: Arc<Vec<AtomicU64>> =
         Arc::new((0..total_changes).map(|_| AtomicU64::new(0)).collect());
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::new(Mutex::new(Vec::new()));
+    let round_trips: Arc<Mutex<Vec<Duration>>> = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(SUBSCRIBERS);
     let mut subscribers = Vec::new();
     for _ in 0..SUBSCRIBERS {
@@ -366,13 +377,19 @@ async fn sse_latency(base: &str, kube_client: &kube::Client) -> Result<String, B
         let (namespace, name) = targets[n % targets.len()].clone();
         let api: Api<Pod> = Api::namespaced(kube_client.clone(), &namespace);
         let sent = sent.clone();
+        let round_trips = round_trips.clone();
         writes.push(tokio::spawn(async move {
             let patch = json!({"metadata": {"labels": {"bench-seq": n.to_string()}}});
+            let started = Instant::now();
             let at = u64::try_from(epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
             sent[n].store(at.max(1), Ordering::Release);
             api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
-                .await
-                .map(|_| ())
+                .await?;
+            round_trips
+                .lock()
+                .map_err(|_| "poisoned")?
+                .push(started.elapsed());
+            Ok::<(), BoxError>(())
         }));
     }
     for write in writes {
@@ -389,11 +406,16 @@ async fn sse_latency(base: &str, kube_client: &kube::Client) -> Result<String, B
     }
     let mut latencies = latencies.lock().map_err(|_| "poisoned")?.clone();
     latencies.sort();
+    let mut round_trips = round_trips.lock().map_err(|_| "poisoned")?.clone();
+    round_trips.sort();
     Ok(format!(
-        "| SSE delta latency, {SUBSCRIBERS} subscribers, {CHANGES_PER_SECOND} changes/s for {CHANGE_SECONDS} s ({} of {expected} deltas received) | p50 {} · p99 {} · max {} |",
+        "| SSE delta latency, {SUBSCRIBERS} subscribers, {CHANGES_PER_SECOND} changes/s for {CHANGE_SECONDS} s ({} of {expected} deltas received) | p50 {} · p99 {} · max {} |\n\
+         | for comparison: the API server's answer to each PATCH (round trip) | p50 {} · p99 {} |",
         latencies.len(),
         ms(percentile(&latencies, 0.5)),
         ms(percentile(&latencies, 0.99)),
         ms(latencies.last().copied().unwrap_or_default()),
+        ms(percentile(&round_trips, 0.5)),
+        ms(percentile(&round_trips, 0.99)),
     ))
 }

@@ -4,7 +4,7 @@
 //! Also what the live views share with the list: resolving a path to its cache, validating the
 //! query, and turning cache-layer errors into the API's errors.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde_json::json;
+use tokio::sync::Semaphore;
 use wheelhouse_cluster::discovery::DiscoveryError;
 use wheelhouse_cluster::resources::{Error, Objects, ResourceCache, Resources, SyncState};
 use wheelhouse_model::query::{ListParams, ListQuery, Page};
@@ -173,6 +174,22 @@ pub(crate) fn page_json(
     Ok((json, total))
 }
 
+/// Runs a list query (CPU work over up to every row of a kind) off the async workers, at most
+/// as many at once as there are cores: each holds a vector the size of the kind's rows, so a burst
+/// of 100 requests over 100,000 pods must not hold 100 of them at once.
+pub(crate) async fn run_query<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+    });
+    let _permit = permits.acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(AppError::internal)
+}
+
 /// Axum's query rejection in our error shape.
 pub(crate) fn query_error(rejection: QueryRejection) -> AppError {
     AppError::bad_request(format!("invalid query: {}", rejection.body_text()))
@@ -197,7 +214,7 @@ async fn list(
     )
     .await?;
     // Filtering and sorting 100,000 rows is CPU work: keep it off the async workers.
-    let json = tokio::task::spawn_blocking(move || {
+    let json = run_query(move || {
         let objects = resolved.cache.read();
         page_json(
             &resolved.cache,
@@ -208,8 +225,7 @@ async fn list(
         )
         .map(|(json, _)| json)
     })
-    .await
-    .map_err(AppError::internal)??;
+    .await??;
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],

@@ -20,7 +20,7 @@ use wheelhouse_model::rows::Row;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::resources::page_json;
+use crate::resources::{page_json, run_query};
 
 /// Events a view may fall behind within its own queue, before the cache's feed capacity.
 const VIEW_QUEUE: usize = 16;
@@ -112,7 +112,7 @@ impl View {
         let view = Arc::new(self);
         let first = {
             let view = view.clone();
-            tokio::task::spawn_blocking(move || {
+            run_query(move || {
                 let (objects, changes) = view.cache.read_and_subscribe();
                 let (snapshot, total) = view.snapshot(&objects);
                 (snapshot, total, changes)
@@ -184,7 +184,7 @@ impl View {
             }),
             Change::Relisted => {
                 let view = self.clone();
-                let (snapshot, fresh_total) = tokio::task::spawn_blocking(move || {
+                let (snapshot, fresh_total) = run_query(move || {
                     let objects = view.cache.read();
                     view.snapshot(&objects)
                 })
