@@ -86,6 +86,11 @@ fn relation<'a>(detail: &'a Value, name: &str) -> Vec<&'a str> {
 async fn a_pod_detail_aggregates_owners_services_node_and_events() {
     let server = demo("admin").await;
     let pod = a_running_pod(&server, "shop", "frontend").await;
+    // Services are then read from the watch cache this list starts, events from the API server.
+    let services = reqwest::get(server.url("api/v1/resources/core/v1/services?namespace=shop"))
+        .await
+        .expect("request");
+    assert_eq!(json(services).await["state"], "ready");
     let url = server.url(&format!(
         "api/v1/resources/core/v1/pods/{pod}?namespace=shop"
     ));

@@ -20,6 +20,7 @@ use wheelhouse_model::detail::{
 use super::lookup::{Filter, Lookup, owned_by};
 use super::{ObjectPath, Target, kind_of, link};
 use crate::AppState;
+use crate::access::AccessReview;
 use crate::error::Result;
 use crate::upstream::{PageWarning, Upstream, encode, without_managed_fields};
 
@@ -37,6 +38,7 @@ pub(super) struct DetailParams {
 pub(super) async fn detail(
     State(state): State<AppState>,
     Extension(resources): Extension<Arc<Resources>>,
+    Extension(access): Extension<Arc<dyn AccessReview>>,
     path: ObjectPath,
     Query(params): Query<DetailParams>,
 ) -> Result<Response> {
@@ -47,6 +49,7 @@ pub(super) async fn detail(
         upstream,
         resources,
         kinds: target.kinds.clone(),
+        access,
     };
     let kind = target.kind.kind.as_str();
     let mut summary = detail::summary(kind, &object);

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
-use wheelhouse_cluster::discovery::KindSet;
-use wheelhouse_cluster::resources::Resources;
+use wheelhouse_cluster::discovery::{KindInfo, KindSet};
+use wheelhouse_cluster::resources::{ResourceCache, Resources};
 use wheelhouse_model::detail::selector_matches;
 
+use crate::access::{AccessReview, Attributes, Person};
 use crate::upstream::{self, Failure, PageWarning, Upstream, encode};
 
 /// What a list asks for: a namespace (or all), labels to match, one field to equal.
@@ -46,6 +47,8 @@ pub(crate) struct Lookup {
     pub upstream: Upstream,
     pub resources: Arc<Resources>,
     pub kinds: Arc<KindSet>,
+    /// Whether the person may see what a cache holds (the cache reads with Wheelhouse's identity).
+    pub access: Arc<dyn AccessReview>,
 }
 
 impl Lookup {
@@ -67,8 +70,23 @@ impl Lookup {
                 message: format!("the cluster does not serve {resource} in {group}/{version}"),
             });
         };
-        if let Some(objects) = self.cached(&kind, filter) {
-            return Ok(objects);
+        if let Some(cache) = self.synced_cache(&kind, filter) {
+            let attributes = Attributes {
+                verb: "list",
+                group: kind.group.clone(),
+                resource: kind.resource.clone(),
+                namespaces: filter.namespace.map(str::to_string).into_iter().collect(),
+            };
+            if let Err(refused) = self.access.review(&Person::local(), &attributes).await {
+                return Err(PageWarning {
+                    kind: "Forbidden",
+                    what,
+                    message: refused.message().to_string(),
+                });
+            }
+            if let Some(objects) = cached(&cache, filter) {
+                return Ok(objects);
+            }
         }
         let mut query = Vec::new();
         if !filter.labels.is_empty() {
@@ -97,41 +115,39 @@ impl Lookup {
         Ok(items.into_iter().filter(|o| filter.matches(o)).collect())
     }
 
-    /// The matching objects of a synced cache of the kind (all namespaces, or the namespace).
-    fn cached(
-        &self,
-        kind: &wheelhouse_cluster::discovery::KindInfo,
-        filter: &Filter<'_>,
-    ) -> Option<Vec<Value>> {
+    /// A synced, healthy cache of the kind: of all namespaces, or of the filter's namespace.
+    fn synced_cache(&self, kind: &KindInfo, filter: &Filter<'_>) -> Option<Arc<ResourceCache>> {
         let cache = self.resources.running_cache(kind, None).or_else(|| {
             filter
                 .namespace
                 .and_then(|ns| self.resources.running_cache(kind, Some(ns)))
         })?;
         let state = cache.state();
-        if !state.synced || state.failure.is_some() {
-            return None;
-        }
-        let objects = cache.read();
-        // Parsing every cached object of a large cluster costs more than the API server's
-        // selector: only namespaced (or small) lists are answered from the cache.
-        if filter.namespace.is_none() && objects.len() > 5_000 {
-            return None;
-        }
-        let found = objects
-            .rows()
-            .iter()
-            .filter(|row| {
-                filter
-                    .namespace
-                    .is_none_or(|ns| row.namespace.as_deref() == Some(ns))
-            })
-            .filter_map(|row| objects.json(row.namespace.as_deref(), &row.name))
-            .filter_map(|json| serde_json::from_slice::<Value>(&json).ok())
-            .filter(|o| filter.matches(o))
-            .collect();
-        Some(found)
+        (state.synced && state.failure.is_none()).then_some(cache)
     }
+}
+
+/// The cache's objects matching `filter`; `None` when the API server answers that better.
+fn cached(cache: &ResourceCache, filter: &Filter<'_>) -> Option<Vec<Value>> {
+    let objects = cache.read();
+    // Parsing every cached object of a large cluster costs more than the API server's
+    // selector: only namespaced (or small) lists are answered from the cache.
+    if filter.namespace.is_none() && objects.len() > 5_000 {
+        return None;
+    }
+    let found = objects
+        .rows()
+        .iter()
+        .filter(|row| {
+            filter
+                .namespace
+                .is_none_or(|ns| row.namespace.as_deref() == Some(ns))
+        })
+        .filter_map(|row| objects.json(row.namespace.as_deref(), &row.name))
+        .filter_map(|json| serde_json::from_slice::<Value>(&json).ok())
+        .filter(|o| filter.matches(o))
+        .collect();
+    Some(found)
 }
 
 /// Whether `object` is owned by the object with `uid`.
