@@ -474,6 +474,30 @@ fn deployment_of(server: &TestServer, namespace: &str, name: &str) -> Value {
 async fn workload_actions_scale_restart_and_roll_back() {
     let server = demo("admin").await;
     let base = "api/v1/resources/apps/v1/deployments/hello";
+    let permissions = json(
+        reqwest::get(server.url(&format!("{base}/permissions?namespace=team-a")))
+            .await
+            .expect("request"),
+    )
+    .await;
+    for action in [
+        "edit",
+        "delete",
+        "scale",
+        "restart",
+        "rollback",
+        "logs",
+        "revealSecrets",
+    ] {
+        assert_eq!(
+            permissions["actions"][action]["allowed"], true,
+            "{action}: {permissions}"
+        );
+    }
+    assert!(
+        permissions["actions"].get("cordon").is_none(),
+        "nodes' actions only for nodes"
+    );
     let (status, scaled) = post_action(
         &server,
         &format!("{base}/scale?namespace=team-a"),

@@ -237,3 +237,102 @@ pub(super) async fn permissions(
         .collect();
     Ok(Json(json!({"actions": map})).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use wheelhouse_cluster::discovery::{KindInfo, KindSet};
+
+    use super::*;
+
+    fn target(group: &str, resource: &str, kind: &str, namespace: Option<&str>) -> Target {
+        Target {
+            kind: Arc::new(KindInfo {
+                group: group.into(),
+                version: "v1".into(),
+                resource: resource.into(),
+                kind: kind.into(),
+                namespaced: namespace.is_some(),
+                verbs: Vec::new(),
+                short_names: Vec::new(),
+                preferred_version: "v1".into(),
+                custom: false,
+            }),
+            kinds: Arc::new(KindSet::default()),
+            namespace: namespace.map(str::to_string),
+            name: "x".into(),
+        }
+    }
+
+    fn names(target: &Target) -> Vec<&'static str> {
+        actions(target).into_iter().map(|(name, _)| name).collect()
+    }
+
+    #[test]
+    fn each_kind_lists_the_actions_its_page_offers() {
+        assert_eq!(
+            names(&target("apps", "deployments", "Deployment", Some("a"))),
+            [
+                "edit",
+                "delete",
+                "scale",
+                "restart",
+                "rollback",
+                "logs",
+                "revealSecrets"
+            ]
+        );
+        assert_eq!(
+            names(&target("batch", "cronjobs", "CronJob", Some("a"))),
+            [
+                "edit",
+                "delete",
+                "suspend",
+                "resume",
+                "trigger",
+                "logs",
+                "revealSecrets"
+            ]
+        );
+        assert_eq!(
+            names(&target("", "nodes", "Node", None)),
+            ["edit", "delete", "cordon", "uncordon", "drain"]
+        );
+        assert_eq!(
+            names(&target("", "configmaps", "ConfigMap", Some("a"))),
+            ["edit", "delete"]
+        );
+    }
+
+    #[test]
+    fn draining_asks_for_evictions_in_all_namespaces() {
+        let node = target("", "nodes", "Node", None);
+        let (_, questions) = actions(&node)
+            .into_iter()
+            .find(|(name, _)| *name == "drain")
+            .expect("drain");
+        let eviction = questions
+            .iter()
+            .find(|q| q.subresource == "eviction")
+            .expect("eviction");
+        assert_eq!(eviction.verb, "create");
+        assert_eq!(eviction.namespace, None);
+    }
+
+    #[test]
+    fn a_refusal_without_reason_says_who_may_not_do_what_where() {
+        let question = Question {
+            verb: "delete",
+            group: String::new(),
+            resource: "pods".into(),
+            subresource: "",
+            namespace: Some("team-a".into()),
+            name: Some("p".into()),
+        };
+        assert_eq!(
+            question.describe("restricted"),
+            "restricted may not delete pods in namespace team-a"
+        );
+    }
+}
