@@ -933,3 +933,116 @@ async fn a_statefulset_is_restarted_and_rolled_back_through_its_controller_revis
         "the first template has no restart annotation: {statefulset}"
     );
 }
+
+#[tokio::test]
+async fn service_and_node_details_list_their_pods_endpoints_and_taints() {
+    let server = demo("admin").await;
+    let pod = a_running_pod(&server, "shop", "frontend").await;
+    let service_url = server.url("api/v1/resources/core/v1/services/frontend?namespace=shop");
+    let service = until("the service's endpoints", || async {
+        let detail = json(reqwest::get(&service_url).await.expect("request")).await;
+        (!relation(&detail, "endpoints").is_empty()
+            && relation(&detail, "pods").contains(&pod.as_str()))
+        .then_some(detail)
+    })
+    .await;
+    assert_eq!(service["summary"]["serviceType"], "LoadBalancer");
+    assert!(
+        service["summary"]["ports"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    );
+
+    let control_plane = json(
+        reqwest::get(server.url("api/v1/resources/core/v1/nodes/control-plane-1"))
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(control_plane["kind"]["namespaced"], false);
+    assert_eq!(
+        control_plane["summary"]["taints"][0]["key"],
+        "node-role.kubernetes.io/control-plane"
+    );
+    assert!(
+        relation(&control_plane, "pods")
+            .iter()
+            .any(|p| p.starts_with("etcd")),
+        "{}",
+        control_plane["related"]
+    );
+    assert_eq!(control_plane["warnings"], json!([]));
+
+    // A namespaced kind needs its namespace.
+    let missing = reqwest::get(server.url("api/v1/resources/core/v1/services/frontend"))
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), 400);
+}
+
+#[tokio::test]
+async fn the_previous_instance_of_a_crashing_container_has_its_last_words() {
+    let server = demo("admin").await;
+    let sim = server.sim.as_ref().expect("sim");
+    let pod = until("a checkout pod that restarted", || async {
+        sim.store()
+            .list(&GroupResource::core("pods"), Some("shop"))
+            .iter()
+            .find(|p| {
+                p.value()
+                    .pointer("/metadata/labels/app")
+                    .and_then(Value::as_str)
+                    == Some("checkout")
+                    && p.value()
+                        .pointer("/status/containerStatuses/0/restartCount")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|n| n >= 1)
+            })
+            .map(|p| p.name().to_string())
+    })
+    .await;
+    let previous = reqwest::get(server.url(&format!(
+        "api/v1/logs/shop/{pod}?previous=true&timestamps=true"
+    )))
+    .await
+    .expect("request");
+    assert_eq!(previous.status(), 200);
+    let text = previous.text().await.expect("text");
+    assert!(!text.is_empty(), "the crashed instance wrote something");
+    assert!(
+        text.lines().all(|l| l.starts_with("20")),
+        "each line starts with its time: {text}"
+    );
+
+    // Followed workload logs carry pod and container.
+    let follow = reqwest::get(
+        server
+            .url("api/v1/logs/shop/workload/apps/v1/deployments/frontend?follow=true&tailLines=1"),
+    )
+    .await
+    .expect("request");
+    assert_eq!(follow.status(), 200);
+    let mut body = follow.bytes_stream();
+    let mut seen = String::new();
+    let line = tokio::time::timeout(WITHIN, async {
+        while let Some(chunk) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+            if let Some(start) = seen.find("event: line\ndata: ") {
+                let rest = &seen[start + "event: line\ndata: ".len()..];
+                if let Some(end) = rest.find('\n') {
+                    return serde_json::from_str::<Value>(&rest[..end]).expect("JSON data");
+                }
+            }
+        }
+        panic!("the stream ended without a line: {seen}");
+    })
+    .await
+    .expect("a merged line arrives in time");
+    assert!(
+        line["pod"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("frontend-")),
+        "{line}"
+    );
+    assert!(line["container"].is_string(), "{line}");
+}
