@@ -179,9 +179,11 @@ fn e2e() -> Result<(), String> {
 
 fn e2e_with(tools: &tools::Tools) -> Result<(), String> {
     let root = root();
+    // All targets, so that the features match `cargo test --workspace` and, after it, nothing
+    // is rebuilt; a plain `-p wheelhouse` build unifies fewer features and recompiles much.
     run(
         "cargo build (wheelhouse, for the browser tests)",
-        cmd("cargo", &root).args(["build", "--locked", "-p", "wheelhouse"]),
+        cmd("cargo", &root).args(["build", "--locked", "--workspace", "--all-targets"]),
     )?;
     let bin = target_dir().join("debug/wheelhouse");
     run(
