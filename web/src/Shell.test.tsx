@@ -27,9 +27,9 @@ describe('Shell', () => {
   });
 
   test('an unknown URL shows where the person is and the way back, not a blank page', async () => {
-    fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/overview': { body: overview() } });
+    fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/overview': { body: overview() }, 'api/v1/kinds': { body: kindsAnswer() } });
     await renderApp(<Shell routes={ROUTES} version="0.1.0" />, { path: '/no/such/page?namespace=shop' });
-    expect(screen.getByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
     expect(screen.getByText('Wheelhouse has no page at /no/such/page.')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Go to the overview' })).toHaveAttribute('href', '/');
   });

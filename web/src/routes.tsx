@@ -27,6 +27,10 @@ export const ROUTES: readonly AppRoute[] = [
   // Every kind's list (`/pods`, `/deployments`, `/widgets`); the navigation lists the kinds
   // discovery found (see SideNav), and a name no kind has is "page not found".
   { path: '/:resource', Page: lazy(() => import('./pages/resources/ResourceListPage')) },
+  // One object: `/nodes/worker-1` (cluster-scoped), `/pods/shop/web-1` (namespaced).
+  { path: '/:resource/:name', Page: lazy(() => import('./pages/resources/DetailPage')) },
+  { path: '/:resource/:namespace/:name', Page: lazy(() => import('./pages/resources/DetailPage')) },
+  { path: '/apply', Page: lazy(() => import('./components/yaml/CreatePage')) },
 ];
 
 export const ROUTE_PATTERNS: readonly string[] = ROUTES.map((r) => r.path);

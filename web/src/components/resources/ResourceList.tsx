@@ -13,6 +13,8 @@ export interface ResourceListProps {
   onSort: (sort: string) => void;
   /** Show the `kubectl get -o wide` columns. */
   wide: boolean;
+  /** Where a row's name links to (its detail page). */
+  rowLink?: (row: Row) => string;
   /** Where a namespace cell links to (the same list filtered to it). */
   namespaceLink?: (namespace: string) => string;
 }
@@ -72,7 +74,13 @@ export function ResourceList(props: ResourceListProps) {
               {columns.map((column) => (
                 <td key={column.id} className={isNumeric(column) ? 'num' : undefined}>
                   {column.id === 'name' ? (
-                    <strong className="resource-table__name">{row.name}</strong>
+                    props.rowLink ? (
+                      <Link className="resource-table__name" to={props.rowLink(row)}>
+                        {row.name}
+                      </Link>
+                    ) : (
+                      <strong className="resource-table__name">{row.name}</strong>
+                    )
                   ) : column.id === 'namespace' && typeof row.namespace === 'string' && props.namespaceLink ? (
                     <Link to={props.namespaceLink(row.namespace)}>{row.namespace}</Link>
                   ) : (

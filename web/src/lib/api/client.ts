@@ -7,19 +7,77 @@ import { inFlight } from './inflight';
 const TIMEOUT_MS = 30_000;
 
 /**
+ * Fetches `path` as text (YAML, a log), with the same error handling as requestJson.
+ */
+export async function getText(path: string, signal?: AbortSignal): Promise<string> {
+  const request = `GET ${path}`;
+  inFlight.begin();
+  try {
+    let response: Response;
+    try {
+      response = await fetch(path, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(TIMEOUT_MS)]) : AbortSignal.timeout(TIMEOUT_MS) });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw toApiError(error, request);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const server = parseErrorBody(parsed);
+      throw new ApiError({
+        status: response.status,
+        reason: server?.reason ?? CLIENT_REASONS.badResponse,
+        message: server?.message ?? `The server answered ${response.status} ${response.statusText}.`,
+        details: server?.details,
+        request,
+      });
+    }
+    return text;
+  } finally {
+    inFlight.end();
+  }
+}
+
+/**
  * GETs `path` (relative, e.g. `api/v1/overview`) and returns its JSON body.
  * Every failure becomes an ApiError: the server's own error when it sent one, otherwise one
  * that says what happened (no answer, a timeout, an answer that is not JSON).
  */
-export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const request = `GET ${path}`;
+export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return requestJson<T>('GET', path, { signal });
+}
+
+/** A request body: JSON (an object) or text with its type (YAML). */
+export type Body = { json: unknown } | { text: string; contentType: string };
+
+/**
+ * Sends `method path` with an optional body and returns the JSON answer, with the same error
+ * handling as getJson (the server's error body becomes an ApiError with its details).
+ */
+export async function requestJson<T>(method: string, path: string, options: { body?: Body; signal?: AbortSignal } = {}): Promise<T> {
+  const { signal } = options;
+  const request = `${method} ${path}`;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  let body: string | undefined;
+  if (options.body && 'json' in options.body) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.body.json);
+  } else if (options.body) {
+    headers['Content-Type'] = options.body.contentType;
+    body = options.body.text;
+  }
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   inFlight.begin();
   try {
     let response: Response;
     try {
-      response = await fetch(path, { headers: { Accept: 'application/json' }, signal: combined });
+      response = await fetch(path, { method, headers, body, signal: combined });
     } catch (error) {
       if (signal?.aborted) throw error;
       if (timeout.aborted) {
@@ -35,14 +93,14 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
       throw toApiError(error, request);
     }
     const text = await response.text();
-    let body: unknown = undefined;
+    let answer: unknown = undefined;
     try {
-      body = text === '' ? undefined : JSON.parse(text);
+      answer = text === '' ? undefined : JSON.parse(text);
     } catch {
-      body = undefined;
+      answer = undefined;
     }
     if (!response.ok) {
-      const server = parseErrorBody(body);
+      const server = parseErrorBody(answer);
       if (server) {
         throw new ApiError({
           status: response.status,
@@ -63,7 +121,7 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
         },
       });
     }
-    if (body === undefined) {
+    if (answer === undefined) {
       throw new ApiError({
         status: response.status,
         reason: CLIENT_REASONS.badResponse,
@@ -72,7 +130,7 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
         localMessage: { key: 'errors|The server answered with something that is not JSON.' },
       });
     }
-    return body as T;
+    return answer as T;
   } finally {
     inFlight.end();
   }

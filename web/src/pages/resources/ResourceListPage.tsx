@@ -44,11 +44,11 @@ export function ResourceListPage() {
     );
   }
   if (!kind) return <NotFound />;
-  return <KindList key={kind.path} kind={kind} />;
+  return <KindList key={kind.path} kind={kind} resource={resource} />;
 }
 
-function KindList(props: { kind: Kind }) {
-  const { kind } = props;
+function KindList(props: { kind: Kind; resource: string }) {
+  const { kind, resource } = props;
   const { t } = useTranslation();
   const label = useKindLabel()(kind);
   useDocumentTitle(label);
@@ -96,6 +96,11 @@ function KindList(props: { kind: Kind }) {
           <p className="page__subtitle">{t('resources|In namespace {{namespace}}', { namespace: query.namespace })}</p>
         )}
         <div className="page__header-end">
+          {kind.verbs.includes('create') && (
+            <Link className="button button--small" data-testid="create-link" to={`/apply${query.namespace ? `?namespace=${encodeURIComponent(query.namespace)}` : ''}`}>
+              {t('yaml|Create from YAML')}
+            </Link>
+          )}
           <LiveIndicator />
         </div>
       </header>
@@ -150,6 +155,11 @@ function KindList(props: { kind: Kind }) {
               onSort={(sort) => {
                 update({ sort });
               }}
+              rowLink={(row) =>
+                kind.namespaced && row.namespace
+                  ? `/${resource}/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}`
+                  : `/${resource}/${encodeURIComponent(row.name)}`
+              }
               namespaceLink={(namespace) => `?${new URLSearchParams({ ...Object.fromEntries(params), namespace, page: '1' }).toString()}`}
             />
           )}

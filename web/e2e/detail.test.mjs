@@ -1,0 +1,173 @@
+// Browser tests of one object's life through the UI against `wheelhouse --demo`: create from
+// YAML (dry run first), list → detail, edit the YAML, scale, read its pods' logs, delete.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, openPage, screenshot, startWheelhouse, waitForDemo } from './support/harness.mjs';
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: e2e-web
+  labels:
+    app: e2e-web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: e2e-web
+  template:
+    metadata:
+      labels:
+        app: e2e-web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: 80
+`;
+
+/** Replaces everything in the CodeMirror editor with `text`. */
+async function replaceEditorText(page, text) {
+  const content = page.locator('[data-testid="code-editor"] .cm-content');
+  await content.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
+}
+
+describe('one object, from creation to deletion', () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startWheelhouse();
+    browser = await launchBrowser();
+    await waitForDemo(server.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('create from YAML → list → detail → edit YAML → scale → logs → delete', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      // Create, checking with a server dry run first.
+      await page.goto(`${server.url}apply?namespace=default`);
+      await page.getByTestId('code-editor').waitFor();
+      await replaceEditorText(page, DEPLOYMENT);
+      await page.getByTestId('create-dry-run').click();
+      const results = page.getByTestId('apply-results');
+      await results.waitFor();
+      assert.equal(await results.getAttribute('data-ok'), 'true');
+      assert.match((await results.textContent()) ?? '', /Dry run/);
+      await page.getByTestId('create-apply').click();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="apply-results"]')?.textContent?.includes('Dry run'));
+      assert.match((await results.textContent()) ?? '', /created/);
+      await screenshot(page, 'create-from-yaml');
+
+      // The list shows it; its name opens the detail.
+      await page.goto(`${server.url}deployments?namespace=default&q=e2e-web`);
+      await page.locator('tr[data-name="e2e-web"]').waitFor();
+      await page.locator('tr[data-name="e2e-web"] a', { hasText: 'e2e-web' }).click();
+      const detail = page.getByTestId('detail-page');
+      await detail.waitFor();
+      assert.equal(new URL(page.url()).pathname, `${new URL(server.url).pathname}deployments/default/e2e-web`);
+      await page.getByTestId('metadata').waitFor();
+      await page.getByTestId('containers').waitFor();
+      assert.match((await page.getByTestId('containers').textContent()) ?? '', /nginx:1\.27/);
+      await page.locator('[data-testid="related-pods"] a').first().waitFor({ timeout: 20_000 });
+      await screenshot(page, 'detail-deployment-en');
+
+      // Edit the YAML: add a label, save, and see it on the page.
+      await page.getByTestId('tab-yaml').click();
+      await page.getByTestId('yaml-tab').waitFor();
+      await page.locator('.cm-content').waitFor();
+      assert.doesNotMatch((await page.locator('.cm-content').textContent()) ?? '', /managedFields/);
+      await page.getByTestId('yaml-edit').click();
+      const yaml = await (await fetch(new URL('api/v1/resources/apps/v1/deployments/e2e-web/yaml?namespace=default', server.url))).text();
+      await replaceEditorText(page, yaml.replace(/^(\s+)app: e2e-web$/m, '$1app: e2e-web\n$1edited: by-e2e'));
+      await page.getByTestId('yaml-dry-run').click();
+      await page.getByTestId('yaml-message').waitFor();
+      await page.getByTestId('yaml-save').click();
+      // The new deployment's status may still be changing: a save can meet a conflict, which
+      // the page shows with what changed and lets the person save over it.
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="yaml-message"]')?.textContent === 'Saved.' || document.querySelector('[data-testid="conflict"], [data-testid="yaml-error"]'),
+      );
+      if (await page.getByTestId('yaml-error').count()) {
+        await screenshot(page, 'detail-yaml-error');
+        assert.fail(`the save failed: ${await page.getByTestId('yaml-error').textContent()}`);
+      }
+      if (await page.getByTestId('conflict').count()) {
+        await screenshot(page, 'detail-yaml-conflict');
+        await page.getByTestId('conflict-overwrite').click();
+        await page.waitForFunction(() => document.querySelector('[data-testid="yaml-message"]')?.textContent === 'Saved.');
+      }
+      await screenshot(page, 'detail-yaml-saved');
+      await page.getByTestId('tab-overview').click();
+      await page.getByTestId('metadata').getByText('edited=by-e2e').waitFor();
+
+      // Scale to 2: the summary follows.
+      await page.getByTestId('action-scale').click();
+      await page.getByTestId('scale-replicas').fill('2');
+      await page.getByTestId('action-confirm').click();
+      await page.getByTestId('action-done').waitFor();
+      await page.waitForFunction(() => document.querySelector('[data-testid="summary"]')?.textContent?.includes('desired 2'), null, { timeout: 15_000 });
+      await screenshot(page, 'detail-scaled');
+
+      // Merged logs of the workload's pods (its new pods may not have started: then the server says why).
+      await page.getByTestId('tab-logs').click();
+      await page.getByTestId('logs').waitFor();
+      await page.waitForSelector('[data-testid="logs-text"], [data-testid="logs"] [role="alert"], [data-testid="logs"] [role="status"]', { timeout: 15_000 });
+      await screenshot(page, 'detail-logs');
+
+      // A running pod's logs: lines, search, follow.
+      await page.goto(`${server.url}pods?namespace=shop&q=frontend`);
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      await page.locator('[data-testid="detail-page"][data-kind="Pod"]').waitFor();
+      await page.getByTestId('tab-logs').click();
+      await page.locator('[data-testid="logs-text"] .logs__line').first().waitFor({ timeout: 15_000 });
+      const lines = await page.locator('[data-testid="logs-text"] .logs__line').count();
+      assert.ok(lines > 0, 'the pod has log lines');
+      await page.getByTestId('logs-follow').check();
+      await page.locator('[data-testid="logs-text"] .logs__line').first().waitFor({ timeout: 15_000 });
+      await page.getByTestId('logs-search').fill('start');
+      await screenshot(page, 'pod-logs');
+      assert.match(new URL(page.url()).search, /tab=logs/);
+      assert.match(new URL(page.url()).search, /follow=1/);
+
+      // Delete, with confirmation.
+      await page.goto(`${server.url}deployments/default/e2e-web`);
+      await page.getByTestId('action-bar').waitFor();
+      await page.getByTestId('action-delete').click();
+      assert.equal(await page.getByTestId('action-confirm').isDisabled(), true);
+      await page.getByTestId('delete-confirm-name').fill('e2e-web');
+      await screenshot(page, 'detail-delete-confirm');
+      await page.getByTestId('action-confirm').click();
+      await page.getByTestId('resource-list').waitFor();
+      await page.waitForFunction(() => !document.querySelector('tr[data-name="e2e-web"]'), null, { timeout: 15_000 });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a node offers cordon and drain, and the Chinese detail page reads in Chinese', async () => {
+    const { context, page, problems } = await openPage(browser, { locale: 'zh-CN' });
+    try {
+      await page.goto(`${server.url}nodes`);
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      await page.locator('[data-testid="detail-page"][data-kind="Node"]').waitFor();
+      await page.getByTestId('action-cordon').waitFor();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="action-cordon"]')?.hasAttribute('disabled'));
+      assert.ok(await page.getByText('元数据').isVisible());
+      await screenshot(page, 'detail-node-zh-CN');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});

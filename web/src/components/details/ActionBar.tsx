@@ -1,0 +1,316 @@
+//! The actions of one object, each enabled only when the server's permissions say the person may
+//! use it (with the reason shown when not), and the API server's own message when one fails.
+
+import { useEffect, useState, type ReactNode } from 'react';
+import { getJson, requestJson } from '../../lib/api/client';
+import { ApiError, toApiError } from '../../lib/api/errors';
+import type { MessageKey } from '../../lib/i18n/catalogue';
+import { useTranslation } from '../../lib/i18n/I18nProvider';
+import { actionsFor, objectApi, type Detail, type Permissions } from '../../lib/k8s/detail';
+import type { Kind } from '../../lib/k8s/kinds';
+import { ErrorPanel } from '../ErrorPanel';
+
+const ACTION_LABELS: Record<string, MessageKey> = {
+  scale: 'actions|Scale',
+  restart: 'actions|Restart',
+  rollback: 'actions|Roll back',
+  suspend: 'actions|Suspend',
+  resume: 'actions|Resume',
+  trigger: 'actions|Run now',
+  cordon: 'actions|Cordon',
+  uncordon: 'actions|Uncordon',
+  drain: 'actions|Drain',
+  delete: 'actions|Delete',
+};
+
+interface Revision {
+  revision: number;
+  current: boolean;
+  name: string;
+  createdAt: string | null;
+  changeCause: string | null;
+  images: string[];
+}
+
+interface Operation {
+  id: string;
+  state: 'running' | 'succeeded' | 'failed';
+  message: string;
+  pods: { namespace: string; name: string; state: string; message: string | null }[];
+}
+
+/** Whether an action is allowed, and why not: unknown permissions keep it disabled. */
+export function permissionOf(permissions: Permissions | undefined, action: string): { allowed: boolean; reason: string | null } {
+  const p = permissions?.actions[action];
+  if (!p) return { allowed: false, reason: null };
+  return p;
+}
+
+export function ActionBar(props: {
+  kind: Kind;
+  detail: Detail;
+  permissions: Permissions | undefined;
+  permissionsError?: ApiError;
+  /** After an action succeeded (the detail is fetched again). */
+  onDone: (message: string) => void;
+  /** After the object was deleted. */
+  onDeleted: () => void;
+}) {
+  const { t } = useTranslation();
+  const { kind, detail } = props;
+  const [open, setOpen] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [done, setDone] = useState<string | null>(null);
+  const name = detail.metadata.name;
+  const namespace = detail.metadata.namespace;
+  const actions = [...actionsFor(kind), 'delete'];
+
+  const run = async (action: string, body?: unknown) => {
+    setBusy(true);
+    setError(undefined);
+    setDone(null);
+    const path = objectApi(kind, name, namespace, action);
+    try {
+      const answer = await requestJson<{ message?: string } & Partial<Operation>>('POST', path, body === undefined ? {} : { body: { json: body } });
+      if (answer.id && answer.state) {
+        setOperation(answer as Operation);
+        void follow(answer.id);
+      }
+      const message = answer.message ?? t('actions|Done.');
+      setDone(message);
+      setOpen(null);
+      props.onDone(message);
+    } catch (e) {
+      setError(toApiError(e, `POST ${path}`));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const [operation, setOperation] = useState<Operation | null>(null);
+  const follow = async (id: string) => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      try {
+        const op = await getJson<Operation>(`api/v1/operations/${encodeURIComponent(id)}`);
+        setOperation(op);
+        if (op.state !== 'running') {
+          props.onDone(op.message);
+          return;
+        }
+      } catch (e) {
+        setError(toApiError(e, `GET api/v1/operations/${id}`));
+        return;
+      }
+    }
+  };
+
+  const button = (action: string) => {
+    const { allowed, reason } = permissionOf(props.permissions, action);
+    const unknown = !props.permissions;
+    const title = allowed ? undefined : reason ?? (unknown ? t('actions|Checking whether you may do this…') : t('actions|You may not do this.'));
+    return (
+      <span key={action} className="action">
+        <button
+          type="button"
+          className={action === 'delete' ? 'button button--danger' : 'button'}
+          data-testid={`action-${action}`}
+          disabled={!allowed || busy}
+          title={title}
+          aria-expanded={open === action}
+          onClick={() => {
+            setError(undefined);
+            setOpen(open === action ? null : action);
+          }}
+        >
+          {t(ACTION_LABELS[action] ?? 'actions|Done.')}
+        </button>
+        {!allowed && reason && (
+          <span className="action__reason" data-testid={`action-${action}-reason`}>
+            {reason}
+          </span>
+        )}
+      </span>
+    );
+  };
+
+  const replicas = typeof (detail.object.spec as Record<string, unknown> | undefined)?.replicas === 'number' ? ((detail.object.spec as Record<string, number>).replicas ?? 0) : 0;
+
+  let form: ReactNode = null;
+  if (open === 'scale') form = <ScaleForm current={replicas} busy={busy} onSubmit={(n) => void run('scale', { replicas: n })} />;
+  else if (open === 'rollback') form = <RollbackForm api={objectApi(kind, name, namespace, 'revisions')} busy={busy} onSubmit={(r) => void run('rollback', { revision: r })} />;
+  else if (open === 'drain')
+    form = (
+      <Confirm busy={busy} text={t('actions|Cordon {{name}} and evict its pods? PodDisruptionBudgets are respected; DaemonSet pods stay.', { name })} label={t('actions|Drain')} onConfirm={() => void run('drain', { ignoreDaemonSets: true, timeoutSeconds: 120 })} />
+    );
+  else if (open === 'delete') form = <DeleteForm name={name} kind={kind} namespace={namespace} busy={busy} setBusy={setBusy} onError={setError} onDeleted={props.onDeleted} />;
+  else if (open)
+    form = (
+      <Confirm
+        busy={busy}
+        text={t('actions|{{action}} {{name}}?', { action: t(ACTION_LABELS[open] ?? 'actions|Done.'), name })}
+        label={t(ACTION_LABELS[open] ?? 'actions|Done.')}
+        onConfirm={() => void run(open)}
+      />
+    );
+
+  return (
+    <div className="action-bar" data-testid="action-bar">
+      <div className="action-bar__buttons">{actions.map(button)}</div>
+      {props.permissionsError && (
+        <p className="action__reason">
+          {t('actions|Could not check what you may do: {{message}}', { message: props.permissionsError.message })}
+        </p>
+      )}
+      {form && <div className="action-bar__form card">{form}</div>}
+      {done && !error && (
+        <p className="action-bar__done" role="status" data-testid="action-done">
+          {done}
+        </p>
+      )}
+      {operation && (
+        <div className="card action-bar__operation" data-testid="operation" data-state={operation.state}>
+          <strong>{operation.message}</strong>
+          <ul>
+            {operation.pods.map((p) => (
+              <li key={`${p.namespace}/${p.name}`}>
+                <span className={`sev sev--${p.state === 'evicted' ? 'ok' : p.state === 'failed' ? 'error' : p.state === 'skipped' ? 'neutral' : 'progressing'}`}>{p.state}</span> {p.namespace}/{p.name}
+                {p.message && <span className="muted"> — {p.message}</span>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {error && <ErrorPanel title={t('actions|The action failed')} error={error} compact />}
+    </div>
+  );
+}
+
+function Confirm(props: { text: string; label: string; busy: boolean; onConfirm: () => void }) {
+  return (
+    <div className="action-form">
+      <span>{props.text}</span>
+      <button type="button" className="button button--primary" data-testid="action-confirm" disabled={props.busy} onClick={props.onConfirm}>
+        {props.label}
+      </button>
+    </div>
+  );
+}
+
+function ScaleForm(props: { current: number; busy: boolean; onSubmit: (replicas: number) => void }) {
+  const { t } = useTranslation();
+  const [value, setValue] = useState(String(props.current));
+  const n = Number.parseInt(value, 10);
+  const valid = Number.isInteger(n) && n >= 0 && String(n) === value.trim();
+  return (
+    <form
+      className="action-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) props.onSubmit(n);
+      }}
+    >
+      <label>
+        {t('actions|Replicas')}{' '}
+        <input className="input input--small" type="number" min={0} value={value} data-testid="scale-replicas" onChange={(e) => { setValue(e.target.value); }} />
+      </label>
+      <span className="muted">{t('actions|now {{count}}', { count: props.current })}</span>
+      <button type="submit" className="button button--primary" data-testid="action-confirm" disabled={!valid || props.busy}>
+        {t('actions|Scale')}
+      </button>
+    </form>
+  );
+}
+
+function RollbackForm(props: { api: string; busy: boolean; onSubmit: (revision: number) => void }) {
+  const { t } = useTranslation();
+  const [revisions, setRevisions] = useState<Revision[] | null>(null);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [choice, setChoice] = useState<number | null>(null);
+  useEffect(() => {
+    getJson<{ revisions: Revision[] }>(props.api).then(
+      (a) => {
+        setRevisions(a.revisions);
+        setChoice(a.revisions.find((r) => !r.current)?.revision ?? null);
+      },
+      (e: unknown) => {
+        setError(toApiError(e, `GET ${props.api}`));
+      },
+    );
+  }, [props.api]);
+  if (error) return <ErrorPanel title={t('actions|Could not list the revisions')} error={error} compact />;
+  if (!revisions) return <span className="muted">{t('shell|Loading…')}</span>;
+  return (
+    <form
+      className="action-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (choice !== null) props.onSubmit(choice);
+      }}
+    >
+      <label>
+        {t('actions|Revision')}{' '}
+        <select className="select select--light" value={choice ?? ''} data-testid="rollback-revision" onChange={(e) => { setChoice(Number(e.target.value)); }}>
+          {revisions.map((r) => (
+            <option key={r.revision} value={r.revision} disabled={r.current}>
+              {`${r.revision}${r.current ? ` (${t('actions|current')})` : ''} — ${r.images.join(', ')}${r.changeCause ? ` — ${r.changeCause}` : ''}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="button button--primary" data-testid="action-confirm" disabled={choice === null || props.busy}>
+        {t('actions|Roll back')}
+      </button>
+    </form>
+  );
+}
+
+function DeleteForm(props: {
+  name: string;
+  kind: Kind;
+  namespace: string | null;
+  busy: boolean;
+  setBusy: (busy: boolean) => void;
+  onError: (error: ApiError) => void;
+  onDeleted: () => void;
+}) {
+  const { t } = useTranslation();
+  const [typed, setTyped] = useState('');
+  const [propagation, setPropagation] = useState('Background');
+  const del = async () => {
+    props.setBusy(true);
+    const path = objectApi(props.kind, props.name, props.namespace, '', { propagationPolicy: propagation });
+    try {
+      await requestJson('DELETE', path);
+      props.onDeleted();
+    } catch (e) {
+      props.onError(toApiError(e, `DELETE ${path}`));
+    } finally {
+      props.setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="action-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (typed === props.name) void del();
+      }}
+    >
+      <span>{t('actions|Type {{name}} to delete it.', { name: props.name })}</span>
+      <input className="input" value={typed} data-testid="delete-confirm-name" onChange={(e) => { setTyped(e.target.value); }} />
+      <label>
+        {t('actions|Dependents')}{' '}
+        <select className="select select--light" value={propagation} data-testid="delete-propagation" onChange={(e) => { setPropagation(e.target.value); }}>
+          <option value="Background">{t('actions|Delete in the background')}</option>
+          <option value="Foreground">{t('actions|Delete first, then this')}</option>
+          <option value="Orphan">{t('actions|Keep (orphan)')}</option>
+        </select>
+      </label>
+      <button type="submit" className="button button--danger" data-testid="action-confirm" disabled={typed !== props.name || props.busy}>
+        {t('actions|Delete')}
+      </button>
+    </form>
+  );
+}

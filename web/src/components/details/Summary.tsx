@@ -1,0 +1,178 @@
+//! The per-kind part of a detail page: a pod's containers, a workload's replicas, a service's
+//! ports, a node's taints and addresses.
+
+import { Age } from '../Age';
+import { useTranslation } from '../../lib/i18n/I18nProvider';
+import type { Container, ContainerState, Summary as SummaryData } from '../../lib/k8s/detail';
+
+function str(value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+function Field(props: { label: string; value: unknown }) {
+  const text = str(props.value);
+  return (
+    <>
+      <dt>{props.label}</dt>
+      <dd>{text ?? <span className="muted">—</span>}</dd>
+    </>
+  );
+}
+
+function StateText(props: { state: ContainerState | null | undefined }) {
+  const s = props.state;
+  if (!s?.state) return <span className="muted">—</span>;
+  const severity = s.state === 'running' ? 'ok' : s.state === 'waiting' ? (s.reason && /BackOff|Err/.test(s.reason) ? 'error' : 'progressing') : s.exitCode === 0 ? 'neutral' : 'error';
+  return (
+    <span className={`sev sev--${severity}`} title={s.message ?? undefined}>
+      {s.reason ?? s.state}
+      {s.exitCode !== null && s.state === 'terminated' ? ` (${s.exitCode})` : ''}
+    </span>
+  );
+}
+
+export function Containers(props: { title: string; containers: Container[] }) {
+  const { t } = useTranslation();
+  if (props.containers.length === 0) return null;
+  return (
+    <section className="card section section--wide" data-testid="containers">
+      <h2 className="section__title">
+        {props.title}
+        <span className="count-pill">{props.containers.length}</span>
+      </h2>
+      <div className="section__body">
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t('columns|Name')}</th>
+              <th>{t('details|Image')}</th>
+              <th>{t('columns|Status')}</th>
+              <th className="num">{t('columns|Restarts')}</th>
+              <th>{t('columns|Ports')}</th>
+              <th>{t('details|Requests / limits')}</th>
+              <th>{t('details|Environment')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.containers.map((c) => (
+              <tr key={c.name}>
+                <td>
+                  <strong>{c.name}</strong>
+                </td>
+                <td className="mono detail-wrap">{c.image ?? '—'}</td>
+                <td>
+                  <StateText state={c.state} />
+                  {c.state?.startedAt && (
+                    <span className="muted">
+                      {' '}
+                      <Age timestamp={c.state.startedAt} />
+                    </span>
+                  )}
+                </td>
+                <td className="num">{c.restartCount ?? '—'}</td>
+                <td className="mono">{(c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || '—'}</td>
+                <td className="mono">
+                  {Object.entries(c.resources?.requests ?? {})
+                    .map(([k, v]) => `${k} ${v}`)
+                    .join(', ') || '—'}
+                  {' / '}
+                  {Object.entries(c.resources?.limits ?? {})
+                    .map(([k, v]) => `${k} ${v}`)
+                    .join(', ') || '—'}
+                </td>
+                <td className="mono detail-wrap">
+                  {(c.env ?? []).map((e) => (
+                    <div key={e.name}>
+                      {e.name}=
+                      {e.from ? (
+                        e.revealed ? (
+                          e.value
+                        ) : (
+                          <span className="muted">
+                            {e.from.kind}
+                            {e.from.name ? ` ${e.from.name}` : ''}
+                            {e.from.key ? `/${e.from.key}` : ''}
+                            {e.from.path ? ` ${e.from.path}` : ''}
+                          </span>
+                        )
+                      ) : (
+                        (e.value ?? '')
+                      )}
+                    </div>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+/** The summary fields of any kind, and its containers when it has them. */
+export function Summary(props: { summary: SummaryData }) {
+  const { t } = useTranslation();
+  const s = props.summary;
+  const replicas = s.replicas as Record<string, unknown> | null | undefined;
+  const ports = Array.isArray(s.ports) ? (s.ports as Record<string, unknown>[]) : [];
+  const taints = Array.isArray(s.taints) ? (s.taints as Record<string, unknown>[]) : [];
+  const addresses = Array.isArray(s.addresses) ? (s.addresses as Record<string, unknown>[]) : [];
+  const fields: [string, unknown][] = [];
+  const add = (label: string, key: string) => {
+    if (s[key] !== null && s[key] !== undefined) fields.push([label, s[key]]);
+  };
+  add(t('columns|Status'), 'status');
+  add(t('details|Phase'), 'phase');
+  add(t('columns|Node'), 'node');
+  add(t('details|Pod IP'), 'podIP');
+  add(t('details|Host IP'), 'hostIP');
+  add(t('details|QoS class'), 'qosClass');
+  add(t('details|Service account'), 'serviceAccount');
+  add(t('details|Strategy'), 'strategy');
+  add(t('columns|Schedule'), 'schedule');
+  add(t('columns|Suspend'), 'suspend');
+  add(t('details|Paused'), 'paused');
+  add(t('details|Revision'), 'revision');
+  add(t('columns|Type'), 'serviceType');
+  add(t('columns|Cluster-IP'), 'clusterIP');
+  add(t('details|Unschedulable'), 'unschedulable');
+  add(t('details|Pod CIDR'), 'podCIDR');
+  if (s.selector && typeof s.selector === 'object') {
+    fields.push([t('columns|Selector'), Object.entries(s.selector as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(', ')]);
+  }
+  if (replicas) {
+    fields.push([
+      t('columns|Replicas'),
+      ['desired', 'current', 'ready', 'updated', 'available']
+        .filter((k) => replicas[k] !== undefined && replicas[k] !== null)
+        .map((k) => `${k} ${str(replicas[k]) ?? ''}`)
+        .join(' · '),
+    ]);
+  }
+  if (ports.length > 0) {
+    fields.push([t('columns|Ports'), ports.map((p) => `${str(p.name) ? `${str(p.name) ?? ''}: ` : ''}${str(p.port) ?? ''}→${str(p.targetPort) ?? ''}/${str(p.protocol) ?? 'TCP'}${p.nodePort ? ` (${str(p.nodePort) ?? ''})` : ''}`).join(', ')]);
+  }
+  if (taints.length > 0) fields.push([t('columns|Taints'), taints.map((x) => `${str(x.key) ?? ''}${x.value ? `=${str(x.value) ?? ''}` : ''}:${str(x.effect) ?? ''}`).join(', ')]);
+  if (addresses.length > 0) fields.push([t('columns|Address'), addresses.map((a) => `${str(a.type) ?? ''} ${str(a.address) ?? ''}`).join(', ')]);
+  const containers = Array.isArray(s.containers) ? (s.containers as Container[]) : [];
+  const initContainers = Array.isArray(s.initContainers) ? (s.initContainers as Container[]) : [];
+  return (
+    <>
+      {fields.length > 0 && (
+        <section className="card section" data-testid="summary">
+          <h2 className="section__title">{t('details|Summary')}</h2>
+          <dl className="fields">
+            {fields.map(([label, value]) => (
+              <Field key={label} label={label} value={value} />
+            ))}
+          </dl>
+        </section>
+      )}
+      <Containers title={t('details|Init containers')} containers={initContainers} />
+      <Containers title={t('details|Containers')} containers={containers} />
+    </>
+  );
+}

@@ -1,0 +1,94 @@
+//! A YAML editor (CodeMirror 6). Loaded only with the views that edit YAML, so the first page
+//! of the app does not carry it.
+
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { yaml } from '@codemirror/lang-yaml';
+import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { Compartment, EditorState } from '@codemirror/state';
+import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
+import { useEffect, useRef } from 'react';
+
+export interface CodeEditorProps {
+  value: string;
+  onChange?: (value: string) => void;
+  readOnly?: boolean;
+  /** A 1-based line to scroll to and select (a validation error's). */
+  highlightLine?: number | null;
+  label: string;
+}
+
+export function CodeEditor(props: CodeEditorProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const readOnly = useRef(new Compartment());
+  const onChange = useRef(props.onChange);
+  /** Set while the document is replaced from props: that is no edit by the person. */
+  const external = useRef(false);
+  useEffect(() => {
+    onChange.current = props.onChange;
+  });
+
+  useEffect(() => {
+    if (!host.current) return;
+    const editor = new EditorView({
+      parent: host.current,
+      state: EditorState.create({
+        doc: props.value,
+        extensions: [
+          lineNumbers(),
+          highlightActiveLineGutter(),
+          foldGutter(),
+          history(),
+          drawSelection(),
+          indentOnInput(),
+          bracketMatching(),
+          highlightActiveLine(),
+          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          yaml(),
+          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+          readOnly.current.of([EditorState.readOnly.of(props.readOnly ?? false), EditorView.editable.of(!(props.readOnly ?? false))]),
+          EditorView.contentAttributes.of({ 'aria-label': props.label }),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged && !external.current) onChange.current?.(update.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = editor;
+    return () => {
+      editor.destroy();
+      view.current = null;
+    };
+    // The editor is created once; value and readOnly changes are applied below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor) return;
+    if (editor.state.doc.toString() !== props.value) {
+      external.current = true;
+      try {
+        editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: props.value } });
+      } finally {
+        external.current = false;
+      }
+    }
+  }, [props.value]);
+
+  useEffect(() => {
+    view.current?.dispatch({
+      effects: readOnly.current.reconfigure([EditorState.readOnly.of(props.readOnly ?? false), EditorView.editable.of(!(props.readOnly ?? false))]),
+    });
+  }, [props.readOnly]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor || !props.highlightLine) return;
+    const n = Math.min(Math.max(1, props.highlightLine), editor.state.doc.lines);
+    const line = editor.state.doc.line(n);
+    editor.dispatch({ selection: { anchor: line.from, head: line.to }, scrollIntoView: true });
+  }, [props.highlightLine]);
+
+  return <div className="code-editor" ref={host} data-testid="code-editor" />;
+}

@@ -1,0 +1,192 @@
+//! One object's page (`/pods/shop/web-1`, `/nodes/worker-1`): the shared details component with
+//! the kind's summary, the action bar, and tabs for YAML and logs — the tab in the URL (`?tab=yaml`).
+
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
+import { ErrorPanel } from '../../components/ErrorPanel';
+import { ActionBar } from '../../components/details/ActionBar';
+import { ResourceDetails } from '../../components/details/ResourceDetails';
+import { LiveIndicator } from '../../components/resources/LiveIndicator';
+import { useDocumentTitle } from '../../hooks/useDocumentTitle';
+import { useLivePaused } from '../../hooks/useLive';
+import { useResource } from '../../hooks/useResource';
+import { getJson } from '../../lib/api/client';
+import { API } from '../../lib/api/endpoints';
+import { toApiError, type ApiError } from '../../lib/api/errors';
+import { live } from '../../lib/api/live';
+import { useTranslation } from '../../lib/i18n/I18nProvider';
+import { hasLogs, objectApi, type Detail, type Permissions } from '../../lib/k8s/detail';
+import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
+import { NotFound } from '../NotFound';
+
+const YamlTab = lazy(() => import('../../components/yaml/YamlTab'));
+const LogViewer = lazy(() => import('../../components/logs/LogViewer'));
+
+export function DetailPage() {
+  const { t } = useTranslation();
+  const params = useParams();
+  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  if (!kinds.data) {
+    return (
+      <section className="page">
+        {kinds.error ? (
+          <ErrorPanel title={t('resources|Could not load the kinds the cluster serves')} error={kinds.error} onRetry={kinds.retry} />
+        ) : (
+          <p className="page__loading">{t('shell|Loading…')}</p>
+        )}
+      </section>
+    );
+  }
+  const kind = findKind(kinds.data.kinds, params.resource ?? '');
+  // `/:resource/:name` is a cluster-scoped object, `/:resource/:namespace/:name` a namespaced one.
+  if (!kind || (kind.namespaced ? !params.namespace : Boolean(params.namespace))) return <NotFound />;
+  const name = params.name ?? '';
+  const namespace = kind.namespaced ? (params.namespace ?? null) : null;
+  return <ObjectPage key={`${kind.path}/${namespace ?? ''}/${name}`} kind={kind} kinds={kinds.data} name={name} namespace={namespace} />;
+}
+
+function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; namespace: string | null }) {
+  const { kind, name, namespace } = props;
+  const { t, tx } = useTranslation();
+  const navigate = useNavigate();
+  const [search, setSearch] = useSearchParams();
+  const tab = search.get('tab') ?? 'overview';
+  const label = tx(kindLabelKey(kind));
+  useDocumentTitle(`${name} · ${label}`);
+  const [detail, setDetail] = useState<Detail | undefined>(undefined);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [permissions, setPermissions] = useState<Permissions | undefined>(undefined);
+  const [permissionsError, setPermissionsError] = useState<ApiError | undefined>(undefined);
+  const [generation, setGeneration] = useState(0);
+  const [gone, setGone] = useState(false);
+  const [paused] = useLivePaused();
+  const refresh = useCallback(() => {
+    setGeneration((g) => g + 1);
+  }, []);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const path = objectApi(kind, name, namespace);
+    getJson<Detail>(path, controller.signal).then(
+      (d) => {
+        setDetail(d);
+        setError(undefined);
+      },
+      (e: unknown) => {
+        if (!controller.signal.aborted) setError(toApiError(e, `GET ${path}`));
+      },
+    );
+    const perms = objectApi(kind, name, namespace, 'permissions');
+    getJson<Permissions>(perms, controller.signal).then(
+      (p) => {
+        setPermissions(p);
+        setPermissionsError(undefined);
+      },
+      (e: unknown) => {
+        if (!controller.signal.aborted) setPermissionsError(toApiError(e, `GET ${perms}`));
+      },
+    );
+    return () => {
+      controller.abort();
+    };
+  }, [kind, name, namespace, generation]);
+
+  // The object followed live: a change fetches the detail again, a deletion says so.
+  useEffect(() => {
+    if (paused) return;
+    const params = new URLSearchParams({ name });
+    if (namespace) params.set('namespace', namespace);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = live.subscribe(API.watch(kind.path, params.toString()), (event) => {
+      if (event.event === 'removed') setGone(true);
+      if (event.event === 'added' || event.event === 'modified') {
+        setGone(false);
+        clearTimeout(timer);
+        timer = setTimeout(refresh, 300);
+      }
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, [kind, name, namespace, paused, refresh]);
+
+  const listUrl = `/${routeName(kind, props.kinds.kinds)}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`;
+  const logs = hasLogs(kind);
+  const tabs: [string, string][] = [
+    ['overview', t('details|Overview')],
+    ['yaml', 'YAML'],
+    ...(logs ? [['logs', t('details|Logs')] as [string, string]] : []),
+  ];
+
+  return (
+    <section className="page" data-testid="detail-page" data-kind={kind.kind} data-name={name}>
+      <header className="page__header">
+        <h1 className="page__title">
+          <span className="page__kind">{label}</span> {name}
+        </h1>
+        {namespace && <span className="tag">{namespace}</span>}
+        <div className="page__header-end">
+          <LiveIndicator />
+        </div>
+      </header>
+      {gone && (
+        <div className="warning-box" role="status" data-testid="object-gone">
+          {t('details|This object has been deleted.')}
+        </div>
+      )}
+      {error && <ErrorPanel title={t('details|Could not load {{name}}', { name })} error={error} onRetry={refresh} compact={Boolean(detail)} />}
+      {!detail && !error && <p className="page__loading">{t('shell|Loading…')}</p>}
+      {detail && (
+        <>
+          <ActionBar
+            kind={kind}
+            detail={detail}
+            permissions={permissions}
+            permissionsError={permissionsError}
+            onDone={refresh}
+            onDeleted={() => {
+              void navigate(listUrl);
+            }}
+          />
+          <nav className="tabs" aria-label={t('details|Views of this object')}>
+            {tabs.map(([id, text]) => (
+              <button
+                key={id}
+                type="button"
+                role="tab"
+                aria-selected={tab === id}
+                className={tab === id ? 'tabs__tab tabs__tab--active' : 'tabs__tab'}
+                data-testid={`tab-${id}`}
+                onClick={() => {
+                  setSearch(
+                    (prev) => {
+                      const next = new URLSearchParams(prev);
+                      if (id === 'overview') next.delete('tab');
+                      else next.set('tab', id);
+                      return next;
+                    },
+                    { replace: true },
+                  );
+                }}
+              >
+                {text}
+              </button>
+            ))}
+          </nav>
+          <Suspense fallback={<p className="page__loading">{t('shell|Loading…')}</p>}>
+            {tab === 'yaml' ? (
+              <YamlTab kind={kind} name={name} namespace={namespace} canEdit={permissions?.actions.edit?.allowed === true} editReason={permissions?.actions.edit?.reason ?? null} onSaved={refresh} />
+            ) : tab === 'logs' && logs ? (
+              <LogViewer kind={kind} detail={detail} mode={logs} />
+            ) : (
+              <ResourceDetails detail={detail} kinds={props.kinds.kinds} />
+            )}
+          </Suspense>
+        </>
+      )}
+    </section>
+  );
+}
+
+export default DetailPage;
