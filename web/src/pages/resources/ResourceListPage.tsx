@@ -115,7 +115,7 @@ function KindList(props: { kind: Kind; resource: string }) {
           compact={Boolean(data)}
         />
       )}
-      {list.liveError && (
+      {list.liveError && list.liveError.message !== list.error?.message && (
         <ErrorPanel title={t('live|Live updates for this list are unavailable')} error={list.liveError} onRetry={list.retry} compact />
       )}
       {warnings

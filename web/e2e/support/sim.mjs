@@ -1,0 +1,61 @@
+// Runs `wheelhouse sim` (the simulated API server alone) for tests that need their own cluster:
+// a restricted identity, or thousands of pods. Returns its kubeconfig and stop().
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WHEELHOUSE_BIN } from './harness.mjs';
+
+const WRITTEN = /Kubeconfig written to (\S+)/;
+
+export async function startSim(scenario = 'demo') {
+  const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-e2e-'));
+  const kubeconfig = join(dir, 'admin.kubeconfig');
+  const child = spawn(WHEELHOUSE_BIN, ['sim', '--scenario', scenario, '--kubeconfig-out', kubeconfig], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let output = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`wheelhouse sim did not start within 120 s:\n${output}`));
+    }, 120_000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      if (WRITTEN.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`wheelhouse sim exited (${code}):\n${output}`));
+    });
+  });
+  child.stdout.on('data', () => {});
+  child.stderr.on('data', () => {});
+  return {
+    kubeconfig,
+    /** A kubeconfig for another user of the sim's token table (`restricted`, `viewer`). */
+    kubeconfigFor(user, namespace) {
+      const text = readFileSync(kubeconfig, 'utf8')
+        .replace(/token: admin-token/, `token: ${user}-token`)
+        .replace(/namespace: default/, `namespace: ${namespace ?? 'default'}`)
+        .replace(/user: admin$/m, `user: ${user}`)
+        .replace(/- name: admin$/m, `- name: ${user}`);
+      const path = join(dir, `${user}.kubeconfig`);
+      writeFileSync(path, text, { mode: 0o600 });
+      return path;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
