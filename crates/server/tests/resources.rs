@@ -159,6 +159,42 @@ async fn kinds_list_the_builtins_and_a_crd_created_later() {
         list["columns"]
     );
 
+    // New printer columns: the next list has them, and live views of the old columns start anew.
+    let watch = reqwest::get(server.url("api/v1/watch/example.com/v1/widgets"))
+        .await
+        .expect("request");
+    let mut events = SseReader::new(watch);
+    events.until(|e, _| e == "snapshot").await;
+    sim.store()
+        .update_with(
+            &GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions"),
+            "",
+            "widgets.example.com",
+            |crd| {
+                crd["spec"]["versions"][0]["additionalPrinterColumns"] =
+                    json!([{"name": "Colour", "type": "string", "jsonPath": ".spec.colour"}]);
+                Ok(())
+            },
+        )
+        .expect("the CRD is updated");
+    get_until(
+        &server.url("api/v1/resources/example.com/v1/widgets"),
+        "the new printer column",
+        |l| {
+            l["columns"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c["title"] == "columns|Colour"))
+        },
+    )
+    .await;
+    let (_, resync) = events.until(|e, _| e == "resync").await;
+    assert!(
+        resync["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("columns")),
+        "{resync}"
+    );
+
     sim.store()
         .delete(
             &GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions"),

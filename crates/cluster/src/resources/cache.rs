@@ -81,6 +81,8 @@ pub enum Change {
     Removed(Arc<Row>),
     /// The cache re-listed (its watch expired): views should re-read everything.
     Relisted,
+    /// The cache was replaced (its kind's columns changed) and stops: views must start anew.
+    Retired,
 }
 
 /// The objects of a kind: rows to query, JSON to detail.
@@ -283,6 +285,12 @@ impl ResourceCache {
     pub fn idle_for(&self) -> Duration {
         let last = Duration::from_millis(self.last_used.load(Ordering::Relaxed));
         self.started.elapsed().saturating_sub(last)
+    }
+
+    /// Stops the watch and tells the views following it to start anew (on a new cache).
+    pub fn retire(&self) {
+        self.task.abort();
+        let _ = self.feed.send(Arc::new(Change::Retired));
     }
 
     fn touch(&self) {

@@ -201,7 +201,16 @@ impl Resources {
         if let Some(kind) = set.find(group, version, resource) {
             return Ok((kind, set));
         }
-        let set = self.kinds().rediscover(Duration::from_secs(5)).await?;
+        // A CRD created a moment ago; but a script asking for unknown paths in a loop must not
+        // make every request a discovery (N+2 requests to the API server).
+        let recent = set.discovered_at.is_some_and(|at| {
+            jiff::Timestamp::now().duration_since(at) < jiff::SignedDuration::from_secs(1)
+        });
+        let set = if recent {
+            set
+        } else {
+            self.kinds().rediscover(Duration::from_secs(5)).await?
+        };
         match set.find(group, version, resource) {
             Some(kind) => Ok((kind, set)),
             None => Err(Error::UnknownResource {
@@ -235,10 +244,10 @@ impl Resources {
         let key = cache_key(&kind, namespace);
         self.start_reaper();
         let mut caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(cache) = caches.get(&key)
-            && cache.schema_tag() == tag
-        {
-            return Ok(cache.clone());
+        match caches.get(&key) {
+            Some(cache) if cache.schema_tag() == tag => return Ok(cache.clone()),
+            Some(outdated) => outdated.retire(),
+            None => {}
         }
         tracing::debug!(resource = %kind.qualified_resource(), version = %kind.version, namespace, "starting watch cache");
         let cache = Arc::new(ResourceCache::start(

@@ -182,6 +182,13 @@ impl View {
                 *total = total.saturating_sub(1);
                 self.delta("removed", row, *total)
             }),
+            Change::Retired => Some(LiveEvent::new(
+                "resync",
+                serde_json::json!({"reason":
+                    "the columns of this kind changed (its CRD was updated); request the list again and subscribe anew"
+                })
+                .to_string(),
+            )),
             Change::Relisted => {
                 let view = self.clone();
                 let (snapshot, fresh_total) = run_query(move || {
