@@ -110,6 +110,10 @@ pub async fn connect(source: ClusterSource) -> Result<Connection> {
         }
     };
     config.connect_timeout = Some(CONNECT_TIMEOUT);
+    // kube-rs retries 429, 503 and 504 up to 15 times by default, for minutes: Wheelhouse shows
+    // the API server's answer instead (an eviction a PodDisruptionBudget forbids is a 429 the
+    // person must see); watches retry with their own backoff, the monitor re-checks on its own.
+    config.default_retry = false;
     let client = Client::try_from(config).map_err(Error::Client)?;
     Ok(Connection { client, info })
 }

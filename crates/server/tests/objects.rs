@@ -1046,3 +1046,56 @@ async fn the_previous_instance_of_a_crashing_container_has_its_last_words() {
     );
     assert!(line["container"].is_string(), "{line}");
 }
+
+#[tokio::test]
+async fn a_drain_that_a_disruption_budget_forbids_fails_naming_the_pod_it_could_not_evict() {
+    let server = demo("admin").await;
+    let pod = a_running_pod(&server, "team-a", "hello").await;
+    let node = stored(&server, &GroupResource::core("pods"), "team-a", &pod).expect("pod")["spec"]
+        ["nodeName"]
+        .as_str()
+        .expect("scheduled")
+        .to_string();
+    let budget = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+        "metadata": {"name": "hello", "namespace": "team-a"},
+        "spec": {"maxUnavailable": 0, "selector": {"matchLabels": {"app": "hello"}}}});
+    let created = reqwest::Client::new()
+        .post(server.url("api/v1/_raw/apis/policy/v1/namespaces/team-a/poddisruptionbudgets"))
+        .json(&budget)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(created.status(), 201);
+    let response = reqwest::Client::new()
+        .post(server.url(&format!("api/v1/resources/core/v1/nodes/{node}/drain")))
+        .json(&json!({"timeoutSeconds": 2}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 202);
+    let id = json(response).await["id"].as_str().expect("id").to_string();
+    let url = server.url(&format!("api/v1/operations/{id}"));
+    let done = until("the drain to give up", || async {
+        let state = json(reqwest::get(&url).await.expect("request")).await;
+        (state["state"] != "running").then_some(state)
+    })
+    .await;
+    assert_eq!(done["state"], "failed", "{done}");
+    let blocked = done["pods"]
+        .as_array()
+        .expect("pods")
+        .iter()
+        .find(|p| p["name"] == pod.as_str())
+        .unwrap_or_else(|| panic!("the hello pod is listed: {done}"));
+    assert_eq!(blocked["state"], "retrying", "{done}");
+    assert!(
+        blocked["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("disruption budget")),
+        "{blocked}"
+    );
+    assert!(
+        stored(&server, &GroupResource::core("pods"), "team-a", &pod).is_some(),
+        "the pod was not evicted"
+    );
+}
