@@ -85,8 +85,13 @@ impl View {
     }
 
     fn delta(&self, event: &'static str, row: &Row, total: usize) -> LiveEvent {
-        let data = serde_json::json!({"row": self.cache.schema().json(row), "total": total});
-        LiveEvent::new(event, data.to_string())
+        // Written directly (not through a `Value`, which would sort the row's fields): the row's
+        // fields keep the order of the list's items.
+        let row = serde_json::to_string(&self.cache.schema().json(row)).unwrap_or_else(|error| {
+            tracing::error!(%error, name = %row.name, "a row could not be serialised");
+            "null".to_string()
+        });
+        LiveEvent::new(event, format!(r#"{{"row":{row},"total":{total}}}"#))
     }
 
     /// The view's page now, and the number of rows that match it.
