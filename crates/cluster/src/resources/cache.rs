@@ -413,6 +413,13 @@ impl Ingest {
     /// The object's row and compact JSON; an object that cannot become a row is logged and skipped.
     fn ingest(&self, mut object: DynamicObject) -> Option<(Row, Arc<[u8]>)> {
         object.metadata.managed_fields = None;
+        // Items of a list come without apiVersion and kind; details and YAML need them.
+        if object.types.is_none() {
+            object.types = Some(kube::api::TypeMeta {
+                api_version: self.kind.api_resource().api_version,
+                kind: self.kind.kind.clone(),
+            });
+        }
         let value = match serde_json::to_value(&object) {
             Ok(value) => value,
             Err(error) => {
@@ -430,5 +437,54 @@ impl Ingest {
         };
         let json: Arc<[u8]> = serde_json::to_vec(&value).ok()?.into();
         Some((row, json))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ingest() -> Ingest {
+        let kind = Arc::new(KindInfo {
+            group: String::new(),
+            version: "v1".into(),
+            resource: "configmaps".into(),
+            kind: "ConfigMap".into(),
+            namespaced: true,
+            verbs: vec!["list".into(), "watch".into()],
+            short_names: vec![],
+            preferred_version: "v1".into(),
+            custom: false,
+        });
+        Ingest {
+            schema: RowSchema::builtin("", "ConfigMap", true),
+            kind,
+            objects: Arc::default(),
+            states: watch::channel(SyncState::default()).0,
+            feed: broadcast::channel(4).0,
+            relist: None,
+        }
+    }
+
+    #[test]
+    fn an_object_listed_without_api_version_and_kind_gets_them() {
+        // A real API server leaves them out of a list's items.
+        let object: DynamicObject = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "settings", "namespace": "default",
+                         "managedFields": [{"manager": "kubectl"}]},
+            "data": {"a": "1"}
+        }))
+        .expect("an object");
+        assert!(object.types.is_none());
+        let (row, json) = ingest().ingest(object).expect("ingested");
+        assert_eq!(row.name, "settings");
+        let stored: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+        assert_eq!(stored["apiVersion"], "v1");
+        assert_eq!(stored["kind"], "ConfigMap");
+        assert_eq!(stored["data"]["a"], "1");
+        assert!(
+            stored["metadata"].get("managedFields").is_none(),
+            "{stored}"
+        );
     }
 }
