@@ -155,6 +155,23 @@ describe('one object, from creation to deletion', () => {
     }
   });
 
+  test('a secret value in a container environment is shown only when asked for', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}pods/data/postgres-0`);
+      const containers = page.getByTestId('containers').last();
+      await containers.waitFor();
+      assert.match((await containers.textContent()) ?? '', /POSTGRES_PASSWORD=Secret/);
+      await page.getByTestId('reveal-secrets').click();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="containers"]:last-of-type')?.textContent?.includes('POSTGRES_PASSWORD=Secret'));
+      await page.getByText('Hide secret values').waitFor();
+      await screenshot(page, 'detail-pod-secret-revealed');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a node offers cordon and drain, and the Chinese detail page reads in Chinese', async () => {
     const { context, page, problems } = await openPage(browser, { locale: 'zh-CN' });
     try {

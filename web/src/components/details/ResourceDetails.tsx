@@ -76,6 +76,7 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
           <strong>{w.kind}</strong> {t('details|Could not read {{what}}:', { what: w.what })} {w.message}
         </div>
       ))}
+      {props.extra}
       <div className="sections">
         <Section title={t('details|Metadata')} testId="metadata">
           <dl className="fields">
@@ -212,7 +213,6 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
             </table>
           )}
         </Section>
-        {props.extra}
       </div>
     </div>
   );

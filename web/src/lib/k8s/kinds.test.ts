@@ -26,6 +26,8 @@ const KINDS = [
   kind('events.k8s.io', 'events', 'Event'),
   kind('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', { verbs: ['create'] }),
   kind('example.com', 'widgets', 'Widget', { custom: true }),
+  // Discovery's guess without CRDs to go by: a built-in group is never custom.
+  kind('apps', 'controllerrevisions', 'ControllerRevision', { custom: true }),
   kind('example.com', 'widgets', 'Widget', { custom: true, version: 'v1beta1', preferred: false }),
 ];
 
@@ -35,6 +37,7 @@ describe('kinds', () => {
     expect(groups.map((g) => g.category)).toEqual(['Workloads', 'Cluster', 'Custom resources']);
     expect(groups[0]?.kinds.map((k) => k.to)).toEqual(['pods', 'deployments']);
     expect(groups[2]?.kinds.map((k) => k.to)).toEqual(['widgets']);
+    expect(groups[1]?.kinds.map((k) => k.to)).toContain('controllerrevisions');
   });
 
   test('a plural two groups share keeps the plain name for the core group and qualifies the other', () => {

@@ -137,9 +137,12 @@ export interface NavKind {
 export function kindsByCategory(kinds: readonly Kind[]): { category: KindCategory; kinds: NavKind[] }[] {
   const groups = new Map<KindCategory, { kind: Kind; to: string; order: number }[]>();
   for (const kind of listableKinds(kinds)) {
-    const known = kind.custom ? undefined : CATEGORY_OF.get(qualifiedName(kind));
+    // A CRD's group always has a dot: a kind of `apps` is built in, whatever discovery guessed
+    // (it guesses when the person may not list CRDs).
+    const custom = kind.custom && kind.group.includes('.');
+    const known = custom ? undefined : CATEGORY_OF.get(qualifiedName(kind));
     // Built-ins the map does not name (controllerrevisions, metrics…) go with the cluster's kinds.
-    const category: KindCategory = kind.custom ? 'Custom resources' : (known?.category ?? 'Cluster');
+    const category: KindCategory = custom ? 'Custom resources' : (known?.category ?? 'Cluster');
     const order = known?.order ?? 1000;
     const list = groups.get(category) ?? [];
     list.push({ kind, to: routeName(kind, kinds), order });

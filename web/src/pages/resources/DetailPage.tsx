@@ -15,12 +15,19 @@ import { API } from '../../lib/api/endpoints';
 import { toApiError, type ApiError } from '../../lib/api/errors';
 import { live } from '../../lib/api/live';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { hasLogs, objectApi, type Detail, type Permissions } from '../../lib/k8s/detail';
+import { hasLogs, objectApi, type Container, type Detail, type Permissions } from '../../lib/k8s/detail';
 import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
 import { NotFound } from '../NotFound';
 
 const YamlTab = lazy(() => import('../../components/yaml/YamlTab'));
 const LogViewer = lazy(() => import('../../components/logs/LogViewer'));
+
+/** Whether any container takes an environment variable from a Secret. */
+function usesSecrets(detail: Detail): boolean {
+  const s = detail.summary;
+  const containers = [...(Array.isArray(s?.containers) ? (s.containers as Container[]) : []), ...(Array.isArray(s?.initContainers) ? (s.initContainers as Container[]) : [])];
+  return containers.some((c) => (c.env ?? []).some((e) => e.from?.kind === 'Secret'));
+}
 
 export function DetailPage() {
   const { t } = useTranslation();
@@ -59,6 +66,8 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
   const [permissionsError, setPermissionsError] = useState<ApiError | undefined>(undefined);
   const [generation, setGeneration] = useState(0);
   const [gone, setGone] = useState(false);
+  /** Secret values of environment variables are fetched only when the person asks (and may). */
+  const [reveal, setReveal] = useState(false);
   const [paused] = useLivePaused();
   const refresh = useCallback(() => {
     setGeneration((g) => g + 1);
@@ -66,7 +75,7 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
 
   useEffect(() => {
     const controller = new AbortController();
-    const path = objectApi(kind, name, namespace);
+    const path = objectApi(kind, name, namespace, '', reveal ? { reveal: 'true' } : undefined);
     getJson<Detail>(path, controller.signal).then(
       (d) => {
         setDetail(d);
@@ -89,7 +98,7 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
     return () => {
       controller.abort();
     };
-  }, [kind, name, namespace, generation]);
+  }, [kind, name, namespace, generation, reveal]);
 
   // The object followed live: a change fetches the detail again, a deletion says so.
   useEffect(() => {
@@ -180,7 +189,31 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
             ) : tab === 'logs' && logs ? (
               <LogViewer kind={kind} detail={detail} mode={logs} />
             ) : (
-              <ResourceDetails detail={detail} kinds={props.kinds.kinds} />
+              <ResourceDetails
+                detail={detail}
+                kinds={props.kinds.kinds}
+                extra={
+                  permissions?.actions.revealSecrets && usesSecrets(detail) ? (
+                    <div className="action reveal">
+                      <button
+                        type="button"
+                        className="button button--small"
+                        data-testid="reveal-secrets"
+                        disabled={!permissions.actions.revealSecrets.allowed}
+                        title={permissions.actions.revealSecrets.reason ?? undefined}
+                        onClick={() => {
+                          setReveal(!reveal);
+                        }}
+                      >
+                        {reveal ? t('details|Hide secret values') : t('details|Reveal secret values')}
+                      </button>
+                      {!permissions.actions.revealSecrets.allowed && permissions.actions.revealSecrets.reason && (
+                        <span className="action__reason">{permissions.actions.revealSecrets.reason}</span>
+                      )}
+                    </div>
+                  ) : null
+                }
+              />
             )}
           </Suspense>
         </>
