@@ -1,7 +1,7 @@
 //! One kind's watch cache: objects as compact JSON with their rows, a sync state, the last
 //! failure, and a change feed of row deltas.
 //!
-//! Objects arrive from a kube-runtime `watcher` as `DynamicObject`s; each is stripped of
+//! Objects arrive from a kube-runtime `watcher` as JSON trees (`RawObject`); each is stripped of
 //! `managedFields`, turned into its [`Row`] once, and kept as serialised JSON bytes (a
 //! `serde_json::Value` tree takes several times the memory). Details parse the bytes on demand.
 //! A re-list (after the watch expired) is gathered aside and swapped in when complete, so reads
@@ -13,7 +13,6 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use kube::api::DynamicObject;
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client};
 use tokio::sync::{broadcast, watch};
@@ -21,6 +20,7 @@ use tokio::task::JoinHandle;
 use wheelhouse_model::rows::{Row, RowSchema};
 use wheelhouse_model::store::RowStore;
 
+use super::raw::RawObject;
 use crate::discovery::KindInfo;
 
 /// Where a cache stands with the API server.
@@ -186,7 +186,7 @@ impl ResourceCache {
         schema_tag: String,
         config: &CacheConfig,
     ) -> Self {
-        let api: Api<DynamicObject> = match &namespace {
+        let api: Api<RawObject> = match &namespace {
             Some(namespace) => Api::namespaced_with(client, namespace, &kind.api_resource()),
             None => Api::all_with(client, &kind.api_resource()),
         };
@@ -317,7 +317,7 @@ struct Ingest {
 }
 
 impl Ingest {
-    async fn run(mut self, api: Api<DynamicObject>, config: watcher::Config) {
+    async fn run(mut self, api: Api<RawObject>, config: watcher::Config) {
         let stream = watcher(api, config).default_backoff();
         futures::pin_mut!(stream);
         while let Some(event) = stream.next().await {
@@ -340,7 +340,7 @@ impl Ingest {
         }
     }
 
-    fn apply(&mut self, event: watcher::Event<DynamicObject>) {
+    fn apply(&mut self, event: watcher::Event<RawObject>) {
         match event {
             watcher::Event::Init => {
                 self.relist = Some(Objects::default());
@@ -411,31 +411,34 @@ impl Ingest {
     }
 
     /// The object's row and compact JSON; an object that cannot become a row is logged and skipped.
-    fn ingest(&self, mut object: DynamicObject) -> Option<(Row, Arc<[u8]>)> {
-        object.metadata.managed_fields = None;
+    fn ingest(&self, object: RawObject) -> Option<(Row, Arc<[u8]>)> {
+        let mut value = object.value;
         // Items of a list come without apiVersion and kind; details and YAML need them.
-        if object.types.is_none() {
-            object.types = Some(kube::api::TypeMeta {
-                api_version: self.kind.api_resource().api_version,
-                kind: self.kind.kind.clone(),
-            });
+        if let Some(fields) = value.as_object_mut() {
+            if !fields.contains_key("apiVersion") {
+                fields.insert(
+                    "apiVersion".into(),
+                    self.kind.api_resource().api_version.into(),
+                );
+            }
+            if !fields.contains_key("kind") {
+                fields.insert("kind".into(), self.kind.kind.clone().into());
+            }
         }
-        let value = match serde_json::to_value(&object) {
-            Ok(value) => value,
+        let row = match self.schema.row(&value) {
+            Ok(row) => row,
+            Err(error) => {
+                tracing::warn!(resource = %self.kind.qualified_resource(), name = object.metadata.name.as_deref().unwrap_or_default(), %error, "object skipped");
+                return None;
+            }
+        };
+        let json: Arc<[u8]> = match serde_json::to_vec(&value) {
+            Ok(json) => json.into(),
             Err(error) => {
                 tracing::warn!(resource = %self.kind.qualified_resource(), %error, "object not representable as JSON; skipped");
                 return None;
             }
         };
-        drop(object);
-        let row = match self.schema.row(&value) {
-            Ok(row) => row,
-            Err(error) => {
-                tracing::warn!(resource = %self.kind.qualified_resource(), name = value.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or_default(), %error, "object skipped");
-                return None;
-            }
-        };
-        let json: Arc<[u8]> = serde_json::to_vec(&value).ok()?.into();
         Some((row, json))
     }
 }
@@ -469,13 +472,12 @@ mod tests {
     #[test]
     fn an_object_listed_without_api_version_and_kind_gets_them() {
         // A real API server leaves them out of a list's items.
-        let object: DynamicObject = serde_json::from_value(serde_json::json!({
+        let object: RawObject = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "settings", "namespace": "default",
                          "managedFields": [{"manager": "kubectl"}]},
             "data": {"a": "1"}
         }))
         .expect("an object");
-        assert!(object.types.is_none());
         let (row, json) = ingest().ingest(object).expect("ingested");
         assert_eq!(row.name, "settings");
         let stored: serde_json::Value = serde_json::from_slice(&json).expect("JSON");

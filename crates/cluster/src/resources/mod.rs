@@ -6,6 +6,7 @@
 //! a cache whose list the API server refuses reports that refusal, naming verb and resource.
 
 mod cache;
+mod raw;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
