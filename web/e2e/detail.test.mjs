@@ -188,3 +188,84 @@ describe('one object, from creation to deletion', () => {
     }
   });
 });
+
+describe('actions', () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startWheelhouse();
+    browser = await launchBrowser();
+    await waitForDemo(server.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** Clicks an action, confirms it, and waits for the server's message. */
+  async function act(page, action) {
+    await page.getByTestId(`action-${action}`).click();
+    await page.getByTestId('action-confirm').click();
+    await page.getByTestId('action-done').waitFor();
+    return (await page.getByTestId('action-done').textContent()) ?? '';
+  }
+
+  test('a cron job is suspended, resumed and run now', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}cronjobs/data/db-backup`);
+      await page.getByTestId('action-bar').waitFor();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="action-suspend"]')?.hasAttribute('disabled'));
+      await act(page, 'suspend');
+      await page.waitForFunction(() => document.querySelector('[data-testid="summary"]')?.textContent?.includes('true'));
+      await act(page, 'resume');
+      const message = await act(page, 'trigger');
+      assert.match(message, /db-backup/);
+      await screenshot(page, 'actions-cronjob');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a node is cordoned and uncordoned', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}nodes/worker-1`);
+      await page.getByTestId('action-bar').waitFor();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="action-cordon"]')?.hasAttribute('disabled'));
+      await act(page, 'cordon');
+      await page.waitForFunction(() => /Unschedulable\s*true/.test(document.querySelector('[data-testid="summary"]')?.textContent ?? ''));
+      await screenshot(page, 'actions-node-cordoned');
+      await act(page, 'uncordon');
+      await page.waitForFunction(() => /Unschedulable\s*false/.test(document.querySelector('[data-testid="summary"]')?.textContent ?? ''));
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a deployment is restarted and rolled back to a chosen revision', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}deployments/shop/frontend`);
+      await page.getByTestId('action-bar').waitFor();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="action-restart"]')?.hasAttribute('disabled'));
+      await act(page, 'restart');
+      await page.waitForFunction(() => /Revision\s*2/.test(document.querySelector('[data-testid="summary"]')?.textContent ?? ''), null, { timeout: 20_000 });
+      await page.getByTestId('action-rollback').click();
+      const picker = page.getByTestId('rollback-revision');
+      await picker.waitFor();
+      assert.equal(await picker.inputValue(), '1');
+      await screenshot(page, 'actions-rollback-picker');
+      await page.getByTestId('action-confirm').click();
+      await page.getByTestId('action-done').waitFor();
+      await page.waitForFunction(() => /Revision\s*3/.test(document.querySelector('[data-testid="summary"]')?.textContent ?? ''), null, { timeout: 20_000 });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});

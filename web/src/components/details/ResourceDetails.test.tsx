@@ -1,0 +1,71 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, test } from 'vitest';
+import type { Detail } from '../../lib/k8s/detail';
+import { kindsAnswer } from '../../test/fixtures';
+import { renderApp } from '../../test/render';
+import { conditionSeverity, ResourceDetails } from './ResourceDetails';
+
+function podDetail(): Detail {
+  return {
+    kind: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true },
+    metadata: {
+      name: 'web-1',
+      namespace: 'shop',
+      uid: 'u1',
+      resourceVersion: '7',
+      creationTimestamp: new Date(Date.now() - 60_000).toISOString(),
+      deletionTimestamp: null,
+      generation: null,
+      labels: { app: 'web' },
+      annotations: {},
+    },
+    object: {},
+    summary: {
+      type: 'Pod',
+      status: 'CrashLoopBackOff',
+      node: 'worker-1',
+      containers: [
+        {
+          name: 'api',
+          image: 'ghcr.io/demo/api:1.4',
+          state: { state: 'waiting', reason: 'CrashLoopBackOff', message: null, startedAt: null, exitCode: null },
+          restartCount: 5,
+          env: [{ name: 'DB_PASSWORD', from: { kind: 'Secret', name: 'api-secrets', key: 'password' }, value: null, revealed: false }],
+        },
+      ],
+    },
+    conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: null, lastTransitionTime: null }],
+    owners: [
+      { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespace: 'shop', name: 'web', path: 'apps/v1/deployments/web?namespace=shop' },
+    ],
+    related: [{ relation: 'node', items: [{ group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespace: null, name: 'worker-1', path: 'core/v1/nodes/worker-1' }] }],
+    events: [{ type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container', count: 5, firstSeen: null, lastSeen: null, source: 'kubelet' }],
+    warnings: [{ kind: 'Forbidden', what: 'services in namespace shop', message: 'services is forbidden: User "dev" cannot list resource "services"' }],
+  };
+}
+
+describe('ResourceDetails', () => {
+  test('a lookup that failed is shown as a warning, and the rest of the page is there', async () => {
+    await renderApp(<ResourceDetails detail={podDetail()} kinds={kindsAnswer().kinds} />);
+    const warning = screen.getByTestId('detail-warning');
+    expect(warning).toHaveTextContent('Could not read services in namespace shop:');
+    expect(warning).toHaveTextContent('services is forbidden');
+    expect(screen.getByTestId('containers')).toHaveTextContent('CrashLoopBackOff');
+    expect(screen.getByTestId('events')).toHaveTextContent('Back-off restarting failed container');
+  });
+
+  test('owners and related objects link to their pages; a secret value is not shown', async () => {
+    await renderApp(<ResourceDetails detail={podDetail()} kinds={kindsAnswer().kinds} />);
+    expect(within(screen.getByTestId('owners')).getByRole('link', { name: 'Deployment shop/web' })).toHaveAttribute('href', '/deployments/shop/web');
+    expect(within(screen.getByTestId('related-node')).getByRole('link', { name: 'Node worker-1' })).toHaveAttribute('href', '/nodes/worker-1');
+    expect(screen.getByTestId('containers')).toHaveTextContent('DB_PASSWORD=Secret api-secrets/password');
+  });
+
+  test('a condition is good news or bad news by its type', () => {
+    expect(conditionSeverity('Ready', 'True')).toBe('ok');
+    expect(conditionSeverity('Ready', 'False')).toBe('warning');
+    expect(conditionSeverity('MemoryPressure', 'False')).toBe('ok');
+    expect(conditionSeverity('MemoryPressure', 'True')).toBe('warning');
+    expect(conditionSeverity('Ready', 'Unknown')).toBe('neutral');
+  });
+});
