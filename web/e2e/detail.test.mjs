@@ -268,4 +268,26 @@ describe('actions', () => {
       await context.close();
     }
   });
+
+  test('a node drain shows its progress pod by pod, then the node is uncordoned', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}nodes/worker-3`);
+      await page.getByTestId('action-bar').waitFor();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="action-drain"]')?.hasAttribute('disabled'));
+      await page.getByTestId('action-drain').click();
+      await page.getByTestId('action-confirm').click();
+      const operation = page.getByTestId('operation');
+      await operation.waitFor();
+      await page.waitForFunction(() => document.querySelector('[data-testid="operation"]')?.getAttribute('data-state') !== 'running', null, {
+        timeout: 150_000,
+      });
+      assert.ok((await operation.locator('li').count()) > 0, 'the operation lists the pods');
+      await screenshot(page, 'actions-node-drained');
+      await act(page, 'uncordon');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
 });

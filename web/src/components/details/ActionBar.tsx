@@ -164,7 +164,7 @@ export function ActionBar(props: {
         </p>
       )}
       {form && <div className="action-bar__form card">{form}</div>}
-      {done && !error && (
+      {done && !error && !operation && (
         <p className="action-bar__done" role="status" data-testid="action-done">
           {done}
         </p>
