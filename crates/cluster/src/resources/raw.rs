@@ -1,7 +1,7 @@
 //! An object as the API server sent it: its JSON tree, with the few metadata fields the watcher
 //! needs read out. Decoding straight into a `serde_json::Value` skips kube-rs's `DynamicObject`
-//! (a full `ObjectMeta` plus a flattened map, decoded through an intermediate buffer), which was
-//! most of a cache's sync time.
+//! (a full `ObjectMeta` plus a flattened map, decoded through an intermediate buffer, then turned
+//! into a `Value` again for the row): one decoding per object instead of three passes.
 
 use std::borrow::Cow;
 
