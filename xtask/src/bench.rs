@@ -67,16 +67,74 @@ pub fn run_benches(bin: &Path) -> Result<(), String> {
     bundle_size(&root().join("web/dist"))
 }
 
+/// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
+const GROUPS: [&str; 3] = ["startup", "query", "lists"];
+
 pub fn bench(args: &[String]) -> Result<(), String> {
-    if let Some(extra) = args.first() {
-        return Err(format!("bench takes no arguments, got {extra:?}"));
-    }
+    let groups: Vec<&str> = match args {
+        [] => GROUPS.to_vec(),
+        [group] if GROUPS.contains(&group.as_str()) => vec![group.as_str()],
+        other => {
+            return Err(format!(
+                "bench takes at most one of {GROUPS:?}, got {other:?}"
+            ));
+        }
+    };
     let root = root();
-    crate::run(
-        "cargo build --release (wheelhouse)",
-        cmd("cargo", &root).args(["build", "--release", "--locked", "-p", "wheelhouse"]),
-    )?;
-    run_benches(&target_dir().join("release/wheelhouse"))
+    for group in groups {
+        match group {
+            "startup" => {
+                crate::run(
+                    "cargo build --release (wheelhouse)",
+                    cmd("cargo", &root).args([
+                        "build",
+                        "--release",
+                        "--locked",
+                        "-p",
+                        "wheelhouse",
+                    ]),
+                )?;
+                run_benches(&target_dir().join("release/wheelhouse"))?;
+            }
+            "query" => crate::run(
+                "list query over 10,000 and 100,000 pod rows (crates/model)",
+                cmd("cargo", &root).args([
+                    "run",
+                    "--release",
+                    "--locked",
+                    "-p",
+                    "wheelhouse-model",
+                    "--example",
+                    "query_bench",
+                ]),
+            )?,
+            _ => {
+                let tools = crate::tools::install()?;
+                for shape in [
+                    &["--pods", "10000"][..],
+                    &["--pods", "100000", "--nodes", "5000", "--namespaces", "50"][..],
+                ] {
+                    crate::run(
+                        &format!("resource lists over HTTP, {}", shape.join(" ")),
+                        cmd("cargo", &root)
+                            .args([
+                                "run",
+                                "--release",
+                                "--locked",
+                                "-p",
+                                "wheelhouse-server",
+                                "--example",
+                                "list_bench",
+                                "--",
+                            ])
+                            .args(shape)
+                            .env("KUBECTL", &tools.kubectl),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn ms(d: Duration) -> f64 {
