@@ -72,7 +72,7 @@ describe('the resource browser', () => {
       await page.waitForURL(/sort=creationTimestamp/);
       await page.locator('th[data-column="creationTimestamp"] button').click();
       await page.waitForURL(/sort=-creationTimestamp/);
-      assert.equal(await page.locator('th[data-column="creationTimestamp"]').getAttribute('aria-sort'), 'descending');
+      await page.locator('th[data-column="creationTimestamp"][aria-sort="descending"]').waitFor();
 
       const first = (await page.locator('[data-testid="resource-table"] tbody tr').first().getAttribute('data-name')) ?? '';
       const fragment = first.slice(0, 5);
@@ -83,9 +83,8 @@ describe('the resource browser', () => {
         fragment,
       );
       await page.reload();
-      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
+      await page.locator('th[data-column="creationTimestamp"][aria-sort="descending"]').waitFor();
       assert.equal(await page.getByTestId('filter-name').inputValue(), fragment);
-      assert.equal(await page.locator('th[data-column="creationTimestamp"]').getAttribute('aria-sort'), 'descending');
 
       await page.goto(`${server.url}pods?labelSelector=${encodeURIComponent('app=no-such-app')}`);
       await page.getByTestId('list-empty').waitFor();

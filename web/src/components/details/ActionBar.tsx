@@ -62,6 +62,7 @@ export function ActionBar(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [done, setDone] = useState<string | null>(null);
+  const [operation, setOperation] = useState<Operation | null>(null);
   const name = detail.metadata.name;
   const namespace = detail.metadata.namespace;
   const actions = [...actionsFor(kind), 'delete'];
@@ -70,6 +71,7 @@ export function ActionBar(props: {
     setBusy(true);
     setError(undefined);
     setDone(null);
+    setOperation(null);
     const path = objectApi(kind, name, namespace, action);
     try {
       const answer = await requestJson<{ message?: string } & Partial<Operation>>('POST', path, body === undefined ? {} : { body: { json: body } });
@@ -88,7 +90,6 @@ export function ActionBar(props: {
     }
   };
 
-  const [operation, setOperation] = useState<Operation | null>(null);
   const follow = async (id: string) => {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1_000));
