@@ -57,6 +57,16 @@ describe('one object, from creation to deletion', () => {
       // Create, checking with a server dry run first.
       await page.goto(`${server.url}apply?namespace=default`);
       await page.getByTestId('code-editor').waitFor();
+      // A document the cluster cannot take is a failed result naming its line; the others are fine.
+      await replaceEditorText(page, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: e2e-fine\n---\napiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: nope\n');
+      await page.getByTestId('create-dry-run').click();
+      await page.locator('[data-testid="apply-results"][data-ok="false"]').waitFor();
+      assert.match((await page.locator('[data-result="failed"]').textContent()) ?? '', /line 6/);
+      await screenshot(page, 'create-from-yaml-refused');
+      // YAML that does not parse: the server names the line.
+      await replaceEditorText(page, 'a: [\n');
+      await page.getByTestId('create-dry-run').click();
+      await page.getByRole('alert').filter({ hasText: 'line 2' }).waitFor();
       await replaceEditorText(page, DEPLOYMENT);
       await page.getByTestId('create-dry-run').click();
       const results = page.getByTestId('apply-results');
