@@ -1,8 +1,8 @@
 // Browser tests of one object's life through the UI against `wheelhouse --demo`: create from
 // YAML (dry run first), list → detail, edit the YAML, scale, read its pods' logs, delete.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser, openPage, screenshot, startWheelhouse, waitForDemo } from './support/harness.mjs';
+import { describe, test } from 'node:test';
+import { openPage, screenshot, withDemoConsole } from './support/harness.mjs';
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -40,16 +40,7 @@ describe('one object, from creation to deletion', () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startWheelhouse();
-    browser = await launchBrowser();
-    await waitForDemo(server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withDemoConsole({}, (started) => ({ server, browser } = started));
 
   test('create from YAML → list → detail → edit YAML → scale → logs → delete', async () => {
     const { context, page, problems } = await openPage(browser);
@@ -203,16 +194,7 @@ describe('actions', () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startWheelhouse();
-    browser = await launchBrowser();
-    await waitForDemo(server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withDemoConsole({}, (started) => ({ server, browser } = started));
 
   /** Clicks an action, confirms it, and waits for the server's message. */
   async function act(page, action) {

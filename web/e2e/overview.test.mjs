@@ -1,7 +1,7 @@
 // Browser tests of the console shell and the overview against `wheelhouse --demo`.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser, openPage, screenshot, startWheelhouse, waitForDemo } from './support/harness.mjs';
+import { describe, test } from 'node:test';
+import { openPage, screenshot, withDemoConsole } from './support/harness.mjs';
 
 const intOf = async (locator) => Number.parseInt((await locator.textContent()) ?? '', 10);
 
@@ -9,16 +9,7 @@ describe('the console at the root path', () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startWheelhouse();
-    browser = await launchBrowser();
-    await waitForDemo(server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withDemoConsole({}, (started) => ({ server, browser } = started));
 
   test('the overview shows real numbers from the demo cluster', async () => {
     const { context, page, problems } = await openPage(browser);
@@ -153,16 +144,7 @@ describe('the console under --base-path /wh/', () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startWheelhouse({ basePath: '/wh/' });
-    browser = await launchBrowser();
-    await waitForDemo(server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withDemoConsole({ basePath: '/wh/' }, (started) => ({ server, browser } = started));
 
   test('the app, its assets and its API calls work under the base path', async () => {
     assert.match(new URL(server.url).pathname, /^\/wh\/$/);

@@ -1,8 +1,8 @@
 // Browser tests of the resource browser's list pages against `wheelhouse --demo`: navigation by
 // kind, columns and typed cells, sorting, filtering, paging, URL state, and live updates.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launchBrowser, openPage, screenshot, startWheelhouse, waitForDemo } from './support/harness.mjs';
+import { describe, test } from 'node:test';
+import { openPage, screenshot, withDemoConsole } from './support/harness.mjs';
 
 /** Writes to the demo cluster itself, as kubectl would (the sim's admin token), to cause a change. */
 async function simRequest(server, method, path, body) {
@@ -26,16 +26,7 @@ describe('the resource browser', () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startWheelhouse();
-    browser = await launchBrowser();
-    await waitForDemo(server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  withDemoConsole({}, (started) => ({ server, browser } = started));
 
   test('the navigation lists kinds by group and a list page shows the server columns with typed cells', async () => {
     const { context, page, problems } = await openPage(browser);

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { after, before } from 'node:test';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -184,4 +185,23 @@ export async function screenshot(page, name) {
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Runs `wheelhouse --demo` (with `options` for startWheelhouse) and a browser around the calling
+ * `describe` block, once the demo has settled; `ready` receives `{ server, browser }`.
+ */
+export function withDemoConsole(options, ready) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startWheelhouse(options);
+    browser = await launchBrowser();
+    await waitForDemo(server.url);
+    ready({ server, browser });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
 }
