@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::resources::WatchFailure;
 use crate::{Error, Result};
 
 /// How long a request waits for a cache's first list before failing with a clear error.
@@ -30,41 +31,6 @@ pub struct KindCache<K: Resource<DynamicType = ()> + 'static> {
     /// The last failure of the list or watch, cleared when events flow again.
     failure: watch::Receiver<Option<WatchFailure>>,
     task: JoinHandle<()>,
-}
-
-/// Why the watch of a kind failed, as far as the API server said.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct WatchFailure {
-    /// The HTTP status the API server answered, when it answered.
-    code: Option<u16>,
-    message: String,
-}
-
-impl WatchFailure {
-    fn of(error: &watcher::Error) -> Self {
-        let status = match error {
-            watcher::Error::InitialListFailed(kube::Error::Api(status))
-            | watcher::Error::WatchStartFailed(kube::Error::Api(status))
-            | watcher::Error::WatchFailed(kube::Error::Api(status))
-            | watcher::Error::WatchError(status) => Some(status),
-            _ => None,
-        };
-        match status {
-            Some(status) if !status.message.is_empty() => Self {
-                code: Some(status.code),
-                message: status.message.clone(),
-            },
-            _ => Self {
-                code: status.map(|s| s.code),
-                message: error.to_string(),
-            },
-        }
-    }
-
-    /// A refusal that retrying will not cure.
-    fn is_refusal(&self) -> bool {
-        matches!(self.code, Some(401 | 403))
-    }
 }
 
 impl<K> KindCache<K>

@@ -43,7 +43,7 @@ pub struct WatchFailure {
 }
 
 impl WatchFailure {
-    fn of(error: &watcher::Error) -> Self {
+    pub(crate) fn of(error: &watcher::Error) -> Self {
         let status = match error {
             watcher::Error::InitialListFailed(kube::Error::Api(status))
             | watcher::Error::WatchStartFailed(kube::Error::Api(status))
