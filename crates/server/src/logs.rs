@@ -1,6 +1,7 @@
 //! `GET /api/v1/logs/{namespace}/{pod}` and `…/workload/{g}/{v}/{r}/{name}`: container logs,
 //! read whole (bounded) or followed as Server-Sent Events; a workload's pods merged, each line
-//! tagged with its pod and container.
+//! tagged with its pod and container. A followed log is opened by [`follow_pod`] or
+//! [`follow_workload`]; the SSE routes here and a tab's live WebSocket (`live::ws`) both read it.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -44,13 +45,13 @@ pub fn router() -> axum::Router<AppState> {
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LogParams {
-    container: Option<String>,
-    follow: Option<bool>,
-    previous: Option<bool>,
-    tail_lines: Option<u64>,
-    since_seconds: Option<u64>,
-    timestamps: Option<bool>,
+pub(crate) struct LogParams {
+    pub(crate) container: Option<String>,
+    pub(crate) follow: Option<bool>,
+    pub(crate) previous: Option<bool>,
+    pub(crate) tail_lines: Option<u64>,
+    pub(crate) since_seconds: Option<u64>,
+    pub(crate) timestamps: Option<bool>,
 }
 
 impl LogParams {
@@ -131,31 +132,10 @@ async fn pod_logs(
     Path((namespace, pod)): Path<(String, String)>,
     Query(params): Query<LogParams>,
 ) -> Result<Response> {
-    state.cluster.ensure_connected().await?;
-    let upstream = Upstream::new(state.cluster.client().clone());
-    let pod_path = format!("/api/v1/namespaces/{namespace}/pods/{pod}");
-    let details = json!({"verb": "get", "group": "", "resource": "pods", "namespace": namespace, "name": pod});
-    let object = upstream
-        .get(&pod_path)
-        .await
-        .map_err(|f| f.into_error(details.clone()))?;
-    let container = choose_container(&object, params.container.as_deref())?;
-    let timestamps = params.timestamps == Some(true);
-    let path = format!(
-        "{pod_path}/log?{}",
-        params.query(&container, 1000, timestamps)
-    );
-    let mut log_details = details;
-    log_details["resource"] = json!("pods");
-    log_details["subresource"] = json!("log");
     if params.follow == Some(true) {
-        let body = open_stream(&upstream, &path)
-            .await
-            .map_err(|f| f.into_error(log_details))?;
-        let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
-        tokio::spawn(forward_lines(body, None, lines));
-        return Ok(sse(receiver));
+        return Ok(sse(follow_pod(&state, &namespace, &pod, &params).await?));
     }
+    let (upstream, path, log_details) = pod_log_request(&state, &namespace, &pod, &params).await?;
     let body = open_stream(&upstream, &path)
         .await
         .map_err(|f| f.into_error(log_details))?;
@@ -173,6 +153,53 @@ async fn pod_logs(
         );
     }
     Ok(response)
+}
+
+/// The API server's log path of a pod's container, and the details of a refusal to read it.
+async fn pod_log_request(
+    state: &AppState,
+    namespace: &str,
+    pod: &str,
+    params: &LogParams,
+) -> Result<(Upstream, String, Value)> {
+    state.cluster.ensure_connected().await?;
+    let upstream = Upstream::new(state.cluster.client().clone());
+    let pod_path = format!("/api/v1/namespaces/{namespace}/pods/{pod}");
+    let details = json!({"verb": "get", "group": "", "resource": "pods", "namespace": namespace, "name": pod});
+    let object = upstream
+        .get(&pod_path)
+        .await
+        .map_err(|f| f.into_error(details.clone()))?;
+    let container = choose_container(&object, params.container.as_deref())?;
+    let timestamps = params.timestamps == Some(true);
+    let path = format!(
+        "{pod_path}/log?{}",
+        params.query(&container, 1000, timestamps)
+    );
+    let mut log_details = details;
+    log_details["subresource"] = json!("log");
+    Ok((upstream, path, log_details))
+}
+
+/// Follows a pod's container log: its lines (bounded by [`FOLLOW_QUEUE`]) arrive on the
+/// receiver, then an `End`; dropping the receiver stops the upstream stream.
+pub(crate) async fn follow_pod(
+    state: &AppState,
+    namespace: &str,
+    pod: &str,
+    params: &LogParams,
+) -> Result<mpsc::Receiver<LogEvent>> {
+    let params = LogParams {
+        follow: Some(true),
+        ..params.clone()
+    };
+    let (upstream, path, log_details) = pod_log_request(state, namespace, pod, &params).await?;
+    let body = open_stream(&upstream, &path)
+        .await
+        .map_err(|f| f.into_error(log_details))?;
+    let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
+    tokio::spawn(forward_lines(body, None, lines));
+    Ok(receiver)
 }
 
 /// Opens a log request; a refusal is the API server's `Status`.
@@ -225,10 +252,24 @@ async fn read_capped(body: kube::client::Body, limit: usize) -> (Bytes, bool) {
 
 /// A log line or the end of a stream, for followers.
 #[derive(Debug)]
-enum LogEvent {
+pub(crate) enum LogEvent {
+    /// A line: `{"line"}`, with `pod` and `container` in a workload's merged log.
     Line(Value),
+    /// One of a workload's streams could not be opened; the others go on.
     Warning(PageWarning),
+    /// The API server ended the stream (the pod stopped, the container restarted) or it broke off.
     End(String),
+}
+
+impl LogEvent {
+    /// The event's name and JSON data, the same over SSE and the live WebSocket.
+    pub(crate) fn name_and_data(&self) -> (&'static str, String) {
+        match self {
+            LogEvent::Line(value) => ("line", value.to_string()),
+            LogEvent::Warning(warning) => ("warning", json!(warning).to_string()),
+            LogEvent::End(reason) => ("end", json!({"reason": reason}).to_string()),
+        }
+    }
 }
 
 /// Splits a followed log into lines and queues them; stops when the follower is too slow
@@ -249,7 +290,13 @@ async fn forward_lines(
         lines.try_send(LogEvent::Line(value)).is_ok()
     };
     loop {
-        match stream.next().await {
+        // A follower that goes away (SSE closed, WebSocket unsubscribed) stops the upstream
+        // stream now, not at its next line.
+        let next = tokio::select! {
+            () = lines.closed() => return,
+            next = stream.next() => next,
+        };
+        match next {
             Some(Ok(chunk)) => {
                 pending.extend_from_slice(&chunk);
                 while let Some(end) = pending.iter().position(|b| *b == b'\n') {
@@ -284,16 +331,8 @@ async fn forward_lines(
 
 fn sse(receiver: mpsc::Receiver<LogEvent>) -> Response {
     let events = futures::stream::unfold(receiver, |mut receiver| async move {
-        let event = receiver.recv().await?;
-        let event = match event {
-            LogEvent::Line(value) => Event::default().event("line").data(value.to_string()),
-            LogEvent::Warning(warning) => Event::default()
-                .event("warning")
-                .data(json!(warning).to_string()),
-            LogEvent::End(reason) => Event::default()
-                .event("end")
-                .data(json!({"reason": reason}).to_string()),
-        };
+        let (name, data) = receiver.recv().await?.name_and_data();
+        let event = Event::default().event(name).data(data);
         Some((Ok::<_, Infallible>(event), receiver))
     });
     let heartbeat = Event::default().event("heartbeat").data("{}");
@@ -359,52 +398,13 @@ async fn workload_logs(
     )>,
     Query(params): Query<LogParams>,
 ) -> Result<Response> {
-    let target = Target::resolve(
-        &state,
-        &resources,
-        (group, version, resource, name),
-        Some(namespace.clone()),
-    )
-    .await?;
-    let upstream = Upstream::new(state.cluster.client().clone());
-    let pods = workload_pods(&upstream, &target).await?;
-    let streams: Vec<(String, String)> = pods
-        .iter()
-        .flat_map(|pod| {
-            let pod_name = pod
-                .pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let containers = match params.container.as_deref().filter(|c| !c.is_empty()) {
-                Some(c) => vec![c.to_string()],
-                None => containers_of(pod),
-            };
-            containers.into_iter().map(move |c| (pod_name.clone(), c))
-        })
-        .collect();
+    let workload = (group, version, resource, name);
     if params.follow == Some(true) {
-        let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
-        for (pod, container) in streams {
-            let path = format!(
-                "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
-                params.query(&container, 100, params.timestamps == Some(true))
-            );
-            let upstream = upstream.clone();
-            let lines = lines.clone();
-            tokio::spawn(async move {
-                match open_stream(&upstream, &path).await {
-                    Ok(body) => forward_lines(body, Some((pod, container)), lines).await,
-                    Err(failure) => {
-                        let _ = lines.try_send(LogEvent::Warning(
-                            failure.warning(format!("logs of {pod}/{container}")),
-                        ));
-                    }
-                }
-            });
-        }
+        let receiver = follow_workload(&state, &resources, &namespace, workload, &params).await?;
         return Ok(sse(receiver));
     }
+    let (upstream, streams) =
+        workload_streams(&state, &resources, &namespace, workload, &params).await?;
     let fetched = futures::future::join_all(streams.into_iter().map(|(pod, container)| {
         let path = format!(
             "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
@@ -442,6 +442,73 @@ async fn workload_logs(
     lines.sort_by(|a, b| a.0.cmp(&b.0));
     let lines: Vec<Value> = lines.into_iter().map(|(_, v)| v).collect();
     Ok(Json(json!({"lines": lines, "warnings": warnings})).into_response())
+}
+
+/// The `(pod, container)` streams of a workload's merged log.
+async fn workload_streams(
+    state: &AppState,
+    resources: &Resources,
+    namespace: &str,
+    workload: (String, String, String, String),
+    params: &LogParams,
+) -> Result<(Upstream, Vec<(String, String)>)> {
+    let target = Target::resolve(state, resources, workload, Some(namespace.to_string())).await?;
+    let upstream = Upstream::new(state.cluster.client().clone());
+    let pods = workload_pods(&upstream, &target).await?;
+    let streams = pods
+        .iter()
+        .flat_map(|pod| {
+            let pod_name = pod
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let containers = match params.container.as_deref().filter(|c| !c.is_empty()) {
+                Some(c) => vec![c.to_string()],
+                None => containers_of(pod),
+            };
+            containers.into_iter().map(move |c| (pod_name.clone(), c))
+        })
+        .collect();
+    Ok((upstream, streams))
+}
+
+/// Follows the merged log of a workload's pods (`workload` is group, version, resource, name):
+/// tagged lines, a `Warning` per stream that could not be opened, an `End` per stream that ends.
+/// Dropping the receiver stops every upstream stream.
+pub(crate) async fn follow_workload(
+    state: &AppState,
+    resources: &Resources,
+    namespace: &str,
+    workload: (String, String, String, String),
+    params: &LogParams,
+) -> Result<mpsc::Receiver<LogEvent>> {
+    let params = LogParams {
+        follow: Some(true),
+        ..params.clone()
+    };
+    let (upstream, streams) =
+        workload_streams(state, resources, namespace, workload, &params).await?;
+    let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
+    for (pod, container) in streams {
+        let path = format!(
+            "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
+            params.query(&container, 100, params.timestamps == Some(true))
+        );
+        let upstream = upstream.clone();
+        let lines = lines.clone();
+        tokio::spawn(async move {
+            match open_stream(&upstream, &path).await {
+                Ok(body) => forward_lines(body, Some((pod, container)), lines).await,
+                Err(failure) => {
+                    let _ = lines.try_send(LogEvent::Warning(
+                        failure.warning(format!("logs of {pod}/{container}")),
+                    ));
+                }
+            }
+        });
+    }
+    Ok(receiver)
 }
 
 #[cfg(test)]

@@ -778,6 +778,101 @@ async fn logs_are_tailed_followed_and_merged_for_a_workload() {
 }
 
 #[tokio::test]
+async fn a_followed_log_arrives_over_the_live_websocket_until_unsubscribed() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = demo("admin").await;
+    let pod = a_running_pod(&server, "shop", "frontend").await;
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/live", server.address))
+            .await
+            .expect("the socket opens");
+    let send = |value: Value| Message::Text(value.to_string().into());
+    socket
+        .send(send(json!({"op": "subscribe", "id": "log",
+                          "path": format!("/api/v1/logs/shop/{pod}?tailLines=1")})))
+        .await
+        .expect("sent");
+    socket
+        .send(send(json!({"op": "subscribe", "id": "nope",
+                          "path": format!("/api/v1/logs/shop/{pod}?container=nope")})))
+        .await
+        .expect("sent");
+
+    // The tail line, then at least one written since (the sim writes one every 2-7 s), and the
+    // refused container's error in the server's shape.
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    let mut lines = Vec::new();
+    let mut refused = None;
+    while lines.len() < 2 || refused.is_none() {
+        let message = next_message(&mut socket, deadline).await;
+        match (message["id"].as_str(), message["event"].as_str()) {
+            (Some("log"), Some("line")) => lines.push(message["data"].clone()),
+            (Some("nope"), Some("error")) => refused = Some(message["data"].clone()),
+            _ => panic!("unexpected {message}"),
+        }
+    }
+    assert!(lines.iter().all(|l| l["line"].is_string()), "{lines:?}");
+    let refused = refused.expect("an error");
+    assert_eq!(refused["error"]["reason"], "BadRequest", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nope")),
+        "{refused}"
+    );
+
+    // Messages are handled in order: once the marker answers, the log is unsubscribed, and no
+    // line of it arrives for longer than the sim's longest interval between lines.
+    socket
+        .send(send(json!({"op": "unsubscribe", "id": "log"})))
+        .await
+        .expect("sent");
+    socket
+        .send(send(
+            json!({"op": "subscribe", "id": "marker", "path": "/api/v1/watch/core/v1/nodes"}),
+        ))
+        .await
+        .expect("sent");
+    loop {
+        let message = next_message(&mut socket, deadline).await;
+        if message["id"] == "marker" {
+            break;
+        }
+    }
+    let quiet = tokio::time::Instant::now() + Duration::from_secs(8);
+    while let Ok(Some(message)) = tokio::time::timeout_at(quiet, socket.next()).await {
+        if let Message::Text(text) = message.expect("a message") {
+            let value: Value = serde_json::from_str(&text).expect("JSON");
+            assert_ne!(value["id"], "log", "a line after unsubscribing: {value}");
+        }
+    }
+}
+
+/// The next live message other than a heartbeat, as JSON.
+async fn next_message(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    deadline: tokio::time::Instant,
+) -> Value {
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("a message within the time limit")
+            .expect("the socket stays open")
+            .expect("a message");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).expect("JSON");
+            if value["event"] != "heartbeat" {
+                return value;
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn the_raw_passthrough_returns_the_api_servers_answer_as_it_is() {
     let server = demo("restricted").await;
     let client = reqwest::Client::new();

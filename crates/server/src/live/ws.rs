@@ -3,6 +3,9 @@
 //! The client sends `{"op":"subscribe","id":"s1","path":"/api/v1/watch/core/v1/pods?namespace=shop"}`
 //! and `{"op":"unsubscribe","id":"s1"}`; it receives `{"id":"s1","event":"added","data":{…}}`
 //! with the same events as the SSE endpoint, and `{"event":"heartbeat"}` every 15 seconds.
+//! A `path` may also be a followed log (`/api/v1/logs/{ns}/{pod}?container=…` or
+//! `/api/v1/logs/{ns}/workload/{g}/{v}/{r}/{name}`): its `line`, `warning` and `end` events are
+//! those of the logs' SSE, and unsubscribing stops the upstream stream.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +25,7 @@ use super::{HEARTBEAT, LiveEvent, View, WatchParams, spawn_view};
 use crate::AppState;
 use crate::access::{AccessReview, Person};
 use crate::error::AppError;
+use crate::logs::{LogParams, follow_pod, follow_workload};
 use crate::resources::{query_error, resolve};
 
 /// Messages queued for a slow socket before its views start to fall behind (and resync).
@@ -161,41 +165,77 @@ fn handle(
     }
 }
 
-/// `(group, version, resource, params)` of a watch path.
-type Target = (String, String, String, WatchParams);
+/// What a subscription follows.
+#[derive(Debug)]
+enum Target {
+    /// A live view: `(group, version, resource, params)` of a watch path.
+    Watch(String, String, String, WatchParams),
+    /// A pod's container log: `(namespace, pod, params)`.
+    PodLog(String, String, LogParams),
+    /// A workload's merged log: namespace, `(group, version, resource, name)`, params.
+    WorkloadLog(String, (String, String, String, String), LogParams),
+}
 
 fn parse_path(path: &str) -> Result<Target, AppError> {
     let invalid = || {
         AppError::bad_request(format!(
-            "path {path:?} is not a watch path: use /api/v1/watch/{{group}}/{{version}}/{{resource}}?namespace=…"
+            "path {path:?} is not a watch or log path: use /api/v1/watch/{{group}}/{{version}}/{{resource}}?namespace=…, /api/v1/logs/{{namespace}}/{{pod}} or /api/v1/logs/{{namespace}}/workload/{{group}}/{{version}}/{{resource}}/{{name}}"
         ))
     };
     let uri: Uri = format!("/{}", path.trim_start_matches('/'))
         .parse()
         .map_err(|_| invalid())?;
-    let rest = uri
-        .path()
-        .strip_prefix("/api/v1/watch/")
-        .ok_or_else(invalid)?;
-    let segments: Vec<&str> = rest.split('/').collect();
-    let [group, version, resource] = segments.as_slice() else {
-        return Err(invalid());
+    // Segments are names, never encoded nor relative: they are put in the API server's path.
+    let segments = |rest: &str| -> Result<Vec<String>, AppError> {
+        let segments: Vec<String> = rest.split('/').map(str::to_string).collect();
+        if segments
+            .iter()
+            .any(|s| s.is_empty() || s == "." || s == ".." || s.contains('%'))
+        {
+            return Err(invalid());
+        }
+        Ok(segments)
     };
-    if [group, version, resource].iter().any(|s| s.is_empty()) {
-        return Err(invalid());
+    if let Some(rest) = uri.path().strip_prefix("/api/v1/watch/") {
+        let [group, version, resource] =
+            <[String; 3]>::try_from(segments(rest)?).map_err(|_| invalid())?;
+        let Query(params) = Query::<WatchParams>::try_from_uri(&uri).map_err(query_error)?;
+        return Ok(Target::Watch(group, version, resource, params));
     }
-    let Query(params) = Query::<WatchParams>::try_from_uri(&uri).map_err(query_error)?;
-    Ok((
-        group.to_string(),
-        version.to_string(),
-        resource.to_string(),
-        params,
-    ))
+    if let Some(rest) = uri.path().strip_prefix("/api/v1/logs/") {
+        let Query(params) = Query::<LogParams>::try_from_uri(&uri).map_err(query_error)?;
+        let segments = segments(rest)?;
+        if let Ok([namespace, pod]) = <[String; 2]>::try_from(segments.clone()) {
+            return Ok(Target::PodLog(namespace, pod, params));
+        }
+        if let Ok([namespace, workload, group, version, resource, name]) =
+            <[String; 6]>::try_from(segments)
+            && workload == "workload"
+        {
+            return Ok(Target::WorkloadLog(
+                namespace,
+                (group, version, resource, name),
+                params,
+            ));
+        }
+    }
+    Err(invalid())
 }
 
-/// Opens the view and forwards its events, tagged with the subscription's id.
+/// Opens the view or log and forwards its events, tagged with the subscription's id.
 async fn subscribe(tab: Tab, id: String, target: Target, out: mpsc::Sender<String>) {
-    let (group, version, resource, params) = target;
+    let (group, version, resource, params) = match target {
+        Target::Watch(group, version, resource, params) => (group, version, resource, params),
+        Target::PodLog(namespace, pod, params) => {
+            let opened = follow_pod(&tab.state, &namespace, &pod, &params).await;
+            return forward_log(&id, opened, &out).await;
+        }
+        Target::WorkloadLog(namespace, workload, params) => {
+            let opened =
+                follow_workload(&tab.state, &tab.resources, &namespace, workload, &params).await;
+            return forward_log(&id, opened, &out).await;
+        }
+    };
     let resolved = resolve(
         &tab.state,
         &tab.resources,
@@ -228,15 +268,40 @@ async fn subscribe(tab: Tab, id: String, target: Target, out: mpsc::Sender<Strin
     }
 }
 
+/// Forwards a followed log's events until it ends or the subscription is dropped (which drops
+/// the receiver and so stops the upstream stream).
+async fn forward_log(
+    id: &str,
+    opened: crate::error::Result<mpsc::Receiver<crate::logs::LogEvent>>,
+    out: &mpsc::Sender<String>,
+) {
+    let mut events = match opened {
+        Ok(events) => events,
+        Err(error) => {
+            let _ = out.send(refusal(Some(id), &error)).await;
+            return;
+        }
+    };
+    while let Some(event) = events.recv().await {
+        let (name, data) = event.name_and_data();
+        if out.send(message(Some(id), name, &data)).await.is_err() {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn watch_paths_are_parsed_with_their_query() {
-        let (group, version, resource, params) =
+        let Target::Watch(group, version, resource, params) =
             parse_path("/api/v1/watch/core/v1/pods?namespace=shop&q=web&name=web-1")
-                .expect("a watch path");
+                .expect("a watch path")
+        else {
+            panic!("not a watch");
+        };
         assert_eq!(
             (group.as_str(), version.as_str(), resource.as_str()),
             ("core", "v1", "pods")
@@ -251,12 +316,43 @@ mod tests {
     }
 
     #[test]
+    fn log_paths_are_parsed_with_their_query() {
+        let target = parse_path("/api/v1/logs/shop/web-1?container=api&tailLines=5")
+            .expect("a pod log path");
+        let Target::PodLog(namespace, pod, params) = target else {
+            panic!("not a pod log: {target:?}");
+        };
+        assert_eq!((namespace.as_str(), pod.as_str()), ("shop", "web-1"));
+        assert_eq!(params.container.as_deref(), Some("api"));
+        assert_eq!(params.tail_lines, Some(5));
+        let target = parse_path("api/v1/logs/shop/workload/apps/v1/deployments/web")
+            .expect("a workload log path");
+        let Target::WorkloadLog(namespace, workload, _) = target else {
+            panic!("not a workload log: {target:?}");
+        };
+        assert_eq!(namespace, "shop");
+        assert_eq!(
+            workload,
+            (
+                "apps".into(),
+                "v1".into(),
+                "deployments".into(),
+                "web".into()
+            )
+        );
+    }
+
+    #[test]
     fn other_paths_are_refused_with_the_expected_shape() {
         for path in [
             "/api/v1/resources/core/v1/pods",
             "/api/v1/watch/core/v1",
             "/api/v1/watch/core/v1/pods/x",
             "/api/v1/watch//v1/pods",
+            "/api/v1/logs/shop",
+            "/api/v1/logs/shop/..",
+            "/api/v1/logs/shop/web%2F1",
+            "/api/v1/logs/shop/pods/apps/v1/deployments/web",
         ] {
             let error = parse_path(path).expect_err(path);
             assert_eq!(error.reason(), "BadRequest", "{path}");
