@@ -4,7 +4,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { getJson, getText } from '../../lib/api/client';
-import { toApiError, type ApiError } from '../../lib/api/errors';
+import { ApiError, toApiError } from '../../lib/api/errors';
+import { live } from '../../lib/api/live';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import type { Container, Detail, DetailWarning } from '../../lib/k8s/detail';
 import type { Kind } from '../../lib/k8s/kinds';
@@ -25,7 +26,7 @@ function containersOf(detail: Detail): string[] {
   return list.map((c) => c.name);
 }
 
-/** The log endpoint and query for the options chosen. */
+/** The log endpoint and query for the options chosen (followed over the live connection). */
 export function logPath(kind: Kind, detail: Detail, mode: 'pod' | 'workload', options: { container: string; previous: boolean; follow: boolean }): string {
   const ns = encodeURIComponent(detail.metadata.namespace ?? '');
   const name = encodeURIComponent(detail.metadata.name);
@@ -70,11 +71,11 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
   useEffect(() => {
     const controller = new AbortController();
     if (follow) {
-      const source = new EventSource(new URL(path, document.baseURI));
+      // Followed over the tab's one live connection, like its lists and details.
       const buffer: LogLine[] = [];
-      let scheduled = false;
+      let frame: number | undefined;
       const flush = () => {
-        scheduled = false;
+        frame = undefined;
         const chunk = buffer.splice(0);
         setLines((current) => {
           const next = current.concat(chunk);
@@ -82,37 +83,43 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
         });
         setLoaded(path);
       };
-      source.addEventListener('open', () => {
+      const start = () => {
+        buffer.length = 0;
         setLines([]);
+        setWarnings([]);
         setError(undefined);
         setEnded(null);
         setLoaded(path);
-      });
-      source.addEventListener('line', (e) => {
-        buffer.push(JSON.parse((e as MessageEvent<string>).data) as LogLine);
-        if (!scheduled) {
-          scheduled = true;
-          requestAnimationFrame(flush);
-        }
-      });
-      source.addEventListener('warning', (e) => {
-        setWarnings((w) => [...w, JSON.parse((e as MessageEvent<string>).data) as DetailWarning]);
-      });
-      source.addEventListener('end', (e) => {
-        const data = JSON.parse((e as MessageEvent<string>).data) as { reason?: string };
-        setEnded(data.reason ?? '');
-        source.close();
-      });
-      source.addEventListener('error', () => {
-        if (source.readyState === EventSource.CLOSED) {
-          // The server refused before the stream (403, 404, 400): ask once more without follow to read its reason.
-          getText(path.replace(/([?&])follow=true&?/, '$1').replace(/[?&]$/, '')).catch((err: unknown) => {
-            setError(toApiError(err, `GET ${path}`));
-          });
+      };
+      start();
+      const unsubscribe = live.subscribeLog(path, (event) => {
+        switch (event.event) {
+          case 'line':
+            buffer.push(event.data);
+            frame ??= requestAnimationFrame(flush);
+            break;
+          case 'warning':
+            setWarnings((w) => [...w, event.data]);
+            break;
+          case 'end':
+            // As before over SSE: the first stream to end ends the view (a workload's others too).
+            setEnded(event.data.reason ?? '');
+            unsubscribe();
+            break;
+          case 'error': {
+            const { code, reason, message, details } = event.data.error;
+            setError(new ApiError({ status: code, reason, message, details, request: `GET ${path}` }));
+            break;
+          }
+          case 'reopened':
+            // The connection was lost: the log's tail arrives again.
+            start();
+            break;
         }
       });
       return () => {
-        source.close();
+        unsubscribe();
+        if (frame !== undefined) cancelAnimationFrame(frame);
         controller.abort();
       };
     }

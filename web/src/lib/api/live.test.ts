@@ -86,6 +86,32 @@ describe('LiveConnection', () => {
     expect(FakeSocket.latest().sent).toEqual([]);
   });
 
+  test('a followed log shares the socket, says reopened after a reconnect, and is not asked for again once ended', () => {
+    const live = connection();
+    const events: unknown[] = [];
+    live.subscribe('api/v1/watch/core/v1/pods', () => undefined);
+    FakeSocket.latest().open();
+    live.subscribeLog('api/v1/logs/shop/web-1?container=api', (event) => events.push(event));
+    FakeSocket.latest().receive({ id: 's2', event: 'line', data: { line: 'GET /' } });
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(FakeSocket.latest().sent.at(-1)).toEqual({ op: 'subscribe', id: 's2', path: 'api/v1/logs/shop/web-1?container=api' });
+
+    FakeSocket.latest().drop();
+    vi.advanceTimersByTime(500);
+    FakeSocket.latest().open();
+    expect(events).toEqual([
+      { id: 's2', event: 'line', data: { line: 'GET /' } },
+      { event: 'reopened', data: {} },
+    ]);
+    expect(FakeSocket.latest().sent).toHaveLength(2);
+
+    FakeSocket.latest().receive({ id: 's2', event: 'end', data: { reason: 'the pod stopped' } });
+    FakeSocket.latest().drop();
+    vi.advanceTimersByTime(500);
+    FakeSocket.latest().open();
+    expect(FakeSocket.latest().sent).toEqual([{ op: 'subscribe', id: 's1', path: 'api/v1/watch/core/v1/pods' }]);
+  });
+
   test('a silent connection is treated as lost', () => {
     const live = new LiveConnection({ url: () => 'ws://x', createSocket: (url) => new FakeSocket(url), silenceMs: 40_000 });
     live.subscribe('api/v1/watch/core/v1/pods', () => undefined);

@@ -1,9 +1,11 @@
 //! One WebSocket per tab (`api/v1/live`) carrying every live view the tab shows.
 //!
-//! Views subscribe with a watch path and get its events. The socket opens with the first view and
+//! Views subscribe with a watch path and get its events; a log viewer follows a log path
+//! (`api/v1/logs/shop/web-1?container=api`) and gets its `line`, `warning` and `end` events. The socket opens with the first view and
 //! closes a little after the last one leaves; when it drops it reconnects with backoff (0.5 s,
 //! doubling to 30 s) and subscribes every view again, whose fresh snapshot replaces what it shows.
 
+import type { DetailWarning } from '../k8s/detail';
 import type { LiveEvent } from '../k8s/rows';
 
 /** The part of a WebSocket this uses, so tests can hand in a fake one. */
@@ -25,6 +27,20 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
 
 export type LiveListener = (event: LiveEvent) => void;
 
+/**
+ * The events of a followed log: its lines (tagged with `pod` and `container` for a workload),
+ * a workload stream that could not be opened, the end of a stream, a refusal (`error`), and
+ * `reopened` when the connection was lost and the log is asked for again (its tail follows anew).
+ */
+export type LogEvent =
+  | { event: 'line'; data: { line: string; pod?: string; container?: string } }
+  | { event: 'warning'; data: DetailWarning }
+  | { event: 'end'; data: { reason?: string } }
+  | Extract<LiveEvent, { event: 'error' }>
+  | { event: 'reopened'; data: Record<string, never> };
+
+export type LogListener = (event: LogEvent) => void;
+
 export interface LiveOptions {
   url: () => string;
   createSocket?: (url: string) => SocketLike;
@@ -38,9 +54,13 @@ export interface LiveOptions {
 
 interface Subscription {
   path: string;
-  listener: LiveListener;
-  /** An `error` event ended it; it is not sent again on reconnect. */
+  listener: (event: LiveEvent | LogEvent) => void;
+  /** A log rather than a view: an `end` also ends it, and a reconnect first says `reopened`. */
+  log: boolean;
+  /** An `error` (or a log's `end`) event ended it; it is not sent again on reconnect. */
   ended: boolean;
+  /** It was sent on an open socket (so a later subscribe is a reopening). */
+  opened: boolean;
 }
 
 const OPEN = 1;
@@ -79,11 +99,24 @@ export class LiveConnection {
 
   /** Follows the watch path (`api/v1/watch/core/v1/pods?namespace=shop`); returns the unsubscribe. */
   subscribe(path: string, listener: LiveListener): () => void {
+    return this.add(path, listener as (event: LiveEvent | LogEvent) => void, false);
+  }
+
+  /** Follows a log path (`api/v1/logs/shop/web-1?container=api`); returns the unsubscribe. */
+  subscribeLog(path: string, listener: LogListener): () => void {
+    return this.add(path, listener as (event: LiveEvent | LogEvent) => void, true);
+  }
+
+  private add(path: string, listener: (event: LiveEvent | LogEvent) => void, log: boolean): () => void {
     const id = `s${this.nextId++}`;
-    this.subscriptions.set(id, { path, listener, ended: false });
+    const sub: Subscription = { path, listener, log, ended: false, opened: false };
+    this.subscriptions.set(id, sub);
     clearTimeout(this.lingerTimer);
     if (!this.socket) this.connect();
-    else this.send({ op: 'subscribe', id, path });
+    else if (this.socket.readyState === OPEN) {
+      sub.opened = true;
+      this.send({ op: 'subscribe', id, path });
+    }
     return () => {
       if (!this.subscriptions.delete(id)) return;
       this.send({ op: 'unsubscribe', id });
@@ -135,7 +168,10 @@ export class LiveConnection {
       this.setState('open');
       this.armSilence();
       for (const [id, sub] of this.subscriptions) {
-        if (!sub.ended) this.send({ op: 'subscribe', id, path: sub.path });
+        if (sub.ended) continue;
+        if (sub.log && sub.opened) sub.listener({ event: 'reopened', data: {} });
+        sub.opened = true;
+        this.send({ op: 'subscribe', id, path: sub.path });
       }
     };
     socket.onmessage = (message) => {
@@ -194,8 +230,9 @@ export class LiveConnection {
     if (!message.id) return; // heartbeats and connection-level errors
     const sub = this.subscriptions.get(message.id);
     if (!sub) return;
-    if (message.event === 'error') sub.ended = true;
-    sub.listener(message);
+    const event = message as LiveEvent | LogEvent;
+    if (event.event === 'error' || (sub.log && event.event === 'end')) sub.ended = true;
+    sub.listener(event);
     // The server ended the view because it fell behind: its id is free, ask again for a new snapshot.
     if (message.event === 'resync' && this.subscriptions.get(message.id) === sub) {
       this.send({ op: 'subscribe', id: message.id, path: sub.path });
