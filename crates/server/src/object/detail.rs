@@ -262,6 +262,31 @@ fn object_links(
 }
 
 /// The objects related to this one, by kind; failed lookups as warnings.
+/// The Services in `ns` whose selector matches `labels` (a pod's, or a workload's template's).
+async fn services_selecting(
+    lookup: &Lookup,
+    ns: Option<&str>,
+    labels: &Value,
+) -> Result<Vec<Value>, PageWarning> {
+    let filter = Filter {
+        namespace: ns,
+        ..Filter::default()
+    };
+    let services = lookup.list(("", "v1", "services"), &filter).await?;
+    Ok(services
+        .into_iter()
+        .filter(|s| selector_matches(&string_map(s.pointer("/spec/selector")), labels))
+        .collect())
+}
+
+/// Links to the Services that select `labels`.
+fn service_links(ns: Option<&str>, services: &[Value]) -> Option<Value> {
+    group(
+        "services",
+        object_links(("", "v1", "services", "Service"), ns, services),
+    )
+}
+
 async fn related(
     lookup: &Lookup,
     target: &Target,
@@ -294,23 +319,8 @@ async fn related(
                 .pointer("/metadata/labels")
                 .cloned()
                 .unwrap_or(Value::Null);
-            let services = ok(lookup
-                .list(
-                    ("", "v1", "services"),
-                    &Filter {
-                        namespace: ns,
-                        ..Filter::default()
-                    },
-                )
-                .await);
-            let selecting: Vec<Value> = services
-                .into_iter()
-                .filter(|s| selector_matches(&string_map(s.pointer("/spec/selector")), &labels))
-                .collect();
-            groups.push(group(
-                "services",
-                object_links(("", "v1", "services", "Service"), ns, &selecting),
-            ));
+            let selecting = ok(services_selecting(lookup, ns, &labels).await);
+            groups.push(service_links(ns, &selecting));
             groups.extend(reference_groups(&refs, ns));
             if let Some(node) = object.pointer("/spec/nodeName").and_then(Value::as_str) {
                 groups.push(group(
@@ -378,23 +388,8 @@ async fn related(
             groups.push(group("pods", pod_links(&pods)));
             if kind != "CronJob" && kind != "Job" {
                 let labels = json!(template_labels(object));
-                let services = ok(lookup
-                    .list(
-                        ("", "v1", "services"),
-                        &Filter {
-                            namespace: ns,
-                            ..Filter::default()
-                        },
-                    )
-                    .await);
-                let selecting: Vec<Value> = services
-                    .into_iter()
-                    .filter(|s| selector_matches(&string_map(s.pointer("/spec/selector")), &labels))
-                    .collect();
-                groups.push(group(
-                    "services",
-                    object_links(("", "v1", "services", "Service"), ns, &selecting),
-                ));
+                let selecting = ok(services_selecting(lookup, ns, &labels).await);
+                groups.push(service_links(ns, &selecting));
             }
             let mut refs = refs;
             if kind == "StatefulSet" {
