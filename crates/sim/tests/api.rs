@@ -34,6 +34,22 @@ async fn client(sim: &Sim, user: &str) -> Client {
 }
 
 /// A raw request over plain HTTP with a user's token; returns status and JSON body.
+/// Reads a watch as admin until the server ends it (its `timeoutSeconds`), in the background.
+fn read_watch(sim: &Sim, url: String) -> tokio::task::JoinHandle<String> {
+    let token = sim.token("admin").expect("token").to_string();
+    tokio::spawn(async move {
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("watch")
+            .text()
+            .await
+            .expect("the watch stream reads to its end")
+    })
+}
+
 async fn raw(
     sim: &Sim,
     user: Option<&str>,
@@ -598,18 +614,7 @@ async fn watch_streams_added_modified_deleted_and_bookmarks_as_json_lines() {
         "{}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={since}&allowWatchBookmarks=true&timeoutSeconds=2",
         sim.url()
     );
-    let token = sim.token("admin").expect("token").to_string();
-    let reader = tokio::spawn(async move {
-        reqwest::Client::new()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("watch")
-            .text()
-            .await
-            .expect("stream")
-    });
+    let reader = read_watch(&sim, url);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"namespace": "default", "name": "w"}, "data": {"a": "1"}});
     store.create(&cms, true, cm).expect("create");
@@ -1172,18 +1177,7 @@ async fn a_watch_with_a_selector_sees_objects_leave_and_enter_it() {
         "{}/api/v1/namespaces/default/configmaps?watch=1&labelSelector=tier%3Da&timeoutSeconds=1",
         sim.url()
     );
-    let token = sim.token("admin").expect("token").to_string();
-    let reader = tokio::spawn(async move {
-        reqwest::Client::new()
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("watch")
-            .text()
-            .await
-            .expect("text")
-    });
+    let reader = read_watch(&sim, url);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let relabel = |tier: &'static str| {
         store.update_with(&cms, "default", "s", move |o| {
