@@ -19,7 +19,8 @@ fn columns(info: &ResourceInfo) -> Vec<Column> {
     let age = Column("Age", "string", "", 0, AGE_DESC);
     let c = |n, p, d| Column(n, "string", "", p, d);
     let i = |n, p, d| Column(n, "integer", "", p, d);
-    match (info.group.as_str(), info.plural.as_str()) {
+    let kind = (info.group.as_str(), info.plural.as_str());
+    let mut columns = match kind {
         ("", "pods") => vec![
             name,
             c(
@@ -194,13 +195,6 @@ fn columns(info: &ResourceInfo) -> Vec<Column> {
                 "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
             ),
             age,
-            c("Containers", 1, "Names of each container in the template."),
-            c(
-                "Images",
-                1,
-                "Images referenced by each container in the template.",
-            ),
-            c("Selector", 1, "Label selector for pods."),
         ],
         ("apps", "replicasets") => vec![
             name,
@@ -208,13 +202,6 @@ fn columns(info: &ResourceInfo) -> Vec<Column> {
             i("Current", 0, "Number of actual running pods."),
             i("Ready", 0, "Number of pods ready."),
             age,
-            c("Containers", 1, "Names of each container in the template."),
-            c(
-                "Images",
-                1,
-                "Images referenced by each container in the template.",
-            ),
-            c("Selector", 1, "Label selector for pods."),
         ],
         ("apps", "statefulsets") => vec![
             name,
@@ -260,13 +247,6 @@ fn columns(info: &ResourceInfo) -> Vec<Column> {
                 "NodeSelector is a selector which must be true for the pod to fit on a node.",
             ),
             age,
-            c("Containers", 1, "Names of each container in the template."),
-            c(
-                "Images",
-                1,
-                "Images referenced by each container in the template.",
-            ),
-            c("Selector", 1, "Label selector for pods."),
         ],
         ("batch", "jobs") => vec![
             name,
@@ -274,13 +254,6 @@ fn columns(info: &ResourceInfo) -> Vec<Column> {
             c("Completions", 0, "The completion status of the job."),
             c("Duration", 0, "Time required to complete the job."),
             age,
-            c("Containers", 1, "Names of each container in the template."),
-            c(
-                "Images",
-                1,
-                "Images referenced by each container in the template.",
-            ),
-            c("Selector", 1, "Label selector for pods."),
         ],
         ("batch", "cronjobs") => vec![
             name,
@@ -300,13 +273,6 @@ fn columns(info: &ResourceInfo) -> Vec<Column> {
                 "Information when was the last time the job was successfully scheduled.",
             ),
             age,
-            c("Containers", 1, "Names of each container in the template."),
-            c(
-                "Images",
-                1,
-                "Images referenced by each container in the template.",
-            ),
-            c("Selector", 1, "Label selector for pods."),
         ],
         ("networking.k8s.io", "ingresses") => vec![
             name,
@@ -390,7 +356,23 @@ fn columns(info: &ResourceInfo) -> Vec<Column> {
             cols
         }
         _ => vec![name, age],
+    };
+    // Workloads with a pod template end with its containers, images and selector (`-o wide`).
+    if matches!(
+        kind,
+        ("apps", "deployments" | "replicasets" | "daemonsets") | ("batch", "jobs" | "cronjobs")
+    ) {
+        columns.extend([
+            c("Containers", 1, "Names of each container in the template."),
+            c(
+                "Images",
+                1,
+                "Images referenced by each container in the template.",
+            ),
+            c("Selector", 1, "Label selector for pods."),
+        ]);
     }
+    columns
 }
 
 /// Printer columns of CRDs are few and live as long as the process; leaking their strings keeps
