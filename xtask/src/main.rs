@@ -40,9 +40,11 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(),
         Some("bench") => bench::bench(&args[1..]),
         Some("tools") => tools::install().map(|t| {
-            println!("helm:     {}", t.helm.display());
-            println!("kubectl:  {}", t.kubectl.display());
-            println!("chromium: {}", t.chromium.display());
+            println!("helm:            {}", t.helm.display());
+            println!("kubectl:         {}", t.kubectl.display());
+            println!("chromium:        {}", t.chromium.display());
+            println!("prometheus:      {}", t.prometheus.display());
+            println!("docker-registry: {}", t.docker_registry.display());
         }),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
@@ -158,7 +160,9 @@ fn test() -> Result<(), String> {
         cmd("cargo", &root)
             .args(["test", "--workspace", "--locked"])
             .env("WHEELHOUSE_KUBECTL", &tools.kubectl)
-            .env("WHEELHOUSE_HELM", &tools.helm),
+            .env("WHEELHOUSE_HELM", &tools.helm)
+            .env("WHEELHOUSE_PROMETHEUS", &tools.prometheus)
+            .env("WHEELHOUSE_DOCKER_REGISTRY", &tools.docker_registry),
     )?;
     run(
         "web: type-check",
@@ -195,6 +199,7 @@ fn e2e_with(tools: &tools::Tools) -> Result<(), String> {
             .args(["run", "e2e"])
             .env("WHEELHOUSE_BIN", &bin)
             .env("CHROMIUM_PATH", &tools.chromium)
+            .env("WHEELHOUSE_HELM", &tools.helm)
             .env("WHEELHOUSE_ARTIFACTS", root.join("artifacts")),
     )
 }

