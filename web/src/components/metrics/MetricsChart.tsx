@@ -1,0 +1,167 @@
+//! A time-series chart of CPU or memory drawn by uPlot: usage as measured, requests, limits and
+//! allocatable as dashed levels, axes in the resource's units and times in the page's language,
+//! and a legend that reads the values under the cursor. Loaded lazily (uPlot is not in the first
+//! bundle).
+
+import { useEffect, useMemo, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { BYTE_STEPS, CPU_STEPS, axisMax, formatAmount, type PlotData, type Resource } from '../../lib/k8s/metrics';
+
+export interface MetricsChartProps {
+  resource: Resource;
+  data: PlotData;
+  /** The legend's name of each line id (`usage`, `requests`, `container:app`). */
+  labels: Record<string, string>;
+  /** The legend's name of the time column. */
+  timeLabel: string;
+  /** The word for cores in the page's language. */
+  coresUnit: string;
+  locale: string;
+  /** The range shown, in seconds: the time axis shows dates for ranges over a day. */
+  rangeSeconds: number;
+  height?: number;
+  testId?: string;
+}
+
+/** The app's theme colour of a CSS custom property, read when a chart is made. */
+function themeColour(name: string, fallback: string): string {
+  if (typeof document === 'undefined') return fallback;
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+/** Colours of the containers' own lines, after the theme's accent for the total. */
+const CONTAINER_COLOURS = ['#7a4fd6', '#1a9c8c', '#d26a1f', '#b03a82', '#4f7f2a', '#3d6fb3'];
+
+function lineColour(id: string, containerIndex: number): string {
+  switch (id) {
+    case 'usage':
+      return themeColour('--accent', '#2459d6');
+    case 'requests':
+      return themeColour('--warn', '#a35f00');
+    case 'limits':
+      return themeColour('--bad', '#c0332b');
+    case 'allocatable':
+      return themeColour('--text-muted', '#5d6878');
+    default:
+      return CONTAINER_COLOURS[containerIndex % CONTAINER_COLOURS.length] ?? '#7a4fd6';
+  }
+}
+
+/** The columns uPlot takes: times first, then one array per line, nulls kept as gaps. */
+export function alignedData(data: PlotData): uPlot.AlignedData {
+  return [data.timestamps, ...data.lines.map((l) => l.values)];
+}
+
+/** Formats a unix time for the axis and legend in the page's language, 24-hour clock. */
+function timeFormatter(locale: string, withDate: boolean, withSeconds: boolean): (seconds: number) => string {
+  const format = new Intl.DateTimeFormat(locale, {
+    ...(withDate ? { month: '2-digit', day: '2-digit' } : {}),
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(withSeconds ? { second: '2-digit' } : {}),
+    hourCycle: 'h23',
+  });
+  return (seconds) => format.format(new Date(seconds * 1000));
+}
+
+function chartOptions(props: MetricsChartProps, width: number, currentData: () => PlotData): uPlot.Options {
+  const { resource, data, labels } = props;
+  const font = themeColour('--font', 'system-ui, sans-serif');
+  const muted = themeColour('--text-muted', '#5d6878');
+  const grid = themeColour('--border', '#dde2ea');
+  const axisTime = timeFormatter(props.locale, props.rangeSeconds > 86_400, false);
+  const legendTime = timeFormatter(props.locale, props.rangeSeconds > 86_400, true);
+  const amount = (v: number | null | undefined) => formatAmount(resource, v, props.coresUnit);
+  let containerIndex = 0;
+  const series: uPlot.Series[] = [
+    { label: props.timeLabel, value: (_u, v: number | null) => (v === null ? '—' : legendTime(v)) },
+    ...data.lines.map((line): uPlot.Series => {
+      const colour = lineColour(line.id, line.id.startsWith('container:') ? containerIndex++ : 0);
+      return {
+        label: labels[line.id] ?? line.id,
+        stroke: colour,
+        width: line.id === 'usage' ? 2 : 1.5,
+        dash: line.dashed ? [6, 4] : undefined,
+        fill: line.id === 'usage' ? `${colour}1f` : undefined,
+        spanGaps: false,
+        points: { show: line.dashed ? false : undefined },
+        value: (_u, v: number | null) => amount(v),
+      };
+    }),
+  ];
+  return {
+    width,
+    height: props.height ?? 200,
+    series,
+    cursor: { drag: { x: false, y: false } },
+    legend: { show: true, live: true },
+    scales: {
+      x: { time: true },
+      y: { range: () => [0, axisMax(currentData(), resource)] },
+    },
+    axes: [
+      {
+        stroke: muted,
+        font: `11px ${font}`,
+        grid: { stroke: grid, width: 1 },
+        ticks: { stroke: grid, width: 1 },
+        values: (_u, splits) => splits.map((s) => axisTime(s)),
+        space: 70,
+      },
+      {
+        stroke: muted,
+        font: `11px ${font}`,
+        grid: { stroke: grid, width: 1 },
+        ticks: { stroke: grid, width: 1 },
+        incrs: resource === 'memory' ? BYTE_STEPS : CPU_STEPS,
+        values: (_u, splits) => splits.map((s) => amount(s)),
+        size: 72,
+        space: 30,
+      },
+    ],
+  };
+}
+
+export default function MetricsChart(props: MetricsChartProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const latest = useRef(props);
+  useEffect(() => {
+    latest.current = props;
+  });
+  // A new set of lines (a container came or went), language or range makes a new chart; new
+  // values for the same lines only replace its data.
+  const shape = useMemo(
+    () => [props.resource, props.locale, props.rangeSeconds, props.coresUnit, ...props.data.lines.map((l) => `${l.id}:${props.labels[l.id] ?? ''}`)].join('|'),
+    [props.resource, props.locale, props.rangeSeconds, props.coresUnit, props.data.lines, props.labels],
+  );
+
+  useEffect(() => {
+    const element = host.current;
+    if (!element) return;
+    const width = Math.max(240, element.clientWidth);
+    const chart = new uPlot(chartOptions(latest.current, width, () => latest.current.data), alignedData(latest.current.data), element);
+    plot.current = chart;
+    const observer = new ResizeObserver(() => {
+      const next = Math.max(240, element.clientWidth);
+      if (next !== chart.width) chart.setSize({ width: next, height: chart.height });
+    });
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+  }, [shape]);
+
+  useEffect(() => {
+    const chart = plot.current;
+    if (!chart) return;
+    // The y range depends on the data; the options' range function reads the latest props.
+    chart.setData(alignedData(props.data));
+  }, [props.data]);
+
+  return <div className="metrics-chart" ref={host} data-testid={props.testId} data-points={props.data.timestamps.length} />;
+}
