@@ -135,7 +135,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(metrics::router())
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed)
-        .layer(axum::Extension(resource_browser(&state)))
+        .layer(axum::Extension(resource_browser(&state, metrics.clone())))
         .layer(axum::Extension(metrics))
         .layer(axum::Extension(Arc::new(object::Operations::default())))
         .layer(axum::Extension(Arc::new(object::Reviews::default())))
@@ -152,12 +152,15 @@ fn router(state: AppState) -> axum::Router {
 }
 
 /// The kinds and watch caches of the resource browser, reading with the cluster's identity.
-fn resource_browser(state: &AppState) -> Arc<Resources> {
-    Arc::new(Resources::new(
-        state.cluster.client().clone(),
-        state.cluster.info().user.clone(),
-        state.config.resources.clone(),
-    ))
+fn resource_browser(state: &AppState, metrics: Arc<Metrics>) -> Arc<Resources> {
+    Arc::new(
+        Resources::new(
+            state.cluster.client().clone(),
+            state.cluster.info().user.clone(),
+            state.config.resources.clone(),
+        )
+        .metrics(metrics),
+    )
 }
 
 /// The whole application as a service, mounted under the configured base path.

@@ -418,3 +418,107 @@ async fn an_identity_that_may_not_read_metrics_sees_forbidden() {
         "{status}"
     );
 }
+
+/// Waits until the pods list carries a usage cell in its first row when sorted by `sort`.
+async fn list_with_usage(server: &TestServer, path: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..50 {
+        let (code, body) = get(server, path).await;
+        assert_eq!(code, 200, "{body}");
+        if body["items"][0]["cpu"].is_object() {
+            return body;
+        }
+        last = body;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no usage in {path}: {last}");
+}
+
+#[tokio::test]
+async fn lists_of_pods_workloads_and_nodes_have_usage_columns_sorted_on_the_server() {
+    let server = demo_with_fixed_metrics(Duration::from_secs(60)).await;
+    wait_for_state(&server, "ok").await;
+
+    let pods = list_with_usage(
+        &server,
+        "api/v1/resources/core/v1/pods?namespace=shop&sort=-memory&pageSize=500",
+    )
+    .await;
+    let columns = pods["columns"].as_array().expect("columns");
+    let cpu = columns
+        .iter()
+        .find(|c| c["id"] == "cpu")
+        .expect("a cpu column");
+    assert_eq!(cpu["type"], "usage");
+    assert_eq!(cpu["title"], "columns|CPU");
+    assert_eq!(cpu["sortable"], true);
+    let items = pods["items"].as_array().expect("items");
+    // Sorted by memory, largest first; pods without a sample (not running) last.
+    let memory: Vec<Option<f64>> = items
+        .iter()
+        .map(|i| i["memory"]["usage"].as_f64())
+        .collect();
+    let with_sample = memory.iter().take_while(|m| m.is_some()).count();
+    assert!(
+        memory[with_sample..].iter().all(Option::is_none),
+        "{memory:?}"
+    );
+    assert!(
+        memory[..with_sample].windows(2).all(|w| w[0] >= w[1]),
+        "descending: {memory:?}"
+    );
+    let frontend = items
+        .iter()
+        .find(|i| {
+            i["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("frontend-"))
+                && i["cpu"].is_object()
+        })
+        .expect("a running frontend pod");
+    let cell = &frontend["cpu"];
+    assert!(close(&cell["usage"], 0.1), "{cell}");
+    assert!(close(&cell["requests"], 0.1), "{cell}");
+    assert!(close(&cell["limits"], 0.5), "{cell}");
+    assert!(
+        close(&cell["percent"], 100.0),
+        "usage against requests: {cell}"
+    );
+    assert_eq!(cell["of"], "requests");
+
+    let deployments = list_with_usage(
+        &server,
+        "api/v1/resources/apps/v1/deployments?namespace=shop&sort=-cpu",
+    )
+    .await;
+    let frontend = deployments["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["name"] == "frontend")
+        .expect("frontend");
+    assert!(
+        close(&frontend["memory"]["usage"], 3.0 * 64.0 * MI),
+        "{frontend}"
+    );
+    assert!(
+        close(&frontend["memory"]["limits"], 3.0 * 256.0 * MI),
+        "{frontend}"
+    );
+
+    let nodes = list_with_usage(&server, "api/v1/resources/core/v1/nodes?sort=cpu").await;
+    let node = &nodes["items"][0];
+    assert_eq!(node["cpu"]["of"], "allocatable", "{node}");
+    assert!(
+        node["cpu"]["percent"].as_f64().is_some_and(|p| p > 0.0),
+        "{node}"
+    );
+    assert!(
+        node["cpu"]["requests"].as_f64().is_some(),
+        "its pods' requests: {node}"
+    );
+
+    // Kinds without usage have no such columns, and sorting by them is refused as before.
+    let (code, body) = get(&server, "api/v1/resources/core/v1/services?sort=cpu").await;
+    assert_eq!(code, 400, "{body}");
+}

@@ -7,6 +7,8 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::view::Bounds;
+
 /// CPU in cores and memory in bytes of one sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
@@ -27,6 +29,8 @@ pub struct PodSample {
     pub node: Option<String>,
     /// Its controller and the controller's controller (pod → ReplicaSet → Deployment).
     pub owners: Vec<Owner>,
+    /// Its requests and limits (from the pod object, when known).
+    pub bounds: Bounds,
     pub containers: Vec<(String, Sample)>,
 }
 
@@ -35,6 +39,8 @@ pub struct PodSample {
 pub struct NodeSample {
     pub name: String,
     pub usage: Sample,
+    /// CPU and memory allocatable (from the node object, when known).
+    pub allocatable: Option<Sample>,
 }
 
 /// Samples of one object, aligned to the history's scrapes.
@@ -111,6 +117,7 @@ impl Series {
 pub struct PodHistory {
     pub node: Option<String>,
     pub owners: Vec<Owner>,
+    pub bounds: Bounds,
     pub containers: Vec<(String, Series)>,
 }
 
@@ -152,6 +159,32 @@ pub struct History {
     /// Pods by namespace, then name.
     pods: HashMap<String, HashMap<String, PodHistory>>,
     nodes: HashMap<String, Series>,
+    /// Sums at the last scrape, for list columns.
+    latest: Latest,
+}
+
+/// Usage with requests and limits of a group of pods at the last scrape.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Total {
+    pub usage: Option<Sample>,
+    pub bounds: Bounds,
+}
+
+impl Total {
+    fn add(&mut self, usage: Option<Sample>, bounds: Bounds) {
+        self.usage = sum(self.usage.into_iter().chain(usage));
+        self.bounds = self.bounds.plus(bounds);
+    }
+}
+
+/// What list columns read at the last scrape, computed once per scrape.
+#[derive(Debug, Clone, Default)]
+struct Latest {
+    /// By workload resource, namespace and name.
+    workloads: HashMap<&'static str, HashMap<String, HashMap<String, Total>>>,
+    /// The pods on each node (their requests and limits).
+    node_pods: HashMap<String, Total>,
+    node_allocatable: HashMap<String, Sample>,
 }
 
 impl History {
@@ -168,6 +201,7 @@ impl History {
             first_seq: 0,
             pods: HashMap::new(),
             nodes: HashMap::new(),
+            latest: Latest::default(),
         }
     }
 
@@ -189,6 +223,7 @@ impl History {
                 .or_insert_with(|| PodHistory {
                     node: None,
                     owners: Vec::new(),
+                    bounds: Bounds::default(),
                     containers: Vec::new(),
                 });
             if pod.node.is_some() {
@@ -196,6 +231,9 @@ impl History {
             }
             if !pod.owners.is_empty() {
                 entry.owners = pod.owners;
+            }
+            if pod.bounds != Bounds::default() {
+                entry.bounds = pod.bounds;
             }
             for (name, sample) in pod.containers {
                 match entry.containers.iter_mut().find(|(n, _)| *n == name) {
@@ -208,13 +246,65 @@ impl History {
                 }
             }
         }
+        let mut node_allocatable = HashMap::new();
         for node in nodes {
+            if let Some(allocatable) = node.allocatable {
+                node_allocatable.insert(node.name.clone(), allocatable);
+            }
             self.nodes
                 .entry(node.name)
                 .or_insert_with(|| Series::new(seq, capacity))
                 .push(seq, node.usage);
         }
         self.forget_before(at_ms - self.retention_ms);
+        self.latest = self.sum_latest(seq, node_allocatable);
+    }
+
+    /// The workload and node totals of scrape `seq`.
+    fn sum_latest(&self, seq: u64, node_allocatable: HashMap<String, Sample>) -> Latest {
+        let mut latest = Latest {
+            node_allocatable,
+            ..Latest::default()
+        };
+        for (namespace, _, pod) in self.pods(None) {
+            let Some(usage) = pod.at(seq) else { continue };
+            for (resource, owner) in &pod.owners {
+                latest
+                    .workloads
+                    .entry(resource)
+                    .or_default()
+                    .entry(namespace.to_string())
+                    .or_default()
+                    .entry(owner.clone())
+                    .or_default()
+                    .add(Some(usage), pod.bounds);
+            }
+            if let Some(node) = &pod.node {
+                latest
+                    .node_pods
+                    .entry(node.clone())
+                    .or_default()
+                    .add(None, pod.bounds);
+            }
+        }
+        latest
+    }
+
+    /// A workload's pods at the last scrape.
+    pub fn latest_workload(&self, resource: &str, namespace: &str, name: &str) -> Option<&Total> {
+        self.latest
+            .workloads
+            .get(resource)?
+            .get(namespace)?
+            .get(name)
+    }
+
+    /// The requests and limits of the pods on a node, and its allocatable, at the last scrape.
+    pub fn latest_node_bounds(&self, name: &str) -> (Option<&Total>, Option<Sample>) {
+        (
+            self.latest.node_pods.get(name),
+            self.latest.node_allocatable.get(name).copied(),
+        )
     }
 
     /// Drops scrapes before `cutoff_ms` (and beyond the sample bound), and objects left empty.
@@ -338,6 +428,7 @@ mod tests {
                 ("replicasets", "web-1".into()),
                 ("deployments", "web".into()),
             ],
+            bounds: Bounds::default(),
             containers: containers
                 .iter()
                 .map(|(n, cpu, memory)| {
@@ -399,6 +490,7 @@ mod tests {
                     cpu: 2.0,
                     memory: 1e9,
                 },
+                allocatable: None,
             }],
         );
         assert_eq!(

@@ -8,6 +8,7 @@
 
 pub mod history;
 mod scraper;
+pub mod usage;
 pub mod view;
 
 use std::sync::{Arc, RwLock, RwLockReadGuard};

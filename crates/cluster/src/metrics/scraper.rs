@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tokio::sync::watch;
 
 use super::history::{NodeSample, PodSample, Sample};
-use super::view::{ReplicaSetOwners, owners_of};
+use super::view::{Bounds, ReplicaSetOwners, owners_of};
 use super::{History, MetricsConfig, SourceState, SourceStatus};
 use crate::Cluster;
 
@@ -165,7 +165,26 @@ async fn scrape(
     // The pod objects say where each pod runs and what owns it. Without them (a cache that
     // cannot list), usage is still recorded.
     let caches = cluster.caches();
-    let (objects, replicasets) = tokio::join!(caches.pods(), caches.replicasets());
+    let (objects, replicasets, node_objects) =
+        tokio::join!(caches.pods(), caches.replicasets(), caches.nodes());
+    let allocatable: HashMap<String, Sample> = node_objects
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| {
+            let map = n.status.as_ref()?.allocatable.as_ref()?;
+            let read = |k: &str| {
+                map.get(k)
+                    .and_then(|q| wheelhouse_model::quantity::parse(&q.0))
+            };
+            Some((
+                n.metadata.name.clone()?,
+                Sample {
+                    cpu: read("cpu")?,
+                    memory: read("memory")?,
+                },
+            ))
+        })
+        .collect();
     let objects = objects.unwrap_or_default();
     let replicasets = ReplicaSetOwners::new(replicasets.unwrap_or_default().iter());
     let by_name: HashMap<(&str, &str), &Pod> = objects
@@ -192,6 +211,7 @@ async fn scrape(
                 owners: object
                     .map(|p| owners_of(p, &replicasets))
                     .unwrap_or_default(),
+                bounds: object.map(Bounds::of_pod).unwrap_or_default(),
                 containers: m
                     .containers
                     .into_iter()
@@ -206,6 +226,7 @@ async fn scrape(
         .items
         .into_iter()
         .map(|m| NodeSample {
+            allocatable: allocatable.get(&m.metadata.name).copied(),
             name: m.metadata.name,
             usage: m.usage.sample(),
         })

@@ -225,7 +225,7 @@ fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 impl Bounds {
     /// The sum of the values that are set; unset where none is.
-    fn plus(self, other: Bounds) -> Bounds {
+    pub fn plus(self, other: Bounds) -> Bounds {
         Bounds {
             cpu_requests: add(self.cpu_requests, other.cpu_requests),
             cpu_limits: add(self.cpu_limits, other.cpu_limits),
