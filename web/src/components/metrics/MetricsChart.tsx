@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { BYTE_STEPS, CPU_STEPS, axisMax, formatAmount, type PlotData, type Resource } from '../../lib/k8s/metrics';
+import { BYTE_STEPS, CPU_STEPS, axisMax, formatAmount, type CoresLabel, type PlotData, type Resource } from '../../lib/k8s/metrics';
 
 export interface MetricsChartProps {
   resource: Resource;
@@ -15,8 +15,8 @@ export interface MetricsChartProps {
   labels: Record<string, string>;
   /** The legend's name of the time column. */
   timeLabel: string;
-  /** The word for cores in the page's language. */
-  coresUnit: string;
+  /** Writes whole cores in the page's language. */
+  cores: CoresLabel;
   locale: string;
   /** The range shown, in seconds: the time axis shows dates for ranges over a day. */
   rangeSeconds: number;
@@ -66,17 +66,35 @@ function timeFormatter(locale: string, withDate: boolean, withSeconds: boolean):
   return (seconds) => format.format(new Date(seconds * 1000));
 }
 
+/** The last value of a series that is not a gap; for the time column, the last time. */
+function latest(u: uPlot, seriesIndex: number): number | null {
+  const values = u.data[seriesIndex] ?? [];
+  for (let i = values.length - 1; i >= 0; i -= 1) {
+    const v = values[i];
+    if (typeof v === 'number') return v;
+  }
+  return null;
+}
+
 function chartOptions(props: MetricsChartProps, width: number, currentData: () => PlotData): uPlot.Options {
   const { resource, data, labels } = props;
   const font = themeColour('--font', 'system-ui, sans-serif');
   const muted = themeColour('--text-muted', '#5d6878');
   const grid = themeColour('--border', '#dde2ea');
-  const axisTime = timeFormatter(props.locale, props.rangeSeconds > 86_400, false);
-  const legendTime = timeFormatter(props.locale, props.rangeSeconds > 86_400, true);
-  const amount = (v: number | null | undefined) => formatAmount(resource, v, props.coresUnit);
+  const withDate = props.rangeSeconds > 86_400;
+  const axisTime = timeFormatter(props.locale, withDate, false);
+  const axisTimeSeconds = timeFormatter(props.locale, withDate, true);
+  const legendTime = timeFormatter(props.locale, withDate, true);
+  const amount = (v: number | null | undefined) => formatAmount(resource, v, props.cores);
   let containerIndex = 0;
   const series: uPlot.Series[] = [
-    { label: props.timeLabel, value: (_u, v: number | null) => (v === null ? '—' : legendTime(v)) },
+    {
+      label: props.timeLabel,
+      value: (u, v: number | null, i, idx: number | null) => {
+        const at = idx === null ? latest(u, i) : v;
+        return at === null ? '—' : legendTime(at);
+      },
+    },
     ...data.lines.map((line): uPlot.Series => {
       const colour = lineColour(line.id, line.id.startsWith('container:') ? containerIndex++ : 0);
       return {
@@ -87,7 +105,8 @@ function chartOptions(props: MetricsChartProps, width: number, currentData: () =
         fill: line.id === 'usage' ? `${colour}1f` : undefined,
         spanGaps: false,
         points: { show: line.dashed ? false : undefined },
-        value: (_u, v: number | null) => amount(v),
+        // Away from the chart the legend shows the latest sample; on it, the one under the cursor.
+        value: (u, v: number | null, i, idx: number | null) => amount(idx === null ? latest(u, i) : v),
       };
     }),
   ];
@@ -107,7 +126,11 @@ function chartOptions(props: MetricsChartProps, width: number, currentData: () =
         font: `11px ${font}`,
         grid: { stroke: grid, width: 1 },
         ticks: { stroke: grid, width: 1 },
-        values: (_u, splits) => splits.map((s) => axisTime(s)),
+        // Ticks closer than a minute (a short history) need seconds to tell them apart.
+        values: (_u, splits) => {
+          const step = splits.length > 1 ? Math.abs((splits[1] ?? 0) - (splits[0] ?? 0)) : 60;
+          return splits.map((s) => (step < 60 ? axisTimeSeconds(s) : axisTime(s)));
+        },
         space: 70,
       },
       {
@@ -134,8 +157,8 @@ export default function MetricsChart(props: MetricsChartProps) {
   // A new set of lines (a container came or went), language or range makes a new chart; new
   // values for the same lines only replace its data.
   const shape = useMemo(
-    () => [props.resource, props.locale, props.rangeSeconds, props.coresUnit, ...props.data.lines.map((l) => `${l.id}:${props.labels[l.id] ?? ''}`)].join('|'),
-    [props.resource, props.locale, props.rangeSeconds, props.coresUnit, props.data.lines, props.labels],
+    () => [props.resource, props.locale, props.rangeSeconds, ...props.data.lines.map((l) => `${l.id}:${props.labels[l.id] ?? ''}`)].join('|'),
+    [props.resource, props.locale, props.rangeSeconds, props.data.lines, props.labels],
   );
 
   useEffect(() => {

@@ -57,7 +57,7 @@ describe('MetricsSection', () => {
 
     const current = screen.getByTestId('metrics-current');
     expect(current).toHaveTextContent('250m');
-    expect(current).toHaveTextContent('requests 500m, limits 1 cores');
+    expect(current).toHaveTextContent('requests 500m, limits 1 core');
     expect(current).toHaveTextContent('100 MiB');
 
     const containers = screen.getByTestId('metrics-containers');

@@ -22,6 +22,7 @@ import {
 } from '../../lib/k8s/metrics';
 import { MetricsState } from './MetricsState';
 import { UsageCell } from './UsageCell';
+import { useCoresLabel } from './useCoresLabel';
 import { Utilisation } from './Utilisation';
 
 const MetricsChart = lazy(() => import('./MetricsChart'));
@@ -167,7 +168,7 @@ function TargetMetrics(props: { target: string; targetKind: TargetKind; range: M
 
 function Levels(props: { resource: Resource; amounts: Amounts | null | undefined }) {
   const { t } = useTranslation();
-  const unit = t('metrics|cores');
+  const unit = useCoresLabel();
   const a = props.amounts;
   return (
     <span title={t('metrics|Requests / limits; a dash is not set')}>
@@ -178,6 +179,7 @@ function Levels(props: { resource: Resource; amounts: Amounts | null | undefined
 
 function CurrentFigures(props: { targetKind: TargetKind; cpu: Amounts; memory: Amounts }) {
   const { t } = useTranslation();
+  const cores = useCoresLabel();
   if (props.targetKind === 'node') {
     return (
       <div className="metrics__utilisation" data-testid="metrics-utilisation">
@@ -199,8 +201,8 @@ function CurrentFigures(props: { targetKind: TargetKind; cpu: Amounts; memory: A
               <UsageCell resource={resource} value={usageCellOf(amounts)} />
               <span className="muted metrics__levels">
                 {t('metrics|requests {{requests}}, limits {{limits}}', {
-                  requests: formatAmount(resource, amounts.requests, t('metrics|cores')),
-                  limits: formatAmount(resource, amounts.limits, t('metrics|cores')),
+                  requests: formatAmount(resource, amounts.requests, cores),
+                  limits: formatAmount(resource, amounts.limits, cores),
                 })}
               </span>
             </dd>
@@ -213,6 +215,7 @@ function CurrentFigures(props: { targetKind: TargetKind; cpu: Amounts; memory: A
 
 function Chart(props: { resource: Resource; answer: MetricsAnswer; range: MetricsRange }) {
   const { t, locale } = useTranslation();
+  const cores = useCoresLabel();
   const { answer, resource } = props;
   const { series, current, containers } = answer;
   const data = useMemo(() => (series ? plotData(series, current, resource, containers ?? []) : null), [series, current, resource, containers]);
@@ -237,7 +240,7 @@ function Chart(props: { resource: Resource; answer: MetricsAnswer; range: Metric
           data={data}
           labels={labels}
           timeLabel={t('metrics|Time')}
-          coresUnit={t('metrics|cores')}
+          cores={cores}
           locale={locale}
           rangeSeconds={props.range.seconds}
           testId={`chart-${resource}-plot`}

@@ -33,6 +33,12 @@ describe('usage cells', () => {
     expect(fill().parentElement).toHaveClass('usage__bar--bad');
   });
 
+  test('more than requested is a warning, not an error: a pod may use more up to its limit', async () => {
+    await renderApp(<Cell column={cpu} value={{ usage: 0.8, requests: 0.25, limits: 1, percent: 320, of: 'requests' }} />);
+    expect(fill().style.width).toBe('100%');
+    expect(fill().parentElement).toHaveClass('usage__bar--warn');
+  });
+
   test('a node measures against allocatable', async () => {
     await renderApp(<Cell column={cpu} value={{ usage: 1.9, requests: null, limits: null, percent: 47.5, of: 'allocatable' }} />);
     expect(screen.getByTestId('usage')).toHaveTextContent('1.9 cores');

@@ -3,7 +3,8 @@
 
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import type { MessageKey } from '../../lib/i18n/catalogue';
-import { formatAmount, formatPercent, isUsageCell, type Resource } from '../../lib/k8s/metrics';
+import { formatAmount, formatPercent, isUsageCell, type Resource, type UsageCell as UsageValue } from '../../lib/k8s/metrics';
+import { useCoresLabel } from './useCoresLabel';
 
 const OF_LABELS: Record<'requests' | 'limits' | 'allocatable', MessageKey> = {
   requests: 'metrics|{{percent}} of requests ({{amount}})',
@@ -11,8 +12,12 @@ const OF_LABELS: Record<'requests' | 'limits' | 'allocatable', MessageKey> = {
   allocatable: 'metrics|{{percent}} of allocatable',
 };
 
-/** The bar's tone: over the level it is measured against is bad, close to it a warning. */
-export function usageTone(percent: number): 'ok' | 'warn' | 'bad' {
+/**
+ * The bar's tone. Past a limit or the allocatable is bad and close to it a warning; past the
+ * requests is only a warning, since a pod may use more than it asked for up to its limit.
+ */
+export function usageTone(percent: number, of: UsageValue['of']): 'ok' | 'warn' | 'bad' {
+  if (of === 'requests') return percent > 100 ? 'warn' : 'ok';
   if (percent > 100) return 'bad';
   if (percent >= 85) return 'warn';
   return 'ok';
@@ -20,6 +25,7 @@ export function usageTone(percent: number): 'ok' | 'warn' | 'bad' {
 
 export function UsageCell(props: { resource: Resource; value: unknown }) {
   const { t } = useTranslation();
+  const unit = useCoresLabel();
   const { resource, value } = props;
   if (!isUsageCell(value)) {
     return (
@@ -28,7 +34,6 @@ export function UsageCell(props: { resource: Resource; value: unknown }) {
       </span>
     );
   }
-  const unit = t('metrics|cores');
   const amount = formatAmount(resource, value.usage, unit);
   const of = value.of;
   const percent = value.percent;
@@ -42,7 +47,7 @@ export function UsageCell(props: { resource: Resource; value: unknown }) {
       <span className="usage__value">{amount}</span>
       {percent !== null && of ? (
         <>
-          <span className={`usage__bar usage__bar--${usageTone(percent)}`} aria-hidden="true">
+          <span className={`usage__bar usage__bar--${usageTone(percent, of)}`} aria-hidden="true">
             <span className="usage__fill" style={{ width: `${Math.min(100, Math.max(0, percent))}%` }} />
           </span>
           <span className="usage__percent muted">{formatPercent(percent)}</span>

@@ -4,10 +4,11 @@
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { formatAmount, formatPercent, percentOf, type Resource } from '../../lib/k8s/metrics';
 import { usageTone } from './UsageCell';
+import { useCoresLabel } from './useCoresLabel';
 
 export function Utilisation(props: { label: string; resource: Resource; value: number | null | undefined; of: number | null | undefined; testId?: string }) {
   const { t } = useTranslation();
-  const unit = t('metrics|cores');
+  const unit = useCoresLabel();
   const percent = percentOf(props.value, props.of);
   return (
     <div className="utilisation" data-testid={props.testId} data-percent={percent === null ? undefined : percent.toFixed(1)}>
@@ -18,7 +19,7 @@ export function Utilisation(props: { label: string; resource: Resource; value: n
           <strong className="utilisation__percent">{formatPercent(percent)}</strong>
         </span>
       </div>
-      <div className={`utilisation__bar usage__bar--${percent === null ? 'ok' : usageTone(percent)}`} aria-hidden="true">
+      <div className={`utilisation__bar usage__bar--${percent === null ? 'ok' : usageTone(percent, 'allocatable')}`} aria-hidden="true">
         <span className="usage__fill" style={{ width: `${percent === null ? 0 : Math.min(100, percent)}%` }} />
       </div>
     </div>

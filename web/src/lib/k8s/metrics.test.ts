@@ -39,7 +39,7 @@ describe('formatCpu', () => {
     [0.0005, '0.5m'],
     [0.0123, '12.3m'],
     [0.999, '999m'],
-    [1, '1 cores'],
+    [1, '1 core'],
     [1.5, '1.5 cores'],
     [12.345, '12.3 cores'],
     [0, '0'],
@@ -48,7 +48,7 @@ describe('formatCpu', () => {
   });
 
   test('uses the unit word it is given and a dash for an unknown value', () => {
-    expect(formatCpu(2, '核')).toBe('2 核');
+    expect(formatCpu(2, (n) => `${n} 核`)).toBe('2 核');
     expect(formatCpu(null)).toBe('—');
     expect(formatCpu(Number.NaN)).toBe('—');
   });

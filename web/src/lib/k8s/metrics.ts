@@ -128,15 +128,20 @@ function significant(value: number): string {
   return trim(value, abs >= 100 ? 0 : abs >= 10 ? 1 : 2);
 }
 
+/** Writes a number of whole cores with its unit (`1 core`, `1.5 cores`, `2 核`). */
+export type CoresLabel = (amount: string) => string;
+
+export const englishCores: CoresLabel = (amount) => (amount === '1' ? '1 core' : `${amount} cores`);
+
 /**
  * CPU as kubectl writes it below a core (`250m`, `0.5m`) and in cores above (`1.5 cores`); the
- * unit word comes from the catalogue so it reads in the page's language.
+ * unit comes from the catalogue so it reads in the page's language.
  */
-export function formatCpu(cores: number | null | undefined, coresUnit = 'cores'): string {
+export function formatCpu(cores: number | null | undefined, label: CoresLabel = englishCores): string {
   if (cores === null || cores === undefined || !Number.isFinite(cores)) return '—';
   if (cores === 0) return '0';
   if (Math.abs(cores) < 1) return `${significant(cores * 1000)}m`;
-  return `${significant(cores)} ${coresUnit}`;
+  return label(significant(cores));
 }
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
@@ -153,8 +158,8 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${unit === 0 ? String(Math.round(value)) : significant(value)} ${BYTE_UNITS[unit]}`;
 }
 
-export function formatAmount(resource: Resource, value: number | null | undefined, coresUnit?: string): string {
-  return resource === 'cpu' ? formatCpu(value, coresUnit) : formatBytes(value);
+export function formatAmount(resource: Resource, value: number | null | undefined, cores?: CoresLabel): string {
+  return resource === 'cpu' ? formatCpu(value, cores) : formatBytes(value);
 }
 
 /** A percentage for a bar and a label: 0–100 for the bar, the real figure (maybe over 100) for text. */

@@ -5,6 +5,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { RoutedLink } from '../../components/RoutedLink';
 import { MetricsState } from '../../components/metrics/MetricsState';
 import { Utilisation } from '../../components/metrics/Utilisation';
+import { useCoresLabel } from '../../components/metrics/useCoresLabel';
 import { useResource } from '../../hooks/useResource';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
@@ -52,7 +53,7 @@ function ClusterFigures(props: { range: string; status: MetricsStatus }) {
   const answer = metrics.data;
   const current = answer?.current ?? null;
   const top = answer?.top;
-  const unit = t('metrics|cores');
+  const unit = useCoresLabel();
   return (
     <>
       <section className="card section section--wide" data-testid="cluster-metrics">
