@@ -113,6 +113,16 @@ describe('metrics with the demo metrics-server', () => {
       const title = await page.locator('[data-testid="resource-table"] [data-testid="usage"]').first().getAttribute('title');
       assert.match(title ?? '', /allocatable|requests|limits|No requests/);
       await screenshot(page, 'metrics-node-list');
+
+      // The busiest node's page: its usage and requests against allocatable, and its charts.
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      const used = page.getByTestId('node-cpu-usage');
+      await used.waitFor({ timeout: 20_000 });
+      assert.ok(Number(await used.getAttribute('data-percent')) > 0, 'node CPU used of allocatable');
+      assert.ok((await page.getByTestId('node-memory-requests').getAttribute('data-percent')) !== null);
+      await page.locator('[data-testid="chart-cpu-plot"] canvas').waitFor({ timeout: 20_000 });
+      assert.match((await page.locator('[data-testid="chart-cpu-plot"] .u-legend').textContent()) ?? '', /Allocatable/);
+      await screenshot(page, 'metrics-node-detail');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -137,6 +147,21 @@ describe('metrics with the demo metrics-server', () => {
       await topPod.click();
       await page.waitForURL(new RegExp(`/pods/[^/]+/${name}$`));
       await page.getByTestId('metrics').waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a deployment's page charts the sum over its pods", async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}deployments?namespace=shop&sort=-cpu`);
+      await page.locator('[data-testid="resource-table"] [data-testid="usage"]').first().waitFor({ timeout: 20_000 });
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-cpu-plot"]')?.getAttribute('data-points') ?? 0) >= 2, null, { timeout: 30_000 });
+      assert.ok((await accentPixels(page, 'chart-cpu-plot')) > 30, 'the CPU usage line is drawn');
+      assert.match((await page.getByTestId('metrics-current').textContent()) ?? '', /requests/);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
