@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use wheelhouse_cluster::metrics::prometheus::PrometheusStatus;
 use wheelhouse_cluster::metrics::view::ViewError;
 use wheelhouse_cluster::metrics::{Metrics, RangeOption, SourceStatus, Target, TargetMetrics};
 
@@ -32,14 +33,14 @@ pub fn router() -> axum::Router<AppState> {
 #[serde(rename_all = "camelCase")]
 struct StatusAnswer {
     metrics_server: SourceStatus,
-    prometheus: Option<serde_json::Value>,
+    prometheus: Option<PrometheusStatus>,
     ranges: Vec<RangeOption>,
 }
 
 async fn status(Extension(metrics): Extension<Arc<Metrics>>) -> Json<StatusAnswer> {
     Json(StatusAnswer {
         metrics_server: metrics.status(),
-        prometheus: None,
+        prometheus: metrics.prometheus_status(),
         ranges: metrics.ranges(),
     })
 }
@@ -78,6 +79,11 @@ fn view_error(error: ViewError) -> AppError {
         error @ ViewError::UnknownWorkload(_) => AppError::bad_request(error.to_string()),
         error @ ViewError::NotFound { .. } => AppError::not_found(error.to_string()),
         ViewError::Cluster(error) => error.into(),
+        ViewError::Prometheus(error) => AppError::new(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "PrometheusUnavailable",
+            format!("the range needs Prometheus, which failed: {error}"),
+        ),
         ViewError::Read { what, source } => match source {
             kube::Error::Api(status) if status.code == 403 => AppError::new(
                 http::StatusCode::FORBIDDEN,

@@ -29,6 +29,7 @@
 //! ```
 
 pub mod auth;
+pub mod cadvisor;
 pub mod controllers;
 pub mod defaults;
 pub mod discovery;
@@ -331,6 +332,7 @@ impl Sim {
             users: config.users.clone(),
             logs: config.logs.clone(),
             metrics: config.metrics.clone(),
+            cpu_counters: cadvisor::CpuCounters::default(),
             shutdown: stopped.clone(),
         });
         let app = http::router(state);

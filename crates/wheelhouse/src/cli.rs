@@ -81,6 +81,10 @@ pub struct ServeArgs {
     /// How much metrics history is kept in memory, e.g. 1h, 30m (at most 20,000 scrapes)
     #[arg(long, env = "WHEELHOUSE_METRICS_RETENTION", value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub metrics_retention: Duration,
+
+    /// Prometheus base URL (http) for metrics ranges longer than the retention, e.g. http://prometheus.monitoring:9090
+    #[arg(long, env = "WHEELHOUSE_PROMETHEUS_URL", value_name = "URL")]
+    pub prometheus_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

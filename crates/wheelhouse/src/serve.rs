@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use wheelhouse_cluster::metrics::MetricsConfig;
+use wheelhouse_cluster::metrics::prometheus::PrometheusConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, Connection, MonitorConfig};
 use wheelhouse_server::{BasePath, Locale, ServerConfig};
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
@@ -56,11 +57,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.metrics_interval
         );
     }
+    if let Some(url) = &args.prometheus_url
+        && !url.starts_with("http://")
+    {
+        anyhow::bail!(
+            "--prometheus-url must be an http:// URL (Wheelhouse talks to Prometheus without TLS), not {url:?}"
+        );
+    }
     let config = ServerConfig::default()
         .metrics(
             MetricsConfig::default()
                 .interval(args.metrics_interval)
-                .retention(args.metrics_retention),
+                .retention(args.metrics_retention)
+                .prometheus(args.prometheus_url.clone().map(PrometheusConfig::new)),
         )
         .base_path(base_path.clone())
         .default_locale(match args.default_locale {

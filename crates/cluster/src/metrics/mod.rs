@@ -7,6 +7,7 @@
 //! once.
 
 pub mod history;
+pub mod prometheus;
 mod scraper;
 pub mod usage;
 pub mod view;
@@ -37,6 +38,8 @@ pub struct MetricsConfig {
     pub max_backoff: Duration,
     /// How long one scrape (discovery and two lists) may take.
     pub scrape_timeout: Duration,
+    /// Prometheus, for ranges longer than the retention.
+    pub prometheus: Option<prometheus::PrometheusConfig>,
 }
 
 impl Default for MetricsConfig {
@@ -47,6 +50,7 @@ impl Default for MetricsConfig {
             initial_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(120),
             scrape_timeout: Duration::from_secs(20),
+            prometheus: None,
         }
     }
 }
@@ -68,6 +72,12 @@ impl MetricsConfig {
     pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.initial_backoff = initial;
         self.max_backoff = max;
+        self
+    }
+
+    #[must_use]
+    pub fn prometheus(mut self, prometheus: Option<prometheus::PrometheusConfig>) -> Self {
+        self.prometheus = prometheus;
         self
     }
 
@@ -195,6 +205,7 @@ pub struct Metrics {
     config: MetricsConfig,
     history: Arc<RwLock<History>>,
     status: watch::Receiver<SourceStatus>,
+    prometheus: Option<prometheus::Prometheus>,
     task: JoinHandle<()>,
 }
 
@@ -221,12 +232,23 @@ impl Metrics {
             history.clone(),
             sender,
         ));
+        let prometheus = config.prometheus.clone().map(prometheus::Prometheus::start);
         Self {
             config,
             history,
             status,
+            prometheus,
             task,
         }
+    }
+
+    /// The state of Prometheus, when one is configured.
+    pub fn prometheus_status(&self) -> Option<prometheus::PrometheusStatus> {
+        self.prometheus.as_ref().map(prometheus::Prometheus::status)
+    }
+
+    pub(crate) fn prometheus(&self) -> Option<&prometheus::Prometheus> {
+        self.prometheus.as_ref()
     }
 
     pub fn config(&self) -> &MetricsConfig {
@@ -252,7 +274,7 @@ impl Metrics {
 
     /// The ranges the configured sources can serve.
     pub fn ranges(&self) -> Vec<RangeOption> {
-        ranges(self.config.retention.as_secs(), false)
+        ranges(self.config.retention.as_secs(), self.prometheus.is_some())
     }
 }
 

@@ -54,6 +54,9 @@ pub enum ViewError {
     NotFound { kind: &'static str, name: String },
     #[error(transparent)]
     Cluster(#[from] crate::Error),
+    /// Prometheus failed to answer a range only it can serve.
+    #[error("{0}")]
+    Prometheus(#[from] super::prometheus::QueryError),
     #[error("cannot read {what}: {source}")]
     Read {
         what: String,
@@ -508,194 +511,366 @@ impl Metrics {
         let state = self.status();
         let interval = self.config.interval.as_secs_f64();
         let now_ms = Timestamp::now().as_millisecond();
-        let history = self.history();
-        let Some(latest) = history.latest_seq() else {
-            return Ok(TargetMetrics {
-                target: name,
-                state,
-                current: None,
-                series: None,
-                containers: matches!(target, Target::Pod { .. }).then(Vec::new),
-                top: None,
-            });
+        // Everything that reads the (locked, not `Send`) history happens in this block, before
+        // any await.
+        let (answer, workload_pods) = {
+            let history = self.history();
+            // Pods that belonged to a workload (for Prometheus, which knows pods but not owners).
+            let workload_pods: Vec<String> = match target {
+                Target::Workload {
+                    resource,
+                    namespace,
+                    name,
+                } => {
+                    let mut names: Vec<String> = history
+                        .pods(Some(namespace))
+                        .filter(|(_, _, p)| p.owned_by(resource, name))
+                        .map(|(_, n, _)| n.to_string())
+                        .collect();
+                    for pod in pods.iter() {
+                        if pod.metadata.namespace.as_deref() == Some(namespace.as_str())
+                            && owners_of(pod, &replicasets)
+                                .iter()
+                                .any(|(r, n)| r == resource && n == name)
+                            && let Some(pod_name) = &pod.metadata.name
+                            && !names.contains(pod_name)
+                        {
+                            names.push(pod_name.clone());
+                        }
+                    }
+                    names
+                }
+                _ => Vec::new(),
+            };
+            match history.latest_seq() {
+                None => (
+                    TargetMetrics {
+                        target: name,
+                        state,
+                        current: None,
+                        series: None,
+                        containers: matches!(target, Target::Pod { .. }).then(Vec::new),
+                        top: None,
+                    },
+                    workload_pods,
+                ),
+                Some(latest) => {
+                    let latest_ms = history.latest_time().unwrap_or(now_ms);
+                    let scrapes = window(&history, range.seconds, now_ms);
+                    let make_series = |at: &dyn Fn(u64) -> Option<Sample>| {
+                        series(&scrapes, interval, range.seconds, now_ms, at)
+                    };
+                    let bounds_of = |keep: &dyn Fn(&Pod) -> bool| {
+                        pods.iter()
+                            .filter(|p| active(p) && keep(p))
+                            .map(|p| Bounds::of_pod(p))
+                            .fold(Bounds::default(), Bounds::plus)
+                    };
+                    let answer = match target {
+                        Target::Cluster => {
+                            let at = |seq: u64| sum(history.nodes().filter_map(|(_, s)| s.at(seq)));
+                            let mut now = current(
+                                at(latest),
+                                bounds_of(&|p| {
+                                    p.spec.as_ref().is_some_and(|s| s.node_name.is_some())
+                                }),
+                                latest_ms,
+                            );
+                            let total = |which, name| {
+                                nodes
+                                    .iter()
+                                    .filter_map(|n| node_quantity(n, which, name))
+                                    .reduce(|a, b| a + b)
+                            };
+                            now.cpu.allocatable = total("allocatable", "cpu");
+                            now.cpu.capacity = total("capacity", "cpu");
+                            now.memory.allocatable = total("allocatable", "memory");
+                            now.memory.capacity = total("capacity", "memory");
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(now),
+                                series: Some(make_series(&at)),
+                                containers: None,
+                                top: Some(Top {
+                                    pods: top_pods(&history, history.pods(None)),
+                                    nodes: top_nodes(&history, &nodes),
+                                }),
+                            }
+                        }
+                        Target::Node(node_name) => {
+                            let node = nodes
+                                .iter()
+                                .find(|n| n.metadata.name.as_deref() == Some(node_name));
+                            let series_of = history.node(node_name);
+                            let at = |seq: u64| series_of.and_then(|s| s.at(seq));
+                            let on_node = |p: &Pod| {
+                                p.spec.as_ref().and_then(|s| s.node_name.as_deref())
+                                    == Some(node_name)
+                            };
+                            let mut now = current(at(latest), bounds_of(&on_node), latest_ms);
+                            if let Some(node) = node {
+                                now.cpu.allocatable = node_quantity(node, "allocatable", "cpu");
+                                now.cpu.capacity = node_quantity(node, "capacity", "cpu");
+                                now.memory.allocatable =
+                                    node_quantity(node, "allocatable", "memory");
+                                now.memory.capacity = node_quantity(node, "capacity", "memory");
+                            }
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(now),
+                                series: Some(make_series(&at)),
+                                containers: None,
+                                top: Some(Top {
+                                    pods: top_pods(
+                                        &history,
+                                        history.pods(None).filter(|(_, _, p)| {
+                                            p.node.as_deref() == Some(node_name)
+                                        }),
+                                    ),
+                                    nodes: Vec::new(),
+                                }),
+                            }
+                        }
+                        Target::Namespace(namespace) => {
+                            let at = |seq: u64| {
+                                sum(history
+                                    .pods(Some(namespace))
+                                    .filter_map(|(_, _, p)| p.at(seq)))
+                            };
+                            let in_namespace = |p: &Pod| {
+                                p.metadata.namespace.as_deref() == Some(namespace.as_str())
+                            };
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(current(
+                                    at(latest),
+                                    bounds_of(&in_namespace),
+                                    latest_ms,
+                                )),
+                                series: Some(make_series(&at)),
+                                containers: None,
+                                top: Some(Top {
+                                    pods: top_pods(&history, history.pods(Some(namespace))),
+                                    nodes: Vec::new(),
+                                }),
+                            }
+                        }
+                        Target::Workload {
+                            resource,
+                            namespace,
+                            name: workload,
+                        } => {
+                            let at = |seq: u64| {
+                                sum(history
+                                    .pods(Some(namespace))
+                                    .filter(|(_, _, p)| p.owned_by(resource, workload))
+                                    .filter_map(|(_, _, p)| p.at(seq)))
+                            };
+                            let owned = |p: &Pod| {
+                                p.metadata.namespace.as_deref() == Some(namespace.as_str())
+                                    && owners_of(p, &replicasets)
+                                        .iter()
+                                        .any(|(r, n)| r == resource && n == workload)
+                            };
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(current(at(latest), bounds_of(&owned), latest_ms)),
+                                series: Some(make_series(&at)),
+                                containers: None,
+                                top: None,
+                            }
+                        }
+                        Target::Pod {
+                            namespace,
+                            name: pod_name,
+                        } => {
+                            let object = pods.iter().find(|p| {
+                                p.metadata.namespace.as_deref() == Some(namespace)
+                                    && p.metadata.name.as_deref() == Some(pod_name)
+                            });
+                            let recorded = history.pod(namespace, pod_name);
+                            let at = |seq: u64| recorded.and_then(|p| p.at(seq));
+                            let bounds = object.map(|p| Bounds::of_pod(p)).unwrap_or_default();
+                            let mut names: Vec<String> = object
+                                .and_then(|p| p.spec.as_ref())
+                                .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
+                                .unwrap_or_default();
+                            for (container, _) in recorded
+                                .map(|p| p.containers.as_slice())
+                                .unwrap_or_default()
+                            {
+                                if !names.contains(container) {
+                                    names.push(container.clone());
+                                }
+                            }
+                            let containers = names
+                                .into_iter()
+                                .map(|container| {
+                                    let series_of = recorded.and_then(|p| {
+                                        p.containers
+                                            .iter()
+                                            .find(|(n, _)| *n == container)
+                                            .map(|(_, s)| s)
+                                    });
+                                    let spec = object.and_then(|p| p.spec.as_ref()).and_then(|s| {
+                                        s.containers.iter().find(|c| c.name == container)
+                                    });
+                                    let bounds = spec.map(Bounds::of_container).unwrap_or_default();
+                                    let usage = series_of.and_then(|s| s.at(latest));
+                                    ContainerView {
+                                        current: Some(current(usage, bounds, latest_ms)),
+                                        series: Some(match series_of {
+                                            Some(s) => make_series(&series_at(s)),
+                                            None => make_series(&|_| None),
+                                        }),
+                                        name: container,
+                                    }
+                                })
+                                .collect();
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(current(at(latest), bounds, latest_ms)),
+                                series: Some(make_series(&at)),
+                                containers: Some(containers),
+                                top: None,
+                            }
+                        }
+                    };
+                    (answer, workload_pods)
+                }
+            }
         };
-        let latest_ms = history.latest_time().unwrap_or(now_ms);
-        let scrapes = window(&history, range.seconds, now_ms);
-        let make_series = |at: &dyn Fn(u64) -> Option<Sample>| {
-            series(&scrapes, interval, range.seconds, now_ms, at)
+        self.with_prometheus_series(answer, target, &range, now_ms, &workload_pods)
+            .await
+    }
+
+    /// Replaces the series with Prometheus's when the range is one only it serves.
+    async fn with_prometheus_series(
+        &self,
+        mut answer: TargetMetrics,
+        target: &Target,
+        range: &RangeOption,
+        now_ms: i64,
+        workload_pods: &[String],
+    ) -> Result<TargetMetrics, ViewError> {
+        use super::prometheus::{any_of, quote};
+        if range.source != SourceKind::Prometheus {
+            return Ok(answer);
+        }
+        let Some(prometheus) = self.prometheus() else {
+            return Ok(answer);
         };
-        let bounds_of = |keep: &dyn Fn(&Pod) -> bool| {
-            pods.iter()
-                .filter(|p| active(p) && keep(p))
-                .map(|p| Bounds::of_pod(p))
-                .fold(Bounds::default(), Bounds::plus)
+        let containers = r#"container!="",container!="POD""#;
+        let selector = match target {
+            Target::Cluster => r#"id="/""#.to_string(),
+            Target::Node(name) => format!(r#"id="/",node={}"#, quote(name)),
+            Target::Namespace(namespace) => format!("namespace={},{containers}", quote(namespace)),
+            Target::Pod { namespace, name } => format!(
+                "namespace={},pod={},{containers}",
+                quote(namespace),
+                quote(name)
+            ),
+            Target::Workload { namespace, .. } if workload_pods.is_empty() => {
+                // No pod known: a selector matching nothing, so the answer is an empty series.
+                format!(r#"namespace={},pod="""#, quote(namespace))
+            }
+            Target::Workload { namespace, .. } => format!(
+                "namespace={},pod=~\"{}\",{containers}",
+                quote(namespace),
+                any_of(workload_pods)
+            ),
         };
-        let answer = match target {
-            Target::Cluster => {
-                let at = |seq: u64| sum(history.nodes().filter_map(|(_, s)| s.at(seq)));
-                let mut now = current(
-                    at(latest),
-                    bounds_of(&|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some())),
-                    latest_ms,
-                );
-                let total = |which, name| {
-                    nodes
+        let end = (now_ms / 1000) as f64;
+        let start = end - range.seconds as f64;
+        // About 240 points per chart; rates over two steps, at least the configured window.
+        let step = (range.seconds / 240).max(1) as f64;
+        let window = (step as u64 * 2).max(prometheus.config().min_rate_window.as_secs().max(1));
+        let by = if matches!(target, Target::Pod { .. }) {
+            " by (container)"
+        } else {
+            ""
+        };
+        let cpu_query =
+            format!("sum{by}(rate(container_cpu_usage_seconds_total{{{selector}}}[{window}s]))");
+        let memory_query = format!("sum{by}(container_memory_working_set_bytes{{{selector}}})");
+        let (cpu, memory) = tokio::try_join!(
+            prometheus.range(&cpu_query, start, end, step),
+            prometheus.range(&memory_query, start, end, step),
+        )?;
+        let timestamps: Vec<f64> = (0..=(range.seconds / step as u64))
+            .map(|i| start + i as f64 * step)
+            .collect();
+        let align = |series: Option<&super::prometheus::PromSeries>| -> Vec<Option<f64>> {
+            let points: HashMap<i64, f64> = series
+                .map(|s| {
+                    s.points
                         .iter()
-                        .filter_map(|n| node_quantity(n, which, name))
-                        .reduce(|a, b| a + b)
-                };
-                now.cpu.allocatable = total("allocatable", "cpu");
-                now.cpu.capacity = total("capacity", "cpu");
-                now.memory.allocatable = total("allocatable", "memory");
-                now.memory.capacity = total("capacity", "memory");
-                TargetMetrics {
-                    target: name,
-                    state,
-                    current: Some(now),
-                    series: Some(make_series(&at)),
-                    containers: None,
-                    top: Some(Top {
-                        pods: top_pods(&history, history.pods(None)),
-                        nodes: top_nodes(&history, &nodes),
-                    }),
-                }
+                        .map(|(t, v)| ((t * 1000.0).round() as i64, *v))
+                        .collect()
+                })
+                .unwrap_or_default();
+            timestamps
+                .iter()
+                .map(|t| points.get(&((t * 1000.0).round() as i64)).copied())
+                .collect()
+        };
+        let view = |cpu_series, memory_series| SeriesView {
+            source: SourceKind::Prometheus,
+            resolution_seconds: step,
+            start,
+            end,
+            timestamps: timestamps.clone(),
+            cpu: align(cpu_series),
+            memory: align(memory_series),
+        };
+        if by.is_empty() {
+            answer.series = Some(view(cpu.first(), memory.first()));
+        } else {
+            fn of<'a>(
+                list: &'a [super::prometheus::PromSeries],
+                container: &str,
+            ) -> Option<&'a super::prometheus::PromSeries> {
+                list.iter()
+                    .find(|s| s.labels.get("container").map(String::as_str) == Some(container))
             }
-            Target::Node(node_name) => {
-                let node = nodes
+            let mut total = view(None, None);
+            for (i, _) in timestamps.iter().enumerate() {
+                let add = |list: &[super::prometheus::PromSeries]| {
+                    let values: Vec<f64> = list.iter().filter_map(|s| align(Some(s))[i]).collect();
+                    (!values.is_empty()).then(|| values.iter().sum())
+                };
+                total.cpu[i] = add(&cpu);
+                total.memory[i] = add(&memory);
+            }
+            answer.series = Some(total);
+            if let Some(containers) = answer.containers.as_mut() {
+                let mut names: Vec<String> = cpu
                     .iter()
-                    .find(|n| n.metadata.name.as_deref() == Some(node_name));
-                let series_of = history.node(node_name);
-                let at = |seq: u64| series_of.and_then(|s| s.at(seq));
-                let on_node = |p: &Pod| {
-                    p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node_name)
-                };
-                let mut now = current(at(latest), bounds_of(&on_node), latest_ms);
-                if let Some(node) = node {
-                    now.cpu.allocatable = node_quantity(node, "allocatable", "cpu");
-                    now.cpu.capacity = node_quantity(node, "capacity", "cpu");
-                    now.memory.allocatable = node_quantity(node, "allocatable", "memory");
-                    now.memory.capacity = node_quantity(node, "capacity", "memory");
-                }
-                TargetMetrics {
-                    target: name,
-                    state,
-                    current: Some(now),
-                    series: Some(make_series(&at)),
-                    containers: None,
-                    top: Some(Top {
-                        pods: top_pods(
-                            &history,
-                            history
-                                .pods(None)
-                                .filter(|(_, _, p)| p.node.as_deref() == Some(node_name)),
-                        ),
-                        nodes: Vec::new(),
-                    }),
-                }
-            }
-            Target::Namespace(namespace) => {
-                let at = |seq: u64| {
-                    sum(history
-                        .pods(Some(namespace))
-                        .filter_map(|(_, _, p)| p.at(seq)))
-                };
-                let in_namespace =
-                    |p: &Pod| p.metadata.namespace.as_deref() == Some(namespace.as_str());
-                TargetMetrics {
-                    target: name,
-                    state,
-                    current: Some(current(at(latest), bounds_of(&in_namespace), latest_ms)),
-                    series: Some(make_series(&at)),
-                    containers: None,
-                    top: Some(Top {
-                        pods: top_pods(&history, history.pods(Some(namespace))),
-                        nodes: Vec::new(),
-                    }),
-                }
-            }
-            Target::Workload {
-                resource,
-                namespace,
-                name: workload,
-            } => {
-                let at = |seq: u64| {
-                    sum(history
-                        .pods(Some(namespace))
-                        .filter(|(_, _, p)| p.owned_by(resource, workload))
-                        .filter_map(|(_, _, p)| p.at(seq)))
-                };
-                let owned = |p: &Pod| {
-                    p.metadata.namespace.as_deref() == Some(namespace.as_str())
-                        && owners_of(p, &replicasets)
-                            .iter()
-                            .any(|(r, n)| r == resource && n == workload)
-                };
-                TargetMetrics {
-                    target: name,
-                    state,
-                    current: Some(current(at(latest), bounds_of(&owned), latest_ms)),
-                    series: Some(make_series(&at)),
-                    containers: None,
-                    top: None,
-                }
-            }
-            Target::Pod {
-                namespace,
-                name: pod_name,
-            } => {
-                let object = pods.iter().find(|p| {
-                    p.metadata.namespace.as_deref() == Some(namespace)
-                        && p.metadata.name.as_deref() == Some(pod_name)
-                });
-                let recorded = history.pod(namespace, pod_name);
-                let at = |seq: u64| recorded.and_then(|p| p.at(seq));
-                let bounds = object.map(|p| Bounds::of_pod(p)).unwrap_or_default();
-                let mut names: Vec<String> = object
-                    .and_then(|p| p.spec.as_ref())
-                    .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
-                    .unwrap_or_default();
-                for (container, _) in recorded
-                    .map(|p| p.containers.as_slice())
-                    .unwrap_or_default()
-                {
-                    if !names.contains(container) {
-                        names.push(container.clone());
+                    .chain(&memory)
+                    .filter_map(|s| s.labels.get("container").cloned())
+                    .collect();
+                names.sort();
+                names.dedup();
+                for name in names {
+                    if !containers.iter().any(|c| c.name == name) {
+                        containers.push(ContainerView {
+                            name: name.clone(),
+                            current: None,
+                            series: None,
+                        });
                     }
                 }
-                let containers = names
-                    .into_iter()
-                    .map(|container| {
-                        let series_of = recorded.and_then(|p| {
-                            p.containers
-                                .iter()
-                                .find(|(n, _)| *n == container)
-                                .map(|(_, s)| s)
-                        });
-                        let spec = object
-                            .and_then(|p| p.spec.as_ref())
-                            .and_then(|s| s.containers.iter().find(|c| c.name == container));
-                        let bounds = spec.map(Bounds::of_container).unwrap_or_default();
-                        let usage = series_of.and_then(|s| s.at(latest));
-                        ContainerView {
-                            current: Some(current(usage, bounds, latest_ms)),
-                            series: Some(match series_of {
-                                Some(s) => make_series(&series_at(s)),
-                                None => make_series(&|_| None),
-                            }),
-                            name: container,
-                        }
-                    })
-                    .collect();
-                TargetMetrics {
-                    target: name,
-                    state,
-                    current: Some(current(at(latest), bounds, latest_ms)),
-                    series: Some(make_series(&at)),
-                    containers: Some(containers),
-                    top: None,
+                for container in containers.iter_mut() {
+                    let (c, m) = (of(&cpu, &container.name), of(&memory, &container.name));
+                    container.series = Some(view(c, m));
                 }
             }
-        };
+        }
         Ok(answer)
     }
 }
