@@ -112,7 +112,7 @@ function chartOptions(props: MetricsChartProps, width: number, currentData: () =
   ];
   return {
     width,
-    height: props.height ?? 200,
+    height: props.height ?? 220,
     series,
     cursor: { drag: { x: false, y: false } },
     legend: { show: true, live: true },
@@ -141,7 +141,7 @@ function chartOptions(props: MetricsChartProps, width: number, currentData: () =
         incrs: resource === 'memory' ? BYTE_STEPS : CPU_STEPS,
         values: (_u, splits) => splits.map((s) => amount(s)),
         size: 72,
-        space: 30,
+        space: 24,
       },
     ],
   };

@@ -120,6 +120,34 @@ describe('MetricsSection', () => {
     expect(screen.getByTestId('chart-cpu-plot').dataset.lines).toBe('usage=Usage,requests(dashed)=Requests,limits(dashed)=Limits,allocatable(dashed)=Allocatable');
   });
 
+  test("a node's page lists the busiest pods on it, linked to their pages", async () => {
+    const node = { ...clusterMetrics(), target: { kind: 'Node', name: 'worker-1' } };
+    fakeApi({
+      'api/v1/metrics/status': { body: metricsStatus() },
+      'api/v1/metrics/nodes/worker-1?range=1h': { body: node },
+    });
+    await renderApp(<MetricsSection target="nodes/worker-1" targetKind="node" />, { routes: ['/:resource/:namespace/:name'] });
+    const top = await screen.findByTestId('metrics-top-pods');
+    expect(within(top).getByRole('link', { name: 'checkout-abc' })).toHaveAttribute('href', '/pods/shop/checkout-abc');
+    expect(within(top).getByText('900m')).toBeInTheDocument();
+  });
+
+  test("a Prometheus range that Prometheus cannot serve says so, in Prometheus's words", async () => {
+    const status = metricsStatus();
+    status.prometheus = { state: 'unreachable', message: 'dial tcp 10.0.0.9:9090: connection refused', hint: 'Check --prometheus-url.', url: 'http://prometheus:9090' };
+    status.ranges.push({ id: '6h', seconds: 21_600, source: 'prometheus' });
+    const empty = { ...podMetrics(), series: null, containers: [] };
+    fakeApi({
+      'api/v1/metrics/status': { body: status },
+      'api/v1/metrics/pods/shop/web-1?range=6h': { body: empty },
+    });
+    await renderApp(<MetricsSection target="pods/shop/web-1" targetKind="pod" />, { path: '/pods/shop/web-1?range=6h' });
+    const notice = await screen.findByTestId('metrics-state');
+    expect(notice).toHaveTextContent('Prometheus is not reachable: dial tcp 10.0.0.9:9090: connection refused');
+    expect(notice).toHaveTextContent('Check --prometheus-url.');
+    expect(within(screen.getByTestId('metrics-ranges')).getByRole('button', { name: '6h' })).toHaveAttribute('aria-pressed', 'true');
+  });
+
   test('a failed request says what failed', async () => {
     fakeApi({ 'api/v1/metrics/status': { body: metricsStatus() } });
     await renderApp(<MetricsSection target="pods/shop/gone" targetKind="pod" />);

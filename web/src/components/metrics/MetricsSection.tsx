@@ -5,6 +5,7 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import { ErrorPanel } from '../ErrorPanel';
+import { RoutedLink } from '../RoutedLink';
 import { useResource } from '../../hooks/useResource';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
@@ -97,6 +98,7 @@ export function MetricsSection(props: { target: string; targetKind: TargetKind }
 
 function TargetMetrics(props: { target: string; targetKind: TargetKind; range: MetricsRange; status: MetricsStatus; intervalSeconds: number }) {
   const { t } = useTranslation();
+  const cores = useCoresLabel();
   const path = API.metrics(props.target, props.range.id);
   const metrics = useResource<MetricsAnswer>(path, props.intervalSeconds * 1000);
   const answer = metrics.data;
@@ -109,11 +111,14 @@ function TargetMetrics(props: { target: string; targetKind: TargetKind; range: M
   }
   const fromPrometheus = props.range.source === 'prometheus';
   const samples = hasSamples(answer.series);
+  // A Prometheus range's series come from Prometheus: its state is the one that explains gaps.
+  const source = fromPrometheus && props.status.prometheus ? props.status.prometheus : answer.state;
+  const topPods = answer.top?.pods ?? [];
   const containers = answer.containers ?? [];
   return (
     <div className="metrics__body" data-state={answer.state.state}>
       {metrics.error && <ErrorPanel title={t('metrics|Refreshing the metrics failed; showing the last values received.')} error={metrics.error} onRetry={metrics.retry} compact />}
-      <MetricsState source={answer.state} hasSamples={samples} sourceName={fromPrometheus ? 'Prometheus' : 'metrics-server'} compact={samples} />
+      <MetricsState source={source} hasSamples={samples} sourceName={fromPrometheus ? 'Prometheus' : 'metrics-server'} compact={samples} />
       {answer.current && <CurrentFigures targetKind={props.targetKind} cpu={answer.current.cpu} memory={answer.current.memory} />}
       {answer.series && samples && (
         <>
@@ -129,6 +134,30 @@ function TargetMetrics(props: { target: string; targetKind: TargetKind; range: M
             })}
           </p>
         </>
+      )}
+      {topPods.length > 0 && (
+        <table className="table metrics__top" data-testid="metrics-top-pods">
+          <caption className="metrics__caption">{t('metrics|Top pods by CPU')}</caption>
+          <thead>
+            <tr>
+              <th>{t('glossary|Pod')}</th>
+              <th className="num">{t('columns|CPU')}</th>
+              <th className="num">{t('columns|Memory')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {topPods.map((pod) => (
+              <tr key={`${pod.namespace}/${pod.name}`} data-name={pod.name}>
+                <td className="mono">
+                  <span className="muted">{pod.namespace}/</span>
+                  <RoutedLink to={`pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`}>{pod.name}</RoutedLink>
+                </td>
+                <td className="num">{formatAmount('cpu', pod.cpu, cores)}</td>
+                <td className="num">{formatAmount('memory', pod.memory)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       {props.targetKind === 'pod' && containers.length > 0 && (
         <table className="table metrics__containers" data-testid="metrics-containers">
