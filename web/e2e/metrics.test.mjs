@@ -80,6 +80,14 @@ describe('metrics with the demo metrics-server', () => {
       await page.getByTestId('metrics-containers').waitFor();
       await screenshot(page, 'metrics-pod-chart');
 
+      // The legend reads the values under the cursor: the time there, and the usage then.
+      const over = await page.locator('[data-testid="chart-cpu-plot"] .u-over').boundingBox();
+      await page.mouse.move(over.x + over.width * 0.9, over.y + over.height / 2);
+      const hovered = await page.locator('[data-testid="chart-cpu-plot"] .u-legend .u-series').allTextContents();
+      assert.match(hovered[0] ?? '', /\d{2}:\d{2}:\d{2}/, `legend time: ${hovered}`);
+      assert.match(hovered[1] ?? '', /\d+(\.\d+)?m|core/, `legend usage: ${hovered}`);
+      await page.mouse.move(0, 0);
+
       // Live: the chart gains points without a reload.
       const before = Number(await page.getByTestId('chart-cpu-plot').getAttribute('data-points'));
       await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-cpu-plot"]')?.getAttribute('data-points') ?? 0) > n, before, { timeout: 10_000 });
