@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use history::{History, NodeSample, PodSample, Sample};
+pub use scraper::scrape_once;
 pub use view::{Target, TargetMetrics};
 
 use crate::Cluster;

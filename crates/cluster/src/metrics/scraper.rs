@@ -140,6 +140,24 @@ fn unreachable_hint() -> String {
     "Check that metrics-server runs and its APIService is available: kubectl -n kube-system get pods -l k8s-app=metrics-server; kubectl get apiservice v1beta1.metrics.k8s.io".into()
 }
 
+/// One scrape into `history`, as the scraper does it (for benchmarks); the pods and nodes
+/// recorded, or why it failed.
+pub async fn scrape_once(
+    cluster: &Cluster,
+    history: &RwLock<History>,
+) -> Result<(usize, usize), String> {
+    let mut version = None;
+    let (pods, nodes) = scrape(cluster, &mut version)
+        .await
+        .map_err(|failure| failure.message)?;
+    let counts = (pods.len(), nodes.len());
+    history
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .record(Timestamp::now().as_millisecond(), pods, nodes);
+    Ok(counts)
+}
+
 /// One scrape: discovery when needed, then pod and node metrics joined with the pod objects.
 async fn scrape(
     cluster: &Cluster,
