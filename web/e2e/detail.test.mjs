@@ -36,6 +36,26 @@ async function replaceEditorText(page, text) {
   await page.keyboard.insertText(text);
 }
 
+/** Waits until the deployment's controller has seen its spec and all its replicas are available. */
+async function waitForRollout(url, namespace, name, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const response = await fetch(new URL(`api/v1/resources/apps/v1/deployments/${name}?namespace=${namespace}`, url));
+    const body = await response.json();
+    const object = body.object ?? {};
+    const status = object.status ?? {};
+    last = JSON.stringify(status);
+    if (response.ok && status.observedGeneration === object.metadata?.generation && (status.availableReplicas ?? 0) >= (object.spec?.replicas ?? 1)) {
+      // One more moment for the last status write to settle.
+      await new Promise((r) => setTimeout(r, 500));
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`deployment ${namespace}/${name} did not roll out within ${timeoutMs / 1000} s: ${last}`);
+}
+
 describe('one object, from creation to deletion', () => {
   let server;
   let browser;
@@ -82,7 +102,9 @@ describe('one object, from creation to deletion', () => {
       await page.locator('[data-testid="related-pods"] a').first().waitFor({ timeout: 20_000 });
       await screenshot(page, 'detail-deployment-en');
 
-      // Edit the YAML: add a label, save, and see it on the page.
+      // Edit the YAML: add a label, save, and see it on the page. The rollout is waited for
+      // first: its status updates would otherwise race the dry run below into a conflict.
+      await waitForRollout(server.url, 'default', 'e2e-web');
       await page.getByTestId('tab-yaml').click();
       await page.getByTestId('yaml-tab').waitFor();
       await page.locator('.cm-content').waitFor();

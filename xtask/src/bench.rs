@@ -68,7 +68,7 @@ pub fn run_benches(bin: &Path) -> Result<(), String> {
 }
 
 /// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
-const GROUPS: [&str; 3] = ["startup", "query", "lists"];
+const GROUPS: [&str; 4] = ["startup", "query", "lists", "metrics"];
 
 pub fn bench(args: &[String]) -> Result<(), String> {
     let groups: Vec<&str> = match args {
@@ -106,6 +106,18 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                     "wheelhouse-model",
                     "--example",
                     "query_bench",
+                ]),
+            )?,
+            "metrics" => crate::run(
+                "metrics history for 10,000 pods and the scrape time (crates/cluster)",
+                cmd("cargo", &root).args([
+                    "run",
+                    "--release",
+                    "--locked",
+                    "-p",
+                    "wheelhouse-cluster",
+                    "--example",
+                    "metrics_bench",
                 ]),
             )?,
             _ => {

@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -128,6 +129,7 @@ pub struct Caches {
     pods: OnceLock<KindCache<Pod>>,
     namespaces: OnceLock<KindCache<Namespace>>,
     events: OnceLock<KindCache<Event>>,
+    replicasets: OnceLock<KindCache<ReplicaSet>>,
 }
 
 impl Caches {
@@ -139,6 +141,7 @@ impl Caches {
             pods: OnceLock::new(),
             namespaces: OnceLock::new(),
             events: OnceLock::new(),
+            replicasets: OnceLock::new(),
         }
     }
 
@@ -165,6 +168,11 @@ impl Caches {
         self.read(&self.events).await
     }
 
+    /// ReplicaSets, to find the Deployment a pod belongs to (pod → ReplicaSet → Deployment).
+    pub async fn replicasets(&self) -> Result<Vec<Arc<ReplicaSet>>> {
+        self.read(&self.replicasets).await
+    }
+
     async fn read<K>(&self, cache: &OnceLock<KindCache<K>>) -> Result<Vec<Arc<K>>>
     where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -184,6 +192,7 @@ impl Debug for Caches {
             .field("pods", &self.pods.get().is_some())
             .field("namespaces", &self.namespaces.get().is_some())
             .field("events", &self.events.get().is_some())
+            .field("replicasets", &self.replicasets.get().is_some())
             .finish()
     }
 }

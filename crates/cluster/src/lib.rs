@@ -10,6 +10,7 @@ mod cluster;
 mod connection;
 pub mod discovery;
 mod error;
+pub mod metrics;
 mod monitor;
 pub mod resources;
 

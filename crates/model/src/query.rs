@@ -41,7 +41,7 @@ use std::cmp::Ordering;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::rows::{Cell, Column, Row, RowSchema, Source, TieBreak, prefix};
+use crate::rows::{Cell, Column, Row, RowSchema, Source, TieBreak, UsageLookup, prefix};
 use crate::selector::{ParseError, Selector};
 
 pub const DEFAULT_PAGE_SIZE: usize = 50;
@@ -252,6 +252,17 @@ impl ListQuery {
         schema: &'a RowSchema,
         rows: impl IntoIterator<Item = &'a Row>,
     ) -> Result<Page<'a>, QueryError> {
+        self.apply_with_usage(schema, rows, None)
+    }
+
+    /// [`ListQuery::apply`], with usage columns joined from `usage`: sorting by one looks up
+    /// every matching row once; otherwise only the page's rows are looked up, when serialised.
+    pub fn apply_with_usage<'a>(
+        &self,
+        schema: &'a RowSchema,
+        rows: impl IntoIterator<Item = &'a Row>,
+        usage: Option<&'a dyn UsageLookup>,
+    ) -> Result<Page<'a>, QueryError> {
         let source = match schema.source(&self.sort.column) {
             Some((source, _)) => source,
             None => {
@@ -265,7 +276,7 @@ impl ListQuery {
         let mut keyed: Vec<Keyed<'a>> = rows
             .into_iter()
             .filter(|row| matcher.matches(row))
-            .map(|row| Keyed::new(source, row))
+            .map(|row| Keyed::new(source, row, usage))
             .collect();
         let total = keyed.len();
         let page_size = self.page_size.clamp(1, MAX_PAGE_SIZE);
@@ -315,6 +326,7 @@ impl ListQuery {
             page: self.page.max(1),
             page_size,
             schema,
+            usage,
         })
     }
 }
@@ -335,7 +347,7 @@ struct Keyed<'a> {
 }
 
 impl<'a> Keyed<'a> {
-    fn new(source: Source, row: &'a Row) -> Self {
+    fn new(source: Source, row: &'a Row, usage: Option<&dyn UsageLookup>) -> Self {
         let (primary, exact) = match source {
             Source::Name => (row.tie_break.name, row.name.len() <= 16),
             Source::Namespace => (row.tie_break.namespace, row.tie_break.namespace_fits),
@@ -344,6 +356,11 @@ impl<'a> Keyed<'a> {
                 None => (0, true),
             },
             Source::Cell(index) => row.cells.get(index).map_or((0, true), cell_key),
+            // No sample sorts first (last when descending), like an empty cell.
+            Source::Usage(resource) => match usage.and_then(|u| u.usage(row, resource)) {
+                Some(cell) => (1 << 120 | float_key(cell.usage), true),
+                None => (0, true),
+            },
         };
         Keyed {
             primary,
@@ -407,6 +424,8 @@ fn compare_by(source: Source, a: &Row, b: &Row) -> Ordering {
             (Some(x), Some(y)) => x.compare(y),
             (x, y) => x.is_some().cmp(&y.is_some()),
         },
+        // Usage keys are exact: equal keys are equal usage.
+        Source::Usage(_) => Ordering::Equal,
     }
 }
 
@@ -478,7 +497,7 @@ fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// One page of a list: `{items, total, page, pageSize, columns}`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Page<'a> {
     /// The page's rows, sorted.
     pub items: Vec<&'a Row>,
@@ -487,6 +506,18 @@ pub struct Page<'a> {
     pub page: usize,
     pub page_size: usize,
     schema: &'a RowSchema,
+    usage: Option<&'a dyn UsageLookup>,
+}
+
+impl std::fmt::Debug for Page<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page")
+            .field("items", &self.items)
+            .field("total", &self.total)
+            .field("page", &self.page)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Page<'_> {
@@ -500,7 +531,12 @@ impl Serialize for Page<'_> {
         struct Items<'p>(&'p Page<'p>);
         impl Serialize for Items<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.items.iter().map(|row| self.0.schema.json(row)))
+                serializer.collect_seq(
+                    self.0
+                        .items
+                        .iter()
+                        .map(|row| self.0.schema.json_with_usage(row, self.0.usage)),
+                )
             }
         }
         let mut map = serializer.serialize_map(Some(5))?;
@@ -955,7 +991,7 @@ mod tests {
                 "an unknown sort column names the sortable ones",
                 ("sort", "-colour"),
                 "cannot sort by \"colour\": it is not a column; sortable columns are name, namespace, \
-                 ready, status, restarts, creationTimestamp, ip, node, nominatedNode, images",
+                 ready, status, restarts, cpu, memory, creationTimestamp, ip, node, nominatedNode, images",
             ),
             (
                 "a bad selector says where",
@@ -1018,6 +1054,65 @@ mod tests {
         let nodes = RowSchema::builtin("", "Node", false);
         let query = ListQuery::parse(&params(&[("namespace", "shop")]), &nodes).expect("valid");
         assert_eq!(query.namespaces, None);
+    }
+
+    /// CPU by pod name: `web-1` 0.5 cores in any namespace, `db-0` 2 cores, others none.
+    struct FixedUsage;
+
+    impl UsageLookup for FixedUsage {
+        fn usage(
+            &self,
+            row: &Row,
+            resource: crate::rows::UsageResource,
+        ) -> Option<crate::rows::UsageCell> {
+            let cpu = match row.name.as_str() {
+                "web-1" => 0.5,
+                "db-0" => 2.0,
+                _ => return None,
+            };
+            let usage = match resource {
+                crate::rows::UsageResource::Cpu => cpu,
+                crate::rows::UsageResource::Memory => cpu * 1e9,
+            };
+            Some(crate::rows::UsageCell::new(usage, Some(1.0), None, None))
+        }
+    }
+
+    #[test]
+    fn usage_columns_sort_by_usage_with_unsampled_rows_last_when_descending() {
+        let (schema, rows) = fixture();
+        let query = ListQuery::parse(&params(&[("sort", "-cpu")]), &schema).expect("valid");
+        let page = query
+            .apply_with_usage(&schema, &rows, Some(&FixedUsage))
+            .expect("a page");
+        let names: Vec<String> = page
+            .items
+            .iter()
+            .map(|r| format!("{}/{}", r.namespace.as_deref().unwrap_or_default(), r.name))
+            .collect();
+        assert_eq!(
+            names,
+            // Ties (no sample, or the same usage) by namespace, then name.
+            [
+                "shop/db-0",
+                "blog/web-1",
+                "shop/web-1",
+                "blog/worker",
+                "shop/web-2"
+            ]
+        );
+        let body = serde_json::to_value(&page).expect("json");
+        assert_eq!(
+            body["items"][0]["cpu"],
+            json!({"usage": 2.0, "requests": 1.0, "limits": null, "percent": 200.0, "of": "requests"})
+        );
+        assert_eq!(body["items"][4]["cpu"], Value::Null, "no sample: null");
+        let without = query.apply(&schema, &rows).expect("a page");
+        let body = serde_json::to_value(&without).expect("json");
+        assert!(
+            body["items"][0].get("cpu").is_none(),
+            "without a lookup the row does not claim there is no usage"
+        );
     }
 
     #[test]

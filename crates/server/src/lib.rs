@@ -13,6 +13,7 @@ mod kinds;
 mod live;
 pub mod locale;
 mod logs;
+mod metrics;
 mod middleware;
 mod object;
 mod overview;
@@ -32,6 +33,7 @@ use axum::extract::Request;
 use tokio::net::TcpListener;
 use tower::Layer as _;
 use wheelhouse_cluster::Cluster;
+use wheelhouse_cluster::metrics::{Metrics, MetricsConfig};
 use wheelhouse_cluster::resources::{Resources, ResourcesConfig};
 
 pub use base_path::BasePath;
@@ -50,6 +52,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// The resource browser's watch caches: idle timeout, first-list wait, feed capacity.
     pub resources: ResourcesConfig,
+    /// How often metrics.k8s.io is scraped and how much history is kept.
+    pub metrics: MetricsConfig,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +64,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             resources: ResourcesConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -94,6 +99,12 @@ impl ServerConfig {
         self.resources = resources;
         self
     }
+
+    #[must_use]
+    pub fn metrics(mut self, metrics: MetricsConfig) -> Self {
+        self.metrics = metrics;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -106,6 +117,11 @@ pub struct AppState {
 /// The routes, without the base path; probes sit outside the layers so they stay trivial.
 fn router(state: AppState) -> axum::Router {
     let config = state.config.clone();
+    // The scraper runs as long as the router (and so the server) does.
+    let metrics = Arc::new(Metrics::start(
+        state.cluster.clone(),
+        config.metrics.clone(),
+    ));
     let api_and_web = axum::Router::new()
         .merge(version::router())
         .merge(cluster::router())
@@ -116,9 +132,11 @@ fn router(state: AppState) -> axum::Router {
         .merge(object::router())
         .merge(logs::router())
         .merge(raw::router())
+        .merge(metrics::router())
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed)
-        .layer(axum::Extension(resource_browser(&state)))
+        .layer(axum::Extension(resource_browser(&state, metrics.clone())))
+        .layer(axum::Extension(metrics))
         .layer(axum::Extension(Arc::new(object::Operations::default())))
         .layer(axum::Extension(Arc::new(object::Reviews::default())))
         .layer(axum::Extension(
@@ -134,12 +152,15 @@ fn router(state: AppState) -> axum::Router {
 }
 
 /// The kinds and watch caches of the resource browser, reading with the cluster's identity.
-fn resource_browser(state: &AppState) -> Arc<Resources> {
-    Arc::new(Resources::new(
-        state.cluster.client().clone(),
-        state.cluster.info().user.clone(),
-        state.config.resources.clone(),
-    ))
+fn resource_browser(state: &AppState, metrics: Arc<Metrics>) -> Arc<Resources> {
+    Arc::new(
+        Resources::new(
+            state.cluster.client().clone(),
+            state.cluster.info().user.clone(),
+            state.config.resources.clone(),
+        )
+        .metrics(metrics),
+    )
 }
 
 /// The whole application as a service, mounted under the configured base path.

@@ -154,24 +154,27 @@ pub(crate) fn page_json(
     only: Option<&str>,
 ) -> Result<(Vec<u8>, usize)> {
     let (state, warnings) = warnings(cache, sync);
-    let rows: Box<dyn Iterator<Item = &Row>> = match (state, only) {
-        (ListState::Loading, _) => Box::new(std::iter::empty()),
-        (ListState::Ready, Some(name)) => {
-            Box::new(objects.rows().iter().filter(move |r| r.name == name))
-        }
-        (ListState::Ready, None) => Box::new(objects.rows().iter()),
-    };
-    let page = query
-        .apply(cache.schema(), rows)
-        .map_err(|error| AppError::bad_request(error.to_string()))?;
-    let total = page.total;
-    let answer = ListAnswer {
-        page,
-        state,
-        warnings,
-    };
-    let json = serde_json::to_vec(&answer).map_err(AppError::internal)?;
-    Ok((json, total))
+    // Usage columns (pods, workloads, nodes) are joined from the metrics history's last scrape.
+    cache.with_usage(|usage| {
+        let rows: Box<dyn Iterator<Item = &Row>> = match (state, only) {
+            (ListState::Loading, _) => Box::new(std::iter::empty()),
+            (ListState::Ready, Some(name)) => {
+                Box::new(objects.rows().iter().filter(move |r| r.name == name))
+            }
+            (ListState::Ready, None) => Box::new(objects.rows().iter()),
+        };
+        let page = query
+            .apply_with_usage(cache.schema(), rows, usage)
+            .map_err(|error| AppError::bad_request(error.to_string()))?;
+        let total = page.total;
+        let answer = ListAnswer {
+            page,
+            state,
+            warnings,
+        };
+        let json = serde_json::to_vec(&answer).map_err(AppError::internal)?;
+        Ok((json, total))
+    })
 }
 
 /// Runs a list query (CPU work over up to every row of a kind) off the async workers, at most

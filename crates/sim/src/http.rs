@@ -28,6 +28,8 @@ pub struct AppState {
     pub users: Vec<User>,
     pub logs: Arc<dyn logs::LogSource>,
     pub metrics: Arc<dyn metrics::MetricsSource>,
+    /// The cumulative CPU counters of the cAdvisor endpoint.
+    pub cpu_counters: crate::cadvisor::CpuCounters,
     /// Turns true when the sim shuts down; long streams (watch, logs -f) end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -63,6 +65,22 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     };
     tracing::debug!(%method, %path, status = response.status().as_u16(), "sim request");
     response
+}
+
+/// The cAdvisor exposition of one node or all of them.
+fn cadvisor(state: &AppState, node: Option<&str>) -> Response {
+    let text = crate::cadvisor::exposition(
+        &state.store,
+        state.metrics.as_ref(),
+        &state.cpu_counters,
+        node,
+        jiff::Timestamp::now(),
+    );
+    bytes_response(
+        StatusCode::OK,
+        Bytes::from(text),
+        "text/plain; version=0.0.4; charset=utf-8",
+    )
 }
 
 /// The response for an error: its Status body with its code.
@@ -259,6 +277,8 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
             ));
         }
         ["version"] => return Ok(json_response(StatusCode::OK, &discovery::version())),
+        // What a Prometheus scrapes: every node's cAdvisor series, with `node` labels.
+        ["metrics", "cadvisor"] if method == Method::GET => return Ok(cadvisor(state, None)),
         _ => {}
     }
 
@@ -266,6 +286,29 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
     let query: HashMap<String, String> = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
         .map(|q| q.0)
         .unwrap_or_default();
+
+    if let ["api", "v1", "nodes", node, "proxy", "metrics", "cadvisor"] = segments.as_slice()
+        && method == Method::GET
+    {
+        authorize(
+            &user,
+            &Attributes {
+                verb: "get",
+                resource: "nodes",
+                subresource: "proxy",
+                name: node,
+                ..Attributes::default()
+            },
+        )?;
+        if state
+            .store
+            .get(&crate::store::GroupResource::core("nodes"), "", node)
+            .is_none()
+        {
+            return Err(Error::not_found("nodes", node));
+        }
+        return Ok(cadvisor(state, Some(node)));
+    }
 
     let read_only = |m: &Method| *m == Method::GET || *m == Method::HEAD;
     let document = match segments.as_slice() {

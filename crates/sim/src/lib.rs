@@ -29,6 +29,7 @@
 //! ```
 
 pub mod auth;
+pub mod cadvisor;
 pub mod controllers;
 pub mod defaults;
 pub mod discovery;
@@ -167,6 +168,9 @@ pub struct SimConfig {
     pub watch_history: usize,
     pub logs: Arc<dyn LogSource>,
     pub metrics: Arc<dyn MetricsSource>,
+    /// Serve `metrics.k8s.io` as an installed metrics-server would. Default true; false makes a
+    /// cluster without metrics-server (no such group in discovery, 404 at its paths).
+    pub metrics_server: bool,
 }
 
 impl fmt::Debug for SimConfig {
@@ -180,6 +184,7 @@ impl fmt::Debug for SimConfig {
             )
             .field("controllers", &self.controllers)
             .field("watch_history", &self.watch_history)
+            .field("metrics_server", &self.metrics_server)
             .finish_non_exhaustive()
     }
 }
@@ -194,6 +199,7 @@ impl Default for SimConfig {
             watch_history: store::DEFAULT_HISTORY,
             logs: Arc::new(workload::WorkloadLogs),
             metrics: Arc::new(workload::WorkloadMetrics),
+            metrics_server: true,
         }
     }
 }
@@ -255,6 +261,13 @@ impl SimConfig {
         self.metrics = source;
         self
     }
+
+    /// Serve `metrics.k8s.io` (as with metrics-server installed) or not.
+    #[must_use]
+    pub fn metrics_server(mut self, installed: bool) -> Self {
+        self.metrics_server = installed;
+        self
+    }
 }
 
 /// A running simulated API server.
@@ -311,10 +324,15 @@ impl Sim {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let state = Arc::new(http::AppState {
             store: store.clone(),
-            registry: registry::Registry::new(store.clone()),
+            registry: if config.metrics_server {
+                registry::Registry::new(store.clone())
+            } else {
+                registry::Registry::new(store.clone()).without_group("metrics.k8s.io")
+            },
             users: config.users.clone(),
             logs: config.logs.clone(),
             metrics: config.metrics.clone(),
+            cpu_counters: cadvisor::CpuCounters::default(),
             shutdown: stopped.clone(),
         });
         let app = http::router(state);

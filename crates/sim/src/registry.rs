@@ -518,6 +518,20 @@ impl Registry {
         }
     }
 
+    /// The same registry without the built-in kinds of `group`: a cluster where, say,
+    /// metrics-server is not installed serves no `metrics.k8s.io`, in discovery or at its paths.
+    #[must_use]
+    pub fn without_group(mut self, group: &str) -> Registry {
+        self.builtins = Arc::new(
+            self.builtins
+                .iter()
+                .filter(|r| r.group != group)
+                .cloned()
+                .collect(),
+        );
+        self
+    }
+
     /// The resource served at `group/version/plural`, if any.
     pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<Arc<ResourceInfo>> {
         if let Some(b) = self

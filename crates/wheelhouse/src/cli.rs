@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wheelhouse_sim::Scenario;
@@ -72,6 +73,18 @@ pub struct ServeArgs {
     /// Language when the browser's Accept-Language names none Wheelhouse has
     #[arg(long, env = "WHEELHOUSE_DEFAULT_LOCALE", value_enum, default_value_t = DefaultLocale::En)]
     pub default_locale: DefaultLocale,
+
+    /// How often metrics.k8s.io (metrics-server) is scraped, e.g. 30s, 1m
+    #[arg(long, env = "WHEELHOUSE_METRICS_INTERVAL", value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub metrics_interval: Duration,
+
+    /// How much metrics history is kept in memory, e.g. 1h, 30m (at most 20,000 scrapes)
+    #[arg(long, env = "WHEELHOUSE_METRICS_RETENTION", value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub metrics_retention: Duration,
+
+    /// Prometheus base URL (http) for metrics ranges longer than the retention, e.g. http://prometheus.monitoring:9090
+    #[arg(long, env = "WHEELHOUSE_PROMETHEUS_URL", value_name = "URL")]
+    pub prometheus_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -93,6 +106,10 @@ pub struct SimArgs {
     /// Where to write the kubeconfig for it [default: wheelhouse-sim.kubeconfig in the temp dir]
     #[arg(long, env = "WHEELHOUSE_SIM_KUBECONFIG_OUT", value_name = "PATH")]
     pub kubeconfig_out: Option<PathBuf>,
+
+    /// Serve no metrics.k8s.io, like a cluster without metrics-server
+    #[arg(long, env = "WHEELHOUSE_SIM_WITHOUT_METRICS_SERVER")]
+    pub without_metrics_server: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -110,6 +127,34 @@ pub enum DefaultLocale {
     /// Simplified Chinese
     #[value(name = "zh-CN")]
     ZhCn,
+}
+
+/// `500ms`, `30s`, `5m`, `1h`, `1d`: a whole number and a unit.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{text:?} needs a unit: ms, s, m, h or d (e.g. 30s)"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30s, 5m or 1h"))?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(number),
+        "s" => Duration::from_secs(number),
+        "m" => Duration::from_secs(number.saturating_mul(60)),
+        "h" => Duration::from_secs(number.saturating_mul(3_600)),
+        "d" => Duration::from_secs(number.saturating_mul(86_400)),
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?}: use ms, s, m, h or d"
+            ));
+        }
+    };
+    if duration.is_zero() {
+        return Err(format!("{text:?} must be longer than zero"));
+    }
+    Ok(duration)
 }
 
 fn parse_scenario(text: &str) -> Result<Scenario, String> {
@@ -163,6 +208,29 @@ mod tests {
             Cli::try_parse_from(["wheelhouse", "sim", "--scenario", "chaos"]).is_err(),
             "unknown scenarios are refused"
         );
+    }
+
+    #[test]
+    fn metrics_flags_take_durations_with_units() {
+        let cli = Cli::try_parse_from([
+            "wheelhouse",
+            "--metrics-interval",
+            "15s",
+            "--metrics-retention",
+            "6h",
+        ])
+        .expect("parses");
+        assert_eq!(cli.serve.metrics_interval, Duration::from_secs(15));
+        assert_eq!(cli.serve.metrics_retention, Duration::from_secs(6 * 3600));
+        let defaults = Cli::try_parse_from(["wheelhouse"]).expect("parses");
+        assert_eq!(defaults.serve.metrics_interval, Duration::from_secs(30));
+        assert_eq!(defaults.serve.metrics_retention, Duration::from_secs(3600));
+        for bad in ["30", "0s", "1w", "fast"] {
+            assert!(
+                Cli::try_parse_from(["wheelhouse", "--metrics-interval", bad]).is_err(),
+                "{bad} is refused"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
+use wheelhouse_cluster::metrics::MetricsConfig;
+use wheelhouse_cluster::metrics::prometheus::PrometheusConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, Connection, MonitorConfig};
 use wheelhouse_server::{BasePath, Locale, ServerConfig};
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
@@ -47,7 +49,28 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let base_path = BasePath::parse(&args.base_path)
         .map_err(anyhow::Error::msg)
         .context("invalid --base-path")?;
+    let samples = args.metrics_retention.as_millis() / args.metrics_interval.as_millis().max(1);
+    if args.metrics_retention < args.metrics_interval || samples > 20_000 {
+        anyhow::bail!(
+            "--metrics-retention ({:?}) must cover at least one --metrics-interval ({:?}) and at most 20,000 of them",
+            args.metrics_retention,
+            args.metrics_interval
+        );
+    }
+    if let Some(url) = &args.prometheus_url
+        && !url.starts_with("http://")
+    {
+        anyhow::bail!(
+            "--prometheus-url must be an http:// URL (Wheelhouse talks to Prometheus without TLS), not {url:?}"
+        );
+    }
     let config = ServerConfig::default()
+        .metrics(
+            MetricsConfig::default()
+                .interval(args.metrics_interval)
+                .retention(args.metrics_retention)
+                .prometheus(args.prometheus_url.clone().map(PrometheusConfig::new)),
+        )
         .base_path(base_path.clone())
         .default_locale(match args.default_locale {
             DefaultLocale::En => Locale::En,

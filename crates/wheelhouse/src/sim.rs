@@ -13,7 +13,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let sim = Sim::start(
         SimConfig::default()
             .scenario(args.scenario)
-            .listen(args.listen),
+            .listen(args.listen)
+            .metrics_server(!args.without_metrics_server),
     )
     .await
     .context("cannot start the simulated API server")?;

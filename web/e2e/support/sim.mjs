@@ -8,10 +8,11 @@ import { WHEELHOUSE_BIN } from './harness.mjs';
 
 const WRITTEN = /Kubeconfig written to (\S+)/;
 
-export async function startSim(scenario = 'demo') {
+/** `extraArgs` go to `wheelhouse sim` as they are (`['--without-metrics-server']`). */
+export async function startSim(scenario = 'demo', extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'wheelhouse-e2e-'));
   const kubeconfig = join(dir, 'admin.kubeconfig');
-  const child = spawn(WHEELHOUSE_BIN, ['sim', '--scenario', scenario, '--kubeconfig-out', kubeconfig], {
+  const child = spawn(WHEELHOUSE_BIN, ['sim', '--scenario', scenario, '--kubeconfig-out', kubeconfig, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });

@@ -2,6 +2,7 @@
 
 import type { ClusterInfo } from '../lib/k8s/cluster';
 import type { KindsAnswer } from '../lib/k8s/kinds';
+import type { MetricsAnswer, MetricsStatus, SourceState, SourceStatus } from '../lib/k8s/metrics';
 import type { Overview } from '../lib/k8s/overview';
 import type { Column, ListAnswer, Row, Severity } from '../lib/k8s/rows';
 
@@ -115,4 +116,44 @@ export function podRow(name: string, status = 'Running', severity: Severity = 'o
 
 export function podList(rows: Row[], total = rows.length): ListAnswer {
   return { items: rows, total, page: 1, pageSize: 50, columns: POD_COLUMNS, state: 'ready', warnings: [] };
+}
+
+/** The metrics sources' state as the server reports it (`GET /api/v1/metrics/status`). */
+export function metricsStatus(state: SourceState = 'ok', extra: Partial<SourceStatus> = {}): MetricsStatus {
+  return {
+    metricsServer: {
+      state,
+      message: state === 'notInstalled' ? 'metrics-server is not installed (metrics.k8s.io is not served)' : '',
+      hint: state === 'notInstalled' ? 'Install metrics-server: kubectl apply -f components.yaml' : null,
+      apiVersion: state === 'ok' ? 'metrics.k8s.io/v1beta1' : null,
+      since: '2026-11-27T20:00:00Z',
+      lastScrape: state === 'ok' ? '2026-11-27T20:30:00Z' : null,
+      intervalSeconds: 30,
+      retentionSeconds: 3600,
+      ...extra,
+    },
+    prometheus: null,
+    ranges: state === 'ok' || state === 'starting' ? [{ id: '15m', seconds: 900, source: 'metricsServer' }, { id: '1h', seconds: 3600, source: 'metricsServer' }] : [],
+  };
+}
+
+/** The cluster's metrics (`GET /api/v1/metrics/cluster`): three nodes, busy pods on top. */
+export function clusterMetrics(): MetricsAnswer {
+  return {
+    target: { kind: 'Cluster' },
+    state: metricsStatus().metricsServer,
+    current: {
+      cpu: { usage: 3, requests: 6, limits: 10, allocatable: 12, capacity: 12 },
+      memory: { usage: 8 * 2 ** 30, requests: 12 * 2 ** 30, limits: null, allocatable: 48 * 2 ** 30, capacity: 48 * 2 ** 30 },
+      timestamp: '2026-11-27T20:30:00Z',
+    },
+    series: { source: 'metricsServer', resolutionSeconds: 30, start: 1_800_000_000, end: 1_800_000_060, timestamps: [1_800_000_000, 1_800_000_030, 1_800_000_060], cpu: [2.8, 2.9, 3], memory: [8e9, 8.2e9, 8.6e9] },
+    top: {
+      pods: [
+        { namespace: 'shop', name: 'checkout-abc', cpu: 0.9, memory: 1.2e9 },
+        { namespace: 'shop', name: 'web-1', cpu: 0.25, memory: 100 * 2 ** 20 },
+      ],
+      nodes: [{ name: 'worker-1', cpu: 1.9, memory: 6e9, cpuPercent: 47.5, memoryPercent: 37.3 }],
+    },
+  };
 }

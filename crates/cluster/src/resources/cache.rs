@@ -163,6 +163,11 @@ pub struct ResourceCache {
     started: Instant,
     /// Milliseconds after `started` of the last read or subscription.
     last_used: AtomicU64,
+    /// Where the kind's usage columns come from (pods, workloads, nodes with metrics).
+    usage: Option<(
+        Arc<crate::metrics::Metrics>,
+        crate::metrics::usage::UsageKind,
+    )>,
     task: JoinHandle<()>,
 }
 
@@ -213,7 +218,35 @@ impl ResourceCache {
             feed,
             started: Instant::now(),
             last_used: AtomicU64::new(0),
+            usage: None,
             task,
+        }
+    }
+
+    /// Fills the kind's usage columns from `metrics` (for kinds that have them).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Option<Arc<crate::metrics::Metrics>>) -> Self {
+        let kind = crate::metrics::usage::UsageKind::of(&self.kind.group, &self.kind.resource);
+        self.usage = metrics.zip(kind);
+        self
+    }
+
+    /// Runs `work` with the lookup of the kind's usage columns (`None` without metrics), the
+    /// metrics history read-locked meanwhile.
+    pub fn with_usage<T>(
+        &self,
+        work: impl FnOnce(Option<&dyn wheelhouse_model::rows::UsageLookup>) -> T,
+    ) -> T {
+        match &self.usage {
+            Some((metrics, kind)) => {
+                let history = metrics.history();
+                let lookup = crate::metrics::usage::HistoryUsage {
+                    history: &history,
+                    kind: *kind,
+                };
+                work(Some(&lookup))
+            }
+            None => work(None),
         }
     }
 

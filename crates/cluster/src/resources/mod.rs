@@ -147,6 +147,8 @@ pub struct Resources {
     kinds: OnceLock<Kinds>,
     caches: Arc<Mutex<HashMap<String, Arc<ResourceCache>>>>,
     reaper: OnceLock<JoinHandle<()>>,
+    /// Fills the usage columns of pods, workloads and nodes.
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl std::fmt::Debug for Resources {
@@ -168,7 +170,15 @@ impl Resources {
             kinds: OnceLock::new(),
             caches: Arc::new(Mutex::new(HashMap::new())),
             reaper: OnceLock::new(),
+            metrics: None,
         }
+    }
+
+    /// Lists of pods, workloads and nodes join their usage from `metrics`.
+    #[must_use]
+    pub fn metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     pub fn config(&self) -> &ResourcesConfig {
@@ -251,14 +261,17 @@ impl Resources {
             None => {}
         }
         tracing::debug!(resource = %kind.qualified_resource(), version = %kind.version, namespace, "starting watch cache");
-        let cache = Arc::new(ResourceCache::start(
-            self.client.clone(),
-            kind,
-            namespace.map(str::to_string),
-            schema,
-            tag,
-            &self.config.cache,
-        ));
+        let cache = Arc::new(
+            ResourceCache::start(
+                self.client.clone(),
+                kind,
+                namespace.map(str::to_string),
+                schema,
+                tag,
+                &self.config.cache,
+            )
+            .with_metrics(self.metrics.clone()),
+        );
         caches.insert(key, cache.clone());
         Ok(cache)
     }

@@ -109,8 +109,14 @@ fn node_columns() -> Vec<Column> {
         Column::new("osImage", "OS-Image", ColumnType::Text).wide(),
         Column::new("kernelVersion", "Kernel-Version", ColumnType::Text).wide(),
         Column::new("containerRuntime", "Container-Runtime", ColumnType::Text).wide(),
-        Column::new("cpu", "CPU", ColumnType::Quantity).wide(),
-        Column::new("memory", "Memory", ColumnType::Quantity).wide(),
+        // `cpu` and `memory` are the usage columns (from metrics); these are what pods may use.
+        Column::new("allocatableCpu", "Allocatable CPU", ColumnType::Quantity).wide(),
+        Column::new(
+            "allocatableMemory",
+            "Allocatable memory",
+            ColumnType::Quantity,
+        )
+        .wide(),
         Column::new("taints", "Taints", ColumnType::Integer).wide(),
     ]
 }
@@ -487,8 +493,8 @@ mod tests {
                     ("osImage", "Debian GNU/Linux 13"),
                     ("kernelVersion", "6.12.0"),
                     ("containerRuntime", "containerd://2.1.0"),
-                    ("cpu", "3800m"),
-                    ("memory", "15Gi"),
+                    ("allocatableCpu", "3800m"),
+                    ("allocatableMemory", "15Gi"),
                     ("taints", "1"),
                 ],
             ),

@@ -66,6 +66,9 @@ pub enum ColumnType {
     Restarts,
     /// The time from a start to an end, or to now while running (a job's Duration).
     Duration,
+    /// CPU or memory usage from metrics, joined when the list is asked for (not stored in the
+    /// row): `null` or [`UsageCell`]; sorted by usage.
+    Usage,
 }
 
 /// How a status should be coloured.
@@ -428,7 +431,69 @@ pub enum Source {
     CreationTimestamp,
     /// The row's cell at this index.
     Cell(usize),
+    /// Usage from metrics, looked up when the list is asked for ([`UsageLookup`]).
+    Usage(UsageResource),
 }
+
+/// Which usage a [`ColumnType::Usage`] column shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageResource {
+    Cpu,
+    Memory,
+}
+
+/// One usage cell: CPU in cores or memory in bytes, with what bounds it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UsageCell {
+    pub usage: f64,
+    pub requests: Option<f64>,
+    pub limits: Option<f64>,
+    /// Usage as a percentage of `of`.
+    pub percent: Option<f64>,
+    /// `requests`, `limits` or `allocatable` (nodes); `None` when nothing bounds the usage.
+    pub of: Option<&'static str>,
+}
+
+impl UsageCell {
+    /// Usage against the requests when set, else the limits, else `allocatable` (nodes).
+    pub fn new(
+        usage: f64,
+        requests: Option<f64>,
+        limits: Option<f64>,
+        allocatable: Option<f64>,
+    ) -> Self {
+        let of = [
+            ("requests", requests),
+            ("limits", limits),
+            ("allocatable", allocatable),
+        ]
+        .into_iter()
+        .find_map(|(name, value)| value.filter(|v| *v > 0.0).map(|v| (name, v)));
+        UsageCell {
+            usage,
+            requests,
+            limits,
+            percent: of.map(|(_, v)| usage / v * 100.0),
+            of: of.map(|(name, _)| name),
+        }
+    }
+}
+
+/// Current usage of the objects a list shows, by row (pods, workloads, nodes); what the list
+/// joins when it is asked for, since usage changes at every scrape while rows do not.
+pub trait UsageLookup: Sync {
+    fn usage(&self, row: &Row, resource: UsageResource) -> Option<UsageCell>;
+}
+
+/// The kinds that have CPU and memory columns: `(group, kind)`.
+pub const USAGE_KINDS: [(&str, &str); 6] = [
+    ("", "Pod"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("", "Node"),
+];
 
 type CellsFn = fn(&Value) -> Result<Vec<Cell>>;
 
@@ -464,9 +529,14 @@ impl RowSchema {
             .chain(config::KINDS)
             .chain(cluster::KINDS)
             .find(|b| b.group == group && b.kind == kind);
-        match builtin {
+        let schema = match builtin {
             Some(b) => RowSchema::new(namespaced, (b.columns)(), None, Cells::Builtin(b.cells)),
             None => RowSchema::new(namespaced, Vec::new(), None, Cells::None),
+        };
+        if USAGE_KINDS.contains(&(group, kind)) {
+            schema.with_usage_columns()
+        } else {
+            schema
         }
     }
 
@@ -553,6 +623,35 @@ impl RowSchema {
         }
     }
 
+    /// Adds the `cpu` and `memory` usage columns, before Age.
+    fn with_usage_columns(mut self) -> RowSchema {
+        let at = self
+            .sources
+            .iter()
+            .position(|s| *s == Source::CreationTimestamp)
+            .unwrap_or(self.sources.len());
+        for (offset, (id, title, resource)) in [
+            ("cpu", "CPU", UsageResource::Cpu),
+            ("memory", "Memory", UsageResource::Memory),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if self.columns.iter().any(|c| c.id == id) {
+                continue;
+            }
+            self.columns
+                .insert(at + offset, Column::new(id, title, ColumnType::Usage));
+            self.sources.insert(at + offset, Source::Usage(resource));
+        }
+        self
+    }
+
+    /// Whether the kind has usage columns.
+    pub fn has_usage(&self) -> bool {
+        self.sources.iter().any(|s| matches!(s, Source::Usage(_)))
+    }
+
     /// Whether objects of the kind live in namespaces.
     pub fn is_namespaced(&self) -> bool {
         self.namespaced
@@ -595,12 +694,31 @@ impl RowSchema {
             Source::Namespace => RowValue::Text(row.namespace.as_deref().unwrap_or_default()),
             Source::CreationTimestamp => RowValue::Time(row.creation_timestamp),
             Source::Cell(index) => RowValue::Cell(row.cells.get(index)?),
+            // Not part of the row: joined by the list from metrics.
+            Source::Usage(_) => return None,
         })
     }
 
     /// A row as JSON: its metadata and one field per kind column (`{"name", "ready", …}`).
     pub fn json<'a>(&'a self, row: &'a Row) -> RowJson<'a> {
-        RowJson { schema: self, row }
+        RowJson {
+            schema: self,
+            row,
+            usage: None,
+        }
+    }
+
+    /// A row as JSON with its usage columns filled from `usage`.
+    pub fn json_with_usage<'a>(
+        &'a self,
+        row: &'a Row,
+        usage: Option<&'a dyn UsageLookup>,
+    ) -> RowJson<'a> {
+        RowJson {
+            schema: self,
+            row,
+            usage,
+        }
     }
 }
 
@@ -624,10 +742,22 @@ impl RowValue<'_> {
 }
 
 /// Serialises a row with its schema's column ids.
-#[derive(Debug, Clone, Copy)]
+///
+/// Usage columns are written only when a [`UsageLookup`] is given (a list page); a row sent
+/// alone (a live change) leaves them out rather than claiming there is no usage.
+#[derive(Clone, Copy)]
 pub struct RowJson<'a> {
     schema: &'a RowSchema,
     row: &'a Row,
+    usage: Option<&'a dyn UsageLookup>,
+}
+
+impl std::fmt::Debug for RowJson<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowJson")
+            .field("row", &self.row.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Serialize for RowJson<'_> {
@@ -641,6 +771,13 @@ impl Serialize for RowJson<'_> {
         map.serialize_entry("labels", &row.labels)?;
         for (id, cell) in self.schema.cell_ids.iter().zip(row.cells.iter()) {
             map.serialize_entry(id, cell)?;
+        }
+        if let Some(lookup) = self.usage {
+            for (column, source) in self.schema.columns.iter().zip(&self.schema.sources) {
+                if let Source::Usage(resource) = source {
+                    map.serialize_entry(&column.id, &lookup.usage(row, *resource))?;
+                }
+            }
         }
         map.end()
     }
@@ -754,6 +891,8 @@ pub(crate) mod tests {
         schema
             .columns()
             .iter()
+            // Usage is joined by the list from metrics, not part of the row.
+            .filter(|c| c.kind != ColumnType::Usage)
             .map(|c| {
                 let value = schema.cell(&row, &c.id).expect("a cell").display(now());
                 (c.id.clone(), value)

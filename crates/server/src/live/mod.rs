@@ -87,10 +87,15 @@ impl View {
     fn delta(&self, event: &'static str, row: &Row, total: usize) -> LiveEvent {
         // Written directly (not through a `Value`, which would sort the row's fields): the row's
         // fields keep the order of the list's items.
-        let row = serde_json::to_string(&self.cache.schema().json(row)).unwrap_or_else(|error| {
-            tracing::error!(%error, name = %row.name, "a row could not be serialised");
-            "null".to_string()
-        });
+        let row = self
+            .cache
+            .with_usage(|usage| {
+                serde_json::to_string(&self.cache.schema().json_with_usage(row, usage))
+            })
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, name = %row.name, "a row could not be serialised");
+                "null".to_string()
+            });
         LiveEvent::new(event, format!(r#"{{"row":{row},"total":{total}}}"#))
     }
 

@@ -47,6 +47,14 @@ impl TestServer {
         Self::start(kubeconfig, Some(sim), config).await
     }
 
+    /// The server on a sim started from `sim_config`, acting as `user`.
+    pub async fn on_sim(sim_config: SimConfig, user: &str, config: ServerConfig) -> Self {
+        let sim = Sim::start(sim_config).await.expect("the sim starts");
+        let kubeconfig =
+            Kubeconfig::from_yaml(&sim.kubeconfig_yaml(user)).expect("the sim's kubeconfig parses");
+        Self::start(kubeconfig, Some(sim), config).await
+    }
+
     /// The server pointed at a port where nothing listens.
     pub async fn unreachable(config: ServerConfig) -> Self {
         let port = closed_port();

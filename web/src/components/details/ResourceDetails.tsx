@@ -64,7 +64,7 @@ function Tags(props: { values: Record<string, string> | null }) {
   );
 }
 
-export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[]; extra?: ReactNode }) {
+export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[]; extra?: ReactNode; metrics?: ReactNode }) {
   const { t, tx } = useTranslation();
   const { detail } = props;
   const m = detail.metadata;
@@ -78,6 +78,7 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
       ))}
       {props.extra}
       <div className="sections">
+        {props.metrics}
         <Section title={t('details|Metadata')} testId="metadata">
           <dl className="fields">
             <dt>{t('columns|Name')}</dt>

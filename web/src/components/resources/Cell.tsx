@@ -1,6 +1,7 @@
 //! One table cell, drawn by its column's type: coloured statuses, relative ages, ratios, restarts.
 
 import { Age } from '../Age';
+import { UsageCell } from '../metrics/UsageCell';
 import { useNow } from '../../hooks/useNow';
 import {
   humanDuration,
@@ -34,6 +35,8 @@ function Duration(props: { start: string; end: string | null }) {
 
 export function Cell(props: { column: Column; value: unknown }) {
   const { column, value } = props;
+  // A usage cell explains its own dash (no sample yet), so it comes before the generic one.
+  if (column.type === 'usage') return <UsageCell resource={column.id === 'memory' ? 'memory' : 'cpu'} value={value} />;
   if (value === null || value === undefined || value === '') return <None />;
   switch (column.type) {
     case 'status':
@@ -84,5 +87,5 @@ export function Cell(props: { column: Column; value: unknown }) {
 
 /** Columns whose cells are numbers are right-aligned. */
 export function isNumeric(column: Column): boolean {
-  return column.type === 'integer' || column.type === 'quantity' || column.type === 'ratio' || column.type === 'restarts';
+  return column.type === 'integer' || column.type === 'quantity' || column.type === 'ratio' || column.type === 'restarts' || column.type === 'usage';
 }

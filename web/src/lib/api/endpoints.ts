@@ -9,4 +9,8 @@ export const API = {
   resources: (path: string, query: string) => `api/v1/resources/${path}${query ? `?${query}` : ''}`,
   /** The live view of the same query (SSE, or a subscription on the tab's WebSocket). */
   watch: (path: string, query: string) => `api/v1/watch/${path}${query ? `?${query}` : ''}`,
+  /** The metrics sources' state, their scrape interval and the ranges they can serve. */
+  metricsStatus: 'api/v1/metrics/status',
+  /** One target's metrics over a range: `metrics('pods/shop/web-1', '1h')`, `metrics('cluster', '15m')`. */
+  metrics: (target: string, range: string) => `api/v1/metrics/${target}${range ? `?range=${encodeURIComponent(range)}` : ''}`,
 } as const;

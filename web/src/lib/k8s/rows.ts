@@ -1,7 +1,7 @@
 //! List pages' data (`GET /api/v1/resources/…`): columns, typed cells, and how a live delta
 //! changes the page a person is looking at. Pure: no fetching, no React.
 
-export type ColumnType = 'text' | 'integer' | 'quantity' | 'since' | 'ratio' | 'status' | 'restarts' | 'duration';
+export type ColumnType = 'text' | 'integer' | 'quantity' | 'since' | 'ratio' | 'status' | 'restarts' | 'duration' | 'usage';
 export type Severity = 'ok' | 'neutral' | 'progressing' | 'warning' | 'error';
 
 export interface Column {

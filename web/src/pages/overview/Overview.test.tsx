@@ -2,7 +2,7 @@ import { act, screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { resourceFor } from '../../lib/api/resources';
 import { fakeApi, renderApp } from '../../test/render';
-import { overview } from '../../test/fixtures';
+import { clusterMetrics, metricsStatus, overview } from '../../test/fixtures';
 import { Overview } from './Overview';
 
 describe('Overview', () => {
@@ -139,6 +139,8 @@ describe('Overview when a refresh fails', () => {
         fail
           ? { status: 500, body: { error: { code: 500, reason: 'Internal', message: 'Internal error (request 7).', details: null } } }
           : { body: overview() },
+      'api/v1/metrics/status': { body: metricsStatus() },
+      'api/v1/metrics/cluster?range=1h': { body: clusterMetrics() },
     });
     await renderApp(<Overview />);
     expect(await screen.findByTestId('pods-total')).toHaveTextContent('80');
@@ -147,5 +149,54 @@ describe('Overview when a refresh fails', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('Refreshing the overview failed; showing the last data received.');
     expect(screen.getByRole('alert')).toHaveTextContent('Internal error (request 7).');
     expect(screen.getByTestId('pods-total')).toHaveTextContent('80');
+  });
+});
+
+describe('Overview metrics', () => {
+  test('shows cluster utilisation against allocatable and the busiest pods and nodes, linked to their pages', async () => {
+    fakeApi({
+      'api/v1/overview': { body: overview() },
+      'api/v1/metrics/status': { body: metricsStatus() },
+      'api/v1/metrics/cluster?range=1h': { body: clusterMetrics() },
+    });
+    await renderApp(<Overview />, { routes: ['/', '/:resource/:name', '/:resource/:namespace/:name'] });
+    const cpu = await screen.findByTestId('cluster-cpu-usage');
+    expect(cpu).toHaveTextContent('3 cores of 12 cores');
+    expect(cpu).toHaveTextContent('25%');
+    expect(screen.getByTestId('cluster-cpu-requests')).toHaveTextContent('50%');
+    expect(screen.getByTestId('cluster-memory-usage')).toHaveTextContent('8 GiB of 48 GiB');
+    expect(screen.getByTestId('cluster-memory-requests')).toHaveTextContent('25%');
+
+    const pods = screen.getByTestId('top-pods');
+    expect(within(pods).getByRole('link', { name: 'checkout-abc' })).toHaveAttribute('href', '/pods/shop/checkout-abc');
+    expect(within(pods).getByText('900m')).toBeInTheDocument();
+    const nodes = screen.getByTestId('top-nodes');
+    expect(within(nodes).getByRole('link', { name: 'worker-1' })).toHaveAttribute('href', '/nodes/worker-1');
+    expect(within(nodes).getByText('(48%)')).toBeInTheDocument();
+  });
+
+  test('says metrics-server is not installed, with the hint, instead of empty figures', async () => {
+    const missing = metricsStatus('notInstalled');
+    fakeApi({
+      'api/v1/overview': { body: overview() },
+      'api/v1/metrics/status': { body: missing },
+    });
+    await renderApp(<Overview />);
+    const notice = await screen.findByTestId('metrics-state');
+    expect(notice).toHaveTextContent('metrics-server is not installed');
+    expect(notice).toHaveTextContent('Install metrics-server: kubectl apply -f components.yaml');
+    expect(screen.queryByTestId('cluster-cpu-usage')).toBeNull();
+    expect(screen.queryByTestId('top-pods')).toBeNull();
+  });
+
+  test('reads in Chinese', async () => {
+    fakeApi({
+      'api/v1/overview': { body: overview() },
+      'api/v1/metrics/status': { body: metricsStatus() },
+      'api/v1/metrics/cluster?range=1h': { body: clusterMetrics() },
+    });
+    await renderApp(<Overview />, { locale: 'zh-CN' });
+    expect(await screen.findByTestId('cluster-cpu-usage')).toHaveTextContent('3 核 / 12 核');
+    expect(screen.getByText('集群资源利用率')).toBeInTheDocument();
   });
 });

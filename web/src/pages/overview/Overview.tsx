@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 
 import { Age } from '../../components/Age';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { ClusterMetrics } from './ClusterMetrics';
 import { RoutedLink } from '../../components/RoutedLink';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useNamespace } from '../../hooks/useNamespace';
@@ -200,6 +201,8 @@ export function Overview() {
       )}
 
       <div className="sections">
+        <ClusterMetrics />
+
         <Section title={t('overview|Pods by phase')} testId="section-phases">
           <PhaseBar data={all} />
         </Section>

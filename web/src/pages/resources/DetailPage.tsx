@@ -6,6 +6,7 @@ import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { ActionBar } from '../../components/details/ActionBar';
 import { ResourceDetails } from '../../components/details/ResourceDetails';
+import { MetricsSection, type TargetKind } from '../../components/metrics/MetricsSection';
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useLivePaused } from '../../hooks/useLive';
@@ -17,6 +18,7 @@ import { live } from '../../lib/api/live';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { hasLogs, objectApi, type Container, type Detail, type Permissions } from '../../lib/k8s/detail';
 import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
+import { metricsTarget } from '../../lib/k8s/metrics';
 import { NotFound } from '../NotFound';
 
 const YamlTab = lazy(() => import('../../components/yaml/YamlTab'));
@@ -122,6 +124,8 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
 
   const listUrl = `/${routeName(kind, props.kinds.kinds)}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`;
   const logs = hasLogs(kind);
+  const metrics = metricsTarget(kind, name, namespace);
+  const targetKind: TargetKind = kind.resource === 'pods' ? 'pod' : kind.resource === 'nodes' ? 'node' : kind.resource === 'namespaces' ? 'namespace' : 'workload';
   const tabs: [string, string][] = [
     ['overview', t('details|Overview')],
     ['yaml', 'YAML'],
@@ -192,6 +196,7 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
               <ResourceDetails
                 detail={detail}
                 kinds={props.kinds.kinds}
+                metrics={metrics ? <MetricsSection target={metrics} targetKind={targetKind} /> : null}
                 extra={
                   permissions?.actions.revealSecrets && usesSecrets(detail) ? (
                     <div className="action reveal">

@@ -2,7 +2,7 @@ import { act, screen } from '@testing-library/react';
 import { Route, Routes } from 'react-router';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { FakeSocket } from '../../test/fakeSocket';
-import { kindsAnswer, podList, podRow } from '../../test/fixtures';
+import { POD_COLUMNS, kindsAnswer, metricsStatus, podList, podRow } from '../../test/fixtures';
 import { fakeApi, renderApp } from '../../test/render';
 import { ResourceListPage } from './ResourceListPage';
 
@@ -84,5 +84,33 @@ describe('ResourceListPage', () => {
     fakeApi({ 'api/v1/kinds': { body: kindsAnswer() } });
     await renderPage('/gadgets');
     expect(await screen.findByText('Page not found')).toBeInTheDocument();
+  });
+});
+
+describe('ResourceListPage usage columns', () => {
+  test('fetches the page again at each scrape, since usage changes without the objects changing', async () => {
+    let cpu = 0.25;
+    const row = () => ({ ...podRow('web-1'), cpu: { usage: cpu, requests: 0.5, limits: null, percent: (cpu / 0.5) * 100, of: 'requests' } });
+    const columns = [...POD_COLUMNS, { id: 'cpu', title: 'columns|CPU', type: 'usage' as const, sortable: true, wide: false }];
+    const fetchMock = fakeApi({
+      'api/v1/kinds': { body: kindsAnswer() },
+      'api/v1/metrics/status': { body: metricsStatus('ok', { intervalSeconds: 1 }) },
+      [PODS]: () => ({ body: { ...podList([row()]), columns } }),
+    });
+    await renderPage();
+    expect(await screen.findByText('250m')).toBeInTheDocument();
+    cpu = 0.4;
+    expect(await screen.findByText('400m', {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(screen.getByTestId('usage')).toHaveTextContent('80%');
+    expect(fetchMock.mock.calls.filter(([url]) => url === PODS).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a list without usage columns does not poll', async () => {
+    const fetchMock = fakeApi({ 'api/v1/kinds': { body: kindsAnswer() }, [PODS]: { body: podList([podRow('web-1')]) } });
+    await renderPage();
+    await screen.findByText('web-1');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(fetchMock.mock.calls.filter(([url]) => url === 'api/v1/metrics/status')).toHaveLength(0);
+    expect(fetchMock.mock.calls.filter(([url]) => url === PODS)).toHaveLength(1);
   });
 });

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { UsageRefresh } from '../../components/metrics/UsageRefresh';
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
 import { ResourceList } from '../../components/resources/ResourceList';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
@@ -104,6 +105,8 @@ function KindList(props: { kind: Kind; resource: string }) {
           <LiveIndicator />
         </div>
       </header>
+
+      {!paused && (data?.columns ?? []).some((c) => c.type === 'usage') && <UsageRefresh refresh={list.retry} />}
 
       <Filters query={query} update={update} wide={wide} hasWide={(data?.columns ?? []).some((c) => c.wide)} />
 

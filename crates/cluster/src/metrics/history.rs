@@ -1,0 +1,520 @@
+//! Bounded in-memory history of CPU and memory usage per container, pod and node.
+//!
+//! Every scrape appends one shared timestamp; each series holds one `[cpu, memory]` pair of `f32`
+//! per scrape (NaN where the object had no sample), aligned to the shared timestamps by a
+//! sequence number. Scrapes older than the retention fall off the front, and an object whose
+//! last sample has fallen off is forgotten, so memory is bounded by objects × samples × 8 bytes.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::view::Bounds;
+
+/// CPU in cores and memory in bytes of one sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    pub cpu: f64,
+    pub memory: f64,
+}
+
+/// The workload a pod belongs to, as `(resource, name)` in the pod's namespace, e.g.
+/// `("replicasets", "web-7d9c")` and `("deployments", "web")`.
+pub type Owner = (&'static str, String);
+
+/// One pod's usage in a scrape.
+#[derive(Debug, Clone)]
+pub struct PodSample {
+    pub namespace: String,
+    pub name: String,
+    /// The node it runs on, if the pod object was known at the scrape.
+    pub node: Option<String>,
+    /// Its controller and the controller's controller (pod → ReplicaSet → Deployment).
+    pub owners: Vec<Owner>,
+    /// Its requests and limits (from the pod object, when known).
+    pub bounds: Bounds,
+    pub containers: Vec<(String, Sample)>,
+}
+
+/// One node's usage in a scrape.
+#[derive(Debug, Clone)]
+pub struct NodeSample {
+    pub name: String,
+    pub usage: Sample,
+    /// CPU and memory allocatable (from the node object, when known).
+    pub allocatable: Option<Sample>,
+}
+
+/// Samples of one object, aligned to the history's scrapes.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// The scrape sequence number of `values[0]`.
+    first_seq: u64,
+    values: VecDeque<[f32; 2]>,
+}
+
+const MISSING: [f32; 2] = [f32::NAN, f32::NAN];
+
+impl Series {
+    fn new(seq: u64, capacity: usize) -> Self {
+        Self {
+            first_seq: seq,
+            values: VecDeque::with_capacity(capacity),
+        }
+    }
+
+    fn end_seq(&self) -> u64 {
+        self.first_seq + self.values.len() as u64
+    }
+
+    /// Appends the sample of scrape `seq`, marking the scrapes it missed since its last one.
+    fn push(&mut self, seq: u64, sample: Sample) {
+        if self.values.is_empty() {
+            self.first_seq = seq;
+        }
+        while self.end_seq() < seq {
+            self.values.push_back(MISSING);
+        }
+        if self.end_seq() == seq {
+            self.values
+                .push_back([sample.cpu as f32, sample.memory as f32]);
+        }
+    }
+
+    /// Drops samples of scrapes before `first_seq`; true when nothing is left.
+    fn trim(&mut self, first_seq: u64) -> bool {
+        while self.first_seq < first_seq && !self.values.is_empty() {
+            self.values.pop_front();
+            self.first_seq += 1;
+        }
+        if self.values.is_empty() {
+            return true;
+        }
+        // Capacity of a long-lived series never exceeds the retention; one that shrank a lot
+        // (after a burst of scrapes) gives memory back.
+        if self.values.capacity() > 2 * self.values.len() + 8 {
+            self.values.shrink_to_fit();
+        }
+        false
+    }
+
+    /// The sample of scrape `seq`, if there is one.
+    pub fn at(&self, seq: u64) -> Option<Sample> {
+        let index = seq.checked_sub(self.first_seq)?;
+        let [cpu, memory] = *self.values.get(usize::try_from(index).ok()?)?;
+        (!cpu.is_nan()).then_some(Sample {
+            cpu: f64::from(cpu),
+            memory: f64::from(memory),
+        })
+    }
+
+    /// Heap bytes held by the samples.
+    fn heap_bytes(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<[f32; 2]>()
+    }
+}
+
+/// A pod's history: where it ran, what owned it and its containers' series.
+#[derive(Debug, Clone)]
+pub struct PodHistory {
+    pub node: Option<String>,
+    pub owners: Vec<Owner>,
+    pub bounds: Bounds,
+    pub containers: Vec<(String, Series)>,
+}
+
+impl PodHistory {
+    /// The pod's usage at scrape `seq`: the sum of its containers that have a sample.
+    pub fn at(&self, seq: u64) -> Option<Sample> {
+        sum(self.containers.iter().filter_map(|(_, s)| s.at(seq)))
+    }
+
+    pub fn owned_by(&self, resource: &str, name: &str) -> bool {
+        self.owners.iter().any(|(r, n)| *r == resource && n == name)
+    }
+}
+
+/// The sum of some samples, `None` when there are none.
+pub fn sum(samples: impl IntoIterator<Item = Sample>) -> Option<Sample> {
+    samples.into_iter().fold(None, |total, s| {
+        let t = total.unwrap_or(Sample {
+            cpu: 0.0,
+            memory: 0.0,
+        });
+        Some(Sample {
+            cpu: t.cpu + s.cpu,
+            memory: t.memory + s.memory,
+        })
+    })
+}
+
+/// The history of every pod, container and node metrics-server reported within the retention.
+#[derive(Debug, Clone)]
+pub struct History {
+    retention_ms: i64,
+    /// At most this many scrapes are kept, whatever their timestamps.
+    max_samples: usize,
+    /// Scrape times in unix milliseconds, oldest first.
+    times: VecDeque<i64>,
+    /// The sequence number of `times[0]`.
+    first_seq: u64,
+    /// Pods by namespace, then name.
+    pods: HashMap<String, HashMap<String, PodHistory>>,
+    nodes: HashMap<String, Series>,
+    /// Sums at the last scrape, for list columns.
+    latest: Latest,
+}
+
+/// Usage with requests and limits of a group of pods at the last scrape.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Total {
+    pub usage: Option<Sample>,
+    pub bounds: Bounds,
+}
+
+impl Total {
+    fn add(&mut self, usage: Option<Sample>, bounds: Bounds) {
+        self.usage = sum(self.usage.into_iter().chain(usage));
+        self.bounds = self.bounds.plus(bounds);
+    }
+}
+
+/// What list columns read at the last scrape, computed once per scrape.
+#[derive(Debug, Clone, Default)]
+struct Latest {
+    /// By workload resource, namespace and name.
+    workloads: HashMap<&'static str, HashMap<String, HashMap<String, Total>>>,
+    /// The pods on each node (their requests and limits).
+    node_pods: HashMap<String, Total>,
+    node_allocatable: HashMap<String, Sample>,
+}
+
+impl History {
+    /// A history keeping `retention_ms` of scrapes taken every `interval_ms`.
+    pub fn new(retention_ms: i64, interval_ms: i64) -> Self {
+        let max_samples = usize::try_from(retention_ms / interval_ms.max(1))
+            .unwrap_or(usize::MAX)
+            .saturating_add(1)
+            .max(1);
+        Self {
+            retention_ms,
+            max_samples,
+            times: VecDeque::with_capacity(max_samples.min(100_000)),
+            first_seq: 0,
+            pods: HashMap::new(),
+            nodes: HashMap::new(),
+            latest: Latest::default(),
+        }
+    }
+
+    /// Records one scrape taken at `at_ms`, then forgets what is older than the retention.
+    pub fn record(&mut self, at_ms: i64, pods: Vec<PodSample>, nodes: Vec<NodeSample>) {
+        if self.times.back().is_some_and(|last| *last >= at_ms) {
+            // Clocks go backwards at times; a scrape is never placed before the previous one.
+            return;
+        }
+        self.times.push_back(at_ms);
+        let seq = self.latest_seq().unwrap_or_default();
+        let capacity = self.max_samples.min(1024);
+        for pod in pods {
+            let entry = self
+                .pods
+                .entry(pod.namespace)
+                .or_default()
+                .entry(pod.name)
+                .or_insert_with(|| PodHistory {
+                    node: None,
+                    owners: Vec::new(),
+                    bounds: Bounds::default(),
+                    containers: Vec::new(),
+                });
+            if pod.node.is_some() {
+                entry.node = pod.node;
+            }
+            if !pod.owners.is_empty() {
+                entry.owners = pod.owners;
+            }
+            if pod.bounds != Bounds::default() {
+                entry.bounds = pod.bounds;
+            }
+            for (name, sample) in pod.containers {
+                match entry.containers.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, series)) => series.push(seq, sample),
+                    None => {
+                        let mut series = Series::new(seq, capacity);
+                        series.push(seq, sample);
+                        entry.containers.push((name, series));
+                    }
+                }
+            }
+        }
+        let mut node_allocatable = HashMap::new();
+        for node in nodes {
+            if let Some(allocatable) = node.allocatable {
+                node_allocatable.insert(node.name.clone(), allocatable);
+            }
+            self.nodes
+                .entry(node.name)
+                .or_insert_with(|| Series::new(seq, capacity))
+                .push(seq, node.usage);
+        }
+        self.forget_before(at_ms - self.retention_ms);
+        self.latest = self.sum_latest(seq, node_allocatable);
+    }
+
+    /// The workload and node totals of scrape `seq`.
+    fn sum_latest(&self, seq: u64, node_allocatable: HashMap<String, Sample>) -> Latest {
+        let mut latest = Latest {
+            node_allocatable,
+            ..Latest::default()
+        };
+        for (namespace, _, pod) in self.pods(None) {
+            let Some(usage) = pod.at(seq) else { continue };
+            for (resource, owner) in &pod.owners {
+                latest
+                    .workloads
+                    .entry(resource)
+                    .or_default()
+                    .entry(namespace.to_string())
+                    .or_default()
+                    .entry(owner.clone())
+                    .or_default()
+                    .add(Some(usage), pod.bounds);
+            }
+            if let Some(node) = &pod.node {
+                latest
+                    .node_pods
+                    .entry(node.clone())
+                    .or_default()
+                    .add(None, pod.bounds);
+            }
+        }
+        latest
+    }
+
+    /// A workload's pods at the last scrape.
+    pub fn latest_workload(&self, resource: &str, namespace: &str, name: &str) -> Option<&Total> {
+        self.latest
+            .workloads
+            .get(resource)?
+            .get(namespace)?
+            .get(name)
+    }
+
+    /// The requests and limits of the pods on a node, and its allocatable, at the last scrape.
+    pub fn latest_node_bounds(&self, name: &str) -> (Option<&Total>, Option<Sample>) {
+        (
+            self.latest.node_pods.get(name),
+            self.latest.node_allocatable.get(name).copied(),
+        )
+    }
+
+    /// Drops scrapes before `cutoff_ms` (and beyond the sample bound), and objects left empty.
+    fn forget_before(&mut self, cutoff_ms: i64) {
+        while self
+            .times
+            .front()
+            .is_some_and(|t| *t < cutoff_ms || self.times.len() > self.max_samples)
+        {
+            self.times.pop_front();
+            self.first_seq += 1;
+        }
+        let first = self.first_seq;
+        self.nodes.retain(|_, series| !series.trim(first));
+        self.pods.retain(|_, pods| {
+            pods.retain(|_, pod| {
+                pod.containers.retain_mut(|(_, series)| !series.trim(first));
+                !pod.containers.is_empty()
+            });
+            !pods.is_empty()
+        });
+    }
+
+    /// Scrape times (unix milliseconds) with their sequence numbers, oldest first.
+    pub fn scrapes(&self) -> impl DoubleEndedIterator<Item = (u64, i64)> + '_ {
+        self.times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (self.first_seq + i as u64, *t))
+    }
+
+    /// The sequence number of the last scrape.
+    pub fn latest_seq(&self) -> Option<u64> {
+        (!self.times.is_empty()).then(|| self.first_seq + self.times.len() as u64 - 1)
+    }
+
+    /// The time of the last scrape (unix milliseconds).
+    pub fn latest_time(&self) -> Option<i64> {
+        self.times.back().copied()
+    }
+
+    pub fn pod(&self, namespace: &str, name: &str) -> Option<&PodHistory> {
+        self.pods.get(namespace)?.get(name)
+    }
+
+    /// Every pod of one namespace, or of all namespaces.
+    pub fn pods<'a>(
+        &'a self,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a str, &'a str, &'a PodHistory)> + 'a {
+        self.pods
+            .iter()
+            .filter(move |(ns, _)| namespace.is_none_or(|wanted| wanted == ns.as_str()))
+            .flat_map(|(ns, pods)| {
+                pods.iter()
+                    .map(move |(name, pod)| (ns.as_str(), name.as_str(), pod))
+            })
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Series> {
+        self.nodes.get(name)
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = (&str, &Series)> + '_ {
+        self.nodes.iter().map(|(n, s)| (n.as_str(), s))
+    }
+
+    /// The pod's usage at the last scrape (`None` when it was not in it).
+    pub fn latest_pod(&self, namespace: &str, name: &str) -> Option<Sample> {
+        self.pod(namespace, name)?.at(self.latest_seq()?)
+    }
+
+    /// The node's usage at the last scrape.
+    pub fn latest_node(&self, name: &str) -> Option<Sample> {
+        self.node(name)?.at(self.latest_seq()?)
+    }
+
+    /// How many series (containers and nodes) and samples are kept.
+    pub fn counts(&self) -> (usize, usize) {
+        let containers = self
+            .pods(None)
+            .map(|(_, _, p)| p.containers.len())
+            .sum::<usize>();
+        let series = containers + self.nodes.len();
+        (series, self.times.len())
+    }
+
+    /// An estimate of the heap bytes the history holds (samples, names and tables).
+    pub fn heap_bytes(&self) -> usize {
+        let mut bytes = self.times.capacity() * 8;
+        for (ns, pods) in &self.pods {
+            bytes += ns.capacity() + pods.capacity() * (24 + std::mem::size_of::<PodHistory>() + 8);
+            for (name, pod) in pods {
+                bytes += name.capacity()
+                    + pod.node.as_ref().map_or(0, String::capacity)
+                    + pod.owners.capacity() * std::mem::size_of::<Owner>()
+                    + pod.owners.iter().map(|(_, n)| n.capacity()).sum::<usize>()
+                    + pod.containers.capacity() * std::mem::size_of::<(String, Series)>();
+                for (container, series) in &pod.containers {
+                    bytes += container.capacity() + series.heap_bytes();
+                }
+            }
+        }
+        for (name, series) in &self.nodes {
+            bytes += name.capacity() + std::mem::size_of::<Series>() + 32 + series.heap_bytes();
+        }
+        bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, containers: &[(&str, f64, f64)]) -> PodSample {
+        PodSample {
+            namespace: "shop".into(),
+            name: name.into(),
+            node: Some("node-1".into()),
+            owners: vec![
+                ("replicasets", "web-1".into()),
+                ("deployments", "web".into()),
+            ],
+            bounds: Bounds::default(),
+            containers: containers
+                .iter()
+                .map(|(n, cpu, memory)| {
+                    (
+                        (*n).to_string(),
+                        Sample {
+                            cpu: *cpu,
+                            memory: *memory,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn history_keeps_only_the_retention_and_forgets_objects_without_samples_in_it() {
+        let mut history = History::new(3_000, 1_000);
+        history.record(0, vec![pod("a", &[("app", 0.1, 100.0)])], vec![]);
+        history.record(1_000, vec![pod("b", &[("app", 0.2, 200.0)])], vec![]);
+        for t in 2..10 {
+            history.record(t * 1_000, vec![pod("b", &[("app", 0.2, 200.0)])], vec![]);
+        }
+        let times: Vec<i64> = history.scrapes().map(|(_, t)| t).collect();
+        assert_eq!(times, vec![6_000, 7_000, 8_000, 9_000], "3 s of scrapes");
+        assert!(history.pod("shop", "a").is_none(), "a left 9 s ago");
+        assert_eq!(
+            history.pod("shop", "b").expect("b").containers[0]
+                .1
+                .values
+                .len(),
+            4,
+            "b's samples are bounded too"
+        );
+    }
+
+    #[test]
+    fn a_missed_scrape_is_a_gap_not_a_zero() {
+        let mut history = History::new(60_000, 1_000);
+        history.record(0, vec![pod("a", &[("app", 0.5, 10.0)])], vec![]);
+        history.record(1_000, vec![], vec![]);
+        history.record(2_000, vec![pod("a", &[("app", 0.7, 20.0)])], vec![]);
+        let a = history.pod("shop", "a").expect("a");
+        let seqs: Vec<u64> = history.scrapes().map(|(s, _)| s).collect();
+        assert_eq!(a.at(seqs[0]).map(|s| s.cpu as f32), Some(0.5));
+        assert_eq!(a.at(seqs[1]), None);
+        assert_eq!(a.at(seqs[2]).map(|s| s.memory), Some(20.0));
+    }
+
+    #[test]
+    fn a_pods_usage_is_the_sum_of_its_containers() {
+        let mut history = History::new(60_000, 1_000);
+        history.record(
+            0,
+            vec![pod("a", &[("app", 0.25, 100.0), ("sidecar", 0.5, 50.0)])],
+            vec![NodeSample {
+                name: "node-1".into(),
+                usage: Sample {
+                    cpu: 2.0,
+                    memory: 1e9,
+                },
+                allocatable: None,
+            }],
+        );
+        assert_eq!(
+            history.latest_pod("shop", "a"),
+            Some(Sample {
+                cpu: 0.75,
+                memory: 150.0
+            })
+        );
+        assert_eq!(history.latest_node("node-1").map(|s| s.cpu), Some(2.0));
+        assert!(
+            history
+                .pod("shop", "a")
+                .expect("a")
+                .owned_by("deployments", "web")
+        );
+    }
+
+    #[test]
+    fn a_scrape_older_than_the_last_is_ignored() {
+        let mut history = History::new(60_000, 1_000);
+        history.record(5_000, vec![pod("a", &[("app", 0.5, 10.0)])], vec![]);
+        history.record(4_000, vec![pod("a", &[("app", 0.9, 10.0)])], vec![]);
+        assert_eq!(history.scrapes().count(), 1);
+        assert_eq!(history.latest_pod("shop", "a").map(|s| s.cpu), Some(0.5));
+    }
+}

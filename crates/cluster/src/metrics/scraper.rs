@@ -1,0 +1,378 @@
+//! Scrapes metrics.k8s.io (found by discovery) into the history, and keeps the source's state.
+//!
+//! Each attempt either records one scrape or classifies its failure (not installed,
+//! unreachable, forbidden); failures are retried with exponential backoff. The state is
+//! published on every scrape, but logged only when it changes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Client;
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use super::history::{NodeSample, PodSample, Sample};
+use super::view::{Bounds, ReplicaSetOwners, owners_of};
+use super::{History, MetricsConfig, SourceState, SourceStatus};
+use crate::Cluster;
+
+const GROUP: &str = "metrics.k8s.io";
+/// The versions Wheelhouse reads, preferred first.
+const VERSIONS: [&str; 2] = ["v1", "v1beta1"];
+const INSTALL_HINT: &str = "Install metrics-server: kubectl apply -f https://github.com/kubernetes-sigs/metrics-server/releases/latest/download/components.yaml";
+
+/// Why a scrape failed, as the state it puts the source in.
+#[derive(Debug, Clone, PartialEq)]
+struct Failure {
+    state: SourceState,
+    message: String,
+    hint: String,
+}
+
+pub(super) async fn run(
+    cluster: Arc<Cluster>,
+    config: MetricsConfig,
+    history: Arc<RwLock<History>>,
+    status: watch::Sender<SourceStatus>,
+) {
+    let mut api_version: Option<&'static str> = None;
+    let mut failures = 0u32;
+    loop {
+        let started = std::time::Instant::now();
+        let attempt =
+            tokio::time::timeout(config.scrape_timeout, scrape(&cluster, &mut api_version))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Failure {
+                        state: SourceState::Unreachable,
+                        message: format!(
+                            "metrics-server is not reachable: no answer within {} seconds",
+                            config.scrape_timeout.as_secs()
+                        ),
+                        hint: unreachable_hint(),
+                    })
+                });
+        let now = Timestamp::now();
+        match attempt {
+            Ok((pods, nodes)) => {
+                let (pod_count, node_count) = (pods.len(), nodes.len());
+                history
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .record(now.as_millisecond(), pods, nodes);
+                failures = 0;
+                let version = api_version.map(|v| format!("{GROUP}/{v}"));
+                publish(
+                    &status,
+                    SourceState::Ok,
+                    format!(
+                        "scraping {} every {} seconds",
+                        version.as_deref().unwrap_or(GROUP),
+                        config.interval.as_secs_f64()
+                    ),
+                    None,
+                    version,
+                    Some(now),
+                );
+                tracing::debug!(
+                    pods = pod_count,
+                    nodes = node_count,
+                    took_ms = started.elapsed().as_millis() as u64,
+                    "metrics scraped"
+                );
+            }
+            Err(failure) => {
+                failures = failures.saturating_add(1);
+                // Discover again next time: metrics-server may be installed, moved or upgraded.
+                api_version = None;
+                let last = status.borrow().last_scrape;
+                publish(
+                    &status,
+                    failure.state,
+                    failure.message,
+                    Some(failure.hint),
+                    None,
+                    last,
+                );
+            }
+        }
+        let delay = config.delay_after(failures);
+        tokio::time::sleep(delay.saturating_sub(if failures == 0 {
+            started.elapsed()
+        } else {
+            std::time::Duration::ZERO
+        }))
+        .await;
+    }
+}
+
+/// Publishes the state, logging it once when it differs from the last one.
+fn publish(
+    status: &watch::Sender<SourceStatus>,
+    state: SourceState,
+    message: String,
+    hint: Option<String>,
+    api_version: Option<String>,
+    last_scrape: Option<Timestamp>,
+) {
+    status.send_modify(|current| {
+        if current.state != state {
+            match state {
+                SourceState::Ok => tracing::info!(%message, "metrics-server: ok"),
+                SourceState::Starting => {}
+                _ => tracing::warn!(state = ?state, %message, hint = hint.as_deref().unwrap_or(""), "metrics-server: not available"),
+            }
+            current.since = Timestamp::now();
+        }
+        current.state = state;
+        current.message = message;
+        current.hint = hint;
+        if api_version.is_some() || state != SourceState::Ok {
+            current.api_version = api_version;
+        }
+        current.last_scrape = last_scrape;
+    });
+}
+
+fn unreachable_hint() -> String {
+    "Check that metrics-server runs and its APIService is available: kubectl -n kube-system get pods -l k8s-app=metrics-server; kubectl get apiservice v1beta1.metrics.k8s.io".into()
+}
+
+/// One scrape into `history`, as the scraper does it (for benchmarks); the pods and nodes
+/// recorded, or why it failed.
+pub async fn scrape_once(
+    cluster: &Cluster,
+    history: &RwLock<History>,
+) -> Result<(usize, usize), String> {
+    let mut version = None;
+    let (pods, nodes) = scrape(cluster, &mut version)
+        .await
+        .map_err(|failure| failure.message)?;
+    let counts = (pods.len(), nodes.len());
+    history
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .record(Timestamp::now().as_millisecond(), pods, nodes);
+    Ok(counts)
+}
+
+/// One scrape: discovery when needed, then pod and node metrics joined with the pod objects.
+async fn scrape(
+    cluster: &Cluster,
+    api_version: &mut Option<&'static str>,
+) -> Result<(Vec<PodSample>, Vec<NodeSample>), Failure> {
+    let client = cluster.client();
+    let version = match *api_version {
+        Some(v) => v,
+        None => {
+            let found = discover(client).await?;
+            *api_version = Some(found);
+            found
+        }
+    };
+    let (pods_path, nodes_path) = (
+        format!("/apis/{GROUP}/{version}/pods"),
+        format!("/apis/{GROUP}/{version}/nodes"),
+    );
+    let (pods, nodes) = tokio::try_join!(
+        get::<MetricsList<PodMetrics>>(client, &pods_path),
+        get::<MetricsList<NodeMetrics>>(client, &nodes_path),
+    )?;
+    // The pod objects say where each pod runs and what owns it. Without them (a cache that
+    // cannot list), usage is still recorded.
+    let caches = cluster.caches();
+    let (objects, replicasets, node_objects) =
+        tokio::join!(caches.pods(), caches.replicasets(), caches.nodes());
+    let allocatable: HashMap<String, Sample> = node_objects
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| {
+            let map = n.status.as_ref()?.allocatable.as_ref()?;
+            let read = |k: &str| {
+                map.get(k)
+                    .and_then(|q| wheelhouse_model::quantity::parse(&q.0))
+            };
+            Some((
+                n.metadata.name.clone()?,
+                Sample {
+                    cpu: read("cpu")?,
+                    memory: read("memory")?,
+                },
+            ))
+        })
+        .collect();
+    let objects = objects.unwrap_or_default();
+    let replicasets = ReplicaSetOwners::new(replicasets.unwrap_or_default().iter());
+    let by_name: HashMap<(&str, &str), &Pod> = objects
+        .iter()
+        .filter_map(|p| {
+            Some((
+                (
+                    p.metadata.namespace.as_deref()?,
+                    p.metadata.name.as_deref()?,
+                ),
+                p.as_ref(),
+            ))
+        })
+        .collect();
+    let pods = pods
+        .items
+        .into_iter()
+        .map(|m| {
+            let object = by_name
+                .get(&(m.metadata.namespace.as_str(), m.metadata.name.as_str()))
+                .copied();
+            PodSample {
+                node: object.and_then(|p| p.spec.as_ref()?.node_name.clone()),
+                owners: object
+                    .map(|p| owners_of(p, &replicasets))
+                    .unwrap_or_default(),
+                bounds: object.map(Bounds::of_pod).unwrap_or_default(),
+                containers: m
+                    .containers
+                    .into_iter()
+                    .map(|c| (c.name, c.usage.sample()))
+                    .collect(),
+                namespace: m.metadata.namespace,
+                name: m.metadata.name,
+            }
+        })
+        .collect();
+    let nodes = nodes
+        .items
+        .into_iter()
+        .map(|m| NodeSample {
+            allocatable: allocatable.get(&m.metadata.name).copied(),
+            name: m.metadata.name,
+            usage: m.usage.sample(),
+        })
+        .collect();
+    Ok((pods, nodes))
+}
+
+/// The served version of metrics.k8s.io that Wheelhouse reads, v1 preferred.
+async fn discover(client: &Client) -> Result<&'static str, Failure> {
+    let groups = client.list_api_groups().await.map_err(classify)?;
+    let Some(group) = groups.groups.iter().find(|g| g.name == GROUP) else {
+        return Err(not_installed());
+    };
+    VERSIONS
+        .into_iter()
+        .find(|v| group.versions.iter().any(|gv| gv.version == *v))
+        .ok_or_else(|| Failure {
+            state: SourceState::NotInstalled,
+            message: format!(
+                "{GROUP} is served only in versions Wheelhouse does not read ({})",
+                group
+                    .versions
+                    .iter()
+                    .map(|v| v.version.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            hint: "Install a metrics-server that serves metrics.k8s.io/v1beta1 or v1".into(),
+        })
+}
+
+fn not_installed() -> Failure {
+    Failure {
+        state: SourceState::NotInstalled,
+        message: format!("metrics-server is not installed ({GROUP} is not served)"),
+        hint: INSTALL_HINT.into(),
+    }
+}
+
+async fn get<T: serde::de::DeserializeOwned>(client: &Client, path: &str) -> Result<T, Failure> {
+    let request = http::Request::get(path)
+        .body(Vec::new())
+        .map_err(|e| Failure {
+            state: SourceState::Unreachable,
+            message: format!("cannot build the request for {path}: {e}"),
+            hint: unreachable_hint(),
+        })?;
+    client.request::<T>(request).await.map_err(classify)
+}
+
+/// The state a failed request puts the source in.
+fn classify(error: kube::Error) -> Failure {
+    match error {
+        kube::Error::Api(status) if status.code == 404 => not_installed(),
+        kube::Error::Api(status) if matches!(status.code, 401 | 403) => Failure {
+            state: SourceState::Forbidden,
+            message: format!(
+                "reading {GROUP} is forbidden: the API server said \"{}\" ({})",
+                status.message, status.code
+            ),
+            hint: "Allow Wheelhouse's identity to get and list pods and nodes in metrics.k8s.io, e.g. bind the ClusterRole system:aggregated-metrics-reader".into(),
+        },
+        kube::Error::Api(status) => Failure {
+            state: SourceState::Unreachable,
+            message: format!(
+                "metrics-server is not reachable: the API server said \"{}\" ({})",
+                status.message, status.code
+            ),
+            hint: unreachable_hint(),
+        },
+        other => Failure {
+            state: SourceState::Unreachable,
+            message: format!("metrics-server is not reachable: {other}"),
+            hint: unreachable_hint(),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct MetricsList<T> {
+    #[serde(default = "Vec::new")]
+    items: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    name: String,
+    #[serde(default)]
+    namespace: String,
+}
+
+#[derive(Deserialize)]
+struct PodMetrics {
+    metadata: Meta,
+    #[serde(default)]
+    containers: Vec<ContainerMetrics>,
+}
+
+#[derive(Deserialize)]
+struct ContainerMetrics {
+    name: String,
+    usage: Usage,
+}
+
+#[derive(Deserialize)]
+struct NodeMetrics {
+    metadata: Meta,
+    usage: Usage,
+}
+
+#[derive(Deserialize)]
+struct Usage {
+    #[serde(default)]
+    cpu: Option<String>,
+    #[serde(default)]
+    memory: Option<String>,
+}
+
+impl Usage {
+    fn sample(&self) -> Sample {
+        let read = |q: &Option<String>| {
+            q.as_deref()
+                .and_then(wheelhouse_model::quantity::parse)
+                .unwrap_or(f64::NAN)
+        };
+        Sample {
+            cpu: read(&self.cpu),
+            memory: read(&self.memory),
+        }
+    }
+}

@@ -1,0 +1,936 @@
+//! What the API answers for one target (a pod, a workload, a node, a namespace or the cluster):
+//! current usage against requests, limits and allocatable, series over a range, per-container
+//! breakdown and the top consumers — computed from the history and the watch caches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::core::v1::{Node, Pod};
+use serde::Serialize;
+
+use super::history::{History, Owner, Sample, Series, sum};
+use super::{Metrics, RangeOption, SourceKind, SourceStatus};
+use crate::Cluster;
+
+/// What the metrics are asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Cluster,
+    Node(String),
+    Namespace(String),
+    Pod {
+        namespace: String,
+        name: String,
+    },
+    /// `resource` is one of [`WORKLOAD_RESOURCES`].
+    Workload {
+        resource: String,
+        namespace: String,
+        name: String,
+    },
+}
+
+/// The workload resources metrics aggregate over, with their kinds.
+pub const WORKLOAD_RESOURCES: [(&str, &str); 5] = [
+    ("deployments", "Deployment"),
+    ("statefulsets", "StatefulSet"),
+    ("daemonsets", "DaemonSet"),
+    ("replicasets", "ReplicaSet"),
+    ("jobs", "Job"),
+];
+
+/// Why metrics cannot be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    #[error("unknown range {range:?}: the sources can serve {}", valid.join(", "))]
+    UnknownRange { range: String, valid: Vec<String> },
+    #[error(
+        "unknown workload resource {0:?}: use deployments, statefulsets, daemonsets, replicasets or jobs"
+    )]
+    UnknownWorkload(String),
+    #[error("{kind} {name} not found")]
+    NotFound { kind: &'static str, name: String },
+    #[error(transparent)]
+    Cluster(#[from] crate::Error),
+    /// Prometheus failed to answer a range only it can serve.
+    #[error("{0}")]
+    Prometheus(#[from] super::prometheus::QueryError),
+    #[error("cannot read {what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: kube::Error,
+    },
+}
+
+/// The target named in the answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetName {
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Usage of one resource (CPU in cores, memory in bytes) against what bounds it; `None` is
+/// "not set or unknown", never zero.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Amounts {
+    pub usage: Option<f64>,
+    pub requests: Option<f64>,
+    pub limits: Option<f64>,
+    pub allocatable: Option<f64>,
+    pub capacity: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Current {
+    pub cpu: Amounts,
+    pub memory: Amounts,
+    /// The scrape the usage is from.
+    pub timestamp: Timestamp,
+}
+
+/// Usage over a range; timestamps in unix seconds, `None` where there is no sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesView {
+    pub source: SourceKind,
+    pub resolution_seconds: f64,
+    pub start: f64,
+    pub end: f64,
+    pub timestamps: Vec<f64>,
+    pub cpu: Vec<Option<f64>>,
+    pub memory: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainerView {
+    pub name: String,
+    pub current: Option<Current>,
+    pub series: Option<SeriesView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopPod {
+    pub namespace: String,
+    pub name: String,
+    pub cpu: f64,
+    pub memory: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopNode {
+    pub name: String,
+    pub cpu: f64,
+    pub memory: f64,
+    pub cpu_percent: Option<f64>,
+    pub memory_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Top {
+    pub pods: Vec<TopPod>,
+    pub nodes: Vec<TopNode>,
+}
+
+/// The answer for one target.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetMetrics {
+    pub target: TargetName,
+    pub state: SourceStatus,
+    pub current: Option<Current>,
+    pub series: Option<SeriesView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub containers: Option<Vec<ContainerView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<Top>,
+}
+
+/// How many pods and nodes `top` lists.
+pub const TOP: usize = 10;
+
+/// The Deployment owning each ReplicaSet, by namespace and name.
+#[derive(Debug, Default)]
+pub struct ReplicaSetOwners(HashMap<(String, String), String>);
+
+impl ReplicaSetOwners {
+    pub fn new<'a>(replicasets: impl Iterator<Item = &'a Arc<ReplicaSet>>) -> Self {
+        Self(
+            replicasets
+                .filter_map(|rs| {
+                    let owner = controller(&rs.metadata)?;
+                    (owner.kind == "Deployment").then(|| {
+                        (
+                            (
+                                rs.metadata.namespace.clone().unwrap_or_default(),
+                                rs.metadata.name.clone().unwrap_or_default(),
+                            ),
+                            owner.name.clone(),
+                        )
+                    })
+                })
+                .collect(),
+        )
+    }
+}
+
+fn controller(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference> {
+    meta.owner_references
+        .as_ref()?
+        .iter()
+        .find(|o| o.controller == Some(true))
+}
+
+/// The workloads a pod belongs to: its controller, and a ReplicaSet's Deployment.
+pub fn owners_of(pod: &Pod, replicasets: &ReplicaSetOwners) -> Vec<Owner> {
+    let Some(owner) = controller(&pod.metadata) else {
+        return Vec::new();
+    };
+    let Some((resource, _)) = WORKLOAD_RESOURCES.iter().find(|(_, k)| *k == owner.kind) else {
+        return Vec::new();
+    };
+    let mut owners = vec![(*resource, owner.name.clone())];
+    if *resource == "replicasets" {
+        let key = (
+            pod.metadata.namespace.clone().unwrap_or_default(),
+            owner.name.clone(),
+        );
+        if let Some(deployment) = replicasets.0.get(&key) {
+            owners.push(("deployments", deployment.clone()));
+        }
+    }
+    owners
+}
+
+/// Requests and limits of CPU and memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Bounds {
+    pub cpu_requests: Option<f64>,
+    pub cpu_limits: Option<f64>,
+    pub memory_requests: Option<f64>,
+    pub memory_limits: Option<f64>,
+}
+
+fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    }
+}
+
+impl Bounds {
+    /// The sum of the values that are set; unset where none is.
+    pub fn plus(self, other: Bounds) -> Bounds {
+        Bounds {
+            cpu_requests: add(self.cpu_requests, other.cpu_requests),
+            cpu_limits: add(self.cpu_limits, other.cpu_limits),
+            memory_requests: add(self.memory_requests, other.memory_requests),
+            memory_limits: add(self.memory_limits, other.memory_limits),
+        }
+    }
+
+    fn of_container(container: &k8s_openapi::api::core::v1::Container) -> Bounds {
+        let resources = container.resources.as_ref();
+        let read = |which: Option<
+            &std::collections::BTreeMap<
+                String,
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity,
+            >,
+        >,
+                    name: &str| {
+            which?
+                .get(name)
+                .and_then(|q| wheelhouse_model::quantity::parse(&q.0))
+        };
+        let requests = resources.and_then(|r| r.requests.as_ref());
+        let limits = resources.and_then(|r| r.limits.as_ref());
+        Bounds {
+            // Kubernetes defaults a missing request to the limit.
+            cpu_requests: read(requests, "cpu").or(read(limits, "cpu")),
+            cpu_limits: read(limits, "cpu"),
+            memory_requests: read(requests, "memory").or(read(limits, "memory")),
+            memory_limits: read(limits, "memory"),
+        }
+    }
+
+    /// A pod's: the sum over its (app) containers of what they set.
+    pub fn of_pod(pod: &Pod) -> Bounds {
+        pod.spec
+            .iter()
+            .flat_map(|s| &s.containers)
+            .map(Bounds::of_container)
+            .fold(Bounds::default(), Bounds::plus)
+    }
+}
+
+/// Pods that hold their requests: not finished.
+fn active(pod: &Pod) -> bool {
+    !matches!(
+        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded" | "Failed")
+    )
+}
+
+fn node_quantity(node: &Node, which: &str, name: &str) -> Option<f64> {
+    let status = node.status.as_ref()?;
+    let map = if which == "allocatable" {
+        status.allocatable.as_ref()
+    } else {
+        status.capacity.as_ref()
+    }?;
+    wheelhouse_model::quantity::parse(&map.get(name)?.0)
+}
+
+fn amounts(usage: Option<f64>, requests: Option<f64>, limits: Option<f64>) -> Amounts {
+    Amounts {
+        usage,
+        requests,
+        limits,
+        allocatable: None,
+        capacity: None,
+    }
+}
+
+fn current(usage: Option<Sample>, bounds: Bounds, at_ms: i64) -> Current {
+    Current {
+        cpu: amounts(usage.map(|u| u.cpu), bounds.cpu_requests, bounds.cpu_limits),
+        memory: amounts(
+            usage.map(|u| u.memory),
+            bounds.memory_requests,
+            bounds.memory_limits,
+        ),
+        timestamp: Timestamp::from_millisecond(at_ms).unwrap_or(Timestamp::UNIX_EPOCH),
+    }
+}
+
+/// The scrapes within `range_seconds` before `now_ms`, as (sequence, unix ms).
+fn window(history: &History, range_seconds: u64, now_ms: i64) -> Vec<(u64, i64)> {
+    let from = now_ms - i64::try_from(range_seconds).unwrap_or(i64::MAX / 1000) * 1000;
+    history.scrapes().filter(|(_, t)| *t >= from).collect()
+}
+
+/// The series of a sum of objects over `scrapes`: at each scrape, the sum of those that had a
+/// sample (none: a gap).
+fn series(
+    scrapes: &[(u64, i64)],
+    interval_seconds: f64,
+    range_seconds: u64,
+    now_ms: i64,
+    at: impl Fn(u64) -> Option<Sample>,
+) -> SeriesView {
+    let mut view = SeriesView {
+        source: SourceKind::MetricsServer,
+        resolution_seconds: interval_seconds,
+        start: now_ms as f64 / 1000.0 - range_seconds as f64,
+        end: now_ms as f64 / 1000.0,
+        timestamps: Vec::with_capacity(scrapes.len()),
+        cpu: Vec::with_capacity(scrapes.len()),
+        memory: Vec::with_capacity(scrapes.len()),
+    };
+    for (seq, t) in scrapes {
+        let sample = at(*seq);
+        view.timestamps.push(*t as f64 / 1000.0);
+        view.cpu.push(sample.map(|s| s.cpu));
+        view.memory.push(sample.map(|s| s.memory));
+    }
+    view
+}
+
+fn series_at(series: &Series) -> impl Fn(u64) -> Option<Sample> + '_ {
+    move |seq| series.at(seq)
+}
+
+/// The top pods by CPU among `pods` at the last scrape.
+fn top_pods<'a>(
+    history: &'a History,
+    pods: impl Iterator<Item = (&'a str, &'a str, &'a super::history::PodHistory)>,
+) -> Vec<TopPod> {
+    let Some(latest) = history.latest_seq() else {
+        return Vec::new();
+    };
+    let mut top: Vec<TopPod> = pods
+        .filter_map(|(namespace, name, pod)| {
+            let usage = pod.at(latest)?;
+            Some(TopPod {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                cpu: usage.cpu,
+                memory: usage.memory,
+            })
+        })
+        .collect();
+    top.sort_by(|a, b| b.cpu.total_cmp(&a.cpu).then(b.memory.total_cmp(&a.memory)));
+    top.truncate(TOP);
+    top
+}
+
+fn top_nodes(history: &History, nodes: &[Arc<Node>]) -> Vec<TopNode> {
+    let mut top: Vec<TopNode> = nodes
+        .iter()
+        .filter_map(|node| {
+            let name = node.metadata.name.as_deref()?;
+            let usage = history.latest_node(name)?;
+            let percent =
+                |used: f64, of: Option<f64>| of.filter(|o| *o > 0.0).map(|o| used / o * 100.0);
+            Some(TopNode {
+                name: name.to_string(),
+                cpu: usage.cpu,
+                memory: usage.memory,
+                cpu_percent: percent(usage.cpu, node_quantity(node, "allocatable", "cpu")),
+                memory_percent: percent(usage.memory, node_quantity(node, "allocatable", "memory")),
+            })
+        })
+        .collect();
+    top.sort_by(|a, b| b.cpu.total_cmp(&a.cpu));
+    top.truncate(TOP);
+    top
+}
+
+impl Metrics {
+    /// The range named `id` (the longest metrics-server range, normally `1h`, when `None`).
+    pub fn range(&self, id: Option<&str>) -> Result<RangeOption, ViewError> {
+        let ranges = self.ranges();
+        match id {
+            Some(id) => {
+                ranges
+                    .iter()
+                    .find(|r| r.id == id)
+                    .cloned()
+                    .ok_or_else(|| ViewError::UnknownRange {
+                        range: id.to_string(),
+                        valid: ranges.iter().map(|r| r.id.clone()).collect(),
+                    })
+            }
+            None => ranges
+                .iter()
+                .rev()
+                .find(|r| r.source == SourceKind::MetricsServer)
+                .or(ranges.first())
+                .cloned()
+                .ok_or_else(|| ViewError::UnknownRange {
+                    range: String::new(),
+                    valid: Vec::new(),
+                }),
+        }
+    }
+
+    /// Metrics of one target over `range` (see [`Metrics::range`]).
+    pub async fn target(
+        &self,
+        cluster: &Cluster,
+        target: &Target,
+        range: Option<&str>,
+    ) -> Result<TargetMetrics, ViewError> {
+        let range = self.range(range)?;
+        let caches = cluster.caches();
+        let pods = caches.pods().await?;
+        let nodes = match target {
+            Target::Cluster | Target::Node(_) => caches.nodes().await?,
+            _ => Vec::new(),
+        };
+        let replicasets = match target {
+            Target::Workload { .. } => ReplicaSetOwners::new(caches.replicasets().await?.iter()),
+            _ => ReplicaSetOwners::default(),
+        };
+        let name = match target {
+            Target::Cluster => TargetName {
+                kind: "Cluster",
+                namespace: None,
+                name: None,
+            },
+            Target::Node(name) => {
+                if !nodes
+                    .iter()
+                    .any(|n| n.metadata.name.as_deref() == Some(name))
+                {
+                    return Err(ViewError::NotFound {
+                        kind: "node",
+                        name: name.clone(),
+                    });
+                }
+                TargetName {
+                    kind: "Node",
+                    namespace: None,
+                    name: Some(name.clone()),
+                }
+            }
+            Target::Namespace(namespace) => {
+                let namespaces = caches.namespaces().await?;
+                if !namespaces
+                    .iter()
+                    .any(|n| n.metadata.name.as_deref() == Some(namespace))
+                {
+                    return Err(ViewError::NotFound {
+                        kind: "namespace",
+                        name: namespace.clone(),
+                    });
+                }
+                TargetName {
+                    kind: "Namespace",
+                    namespace: None,
+                    name: Some(namespace.clone()),
+                }
+            }
+            Target::Pod { namespace, name } => {
+                if !pods.iter().any(|p| {
+                    p.metadata.namespace.as_deref() == Some(namespace)
+                        && p.metadata.name.as_deref() == Some(name)
+                }) {
+                    return Err(ViewError::NotFound {
+                        kind: "pod",
+                        name: format!("{namespace}/{name}"),
+                    });
+                }
+                TargetName {
+                    kind: "Pod",
+                    namespace: Some(namespace.clone()),
+                    name: Some(name.clone()),
+                }
+            }
+            Target::Workload {
+                resource,
+                namespace,
+                name,
+            } => {
+                let kind = workload_exists(cluster, resource, namespace, name).await?;
+                TargetName {
+                    kind,
+                    namespace: Some(namespace.clone()),
+                    name: Some(name.clone()),
+                }
+            }
+        };
+        let state = self.status();
+        let interval = self.config.interval.as_secs_f64();
+        let now_ms = Timestamp::now().as_millisecond();
+        // Everything that reads the (locked, not `Send`) history happens in this block, before
+        // any await.
+        let (answer, workload_pods) = {
+            let history = self.history();
+            // Pods that belonged to a workload (for Prometheus, which knows pods but not owners).
+            let workload_pods: Vec<String> = match target {
+                Target::Workload {
+                    resource,
+                    namespace,
+                    name,
+                } => {
+                    let mut names: Vec<String> = history
+                        .pods(Some(namespace))
+                        .filter(|(_, _, p)| p.owned_by(resource, name))
+                        .map(|(_, n, _)| n.to_string())
+                        .collect();
+                    for pod in pods.iter() {
+                        if pod.metadata.namespace.as_deref() == Some(namespace.as_str())
+                            && owners_of(pod, &replicasets)
+                                .iter()
+                                .any(|(r, n)| r == resource && n == name)
+                            && let Some(pod_name) = &pod.metadata.name
+                            && !names.contains(pod_name)
+                        {
+                            names.push(pod_name.clone());
+                        }
+                    }
+                    names
+                }
+                _ => Vec::new(),
+            };
+            match history.latest_seq() {
+                None => (
+                    TargetMetrics {
+                        target: name,
+                        state,
+                        current: None,
+                        series: None,
+                        containers: matches!(target, Target::Pod { .. }).then(Vec::new),
+                        top: None,
+                    },
+                    workload_pods,
+                ),
+                Some(latest) => {
+                    let latest_ms = history.latest_time().unwrap_or(now_ms);
+                    let scrapes = window(&history, range.seconds, now_ms);
+                    let make_series = |at: &dyn Fn(u64) -> Option<Sample>| {
+                        series(&scrapes, interval, range.seconds, now_ms, at)
+                    };
+                    let bounds_of = |keep: &dyn Fn(&Pod) -> bool| {
+                        pods.iter()
+                            .filter(|p| active(p) && keep(p))
+                            .map(|p| Bounds::of_pod(p))
+                            .fold(Bounds::default(), Bounds::plus)
+                    };
+                    let answer = match target {
+                        Target::Cluster => {
+                            let at = |seq: u64| sum(history.nodes().filter_map(|(_, s)| s.at(seq)));
+                            let mut now = current(
+                                at(latest),
+                                bounds_of(&|p| {
+                                    p.spec.as_ref().is_some_and(|s| s.node_name.is_some())
+                                }),
+                                latest_ms,
+                            );
+                            let total = |which, name| {
+                                nodes
+                                    .iter()
+                                    .filter_map(|n| node_quantity(n, which, name))
+                                    .reduce(|a, b| a + b)
+                            };
+                            now.cpu.allocatable = total("allocatable", "cpu");
+                            now.cpu.capacity = total("capacity", "cpu");
+                            now.memory.allocatable = total("allocatable", "memory");
+                            now.memory.capacity = total("capacity", "memory");
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(now),
+                                series: Some(make_series(&at)),
+                                containers: None,
+                                top: Some(Top {
+                                    pods: top_pods(&history, history.pods(None)),
+                                    nodes: top_nodes(&history, &nodes),
+                                }),
+                            }
+                        }
+                        Target::Node(node_name) => {
+                            let node = nodes
+                                .iter()
+                                .find(|n| n.metadata.name.as_deref() == Some(node_name));
+                            let series_of = history.node(node_name);
+                            let at = |seq: u64| series_of.and_then(|s| s.at(seq));
+                            let on_node = |p: &Pod| {
+                                p.spec.as_ref().and_then(|s| s.node_name.as_deref())
+                                    == Some(node_name)
+                            };
+                            let mut now = current(at(latest), bounds_of(&on_node), latest_ms);
+                            if let Some(node) = node {
+                                now.cpu.allocatable = node_quantity(node, "allocatable", "cpu");
+                                now.cpu.capacity = node_quantity(node, "capacity", "cpu");
+                                now.memory.allocatable =
+                                    node_quantity(node, "allocatable", "memory");
+                                now.memory.capacity = node_quantity(node, "capacity", "memory");
+                            }
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(now),
+                                series: Some(make_series(&at)),
+                                containers: None,
+                                top: Some(Top {
+                                    pods: top_pods(
+                                        &history,
+                                        history.pods(None).filter(|(_, _, p)| {
+                                            p.node.as_deref() == Some(node_name)
+                                        }),
+                                    ),
+                                    nodes: Vec::new(),
+                                }),
+                            }
+                        }
+                        Target::Namespace(namespace) => {
+                            let at = |seq: u64| {
+                                sum(history
+                                    .pods(Some(namespace))
+                                    .filter_map(|(_, _, p)| p.at(seq)))
+                            };
+                            let in_namespace = |p: &Pod| {
+                                p.metadata.namespace.as_deref() == Some(namespace.as_str())
+                            };
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(current(
+                                    at(latest),
+                                    bounds_of(&in_namespace),
+                                    latest_ms,
+                                )),
+                                series: Some(make_series(&at)),
+                                containers: None,
+                                top: Some(Top {
+                                    pods: top_pods(&history, history.pods(Some(namespace))),
+                                    nodes: Vec::new(),
+                                }),
+                            }
+                        }
+                        Target::Workload {
+                            resource,
+                            namespace,
+                            name: workload,
+                        } => {
+                            let at = |seq: u64| {
+                                sum(history
+                                    .pods(Some(namespace))
+                                    .filter(|(_, _, p)| p.owned_by(resource, workload))
+                                    .filter_map(|(_, _, p)| p.at(seq)))
+                            };
+                            let owned = |p: &Pod| {
+                                p.metadata.namespace.as_deref() == Some(namespace.as_str())
+                                    && owners_of(p, &replicasets)
+                                        .iter()
+                                        .any(|(r, n)| r == resource && n == workload)
+                            };
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(current(at(latest), bounds_of(&owned), latest_ms)),
+                                series: Some(make_series(&at)),
+                                containers: None,
+                                top: None,
+                            }
+                        }
+                        Target::Pod {
+                            namespace,
+                            name: pod_name,
+                        } => {
+                            let object = pods.iter().find(|p| {
+                                p.metadata.namespace.as_deref() == Some(namespace)
+                                    && p.metadata.name.as_deref() == Some(pod_name)
+                            });
+                            let recorded = history.pod(namespace, pod_name);
+                            let at = |seq: u64| recorded.and_then(|p| p.at(seq));
+                            let bounds = object.map(|p| Bounds::of_pod(p)).unwrap_or_default();
+                            let mut names: Vec<String> = object
+                                .and_then(|p| p.spec.as_ref())
+                                .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
+                                .unwrap_or_default();
+                            for (container, _) in recorded
+                                .map(|p| p.containers.as_slice())
+                                .unwrap_or_default()
+                            {
+                                if !names.contains(container) {
+                                    names.push(container.clone());
+                                }
+                            }
+                            let containers = names
+                                .into_iter()
+                                .map(|container| {
+                                    let series_of = recorded.and_then(|p| {
+                                        p.containers
+                                            .iter()
+                                            .find(|(n, _)| *n == container)
+                                            .map(|(_, s)| s)
+                                    });
+                                    let spec = object.and_then(|p| p.spec.as_ref()).and_then(|s| {
+                                        s.containers.iter().find(|c| c.name == container)
+                                    });
+                                    let bounds = spec.map(Bounds::of_container).unwrap_or_default();
+                                    let usage = series_of.and_then(|s| s.at(latest));
+                                    ContainerView {
+                                        current: Some(current(usage, bounds, latest_ms)),
+                                        series: Some(match series_of {
+                                            Some(s) => make_series(&series_at(s)),
+                                            None => make_series(&|_| None),
+                                        }),
+                                        name: container,
+                                    }
+                                })
+                                .collect();
+                            TargetMetrics {
+                                target: name,
+                                state,
+                                current: Some(current(at(latest), bounds, latest_ms)),
+                                series: Some(make_series(&at)),
+                                containers: Some(containers),
+                                top: None,
+                            }
+                        }
+                    };
+                    (answer, workload_pods)
+                }
+            }
+        };
+        self.with_prometheus_series(answer, target, &range, now_ms, &workload_pods)
+            .await
+    }
+
+    /// Replaces the series with Prometheus's when the range is one only it serves.
+    async fn with_prometheus_series(
+        &self,
+        mut answer: TargetMetrics,
+        target: &Target,
+        range: &RangeOption,
+        now_ms: i64,
+        workload_pods: &[String],
+    ) -> Result<TargetMetrics, ViewError> {
+        use super::prometheus::{any_of, quote};
+        if range.source != SourceKind::Prometheus {
+            return Ok(answer);
+        }
+        let Some(prometheus) = self.prometheus() else {
+            return Ok(answer);
+        };
+        let containers = r#"container!="",container!="POD""#;
+        let selector = match target {
+            Target::Cluster => r#"id="/""#.to_string(),
+            Target::Node(name) => format!(r#"id="/",node={}"#, quote(name)),
+            Target::Namespace(namespace) => format!("namespace={},{containers}", quote(namespace)),
+            Target::Pod { namespace, name } => format!(
+                "namespace={},pod={},{containers}",
+                quote(namespace),
+                quote(name)
+            ),
+            Target::Workload { namespace, .. } if workload_pods.is_empty() => {
+                // No pod known: a selector matching nothing, so the answer is an empty series.
+                format!(r#"namespace={},pod="""#, quote(namespace))
+            }
+            Target::Workload { namespace, .. } => format!(
+                "namespace={},pod=~\"{}\",{containers}",
+                quote(namespace),
+                any_of(workload_pods)
+            ),
+        };
+        let end = (now_ms / 1000) as f64;
+        let start = end - range.seconds as f64;
+        // About 240 points per chart; rates over two steps, at least the configured window.
+        let step = (range.seconds / 240).max(1) as f64;
+        let window = (step as u64 * 2).max(prometheus.config().min_rate_window.as_secs().max(1));
+        let by = if matches!(target, Target::Pod { .. }) {
+            " by (container)"
+        } else {
+            ""
+        };
+        let cpu_query =
+            format!("sum{by}(rate(container_cpu_usage_seconds_total{{{selector}}}[{window}s]))");
+        let memory_query = format!("sum{by}(container_memory_working_set_bytes{{{selector}}})");
+        let (cpu, memory) = tokio::try_join!(
+            prometheus.range(&cpu_query, start, end, step),
+            prometheus.range(&memory_query, start, end, step),
+        )?;
+        let timestamps: Vec<f64> = (0..=(range.seconds / step as u64))
+            .map(|i| start + i as f64 * step)
+            .collect();
+        let align = |series: Option<&super::prometheus::PromSeries>| -> Vec<Option<f64>> {
+            let points: HashMap<i64, f64> = series
+                .map(|s| {
+                    s.points
+                        .iter()
+                        .map(|(t, v)| ((t * 1000.0).round() as i64, *v))
+                        .collect()
+                })
+                .unwrap_or_default();
+            timestamps
+                .iter()
+                .map(|t| points.get(&((t * 1000.0).round() as i64)).copied())
+                .collect()
+        };
+        let view = |cpu_series, memory_series| SeriesView {
+            source: SourceKind::Prometheus,
+            resolution_seconds: step,
+            start,
+            end,
+            timestamps: timestamps.clone(),
+            cpu: align(cpu_series),
+            memory: align(memory_series),
+        };
+        if by.is_empty() {
+            answer.series = Some(view(cpu.first(), memory.first()));
+        } else {
+            fn of<'a>(
+                list: &'a [super::prometheus::PromSeries],
+                container: &str,
+            ) -> Option<&'a super::prometheus::PromSeries> {
+                list.iter()
+                    .find(|s| s.labels.get("container").map(String::as_str) == Some(container))
+            }
+            let mut total = view(None, None);
+            for (i, _) in timestamps.iter().enumerate() {
+                let add = |list: &[super::prometheus::PromSeries]| {
+                    let values: Vec<f64> = list.iter().filter_map(|s| align(Some(s))[i]).collect();
+                    (!values.is_empty()).then(|| values.iter().sum())
+                };
+                total.cpu[i] = add(&cpu);
+                total.memory[i] = add(&memory);
+            }
+            answer.series = Some(total);
+            if let Some(containers) = answer.containers.as_mut() {
+                let mut names: Vec<String> = cpu
+                    .iter()
+                    .chain(&memory)
+                    .filter_map(|s| s.labels.get("container").cloned())
+                    .collect();
+                names.sort();
+                names.dedup();
+                for name in names {
+                    if !containers.iter().any(|c| c.name == name) {
+                        containers.push(ContainerView {
+                            name: name.clone(),
+                            current: None,
+                            series: None,
+                        });
+                    }
+                }
+                for container in containers.iter_mut() {
+                    let (c, m) = (of(&cpu, &container.name), of(&memory, &container.name));
+                    container.series = Some(view(c, m));
+                }
+            }
+        }
+        Ok(answer)
+    }
+}
+
+/// Checks that the workload exists; its kind.
+async fn workload_exists(
+    cluster: &Cluster,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<&'static str, ViewError> {
+    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+    use k8s_openapi::api::batch::v1::Job;
+    use kube::Api;
+    let Some((_, kind)) = WORKLOAD_RESOURCES.iter().find(|(r, _)| *r == resource) else {
+        return Err(ViewError::UnknownWorkload(resource.to_string()));
+    };
+    let client = cluster.client().clone();
+    let found = match resource {
+        "deployments" => Api::<Deployment>::namespaced(client, namespace)
+            .get_opt(name)
+            .await
+            .map(|o| o.is_some()),
+        "statefulsets" => Api::<StatefulSet>::namespaced(client, namespace)
+            .get_opt(name)
+            .await
+            .map(|o| o.is_some()),
+        "daemonsets" => Api::<DaemonSet>::namespaced(client, namespace)
+            .get_opt(name)
+            .await
+            .map(|o| o.is_some()),
+        "replicasets" => Api::<ReplicaSet>::namespaced(client, namespace)
+            .get_opt(name)
+            .await
+            .map(|o| o.is_some()),
+        _ => Api::<Job>::namespaced(client, namespace)
+            .get_opt(name)
+            .await
+            .map(|o| o.is_some()),
+    }
+    .map_err(|source| ViewError::Read {
+        what: format!("{resource} {namespace}/{name}"),
+        source,
+    })?;
+    if found {
+        Ok(kind)
+    } else {
+        Err(ViewError::NotFound {
+            kind: kind_lower(kind),
+            name: format!("{namespace}/{name}"),
+        })
+    }
+}
+
+fn kind_lower(kind: &'static str) -> &'static str {
+    match kind {
+        "Deployment" => "deployment",
+        "StatefulSet" => "statefulset",
+        "DaemonSet" => "daemonset",
+        "ReplicaSet" => "replicaset",
+        _ => "job",
+    }
+}

@@ -1,0 +1,242 @@
+// Browser tests of metrics (issue #5) against the real binary: `wheelhouse --demo` scraping the
+// simulated metrics-server every second, and a sim without metrics-server for the missing state.
+// Screenshots: metrics-pod-chart, metrics-node-list, metrics-overview, metrics-pod-chart-zh-CN,
+// metrics-not-installed.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, openPage, screenshot, startWheelhouse, withDemoConsole } from './support/harness.mjs';
+import { startSim } from './support/sim.mjs';
+
+/** Cores from a usage cell's text (`250m`, `1.5 cores`, `0`); null for a dash. */
+function cores(text) {
+  const t = text.trim();
+  const milli = /^([\d.]+)m/.exec(t);
+  if (milli) return Number(milli[1]) / 1000;
+  const whole = /^([\d.]+)/.exec(t);
+  return whole ? Number(whole[1]) : null;
+}
+
+/** The busiest pod once it has a sample, as the cluster's metrics name it. */
+async function busyPod(url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const response = await fetch(new URL('api/v1/metrics/cluster', url));
+    const body = await response.json();
+    last = JSON.stringify(body).slice(0, 300);
+    const pod = response.ok ? body.top?.pods?.[0] : undefined;
+    if (pod) return pod;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no pod with a sample within ${timeoutMs / 1000} s: ${last}`);
+}
+
+/** How many pixels of the chart's canvas are drawn in the usage line's colour (the app's accent). */
+function accentPixels(page, testId) {
+  return page.evaluate((id) => {
+    const canvas = document.querySelector(`[data-testid="${id}"] canvas`);
+    if (!canvas) return 0;
+    const accent = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim();
+    const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(accent.slice(i, i + 2), 16));
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 200 && Math.abs(data[i] - r) < 24 && Math.abs(data[i + 1] - g) < 24 && Math.abs(data[i + 2] - b) < 24) count += 1;
+    }
+    return count;
+  }, testId);
+}
+
+describe('metrics with the demo metrics-server', () => {
+  let server;
+  let browser;
+  withDemoConsole({ cluster: ['--demo', '--metrics-interval', '1s'] }, (started) => {
+    ({ server, browser } = started);
+  });
+
+  test("a pod's page charts its CPU and memory with data, requests and limits", async () => {
+    const pod = await busyPod(server.url);
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}pods/${pod.namespace}/${pod.name}`);
+      const section = page.getByTestId('metrics');
+      await section.waitFor({ timeout: 20_000 });
+      // With a 1 s scrape the history grows while we watch: wait for a line of a few points.
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-cpu-plot"]')?.getAttribute('data-points') ?? 0) >= 3, null, { timeout: 30_000 });
+      await page.locator('[data-testid="chart-cpu-plot"] canvas').waitFor();
+      await page.locator('[data-testid="chart-memory-plot"] canvas').waitFor();
+      await page.waitForTimeout(300);
+      assert.ok((await accentPixels(page, 'chart-cpu-plot')) > 30, 'the CPU usage line is drawn');
+      assert.ok((await accentPixels(page, 'chart-memory-plot')) > 30, 'the memory usage line is drawn');
+
+      const legend = (await page.locator('[data-testid="chart-cpu-plot"] .u-legend').textContent()) ?? '';
+      assert.match(legend, /Usage|Pod total/);
+      const current = (await page.getByTestId('metrics-current').textContent()) ?? '';
+      assert.match(current, /CPU.*(\d+(\.\d+)?m|cores)/);
+      assert.match(current, /Memory.*\d+(\.\d+)? (KiB|MiB|GiB)/);
+      assert.equal(await page.getByTestId('metrics-state').count(), 0, 'no state notice when metrics are flowing');
+      const ranges = await page.locator('[data-testid="metrics-ranges"] button').allTextContents();
+      assert.ok(ranges.length >= 1, `ranges offered: ${ranges}`);
+      await page.getByTestId('metrics-containers').waitFor();
+      await screenshot(page, 'metrics-pod-chart');
+
+      // The legend reads the values under the cursor: the time there, and the usage then.
+      const over = await page.locator('[data-testid="chart-cpu-plot"] .u-over').boundingBox();
+      await page.mouse.move(over.x + over.width * 0.9, over.y + over.height / 2);
+      const hovered = await page.locator('[data-testid="chart-cpu-plot"] .u-legend .u-series').allTextContents();
+      assert.match(hovered[0] ?? '', /\d{2}:\d{2}:\d{2}/, `legend time: ${hovered}`);
+      assert.match(hovered[1] ?? '', /\d+(\.\d+)?m|core/, `legend usage: ${hovered}`);
+      await page.mouse.move(0, 0);
+
+      // Live: the chart gains points without a reload.
+      const before = Number(await page.getByTestId('chart-cpu-plot').getAttribute('data-points'));
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-cpu-plot"]')?.getAttribute('data-points') ?? 0) > n, before, { timeout: 10_000 });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the node list shows usage and sorts by CPU on the server', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}nodes`);
+      await page.locator('[data-testid="resource-table"] [data-testid="usage"]').first().waitFor({ timeout: 20_000 });
+      const cpuHeader = page.locator('th[data-column="cpu"] button');
+      await cpuHeader.click();
+      await page.waitForURL(/sort=cpu/);
+      await cpuHeader.click();
+      await page.waitForURL(/sort=-cpu/);
+      await page.locator('th[data-column="cpu"][aria-sort="descending"]').waitFor();
+      // The server answers the sorted page; read the CPU column in the order shown.
+      await page.waitForFunction(() => {
+        const cells = [...document.querySelectorAll('[data-testid="resource-table"] tbody tr')].map((tr) => tr.querySelector('td:nth-child(' + (1 + [...tr.closest('table').querySelectorAll('th')].findIndex((th) => th.dataset.column === 'cpu')) + ')'));
+        return cells.length > 1 && cells.every((c) => c?.querySelector('[data-testid="usage"]'));
+      }, null, { timeout: 20_000 });
+      const column = await page.locator('th').evaluateAll((ths) => ths.findIndex((th) => th.dataset.column === 'cpu'));
+      const texts = await page.locator(`[data-testid="resource-table"] tbody tr td:nth-child(${column + 1}) .usage__value`).allTextContents();
+      const values = texts.map(cores);
+      assert.ok(values.length >= 2, `CPU cells: ${texts}`);
+      for (let i = 1; i < values.length; i += 1) assert.ok(values[i - 1] >= values[i], `descending by CPU: ${texts.join(', ')}`);
+      const title = await page.locator('[data-testid="resource-table"] [data-testid="usage"]').first().getAttribute('title');
+      assert.match(title ?? '', /allocatable|requests|limits|No requests/);
+      await screenshot(page, 'metrics-node-list');
+
+      // The busiest node's page: its usage and requests against allocatable, and its charts.
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      const used = page.getByTestId('node-cpu-usage');
+      await used.waitFor({ timeout: 20_000 });
+      assert.ok(Number(await used.getAttribute('data-percent')) > 0, 'node CPU used of allocatable');
+      assert.ok((await page.getByTestId('node-memory-requests').getAttribute('data-percent')) !== null);
+      await page.locator('[data-testid="chart-cpu-plot"] canvas').waitFor({ timeout: 20_000 });
+      assert.match((await page.locator('[data-testid="chart-cpu-plot"] .u-legend').textContent()) ?? '', /Allocatable/);
+      await screenshot(page, 'metrics-node-detail');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the overview shows cluster utilisation and the busiest pods and nodes, linked', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(server.url);
+      const cpu = page.getByTestId('cluster-cpu-usage');
+      await cpu.waitFor({ timeout: 20_000 });
+      const percent = Number(await cpu.getAttribute('data-percent'));
+      assert.ok(percent > 0 && percent < 100, `CPU used of allocatable: ${percent}%`);
+      assert.ok(Number(await page.getByTestId('cluster-memory-usage').getAttribute('data-percent')) > 0);
+      assert.ok((await page.getByTestId('cluster-cpu-requests').getAttribute('data-percent')) !== null);
+      const topPod = page.locator('[data-testid="top-pods"] tbody tr a').first();
+      await topPod.waitFor();
+      await page.locator('[data-testid="top-nodes"] tbody tr a').first().waitFor();
+      await screenshot(page, 'metrics-overview');
+      const name = (await topPod.textContent()) ?? '';
+      await topPod.click();
+      await page.waitForURL(new RegExp(`/pods/[^/]+/${name}$`));
+      await page.getByTestId('metrics').waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a deployment's page charts the sum over its pods", async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}deployments?namespace=shop&sort=-cpu`);
+      await page.locator('[data-testid="resource-table"] [data-testid="usage"]').first().waitFor({ timeout: 20_000 });
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-cpu-plot"]')?.getAttribute('data-points') ?? 0) >= 2, null, { timeout: 30_000 });
+      assert.ok((await accentPixels(page, 'chart-cpu-plot')) > 30, 'the CPU usage line is drawn');
+      assert.match((await page.getByTestId('metrics-current').textContent()) ?? '', /requests/);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the pod chart reads in Chinese', async () => {
+    const pod = await busyPod(server.url);
+    const { context, page, problems } = await openPage(browser, { locale: 'zh-CN' });
+    try {
+      await page.goto(`${server.url}pods/${pod.namespace}/${pod.name}`);
+      await page.locator('[data-testid="chart-cpu-plot"] canvas').waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator('[data-testid="metrics"] .section__title').textContent(), 'CPU 和内存');
+      const legend = (await page.locator('[data-testid="chart-cpu-plot"] .u-legend').textContent()) ?? '';
+      assert.match(legend, /时间/);
+      assert.match(legend, /用量|Pod 合计/);
+      await screenshot(page, 'metrics-pod-chart-zh-CN');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('metrics without metrics-server', () => {
+  let sim;
+  let server;
+  let browser;
+
+  before(async () => {
+    sim = await startSim('demo', ['--without-metrics-server']);
+    server = await startWheelhouse({ cluster: ['--kubeconfig', sim.kubeconfig, '--metrics-interval', '1s'] });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await sim?.stop();
+  });
+
+  test('the overview and a pod say metrics-server is not installed and how to install it', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(server.url);
+      const notice = page.locator('[data-testid="cluster-metrics"] [data-testid="metrics-state"]');
+      await notice.waitFor({ timeout: 20_000 });
+      assert.equal(await notice.getAttribute('data-state'), 'notInstalled');
+      const text = (await notice.textContent()) ?? '';
+      assert.match(text, /metrics-server is not installed/);
+      assert.match(text, /How to fix it:.*metrics-server/);
+      assert.equal(await page.getByTestId('cluster-cpu-usage').count(), 0);
+      await screenshot(page, 'metrics-not-installed');
+
+      await page.goto(`${server.url}pods`);
+      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor({ timeout: 20_000 });
+      const dash = page.locator('[data-testid="resource-table"] [data-testid="usage-none"]').first();
+      await dash.waitFor();
+      assert.match((await dash.getAttribute('title')) ?? '', /No usage sample/);
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      const podNotice = page.locator('[data-testid="metrics"] [data-testid="metrics-state"]');
+      await podNotice.waitFor({ timeout: 20_000 });
+      assert.equal(await podNotice.getAttribute('data-state'), 'notInstalled');
+      assert.equal(await page.locator('[data-testid="chart-cpu-plot"]').count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,151 @@
+//! The overview's metrics: how much of the cluster's allocatable CPU and memory is used and
+//! requested, and the pods and nodes using the most — or why metrics are missing.
+
+import { ErrorPanel } from '../../components/ErrorPanel';
+import { RoutedLink } from '../../components/RoutedLink';
+import { MetricsState } from '../../components/metrics/MetricsState';
+import { Utilisation } from '../../components/metrics/Utilisation';
+import { useCoresLabel } from '../../components/metrics/useCoresLabel';
+import { useResource } from '../../hooks/useResource';
+import { API } from '../../lib/api/endpoints';
+import { useTranslation } from '../../lib/i18n/I18nProvider';
+import { formatBytes, formatCpu, formatPercent, pickRange, type MetricsAnswer, type MetricsStatus } from '../../lib/k8s/metrics';
+
+const STATUS_REFRESH_MS = 30_000;
+
+export function ClusterMetrics() {
+  const { t } = useTranslation();
+  const status = useResource<MetricsStatus>(API.metricsStatus, STATUS_REFRESH_MS);
+  if (!status.data) {
+    return (
+      <section className="card section section--wide" data-testid="cluster-metrics">
+        <h2 className="section__title">{t('metrics|Cluster utilisation')}</h2>
+        <div className="section__body">
+          {status.error ? (
+            <ErrorPanel title={t('metrics|Could not read the state of the metrics sources')} error={status.error} onRetry={status.retry} compact />
+          ) : (
+            <p className="page__loading">{t('shell|Loading…')}</p>
+          )}
+        </div>
+      </section>
+    );
+  }
+  // Only the current figures and the top lists are shown: the shortest range costs least.
+  const range = pickRange(status.data.ranges.filter((r) => r.source !== 'prometheus'), null);
+  if (!range) {
+    // No range to ask for: the source itself is missing, and its state says why.
+    return (
+      <section className="card section section--wide" data-testid="cluster-metrics">
+        <h2 className="section__title">{t('metrics|Cluster utilisation')}</h2>
+        <div className="section__body">
+          <MetricsState source={status.data.metricsServer} hasSamples={false} />
+        </div>
+      </section>
+    );
+  }
+  return <ClusterFigures range={range.id} status={status.data} />;
+}
+
+function ClusterFigures(props: { range: string; status: MetricsStatus }) {
+  const { t } = useTranslation();
+  const interval = props.status.metricsServer.intervalSeconds ?? 30;
+  const metrics = useResource<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
+  const answer = metrics.data;
+  const current = answer?.current ?? null;
+  const top = answer?.top;
+  const unit = useCoresLabel();
+  return (
+    <>
+      <section className="card section section--wide" data-testid="cluster-metrics">
+        <h2 className="section__title">{t('metrics|Cluster utilisation')}</h2>
+        <div className="section__body">
+          {metrics.error && (
+            <ErrorPanel
+              title={answer ? t('metrics|Refreshing the metrics failed; showing the last values received.') : t('metrics|Could not load the metrics')}
+              error={metrics.error}
+              onRetry={metrics.retry}
+              compact
+            />
+          )}
+          {!answer && !metrics.error && <p className="page__loading">{t('shell|Loading…')}</p>}
+          {answer && <MetricsState source={answer.state} hasSamples={current !== null} compact={current !== null} />}
+          {current && (
+            <div className="metrics__utilisation metrics__utilisation--cluster">
+              <Utilisation label={t('metrics|CPU used of allocatable')} resource="cpu" value={current.cpu.usage} of={current.cpu.allocatable} testId="cluster-cpu-usage" />
+              <Utilisation label={t('metrics|CPU requested of allocatable')} resource="cpu" value={current.cpu.requests} of={current.cpu.allocatable} testId="cluster-cpu-requests" />
+              <Utilisation label={t('metrics|Memory used of allocatable')} resource="memory" value={current.memory.usage} of={current.memory.allocatable} testId="cluster-memory-usage" />
+              <Utilisation label={t('metrics|Memory requested of allocatable')} resource="memory" value={current.memory.requests} of={current.memory.allocatable} testId="cluster-memory-requests" />
+            </div>
+          )}
+        </div>
+      </section>
+      {top && current && (
+        <>
+          <section className="card section" data-testid="top-pods">
+            <h2 className="section__title">{t('metrics|Top pods by CPU')}</h2>
+            <div className="section__body section__scroll">
+              {top.pods.length === 0 ? (
+                <p className="empty">{t('metrics|No pod has a sample yet.')}</p>
+              ) : (
+                <table className="table">
+                  <thead>
+                    <tr>
+                      <th>{t('glossary|Pod')}</th>
+                      <th className="num">{t('columns|CPU')}</th>
+                      <th className="num">{t('columns|Memory')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {top.pods.map((pod) => (
+                      <tr key={`${pod.namespace}/${pod.name}`} data-name={pod.name}>
+                        <td className="mono">
+                          <span className="muted">{pod.namespace}/</span>
+                          <RoutedLink to={`pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`}>{pod.name}</RoutedLink>
+                        </td>
+                        <td className="num">{formatCpu(pod.cpu, unit)}</td>
+                        <td className="num">{formatBytes(pod.memory)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </div>
+          </section>
+          <section className="card section" data-testid="top-nodes">
+            <h2 className="section__title">{t('metrics|Top nodes by CPU')}</h2>
+            <div className="section__body section__scroll">
+              {top.nodes.length === 0 ? (
+                <p className="empty">{t('metrics|No node has a sample yet.')}</p>
+              ) : (
+                <table className="table">
+                  <thead>
+                    <tr>
+                      <th>{t('glossary|Node')}</th>
+                      <th className="num">{t('columns|CPU')}</th>
+                      <th className="num">{t('columns|Memory')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {top.nodes.map((node) => (
+                      <tr key={node.name} data-name={node.name}>
+                        <td className="mono">
+                          <RoutedLink to={`nodes/${encodeURIComponent(node.name)}`}>{node.name}</RoutedLink>
+                        </td>
+                        <td className="num">
+                          {formatCpu(node.cpu, unit)} <span className="muted">({formatPercent(node.cpuPercent)})</span>
+                        </td>
+                        <td className="num">
+                          {formatBytes(node.memory)} <span className="muted">({formatPercent(node.memoryPercent)})</span>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </div>
+          </section>
+        </>
+      )}
+    </>
+  );
+}
