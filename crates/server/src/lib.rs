@@ -5,6 +5,7 @@
 //! result under the base path. [`serve`] runs it until a shutdown signal.
 
 pub mod access;
+pub mod apps;
 pub mod base_path;
 mod cluster;
 pub mod error;
@@ -50,6 +51,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// The resource browser's watch caches: idle timeout, first-list wait, feed capacity.
     pub resources: ResourcesConfig,
+    /// The app store: helm binary, protected releases, operation timeout.
+    pub apps: apps::AppsConfig,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +63,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             resources: ResourcesConfig::default(),
+            apps: apps::AppsConfig::default(),
         }
     }
 }
@@ -94,6 +98,12 @@ impl ServerConfig {
         self.resources = resources;
         self
     }
+
+    #[must_use]
+    pub fn apps(mut self, apps: apps::AppsConfig) -> Self {
+        self.apps = apps;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -116,6 +126,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(object::router())
         .merge(logs::router())
         .merge(raw::router())
+        .merge(apps::router(&state))
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::Extension(resource_browser(&state)))
