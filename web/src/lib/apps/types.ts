@@ -74,6 +74,13 @@ export interface Protection {
   reason: string | null;
 }
 
+/** A part the server could not read (a namespace it may not list, a record it cannot decode). */
+export interface AppWarning {
+  kind: string;
+  what: string;
+  message: string;
+}
+
 export interface ReleaseSummary {
   name: string;
   namespace: string;
@@ -119,6 +126,7 @@ export interface ReleaseDetail extends ReleaseSummary {
   history: ReleaseRevision[];
   resources: ReleaseResource[];
   accessUrls: AccessUrl[];
+  warnings?: AppWarning[];
   /** The repository the chart came from, when the server knows it (for upgrades). */
   repo?: string | null;
 }

@@ -16,7 +16,7 @@ import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { KindsAnswer } from '../../lib/k8s/kinds';
 import { AccessUrls, AppsTabs, OperationView, StatusTag, useHelm, useOperation, When } from './common';
-import { ProtectedBadge } from './ReleasesPage';
+import { ProtectedBadge, Warnings } from './ReleasesPage';
 
 type Tab = 'overview' | 'values' | 'manifest' | 'history';
 type Action = 'upgrade' | 'rollback' | 'uninstall';
@@ -403,6 +403,7 @@ export default function ReleasePage() {
       {!r && !release.error && <p className="page__loading">{t('apps|Loading the release…')}</p>}
       {r && !uninstalled && (
         <>
+          <Warnings warnings={r.warnings} />
           {protectedReason && (
             <p className="warning-box" data-testid="protected-reason">
               {t('apps|Protected: upgrade, rollback and uninstall are disabled. {{reason}}', { reason: protectedReason })}

@@ -5,7 +5,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useNamespace } from '../../hooks/useNamespace';
 import { useResource } from '../../hooks/useResource';
-import { APPS_API, APPS_URL, type ReleaseSummary } from '../../lib/apps/types';
+import { APPS_API, APPS_URL, type AppWarning, type ReleaseSummary } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { AppsTabs, StatusTag, When } from './common';
 
@@ -18,11 +18,24 @@ export function ProtectedBadge(props: { reason: string | null }) {
   );
 }
 
+/** What the server could not read, said next to what it could. */
+export function Warnings(props: { warnings: AppWarning[] | undefined }) {
+  return (
+    <>
+      {(props.warnings ?? []).map((w) => (
+        <p key={`${w.what}-${w.message}`} className="warning-box" role="status" data-testid="apps-warning">
+          <strong>{w.what}</strong>: {w.message}
+        </p>
+      ))}
+    </>
+  );
+}
+
 export default function ReleasesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Releases'));
   const [namespace] = useNamespace();
-  const releases = useResource<{ items: ReleaseSummary[]; warnings?: string[] }>(APPS_API.releases(namespace), 10_000);
+  const releases = useResource<{ items: ReleaseSummary[]; warnings?: AppWarning[] }>(APPS_API.releases(namespace), 10_000);
   const items = releases.data?.items ?? [];
   return (
     <section className="page apps-page" data-testid="apps-releases">
@@ -33,11 +46,7 @@ export default function ReleasesPage() {
         </p>
       </header>
       <AppsTabs />
-      {(releases.data?.warnings ?? []).map((w) => (
-        <p key={w} className="apps-notice" role="status">
-          {w}
-        </p>
-      ))}
+      <Warnings warnings={releases.data?.warnings} />
       {releases.error && <ErrorPanel title={t('apps|The releases could not be loaded')} error={releases.error} onRetry={releases.retry} />}
       {!releases.data && !releases.error && <p className="page__loading">{t('apps|Loading releases…')}</p>}
       {releases.data && items.length === 0 && (
