@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fieldsOf, parseFieldInput, readValues, setValue, valueAt, type ValueField } from './valuesForm';
+import { fieldsOf, orderLike, parseFieldInput, readValues, setValue, valueAt, type ValueField } from './valuesForm';
 import type { JsonSchema } from './types';
 
 const SCHEMA: JsonSchema = {
@@ -50,6 +50,13 @@ describe('the values form', () => {
     expect(field('image.pullPolicy')).toMatchObject({ type: 'enum', options: ['Always', 'IfNotPresent', 'Never'] });
     expect(field('ingress.enabled').type).toBe('boolean');
     expect(field('ratio').type).toBe('number');
+  });
+
+  test("fields follow the order of the chart's values.yaml, then the schema's", () => {
+    const nodes = orderLike(fieldsOf(SCHEMA), 'image:\n  pullPolicy: Always\n  tag: x\nreplicaCount: 1\n');
+    expect(nodes.map((n) => n.path.join('.'))).toEqual(['image', 'replicaCount', 'ingress', 'ratio']);
+    const image = nodes[0];
+    expect(image?.kind === 'group' && image.children.map((n) => n.path.join('.'))).toEqual(['image.pullPolicy', 'image.tag']);
   });
 
   test('reads each field from the YAML', () => {

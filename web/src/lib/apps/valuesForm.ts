@@ -79,6 +79,30 @@ export function fieldsOf(schema: JsonSchema, path: string[] = [], required: read
   return nodes;
 }
 
+/**
+ * The nodes put in the order their keys have in `values` (the chart's values.yaml, which its
+ * authors ordered and commented; a schema's order may be lost on the way). Keys the YAML lacks
+ * keep their schema order, after the others.
+ */
+export function orderLike(nodes: ValueNode[], values: string): ValueNode[] {
+  const read = readValues(values);
+  if ('error' in read) return nodes;
+  const { doc } = read;
+  const sort = (list: ValueNode[], path: string[]): ValueNode[] => {
+    const map: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
+    const keys = isMap(map) ? map.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : String(pair.key))) : [];
+    const rank = (n: ValueNode) => {
+      const i = keys.indexOf(n.path[n.path.length - 1] ?? '');
+      return i === -1 ? keys.length : i;
+    };
+    return list
+      .map((n, i) => ({ n: n.kind === 'group' ? { ...n, children: sort(n.children, n.path) } : n, i }))
+      .sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i)
+      .map(({ n }) => n);
+  };
+  return sort(nodes, []);
+}
+
 /** The values YAML read as a document, or the parser's first error. */
 export function readValues(text: string): { doc: Document } | { error: string } {
   const doc = parseDocument(text);

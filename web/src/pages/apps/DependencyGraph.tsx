@@ -3,12 +3,12 @@
 import type { ChartDependency } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 
-const ROW = 48;
-const NODE_H = 36;
-const WIDTH = 560;
+const ROW = 60;
+const NODE_H = 50;
+const WIDTH = 640;
 const LEFT_W = 170;
 const RIGHT_X = 300;
-const RIGHT_W = 250;
+const RIGHT_W = 330;
 
 /** The host of a dependency's repository (or the alias scheme `@repo`, `file://`). */
 function repositoryLabel(repository: string | null): string {
@@ -42,10 +42,10 @@ export function DependencyGraph(props: { chart: string; version: string; depende
       data-testid="dependency-graph"
     >
       <rect x={4} y={rootY} width={LEFT_W} height={NODE_H} rx={6} className="dep-graph__root" />
-      <text x={14} y={rootY + 15} className="dep-graph__name">
+      <text x={14} y={rootY + 20} className="dep-graph__name">
         {clip(props.chart, 22)}
       </text>
-      <text x={14} y={rootY + 29} className="dep-graph__meta">
+      <text x={14} y={rootY + 35} className="dep-graph__meta">
         {props.version}
       </text>
       {deps.map((d, i) => {
@@ -63,9 +63,14 @@ export function DependencyGraph(props: { chart: string; version: string; depende
             <text x={RIGHT_X + 10} y={y + 15} className="dep-graph__name">
               {clip(label, 32)}
             </text>
-            <text x={RIGHT_X + 10} y={y + 29} className="dep-graph__meta">
-              {clip(d.condition ? `${meta} · ${t('apps|if')} ${d.condition}` : meta, 40)}
+            <text x={RIGHT_X + 10} y={y + 30} className="dep-graph__meta">
+              {clip(meta, 50)}
             </text>
+            {d.condition && (
+              <text x={RIGHT_X + 10} y={y + 43} className="dep-graph__meta">
+                {clip(`${t('apps|enabled by')} ${d.condition}`, 50)}
+              </text>
+            )}
           </g>
         );
       })}

@@ -136,7 +136,7 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
         {c.valuesSchema && (
           <section className="card values-layout__form">
             <h2 className="section__title">{t('apps|Values (form)')}</h2>
-            <ValuesForm schema={c.valuesSchema} text={values} onChange={setValues} />
+            <ValuesForm schema={c.valuesSchema} defaults={c.values} text={values} onChange={setValues} />
           </section>
         )}
         <section className="card values-layout__yaml">

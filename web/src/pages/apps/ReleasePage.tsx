@@ -64,7 +64,7 @@ function HistoryTab(props: { release: ReleaseDetail }) {
   };
   return (
     <>
-      <div className="section__scroll">
+      <div className="card section__scroll">
         <table className="table" data-testid="release-history">
           <thead>
             <tr>
@@ -145,7 +145,7 @@ function Resources(props: { release: ReleaseDetail }) {
   const resources = props.release.resources;
   if (resources.length === 0) return <p className="muted">{t('apps|The manifest names no resources.')}</p>;
   return (
-    <div className="section__scroll">
+    <div className="card section__scroll">
       <table className="table" data-testid="release-resources">
         <thead>
           <tr>

@@ -55,7 +55,7 @@ export default function ReleasesPage() {
         </p>
       )}
       {items.length > 0 && (
-        <div className="section__scroll">
+        <div className="card section__scroll">
           <table className="table" data-testid="release-table">
             <thead>
               <tr>

@@ -71,7 +71,7 @@ function AddRepository(props: { onAdded: () => void }) {
           {touched && problems.name && <small className="form-field__problem">{t(problems.name)}</small>}
           {serverProblems.name && <small className="form-field__problem">{serverProblems.name}</small>}
         </label>
-        <label className="form-field form-field--wide">
+        <label className="form-field">
           <span>{t('apps|URL')}</span>
           <input className="input" value={url} placeholder="https://charts.example.com or oci://registry.example.com/charts" data-testid="repo-url" onChange={(e) => { setUrl(e.target.value); }} aria-invalid={touched && !!problems.url} />
           {touched && problems.url && <small className="form-field__problem">{t(problems.url)}</small>}
@@ -188,7 +188,7 @@ export default function RepositoriesPage() {
       <AppsTabs />
       {repos.error && <ErrorPanel title={t('apps|The repositories could not be loaded')} error={repos.error} onRetry={repos.retry} />}
       {repos.data && (
-        <div className="section__scroll">
+        <div className="card section__scroll">
           <table className="table" data-testid="repo-table">
             <thead>
               <tr>

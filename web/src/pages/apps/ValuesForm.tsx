@@ -3,7 +3,7 @@
 
 import { useMemo, useState } from 'react';
 import type { JsonSchema } from '../../lib/apps/types';
-import { fieldsOf, parseFieldInput, readValues, setValue, valueAt, type ValueField, type ValueNode } from '../../lib/apps/valuesForm';
+import { fieldsOf, orderLike, parseFieldInput, readValues, setValue, valueAt, type ValueField, type ValueNode } from '../../lib/apps/valuesForm';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 
@@ -118,9 +118,9 @@ function Nodes(props: { nodes: ValueNode[]; read: ReturnType<typeof readValues>;
   );
 }
 
-export function ValuesForm(props: { schema: JsonSchema; text: string; onChange: (text: string) => void }) {
+export function ValuesForm(props: { schema: JsonSchema; defaults: string; text: string; onChange: (text: string) => void }) {
   const { t } = useTranslation();
-  const nodes = useMemo(() => fieldsOf(props.schema), [props.schema]);
+  const nodes = useMemo(() => orderLike(fieldsOf(props.schema), props.defaults), [props.schema, props.defaults]);
   const read = useMemo(() => readValues(props.text), [props.text]);
   if (nodes.length === 0) return <p className="muted">{t('apps|The values schema has no fields this form can edit; use the YAML.')}</p>;
   return (
