@@ -4,10 +4,14 @@
 //! Everything here is plain Rust over values and bytes, or over the helm binary and HTTP; the
 //! server crate wires it to the cluster and the API.
 
+pub mod builtin;
+pub mod chart;
 pub mod diff;
 pub mod helm;
+pub mod index;
 pub mod manifest;
 pub mod release;
+pub mod repository;
 pub mod validate;
 
 /// Failures of this crate, each with a message a person can act on.

@@ -72,6 +72,16 @@ pub struct ServeArgs {
     /// Language when the browser's Accept-Language names none Wheelhouse has
     #[arg(long, env = "WHEELHOUSE_DEFAULT_LOCALE", value_enum, default_value_t = DefaultLocale::En)]
     pub default_locale: DefaultLocale,
+
+    /// The helm binary the app store runs for installs, upgrades, rollbacks and uninstalls
+    /// [default: helm on PATH; without one, those actions are disabled and browsing still works]
+    #[arg(long, env = "WHEELHOUSE_HELM_PATH", value_name = "PATH")]
+    pub helm_path: Option<PathBuf>,
+
+    /// A Helm release the app store may not upgrade, roll back or uninstall, as NAMESPACE/NAME;
+    /// repeat for several (the env var takes a comma-separated list)
+    #[arg(long = "protected-release", env = "WHEELHOUSE_PROTECTED_RELEASES", value_name = "NAMESPACE/NAME", value_delimiter = ',', value_parser = parse_release)]
+    pub protected_releases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -110,6 +120,17 @@ pub enum DefaultLocale {
     /// Simplified Chinese
     #[value(name = "zh-CN")]
     ZhCn,
+}
+
+fn parse_release(text: &str) -> Result<String, String> {
+    match text.split_once('/') {
+        Some((namespace, name))
+            if !namespace.is_empty() && !name.is_empty() && !name.contains('/') =>
+        {
+            Ok(text.to_string())
+        }
+        _ => Err(format!("{text:?} is not NAMESPACE/NAME")),
+    }
 }
 
 fn parse_scenario(text: &str) -> Result<Scenario, String> {
