@@ -30,9 +30,8 @@ export function DiffView(props: { text: string; label: string }) {
       {props.text.split('\n').map((line, i) => {
         const cls = line.startsWith('+++') || line.startsWith('---') ? 'diff__file' : line.startsWith('+') ? 'diff__add' : line.startsWith('-') ? 'diff__del' : line.startsWith('@@') ? 'diff__hunk' : undefined;
         return (
-          <span key={i} className={cls}>
-            {line}
-            {'\n'}
+          <span key={i} className={cls ? `diff__line ${cls}` : 'diff__line'}>
+            {line || ' '}
           </span>
         );
       })}

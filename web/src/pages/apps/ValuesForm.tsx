@@ -30,6 +30,14 @@ function Field(props: { field: ValueField; value: Scalar; disabled: boolean; onV
     setDraft(shown);
     setProblem(null);
   }
+  // A value from the YAML the schema refuses (helm would refuse it too): said next to the field.
+  const outOfRange: MessageKey | null =
+    typeof value === 'number' && field.minimum !== null && value < field.minimum
+      ? PROBLEMS.minimum
+      : typeof value === 'number' && field.maximum !== null && value > field.maximum
+        ? PROBLEMS.maximum
+        : null;
+  const shownProblem = problem ?? outOfRange;
   const id = `values-${field.path.join('-')}`;
   const label = (
     <span className="values-form__label">
@@ -79,12 +87,12 @@ function Field(props: { field: ValueField; value: Scalar; disabled: boolean; onV
           inputMode={field.type === 'string' ? undefined : 'decimal'}
           value={draft}
           disabled={props.disabled}
-          aria-invalid={problem !== null}
+          aria-invalid={shownProblem !== null}
           data-path={field.path.join('.')}
           onChange={(e) => { change(e.target.value); }}
         />
       )}
-      {problem && <small className="form-field__problem">{t(problem, { minimum: field.minimum ?? '', maximum: field.maximum ?? '' })}</small>}
+      {shownProblem && <small className="form-field__problem">{t(shownProblem, { minimum: field.minimum ?? '', maximum: field.maximum ?? '' })}</small>}
       {description}
     </label>
   );

@@ -110,6 +110,10 @@ describe('the install form', () => {
     fireEvent.change(within(form).getByLabelText(/replicaCount/), { target: { value: '0' } });
     expect(within(form).getByText('Too small: at least 1.')).toBeInTheDocument();
     expect(yaml.value).toContain('replicaCount: 5');
+    // A value the schema refuses, typed in the YAML, is pointed out in the form.
+    fireEvent.change(yaml, { target: { value: 'replicaCount: 0\n' } });
+    expect(within(form).getByLabelText(/replicaCount/)).toHaveValue('0');
+    expect(within(form).getByText('Too small: at least 1.')).toBeInTheDocument();
   });
 
   test("a refused install shows the server's message and keeps everything typed", async () => {

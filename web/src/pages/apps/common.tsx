@@ -86,10 +86,10 @@ export function useOperation(initial: AppOperation | null): { operation: AppOper
 }
 
 const ACTION_TITLES: Record<string, MessageKey | undefined> = {
-  install: 'apps|Installing',
-  upgrade: 'apps|Upgrading',
-  rollback: 'apps|Rolling back',
-  uninstall: 'apps|Uninstalling',
+  install: 'apps|Install',
+  upgrade: 'apps|Upgrade',
+  rollback: 'apps|Roll back',
+  uninstall: 'apps|Uninstall',
 };
 
 /** A helm operation: helm's output while it runs, then NOTES.txt and the access URLs, or the failure. */
@@ -97,7 +97,7 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
   const { t } = useTranslation();
   const op = props.operation;
   const { namespace, name } = op.target;
-  const title = ACTION_TITLES[op.action] ?? 'apps|Installing';
+  const title = ACTION_TITLES[op.action] ?? 'apps|Install';
   const log = op.log ?? [];
   return (
     <div className={`card operation operation--${op.state}`} data-testid="app-operation" data-state={op.state} aria-live="polite">
