@@ -6,10 +6,12 @@
 
 pub mod builtin;
 pub mod chart;
+pub mod crd;
 pub mod diff;
 pub mod helm;
 pub mod index;
 pub mod manifest;
+pub mod oci;
 pub mod release;
 pub mod repository;
 pub mod validate;

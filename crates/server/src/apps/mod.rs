@@ -20,7 +20,7 @@ use axum::{Extension, Json};
 use wheelhouse_apps::builtin::{self, Builtin};
 use wheelhouse_apps::helm::{self, HelmStatus};
 use wheelhouse_apps::index::{Chart, ChartVersion, Index};
-use wheelhouse_apps::repository::{self, Credentials, RepoKind, RepoStatus, SecretRef};
+use wheelhouse_apps::repository::{self, Credentials, RepoKind, RepoStatus, SecretRef, Validators};
 
 use crate::AppState;
 use crate::error::{AppError, Result};
@@ -39,6 +39,8 @@ pub struct AppsConfig {
     pub protected_releases: Vec<String>,
     /// How long one helm command may run.
     pub operation_timeout: Duration,
+    /// How often the repository syncer looks for changed ChartRepositories and due syncs.
+    pub sync_tick: Duration,
 }
 
 impl Default for AppsConfig {
@@ -47,6 +49,7 @@ impl Default for AppsConfig {
             helm_path: None,
             protected_releases: Vec::new(),
             operation_timeout: Duration::from_secs(300),
+            sync_tick: Duration::from_secs(10),
         }
     }
 }
@@ -65,6 +68,12 @@ impl AppsConfig {
     }
 
     #[must_use]
+    pub fn sync_tick(mut self, tick: Duration) -> Self {
+        self.sync_tick = tick;
+        self
+    }
+
+    #[must_use]
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
         self
@@ -77,10 +86,18 @@ pub(crate) struct Repo {
     pub name: String,
     pub url: String,
     pub kind: RepoKind,
-    pub interval_seconds: u64,
+    pub interval: Duration,
     pub secret_ref: Option<SecretRef>,
+    pub plain_http: bool,
     pub status: RepoStatus,
     pub index: Arc<Index>,
+    /// ETag and Last-Modified of the last index fetched.
+    pub validators: Validators,
+    pub last_attempt: Option<std::time::Instant>,
+    /// A sync was asked for (created, or `…/sync`).
+    pub requested: bool,
+    /// The spec cannot be synced (its status says why).
+    pub invalid: bool,
 }
 
 /// The app store's state, shared by its handlers.
@@ -99,6 +116,10 @@ pub(crate) struct Apps {
     archives: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     /// Releases (`namespace/name`) with an operation running, and its id.
     pub running: Mutex<HashMap<String, String>>,
+    /// Why ChartRepositories cannot be used (no CRD and no right to create it), if so.
+    pub crd_problem: RwLock<Option<String>>,
+    /// Wakes the repository syncer (a repository was added or a sync asked for).
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl Apps {
@@ -126,6 +147,8 @@ impl Apps {
             http: reqwest::Client::new(),
             archives: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
+            crd_problem: RwLock::new(None),
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -264,6 +287,13 @@ async fn helm_status(Extension(apps): Extension<Arc<Apps>>) -> Json<HelmStatus> 
 
 pub fn router(state: &AppState) -> axum::Router<AppState> {
     let apps = Arc::new(Apps::new(state.config.apps.clone()));
+    // The syncer needs a runtime; without one (a router built outside tokio) repositories stay as they are.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(repositories::sync_loop(
+            Arc::downgrade(&apps),
+            upstream(state),
+        ));
+    }
     axum::Router::new()
         .route("/api/v1/apps/helm", get(helm_status))
         .route(
@@ -290,7 +320,18 @@ pub fn router(state: &AppState) -> axum::Router<AppState> {
             "/api/v1/apps/releases/{namespace}/{name}/diff",
             get(releases::diff),
         )
-        .route("/api/v1/apps/repositories", get(repositories::list))
+        .route(
+            "/api/v1/apps/repositories",
+            get(repositories::list).post(repositories::create),
+        )
+        .route(
+            "/api/v1/apps/repositories/{name}",
+            axum::routing::delete(repositories::delete),
+        )
+        .route(
+            "/api/v1/apps/repositories/{name}/sync",
+            post(repositories::sync),
+        )
         .route("/api/v1/apps/charts", get(charts::list))
         .route("/api/v1/apps/charts/{repo}/{chart}", get(charts::detail))
         .route(
