@@ -140,6 +140,7 @@ export interface FailedResource {
   kind: string;
   namespace: string | null;
   name: string;
+  status?: { text: string; severity: string } | null;
   events: { type: string; reason: string; message: string; count: number | null; lastSeen: string | null }[];
 }
 

@@ -15,7 +15,7 @@ import { releaseNameProblem, suggestReleaseName } from '../../lib/apps/releaseNa
 import { APPS_API, APPS_URL, type AppOperation, type ChartDetail } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { ChartIcon } from './CataloguePage';
-import { AppsTabs, OperationView, useHelm, useOperation } from './common';
+import { AppsTabs, OperationView, RequestError, useHelm, useOperation } from './common';
 import { fieldProblems } from './fieldProblems';
 import { ValuesForm } from './ValuesForm';
 
@@ -160,7 +160,7 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
           </span>
         )}
       </div>
-      {error && <ErrorPanel title={t('apps|The install was refused')} error={error} compact />}
+      {error && <RequestError title={t('apps|The install was refused')} error={error} shownAtFields={['name', 'namespace', 'values']} />}
       {operation && <OperationView operation={operation} error={followError} releaseLink />}
     </form>
   );

@@ -15,7 +15,7 @@ import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type ChartSumm
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { KindsAnswer } from '../../lib/k8s/kinds';
-import { AccessUrls, AppsTabs, OperationView, StatusTag, useHelm, useOperation, When } from './common';
+import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useOperation, When } from './common';
 import { ProtectedBadge, Warnings } from './ReleasesPage';
 
 type Tab = 'overview' | 'values' | 'manifest' | 'history';
@@ -123,7 +123,7 @@ function HistoryTab(props: { release: ReleaseDetail }) {
               {t('apps|Show the differences')}
             </button>
           </div>
-          {error && <ErrorPanel title={t('apps|The diff could not be loaded')} error={error} compact />}
+          {error && <RequestError title={t('apps|The diff could not be loaded')} error={error} />}
           {diff && (
             <>
               <h4>{t('apps|Values')}</h4>
@@ -244,7 +244,7 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
       <button type="submit" className="button button--primary" disabled={busy || props.disabled} data-testid="upgrade-submit">
         {t('apps|Upgrade')}
       </button>
-      {error && <ErrorPanel title={t('apps|The upgrade was refused')} error={error} compact />}
+      {error && <RequestError title={t('apps|The upgrade was refused')} error={error} />}
     </form>
   );
 }
@@ -305,7 +305,7 @@ function RollbackForm(props: { release: ReleaseDetail; onStarted: (op: AppOperat
           </button>
         </div>
       )}
-      {error && <ErrorPanel title={t('apps|The rollback was refused')} error={error} compact />}
+      {error && <RequestError title={t('apps|The rollback was refused')} error={error} />}
     </div>
   );
 }
@@ -337,7 +337,7 @@ function UninstallForm(props: { release: ReleaseDetail; onStarted: (op: AppOpera
       <button type="submit" className="button button--danger" disabled={busy || props.disabled || typed !== r.name} data-testid="uninstall-submit">
         {t('apps|Uninstall {{name}}', { name: r.name })}
       </button>
-      {error && <ErrorPanel title={t('apps|The uninstall was refused')} error={error} compact />}
+      {error && <RequestError title={t('apps|The uninstall was refused')} error={error} />}
     </form>
   );
 }

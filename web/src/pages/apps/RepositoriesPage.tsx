@@ -9,7 +9,7 @@ import { toApiError, type ApiError } from '../../lib/api/errors';
 import { APPS_API, type Repository } from '../../lib/apps/types';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { AppsTabs, StatusTag, When } from './common';
+import { AppsTabs, RequestError, StatusTag, When } from './common';
 import { fieldProblems } from './fieldProblems';
 
 /** What is wrong with the add form before it is sent (the server checks again). */
@@ -89,7 +89,7 @@ function AddRepository(props: { onAdded: () => void }) {
       <button type="submit" className="button button--primary" disabled={busy} data-testid="repo-add-submit">
         {t('apps|Add repository')}
       </button>
-      {error && <ErrorPanel title={t('apps|The repository was not added')} error={error} compact />}
+      {error && <RequestError title={t('apps|The repository was not added')} error={error} shownAtFields={['name', 'url']} />}
     </form>
   );
 }
@@ -167,7 +167,7 @@ function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
                 </button>
               </div>
             )}
-            {error && <ErrorPanel title={t('apps|The request failed')} error={error} compact />}
+            {error && <RequestError title={t('apps|The request failed')} error={error} />}
           </td>
         </tr>
       )}

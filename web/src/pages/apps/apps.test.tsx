@@ -150,6 +150,33 @@ describe('the install form', () => {
   });
 });
 
+test('a 422 names each refused field: at the field when the form has it, in a list otherwise', async () => {
+  await renderInstall({
+    'api/v1/apps/charts/builtin/webapp': { body: chart() },
+    'api/v1/apps/helm': helmOk,
+    'api/v1/apps/releases': {
+      status: 422,
+      body: {
+        error: {
+          code: 422,
+          reason: 'Invalid',
+          message: 'the install request is invalid',
+          details: { fields: [{ field: 'namespace', message: 'namespace "nowhere" does not exist' }, { field: 'version', message: 'webapp has no version 9.9.9' }] },
+        },
+      },
+    },
+  });
+  await waitFor(() => {
+    expect(screen.getByTestId('install-submit')).toBeEnabled();
+  });
+  fireEvent.click(screen.getByTestId('install-submit'));
+  expect(await screen.findByText('namespace "nowhere" does not exist')).toBeInTheDocument();
+  const list = screen.getByTestId('field-errors');
+  expect(list).toHaveTextContent('version webapp has no version 9.9.9');
+  expect(list).not.toHaveTextContent('nowhere');
+  expect(screen.getByRole('alert')).toHaveTextContent('the install request is invalid');
+});
+
 function release(overrides: Partial<ReleaseDetail> = {}): ReleaseDetail {
   return {
     name: 'shop',

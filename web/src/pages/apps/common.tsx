@@ -10,6 +10,7 @@ import type { MessageKey } from '../../lib/i18n/catalogue';
 import { followOperation } from '../../lib/apps/operation';
 import { APPS_API, APPS_URL, type AppOperation, type HelmInfo } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
+import { fieldProblems } from './fieldProblems';
 import './apps.css';
 
 /** The app store's sections, shown on top of each of its pages. */
@@ -124,7 +125,8 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
               <strong>
                 {r.kind} {r.namespace ? `${r.namespace}/` : ''}
                 {r.name}
-              </strong>
+              </strong>{' '}
+              {r.status && <span className={`sev sev--${r.status.severity}`}>{r.status.text}</span>}
               {r.events.length === 0 ? (
                 <p className="muted">{t('apps|No events.')}</p>
               ) : (
@@ -195,5 +197,24 @@ export function AccessUrls(props: { urls: { url: string; source: string }[] }) {
         ))}
       </ul>
     </div>
+  );
+}
+
+/** A refused change: the server's message, and each field it named (422 `details.fields`). */
+export function RequestError(props: { title: string; error: ApiError; shownAtFields?: readonly string[] }) {
+  const fields = Object.entries(fieldProblems(props.error.details)).filter(([field]) => !props.shownAtFields?.includes(field));
+  return (
+    <>
+      <ErrorPanel title={props.title} error={props.error} compact />
+      {fields.length > 0 && (
+        <ul className="field-errors" data-testid="field-errors">
+          {fields.map(([field, message]) => (
+            <li key={field}>
+              <code>{field}</code> {message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
