@@ -212,6 +212,48 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
     }
   });
 
+  test('repositories: a bad one is refused, one that cannot sync says why, and it is removed after confirming', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}apps/repositories`);
+      const builtin = page.locator('[data-testid="repo-row"][data-repo="builtin"]');
+      await builtin.waitFor();
+      assert.equal(await builtin.getByTestId('repo-remove').isDisabled(), true, 'the built-in repository cannot be removed');
+
+      // Checked as typed: nothing is sent.
+      await page.getByTestId('repo-name').fill('Bad Name');
+      await page.getByTestId('repo-url').fill('ftp://charts.example');
+      await page.getByTestId('repo-add-submit').click();
+      const form = page.getByTestId('repo-add');
+      await form.getByText('Use an https://, http:// or oci:// URL.').waitFor();
+      assert.match((await form.textContent()) ?? '', /Lowercase letters, digits and '-'/);
+      assert.equal(await page.getByTestId('repo-row').count(), 1);
+
+      // A repository nobody answers for: added, and its sync error is shown.
+      await page.getByTestId('repo-name').fill('unreachable');
+      await page.getByTestId('repo-url').fill('http://127.0.0.1:1/charts');
+      await page.getByTestId('repo-add-submit').click();
+      const row = page.locator('[data-testid="repo-row"][data-repo="unreachable"]');
+      await row.locator('[data-status="error"]').waitFor({ timeout: 30_000 });
+      assert.match((await row.getByTestId('repo-message').textContent()) ?? '', /127\.0\.0\.1:1/);
+      await screenshot(page, 'apps-repositories');
+
+      // The catalogue still works and says a repository is missing.
+      await page.goto(`${server.url}apps`);
+      await page.getByTestId('chart-grid').waitFor();
+      await page.getByText('Some repositories failed to sync').waitFor();
+
+      // Removed after confirming.
+      await page.goto(`${server.url}apps/repositories`);
+      await row.getByTestId('repo-remove').click();
+      await page.getByTestId('repo-remove-confirm').click();
+      await row.waitFor({ state: 'detached' });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the app store reads well in Chinese', async () => {
     const { context, page, problems } = await openPage(browser, { locale: 'zh-CN' });
     try {

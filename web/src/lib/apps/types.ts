@@ -18,7 +18,8 @@ export interface Repository {
   name: string;
   url: string;
   kind: 'builtin' | 'http' | 'oci';
-  intervalSeconds: number;
+  intervalSeconds: number | null;
+  plainHttp?: boolean;
   secretRef: { namespace: string; name: string } | null;
   status: RepositoryStatus;
   permissions?: { delete: boolean; sync: boolean };

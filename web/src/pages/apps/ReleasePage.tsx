@@ -15,8 +15,8 @@ import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type ChartSumm
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { KindsAnswer } from '../../lib/k8s/kinds';
-import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useOperation, When } from './common';
-import { ProtectedBadge, Warnings } from './ReleasesPage';
+import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useOperation, Warnings, When } from './common';
+import { ProtectedBadge } from './ReleasesPage';
 
 type Tab = 'overview' | 'values' | 'manifest' | 'history';
 type Action = 'upgrade' | 'rollback' | 'uninstall';

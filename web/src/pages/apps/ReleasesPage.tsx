@@ -7,7 +7,7 @@ import { useNamespace } from '../../hooks/useNamespace';
 import { useResource } from '../../hooks/useResource';
 import { APPS_API, APPS_URL, type AppWarning, type ReleaseSummary } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { AppsTabs, StatusTag, When } from './common';
+import { AppsTabs, StatusTag, Warnings, When } from './common';
 
 export function ProtectedBadge(props: { reason: string | null }) {
   const { t } = useTranslation();
@@ -15,19 +15,6 @@ export function ProtectedBadge(props: { reason: string | null }) {
     <span className="tag tag--protected" title={props.reason ?? undefined} data-testid="protected-badge">
       {t('apps|protected')}
     </span>
-  );
-}
-
-/** What the server could not read, said next to what it could. */
-export function Warnings(props: { warnings: AppWarning[] | undefined }) {
-  return (
-    <>
-      {(props.warnings ?? []).map((w) => (
-        <p key={`${w.what}-${w.message}`} className="warning-box" role="status" data-testid="apps-warning">
-          <strong>{w.what}</strong>: {w.message}
-        </p>
-      ))}
-    </>
   );
 }
 

@@ -6,10 +6,10 @@ import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useResource } from '../../hooks/useResource';
 import { requestJson } from '../../lib/api/client';
 import { toApiError, type ApiError } from '../../lib/api/errors';
-import { APPS_API, type Repository } from '../../lib/apps/types';
+import { APPS_API, type AppWarning, type Repository } from '../../lib/apps/types';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { AppsTabs, RequestError, StatusTag, When } from './common';
+import { AppsTabs, RequestError, StatusTag, Warnings, When } from './common';
 import { fieldProblems } from './fieldProblems';
 
 /** What is wrong with the add form before it is sent (the server checks again). */
@@ -28,6 +28,8 @@ function AddRepository(props: { onAdded: () => void }) {
   const [url, setUrl] = useState('');
   const [interval, setInterval] = useState('3600');
   const [secret, setSecret] = useState('');
+  const [plainHttp, setPlainHttp] = useState(false);
+  const oci = url.toLowerCase().startsWith('oci://');
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>(undefined);
@@ -46,6 +48,7 @@ function AddRepository(props: { onAdded: () => void }) {
       url,
       intervalSeconds: Number(interval) || undefined,
       secretRef: secretName ? { namespace: secretNamespace, name: secretName } : undefined,
+      plainHttp: oci && plainHttp ? true : undefined,
     };
     try {
       await requestJson('POST', APPS_API.repositories, { body: { json: body } });
@@ -85,6 +88,12 @@ function AddRepository(props: { onAdded: () => void }) {
           <span>{t('apps|Credentials Secret (namespace/name, optional)')}</span>
           <input className="input" value={secret} onChange={(e) => { setSecret(e.target.value); }} />
         </label>
+        {oci && (
+          <label className="form-field form-field--check">
+            <input type="checkbox" checked={plainHttp} onChange={(e) => { setPlainHttp(e.target.checked); }} />
+            <span>{t('apps|The registry speaks plain HTTP (no TLS)')}</span>
+          </label>
+        )}
       </div>
       <button type="submit" className="button button--primary" disabled={busy} data-testid="repo-add-submit">
         {t('apps|Add repository')}
@@ -178,7 +187,7 @@ function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
 export default function RepositoriesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Repositories'));
-  const repos = useResource<{ items: Repository[] }>(APPS_API.repositories, 5_000);
+  const repos = useResource<{ items: Repository[]; warnings?: AppWarning[] }>(APPS_API.repositories, 5_000);
   return (
     <section className="page apps-page" data-testid="apps-repositories">
       <header className="page__header">
@@ -186,6 +195,7 @@ export default function RepositoriesPage() {
         <p className="page__subtitle">{t('apps|ChartRepository resources (wheelhouse.dev) and the built-in repository.')}</p>
       </header>
       <AppsTabs />
+      <Warnings warnings={repos.data?.warnings} />
       {repos.error && <ErrorPanel title={t('apps|The repositories could not be loaded')} error={repos.error} onRetry={repos.retry} />}
       {repos.data && (
         <div className="card section__scroll">
