@@ -272,3 +272,31 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
     }
   });
 });
+
+describe('the app store without helm', () => {
+  let server;
+  let browser;
+
+  withDemoConsole({ cluster: ['--demo', '--helm-path', '/nonexistent/helm'] }, (started) => ({ server, browser } = started));
+
+  test('browsing works; installing is disabled with the reason', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}apps/charts/builtin/webapp`);
+      await page.getByTestId('chart-readme').waitFor();
+      assert.equal(await page.getByTestId('chart-install').isDisabled(), true);
+      assert.match((await page.getByTestId('install-unavailable').textContent()) ?? '', /no helm binary at \/nonexistent\/helm/);
+      await screenshot(page, 'apps-no-helm');
+      // Straight to the install page: the form is there, the button is not usable, and says why.
+      await page.goto(`${server.url}apps/charts/builtin/webapp/install`);
+      await page.getByTestId('install-form').waitFor();
+      assert.equal(await page.getByTestId('install-submit').isDisabled(), true);
+      assert.match((await page.getByTestId('install-blocked').textContent()) ?? '', /no helm binary/);
+      await page.goto(`${server.url}apps/releases`);
+      await page.getByTestId('release-table').or(page.getByTestId('releases-empty')).waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
