@@ -46,9 +46,9 @@ async function editorText(scope) {
   return (await scope.locator('[data-testid="code-editor"] .cm-content').innerText()).replace(/\u00a0/g, ' ');
 }
 
-/** Waits for the operation shown on the page to end and returns its final state. */
-async function operationResult(page, timeout = 90_000) {
-  const op = page.getByTestId('app-operation');
+/** Waits for the page's `action` operation (install, upgrade, …) to end and returns its final state. */
+async function operationResult(page, action, timeout = 90_000) {
+  const op = page.locator(`[data-testid="app-operation"][data-action="${action}"]`);
   await op.and(page.locator('[data-state="succeeded"], [data-state="failed"]')).waitFor({ timeout });
   return op.getAttribute('data-state');
 }
@@ -63,7 +63,7 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
   let server;
   let browser;
 
-  withDemoConsole({ cluster: ['--demo', '--helm-path', HELM ?? 'helm'] }, (started) => ({ server, browser } = started));
+  withDemoConsole({ cluster: ['--demo', '--helm-path', HELM ?? 'helm', '--protected-release', 'default/e2e-guarded'] }, (started) => ({ server, browser } = started));
 
   test('search → chart → install with custom values → release → upgrade → rollback → uninstall', async () => {
     const { context, page, problems } = await openPage(browser);
@@ -116,7 +116,7 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       assert.match(yaml, /# How many pods serve the app\./, 'the chart comments survive the form edits');
       await page.getByTestId('install-submit').click();
       await page.getByTestId('app-operation').waitFor();
-      assert.equal(await operationResult(page), 'succeeded', await page.getByTestId('app-operation').textContent());
+      assert.equal(await operationResult(page, 'install'), 'succeeded', await page.getByTestId('app-operation').textContent());
       assert.match((await page.getByTestId('operation-notes').textContent()) ?? '', /Hello from the e2e test/);
       await screenshot(page, 'apps-install-result');
 
@@ -135,7 +135,7 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       await upgrade.waitFor();
       await replaceEditorText(page, upgrade, 'replicaCount: 1\nmessage: Upgraded by the e2e test\n');
       await page.getByTestId('upgrade-submit').click();
-      assert.equal(await operationResult(page), 'succeeded', await page.getByTestId('app-operation').textContent());
+      assert.equal(await operationResult(page, 'upgrade'), 'succeeded', await page.getByTestId('app-operation').textContent());
       await page.getByTestId('release-tab-history').click();
       await page.locator('[data-testid="history-row"][data-revision="2"]').waitFor();
       await page.getByTestId('diff-compare').click();
@@ -147,7 +147,7 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       await page.getByTestId('rollback-revision').selectOption('1');
       await page.getByTestId('rollback-start').click();
       await page.getByTestId('rollback-confirm').click();
-      assert.equal(await operationResult(page), 'succeeded', await page.getByTestId('app-operation').textContent());
+      assert.equal(await operationResult(page, 'rollback'), 'succeeded', await page.getByTestId('app-operation').textContent());
       await page.locator('[data-testid="history-row"][data-revision="3"]').waitFor();
       await page.getByTestId('release-tab-values').click();
       await page.getByTestId('release-values').filter({ hasText: 'Hello from the e2e test' }).waitFor();
@@ -171,7 +171,7 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       assert.equal(await page.getByTestId('uninstall-submit').isDisabled(), true);
       await page.getByTestId('uninstall-confirm-name').fill(RELEASE);
       await page.getByTestId('uninstall-submit').click();
-      assert.equal(await operationResult(page), 'succeeded', await page.getByTestId('app-operation').textContent());
+      assert.equal(await operationResult(page, 'uninstall'), 'succeeded', await page.getByTestId('app-operation').textContent());
       await page.getByTestId('uninstalled').waitFor();
       await page.goto(`${server.url}apps/releases`);
       await page.getByTestId('release-table').or(page.getByTestId('releases-empty')).waitFor();
@@ -193,7 +193,7 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       // Valid YAML, but against the chart's schema: helm refuses it.
       await replaceEditorText(page, form, 'replicaCount: 500\nmessage: kept after the failure\n');
       await page.getByTestId('install-submit').click();
-      const state = await operationResult(page).catch(async () => {
+      const state = await operationResult(page, 'install').catch(async () => {
         // Refused before helm ran (422): that shows as an alert instead.
         await page.getByRole('alert').first().waitFor();
         return 'refused';
@@ -206,6 +206,39 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       // The form says what the schema refuses too.
       assert.match((await page.getByTestId('values-form').textContent()) ?? '', /at most 50/);
       await screenshot(page, 'apps-install-failed');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a protected release says why and offers no changes', async () => {
+    // Installed through the API (as a script would); protected by --protected-release.
+    const answer = await fetch(new URL('api/v1/apps/releases', server.url), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ repo: 'builtin', chart: 'webapp', name: 'e2e-guarded', namespace: 'default', createNamespace: false, values: '' }),
+    });
+    const text = await answer.text();
+    assert.equal(answer.status, 202, text);
+    const { id } = JSON.parse(text);
+    for (let i = 0; ; i++) {
+      const op = await (await fetch(new URL(`api/v1/operations/${id}`, server.url))).json();
+      if (op.state === 'succeeded') break;
+      assert.notEqual(op.state, 'failed', op.error);
+      assert.ok(i < 120, 'the install did not finish within 60 s');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}apps/releases`);
+      await page.locator('[data-testid="release-row"][data-release="default/e2e-guarded"] [data-testid="protected-badge"]').waitFor();
+      await page.goto(`${server.url}apps/releases/default/e2e-guarded`);
+      assert.match((await page.getByTestId('protected-reason').textContent()) ?? '', /protected-release/);
+      for (const action of ['upgrade', 'rollback', 'uninstall']) {
+        assert.equal(await page.getByTestId(`release-${action}`).isDisabled(), true, `${action} is disabled`);
+      }
+      await screenshot(page, 'apps-release-protected');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

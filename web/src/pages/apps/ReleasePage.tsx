@@ -423,7 +423,11 @@ export default function ReleasePage() {
                 title={blocked ?? undefined}
                 aria-expanded={action === a}
                 data-testid={`release-${a}`}
-                onClick={() => { setAction(action === a ? null : a); }}
+                onClick={() => {
+                  // A new action: the last operation's result goes.
+                  if (operation?.state !== 'running') setStarted(null);
+                  setAction(action === a ? null : a);
+                }}
               >
                 {t(ACTION_LABELS[a])}
               </button>

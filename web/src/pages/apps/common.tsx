@@ -101,7 +101,7 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
   const title = ACTION_TITLES[op.action] ?? 'apps|Install';
   const log = op.log ?? [];
   return (
-    <div className={`card operation operation--${op.state}`} data-testid="app-operation" data-state={op.state} aria-live="polite">
+    <div className={`card operation operation--${op.state}`} data-testid="app-operation" data-action={op.action} data-state={op.state} aria-live="polite">
       <div className="operation__head">
         <strong>
           {t(title)} {namespace && name ? `${namespace}/${name}` : ''}
