@@ -80,11 +80,15 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       await page.getByTestId('chart-search').fill('web');
       await page.locator('[data-testid="chart-card"][data-chart="builtin/webapp"]').click();
 
-      // The chart page: README rendered, links open in a new tab, nothing overflows.
+      // The chart page: README rendered, links open in a new tab, nothing overflows the window.
       const readme = page.getByTestId('chart-readme');
       await readme.locator('h1, h2').first().waitFor();
-      assert.equal(await readme.locator('script').count(), 0);
-      for (const link of await readme.locator('a[href]').all()) {
+      // Markdown rendered (the README's table), not shown as text.
+      assert.ok((await readme.locator('table td').count()) > 0);
+      // The chart's links (home, sources) leave the console in a new tab, without an opener.
+      const external = page.locator('.chart-facts a[href^="http"]');
+      assert.ok((await external.count()) >= 2);
+      for (const link of await external.all()) {
         assert.equal(await link.getAttribute('target'), '_blank');
         assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
       }
