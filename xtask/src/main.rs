@@ -20,10 +20,11 @@ commands:
           compatibility suite with the real kubectl and helm), the web app's type-check,
           lint and unit tests, and the browser end-to-end tests in Chromium
   e2e     build the binary and run only the browser end-to-end tests
-  bench [startup|query|lists]
+  bench [startup|query|lists|apps]
           build release binaries and print the benchmark figures recorded in
           docs/benchmarks.md: start-up, idle memory and bundle size; the list query over
-          100,000 rows; the resource lists over HTTP with the sim at 10,000 and 100,000 pods
+          100,000 rows; the resource lists over HTTP with the sim at 10,000 and 100,000 pods;
+          the app store's chart index (15,000 versions) and release list (1,000 releases)
   tools   only install the external tools (helm, kubectl, chromium) and print where they are
 
 environment:
