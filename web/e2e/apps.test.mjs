@@ -94,6 +94,16 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       }
       await assertNoHorizontalOverflow(page);
       await screenshot(page, 'apps-chart-detail');
+      // What READMEs elsewhere hold: an unbroken 600-character line in a code block and in text,
+      // and a wide table. They wrap (or scroll inside the README), never widening the page.
+      await readme.evaluate((el) => {
+        const long = 'x'.repeat(600);
+        el.insertAdjacentHTML('beforeend', `<pre><code>helm install ${long}</code></pre><p>https://example.com/${long}</p><table><tr>${'<td>column-with-a-long-name</td>'.repeat(30)}</tr></table>`);
+      });
+      await assertNoHorizontalOverflow(page);
+      const readmeBox = await readme.boundingBox();
+      const codeBox = await readme.locator('pre').last().boundingBox();
+      assert.ok(codeBox && readmeBox && codeBox.width <= readmeBox.width + 1, 'the code block stays inside the README');
 
       // The guestbook's dependency graph shows its webapp frontend.
       await page.goto(`${server.url}apps/charts/builtin/guestbook`);
