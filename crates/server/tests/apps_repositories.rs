@@ -165,6 +165,20 @@ async fn an_http_repository_is_synced_with_etags_searched_and_its_failure_shown(
 
     let local = repository_until(&server, "local", |r| r["status"]["state"] == "ok").await;
     assert_eq!(local["status"]["charts"], 1, "{local}");
+    assert_eq!(local["permissions"], json!({"delete": true, "sync": true}));
+    let (_, list) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/repositories",
+        None,
+    )
+    .await;
+    assert_eq!(list["create"]["allowed"], true, "{list}");
+    assert_eq!(list["items"][0]["name"], "builtin");
+    assert_eq!(
+        list["items"][0]["permissions"],
+        json!({"delete": false, "sync": false})
+    );
     let gone = repository_until(&server, "gone", |r| r["status"]["state"] == "error").await;
     assert!(
         gone["status"]["message"]
@@ -299,6 +313,54 @@ async fn docker_registry(binary: &Path, dir: &Path) -> (tokio::process::Child, S
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("docker-registry did not answer on {address}");
+}
+
+#[tokio::test]
+async fn a_viewer_without_the_crd_is_told_why_repositories_cannot_be_added() {
+    let server = TestServer::demo_as("viewer", fast()).await;
+    server.wait_ready().await;
+    // The console cannot create the CRD as a viewer: the list says so, once the syncer has tried.
+    let mut list = Value::Null;
+    for _ in 0..100 {
+        list = send(
+            reqwest::Method::GET,
+            &server,
+            "api/v1/apps/repositories",
+            None,
+        )
+        .await
+        .1;
+        if list["warnings"].as_array().is_some_and(|w| !w.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let warning = list["warnings"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no warning: {list}"));
+    assert!(
+        warning.contains("may not create it") && warning.contains("viewer"),
+        "{warning}"
+    );
+    assert_eq!(list["create"]["allowed"], false, "{list}");
+    assert_eq!(
+        list["create"]["reason"],
+        "viewer may not create chartrepositories.wheelhouse.dev"
+    );
+    assert_eq!(
+        list["items"].as_array().map(Vec::len),
+        Some(1),
+        "the built-in repository still works"
+    );
+    let (code, refused) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/repositories",
+        Some(json!({"name": "mine", "url": "https://charts.example"})),
+    )
+    .await;
+    assert_eq!(code, 503, "{refused}");
+    assert_eq!(refused["error"]["reason"], "CrdMissing");
 }
 
 #[tokio::test]

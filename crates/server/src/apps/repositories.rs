@@ -26,6 +26,7 @@ use wheelhouse_apps::validate::{self, FieldError};
 use super::{Apps, Repo, RepoCredentials};
 use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
+use crate::object::{Question, Reviews};
 use crate::upstream::Upstream;
 
 /// Repositories synced at once.
@@ -54,6 +55,10 @@ fn builtin_json(apps: &Apps) -> Value {
 }
 
 pub(super) fn repo_json(repo: &Repo) -> Value {
+    repo_json_with(repo, true, true)
+}
+
+fn repo_json_with(repo: &Repo, delete: bool, sync: bool) -> Value {
     json!({
         "name": repo.name,
         "url": repo.url,
@@ -62,16 +67,54 @@ pub(super) fn repo_json(repo: &Repo) -> Value {
         "secretRef": repo.secret_ref,
         "plainHttp": repo.plain_http,
         "status": repo.status,
-        "permissions": {"delete": true, "sync": true},
+        "permissions": {"delete": delete, "sync": sync},
     })
 }
 
-pub(super) async fn list(Extension(apps): Extension<Arc<Apps>>) -> Result<Json<Value>> {
-    let mut items = vec![builtin_json(&apps)];
-    {
-        let repos = apps.repos.read().unwrap_or_else(|p| p.into_inner());
-        items.extend(repos.values().map(repo_json));
+fn question(verb: &'static str, subresource: &'static str, name: Option<&str>) -> Question {
+    Question {
+        verb,
+        group: crd::GROUP.into(),
+        resource: crd::PLURAL.into(),
+        subresource,
+        namespace: None,
+        name: name.map(str::to_string),
     }
+}
+
+/// The repositories, each with what the person may do to it (SelfSubjectAccessReviews, cached
+/// briefly): delete the resource, and sync it (patch its status).
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Extension(reviews): Extension<Arc<Reviews>>,
+) -> Result<Json<Value>> {
+    let mut items = vec![builtin_json(&apps)];
+    let repos: Vec<Repo> = apps
+        .repos
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .cloned()
+        .collect();
+    let upstream = super::upstream(&state);
+    let who = state.cluster.info().user.clone();
+    for repo in &repos {
+        let delete = reviews
+            .decide(&upstream, &who, &question("delete", "", Some(&repo.name)))
+            .await;
+        let sync = reviews
+            .decide(
+                &upstream,
+                &who,
+                &question("patch", "status", Some(&repo.name)),
+            )
+            .await;
+        items.push(repo_json_with(repo, delete.allowed, sync.allowed));
+    }
+    let create = reviews
+        .decide(&upstream, &who, &question("create", "", None))
+        .await;
     let warnings: Vec<Value> = apps
         .crd_problem
         .read()
@@ -79,7 +122,9 @@ pub(super) async fn list(Extension(apps): Extension<Arc<Apps>>) -> Result<Json<V
         .iter()
         .map(|message| json!({"kind": "Unavailable", "what": "ChartRepository custom resources", "message": message}))
         .collect();
-    Ok(Json(json!({"items": items, "warnings": warnings})))
+    Ok(Json(
+        json!({"items": items, "warnings": warnings, "create": create}),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
