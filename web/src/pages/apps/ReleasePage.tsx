@@ -218,7 +218,7 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
     setBusy(true);
     setError(undefined);
     try {
-      props.onStarted(await requestJson<AppOperation>('POST', path, { body: { json: { version, values } } }));
+      props.onStarted(await requestJson<AppOperation>('POST', path, { body: { json: { version, values, repo: chart?.repo } } }));
     } catch (err) {
       setError(toApiError(err, `POST ${path}`));
     } finally {
