@@ -165,6 +165,30 @@ mod tests {
     }
 
     #[test]
+    fn protected_releases_repeat_and_must_name_namespace_and_release() {
+        let cli = Cli::try_parse_from([
+            "wheelhouse",
+            "--helm-path",
+            "/opt/helm",
+            "--protected-release",
+            "kube-system/cilium",
+            "--protected-release",
+            "monitoring/prometheus",
+        ])
+        .expect("parses");
+        assert_eq!(
+            cli.serve.protected_releases,
+            vec!["kube-system/cilium", "monitoring/prometheus"]
+        );
+        assert_eq!(cli.serve.helm_path, Some(PathBuf::from("/opt/helm")));
+        for bad in ["cilium", "/cilium", "kube-system/", "a/b/c"] {
+            let error = Cli::try_parse_from(["wheelhouse", "--protected-release", bad])
+                .expect_err("refused");
+            assert!(error.to_string().contains("NAMESPACE/NAME"), "{error}");
+        }
+    }
+
+    #[test]
     fn the_sim_subcommand_takes_its_own_flags() {
         let cli = Cli::try_parse_from([
             "wheelhouse",
