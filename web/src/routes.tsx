@@ -22,8 +22,22 @@ const overviewIcon = (
   </svg>
 );
 
+const appsIcon = (
+  <svg viewBox="0 0 24 24" aria-hidden="true">
+    <path d="M12 3.5 19.5 7.5v9L12 20.5 4.5 16.5v-9Z" />
+    <path d="M4.5 7.5 12 11.5l7.5-4M12 11.5v9" />
+  </svg>
+);
+
 export const ROUTES: readonly AppRoute[] = [
   { path: '/', Page: Overview, nav: { label: 'nav|Overview', icon: overviewIcon } },
+  // The app store (Helm): catalogue, chart, install, releases, repositories.
+  { path: '/apps', Page: lazy(() => import('./pages/apps/CataloguePage')), nav: { label: 'nav|Apps', icon: appsIcon } },
+  { path: '/apps/repositories', Page: lazy(() => import('./pages/apps/RepositoriesPage')) },
+  { path: '/apps/charts/:repo/:chart', Page: lazy(() => import('./pages/apps/ChartPage')) },
+  { path: '/apps/charts/:repo/:chart/install', Page: lazy(() => import('./pages/apps/InstallPage')) },
+  { path: '/apps/releases', Page: lazy(() => import('./pages/apps/ReleasesPage')) },
+  { path: '/apps/releases/:namespace/:name', Page: lazy(() => import('./pages/apps/ReleasePage')) },
   // Every kind's list (`/pods`, `/deployments`, `/widgets`); the navigation lists the kinds
   // discovery found (see SideNav), and a name no kind has is "page not found".
   { path: '/:resource', Page: lazy(() => import('./pages/resources/ResourceListPage')) },

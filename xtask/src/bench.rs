@@ -68,7 +68,7 @@ pub fn run_benches(bin: &Path) -> Result<(), String> {
 }
 
 /// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
-const GROUPS: [&str; 4] = ["startup", "query", "lists", "metrics"];
+const GROUPS: [&str; 5] = ["startup", "query", "lists", "metrics", "apps"];
 
 pub fn bench(args: &[String]) -> Result<(), String> {
     let groups: Vec<&str> = match args {
@@ -95,6 +95,32 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                     ]),
                 )?;
                 run_benches(&target_dir().join("release/wheelhouse"))?;
+            }
+            "apps" => {
+                crate::run(
+                    "chart index load and search over 15,000 versions (crates/apps)",
+                    cmd("cargo", &root).args([
+                        "run",
+                        "--release",
+                        "--locked",
+                        "-p",
+                        "wheelhouse-apps",
+                        "--example",
+                        "index_bench",
+                    ]),
+                )?;
+                crate::run(
+                    "helm release list over HTTP, 1,000 releases",
+                    cmd("cargo", &root).args([
+                        "run",
+                        "--release",
+                        "--locked",
+                        "-p",
+                        "wheelhouse-server",
+                        "--example",
+                        "apps_release_bench",
+                    ]),
+                )?;
             }
             "query" => crate::run(
                 "list query over 10,000 and 100,000 pod rows (crates/model)",

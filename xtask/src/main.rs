@@ -20,12 +20,14 @@ commands:
           compatibility suite with the real kubectl and helm), the web app's type-check,
           lint and unit tests, and the browser end-to-end tests in Chromium
   e2e     build the binary and run only the browser end-to-end tests
-  bench [startup|query|lists|metrics]
+  bench [startup|query|lists|metrics|apps]
           build release binaries and print the benchmark figures recorded in
           docs/benchmarks.md: start-up, idle memory and bundle size; the list query over
           100,000 rows; the resource lists over HTTP with the sim at 10,000 and 100,000 pods;
-          the metrics history's memory for 10,000 pods and the scrape time
-  tools   only install the external tools (helm, kubectl, chromium) and print where they are
+          the metrics history's memory for 10,000 pods and the scrape time; the app store's
+          chart index (15,000 versions) and release list (1,000 releases)
+  tools   only install the external tools (helm, kubectl, chromium, prometheus,
+          docker-registry) and print where they are
 
 environment:
   CI=true                 use a build cache outside the checkout ($HOME/.cache/wheelhouse/target)

@@ -14,6 +14,7 @@ use crate::{
 pub struct Cluster {
     info: ClusterInfo,
     client: Client,
+    config: kube::Config,
     monitor: ConnectionMonitor,
     caches: Caches,
     first_check_timeout: Duration,
@@ -22,13 +23,18 @@ pub struct Cluster {
 impl Cluster {
     /// Starts monitoring the connection; caches start when first read.
     pub fn start(connection: Connection, config: MonitorConfig) -> Self {
-        let Connection { client, info } = connection;
+        let Connection {
+            client,
+            info,
+            config: client_config,
+        } = connection;
         let first_check_timeout = config.check_timeout + Duration::from_secs(1);
         let monitor = ConnectionMonitor::start(client.clone(), info.clone(), config);
         Self {
             caches: Caches::new(client.clone()),
             info,
             client,
+            config: client_config,
             monitor,
             first_check_timeout,
         }
@@ -40,6 +46,11 @@ impl Cluster {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The address, CA and credentials the client uses (for helm's kubeconfig).
+    pub fn config(&self) -> &kube::Config {
+        &self.config
     }
 
     pub fn caches(&self) -> &Caches {

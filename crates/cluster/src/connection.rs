@@ -42,6 +42,9 @@ pub struct ClusterInfo {
 pub struct Connection {
     pub client: Client,
     pub info: ClusterInfo,
+    /// What the client was built from: address, CA and credentials, for tools that need a
+    /// kubeconfig of the same connection (helm).
+    pub config: Config,
 }
 
 impl Connection {
@@ -114,8 +117,12 @@ pub async fn connect(source: ClusterSource) -> Result<Connection> {
     // the API server's answer instead (an eviction a PodDisruptionBudget forbids is a 429 the
     // person must see); watches retry with their own backoff, the monitor re-checks on its own.
     config.default_retry = false;
-    let client = Client::try_from(config).map_err(Error::Client)?;
-    Ok(Connection { client, info })
+    let client = Client::try_from(config.clone()).map_err(Error::Client)?;
+    Ok(Connection {
+        client,
+        info,
+        config,
+    })
 }
 
 /// Finds the cluster name, server and user the chosen context points at.

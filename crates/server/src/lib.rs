@@ -5,6 +5,7 @@
 //! result under the base path. [`serve`] runs it until a shutdown signal.
 
 pub mod access;
+pub mod apps;
 pub mod base_path;
 mod cluster;
 pub mod error;
@@ -54,6 +55,8 @@ pub struct ServerConfig {
     pub resources: ResourcesConfig,
     /// How often metrics.k8s.io is scraped and how much history is kept.
     pub metrics: MetricsConfig,
+    /// The app store: helm binary, protected releases, operation timeout.
+    pub apps: apps::AppsConfig,
 }
 
 impl Default for ServerConfig {
@@ -65,6 +68,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             resources: ResourcesConfig::default(),
             metrics: MetricsConfig::default(),
+            apps: apps::AppsConfig::default(),
         }
     }
 }
@@ -105,6 +109,12 @@ impl ServerConfig {
         self.metrics = metrics;
         self
     }
+
+    #[must_use]
+    pub fn apps(mut self, apps: apps::AppsConfig) -> Self {
+        self.apps = apps;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -133,6 +143,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(logs::router())
         .merge(raw::router())
         .merge(metrics::router())
+        .merge(apps::router(&state))
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::Extension(resource_browser(&state, metrics.clone())))

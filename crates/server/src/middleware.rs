@@ -110,17 +110,22 @@ mod tests {
     use wheelhouse_cluster::{Cluster, ClusterInfo, Connection, MonitorConfig};
 
     async fn state() -> AppState {
-        let client = kube::Client::try_from(kube::Config::new(
-            "http://127.0.0.1:9".parse().expect("uri"),
-        ))
-        .expect("client");
+        let config = kube::Config::new("http://127.0.0.1:9".parse().expect("uri"));
+        let client = kube::Client::try_from(config.clone()).expect("client");
         let info = ClusterInfo {
             name: "t".into(),
             server: "http://127.0.0.1:9".into(),
             user: "u".into(),
             demo: false,
         };
-        let cluster = Cluster::start(Connection { client, info }, MonitorConfig::default());
+        let cluster = Cluster::start(
+            Connection {
+                client,
+                info,
+                config,
+            },
+            MonitorConfig::default(),
+        );
         AppState {
             cluster: Arc::new(cluster),
             config: Arc::new(ServerConfig::default()),

@@ -85,6 +85,15 @@ pub struct ServeArgs {
     /// Prometheus base URL (http) for metrics ranges longer than the retention, e.g. http://prometheus.monitoring:9090
     #[arg(long, env = "WHEELHOUSE_PROMETHEUS_URL", value_name = "URL")]
     pub prometheus_url: Option<String>,
+    /// The helm binary the app store runs for installs, upgrades, rollbacks and uninstalls
+    /// [default: helm on PATH; without one, those actions are disabled and browsing still works]
+    #[arg(long, env = "WHEELHOUSE_HELM_PATH", value_name = "PATH")]
+    pub helm_path: Option<PathBuf>,
+
+    /// A Helm release the app store may not upgrade, roll back or uninstall, as NAMESPACE/NAME;
+    /// repeat for several (the env var takes a comma-separated list)
+    #[arg(long = "protected-release", env = "WHEELHOUSE_PROTECTED_RELEASES", value_name = "NAMESPACE/NAME", value_delimiter = ',', value_parser = parse_release)]
+    pub protected_releases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -157,6 +166,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+fn parse_release(text: &str) -> Result<String, String> {
+    match text.split_once('/') {
+        Some((namespace, name))
+            if !namespace.is_empty() && !name.is_empty() && !name.contains('/') =>
+        {
+            Ok(text.to_string())
+        }
+        _ => Err(format!("{text:?} is not NAMESPACE/NAME")),
+    }
+}
+
 fn parse_scenario(text: &str) -> Result<Scenario, String> {
     text.parse::<Scenario>().map_err(|error| error.to_string())
 }
@@ -186,6 +206,30 @@ mod tests {
         assert!(cli.serve.demo);
         assert_eq!(cli.serve.listen.port(), 0);
         assert_eq!(cli.serve.base_path, "/sub");
+    }
+
+    #[test]
+    fn protected_releases_repeat_and_must_name_namespace_and_release() {
+        let cli = Cli::try_parse_from([
+            "wheelhouse",
+            "--helm-path",
+            "/opt/helm",
+            "--protected-release",
+            "kube-system/cilium",
+            "--protected-release",
+            "monitoring/prometheus",
+        ])
+        .expect("parses");
+        assert_eq!(
+            cli.serve.protected_releases,
+            vec!["kube-system/cilium", "monitoring/prometheus"]
+        );
+        assert_eq!(cli.serve.helm_path, Some(PathBuf::from("/opt/helm")));
+        for bad in ["cilium", "/cilium", "kube-system/", "a/b/c"] {
+            let error = Cli::try_parse_from(["wheelhouse", "--protected-release", bad])
+                .expect_err("refused");
+            assert!(error.to_string().contains("NAMESPACE/NAME"), "{error}");
+        }
     }
 
     #[test]

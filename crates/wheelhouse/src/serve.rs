@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use wheelhouse_cluster::metrics::MetricsConfig;
 use wheelhouse_cluster::metrics::prometheus::PrometheusConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, Connection, MonitorConfig};
+use wheelhouse_server::apps::AppsConfig;
 use wheelhouse_server::{BasePath, Locale, ServerConfig};
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
 
@@ -75,7 +76,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .default_locale(match args.default_locale {
             DefaultLocale::En => Locale::En,
             DefaultLocale::ZhCn => Locale::ZhCn,
-        });
+        })
+        .apps(
+            AppsConfig::default()
+                .helm_path(args.helm_path.clone())
+                .protected_releases(args.protected_releases.clone()),
+        );
 
     let mut demo_sim = None;
     let connection = match choose(&args, &Environment::of_this_machine())? {

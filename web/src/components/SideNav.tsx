@@ -67,7 +67,7 @@ export function SideNav(props: { routes: readonly AppRoute[]; version: string })
         {props.routes.map((route) =>
           route.nav ? (
             <li key={route.path}>
-              <NavLink to={{ pathname: route.path, search }} end className="sidenav__link">
+              <NavLink to={{ pathname: route.path, search }} end={route.path === '/'} className="sidenav__link">
                 {route.nav.icon}
                 <span>{t(route.nav.label)}</span>
               </NavLink>

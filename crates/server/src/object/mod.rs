@@ -29,6 +29,7 @@ use crate::resources::{api_group, resource_error};
 use crate::upstream::{self, Upstream};
 
 pub use operations::Operations;
+pub(crate) use permissions::Question;
 pub use permissions::Reviews;
 
 pub fn router() -> axum::Router<AppState> {

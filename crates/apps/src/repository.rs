@@ -1,0 +1,273 @@
+//! Chart repositories: what one is (the built-in one, an HTTP index, an OCI registry), its sync
+//! status, and fetching an index with conditional requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::index::Index;
+
+/// Index downloads larger than this are refused.
+pub const MAX_INDEX: usize = 64 * 1024 * 1024;
+/// How long fetching one index or archive may take.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RepoKind {
+    Builtin,
+    Http,
+    Oci,
+}
+
+impl RepoKind {
+    /// The kind of a URL, or why it is not a repository URL.
+    pub fn of_url(url: &str) -> Result<Self, String> {
+        let rest = if let Some(rest) = url.strip_prefix("oci://") {
+            (Self::Oci, rest)
+        } else if let Some(rest) = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+        {
+            (Self::Http, rest)
+        } else {
+            return Err("the URL must start with https://, http:// or oci://".into());
+        };
+        if rest.1.is_empty() || rest.1.starts_with('/') {
+            return Err("the URL has no host".into());
+        }
+        if rest.1.chars().any(char::is_whitespace) {
+            return Err("the URL contains spaces".into());
+        }
+        Ok(rest.0)
+    }
+}
+
+/// A Secret holding `username` and `password` for a repository.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct SecretRef {
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SyncState {
+    Pending,
+    Syncing,
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepoStatus {
+    pub state: SyncState,
+    pub last_sync: Option<Timestamp>,
+    pub charts: usize,
+    pub message: Option<String>,
+}
+
+impl RepoStatus {
+    pub fn pending() -> Self {
+        Self {
+            state: SyncState::Pending,
+            last_sync: None,
+            charts: 0,
+            message: None,
+        }
+    }
+}
+
+/// Credentials for a repository, read from its Secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the last fetch of an index left for the next conditional request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// The answer to an index fetch.
+#[derive(Debug)]
+pub enum Fetched {
+    /// 304: the index is the one we have.
+    NotModified,
+    New {
+        index: Arc<Index>,
+        validators: Validators,
+    },
+}
+
+/// `index.yaml` next to a repository URL.
+pub fn index_url(url: &str) -> String {
+    format!("{}/index.yaml", url.trim_end_matches('/'))
+}
+
+/// An archive URL of an index entry, resolved against the repository URL when relative.
+pub fn archive_url(repo_url: &str, entry_url: &str) -> String {
+    if entry_url.contains("://") {
+        entry_url.to_string()
+    } else {
+        format!(
+            "{}/{}",
+            repo_url.trim_end_matches('/'),
+            entry_url.trim_start_matches('/')
+        )
+    }
+}
+
+/// Fetches a repository's index, sending `If-None-Match` / `If-Modified-Since` from the last fetch.
+pub async fn fetch_index(
+    client: &reqwest::Client,
+    url: &str,
+    credentials: Option<&Credentials>,
+    validators: &Validators,
+) -> Result<Fetched, String> {
+    let mut request = client.get(index_url(url)).timeout(FETCH_TIMEOUT);
+    if let Some(etag) = &validators.etag {
+        request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+    }
+    if let Some(modified) = &validators.last_modified {
+        request = request.header(reqwest::header::IF_MODIFIED_SINCE, modified);
+    }
+    if let Some(credentials) = credentials {
+        request = request.basic_auth(&credentials.username, Some(&credentials.password));
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("{} did not answer: {}", index_url(url), error_chain(&e)))?;
+    let status = response.status();
+    if status == reqwest::StatusCode::NOT_MODIFIED {
+        return Ok(Fetched::NotModified);
+    }
+    if !status.is_success() {
+        return Err(format!("{} answered {status}", index_url(url)));
+    }
+    let header = |name: reqwest::header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let validators = Validators {
+        etag: header(reqwest::header::ETAG),
+        last_modified: header(reqwest::header::LAST_MODIFIED),
+    };
+    let bytes = read_bounded(response, MAX_INDEX).await?;
+    let index = tokio::task::spawn_blocking(move || Index::parse(&bytes))
+        .await
+        .map_err(|e| format!("parsing the index failed: {e}"))?
+        .map_err(|e| e.to_string())?;
+    Ok(Fetched::New {
+        index: Arc::new(index),
+        validators,
+    })
+}
+
+/// Downloads a chart archive.
+pub async fn fetch_archive(
+    client: &reqwest::Client,
+    url: &str,
+    credentials: Option<&Credentials>,
+) -> Result<Vec<u8>, String> {
+    let mut request = client.get(url).timeout(FETCH_TIMEOUT);
+    if let Some(credentials) = credentials {
+        request = request.basic_auth(&credentials.username, Some(&credentials.password));
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("{url} did not answer: {}", error_chain(&e)))?;
+    if !response.status().is_success() {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    read_bounded(response, crate::chart::MAX_ARCHIVE).await
+}
+
+async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("reading the answer failed: {}", error_chain(&e)))?
+    {
+        if bytes.len() + chunk.len() > limit {
+            return Err(format!(
+                "the answer is larger than {} MiB",
+                limit / 1024 / 1024
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// An error with its causes, which reqwest keeps in its source chain.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_urls_are_checked_and_classified() {
+        assert_eq!(
+            RepoKind::of_url("https://charts.example/stable"),
+            Ok(RepoKind::Http)
+        );
+        assert_eq!(
+            RepoKind::of_url("http://127.0.0.1:8080"),
+            Ok(RepoKind::Http)
+        );
+        assert_eq!(
+            RepoKind::of_url("oci://registry.example/charts"),
+            Ok(RepoKind::Oci)
+        );
+        assert!(RepoKind::of_url("ftp://x").is_err());
+        assert!(RepoKind::of_url("https://").is_err());
+        assert!(RepoKind::of_url("charts.example").is_err());
+    }
+
+    #[test]
+    fn archive_urls_resolve_against_the_repository() {
+        assert_eq!(
+            archive_url("http://r.example/charts/", "web-1.0.0.tgz"),
+            "http://r.example/charts/web-1.0.0.tgz"
+        );
+        assert_eq!(
+            archive_url("http://r.example", "https://cdn.example/web.tgz"),
+            "https://cdn.example/web.tgz"
+        );
+        assert_eq!(
+            index_url("http://r.example/"),
+            "http://r.example/index.yaml"
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! Figures of the app store's release list (not a test): 1,000 helm releases (two revisions each,
+//! so 2,000 release Secrets) in the sim, listed through `GET /api/v1/apps/releases`.
+//!
+//! ```text
+//! cargo run --release -p wheelhouse-server --example apps_release_bench
+//! ```
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use kube::config::Kubeconfig;
+use serde_json::{Value, json};
+use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
+use wheelhouse_server::ServerConfig;
+use wheelhouse_sim::store::GroupResource;
+use wheelhouse_sim::{Scenario, Sim, SimConfig};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const RELEASES: usize = 1_000;
+const NAMESPACES: usize = 20;
+const RUNS: usize = 30;
+
+/// A release record as helm writes it (a chart of a few templates), encoded as helm does.
+fn release_secret(
+    name: &str,
+    namespace: &str,
+    revision: u32,
+    status: &str,
+) -> Result<Value, BoxError> {
+    let template = base64::engine::general_purpose::STANDARD.encode(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n".repeat(8),
+    );
+    let record = json!({
+        "name": name, "namespace": namespace, "version": revision,
+        "info": {"first_deployed": "2026-11-27T10:00:00Z", "last_deployed": format!("2026-11-27T10:0{revision}:00Z"),
+                 "description": "Upgrade complete", "status": status, "notes": format!("{name} is ready.\n")},
+        "chart": {"metadata": {"apiVersion": "v2", "name": "webapp", "version": format!("1.{revision}.0"), "appVersion": "1.27",
+                               "description": "A web app"},
+                  "templates": [{"name": "templates/deployment.yaml", "data": template}, {"name": "templates/service.yaml", "data": template}],
+                  "values": {"replicas": 1, "image": {"repository": "nginx", "tag": "1.27"}}},
+        "config": {"replicas": revision},
+        "manifest": format!("---\n# Source: webapp/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {revision}\n"),
+    });
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(serde_json::to_string(&record)?.as_bytes())?;
+    let helm_text = base64::engine::general_purpose::STANDARD.encode(gzip.finish()?);
+    Ok(json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+        "metadata": {"name": format!("sh.helm.release.v1.{name}.v{revision}"), "namespace": namespace,
+                     "labels": {"owner": "helm", "name": name, "status": status, "version": revision.to_string()}},
+        "data": {"release": base64::engine::general_purpose::STANDARD.encode(helm_text)},
+    }))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() -> Result<(), BoxError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run())
+}
+
+async fn run() -> Result<(), BoxError> {
+    let sim = Sim::start(SimConfig::default().scenario(Scenario::Empty)).await?;
+    let mut secrets = Vec::new();
+    let mut namespaces = Vec::new();
+    for n in 0..NAMESPACES {
+        namespaces.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": format!("team-{n:02}")}}));
+    }
+    for i in 0..RELEASES {
+        let namespace = format!("team-{:02}", i % NAMESPACES);
+        let name = format!("release-{i:04}");
+        secrets.push(release_secret(&name, &namespace, 1, "superseded")?);
+        secrets.push(release_secret(&name, &namespace, 2, "deployed")?);
+    }
+    sim.store()
+        .insert_bulk(&GroupResource::core("namespaces"), namespaces);
+    let written = sim
+        .store()
+        .insert_bulk(&GroupResource::core("secrets"), secrets);
+    println!("{RELEASES} releases in {NAMESPACES} namespaces: {written} release Secrets");
+
+    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_yaml("admin"))?;
+    let connection = wheelhouse_cluster::connect(ClusterSource::Kubeconfig {
+        kubeconfig: Box::new(kubeconfig),
+        context: None,
+    })
+    .await?;
+    let cluster = Arc::new(Cluster::start(connection, MonitorConfig::default()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(wheelhouse_server::serve(
+        listener,
+        cluster,
+        ServerConfig::default(),
+        std::future::pending(),
+    ));
+    let client = reqwest::Client::new();
+    let url = format!("http://{address}/api/v1/apps/releases");
+    let mut times = Vec::new();
+    let mut count = 0;
+    for run in 0..=RUNS {
+        let started = Instant::now();
+        let body: Value = client.get(&url).send().await?.json().await?;
+        let elapsed = started.elapsed();
+        count = body["items"].as_array().map_or(0, Vec::len);
+        if run > 0 {
+            times.push(elapsed);
+        }
+    }
+    times.sort();
+    println!(
+        "GET /api/v1/apps/releases ({count} releases, all namespaces), {RUNS} runs: p50 {:.0} ms, p99 {:.0} ms, min {:.0} ms",
+        ms(times[RUNS / 2]),
+        ms(times[RUNS - 1]),
+        ms(times[0])
+    );
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        client
+            .get(format!("{url}?namespace=team-03&q=release-00"))
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "GET /api/v1/apps/releases?namespace=team-03&q=release-00 (one namespace, 50 releases), {RUNS} runs: p50 {:.1} ms, p99 {:.1} ms",
+        ms(times[RUNS / 2]),
+        ms(times[RUNS - 1])
+    );
+    sim.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,722 @@
+//! Install, upgrade, rollback and uninstall: checked here (422, 403, 409, 503 before anything
+//! runs), then run by helm as an operation whose state carries helm's output line by line, and
+//! on success the release's NOTES and access URLs, on failure helm's error and the events of the
+//! resources that did not come up.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use wheelhouse_apps::helm::{self, Outcome, PrivateKubeconfig};
+use wheelhouse_apps::release::Release;
+use wheelhouse_apps::validate::{self, FieldError};
+use wheelhouse_cluster::resources::Resources;
+
+use super::{Apps, releases, upstream};
+use crate::AppState;
+use crate::error::{ApiJson, AppError, Result};
+use crate::object::Operations;
+use crate::upstream::{Upstream, encode};
+
+/// Lines of helm output an operation keeps (the last ones).
+const MAX_LOG_LINES: usize = 2000;
+/// Events shown per failed resource.
+const MAX_EVENTS: usize = 10;
+
+fn invalid(errors: Vec<FieldError>) -> AppError {
+    let message = errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", message)
+        .with_details(json!({"fields": errors}))
+}
+
+/// Refuses when helm cannot run.
+async fn helm_path(apps: &Apps) -> Result<std::path::PathBuf> {
+    let status = apps.helm().await;
+    match status.path() {
+        Some(path) => Ok(path.to_path_buf()),
+        None => Err(AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "HelmUnavailable",
+            status
+                .reason()
+                .unwrap_or("helm is not available")
+                .to_string(),
+        )),
+    }
+}
+
+/// The release's key while an operation runs on it; a second operation gets 409.
+struct ReleaseLock {
+    apps: Arc<Apps>,
+    key: String,
+}
+
+impl ReleaseLock {
+    fn take(apps: &Arc<Apps>, namespace: &str, name: &str, id: &str) -> Result<Self> {
+        let key = format!("{namespace}/{name}");
+        let mut running = apps.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(other) = running.get(&key) {
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                "OperationRunning",
+                format!(
+                    "operation {other} is still running on release {key}; wait for it to finish"
+                ),
+            )
+            .with_details(json!({"operation": other})));
+        }
+        running.insert(key.clone(), id.to_string());
+        Ok(Self {
+            apps: apps.clone(),
+            key,
+        })
+    }
+}
+
+/// 409 when an operation is running on the release (checked before anything else).
+fn ensure_idle(apps: &Apps, namespace: &str, name: &str) -> Result<()> {
+    let key = format!("{namespace}/{name}");
+    let running = apps.running.lock().unwrap_or_else(|p| p.into_inner());
+    match running.get(&key) {
+        Some(other) => Err(AppError::new(
+            StatusCode::CONFLICT,
+            "OperationRunning",
+            format!("operation {other} is still running on release {key}; wait for it to finish"),
+        )
+        .with_details(json!({"operation": other}))),
+        None => Ok(()),
+    }
+}
+
+impl Drop for ReleaseLock {
+    fn drop(&mut self) {
+        self.apps
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+    }
+}
+
+/// What one helm operation needs, ready to run.
+struct Job {
+    action: &'static str,
+    namespace: String,
+    name: String,
+    args: Vec<String>,
+    /// Files written next to the kubeconfig (chart archive, values), named as in `args`.
+    files: Vec<(&'static str, Vec<u8>)>,
+    helm: std::path::PathBuf,
+}
+
+fn start(
+    state: &AppState,
+    apps: &Arc<Apps>,
+    operations: &Operations,
+    resources: Arc<Resources>,
+    job: Job,
+    message: String,
+) -> Result<Response> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let lock = ReleaseLock::take(apps, &job.namespace, &job.name, &id)?;
+    let first = json!({
+        "id": id, "action": job.action,
+        "target": {"namespace": job.namespace, "name": job.name},
+        "state": "running", "message": message, "log": [],
+        "notes": null, "accessUrls": [], "error": null, "failedResources": [],
+        "startedAt": Timestamp::now().to_string(), "finishedAt": null,
+    });
+    let progress = operations.start(&id, first.clone());
+    let kubeconfig = helm::kubeconfig_yaml(state.cluster.config()).map_err(AppError::internal)?;
+    let upstream = upstream(state);
+    let timeout = apps.config.operation_timeout;
+    tokio::spawn(async move {
+        let _lock = lock;
+        run(job, kubeconfig, upstream, resources, timeout, progress).await;
+    });
+    Ok((StatusCode::ACCEPTED, Json(first)).into_response())
+}
+
+async fn run(
+    job: Job,
+    kubeconfig: String,
+    upstream: Upstream,
+    resources: Arc<Resources>,
+    timeout: std::time::Duration,
+    progress: watch::Sender<Value>,
+) {
+    let finish = |state: &str, message: String, extra: Value| {
+        progress.send_modify(|v| {
+            v["state"] = json!(state);
+            v["message"] = json!(message);
+            v["finishedAt"] = json!(Timestamp::now().to_string());
+            if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra.clone()) {
+                v.extend(extra);
+            }
+        });
+    };
+    let private = match PrivateKubeconfig::write(&kubeconfig) {
+        Ok(private) => private,
+        Err(error) => {
+            tracing::error!(%error, "cannot write helm's kubeconfig");
+            return finish(
+                "failed",
+                "Wheelhouse could not prepare helm's kubeconfig".into(),
+                json!({"error": "Wheelhouse could not write a private kubeconfig for helm; the server log has the details"}),
+            );
+        }
+    };
+    let mut args = job.args.clone();
+    for (file, bytes) in &job.files {
+        let path = private.home().with_file_name(file);
+        if let Err(error) = std::fs::write(&path, bytes) {
+            tracing::error!(%error, "cannot write a file for helm");
+            return finish(
+                "failed",
+                "Wheelhouse could not prepare helm's files".into(),
+                json!({"error": error.to_string()}),
+            );
+        }
+        let placeholder = format!("@{file}");
+        for arg in &mut args {
+            if *arg == placeholder {
+                *arg = path.display().to_string();
+            }
+        }
+    }
+    let outcome = helm::run(&job.helm, &args, &private, timeout, |line| {
+        progress.send_modify(|v| {
+            if let Some(log) = v["log"].as_array_mut() {
+                if log.len() >= MAX_LOG_LINES {
+                    log.remove(0);
+                }
+                log.push(json!(line));
+            }
+        });
+    })
+    .await;
+    drop(private);
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            return finish(
+                "failed",
+                format!("helm could not be started: {error}"),
+                json!({"error": format!("helm could not be started: {error}")}),
+            );
+        }
+    };
+    let newest = releases::revisions(&upstream, &job.namespace, &job.name)
+        .await
+        .ok()
+        .and_then(|(history, _)| history.last().cloned());
+    match outcome {
+        Outcome::Succeeded => {
+            let (message, extra) = match (&newest, job.action) {
+                (_, "uninstall") => (format!("uninstalled {}", job.name), json!({})),
+                (Some(release), _) => {
+                    let (_, urls, _) = releases::resources(&upstream, &resources, release).await;
+                    (
+                        format!(
+                            "{} {} (revision {})",
+                            past(job.action),
+                            job.name,
+                            release.version
+                        ),
+                        json!({"notes": release.info.notes, "accessUrls": urls, "revision": release.version}),
+                    )
+                }
+                (None, _) => (format!("{} {}", past(job.action), job.name), json!({})),
+            };
+            finish("succeeded", message, extra);
+        }
+        Outcome::Failed(error) => {
+            let failed = match &newest {
+                Some(release) => failed_resources(&upstream, &resources, release).await,
+                None => Vec::new(),
+            };
+            finish(
+                "failed",
+                format!("{} of {} failed", job.action, job.name),
+                json!({"error": error, "failedResources": failed}),
+            );
+        }
+        Outcome::TimedOut => finish(
+            "failed",
+            format!(
+                "{} of {} did not finish within {} s",
+                job.action,
+                job.name,
+                timeout.as_secs()
+            ),
+            json!({"error": format!("helm was stopped after {} seconds", timeout.as_secs())}),
+        ),
+    }
+}
+
+fn past(action: &str) -> &'static str {
+    match action {
+        "install" => "installed",
+        "upgrade" => "upgraded",
+        "rollback" => "rolled back",
+        _ => "done",
+    }
+}
+
+/// The release's objects that are missing or not healthy, with their events.
+async fn failed_resources(
+    upstream: &Upstream,
+    resources: &Resources,
+    release: &Release,
+) -> Vec<Value> {
+    let (items, _, _) = releases::resources(upstream, resources, release).await;
+    let mut failed = Vec::new();
+    for item in items {
+        let severity = item.pointer("/status/severity").and_then(Value::as_str);
+        if matches!(severity, Some("ok" | "neutral")) {
+            continue;
+        }
+        let kind = item["kind"].as_str().unwrap_or_default().to_string();
+        let name = item["name"].as_str().unwrap_or_default().to_string();
+        let namespace = item["namespace"].as_str().map(str::to_string);
+        let events = match &namespace {
+            Some(namespace) => {
+                let selector = encode(&format!(
+                    "involvedObject.kind={kind},involvedObject.name={name}"
+                ));
+                upstream
+                    .list(&format!(
+                        "/api/v1/namespaces/{namespace}/events?fieldSelector={selector}"
+                    ))
+                    .await
+                    .unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        let mut events: Vec<Value> = events
+            .iter()
+            .map(|e| {
+                json!({
+                    "type": e.get("type"), "reason": e.get("reason"), "message": e.get("message"),
+                    "count": e.get("count"),
+                    "lastSeen": e.get("lastTimestamp").filter(|t| !t.is_null()).or_else(|| e.get("eventTime")),
+                })
+            })
+            .collect();
+        events.sort_by_key(|e| std::cmp::Reverse(e["lastSeen"].as_str().map(str::to_string)));
+        events.truncate(MAX_EVENTS);
+        failed.push(json!({
+            "kind": kind, "namespace": namespace, "name": name,
+            "status": item.get("status"), "events": events,
+        }));
+    }
+    failed
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct InstallRequest {
+    #[serde(default)]
+    repo: String,
+    #[serde(default)]
+    chart: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    namespace: String,
+    #[serde(default)]
+    create_namespace: bool,
+    #[serde(default)]
+    values: String,
+    #[serde(default)]
+    ingress_host: Option<String>,
+}
+
+/// Sets `path` (`ingress.host`, `ingress.hosts[0].host`) in values, and `ingress.enabled`.
+fn set_ingress_host(values: &mut Value, path: &str, host: &str) {
+    if !values["ingress"].is_object() {
+        values["ingress"] = json!({});
+    }
+    values["ingress"]["enabled"] = json!(true);
+    match path {
+        "ingress.hosts[0].host" => {
+            if !values["ingress"]["hosts"].is_array() {
+                values["ingress"]["hosts"] =
+                    json!([{"host": host, "paths": [{"path": "/", "pathType": "Prefix"}]}]);
+            } else if let Some(first) = values["ingress"]["hosts"].get_mut(0) {
+                first["host"] = json!(host);
+            } else if let Some(hosts) = values["ingress"]["hosts"].as_array_mut() {
+                hosts.push(json!({"host": host, "paths": [{"path": "/", "pathType": "Prefix"}]}));
+            }
+        }
+        "ingress.hostname" => values["ingress"]["hostname"] = json!(host),
+        _ => values["ingress"]["host"] = json!(host),
+    }
+}
+
+/// The Ingress host path of a chart's default values (as the chart page reports it).
+fn ingress_host_path(default_values: &str) -> Option<&'static str> {
+    let values: Value = serde_yaml::from_str(default_values).ok()?;
+    let ingress = values.get("ingress")?;
+    if ingress.get("host").is_some() {
+        Some("ingress.host")
+    } else if ingress.pointer("/hosts/0/host").is_some() {
+        Some("ingress.hosts[0].host")
+    } else if ingress.get("hostname").is_some() {
+        Some("ingress.hostname")
+    } else {
+        None
+    }
+}
+
+pub(super) async fn install(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Extension(operations): Extension<Arc<Operations>>,
+    Extension(resources): Extension<Arc<Resources>>,
+    ApiJson(request): ApiJson<InstallRequest>,
+) -> Result<Response> {
+    let mut errors = Vec::new();
+    errors.extend(validate::release_name(&request.name));
+    errors.extend(validate::namespace(&request.namespace));
+    let values = match validate::values(&request.values) {
+        Ok(values) => Some(values),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
+    let chart = if request.repo.is_empty() || request.chart.is_empty() {
+        errors.push(FieldError::new("chart", "choose a repository and a chart"));
+        None
+    } else {
+        match apps.chart_version(&request.repo, &request.chart, request.version.as_deref()) {
+            Ok(found) => Some(found),
+            Err(error) => {
+                errors.push(FieldError::new(
+                    if error.status() == StatusCode::NOT_FOUND
+                        && error.message().contains("version")
+                    {
+                        "version"
+                    } else {
+                        "chart"
+                    },
+                    error.message().to_string(),
+                ));
+                None
+            }
+        }
+    };
+    if let Some(host) = request.ingress_host.as_deref().filter(|h| !h.is_empty())
+        && (host.contains('/') || host.contains(' ') || host.contains(':'))
+    {
+        errors.push(FieldError::new(
+            "ingressHost",
+            "the Ingress host is a host name, without scheme, port or path",
+        ));
+    }
+    let (Some(mut values), Some((_, version)), true) = (values, chart, errors.is_empty()) else {
+        return Err(invalid(errors));
+    };
+    let helm = helm_path(&apps).await?;
+    state.cluster.ensure_connected().await?;
+    let upstream = upstream(&state);
+    match releases::revisions(&upstream, &request.namespace, &request.name).await {
+        Ok(_) => {
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                "AlreadyExists",
+                format!(
+                    "a release named {} already exists in namespace {}; choose another name or upgrade it",
+                    request.name, request.namespace
+                ),
+            ));
+        }
+        Err(error) if error.status() == StatusCode::NOT_FOUND => {}
+        Err(error) => return Err(error),
+    }
+    if !request.create_namespace {
+        match upstream
+            .get(&format!("/api/v1/namespaces/{}", request.namespace))
+            .await
+        {
+            Err(failure) if failure.code == 404 => {
+                return Err(invalid(vec![FieldError::new(
+                    "namespace",
+                    format!(
+                        "namespace {} does not exist; ask for it to be created",
+                        request.namespace
+                    ),
+                )]));
+            }
+            _ => {}
+        }
+    }
+    let archive = apps.archive(&state, &request.repo, &version).await?;
+    if let Some(host) = request.ingress_host.as_deref().filter(|h| !h.is_empty()) {
+        let files = wheelhouse_apps::chart::read_archive(&archive)
+            .map_err(|e| AppError::new(StatusCode::BAD_GATEWAY, "BadChart", e.to_string()))?;
+        let Some(path) = ingress_host_path(&files.values) else {
+            return Err(invalid(vec![FieldError::new(
+                "ingressHost",
+                format!("chart {} has no Ingress host in its values", request.chart),
+            )]));
+        };
+        set_ingress_host(&mut values, path, host);
+    }
+    let values_yaml = serde_yaml::to_string(&values).map_err(AppError::internal)?;
+    let mut args: Vec<String> = vec![
+        "install".into(),
+        request.name.clone(),
+        "@chart.tgz".into(),
+        "--namespace".into(),
+        request.namespace.clone(),
+        "--values".into(),
+        "@values.yaml".into(),
+    ];
+    if request.create_namespace {
+        args.push("--create-namespace".into());
+    }
+    let message = format!(
+        "installing {} {} as {}",
+        request.chart, version.metadata.version, request.name
+    );
+    let job = Job {
+        action: "install",
+        namespace: request.namespace,
+        name: request.name,
+        args,
+        files: vec![
+            ("chart.tgz", archive.to_vec()),
+            ("values.yaml", values_yaml.into_bytes()),
+        ],
+        helm,
+    };
+    start(&state, &apps, &operations, resources, job, message)
+}
+
+/// The release's newest revision, refusing when it is protected.
+async fn changeable(
+    apps: &Apps,
+    upstream: &Upstream,
+    namespace: &str,
+    name: &str,
+    action: &str,
+) -> Result<Release> {
+    let (history, annotated) = releases::revisions(upstream, namespace, name).await?;
+    let protection = apps.protection(namespace, name, annotated);
+    if protection.protected {
+        let reason = protection.reason.unwrap_or_default();
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "Protected",
+            format!("release {namespace}/{name} is protected and cannot be {action} from Wheelhouse: {reason}"),
+        )
+        .with_details(json!({"reason": reason})));
+    }
+    history.last().cloned().ok_or_else(|| {
+        AppError::not_found(format!(
+            "there is no helm release {name} in namespace {namespace}"
+        ))
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct UpgradeRequest {
+    #[serde(default)]
+    repo: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    values: String,
+}
+
+pub(super) async fn upgrade(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Extension(operations): Extension<Arc<Operations>>,
+    Extension(resources): Extension<Arc<Resources>>,
+    Path((namespace, name)): Path<(String, String)>,
+    ApiJson(request): ApiJson<UpgradeRequest>,
+) -> Result<Response> {
+    ensure_idle(&apps, &namespace, &name)?;
+    let values = validate::values(&request.values).map_err(|e| invalid(vec![e]))?;
+    state.cluster.ensure_connected().await?;
+    let upstream = upstream(&state);
+    let current = changeable(&apps, &upstream, &namespace, &name, "upgraded").await?;
+    let helm = helm_path(&apps).await?;
+    let chart_name = current.chart.metadata.name.clone();
+    let wanted = request
+        .version
+        .clone()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| current.chart.metadata.version.clone());
+    // The release does not record its repository: the one named, else the first that has the version.
+    let repos: Vec<String> = match request.repo.as_deref().filter(|r| !r.is_empty()) {
+        Some(repo) => vec![repo.to_string()],
+        None => apps.indexes().into_iter().map(|(name, _)| name).collect(),
+    };
+    let found = repos.iter().find_map(|repo| {
+        apps.chart_version(repo, &chart_name, Some(&wanted))
+            .ok()
+            .map(|(_, v)| (repo.clone(), v))
+    });
+    let Some((repo, version)) = found else {
+        return Err(invalid(vec![FieldError::new(
+            "version",
+            format!("no repository has chart {chart_name} version {wanted}"),
+        )]));
+    };
+    let archive = apps.archive(&state, &repo, &version).await?;
+    let values_yaml = serde_yaml::to_string(&values).map_err(AppError::internal)?;
+    let args: Vec<String> = vec![
+        "upgrade".into(),
+        name.clone(),
+        "@chart.tgz".into(),
+        "--namespace".into(),
+        namespace.clone(),
+        "--values".into(),
+        "@values.yaml".into(),
+    ];
+    let message = format!("upgrading {name} to {chart_name} {wanted}");
+    let job = Job {
+        action: "upgrade",
+        namespace,
+        name,
+        args,
+        files: vec![
+            ("chart.tgz", archive.to_vec()),
+            ("values.yaml", values_yaml.into_bytes()),
+        ],
+        helm,
+    };
+    start(&state, &apps, &operations, resources, job, message)
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RollbackRequest {
+    revision: Option<u32>,
+}
+
+pub(super) async fn rollback(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Extension(operations): Extension<Arc<Operations>>,
+    Extension(resources): Extension<Arc<Resources>>,
+    Path((namespace, name)): Path<(String, String)>,
+    ApiJson(request): ApiJson<RollbackRequest>,
+) -> Result<Response> {
+    ensure_idle(&apps, &namespace, &name)?;
+    let Some(revision) = request.revision.filter(|r| *r > 0) else {
+        return Err(invalid(vec![FieldError::new(
+            "revision",
+            "choose the revision to roll back to",
+        )]));
+    };
+    state.cluster.ensure_connected().await?;
+    let upstream = upstream(&state);
+    let current = changeable(&apps, &upstream, &namespace, &name, "rolled back").await?;
+    if revision >= current.version {
+        return Err(invalid(vec![FieldError::new(
+            "revision",
+            format!(
+                "revision {revision} is not before the current revision {}",
+                current.version
+            ),
+        )]));
+    }
+    releases::one_revision(&upstream, &namespace, &name, revision)
+        .await
+        .map_err(|e| {
+            if e.status() == StatusCode::NOT_FOUND {
+                invalid(vec![FieldError::new("revision", e.message().to_string())])
+            } else {
+                e
+            }
+        })?;
+    let helm = helm_path(&apps).await?;
+    let args: Vec<String> = vec![
+        "rollback".into(),
+        name.clone(),
+        revision.to_string(),
+        "--namespace".into(),
+        namespace.clone(),
+    ];
+    let message = format!("rolling {name} back to revision {revision}");
+    let job = Job {
+        action: "rollback",
+        namespace,
+        name,
+        args,
+        files: Vec::new(),
+        helm,
+    };
+    start(&state, &apps, &operations, resources, job, message)
+}
+
+pub(super) async fn uninstall(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Extension(operations): Extension<Arc<Operations>>,
+    Extension(resources): Extension<Arc<Resources>>,
+    Path((namespace, name)): Path<(String, String)>,
+) -> Result<Response> {
+    ensure_idle(&apps, &namespace, &name)?;
+    state.cluster.ensure_connected().await?;
+    let upstream = upstream(&state);
+    changeable(&apps, &upstream, &namespace, &name, "uninstalled").await?;
+    let helm = helm_path(&apps).await?;
+    let args: Vec<String> = vec![
+        "uninstall".into(),
+        name.clone(),
+        "--namespace".into(),
+        namespace.clone(),
+    ];
+    let message = format!("uninstalling {name}");
+    let job = Job {
+        action: "uninstall",
+        namespace,
+        name,
+        args,
+        files: Vec::new(),
+        helm,
+    };
+    start(&state, &apps, &operations, resources, job, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ingress_host_goes_where_the_chart_reads_it() {
+        let mut values = json!({});
+        set_ingress_host(&mut values, "ingress.host", "shop.example");
+        assert_eq!(
+            values,
+            json!({"ingress": {"enabled": true, "host": "shop.example"}})
+        );
+        let mut values = json!({"ingress": {"hosts": [{"host": "old", "paths": []}]}});
+        set_ingress_host(&mut values, "ingress.hosts[0].host", "new.example");
+        assert_eq!(values["ingress"]["hosts"][0]["host"], "new.example");
+        assert_eq!(
+            ingress_host_path("ingress:\n  enabled: false\n  host: \"\"\n"),
+            Some("ingress.host")
+        );
+        assert_eq!(ingress_host_path("replicas: 1\n"), None);
+    }
+}

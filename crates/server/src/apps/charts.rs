@@ -1,0 +1,140 @@
+//! Charts: search over every repository's index in memory, a chart's detail (from its index
+//! entry and its archive), and the built-in repository served for `helm repo add`.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wheelhouse_apps::chart::{self, ChartFiles};
+use wheelhouse_apps::index;
+
+use super::Apps;
+use crate::AppState;
+use crate::error::{AppError, Result};
+
+/// Most charts one search answers.
+const MAX_LIMIT: usize = 500;
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct SearchQuery {
+    q: Option<String>,
+    repo: Option<String>,
+    limit: Option<usize>,
+}
+
+pub(super) async fn list(
+    Extension(apps): Extension<Arc<Apps>>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Value>> {
+    let indexes = apps.indexes();
+    if let Some(repo) = query.repo.as_deref().filter(|r| !r.is_empty())
+        && !indexes.iter().any(|(name, _)| name == repo)
+    {
+        return Err(AppError::not_found(format!(
+            "there is no chart repository {repo}"
+        )));
+    }
+    let selected = indexes.iter().filter(|(name, _)| {
+        query
+            .repo
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .is_none_or(|r| r == name)
+    });
+    let limit = query.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
+    let (items, total) = index::search(
+        selected.map(|(name, index)| (name.as_str(), index.as_ref())),
+        query.q.as_deref().unwrap_or_default(),
+        limit,
+    );
+    Ok(Json(json!({"items": items, "total": total})))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct VersionQuery {
+    version: Option<String>,
+}
+
+/// Where a chart's values put the Ingress host, when its values have one.
+fn ingress_support(values: &Value) -> Value {
+    let Some(ingress) = values.get("ingress") else {
+        return Value::Null;
+    };
+    let host_path = if ingress.get("host").is_some() {
+        Some("ingress.host")
+    } else if ingress.pointer("/hosts/0/host").is_some() {
+        Some("ingress.hosts[0].host")
+    } else if ingress.get("hostname").is_some() {
+        Some("ingress.hostname")
+    } else {
+        None
+    };
+    json!({"supported": host_path.is_some() && ingress.get("enabled").is_some(), "hostPath": host_path})
+}
+
+pub(super) async fn detail(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Path((repo, name)): Path<(String, String)>,
+    Query(query): Query<VersionQuery>,
+) -> Result<Json<Value>> {
+    let (chart, version) = apps.chart_version(&repo, &name, query.version.as_deref())?;
+    let archive = apps.archive(&state, &repo, &version).await?;
+    let files: ChartFiles = chart::read_archive(&archive).map_err(|e| {
+        AppError::new(
+            StatusCode::BAD_GATEWAY,
+            "BadChart",
+            format!("chart {repo}/{name} {}: {e}", version.metadata.version),
+        )
+    })?;
+    let values: Value = serde_yaml::from_str(&files.values).unwrap_or(Value::Null);
+    let helm = apps.helm().await;
+    let metadata = &version.metadata;
+    Ok(Json(json!({
+        "repo": repo,
+        "name": name,
+        "version": metadata.version,
+        "appVersion": metadata.app_version,
+        "description": metadata.description,
+        "icon": metadata.icon,
+        "home": metadata.home,
+        "sources": metadata.sources,
+        "keywords": metadata.keywords,
+        "deprecated": metadata.deprecated,
+        "maintainers": metadata.maintainers,
+        "versions": chart.versions.iter().map(|v| json!({
+            "version": v.metadata.version, "appVersion": v.metadata.app_version, "created": v.created,
+        })).collect::<Vec<_>>(),
+        "dependencies": if metadata.dependencies.is_empty() { &files.metadata.dependencies } else { &metadata.dependencies },
+        "readme": files.readme,
+        "values": files.values,
+        "valuesSchema": files.values_schema,
+        "ingress": ingress_support(&values),
+        "install": {"available": helm.reason().is_none(), "reason": helm.reason()},
+    })))
+}
+
+pub(super) async fn builtin_index(Extension(apps): Extension<Arc<Apps>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/yaml")],
+        apps.builtin.index_yaml(),
+    )
+        .into_response()
+}
+
+pub(super) async fn builtin_archive(
+    Extension(apps): Extension<Arc<Apps>>,
+    Path(file): Path<String>,
+) -> Result<Response> {
+    let bytes = apps
+        .builtin
+        .archives
+        .get(&file)
+        .ok_or_else(|| AppError::not_found(format!("the built-in repository has no {file}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/gzip")], bytes.clone()).into_response())
+}

@@ -1,0 +1,539 @@
+//! Releases read from helm's Secrets: the list (every namespace the person may read), one
+//! release with its history, resources and URLs, one revision, and the diff of two.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use futures::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use wheelhouse_apps::manifest::{self, AccessUrl};
+use wheelhouse_apps::release::{self, Protection, Release, ReleaseSummary};
+use wheelhouse_cluster::discovery::KindInfo;
+use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::rows::{Cell, RowSchema, Severity};
+
+use super::{Apps, upstream};
+use crate::AppState;
+use crate::error::{AppError, Result};
+use crate::upstream::{Failure, PageWarning, Upstream, encode, object_path};
+
+/// Namespaces read at once when the person may not list Secrets cluster-wide.
+const NAMESPACE_CONCURRENCY: usize = 8;
+/// Objects of a manifest read at once.
+const OBJECT_CONCURRENCY: usize = 8;
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ListQuery {
+    namespace: Option<String>,
+    q: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ReleaseList {
+    items: Vec<ReleaseSummary>,
+    warnings: Vec<PageWarning>,
+}
+
+fn selector(name: Option<&str>) -> String {
+    match name {
+        Some(name) => encode(&format!("{},name={name}", release::SELECTOR)),
+        None => encode(release::SELECTOR),
+    }
+}
+
+/// Helm's release Secrets in one namespace or all; what the person may not read becomes a warning.
+pub(crate) async fn release_secrets(
+    upstream: &Upstream,
+    namespace: Option<&str>,
+) -> Result<(Vec<Value>, Vec<PageWarning>)> {
+    let label = selector(None);
+    let what = |ns: &str| format!("helm releases (Secrets) in namespace {ns}");
+    if let Some(namespace) = namespace {
+        let path = format!("/api/v1/namespaces/{namespace}/secrets?labelSelector={label}");
+        return match upstream.list(&path).await {
+            Ok(items) => Ok((items, Vec::new())),
+            Err(failure) if failure.code == 403 => {
+                Ok((Vec::new(), vec![failure.warning(what(namespace))]))
+            }
+            Err(failure) => Err(list_error(failure, Some(namespace))),
+        };
+    }
+    match upstream
+        .list(&format!("/api/v1/secrets?labelSelector={label}"))
+        .await
+    {
+        Ok(items) => return Ok((items, Vec::new())),
+        Err(failure) if failure.code == 403 => {}
+        Err(failure) => return Err(list_error(failure, None)),
+    }
+    // Not cluster-wide: namespace by namespace, as far as the person may go.
+    let namespaces = match upstream.list("/api/v1/namespaces").await {
+        Ok(namespaces) => namespaces,
+        Err(failure) if failure.code == 403 => {
+            return Ok((
+                Vec::new(),
+                vec![failure.warning(
+                    "helm releases: Secrets cannot be listed in all namespaces, and namespaces cannot be listed",
+                )],
+            ));
+        }
+        Err(failure) => return Err(list_error(failure, None)),
+    };
+    let names: Vec<String> = namespaces
+        .iter()
+        .filter_map(|n| n.pointer("/metadata/name").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
+    let results: Vec<(String, Result<Vec<Value>, Failure>)> = futures::stream::iter(names)
+        .map(|ns| async move {
+            let path = format!(
+                "/api/v1/namespaces/{ns}/secrets?labelSelector={}",
+                selector(None)
+            );
+            let result = upstream.list(&path).await;
+            (ns, result)
+        })
+        .buffer_unordered(NAMESPACE_CONCURRENCY)
+        .collect()
+        .await;
+    let mut secrets = Vec::new();
+    let mut warnings = Vec::new();
+    for (ns, result) in results {
+        match result {
+            Ok(items) => secrets.extend(items),
+            Err(failure) => warnings.push(failure.warning(what(&ns))),
+        }
+    }
+    warnings.sort_by(|a, b| a.what.cmp(&b.what));
+    Ok((secrets, warnings))
+}
+
+fn list_error(failure: Failure, namespace: Option<&str>) -> AppError {
+    failure.into_error(
+        json!({"verb": "list", "group": "", "resource": "secrets", "namespace": namespace}),
+    )
+}
+
+impl Apps {
+    /// Whether a release may be changed, and why not.
+    pub(crate) fn protection(&self, namespace: &str, name: &str, annotated: bool) -> Protection {
+        if annotated {
+            return Protection {
+                protected: true,
+                reason: Some(format!(
+                    "the release's Secret carries the annotation {}: \"true\"",
+                    release::PROTECTED_ANNOTATION
+                )),
+            };
+        }
+        if self.protected.contains(&format!("{namespace}/{name}")) {
+            return Protection {
+                protected: true,
+                reason: Some(format!(
+                    "Wheelhouse's configuration protects it (--protected-release {namespace}/{name})"
+                )),
+            };
+        }
+        Protection::none()
+    }
+}
+
+/// The newest revision of every release among `secrets`, with its protection; unreadable
+/// records become warnings.
+pub(crate) fn summaries(apps: &Apps, secrets: &[Value]) -> (Vec<ReleaseSummary>, Vec<PageWarning>) {
+    let mut annotated: HashMap<(String, String), bool> = HashMap::new();
+    for secret in secrets {
+        if let Some(labels) = release::SecretLabels::of(secret) {
+            *annotated
+                .entry((labels.namespace, labels.name))
+                .or_default() |= release::annotated_protected(secret);
+        }
+    }
+    let mut items = Vec::new();
+    let mut warnings = Vec::new();
+    for ((namespace, name), secret) in release::newest_per_release(secrets) {
+        match Release::from_secret(secret) {
+            Ok(release) => {
+                let protected = apps.protection(
+                    &namespace,
+                    &name,
+                    annotated
+                        .get(&(namespace.clone(), name.clone()))
+                        .copied()
+                        .unwrap_or(false),
+                );
+                items.push(release.summary(protected));
+            }
+            Err(error) => warnings.push(PageWarning {
+                kind: "Unreadable",
+                what: format!("release {namespace}/{name}"),
+                message: error.to_string(),
+            }),
+        }
+    }
+    (items, warnings)
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Value>> {
+    state.cluster.ensure_connected().await?;
+    let upstream = upstream(&state);
+    let namespace = query.namespace.as_deref().filter(|n| !n.is_empty());
+    let (secrets, mut warnings) = release_secrets(&upstream, namespace).await?;
+    let (mut items, unreadable) = summaries(&apps, &secrets);
+    warnings.extend(unreadable);
+    if let Some(q) = query
+        .q
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|q| !q.is_empty())
+    {
+        items.retain(|r| {
+            r.name.to_lowercase().contains(&q)
+                || r.chart.to_lowercase().contains(&q)
+                || r.namespace.to_lowercase().contains(&q)
+        });
+    }
+    Ok(Json(json!(ReleaseList { items, warnings })))
+}
+
+/// Every revision of a release, oldest first, with whether any of its Secrets is annotated.
+pub(crate) async fn revisions(
+    upstream: &Upstream,
+    namespace: &str,
+    name: &str,
+) -> Result<(Vec<Release>, bool)> {
+    let path = format!(
+        "/api/v1/namespaces/{namespace}/secrets?labelSelector={}",
+        selector(Some(name))
+    );
+    let secrets = upstream
+        .list(&path)
+        .await
+        .map_err(|f| list_error(f, Some(namespace)))?;
+    let mut annotated = false;
+    let mut releases = Vec::new();
+    for secret in &secrets {
+        if release::SecretLabels::of(secret).is_none() {
+            continue;
+        }
+        annotated |= release::annotated_protected(secret);
+        let release = Release::from_secret(secret).map_err(|e| {
+            AppError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "Unreadable",
+                format!("release {namespace}/{name}: {e}"),
+            )
+        })?;
+        releases.push(release);
+    }
+    if releases.is_empty() {
+        return Err(AppError::not_found(format!(
+            "there is no helm release {name} in namespace {namespace}"
+        )));
+    }
+    releases.sort_by_key(|r| r.version);
+    Ok((releases, annotated))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Resource {
+    group: String,
+    version: String,
+    resource: String,
+    kind: String,
+    namespace: Option<String>,
+    name: String,
+    status: Option<LiveStatus>,
+}
+
+#[derive(Debug, Serialize)]
+struct LiveStatus {
+    text: String,
+    severity: Severity,
+}
+
+/// The status a list row would show: its status cell, else its ready ratio, else "Exists".
+fn live_status(kind: &KindInfo, object: &Value) -> LiveStatus {
+    let row = RowSchema::builtin(&kind.group, &kind.kind, kind.namespaced).row(object);
+    if let Ok(row) = row {
+        for cell in row.cells.iter() {
+            if let Cell::Status { text, severity } = cell {
+                return LiveStatus {
+                    text: text.to_string(),
+                    severity: *severity,
+                };
+            }
+        }
+        for cell in row.cells.iter() {
+            if let Cell::Ratio { ready, total } = cell {
+                return LiveStatus {
+                    text: format!("{ready}/{total} ready"),
+                    severity: if ready == total {
+                        Severity::Ok
+                    } else {
+                        Severity::Progressing
+                    },
+                };
+            }
+        }
+    }
+    LiveStatus {
+        text: "Exists".into(),
+        severity: Severity::Ok,
+    }
+}
+
+/// The manifest's objects with their live status, the URLs they provide, and what could not be read.
+pub(crate) async fn resources(
+    upstream: &Upstream,
+    resources: &Resources,
+    release: &Release,
+) -> (Vec<Value>, Vec<AccessUrl>, Vec<PageWarning>) {
+    let mut warnings = Vec::new();
+    let kinds = match resources.kind_set().await {
+        Ok(kinds) => Some(kinds),
+        Err(error) => {
+            warnings.push(PageWarning {
+                kind: "Unavailable",
+                what: "the cluster's kinds (discovery)".into(),
+                message: error.to_string(),
+            });
+            None
+        }
+    };
+    let objects = manifest::objects(&release.manifest);
+    let lookups = objects.into_iter().map(|object| {
+        let kind = kinds.as_ref().and_then(|kinds| {
+            let (group, version) = object.group_version();
+            kinds
+                .kinds
+                .iter()
+                .find(|k| k.group == group && k.version == version && k.kind == object.kind)
+                .cloned()
+        });
+        async move {
+            let Some(kind) = kind else {
+                return (object, None, None);
+            };
+            let namespace = kind.namespaced.then(|| {
+                object
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| release.namespace.clone())
+            });
+            let answer = upstream
+                .get(&object_path(&kind, namespace.as_deref(), &object.name))
+                .await;
+            (object, Some((kind, namespace)), Some(answer))
+        }
+    });
+    let found: Vec<_> = futures::stream::iter(lookups)
+        .buffered(OBJECT_CONCURRENCY)
+        .collect()
+        .await;
+    let mut items = Vec::new();
+    let mut live = Vec::new();
+    for (object, kind, answer) in found {
+        let (group, version) = object.group_version();
+        let (group, version) = (group.to_string(), version.to_string());
+        let Some((kind, namespace)) = kind else {
+            warnings.push(PageWarning {
+                kind: "NotFound",
+                what: format!("{} {}", object.kind, object.name),
+                message: format!(
+                    "the cluster serves no kind {} in {}",
+                    object.kind, object.api_version
+                ),
+            });
+            items.push(json!(Resource {
+                group,
+                version,
+                resource: String::new(),
+                kind: object.kind,
+                namespace: object.namespace,
+                name: object.name,
+                status: None
+            }));
+            continue;
+        };
+        let status = match answer {
+            Some(Ok(value)) => {
+                let status = live_status(&kind, &value);
+                live.push(value);
+                Some(status)
+            }
+            Some(Err(failure)) if failure.code == 404 => Some(LiveStatus {
+                text: "Missing".into(),
+                severity: Severity::Error,
+            }),
+            Some(Err(failure)) => {
+                warnings.push(failure.warning(format!("{} {}", kind.kind, object.name)));
+                None
+            }
+            None => None,
+        };
+        items.push(json!(Resource {
+            group,
+            version,
+            resource: kind.resource.clone(),
+            kind: kind.kind.clone(),
+            namespace,
+            name: object.name,
+            status,
+        }));
+    }
+    let needs_node = live.iter().any(|o| {
+        matches!(
+            o.pointer("/spec/type").and_then(Value::as_str),
+            Some("NodePort" | "LoadBalancer")
+        )
+    });
+    let node = if needs_node {
+        match upstream.list("/api/v1/nodes?limit=1").await {
+            Ok(nodes) => nodes.first().and_then(manifest::node_address),
+            Err(failure) => {
+                warnings.push(failure.warning("nodes (for NodePort addresses)"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let urls = manifest::access_urls(&live, node.as_deref());
+    (items, urls, warnings)
+}
+
+pub(super) async fn detail(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Extension(cluster_resources): Extension<Arc<Resources>>,
+    Path((namespace, name)): Path<(String, String)>,
+) -> Result<Json<Value>> {
+    state.cluster.ensure_connected().await?;
+    let upstream = upstream(&state);
+    let (history, annotated) = revisions(&upstream, &namespace, &name).await?;
+    let Some(current) = history.last() else {
+        return Err(AppError::not_found(format!(
+            "there is no helm release {name} in namespace {namespace}"
+        )));
+    };
+    let protected = apps.protection(&namespace, &name, annotated);
+    let (resources, access_urls, warnings) =
+        resources(&upstream, &cluster_resources, current).await;
+    let mut body = json!(current.summary(protected));
+    let extra = json!({
+        "description": current.info.description,
+        "notes": current.info.notes,
+        "values": current.user_values_yaml(),
+        "manifest": current.manifest,
+        "history": history.iter().rev().map(Release::history_entry).collect::<Vec<_>>(),
+        "resources": resources,
+        "accessUrls": access_urls,
+        "warnings": warnings,
+    });
+    merge(&mut body, extra);
+    Ok(Json(body))
+}
+
+fn merge(body: &mut Value, extra: Value) {
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+}
+
+/// One revision's record.
+pub(crate) async fn one_revision(
+    upstream: &Upstream,
+    namespace: &str,
+    name: &str,
+    revision: u32,
+) -> Result<Release> {
+    let path = format!(
+        "/api/v1/namespaces/{namespace}/secrets/{}",
+        release::secret_name(name, revision)
+    );
+    match upstream.get(&path).await {
+        Ok(secret) => Release::from_secret(&secret).map_err(|e| {
+            AppError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "Unreadable",
+                format!("release {namespace}/{name} revision {revision}: {e}"),
+            )
+        }),
+        Err(failure) if failure.code == 404 => Err(AppError::not_found(format!(
+            "helm release {namespace}/{name} has no revision {revision}"
+        ))),
+        Err(failure) => Err(failure.into_error(
+            json!({"verb": "get", "group": "", "resource": "secrets", "namespace": namespace}),
+        )),
+    }
+}
+
+fn revision_body(release: &Release) -> Value {
+    let mut body = json!(release.history_entry());
+    merge(
+        &mut body,
+        json!({
+            "name": release.name,
+            "namespace": release.namespace,
+            "values": release.user_values_yaml(),
+            "defaultValues": release.default_values_yaml(),
+            "manifest": release.manifest,
+            "notes": release.info.notes,
+        }),
+    );
+    body
+}
+
+pub(super) async fn revision(
+    State(state): State<AppState>,
+    Path((namespace, name, revision)): Path<(String, String, u32)>,
+) -> Result<Json<Value>> {
+    state.cluster.ensure_connected().await?;
+    let release = one_revision(&upstream(&state), &namespace, &name, revision).await?;
+    Ok(Json(revision_body(&release)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct DiffQuery {
+    from: Option<u32>,
+    to: Option<u32>,
+}
+
+pub(super) async fn diff(
+    State(state): State<AppState>,
+    Path((namespace, name)): Path<(String, String)>,
+    Query(query): Query<DiffQuery>,
+) -> Result<Json<Value>> {
+    state.cluster.ensure_connected().await?;
+    let upstream = upstream(&state);
+    let to = match query.to {
+        Some(to) => to,
+        None => revisions(&upstream, &namespace, &name)
+            .await?
+            .0
+            .last()
+            .map_or(1, |r| r.version),
+    };
+    let from = query.from.unwrap_or(to.saturating_sub(1).max(1));
+    let (old, new) = futures::try_join!(
+        one_revision(&upstream, &namespace, &name, from),
+        one_revision(&upstream, &namespace, &name, to)
+    )?;
+    let (a, b) = (format!("revision {from}"), format!("revision {to}"));
+    Ok(Json(json!({
+        "from": from,
+        "to": to,
+        "values": wheelhouse_apps::diff::unified(&old.user_values_yaml(), &new.user_values_yaml(), &a, &b),
+        "manifest": wheelhouse_apps::diff::unified(&old.manifest, &new.manifest, &a, &b),
+    })))
+}

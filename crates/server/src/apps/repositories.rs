@@ -1,0 +1,623 @@
+//! Chart repositories: the built-in one and the ChartRepository custom resources, with a syncer
+//! that fetches each index on its interval (conditionally) and writes the status back.
+
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use futures::StreamExt as _;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wheelhouse_apps::builtin;
+use wheelhouse_apps::crd::{self, ChartRepositorySpec};
+use wheelhouse_apps::index::{ChartVersion, Index};
+use wheelhouse_apps::oci;
+use wheelhouse_apps::repository::{
+    self, Credentials, Fetched, RepoKind, RepoStatus, SecretRef, SyncState, Validators,
+};
+use wheelhouse_apps::validate::{self, FieldError};
+
+use super::{Apps, Repo, RepoCredentials};
+use crate::AppState;
+use crate::error::{ApiJson, AppError, Result};
+use crate::object::{Question, Reviews};
+use crate::upstream::Upstream;
+
+/// Repositories synced at once.
+const SYNC_CONCURRENCY: usize = 4;
+
+fn builtin_json(apps: &Apps) -> Value {
+    let status = RepoStatus {
+        state: if apps.builtin_problem.is_some() {
+            SyncState::Error
+        } else {
+            SyncState::Ok
+        },
+        last_sync: None,
+        charts: apps.builtin.index.charts.len(),
+        message: apps.builtin_problem.clone(),
+    };
+    json!({
+        "name": builtin::NAME,
+        "url": "/api/v1/apps/builtin",
+        "kind": "builtin",
+        "intervalSeconds": null,
+        "secretRef": null,
+        "status": status,
+        "permissions": {"delete": false, "sync": false},
+    })
+}
+
+pub(super) fn repo_json(repo: &Repo) -> Value {
+    repo_json_with(repo, true, true)
+}
+
+fn repo_json_with(repo: &Repo, delete: bool, sync: bool) -> Value {
+    json!({
+        "name": repo.name,
+        "url": repo.url,
+        "kind": repo.kind,
+        "intervalSeconds": repo.interval.as_secs(),
+        "secretRef": repo.secret_ref,
+        "plainHttp": repo.plain_http,
+        "status": repo.status,
+        "permissions": {"delete": delete, "sync": sync},
+    })
+}
+
+fn question(verb: &'static str, subresource: &'static str, name: Option<&str>) -> Question {
+    Question {
+        verb,
+        group: crd::GROUP.into(),
+        resource: crd::PLURAL.into(),
+        subresource,
+        namespace: None,
+        name: name.map(str::to_string),
+    }
+}
+
+/// The repositories, each with what the person may do to it (SelfSubjectAccessReviews, cached
+/// briefly): delete the resource, and sync it (patch its status).
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Extension(reviews): Extension<Arc<Reviews>>,
+) -> Result<Json<Value>> {
+    let mut items = vec![builtin_json(&apps)];
+    let repos: Vec<Repo> = apps
+        .repos
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .cloned()
+        .collect();
+    let upstream = super::upstream(&state);
+    let who = state.cluster.info().user.clone();
+    for repo in &repos {
+        let delete = reviews
+            .decide(&upstream, &who, &question("delete", "", Some(&repo.name)))
+            .await;
+        let sync = reviews
+            .decide(
+                &upstream,
+                &who,
+                &question("patch", "status", Some(&repo.name)),
+            )
+            .await;
+        items.push(repo_json_with(repo, delete.allowed, sync.allowed));
+    }
+    let create = reviews
+        .decide(&upstream, &who, &question("create", "", None))
+        .await;
+    let warnings: Vec<Value> = apps
+        .crd_problem
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|message| json!({"kind": "Unavailable", "what": "ChartRepository custom resources", "message": message}))
+        .collect();
+    Ok(Json(
+        json!({"items": items, "warnings": warnings, "create": create}),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreateRequest {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    interval_seconds: Option<u64>,
+    #[serde(default)]
+    secret_ref: Option<SecretRef>,
+    #[serde(default)]
+    plain_http: bool,
+}
+
+fn invalid(errors: Vec<FieldError>) -> AppError {
+    let message = errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", message)
+        .with_details(json!({"fields": errors}))
+}
+
+pub(super) async fn create(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    ApiJson(request): ApiJson<CreateRequest>,
+) -> Result<Response> {
+    let mut errors = Vec::new();
+    errors.extend(validate::object_name("name", &request.name));
+    if request.name == builtin::NAME {
+        errors.push(FieldError::new(
+            "name",
+            "builtin is the name of Wheelhouse's own repository",
+        ));
+    }
+    if let Err(problem) = RepoKind::of_url(&request.url) {
+        errors.push(FieldError::new("url", problem));
+    }
+    if let Some(seconds) = request.interval_seconds
+        && seconds < crd::MIN_INTERVAL.as_secs()
+    {
+        errors.push(FieldError::new(
+            "intervalSeconds",
+            "the interval is at least 60 seconds",
+        ));
+    }
+    if let Some(secret) = &request.secret_ref
+        && (secret.name.is_empty() || secret.namespace.is_empty())
+    {
+        errors.push(FieldError::new(
+            "secretRef",
+            "the Secret needs a namespace and a name",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    state.cluster.ensure_connected().await?;
+    let mut spec = json!({"url": request.url});
+    if let Some(seconds) = request.interval_seconds {
+        spec["interval"] = json!(crd::format_interval(seconds));
+    }
+    if let Some(secret) = &request.secret_ref {
+        spec["secretRef"] = json!(secret);
+    }
+    if request.plain_http {
+        spec["plainHttp"] = json!(true);
+    }
+    let object = json!({
+        "apiVersion": format!("{}/{}", crd::GROUP, crd::VERSION), "kind": "ChartRepository",
+        "metadata": {"name": request.name}, "spec": spec,
+    });
+    let upstream = super::upstream(&state);
+    let created = upstream
+        .send_json(Method::POST, crd::COLLECTION, &object, "application/json")
+        .await
+        .map_err(|failure| {
+            if failure.code == 409 {
+                AppError::new(StatusCode::CONFLICT, "AlreadyExists", format!("a chart repository named {} already exists", request.name))
+            } else if failure.code == 404 {
+                AppError::new(StatusCode::SERVICE_UNAVAILABLE, "CrdMissing", format!("the cluster does not serve ChartRepository resources (CRD {}): {}", crd::CRD_NAME, failure.message))
+            } else {
+                failure.into_error(json!({"verb": "create", "group": crd::GROUP, "resource": crd::PLURAL, "name": request.name}))
+            }
+        })?;
+    let repo = apps
+        .upsert(&created)
+        .ok_or_else(|| AppError::internal("the created ChartRepository could not be read back"))?;
+    apps.request_sync(&repo.name);
+    Ok((StatusCode::CREATED, Json(repo_json(&repo))).into_response())
+}
+
+pub(super) async fn sync(
+    Extension(apps): Extension<Arc<Apps>>,
+    Path(name): Path<String>,
+) -> Result<Response> {
+    if name == builtin::NAME {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "Builtin",
+            "the built-in repository is part of Wheelhouse; there is nothing to sync",
+        ));
+    }
+    let repo = apps
+        .request_sync(&name)
+        .ok_or_else(|| AppError::not_found(format!("there is no chart repository {name}")))?;
+    Ok((StatusCode::ACCEPTED, Json(repo_json(&repo))).into_response())
+}
+
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    Extension(apps): Extension<Arc<Apps>>,
+    Path(name): Path<String>,
+) -> Result<Response> {
+    if name == builtin::NAME {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "Builtin",
+            "the built-in repository is part of Wheelhouse and cannot be removed",
+        ));
+    }
+    state.cluster.ensure_connected().await?;
+    let upstream = super::upstream(&state);
+    match upstream
+        .send(Method::DELETE, &format!("{}/{name}", crd::COLLECTION), None)
+        .await
+    {
+        Ok(answer) if answer.status.is_success() => {}
+        Ok(answer) if answer.status == StatusCode::NOT_FOUND => {
+            return Err(AppError::not_found(format!(
+                "there is no chart repository {name}"
+            )));
+        }
+        Ok(answer) => {
+            return Err(crate::upstream::Failure::of(&answer).into_error(json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name})));
+        }
+        Err(failure) => return Err(failure.into_error(
+            json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name}),
+        )),
+    }
+    apps.repos
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&name);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+impl Apps {
+    /// Adds or updates a repository from its custom resource; a changed URL, Secret or
+    /// interval resets it for a sync.
+    pub(super) fn upsert(&self, object: &Value) -> Option<Repo> {
+        let name = object.pointer("/metadata/name")?.as_str()?.to_string();
+        let spec: Result<ChartRepositorySpec, _> =
+            serde_json::from_value(object.get("spec").cloned().unwrap_or(Value::Null));
+        let mut repos = self.repos.write().unwrap_or_else(|p| p.into_inner());
+        let (spec, problem) = match spec {
+            Ok(spec) => match RepoKind::of_url(&spec.url) {
+                Ok(_) => (spec, None),
+                Err(problem) => (spec, Some(format!("spec.url: {problem}"))),
+            },
+            Err(error) => (
+                ChartRepositorySpec {
+                    url: String::new(),
+                    interval: None,
+                    plain_http: false,
+                    secret_ref: None,
+                },
+                Some(format!("the spec is not valid: {error}")),
+            ),
+        };
+        let kind = RepoKind::of_url(&spec.url).unwrap_or(RepoKind::Http);
+        let interval = crd::interval_of(&spec);
+        let same = repos.get(&name).is_some_and(|r| {
+            r.url == spec.url
+                && r.secret_ref == spec.secret_ref
+                && r.interval == interval
+                && r.plain_http == spec.plain_http
+        });
+        if !same {
+            let mut status = RepoStatus::pending();
+            if let Some(problem) = &problem {
+                status.state = SyncState::Error;
+                status.message = Some(problem.clone());
+            }
+            repos.insert(
+                name.clone(),
+                Repo {
+                    name: name.clone(),
+                    url: spec.url.clone(),
+                    kind,
+                    interval,
+                    secret_ref: spec.secret_ref.clone(),
+                    plain_http: spec.plain_http,
+                    status,
+                    index: Arc::new(Index::default()),
+                    validators: Validators::default(),
+                    last_attempt: None,
+                    requested: problem.is_none(),
+                    invalid: problem.is_some(),
+                },
+            );
+        }
+        repos.get(&name).cloned()
+    }
+
+    /// Marks a repository for a sync now and wakes the syncer.
+    pub(super) fn request_sync(&self, name: &str) -> Option<Repo> {
+        let repo = {
+            let mut repos = self.repos.write().unwrap_or_else(|p| p.into_inner());
+            let repo = repos.get_mut(name)?;
+            if !repo.invalid {
+                repo.requested = true;
+                repo.status.state = SyncState::Syncing;
+            }
+            repo.clone()
+        };
+        self.wake.notify_one();
+        Some(repo)
+    }
+}
+
+/// Keeps the repositories in step with their custom resources and syncs each on its interval;
+/// ends when the app store is dropped.
+pub(super) async fn sync_loop(apps: Weak<Apps>, upstream: Upstream) {
+    let mut crd_ready = false;
+    loop {
+        let Some(strong) = apps.upgrade() else { return };
+        if !crd_ready {
+            crd_ready = ensure_crd(&strong, &upstream).await;
+        }
+        reconcile(&strong, &upstream).await;
+        let wake = strong.wake.clone();
+        let tick = strong.config.sync_tick;
+        drop(strong);
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(tick) => {}
+        }
+    }
+}
+
+/// Creates the CRD when the cluster lacks it; true once there is nothing more to try.
+async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
+    let path = format!(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{}",
+        crd::CRD_NAME
+    );
+    let set_problem = |problem: Option<String>| {
+        *apps.crd_problem.write().unwrap_or_else(|p| p.into_inner()) = problem;
+    };
+    match upstream.get(&path).await {
+        Ok(_) => {
+            set_problem(None);
+            return true;
+        }
+        Err(failure) if failure.code == 404 => {}
+        Err(failure) if failure.code == 403 => {
+            // May not read CRDs: try the resources themselves below (reconcile reports a refusal).
+            set_problem(None);
+            return true;
+        }
+        Err(_) => return false,
+    }
+    let definition: Value = match serde_yaml::from_str(crd::CRD_YAML) {
+        Ok(definition) => definition,
+        Err(error) => {
+            tracing::error!(%error, "the ChartRepository CRD does not parse");
+            return true;
+        }
+    };
+    match upstream
+        .send_json(
+            Method::POST,
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+            &definition,
+            "application/json",
+        )
+        .await
+    {
+        Ok(_) => {
+            tracing::info!("created the ChartRepository CRD ({})", crd::CRD_NAME);
+            set_problem(None);
+            true
+        }
+        Err(failure) if failure.code == 409 => true,
+        Err(failure) if failure.code == 403 => {
+            let message = format!(
+                "the cluster has no ChartRepository CRD and Wheelhouse may not create it ({}); \
+                 an administrator can apply crates/apps/crds/chartrepository.yaml; only the built-in repository is available",
+                failure.message
+            );
+            tracing::warn!("{message}");
+            set_problem(Some(message));
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
+    match upstream.list(crd::COLLECTION).await {
+        Ok(objects) => {
+            let names: std::collections::HashSet<String> = objects
+                .iter()
+                .filter_map(|o| {
+                    o.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .collect();
+            apps.repos
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|name, _| names.contains(name));
+            for object in &objects {
+                apps.upsert(object);
+            }
+        }
+        Err(failure) if failure.code == 404 => {}
+        Err(failure) if failure.code == 403 => {
+            *apps.crd_problem.write().unwrap_or_else(|p| p.into_inner()) = Some(format!(
+                "Wheelhouse may not list ChartRepository resources ({}); only the built-in repository is available",
+                failure.message
+            ));
+            return;
+        }
+        Err(failure) => {
+            tracing::debug!(message = %failure.message, "listing ChartRepositories failed; retrying later");
+            return;
+        }
+    }
+    let now = Instant::now();
+    let due: Vec<Repo> = {
+        let mut repos = apps.repos.write().unwrap_or_else(|p| p.into_inner());
+        repos
+            .values_mut()
+            .filter(|r| {
+                !r.invalid
+                    && (r.requested
+                        || r.last_attempt
+                            .is_none_or(|t| now.duration_since(t) >= r.interval))
+            })
+            .map(|r| {
+                r.requested = false;
+                r.last_attempt = Some(now);
+                r.status.state = SyncState::Syncing;
+                r.clone()
+            })
+            .collect()
+    };
+    futures::stream::iter(due)
+        .map(|repo| sync_one(apps, upstream, repo))
+        .buffer_unordered(SYNC_CONCURRENCY)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// Fetches one repository's index and records the result in memory and in the CR's status.
+async fn sync_one(apps: &Arc<Apps>, upstream: &Upstream, repo: Repo) {
+    let credentials = match secret_credentials(upstream, repo.secret_ref.as_ref()).await {
+        Ok(credentials) => credentials,
+        Err(message) => return record(apps, upstream, &repo.name, Err(message)).await,
+    };
+    let result = match repo.kind {
+        RepoKind::Oci => oci::index(&apps.http, &repo.url, repo.plain_http, credentials.as_ref())
+            .await
+            .map(|index| Fetched::New {
+                index: Arc::new(index),
+                validators: Validators::default(),
+            }),
+        _ => {
+            repository::fetch_index(
+                &apps.http,
+                &repo.url,
+                credentials.as_ref(),
+                &repo.validators,
+            )
+            .await
+        }
+    };
+    record(apps, upstream, &repo.name, result).await;
+}
+
+async fn record(
+    apps: &Apps,
+    upstream: &Upstream,
+    name: &str,
+    result: std::result::Result<Fetched, String>,
+) {
+    let status = {
+        let mut repos = apps.repos.write().unwrap_or_else(|p| p.into_inner());
+        let Some(repo) = repos.get_mut(name) else {
+            return;
+        };
+        let now = Timestamp::now();
+        match result {
+            Ok(Fetched::New { index, validators }) => {
+                repo.status = RepoStatus {
+                    state: SyncState::Ok,
+                    last_sync: Some(now),
+                    charts: index.charts.len(),
+                    message: None,
+                };
+                repo.index = index;
+                repo.validators = validators;
+            }
+            Ok(Fetched::NotModified) => {
+                repo.status = RepoStatus {
+                    state: SyncState::Ok,
+                    last_sync: Some(now),
+                    charts: repo.index.charts.len(),
+                    message: Some("unchanged since the last sync".into()),
+                };
+            }
+            Err(message) => {
+                tracing::warn!(repository = name, %message, "chart repository sync failed");
+                repo.status = RepoStatus {
+                    state: SyncState::Error,
+                    last_sync: Some(now),
+                    charts: repo.index.charts.len(),
+                    message: Some(message),
+                };
+            }
+        }
+        repo.status.clone()
+    };
+    let path = format!("{}/{name}/status", crd::COLLECTION);
+    let mut body = json!({"status": status});
+    if body["status"]["message"].is_null() {
+        body["status"]["message"] = json!("");
+    }
+    if let Err(failure) = upstream
+        .send_json(Method::PATCH, &path, &body, "application/merge-patch+json")
+        .await
+    {
+        tracing::warn!(repository = name, message = %failure.message, "the ChartRepository's status could not be written");
+    }
+}
+
+/// The username and password in a repository's Secret.
+async fn secret_credentials(
+    upstream: &Upstream,
+    secret: Option<&SecretRef>,
+) -> std::result::Result<Option<Credentials>, String> {
+    let Some(secret) = secret else {
+        return Ok(None);
+    };
+    let object = upstream
+        .get(&format!(
+            "/api/v1/namespaces/{}/secrets/{}",
+            secret.namespace, secret.name
+        ))
+        .await
+        .map_err(|f| {
+            format!(
+                "the credentials Secret {}/{} could not be read: {}",
+                secret.namespace, secret.name, f.message
+            )
+        })?;
+    let field = |key: &str| {
+        object
+            .pointer(&format!("/data/{key}"))
+            .and_then(Value::as_str)
+            .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    };
+    match (field("username"), field("password")) {
+        (Some(username), Some(password)) => Ok(Some(Credentials { username, password })),
+        _ => Err(format!(
+            "the credentials Secret {}/{} needs the keys username and password",
+            secret.namespace, secret.name
+        )),
+    }
+}
+
+/// The username and password in the repository's Secret, if it names one.
+pub(super) async fn credentials(state: &AppState, repo: &Repo) -> Result<RepoCredentials> {
+    secret_credentials(&super::upstream(state), repo.secret_ref.as_ref())
+        .await
+        .map_err(|message| AppError::new(StatusCode::BAD_GATEWAY, "RepositoryCredentials", message))
+}
+
+/// A chart archive from an OCI registry.
+pub(super) async fn oci_archive(
+    apps: &Apps,
+    repo: &Repo,
+    version: &ChartVersion,
+    credentials: Option<&Credentials>,
+) -> std::result::Result<Vec<u8>, String> {
+    oci::archive(&apps.http, &repo.url, repo.plain_http, version, credentials).await
+}

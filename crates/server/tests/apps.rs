@@ -1,0 +1,228 @@
+//! The app store API against the sim: releases read from the Secrets the real helm wrote.
+
+mod common;
+
+use common::{TestServer, json};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use serde_json::Value;
+use wheelhouse_server::ServerConfig;
+
+fn reference(name: &str) -> Value {
+    let path = format!(
+        "{}/../apps/tests/fixtures/helm/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("reference JSON")
+}
+
+/// Creates the release Secrets helm v4 wrote against a real API server.
+async fn load_reference_releases(server: &TestServer) {
+    let secrets: Api<Secret> = Api::namespaced(server.kube().await, "default");
+    for item in reference("release-secrets.json")["items"]
+        .as_array()
+        .expect("items")
+    {
+        let mut item = item.clone();
+        for field in ["resourceVersion", "uid", "creationTimestamp"] {
+            item["metadata"]
+                .as_object_mut()
+                .expect("metadata")
+                .remove(field);
+        }
+        let secret: Secret = serde_json::from_value(item).expect("a Secret");
+        secrets
+            .create(&PostParams::default(), &secret)
+            .await
+            .expect("created");
+    }
+}
+
+async fn get(server: &TestServer, path: &str) -> (u16, Value) {
+    let response = reqwest::get(server.url(path)).await.expect("answer");
+    let status = response.status().as_u16();
+    (status, json(response).await)
+}
+
+#[tokio::test]
+async fn releases_are_listed_as_helm_list_printed_them() {
+    let server = TestServer::demo(ServerConfig::default()).await;
+    load_reference_releases(&server).await;
+    let (status, body) = get(&server, "api/v1/apps/releases").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["warnings"], serde_json::json!([]));
+    let items = body["items"].as_array().expect("items");
+    let printed = reference("helm-list.json");
+    let printed = printed.as_array().expect("helm list");
+    assert_eq!(items.len(), printed.len(), "{body}");
+    for helm in printed {
+        let ours = items
+            .iter()
+            .find(|i| i["name"] == helm["name"] && i["namespace"] == helm["namespace"])
+            .unwrap_or_else(|| panic!("{} is missing: {body}", helm["name"]));
+        assert_eq!(
+            ours["revision"].to_string(),
+            helm["revision"].as_str().expect("rev")
+        );
+        assert_eq!(ours["status"], helm["status"]);
+        assert_eq!(
+            format!(
+                "{}-{}",
+                ours["chart"].as_str().expect("chart"),
+                ours["chartVersion"].as_str().expect("v")
+            ),
+            helm["chart"]
+        );
+        assert_eq!(ours["appVersion"], helm["app_version"]);
+        assert_eq!(ours["protected"]["protected"], false);
+    }
+    let (_, filtered) = get(&server, "api/v1/apps/releases?q=brok").await;
+    assert_eq!(filtered["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(filtered["items"][0]["status"], "failed");
+}
+
+#[tokio::test]
+async fn a_release_shows_its_history_values_resources_and_diff() {
+    let server = TestServer::demo(ServerConfig::default()).await;
+    load_reference_releases(&server).await;
+    let configmaps: Api<ConfigMap> = Api::namespaced(server.kube().await, "default");
+    let cm: ConfigMap = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "hello-msg"}, "data": {"message": "again"}
+    }))
+    .expect("configmap");
+    configmaps
+        .create(&PostParams::default(), &cm)
+        .await
+        .expect("created");
+
+    let (status, body) = get(&server, "api/v1/apps/releases/default/hello").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["revision"], 2);
+    assert_eq!(body["status"], "deployed");
+    assert_eq!(body["values"], "message: again\n");
+    assert_eq!(body["notes"], "hello says again.\n");
+    assert_eq!(body["description"], "Upgrade complete");
+    let history = body["history"].as_array().expect("history");
+    let revisions: Vec<(i64, &str)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["revision"].as_i64().expect("rev"),
+                h["status"].as_str().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(revisions, vec![(2, "deployed"), (1, "superseded")]);
+    let resources = body["resources"].as_array().expect("resources");
+    assert_eq!(resources.len(), 1, "{body}");
+    assert_eq!(resources[0]["kind"], "ConfigMap");
+    assert_eq!(resources[0]["resource"], "configmaps");
+    assert_eq!(resources[0]["namespace"], "default");
+    assert_eq!(resources[0]["name"], "hello-msg");
+    assert_eq!(resources[0]["status"]["severity"], "ok");
+
+    // The failed release's objects were never created: the page says so.
+    let (_, broken) = get(&server, "api/v1/apps/releases/default/broken").await;
+    assert_eq!(broken["status"], "failed");
+    assert!(
+        broken["description"]
+            .as_str()
+            .expect("description")
+            .contains("Bad_Name_broken")
+    );
+    assert!(
+        broken["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .all(|r| r["status"]["text"] == "Missing"),
+        "{broken}"
+    );
+
+    let (status, revision) = get(&server, "api/v1/apps/releases/default/hello/revisions/1").await;
+    assert_eq!(status, 200, "{revision}");
+    assert_eq!(revision["values"], "{}\n");
+    assert_eq!(revision["notes"], "hello says hello.\n");
+
+    let (status, diff) = get(
+        &server,
+        "api/v1/apps/releases/default/hello/diff?from=1&to=2",
+    )
+    .await;
+    assert_eq!(status, 200, "{diff}");
+    let manifest = diff["manifest"].as_str().expect("manifest diff");
+    assert!(
+        manifest.contains("-  message: \"hello\"\n+  message: \"again\"\n"),
+        "{manifest}"
+    );
+    assert!(
+        diff["values"]
+            .as_str()
+            .expect("values diff")
+            .contains("+message: again"),
+        "{diff}"
+    );
+
+    let (status, missing) = get(&server, "api/v1/apps/releases/default/hello/revisions/7").await;
+    assert_eq!(status, 404, "{missing}");
+    let (status, missing) = get(&server, "api/v1/apps/releases/default/nope").await;
+    assert_eq!(status, 404);
+    assert!(
+        missing["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("nope")
+    );
+}
+
+#[tokio::test]
+async fn a_release_annotated_protected_says_so_and_why() {
+    let server = TestServer::demo(ServerConfig::default()).await;
+    load_reference_releases(&server).await;
+    let secrets: Api<Secret> = Api::namespaced(server.kube().await, "default");
+    let patch =
+        serde_json::json!({"metadata": {"annotations": {"wheelhouse.dev/protected": "true"}}});
+    secrets
+        .patch(
+            "sh.helm.release.v1.hello.v1",
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+        .expect("annotated");
+    let (_, body) = get(&server, "api/v1/apps/releases/default/hello").await;
+    assert_eq!(body["protected"]["protected"], true, "{body}");
+    assert!(
+        body["protected"]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("wheelhouse.dev/protected")
+    );
+    let (_, list) = get(&server, "api/v1/apps/releases").await;
+    let broken = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["name"] == "broken")
+        .cloned()
+        .expect("broken");
+    assert_eq!(broken["protected"]["protected"], false);
+}
+
+#[tokio::test]
+async fn a_person_who_may_not_read_secrets_gets_warnings_not_an_empty_list() {
+    let server = TestServer::demo_as("viewer", ServerConfig::default()).await;
+    let (status, body) = get(&server, "api/v1/apps/releases").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"], serde_json::json!([]));
+    let warnings = body["warnings"].as_array().expect("warnings");
+    assert!(!warnings.is_empty(), "{body}");
+    assert!(warnings.iter().all(|w| w["kind"] == "Forbidden"), "{body}");
+    assert!(
+        warnings.iter().any(|w| w["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("namespace default"))),
+        "{body}"
+    );
+}

@@ -1,0 +1,495 @@
+//! The app store with the real helm v4 against the sim, through the console's API: install with
+//! custom values, upgrade, rollback, uninstall, a failing install, protection, and `helm list`
+//! agreeing with the API. Also `helm repo add` on the built-in repository.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{TestServer, json};
+use serde_json::{Value, json};
+use wheelhouse_server::ServerConfig;
+use wheelhouse_server::apps::AppsConfig;
+
+/// helm from WHEELHOUSE_HELM or PATH; without it the test fails under CI and is skipped otherwise.
+fn find_helm() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("WHEELHOUSE_HELM").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(
+            path.exists(),
+            "WHEELHOUSE_HELM points to {}, which does not exist",
+            path.display()
+        );
+        return Some(path);
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("helm"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "helm not found: set WHEELHOUSE_HELM or put helm on PATH (cargo xtask test installs it)"
+        );
+        eprintln!("skipping: no helm (set WHEELHOUSE_HELM)");
+    }
+    found
+}
+
+async fn server(helm: &Path, protected: &[&str]) -> TestServer {
+    let apps = AppsConfig::default()
+        .helm_path(Some(helm.to_path_buf()))
+        .protected_releases(protected.iter().map(|s| s.to_string()).collect())
+        .operation_timeout(Duration::from_secs(120));
+    let server = TestServer::demo(ServerConfig::default().apps(apps)).await;
+    server.wait_ready().await;
+    server
+}
+
+async fn send(
+    method: reqwest::Method,
+    server: &TestServer,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, server.url(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("answer");
+    let status = response.status().as_u16();
+    (status, json(response).await)
+}
+
+/// Follows an operation until it finishes.
+async fn finished(server: &TestServer, operation: &Value) -> Value {
+    let id = operation["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no operation: {operation}"));
+    for _ in 0..600 {
+        let (_, state) = send(
+            reqwest::Method::GET,
+            server,
+            &format!("api/v1/operations/{id}"),
+            None,
+        )
+        .await;
+        if state["state"] != "running" {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("operation {id} did not finish in 120 s");
+}
+
+/// `helm` run with its own home (and the sim's admin kubeconfig when given); fails on an error.
+async fn helm_run(helm: &Path, home: &Path, kubeconfig: Option<&str>, args: &[&str]) -> String {
+    let mut command = tokio::process::Command::new(helm);
+    command
+        .args(args)
+        .env("HOME", home)
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"));
+    if let Some(yaml) = kubeconfig {
+        let path = home.join("kubeconfig");
+        std::fs::write(&path, yaml).expect("kubeconfig");
+        command.env("KUBECONFIG", path);
+    }
+    let output = command.output().await.expect("helm runs");
+    assert!(
+        output.status.success(),
+        "helm {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `helm list -A` run directly against the sim as its admin.
+async fn helm_list(helm: &Path, server: &TestServer) -> Vec<Value> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = server.sim.as_ref().expect("sim").kubeconfig_yaml("admin");
+    let text = helm_run(
+        helm,
+        dir.path(),
+        Some(&kubeconfig),
+        &["list", "-A", "-o", "json"],
+    )
+    .await;
+    serde_json::from_str::<Vec<Value>>(&text).expect("helm list JSON")
+}
+
+#[tokio::test]
+async fn install_upgrade_rollback_and_uninstall_run_helm_and_agree_with_helm_list() {
+    let Some(helm) = find_helm() else { return };
+    let server = server(&helm, &[]).await;
+    let (_, status) = send(reqwest::Method::GET, &server, "api/v1/apps/helm", None).await;
+    assert_eq!(status["available"], true, "{status}");
+    assert!(
+        status["version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("v4")),
+        "{status}"
+    );
+
+    let install = json!({
+        "repo": "builtin", "chart": "webapp", "version": "0.1.0", "name": "shop",
+        "namespace": "shop", "createNamespace": true,
+        "values": "replicaCount: 2\nmessage: Welcome to the shop\nservice:\n  type: NodePort\n",
+        "ingressHost": "shop.example",
+    });
+    let (code, operation) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases",
+        Some(install.clone()),
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    assert_eq!(operation["action"], "install");
+    assert_eq!(
+        operation["target"],
+        json!({"namespace": "shop", "name": "shop"})
+    );
+    let done = finished(&server, &operation).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert!(
+        done["notes"]
+            .as_str()
+            .is_some_and(|n| n.contains("Welcome to the shop")),
+        "{done}"
+    );
+    let urls: Vec<&str> = done["accessUrls"]
+        .as_array()
+        .expect("urls")
+        .iter()
+        .filter_map(|u| u["url"].as_str())
+        .collect();
+    assert!(urls.contains(&"http://shop.example"), "{done}");
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with("http://") && u.contains(":3")),
+        "a NodePort URL: {done}"
+    );
+    assert!(
+        !done["log"].as_array().expect("log").is_empty(),
+        "helm's output is kept: {done}"
+    );
+
+    let (code, again) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases",
+        Some(install),
+    )
+    .await;
+    assert_eq!(code, 409, "{again}");
+
+    let (_, release) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/releases/shop/shop",
+        None,
+    )
+    .await;
+    assert_eq!(release["status"], "deployed");
+    assert!(
+        release["values"]
+            .as_str()
+            .is_some_and(|v| v.contains("replicaCount: 2")),
+        "{release}"
+    );
+    let kinds: Vec<&str> = release["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"Deployment") && kinds.contains(&"Service") && kinds.contains(&"Ingress"),
+        "{kinds:?}"
+    );
+
+    let (code, operation) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases/shop/shop/upgrade",
+        Some(json!({"version": "0.1.0", "values": "replicaCount: 3\n"})),
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    // One operation per release at a time.
+    let (code, busy) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases/shop/shop/rollback",
+        Some(json!({"revision": 1})),
+    )
+    .await;
+    assert_eq!(code, 409, "{busy}");
+    assert!(
+        busy["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(operation["id"].as_str().expect("id"))),
+        "{busy}"
+    );
+    let done = finished(&server, &operation).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["revision"], 2);
+
+    let (code, operation) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases/shop/shop/rollback",
+        Some(json!({"revision": 1})),
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    let done = finished(&server, &operation).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let (_, release) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/releases/shop/shop",
+        None,
+    )
+    .await;
+    assert_eq!(release["revision"], 3);
+    assert!(
+        release["values"]
+            .as_str()
+            .is_some_and(|v| v.contains("replicaCount: 2")),
+        "rolled back to revision 1's values: {release}"
+    );
+
+    let listed = helm_list(&helm, &server).await;
+    let (_, ours) = send(reqwest::Method::GET, &server, "api/v1/apps/releases", None).await;
+    let ours = ours["items"].as_array().expect("items");
+    assert_eq!(listed.len(), ours.len(), "{listed:?} vs {ours:?}");
+    for helm_row in &listed {
+        let row = ours
+            .iter()
+            .find(|r| r["name"] == helm_row["name"])
+            .expect("same releases");
+        assert_eq!(
+            row["revision"].to_string(),
+            helm_row["revision"].as_str().expect("revision")
+        );
+        assert_eq!(row["status"], helm_row["status"]);
+        assert_eq!(
+            format!(
+                "{}-{}",
+                row["chart"].as_str().expect("c"),
+                row["chartVersion"].as_str().expect("v")
+            ),
+            helm_row["chart"]
+        );
+    }
+
+    let (code, operation) = send(
+        reqwest::Method::DELETE,
+        &server,
+        "api/v1/apps/releases/shop/shop",
+        None,
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    let done = finished(&server, &operation).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let (code, _) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/releases/shop/shop",
+        None,
+    )
+    .await;
+    assert_eq!(code, 404);
+    assert!(helm_list(&helm, &server).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_install_reports_helms_error_and_bad_input_changes_nothing() {
+    let Some(helm) = find_helm() else { return };
+    let server = server(&helm, &[]).await;
+    let (code, operation) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases",
+        Some(json!({
+            "repo": "builtin", "chart": "webapp", "name": "broken", "namespace": "default",
+            "values": "fullnameOverride: Bad_Name\n",
+        })),
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    let done = finished(&server, &operation).await;
+    assert_eq!(done["state"], "failed", "{done}");
+    let error = done["error"].as_str().expect("helm's error");
+    assert!(
+        error.contains("INSTALLATION FAILED") && error.contains("Bad_Name"),
+        "{error}"
+    );
+    let failed = done["failedResources"]
+        .as_array()
+        .expect("failed resources");
+    assert!(failed.iter().any(|r| r["name"] == "Bad_Name"), "{done}");
+    let (_, release) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/releases/default/broken",
+        None,
+    )
+    .await;
+    assert_eq!(
+        release["status"], "failed",
+        "helm recorded the failure: {release}"
+    );
+
+    for (body, field) in [
+        (
+            json!({"repo": "builtin", "chart": "webapp", "name": "Bad_Name", "namespace": "default"}),
+            "name",
+        ),
+        (
+            json!({"repo": "builtin", "chart": "webapp", "name": "ok", "namespace": "default", "values": "a: [1\n"}),
+            "values",
+        ),
+        (
+            json!({"repo": "builtin", "chart": "nope", "name": "ok", "namespace": "default"}),
+            "chart",
+        ),
+        (
+            json!({"repo": "builtin", "chart": "webapp", "version": "9.9.9", "name": "ok", "namespace": "default"}),
+            "version",
+        ),
+        (
+            json!({"repo": "builtin", "chart": "webapp", "name": "ok", "namespace": "does-not-exist"}),
+            "namespace",
+        ),
+    ] {
+        let (code, answer) = send(
+            reqwest::Method::POST,
+            &server,
+            "api/v1/apps/releases",
+            Some(body),
+        )
+        .await;
+        assert_eq!(code, 422, "{answer}");
+        let fields: Vec<&str> = answer["error"]["details"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["field"].as_str())
+            .collect();
+        assert_eq!(fields, vec![field], "{answer}");
+    }
+    let names: Vec<String> = helm_list(&helm, &server)
+        .await
+        .iter()
+        .filter_map(|r| r["name"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["broken".to_string()],
+        "nothing else was installed"
+    );
+}
+
+#[tokio::test]
+async fn a_protected_release_is_refused_with_the_reason() {
+    let Some(helm) = find_helm() else { return };
+    let server = server(&helm, &["kube-system/core"]).await;
+    let (code, operation) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases",
+        Some(json!({
+            "repo": "builtin", "chart": "webapp", "name": "core", "namespace": "kube-system",
+        })),
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    assert_eq!(finished(&server, &operation).await["state"], "succeeded");
+    let (_, release) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/releases/kube-system/core",
+        None,
+    )
+    .await;
+    assert_eq!(release["protected"]["protected"], true, "{release}");
+    for (method, path, body) in [
+        (
+            reqwest::Method::DELETE,
+            "api/v1/apps/releases/kube-system/core",
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            "api/v1/apps/releases/kube-system/core/upgrade",
+            Some(json!({"values": ""})),
+        ),
+        (
+            reqwest::Method::POST,
+            "api/v1/apps/releases/kube-system/core/rollback",
+            Some(json!({"revision": 1})),
+        ),
+    ] {
+        let (code, answer) = send(method, &server, path, body).await;
+        assert_eq!(code, 403, "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("--protected-release kube-system/core")),
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        helm_list(&helm, &server).await.len(),
+        1,
+        "the release is still there"
+    );
+}
+
+#[tokio::test]
+async fn helm_can_add_the_builtin_repository_and_find_its_charts() {
+    let Some(helm) = find_helm() else { return };
+    let server = server(&helm, &[]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path();
+    let url = server.url("api/v1/apps/builtin");
+    helm_run(&helm, home, None, &["repo", "add", "wheelhouse", &url]).await;
+    let found = helm_run(
+        &helm,
+        home,
+        None,
+        &["search", "repo", "wheelhouse/", "-o", "json"],
+    )
+    .await;
+    let found: Vec<Value> = serde_json::from_str(&found).expect("JSON");
+    let names: Vec<&str> = found.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(
+        names.contains(&"wheelhouse/webapp") && names.contains(&"wheelhouse/guestbook"),
+        "{names:?}"
+    );
+    // helm checks the archive's digest against the index when pulling.
+    let destination = home.join("pulled");
+    std::fs::create_dir_all(&destination).expect("destination");
+    let destination = destination.display().to_string();
+    helm_run(
+        &helm,
+        home,
+        None,
+        &[
+            "pull",
+            "wheelhouse/guestbook",
+            "--destination",
+            &destination,
+        ],
+    )
+    .await;
+    assert!(home.join("pulled/guestbook-0.2.0.tgz").is_file());
+}

@@ -1,0 +1,483 @@
+//! Chart repositories through the console: one served over HTTP inside the test (with ETags),
+//! one that fails, and an OCI repository on a real Docker registry (Debian `docker-registry`)
+//! with a chart pushed by the real helm, browsed and installed.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use common::{TestServer, json};
+use serde_json::{Value, json};
+use wheelhouse_server::ServerConfig;
+use wheelhouse_server::apps::AppsConfig;
+
+async fn send(
+    method: reqwest::Method,
+    server: &TestServer,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, server.url(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("answer");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Waits until the repository named satisfies `done`, returning it.
+async fn repository_until(server: &TestServer, name: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let (_, list) = send(
+            reqwest::Method::GET,
+            server,
+            "api/v1/apps/repositories",
+            None,
+        )
+        .await;
+        if let Some(repo) = list["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|r| r["name"] == name))
+        {
+            if done(repo) {
+                return repo.clone();
+            }
+            last = repo.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("repository {name} did not reach the expected state: {last}");
+}
+
+#[derive(Default)]
+struct Counters {
+    index: AtomicUsize,
+    not_modified: AtomicUsize,
+}
+
+/// An HTTP chart repository: `/charts/index.yaml` (ETag "v1") and its archive.
+async fn http_repository(counters: Arc<Counters>) -> SocketAddr {
+    let archive = wheelhouse_apps::chart::package(
+        "hello",
+        &[
+            ("Chart.yaml".into(), b"apiVersion: v2\nname: hello\nversion: 1.0.0\ndescription: Says hello\nkeywords: [greeting]\n".to_vec()),
+            ("values.yaml".into(), b"message: hi\n".to_vec()),
+            ("README.md".into(), b"# hello\nIt greets.\n".to_vec()),
+            ("templates/cm.yaml".into(), b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-hello\ndata:\n  message: {{ .Values.message | quote }}\n".to_vec()),
+        ],
+    )
+    .expect("packs");
+    let digest = wheelhouse_apps::chart::sha256_hex(&archive);
+    let index = format!(
+        "apiVersion: v1\nentries:\n  hello:\n  - name: hello\n    version: 1.0.0\n    description: Says hello\n    keywords: [greeting]\n    urls: [hello-1.0.0.tgz]\n    digest: {digest}\ngenerated: \"2026-11-27T00:00:00Z\"\n"
+    );
+    let app = axum::Router::new()
+        .route(
+            "/charts/index.yaml",
+            axum::routing::get(move |headers: HeaderMap| {
+                let counters = counters.clone();
+                let index = index.clone();
+                async move {
+                    counters.index.fetch_add(1, Ordering::SeqCst);
+                    if headers
+                        .get(header::IF_NONE_MATCH)
+                        .is_some_and(|v| v == "\"v1\"")
+                    {
+                        counters.not_modified.fetch_add(1, Ordering::SeqCst);
+                        return StatusCode::NOT_MODIFIED.into_response();
+                    }
+                    ([(header::ETAG, "\"v1\"")], index).into_response()
+                }
+            }),
+        )
+        .route(
+            "/charts/hello-1.0.0.tgz",
+            axum::routing::get(move || {
+                let archive = archive.clone();
+                async move { archive }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serves") });
+    address
+}
+
+fn fast() -> ServerConfig {
+    ServerConfig::default().apps(AppsConfig::default().sync_tick(Duration::from_millis(200)))
+}
+
+#[tokio::test]
+async fn an_http_repository_is_synced_with_etags_searched_and_its_failure_shown() {
+    let counters = Arc::new(Counters::default());
+    let address = http_repository(counters.clone()).await;
+    let server = TestServer::demo(fast()).await;
+    server.wait_ready().await;
+
+    let (code, created) = send(reqwest::Method::POST, &server, "api/v1/apps/repositories",
+        Some(json!({"name": "local", "url": format!("http://{address}/charts"), "intervalSeconds": 600}))).await;
+    assert_eq!(code, 201, "{created}");
+    assert_eq!(created["kind"], "http");
+    assert_eq!(created["intervalSeconds"], 600);
+    let (code, _) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/repositories",
+        Some(json!({"name": "gone", "url": format!("http://{address}/missing")})),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let (code, refused) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/repositories",
+        Some(json!({"name": "Bad Name", "url": "ftp://x"})),
+    )
+    .await;
+    assert_eq!(code, 422, "{refused}");
+    let fields: Vec<&str> = refused["error"]["details"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert_eq!(fields, vec!["name", "url"]);
+    let (code, _) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/repositories",
+        Some(json!({"name": "local", "url": "https://other.example"})),
+    )
+    .await;
+    assert_eq!(code, 409);
+
+    let local = repository_until(&server, "local", |r| r["status"]["state"] == "ok").await;
+    assert_eq!(local["status"]["charts"], 1, "{local}");
+    assert_eq!(local["permissions"], json!({"delete": true, "sync": true}));
+    let (_, list) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/repositories",
+        None,
+    )
+    .await;
+    assert_eq!(list["create"]["allowed"], true, "{list}");
+    assert_eq!(list["items"][0]["name"], "builtin");
+    assert_eq!(
+        list["items"][0]["permissions"],
+        json!({"delete": false, "sync": false})
+    );
+    let gone = repository_until(&server, "gone", |r| r["status"]["state"] == "error").await;
+    assert!(
+        gone["status"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("404")),
+        "{gone}"
+    );
+
+    let (_, found) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/charts?q=greet",
+        None,
+    )
+    .await;
+    assert_eq!(found["items"][0]["repo"], "local", "{found}");
+    assert_eq!(found["items"][0]["name"], "hello");
+    let (code, chart) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/charts/local/hello",
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{chart}");
+    assert_eq!(chart["readme"], "# hello\nIt greets.\n");
+    assert_eq!(chart["values"], "message: hi\n");
+
+    // The status is written back to the custom resource, for kubectl.
+    let client = server.kube().await;
+    let request = http::Request::get("/apis/wheelhouse.dev/v1alpha1/chartrepositories/local")
+        .body(Vec::new())
+        .expect("request");
+    let object: Value = client.request(request).await.expect("the CR exists");
+    assert_eq!(object["status"]["state"], "ok", "{object}");
+    assert_eq!(object["status"]["charts"], 1);
+
+    // A second sync asks conditionally and the repository answers 304.
+    let (code, syncing) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/repositories/local/sync",
+        None,
+    )
+    .await;
+    assert_eq!(code, 202, "{syncing}");
+    repository_until(&server, "local", |r| {
+        r["status"]["message"] == "unchanged since the last sync"
+    })
+    .await;
+    assert!(counters.not_modified.load(Ordering::SeqCst) >= 1);
+
+    let (code, _) = send(
+        reqwest::Method::DELETE,
+        &server,
+        "api/v1/apps/repositories/builtin",
+        None,
+    )
+    .await;
+    assert_eq!(code, 409);
+    let (code, _) = send(
+        reqwest::Method::DELETE,
+        &server,
+        "api/v1/apps/repositories/local",
+        None,
+    )
+    .await;
+    assert_eq!(code, 204);
+    let (_, found) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/charts?q=greet",
+        None,
+    )
+    .await;
+    assert_eq!(found["total"], 0, "{found}");
+}
+
+/// A tool from its env var or PATH; missing fails under CI and skips otherwise.
+fn find_tool(var: &str, name: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(
+            path.exists(),
+            "{var} points to {}, which does not exist",
+            path.display()
+        );
+        return Some(path);
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} not found: set {var} or put it on PATH"
+        );
+        eprintln!("skipping: no {name} (set {var})");
+    }
+    found
+}
+
+/// A Docker registry on a free port with its storage in `dir`; killed when dropped.
+async fn docker_registry(binary: &Path, dir: &Path) -> (tokio::process::Child, SocketAddr) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let config = dir.join("config.yml");
+    std::fs::write(&config, format!(
+        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+        dir.join("data").display()
+    )).expect("config");
+    let child = tokio::process::Command::new(binary)
+        .args(["serve", &config.display().to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("docker-registry starts");
+    let address: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+    for _ in 0..100 {
+        if reqwest::get(format!("http://{address}/v2/"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return (child, address);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("docker-registry did not answer on {address}");
+}
+
+#[tokio::test]
+async fn a_viewer_without_the_crd_is_told_why_repositories_cannot_be_added() {
+    let server = TestServer::demo_as("viewer", fast()).await;
+    server.wait_ready().await;
+    // The console cannot create the CRD as a viewer: the list says so, once the syncer has tried.
+    let mut list = Value::Null;
+    for _ in 0..100 {
+        list = send(
+            reqwest::Method::GET,
+            &server,
+            "api/v1/apps/repositories",
+            None,
+        )
+        .await
+        .1;
+        if list["warnings"].as_array().is_some_and(|w| !w.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let warning = list["warnings"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no warning: {list}"));
+    assert!(
+        warning.contains("may not create it") && warning.contains("viewer"),
+        "{warning}"
+    );
+    assert_eq!(list["create"]["allowed"], false, "{list}");
+    assert_eq!(
+        list["create"]["reason"],
+        "viewer may not create chartrepositories.wheelhouse.dev"
+    );
+    assert_eq!(
+        list["items"].as_array().map(Vec::len),
+        Some(1),
+        "the built-in repository still works"
+    );
+    let (code, refused) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/repositories",
+        Some(json!({"name": "mine", "url": "https://charts.example"})),
+    )
+    .await;
+    assert_eq!(code, 503, "{refused}");
+    assert_eq!(refused["error"]["reason"], "CrdMissing");
+}
+
+#[tokio::test]
+async fn an_oci_repository_on_a_real_registry_is_browsed_and_installed_from() {
+    let Some(registry) = find_tool("WHEELHOUSE_DOCKER_REGISTRY", "docker-registry") else {
+        return;
+    };
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_registry, address) = docker_registry(&registry, dir.path()).await;
+
+    // Push the built-in webapp chart with the real helm.
+    let builtin = wheelhouse_apps::builtin::Builtin::load().expect("built-in charts");
+    let archive = dir.path().join("webapp-0.1.0.tgz");
+    std::fs::write(&archive, &builtin.archives["webapp-0.1.0.tgz"]).expect("archive");
+    let output = tokio::process::Command::new(&helm)
+        .args([
+            "push",
+            &archive.display().to_string(),
+            &format!("oci://{address}/charts"),
+            "--plain-http",
+        ])
+        .env("HOME", dir.path())
+        .env("HELM_CACHE_HOME", dir.path().join("cache"))
+        .env("HELM_CONFIG_HOME", dir.path().join("config"))
+        .env("HELM_DATA_HOME", dir.path().join("data-helm"))
+        .output()
+        .await
+        .expect("helm push runs");
+    assert!(
+        output.status.success(),
+        "helm push: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let apps = AppsConfig::default()
+        .sync_tick(Duration::from_millis(200))
+        .helm_path(Some(helm.clone()))
+        .operation_timeout(Duration::from_secs(120));
+    let server = TestServer::demo(ServerConfig::default().apps(apps)).await;
+    server.wait_ready().await;
+    let (code, created) = send(reqwest::Method::POST, &server, "api/v1/apps/repositories",
+        Some(json!({"name": "registry", "url": format!("oci://{address}/charts"), "plainHttp": true}))).await;
+    assert_eq!(code, 201, "{created}");
+    assert_eq!(created["kind"], "oci");
+    let repo = repository_until(&server, "registry", |r| {
+        r["status"]["state"] != "pending" && r["status"]["state"] != "syncing"
+    })
+    .await;
+    assert_eq!(repo["status"]["state"], "ok", "{repo}");
+    assert_eq!(repo["status"]["charts"], 1);
+
+    let (code, chart) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/charts/registry/webapp",
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{chart}");
+    assert_eq!(chart["version"], "0.1.0");
+    assert!(
+        chart["readme"]
+            .as_str()
+            .is_some_and(|r| r.contains("webapp")),
+        "{chart}"
+    );
+    assert!(chart["valuesSchema"].is_object());
+
+    let (code, operation) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases",
+        Some(json!({
+            "repo": "registry", "chart": "webapp", "version": "0.1.0", "name": "from-oci",
+            "namespace": "default", "values": "message: pulled from a registry\n",
+        })),
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    let id = operation["id"].as_str().expect("id").to_string();
+    let mut done = Value::Null;
+    for _ in 0..600 {
+        let (_, state) = send(
+            reqwest::Method::GET,
+            &server,
+            &format!("api/v1/operations/{id}"),
+            None,
+        )
+        .await;
+        if state["state"] != "running" {
+            done = state;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert!(
+        done["notes"]
+            .as_str()
+            .is_some_and(|n| n.contains("pulled from a registry")),
+        "{done}"
+    );
+    let (_, release) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/releases/default/from-oci",
+        None,
+    )
+    .await;
+    assert_eq!(release["chart"], "webapp");
+    let _ = json(
+        reqwest::get(server.url("api/v1/apps/repositories"))
+            .await
+            .expect("answer"),
+    )
+    .await;
+}

@@ -1,0 +1,224 @@
+//! The chart repositories: each with its sync state and error, added, synced and removed here.
+
+import { useState } from 'react';
+import { ErrorPanel } from '../../components/ErrorPanel';
+import { useDocumentTitle } from '../../hooks/useDocumentTitle';
+import { useResource } from '../../hooks/useResource';
+import { requestJson } from '../../lib/api/client';
+import { toApiError, type ApiError } from '../../lib/api/errors';
+import { APPS_API, type AppWarning, type Repository } from '../../lib/apps/types';
+import type { MessageKey } from '../../lib/i18n/catalogue';
+import { useTranslation } from '../../lib/i18n/I18nProvider';
+import { AppsTabs, RequestError, StatusTag, Warnings, When } from './common';
+import { fieldProblems } from './fieldProblems';
+
+/** What is wrong with the add form before it is sent (the server checks again). */
+export function repositoryProblems(name: string, url: string): { name?: MessageKey; url?: MessageKey } {
+  const problems: { name?: MessageKey; url?: MessageKey } = {};
+  if (!name) problems.name = 'apps|Enter a name.';
+  else if (name.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) problems.name = "apps|Lowercase letters, digits and '-', starting and ending with a letter or digit.";
+  if (!url) problems.url = 'apps|Enter the repository URL.';
+  else if (!/^(https?|oci):\/\/[^\s/]+/i.test(url)) problems.url = 'apps|Use an https://, http:// or oci:// URL.';
+  return problems;
+}
+
+function AddRepository(props: { onAdded: () => void }) {
+  const { t } = useTranslation();
+  const [name, setName] = useState('');
+  const [url, setUrl] = useState('');
+  const [interval, setInterval] = useState('3600');
+  const [secret, setSecret] = useState('');
+  const [plainHttp, setPlainHttp] = useState(false);
+  const oci = url.toLowerCase().startsWith('oci://');
+  const [touched, setTouched] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const problems = repositoryProblems(name, url);
+  const serverProblems = error ? fieldProblems(error.details) : {};
+
+  const submit = async (e: { preventDefault: () => void }) => {
+    e.preventDefault();
+    setTouched(true);
+    if (problems.name || problems.url) return;
+    setBusy(true);
+    setError(undefined);
+    const [secretNamespace = '', secretName = ''] = secret.includes('/') ? secret.split('/', 2) : ['', secret];
+    const body = {
+      name,
+      url,
+      intervalSeconds: Number(interval) || undefined,
+      secretRef: secretName ? { namespace: secretNamespace, name: secretName } : undefined,
+      plainHttp: oci && plainHttp ? true : undefined,
+    };
+    try {
+      await requestJson('POST', APPS_API.repositories, { body: { json: body } });
+      setName('');
+      setUrl('');
+      setSecret('');
+      setTouched(false);
+      props.onAdded();
+    } catch (err) {
+      setError(toApiError(err, `POST ${APPS_API.repositories}`));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card repo-form" onSubmit={(e) => void submit(e)} data-testid="repo-add" noValidate>
+      <h2 className="section__title">{t('apps|Add a repository')}</h2>
+      <div className="form-grid">
+        <label className="form-field">
+          <span>{t('apps|Name')}</span>
+          <input className="input" value={name} data-testid="repo-name" onChange={(e) => { setName(e.target.value); }} aria-invalid={touched && !!problems.name} />
+          {touched && problems.name && <small className="form-field__problem">{t(problems.name)}</small>}
+          {serverProblems.name && <small className="form-field__problem">{serverProblems.name}</small>}
+        </label>
+        <label className="form-field">
+          <span>{t('apps|URL')}</span>
+          <input className="input" value={url} placeholder="https://charts.example.com or oci://registry.example.com/charts" data-testid="repo-url" onChange={(e) => { setUrl(e.target.value); }} aria-invalid={touched && !!problems.url} />
+          {touched && problems.url && <small className="form-field__problem">{t(problems.url)}</small>}
+          {serverProblems.url && <small className="form-field__problem">{serverProblems.url}</small>}
+        </label>
+        <label className="form-field">
+          <span>{t('apps|Sync every (seconds)')}</span>
+          <input className="input" type="number" min={60} value={interval} onChange={(e) => { setInterval(e.target.value); }} />
+        </label>
+        <label className="form-field">
+          <span>{t('apps|Credentials Secret (namespace/name, optional)')}</span>
+          <input className="input" value={secret} onChange={(e) => { setSecret(e.target.value); }} />
+        </label>
+        {oci && (
+          <label className="form-field form-field--check">
+            <input type="checkbox" checked={plainHttp} onChange={(e) => { setPlainHttp(e.target.checked); }} />
+            <span>{t('apps|The registry speaks plain HTTP (no TLS)')}</span>
+          </label>
+        )}
+      </div>
+      <button type="submit" className="button button--primary" disabled={busy} data-testid="repo-add-submit">
+        {t('apps|Add repository')}
+      </button>
+      {error && <RequestError title={t('apps|The repository was not added')} error={error} shownAtFields={['name', 'url']} />}
+    </form>
+  );
+}
+
+function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
+  const { t } = useTranslation();
+  const { repo } = props;
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const run = async (method: string, path: string) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await requestJson(method, path);
+      setConfirming(false);
+      props.onChanged();
+    } catch (err) {
+      setError(toApiError(err, `${method} ${path}`));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const mayDelete = repo.kind !== 'builtin' && repo.permissions?.delete !== false;
+  const maySync = repo.permissions?.sync !== false;
+  return (
+    <>
+      <tr data-testid="repo-row" data-repo={repo.name}>
+        <td>
+          <strong>{repo.name}</strong>
+          {repo.kind === 'builtin' && <span className="tag">{t('apps|built in')}</span>}
+        </td>
+        <td className="mono break">{repo.url}</td>
+        <td>
+          <StatusTag status={repo.status.state} />
+          {repo.status.message && (
+            <div className={repo.status.state === 'error' ? 'repo-error' : 'muted'} data-testid="repo-message">
+              {repo.status.message}
+            </div>
+          )}
+        </td>
+        <td className="num">{repo.status.charts}</td>
+        <td>
+          <When time={repo.status.lastSync} />
+        </td>
+        <td className="nowrap">
+          <button type="button" className="button button--small" disabled={busy || !maySync} onClick={() => void run('POST', APPS_API.sync(repo.name))} data-testid="repo-sync">
+            {t('apps|Sync')}
+          </button>{' '}
+          <button
+            type="button"
+            className="button button--small button--danger"
+            disabled={busy || !mayDelete}
+            title={repo.kind === 'builtin' ? t('apps|The built-in repository cannot be removed.') : undefined}
+            onClick={() => {
+              setConfirming(true);
+            }}
+            data-testid="repo-remove"
+          >
+            {t('apps|Remove')}
+          </button>
+        </td>
+      </tr>
+      {(confirming || error) && (
+        <tr>
+          <td colSpan={6}>
+            {confirming && (
+              <div className="confirm" role="alertdialog" aria-label={t('apps|Remove repository {{name}}?', { name: repo.name })}>
+                <span>{t('apps|Remove repository {{name}}? Its charts leave the catalogue; installed releases stay.', { name: repo.name })}</span>{' '}
+                <button type="button" className="button button--small button--danger" disabled={busy} onClick={() => void run('DELETE', APPS_API.repository(repo.name))} data-testid="repo-remove-confirm">
+                  {t('apps|Remove')}
+                </button>{' '}
+                <button type="button" className="button button--small" onClick={() => { setConfirming(false); }}>
+                  {t('apps|Cancel')}
+                </button>
+              </div>
+            )}
+            {error && <RequestError title={t('apps|The request failed')} error={error} />}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+export default function RepositoriesPage() {
+  const { t } = useTranslation();
+  useDocumentTitle(t('apps|Repositories'));
+  const repos = useResource<{ items: Repository[]; warnings?: AppWarning[] }>(APPS_API.repositories, 5_000);
+  return (
+    <section className="page apps-page" data-testid="apps-repositories">
+      <header className="page__header">
+        <h1 className="page__title">{t('apps|Repositories')}</h1>
+        <p className="page__subtitle">{t('apps|ChartRepository resources (wheelhouse.dev) and the built-in repository.')}</p>
+      </header>
+      <AppsTabs />
+      <Warnings warnings={repos.data?.warnings} />
+      {repos.error && <ErrorPanel title={t('apps|The repositories could not be loaded')} error={repos.error} onRetry={repos.retry} />}
+      {repos.data && (
+        <div className="card section__scroll">
+          <table className="table" data-testid="repo-table">
+            <thead>
+              <tr>
+                <th>{t('apps|Name')}</th>
+                <th>{t('apps|URL')}</th>
+                <th>{t('apps|Status')}</th>
+                <th className="num">{t('apps|Charts')}</th>
+                <th>{t('apps|Last sync')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {repos.data.items.map((r) => (
+                <RepositoryRow key={r.name} repo={r} onChanged={repos.retry} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <AddRepository onAdded={repos.retry} />
+    </section>
+  );
+}

@@ -1,0 +1,287 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { Route, Routes } from 'react-router';
+import { describe, expect, test, vi } from 'vitest';
+import type { ChartDetail, ReleaseDetail } from '../../lib/apps/types';
+import { fakeApi, renderApp, type FakeAnswer } from '../../test/render';
+import CataloguePage from './CataloguePage';
+import InstallPage from './InstallPage';
+import ReleasePage from './ReleasePage';
+
+// CodeMirror needs layout the test DOM lacks; a textarea stands in for the YAML editor.
+vi.mock('../../components/yaml/CodeEditor', () => ({
+  CodeEditor: (props: { value: string; onChange?: (v: string) => void; label: string }) => (
+    <textarea aria-label={props.label} data-testid="yaml-editor" value={props.value} onChange={(e) => props.onChange?.(e.target.value)} />
+  ),
+}));
+
+const VALUES = '# replicas to run\nreplicaCount: 1\nservice:\n  type: ClusterIP\n';
+
+function chart(overrides: Partial<ChartDetail> = {}): ChartDetail {
+  return {
+    repo: 'builtin',
+    name: 'webapp',
+    version: '1.1.0',
+    appVersion: '1.25',
+    description: 'A web app',
+    icon: null,
+    keywords: ['web'],
+    deprecated: false,
+    home: 'https://example.com',
+    sources: [],
+    maintainers: [{ name: 'Ann', email: 'ann@example.com' }],
+    versions: [
+      { version: '1.1.0', appVersion: '1.25', created: null },
+      { version: '1.0.0', appVersion: '1.24', created: null },
+    ],
+    dependencies: [],
+    readme: '# webapp',
+    values: VALUES,
+    valuesSchema: {
+      type: 'object',
+      properties: {
+        replicaCount: { type: 'integer', minimum: 1 },
+        service: { type: 'object', properties: { type: { type: 'string', enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] } } },
+      },
+    },
+    ingress: { supported: true, hostPath: 'ingress.hosts[0].host' },
+    install: { available: true, reason: null },
+    ...overrides,
+  };
+}
+
+const helmOk: FakeAnswer = { body: { available: true, path: '/usr/bin/helm', version: 'v4.1.4' } };
+
+function error(status: number, reason: string, message: string): FakeAnswer {
+  return { status, body: { error: { code: status, reason, message, details: null } } };
+}
+
+async function renderInstall(routes: Record<string, FakeAnswer | (() => FakeAnswer)>) {
+  const fetchMock = fakeApi(routes);
+  await renderApp(
+    <Routes>
+      <Route path="/apps/charts/:repo/:chart/install" element={<InstallPage />} />
+    </Routes>,
+    { path: '/apps/charts/builtin/webapp/install' },
+  );
+  await screen.findByTestId('install-form');
+  return fetchMock;
+}
+
+describe('the install form', () => {
+  test('checks the release name as it is typed and only then allows installing', async () => {
+    await renderInstall({ 'api/v1/apps/charts/builtin/webapp': { body: chart() }, 'api/v1/apps/helm': helmOk });
+    const name = screen.getByTestId('install-name');
+    const submit = screen.getByTestId('install-submit');
+    await waitFor(() => {
+      expect(submit).toBeEnabled();
+    });
+    fireEvent.change(name, { target: { value: 'My_Shop' } });
+    expect(screen.getByTestId('install-name-problem')).toHaveTextContent('Use lowercase letters only.');
+    expect(submit).toBeDisabled();
+    fireEvent.change(name, { target: { value: 'shop-' } });
+    expect(screen.getByTestId('install-name-problem')).toHaveTextContent('Start and end with a letter or a digit.');
+    expect(submit).toBeDisabled();
+    fireEvent.change(name, { target: { value: 'shop' } });
+    expect(submit).toBeEnabled();
+  });
+
+  test('without helm the install button is disabled and says why', async () => {
+    await renderInstall({
+      'api/v1/apps/charts/builtin/webapp': { body: chart() },
+      'api/v1/apps/helm': { body: { available: false, reason: 'no helm binary: set --helm-path or put helm on PATH' } },
+    });
+    expect(await screen.findByTestId('install-blocked')).toHaveTextContent('no helm binary: set --helm-path or put helm on PATH');
+    expect(screen.getByTestId('install-submit')).toBeDisabled();
+  });
+
+  test('the schema form and the YAML stay in step both ways', async () => {
+    await renderInstall({ 'api/v1/apps/charts/builtin/webapp': { body: chart() }, 'api/v1/apps/helm': helmOk });
+    const form = screen.getByTestId('values-form');
+    const yaml = screen.getByTestId<HTMLTextAreaElement>('yaml-editor');
+    const replicas = within(form).getByLabelText(/replicaCount/);
+    expect(replicas).toHaveValue('1');
+    fireEvent.change(replicas, { target: { value: '3' } });
+    expect(yaml.value).toBe('# replicas to run\nreplicaCount: 3\nservice:\n  type: ClusterIP\n');
+    fireEvent.change(within(form).getByLabelText(/service\.type/), { target: { value: 'NodePort' } });
+    expect(yaml.value).toContain('  type: NodePort\n');
+    fireEvent.change(yaml, { target: { value: 'replicaCount: 5\nservice:\n  type: LoadBalancer\n' } });
+    expect(within(form).getByLabelText(/replicaCount/)).toHaveValue('5');
+    expect(within(form).getByLabelText(/service\.type/)).toHaveValue('LoadBalancer');
+    fireEvent.change(within(form).getByLabelText(/replicaCount/), { target: { value: '0' } });
+    expect(within(form).getByText('Too small: at least 1.')).toBeInTheDocument();
+    expect(yaml.value).toContain('replicaCount: 5');
+    // A value the schema refuses, typed in the YAML, is pointed out in the form.
+    fireEvent.change(yaml, { target: { value: 'replicaCount: 0\n' } });
+    expect(within(form).getByLabelText(/replicaCount/)).toHaveValue('0');
+    expect(within(form).getByText('Too small: at least 1.')).toBeInTheDocument();
+  });
+
+  test("a refused install shows the server's message and keeps everything typed", async () => {
+    const fetchMock = await renderInstall({
+      'api/v1/apps/charts/builtin/webapp': { body: chart() },
+      'api/v1/apps/helm': helmOk,
+      'api/v1/apps/releases': error(409, 'AlreadyExists', 'release shop already exists in namespace default'),
+    });
+    fireEvent.change(screen.getByTestId('install-name'), { target: { value: 'shop' } });
+    fireEvent.change(screen.getByTestId('install-ingress-host'), { target: { value: 'shop.example.com' } });
+    fireEvent.change(screen.getByTestId('yaml-editor'), { target: { value: 'replicaCount: 2\n' } });
+    await waitFor(() => {
+      expect(screen.getByTestId('install-submit')).toBeEnabled();
+    });
+    fireEvent.click(screen.getByTestId('install-submit'));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('release shop already exists in namespace default');
+    expect(alert).toHaveTextContent('409');
+    expect(screen.getByTestId('install-name')).toHaveValue('shop');
+    expect(screen.getByTestId('install-ingress-host')).toHaveValue('shop.example.com');
+    expect(screen.getByTestId('yaml-editor')).toHaveValue('replicaCount: 2\n');
+    const calls = fetchMock.mock.calls as unknown as [string, RequestInit | undefined][];
+    const post = calls.find(([, init]) => init?.method === 'POST');
+    expect(JSON.parse(post?.[1]?.body as string)).toEqual({
+      repo: 'builtin',
+      chart: 'webapp',
+      version: '1.1.0',
+      name: 'shop',
+      namespace: 'default',
+      createNamespace: false,
+      values: 'replicaCount: 2\n',
+      ingressHost: 'shop.example.com',
+    });
+  });
+});
+
+test('a 422 names each refused field: at the field when the form has it, in a list otherwise', async () => {
+  await renderInstall({
+    'api/v1/apps/charts/builtin/webapp': { body: chart() },
+    'api/v1/apps/helm': helmOk,
+    'api/v1/apps/releases': {
+      status: 422,
+      body: {
+        error: {
+          code: 422,
+          reason: 'Invalid',
+          message: 'the install request is invalid',
+          details: { fields: [{ field: 'namespace', message: 'namespace "nowhere" does not exist' }, { field: 'version', message: 'webapp has no version 9.9.9' }] },
+        },
+      },
+    },
+  });
+  await waitFor(() => {
+    expect(screen.getByTestId('install-submit')).toBeEnabled();
+  });
+  fireEvent.click(screen.getByTestId('install-submit'));
+  expect(await screen.findByText('namespace "nowhere" does not exist')).toBeInTheDocument();
+  const list = screen.getByTestId('field-errors');
+  expect(list).toHaveTextContent('version webapp has no version 9.9.9');
+  expect(list).not.toHaveTextContent('nowhere');
+  expect(screen.getByRole('alert')).toHaveTextContent('the install request is invalid');
+});
+
+function release(overrides: Partial<ReleaseDetail> = {}): ReleaseDetail {
+  return {
+    name: 'shop',
+    namespace: 'default',
+    revision: 2,
+    status: 'deployed',
+    chart: 'webapp',
+    chartVersion: '1.1.0',
+    appVersion: '1.25',
+    updated: '2026-01-01T00:00:00Z',
+    protected: { protected: false, reason: null },
+    description: 'Upgrade complete',
+    notes: 'Visit the app',
+    values: 'replicaCount: 2\n',
+    manifest: 'kind: Service\n',
+    history: [
+      { revision: 1, status: 'superseded', chart: 'webapp', chartVersion: '1.0.0', appVersion: '1.24', updated: null, description: 'Install complete' },
+      { revision: 2, status: 'deployed', chart: 'webapp', chartVersion: '1.1.0', appVersion: '1.25', updated: null, description: 'Upgrade complete' },
+    ],
+    resources: [],
+    accessUrls: [],
+    ...overrides,
+  };
+}
+
+async function renderRelease(routes: Record<string, FakeAnswer>) {
+  fakeApi({ 'api/v1/apps/helm': helmOk, 'api/v1/apps/charts?q=webapp&limit=20': { body: { items: [], total: 0 } }, ...routes });
+  await renderApp(
+    <Routes>
+      <Route path="/apps/releases/:namespace/:name" element={<ReleasePage />} />
+    </Routes>,
+    { path: '/apps/releases/default/shop' },
+  );
+}
+
+describe('the release page', () => {
+  test('a protected release says why and offers no changes', async () => {
+    await renderRelease({ 'api/v1/apps/releases/default/shop': { body: release({ protected: { protected: true, reason: 'listed by --protected-release default/shop' } }) } });
+    expect(await screen.findByTestId('protected-reason')).toHaveTextContent('listed by --protected-release default/shop');
+    for (const action of ['upgrade', 'rollback', 'uninstall']) expect(screen.getByTestId(`release-${action}`)).toBeDisabled();
+  });
+
+  test('uninstall is possible only once the release name is typed exactly', async () => {
+    await renderRelease({
+      'api/v1/apps/releases/default/shop': { body: release() },
+    });
+    fireEvent.click(await screen.findByTestId('release-uninstall'));
+    const submit = screen.getByTestId('uninstall-submit');
+    expect(submit).toBeDisabled();
+    fireEvent.change(screen.getByTestId('uninstall-confirm-name'), { target: { value: 'sho' } });
+    expect(submit).toBeDisabled();
+    fireEvent.change(screen.getByTestId('uninstall-confirm-name'), { target: { value: 'shop' } });
+    expect(submit).toBeEnabled();
+  });
+
+  test.each([
+    [403, 'Forbidden', 'release default/shop is protected: annotation wheelhouse.dev/protected'],
+    [409, 'Conflict', 'operation 5f0c (upgrade) is still running on default/shop'],
+    [503, 'ServiceUnavailable', 'no helm binary: set --helm-path or put helm on PATH'],
+  ])('a rollback answered %i shows the message', async (status, reason, message) => {
+    fakeApi({
+      'api/v1/apps/helm': helmOk,
+      'api/v1/apps/releases/default/shop': { body: release() },
+      'api/v1/apps/releases/default/shop/rollback': error(status, reason, message),
+    });
+    await renderApp(
+      <Routes>
+        <Route path="/apps/releases/:namespace/:name" element={<ReleasePage />} />
+      </Routes>,
+      { path: '/apps/releases/default/shop' },
+    );
+    fireEvent.click(await screen.findByTestId('release-rollback'));
+    expect(screen.getByTestId('rollback-revision')).toHaveValue('1');
+    fireEvent.click(screen.getByTestId('rollback-start'));
+    fireEvent.click(screen.getByTestId('rollback-confirm'));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(message);
+    expect(alert).toHaveTextContent(String(status));
+  });
+
+  test('the history lists every revision, newest first', async () => {
+    await renderRelease({ 'api/v1/apps/releases/default/shop': { body: release() } });
+    fireEvent.click(await screen.findByTestId('release-tab-history'));
+    expect(screen.getAllByTestId('history-row').map((r) => r.dataset.revision)).toEqual(['2', '1']);
+  });
+});
+
+describe('the catalogue', () => {
+  test('asks the server once the typing pauses, not for every key', async () => {
+    const fetchMock = fakeApi({
+      'api/v1/apps/charts?limit=60': { body: { items: [], total: 0 } },
+      'api/v1/apps/charts?q=web&limit=60': {
+        body: { items: [{ repo: 'builtin', name: 'webapp', version: '1.1.0', appVersion: '1.25', description: 'A web app', icon: null, keywords: [], deprecated: true }], total: 1 },
+      },
+      'api/v1/apps/repositories': { body: { items: [] } },
+    });
+    await renderApp(<CataloguePage />, { path: '/apps' });
+    const search = screen.getByTestId('chart-search');
+    fireEvent.change(search, { target: { value: 'w' } });
+    fireEvent.change(search, { target: { value: 'we' } });
+    fireEvent.change(search, { target: { value: 'web' } });
+    const card = await screen.findByTestId('chart-card');
+    expect(card).toHaveTextContent('webapp');
+    expect(card).toHaveTextContent('Deprecated');
+    const searches = (fetchMock.mock.calls as unknown as [string][]).map(([p]) => p).filter((p) => p.startsWith('api/v1/apps/charts?q='));
+    expect(searches).toEqual(['api/v1/apps/charts?q=web&limit=60']);
+  });
+});
