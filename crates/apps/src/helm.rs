@@ -211,10 +211,18 @@ pub async fn run(
 ) -> std::io::Result<Outcome> {
     let home = kubeconfig.home();
     std::fs::create_dir_all(&home)?;
-    let mut child = Command::new(helm)
+    let mut command = Command::new(helm);
+    // helm reads the cluster from HELM_KUBE* and KUBE* variables before the kubeconfig, and
+    // its homes from HELM_*: none of Wheelhouse's own may leak in. The rest (proxies, a
+    // credential plugin's settings) stays.
+    for (key, _) in std::env::vars_os() {
+        let key_text = key.to_string_lossy();
+        if key_text.starts_with("HELM_") || key_text.starts_with("KUBE") {
+            command.env_remove(&key);
+        }
+    }
+    let mut child = command
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &home)
         .env("KUBECONFIG", kubeconfig.path())
         .env("HELM_CACHE_HOME", home.join("cache"))

@@ -88,6 +88,12 @@ async fn finished(server: &TestServer, operation: &Value) -> Value {
 /// `helm` run with its own home (and the sim's admin kubeconfig when given); fails on an error.
 async fn helm_run(helm: &Path, home: &Path, kubeconfig: Option<&str>, args: &[&str]) -> String {
     let mut command = tokio::process::Command::new(helm);
+    for (key, _) in std::env::vars_os() {
+        let text = key.to_string_lossy();
+        if text.starts_with("HELM_") || text.starts_with("KUBE") {
+            command.env_remove(&key);
+        }
+    }
     command
         .args(args)
         .env("HOME", home)
