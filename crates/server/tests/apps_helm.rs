@@ -202,6 +202,10 @@ async fn install_upgrade_rollback_and_uninstall_run_helm_and_agree_with_helm_lis
     )
     .await;
     assert_eq!(release["status"], "deployed");
+    assert_eq!(
+        release["repo"], "builtin",
+        "the chart's repository, for upgrades"
+    );
     assert!(
         release["values"]
             .as_str()
