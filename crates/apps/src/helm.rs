@@ -211,10 +211,18 @@ pub async fn run(
 ) -> std::io::Result<Outcome> {
     let home = kubeconfig.home();
     std::fs::create_dir_all(&home)?;
-    let mut child = Command::new(helm)
+    let mut command = Command::new(helm);
+    // helm reads the cluster from HELM_KUBE* and KUBE* variables before the kubeconfig, and
+    // its homes from HELM_*: none of Wheelhouse's own may leak in. The rest (proxies, a
+    // credential plugin's settings) stays.
+    for (key, _) in std::env::vars_os() {
+        let key_text = key.to_string_lossy();
+        if key_text.starts_with("HELM_") || key_text.starts_with("KUBE") {
+            command.env_remove(&key);
+        }
+    }
+    let mut child = command
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &home)
         .env("KUBECONFIG", kubeconfig.path())
         .env("HELM_CACHE_HOME", home.join("cache"))
@@ -317,6 +325,51 @@ mod tests {
         }
         drop(file);
         assert!(!path.exists(), "the kubeconfig is removed after use");
+    }
+
+    /// A stand-in for helm: a shell script (the real helm is used by the server's tests).
+    #[cfg(unix)]
+    fn script(dir: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = dir.join("fake-helm");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_runner_streams_lines_keeps_the_error_and_stops_at_the_timeout() {
+        let dir = tempfile::tempdir().expect("dir");
+        let kubeconfig = PrivateKubeconfig::write("apiVersion: v1\n").expect("kubeconfig");
+        let failing = script(
+            dir.path(),
+            "echo installing; echo \"KUBECONFIG=$KUBECONFIG\"; echo 'Error: INSTALLATION FAILED: boom' >&2; exit 1",
+        );
+        let mut lines = Vec::new();
+        let outcome = run(&failing, &[], &kubeconfig, Duration::from_secs(10), |l| {
+            lines.push(l)
+        })
+        .await
+        .expect("runs");
+        assert_eq!(
+            outcome,
+            Outcome::Failed("Error: INSTALLATION FAILED: boom".into())
+        );
+        assert!(lines.contains(&"installing".to_string()), "{lines:?}");
+        let expected = format!("KUBECONFIG={}", kubeconfig.path().display());
+        assert!(
+            lines.contains(&expected),
+            "helm reads the private kubeconfig: {lines:?}"
+        );
+
+        let slow = script(dir.path(), "echo started; exec sleep 30");
+        let started = std::time::Instant::now();
+        let outcome = run(&slow, &[], &kubeconfig, Duration::from_millis(300), |_| {})
+            .await
+            .expect("runs");
+        assert_eq!(outcome, Outcome::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(10));
     }
 
     #[tokio::test]

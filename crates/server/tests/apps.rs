@@ -226,3 +226,82 @@ async fn a_person_who_may_not_read_secrets_gets_warnings_not_an_empty_list() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_builtin_charts_are_searched_and_shown_and_installs_need_helm() {
+    let apps =
+        wheelhouse_server::apps::AppsConfig::default().helm_path(Some("/nonexistent/helm".into()));
+    let server = TestServer::demo(ServerConfig::default().apps(apps)).await;
+    let (status, found) = get(&server, "api/v1/apps/charts?q=web").await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(
+        found["items"][0]["name"], "webapp",
+        "a name match ranks first: {found}"
+    );
+    assert_eq!(found["items"][0]["repo"], "builtin");
+
+    let (status, webapp) = get(&server, "api/v1/apps/charts/builtin/webapp").await;
+    assert_eq!(status, 200, "{webapp}");
+    assert!(
+        webapp["readme"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("# webapp")),
+        "{webapp}"
+    );
+    assert!(
+        webapp["values"]
+            .as_str()
+            .is_some_and(|v| v.contains("# How many pods serve the app.")),
+        "comments are kept"
+    );
+    assert_eq!(
+        webapp["valuesSchema"]["properties"]["replicaCount"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        webapp["ingress"],
+        serde_json::json!({"supported": true, "hostPath": "ingress.host"})
+    );
+    assert_eq!(webapp["versions"][0]["version"], "0.1.0");
+    assert_eq!(webapp["maintainers"][0]["name"], "Wheelhouse maintainers");
+    assert_eq!(webapp["install"]["available"], false);
+    assert!(
+        webapp["install"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("/nonexistent/helm")),
+        "{webapp}"
+    );
+
+    let (_, guestbook) = get(&server, "api/v1/apps/charts/builtin/guestbook").await;
+    assert_eq!(guestbook["dependencies"][0]["name"], "webapp");
+    assert_eq!(guestbook["dependencies"][0]["alias"], "frontend");
+    assert_eq!(
+        guestbook["dependencies"][0]["condition"],
+        "frontend.enabled"
+    );
+
+    let (status, _) = get(&server, "api/v1/apps/charts/builtin/nope").await;
+    assert_eq!(status, 404);
+    let (status, _) = get(&server, "api/v1/apps/charts/builtin/webapp?version=9.9.9").await;
+    assert_eq!(status, 404);
+    let (status, _) = get(&server, "api/v1/apps/charts?repo=nope").await;
+    assert_eq!(status, 404);
+
+    let (_, helm) = get(&server, "api/v1/apps/helm").await;
+    assert_eq!(helm["available"], false);
+    let response = reqwest::Client::new()
+        .post(server.url("api/v1/apps/releases"))
+        .json(&serde_json::json!({"repo": "builtin", "chart": "webapp", "name": "shop", "namespace": "default"}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status().as_u16(), 503);
+    let body = json(response).await;
+    assert_eq!(body["error"]["reason"], "HelmUnavailable");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/nonexistent/helm")),
+        "{body}"
+    );
+}

@@ -88,6 +88,12 @@ async fn finished(server: &TestServer, operation: &Value) -> Value {
 /// `helm` run with its own home (and the sim's admin kubeconfig when given); fails on an error.
 async fn helm_run(helm: &Path, home: &Path, kubeconfig: Option<&str>, args: &[&str]) -> String {
     let mut command = tokio::process::Command::new(helm);
+    for (key, _) in std::env::vars_os() {
+        let text = key.to_string_lossy();
+        if text.starts_with("HELM_") || text.starts_with("KUBE") {
+            command.env_remove(&key);
+        }
+    }
     command
         .args(args)
         .env("HOME", home)
@@ -196,6 +202,10 @@ async fn install_upgrade_rollback_and_uninstall_run_helm_and_agree_with_helm_lis
     )
     .await;
     assert_eq!(release["status"], "deployed");
+    assert_eq!(
+        release["repo"], "builtin",
+        "the chart's repository, for upgrades"
+    );
     assert!(
         release["values"]
             .as_str()

@@ -317,9 +317,17 @@ async fn docker_registry(binary: &Path, dir: &Path) -> (tokio::process::Child, S
 
 #[tokio::test]
 async fn a_viewer_without_the_crd_is_told_why_repositories_cannot_be_added() {
-    let server = TestServer::demo_as("viewer", fast()).await;
+    // A fresh cluster without the CRD, and a person who may not create it.
+    let sim = wheelhouse_sim::Sim::start(
+        wheelhouse_sim::SimConfig::default().scenario(wheelhouse_sim::Scenario::Empty),
+    )
+    .await
+    .expect("the sim starts");
+    let kubeconfig =
+        kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml("viewer")).expect("kubeconfig");
+    let server = TestServer::with_kubeconfig(kubeconfig, fast()).await;
     server.wait_ready().await;
-    // The console cannot create the CRD as a viewer: the list says so, once the syncer has tried.
+    // The list says so once the syncer has tried.
     let mut list = Value::Null;
     for _ in 0..100 {
         list = send(
@@ -344,10 +352,6 @@ async fn a_viewer_without_the_crd_is_told_why_repositories_cannot_be_added() {
     );
     assert_eq!(list["create"]["allowed"], false, "{list}");
     assert_eq!(
-        list["create"]["reason"],
-        "viewer may not create chartrepositories.wheelhouse.dev"
-    );
-    assert_eq!(
         list["items"].as_array().map(Vec::len),
         Some(1),
         "the built-in repository still works"
@@ -361,6 +365,38 @@ async fn a_viewer_without_the_crd_is_told_why_repositories_cannot_be_added() {
     .await;
     assert_eq!(code, 503, "{refused}");
     assert_eq!(refused["error"]["reason"], "CrdMissing");
+}
+
+#[tokio::test]
+async fn a_viewer_may_not_add_repositories_and_is_told_why() {
+    let server = TestServer::demo_as("viewer", fast()).await;
+    server.wait_ready().await;
+    let (_, list) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/repositories",
+        None,
+    )
+    .await;
+    assert_eq!(list["create"]["allowed"], false, "{list}");
+    assert_eq!(
+        list["create"]["reason"],
+        "viewer may not create chartrepositories.wheelhouse.dev"
+    );
+    let (code, refused) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/repositories",
+        Some(json!({"name": "mine", "url": "https://charts.example"})),
+    )
+    .await;
+    assert_eq!(code, 403, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("viewer")),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

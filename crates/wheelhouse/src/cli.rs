@@ -90,6 +90,10 @@ pub struct ServeArgs {
     #[arg(long, env = "WHEELHOUSE_HELM_PATH", value_name = "PATH")]
     pub helm_path: Option<PathBuf>,
 
+    /// How long one helm command of the app store may run before it is stopped, in seconds
+    #[arg(long, env = "WHEELHOUSE_HELM_TIMEOUT", value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub helm_timeout: u64,
+
     /// A Helm release the app store may not upgrade, roll back or uninstall, as NAMESPACE/NAME;
     /// repeat for several (the env var takes a comma-separated list)
     #[arg(long = "protected-release", env = "WHEELHOUSE_PROTECTED_RELEASES", value_name = "NAMESPACE/NAME", value_delimiter = ',', value_parser = parse_release)]
@@ -225,6 +229,8 @@ mod tests {
             vec!["kube-system/cilium", "monitoring/prometheus"]
         );
         assert_eq!(cli.serve.helm_path, Some(PathBuf::from("/opt/helm")));
+        assert_eq!(cli.serve.helm_timeout, 300);
+        assert!(Cli::try_parse_from(["wheelhouse", "--helm-timeout", "0"]).is_err());
         for bad in ["cilium", "/cilium", "kube-system/", "a/b/c"] {
             let error = Cli::try_parse_from(["wheelhouse", "--protected-release", bad])
                 .expect_err("refused");

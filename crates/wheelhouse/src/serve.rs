@@ -80,7 +80,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .apps(
             AppsConfig::default()
                 .helm_path(args.helm_path.clone())
-                .protected_releases(args.protected_releases.clone()),
+                .protected_releases(args.protected_releases.clone())
+                .operation_timeout(std::time::Duration::from_secs(args.helm_timeout)),
         );
 
     let mut demo_sim = None;

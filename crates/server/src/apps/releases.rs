@@ -439,6 +439,7 @@ pub(super) async fn detail(
         "resources": resources,
         "accessUrls": access_urls,
         "warnings": warnings,
+        "repo": apps.repo_of(&current.chart.metadata.name, &current.chart.metadata.version),
     });
     merge(&mut body, extra);
     Ok(Json(body))

@@ -1157,6 +1157,29 @@ pub fn widget_crd(now: Timestamp) -> Value {
     aged(crd, now, days(10))
 }
 
+/// The CustomResourceDefinition of Wheelhouse's ChartRepositories, as Wheelhouse ships it
+/// (`crates/apps/crds/`), so `wheelhouse sim` offers the app store's repositories to kubectl too.
+pub fn chart_repository_crd(now: Timestamp) -> Value {
+    let mut crd: Value =
+        serde_yaml::from_str(include_str!("../../../apps/crds/chartrepository.yaml"))
+            .unwrap_or_else(|_| json!({}));
+    if crd.pointer("/spec/names").is_none() {
+        // The file is checked by wheelhouse-apps' tests; a broken one just leaves the CRD out.
+        return crd;
+    }
+    crd["metadata"]["generation"] = json!(1);
+    let t = crate::controllers::events::rfc3339(now);
+    crd["status"] = json!({
+        "acceptedNames": crd["spec"]["names"].clone(),
+        "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": t},
+            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": t},
+        ],
+        "storedVersions": ["v1alpha1"],
+    });
+    aged(crd, now, days(10))
+}
+
 fn widgets(now: Timestamp) -> Vec<Value> {
     [
         ("team-a", "sprocket", 3, "red", "Ready"),
@@ -1195,6 +1218,10 @@ pub fn objects(now: Timestamp) -> Vec<Seed> {
     }
     all.extend(past_events(now));
     all.push(widget_crd(now));
+    let chart_repositories = chart_repository_crd(now);
+    if chart_repositories.pointer("/spec/names").is_some() {
+        all.push(chart_repositories);
+    }
     all.extend(cluster(now));
     all.extend(kube_system(now));
     all.extend(shop(now));
@@ -1231,4 +1258,17 @@ pub fn bootstrap(now: Timestamp) -> Vec<Seed> {
         )
     }));
     all.into_iter().map(seed).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_offers_the_chart_repository_crd_wheelhouse_ships() {
+        let crd = chart_repository_crd(Timestamp::now());
+        assert_eq!(crd["metadata"]["name"], "chartrepositories.wheelhouse.dev");
+        assert_eq!(crd["spec"]["scope"], "Cluster");
+        assert_eq!(crd["status"]["conditions"][1]["type"], "Established");
+    }
 }

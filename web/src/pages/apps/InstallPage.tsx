@@ -151,7 +151,7 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
         </section>
       </div>
       <div className="install-form__submit">
-        <button type="submit" className="button button--primary" disabled={busy || running || props.blocked !== null || nameProblem !== null || namespaceProblem !== null} data-testid="install-submit" title={props.blocked ?? undefined}>
+        <button type="submit" className="button button--primary" disabled={busy || running || operation?.state === 'succeeded' || props.blocked !== null || nameProblem !== null || namespaceProblem !== null} data-testid="install-submit" title={props.blocked ?? undefined}>
           {t('apps|Install {{name}}', { name: c.name })}
         </button>
         {props.blocked && (

@@ -177,6 +177,75 @@ test('a 422 names each refused field: at the field when the form has it, in a li
   expect(screen.getByRole('alert')).toHaveTextContent('the install request is invalid');
 });
 
+describe('an install operation', () => {
+  const running = { id: 'op-1', action: 'install', target: { namespace: 'default', name: 'webapp' }, state: 'running', message: 'installing webapp 1.1.0 as webapp', log: [] };
+
+  async function install(final: object) {
+    // Without EventSource the operation is read by polling, which the fake API can answer.
+    vi.stubGlobal('EventSource', undefined);
+    await renderInstall({
+      'api/v1/apps/charts/builtin/webapp': { body: chart() },
+      'api/v1/apps/helm': helmOk,
+      'api/v1/apps/releases': { status: 202, body: running },
+      'api/v1/operations/op-1': { body: { ...running, ...final } },
+    });
+    await waitFor(() => {
+      expect(screen.getByTestId('install-submit')).toBeEnabled();
+    });
+    fireEvent.click(screen.getByTestId('install-submit'));
+  }
+
+  test('on success shows the notes, the access URLs and a link to the release', async () => {
+    await install({
+      state: 'succeeded',
+      message: 'installed webapp (revision 1)',
+      log: ['NAME: webapp', 'STATUS: deployed'],
+      notes: 'Hello from Wheelhouse',
+      accessUrls: [{ url: 'http://shop.example', source: 'Ingress default/webapp' }],
+    });
+    const op = await screen.findByTestId('app-operation');
+    await waitFor(() => {
+      expect(op).toHaveAttribute('data-state', 'succeeded');
+    });
+    expect(screen.getByTestId('operation-notes')).toHaveTextContent('Hello from Wheelhouse');
+    const url = within(screen.getByTestId('access-urls')).getByRole('link', { name: 'http://shop.example' });
+    expect(url).toHaveAttribute('target', '_blank');
+    expect(url).toHaveAttribute('rel', 'noopener noreferrer');
+    expect(screen.getByTestId('release-link')).toHaveAttribute('href', '/apps/releases/default/webapp');
+    expect(screen.getByTestId('operation-log')).toHaveTextContent('STATUS: deployed');
+    expect(screen.getByTestId('install-submit')).toBeDisabled();
+  });
+
+  test("on failure shows helm's error and the failed resources' events, and keeps the form", async () => {
+    await install({
+      state: 'failed',
+      message: 'install of webapp failed',
+      error: 'Error: INSTALLATION FAILED: context deadline exceeded',
+      failedResources: [
+        {
+          kind: 'Deployment',
+          namespace: 'default',
+          name: 'webapp',
+          status: { text: '0/1 ready', severity: 'error' },
+          events: [{ type: 'Warning', reason: 'FailedCreate', message: 'pods "webapp-1" is forbidden: exceeded quota', count: 3, lastSeen: null }],
+        },
+      ],
+    });
+    const op = await screen.findByTestId('app-operation');
+    await waitFor(() => {
+      expect(op).toHaveAttribute('data-state', 'failed');
+    });
+    expect(screen.getByTestId('operation-error')).toHaveTextContent('INSTALLATION FAILED: context deadline exceeded');
+    const resource = screen.getByTestId('failed-resource');
+    expect(resource).toHaveTextContent('Deployment default/webapp');
+    expect(resource).toHaveTextContent('FailedCreate');
+    expect(resource).toHaveTextContent('exceeded quota');
+    expect(screen.getByTestId('install-name')).toHaveValue('webapp');
+    expect(screen.getByTestId('yaml-editor')).toHaveValue(VALUES);
+    expect(screen.getByTestId('install-submit')).toBeEnabled();
+  });
+});
+
 function release(overrides: Partial<ReleaseDetail> = {}): ReleaseDetail {
   return {
     name: 'shop',

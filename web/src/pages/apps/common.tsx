@@ -1,7 +1,7 @@
 //! Pieces every app store page shares: the section tabs, status tags, and a helm operation's
 //! progress and result.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, NavLink } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { useResource } from '../../hooks/useResource';
@@ -40,6 +40,7 @@ export function useHelm(): { info: HelmInfo | undefined; error: ApiError | undef
 
 const STATUS_CLASS: Record<string, string> = {
   deployed: 'tag tag--ok',
+  succeeded: 'tag tag--ok',
   ok: 'tag tag--ok',
   superseded: 'tag',
   failed: 'tag tag--bad',
@@ -100,8 +101,13 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
   const { namespace, name } = op.target;
   const title = ACTION_TITLES[op.action] ?? 'apps|Install';
   const log = op.log ?? [];
+  const box = useRef<HTMLDivElement>(null);
+  // A new operation is brought into view: its progress is what the person waits for.
+  useEffect(() => {
+    box.current?.scrollIntoView({ block: 'nearest' });
+  }, [op.id]);
   return (
-    <div className={`card operation operation--${op.state}`} data-testid="app-operation" data-action={op.action} data-state={op.state} aria-live="polite">
+    <div ref={box} className={`card operation operation--${op.state}`} data-testid="app-operation" data-action={op.action} data-state={op.state} aria-live="polite">
       <div className="operation__head">
         <strong>
           {t(title)} {namespace && name ? `${namespace}/${name}` : ''}
