@@ -170,6 +170,11 @@ describe('metrics with the demo metrics-server', () => {
       await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-cpu-plot"]')?.getAttribute('data-points') ?? 0) >= 2, null, { timeout: 30_000 });
       assert.ok((await accentPixels(page, 'chart-cpu-plot')) > 30, 'the CPU usage line is drawn');
       assert.match((await page.getByTestId('metrics-current').textContent()) ?? '', /requests/);
+
+      // Its namespace's page: the namespace's total and its busiest pods.
+      await page.goto(`${server.url}namespaces/shop`);
+      await page.locator('[data-testid="metrics-top-pods"] tbody tr a').first().waitFor({ timeout: 20_000 });
+      await page.locator('[data-testid="chart-memory-plot"] canvas').waitFor({ timeout: 20_000 });
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
