@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use kube::config::Kubeconfig;
+use wheelhouse_cluster::metrics::history::Latest;
 use wheelhouse_cluster::metrics::{History, NodeSample, PodSample, Sample, scrape_once};
 use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
@@ -83,8 +84,10 @@ fn history_figures(pods: usize) {
     // Two more hours than the retention: the history must stay bounded as scrapes fall off.
     for round in 0..(scrapes * 3) {
         let (p, n) = scrape(pods, nodes, round as usize);
+        // As the scraper does: totals first, then the (locked) history.
+        let latest = Latest::of(&p, &n);
         let started = Instant::now();
-        history.record(round * interval_ms, p, n);
+        history.record_with(round * interval_ms, p, n, latest);
         record_times.push(started.elapsed());
     }
     let after = rss_bytes();
