@@ -6,6 +6,9 @@
 //! last sample has fallen off is forgotten, so memory is bounded by objects × samples × 8 bytes.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use wheelhouse_model::rows::object_key;
 
 use super::view::Bounds;
 
@@ -183,11 +186,40 @@ impl Total {
 /// the history is locked to record them: see [`History::record_with`]).
 #[derive(Debug, Clone, Default)]
 pub struct Latest {
+    /// Each pod's usage and bounds, by [`pod_key`]: one lookup of a small key per row when a
+    /// list of 100,000 pods is sorted by usage (the nested maps by name cost several cache
+    /// misses each).
+    pods: HashMap<u64, Total, BuildHasherDefault<KeyHasher>>,
     /// By workload resource, namespace and name.
     workloads: HashMap<&'static str, HashMap<String, HashMap<String, Total>>>,
     /// The pods on each node (their requests and limits).
     node_pods: HashMap<String, Total>,
     node_allocatable: HashMap<String, Sample>,
+}
+
+/// The key of a pod in [`Latest`]: the model's [`object_key`], which every row carries.
+pub fn pod_key(namespace: &str, name: &str) -> u64 {
+    object_key(namespace, name)
+}
+
+/// Keys are already hashes: the map uses them as they are.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
 }
 
 impl Latest {
@@ -200,6 +232,7 @@ impl Latest {
                 .collect(),
             ..Latest::default()
         };
+        latest.pods.reserve(pods.len());
         for pod in pods {
             let usage = sum(pod
                 .containers
@@ -207,6 +240,13 @@ impl Latest {
                 .map(|(_, s)| *s)
                 .filter(|s| !s.cpu.is_nan()));
             let Some(usage) = usage else { continue };
+            latest.pods.insert(
+                pod_key(&pod.namespace, &pod.name),
+                Total {
+                    usage: Some(usage),
+                    bounds: pod.bounds,
+                },
+            );
             for (resource, owner) in &pod.owners {
                 latest
                     .workloads
@@ -312,6 +352,11 @@ impl History {
                 .push(seq, node.usage);
         }
         self.latest = latest;
+    }
+
+    /// A pod's usage and bounds at the last scrape, by its row's `key` ([`pod_key`]).
+    pub fn latest_pod_total(&self, key: u64) -> Option<&Total> {
+        self.latest.pods.get(&key)
     }
 
     /// A workload's pods at the last scrape.
