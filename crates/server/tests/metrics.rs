@@ -522,3 +522,29 @@ async fn lists_of_pods_workloads_and_nodes_have_usage_columns_sorted_on_the_serv
     let (code, body) = get(&server, "api/v1/resources/core/v1/services?sort=cpu").await;
     assert_eq!(code, 400, "{body}");
 }
+
+#[tokio::test]
+async fn when_the_cluster_stops_answering_the_source_is_unreachable_and_keeps_its_history() {
+    let mut server = demo_with_fixed_metrics(Duration::from_secs(60)).await;
+    let ok = wait_for_state(&server, "ok").await;
+    let last_scrape = ok["metricsServer"]["lastScrape"].clone();
+    assert!(last_scrape.is_string(), "{ok}");
+    server.sim.take().expect("sim").shutdown().await;
+    let status = wait_for_state(&server, "unreachable").await;
+    let ms = &status["metricsServer"];
+    assert!(
+        ms["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("metrics-server is not reachable: "),
+        "{status}"
+    );
+    assert!(
+        ms["hint"].as_str().expect("hint").contains("kubectl"),
+        "{status}"
+    );
+    assert!(
+        ms["lastScrape"].is_string(),
+        "the last good scrape is still named: {status}"
+    );
+}

@@ -6,6 +6,9 @@
 //! last sample has fallen off is forgotten, so memory is bounded by objects × samples × 8 bytes.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use wheelhouse_model::rows::object_key;
 
 use super::view::Bounds;
 
@@ -79,8 +82,10 @@ impl Series {
         }
     }
 
-    /// Drops samples of scrapes before `first_seq`; true when nothing is left.
-    fn trim(&mut self, first_seq: u64) -> bool {
+    /// Drops samples of scrapes before `first_seq`; true when nothing is left. Capacity up to
+    /// `keep` samples is kept (a series is created with it), so a young series does not shrink
+    /// and grow again at every scrape.
+    fn trim(&mut self, first_seq: u64, keep: usize) -> bool {
         while self.first_seq < first_seq && !self.values.is_empty() {
             self.values.pop_front();
             self.first_seq += 1;
@@ -90,8 +95,8 @@ impl Series {
         }
         // Capacity of a long-lived series never exceeds the retention; one that shrank a lot
         // (after a burst of scrapes) gives memory back.
-        if self.values.capacity() > 2 * self.values.len() + 8 {
-            self.values.shrink_to_fit();
+        if self.values.capacity() > keep.max(2 * self.values.len() + 8) {
+            self.values.shrink_to(keep.max(self.values.len()));
         }
         false
     }
@@ -177,14 +182,92 @@ impl Total {
     }
 }
 
-/// What list columns read at the last scrape, computed once per scrape.
+/// What list columns read at the last scrape, computed once per scrape from its samples (before
+/// the history is locked to record them: see [`History::record_with`]).
 #[derive(Debug, Clone, Default)]
-struct Latest {
+pub struct Latest {
+    /// Each pod's usage and bounds, by [`pod_key`]: one lookup of a small key per row when a
+    /// list of 100,000 pods is sorted by usage (the nested maps by name cost several cache
+    /// misses each).
+    pods: HashMap<u64, Total, BuildHasherDefault<KeyHasher>>,
     /// By workload resource, namespace and name.
     workloads: HashMap<&'static str, HashMap<String, HashMap<String, Total>>>,
     /// The pods on each node (their requests and limits).
     node_pods: HashMap<String, Total>,
     node_allocatable: HashMap<String, Sample>,
+}
+
+/// The key of a pod in [`Latest`]: the model's [`object_key`], which every row carries.
+pub fn pod_key(namespace: &str, name: &str) -> u64 {
+    object_key(namespace, name)
+}
+
+/// Keys are already hashes: the map uses them as they are.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+impl Latest {
+    /// The workload and node totals of one scrape.
+    pub fn of(pods: &[PodSample], nodes: &[NodeSample]) -> Latest {
+        let mut latest = Latest {
+            node_allocatable: nodes
+                .iter()
+                .filter_map(|n| Some((n.name.clone(), n.allocatable?)))
+                .collect(),
+            ..Latest::default()
+        };
+        latest.pods.reserve(pods.len());
+        for pod in pods {
+            let usage = sum(pod
+                .containers
+                .iter()
+                .map(|(_, s)| *s)
+                .filter(|s| !s.cpu.is_nan()));
+            let Some(usage) = usage else { continue };
+            latest.pods.insert(
+                pod_key(&pod.namespace, &pod.name),
+                Total {
+                    usage: Some(usage),
+                    bounds: pod.bounds,
+                },
+            );
+            for (resource, owner) in &pod.owners {
+                latest
+                    .workloads
+                    .entry(resource)
+                    .or_default()
+                    .entry(pod.namespace.clone())
+                    .or_default()
+                    .entry(owner.clone())
+                    .or_default()
+                    .add(Some(usage), pod.bounds);
+            }
+            if let Some(node) = &pod.node {
+                latest
+                    .node_pods
+                    .entry(node.clone())
+                    .or_default()
+                    .add(None, pod.bounds);
+            }
+        }
+        latest
+    }
 }
 
 impl History {
@@ -207,12 +290,28 @@ impl History {
 
     /// Records one scrape taken at `at_ms`, then forgets what is older than the retention.
     pub fn record(&mut self, at_ms: i64, pods: Vec<PodSample>, nodes: Vec<NodeSample>) {
+        let latest = Latest::of(&pods, &nodes);
+        self.record_with(at_ms, pods, nodes, latest);
+    }
+
+    /// [`History::record`] with the scrape's totals computed beforehand ([`Latest::of`]), so
+    /// that a caller holding a lock on the history holds it for less.
+    pub fn record_with(
+        &mut self,
+        at_ms: i64,
+        pods: Vec<PodSample>,
+        nodes: Vec<NodeSample>,
+        latest: Latest,
+    ) {
         if self.times.back().is_some_and(|last| *last >= at_ms) {
             // Clocks go backwards at times; a scrape is never placed before the previous one.
             return;
         }
         self.times.push_back(at_ms);
         let seq = self.latest_seq().unwrap_or_default();
+        // Old samples go first, so that a full series makes room before it takes the new one
+        // and never grows past the retention's capacity.
+        self.forget_before(at_ms - self.retention_ms);
         let capacity = self.max_samples.min(1024);
         for pod in pods {
             let entry = self
@@ -246,48 +345,18 @@ impl History {
                 }
             }
         }
-        let mut node_allocatable = HashMap::new();
         for node in nodes {
-            if let Some(allocatable) = node.allocatable {
-                node_allocatable.insert(node.name.clone(), allocatable);
-            }
             self.nodes
                 .entry(node.name)
                 .or_insert_with(|| Series::new(seq, capacity))
                 .push(seq, node.usage);
         }
-        self.forget_before(at_ms - self.retention_ms);
-        self.latest = self.sum_latest(seq, node_allocatable);
+        self.latest = latest;
     }
 
-    /// The workload and node totals of scrape `seq`.
-    fn sum_latest(&self, seq: u64, node_allocatable: HashMap<String, Sample>) -> Latest {
-        let mut latest = Latest {
-            node_allocatable,
-            ..Latest::default()
-        };
-        for (namespace, _, pod) in self.pods(None) {
-            let Some(usage) = pod.at(seq) else { continue };
-            for (resource, owner) in &pod.owners {
-                latest
-                    .workloads
-                    .entry(resource)
-                    .or_default()
-                    .entry(namespace.to_string())
-                    .or_default()
-                    .entry(owner.clone())
-                    .or_default()
-                    .add(Some(usage), pod.bounds);
-            }
-            if let Some(node) = &pod.node {
-                latest
-                    .node_pods
-                    .entry(node.clone())
-                    .or_default()
-                    .add(None, pod.bounds);
-            }
-        }
-        latest
+    /// A pod's usage and bounds at the last scrape, by its row's `key` ([`pod_key`]).
+    pub fn latest_pod_total(&self, key: u64) -> Option<&Total> {
+        self.latest.pods.get(&key)
     }
 
     /// A workload's pods at the last scrape.
@@ -318,10 +387,12 @@ impl History {
             self.first_seq += 1;
         }
         let first = self.first_seq;
-        self.nodes.retain(|_, series| !series.trim(first));
+        let keep = self.max_samples.min(1024);
+        self.nodes.retain(|_, series| !series.trim(first, keep));
         self.pods.retain(|_, pods| {
             pods.retain(|_, pod| {
-                pod.containers.retain_mut(|(_, series)| !series.trim(first));
+                pod.containers
+                    .retain_mut(|(_, series)| !series.trim(first, keep));
                 !pod.containers.is_empty()
             });
             !pods.is_empty()
@@ -506,6 +577,29 @@ mod tests {
                 .pod("shop", "a")
                 .expect("a")
                 .owned_by("deployments", "web")
+        );
+    }
+
+    #[test]
+    fn a_long_lived_series_keeps_the_capacity_of_the_retention_and_no_more() {
+        let mut history = History::new(120_000, 1_000);
+        let before = {
+            history.record(0, vec![pod("a", &[("app", 0.1, 1.0)])], vec![]);
+            history.heap_bytes()
+        };
+        for t in 1..1_000 {
+            history.record(t * 1_000, vec![pod("a", &[("app", 0.1, 1.0)])], vec![]);
+        }
+        let series = &history.pod("shop", "a").expect("a").containers[0].1;
+        assert_eq!(series.values.len(), 121, "two minutes at one second");
+        assert!(
+            series.values.capacity() < 2 * 121,
+            "no doubling past the retention: {}",
+            series.values.capacity()
+        );
+        assert!(
+            history.heap_bytes() < before + 4 * 1024,
+            "memory stays where the first scrape put it"
         );
     }
 

@@ -13,7 +13,7 @@ use kube::Client;
 use serde::Deserialize;
 use tokio::sync::watch;
 
-use super::history::{NodeSample, PodSample, Sample};
+use super::history::{Latest, NodeSample, PodSample, Sample};
 use super::view::{Bounds, ReplicaSetOwners, owners_of};
 use super::{History, MetricsConfig, SourceState, SourceStatus};
 use crate::Cluster;
@@ -58,10 +58,11 @@ pub(super) async fn run(
         match attempt {
             Ok((pods, nodes)) => {
                 let (pod_count, node_count) = (pods.len(), nodes.len());
+                let latest = Latest::of(&pods, &nodes);
                 history
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .record(now.as_millisecond(), pods, nodes);
+                    .record_with(now.as_millisecond(), pods, nodes, latest);
                 failures = 0;
                 let version = api_version.map(|v| format!("{GROUP}/{v}"));
                 publish(
@@ -151,10 +152,11 @@ pub async fn scrape_once(
         .await
         .map_err(|failure| failure.message)?;
     let counts = (pods.len(), nodes.len());
+    let latest = Latest::of(&pods, &nodes);
     history
         .write()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .record(Timestamp::now().as_millisecond(), pods, nodes);
+        .record_with(Timestamp::now().as_millisecond(), pods, nodes, latest);
     Ok(counts)
 }
 

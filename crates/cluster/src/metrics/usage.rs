@@ -63,9 +63,8 @@ impl UsageLookup for HistoryUsage<'_> {
         let namespace = row.namespace.as_deref().unwrap_or_default();
         match self.kind {
             UsageKind::Pods => {
-                let pod = self.history.pod(namespace, &row.name)?;
-                let usage = pod.at(self.history.latest_seq()?)?;
-                cell(resource, usage, pod.bounds, None)
+                let total = self.history.latest_pod_total(row.key)?;
+                cell(resource, total.usage?, total.bounds, None)
             }
             UsageKind::Workloads(workloads) => {
                 let total = self

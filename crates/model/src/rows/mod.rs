@@ -367,6 +367,21 @@ pub struct Row {
     /// The first 16 bytes of namespace and name as integers: sorting compares these without
     /// following the pointers to the strings (see [`crate::query`]).
     pub(crate) tie_break: TieBreak,
+    /// [`object_key`] of namespace and name, computed once: lookups by object (usage for a
+    /// sort over 100,000 rows) need not read the strings.
+    pub key: u64,
+}
+
+/// A 64-bit FNV-1a hash of an object's namespace and name (`""` for cluster-scoped objects),
+/// the same wherever it is computed; two of 100,000 objects share one with a chance of about
+/// 1 in 10^9.
+pub fn object_key(namespace: &str, name: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in namespace.bytes().chain([b'/']).chain(name.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -401,6 +416,7 @@ impl Row {
             .unwrap_or_default();
         let namespace = metadata["namespace"].as_str().filter(|ns| !ns.is_empty());
         Ok(Row {
+            key: object_key(namespace.unwrap_or_default(), name),
             tie_break: TieBreak {
                 namespace: prefix(namespace.unwrap_or_default()),
                 namespace_fits: namespace.unwrap_or_default().len() <= 16,
