@@ -76,6 +76,12 @@ fn help_lists_every_flag_with_its_environment_variable() {
         "zh-CN",
         "--log-format",
         "WHEELHOUSE_LOG_FORMAT",
+        "--metrics-interval",
+        "WHEELHOUSE_METRICS_INTERVAL",
+        "--metrics-retention",
+        "WHEELHOUSE_METRICS_RETENTION",
+        "--prometheus-url",
+        "WHEELHOUSE_PROMETHEUS_URL",
         "serve",
         "sim",
     ] {
@@ -83,6 +89,29 @@ fn help_lists_every_flag_with_its_environment_variable() {
             help.contains(expected),
             "--help mentions {expected}:\n{help}"
         );
+    }
+}
+
+#[test]
+fn metrics_flags_that_cannot_work_are_refused_at_start_with_the_reason() {
+    for (args, reason) in [
+        (
+            &["--metrics-interval", "1m", "--metrics-retention", "30s"][..],
+            "must cover at least one --metrics-interval",
+        ),
+        (
+            &["--prometheus-url", "https://prometheus:9090"][..],
+            "--prometheus-url must be an http:// URL",
+        ),
+    ] {
+        let output = Command::new(BINARY)
+            .args(["--demo", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(!output.status.success(), "{args:?} is refused");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
     }
 }
 
