@@ -4,39 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use common::{TestServer, json};
+use common::{TestServer, find_tool, send};
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
 use wheelhouse_server::apps::AppsConfig;
-
-/// helm from WHEELHOUSE_HELM or PATH; without it the test fails under CI and is skipped otherwise.
-fn find_helm() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("WHEELHOUSE_HELM").filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.exists(),
-            "WHEELHOUSE_HELM points to {}, which does not exist",
-            path.display()
-        );
-        return Some(path);
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("helm"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "helm not found: set WHEELHOUSE_HELM or put helm on PATH (cargo xtask test installs it)"
-        );
-        eprintln!("skipping: no helm (set WHEELHOUSE_HELM)");
-    }
-    found
-}
 
 async fn server(helm: &Path, protected: &[&str]) -> TestServer {
     let apps = AppsConfig::default()
@@ -46,22 +20,6 @@ async fn server(helm: &Path, protected: &[&str]) -> TestServer {
     let server = TestServer::demo(ServerConfig::default().apps(apps)).await;
     server.wait_ready().await;
     server
-}
-
-async fn send(
-    method: reqwest::Method,
-    server: &TestServer,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, server.url(path));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("answer");
-    let status = response.status().as_u16();
-    (status, json(response).await)
 }
 
 /// Follows an operation until it finishes.
@@ -130,7 +88,9 @@ async fn helm_list(helm: &Path, server: &TestServer) -> Vec<Value> {
 
 #[tokio::test]
 async fn install_upgrade_rollback_and_uninstall_run_helm_and_agree_with_helm_list() {
-    let Some(helm) = find_helm() else { return };
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
     let server = server(&helm, &[]).await;
     let (_, status) = send(reqwest::Method::GET, &server, "api/v1/apps/helm", None).await;
     assert_eq!(status["available"], true, "{status}");
@@ -322,7 +282,9 @@ async fn install_upgrade_rollback_and_uninstall_run_helm_and_agree_with_helm_lis
 
 #[tokio::test]
 async fn a_failing_install_reports_helms_error_and_bad_input_changes_nothing() {
-    let Some(helm) = find_helm() else { return };
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
     let server = server(&helm, &[]).await;
     let (code, operation) = send(
         reqwest::Method::POST,
@@ -410,7 +372,9 @@ async fn a_failing_install_reports_helms_error_and_bad_input_changes_nothing() {
 
 #[tokio::test]
 async fn a_protected_release_is_refused_with_the_reason() {
-    let Some(helm) = find_helm() else { return };
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
     let server = server(&helm, &["kube-system/core"]).await;
     let (code, operation) = send(
         reqwest::Method::POST,
@@ -466,7 +430,9 @@ async fn a_protected_release_is_refused_with_the_reason() {
 
 #[tokio::test]
 async fn helm_can_add_the_builtin_repository_and_find_its_charts() {
-    let Some(helm) = find_helm() else { return };
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
     let server = server(&helm, &[]).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let home = dir.path();

@@ -5,34 +5,17 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use common::{TestServer, json};
+use common::{TestServer, find_tool, json, send};
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
 use wheelhouse_server::apps::AppsConfig;
-
-async fn send(
-    method: reqwest::Method,
-    server: &TestServer,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, server.url(path));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("answer");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// Waits until the repository named satisfies `done`, returning it.
 async fn repository_until(server: &TestServer, name: &str, done: impl Fn(&Value) -> bool) -> Value {
@@ -255,32 +238,6 @@ async fn an_http_repository_is_synced_with_etags_searched_and_its_failure_shown(
     )
     .await;
     assert_eq!(found["total"], 0, "{found}");
-}
-
-/// A tool from its env var or PATH; missing fails under CI and skips otherwise.
-fn find_tool(var: &str, name: &str) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.exists(),
-            "{var} points to {}, which does not exist",
-            path.display()
-        );
-        return Some(path);
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} not found: set {var} or put it on PATH"
-        );
-        eprintln!("skipping: no {name} (set {var})");
-    }
-    found
 }
 
 /// A Docker registry on a free port with its storage in `dir`; killed when dropped.

@@ -6,48 +6,13 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{TestServer, json};
-use jiff::Timestamp;
+use common::{FixedMetrics, TestServer, json};
 use serde_json::Value;
 use wheelhouse_cluster::metrics::MetricsConfig;
 use wheelhouse_server::ServerConfig;
-use wheelhouse_sim::{MetricsSource, Scenario, SimConfig, Usage};
+use wheelhouse_sim::{Scenario, SimConfig};
 
 const MI: f64 = 1024.0 * 1024.0;
-
-/// Every container of a running pod uses 100m and 64Mi; every node 1 core and 2Gi: sums are
-/// exact and easy to check.
-struct Fixed;
-
-impl MetricsSource for Fixed {
-    fn pod(&self, pod: &Value, _now: Timestamp) -> Option<Vec<(String, Usage)>> {
-        if pod["status"]["phase"] != "Running" {
-            return None;
-        }
-        let containers = pod["spec"]["containers"].as_array()?;
-        Some(
-            containers
-                .iter()
-                .map(|c| {
-                    (
-                        c["name"].as_str().unwrap_or_default().to_string(),
-                        Usage {
-                            cpu_nanocores: 100_000_000,
-                            memory_bytes: 64 * 1024 * 1024,
-                        },
-                    )
-                })
-                .collect(),
-        )
-    }
-
-    fn node(&self, _node: &Value, _now: Timestamp) -> Option<Usage> {
-        Some(Usage {
-            cpu_nanocores: 1_000_000_000,
-            memory_bytes: 2 * 1024 * 1024 * 1024,
-        })
-    }
-}
 
 fn fast(retention: Duration) -> ServerConfig {
     ServerConfig::default().metrics(
@@ -62,7 +27,7 @@ async fn demo_with_fixed_metrics(retention: Duration) -> TestServer {
     TestServer::on_sim(
         SimConfig::default()
             .scenario(Scenario::Demo)
-            .metrics(Arc::new(Fixed)),
+            .metrics(Arc::new(FixedMetrics)),
         "admin",
         fast(retention),
     )

@@ -9,73 +9,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{TestServer, json};
-use jiff::Timestamp;
+use common::{FixedMetrics, TestServer, find_tool, json};
 use serde_json::Value;
 use wheelhouse_cluster::metrics::MetricsConfig;
 use wheelhouse_cluster::metrics::prometheus::PrometheusConfig;
 use wheelhouse_server::ServerConfig;
-use wheelhouse_sim::{MetricsSource, Scenario, SimConfig, Usage};
-
-/// Every running container uses 100m and 64Mi; every node 1 core and 2Gi.
-struct Fixed;
-
-impl MetricsSource for Fixed {
-    fn pod(&self, pod: &Value, _now: Timestamp) -> Option<Vec<(String, Usage)>> {
-        if pod["status"]["phase"] != "Running" {
-            return None;
-        }
-        let containers = pod["spec"]["containers"].as_array()?;
-        Some(
-            containers
-                .iter()
-                .map(|c| {
-                    (
-                        c["name"].as_str().unwrap_or_default().to_string(),
-                        Usage {
-                            cpu_nanocores: 100_000_000,
-                            memory_bytes: 64 * 1024 * 1024,
-                        },
-                    )
-                })
-                .collect(),
-        )
-    }
-
-    fn node(&self, _node: &Value, _now: Timestamp) -> Option<Usage> {
-        Some(Usage {
-            cpu_nanocores: 1_000_000_000,
-            memory_bytes: 2 * 1024 * 1024 * 1024,
-        })
-    }
-}
-
-fn find_prometheus() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("WHEELHOUSE_PROMETHEUS").filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.exists(),
-            "WHEELHOUSE_PROMETHEUS points to {}, which does not exist",
-            path.display()
-        );
-        return Some(path);
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("prometheus"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`prometheus` not found: set WHEELHOUSE_PROMETHEUS or install it (apt-get install -y prometheus); `cargo xtask test` does"
-        );
-        eprintln!(
-            "skipped: no prometheus (set WHEELHOUSE_PROMETHEUS or apt-get install -y prometheus)"
-        );
-    }
-    found
-}
+use wheelhouse_sim::{Scenario, SimConfig};
 
 /// A Prometheus process with its config and TSDB in a temporary directory; killed when dropped.
 struct RunningPrometheus {
@@ -124,7 +63,7 @@ fn last_value(values: &Value) -> Option<f64> {
 
 #[tokio::test]
 async fn long_ranges_come_from_a_real_prometheus_scraping_the_sims_cadvisor_series() {
-    let Some(binary) = find_prometheus() else {
+    let Some(binary) = find_tool("WHEELHOUSE_PROMETHEUS", "prometheus") else {
         return;
     };
     let port = common::closed_port();
@@ -143,7 +82,7 @@ async fn long_ranges_come_from_a_real_prometheus_scraping_the_sims_cadvisor_seri
     let server = TestServer::on_sim(
         SimConfig::default()
             .scenario(Scenario::Demo)
-            .metrics(Arc::new(Fixed)),
+            .metrics(Arc::new(FixedMetrics)),
         "admin",
         config,
     )
@@ -252,7 +191,7 @@ async fn the_sims_cadvisor_endpoint_is_served_at_the_kubelet_proxy_path_with_rba
     let server = TestServer::on_sim(
         SimConfig::default()
             .scenario(Scenario::Demo)
-            .metrics(Arc::new(Fixed)),
+            .metrics(Arc::new(FixedMetrics)),
         "admin",
         ServerConfig::default(),
     )

@@ -6,12 +6,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::Timestamp;
 use kube::config::Kubeconfig;
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
 use wheelhouse_server::ServerConfig;
-use wheelhouse_sim::{Scenario, Sim, SimConfig};
+use wheelhouse_sim::{MetricsSource, Scenario, Sim, SimConfig, Usage};
 
 /// A running server; stops (with its cluster and sim) when dropped.
 pub struct TestServer {
@@ -172,4 +174,88 @@ pub fn closed_port() -> u16 {
 pub async fn json(response: reqwest::Response) -> serde_json::Value {
     let text = response.text().await.expect("body");
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
+}
+
+/// Sends a request and returns the status with the JSON body (`null` when the body is empty, as
+/// after a 204; any other body must be JSON).
+pub async fn send(
+    method: reqwest::Method,
+    server: &TestServer,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new().request(method, server.url(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("answer");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    if text.is_empty() {
+        return (status, serde_json::Value::Null);
+    }
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"));
+    (status, value)
+}
+
+/// A program the test drives, from the environment variable `var` (set by `cargo xtask test`) or
+/// `name` on PATH. Missing, it fails the test when `CI` is set and skips it otherwise (`None`).
+pub fn find_tool(var: &str, name: &str) -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+        let path = std::path::PathBuf::from(path);
+        assert!(
+            path.exists(),
+            "{var} points to {}, which does not exist",
+            path.display()
+        );
+        return Some(path);
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} not found: set {var} or put it on PATH (`cargo xtask test` installs it)"
+        );
+        eprintln!("skipping: no {name} (set {var})");
+    }
+    found
+}
+
+/// Every container of a running pod uses 100m and 64Mi; every node 1 core and 2Gi: sums are
+/// exact and easy to check.
+pub struct FixedMetrics;
+
+impl MetricsSource for FixedMetrics {
+    fn pod(&self, pod: &Value, _now: Timestamp) -> Option<Vec<(String, Usage)>> {
+        if pod["status"]["phase"] != "Running" {
+            return None;
+        }
+        let containers = pod["spec"]["containers"].as_array()?;
+        Some(
+            containers
+                .iter()
+                .map(|c| {
+                    (
+                        c["name"].as_str().unwrap_or_default().to_string(),
+                        Usage {
+                            cpu_nanocores: 100_000_000,
+                            memory_bytes: 64 * 1024 * 1024,
+                        },
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    fn node(&self, _node: &Value, _now: Timestamp) -> Option<Usage> {
+        Some(Usage {
+            cpu_nanocores: 1_000_000_000,
+            memory_bytes: 2 * 1024 * 1024 * 1024,
+        })
+    }
 }
