@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::index::ChartMetadata;
 use crate::{Error, Result};
 
 /// The Secret type of helm's release records.
@@ -62,20 +63,6 @@ pub struct Chart {
     /// The chart's default values.
     #[serde(default)]
     pub values: Option<Value>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChartMetadata {
-    pub name: String,
-    #[serde(default)]
-    pub version: String,
-    #[serde(default)]
-    pub app_version: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub icon: Option<String>,
 }
 
 /// Why a release may not be changed from Wheelhouse.
