@@ -20,7 +20,10 @@ export function App(props: { config: AppConfig; locale: Locale; catalogue: Catal
   return (
     <I18nProvider locale={props.locale} catalogue={props.catalogue}>
       <ErrorBoundary>
-        <BrowserRouter basename={routerBasename(props.config.basePath)}>
+        {/* Without transitions a URL change commits in the event that made it: a checkbox or
+            field bound to the URL shows its new value at once instead of snapping back until a
+            deferred render catches up (which a slow machine made visible). */}
+        <BrowserRouter basename={routerBasename(props.config.basePath)} useTransitions={false}>
           <Shell routes={ROUTES} version={props.config.version} />
         </BrowserRouter>
       </ErrorBoundary>
