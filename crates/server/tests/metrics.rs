@@ -513,3 +513,42 @@ async fn when_the_cluster_stops_answering_the_source_is_unreachable_and_keeps_it
         "the last good scrape is still named: {status}"
     );
 }
+
+#[tokio::test]
+async fn on_a_fresh_cluster_the_second_scrape_comes_in_seconds_not_a_whole_interval() {
+    // The default interval (30 s), on the demo: its pods are still starting at the first scrape.
+    let server = TestServer::on_sim(
+        SimConfig::default().scenario(Scenario::Demo),
+        "admin",
+        ServerConfig::default(),
+    )
+    .await;
+    let status = wait_for_state(&server, "ok").await;
+    assert_eq!(status["metricsServer"]["intervalSeconds"], 30.0, "{status}");
+    let first = status["metricsServer"]["lastScrape"].clone();
+    let started = std::time::Instant::now();
+    let second = loop {
+        let (_, body) = get(&server, "api/v1/metrics/status").await;
+        if body["metricsServer"]["lastScrape"] != first {
+            break started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no second scrape within 15 s of the first: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(second < Duration::from_secs(10), "took {second:?}");
+    // By then the demo's pods run, and the pods list shows what they use.
+    let running = list_with_usage(
+        &server,
+        "api/v1/resources/core/v1/pods?namespace=shop&sort=-cpu",
+    )
+    .await;
+    assert!(
+        running["items"][0]["cpu"]["usage"]
+            .as_f64()
+            .is_some_and(|cpu| cpu > 0.0),
+        "{running}"
+    );
+}

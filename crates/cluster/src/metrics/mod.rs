@@ -82,10 +82,17 @@ impl MetricsConfig {
         self
     }
 
-    /// The wait before the next scrape after `failures` failed ones in a row.
-    fn delay_after(&self, failures: u32) -> Duration {
+    /// How long to wait before the next scrape, given the failures in a row and the scrapes
+    /// recorded so far. The second scrape follows the first within [`FOLLOW_UP`]: a chart has
+    /// a line, and pods that were still starting when the console started (a fresh cluster,
+    /// the demo) have usage, without waiting a whole interval.
+    fn delay_after(&self, failures: u32, recorded: u64) -> Duration {
         if failures == 0 {
-            return self.interval;
+            return if recorded == 1 {
+                self.interval.min(FOLLOW_UP)
+            } else {
+                self.interval
+            };
         }
         let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
         self.initial_backoff
@@ -146,6 +153,9 @@ pub struct RangeOption {
     pub seconds: u64,
     pub source: SourceKind,
 }
+
+/// The most the second scrape waits after the first.
+const FOLLOW_UP: Duration = Duration::from_secs(5);
 
 /// The ranges offered when a source can serve them.
 const RANGES: [(&str, u64); 5] = [
@@ -324,9 +334,21 @@ mod tests {
         let config = MetricsConfig::default()
             .interval(Duration::from_secs(30))
             .backoff(Duration::from_secs(2), Duration::from_secs(10));
-        assert_eq!(config.delay_after(0), Duration::from_secs(30));
-        assert_eq!(config.delay_after(1), Duration::from_secs(2));
-        assert_eq!(config.delay_after(2), Duration::from_secs(4));
-        assert_eq!(config.delay_after(5), Duration::from_secs(10));
+        assert_eq!(config.delay_after(0, 7), Duration::from_secs(30));
+        assert_eq!(config.delay_after(1, 7), Duration::from_secs(2));
+        assert_eq!(config.delay_after(2, 7), Duration::from_secs(4));
+        assert_eq!(config.delay_after(5, 7), Duration::from_secs(10));
+        // Failures before the first scrape back off the same way.
+        assert_eq!(config.delay_after(2, 0), Duration::from_secs(4));
+    }
+
+    #[test]
+    fn the_second_scrape_follows_the_first_soon() {
+        let config = MetricsConfig::default().interval(Duration::from_secs(30));
+        assert_eq!(config.delay_after(0, 1), FOLLOW_UP);
+        assert_eq!(config.delay_after(0, 2), Duration::from_secs(30));
+        // An interval shorter than the follow-up is kept.
+        let quick = MetricsConfig::default().interval(Duration::from_secs(2));
+        assert_eq!(quick.delay_after(0, 1), Duration::from_secs(2));
     }
 }

@@ -39,6 +39,7 @@ pub(super) async fn run(
 ) {
     let mut api_version: Option<&'static str> = None;
     let mut failures = 0u32;
+    let mut recorded = 0u64;
     loop {
         let started = std::time::Instant::now();
         let attempt =
@@ -64,6 +65,7 @@ pub(super) async fn run(
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .record_with(now.as_millisecond(), pods, nodes, latest);
                 failures = 0;
+                recorded = recorded.saturating_add(1);
                 let version = api_version.map(|v| format!("{GROUP}/{v}"));
                 publish(
                     &status,
@@ -99,7 +101,7 @@ pub(super) async fn run(
                 );
             }
         }
-        let delay = config.delay_after(failures);
+        let delay = config.delay_after(failures, recorded);
         tokio::time::sleep(delay.saturating_sub(if failures == 0 {
             started.elapsed()
         } else {
