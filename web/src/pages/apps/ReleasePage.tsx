@@ -15,7 +15,7 @@ import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type ChartSumm
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { KindsAnswer } from '../../lib/k8s/kinds';
-import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useOperation, Warnings, When } from './common';
+import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useOperation, useStatusLabel, Warnings, When } from './common';
 import { ProtectedBadge } from './ReleasesPage';
 
 type Tab = 'overview' | 'values' | 'manifest' | 'history';
@@ -251,6 +251,7 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
 
 function RollbackForm(props: { release: ReleaseDetail; onStarted: (op: AppOperation) => void; disabled: boolean }) {
   const { t } = useTranslation();
+  const statusLabel = useStatusLabel();
   const r = props.release;
   const choices = r.history.filter((h) => h.revision !== r.revision).sort((a, b) => b.revision - a.revision);
   const [revision, setRevision] = useState<number | null>(choices[0]?.revision ?? null);
@@ -279,7 +280,7 @@ function RollbackForm(props: { release: ReleaseDetail; onStarted: (op: AppOperat
         <select className="select" value={revision ?? ''} data-testid="rollback-revision" onChange={(e) => { setRevision(Number(e.target.value)); setConfirming(false); }}>
           {choices.map((h) => (
             <option key={h.revision} value={h.revision}>
-              {`${h.revision} · ${h.chart}-${h.chartVersion} · ${h.status}`}
+              {`${h.revision} · ${h.chart}-${h.chartVersion} · ${statusLabel(h.status)}`}
             </option>
           ))}
         </select>

@@ -326,6 +326,20 @@ describe('the release page', () => {
     expect(alert).toHaveTextContent(String(status));
   });
 
+  test('statuses read in the person\'s language, and in Helm\'s own words in English', async () => {
+    fakeApi({ 'api/v1/apps/helm': helmOk, 'api/v1/apps/releases/default/shop': { body: release() } });
+    await renderApp(
+      <Routes>
+        <Route path="/apps/releases/:namespace/:name" element={<ReleasePage />} />
+      </Routes>,
+      { path: '/apps/releases/default/shop', locale: 'zh-CN' },
+    );
+    fireEvent.click(await screen.findByTestId('release-tab-history'));
+    const [newest, oldest] = screen.getAllByTestId('history-row').map((row) => within(row));
+    expect(newest?.getByText('已部署')).toHaveAttribute('data-status', 'deployed');
+    expect(oldest?.getByText('已被取代')).toHaveAttribute('data-status', 'superseded');
+  });
+
   test('the history lists every revision, newest first', async () => {
     await renderRelease({ 'api/v1/apps/releases/default/shop': { body: release() } });
     fireEvent.click(await screen.findByTestId('release-tab-history'));

@@ -48,12 +48,43 @@ const STATUS_CLASS: Record<string, string> = {
   uninstalled: 'tag',
 };
 
-/** A release's or repository's state as a coloured tag; anything in progress is a warning. */
+const STATUS_LABEL: Record<string, MessageKey | undefined> = {
+  unknown: 'status|unknown',
+  deployed: 'status|deployed',
+  uninstalled: 'status|uninstalled',
+  superseded: 'status|superseded',
+  failed: 'status|failed',
+  uninstalling: 'status|uninstalling',
+  'pending-install': 'status|pending-install',
+  'pending-upgrade': 'status|pending-upgrade',
+  'pending-rollback': 'status|pending-rollback',
+  pending: 'status|pending',
+  syncing: 'status|syncing',
+  ok: 'status|ok',
+  error: 'status|error',
+  running: 'status|running',
+  succeeded: 'status|succeeded',
+};
+
+/**
+ * A release's, repository's or operation's state in the person's language (English keeps Helm's
+ * own words, as `helm list` prints them); a state this console does not know is shown as it is.
+ */
+export function useStatusLabel(): (status: string) => string {
+  const { t } = useTranslation();
+  return (status) => {
+    const key = STATUS_LABEL[status];
+    return key ? t(key) : status;
+  };
+}
+
+/** A state as a coloured tag; anything in progress is a warning. */
 export function StatusTag(props: { status: string }) {
+  const label = useStatusLabel();
   const className = STATUS_CLASS[props.status] ?? (props.status.startsWith('pending') || props.status.endsWith('ing') ? 'tag tag--warn' : 'tag');
   return (
     <span className={className} data-status={props.status}>
-      {props.status}
+      {label(props.status)}
     </span>
   );
 }
