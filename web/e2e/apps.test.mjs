@@ -85,6 +85,9 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       await readme.locator('h1, h2').first().waitFor();
       // Markdown rendered (the README's table), not shown as text.
       assert.ok((await readme.locator('table td').count()) > 0);
+      // Its raw HTML (a collapsible section) is sanitised and rendered, not shown as text.
+      await readme.locator('details > summary', { hasText: 'Reaching the app without an Ingress' }).waitFor();
+      assert.doesNotMatch((await readme.textContent()) ?? '', /<details>|<summary>/);
       // The chart's links (home, sources) leave the console in a new tab, without an opener.
       const external = page.locator('.chart-facts a[href^="http"]');
       assert.ok((await external.count()) >= 2);

@@ -1,3 +1,5 @@
+// @vitest-environment jsdom
+// DOMPurify needs a standards-complete DOM; happy-dom, which the other tests use, is not one.
 import { describe, expect, test } from 'vitest';
 import { renderMarkdown } from './markdown';
 
@@ -13,12 +15,13 @@ function dom(source: string): HTMLElement {
 }
 
 describe('the README renderer', () => {
-  test('drops script elements, also inside raw HTML', () => {
+  test('drops script elements and what they hold, also inside raw HTML', () => {
     const host = dom('# Title\n\n<script>window.pwned = 1</script>\n\ntext <script>alert(1)</script>');
     expect(host.querySelector('script')).toBeNull();
-    // What was written stays readable as text.
-    expect(host.textContent).toContain('<script>window.pwned = 1</script>');
+    expect(host.textContent).not.toContain('pwned');
+    expect(host.textContent).not.toContain('alert');
     expect(host.querySelector('h1')?.textContent).toBe('Title');
+    expect(host.textContent).toContain('text');
   });
 
   test('removes javascript: links in Markdown and in raw HTML', () => {
@@ -32,7 +35,46 @@ describe('the README renderer', () => {
   test('removes event handler attributes such as onerror', () => {
     const host = dom('<img src="https://example.com/x.png" onerror="alert(1)"><p onclick="alert(2)">p</p>');
     expect(attributes(host).filter((a) => /@on/i.test(a))).toEqual([]);
+    expect(host.querySelector('img')?.getAttribute('src')).toBe('https://example.com/x.png');
+    expect([...host.querySelectorAll('p')].map((el) => el.textContent)).toContain('p');
+  });
+
+  test('keeps the HTML READMEs use: a centred logo, badges that link, a collapsible section', () => {
+    const host = dom(
+      [
+        '<p align="center"><img src="https://example.com/logo.svg" alt="Logo" width="120" class="x" id="y"></p>',
+        '',
+        '<a href="https://ci.example.com" target="_self"><img src="https://ci.example.com/badge.svg" alt="build"></a>',
+        '',
+        '<details><summary>All values</summary>',
+        '',
+        '| key | default |',
+        '|---|---|',
+        '| replicaCount | `1` |',
+        '',
+        '</details>',
+      ].join('\n'),
+    );
+    const logo = host.querySelector('p[align="center"] img');
+    expect(logo?.getAttribute('src')).toBe('https://example.com/logo.svg');
+    expect(logo?.getAttribute('width')).toBe('120');
+    expect(logo?.getAttribute('loading')).toBe('lazy');
+    expect(logo?.getAttribute('referrerpolicy')).toBe('no-referrer');
+    // Nothing can reach the console's own styles or ids.
+    expect(host.querySelector('[class], [id]')).toBeNull();
+    const badge = host.querySelector('a[href="https://ci.example.com"]');
+    expect(badge?.getAttribute('target')).toBe('_blank');
+    expect(badge?.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(badge?.querySelector('img')?.getAttribute('alt')).toBe('build');
+    expect(host.querySelector('details summary')?.textContent).toBe('All values');
+    expect(host.querySelectorAll('details table td')).toHaveLength(2);
+  });
+
+  test('a raw HTML image from anywhere but http(s) becomes its description', () => {
+    const host = dom('<p><img src="data:image/svg+xml,<svg onload=alert(1)>" alt="inline logo"> <img src="/api/v1/version" alt="same origin"></p>');
     expect(host.querySelector('img')).toBeNull();
+    expect(host.textContent).toContain('inline logo');
+    expect(host.textContent).toContain('same origin');
   });
 
   test('Markdown images load only over http(s)', () => {

@@ -22,6 +22,6 @@ export function Readme(props: { source: string }) {
   }, [props.source]);
   if (failed) return <pre className="apps-pre">{props.source}</pre>;
   if (html === null) return <p className="muted">{t('apps|Loading the README…')}</p>;
-  // renderMarkdown escapes raw HTML and keeps only safe links and images (see its tests).
+  // renderMarkdown keeps only allow-listed HTML, safe links and images (see its tests).
   return <div className="markdown" data-testid="chart-readme" dangerouslySetInnerHTML={{ __html: html }} />;
 }
