@@ -380,3 +380,94 @@ impl Usage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Log output captured in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_state_is_logged_once_when_it_changes_not_on_every_attempt() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .without_time()
+            .finish();
+        let (status, _receiver) = watch::channel(SourceStatus {
+            state: SourceState::Starting,
+            message: String::new(),
+            hint: None,
+            api_version: None,
+            since: Timestamp::now(),
+            last_scrape: None,
+            interval_seconds: 30.0,
+            retention_seconds: 3600.0,
+        });
+        let down = |message: &str| {
+            publish(
+                &status,
+                SourceState::Unreachable,
+                message.into(),
+                Some(unreachable_hint()),
+                None,
+                None,
+            );
+        };
+        let up = || {
+            publish(
+                &status,
+                SourceState::Ok,
+                "scraping".into(),
+                None,
+                Some("metrics.k8s.io/v1".into()),
+                Some(Timestamp::now()),
+            );
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            // Five failed attempts in a row, with differing messages, are one state.
+            for attempt in 0..5 {
+                down(&format!(
+                    "metrics-server is not reachable: attempt {attempt}"
+                ));
+            }
+            for _ in 0..5 {
+                up();
+            }
+            down("metrics-server is not reachable: connection refused");
+            down("metrics-server is not reachable: connection refused");
+        });
+        let log = String::from_utf8(captured.0.lock().expect("log").clone()).expect("utf-8");
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 3, "one line per change: {log}");
+        assert!(
+            lines[0].contains("not available") && lines[0].contains("attempt 0"),
+            "{log}"
+        );
+        assert!(lines[1].contains("metrics-server: ok"), "{log}");
+        assert!(lines[2].contains("connection refused"), "{log}");
+        // The status still follows every attempt.
+        assert_eq!(status.borrow().state, SourceState::Unreachable);
+    }
+}
