@@ -120,6 +120,30 @@ struct Job {
     helm: std::path::PathBuf,
 }
 
+impl Job {
+    /// `helm <action> <name> <operands…> --namespace <namespace>`: a change to an existing
+    /// release that needs no files (rollback, uninstall).
+    fn on_release(
+        action: &'static str,
+        namespace: String,
+        name: String,
+        operands: &[String],
+        helm: std::path::PathBuf,
+    ) -> Self {
+        let mut args = vec![action.to_string(), name.clone()];
+        args.extend_from_slice(operands);
+        args.extend(["--namespace".to_string(), namespace.clone()]);
+        Self {
+            action,
+            namespace,
+            name,
+            args,
+            files: Vec::new(),
+            helm,
+        }
+    }
+}
+
 fn start(
     state: &AppState,
     apps: &Arc<Apps>,
@@ -649,22 +673,8 @@ pub(super) async fn rollback(
             }
         })?;
     let helm = helm_path(&apps).await?;
-    let args: Vec<String> = vec![
-        "rollback".into(),
-        name.clone(),
-        revision.to_string(),
-        "--namespace".into(),
-        namespace.clone(),
-    ];
     let message = format!("rolling {name} back to revision {revision}");
-    let job = Job {
-        action: "rollback",
-        namespace,
-        name,
-        args,
-        files: Vec::new(),
-        helm,
-    };
+    let job = Job::on_release("rollback", namespace, name, &[revision.to_string()], helm);
     start(&state, &apps, &operations, resources, job, message)
 }
 
@@ -680,21 +690,8 @@ pub(super) async fn uninstall(
     let upstream = upstream(&state);
     changeable(&apps, &upstream, &namespace, &name, "uninstalled").await?;
     let helm = helm_path(&apps).await?;
-    let args: Vec<String> = vec![
-        "uninstall".into(),
-        name.clone(),
-        "--namespace".into(),
-        namespace.clone(),
-    ];
     let message = format!("uninstalling {name}");
-    let job = Job {
-        action: "uninstall",
-        namespace,
-        name,
-        args,
-        files: Vec::new(),
-        helm,
-    };
+    let job = Job::on_release("uninstall", namespace, name, &[], helm);
     start(&state, &apps, &operations, resources, job, message)
 }
 
