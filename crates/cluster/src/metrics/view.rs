@@ -447,15 +447,7 @@ impl Metrics {
                 name: None,
             },
             Target::Node(name) => {
-                if !nodes
-                    .iter()
-                    .any(|n| n.metadata.name.as_deref() == Some(name))
-                {
-                    return Err(ViewError::NotFound {
-                        kind: "node",
-                        name: name.clone(),
-                    });
-                }
+                found(holds(&nodes, None, name), "node", name)?;
                 TargetName {
                     kind: "Node",
                     namespace: None,
@@ -464,15 +456,7 @@ impl Metrics {
             }
             Target::Namespace(namespace) => {
                 let namespaces = caches.namespaces().await?;
-                if !namespaces
-                    .iter()
-                    .any(|n| n.metadata.name.as_deref() == Some(namespace))
-                {
-                    return Err(ViewError::NotFound {
-                        kind: "namespace",
-                        name: namespace.clone(),
-                    });
-                }
+                found(holds(&namespaces, None, namespace), "namespace", namespace)?;
                 TargetName {
                     kind: "Namespace",
                     namespace: None,
@@ -480,15 +464,11 @@ impl Metrics {
                 }
             }
             Target::Pod { namespace, name } => {
-                if !pods.iter().any(|p| {
-                    p.metadata.namespace.as_deref() == Some(namespace)
-                        && p.metadata.name.as_deref() == Some(name)
-                }) {
-                    return Err(ViewError::NotFound {
-                        kind: "pod",
-                        name: format!("{namespace}/{name}"),
-                    });
-                }
+                found(
+                    holds(&pods, Some(namespace), name),
+                    "pod",
+                    &format!("{namespace}/{name}"),
+                )?;
                 TargetName {
                     kind: "Pod",
                     namespace: Some(namespace.clone()),
@@ -875,6 +855,27 @@ impl Metrics {
     }
 }
 
+/// Whether `objects` hold one called `name` (in `namespace`, when given).
+fn holds<K: kube::Resource>(objects: &[Arc<K>], namespace: Option<&str>, name: &str) -> bool {
+    objects.iter().any(|o| {
+        let meta = o.meta();
+        meta.name.as_deref() == Some(name)
+            && (namespace.is_none() || meta.namespace.as_deref() == namespace)
+    })
+}
+
+/// `Ok` when the target was found, else the 404 that names it.
+fn found(exists: bool, kind: &'static str, name: &str) -> Result<(), ViewError> {
+    if exists {
+        Ok(())
+    } else {
+        Err(ViewError::NotFound {
+            kind,
+            name: name.to_string(),
+        })
+    }
+}
+
 /// Checks that the workload exists; its kind.
 async fn workload_exists(
     cluster: &Cluster,
@@ -885,44 +886,28 @@ async fn workload_exists(
     use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
     use k8s_openapi::api::batch::v1::Job;
     use kube::Api;
+    use kube::api::{ApiResource, DynamicObject};
     let Some((_, kind)) = WORKLOAD_RESOURCES.iter().find(|(r, _)| *r == resource) else {
         return Err(ViewError::UnknownWorkload(resource.to_string()));
     };
-    let client = cluster.client().clone();
-    let found = match resource {
-        "deployments" => Api::<Deployment>::namespaced(client, namespace)
-            .get_opt(name)
+    let api_resource = match resource {
+        "deployments" => ApiResource::erase::<Deployment>(&()),
+        "statefulsets" => ApiResource::erase::<StatefulSet>(&()),
+        "daemonsets" => ApiResource::erase::<DaemonSet>(&()),
+        "replicasets" => ApiResource::erase::<ReplicaSet>(&()),
+        _ => ApiResource::erase::<Job>(&()),
+    };
+    let exists =
+        Api::<DynamicObject>::namespaced_with(cluster.client().clone(), namespace, &api_resource)
+            .get_metadata_opt(name)
             .await
-            .map(|o| o.is_some()),
-        "statefulsets" => Api::<StatefulSet>::namespaced(client, namespace)
-            .get_opt(name)
-            .await
-            .map(|o| o.is_some()),
-        "daemonsets" => Api::<DaemonSet>::namespaced(client, namespace)
-            .get_opt(name)
-            .await
-            .map(|o| o.is_some()),
-        "replicasets" => Api::<ReplicaSet>::namespaced(client, namespace)
-            .get_opt(name)
-            .await
-            .map(|o| o.is_some()),
-        _ => Api::<Job>::namespaced(client, namespace)
-            .get_opt(name)
-            .await
-            .map(|o| o.is_some()),
-    }
-    .map_err(|source| ViewError::Read {
-        what: format!("{resource} {namespace}/{name}"),
-        source,
-    })?;
-    if found {
-        Ok(kind)
-    } else {
-        Err(ViewError::NotFound {
-            kind: kind_lower(kind),
-            name: format!("{namespace}/{name}"),
-        })
-    }
+            .map_err(|source| ViewError::Read {
+                what: format!("{resource} {namespace}/{name}"),
+                source,
+            })?
+            .is_some();
+    found(exists, kind_lower(kind), &format!("{namespace}/{name}"))?;
+    Ok(kind)
 }
 
 fn kind_lower(kind: &'static str) -> &'static str {
