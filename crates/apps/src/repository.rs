@@ -182,14 +182,29 @@ pub async fn fetch_index(
     })
 }
 
-/// Downloads a chart archive.
+/// The repository's credentials when `url` is on the repository's own origin (scheme, host and
+/// port); none for an archive elsewhere. An index may list archives on any host, and a
+/// repository's password must not go to whichever host its index names (helm's default too,
+/// unless `--pass-credentials`).
+fn credentials_for<'a>(
+    repository_url: &str,
+    url: &str,
+    credentials: Option<&'a Credentials>,
+) -> Option<&'a Credentials> {
+    let origin = |u: &str| reqwest::Url::parse(u).ok().map(|u| u.origin());
+    credentials
+        .filter(|_| origin(repository_url).is_some_and(|o| o.is_tuple() && Some(o) == origin(url)))
+}
+
+/// Downloads a chart archive of the repository at `repository_url`.
 pub async fn fetch_archive(
     client: &reqwest::Client,
+    repository_url: &str,
     url: &str,
     credentials: Option<&Credentials>,
 ) -> Result<Vec<u8>, String> {
     let mut request = client.get(url).timeout(FETCH_TIMEOUT);
-    if let Some(credentials) = credentials {
+    if let Some(credentials) = credentials_for(repository_url, url, credentials) {
         request = request.basic_auth(&credentials.username, Some(&credentials.password));
     }
     let response = request
@@ -235,6 +250,27 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_go_only_to_the_repository_s_own_origin() {
+        let login = Credentials {
+            username: "ann".into(),
+            password: "s3cret".into(),
+        };
+        let repo = "https://charts.example/stable";
+        let sent = |url: &str| credentials_for(repo, url, Some(&login)).is_some();
+        assert!(sent("https://charts.example/stable/hello-1.0.0.tgz"));
+        assert!(sent(
+            "https://charts.example:443/other/path/hello-1.0.0.tgz"
+        ));
+        // Another host, scheme or port, or no URL at all: the archive is fetched without them.
+        assert!(!sent("https://evil.example/hello-1.0.0.tgz"));
+        assert!(!sent("https://charts.example.evil.example/hello.tgz"));
+        assert!(!sent("http://charts.example/stable/hello-1.0.0.tgz"));
+        assert!(!sent("https://charts.example:8443/stable/hello-1.0.0.tgz"));
+        assert!(!sent("not a url"));
+        assert!(credentials_for(repo, repo, None).is_none());
+    }
 
     #[test]
     fn repository_urls_are_checked_and_classified() {

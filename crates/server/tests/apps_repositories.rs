@@ -48,8 +48,19 @@ struct Counters {
     not_modified: AtomicUsize,
 }
 
-/// An HTTP chart repository: `/charts/index.yaml` (ETag "v1") and its archive.
-async fn http_repository(counters: Arc<Counters>) -> SocketAddr {
+/// The `Authorization` header of `username:password`.
+fn basic(username: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let pair = format!("{username}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+/// An HTTP chart repository: `/charts/index.yaml` (ETag "v1") and its archive; with `login`,
+/// both answer 401 to a request without that `Authorization`.
+async fn http_repository(counters: Arc<Counters>, login: Option<String>) -> SocketAddr {
     let archive = wheelhouse_apps::chart::package(
         "hello",
         &[
@@ -89,7 +100,23 @@ async fn http_repository(counters: Arc<Counters>) -> SocketAddr {
                 let archive = archive.clone();
                 async move { archive }
             }),
-        );
+        )
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let login = login.clone();
+                async move {
+                    let given = request.headers().get(header::AUTHORIZATION).cloned();
+                    match login {
+                        Some(login) if given.as_ref().is_none_or(|g| *g != login.as_str()) => (
+                            StatusCode::UNAUTHORIZED,
+                            [(header::WWW_AUTHENTICATE, "Basic realm=\"charts\"")],
+                        )
+                            .into_response(),
+                        _ => next.run(request).await,
+                    }
+                }
+            },
+        ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -105,7 +132,7 @@ fn fast() -> ServerConfig {
 #[tokio::test]
 async fn an_http_repository_is_synced_with_etags_searched_and_its_failure_shown() {
     let counters = Arc::new(Counters::default());
-    let address = http_repository(counters.clone()).await;
+    let address = http_repository(counters.clone(), None).await;
     let server = TestServer::demo(fast()).await;
     server.wait_ready().await;
 
@@ -238,6 +265,100 @@ async fn an_http_repository_is_synced_with_etags_searched_and_its_failure_shown(
     )
     .await;
     assert_eq!(found["total"], 0, "{found}");
+}
+
+#[tokio::test]
+async fn a_repository_behind_a_login_uses_its_secret_and_says_when_it_cannot() {
+    let address = http_repository(Arc::default(), Some(basic("ann", "s3cret"))).await;
+    let server = TestServer::demo(fast()).await;
+    server.wait_ready().await;
+    let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
+        kube::Api::namespaced(server.kube().await, "default");
+    let secret = |name: &str, data: Value| {
+        serde_json::from_value(json!({"metadata": {"name": name}, "stringData": data}))
+            .expect("a Secret")
+    };
+    for (name, data) in [
+        (
+            "charts-login",
+            json!({"username": "ann", "password": "s3cret"}),
+        ),
+        (
+            "charts-wrong",
+            json!({"username": "ann", "password": "guess"}),
+        ),
+        ("charts-half", json!({"username": "ann"})),
+    ] {
+        secrets
+            .create(&kube::api::PostParams::default(), &secret(name, data))
+            .await
+            .expect("the Secret is created");
+    }
+    let url = format!("http://{address}/charts");
+    for (name, secret) in [
+        ("private", Some("charts-login")),
+        ("anonymous", None),
+        ("wrong", Some("charts-wrong")),
+        ("half", Some("charts-half")),
+        ("missing", Some("charts-gone")),
+    ] {
+        let mut body = json!({"name": name, "url": url});
+        if let Some(secret) = secret {
+            body["secretRef"] = json!({"namespace": "default", "name": secret});
+        }
+        let (code, created) = send(
+            reqwest::Method::POST,
+            &server,
+            "api/v1/apps/repositories",
+            Some(body),
+        )
+        .await;
+        assert_eq!(code, 201, "{created}");
+    }
+
+    let private = repository_until(&server, "private", |r| r["status"]["state"] == "ok").await;
+    assert_eq!(private["status"]["charts"], 1, "{private}");
+    assert_eq!(
+        private["secretRef"],
+        json!({"namespace": "default", "name": "charts-login"})
+    );
+    // The archive is behind the login too: the chart page reads it with the same Secret.
+    let (code, chart) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/charts/private/hello",
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{chart}");
+    assert_eq!(chart["readme"], "# hello\nIt greets.\n");
+
+    // Each failure says what went wrong, in the repository's status.
+    for (name, says) in [
+        ("anonymous", "401"),
+        ("wrong", "401"),
+        (
+            "half",
+            "the credentials Secret default/charts-half needs the keys username and password",
+        ),
+        (
+            "missing",
+            "the credentials Secret default/charts-gone could not be read",
+        ),
+    ] {
+        let repo = repository_until(&server, name, |r| r["status"]["state"] == "error").await;
+        let message = repo["status"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{name}: {message}");
+    }
+    // The password never leaves the cluster through the console's API.
+    let (_, list) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/repositories",
+        None,
+    )
+    .await;
+    assert!(!list.to_string().contains("s3cret"), "{list}");
 }
 
 /// A Docker registry on a free port with its storage in `dir`; killed when dropped.

@@ -264,7 +264,7 @@ impl Apps {
             RepoKind::Oci => {
                 repositories::oci_archive(self, &repo, version, credentials.as_ref()).await
             }
-            _ => repository::fetch_archive(&self.http, &url, credentials.as_ref()).await,
+            _ => repository::fetch_archive(&self.http, &repo.url, &url, credentials.as_ref()).await,
         }
         .map_err(|message| {
             AppError::new(
