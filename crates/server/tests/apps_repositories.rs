@@ -1,6 +1,7 @@
 //! Chart repositories through the console: one served over HTTP inside the test (with ETags),
 //! one that fails, and an OCI repository on a real Docker registry (Debian `docker-registry`)
-//! with a chart pushed by the real helm, browsed and installed.
+//! with a chart pushed by the real helm, browsed and installed; an HTTP repository and a registry
+//! behind a login, read with the credentials in a Secret.
 
 mod common;
 
@@ -363,16 +364,34 @@ async fn a_repository_behind_a_login_uses_its_secret_and_says_when_it_cannot() {
 
 /// A Docker registry on a free port with its storage in `dir`; killed when dropped.
 async fn docker_registry(binary: &Path, dir: &Path) -> (tokio::process::Child, SocketAddr) {
+    docker_registry_with(binary, dir, None).await
+}
+
+/// [`docker_registry`], with an htpasswd line (`user:bcrypt`) it asks every client for.
+async fn docker_registry_with(
+    binary: &Path,
+    dir: &Path,
+    htpasswd: Option<&str>,
+) -> (tokio::process::Child, SocketAddr) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
         .expect("addr")
         .port();
     let config = dir.join("config.yml");
-    std::fs::write(&config, format!(
+    let mut yaml = format!(
         "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
         dir.join("data").display()
-    )).expect("config");
+    );
+    if let Some(line) = htpasswd {
+        let file = dir.join("htpasswd");
+        std::fs::write(&file, format!("{line}\n")).expect("htpasswd");
+        yaml.push_str(&format!(
+            "auth:\n  htpasswd:\n    realm: charts\n    path: {}\n",
+            file.display()
+        ));
+    }
+    std::fs::write(&config, yaml).expect("config");
     let child = tokio::process::Command::new(binary)
         .args(["serve", &config.display().to_string()])
         .stdout(std::process::Stdio::null())
@@ -382,9 +401,10 @@ async fn docker_registry(binary: &Path, dir: &Path) -> (tokio::process::Child, S
         .expect("docker-registry starts");
     let address: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
     for _ in 0..100 {
+        // 401 is the answer of a registry that asks for a login: it is up.
         if reqwest::get(format!("http://{address}/v2/"))
             .await
-            .is_ok_and(|r| r.status() == 200)
+            .is_ok_and(|r| r.status() == 200 || (htpasswd.is_some() && r.status() == 401))
         {
             return (child, address);
         }
@@ -594,4 +614,115 @@ async fn an_oci_repository_on_a_real_registry_is_browsed_and_installed_from() {
             .expect("answer"),
     )
     .await;
+}
+
+/// `ann` with the password `s3cret`, hashed with bcrypt as docker-registry's htpasswd wants.
+const REGISTRY_LOGIN: &str = "ann:$2b$04$GAyVhsr89WETFDWenk/TyeDB.8Wju2jK0iyDJTCQY.9fAvMtaXiqu";
+
+#[tokio::test]
+async fn an_oci_repository_behind_a_login_is_read_with_its_secret() {
+    let Some(registry) = find_tool("WHEELHOUSE_DOCKER_REGISTRY", "docker-registry") else {
+        return;
+    };
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_registry, address) =
+        docker_registry_with(&registry, dir.path(), Some(REGISTRY_LOGIN)).await;
+    let builtin = wheelhouse_apps::builtin::Builtin::load().expect("built-in charts");
+    let archive = dir.path().join("webapp-0.1.0.tgz");
+    std::fs::write(&archive, &builtin.archives["webapp-0.1.0.tgz"]).expect("archive");
+    let push = |login: &'static [&'static str]| {
+        let mut command = tokio::process::Command::new(&helm);
+        command
+            .args([
+                "push",
+                &archive.display().to_string(),
+                &format!("oci://{address}/private"),
+                "--plain-http",
+            ])
+            .args(login)
+            .env("HOME", dir.path())
+            .env("HELM_CACHE_HOME", dir.path().join("cache"))
+            .env("HELM_CONFIG_HOME", dir.path().join("config"))
+            .env("HELM_DATA_HOME", dir.path().join("data-helm"));
+        command
+    };
+    // The registry really asks: without the login the real helm cannot push.
+    let refused = push(&[]).output().await.expect("helm push runs");
+    assert!(
+        !refused.status.success(),
+        "a push without a login was taken"
+    );
+    let pushed = push(&["--username", "ann", "--password", "s3cret"])
+        .output()
+        .await
+        .expect("helm push runs");
+    assert!(
+        pushed.status.success(),
+        "helm push: {}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+
+    let server = TestServer::demo(fast()).await;
+    server.wait_ready().await;
+    let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
+        kube::Api::namespaced(server.kube().await, "default");
+    let secret = serde_json::from_value(json!({
+        "metadata": {"name": "registry-login"},
+        "stringData": {"username": "ann", "password": "s3cret"},
+    }))
+    .expect("a Secret");
+    secrets
+        .create(&kube::api::PostParams::default(), &secret)
+        .await
+        .expect("the Secret is created");
+    let url = format!("oci://{address}/private");
+    for (name, body) in [
+        (
+            "private",
+            json!({"name": "private", "url": url, "plainHttp": true, "secretRef": {"namespace": "default", "name": "registry-login"}}),
+        ),
+        (
+            "anonymous",
+            json!({"name": "anonymous", "url": url, "plainHttp": true}),
+        ),
+    ] {
+        let (code, created) = send(
+            reqwest::Method::POST,
+            &server,
+            "api/v1/apps/repositories",
+            Some(body),
+        )
+        .await;
+        assert_eq!(code, 201, "{name}: {created}");
+    }
+    let private = repository_until(&server, "private", |r| {
+        r["status"]["state"] != "pending" && r["status"]["state"] != "syncing"
+    })
+    .await;
+    assert_eq!(private["status"]["state"], "ok", "{private}");
+    assert_eq!(private["status"]["charts"], 1, "{private}");
+    // The chart's manifest and layer are read with the same login.
+    let (code, chart) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/charts/private/webapp",
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{chart}");
+    assert_eq!(chart["version"], "0.1.0");
+    assert!(
+        chart["readme"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("# webapp")),
+        "{chart}"
+    );
+
+    let anonymous =
+        repository_until(&server, "anonymous", |r| r["status"]["state"] == "error").await;
+    let message = anonymous["status"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("401"), "the refusal is named: {message}");
 }
