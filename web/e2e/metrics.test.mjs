@@ -1,10 +1,13 @@
 // Browser tests of metrics (issue #5) against the real binary: `wheelhouse --demo` scraping the
 // simulated metrics-server every second, and a sim without metrics-server for the missing state.
+// A real Prometheus scraping the sim serves the ranges longer than the history.
 // Screenshots: metrics-pod-chart, metrics-node-list, metrics-overview, metrics-pod-chart-zh-CN,
-// metrics-not-installed.
+// metrics-not-installed, metrics-prometheus-range.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, openPage, screenshot, startWheelhouse, withDemoConsole } from './support/harness.mjs';
+import { prometheusBinary, startPrometheus } from './support/prometheus.mjs';
 import { startSim } from './support/sim.mjs';
 
 /** Cores from a usage cell's text (`250m`, `1.5 cores`, `0`); null for a dash. */
@@ -239,6 +242,65 @@ describe('metrics without metrics-server', () => {
       await podNotice.waitFor({ timeout: 20_000 });
       assert.equal(await podNotice.getAttribute('data-state'), 'notInstalled');
       assert.equal(await page.locator('[data-testid="chart-cpu-plot"]').count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('metrics with Prometheus for the longer ranges', () => {
+  const binary = prometheusBinary();
+  let sim;
+  let prometheus;
+  let server;
+  let browser;
+
+  before(async () => {
+    if (!binary) return;
+    sim = await startSim('demo');
+    const address = /server: https?:\/\/(\S+)/.exec(readFileSync(sim.kubeconfig, 'utf8'))?.[1];
+    assert.ok(address, 'the sim kubeconfig names its server');
+    prometheus = await startPrometheus(binary, address);
+    // Thirty seconds of history: every range from 15 minutes up is Prometheus's.
+    server = await startWheelhouse({
+      cluster: ['--kubeconfig', sim.kubeconfig, '--metrics-interval', '1s', '--metrics-retention', '30s', '--prometheus-url', prometheus.url],
+    });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await prometheus?.stop();
+    await sim?.stop();
+  });
+
+  test("the range picker offers Prometheus's ranges, and a pod's chart draws from it", { skip: !binary && 'no prometheus (set WHEELHOUSE_PROMETHEUS)' }, async () => {
+    const pod = await busyPod(server.url);
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}pods/${pod.namespace}/${pod.name}`);
+      await page.getByTestId('metrics-ranges').waitFor({ timeout: 20_000 });
+      // The ranges come from /status once Prometheus has answered its first check.
+      await page.locator('[data-testid="metrics-ranges"] [data-range="7d"]').waitFor({ timeout: 20_000 });
+      const offered = await page.locator('[data-testid="metrics-ranges"] button').evaluateAll((buttons) => buttons.map((b) => b.dataset.range));
+      assert.deepEqual(offered, ['30s', '15m', '1h', '6h', '24h', '7d']);
+
+      await page.locator('[data-testid="metrics-ranges"] [data-range="15m"]').click();
+      await page.waitForURL(/range=15m/);
+      // Prometheus scrapes the sim every second, from its start: its 3 s points fill in as we
+      // watch (the chart refetches every scrape interval), and the usage line appears.
+      const deadline = Date.now() + 45_000;
+      let drawn = 0;
+      while (Date.now() < deadline && drawn <= 30) {
+        await page.waitForTimeout(1000);
+        drawn = await accentPixels(page, 'chart-cpu-plot');
+      }
+      await screenshot(page, 'metrics-prometheus-range');
+      assert.ok(drawn > 30, 'the CPU usage line is drawn from Prometheus');
+      const note = (await page.getByTestId('metrics-source').textContent()) ?? '';
+      assert.match(note, /Source: Prometheus, one point every 3 s/);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

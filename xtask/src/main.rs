@@ -203,6 +203,7 @@ fn e2e_with(tools: &tools::Tools) -> Result<(), String> {
             .env("WHEELHOUSE_BIN", &bin)
             .env("CHROMIUM_PATH", &tools.chromium)
             .env("WHEELHOUSE_HELM", &tools.helm)
+            .env("WHEELHOUSE_PROMETHEUS", &tools.prometheus)
             .env("WHEELHOUSE_ARTIFACTS", root.join("artifacts")),
     )
 }
