@@ -15,6 +15,7 @@ pub mod oci;
 pub mod release;
 pub mod repository;
 pub mod validate;
+pub mod values;
 
 /// Failures of this crate, each with a message a person can act on.
 #[derive(Debug, thiserror::Error)]

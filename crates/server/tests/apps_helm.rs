@@ -87,6 +87,71 @@ async fn helm_list(helm: &Path, server: &TestServer) -> Vec<Value> {
 }
 
 #[tokio::test]
+async fn an_install_from_the_prefilled_defaults_stores_only_what_the_person_changed() {
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
+    let server = server(&helm, &[]).await;
+    // What the install form starts from: the chart's values.yaml, comments and all.
+    let (code, chart) = send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/charts/builtin/webapp",
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{chart}");
+    let defaults = chart["values"].as_str().expect("values");
+    assert!(defaults.contains("replicaCount: 1"), "{defaults}");
+    let edited = defaults.replace("replicaCount: 1", "replicaCount: 3");
+    let (code, operation) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases",
+        Some(json!({"repo": "builtin", "chart": "webapp", "name": "trimmed", "namespace": "default", "values": edited})),
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    let done = finished(&server, &operation).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+
+    // helm itself has only the change as the release's values ...
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = server.sim.as_ref().expect("sim").kubeconfig_yaml("admin");
+    let stored = helm_run(
+        &helm,
+        dir.path(),
+        Some(&kubeconfig),
+        &["get", "values", "trimmed", "-n", "default", "-o", "json"],
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&stored).expect("JSON"),
+        json!({"replicaCount": 3})
+    );
+    // ... and the defaults still apply to the rest.
+    let all = helm_run(
+        &helm,
+        dir.path(),
+        Some(&kubeconfig),
+        &[
+            "get", "values", "trimmed", "-n", "default", "--all", "-o", "json",
+        ],
+    )
+    .await;
+    let all: Value = serde_json::from_str(&all).expect("JSON");
+    assert_eq!(all["replicaCount"], 3);
+    assert_eq!(all["image"]["repository"], "nginx", "{all}");
+    let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+        kube::Api::namespaced(server.kube().await, "default");
+    let deployment = deployments
+        .get("trimmed-webapp")
+        .await
+        .expect("the release's Deployment");
+    assert_eq!(deployment.spec.and_then(|s| s.replicas), Some(3));
+}
+
+#[tokio::test]
 async fn install_upgrade_rollback_and_uninstall_run_helm_and_agree_with_helm_list() {
     let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
         return;

@@ -490,9 +490,9 @@ pub(super) async fn install(
         }
     }
     let archive = apps.archive(&state, &request.repo, &version).await?;
+    let files = wheelhouse_apps::chart::read_archive(&archive)
+        .map_err(|e| AppError::new(StatusCode::BAD_GATEWAY, "BadChart", e.to_string()))?;
     if let Some(host) = request.ingress_host.as_deref().filter(|h| !h.is_empty()) {
-        let files = wheelhouse_apps::chart::read_archive(&archive)
-            .map_err(|e| AppError::new(StatusCode::BAD_GATEWAY, "BadChart", e.to_string()))?;
         let Some(path) = ingress_host_path(&files.values) else {
             return Err(invalid(vec![FieldError::new(
                 "ingressHost",
@@ -500,6 +500,11 @@ pub(super) async fn install(
             )]));
         };
         set_ingress_host(&mut values, path, host);
+    }
+    // Only what differs from the chart's defaults becomes the release's values (see
+    // `wheelhouse_apps::values`); a chart whose own values do not parse gets them all.
+    if let Ok(defaults) = validate::values(&files.values) {
+        values = wheelhouse_apps::values::overrides(&defaults, &values);
     }
     let values_yaml = serde_yaml::to_string(&values).map_err(AppError::internal)?;
     let mut args: Vec<String> = vec![
