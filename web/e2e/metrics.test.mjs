@@ -158,6 +158,12 @@ describe('metrics with the demo metrics-server', () => {
       await topPod.click();
       await page.waitForURL(new RegExp(`/pods/[^/]+/${name}$`));
       await page.getByTestId('metrics').waitFor();
+
+      // With a namespace chosen, the top pods are that namespace's.
+      await page.goto(`${server.url}?namespace=data`);
+      const inData = page.locator('[data-testid="top-pods"][data-namespace="data"] tbody tr');
+      await inData.first().waitFor({ timeout: 20_000 });
+      for (const row of await inData.locator('td:first-child .muted').allTextContents()) assert.equal(row, 'data/');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

@@ -1,6 +1,8 @@
 //! The overview's metrics: how much of the cluster's allocatable CPU and memory is used and
-//! requested, and the pods and nodes using the most — or why metrics are missing.
+//! requested, and the pods and nodes using the most — or why metrics are missing. With a
+//! namespace selected, the top pods are that namespace's; utilisation and nodes stay the cluster's.
 
+import type { ReactNode } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { RoutedLink } from '../../components/RoutedLink';
 import { MetricsState } from '../../components/metrics/MetricsState';
@@ -9,11 +11,11 @@ import { useCoresLabel } from '../../components/metrics/useCoresLabel';
 import { useResource } from '../../hooks/useResource';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { formatBytes, formatCpu, formatPercent, pickRange, type MetricsAnswer, type MetricsStatus } from '../../lib/k8s/metrics';
+import { formatBytes, formatCpu, formatPercent, pickRange, type MetricsAnswer, type MetricsStatus, type TopPod } from '../../lib/k8s/metrics';
 
 const STATUS_REFRESH_MS = 30_000;
 
-export function ClusterMetrics() {
+export function ClusterMetrics(props: { namespace?: string }) {
   const { t } = useTranslation();
   const status = useResource<MetricsStatus>(API.metricsStatus, STATUS_REFRESH_MS);
   if (!status.data) {
@@ -43,10 +45,10 @@ export function ClusterMetrics() {
       </section>
     );
   }
-  return <ClusterFigures range={range.id} status={status.data} />;
+  return <ClusterFigures range={range.id} status={status.data} namespace={props.namespace} />;
 }
 
-function ClusterFigures(props: { range: string; status: MetricsStatus }) {
+function ClusterFigures(props: { range: string; status: MetricsStatus; namespace: string | undefined }) {
   const { t } = useTranslation();
   const interval = props.status.metricsServer.intervalSeconds ?? 30;
   const metrics = useResource<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
@@ -81,36 +83,11 @@ function ClusterFigures(props: { range: string; status: MetricsStatus }) {
       </section>
       {top && current && (
         <>
-          <section className="card section" data-testid="top-pods">
-            <h2 className="section__title">{t('metrics|Top pods by CPU')}</h2>
-            <div className="section__body section__scroll">
-              {top.pods.length === 0 ? (
-                <p className="empty">{t('metrics|No pod has a sample yet.')}</p>
-              ) : (
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th>{t('glossary|Pod')}</th>
-                      <th className="num">{t('columns|CPU')}</th>
-                      <th className="num">{t('columns|Memory')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {top.pods.map((pod) => (
-                      <tr key={`${pod.namespace}/${pod.name}`} data-name={pod.name}>
-                        <td className="mono">
-                          <span className="muted">{pod.namespace}/</span>
-                          <RoutedLink to={`pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`}>{pod.name}</RoutedLink>
-                        </td>
-                        <td className="num">{formatCpu(pod.cpu, unit)}</td>
-                        <td className="num">{formatBytes(pod.memory)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-            </div>
-          </section>
+          {props.namespace ? (
+            <NamespaceTopPods namespace={props.namespace} range={props.range} refreshMs={interval * 1000} />
+          ) : (
+            <TopPods title={t('metrics|Top pods by CPU')} pods={top.pods} />
+          )}
           <section className="card section" data-testid="top-nodes">
             <h2 className="section__title">{t('metrics|Top nodes by CPU')}</h2>
             <div className="section__body section__scroll">
@@ -147,5 +124,57 @@ function ClusterFigures(props: { range: string; status: MetricsStatus }) {
         </>
       )}
     </>
+  );
+}
+
+/** The busiest pods of one namespace, from its own metrics. */
+function NamespaceTopPods(props: { namespace: string; range: string; refreshMs: number }) {
+  const { t } = useTranslation();
+  const metrics = useResource<MetricsAnswer>(API.metrics(`namespaces/${encodeURIComponent(props.namespace)}`, props.range), props.refreshMs);
+  return (
+    <TopPods title={t('metrics|Top pods by CPU in {{namespace}}', { namespace: props.namespace })} pods={metrics.data?.top?.pods} namespace={props.namespace}>
+      {metrics.error && <ErrorPanel title={t('metrics|Could not load the metrics')} error={metrics.error} onRetry={metrics.retry} compact />}
+    </TopPods>
+  );
+}
+
+/** Pods by CPU, linked to their pages; `pods` undefined while loading. */
+function TopPods(props: { title: string; pods: TopPod[] | undefined; namespace?: string; children?: ReactNode }) {
+  const { t } = useTranslation();
+  const unit = useCoresLabel();
+  return (
+    <section className="card section" data-testid="top-pods" data-namespace={props.namespace}>
+      <h2 className="section__title">{props.title}</h2>
+      <div className="section__body section__scroll">
+        {props.children}
+        {!props.pods ? (
+          !props.children && <p className="page__loading">{t('shell|Loading…')}</p>
+        ) : props.pods.length === 0 ? (
+          <p className="empty">{t('metrics|No pod has a sample yet.')}</p>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th>{t('glossary|Pod')}</th>
+                <th className="num">{t('columns|CPU')}</th>
+                <th className="num">{t('columns|Memory')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.pods.map((pod) => (
+                <tr key={`${pod.namespace}/${pod.name}`} data-name={pod.name}>
+                  <td className="mono">
+                    <span className="muted">{pod.namespace}/</span>
+                    <RoutedLink to={`pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`}>{pod.name}</RoutedLink>
+                  </td>
+                  <td className="num">{formatCpu(pod.cpu, unit)}</td>
+                  <td className="num">{formatBytes(pod.memory)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </section>
   );
 }

@@ -1,6 +1,7 @@
 import { act, screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { resourceFor } from '../../lib/api/resources';
+import type { MetricsAnswer } from '../../lib/k8s/metrics';
 import { fakeApi, renderApp } from '../../test/render';
 import { clusterMetrics, metricsStatus, overview } from '../../test/fixtures';
 import { Overview } from './Overview';
@@ -173,6 +174,29 @@ describe('Overview metrics', () => {
     const nodes = screen.getByTestId('top-nodes');
     expect(within(nodes).getByRole('link', { name: 'worker-1' })).toHaveAttribute('href', '/nodes/worker-1');
     expect(within(nodes).getByText('(48%)')).toBeInTheDocument();
+  });
+
+  test("with a namespace selected, the top pods are that namespace's; utilisation stays the cluster's", async () => {
+    const data: MetricsAnswer = {
+      ...clusterMetrics(),
+      target: { kind: 'Namespace', name: 'data' },
+      top: { pods: [{ namespace: 'data', name: 'etl-xyz', cpu: 0.4, memory: 2 ** 30 }], nodes: [] },
+    };
+    fakeApi({
+      'api/v1/overview': { body: overview() },
+      'api/v1/metrics/status': { body: metricsStatus() },
+      'api/v1/metrics/cluster?range=1h': { body: clusterMetrics() },
+      'api/v1/metrics/namespaces/data?range=1h': { body: data },
+    });
+    await renderApp(<Overview />, { path: '/?namespace=data', routes: ['/', '/:resource/:name', '/:resource/:namespace/:name'] });
+    expect(await screen.findByTestId('cluster-cpu-usage')).toHaveTextContent('3 cores of 12 cores');
+    const pods = await screen.findByTestId('top-pods');
+    expect(pods).toHaveAttribute('data-namespace', 'data');
+    expect(within(pods).getByRole('heading')).toHaveTextContent('Top pods by CPU in data');
+    expect(await within(pods).findByRole('link', { name: 'etl-xyz' })).toHaveAttribute('href', '/pods/data/etl-xyz');
+    expect(within(pods).queryByText('checkout-abc')).toBeNull();
+    expect(screen.getByTestId('namespace-filter')).toHaveTextContent('top pods');
+    expect(within(screen.getByTestId('top-nodes')).getByRole('link', { name: 'worker-1' })).toBeInTheDocument();
   });
 
   test('says metrics-server is not installed, with the hint, instead of empty figures', async () => {

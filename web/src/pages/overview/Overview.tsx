@@ -187,7 +187,7 @@ export function Overview() {
 
       {namespace && (
         <p className="filter-note" data-testid="namespace-filter">
-          {t('overview|Problem pods, namespaces and warnings in namespace {{namespace}}.', { namespace })}{' '}
+          {t('overview|Problem pods, top pods, namespaces and warnings in namespace {{namespace}}.', { namespace })}{' '}
           <button
             type="button"
             className="link-button"
@@ -201,7 +201,7 @@ export function Overview() {
       )}
 
       <div className="sections">
-        <ClusterMetrics />
+        <ClusterMetrics namespace={namespace || undefined} />
 
         <Section title={t('overview|Pods by phase')} testId="section-phases">
           <PhaseBar data={all} />
