@@ -497,6 +497,56 @@ async fn a_viewer_may_not_add_repositories_and_is_told_why() {
     );
 }
 
+/// `helm push` of the built-in webapp chart to `oci://{address}/{path}` over plain HTTP, with
+/// `login` flags (`--username`, `--password`) when given; helm's output.
+async fn push_webapp(
+    helm: &Path,
+    dir: &Path,
+    address: SocketAddr,
+    path: &str,
+    login: &[&str],
+) -> std::process::Output {
+    let builtin = wheelhouse_apps::builtin::Builtin::load().expect("built-in charts");
+    let archive = dir.join("webapp-0.1.0.tgz");
+    std::fs::write(&archive, &builtin.archives["webapp-0.1.0.tgz"]).expect("archive");
+    tokio::process::Command::new(helm)
+        .args([
+            "push",
+            &archive.display().to_string(),
+            &format!("oci://{address}/{path}"),
+            "--plain-http",
+        ])
+        .args(login)
+        .env("HOME", dir)
+        .env("HELM_CACHE_HOME", dir.join("cache"))
+        .env("HELM_CONFIG_HOME", dir.join("config"))
+        .env("HELM_DATA_HOME", dir.join("data-helm"))
+        .output()
+        .await
+        .expect("helm push runs")
+}
+
+/// Waits for the OCI repository `repo` to hold the pushed webapp chart, and returns its page.
+async fn pushed_webapp(server: &TestServer, repo: &str) -> Value {
+    let synced = repository_until(server, repo, |r| {
+        r["status"]["state"] != "pending" && r["status"]["state"] != "syncing"
+    })
+    .await;
+    assert_eq!(synced["status"]["state"], "ok", "{synced}");
+    assert_eq!(synced["status"]["charts"], 1, "{synced}");
+    let path = format!("api/v1/apps/charts/{repo}/webapp");
+    let (code, chart) = send(reqwest::Method::GET, server, &path, None).await;
+    assert_eq!(code, 200, "{chart}");
+    assert_eq!(chart["version"], "0.1.0");
+    assert!(
+        chart["readme"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("# webapp")),
+        "{chart}"
+    );
+    chart
+}
+
 #[tokio::test]
 async fn an_oci_repository_on_a_real_registry_is_browsed_and_installed_from() {
     let Some(registry) = find_tool("WHEELHOUSE_DOCKER_REGISTRY", "docker-registry") else {
@@ -509,23 +559,7 @@ async fn an_oci_repository_on_a_real_registry_is_browsed_and_installed_from() {
     let (_registry, address) = docker_registry(&registry, dir.path()).await;
 
     // Push the built-in webapp chart with the real helm.
-    let builtin = wheelhouse_apps::builtin::Builtin::load().expect("built-in charts");
-    let archive = dir.path().join("webapp-0.1.0.tgz");
-    std::fs::write(&archive, &builtin.archives["webapp-0.1.0.tgz"]).expect("archive");
-    let output = tokio::process::Command::new(&helm)
-        .args([
-            "push",
-            &archive.display().to_string(),
-            &format!("oci://{address}/charts"),
-            "--plain-http",
-        ])
-        .env("HOME", dir.path())
-        .env("HELM_CACHE_HOME", dir.path().join("cache"))
-        .env("HELM_CONFIG_HOME", dir.path().join("config"))
-        .env("HELM_DATA_HOME", dir.path().join("data-helm"))
-        .output()
-        .await
-        .expect("helm push runs");
+    let output = push_webapp(&helm, dir.path(), address, "charts", &[]).await;
     assert!(
         output.status.success(),
         "helm push: {}",
@@ -542,28 +576,7 @@ async fn an_oci_repository_on_a_real_registry_is_browsed_and_installed_from() {
         Some(json!({"name": "registry", "url": format!("oci://{address}/charts"), "plainHttp": true}))).await;
     assert_eq!(code, 201, "{created}");
     assert_eq!(created["kind"], "oci");
-    let repo = repository_until(&server, "registry", |r| {
-        r["status"]["state"] != "pending" && r["status"]["state"] != "syncing"
-    })
-    .await;
-    assert_eq!(repo["status"]["state"], "ok", "{repo}");
-    assert_eq!(repo["status"]["charts"], 1);
-
-    let (code, chart) = send(
-        reqwest::Method::GET,
-        &server,
-        "api/v1/apps/charts/registry/webapp",
-        None,
-    )
-    .await;
-    assert_eq!(code, 200, "{chart}");
-    assert_eq!(chart["version"], "0.1.0");
-    assert!(
-        chart["readme"]
-            .as_str()
-            .is_some_and(|r| r.contains("webapp")),
-        "{chart}"
-    );
+    let chart = pushed_webapp(&server, "registry").await;
     assert!(chart["valuesSchema"].is_object());
 
     let (code, operation) = send(
@@ -630,35 +643,14 @@ async fn an_oci_repository_behind_a_login_is_read_with_its_secret() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_registry, address) =
         docker_registry_with(&registry, dir.path(), Some(REGISTRY_LOGIN)).await;
-    let builtin = wheelhouse_apps::builtin::Builtin::load().expect("built-in charts");
-    let archive = dir.path().join("webapp-0.1.0.tgz");
-    std::fs::write(&archive, &builtin.archives["webapp-0.1.0.tgz"]).expect("archive");
-    let push = |login: &'static [&'static str]| {
-        let mut command = tokio::process::Command::new(&helm);
-        command
-            .args([
-                "push",
-                &archive.display().to_string(),
-                &format!("oci://{address}/private"),
-                "--plain-http",
-            ])
-            .args(login)
-            .env("HOME", dir.path())
-            .env("HELM_CACHE_HOME", dir.path().join("cache"))
-            .env("HELM_CONFIG_HOME", dir.path().join("config"))
-            .env("HELM_DATA_HOME", dir.path().join("data-helm"));
-        command
-    };
     // The registry really asks: without the login the real helm cannot push.
-    let refused = push(&[]).output().await.expect("helm push runs");
+    let refused = push_webapp(&helm, dir.path(), address, "private", &[]).await;
     assert!(
         !refused.status.success(),
         "a push without a login was taken"
     );
-    let pushed = push(&["--username", "ann", "--password", "s3cret"])
-        .output()
-        .await
-        .expect("helm push runs");
+    let login = ["--username", "ann", "--password", "s3cret"];
+    let pushed = push_webapp(&helm, dir.path(), address, "private", &login).await;
     assert!(
         pushed.status.success(),
         "helm push: {}",
@@ -698,28 +690,8 @@ async fn an_oci_repository_behind_a_login_is_read_with_its_secret() {
         .await;
         assert_eq!(code, 201, "{name}: {created}");
     }
-    let private = repository_until(&server, "private", |r| {
-        r["status"]["state"] != "pending" && r["status"]["state"] != "syncing"
-    })
-    .await;
-    assert_eq!(private["status"]["state"], "ok", "{private}");
-    assert_eq!(private["status"]["charts"], 1, "{private}");
-    // The chart's manifest and layer are read with the same login.
-    let (code, chart) = send(
-        reqwest::Method::GET,
-        &server,
-        "api/v1/apps/charts/private/webapp",
-        None,
-    )
-    .await;
-    assert_eq!(code, 200, "{chart}");
-    assert_eq!(chart["version"], "0.1.0");
-    assert!(
-        chart["readme"]
-            .as_str()
-            .is_some_and(|r| r.starts_with("# webapp")),
-        "{chart}"
-    );
+    // The index, the chart's manifest and its layer are all read with the login.
+    pushed_webapp(&server, "private").await;
 
     let anonymous =
         repository_until(&server, "anonymous", |r| r["status"]["state"] == "error").await;
