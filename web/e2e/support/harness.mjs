@@ -84,18 +84,20 @@ export async function startWheelhouse({ basePath, cluster = ['--demo'] } = {}) {
     url: url.endsWith('/') ? url : `${url}/`,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        running.delete(child);
-        return;
-      }
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
+      await stopProcess(child);
       running.delete(child);
     },
   };
+}
+
+/** Stops a child process (SIGTERM, SIGKILL after 5 s) and resolves once it has exited. */
+export async function stopProcess(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WHEELHOUSE_BIN } from './harness.mjs';
+import { stopProcess, WHEELHOUSE_BIN } from './harness.mjs';
 
 const WRITTEN = /Kubeconfig written to (\S+)/;
 
@@ -50,13 +50,6 @@ export async function startSim(scenario = 'demo', extraArgs = []) {
       writeFileSync(path, text, { mode: 0o600 });
       return path;
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child),
   };
 }

@@ -5,7 +5,6 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import { ErrorPanel } from '../ErrorPanel';
-import { RoutedLink } from '../RoutedLink';
 import { useResource } from '../../hooks/useResource';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
@@ -23,6 +22,7 @@ import {
 } from '../../lib/k8s/metrics';
 import { MetricsState } from './MetricsState';
 import { UsageCell } from './UsageCell';
+import { TopPodsTable } from './TopPodsTable';
 import { useCoresLabel } from './useCoresLabel';
 import { Utilisation } from './Utilisation';
 
@@ -98,7 +98,6 @@ export function MetricsSection(props: { target: string; targetKind: TargetKind }
 
 function TargetMetrics(props: { target: string; targetKind: TargetKind; range: MetricsRange; status: MetricsStatus; intervalSeconds: number }) {
   const { t } = useTranslation();
-  const cores = useCoresLabel();
   const path = API.metrics(props.target, props.range.id);
   const metrics = useResource<MetricsAnswer>(path, props.intervalSeconds * 1000);
   const answer = metrics.data;
@@ -136,28 +135,7 @@ function TargetMetrics(props: { target: string; targetKind: TargetKind; range: M
         </>
       )}
       {topPods.length > 0 && (
-        <table className="table metrics__top" data-testid="metrics-top-pods">
-          <caption className="metrics__caption">{t('metrics|Top pods by CPU')}</caption>
-          <thead>
-            <tr>
-              <th>{t('glossary|Pod')}</th>
-              <th className="num">{t('columns|CPU')}</th>
-              <th className="num">{t('columns|Memory')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {topPods.map((pod) => (
-              <tr key={`${pod.namespace}/${pod.name}`} data-name={pod.name}>
-                <td className="mono">
-                  <span className="muted">{pod.namespace}/</span>
-                  <RoutedLink to={`pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`}>{pod.name}</RoutedLink>
-                </td>
-                <td className="num">{formatAmount('cpu', pod.cpu, cores)}</td>
-                <td className="num">{formatAmount('memory', pod.memory)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TopPodsTable pods={topPods} caption={t('metrics|Top pods by CPU')} className="metrics__top" testId="metrics-top-pods" />
       )}
       {props.targetKind === 'pod' && containers.length > 0 && (
         <table className="table metrics__containers" data-testid="metrics-containers">

@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { RoutedLink } from '../../components/RoutedLink';
 import { MetricsState } from '../../components/metrics/MetricsState';
+import { TopPodsTable } from '../../components/metrics/TopPodsTable';
 import { Utilisation } from '../../components/metrics/Utilisation';
 import { useCoresLabel } from '../../components/metrics/useCoresLabel';
 import { useResource } from '../../hooks/useResource';
@@ -141,7 +142,6 @@ function NamespaceTopPods(props: { namespace: string; range: string; refreshMs: 
 /** Pods by CPU, linked to their pages; `pods` undefined while loading. */
 function TopPods(props: { title: string; pods: TopPod[] | undefined; namespace?: string; children?: ReactNode }) {
   const { t } = useTranslation();
-  const unit = useCoresLabel();
   return (
     <section className="card section" data-testid="top-pods" data-namespace={props.namespace}>
       <h2 className="section__title">{props.title}</h2>
@@ -152,27 +152,7 @@ function TopPods(props: { title: string; pods: TopPod[] | undefined; namespace?:
         ) : props.pods.length === 0 ? (
           <p className="empty">{t('metrics|No pod has a sample yet.')}</p>
         ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>{t('glossary|Pod')}</th>
-                <th className="num">{t('columns|CPU')}</th>
-                <th className="num">{t('columns|Memory')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.pods.map((pod) => (
-                <tr key={`${pod.namespace}/${pod.name}`} data-name={pod.name}>
-                  <td className="mono">
-                    <span className="muted">{pod.namespace}/</span>
-                    <RoutedLink to={`pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`}>{pod.name}</RoutedLink>
-                  </td>
-                  <td className="num">{formatCpu(pod.cpu, unit)}</td>
-                  <td className="num">{formatBytes(pod.memory)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <TopPodsTable pods={props.pods} />
         )}
       </div>
     </section>
