@@ -148,7 +148,7 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
       </div>
       {log.length > 0 && (
         <details className="operation__log" open={op.state !== 'succeeded'}>
-          <summary>{t('apps|helm output ({{count}} lines)', { count: log.length })}</summary>
+          <summary>{log.length === 1 ? t('apps|helm output (1 line)') : t('apps|helm output ({{count}} lines)', { count: log.length })}</summary>
           <pre data-testid="operation-log">{log.join('\n')}</pre>
         </details>
       )}
