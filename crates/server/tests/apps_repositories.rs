@@ -1,7 +1,7 @@
 //! Chart repositories through the console: one served over HTTP inside the test (with ETags),
 //! one that fails, and an OCI repository on a real Docker registry (Debian `docker-registry`)
 //! with a chart pushed by the real helm, browsed and installed; an HTTP repository and a registry
-//! behind a login, read with the credentials in a Secret.
+//! behind a login, read with the credentials in a Secret; one added and removed with the real kubectl.
 
 mod common;
 
@@ -411,6 +411,119 @@ async fn docker_registry_with(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("docker-registry did not answer on {address}");
+}
+
+/// Runs the real kubectl against the server's sim as its admin; its stdout.
+async fn kubectl(kubectl: &Path, server: &TestServer, dir: &Path, args: &[&str]) -> String {
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        server.sim.as_ref().expect("sim").kubeconfig_yaml("admin"),
+    )
+    .expect("kubeconfig");
+    let output = tokio::process::Command::new(kubectl)
+        .args(args)
+        .env("KUBECONFIG", &kubeconfig)
+        .env("HOME", dir)
+        .output()
+        .await
+        .expect("kubectl runs");
+    assert!(
+        output.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn a_repository_added_and_removed_with_kubectl_is_picked_up_and_its_status_shown_there() {
+    let Some(kubectl_path) = find_tool("WHEELHOUSE_KUBECTL", "kubectl") else {
+        return;
+    };
+    let address = http_repository(Arc::default(), None).await;
+    let server = TestServer::demo(fast()).await;
+    server.wait_ready().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = dir.path().join("repository.yaml");
+    std::fs::write(
+        &manifest,
+        format!("apiVersion: wheelhouse.dev/v1alpha1\nkind: ChartRepository\nmetadata:\n  name: from-kubectl\nspec:\n  url: http://{address}/charts\n  interval: 30m\n"),
+    )
+    .expect("manifest");
+    kubectl(
+        &kubectl_path,
+        &server,
+        dir.path(),
+        &["apply", "-f", &manifest.display().to_string()],
+    )
+    .await;
+
+    // The console finds it (within its 10 s resync), syncs it, and writes the status back.
+    let started = std::time::Instant::now();
+    let mut listed = Value::Null;
+    while started.elapsed() < Duration::from_secs(20) {
+        let (_, list) = send(
+            reqwest::Method::GET,
+            &server,
+            "api/v1/apps/repositories",
+            None,
+        )
+        .await;
+        listed = list["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|r| r["name"] == "from-kubectl").cloned())
+            .unwrap_or(Value::Null);
+        if listed["status"]["state"] == "ok" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(listed["status"]["state"], "ok", "{listed}");
+    assert_eq!(listed["intervalSeconds"], 1800, "{listed}");
+    let table = kubectl(
+        &kubectl_path,
+        &server,
+        dir.path(),
+        &["get", "chartrepositories"],
+    )
+    .await;
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("from-kubectl"))
+        .unwrap_or_default();
+    assert!(
+        row.contains(&format!("http://{address}/charts"))
+            && row.contains(" ok ")
+            && row.contains(" 1 "),
+        "{table}"
+    );
+
+    kubectl(
+        &kubectl_path,
+        &server,
+        dir.path(),
+        &["delete", "chartrepository", "from-kubectl"],
+    )
+    .await;
+    let started = std::time::Instant::now();
+    loop {
+        let (code, search) = send(
+            reqwest::Method::GET,
+            &server,
+            "api/v1/apps/charts?repo=from-kubectl",
+            None,
+        )
+        .await;
+        if code == 404 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "still searchable after kubectl delete: {search}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test]
