@@ -36,11 +36,16 @@ describe('a restricted person', () => {
     }
   });
 
-  test('in their namespace they see the rows, and delete is disabled with the reason', async () => {
+  test('in their namespace they see the rows; create and delete are disabled with the reason', async () => {
     const { context, page } = await openPage(browser);
     try {
       await page.goto(`${server.url}pods?namespace=team-a`);
       await page.locator('[data-testid="resource-table"] tbody tr a').first().waitFor({ timeout: 20_000 });
+      // They may read pods in team-a, not create them: the API server's answer, on the button.
+      await page.getByTestId('create-reason').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('create-link').isDisabled(), true);
+      assert.match((await page.getByTestId('create-reason').textContent()) ?? '', /create/);
+      await screenshot(page, 'restricted-create-disabled');
       await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
       await page.getByTestId('action-bar').waitFor();
       const del = page.getByTestId('action-delete');

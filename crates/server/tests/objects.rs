@@ -1194,3 +1194,38 @@ async fn a_drain_that_a_disruption_budget_forbids_fails_naming_the_pod_it_could_
         "the pod was not evicted"
     );
 }
+
+#[tokio::test]
+async fn whether_a_kind_may_be_created_comes_from_the_api_server_per_namespace() {
+    let create = |server: &TestServer, path: &str| {
+        let url = server.url(&format!("api/v1/permissions/{path}"));
+        async move {
+            let response = reqwest::get(url).await.expect("request");
+            assert_eq!(response.status(), 200);
+            json(response).await["actions"]["create"].clone()
+        }
+    };
+    let admin = demo("admin").await;
+    assert_eq!(
+        create(&admin, "apps/v1/deployments?namespace=shop").await,
+        json!({"allowed": true, "reason": null})
+    );
+    assert_eq!(create(&admin, "core/v1/nodes").await["allowed"], true);
+    // A kind the API server does not create, whoever asks.
+    let refused = create(&admin, "metrics.k8s.io/v1beta1/pods?namespace=shop").await;
+    assert_eq!(refused["allowed"], false, "{refused}");
+
+    let restricted = demo("restricted").await;
+    let denied = create(&restricted, "core/v1/configmaps?namespace=team-a").await;
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert!(
+        denied["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("create") && r.contains("configmaps")),
+        "the reason names what is refused: {denied}"
+    );
+    let unknown = reqwest::get(restricted.url("api/v1/permissions/example.com/v1/gadgets"))
+        .await
+        .expect("request");
+    assert_eq!(unknown.status(), 404);
+}

@@ -42,6 +42,10 @@ pub fn router() -> axum::Router<AppState> {
             "/api/v1/resources/{group}/{version}/{resource}/{name}/{sub}",
             get(sub_resource).post(actions::action),
         )
+        .route(
+            "/api/v1/permissions/{group}/{version}/{resource}",
+            get(kind_permissions),
+        )
         .route("/api/v1/apply", post(apply::apply))
         .route("/api/v1/operations/{id}", get(operations::get))
         .route("/api/v1/operations/{id}/events", get(operations::events))
@@ -154,6 +158,24 @@ pub(crate) fn kind_of(kinds: &KindSet, api_version: &str, kind: &str) -> Option<
         .iter()
         .find(|k| k.group == group && k.version == version && k.kind == kind)
         .cloned()
+}
+
+/// `GET /api/v1/permissions/{g}/{v}/{r}?namespace=`: what the person may do with the kind
+/// itself (create one there), for the list page's buttons.
+async fn kind_permissions(
+    State(state): State<AppState>,
+    Extension(resources): Extension<Arc<Resources>>,
+    Extension(reviews): Extension<Arc<Reviews>>,
+    Path((group, version, resource)): Path<(String, String, String)>,
+    Query(query): Query<NamespaceParam>,
+) -> Result<Response> {
+    state.cluster.ensure_connected().await?;
+    let (kind, _) = resources
+        .kind(api_group(&group), &version, &resource)
+        .await
+        .map_err(resource_error)?;
+    let namespace = query.namespace.filter(|n| kind.namespaced && !n.is_empty());
+    permissions::for_kind(&state, &reviews, &kind, namespace).await
 }
 
 /// `GET …/{name}/yaml`, `…/permissions`, `…/revisions`.

@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use wheelhouse_cluster::discovery::KindInfo;
+
 use super::Target;
 use crate::AppState;
 use crate::error::Result;
@@ -236,6 +238,38 @@ pub(super) async fn permissions(
         .map(|(action, decision)| (action.to_string(), json!(decision)))
         .collect();
     Ok(Json(json!({"actions": map})).into_response())
+}
+
+/// Whether the person may create objects of `kind` in `namespace` (all namespaces when `None`
+/// for a namespaced kind).
+pub(super) async fn for_kind(
+    state: &AppState,
+    reviews: &Reviews,
+    kind: &KindInfo,
+    namespace: Option<String>,
+) -> Result<Response> {
+    let create = if kind.verbs.iter().any(|v| v == "create") {
+        let question = Question {
+            verb: "create",
+            group: kind.group.clone(),
+            resource: kind.resource.clone(),
+            subresource: "",
+            namespace,
+            name: None,
+        };
+        let upstream = Upstream::new(state.cluster.client().clone());
+        let who = state.cluster.info().user.clone();
+        reviews.decide(&upstream, &who, &question).await
+    } else {
+        Decision {
+            allowed: false,
+            reason: Some(format!(
+                "the API server does not create {}",
+                kind.qualified_resource()
+            )),
+        }
+    };
+    Ok(Json(json!({"actions": {"create": create}})).into_response())
 }
 
 #[cfg(test)]

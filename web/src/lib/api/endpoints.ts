@@ -9,6 +9,8 @@ export const API = {
   resources: (path: string, query: string) => `api/v1/resources/${path}${query ? `?${query}` : ''}`,
   /** The live view of the same query (SSE, or a subscription on the tab's WebSocket). */
   watch: (path: string, query: string) => `api/v1/watch/${path}${query ? `?${query}` : ''}`,
+  /** What the person may do with a kind itself (create one in `namespace`): `kindPermissions('apps/v1/deployments', 'shop')`. */
+  kindPermissions: (path: string, namespace: string) => `api/v1/permissions/${path}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`,
   /** The metrics sources' state, their scrape interval and the ranges they can serve. */
   metricsStatus: 'api/v1/metrics/status',
   /** One target's metrics over a range: `metrics('pods/shop/web-1', '1h')`, `metrics('cluster', '15m')`. */

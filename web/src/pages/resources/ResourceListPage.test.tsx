@@ -80,6 +80,39 @@ describe('ResourceListPage', () => {
     expect(screen.getByTestId('pager-page')).toHaveTextContent('Page 2 of 2');
   });
 
+  test('Create is disabled with the API server\'s reason where the person may not create the kind', async () => {
+    const reason = 'restricted may not create pods in namespace team-a';
+    const fetchMock = fakeApi({
+      'api/v1/kinds': { body: kindsAnswer() },
+      'api/v1/resources/core/v1/pods?namespace=team-a&sort=name&page=1&pageSize=50': { body: podList([podRow('web-1')]) },
+      'api/v1/permissions/core/v1/pods?namespace=team-a': { body: { actions: { create: { allowed: false, reason } } } },
+    });
+    await renderPage('/pods?namespace=team-a');
+    expect(await screen.findByTestId('create-reason')).toHaveTextContent(reason);
+    expect(screen.getByTestId('create-link')).toBeDisabled();
+    expect(fetchMock.mock.calls.filter(([path]) => typeof path === 'string' && path.startsWith('api/v1/permissions/'))).toHaveLength(1);
+  });
+
+  test('in all namespaces there is no one answer to ask for: Create stays, and the apply decides', async () => {
+    const fetchMock = fakeApi({ 'api/v1/kinds': { body: kindsAnswer() }, [PODS]: { body: podList([podRow('web-1')]) } });
+    await renderPage('/pods');
+    await screen.findByText('web-1');
+    expect(screen.getByTestId('create-link')).toHaveAttribute('href', '/apply');
+    expect(fetchMock.mock.calls.filter(([path]) => typeof path === 'string' && path.startsWith('api/v1/permissions/'))).toHaveLength(0);
+  });
+
+  test('Create is a link to the apply page where the person may create the kind', async () => {
+    fakeApi({
+      'api/v1/kinds': { body: kindsAnswer() },
+      'api/v1/resources/core/v1/pods?namespace=shop&sort=name&page=1&pageSize=50': { body: podList([podRow('web-1')]) },
+      'api/v1/permissions/core/v1/pods?namespace=shop': { body: { actions: { create: { allowed: true, reason: null } } } },
+    });
+    await renderPage('/pods?namespace=shop');
+    await screen.findByText('web-1');
+    expect(screen.getByTestId('create-link')).toHaveAttribute('href', '/apply?namespace=shop');
+    expect(screen.queryByTestId('create-reason')).toBeNull();
+  });
+
   test('a name that is no kind is page not found', async () => {
     fakeApi({ 'api/v1/kinds': { body: kindsAnswer() } });
     await renderPage('/gadgets');

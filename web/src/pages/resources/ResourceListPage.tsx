@@ -13,6 +13,7 @@ import { useResource } from '../../hooks/useResource';
 import { useResourceList } from '../../hooks/useResourceList';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
+import type { Permissions } from '../../lib/k8s/detail';
 import { findKind, kindLabelKey, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
 import { apiQuery, PAGE_SIZES, queryFromParams, type ListQuery } from '../../lib/k8s/rows';
 import { NotFound } from '../NotFound';
@@ -97,11 +98,7 @@ function KindList(props: { kind: Kind; resource: string }) {
           <p className="page__subtitle">{t('resources|In namespace {{namespace}}', { namespace: query.namespace })}</p>
         )}
         <div className="page__header-end">
-          {kind.verbs.includes('create') && (
-            <Link className="button button--small" data-testid="create-link" to={`/apply${query.namespace ? `?namespace=${encodeURIComponent(query.namespace)}` : ''}`}>
-              {t('yaml|Create from YAML')}
-            </Link>
-          )}
+          {kind.verbs.includes('create') && <CreateLink kind={kind} namespace={query.namespace} />}
           <LiveIndicator />
         </div>
       </header>
@@ -309,3 +306,44 @@ function Filters(props: {
 }
 
 export default ResourceListPage;
+
+/**
+ * Create from YAML, for the namespace the list shows. Where the question has one answer (one
+ * namespace, or a cluster-scoped kind) the API server is asked whether the person may create the
+ * kind there, and a refusal disables the button with its reason; until it answers, or when it
+ * cannot, the button stays usable and the apply itself is checked.
+ */
+function CreateLink(props: { kind: Kind; namespace: string }) {
+  const one = props.namespace.includes(',') ? '' : props.namespace;
+  const to = `/apply${props.namespace ? `?namespace=${encodeURIComponent(props.namespace)}` : ''}`;
+  if (props.kind.namespaced && !one) return <CreateButton to={to} />;
+  return <CheckedCreateLink kind={props.kind} namespace={props.kind.namespaced ? one : ''} to={to} />;
+}
+
+function CheckedCreateLink(props: { kind: Kind; namespace: string; to: string }) {
+  const permissions = useResource<Permissions>(API.kindPermissions(props.kind.path, props.namespace), 30_000);
+  const create = permissions.data?.actions.create;
+  return <CreateButton to={props.to} refused={create && !create.allowed ? (create.reason ?? '') : undefined} />;
+}
+
+function CreateButton(props: { to: string; refused?: string }) {
+  const { t } = useTranslation();
+  if (props.refused === undefined) {
+    return (
+      <Link className="button button--small" data-testid="create-link" to={props.to}>
+        {t('yaml|Create from YAML')}
+      </Link>
+    );
+  }
+  const reason = props.refused || t('actions|You may not do this.');
+  return (
+    <span className="action">
+      <button type="button" className="button button--small" data-testid="create-link" disabled title={reason}>
+        {t('yaml|Create from YAML')}
+      </button>
+      <span className="action__reason" data-testid="create-reason">
+        {reason}
+      </span>
+    </span>
+  );
+}
