@@ -3,15 +3,17 @@
 //!
 //! Objects are stored without `managedFields`, which is often half of an object's size.
 //! [`KindCache`] is the unit a generic per-kind cache grows from (rows computed at ingest, stopped
-//! when idle); [`Caches`] holds the kinds the overview needs.
+//! when idle); [`Caches`] holds the kinds the overview and the metrics need. Pods and ReplicaSets,
+//! the numerous ones, are kept as [`PodFacts`] and [`ReplicaSetFacts`] by a [`ProjectedCache`],
+//! not as decoded objects (see `facts`).
 
+use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::apps::v1::ReplicaSet;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
@@ -19,6 +21,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::facts::{PodFacts, ReplicaSetFacts};
 use crate::resources::WatchFailure;
 use crate::{Error, Result};
 
@@ -121,15 +124,126 @@ impl<K: Resource<DynamicType = ()> + 'static> Drop for KindCache<K> {
     }
 }
 
+/// What a [`ProjectedCache`] keeps, by namespace and name.
+type Projections<P> = HashMap<(String, String), Arc<P>>;
+
+/// A watch of one kind across all namespaces that keeps, per object, only what `project` makes of
+/// it; the watch stops when this is dropped.
+pub struct ProjectedCache<P> {
+    kind: String,
+    /// `None` until the first list has completed.
+    objects: Arc<RwLock<Option<Projections<P>>>>,
+    ready: watch::Receiver<bool>,
+    failure: watch::Receiver<Option<WatchFailure>>,
+    task: JoinHandle<()>,
+}
+
+impl<P: Send + Sync + 'static> ProjectedCache<P> {
+    pub fn start<K>(api: Api<K>, project: fn(&K) -> P) -> Self
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    {
+        let kind = K::kind(&()).into_owned();
+        let task_kind = kind.clone();
+        let objects = Arc::new(RwLock::new(None));
+        let store = objects.clone();
+        let (ready_tx, ready) = watch::channel(false);
+        let (failures, failure) = watch::channel(None);
+        let key = |object: &K| (object.namespace().unwrap_or_default(), object.name_any());
+        let stream = watcher(api, watcher::Config::default()).default_backoff();
+        let task = tokio::spawn(async move {
+            futures::pin_mut!(stream);
+            // A relist fills this, then replaces the map at once.
+            let mut relisting: Projections<P> = HashMap::new();
+            while let Some(event) = stream.next().await {
+                let event = match event {
+                    Err(error) => {
+                        tracing::debug!(kind = %task_kind, %error, "watch failed; retrying with backoff");
+                        failures.send_replace(Some(WatchFailure::of(&error)));
+                        continue;
+                    }
+                    Ok(event) => event,
+                };
+                failures.send_if_modified(|failure| failure.take().is_some());
+                let write = || {
+                    store
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                };
+                match event {
+                    watcher::Event::Init => relisting = HashMap::new(),
+                    watcher::Event::InitApply(object) => {
+                        relisting.insert(key(&object), Arc::new(project(&object)));
+                    }
+                    watcher::Event::InitDone => {
+                        *write() = Some(std::mem::take(&mut relisting));
+                        ready_tx.send_replace(true);
+                    }
+                    watcher::Event::Apply(object) => {
+                        if let Some(map) = write().as_mut() {
+                            map.insert(key(&object), Arc::new(project(&object)));
+                        }
+                    }
+                    watcher::Event::Delete(object) => {
+                        if let Some(map) = write().as_mut() {
+                            map.remove(&key(&object));
+                        }
+                    }
+                }
+            }
+        });
+        Self {
+            kind,
+            objects,
+            ready,
+            failure,
+            task,
+        }
+    }
+
+    /// What is kept of every object, once the first list has completed (waiting at most
+    /// `within`). Fails at once when the API server refuses the list (401, 403).
+    pub async fn objects(&self, within: Duration) -> Result<Vec<Arc<P>>> {
+        let mut ready = self.ready.clone();
+        tokio::select! {
+            listed = ready.wait_for(|ready| *ready) => {
+                listed.map_err(|_stopped| self.not_ready(within))?;
+                let objects = self.objects.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+                Ok(objects.as_ref().map(|map| map.values().cloned().collect()).unwrap_or_default())
+            }
+            refusal = refusal(self.failure.clone()) => Err(Error::ListRefused {
+                kind: self.kind.clone(),
+                code: refusal.code.unwrap_or_default(),
+                message: refusal.message,
+            }),
+            () = tokio::time::sleep(within) => Err(self.not_ready(within)),
+        }
+    }
+
+    fn not_ready(&self, within: Duration) -> Error {
+        Error::CacheNotReady {
+            kind: self.kind.clone(),
+            within,
+            last_error: self.failure.borrow().as_ref().map(|f| f.message.clone()),
+        }
+    }
+}
+
+impl<P> Drop for ProjectedCache<P> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// The watch caches of one cluster, each started the first time it is read.
 pub struct Caches {
     client: Client,
     first_list_timeout: Duration,
     nodes: OnceLock<KindCache<Node>>,
-    pods: OnceLock<KindCache<Pod>>,
+    pods: OnceLock<ProjectedCache<PodFacts>>,
     namespaces: OnceLock<KindCache<Namespace>>,
     events: OnceLock<KindCache<Event>>,
-    replicasets: OnceLock<KindCache<ReplicaSet>>,
+    replicasets: OnceLock<ProjectedCache<ReplicaSetFacts>>,
 }
 
 impl Caches {
@@ -156,8 +270,9 @@ impl Caches {
         self.read(&self.nodes).await
     }
 
-    pub async fn pods(&self) -> Result<Vec<Arc<Pod>>> {
-        self.read(&self.pods).await
+    /// Every pod, as the overview and the metrics see it.
+    pub async fn pods(&self) -> Result<Vec<Arc<PodFacts>>> {
+        self.read_projected(&self.pods, PodFacts::of).await
     }
 
     pub async fn namespaces(&self) -> Result<Vec<Arc<Namespace>>> {
@@ -169,8 +284,25 @@ impl Caches {
     }
 
     /// ReplicaSets, to find the Deployment a pod belongs to (pod → ReplicaSet → Deployment).
-    pub async fn replicasets(&self) -> Result<Vec<Arc<ReplicaSet>>> {
-        self.read(&self.replicasets).await
+    pub async fn replicasets(&self) -> Result<Vec<Arc<ReplicaSetFacts>>> {
+        self.read_projected(&self.replicasets, ReplicaSetFacts::of)
+            .await
+    }
+
+    async fn read_projected<K, P>(
+        &self,
+        cache: &OnceLock<ProjectedCache<P>>,
+        project: fn(&K) -> P,
+    ) -> Result<Vec<Arc<P>>>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        P: Send + Sync + 'static,
+    {
+        let cache = cache.get_or_init(|| {
+            tracing::debug!(kind = %K::kind(&()), "starting watch cache");
+            ProjectedCache::start(Api::<K>::all(self.client.clone()), project)
+        });
+        cache.objects(self.first_list_timeout).await
     }
 
     async fn read<K>(&self, cache: &OnceLock<KindCache<K>>) -> Result<Vec<Arc<K>>>

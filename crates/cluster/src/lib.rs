@@ -10,11 +10,12 @@ mod cluster;
 mod connection;
 pub mod discovery;
 mod error;
+pub mod facts;
 pub mod metrics;
 mod monitor;
 pub mod resources;
 
-pub use cache::{Caches, KindCache};
+pub use cache::{Caches, KindCache, ProjectedCache};
 pub use cluster::Cluster;
 pub use connection::{ClusterInfo, ClusterSource, Connection, connect, read_kubeconfig};
 pub use error::{Error, Result};

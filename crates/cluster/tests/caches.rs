@@ -32,26 +32,21 @@ fn pod(name: &str) -> Pod {
 }
 
 #[tokio::test]
-async fn caches_hold_every_pod_without_managed_fields() {
+async fn caches_hold_every_pod_as_facts_and_other_kinds_without_managed_fields() {
     let sim = Sim::start(SimConfig::default().scenario(Scenario::Demo))
         .await
         .expect("the sim starts");
     let client = client(&sim).await;
     let pods = Api::<Pod>::namespaced(client.clone(), "default");
-    let created = pods
-        .create(&PostParams::default(), &pod("written-by-api"))
+    pods.create(&PostParams::default(), &pod("written-by-api"))
         .await
         .expect("created");
-    assert!(
-        !created.managed_fields().is_empty(),
-        "the API server records managedFields on create"
-    );
     let listed = Api::<Pod>::all(client.clone())
         .list(&ListParams::default())
         .await
         .expect("list");
 
-    let caches = Caches::new(client);
+    let caches = Caches::new(client.clone());
     let cached = caches.pods().await.expect("the first list completes");
     assert!(
         cached.len() >= listed.items.len().saturating_sub(5),
@@ -61,13 +56,32 @@ async fn caches_hold_every_pod_without_managed_fields() {
     );
     let ours = cached
         .iter()
-        .find(|p| p.name_any() == "written-by-api")
+        .find(|p| p.name == "written-by-api")
         .expect("our pod is cached");
+    assert_eq!(ours.namespace, "default");
+    assert_eq!(ours.containers.len(), 1);
     assert!(
-        ours.managed_fields().is_empty(),
+        ["Pending", "Running"].contains(&ours.phase.as_str()),
+        "a new pod is pending or running: {ours:?}"
+    );
+    // Every listed pod is there, by namespace and name.
+    for pod in &listed.items {
+        let (namespace, name) = (pod.namespace().unwrap_or_default(), pod.name_any());
+        assert!(
+            cached
+                .iter()
+                .any(|p| p.namespace == namespace && p.name == name)
+                || pod.metadata.deletion_timestamp.is_some(),
+            "{namespace}/{name} is cached"
+        );
+    }
+
+    let namespaces = caches.namespaces().await.expect("listed");
+    assert!(!namespaces.is_empty());
+    assert!(
+        namespaces.iter().all(|n| n.managed_fields().is_empty()),
         "managedFields are dropped at ingest"
     );
-    assert!(cached.iter().all(|p| p.managed_fields().is_empty()));
     sim.shutdown().await;
 }
 
@@ -104,7 +118,7 @@ async fn caches_follow_changes_in_the_cluster() {
             .await
             .expect("cached")
             .iter()
-            .any(|p| p.name_any() == "late")
+            .any(|p| p.name == "late")
         {
             sim.shutdown().await;
             return;

@@ -9,6 +9,34 @@ use serde::Serialize;
 
 use crate::{node, pod};
 
+/// What the overview reads of a pod: a `Pod`, or a compact record of one kept by a cache.
+pub trait PodLike {
+    fn namespace(&self) -> Option<&str>;
+    fn name(&self) -> &str;
+    /// `Running`, `Pending`, `Succeeded`, `Failed` or `Unknown`.
+    fn phase(&self) -> &str;
+    /// The STATUS column of `kubectl get pods`.
+    fn status(&self) -> std::borrow::Cow<'_, str>;
+}
+
+impl PodLike for Pod {
+    fn namespace(&self) -> Option<&str> {
+        self.metadata.namespace.as_deref()
+    }
+
+    fn name(&self) -> &str {
+        self.metadata.name.as_deref().unwrap_or_default()
+    }
+
+    fn phase(&self) -> &str {
+        pod::phase(self)
+    }
+
+    fn status(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(pod::status_reason(self))
+    }
+}
+
 /// At most this many Warning events are returned, the most recent first.
 pub const MAX_WARNINGS: usize = 20;
 /// At most this many problem pods are listed; `problemsTotal` says how many there are in all.
@@ -106,14 +134,14 @@ pub struct ObjectName {
 }
 
 /// Computes the overview from the objects in the caches; `now` becomes `generatedAt`.
-pub fn overview<'a>(
+pub fn overview<'a, P: PodLike + 'a>(
     nodes: impl IntoIterator<Item = &'a Node>,
-    pods: impl IntoIterator<Item = &'a Pod>,
+    pods: impl IntoIterator<Item = &'a P>,
     namespaces: impl IntoIterator<Item = &'a Namespace>,
     events: impl IntoIterator<Item = &'a Event>,
     now: Timestamp,
 ) -> Overview {
-    let pods: Vec<&Pod> = pods.into_iter().collect();
+    let pods: Vec<&P> = pods.into_iter().collect();
     Overview {
         nodes: node_summary(nodes),
         pods: pod_summary(&pods),
@@ -141,23 +169,23 @@ fn node_summary<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> NodeSummary {
     }
 }
 
-fn pod_summary(pods: &[&Pod]) -> PodSummary {
+fn pod_summary<P: PodLike>(pods: &[&P]) -> PodSummary {
     let mut by_phase = PhaseCounts::default();
     let mut problems = Vec::new();
     for p in pods {
-        match pod::phase(p) {
+        match p.phase() {
             "Running" => by_phase.running += 1,
             "Pending" => by_phase.pending += 1,
             "Succeeded" => by_phase.succeeded += 1,
             "Failed" => by_phase.failed += 1,
             _ => by_phase.unknown += 1,
         }
-        let reason = pod::status_reason(p);
+        let reason = p.status();
         if pod::is_problem(&reason) {
             problems.push(ProblemPod {
-                namespace: p.metadata.namespace.clone().unwrap_or_default(),
-                name: p.metadata.name.clone().unwrap_or_default(),
-                reason,
+                namespace: p.namespace().unwrap_or_default().to_string(),
+                name: p.name().to_string(),
+                reason: reason.into_owned(),
             });
         }
     }
@@ -172,13 +200,13 @@ fn pod_summary(pods: &[&Pod]) -> PodSummary {
     }
 }
 
-fn namespace_summaries<'a>(
+fn namespace_summaries<'a, P: PodLike>(
     namespaces: impl IntoIterator<Item = &'a Namespace>,
-    pods: &[&Pod],
+    pods: &[&P],
 ) -> Vec<NamespaceSummary> {
     let mut pod_counts: BTreeMap<&str, usize> = BTreeMap::new();
     for p in pods {
-        if let Some(namespace) = p.metadata.namespace.as_deref() {
+        if let Some(namespace) = p.namespace() {
             *pod_counts.entry(namespace).or_default() += 1;
         }
     }
@@ -328,7 +356,7 @@ mod tests {
             node("cp", true, &["control-plane"]),
             node("worker-a", true, &[]),
         ];
-        let o = overview(&nodes, &[], &[], &[], ts(0));
+        let o = overview(&nodes, &[] as &[Pod], &[], &[], ts(0));
         assert_eq!((o.nodes.total, o.nodes.ready), (3, 2));
         let names: Vec<&str> = o.nodes.items.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(
@@ -436,7 +464,7 @@ mod tests {
             event("Warning", "new", "FailedScheduling", Some(40)),
             event("Warning", "undated", "Unhealthy", None),
         ];
-        let o = overview(&[], &[], &[], &events, ts(60));
+        let o = overview(&[], &[] as &[Pod], &[], &events, ts(60));
         let got: Vec<&str> = o.warnings.iter().map(|w| w.object.name.as_str()).collect();
         assert_eq!(got, ["new", "old", "undated"]);
         assert_eq!(o.warnings[0].reason, "FailedScheduling");
@@ -450,7 +478,7 @@ mod tests {
         let events: Vec<Event> = (0..30)
             .map(|i| event("Warning", &format!("p{i}"), "BackOff", Some(i)))
             .collect();
-        let o = overview(&[], &[], &[], &events, ts(60));
+        let o = overview(&[], &[] as &[Pod], &[], &events, ts(60));
         assert_eq!(o.warnings.len(), MAX_WARNINGS);
         assert_eq!(o.warnings[0].object.name, "p29", "the newest comes first");
     }
@@ -459,7 +487,7 @@ mod tests {
     fn the_overview_serialises_as_the_api_contract_says() {
         let o = overview(
             &[node("cp", true, &["control-plane"])],
-            &[],
+            &[] as &[Pod],
             &[namespace("default")],
             &[],
             ts(0),

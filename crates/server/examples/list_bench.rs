@@ -42,6 +42,8 @@ struct Shape {
     namespaces: usize,
     /// Objects per page of the caches' initial lists.
     page_size: u32,
+    /// Whether the sim serves metrics.k8s.io (the console then scrapes it and keeps history).
+    metrics_server: bool,
 }
 
 fn shape(args: &[String]) -> Result<Shape, BoxError> {
@@ -61,6 +63,7 @@ fn shape(args: &[String]) -> Result<Shape, BoxError> {
         nodes: value("--nodes")?.unwrap_or((pods / 20).clamp(1, 5_000)),
         namespaces: value("--namespaces")?.unwrap_or((pods / 2_000).clamp(1, 50)),
         page_size: value("--page-size")?.map_or(500, |n| n as u32),
+        metrics_server: !args.iter().any(|a| a == "--without-metrics-server"),
     })
 }
 
@@ -84,11 +87,15 @@ fn main() -> Result<(), BoxError> {
 
 /// The child: serves the scale scenario until its stdin closes (the parent exited).
 async fn sim_child(shape: Shape, kubeconfig: PathBuf) -> Result<(), BoxError> {
-    let sim = Sim::start(SimConfig::default().scenario(Scenario::Scale {
-        pods: shape.pods,
-        nodes: shape.nodes,
-        namespaces: shape.namespaces,
-    }))
+    let sim = Sim::start(
+        SimConfig::default()
+            .scenario(Scenario::Scale {
+                pods: shape.pods,
+                nodes: shape.nodes,
+                namespaces: shape.namespaces,
+            })
+            .metrics_server(shape.metrics_server),
+    )
     .await?;
     std::fs::write(&kubeconfig, sim.kubeconfig_yaml("admin"))?;
     println!("ready {}", sim.url());
@@ -137,6 +144,7 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
             "--kubeconfig-out",
             &kubeconfig_path.display().to_string(),
         ])
+        .args((!shape.metrics_server).then_some("--without-metrics-server"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
@@ -218,6 +226,26 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     rows.push(format!(
         "| RSS: idle (no cache) → pods + nodes cached | {idle_rss:.0} MiB → {synced_rss:.0} MiB |"
     ));
+    if shape.metrics_server {
+        // The scraper's first two scrapes (the second follows within 5 s): the pods' facts,
+        // their history and the scrapes' own allocations.
+        let started = Instant::now();
+        let mut scrapes = std::collections::HashSet::new();
+        while scrapes.len() < 2 && started.elapsed() < Duration::from_secs(120) {
+            let status = get("api/v1/metrics/status".to_string()).await?;
+            if let Some(at) = status["metricsServer"]["lastScrape"].as_str() {
+                scrapes.insert(at.to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        rows.push(format!(
+            "| RSS after the metrics scraper's first {} scrapes of every pod | {:.0} MiB |",
+            scrapes.len(),
+            rss_mib()
+        ));
+    } else {
+        rows.push("| metrics | none (--without-metrics-server) |".to_string());
+    }
 
     let queries = [
         (

@@ -8,15 +8,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use serde::Deserialize;
 use tokio::sync::watch;
 
 use super::history::{Latest, NodeSample, PodSample, Sample};
-use super::view::{Bounds, ReplicaSetOwners, owners_of};
+use super::view::{ReplicaSetOwners, owners_of};
 use super::{History, MetricsConfig, SourceState, SourceStatus};
 use crate::Cluster;
+use crate::facts::PodFacts;
 
 const GROUP: &str = "metrics.k8s.io";
 /// The versions Wheelhouse reads, preferred first.
@@ -209,17 +209,9 @@ async fn scrape(
         .collect();
     let objects = objects.unwrap_or_default();
     let replicasets = ReplicaSetOwners::new(replicasets.unwrap_or_default().iter());
-    let by_name: HashMap<(&str, &str), &Pod> = objects
+    let by_name: HashMap<(&str, &str), &PodFacts> = objects
         .iter()
-        .filter_map(|p| {
-            Some((
-                (
-                    p.metadata.namespace.as_deref()?,
-                    p.metadata.name.as_deref()?,
-                ),
-                p.as_ref(),
-            ))
-        })
+        .map(|p| ((p.namespace.as_str(), p.name.as_str()), p.as_ref()))
         .collect();
     let pods = pods
         .items
@@ -229,11 +221,11 @@ async fn scrape(
                 .get(&(m.metadata.namespace.as_str(), m.metadata.name.as_str()))
                 .copied();
             PodSample {
-                node: object.and_then(|p| p.spec.as_ref()?.node_name.clone()),
+                node: object.and_then(|p| p.node.clone()),
                 owners: object
                     .map(|p| owners_of(p, &replicasets))
                     .unwrap_or_default(),
-                bounds: object.map(Bounds::of_pod).unwrap_or_default(),
+                bounds: object.map(|p| p.bounds).unwrap_or_default(),
                 containers: m
                     .containers
                     .into_iter()

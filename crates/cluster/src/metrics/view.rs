@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use serde::Serialize;
 
 use super::history::{History, Owner, Sample, Series, sum};
 use super::{Metrics, RangeOption, SourceKind, SourceStatus};
 use crate::Cluster;
+use crate::facts::{PodFacts, ReplicaSetFacts};
 
 /// What the metrics are asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,52 +160,31 @@ pub const TOP: usize = 10;
 pub struct ReplicaSetOwners(HashMap<(String, String), String>);
 
 impl ReplicaSetOwners {
-    pub fn new<'a>(replicasets: impl Iterator<Item = &'a Arc<ReplicaSet>>) -> Self {
+    pub fn new<'a>(replicasets: impl Iterator<Item = &'a Arc<ReplicaSetFacts>>) -> Self {
         Self(
             replicasets
                 .filter_map(|rs| {
-                    let owner = controller(&rs.metadata)?;
-                    (owner.kind == "Deployment").then(|| {
-                        (
-                            (
-                                rs.metadata.namespace.clone().unwrap_or_default(),
-                                rs.metadata.name.clone().unwrap_or_default(),
-                            ),
-                            owner.name.clone(),
-                        )
-                    })
+                    let deployment = rs.deployment.clone()?;
+                    Some(((rs.namespace.clone(), rs.name.clone()), deployment))
                 })
                 .collect(),
         )
     }
 }
 
-fn controller(
-    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-) -> Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference> {
-    meta.owner_references
-        .as_ref()?
-        .iter()
-        .find(|o| o.controller == Some(true))
-}
-
 /// The workloads a pod belongs to: its controller, and a ReplicaSet's Deployment.
-pub fn owners_of(pod: &Pod, replicasets: &ReplicaSetOwners) -> Vec<Owner> {
-    let Some(owner) = controller(&pod.metadata) else {
+pub fn owners_of(pod: &PodFacts, replicasets: &ReplicaSetOwners) -> Vec<Owner> {
+    let Some((kind, name)) = &pod.controller else {
         return Vec::new();
     };
-    let Some((resource, _)) = WORKLOAD_RESOURCES.iter().find(|(_, k)| *k == owner.kind) else {
+    let Some((resource, _)) = WORKLOAD_RESOURCES.iter().find(|(_, k)| k == kind) else {
         return Vec::new();
     };
-    let mut owners = vec![(*resource, owner.name.clone())];
-    if *resource == "replicasets" {
-        let key = (
-            pod.metadata.namespace.clone().unwrap_or_default(),
-            owner.name.clone(),
-        );
-        if let Some(deployment) = replicasets.0.get(&key) {
-            owners.push(("deployments", deployment.clone()));
-        }
+    let mut owners = vec![(*resource, name.clone())];
+    if *resource == "replicasets"
+        && let Some(deployment) = replicasets.0.get(&(pod.namespace.clone(), name.clone()))
+    {
+        owners.push(("deployments", deployment.clone()));
     }
     owners
 }
@@ -237,7 +216,7 @@ impl Bounds {
         }
     }
 
-    fn of_container(container: &k8s_openapi::api::core::v1::Container) -> Bounds {
+    pub(crate) fn of_container(container: &k8s_openapi::api::core::v1::Container) -> Bounds {
         let resources = container.resources.as_ref();
         let read = |which: Option<
             &std::collections::BTreeMap<
@@ -269,14 +248,6 @@ impl Bounds {
             .map(Bounds::of_container)
             .fold(Bounds::default(), Bounds::plus)
     }
-}
-
-/// Pods that hold their requests: not finished.
-fn active(pod: &Pod) -> bool {
-    !matches!(
-        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
-        Some("Succeeded" | "Failed")
-    )
 }
 
 fn node_quantity(node: &Node, which: &str, name: &str) -> Option<f64> {
@@ -447,7 +418,7 @@ impl Metrics {
                 name: None,
             },
             Target::Node(name) => {
-                found(holds(&nodes, None, name), "node", name)?;
+                found(holds(&nodes, name), "node", name)?;
                 TargetName {
                     kind: "Node",
                     namespace: None,
@@ -456,7 +427,7 @@ impl Metrics {
             }
             Target::Namespace(namespace) => {
                 let namespaces = caches.namespaces().await?;
-                found(holds(&namespaces, None, namespace), "namespace", namespace)?;
+                found(holds(&namespaces, namespace), "namespace", namespace)?;
                 TargetName {
                     kind: "Namespace",
                     namespace: None,
@@ -465,7 +436,8 @@ impl Metrics {
             }
             Target::Pod { namespace, name } => {
                 found(
-                    holds(&pods, Some(namespace), name),
+                    pods.iter()
+                        .any(|p| p.namespace == *namespace && p.name == *name),
                     "pod",
                     &format!("{namespace}/{name}"),
                 )?;
@@ -508,14 +480,13 @@ impl Metrics {
                         .map(|(_, n, _)| n.to_string())
                         .collect();
                     for pod in pods.iter() {
-                        if pod.metadata.namespace.as_deref() == Some(namespace.as_str())
+                        if pod.namespace == *namespace
                             && owners_of(pod, &replicasets)
                                 .iter()
                                 .any(|(r, n)| r == resource && n == name)
-                            && let Some(pod_name) = &pod.metadata.name
-                            && !names.contains(pod_name)
+                            && !names.contains(&pod.name)
                         {
-                            names.push(pod_name.clone());
+                            names.push(pod.name.clone());
                         }
                     }
                     names
@@ -540,22 +511,17 @@ impl Metrics {
                     let make_series = |at: &dyn Fn(u64) -> Option<Sample>| {
                         series(&scrapes, interval, range.seconds, now_ms, at)
                     };
-                    let bounds_of = |keep: &dyn Fn(&Pod) -> bool| {
+                    let bounds_of = |keep: &dyn Fn(&PodFacts) -> bool| {
                         pods.iter()
-                            .filter(|p| active(p) && keep(p))
-                            .map(|p| Bounds::of_pod(p))
+                            .filter(|p| p.active() && keep(p))
+                            .map(|p| p.bounds)
                             .fold(Bounds::default(), Bounds::plus)
                     };
                     let answer = match target {
                         Target::Cluster => {
                             let at = |seq: u64| sum(history.nodes().filter_map(|(_, s)| s.at(seq)));
-                            let mut now = current(
-                                at(latest),
-                                bounds_of(&|p| {
-                                    p.spec.as_ref().is_some_and(|s| s.node_name.is_some())
-                                }),
-                                latest_ms,
-                            );
+                            let mut now =
+                                current(at(latest), bounds_of(&|p| p.node.is_some()), latest_ms);
                             let total = |which, name| {
                                 nodes
                                     .iter()
@@ -584,10 +550,7 @@ impl Metrics {
                                 .find(|n| n.metadata.name.as_deref() == Some(node_name));
                             let series_of = history.node(node_name);
                             let at = |seq: u64| series_of.and_then(|s| s.at(seq));
-                            let on_node = |p: &Pod| {
-                                p.spec.as_ref().and_then(|s| s.node_name.as_deref())
-                                    == Some(node_name)
-                            };
+                            let on_node = |p: &PodFacts| p.node.as_deref() == Some(node_name);
                             let mut now = current(at(latest), bounds_of(&on_node), latest_ms);
                             if let Some(node) = node {
                                 now.cpu.allocatable = node_quantity(node, "allocatable", "cpu");
@@ -619,9 +582,7 @@ impl Metrics {
                                     .pods(Some(namespace))
                                     .filter_map(|(_, _, p)| p.at(seq)))
                             };
-                            let in_namespace = |p: &Pod| {
-                                p.metadata.namespace.as_deref() == Some(namespace.as_str())
-                            };
+                            let in_namespace = |p: &PodFacts| p.namespace == *namespace;
                             TargetMetrics {
                                 target: name,
                                 state,
@@ -649,8 +610,8 @@ impl Metrics {
                                     .filter(|(_, _, p)| p.owned_by(resource, workload))
                                     .filter_map(|(_, _, p)| p.at(seq)))
                             };
-                            let owned = |p: &Pod| {
-                                p.metadata.namespace.as_deref() == Some(namespace.as_str())
+                            let owned = |p: &PodFacts| {
+                                p.namespace == *namespace
                                     && owners_of(p, &replicasets)
                                         .iter()
                                         .any(|(r, n)| r == resource && n == workload)
@@ -668,16 +629,14 @@ impl Metrics {
                             namespace,
                             name: pod_name,
                         } => {
-                            let object = pods.iter().find(|p| {
-                                p.metadata.namespace.as_deref() == Some(namespace)
-                                    && p.metadata.name.as_deref() == Some(pod_name)
-                            });
+                            let object = pods
+                                .iter()
+                                .find(|p| p.namespace == *namespace && p.name == *pod_name);
                             let recorded = history.pod(namespace, pod_name);
                             let at = |seq: u64| recorded.and_then(|p| p.at(seq));
-                            let bounds = object.map(|p| Bounds::of_pod(p)).unwrap_or_default();
+                            let bounds = object.map(|p| p.bounds).unwrap_or_default();
                             let mut names: Vec<String> = object
-                                .and_then(|p| p.spec.as_ref())
-                                .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
+                                .map(|p| p.containers.iter().map(|(n, _)| n.clone()).collect())
                                 .unwrap_or_default();
                             for (container, _) in recorded
                                 .map(|p| p.containers.as_slice())
@@ -696,10 +655,12 @@ impl Metrics {
                                             .find(|(n, _)| *n == container)
                                             .map(|(_, s)| s)
                                     });
-                                    let spec = object.and_then(|p| p.spec.as_ref()).and_then(|s| {
-                                        s.containers.iter().find(|c| c.name == container)
-                                    });
-                                    let bounds = spec.map(Bounds::of_container).unwrap_or_default();
+                                    let bounds = object
+                                        .and_then(|p| {
+                                            p.containers.iter().find(|(n, _)| *n == container)
+                                        })
+                                        .map(|(_, b)| *b)
+                                        .unwrap_or_default();
                                     let usage = series_of.and_then(|s| s.at(latest));
                                     ContainerView {
                                         current: Some(current(usage, bounds, latest_ms)),
@@ -855,13 +816,11 @@ impl Metrics {
     }
 }
 
-/// Whether `objects` hold one called `name` (in `namespace`, when given).
-fn holds<K: kube::Resource>(objects: &[Arc<K>], namespace: Option<&str>, name: &str) -> bool {
-    objects.iter().any(|o| {
-        let meta = o.meta();
-        meta.name.as_deref() == Some(name)
-            && (namespace.is_none() || meta.namespace.as_deref() == namespace)
-    })
+/// Whether `objects` hold one called `name` (cluster-scoped, or all namespaces).
+fn holds<K: kube::Resource>(objects: &[Arc<K>], name: &str) -> bool {
+    objects
+        .iter()
+        .any(|o| o.meta().name.as_deref() == Some(name))
 }
 
 /// `Ok` when the target was found, else the 404 that names it.
@@ -883,7 +842,7 @@ async fn workload_exists(
     namespace: &str,
     name: &str,
 ) -> Result<&'static str, ViewError> {
-    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
     use k8s_openapi::api::batch::v1::Job;
     use kube::Api;
     use kube::api::{ApiResource, DynamicObject};

@@ -1,0 +1,157 @@
+//! What the overview and the metrics read of pods and ReplicaSets, kept instead of the objects.
+//!
+//! A decoded k8s-openapi `Pod` with two containers takes about 8 KB of memory before any of its
+//! strings (its structs are large even where fields are empty), so 100,000 of them would hold
+//! most of a GB next to the resource browser's own cache. These facts are computed once as each
+//! object arrives and take a few hundred bytes.
+
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use wheelhouse_model::overview::PodLike;
+
+use crate::metrics::view::Bounds;
+
+/// A pod as the overview and the metrics see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodFacts {
+    pub namespace: String,
+    pub name: String,
+    /// The node it is scheduled to.
+    pub node: Option<String>,
+    /// `Running`, `Pending`, `Succeeded`, `Failed` or `Unknown`.
+    pub phase: String,
+    /// The STATUS column of `kubectl get pods` (`CrashLoopBackOff`, `Init:0/2`, …).
+    pub status: String,
+    /// Its controller: kind and name (`ReplicaSet`, `web-7d9c`).
+    pub controller: Option<(String, String)>,
+    /// Requests and limits summed over its app containers.
+    pub bounds: Bounds,
+    /// Its app containers' names and requests and limits, in the spec's order.
+    pub containers: Vec<(String, Bounds)>,
+}
+
+impl PodFacts {
+    pub fn of(pod: &Pod) -> Self {
+        Self {
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            phase: wheelhouse_model::pod::phase(pod).to_string(),
+            status: wheelhouse_model::pod::status_reason(pod),
+            controller: controller(&pod.metadata),
+            bounds: Bounds::of_pod(pod),
+            containers: pod
+                .spec
+                .iter()
+                .flat_map(|s| &s.containers)
+                .map(|c| (c.name.clone(), Bounds::of_container(c)))
+                .collect(),
+        }
+    }
+
+    /// Whether it holds its requests: not finished.
+    pub fn active(&self) -> bool {
+        !matches!(self.phase.as_str(), "Succeeded" | "Failed")
+    }
+}
+
+impl PodLike for PodFacts {
+    fn namespace(&self) -> Option<&str> {
+        Some(&self.namespace)
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn phase(&self) -> &str {
+        &self.phase
+    }
+
+    fn status(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(&self.status)
+    }
+}
+
+/// A ReplicaSet as the metrics see it: the Deployment that owns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaSetFacts {
+    pub namespace: String,
+    pub name: String,
+    pub deployment: Option<String>,
+}
+
+impl ReplicaSetFacts {
+    pub fn of(replicaset: &ReplicaSet) -> Self {
+        Self {
+            namespace: replicaset.metadata.namespace.clone().unwrap_or_default(),
+            name: replicaset.metadata.name.clone().unwrap_or_default(),
+            deployment: controller(&replicaset.metadata)
+                .filter(|(kind, _)| kind == "Deployment")
+                .map(|(_, name)| name),
+        }
+    }
+}
+
+/// The owner reference marked as the controller: kind and name.
+fn controller(meta: &ObjectMeta) -> Option<(String, String)> {
+    meta.owner_references
+        .as_ref()?
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .map(|o| (o.kind.clone(), o.name.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_pod_s_facts_are_what_its_object_says() {
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "web-1", "namespace": "shop", "ownerReferences": [
+                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d9c", "uid": "u", "controller": true}]},
+            "spec": {"nodeName": "worker-1", "containers": [
+                {"name": "app", "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1"}}},
+                {"name": "sidecar", "resources": {"limits": {"memory": "32Mi"}}}]},
+            "status": {"phase": "Running", "containerStatuses": [
+                {"name": "app", "ready": false, "restartCount": 3, "image": "i", "imageID": "",
+                 "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}
+        }))
+        .expect("a pod");
+        let facts = PodFacts::of(&pod);
+        assert_eq!(facts.namespace, "shop");
+        assert_eq!(facts.node.as_deref(), Some("worker-1"));
+        assert_eq!(facts.phase, "Running");
+        assert_eq!(facts.status, "CrashLoopBackOff");
+        assert_eq!(
+            facts.controller,
+            Some(("ReplicaSet".into(), "web-7d9c".into()))
+        );
+        let names: Vec<&str> = facts.containers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["app", "sidecar"]);
+        assert_eq!(facts.bounds, Bounds::of_pod(&pod));
+        assert!(facts.active());
+        assert!(
+            (facts.bounds.memory_requests.unwrap_or_default() - 96.0 * 1024.0 * 1024.0).abs() < 1.0
+        );
+    }
+
+    #[test]
+    fn a_replicaset_s_deployment_is_its_controller_when_that_is_a_deployment() {
+        let owned: ReplicaSet = serde_json::from_value(json!({"metadata": {"name": "web-7d9c", "namespace": "shop",
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "u", "controller": true}]}}))
+        .expect("a replicaset");
+        assert_eq!(
+            ReplicaSetFacts::of(&owned).deployment.as_deref(),
+            Some("web")
+        );
+        let alone: ReplicaSet =
+            serde_json::from_value(json!({"metadata": {"name": "solo", "namespace": "shop"}}))
+                .expect("a replicaset");
+        assert_eq!(ReplicaSetFacts::of(&alone).deployment, None);
+    }
+}
