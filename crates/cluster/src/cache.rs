@@ -79,26 +79,33 @@ where
     ///
     /// Fails at once when the API server refuses the list (401, 403): retrying will not help.
     pub async fn objects(&self, within: Duration) -> Result<Vec<Arc<K>>> {
-        tokio::select! {
-            ready = self.store.wait_until_ready() => {
-                ready.map_err(|_dropped| self.not_ready(within))?;
-                Ok(self.store.state())
-            }
-            refusal = refusal(self.failure.clone()) => Err(Error::ListRefused {
-                kind: self.kind.clone(),
-                code: refusal.code.unwrap_or_default(),
-                message: refusal.message,
-            }),
-            () = tokio::time::sleep(within) => Err(self.not_ready(within)),
-        }
+        let listed = async { self.store.wait_until_ready().await.is_ok() };
+        first_list(&self.kind, listed, &self.failure, within).await?;
+        Ok(self.store.state())
     }
+}
 
-    fn not_ready(&self, within: Duration) -> Error {
-        Error::CacheNotReady {
-            kind: self.kind.clone(),
-            within,
-            last_error: self.failure.borrow().as_ref().map(|f| f.message.clone()),
-        }
+/// Waits for a cache's first list (`listed` is false when the cache stopped first), failing at
+/// once when the API server refuses it, or after `within` with the last watch error.
+async fn first_list(
+    kind: &str,
+    listed: impl Future<Output = bool>,
+    failure: &watch::Receiver<Option<WatchFailure>>,
+    within: Duration,
+) -> Result<()> {
+    let not_ready = || Error::CacheNotReady {
+        kind: kind.to_string(),
+        within,
+        last_error: failure.borrow().as_ref().map(|f| f.message.clone()),
+    };
+    tokio::select! {
+        listed = listed => if listed { Ok(()) } else { Err(not_ready()) },
+        refusal = refusal(failure.clone()) => Err(Error::ListRefused {
+            kind: kind.to_string(),
+            code: refusal.code.unwrap_or_default(),
+            message: refusal.message,
+        }),
+        () = tokio::time::sleep(within) => Err(not_ready()),
     }
 }
 
@@ -205,27 +212,16 @@ impl<P: Send + Sync + 'static> ProjectedCache<P> {
     /// `within`). Fails at once when the API server refuses the list (401, 403).
     pub async fn objects(&self, within: Duration) -> Result<Vec<Arc<P>>> {
         let mut ready = self.ready.clone();
-        tokio::select! {
-            listed = ready.wait_for(|ready| *ready) => {
-                listed.map_err(|_stopped| self.not_ready(within))?;
-                let objects = self.objects.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-                Ok(objects.as_ref().map(|map| map.values().cloned().collect()).unwrap_or_default())
-            }
-            refusal = refusal(self.failure.clone()) => Err(Error::ListRefused {
-                kind: self.kind.clone(),
-                code: refusal.code.unwrap_or_default(),
-                message: refusal.message,
-            }),
-            () = tokio::time::sleep(within) => Err(self.not_ready(within)),
-        }
-    }
-
-    fn not_ready(&self, within: Duration) -> Error {
-        Error::CacheNotReady {
-            kind: self.kind.clone(),
-            within,
-            last_error: self.failure.borrow().as_ref().map(|f| f.message.clone()),
-        }
+        let listed = async move { ready.wait_for(|ready| *ready).await.is_ok() };
+        first_list(&self.kind, listed, &self.failure, within).await?;
+        let objects = self
+            .objects
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(objects
+            .as_ref()
+            .map(|map| map.values().cloned().collect())
+            .unwrap_or_default())
     }
 }
 
