@@ -19,7 +19,7 @@ use wheelhouse_apps::release::Release;
 use wheelhouse_apps::validate::{self, FieldError};
 use wheelhouse_cluster::resources::Resources;
 
-use super::{Apps, releases, upstream};
+use super::{Apps, invalid, releases, upstream};
 use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::Operations;
@@ -29,16 +29,6 @@ use crate::upstream::{Upstream, encode};
 const MAX_LOG_LINES: usize = 2000;
 /// Events shown per failed resource.
 const MAX_EVENTS: usize = 10;
-
-fn invalid(errors: Vec<FieldError>) -> AppError {
-    let message = errors
-        .iter()
-        .map(|e| e.message.clone())
-        .collect::<Vec<_>>()
-        .join("; ");
-    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", message)
-        .with_details(json!({"fields": errors}))
-}
 
 /// Refuses when helm cannot run.
 async fn helm_path(apps: &Apps) -> Result<std::path::PathBuf> {

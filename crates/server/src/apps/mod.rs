@@ -364,6 +364,17 @@ pub fn router(state: &AppState) -> axum::Router<AppState> {
         .layer(Extension(apps))
 }
 
+/// 422 `Invalid` naming each field's problem, in `details.fields`.
+fn invalid(errors: Vec<wheelhouse_apps::validate::FieldError>) -> AppError {
+    let message = errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", message)
+        .with_details(serde_json::json!({"fields": errors}))
+}
+
 fn upstream(state: &AppState) -> Upstream {
     Upstream::new(state.cluster.client().clone())
 }

@@ -23,7 +23,7 @@ use wheelhouse_apps::repository::{
 };
 use wheelhouse_apps::validate::{self, FieldError};
 
-use super::{Apps, Repo, RepoCredentials};
+use super::{Apps, Repo, RepoCredentials, invalid};
 use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::{Question, Reviews};
@@ -140,16 +140,6 @@ pub(super) struct CreateRequest {
     secret_ref: Option<SecretRef>,
     #[serde(default)]
     plain_http: bool,
-}
-
-fn invalid(errors: Vec<FieldError>) -> AppError {
-    let message = errors
-        .iter()
-        .map(|e| e.message.clone())
-        .collect::<Vec<_>>()
-        .join("; ");
-    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", message)
-        .with_details(json!({"fields": errors}))
 }
 
 pub(super) async fn create(
