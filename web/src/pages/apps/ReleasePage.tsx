@@ -99,26 +99,8 @@ function HistoryTab(props: { release: ReleaseDetail }) {
         <div className="card">
           <h3 className="section__title">{t('apps|Compare revisions')}</h3>
           <div className="filters">
-            <label className="filters__field">
-              <span className="filters__label">{t('apps|From')}</span>
-              <select className="select" value={from} data-testid="diff-from" onChange={(e) => { setFrom(Number(e.target.value)); }}>
-                {revisions.map((h) => (
-                  <option key={h.revision} value={h.revision}>
-                    {h.revision}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="filters__field">
-              <span className="filters__label">{t('apps|To')}</span>
-              <select className="select" value={to} data-testid="diff-to" onChange={(e) => { setTo(Number(e.target.value)); }}>
-                {revisions.map((h) => (
-                  <option key={h.revision} value={h.revision}>
-                    {h.revision}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <RevisionSelect label={t('apps|From')} revisions={revisions} value={from} onChange={setFrom} testId="diff-from" />
+            <RevisionSelect label={t('apps|To')} revisions={revisions} value={to} onChange={setTo} testId="diff-to" />
             <button type="button" className="button" disabled={loading || from === to} onClick={() => void compare()} data-testid="diff-compare">
               {t('apps|Show the differences')}
             </button>
@@ -467,5 +449,21 @@ export default function ReleasePage() {
         </>
       )}
     </section>
+  );
+}
+
+/** A labelled choice of one of the release's revisions. */
+function RevisionSelect(props: { label: string; revisions: readonly { revision: number }[]; value: number; onChange: (revision: number) => void; testId: string }) {
+  return (
+    <label className="filters__field">
+      <span className="filters__label">{props.label}</span>
+      <select className="select" value={props.value} data-testid={props.testId} onChange={(e) => { props.onChange(Number(e.target.value)); }}>
+        {props.revisions.map((h) => (
+          <option key={h.revision} value={h.revision}>
+            {h.revision}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
