@@ -13,5 +13,6 @@ pub mod query;
 pub mod rows;
 pub mod selector;
 pub mod store;
+pub mod yaml;
 
 pub use overview::{Overview, overview};
