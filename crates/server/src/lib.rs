@@ -1,8 +1,9 @@
 //! The Wheelhouse HTTP server: the JSON API, the probes and the embedded web app.
 //!
 //! Each capability is a module exporting `router()`; [`app`] merges them, adds the layers every
-//! request goes through (request ids, tracing, compression, body limit, timeout) and mounts the
-//! result under the base path. [`serve`] runs it until a shutdown signal.
+//! request goes through (the same-origin checks, request ids, tracing, compression, body limit,
+//! timeout, security headers) and mounts the result under the base path. [`serve`] runs it until
+//! a shutdown signal.
 
 pub mod access;
 pub mod apps;
@@ -16,10 +17,12 @@ pub mod locale;
 mod logs;
 mod metrics;
 mod middleware;
+pub mod names;
 mod object;
 mod overview;
 mod raw;
 mod resources;
+pub mod same_origin;
 pub mod upstream;
 pub mod version;
 pub mod web;
@@ -40,11 +43,14 @@ use wheelhouse_cluster::resources::{Resources, ResourcesConfig};
 pub use base_path::BasePath;
 pub use error::{ApiJson, AppError};
 pub use locale::Locale;
+pub use same_origin::AllowedHosts;
 
 /// How the server behaves; the binary fills it from flags.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub base_path: BasePath,
+    /// The names and addresses requests may be sent to (`Host`); [`serve`] adds its own address.
+    pub hosts: AllowedHosts,
     /// The language when Accept-Language names none we have.
     pub default_locale: Locale,
     /// Larger request bodies are rejected with 413.
@@ -63,6 +69,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             base_path: BasePath::default(),
+            hosts: AllowedHosts::default(),
             default_locale: Locale::En,
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
@@ -77,6 +84,12 @@ impl ServerConfig {
     #[must_use]
     pub fn base_path(mut self, base_path: BasePath) -> Self {
         self.base_path = base_path;
+        self
+    }
+
+    #[must_use]
+    pub fn hosts(mut self, hosts: AllowedHosts) -> Self {
+        self.hosts = hosts;
         self
     }
 
@@ -159,6 +172,12 @@ fn router(state: AppState) -> axum::Router {
         // Applies to the routes registered so far, so after the merge: a wrong method on a probe
         // gets the JSON error too.
         .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(axum::middleware::from_fn(names::guard))
+        // Outside everything else, so that nothing runs for a request from elsewhere.
+        .layer(axum::middleware::from_fn_with_state(
+            config.hosts.clone(),
+            same_origin::guard,
+        ))
         .with_state(state)
 }
 
@@ -191,7 +210,9 @@ pub fn app(
         cluster,
         config: Arc::new(config),
     };
-    axum::middleware::from_fn_with_state(base, base_path::strip_base_path).layer(router(state))
+    let app =
+        axum::middleware::from_fn_with_state(base, base_path::strip_base_path).layer(router(state));
+    axum::middleware::from_fn(middleware::security_headers).layer(app)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
@@ -201,6 +222,10 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let mut config = config;
+    if let Ok(address) = listener.local_addr() {
+        config.hosts = config.hosts.listening_on(address);
+    }
     let service = app(cluster, config);
     axum::serve(
         listener,

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use wheelhouse_cluster::discovery::KindInfo;
 
 use crate::error::AppError;
+use crate::names::segment;
 
 /// Answers larger than this are refused rather than held in memory.
 pub const MAX_ANSWER: usize = 16 * 1024 * 1024;
@@ -329,28 +330,31 @@ pub fn api_prefix(group: &str, version: &str) -> String {
 pub fn collection_path(kind: &KindInfo, namespace: Option<&str>) -> String {
     let prefix = api_prefix(&kind.group, &kind.version);
     match namespace.filter(|_| kind.namespaced) {
-        Some(namespace) => format!("{prefix}/namespaces/{namespace}/{}", kind.resource),
+        Some(namespace) => format!(
+            "{prefix}/namespaces/{}/{}",
+            segment(namespace),
+            kind.resource
+        ),
         None => format!("{prefix}/{}", kind.resource),
     }
 }
 
-/// The path of one object.
+/// The path of one object; names are checked where they come in ([`crate::names::check`]) and
+/// %-encoded here, so that nothing in one can become path syntax.
 pub fn object_path(kind: &KindInfo, namespace: Option<&str>, name: &str) -> String {
-    format!("{}/{name}", collection_path(kind, namespace))
+    format!("{}/{}", collection_path(kind, namespace), segment(name))
 }
+
+/// What stays as it is in a query value: RFC 3986's unreserved characters.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Percent-encodes a query value.
 pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// The object without `metadata.managedFields`.

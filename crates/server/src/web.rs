@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::error::AppError;
 use crate::locale::{self, Locale};
+use crate::middleware::content_security_policy;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
@@ -92,8 +93,17 @@ fn index(state: &AppState, request: &Request) -> Response {
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
     let locale = locale::negotiate(accept_language, state.config.default_locale);
-    let html =
-        String::from_utf8_lossy(html).replacen(CONFIG_PLACEHOLDER, &config_html(state, locale), 1);
+    // A new nonce for every load: the style elements the YAML editor creates carry it.
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let html = String::from_utf8_lossy(html).replacen(
+        CONFIG_PLACEHOLDER,
+        &config_html(state, locale, &nonce),
+        1,
+    );
+    let policy = match HeaderValue::try_from(content_security_policy(&nonce)) {
+        Ok(policy) => policy,
+        Err(error) => return AppError::internal(error).into_response(),
+    };
     (
         [
             (
@@ -102,14 +112,16 @@ fn index(state: &AppState, request: &Request) -> Response {
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
             (header::VARY, HeaderValue::from_static("Accept-Language")),
+            (header::CONTENT_SECURITY_POLICY, policy),
         ],
         html,
     )
         .into_response()
 }
 
-/// The `<base href>` and the config script the web app reads at start.
-fn config_html(state: &AppState, locale: Locale) -> String {
+/// The `<base href>` and the config script the web app reads at start (a JSON data block, which
+/// the Content-Security-Policy does not need to allow: it never runs).
+fn config_html(state: &AppState, locale: Locale, style_nonce: &str) -> String {
     let base = state.config.base_path.as_str();
     let config = json!({
         "basePath": base,
@@ -117,6 +129,7 @@ fn config_html(state: &AppState, locale: Locale) -> String {
         "defaultLocale": state.config.default_locale.as_str(),
         "locales": Locale::ALL.map(Locale::as_str),
         "version": crate::version::VERSION,
+        "styleNonce": style_nonce,
     });
     // `<` cannot end the script element when escaped; the base path is restricted to URL-safe characters.
     let config = config.to_string().replace('<', "\\u003c");

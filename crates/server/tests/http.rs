@@ -6,6 +6,7 @@ use std::io::Read as _;
 
 use common::{TestServer, json};
 use wheelhouse_server::ServerConfig;
+use wheelhouse_server::same_origin::CLIENT_HEADER;
 
 #[tokio::test]
 async fn unknown_api_paths_get_a_json_404() {
@@ -33,8 +34,10 @@ async fn unknown_api_paths_get_a_json_404() {
 #[tokio::test]
 async fn a_wrong_method_on_an_api_path_is_a_json_405() {
     let server = TestServer::unreachable(ServerConfig::default()).await;
+    // A script that follows the same-origin rules (docs/security.md) still gets the 405.
     let response = reqwest::Client::new()
         .delete(server.url("api/v1/version"))
+        .header(CLIENT_HEADER, "test")
         .send()
         .await
         .expect("request");
@@ -43,6 +46,7 @@ async fn a_wrong_method_on_an_api_path_is_a_json_405() {
 
     let response = reqwest::Client::new()
         .post(server.url("healthz"))
+        .header(CLIENT_HEADER, "test")
         .send()
         .await
         .expect("request");

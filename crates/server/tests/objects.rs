@@ -9,6 +9,7 @@ use common::{TestServer, json};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
+use wheelhouse_server::same_origin::CLIENT_HEADER;
 use wheelhouse_sim::GroupResource;
 
 /// How long any awaited condition may take before the test fails.
@@ -206,7 +207,12 @@ async fn a_forbidden_secondary_lookup_is_a_warning_and_a_refused_delete_quotes_t
     assert_eq!(detail["owners"].as_array().map(Vec::len), Some(1));
 
     let client = reqwest::Client::new();
-    let refused = client.delete(&url).send().await.expect("request");
+    let refused = client
+        .delete(&url)
+        .header(CLIENT_HEADER, "test")
+        .send()
+        .await
+        .expect("request");
     assert_eq!(refused.status(), 403);
     let error = json(refused).await;
     assert_eq!(error["error"]["reason"], "Forbidden");
@@ -342,6 +348,7 @@ async fn yaml_round_trips_and_a_stale_edit_is_a_conflict_naming_what_changed() {
     // Deleted with a propagation choice.
     let deleted = client
         .delete(format!("{object_url}&propagationPolicy=Background"))
+        .header(CLIENT_HEADER, "test")
         .send()
         .await
         .expect("request");
@@ -398,6 +405,7 @@ async fn apply_answers_per_document_with_dry_run_and_validation_causes() {
     let applied = json(
         client
             .post(server.url("api/v1/apply"))
+            .header("content-type", "application/yaml")
             .body(valid.to_string())
             .send()
             .await
@@ -420,6 +428,7 @@ async fn apply_answers_per_document_with_dry_run_and_validation_causes() {
     let again = json(
         client
             .post(server.url("api/v1/apply"))
+            .header("content-type", "application/yaml")
             .body(valid.to_string())
             .send()
             .await
@@ -430,6 +439,7 @@ async fn apply_answers_per_document_with_dry_run_and_validation_causes() {
     let changed = json(
         client
             .post(server.url("api/v1/apply"))
+            .header("content-type", "application/yaml")
             .body(valid.replace("\"1\"", "\"2\""))
             .send()
             .await
@@ -440,6 +450,7 @@ async fn apply_answers_per_document_with_dry_run_and_validation_causes() {
 
     let broken = client
         .post(server.url("api/v1/apply"))
+        .header("content-type", "application/yaml")
         .body("kind: A\n---\nkind: [B\n")
         .send()
         .await

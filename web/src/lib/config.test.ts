@@ -4,9 +4,9 @@ import { normaliseBasePath, parseConfig } from './config';
 describe('parseConfig', () => {
   test('reads the config the server injects', () => {
     const config = parseConfig(
-      '{"basePath":"/wh/","locale":"zh-CN","defaultLocale":"en","locales":["en","zh-CN"],"version":"0.1.0"}',
+      '{"basePath":"/wh/","locale":"zh-CN","defaultLocale":"en","locales":["en","zh-CN"],"version":"0.1.0","styleNonce":"4f2a"}',
     );
-    expect(config).toEqual({ basePath: '/wh/', locale: 'zh-CN', defaultLocale: 'en', locales: ['en', 'zh-CN'], version: '0.1.0' });
+    expect(config).toEqual({ basePath: '/wh/', locale: 'zh-CN', defaultLocale: 'en', locales: ['en', 'zh-CN'], version: '0.1.0', styleNonce: '4f2a' });
   });
 
   test('falls back to defaults when the placeholder was not replaced or the JSON is broken', () => {

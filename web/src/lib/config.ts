@@ -9,6 +9,8 @@ export interface AppConfig {
   defaultLocale: string;
   locales: string[];
   version: string;
+  /** The nonce this page load's Content-Security-Policy allows on `<style>` elements (the YAML editor's). */
+  styleNonce: string;
 }
 
 const FALLBACK: AppConfig = {
@@ -17,6 +19,7 @@ const FALLBACK: AppConfig = {
   defaultLocale: 'en',
   locales: ['en', 'zh-CN'],
   version: 'unknown',
+  styleNonce: '',
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -54,6 +57,7 @@ export function parseConfig(text: string | null | undefined): AppConfig {
     defaultLocale: str('defaultLocale', FALLBACK.defaultLocale),
     locales: locales.length > 0 ? locales : FALLBACK.locales,
     version: str('version', FALLBACK.version),
+    styleNonce: str('styleNonce', FALLBACK.styleNonce),
   };
 }
 

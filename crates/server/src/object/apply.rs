@@ -13,6 +13,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::yaml;
 
 use super::edit::yaml_error;
 use super::{kind_of, link};
@@ -51,9 +52,11 @@ fn documents(text: &str) -> Result<Vec<Document>> {
         }
     }
     let mut out = Vec::new();
+    // One budget for the whole body: many small documents cannot add up to a bomb either.
+    let mut budget = yaml::Budget::for_input(text.len());
     for (number, (line, chunk)) in chunks.into_iter().enumerate() {
-        let value: Value =
-            serde_yaml::from_str(&chunk).map_err(|e| yaml_error(&e, Some(number + 1), line - 1))?;
+        let value = yaml::parse_within(&chunk, &mut budget)
+            .map_err(|e| yaml_error(&e, Some(number + 1), line - 1))?;
         match value {
             Value::Null => {}
             // `kind: List` (kubectl get -o yaml) holds its objects in items.
@@ -189,6 +192,13 @@ async fn apply_one(
         value["metadata"]["namespace"] = json!(namespace);
     }
     result["namespace"] = json!(namespace);
+    let checked = crate::names::check("name", &name).and_then(|()| match &namespace {
+        Some(namespace) => crate::names::check("namespace", namespace),
+        None => Ok(()),
+    });
+    if let Err(error) = checked {
+        return fail(result, 400, "BadRequest", error.message().to_string());
+    }
     result["path"] = link(
         &kind.group,
         &kind.version,

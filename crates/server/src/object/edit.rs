@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::detail::changed_paths;
+use wheelhouse_model::yaml::{YamlError, parse as parse_yaml};
 
 use super::{ObjectPath, Target};
 use crate::AppState;
@@ -53,26 +54,37 @@ pub(super) fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value> {
             .with_details(json!({"line": e.line(), "column": e.column()}))
         });
     }
-    serde_yaml::from_slice(body).map_err(|e| yaml_error(&e, None, 0))
+    let text = std::str::from_utf8(body)
+        .map_err(|_| AppError::bad_request("the body is not UTF-8 text"))?;
+    parse_yaml(text).map_err(|e| yaml_error(&e, None, 0))
 }
 
-/// A YAML error naming its line (counted from the start of the body) and column.
+/// A YAML error naming its line (counted from the start of the body) and column; a text that
+/// expands past its budget is 413, as a body past the size limit is.
 pub(super) fn yaml_error(
-    error: &serde_yaml::Error,
+    error: &YamlError,
     document: Option<usize>,
     first_line: usize,
 ) -> AppError {
-    let location = error.location();
-    let line = location.as_ref().map(|l| l.line() + first_line);
-    let column = location.as_ref().map(serde_yaml::Location::column);
+    let line = error.line().map(|l| l + first_line);
+    let column = error.column();
     let at = match (document, line, column) {
         (Some(d), Some(l), Some(c)) => format!(" in document {d} at line {l}, column {c}"),
         (None, Some(l), Some(c)) => format!(" at line {l}, column {c}"),
         (Some(d), _, _) => format!(" in document {d}"),
         _ => String::new(),
     };
-    AppError::bad_request(format!("the YAML does not parse{at}: {error}"))
-        .with_details(json!({"document": document, "line": line, "column": column}))
+    let error = match error {
+        YamlError::Syntax { .. } => {
+            AppError::bad_request(format!("the YAML does not parse{at}: {error}"))
+        }
+        YamlError::TooLarge { .. } | YamlError::TooDeep { .. } => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLarge",
+            format!("the YAML was not read{at}: {error}"),
+        ),
+    };
+    error.with_details(json!({"document": document, "line": line, "column": column}))
 }
 
 #[derive(Debug, Default, Deserialize)]

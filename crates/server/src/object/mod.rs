@@ -77,6 +77,10 @@ impl Target {
         (group, version, resource, name): (String, String, String, String),
         namespace: Option<String>,
     ) -> Result<Self> {
+        crate::names::check("name", &name)?;
+        if let Some(namespace) = namespace.as_deref().filter(|n| !n.is_empty()) {
+            crate::names::check("namespace", namespace)?;
+        }
         state.cluster.ensure_connected().await?;
         let (kind, kinds) = resources
             .kind(api_group(&group), &version, &resource)

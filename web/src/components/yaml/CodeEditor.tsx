@@ -8,6 +8,8 @@ import { Compartment, EditorState } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import { useEffect, useRef } from 'react';
 
+import { readConfig } from '../../lib/config';
+
 export interface CodeEditorProps {
   value: string;
   onChange?: (value: string) => void;
@@ -48,6 +50,8 @@ export function CodeEditor(props: CodeEditorProps) {
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           readOnly.current.of([EditorState.readOnly.of(props.readOnly ?? false), EditorView.editable.of(!(props.readOnly ?? false))]),
           EditorView.contentAttributes.of({ 'aria-label': props.label }),
+          // The editor's themes are <style> elements; the page's policy admits only this nonce.
+          EditorView.cspNonce.of(readConfig().styleNonce),
           EditorView.updateListener.of((update) => {
             if (update.docChanged && !external.current) onChange.current?.(update.state.doc.toString());
           }),

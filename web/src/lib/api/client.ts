@@ -62,7 +62,9 @@ export type Body = { json: unknown } | { text: string; contentType: string };
 export async function requestJson<T>(method: string, path: string, options: { body?: Body; signal?: AbortSignal } = {}): Promise<T> {
   const { signal } = options;
   const request = `${method} ${path}`;
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  // The server refuses changing requests that carry neither JSON/YAML nor this header: no other
+  // web page can send it without the browser asking the server first (see docs/security.md).
+  const headers: Record<string, string> = { Accept: 'application/json', 'X-Wheelhouse-Client': 'web' };
   let body: string | undefined;
   if (options.body && 'json' in options.body) {
     headers['Content-Type'] = 'application/json';
