@@ -61,6 +61,18 @@ pub struct ServeArgs {
     )]
     pub listen: SocketAddr,
 
+    /// A host name Wheelhouse is reached by besides loopback names and the listen address, e.g.
+    /// behind a reverse proxy: console.example.com, or *.example.com for every name under it.
+    /// Requests naming any other Host are refused (DNS rebinding); repeat for several (the env
+    /// var takes a comma-separated list)
+    #[arg(
+        long = "allowed-host",
+        env = "WHEELHOUSE_ALLOWED_HOSTS",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+
     /// Path prefix to serve under behind a reverse proxy, e.g. /wheelhouse/
     #[arg(
         long,

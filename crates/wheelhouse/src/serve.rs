@@ -9,7 +9,7 @@ use wheelhouse_cluster::metrics::MetricsConfig;
 use wheelhouse_cluster::metrics::prometheus::PrometheusConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, Connection, MonitorConfig};
 use wheelhouse_server::apps::AppsConfig;
-use wheelhouse_server::{BasePath, Locale, ServerConfig};
+use wheelhouse_server::{AllowedHosts, BasePath, Locale, ServerConfig};
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
 
 use crate::cli::{DefaultLocale, ServeArgs};
@@ -65,7 +65,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "--prometheus-url must be an http:// URL (Wheelhouse talks to Prometheus without TLS), not {url:?}"
         );
     }
+    let hosts = args
+        .allowed_hosts
+        .iter()
+        .try_fold(AllowedHosts::default(), |hosts, name| hosts.allow(name))
+        .map_err(anyhow::Error::msg)
+        .context("invalid --allowed-host")?;
     let config = ServerConfig::default()
+        .hosts(hosts)
         .metrics(
             MetricsConfig::default()
                 .interval(args.metrics_interval)

@@ -82,6 +82,8 @@ fn help_lists_every_flag_with_its_environment_variable() {
         "WHEELHOUSE_METRICS_RETENTION",
         "--prometheus-url",
         "WHEELHOUSE_PROMETHEUS_URL",
+        "--allowed-host",
+        "WHEELHOUSE_ALLOWED_HOSTS",
         "serve",
         "sim",
     ] {
@@ -102,6 +104,10 @@ fn metrics_flags_that_cannot_work_are_refused_at_start_with_the_reason() {
         (
             &["--prometheus-url", "https://prometheus:9090"][..],
             "--prometheus-url must be an http:// URL",
+        ),
+        (
+            &["--allowed-host", "https://console.example.com"][..],
+            "invalid --allowed-host",
         ),
     ] {
         let output = Command::new(BINARY)
@@ -148,6 +154,48 @@ async fn with_demo_it_prints_its_url_serves_the_demo_cluster_and_stops_on_sigter
         .expect("request");
     assert_eq!(overview.status(), 200);
 
+    assert!(running.stop_with("TERM"), "exits successfully on SIGTERM");
+}
+
+#[tokio::test]
+async fn only_the_hosts_it_answers_for_are_served_and_allowed_host_adds_one() {
+    let running = Running::start(&[
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--allowed-host",
+        "console.example.com",
+    ]);
+    let url = running
+        .first_line
+        .trim()
+        .trim_start_matches("Wheelhouse is listening on ")
+        .to_string();
+    let client = reqwest::Client::new();
+    let version = |host: &'static str| {
+        client
+            .get(format!("{url}api/v1/version"))
+            .header("host", host)
+            .send()
+    };
+    assert_eq!(
+        version("console.example.com")
+            .await
+            .expect("answer")
+            .status(),
+        200
+    );
+    assert_eq!(version("localhost").await.expect("answer").status(), 200);
+    let rebound = version("evil.example:8080").await.expect("answer");
+    assert_eq!(rebound.status(), 403);
+    let body: serde_json::Value = rebound.json().await.expect("JSON");
+    assert_eq!(body["error"]["reason"], "HostNotAllowed", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--allowed-host evil.example")),
+        "{body}"
+    );
     assert!(running.stop_with("TERM"), "exits successfully on SIGTERM");
 }
 
