@@ -196,8 +196,18 @@ fn choose(args: &ServeArgs, environment: &Environment) -> anyhow::Result<Choice>
 }
 
 /// Starts the simulated cluster in this process and connects to it over HTTP like any cluster.
+///
+/// Its tokens are new on every start: its API server listens on loopback, and a page that found
+/// the port (by DNS rebinding, say) must not know a token that works there.
 async fn start_demo() -> anyhow::Result<(Sim, Connection)> {
-    let sim = Sim::start(SimConfig::default().scenario(Scenario::Demo))
+    let users = wheelhouse_sim::auth::default_users()
+        .into_iter()
+        .map(|user| wheelhouse_sim::auth::User {
+            token: format!("{}-{}", user.name, uuid::Uuid::new_v4().simple()),
+            ..user
+        })
+        .collect();
+    let sim = Sim::start(SimConfig::default().scenario(Scenario::Demo).users(users))
         .await
         .context("cannot start the demo cluster")?;
     let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml(DEMO_USER))
