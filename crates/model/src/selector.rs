@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde_json::Value;
+
 use crate::labels::Labels;
 
 /// A label selector: every requirement must hold. The empty selector matches everything.
@@ -36,6 +38,11 @@ pub struct ParseError {
 }
 
 impl Selector {
+    /// A selector of these requirements (all must hold).
+    pub fn new(requirements: Vec<Requirement>) -> Selector {
+        Selector(requirements)
+    }
+
     /// Parses a selector; the empty string is the selector matching everything.
     pub fn parse(text: &str) -> Result<Selector, ParseError> {
         Parser {
@@ -56,6 +63,91 @@ impl Selector {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// Why an object's selector (`metav1.LabelSelector`) could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the selector cannot be read: {0}")]
+pub struct SelectorError(String);
+
+impl Selector {
+    /// A `metav1.LabelSelector` — `matchLabels` and `matchExpressions` (`In`, `NotIn`, `Exists`,
+    /// `DoesNotExist`), as workloads, disruption budgets and network policies carry it. All of its
+    /// requirements must hold; an empty one matches everything, as in Kubernetes.
+    pub fn from_label_selector(selector: &Value) -> Result<Selector, SelectorError> {
+        let mut requirements = Vec::new();
+        if let Some(labels) = selector.get("matchLabels").and_then(Value::as_object) {
+            for (key, value) in labels {
+                let value = value
+                    .as_str()
+                    .ok_or_else(|| SelectorError(format!("matchLabels[{key}] is not a string")))?;
+                requirements.push(Requirement::Equals(key.clone(), value.to_string()));
+            }
+        }
+        let expressions = selector
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for (index, expression) in expressions.iter().enumerate() {
+            let key = expression
+                .get("key")
+                .and_then(Value::as_str)
+                .ok_or_else(|| SelectorError(format!("matchExpressions[{index}] has no key")))?
+                .to_string();
+            let values: Vec<String> = expression
+                .get("values")
+                .and_then(Value::as_array)
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let operator = expression
+                .get("operator")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            requirements.push(match operator {
+                "In" => Requirement::In(key, values),
+                "NotIn" => Requirement::NotIn(key, values),
+                "Exists" => Requirement::Exists(key),
+                "DoesNotExist" => Requirement::DoesNotExist(key),
+                other => {
+                    return Err(SelectorError(format!(
+                        "matchExpressions[{index}] has the operator {other:?}; Kubernetes knows In, NotIn, Exists and DoesNotExist"
+                    )));
+                }
+            });
+        }
+        Ok(Selector(requirements))
+    }
+
+    /// The pods (or other objects) a workload selects: its `spec.selector`, a
+    /// `metav1.LabelSelector`. `None` when it has none.
+    pub fn of_workload(object: &Value) -> Result<Option<Selector>, SelectorError> {
+        object
+            .pointer("/spec/selector")
+            .filter(|s| s.is_object())
+            .map(Selector::from_label_selector)
+            .transpose()
+    }
+
+    /// A Service's `spec.selector`: a plain map of labels to equal. Unlike a label selector, an
+    /// empty one selects nothing (the Service's endpoints are managed by hand), so it is `None`.
+    pub fn of_service(service: &Value) -> Option<Selector> {
+        let labels = service.pointer("/spec/selector")?.as_object()?;
+        let requirements: Vec<Requirement> = labels
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_str()
+                    .map(|v| Requirement::Equals(k.clone(), v.to_string()))
+            })
+            .collect();
+        (!requirements.is_empty()).then_some(Selector(requirements))
     }
 }
 
@@ -87,6 +179,13 @@ impl LabelLookup for Labels {
 impl LabelLookup for BTreeMap<String, String> {
     fn label(&self, key: &str) -> Option<&str> {
         self.get(key).map(String::as_str)
+    }
+}
+
+/// An object's labels as JSON (`metadata.labels`, or a template's); `null` has none.
+impl LabelLookup for Value {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
     }
 }
 
@@ -391,5 +490,77 @@ mod tests {
         let selector = Selector::parse(text).expect("valid");
         assert_eq!(selector.to_string(), text);
         assert_eq!(Selector::parse(&selector.to_string()), Ok(selector));
+    }
+
+    #[test]
+    fn a_label_selector_with_match_expressions_selects_what_kubernetes_would() {
+        let selector = Selector::from_label_selector(&serde_json::json!({
+            "matchLabels": {"app": "web"},
+            "matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["front", "edge"]},
+                {"key": "canary", "operator": "DoesNotExist"},
+                {"key": "zone", "operator": "NotIn", "values": ["b"]},
+                {"key": "team", "operator": "Exists"}
+            ]
+        }))
+        .expect("readable");
+        let labels = |pairs: serde_json::Value| pairs;
+        assert!(selector.matches(&labels(
+            serde_json::json!({"app": "web", "tier": "edge", "team": "a"})
+        )));
+        assert!(!selector.matches(&labels(
+            serde_json::json!({"app": "web", "tier": "back", "team": "a"})
+        )));
+        assert!(!selector.matches(&labels(
+            serde_json::json!({"app": "web", "tier": "front", "team": "a", "canary": "1"})
+        )));
+        assert!(!selector.matches(&labels(
+            serde_json::json!({"app": "web", "tier": "front", "team": "a", "zone": "b"})
+        )));
+        assert!(!selector.matches(&serde_json::Value::Null));
+        // As a query for the API server, in its own syntax, and back.
+        let query = selector.to_string();
+        assert_eq!(
+            query,
+            "app=web,tier in (front,edge),!canary,zone notin (b),team"
+        );
+        assert_eq!(Selector::parse(&query), Ok(selector));
+    }
+
+    #[test]
+    fn only_match_expressions_is_a_selector_too() {
+        let deployment = serde_json::json!({"spec": {"selector": {
+            "matchExpressions": [{"key": "app", "operator": "In", "values": ["mx"]}]
+        }}});
+        let selector = Selector::of_workload(&deployment)
+            .expect("readable")
+            .expect("present");
+        assert_eq!(selector.to_string(), "app in (mx)");
+        assert!(selector.matches(&serde_json::json!({"app": "mx"})));
+    }
+
+    #[test]
+    fn an_unknown_operator_is_an_error_not_an_empty_selector() {
+        let error = Selector::from_label_selector(&serde_json::json!({
+            "matchExpressions": [{"key": "app", "operator": "Matches", "values": ["x"]}]
+        }))
+        .expect_err("refused");
+        assert!(error.to_string().contains("Matches"), "{error}");
+    }
+
+    #[test]
+    fn a_services_empty_selector_selects_nothing_but_a_workloads_selects_everything() {
+        assert_eq!(
+            Selector::of_service(&serde_json::json!({"spec": {"selector": {}}})),
+            None
+        );
+        assert_eq!(Selector::of_service(&serde_json::json!({"spec": {}})), None);
+        let service =
+            Selector::of_service(&serde_json::json!({"spec": {"selector": {"app": "web"}}}))
+                .expect("a selector");
+        assert!(service.matches(&serde_json::json!({"app": "web", "x": "y"})));
+        let everything = Selector::from_label_selector(&serde_json::json!({})).expect("readable");
+        assert!(everything.is_empty());
+        assert!(everything.matches(&serde_json::json!({"any": "thing"})));
     }
 }

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::selector::Selector;
 
 use crate::AppState;
 use crate::error::{AppError, Result};
@@ -354,15 +355,10 @@ async fn workload_pods(upstream: &Upstream, target: &Target) -> Result<Vec<Value
             target.kind.qualified_resource()
         )));
     }
-    let selector = object
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+    // matchLabels and matchExpressions, as the API server reads them.
+    let selector = Selector::of_workload(&object)
+        .map_err(|error| AppError::bad_request(format!("{}: {error}", target.name)))?
+        .map(|selector| selector.to_string())
         .unwrap_or_default();
     if selector.is_empty() {
         return Ok(Vec::new());

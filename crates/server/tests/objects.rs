@@ -1240,3 +1240,73 @@ async fn whether_a_kind_may_be_created_comes_from_the_api_server_per_namespace()
         .expect("request");
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test]
+async fn a_deployment_selected_only_by_match_expressions_has_its_pods_logs_and_revisions() {
+    // The merged logs of such a Deployment used to come back empty, without a warning: the
+    // selector was read from matchLabels alone.
+    let server = demo("admin").await;
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: expressive\n  namespace: default\nspec:\n  replicas: 2\n  selector:\n    matchExpressions:\n    - {key: app, operator: In, values: [expressive]}\n  template:\n    metadata:\n      labels: {app: expressive}\n    spec:\n      containers:\n      - {name: web, image: nginx:1.27}\n";
+    let applied = json(
+        reqwest::Client::new()
+            .post(server.url("api/v1/apply"))
+            .header("content-type", "application/yaml")
+            .body(manifest)
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(applied["ok"], true, "{applied}");
+    let pods = until("two running pods", || async {
+        let pods = running_pods(&server, "default", "expressive");
+        (pods.len() == 2).then_some(pods)
+    })
+    .await;
+
+    let detail_url =
+        server.url("api/v1/resources/apps/v1/deployments/expressive?namespace=default");
+    let detail = until("the detail lists both pods", || async {
+        let detail = json(reqwest::get(&detail_url).await.expect("request")).await;
+        (relation(&detail, "pods").len() == 2).then_some(detail)
+    })
+    .await;
+    for pod in &pods {
+        assert!(
+            relation(&detail, "pods").contains(&pod.as_str()),
+            "{detail}"
+        );
+    }
+    assert_eq!(detail["warnings"], json!([]), "{detail}");
+
+    // The pods have just started: their first lines come within seconds.
+    let logs_url =
+        server.url("api/v1/logs/default/workload/apps/v1/deployments/expressive?tailLines=2");
+    let merged = until("log lines of its pods", || async {
+        let merged = json(reqwest::get(&logs_url).await.expect("request")).await;
+        (merged["lines"].as_array().is_some_and(|l| !l.is_empty())).then_some(merged)
+    })
+    .await;
+    let lines = merged["lines"].as_array().expect("lines");
+    assert!(
+        lines.iter().all(|l| l["pod"]
+            .as_str()
+            .is_some_and(|p| pods.iter().any(|pod| pod == p))),
+        "{merged}"
+    );
+
+    let revisions = json(
+        reqwest::get(
+            server
+                .url("api/v1/resources/apps/v1/deployments/expressive/revisions?namespace=default"),
+        )
+        .await
+        .expect("request"),
+    )
+    .await;
+    assert_eq!(
+        revisions["revisions"].as_array().map(Vec::len),
+        Some(1),
+        "{revisions}"
+    );
+}

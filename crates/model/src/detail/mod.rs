@@ -177,15 +177,6 @@ pub fn references(spec: &Value) -> References {
     refs
 }
 
-/// Whether a Service-style selector (`{"app":"web"}`) selects these labels. An empty selector
-/// selects nothing, as for Services.
-pub fn selector_matches(selector: &BTreeMap<String, String>, labels: &Value) -> bool {
-    !selector.is_empty()
-        && selector
-            .iter()
-            .all(|(k, v)| labels.get(k).and_then(Value::as_str) == Some(v.as_str()))
-}
-
 /// A `{"k":"v"}` JSON map as a sorted map of strings (other values are left out).
 pub fn string_map(value: Option<&Value>) -> BTreeMap<String, String> {
     value
@@ -289,16 +280,6 @@ mod tests {
         assert_eq!(refs.secrets, vec!["tls", "db", "pull"]);
         assert_eq!(refs.claims, vec!["data"]);
         assert_eq!(refs.service_account.as_deref(), Some("api"));
-    }
-
-    #[test]
-    fn an_empty_selector_selects_nothing() {
-        let labels = json!({"app": "web"});
-        assert!(!selector_matches(&BTreeMap::new(), &labels));
-        let selector = string_map(Some(&json!({"app": "web"})));
-        assert!(selector_matches(&selector, &labels));
-        let other = string_map(Some(&json!({"app": "db"})));
-        assert!(!selector_matches(&other, &labels));
     }
 
     #[test]

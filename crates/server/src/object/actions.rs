@@ -13,6 +13,7 @@ use bytes::Bytes;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::selector::Selector;
 
 use super::{NamespaceParam, Operations, Target};
 use crate::AppState;
@@ -189,15 +190,9 @@ async fn history(upstream: &Upstream, target: &Target, object: &Value) -> Result
     } else {
         "controllerrevisions"
     };
-    let selector = object
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| format!("{k}={v}")))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+    let selector = Selector::of_workload(object)
+        .map_err(|error| AppError::bad_request(format!("{}: {error}", target.name)))?
+        .map(|selector| selector.to_string())
         .unwrap_or_default();
     let mut path = format!("/apis/apps/v1/namespaces/{namespace}/{resource}");
     if !selector.is_empty() {

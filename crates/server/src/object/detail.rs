@@ -14,8 +14,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::detail::{
-    self, References, pod_spec_of, references, secret_env_refs, selector_matches, string_map,
+    self, References, pod_spec_of, references, secret_env_refs, string_map,
 };
+use wheelhouse_model::selector::{Requirement, Selector};
 
 use super::lookup::{Filter, Lookup, owned_by};
 use super::{ObjectPath, Target, kind_of, link};
@@ -275,7 +276,7 @@ async fn services_selecting(
     let services = lookup.list(("", "v1", "services"), &filter).await?;
     Ok(services
         .into_iter()
-        .filter(|s| selector_matches(&string_map(s.pointer("/spec/selector")), labels))
+        .filter(|s| Selector::of_service(s).is_some_and(|selector| selector.matches(labels)))
         .collect())
 }
 
@@ -296,6 +297,18 @@ async fn related(
     let kind = target.kind.kind.as_str();
     let mut groups: Vec<Option<Value>> = Vec::new();
     let mut warnings = Vec::new();
+    // What a workload selects; owners decide which of those pods are its own.
+    let workload_selector = match Selector::of_workload(object) {
+        Ok(selector) => selector.unwrap_or_default(),
+        Err(error) => {
+            warnings.push(PageWarning {
+                kind: "Unavailable",
+                what: "the selector".into(),
+                message: error.to_string(),
+            });
+            Selector::default()
+        }
+    };
     let mut ok = |result: Result<Vec<Value>, PageWarning>| -> Vec<Value> {
         result.unwrap_or_else(|w| {
             warnings.push(w);
@@ -308,7 +321,6 @@ async fn related(
                 .or_else(|| o.pointer("/metadata/labels")),
         )
     };
-    let selector_labels = |o: &Value| string_map(o.pointer("/spec/selector/matchLabels"));
     let refs = pod_spec_of(kind, object)
         .map(references)
         .unwrap_or_default();
@@ -330,10 +342,9 @@ async fn related(
             }
         }
         "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" => {
-            let selector = selector_labels(object);
             let pods_filter = Filter {
                 namespace: ns,
-                labels: selector.clone(),
+                selector: workload_selector.clone(),
                 ..Filter::default()
             };
             let (owners_of_pods, middle) = match kind {
@@ -421,31 +432,29 @@ async fn related(
             groups.extend(reference_groups(&refs, ns));
         }
         "Service" => {
-            let selector = string_map(object.pointer("/spec/selector"));
-            if !selector.is_empty() {
+            if let Some(selector) = Selector::of_service(object) {
                 let pods = ok(lookup
                     .list(
                         ("", "v1", "pods"),
                         &Filter {
                             namespace: ns,
-                            labels: selector,
+                            selector,
                             ..Filter::default()
                         },
                     )
                     .await);
                 groups.push(group("pods", pod_links(&pods)));
             }
-            let mut by_service = BTreeMap::new();
-            by_service.insert(
+            let by_service = Selector::new(vec![Requirement::Equals(
                 "kubernetes.io/service-name".to_string(),
                 name(object).to_string(),
-            );
+            )]);
             let slices = ok(lookup
                 .list(
                     ("discovery.k8s.io", "v1", "endpointslices"),
                     &Filter {
                         namespace: ns,
-                        labels: by_service,
+                        selector: by_service,
                         ..Filter::default()
                     },
                 )

@@ -1,22 +1,22 @@
 //! Secondary lookups of a detail page: lists of related objects, from a running watch cache of
 //! the kind when there is a synced one, from the API server otherwise.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
 use wheelhouse_cluster::discovery::{KindInfo, KindSet};
 use wheelhouse_cluster::resources::{ResourceCache, Resources};
-use wheelhouse_model::detail::selector_matches;
+use wheelhouse_model::selector::Selector;
 
 use crate::access::{AccessReview, Attributes, Person};
 use crate::upstream::{self, Failure, PageWarning, Upstream, encode};
 
-/// What a list asks for: a namespace (or all), labels to match, one field to equal.
+/// What a list asks for: a namespace (or all), a label selector (empty: any labels), one field
+/// to equal.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Filter<'a> {
     pub namespace: Option<&'a str>,
-    pub labels: BTreeMap<String, String>,
+    pub selector: Selector,
     /// `(field selector name, JSON pointer, value)`: `("spec.nodeName", "/spec/nodeName", "worker-1")`.
     pub field: Option<(&'a str, &'a str, &'a str)>,
 }
@@ -29,11 +29,9 @@ impl Filter<'_> {
                 .and_then(Value::as_str)
                 == Some(ns)
         });
-        let labels_ok = self.labels.is_empty()
-            || selector_matches(
-                &self.labels,
-                object.pointer("/metadata/labels").unwrap_or(&Value::Null),
-            );
+        let labels_ok = self
+            .selector
+            .matches(object.pointer("/metadata/labels").unwrap_or(&Value::Null));
         let field_ok = self.field.is_none_or(|(_, pointer, value)| {
             object.pointer(pointer).and_then(Value::as_str) == Some(value)
         });
@@ -89,13 +87,11 @@ impl Lookup {
             }
         }
         let mut query = Vec::new();
-        if !filter.labels.is_empty() {
-            let selector: Vec<String> = filter
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            query.push(format!("labelSelector={}", encode(&selector.join(","))));
+        if !filter.selector.is_empty() {
+            query.push(format!(
+                "labelSelector={}",
+                encode(&filter.selector.to_string())
+            ));
         }
         if let Some((name, _, value)) = filter.field {
             query.push(format!(
