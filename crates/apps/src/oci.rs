@@ -1,11 +1,14 @@
 //! Helm charts in OCI registries, read through the distribution API: the repositories under a
 //! path (`/v2/_catalog`), their tags, each tag's manifest and chart config (the Chart.yaml as
 //! JSON), and the chart layer (the `.tgz`).
+//!
+//! Every answer is read with a bound ([`read_bounded`]): a registry decides how much it sends,
+//! and Wheelhouse decides how much it reads.
 
 use serde_json::Value;
 
 use crate::index::{ChartMetadata, ChartVersion, Index};
-use crate::repository::{Credentials, FETCH_TIMEOUT, error_chain};
+use crate::repository::{Credentials, FETCH_TIMEOUT, error_chain, read_bounded};
 
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json";
 const CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -13,6 +16,11 @@ const CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
 const MAX_TAGS: usize = 200;
 /// Repositories read from a catalog at most.
 const MAX_REPOSITORIES: usize = 1000;
+/// A catalog, tag list, manifest or chart config larger than this is refused (the
+/// distribution spec's own manifest limit is 4 MiB).
+const MAX_DOCUMENT: usize = 4 * 1024 * 1024;
+/// A token endpoint's answer larger than this is refused (tokens are a few KiB).
+const MAX_TOKEN_ANSWER: usize = 1024 * 1024;
 
 /// `oci://host[:port]/path` split into the registry base URL and the path.
 pub fn parse(url: &str, plain_http: bool) -> Result<(String, String), String> {
@@ -102,7 +110,9 @@ impl Registry<'_> {
         if !response.status().is_success() {
             return Err(format!("{realm} refused a token: {}", response.status()));
         }
-        let body: Value = response.json().await.map_err(|e| format!("{realm}: {e}"))?;
+        let bytes = read_bounded(response, MAX_TOKEN_ANSWER, "the token answer").await?;
+        let body: Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{realm} is not JSON: {e}"))?;
         body.get("token")
             .or_else(|| body.get("access_token"))
             .and_then(Value::as_str)
@@ -112,10 +122,8 @@ impl Registry<'_> {
 
     async fn json(&mut self, path: &str, accept: Option<&str>) -> Result<Value, String> {
         let response = self.get(path, accept).await?;
-        response
-            .json()
-            .await
-            .map_err(|e| format!("{}{path} is not JSON: {e}", self.base))
+        let bytes = read_bounded(response, MAX_DOCUMENT, "the answer").await?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}{path} is not JSON: {e}", self.base))
     }
 }
 
@@ -245,14 +253,7 @@ pub async fn archive(
     let response = registry
         .get(&format!("/v2/{name}/blobs/sha256:{digest}"), None)
         .await?;
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| format!("reading the chart layer failed: {}", error_chain(&e)))?;
-    if bytes.len() > crate::chart::MAX_ARCHIVE {
-        return Err("the chart layer is too large".into());
-    }
-    Ok(bytes.to_vec())
+    read_bounded(response, crate::chart::MAX_ARCHIVE, "the chart layer").await
 }
 
 #[cfg(test)]

@@ -171,7 +171,7 @@ pub async fn fetch_index(
         etag: header(reqwest::header::ETAG),
         last_modified: header(reqwest::header::LAST_MODIFIED),
     };
-    let bytes = read_bounded(response, MAX_INDEX).await?;
+    let bytes = read_bounded(response, MAX_INDEX, "the index").await?;
     let index = tokio::task::spawn_blocking(move || Index::parse(&bytes))
         .await
         .map_err(|e| format!("parsing the index failed: {e}"))?
@@ -214,21 +214,47 @@ pub async fn fetch_archive(
     if !response.status().is_success() {
         return Err(format!("{url} answered {}", response.status()));
     }
-    read_bounded(response, crate::chart::MAX_ARCHIVE).await
+    read_bounded(response, crate::chart::MAX_ARCHIVE, "the chart archive").await
 }
 
-async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+/// `limit` bytes as a person reads a size: `64 MiB`, `512 KiB`.
+pub fn size_text(limit: usize) -> String {
+    if limit >= 1024 * 1024 {
+        format!("{} MiB", limit / 1024 / 1024)
+    } else {
+        format!("{} KiB", limit / 1024)
+    }
+}
+
+/// The body of `response`, read chunk by chunk and refused as soon as it passes `limit` bytes
+/// (or announces more in its `Content-Length`): a repository cannot make Wheelhouse hold more.
+/// `what` names the body in the refusal (`the index`, `the chart archive`).
+pub async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<u8>, String> {
+    let url = response.url().clone();
+    let too_large = || {
+        format!(
+            "{what} at {url} is larger than {}; Wheelhouse stopped reading it",
+            size_text(limit)
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| format!("reading the answer failed: {}", error_chain(&e)))?
+        .map_err(|e| format!("reading {what} at {url} failed: {}", error_chain(&e)))?
     {
         if bytes.len() + chunk.len() > limit {
-            return Err(format!(
-                "the answer is larger than {} MiB",
-                limit / 1024 / 1024
-            ));
+            return Err(too_large());
         }
         bytes.extend_from_slice(&chunk);
     }
