@@ -480,7 +480,8 @@ pub(super) async fn install(
         }
     }
     let archive = apps.archive(&state, &request.repo, &version).await?;
-    let files = wheelhouse_apps::chart::read_archive(&archive)
+    let files = super::charts::read_archive(archive.clone())
+        .await
         .map_err(|e| AppError::new(StatusCode::BAD_GATEWAY, "BadChart", e.to_string()))?;
     if let Some(host) = request.ingress_host.as_deref().filter(|h| !h.is_empty()) {
         let Some(path) = ingress_host_path(&files.values) else {

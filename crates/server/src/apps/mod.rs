@@ -297,6 +297,21 @@ impl Apps {
     }
 }
 
+/// A release record or chart archive that could not be decoded is the input's fault (422);
+/// decoding that stopped unexpectedly is ours.
+impl From<wheelhouse_apps::Error> for AppError {
+    fn from(error: wheelhouse_apps::Error) -> Self {
+        match error {
+            wheelhouse_apps::Error::Interrupted(cause) => AppError::internal(cause),
+            other => AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unreadable",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
 /// Credentials a repository's Secret holds.
 pub(crate) type RepoCredentials = Option<Credentials>;
 
