@@ -12,6 +12,7 @@ pub mod diff;
 pub mod helm;
 pub mod index;
 pub mod manifest;
+pub mod network;
 pub mod oci;
 pub mod release;
 pub mod repository;

@@ -8,7 +8,8 @@
 use serde_json::Value;
 
 use crate::index::{ChartMetadata, ChartVersion, Index};
-use crate::repository::{Credentials, FETCH_TIMEOUT, error_chain, read_bounded};
+use crate::network::RepositoryClient;
+use crate::repository::{Credentials, FETCH_TIMEOUT, read_bounded, send_failure};
 
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json";
 const CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -40,7 +41,7 @@ pub fn parse(url: &str, plain_http: bool) -> Result<(String, String), String> {
 
 /// A client for one registry, with its token once one was needed.
 struct Registry<'a> {
-    http: &'a reqwest::Client,
+    http: &'a RepositoryClient,
     base: String,
     credentials: Option<&'a Credentials>,
     token: Option<String>,
@@ -50,7 +51,7 @@ impl Registry<'_> {
     async fn get(&mut self, path: &str, accept: Option<&str>) -> Result<reqwest::Response, String> {
         let url = format!("{}{path}", self.base);
         for attempt in 0..2 {
-            let mut request = self.http.get(&url).timeout(FETCH_TIMEOUT);
+            let mut request = self.http.get(&url)?.timeout(FETCH_TIMEOUT);
             if let Some(accept) = accept {
                 request = request.header(reqwest::header::ACCEPT, accept);
             }
@@ -59,10 +60,7 @@ impl Registry<'_> {
             } else if let Some(credentials) = self.credentials {
                 request = request.basic_auth(&credentials.username, Some(&credentials.password));
             }
-            let response = request
-                .send()
-                .await
-                .map_err(|e| format!("{url} did not answer: {}", error_chain(&e)))?;
+            let response = request.send().await.map_err(|e| send_failure(&url, &e))?;
             if response.status() == reqwest::StatusCode::UNAUTHORIZED && attempt == 0 {
                 let challenge = response
                     .headers()
@@ -99,14 +97,11 @@ impl Registry<'_> {
             }
         }
         let realm = realm.ok_or("the registry's challenge names no token realm")?;
-        let mut request = self.http.get(&realm).query(&query).timeout(FETCH_TIMEOUT);
+        let mut request = self.http.get(&realm)?.query(&query).timeout(FETCH_TIMEOUT);
         if let Some(credentials) = self.credentials {
             request = request.basic_auth(&credentials.username, Some(&credentials.password));
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("{realm} did not answer: {}", error_chain(&e)))?;
+        let response = request.send().await.map_err(|e| send_failure(&realm, &e))?;
         if !response.status().is_success() {
             return Err(format!("{realm} refused a token: {}", response.status()));
         }
@@ -129,7 +124,7 @@ impl Registry<'_> {
 
 /// Every chart version under the repository URL.
 pub async fn index(
-    http: &reqwest::Client,
+    http: &RepositoryClient,
     url: &str,
     plain_http: bool,
     credentials: Option<&Credentials>,
@@ -226,7 +221,7 @@ async fn chart_version(
 
 /// The chart layer of a version found by [`index`].
 pub async fn archive(
-    http: &reqwest::Client,
+    http: &RepositoryClient,
     repo_url: &str,
     plain_http: bool,
     version: &ChartVersion,

@@ -1,5 +1,8 @@
 //! Chart repositories: what one is (the built-in one, an HTTP index, an OCI registry), its sync
 //! status, and fetching an index with conditional requests.
+//!
+//! Every fetch goes through [`RepositoryClient`] (the network policy) and every answer is read
+//! with a size bound, chunk by chunk, refused once past it ([`read_bounded`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::index::Index;
+use crate::network::{self, RepositoryClient};
 
 /// Index downloads larger than this are refused.
 pub const MAX_INDEX: usize = 64 * 1024 * 1024;
@@ -134,12 +138,12 @@ pub fn archive_url(repo_url: &str, entry_url: &str) -> String {
 
 /// Fetches a repository's index, sending `If-None-Match` / `If-Modified-Since` from the last fetch.
 pub async fn fetch_index(
-    client: &reqwest::Client,
+    client: &RepositoryClient,
     url: &str,
     credentials: Option<&Credentials>,
     validators: &Validators,
 ) -> Result<Fetched, String> {
-    let mut request = client.get(index_url(url)).timeout(FETCH_TIMEOUT);
+    let mut request = client.get(&index_url(url))?.timeout(FETCH_TIMEOUT);
     if let Some(etag) = &validators.etag {
         request = request.header(reqwest::header::IF_NONE_MATCH, etag);
     }
@@ -152,7 +156,7 @@ pub async fn fetch_index(
     let response = request
         .send()
         .await
-        .map_err(|e| format!("{} did not answer: {}", index_url(url), error_chain(&e)))?;
+        .map_err(|e| send_failure(&index_url(url), &e))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
@@ -198,19 +202,16 @@ fn credentials_for<'a>(
 
 /// Downloads a chart archive of the repository at `repository_url`.
 pub async fn fetch_archive(
-    client: &reqwest::Client,
+    client: &RepositoryClient,
     repository_url: &str,
     url: &str,
     credentials: Option<&Credentials>,
 ) -> Result<Vec<u8>, String> {
-    let mut request = client.get(url).timeout(FETCH_TIMEOUT);
+    let mut request = client.get(url)?.timeout(FETCH_TIMEOUT);
     if let Some(credentials) = credentials_for(repository_url, url, credentials) {
         request = request.basic_auth(&credentials.username, Some(&credentials.password));
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("{url} did not answer: {}", error_chain(&e)))?;
+    let response = request.send().await.map_err(|e| send_failure(url, &e))?;
     if !response.status().is_success() {
         return Err(format!("{url} answered {}", response.status()));
     }
@@ -261,8 +262,21 @@ pub async fn read_bounded(
     Ok(bytes)
 }
 
-/// An error with its causes, which reqwest keeps in its source chain.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
+/// Why a request to `url` got no answer: the network policy's refusal (which names the address
+/// and the flag), or the error with its causes.
+pub fn send_failure(url: &str, error: &reqwest::Error) -> String {
+    match network::refusal_in(error) {
+        Some(refused) => format!("{url} was not fetched: {refused}"),
+        None => format!("{url} did not answer: {}", error_chain(error)),
+    }
+}
+
+/// An error with its causes, which reqwest keeps in its source chain; when the network policy
+/// refused an address or a redirect, just that sentence (it names the address and the flag).
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(refused) = network::refusal_in(error) {
+        return refused.to_string();
+    }
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -20,11 +20,14 @@ use axum::{Extension, Json};
 use wheelhouse_apps::builtin::{self, Builtin};
 use wheelhouse_apps::helm::{self, HelmStatus};
 use wheelhouse_apps::index::{Chart, ChartVersion, Index};
+use wheelhouse_apps::network::RepositoryClient;
 use wheelhouse_apps::repository::{self, Credentials, RepoKind, RepoStatus, SecretRef, Validators};
 
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::upstream::Upstream;
+
+pub use wheelhouse_apps::network::{IpNet, RepositoryNetwork, parse_network};
 
 /// Chart archives kept in memory for chart pages and installs.
 const ARCHIVE_CACHE: usize = 32;
@@ -41,6 +44,8 @@ pub struct AppsConfig {
     pub operation_timeout: Duration,
     /// How often the repository syncer looks for changed ChartRepositories and due syncs.
     pub sync_tick: Duration,
+    /// Which addresses repository, archive and redirect URLs may lead to.
+    pub repository_network: RepositoryNetwork,
 }
 
 impl Default for AppsConfig {
@@ -50,6 +55,7 @@ impl Default for AppsConfig {
             protected_releases: Vec::new(),
             operation_timeout: Duration::from_secs(300),
             sync_tick: Duration::from_secs(10),
+            repository_network: RepositoryNetwork::default(),
         }
     }
 }
@@ -76,6 +82,12 @@ impl AppsConfig {
     #[must_use]
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
+        self
+    }
+
+    #[must_use]
+    pub fn repository_network(mut self, network: RepositoryNetwork) -> Self {
+        self.repository_network = network;
         self
     }
 }
@@ -112,7 +124,8 @@ pub(crate) struct Apps {
     /// Why the built-in charts could not be packaged (a build defect), if they could not.
     pub builtin_problem: Option<String>,
     pub repos: RwLock<BTreeMap<String, Repo>>,
-    pub http: reqwest::Client,
+    /// Every fetch from a repository or registry goes through it (the network policy).
+    pub http: RepositoryClient,
     archives: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     /// Releases (`namespace/name`) with an operation running, and its id.
     pub running: Mutex<HashMap<String, String>>,
@@ -139,12 +152,12 @@ impl Apps {
         };
         Self {
             protected: config.protected_releases.iter().cloned().collect(),
+            http: RepositoryClient::new(config.repository_network.clone()),
             config,
             helm: tokio::sync::OnceCell::new(),
             builtin,
             builtin_problem,
             repos: RwLock::new(BTreeMap::new()),
-            http: reqwest::Client::new(),
             archives: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             crd_problem: RwLock::new(None),

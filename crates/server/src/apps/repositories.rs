@@ -166,6 +166,9 @@ pub(super) async fn create(
             "the interval is at least 60 seconds",
         ));
     }
+    if let Err(refused) = apps.http.network().check_repository_url(&request.url) {
+        errors.push(FieldError::new("url", refused.to_string()));
+    }
     if let Some(secret) = &request.secret_ref
         && (secret.name.is_empty() || secret.namespace.is_empty())
     {
