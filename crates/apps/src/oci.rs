@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use crate::index::{ChartMetadata, ChartVersion, Index};
 use crate::network::RepositoryClient;
-use crate::repository::{Credentials, FETCH_TIMEOUT, read_bounded, send_failure};
+use crate::repository::{
+    Credentials, FETCH_TIMEOUT, plain_http_problem, read_bounded, send_failure,
+};
 
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json";
 const CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -43,6 +45,8 @@ pub fn parse(url: &str, plain_http: bool) -> Result<(String, String), String> {
 struct Registry<'a> {
     http: &'a RepositoryClient,
     base: String,
+    /// The repository says `plainHttp: true`: credentials may go over http://.
+    plain_http: bool,
     credentials: Option<&'a Credentials>,
     token: Option<String>,
 }
@@ -99,6 +103,10 @@ impl Registry<'_> {
         let realm = realm.ok_or("the registry's challenge names no token realm")?;
         let mut request = self.http.get(&realm)?.query(&query).timeout(FETCH_TIMEOUT);
         if let Some(credentials) = self.credentials {
+            // The realm is the registry's choice: the same rule as for the repository's own URL.
+            if let Some(problem) = plain_http_problem(&realm, self.plain_http, true) {
+                return Err(format!("the registry's token realm: {problem}"));
+            }
             request = request.basic_auth(&credentials.username, Some(&credentials.password));
         }
         let response = request.send().await.map_err(|e| send_failure(&realm, &e))?;
@@ -137,6 +145,7 @@ pub async fn index(
     let mut registry = Registry {
         http,
         base,
+        plain_http,
         credentials,
         token: None,
     };
@@ -242,6 +251,7 @@ pub async fn archive(
     let mut registry = Registry {
         http,
         base,
+        plain_http,
         credentials,
         token: None,
     };

@@ -136,6 +136,33 @@ pub fn archive_url(repo_url: &str, entry_url: &str) -> String {
     }
 }
 
+/// Why a repository may not use `secret` for its credentials, if it may not: only Secrets in the
+/// one namespace Wheelhouse reads credentials from (`--credentials-namespace`) may be named.
+/// Anywhere else, a ChartRepository would be a way to have the console read an application's
+/// Secret and send it, as a basic-auth header, to a URL of one's choosing.
+pub fn secret_namespace_problem(secret: &SecretRef, allowed: &str) -> Option<String> {
+    (secret.namespace != allowed).then(|| {
+        format!(
+            "the credentials Secret {}/{} is outside namespace {allowed}, the only one Wheelhouse reads repository credentials from \
+             (--credentials-namespace): a Secret elsewhere may belong to an application, and a repository must not be a way to \
+             send it to a URL of one's choosing; create the Secret in {allowed}",
+            secret.namespace, secret.name
+        )
+    })
+}
+
+/// Why credentials may not be used with a repository URL, if they may not: an `http://` index
+/// with a Secret needs `plainHttp: true`, said explicitly, since the password would cross the
+/// network in clear (basic auth is only base64).
+pub fn plain_http_problem(url: &str, plain_http: bool, has_credentials: bool) -> Option<String> {
+    (has_credentials && !plain_http && url.starts_with("http://")).then(|| {
+        format!(
+            "{url} is plain http:// and the repository has a credentials Secret: its password would cross the network unencrypted; \
+             use an https:// URL, or set plainHttp: true to send it anyway (a repository on a trusted network)"
+        )
+    })
+}
+
 /// Fetches a repository's index, sending `If-None-Match` / `If-Modified-Since` from the last fetch.
 pub async fn fetch_index(
     client: &RepositoryClient,
@@ -310,6 +337,50 @@ mod tests {
         assert!(!sent("https://charts.example:8443/stable/hello-1.0.0.tgz"));
         assert!(!sent("not a url"));
         assert!(credentials_for(repo, repo, None).is_none());
+    }
+
+    #[test]
+    fn only_secrets_in_the_credentials_namespace_may_be_named() {
+        let secret = |namespace: &str| SecretRef {
+            namespace: namespace.into(),
+            name: "login".into(),
+        };
+        assert_eq!(
+            secret_namespace_problem(&secret("wheelhouse"), "wheelhouse"),
+            None
+        );
+        let problem = secret_namespace_problem(&secret("payments"), "wheelhouse").expect("refused");
+        assert!(
+            problem.starts_with(
+                "the credentials Secret payments/login is outside namespace wheelhouse"
+            ),
+            "{problem}"
+        );
+        assert!(problem.contains("--credentials-namespace"), "{problem}");
+    }
+
+    #[test]
+    fn a_login_crosses_plain_http_only_when_the_repository_says_so() {
+        let problem = plain_http_problem("http://charts.example", false, true).expect("refused");
+        assert!(problem.contains("plainHttp: true"), "{problem}");
+        assert!(problem.contains("unencrypted"), "{problem}");
+        assert_eq!(
+            plain_http_problem("http://charts.example", true, true),
+            None
+        );
+        assert_eq!(
+            plain_http_problem("http://charts.example", false, false),
+            None
+        );
+        assert_eq!(
+            plain_http_problem("https://charts.example", false, true),
+            None
+        );
+        // oci:// speaks http only with plainHttp, so it never sends a login in clear by accident.
+        assert_eq!(
+            plain_http_problem("oci://registry.example", false, true),
+            None
+        );
     }
 
     #[test]

@@ -44,9 +44,15 @@ pub struct AppsConfig {
     pub operation_timeout: Duration,
     /// How often the repository syncer looks for changed ChartRepositories and due syncs.
     pub sync_tick: Duration,
+    /// The one namespace whose Secrets repositories may name as credentials
+    /// (`--credentials-namespace`); a `secretRef` elsewhere is refused and never read.
+    pub credentials_namespace: String,
     /// Which addresses repository, archive and redirect URLs may lead to.
     pub repository_network: RepositoryNetwork,
 }
+
+/// The credentials namespace outside a cluster.
+pub const DEFAULT_CREDENTIALS_NAMESPACE: &str = "wheelhouse";
 
 impl Default for AppsConfig {
     fn default() -> Self {
@@ -55,6 +61,7 @@ impl Default for AppsConfig {
             protected_releases: Vec::new(),
             operation_timeout: Duration::from_secs(300),
             sync_tick: Duration::from_secs(10),
+            credentials_namespace: DEFAULT_CREDENTIALS_NAMESPACE.into(),
             repository_network: RepositoryNetwork::default(),
         }
     }
@@ -82,6 +89,12 @@ impl AppsConfig {
     #[must_use]
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
+        self
+    }
+
+    #[must_use]
+    pub fn credentials_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.credentials_namespace = namespace.into();
         self
     }
 
@@ -272,7 +285,7 @@ impl Apps {
         {
             return Ok(bytes.clone());
         }
-        let credentials = repositories::credentials(state, &repo).await?;
+        let credentials = repositories::credentials(state, self, &repo).await?;
         let bytes = match repo.kind {
             RepoKind::Oci => {
                 repositories::oci_archive(self, &repo, version, credentials.as_ref()).await

@@ -6,6 +6,7 @@ import { fakeApi, renderApp, type FakeAnswer } from '../../test/render';
 import CataloguePage from './CataloguePage';
 import InstallPage from './InstallPage';
 import ReleasePage from './ReleasePage';
+import RepositoriesPage from './RepositoriesPage';
 
 // CodeMirror needs layout the test DOM lacks; a textarea stands in for the YAML editor.
 vi.mock('../../components/yaml/CodeEditor', () => ({
@@ -366,5 +367,25 @@ describe('the catalogue', () => {
     expect(card).toHaveTextContent('Deprecated');
     const searches = (fetchMock.mock.calls as unknown as [string][]).map(([p]) => p).filter((p) => p.startsWith('api/v1/apps/charts?q='));
     expect(searches).toEqual(['api/v1/apps/charts?q=web&limit=60']);
+  });
+});
+
+test('a login for an http:// repository is sent over plain HTTP only when the person ticks it', async () => {
+  const fetchMock = fakeApi({ 'api/v1/apps/repositories': { body: { items: [], warnings: [] } } });
+  await renderApp(<RepositoriesPage />, { path: '/apps/repositories' });
+  const form = await screen.findByTestId('repo-add');
+  fireEvent.change(screen.getByTestId('repo-name'), { target: { value: 'internal' } });
+  fireEvent.change(screen.getByTestId('repo-url'), { target: { value: 'http://charts.internal' } });
+  expect(within(form).queryByTestId('repo-plain-http')).toBeNull();
+  fireEvent.change(within(form).getByLabelText('Credentials Secret (namespace/name, optional)'), { target: { value: 'wheelhouse/login' } });
+  const box = within(form).getByTestId('repo-plain-http');
+  expect(box.parentElement).toHaveTextContent('anyone on the network can read it');
+  expect(box).not.toBeChecked();
+  fireEvent.click(box);
+  fireEvent.click(screen.getByTestId('repo-add-submit'));
+  await waitFor(() => {
+    const calls = fetchMock.mock.calls as unknown as [string, RequestInit | undefined][];
+    const post = calls.find(([, init]) => init?.method === 'POST');
+    expect(JSON.parse(post?.[1]?.body as string)).toMatchObject({ url: 'http://charts.internal', plainHttp: true, secretRef: { namespace: 'wheelhouse', name: 'login' } });
   });
 });
