@@ -24,6 +24,9 @@ pub const SECRET_TYPE: &str = "helm.sh/release.v1";
 pub const SELECTOR: &str = "owner=helm";
 /// The annotation on a release Secret that protects the release from changes in Wheelhouse.
 pub const PROTECTED_ANNOTATION: &str = "wheelhouse.dev/protected";
+/// The label on a release Secret naming the chart repository Wheelhouse installed it from
+/// (passed to helm as `--labels`; helm keeps a release's labels on upgrades and rollbacks).
+pub const REPOSITORY_LABEL: &str = "wheelhouse.dev/repository";
 /// Decoded releases larger than this are refused (a chart with huge files, or a hostile Secret).
 pub const MAX_DECODED: usize = 64 * 1024 * 1024;
 
@@ -41,6 +44,9 @@ pub struct Release {
     pub config: Option<Value>,
     #[serde(default)]
     pub manifest: String,
+    /// The labels of the release's Secret (helm keeps `--labels` there, not in the record).
+    #[serde(skip)]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -166,7 +172,26 @@ impl Release {
             .pointer("/data/release")
             .and_then(Value::as_str)
             .ok_or_else(|| Error::Decode("the Secret has no data.release".into()))?;
-        Self::from_secret_data(data)
+        let mut release = Self::from_secret_data(data)?;
+        release.labels = secret
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|labels| {
+                labels
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(release)
+    }
+
+    /// The chart repository Wheelhouse recorded when it installed the release, if it did.
+    pub fn recorded_repository(&self) -> Option<&str> {
+        self.labels
+            .get(REPOSITORY_LABEL)
+            .map(String::as_str)
+            .filter(|r| !r.is_empty())
     }
 
     /// `hello-web-0.1.0`, as helm prints a chart.
@@ -442,6 +467,20 @@ mod tests {
             "{error}"
         );
         assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_repository_wheelhouse_installed_from_is_read_from_the_secret_labels() {
+        let mut secret = secrets()[0].clone();
+        let release = Release::from_secret(&secret).expect("decodes");
+        assert_eq!(
+            release.recorded_repository(),
+            None,
+            "helm's own install records none"
+        );
+        secret["metadata"]["labels"][REPOSITORY_LABEL] = serde_json::json!("stable");
+        let release = Release::from_secret(&secret).expect("decodes");
+        assert_eq!(release.recorded_repository(), Some("stable"));
     }
 
     #[test]

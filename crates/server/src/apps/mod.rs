@@ -196,25 +196,6 @@ impl Apps {
         indexes
     }
 
-    /// The repository a release's chart most likely came from (helm does not record it): the
-    /// first that has the chart at that version, else the first that has the chart.
-    pub(crate) fn repo_of(&self, chart: &str, version: &str) -> Option<String> {
-        let indexes = self.indexes();
-        indexes
-            .iter()
-            .find(|(_, index)| {
-                index
-                    .chart(chart)
-                    .is_some_and(|c| c.version(Some(version)).is_some())
-            })
-            .or_else(|| {
-                indexes
-                    .iter()
-                    .find(|(_, index)| index.chart(chart).is_some())
-            })
-            .map(|(name, _)| name.clone())
-    }
-
     /// A chart and one of its versions (the newest when none is named).
     pub(crate) fn chart_version(
         &self,

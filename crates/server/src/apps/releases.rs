@@ -449,7 +449,9 @@ pub(super) async fn detail(
         "resources": resources,
         "accessUrls": access_urls,
         "warnings": warnings,
-        "repo": apps.repo_of(&current.chart.metadata.name, &current.chart.metadata.version),
+        // Where an upgrade takes the chart from: what Wheelhouse recorded at install, or none
+        // (a release installed by the helm CLI; the person names a repository to upgrade).
+        "repo": current.recorded_repository(),
     });
     merge(&mut body, extra);
     Ok(Json(body))
