@@ -1,10 +1,12 @@
 //! Chart archives (`.tgz`): what a chart page shows from one, and packaging the built-in charts
 //! into byte-identical archives.
 
+use std::cell::Cell;
 use std::io::Read as _;
 
 use serde::Serialize;
 
+use crate::budget::Budgeted;
 use crate::index::ChartMetadata;
 use crate::{Error, Result};
 
@@ -12,6 +14,10 @@ use crate::{Error, Result};
 pub const MAX_ARCHIVE: usize = 20 * 1024 * 1024;
 /// Files inside an archive larger than this are not read.
 const MAX_FILE: u64 = 4 * 1024 * 1024;
+/// An archive is not unpacked past this many bytes (no chart a person reads is larger).
+pub const MAX_UNPACKED: usize = 100 * 1024 * 1024;
+/// An archive is not read past this many entries.
+pub const MAX_ENTRIES: usize = 10_000;
 
 /// The parts of a chart a person reads before installing it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,7 +31,9 @@ pub struct ChartFiles {
 }
 
 /// Reads `Chart.yaml`, `values.yaml`, `values.schema.json` and the README of the chart at the top
-/// of a gzipped tar archive (subcharts under `charts/` are ignored).
+/// of a gzipped tar archive (subcharts under `charts/` are ignored), unpacking at most
+/// [`MAX_UNPACKED`] bytes and [`MAX_ENTRIES`] entries. CPU-bound: call it from async code through
+/// [`crate::budget::off_workers`].
 pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles> {
     if bytes.len() > MAX_ARCHIVE {
         return Err(Error::Decode(format!(
@@ -33,7 +41,17 @@ pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles> {
             MAX_ARCHIVE / 1024 / 1024
         )));
     }
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let exceeded = Cell::new(false);
+    let budgeted = Budgeted::new(
+        flate2::read::GzDecoder::new(bytes),
+        MAX_UNPACKED as u64,
+        &exceeded,
+    );
+    let over_budget = || Error::Expands {
+        what: "the chart archive",
+        limit: MAX_UNPACKED,
+    };
+    let mut archive = tar::Archive::new(budgeted);
     let mut chart_yaml = None;
     let mut readme = None;
     let mut values = None;
@@ -41,9 +59,20 @@ pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles> {
     let entries = archive
         .entries()
         .map_err(|e| Error::Decode(format!("the chart archive is not a gzipped tar: {e}")))?;
-    for entry in entries {
-        let entry =
-            entry.map_err(|e| Error::Decode(format!("the chart archive is damaged: {e}")))?;
+    for (count, entry) in entries.enumerate() {
+        if count >= MAX_ENTRIES {
+            return Err(Error::TooManyEntries {
+                what: "the chart archive",
+                limit: MAX_ENTRIES,
+            });
+        }
+        let entry = entry.map_err(|e| {
+            if exceeded.get() {
+                over_budget()
+            } else {
+                Error::Decode(format!("the chart archive is damaged: {e}"))
+            }
+        })?;
         let path = entry
             .path()
             .map_err(|e| Error::Decode(format!("the chart archive is damaged: {e}")))?
@@ -67,7 +96,13 @@ pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles> {
         entry
             .take(MAX_FILE)
             .read_to_string(&mut text)
-            .map_err(|e| Error::Decode(format!("{path} in the chart archive is not text: {e}")))?;
+            .map_err(|e| {
+                if exceeded.get() {
+                    over_budget()
+                } else {
+                    Error::Decode(format!("{path} in the chart archive is not text: {e}"))
+                }
+            })?;
         *slot = Some(text);
     }
     let chart_yaml =
@@ -181,6 +216,57 @@ mod tests {
                 .contains("Chart.yaml")
         );
         assert!(read_archive(b"not gzip").is_err());
+    }
+
+    /// A gzipped tar whose one file holds `unpacked` zero bytes: about a thousandth of that on
+    /// the wire.
+    pub(crate) fn gzip_bomb(entries: &[(&str, u64)]) -> Vec<u8> {
+        let gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut builder = tar::Builder::new(gzip);
+        for (path, size) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(*size);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            builder
+                .append_data(&mut header, path, std::io::repeat(0).take(*size))
+                .expect("appends");
+        }
+        builder.into_inner().expect("tar").finish().expect("gzip")
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_budget_quickly_with_a_clear_error() {
+        let unpacked = MAX_UNPACKED as u64 + 16 * 1024 * 1024;
+        let bomb = gzip_bomb(&[("bomb/Chart.yaml", 30), ("bomb/filler.bin", unpacked)]);
+        assert!(
+            bomb.len() < 200 * 1024,
+            "{} bytes on the wire expand to {unpacked}",
+            bomb.len()
+        );
+        let started = std::time::Instant::now();
+        let error = read_archive(&bomb).expect_err("refused");
+        assert!(
+            matches!(error, Error::Expands { .. }),
+            "refused for its size, not as damaged: {error}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "the chart archive expands to more than 100 MiB when decompressed; Wheelhouse stopped there (a few KiB that expand this far are a gzip bomb)"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn an_archive_of_too_many_entries_is_refused() {
+        let names: Vec<String> = (0..=MAX_ENTRIES).map(|i| format!("many/f{i}")).collect();
+        let entries: Vec<(&str, u64)> = names.iter().map(|n| (n.as_str(), 0)).collect();
+        let error = read_archive(&gzip_bomb(&entries)).expect_err("refused");
+        assert!(matches!(error, Error::TooManyEntries { .. }), "{error}");
+        assert!(
+            error.to_string().contains("more than 10000 entries"),
+            "{error}"
+        );
     }
 
     #[test]

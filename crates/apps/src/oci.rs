@@ -1,11 +1,17 @@
 //! Helm charts in OCI registries, read through the distribution API: the repositories under a
 //! path (`/v2/_catalog`), their tags, each tag's manifest and chart config (the Chart.yaml as
 //! JSON), and the chart layer (the `.tgz`).
+//!
+//! Every answer is read with a bound ([`read_bounded`]): a registry decides how much it sends,
+//! and Wheelhouse decides how much it reads.
 
 use serde_json::Value;
 
 use crate::index::{ChartMetadata, ChartVersion, Index};
-use crate::repository::{Credentials, FETCH_TIMEOUT, error_chain};
+use crate::network::RepositoryClient;
+use crate::repository::{
+    Credentials, FETCH_TIMEOUT, plain_http_problem, read_bounded, send_failure,
+};
 
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json";
 const CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -13,6 +19,11 @@ const CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
 const MAX_TAGS: usize = 200;
 /// Repositories read from a catalog at most.
 const MAX_REPOSITORIES: usize = 1000;
+/// A catalog, tag list, manifest or chart config larger than this is refused (the
+/// distribution spec's own manifest limit is 4 MiB).
+const MAX_DOCUMENT: usize = 4 * 1024 * 1024;
+/// A token endpoint's answer larger than this is refused (tokens are a few KiB).
+const MAX_TOKEN_ANSWER: usize = 1024 * 1024;
 
 /// `oci://host[:port]/path` split into the registry base URL and the path.
 pub fn parse(url: &str, plain_http: bool) -> Result<(String, String), String> {
@@ -32,8 +43,10 @@ pub fn parse(url: &str, plain_http: bool) -> Result<(String, String), String> {
 
 /// A client for one registry, with its token once one was needed.
 struct Registry<'a> {
-    http: &'a reqwest::Client,
+    http: &'a RepositoryClient,
     base: String,
+    /// The repository says `plainHttp: true`: credentials may go over http://.
+    plain_http: bool,
     credentials: Option<&'a Credentials>,
     token: Option<String>,
 }
@@ -42,7 +55,7 @@ impl Registry<'_> {
     async fn get(&mut self, path: &str, accept: Option<&str>) -> Result<reqwest::Response, String> {
         let url = format!("{}{path}", self.base);
         for attempt in 0..2 {
-            let mut request = self.http.get(&url).timeout(FETCH_TIMEOUT);
+            let mut request = self.http.get(&url)?.timeout(FETCH_TIMEOUT);
             if let Some(accept) = accept {
                 request = request.header(reqwest::header::ACCEPT, accept);
             }
@@ -51,10 +64,7 @@ impl Registry<'_> {
             } else if let Some(credentials) = self.credentials {
                 request = request.basic_auth(&credentials.username, Some(&credentials.password));
             }
-            let response = request
-                .send()
-                .await
-                .map_err(|e| format!("{url} did not answer: {}", error_chain(&e)))?;
+            let response = request.send().await.map_err(|e| send_failure(&url, &e))?;
             if response.status() == reqwest::StatusCode::UNAUTHORIZED && attempt == 0 {
                 let challenge = response
                     .headers()
@@ -91,18 +101,21 @@ impl Registry<'_> {
             }
         }
         let realm = realm.ok_or("the registry's challenge names no token realm")?;
-        let mut request = self.http.get(&realm).query(&query).timeout(FETCH_TIMEOUT);
+        let mut request = self.http.get(&realm)?.query(&query).timeout(FETCH_TIMEOUT);
         if let Some(credentials) = self.credentials {
+            // The realm is the registry's choice: the same rule as for the repository's own URL.
+            if let Some(problem) = plain_http_problem(&realm, self.plain_http, true) {
+                return Err(format!("the registry's token realm: {problem}"));
+            }
             request = request.basic_auth(&credentials.username, Some(&credentials.password));
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("{realm} did not answer: {}", error_chain(&e)))?;
+        let response = request.send().await.map_err(|e| send_failure(&realm, &e))?;
         if !response.status().is_success() {
             return Err(format!("{realm} refused a token: {}", response.status()));
         }
-        let body: Value = response.json().await.map_err(|e| format!("{realm}: {e}"))?;
+        let bytes = read_bounded(response, MAX_TOKEN_ANSWER, "the token answer").await?;
+        let body: Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{realm} is not JSON: {e}"))?;
         body.get("token")
             .or_else(|| body.get("access_token"))
             .and_then(Value::as_str)
@@ -112,16 +125,14 @@ impl Registry<'_> {
 
     async fn json(&mut self, path: &str, accept: Option<&str>) -> Result<Value, String> {
         let response = self.get(path, accept).await?;
-        response
-            .json()
-            .await
-            .map_err(|e| format!("{}{path} is not JSON: {e}", self.base))
+        let bytes = read_bounded(response, MAX_DOCUMENT, "the answer").await?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}{path} is not JSON: {e}", self.base))
     }
 }
 
 /// Every chart version under the repository URL.
 pub async fn index(
-    http: &reqwest::Client,
+    http: &RepositoryClient,
     url: &str,
     plain_http: bool,
     credentials: Option<&Credentials>,
@@ -134,6 +145,7 @@ pub async fn index(
     let mut registry = Registry {
         http,
         base,
+        plain_http,
         credentials,
         token: None,
     };
@@ -218,7 +230,7 @@ async fn chart_version(
 
 /// The chart layer of a version found by [`index`].
 pub async fn archive(
-    http: &reqwest::Client,
+    http: &RepositoryClient,
     repo_url: &str,
     plain_http: bool,
     version: &ChartVersion,
@@ -239,20 +251,14 @@ pub async fn archive(
     let mut registry = Registry {
         http,
         base,
+        plain_http,
         credentials,
         token: None,
     };
     let response = registry
         .get(&format!("/v2/{name}/blobs/sha256:{digest}"), None)
         .await?;
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| format!("reading the chart layer failed: {}", error_chain(&e)))?;
-    if bytes.len() > crate::chart::MAX_ARCHIVE {
-        return Err("the chart layer is too large".into());
-    }
-    Ok(bytes.to_vec())
+    read_bounded(response, crate::chart::MAX_ARCHIVE, "the chart layer").await
 }
 
 #[cfg(test)]

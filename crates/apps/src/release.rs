@@ -5,6 +5,7 @@
 //! the Secret's own base64) of the gzip of the release as JSON. This module turns such Secrets
 //! into [`Release`]s and the summaries `helm list` and `helm history` print.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::Read as _;
 
@@ -13,6 +14,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::budget::Budgeted;
 use crate::index::ChartMetadata;
 use crate::{Error, Result};
 
@@ -22,8 +24,11 @@ pub const SECRET_TYPE: &str = "helm.sh/release.v1";
 pub const SELECTOR: &str = "owner=helm";
 /// The annotation on a release Secret that protects the release from changes in Wheelhouse.
 pub const PROTECTED_ANNOTATION: &str = "wheelhouse.dev/protected";
+/// The label on a release Secret naming the chart repository Wheelhouse installed it from
+/// (passed to helm as `--labels`; helm keeps a release's labels on upgrades and rollbacks).
+pub const REPOSITORY_LABEL: &str = "wheelhouse.dev/repository";
 /// Decoded releases larger than this are refused (a chart with huge files, or a hostile Secret).
-const MAX_DECODED: u64 = 64 * 1024 * 1024;
+pub const MAX_DECODED: usize = 64 * 1024 * 1024;
 
 /// One revision of a release, as helm wrote it.
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +44,9 @@ pub struct Release {
     pub config: Option<Value>,
     #[serde(default)]
     pub manifest: String,
+    /// The labels of the release's Secret (helm keeps `--labels` there, not in the record).
+    #[serde(skip)]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,7 +127,9 @@ impl Release {
         Self::from_helm_text(&inner)
     }
 
-    /// Decodes helm's own encoding: base64 text of (usually gzipped) JSON.
+    /// Decodes helm's own encoding: base64 text of (usually gzipped) JSON, gunzipping at most
+    /// [`MAX_DECODED`] bytes. CPU-bound: call it from async code through
+    /// [`crate::budget::off_workers`].
     pub fn from_helm_text(text: &[u8]) -> Result<Self> {
         let trimmed: Vec<u8> = text
             .iter()
@@ -130,11 +140,24 @@ impl Release {
             .decode(&trimmed)
             .map_err(|e| Error::Decode(format!("the release is not base64 text: {e}")))?;
         let json = if bytes.starts_with(&[0x1f, 0x8b, 0x08]) {
+            let exceeded = Cell::new(false);
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(bytes.as_slice())
-                .take(MAX_DECODED)
-                .read_to_end(&mut out)
-                .map_err(|e| Error::Decode(format!("the release is not valid gzip: {e}")))?;
+            Budgeted::new(
+                flate2::read::GzDecoder::new(bytes.as_slice()),
+                MAX_DECODED as u64,
+                &exceeded,
+            )
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                if exceeded.get() {
+                    Error::Expands {
+                        what: "the release record",
+                        limit: MAX_DECODED,
+                    }
+                } else {
+                    Error::Decode(format!("the release is not valid gzip: {e}"))
+                }
+            })?;
             out
         } else {
             bytes
@@ -149,7 +172,26 @@ impl Release {
             .pointer("/data/release")
             .and_then(Value::as_str)
             .ok_or_else(|| Error::Decode("the Secret has no data.release".into()))?;
-        Self::from_secret_data(data)
+        let mut release = Self::from_secret_data(data)?;
+        release.labels = secret
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|labels| {
+                labels
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(release)
+    }
+
+    /// The chart repository Wheelhouse recorded when it installed the release, if it did.
+    pub fn recorded_repository(&self) -> Option<&str> {
+        self.labels
+            .get(REPOSITORY_LABEL)
+            .map(String::as_str)
+            .filter(|r| !r.is_empty())
     }
 
     /// `hello-web-0.1.0`, as helm prints a chart.
@@ -387,6 +429,58 @@ mod tests {
         assert!(error.to_string().contains("base64"), "{error}");
         let secret = serde_json::json!({"data": {}});
         assert!(Release::from_secret(&secret).is_err());
+    }
+
+    /// A release Secret whose record is gzip of `unpacked` zero bytes (a gzip bomb).
+    fn bomb_secret(unpacked: u64) -> Value {
+        use std::io::Write as _;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let chunk = vec![0u8; 1024 * 1024];
+        let mut left = unpacked;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            gzip.write_all(&chunk[..n]).expect("writes");
+            left -= n as u64;
+        }
+        let gzipped = gzip.finish().expect("gzip");
+        let engine = base64::engine::general_purpose::STANDARD;
+        serde_json::json!({
+            "type": SECRET_TYPE,
+            "metadata": {"name": "sh.helm.release.v1.bomb.v1", "namespace": "default",
+                "labels": {"owner": "helm", "name": "bomb", "version": "1"}},
+            "data": {"release": engine.encode(engine.encode(gzipped))},
+        })
+    }
+
+    #[test]
+    fn a_release_record_that_is_a_gzip_bomb_is_refused_quickly_with_a_clear_error() {
+        let secret = bomb_secret(MAX_DECODED as u64 + 16 * 1024 * 1024);
+        let on_the_wire = secret["data"]["release"].as_str().expect("data").len();
+        assert!(on_the_wire < 200 * 1024, "{on_the_wire} bytes");
+        let started = std::time::Instant::now();
+        let error = Release::from_secret(&secret).expect_err("refused");
+        assert!(matches!(error, Error::Expands { .. }), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the release record expands to more than 64 MiB when decompressed"),
+            "{error}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_repository_wheelhouse_installed_from_is_read_from_the_secret_labels() {
+        let mut secret = secrets()[0].clone();
+        let release = Release::from_secret(&secret).expect("decodes");
+        assert_eq!(
+            release.recorded_repository(),
+            None,
+            "helm's own install records none"
+        );
+        secret["metadata"]["labels"][REPOSITORY_LABEL] = serde_json::json!("stable");
+        let release = Release::from_secret(&secret).expect("decodes");
+        assert_eq!(release.recorded_repository(), Some("stable"));
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Chart repositories: what one is (the built-in one, an HTTP index, an OCI registry), its sync
 //! status, and fetching an index with conditional requests.
+//!
+//! Every fetch goes through [`RepositoryClient`] (the network policy) and every answer is read
+//! with a size bound, chunk by chunk, refused once past it ([`read_bounded`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::index::Index;
+use crate::network::{self, RepositoryClient};
 
 /// Index downloads larger than this are refused.
 pub const MAX_INDEX: usize = 64 * 1024 * 1024;
@@ -132,14 +136,41 @@ pub fn archive_url(repo_url: &str, entry_url: &str) -> String {
     }
 }
 
+/// Why a repository may not use `secret` for its credentials, if it may not: only Secrets in the
+/// one namespace Wheelhouse reads credentials from (`--credentials-namespace`) may be named.
+/// Anywhere else, a ChartRepository would be a way to have the console read an application's
+/// Secret and send it, as a basic-auth header, to a URL of one's choosing.
+pub fn secret_namespace_problem(secret: &SecretRef, allowed: &str) -> Option<String> {
+    (secret.namespace != allowed).then(|| {
+        format!(
+            "the credentials Secret {}/{} is outside namespace {allowed}, the only one Wheelhouse reads repository credentials from \
+             (--credentials-namespace): a Secret elsewhere may belong to an application, and a repository must not be a way to \
+             send it to a URL of one's choosing; create the Secret in {allowed}",
+            secret.namespace, secret.name
+        )
+    })
+}
+
+/// Why credentials may not be used with a repository URL, if they may not: an `http://` index
+/// with a Secret needs `plainHttp: true`, said explicitly, since the password would cross the
+/// network in clear (basic auth is only base64).
+pub fn plain_http_problem(url: &str, plain_http: bool, has_credentials: bool) -> Option<String> {
+    (has_credentials && !plain_http && url.starts_with("http://")).then(|| {
+        format!(
+            "{url} is plain http:// and the repository has a credentials Secret: its password would cross the network unencrypted; \
+             use an https:// URL, or set plainHttp: true to send it anyway (a repository on a trusted network)"
+        )
+    })
+}
+
 /// Fetches a repository's index, sending `If-None-Match` / `If-Modified-Since` from the last fetch.
 pub async fn fetch_index(
-    client: &reqwest::Client,
+    client: &RepositoryClient,
     url: &str,
     credentials: Option<&Credentials>,
     validators: &Validators,
 ) -> Result<Fetched, String> {
-    let mut request = client.get(index_url(url)).timeout(FETCH_TIMEOUT);
+    let mut request = client.get(&index_url(url))?.timeout(FETCH_TIMEOUT);
     if let Some(etag) = &validators.etag {
         request = request.header(reqwest::header::IF_NONE_MATCH, etag);
     }
@@ -152,7 +183,7 @@ pub async fn fetch_index(
     let response = request
         .send()
         .await
-        .map_err(|e| format!("{} did not answer: {}", index_url(url), error_chain(&e)))?;
+        .map_err(|e| send_failure(&index_url(url), &e))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
@@ -171,7 +202,7 @@ pub async fn fetch_index(
         etag: header(reqwest::header::ETAG),
         last_modified: header(reqwest::header::LAST_MODIFIED),
     };
-    let bytes = read_bounded(response, MAX_INDEX).await?;
+    let bytes = read_bounded(response, MAX_INDEX, "the index").await?;
     let index = tokio::task::spawn_blocking(move || Index::parse(&bytes))
         .await
         .map_err(|e| format!("parsing the index failed: {e}"))?
@@ -198,45 +229,81 @@ fn credentials_for<'a>(
 
 /// Downloads a chart archive of the repository at `repository_url`.
 pub async fn fetch_archive(
-    client: &reqwest::Client,
+    client: &RepositoryClient,
     repository_url: &str,
     url: &str,
     credentials: Option<&Credentials>,
 ) -> Result<Vec<u8>, String> {
-    let mut request = client.get(url).timeout(FETCH_TIMEOUT);
+    let mut request = client.get(url)?.timeout(FETCH_TIMEOUT);
     if let Some(credentials) = credentials_for(repository_url, url, credentials) {
         request = request.basic_auth(&credentials.username, Some(&credentials.password));
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("{url} did not answer: {}", error_chain(&e)))?;
+    let response = request.send().await.map_err(|e| send_failure(url, &e))?;
     if !response.status().is_success() {
         return Err(format!("{url} answered {}", response.status()));
     }
-    read_bounded(response, crate::chart::MAX_ARCHIVE).await
+    read_bounded(response, crate::chart::MAX_ARCHIVE, "the chart archive").await
 }
 
-async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+/// `limit` bytes as a person reads a size: `64 MiB`, `512 KiB`.
+pub fn size_text(limit: usize) -> String {
+    if limit >= 1024 * 1024 {
+        format!("{} MiB", limit / 1024 / 1024)
+    } else {
+        format!("{} KiB", limit / 1024)
+    }
+}
+
+/// The body of `response`, read chunk by chunk and refused as soon as it passes `limit` bytes
+/// (or announces more in its `Content-Length`): a repository cannot make Wheelhouse hold more.
+/// `what` names the body in the refusal (`the index`, `the chart archive`).
+pub async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<u8>, String> {
+    let url = response.url().clone();
+    let too_large = || {
+        format!(
+            "{what} at {url} is larger than {}; Wheelhouse stopped reading it",
+            size_text(limit)
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| format!("reading the answer failed: {}", error_chain(&e)))?
+        .map_err(|e| format!("reading {what} at {url} failed: {}", error_chain(&e)))?
     {
         if bytes.len() + chunk.len() > limit {
-            return Err(format!(
-                "the answer is larger than {} MiB",
-                limit / 1024 / 1024
-            ));
+            return Err(too_large());
         }
         bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
 }
 
-/// An error with its causes, which reqwest keeps in its source chain.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
+/// Why a request to `url` got no answer: the network policy's refusal (which names the address
+/// and the flag), or the error with its causes.
+pub fn send_failure(url: &str, error: &reqwest::Error) -> String {
+    match network::refusal_in(error) {
+        Some(refused) => format!("{url} was not fetched: {refused}"),
+        None => format!("{url} did not answer: {}", error_chain(error)),
+    }
+}
+
+/// An error with its causes, which reqwest keeps in its source chain; when the network policy
+/// refused an address or a redirect, just that sentence (it names the address and the flag).
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(refused) = network::refusal_in(error) {
+        return refused.to_string();
+    }
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -270,6 +337,50 @@ mod tests {
         assert!(!sent("https://charts.example:8443/stable/hello-1.0.0.tgz"));
         assert!(!sent("not a url"));
         assert!(credentials_for(repo, repo, None).is_none());
+    }
+
+    #[test]
+    fn only_secrets_in_the_credentials_namespace_may_be_named() {
+        let secret = |namespace: &str| SecretRef {
+            namespace: namespace.into(),
+            name: "login".into(),
+        };
+        assert_eq!(
+            secret_namespace_problem(&secret("wheelhouse"), "wheelhouse"),
+            None
+        );
+        let problem = secret_namespace_problem(&secret("payments"), "wheelhouse").expect("refused");
+        assert!(
+            problem.starts_with(
+                "the credentials Secret payments/login is outside namespace wheelhouse"
+            ),
+            "{problem}"
+        );
+        assert!(problem.contains("--credentials-namespace"), "{problem}");
+    }
+
+    #[test]
+    fn a_login_crosses_plain_http_only_when_the_repository_says_so() {
+        let problem = plain_http_problem("http://charts.example", false, true).expect("refused");
+        assert!(problem.contains("plainHttp: true"), "{problem}");
+        assert!(problem.contains("unencrypted"), "{problem}");
+        assert_eq!(
+            plain_http_problem("http://charts.example", true, true),
+            None
+        );
+        assert_eq!(
+            plain_http_problem("http://charts.example", false, false),
+            None
+        );
+        assert_eq!(
+            plain_http_problem("https://charts.example", false, true),
+            None
+        );
+        // oci:// speaks http only with plainHttp, so it never sends a login in clear by accident.
+        assert_eq!(
+            plain_http_problem("oci://registry.example", false, true),
+            None
+        );
     }
 
     #[test]

@@ -268,10 +268,19 @@ async fn an_http_repository_is_synced_with_etags_searched_and_its_failure_shown(
     assert_eq!(found["total"], 0, "{found}");
 }
 
+/// [`fast`], reading repository credentials from `default`, where these tests keep their Secrets.
+fn fast_with_credentials_in_default() -> ServerConfig {
+    ServerConfig::default().apps(
+        AppsConfig::default()
+            .sync_tick(Duration::from_millis(200))
+            .credentials_namespace("default"),
+    )
+}
+
 #[tokio::test]
 async fn a_repository_behind_a_login_uses_its_secret_and_says_when_it_cannot() {
     let address = http_repository(Arc::default(), Some(basic("ann", "s3cret"))).await;
-    let server = TestServer::demo(fast()).await;
+    let server = TestServer::demo(fast_with_credentials_in_default()).await;
     server.wait_ready().await;
     let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
         kube::Api::namespaced(server.kube().await, "default");
@@ -303,7 +312,8 @@ async fn a_repository_behind_a_login_uses_its_secret_and_says_when_it_cannot() {
         ("half", Some("charts-half")),
         ("missing", Some("charts-gone")),
     ] {
-        let mut body = json!({"name": name, "url": url});
+        // The repository is on plain http://: sending a login there is said explicitly.
+        let mut body = json!({"name": name, "url": url, "plainHttp": true});
         if let Some(secret) = secret {
             body["secretRef"] = json!({"namespace": "default", "name": secret});
         }
@@ -770,7 +780,7 @@ async fn an_oci_repository_behind_a_login_is_read_with_its_secret() {
         String::from_utf8_lossy(&pushed.stderr)
     );
 
-    let server = TestServer::demo(fast()).await;
+    let server = TestServer::demo(fast_with_credentials_in_default()).await;
     server.wait_ready().await;
     let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
         kube::Api::namespaced(server.kube().await, "default");

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use wheelhouse_server::apps::{IpNet, parse_network};
 use wheelhouse_sim::Scenario;
 
 #[derive(Debug, Parser)]
@@ -110,6 +111,17 @@ pub struct ServeArgs {
     /// repeat for several (the env var takes a comma-separated list)
     #[arg(long = "protected-release", env = "WHEELHOUSE_PROTECTED_RELEASES", value_name = "NAMESPACE/NAME", value_delimiter = ',', value_parser = parse_release)]
     pub protected_releases: Vec<String>,
+
+    /// The one namespace whose Secrets chart repositories may name as credentials; a Secret
+    /// elsewhere is refused and never read [default: the pod's own namespace in a cluster, else wheelhouse]
+    #[arg(long, env = "WHEELHOUSE_CREDENTIALS_NAMESPACE", value_name = "NAME", value_parser = parse_namespace)]
+    pub credentials_namespace: Option<String>,
+
+    /// A network chart repositories may be fetched from although refused by default (link-local
+    /// such as 169.254.169.254; in a cluster also loopback, private and 100.64.0.0/10), e.g.
+    /// 10.96.0.0/12 for an in-cluster ChartMuseum; repeat for several (the env var takes a comma-separated list)
+    #[arg(long = "allow-repository-network", env = "WHEELHOUSE_ALLOW_REPOSITORY_NETWORKS", value_name = "CIDR", value_delimiter = ',', value_parser = parse_network)]
+    pub allow_repository_networks: Vec<IpNet>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -193,6 +205,18 @@ fn parse_release(text: &str) -> Result<String, String> {
     }
 }
 
+fn parse_namespace(text: &str) -> Result<String, String> {
+    let label = text.len() <= 63
+        && text.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && text.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    label.then(|| text.to_string()).ok_or_else(|| {
+        format!("{text:?} is not a namespace name (lowercase letters, digits and '-')")
+    })
+}
+
 fn parse_scenario(text: &str) -> Result<Scenario, String> {
     text.parse::<Scenario>().map_err(|error| error.to_string())
 }
@@ -248,6 +272,34 @@ mod tests {
                 .expect_err("refused");
             assert!(error.to_string().contains("NAMESPACE/NAME"), "{error}");
         }
+    }
+
+    #[test]
+    fn repository_networks_repeat_and_the_credentials_namespace_is_a_name() {
+        let cli = Cli::try_parse_from([
+            "wheelhouse",
+            "--credentials-namespace",
+            "charts",
+            "--allow-repository-network",
+            "10.96.0.0/12",
+            "--allow-repository-network",
+            "169.254.169.254",
+        ])
+        .expect("parses");
+        assert_eq!(cli.serve.credentials_namespace.as_deref(), Some("charts"));
+        let networks: Vec<String> = cli
+            .serve
+            .allow_repository_networks
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(networks, vec!["10.96.0.0/12", "169.254.169.254/32"]);
+        assert!(
+            Cli::try_parse_from(["wheelhouse", "--allow-repository-network", "intranet"]).is_err()
+        );
+        assert!(
+            Cli::try_parse_from(["wheelhouse", "--credentials-namespace", "Kube_System"]).is_err()
+        );
     }
 
     #[test]

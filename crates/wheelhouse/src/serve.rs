@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use wheelhouse_cluster::metrics::MetricsConfig;
 use wheelhouse_cluster::metrics::prometheus::PrometheusConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, Connection, MonitorConfig};
-use wheelhouse_server::apps::AppsConfig;
+use wheelhouse_server::apps::{AppsConfig, DEFAULT_CREDENTIALS_NAMESPACE, RepositoryNetwork};
 use wheelhouse_server::{AllowedHosts, BasePath, Locale, ServerConfig};
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
 
@@ -17,6 +17,8 @@ use crate::shutdown;
 
 /// Where the in-cluster service account's token is mounted.
 const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+/// The pod's namespace, mounted next to the token.
+const SERVICE_ACCOUNT_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 /// How long requests in flight may take to finish after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// The user the demo cluster's kubeconfig acts as.
@@ -71,6 +73,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .try_fold(AllowedHosts::default(), |hosts, name| hosts.allow(name))
         .map_err(anyhow::Error::msg)
         .context("invalid --allowed-host")?;
+    let environment = Environment::of_this_machine();
     let config = ServerConfig::default()
         .hosts(hosts)
         .metrics(
@@ -84,15 +87,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             DefaultLocale::En => Locale::En,
             DefaultLocale::ZhCn => Locale::ZhCn,
         })
-        .apps(
-            AppsConfig::default()
-                .helm_path(args.helm_path.clone())
-                .protected_releases(args.protected_releases.clone())
-                .operation_timeout(std::time::Duration::from_secs(args.helm_timeout)),
-        );
+        .apps(apps_config(&args, &environment));
 
     let mut demo_sim = None;
-    let connection = match choose(&args, &Environment::of_this_machine())? {
+    let connection = match choose(&args, &environment)? {
         Choice::Cluster(source) => wheelhouse_cluster::connect(source).await?,
         Choice::Demo(reason) => {
             let (sim, connection) = start_demo().await?;
@@ -153,6 +151,31 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The app store's flags; in a pod, repositories may not reach the pod's neighbours and
+/// credentials come from the pod's own namespace unless the flags say otherwise.
+fn apps_config(args: &ServeArgs, environment: &Environment) -> AppsConfig {
+    let pod_namespace = environment
+        .in_cluster
+        .then(|| std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE).ok())
+        .flatten();
+    let credentials_namespace = args.credentials_namespace.clone().unwrap_or_else(|| {
+        pod_namespace
+            .map(|namespace| namespace.trim().to_string())
+            .filter(|namespace| !namespace.is_empty())
+            .unwrap_or_else(|| DEFAULT_CREDENTIALS_NAMESPACE.to_string())
+    });
+    AppsConfig::default()
+        .helm_path(args.helm_path.clone())
+        .protected_releases(args.protected_releases.clone())
+        .operation_timeout(std::time::Duration::from_secs(args.helm_timeout))
+        .credentials_namespace(credentials_namespace)
+        .repository_network(
+            RepositoryNetwork::default()
+                .in_cluster(environment.in_cluster)
+                .allow(args.allow_repository_networks.clone()),
+        )
 }
 
 /// `--demo`, else the kubeconfig, else the service account, else the demo (said loudly by the caller).
@@ -305,6 +328,24 @@ mod tests {
             choose(&args(&[]), &nothing()),
             Ok(Choice::Demo(_))
         ));
+    }
+
+    #[test]
+    fn on_a_laptop_credentials_come_from_wheelhouse_and_loopback_repositories_work() {
+        let config = apps_config(&args(&[]), &nothing());
+        assert_eq!(config.credentials_namespace, "wheelhouse");
+        assert!(!config.repository_network.in_cluster);
+        let config = apps_config(
+            &args(&[
+                "--credentials-namespace",
+                "charts",
+                "--allow-repository-network",
+                "10.0.0.0/8",
+            ]),
+            &nothing(),
+        );
+        assert_eq!(config.credentials_namespace, "charts");
+        assert_eq!(config.repository_network.allowed.len(), 1);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use wheelhouse_apps::helm::{self, Outcome, PrivateKubeconfig};
-use wheelhouse_apps::release::Release;
+use wheelhouse_apps::release::{self, Release};
 use wheelhouse_apps::validate::{self, FieldError};
 use wheelhouse_cluster::resources::Resources;
 
@@ -480,7 +480,8 @@ pub(super) async fn install(
         }
     }
     let archive = apps.archive(&state, &request.repo, &version).await?;
-    let files = wheelhouse_apps::chart::read_archive(&archive)
+    let files = super::charts::read_archive(archive.clone())
+        .await
         .map_err(|e| AppError::new(StatusCode::BAD_GATEWAY, "BadChart", e.to_string()))?;
     if let Some(host) = request.ingress_host.as_deref().filter(|h| !h.is_empty()) {
         let Some(path) = ingress_host_path(&files.values) else {
@@ -505,6 +506,8 @@ pub(super) async fn install(
         request.namespace.clone(),
         "--values".into(),
         "@values.yaml".into(),
+        "--labels".into(),
+        repository_label(&request.repo),
     ];
     if request.create_namespace {
         args.push("--create-namespace".into());
@@ -553,6 +556,35 @@ async fn changeable(
     })
 }
 
+/// `wheelhouse.dev/repository=NAME` for helm's `--labels`: the release's Secrets record where
+/// its chart came from, so an upgrade takes the chart from the same repository (and not from
+/// whichever repository added later happens to have a chart of that name).
+fn repository_label(repo: &str) -> String {
+    format!("{}={repo}", release::REPOSITORY_LABEL)
+}
+
+/// The repository an upgrade takes its chart from: the one the request names, else the one the
+/// release recorded at install; a release helm installed without Wheelhouse records none, and
+/// the person must say which repository to trust.
+fn upgrade_repository(named: Option<&str>, current: &Release) -> Result<String> {
+    if let Some(repo) = named.filter(|r| !r.is_empty()) {
+        return Ok(repo.to_string());
+    }
+    current
+        .recorded_repository()
+        .map(str::to_string)
+        .ok_or_else(|| {
+            invalid(vec![FieldError::new(
+                "repo",
+                format!(
+                    "release {}/{} does not record the chart repository it was installed from (it was not installed by Wheelhouse); \
+                     name the repository to upgrade from (repo), so chart {} is not taken from whichever repository has a chart of that name",
+                    current.namespace, current.name, current.chart.metadata.name
+                ),
+            )])
+        })
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct UpgradeRequest {
@@ -584,21 +616,21 @@ pub(super) async fn upgrade(
         .clone()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| current.chart.metadata.version.clone());
-    // The release does not record its repository: the one named, else the first that has the version.
-    let repos: Vec<String> = match request.repo.as_deref().filter(|r| !r.is_empty()) {
-        Some(repo) => vec![repo.to_string()],
-        None => apps.indexes().into_iter().map(|(name, _)| name).collect(),
-    };
-    let found = repos.iter().find_map(|repo| {
-        apps.chart_version(repo, &chart_name, Some(&wanted))
-            .ok()
-            .map(|(_, v)| (repo.clone(), v))
-    });
-    let Some((repo, version)) = found else {
-        return Err(invalid(vec![FieldError::new(
-            "version",
-            format!("no repository has chart {chart_name} version {wanted}"),
-        )]));
+    let repo = upgrade_repository(request.repo.as_deref(), &current)?;
+    let version = match apps.chart_version(&repo, &chart_name, Some(&wanted)) {
+        Ok((_, version)) => version,
+        Err(error) if error.status() == StatusCode::NOT_FOUND => {
+            let field = if error.message().contains("version") {
+                "version"
+            } else {
+                "repo"
+            };
+            return Err(invalid(vec![FieldError::new(
+                field,
+                error.message().to_string(),
+            )]));
+        }
+        Err(error) => return Err(error),
     };
     let archive = apps.archive(&state, &repo, &version).await?;
     let values_yaml = serde_yaml::to_string(&values).map_err(AppError::internal)?;
@@ -610,6 +642,8 @@ pub(super) async fn upgrade(
         namespace.clone(),
         "--values".into(),
         "@values.yaml".into(),
+        "--labels".into(),
+        repository_label(&repo),
     ];
     let message = format!("upgrading {name} to {chart_name} {wanted}");
     let job = Job {

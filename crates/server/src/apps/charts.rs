@@ -55,6 +55,12 @@ pub(super) async fn list(
     Ok(Json(json!({"items": items, "total": total})))
 }
 
+/// A chart archive's files, unpacked with its budget on the blocking pool: a hostile archive
+/// costs a bounded moment of a blocking thread, not the workers every request needs.
+pub(super) async fn read_archive(archive: Arc<Vec<u8>>) -> wheelhouse_apps::Result<ChartFiles> {
+    wheelhouse_apps::budget::off_workers(move || chart::read_archive(&archive)).await?
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct VersionQuery {
     version: Option<String>,
@@ -85,7 +91,7 @@ pub(super) async fn detail(
 ) -> Result<Json<Value>> {
     let (chart, version) = apps.chart_version(&repo, &name, query.version.as_deref())?;
     let archive = apps.archive(&state, &repo, &version).await?;
-    let files: ChartFiles = chart::read_archive(&archive).map_err(|e| {
+    let files: ChartFiles = read_archive(archive).await.map_err(|e| {
         AppError::new(
             StatusCode::BAD_GATEWAY,
             "BadChart",

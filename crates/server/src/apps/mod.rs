@@ -20,11 +20,14 @@ use axum::{Extension, Json};
 use wheelhouse_apps::builtin::{self, Builtin};
 use wheelhouse_apps::helm::{self, HelmStatus};
 use wheelhouse_apps::index::{Chart, ChartVersion, Index};
+use wheelhouse_apps::network::RepositoryClient;
 use wheelhouse_apps::repository::{self, Credentials, RepoKind, RepoStatus, SecretRef, Validators};
 
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::upstream::Upstream;
+
+pub use wheelhouse_apps::network::{IpNet, RepositoryNetwork, parse_network};
 
 /// Chart archives kept in memory for chart pages and installs.
 const ARCHIVE_CACHE: usize = 32;
@@ -41,7 +44,15 @@ pub struct AppsConfig {
     pub operation_timeout: Duration,
     /// How often the repository syncer looks for changed ChartRepositories and due syncs.
     pub sync_tick: Duration,
+    /// The one namespace whose Secrets repositories may name as credentials
+    /// (`--credentials-namespace`); a `secretRef` elsewhere is refused and never read.
+    pub credentials_namespace: String,
+    /// Which addresses repository, archive and redirect URLs may lead to.
+    pub repository_network: RepositoryNetwork,
 }
+
+/// The credentials namespace outside a cluster.
+pub const DEFAULT_CREDENTIALS_NAMESPACE: &str = "wheelhouse";
 
 impl Default for AppsConfig {
     fn default() -> Self {
@@ -50,6 +61,8 @@ impl Default for AppsConfig {
             protected_releases: Vec::new(),
             operation_timeout: Duration::from_secs(300),
             sync_tick: Duration::from_secs(10),
+            credentials_namespace: DEFAULT_CREDENTIALS_NAMESPACE.into(),
+            repository_network: RepositoryNetwork::default(),
         }
     }
 }
@@ -76,6 +89,18 @@ impl AppsConfig {
     #[must_use]
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = timeout;
+        self
+    }
+
+    #[must_use]
+    pub fn credentials_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.credentials_namespace = namespace.into();
+        self
+    }
+
+    #[must_use]
+    pub fn repository_network(mut self, network: RepositoryNetwork) -> Self {
+        self.repository_network = network;
         self
     }
 }
@@ -112,7 +137,8 @@ pub(crate) struct Apps {
     /// Why the built-in charts could not be packaged (a build defect), if they could not.
     pub builtin_problem: Option<String>,
     pub repos: RwLock<BTreeMap<String, Repo>>,
-    pub http: reqwest::Client,
+    /// Every fetch from a repository or registry goes through it (the network policy).
+    pub http: RepositoryClient,
     archives: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     /// Releases (`namespace/name`) with an operation running, and its id.
     pub running: Mutex<HashMap<String, String>>,
@@ -139,12 +165,12 @@ impl Apps {
         };
         Self {
             protected: config.protected_releases.iter().cloned().collect(),
+            http: RepositoryClient::new(config.repository_network.clone()),
             config,
             helm: tokio::sync::OnceCell::new(),
             builtin,
             builtin_problem,
             repos: RwLock::new(BTreeMap::new()),
-            http: reqwest::Client::new(),
             archives: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             crd_problem: RwLock::new(None),
@@ -168,25 +194,6 @@ impl Apps {
         let repos = self.repos.read().unwrap_or_else(|p| p.into_inner());
         indexes.extend(repos.values().map(|r| (r.name.clone(), r.index.clone())));
         indexes
-    }
-
-    /// The repository a release's chart most likely came from (helm does not record it): the
-    /// first that has the chart at that version, else the first that has the chart.
-    pub(crate) fn repo_of(&self, chart: &str, version: &str) -> Option<String> {
-        let indexes = self.indexes();
-        indexes
-            .iter()
-            .find(|(_, index)| {
-                index
-                    .chart(chart)
-                    .is_some_and(|c| c.version(Some(version)).is_some())
-            })
-            .or_else(|| {
-                indexes
-                    .iter()
-                    .find(|(_, index)| index.chart(chart).is_some())
-            })
-            .map(|(name, _)| name.clone())
     }
 
     /// A chart and one of its versions (the newest when none is named).
@@ -259,7 +266,7 @@ impl Apps {
         {
             return Ok(bytes.clone());
         }
-        let credentials = repositories::credentials(state, &repo).await?;
+        let credentials = repositories::credentials(state, self, &repo).await?;
         let bytes = match repo.kind {
             RepoKind::Oci => {
                 repositories::oci_archive(self, &repo, version, credentials.as_ref()).await
@@ -294,6 +301,21 @@ impl Apps {
         }
         cache.insert(key, bytes.clone());
         Ok(bytes)
+    }
+}
+
+/// A release record or chart archive that could not be decoded is the input's fault (422);
+/// decoding that stopped unexpectedly is ours.
+impl From<wheelhouse_apps::Error> for AppError {
+    fn from(error: wheelhouse_apps::Error) -> Self {
+        match error {
+            wheelhouse_apps::Error::Interrupted(cause) => AppError::internal(cause),
+            other => AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unreadable",
+                other.to_string(),
+            ),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use wheelhouse_apps::budget::off_workers;
 use wheelhouse_apps::manifest::{self, AccessUrl};
 use wheelhouse_apps::release::{self, Protection, Release, ReleaseSummary};
 use wheelhouse_cluster::discovery::KindInfo;
@@ -187,7 +188,9 @@ pub(super) async fn list(
     let upstream = upstream(&state);
     let namespace = query.namespace.as_deref().filter(|n| !n.is_empty());
     let (secrets, mut warnings) = release_secrets(&upstream, namespace).await?;
-    let (mut items, unreadable) = summaries(&apps, &secrets);
+    // Decoding gunzips every record: on the blocking pool, each within its budget.
+    let decoding = apps.clone();
+    let (mut items, unreadable) = off_workers(move || summaries(&decoding, &secrets)).await?;
     warnings.extend(unreadable);
     if let Some(q) = query
         .q
@@ -218,22 +221,20 @@ pub(crate) async fn revisions(
         .list(&path)
         .await
         .map_err(|f| list_error(f, Some(namespace)))?;
-    let mut annotated = false;
-    let mut releases = Vec::new();
-    for secret in &secrets {
-        if release::SecretLabels::of(secret).is_none() {
-            continue;
+    let what = format!("release {namespace}/{name}");
+    let (mut releases, annotated) = off_workers(move || {
+        let mut annotated = false;
+        let mut releases = Vec::new();
+        for secret in &secrets {
+            if release::SecretLabels::of(secret).is_none() {
+                continue;
+            }
+            annotated |= release::annotated_protected(secret);
+            releases.push(Release::from_secret(secret).map_err(|e| unreadable(&what, &e))?);
         }
-        annotated |= release::annotated_protected(secret);
-        let release = Release::from_secret(secret).map_err(|e| {
-            AppError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "Unreadable",
-                format!("release {namespace}/{name}: {e}"),
-            )
-        })?;
-        releases.push(release);
-    }
+        Ok::<_, AppError>((releases, annotated))
+    })
+    .await??;
     if releases.is_empty() {
         return Err(AppError::not_found(format!(
             "there is no helm release {name} in namespace {namespace}"
@@ -241,6 +242,15 @@ pub(crate) async fn revisions(
     }
     releases.sort_by_key(|r| r.version);
     Ok((releases, annotated))
+}
+
+/// 422 `Unreadable`: a release record that does not decode (or expands past its budget).
+fn unreadable(what: &str, error: &wheelhouse_apps::Error) -> AppError {
+    AppError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "Unreadable",
+        format!("{what}: {error}"),
+    )
 }
 
 #[derive(Debug, Serialize)]
@@ -439,7 +449,9 @@ pub(super) async fn detail(
         "resources": resources,
         "accessUrls": access_urls,
         "warnings": warnings,
-        "repo": apps.repo_of(&current.chart.metadata.name, &current.chart.metadata.version),
+        // Where an upgrade takes the chart from: what Wheelhouse recorded at install, or none
+        // (a release installed by the helm CLI; the person names a repository to upgrade).
+        "repo": current.recorded_repository(),
     });
     merge(&mut body, extra);
     Ok(Json(body))
@@ -463,13 +475,11 @@ pub(crate) async fn one_revision(
         release::secret_name(name, revision)
     );
     match upstream.get(&path).await {
-        Ok(secret) => Release::from_secret(&secret).map_err(|e| {
-            AppError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "Unreadable",
-                format!("release {namespace}/{name} revision {revision}: {e}"),
-            )
-        }),
+        Ok(secret) => {
+            let what = format!("release {namespace}/{name} revision {revision}");
+            off_workers(move || Release::from_secret(&secret).map_err(|e| unreadable(&what, &e)))
+                .await?
+        }
         Err(failure) if failure.code == 404 => Err(AppError::not_found(format!(
             "helm release {namespace}/{name} has no revision {revision}"
         ))),

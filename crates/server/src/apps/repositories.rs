@@ -166,18 +166,35 @@ pub(super) async fn create(
             "the interval is at least 60 seconds",
         ));
     }
-    if let Some(secret) = &request.secret_ref
-        && (secret.name.is_empty() || secret.namespace.is_empty())
-    {
-        errors.push(FieldError::new(
-            "secretRef",
-            "the Secret needs a namespace and a name",
-        ));
+    if let Err(refused) = apps.http.network().check_repository_url(&request.url) {
+        errors.push(FieldError::new("url", refused.to_string()));
+    }
+    if let Some(secret) = &request.secret_ref {
+        if secret.name.is_empty() || secret.namespace.is_empty() {
+            errors.push(FieldError::new(
+                "secretRef",
+                "the Secret needs a namespace and a name",
+            ));
+        } else if let Some(problem) =
+            repository::secret_namespace_problem(secret, &apps.config.credentials_namespace)
+        {
+            errors.push(FieldError::new("secretRef", problem));
+        }
+    }
+    if let Some(problem) = repository::plain_http_problem(
+        &request.url,
+        request.plain_http,
+        request.secret_ref.is_some(),
+    ) {
+        errors.push(FieldError::new("plainHttp", problem));
     }
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
     state.cluster.ensure_connected().await?;
+    if let Some(secret) = &request.secret_ref {
+        ensure_person_may_read(&super::upstream(&state), secret).await?;
+    }
     let mut spec = json!({"url": request.url});
     if let Some(seconds) = request.interval_seconds {
         spec["interval"] = json!(crd::format_interval(seconds));
@@ -210,6 +227,33 @@ pub(super) async fn create(
         .ok_or_else(|| AppError::internal("the created ChartRepository could not be read back"))?;
     apps.request_sync(&repo.name);
     Ok((StatusCode::CREATED, Json(repo_json(&repo))).into_response())
+}
+
+/// Refuses (403, with the API server's reason) when the person may not read the Secret: the
+/// console acts with no more rights than the person, and a repository naming a Secret is a way
+/// to have it sent to the repository's URL. A Secret that does not exist yet is fine (only a
+/// person allowed to read it gets a 404); the repository's status says so until it exists.
+async fn ensure_person_may_read(upstream: &Upstream, secret: &SecretRef) -> Result<()> {
+    let path = format!(
+        "/api/v1/namespaces/{}/secrets/{}",
+        secret.namespace, secret.name
+    );
+    match upstream.get(&path).await {
+        Ok(_) => Ok(()),
+        Err(failure) if failure.code == 404 => Ok(()),
+        Err(mut failure) => {
+            if failure.code == 403 {
+                failure.message = format!(
+                    "you may not read the credentials Secret {}/{}, so Wheelhouse will not send it to a repository for you: {}",
+                    secret.namespace, secret.name, failure.message
+                );
+            }
+            Err(failure.into_error(json!({
+                "verb": "get", "group": "", "resource": "secrets",
+                "namespace": secret.namespace, "name": secret.name,
+            })))
+        }
+    }
 }
 
 pub(super) async fn sync(
@@ -276,10 +320,10 @@ impl Apps {
             serde_json::from_value(object.get("spec").cloned().unwrap_or(Value::Null));
         let mut repos = self.repos.write().unwrap_or_else(|p| p.into_inner());
         let (spec, problem) = match spec {
-            Ok(spec) => match RepoKind::of_url(&spec.url) {
-                Ok(_) => (spec, None),
-                Err(problem) => (spec, Some(format!("spec.url: {problem}"))),
-            },
+            Ok(spec) => {
+                let problem = self.spec_problem(&spec);
+                (spec, problem)
+            }
             Err(error) => (
                 ChartRepositorySpec {
                     url: String::new(),
@@ -323,6 +367,23 @@ impl Apps {
             );
         }
         repos.get(&name).cloned()
+    }
+
+    /// Why a spec cannot be synced, if it cannot: its URL, a Secret outside the credentials
+    /// namespace (never read), or credentials over plain http:// without `plainHttp: true`.
+    fn spec_problem(&self, spec: &ChartRepositorySpec) -> Option<String> {
+        if let Err(problem) = RepoKind::of_url(&spec.url) {
+            return Some(format!("spec.url: {problem}"));
+        }
+        if let Some(problem) = spec.secret_ref.as_ref().and_then(|secret| {
+            repository::secret_namespace_problem(secret, &self.config.credentials_namespace)
+        }) {
+            return Some(format!(
+                "spec.secretRef: {problem}; the Secret was not read and the repository is not synced"
+            ));
+        }
+        repository::plain_http_problem(&spec.url, spec.plain_http, spec.secret_ref.is_some())
+            .map(|problem| format!("spec.plainHttp: {problem}; the repository is not synced"))
     }
 
     /// Marks a repository for a sync now and wakes the syncer.
@@ -435,7 +496,14 @@ async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
                 .unwrap_or_else(|p| p.into_inner())
                 .retain(|name, _| names.contains(name));
             for object in &objects {
-                apps.upsert(object);
+                // A spec that cannot be synced says why in its status, where kubectl shows it.
+                if let Some(repo) = apps.upsert(object)
+                    && repo.invalid
+                    && object.pointer("/status/message").and_then(Value::as_str)
+                        != repo.status.message.as_deref()
+                {
+                    write_status(upstream, &repo.name, &repo.status).await;
+                }
             }
         }
         Err(failure) if failure.code == 404 => {}
@@ -479,7 +547,7 @@ async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
 
 /// Fetches one repository's index and records the result in memory and in the CR's status.
 async fn sync_one(apps: &Arc<Apps>, upstream: &Upstream, repo: Repo) {
-    let credentials = match secret_credentials(upstream, repo.secret_ref.as_ref()).await {
+    let credentials = match repo_credentials(apps, upstream, &repo).await {
         Ok(credentials) => credentials,
         Err(message) => return record(apps, upstream, &repo.name, Err(message)).await,
     };
@@ -546,6 +614,12 @@ async fn record(
         }
         repo.status.clone()
     };
+    write_status(upstream, name, &status).await;
+}
+
+/// Writes a repository's status to its custom resource (a failure is logged: the console's
+/// list still shows the status).
+async fn write_status(upstream: &Upstream, name: &str, status: &RepoStatus) {
     let path = format!("{}/{name}/status", crd::COLLECTION);
     let mut body = json!({"status": status});
     if body["status"]["message"].is_null() {
@@ -559,14 +633,23 @@ async fn record(
     }
 }
 
-/// The username and password in a repository's Secret.
-async fn secret_credentials(
+/// The username and password in a repository's Secret, read only when the Secret is in the
+/// credentials namespace and will not cross plain http:// unless the repository says so (checked
+/// here too, not only when the spec is taken in, so no path reads or sends it otherwise).
+async fn repo_credentials(
+    apps: &Apps,
     upstream: &Upstream,
-    secret: Option<&SecretRef>,
+    repo: &Repo,
 ) -> std::result::Result<Option<Credentials>, String> {
-    let Some(secret) = secret else {
+    let Some(secret) = repo.secret_ref.as_ref() else {
         return Ok(None);
     };
+    if let Some(problem) =
+        repository::secret_namespace_problem(secret, &apps.config.credentials_namespace)
+            .or_else(|| repository::plain_http_problem(&repo.url, repo.plain_http, true))
+    {
+        return Err(problem);
+    }
     let object = upstream
         .get(&format!(
             "/api/v1/namespaces/{}/secrets/{}",
@@ -596,8 +679,12 @@ async fn secret_credentials(
 }
 
 /// The username and password in the repository's Secret, if it names one.
-pub(super) async fn credentials(state: &AppState, repo: &Repo) -> Result<RepoCredentials> {
-    secret_credentials(&super::upstream(state), repo.secret_ref.as_ref())
+pub(super) async fn credentials(
+    state: &AppState,
+    apps: &Apps,
+    repo: &Repo,
+) -> Result<RepoCredentials> {
+    repo_credentials(apps, &super::upstream(state), repo)
         .await
         .map_err(|message| AppError::new(StatusCode::BAD_GATEWAY, "RepositoryCredentials", message))
 }

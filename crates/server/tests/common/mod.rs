@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod repositories;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

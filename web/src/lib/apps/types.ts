@@ -128,7 +128,8 @@ export interface ReleaseDetail extends ReleaseSummary {
   resources: ReleaseResource[];
   accessUrls: AccessUrl[];
   warnings?: AppWarning[];
-  /** The repository the chart came from, when the server knows it (for upgrades). */
+  /** The repository Wheelhouse recorded at install, which upgrades take the chart from; null for
+   *  a release installed without Wheelhouse (an upgrade then names the repository). */
   repo?: string | null;
 }
 

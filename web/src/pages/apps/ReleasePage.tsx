@@ -159,37 +159,58 @@ function Resources(props: { release: ReleaseDetail }) {
   );
 }
 
-/** The chart a release was installed from, found in the catalogue for its versions. */
-function useChartOf(release: ReleaseDetail): ChartDetail | undefined {
-  const [chart, setChart] = useState<ChartDetail | undefined>(undefined);
-  const name = release.chart;
-  const repo = release.repo ?? null;
+/** A chart's page in one repository (for its versions), once the repository is known. */
+function useChartIn(repo: string | null, name: string): ChartDetail | undefined {
+  const [loaded, setLoaded] = useState<{ repo: string; chart: ChartDetail } | undefined>(undefined);
   useEffect(() => {
     let current = true;
-    const find = async () => {
-      let from = repo;
-      if (!from) {
-        const found = await getJson<{ items: ChartSummary[] }>(APPS_API.charts(name, '', 20));
-        from = found.items.find((c) => c.name === name)?.repo ?? null;
-      }
-      if (!from) return;
-      const detail = await getJson<ChartDetail>(APPS_API.chart(from, name));
-      if (current) setChart(detail);
-    };
-    find().catch(() => {
-      // Without the chart in a repository, the upgrade keeps the release's own version only.
-    });
+    if (!repo) return;
+    getJson<ChartDetail>(APPS_API.chart(repo, name))
+      .then((chart) => {
+        if (current) setLoaded({ repo, chart });
+      })
+      .catch(() => {
+        // Without the chart in that repository, the upgrade keeps the release's own version only.
+      });
     return () => {
       current = false;
     };
   }, [name, repo]);
-  return chart;
+  // Another repository's versions are not this one's: only the chosen repository's page counts.
+  return loaded && loaded.repo === repo ? loaded.chart : undefined;
+}
+
+/** The repositories that have a chart of this name, for a release that does not record its own. */
+function useRepositoriesWithChart(name: string, wanted: boolean): string[] {
+  const [repos, setRepos] = useState<string[]>([]);
+  useEffect(() => {
+    let current = true;
+    if (!wanted) return;
+    getJson<{ items: ChartSummary[] }>(APPS_API.charts(name, '', 20))
+      .then((found) => {
+        const names = found.items.filter((c) => c.name === name).map((c) => c.repo);
+        if (current) setRepos([...new Set(names)]);
+      })
+      .catch(() => {
+        // No catalogue: the person cannot choose, and the server says why on submit.
+      });
+    return () => {
+      current = false;
+    };
+  }, [name, wanted]);
+  return repos;
 }
 
 function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperation) => void; disabled: boolean }) {
   const { t } = useTranslation();
   const r = props.release;
-  const chart = useChartOf(r);
+  // The repository Wheelhouse recorded at install; without one the person chooses, since the
+  // first repository with a chart of this name may not be the one the release came from.
+  const recorded = r.repo ?? null;
+  const candidates = useRepositoriesWithChart(r.chart, recorded === null);
+  const [chosen, setChosen] = useState('');
+  const repo = recorded ?? (chosen || null);
+  const chart = useChartIn(repo, r.chart);
   const [version, setVersion] = useState(r.chartVersion);
   const [values, setValues] = useState(r.values);
   const [busy, setBusy] = useState(false);
@@ -200,7 +221,7 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
     setBusy(true);
     setError(undefined);
     try {
-      props.onStarted(await requestJson<AppOperation>('POST', path, { body: { json: { version, values, repo: chart?.repo } } }));
+      props.onStarted(await requestJson<AppOperation>('POST', path, { body: { json: { version, values, repo: repo ?? undefined } } }));
     } catch (err) {
       setError(toApiError(err, `POST ${path}`));
     } finally {
@@ -210,6 +231,20 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
   const versions = chart?.versions.map((v) => v.version) ?? [r.chartVersion];
   return (
     <form className="card" onSubmit={(e) => void submit(e)} data-testid="upgrade-form">
+      {recorded === null && (
+        <label className="form-field">
+          <span>{t('apps|Repository to upgrade from')}</span>
+          <small className="muted">{t('apps|This release does not record the repository it was installed from (it was not installed by Wheelhouse). Choose the repository to take chart {{chart}} from.', { chart: r.chart })}</small>
+          <select className="select" value={chosen} data-testid="upgrade-repo" onChange={(e) => { setChosen(e.target.value); }}>
+            <option value="">{t('apps|Choose a repository')}</option>
+            {candidates.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label className="form-field">
         <span>{t('apps|Chart version')}</span>
         <select className="select" value={version} data-testid="upgrade-version" onChange={(e) => { setVersion(e.target.value); }}>
@@ -223,7 +258,7 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
       </label>
       <p className="muted">{t('apps|Values you set (the chart defaults apply to everything else):')}</p>
       <CodeEditor value={values} onChange={setValues} label={t('apps|Values (YAML)')} />
-      <button type="submit" className="button button--primary" disabled={busy || props.disabled} data-testid="upgrade-submit">
+      <button type="submit" className="button button--primary" disabled={busy || props.disabled || repo === null} data-testid="upgrade-submit">
         {t('apps|Upgrade')}
       </button>
       {error && <RequestError title={t('apps|The upgrade was refused')} error={error} />}

@@ -30,6 +30,8 @@ function AddRepository(props: { onAdded: () => void }) {
   const [secret, setSecret] = useState('');
   const [plainHttp, setPlainHttp] = useState(false);
   const oci = url.toLowerCase().startsWith('oci://');
+  // A login over http:// crosses the network in clear: the server takes it only when said so.
+  const loginInClear = url.toLowerCase().startsWith('http://') && secret.trim() !== '';
   const [touched, setTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>(undefined);
@@ -48,7 +50,7 @@ function AddRepository(props: { onAdded: () => void }) {
       url,
       intervalSeconds: Number(interval) || undefined,
       secretRef: secretName ? { namespace: secretNamespace, name: secretName } : undefined,
-      plainHttp: oci && plainHttp ? true : undefined,
+      plainHttp: (oci || loginInClear) && plainHttp ? true : undefined,
     };
     try {
       await requestJson('POST', APPS_API.repositories, { body: { json: body } });
@@ -88,10 +90,10 @@ function AddRepository(props: { onAdded: () => void }) {
           <span>{t('apps|Credentials Secret (namespace/name, optional)')}</span>
           <input className="input" value={secret} onChange={(e) => { setSecret(e.target.value); }} />
         </label>
-        {oci && (
+        {(oci || loginInClear) && (
           <label className="form-field form-field--check">
-            <input type="checkbox" checked={plainHttp} onChange={(e) => { setPlainHttp(e.target.checked); }} />
-            <span>{t('apps|The registry speaks plain HTTP (no TLS)')}</span>
+            <input type="checkbox" checked={plainHttp} data-testid="repo-plain-http" onChange={(e) => { setPlainHttp(e.target.checked); }} />
+            <span>{oci ? t('apps|The registry speaks plain HTTP (no TLS)') : t('apps|Send the login over plain HTTP (no TLS): anyone on the network can read it')}</span>
           </label>
         )}
       </div>

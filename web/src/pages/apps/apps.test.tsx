@@ -6,6 +6,7 @@ import { fakeApi, renderApp, type FakeAnswer } from '../../test/render';
 import CataloguePage from './CataloguePage';
 import InstallPage from './InstallPage';
 import ReleasePage from './ReleasePage';
+import RepositoriesPage from './RepositoriesPage';
 
 // CodeMirror needs layout the test DOM lacks; a textarea stands in for the YAML editor.
 vi.mock('../../components/yaml/CodeEditor', () => ({
@@ -246,6 +247,9 @@ describe('an install operation', () => {
   });
 });
 
+/** The operation an accepted upgrade answers with. */
+const upgrading = { id: 'op-1', action: 'upgrade', target: { namespace: 'default', name: 'shop' }, state: 'running', message: 'upgrading shop', log: [] };
+
 function release(overrides: Partial<ReleaseDetail> = {}): ReleaseDetail {
   return {
     name: 'shop',
@@ -299,6 +303,76 @@ describe('the release page', () => {
     expect(submit).toBeDisabled();
     fireEvent.change(screen.getByTestId('uninstall-confirm-name'), { target: { value: 'shop' } });
     expect(submit).toBeEnabled();
+  });
+
+  test('an upgrade of a release without a recorded repository asks which one and sends it', async () => {
+    const fetchMock = fakeApi({
+      'api/v1/apps/helm': helmOk,
+      'api/v1/apps/releases/default/shop': { body: release({ repo: null }) },
+      'api/v1/apps/charts?q=webapp&limit=20': {
+        body: {
+          items: [
+            { repo: 'alpha', name: 'webapp', version: '1.1.0', appVersion: null, description: null, icon: null, keywords: [], deprecated: false },
+            { repo: 'stable', name: 'webapp', version: '1.1.0', appVersion: null, description: null, icon: null, keywords: [], deprecated: false },
+            { repo: 'alpha', name: 'webapp-extra', version: '1.0.0', appVersion: null, description: null, icon: null, keywords: [], deprecated: false },
+          ],
+          total: 3,
+        },
+      },
+      'api/v1/apps/charts/stable/webapp': { body: chart({ repo: 'stable' }) },
+      'api/v1/apps/releases/default/shop/upgrade': { status: 202, body: upgrading },
+    });
+    await renderApp(
+      <Routes>
+        <Route path="/apps/releases/:namespace/:name" element={<ReleasePage />} />
+      </Routes>,
+      { path: '/apps/releases/default/shop' },
+    );
+    fireEvent.click(await screen.findByTestId('release-upgrade'));
+    const form = screen.getByTestId('upgrade-form');
+    expect(form).toHaveTextContent('does not record the repository it was installed from');
+    const choice = within(form).getByTestId('upgrade-repo');
+    await waitFor(() => {
+      expect(within(choice).getAllByRole('option').map((o) => o.textContent)).toEqual(['Choose a repository', 'alpha', 'stable']);
+    });
+    // Nothing is picked for the person: the first repository with the name may not be the right one.
+    expect(choice).toHaveValue('');
+    expect(screen.getByTestId('upgrade-submit')).toBeDisabled();
+    fireEvent.change(choice, { target: { value: 'stable' } });
+    await waitFor(() => {
+      expect(screen.getByTestId('upgrade-submit')).toBeEnabled();
+    });
+    fireEvent.click(screen.getByTestId('upgrade-submit'));
+    await waitFor(() => {
+      const calls = fetchMock.mock.calls as unknown as [string, RequestInit | undefined][];
+      const post = calls.find(([path, init]) => init?.method === 'POST' && path.endsWith('/upgrade'));
+      expect(JSON.parse(post?.[1]?.body as string)).toEqual({ version: '1.1.0', values: 'replicaCount: 2\n', repo: 'stable' });
+    });
+  });
+
+  test('an upgrade of a release Wheelhouse installed uses the recorded repository without asking', async () => {
+    const fetchMock = fakeApi({
+      'api/v1/apps/helm': helmOk,
+      'api/v1/apps/releases/default/shop': { body: release({ repo: 'stable' }) },
+      'api/v1/apps/charts/stable/webapp': { body: chart({ repo: 'stable' }) },
+      'api/v1/apps/releases/default/shop/upgrade': { status: 202, body: upgrading },
+    });
+    await renderApp(
+      <Routes>
+        <Route path="/apps/releases/:namespace/:name" element={<ReleasePage />} />
+      </Routes>,
+      { path: '/apps/releases/default/shop' },
+    );
+    fireEvent.click(await screen.findByTestId('release-upgrade'));
+    expect(screen.queryByTestId('upgrade-repo')).toBeNull();
+    fireEvent.click(screen.getByTestId('upgrade-submit'));
+    await waitFor(() => {
+      const calls = fetchMock.mock.calls as unknown as [string, RequestInit | undefined][];
+      const post = calls.find(([path, init]) => init?.method === 'POST' && path.endsWith('/upgrade'));
+      expect(JSON.parse(post?.[1]?.body as string)).toMatchObject({ repo: 'stable' });
+    });
+    const searched = (fetchMock.mock.calls as unknown as [string][]).some(([p]) => p.startsWith('api/v1/apps/charts?'));
+    expect(searched).toBe(false);
   });
 
   test.each([
@@ -366,5 +440,25 @@ describe('the catalogue', () => {
     expect(card).toHaveTextContent('Deprecated');
     const searches = (fetchMock.mock.calls as unknown as [string][]).map(([p]) => p).filter((p) => p.startsWith('api/v1/apps/charts?q='));
     expect(searches).toEqual(['api/v1/apps/charts?q=web&limit=60']);
+  });
+});
+
+test('a login for an http:// repository is sent over plain HTTP only when the person ticks it', async () => {
+  const fetchMock = fakeApi({ 'api/v1/apps/repositories': { body: { items: [], warnings: [] } } });
+  await renderApp(<RepositoriesPage />, { path: '/apps/repositories' });
+  const form = await screen.findByTestId('repo-add');
+  fireEvent.change(screen.getByTestId('repo-name'), { target: { value: 'internal' } });
+  fireEvent.change(screen.getByTestId('repo-url'), { target: { value: 'http://charts.internal' } });
+  expect(within(form).queryByTestId('repo-plain-http')).toBeNull();
+  fireEvent.change(within(form).getByLabelText('Credentials Secret (namespace/name, optional)'), { target: { value: 'wheelhouse/login' } });
+  const box = within(form).getByTestId('repo-plain-http');
+  expect(box.parentElement).toHaveTextContent('anyone on the network can read it');
+  expect(box).not.toBeChecked();
+  fireEvent.click(box);
+  fireEvent.click(screen.getByTestId('repo-add-submit'));
+  await waitFor(() => {
+    const calls = fetchMock.mock.calls as unknown as [string, RequestInit | undefined][];
+    const post = calls.find(([, init]) => init?.method === 'POST');
+    expect(JSON.parse(post?.[1]?.body as string)).toMatchObject({ url: 'http://charts.internal', plainHttp: true, secretRef: { namespace: 'wheelhouse', name: 'login' } });
   });
 });

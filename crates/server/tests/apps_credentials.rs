@@ -1,0 +1,178 @@
+//! A chart repository's credentials: only from the credentials namespace, only when the person
+//! may read them, and never over plain HTTP unless the repository says so. Each test checks the
+//! refusal, its words, and that nothing was saved or sent to the repository.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use common::repositories::{
+    add, basic, config, create_with_kubectl_rights, failed_sync, field_errors, hello_chart,
+    login_secret, repository, repository_until, stored,
+};
+use serde_json::{Value, json};
+use wheelhouse_server::apps::AppsConfig;
+
+#[tokio::test]
+async fn a_secret_outside_the_credentials_namespace_is_refused_and_never_read_or_sent() {
+    let (address, seen) = repository(hello_chart("charts"), Some(basic("ann", "s3cret"))).await;
+    let server = TestServer::demo(config(
+        AppsConfig::default().credentials_namespace("default"),
+    ))
+    .await;
+    server.wait_ready().await;
+    // An application's Secret, in its own namespace.
+    login_secret(&server, "kube-system", "app-db").await;
+    let url = format!("http://{address}/charts");
+
+    let (code, refused) = add(
+        &server,
+        json!({"name": "borrowed", "url": url, "plainHttp": true,
+               "secretRef": {"namespace": "kube-system", "name": "app-db"}}),
+    )
+    .await;
+    assert_eq!(code, 422, "{refused}");
+    assert_eq!(refused["error"]["reason"], "Invalid");
+    let fields = field_errors(&refused);
+    assert_eq!(fields.len(), 1, "{fields:?}");
+    let (field, message) = &fields[0];
+    assert_eq!(field, "secretRef");
+    assert!(
+        message.starts_with("the credentials Secret kube-system/app-db is outside namespace default, the only one Wheelhouse reads repository credentials from (--credentials-namespace)"),
+        "{message}"
+    );
+    assert!(
+        stored(&server, "borrowed").await.is_none(),
+        "nothing was saved"
+    );
+
+    // The same repository made with kubectl: the syncer neither reads the Secret nor sends it.
+    create_with_kubectl_rights(
+        &server,
+        "borrowed",
+        json!({"url": url, "plainHttp": true, "secretRef": {"namespace": "kube-system", "name": "app-db"}}),
+    )
+    .await;
+    let message = failed_sync(&server, "borrowed").await;
+    assert!(
+        message.contains("outside namespace default") && message.contains("was not read"),
+        "{message}"
+    );
+    // The status is written back to the resource, where kubectl shows it.
+    let mut object = Value::Null;
+    for _ in 0..50 {
+        object = stored(&server, "borrowed").await.expect("stored");
+        if object["status"]["state"] == "error" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(object["status"]["message"], message, "{object}");
+    assert!(
+        seen.requests().is_empty(),
+        "nothing reached the repository: {:?}",
+        seen.requests()
+    );
+}
+
+#[tokio::test]
+async fn a_person_who_may_not_read_a_secret_cannot_have_the_console_send_it() {
+    let (address, seen) = repository(hello_chart("charts"), Some(basic("ann", "s3cret"))).await;
+    // May do anything with ChartRepositories (and everything else) but read Secrets.
+    let person = wheelhouse_sim::auth::User::new(
+        "charts-admin",
+        "charts-admin-token",
+        &["charts"],
+        vec![wheelhouse_sim::auth::Rule::new(&["*"], &["*"], &["*"]).except(&["secrets"])],
+    );
+    let sim = wheelhouse_sim::SimConfig::default()
+        .scenario(wheelhouse_sim::Scenario::Demo)
+        .user(person);
+    let server = TestServer::on_sim(
+        sim,
+        "charts-admin",
+        config(AppsConfig::default().credentials_namespace("default")),
+    )
+    .await;
+    server.wait_ready().await;
+    login_secret(&server, "default", "charts-login").await;
+    let url = format!("http://{address}/charts");
+
+    let (code, refused) = add(
+        &server,
+        json!({"name": "mine", "url": url, "plainHttp": true,
+               "secretRef": {"namespace": "default", "name": "charts-login"}}),
+    )
+    .await;
+    assert_eq!(code, 403, "{refused}");
+    assert_eq!(refused["error"]["reason"], "Forbidden");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("you may not read the credentials Secret default/charts-login, so Wheelhouse will not send it to a repository for you"),
+        "{message}"
+    );
+    assert!(
+        message.contains("User \"charts-admin\" cannot get resource \"secrets\""),
+        "the API server's reason: {message}"
+    );
+    assert!(stored(&server, "mine").await.is_none(), "nothing was saved");
+
+    // The same person may add the repository without the Secret: it is the Secret that is refused.
+    let (code, created) = add(&server, json!({"name": "open", "url": url})).await;
+    assert_eq!(code, 201, "{created}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(seen.logins().is_empty(), "{:?}", seen.requests());
+}
+
+#[tokio::test]
+async fn credentials_cross_plain_http_only_when_the_repository_says_so() {
+    let (address, seen) = repository(hello_chart("charts"), Some(basic("ann", "s3cret"))).await;
+    let server = TestServer::demo(config(
+        AppsConfig::default().credentials_namespace("default"),
+    ))
+    .await;
+    server.wait_ready().await;
+    login_secret(&server, "default", "charts-login").await;
+    let url = format!("http://{address}/charts");
+    let secret = json!({"namespace": "default", "name": "charts-login"});
+
+    let (code, refused) = add(
+        &server,
+        json!({"name": "clear", "url": url, "secretRef": secret}),
+    )
+    .await;
+    assert_eq!(code, 422, "{refused}");
+    let fields = field_errors(&refused);
+    assert_eq!(fields[0].0, "plainHttp", "{fields:?}");
+    assert!(
+        fields[0]
+            .1
+            .contains("its password would cross the network unencrypted")
+            && fields[0].1.contains("plainHttp: true"),
+        "{fields:?}"
+    );
+
+    create_with_kubectl_rights(&server, "clear", json!({"url": url, "secretRef": secret})).await;
+    let message = failed_sync(&server, "clear").await;
+    assert!(
+        message.starts_with("spec.plainHttp: ") && message.contains("not synced"),
+        "{message}"
+    );
+    assert!(
+        seen.logins().is_empty(),
+        "no login went out: {:?}",
+        seen.requests()
+    );
+
+    // Said explicitly, the login goes to the repository and the repository works.
+    let (code, created) = add(
+        &server,
+        json!({"name": "said-so", "url": url, "plainHttp": true, "secretRef": secret}),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    let synced = repository_until(&server, "said-so", |r| r["status"]["state"] == "ok").await;
+    assert_eq!(synced["status"]["charts"], 1, "{synced}");
+    assert!(seen.logins().contains(&basic("ann", "s3cret")));
+}
