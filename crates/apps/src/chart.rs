@@ -107,7 +107,7 @@ pub fn read_archive(bytes: &[u8]) -> Result<ChartFiles> {
     }
     let chart_yaml =
         chart_yaml.ok_or_else(|| Error::Decode("the chart archive has no Chart.yaml".into()))?;
-    let metadata: ChartMetadata = serde_yaml::from_str(&chart_yaml)
+    let metadata: ChartMetadata = wheelhouse_model::yaml::parse_as(&chart_yaml)
         .map_err(|e| Error::Decode(format!("the chart's Chart.yaml is not valid: {e}")))?;
     let values_schema = match schema {
         Some(text) => Some(serde_json::from_str(&text).map_err(|e| {

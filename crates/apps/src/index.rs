@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use wheelhouse_model::yaml;
 
 use crate::{Error, Result};
 
@@ -198,7 +199,10 @@ fn version_order(a: &ChartVersion, b: &ChartVersion) -> std::cmp::Ordering {
 impl Index {
     /// Parses `index.yaml` text.
     pub fn parse(text: &[u8]) -> Result<Self> {
-        let file: IndexFile = serde_yaml::from_slice(text)
+        let text = std::str::from_utf8(text)
+            .map_err(|_| Error::Decode("the repository index is not UTF-8 text".into()))?;
+        // From outside: read within a budget, so anchors and aliases cannot blow it up.
+        let file: IndexFile = yaml::parse_as(text)
             .map_err(|e| Error::Decode(format!("the repository index is not valid: {e}")))?;
         Ok(Self::from_entries(file.entries))
     }
@@ -390,5 +394,19 @@ generated: "2026-01-03T00:00:00Z"
     fn an_invalid_index_is_an_error_saying_so() {
         let error = Index::parse(b"entries: [not, a, map]").expect_err("invalid");
         assert!(error.to_string().contains("index"), "{error}");
+    }
+
+    #[test]
+    fn an_index_of_anchors_and_aliases_that_would_expand_without_end_is_refused() {
+        // A repository anyone can publish: one entry's list repeated by aliases, level upon level.
+        let mut text =
+            String::from("apiVersion: v1\nbomb:\n  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..=8 {
+            let aliases = vec![format!("*l{}", level - 1); 10].join(", ");
+            text.push_str(&format!("  l{level}: &l{level} [{aliases}]\n"));
+        }
+        text.push_str("entries: {}\n");
+        let error = Index::parse(text.as_bytes()).expect_err("refused");
+        assert!(error.to_string().contains("anchors and aliases"), "{error}");
     }
 }

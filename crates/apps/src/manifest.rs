@@ -1,6 +1,6 @@
 //! A release's manifest: the objects it made, and the URLs that reach them.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// One object a manifest declares.
@@ -27,8 +27,10 @@ impl ManifestObject {
 /// ones, comments only) are skipped, and so are documents that are not YAML.
 pub fn objects(manifest: &str) -> Vec<ManifestObject> {
     let mut objects = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(manifest) {
-        let Ok(value) = Value::deserialize(document) else {
+    // A release record anyone who may write Secrets in the namespace could have written: read
+    // within a budget.
+    for document in wheelhouse_model::yaml::documents(manifest) {
+        let Ok(value) = document else {
             continue;
         };
         let text = |pointer: &str| {

@@ -68,11 +68,11 @@ pub fn values(yaml: &str) -> Result<serde_json::Value, FieldError> {
     if yaml.trim().is_empty() {
         return Ok(serde_json::Value::Object(serde_json::Map::new()));
     }
-    let value: serde_json::Value = serde_yaml::from_str(yaml).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
-            .unwrap_or_default();
+    let value = wheelhouse_model::yaml::parse(yaml).map_err(|e| {
+        let at = match (e.line(), e.column()) {
+            (Some(line), Some(column)) => format!(" at line {line}, column {column}"),
+            _ => String::new(),
+        };
         FieldError::new("values", format!("the values are not valid YAML{at}: {e}"))
     })?;
     match value {
@@ -116,5 +116,20 @@ mod tests {
         let error = values("a: 1\nb: [unclosed\n").expect_err("bad yaml");
         assert!(error.message.contains("line"), "{}", error.message);
         assert!(values("- a\n- b\n").is_err());
+    }
+
+    #[test]
+    fn values_that_would_expand_without_end_are_refused_with_the_reason() {
+        let mut text = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..=8 {
+            let aliases = vec![format!("*l{}", level - 1); 10].join(", ");
+            text.push_str(&format!("l{level}: &l{level} [{aliases}]\n"));
+        }
+        let error = values(&text).expect_err("refused");
+        assert!(
+            error.message.contains("anchors and aliases"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -383,7 +383,7 @@ fn set_ingress_host(values: &mut Value, path: &str, host: &str) {
 
 /// The Ingress host path of a chart's default values (as the chart page reports it).
 fn ingress_host_path(default_values: &str) -> Option<&'static str> {
-    let values: Value = serde_yaml::from_str(default_values).ok()?;
+    let values = wheelhouse_model::yaml::parse(default_values).ok()?;
     let ingress = values.get("ingress")?;
     if ingress.get("host").is_some() {
         Some("ingress.host")

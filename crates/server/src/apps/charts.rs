@@ -98,7 +98,7 @@ pub(super) async fn detail(
             format!("chart {repo}/{name} {}: {e}", version.metadata.version),
         )
     })?;
-    let values: Value = serde_yaml::from_str(&files.values).unwrap_or(Value::Null);
+    let values = wheelhouse_model::yaml::parse(&files.values).unwrap_or(Value::Null);
     let helm = apps.helm().await;
     let metadata = &version.metadata;
     Ok(Json(json!({
