@@ -6,6 +6,18 @@ use std::time::Duration;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
 
+/// An HTTP client, once the crypto provider reqwest needs is installed (it has none of its own:
+/// `rustls-no-provider`, and building a client without one panics).
+fn client() -> reqwest::Client {
+    wheelhouse_tls::install_crypto_provider();
+    reqwest::Client::new()
+}
+
+/// `reqwest::get`, through [`client`].
+async fn get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
+    client().get(url).send().await
+}
+
 /// A running `wheelhouse`, killed if a test fails before stopping it.
 struct Running {
     child: Child,
@@ -141,7 +153,7 @@ async fn with_demo_it_prints_its_url_serves_the_demo_cluster_and_stops_on_sigter
         "{url}"
     );
 
-    let cluster: serde_json::Value = reqwest::get(format!("{url}api/v1/cluster"))
+    let cluster: serde_json::Value = get(format!("{url}api/v1/cluster"))
         .await
         .expect("request")
         .json()
@@ -149,9 +161,7 @@ async fn with_demo_it_prints_its_url_serves_the_demo_cluster_and_stops_on_sigter
         .expect("JSON");
     assert_eq!(cluster["demo"], true, "{cluster}");
     assert_eq!(cluster["connected"], true, "{cluster}");
-    let overview = reqwest::get(format!("{url}api/v1/overview"))
-        .await
-        .expect("request");
+    let overview = get(format!("{url}api/v1/overview")).await.expect("request");
     assert_eq!(overview.status(), 200);
 
     assert!(running.stop_with("TERM"), "exits successfully on SIGTERM");
@@ -171,7 +181,7 @@ async fn only_the_hosts_it_answers_for_are_served_and_allowed_host_adds_one() {
         .trim()
         .trim_start_matches("Wheelhouse is listening on ")
         .to_string();
-    let client = reqwest::Client::new();
+    let client = client();
     let version = |host: &'static str| {
         client
             .get(format!("{url}api/v1/version"))
@@ -207,7 +217,7 @@ async fn without_any_cluster_configuration_it_starts_the_demo() {
         .trim()
         .trim_start_matches("Wheelhouse is listening on ")
         .to_string();
-    let cluster: serde_json::Value = reqwest::get(format!("{url}api/v1/cluster"))
+    let cluster: serde_json::Value = get(format!("{url}api/v1/cluster"))
         .await
         .expect("request")
         .json()
