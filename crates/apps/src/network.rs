@@ -343,6 +343,7 @@ pub struct RepositoryClient {
 
 impl RepositoryClient {
     pub fn new(network: RepositoryNetwork) -> Self {
+        wheelhouse_tls::install_crypto_provider();
         let network = Arc::new(network);
         let redirects = network.clone();
         let http = reqwest::Client::builder()
@@ -357,10 +358,9 @@ impl RepositoryClient {
             ))
             .build()
             .map_err(|error| {
-                tracing::error!(%error, "the chart repository HTTP client cannot be built");
-                format!(
-                    "Wheelhouse's HTTP client for chart repositories could not be built: {error}"
-                )
+                let message = wheelhouse_tls::client_failure("chart repositories", &error);
+                tracing::error!("{message}");
+                message
             });
         Self { http, network }
     }

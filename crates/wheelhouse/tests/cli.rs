@@ -26,8 +26,14 @@ struct Running {
 
 impl Running {
     fn start(args: &[&str]) -> Self {
+        Self::start_with(args, &[])
+    }
+
+    /// [`start`](Self::start) with extra environment variables.
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
             .args(args)
+            .envs(env.iter().copied())
             .env_remove("KUBECONFIG")
             .env("HOME", "/nonexistent-home")
             .env("RUST_LOG", "info")
@@ -164,6 +170,55 @@ async fn with_demo_it_prints_its_url_serves_the_demo_cluster_and_stops_on_sigter
     let overview = get(format!("{url}api/v1/overview")).await.expect("request");
     assert_eq!(overview.status(), 200);
 
+    assert!(running.stop_with("TERM"), "exits successfully on SIGTERM");
+}
+
+#[tokio::test]
+async fn without_the_system_s_ca_certificates_it_still_serves_and_says_why_its_clients_cannot_work()
+{
+    // Where rustls-platform-verifier finds no root: building an HTTP client fails, which must be
+    // reported rather than panic (as reqwest's Client::new() would).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let prometheus = format!("http://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let running = Running::start_with(
+        &[
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--prometheus-url",
+            &prometheus,
+        ],
+        &[
+            ("SSL_CERT_FILE", "/nonexistent/ca-certificates.crt"),
+            ("SSL_CERT_DIR", "/nonexistent/certs"),
+        ],
+    );
+    let url = running
+        .first_line
+        .trim()
+        .trim_start_matches("Wheelhouse is listening on ")
+        .to_string();
+    let mut status = serde_json::Value::Null;
+    for _ in 0..100 {
+        status = get(format!("{url}api/v1/metrics/status"))
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON");
+        if status["prometheus"]["state"] != "starting" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let message = status["prometheus"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Wheelhouse's HTTP client for Prometheus could not be built: ")
+            && message.contains("No CA certificates were loaded from the system")
+            && message.contains("SSL_CERT_FILE"),
+        "{status}"
+    );
     assert!(running.stop_with("TERM"), "exits successfully on SIGTERM");
 }
 
