@@ -29,6 +29,10 @@ pub struct ChartRepositorySpec {
     pub plain_http: bool,
     #[serde(default)]
     pub secret_ref: Option<SecretRef>,
+    /// A Secret whose `ca.crt` holds CA certificates (PEM) trusted for this repository besides
+    /// the system's roots, like helm's `--ca-file`.
+    #[serde(default)]
+    pub ca_secret_ref: Option<SecretRef>,
 }
 
 /// `1h`, `30m`, `1h30m`, `90s`.
@@ -91,6 +95,7 @@ mod tests {
             interval: Some("5s".into()),
             plain_http: false,
             secret_ref: None,
+            ca_secret_ref: None,
         };
         assert_eq!(interval_of(&spec), MIN_INTERVAL);
     }

@@ -14,6 +14,10 @@
 //!   ([`RepositoryClient::get`]);
 //! - a redirect policy that checks every hop the same way and refuses https → http.
 //!
+//! Over https, certificates are verified against the system's roots (rustls-platform-verifier,
+//! see `wheelhouse_tls`) and, for a repository that names its own CA, that CA too
+//! ([`RepositoryClient::trusting`]).
+//!
 //! ```
 //! use wheelhouse_apps::network::RepositoryNetwork;
 //!
@@ -344,25 +348,29 @@ pub struct RepositoryClient {
 impl RepositoryClient {
     pub fn new(network: RepositoryNetwork) -> Self {
         let network = Arc::new(network);
-        let redirects = network.clone();
-        let http = reqwest::Client::builder()
-            .dns_resolver(Arc::new(PolicyResolver {
-                network: network.clone(),
-            }))
-            .redirect(reqwest::redirect::Policy::custom(
-                move |attempt| match redirects.check_redirect(attempt.previous(), attempt.url()) {
-                    Ok(()) => attempt.follow(),
-                    Err(refused) => attempt.error(refused),
-                },
-            ))
-            .build()
-            .map_err(|error| {
-                tracing::error!(%error, "the chart repository HTTP client cannot be built");
-                format!(
-                    "Wheelhouse's HTTP client for chart repositories could not be built: {error}"
-                )
-            });
+        let http = build(&network, Vec::new()).map_err(|error| {
+            let message = wheelhouse_tls::client_failure("chart repositories", &error);
+            tracing::error!("{message}");
+            message
+        });
         Self { http, network }
+    }
+
+    /// This client, trusting the CA certificates in `pem` as well as the system's roots: for a
+    /// repository whose certificate a private CA signed (helm's `--ca-file`). The CA is added,
+    /// not substituted, so a redirect to a public CDN still verifies.
+    pub fn trusting(&self, pem: &[u8]) -> Result<Self, TrustError> {
+        let roots = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|error| TrustError::Unusable(crate::repository::error_chain(&error)))?;
+        if roots.is_empty() {
+            return Err(TrustError::NoCertificate);
+        }
+        let http = build(&self.network, roots)
+            .map_err(|error| TrustError::Unusable(crate::repository::error_chain(&error)))?;
+        Ok(Self {
+            http: Ok(http),
+            network: self.network.clone(),
+        })
     }
 
     pub fn network(&self) -> &RepositoryNetwork {
@@ -379,6 +387,39 @@ impl RepositoryClient {
         let http = self.http.as_ref().map_err(Clone::clone)?;
         Ok(http.get(parsed))
     }
+}
+
+/// The reqwest client of [`RepositoryClient`]: the policy's resolver and redirect check, and
+/// certificates verified against the system's roots plus `extra_roots`.
+fn build(
+    network: &Arc<RepositoryNetwork>,
+    extra_roots: Vec<reqwest::Certificate>,
+) -> reqwest::Result<reqwest::Client> {
+    wheelhouse_tls::install_crypto_provider();
+    let redirects = network.clone();
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(PolicyResolver {
+            network: network.clone(),
+        }))
+        .redirect(reqwest::redirect::Policy::custom(
+            move |attempt| match redirects.check_redirect(attempt.previous(), attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(refused) => attempt.error(refused),
+            },
+        ))
+        .tls_certs_merge(extra_roots)
+        .build()
+}
+
+/// Why a repository's CA certificates cannot be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrustError {
+    /// The text has no `-----BEGIN CERTIFICATE-----` block (empty, a key, DER bytes, a typo).
+    #[error("it holds no PEM certificate (a block starting with -----BEGIN CERTIFICATE-----)")]
+    NoCertificate,
+    /// A block is not a certificate that can be a root (malformed, or not X.509).
+    #[error("its certificates cannot be used to verify servers: {0}")]
+    Unusable(String),
 }
 
 impl Default for RepositoryClient {
@@ -613,6 +654,28 @@ mod tests {
             RepositoryClient::default()
                 .get("http://127.0.0.1:9/index.yaml")
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_ca_that_is_not_a_pem_certificate_is_refused_with_the_reason() {
+        let client = RepositoryClient::default();
+        for text in [
+            "",
+            "hello",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        ] {
+            assert_eq!(
+                client.trusting(text.as_bytes()).err(),
+                Some(TrustError::NoCertificate),
+                "{text:?}"
+            );
+        }
+        let garbled = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let refused = client.trusting(garbled).err();
+        assert!(
+            matches!(&refused, Some(TrustError::Unusable(_))),
+            "{refused:?}"
         );
     }
 

@@ -136,6 +136,20 @@ pub fn archive_url(repo_url: &str, entry_url: &str) -> String {
     }
 }
 
+/// Why a repository may not use `secret` for its CA certificates (`caSecretRef`), if it may not:
+/// the same one namespace as for credentials. The CA is not sent anywhere, but a repository must
+/// not be a way to have the console read an application's Secret at all.
+pub fn ca_secret_namespace_problem(secret: &SecretRef, allowed: &str) -> Option<String> {
+    (secret.namespace != allowed).then(|| {
+        format!(
+            "the CA Secret {}/{} is outside namespace {allowed}, the only one Wheelhouse reads repository Secrets from \
+             (--credentials-namespace): a Secret elsewhere may belong to an application, and a repository must not be a way \
+             to have Wheelhouse read it; create the Secret in {allowed}",
+            secret.namespace, secret.name
+        )
+    })
+}
+
 /// Why a repository may not use `secret` for its credentials, if it may not: only Secrets in the
 /// one namespace Wheelhouse reads credentials from (`--credentials-namespace`) may be named.
 /// Anywhere else, a ChartRepository would be a way to have the console read an application's
@@ -290,12 +304,50 @@ pub async fn read_bounded(
 }
 
 /// Why a request to `url` got no answer: the network policy's refusal (which names the address
-/// and the flag), or the error with its causes.
+/// and the flag), or the error with its causes; for a certificate no trusted CA signed, what to
+/// do about it.
 pub fn send_failure(url: &str, error: &reqwest::Error) -> String {
-    match network::refusal_in(error) {
-        Some(refused) => format!("{url} was not fetched: {refused}"),
-        None => format!("{url} did not answer: {}", error_chain(error)),
+    if let Some(refused) = network::refusal_in(error) {
+        return format!("{url} was not fetched: {refused}");
     }
+    let mut message = format!("{url} did not answer: {}", error_chain(error));
+    if matches!(
+        certificate_error_in(error),
+        Some(rustls::CertificateError::UnknownIssuer)
+    ) {
+        message.push_str(UNKNOWN_ISSUER_HINT);
+    }
+    message
+}
+
+/// What to do about a repository's certificate that no trusted CA signed.
+pub const UNKNOWN_ISSUER_HINT: &str = "; no CA Wheelhouse trusts signed its certificate \
+     (it trusts the system's CA certificates, and the CA of the repository's caSecretRef): \
+     if a private CA signed it, put that CA in a Secret (key ca.crt) in the namespace Wheelhouse \
+     reads credentials from and name it in caSecretRef";
+
+/// The certificate error that ended a TLS handshake, if one did. rustls's error sits inside
+/// `io::Error`s (hyper's inside tokio-rustls's), whose `source()` skips what they wrap, so each
+/// `io::Error` is opened instead.
+fn certificate_error_in<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::CertificateError> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(rustls::Error::InvalidCertificate(problem)) =
+            error.downcast_ref::<rustls::Error>()
+        {
+            return Some(problem);
+        }
+        current = match error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
+    }
+    None
 }
 
 /// An error with its causes, which reqwest keeps in its source chain; when the network policy
@@ -360,6 +412,25 @@ mod tests {
     }
 
     #[test]
+    fn a_ca_secret_is_read_only_from_the_credentials_namespace_too() {
+        let secret = |namespace: &str| SecretRef {
+            namespace: namespace.into(),
+            name: "charts-ca".into(),
+        };
+        assert_eq!(
+            ca_secret_namespace_problem(&secret("wheelhouse"), "wheelhouse"),
+            None
+        );
+        let problem =
+            ca_secret_namespace_problem(&secret("payments"), "wheelhouse").expect("refused");
+        assert!(
+            problem.starts_with("the CA Secret payments/charts-ca is outside namespace wheelhouse"),
+            "{problem}"
+        );
+        assert!(problem.contains("--credentials-namespace"), "{problem}");
+    }
+
+    #[test]
     fn a_login_crosses_plain_http_only_when_the_repository_says_so() {
         let problem = plain_http_problem("http://charts.example", false, true).expect("refused");
         assert!(problem.contains("plainHttp: true"), "{problem}");
@@ -381,6 +452,21 @@ mod tests {
             plain_http_problem("oci://registry.example", false, true),
             None
         );
+    }
+
+    #[test]
+    fn a_certificate_error_is_found_inside_the_io_errors_that_carry_it() {
+        let handshake = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        let connect = std::io::Error::other(handshake);
+        assert_eq!(
+            certificate_error_in(&connect),
+            Some(&rustls::CertificateError::UnknownIssuer)
+        );
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(certificate_error_in(&refused), None);
     }
 
     #[test]

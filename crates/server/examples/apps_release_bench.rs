@@ -60,6 +60,8 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() -> Result<(), BoxError> {
+    // reqwest has no crypto provider of its own (`rustls-no-provider`).
+    wheelhouse_tls::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -68,6 +68,8 @@ fn shape(args: &[String]) -> Result<Shape, BoxError> {
 }
 
 fn main() -> Result<(), BoxError> {
+    // reqwest has no crypto provider of its own (`rustls-no-provider`).
+    wheelhouse_tls::install_crypto_provider();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let shape = shape(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

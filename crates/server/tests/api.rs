@@ -33,7 +33,7 @@ async fn healthz_answers_a_request_without_any_header() {
 async fn readyz_is_ready_when_the_cluster_answers() {
     let server = TestServer::demo(ServerConfig::default()).await;
     server.wait_ready().await;
-    let response = reqwest::get(server.url("readyz")).await.expect("request");
+    let response = common::get(server.url("readyz")).await.expect("request");
     assert_eq!(response.status(), 200);
     assert_eq!(json(response).await, serde_json::json!({"status": "ready"}));
 }
@@ -45,7 +45,7 @@ async fn readyz_is_503_with_the_reason_when_the_cluster_is_unreachable() {
     // Before the first check the reason says so; after it, it names the unreachable server.
     let mut body = serde_json::Value::Null;
     for _ in 0..50 {
-        let response = reqwest::get(server.url("readyz")).await.expect("request");
+        let response = common::get(server.url("readyz")).await.expect("request");
         assert_eq!(
             response.status(),
             503,
@@ -73,7 +73,7 @@ async fn the_server_recovers_when_an_unreachable_cluster_comes_up() {
     let port = common::closed_port();
     let server =
         TestServer::with_kubeconfig(common::admin_kubeconfig(port), ServerConfig::default()).await;
-    let overview = reqwest::get(server.url("api/v1/overview"))
+    let overview = common::get(server.url("api/v1/overview"))
         .await
         .expect("request");
     assert_eq!(overview.status(), 503, "nothing listens yet");
@@ -86,7 +86,7 @@ async fn the_server_recovers_when_an_unreachable_cluster_comes_up() {
     .await
     .expect("the sim starts on the port the server keeps trying");
     server.wait_ready().await;
-    let overview = reqwest::get(server.url("api/v1/overview"))
+    let overview = common::get(server.url("api/v1/overview"))
         .await
         .expect("request");
     assert_eq!(overview.status(), 200);
@@ -99,7 +99,7 @@ async fn the_server_recovers_when_an_unreachable_cluster_comes_up() {
     sim.shutdown().await;
     let mut status = 200;
     for _ in 0..50 {
-        status = reqwest::get(server.url("readyz"))
+        status = common::get(server.url("readyz"))
             .await
             .expect("request")
             .status()
@@ -111,7 +111,7 @@ async fn the_server_recovers_when_an_unreachable_cluster_comes_up() {
     }
     assert_eq!(status, 503, "not ready again once the cluster is gone");
     assert_eq!(
-        reqwest::get(server.url("healthz"))
+        common::get(server.url("healthz"))
             .await
             .expect("request")
             .status(),
@@ -130,7 +130,7 @@ async fn version_reports_this_build_and_the_clusters_version() {
         .await
         .expect("the sim answers /version");
     let body = json(
-        reqwest::get(server.url("api/v1/version"))
+        common::get(server.url("api/v1/version"))
             .await
             .expect("request"),
     )
@@ -153,7 +153,7 @@ async fn version_reports_this_build_and_the_clusters_version() {
 #[tokio::test]
 async fn cluster_names_the_cluster_and_says_it_is_connected() {
     let server = TestServer::demo(ServerConfig::default()).await;
-    let response = reqwest::get(server.url("api/v1/cluster"))
+    let response = common::get(server.url("api/v1/cluster"))
         .await
         .expect("request");
     assert_eq!(response.status(), 200);
@@ -190,7 +190,7 @@ async fn cluster_names_the_cluster_and_says_it_is_connected() {
 async fn cluster_explains_why_an_unreachable_cluster_cannot_be_used() {
     let server = TestServer::unreachable(ServerConfig::default()).await;
     let body = json(
-        reqwest::get(server.url("api/v1/cluster"))
+        common::get(server.url("api/v1/cluster"))
             .await
             .expect("request"),
     )
@@ -205,7 +205,7 @@ async fn cluster_explains_why_an_unreachable_cluster_cannot_be_used() {
 async fn rejected_credentials_are_reported_as_unauthorized_with_what_to_do() {
     let server = TestServer::demo_as("nobody-we-know", ServerConfig::default()).await;
     let body = json(
-        reqwest::get(server.url("api/v1/cluster"))
+        common::get(server.url("api/v1/cluster"))
             .await
             .expect("request"),
     )
@@ -218,13 +218,13 @@ async fn rejected_credentials_are_reported_as_unauthorized_with_what_to_do() {
         "{message}"
     );
 
-    let overview = reqwest::get(server.url("api/v1/overview"))
+    let overview = common::get(server.url("api/v1/overview"))
         .await
         .expect("request");
     assert_eq!(overview.status(), 503);
     assert_eq!(json(overview).await["error"]["reason"], "Unauthorized");
     assert_eq!(
-        reqwest::get(server.url("readyz"))
+        common::get(server.url("readyz"))
             .await
             .expect("request")
             .status(),
@@ -238,7 +238,7 @@ async fn an_identity_that_may_not_list_nodes_gets_a_403_at_once_saying_so() {
     let server = TestServer::demo_as("restricted", ServerConfig::default()).await;
     server.wait_ready().await;
     let started = std::time::Instant::now();
-    let response = reqwest::get(server.url("api/v1/overview"))
+    let response = common::get(server.url("api/v1/overview"))
         .await
         .expect("request");
     assert!(
@@ -259,7 +259,7 @@ async fn an_identity_that_may_not_list_nodes_gets_a_403_at_once_saying_so() {
 #[tokio::test]
 async fn overview_of_an_unreachable_cluster_is_a_503_saying_why() {
     let server = TestServer::unreachable(ServerConfig::default()).await;
-    let response = reqwest::get(server.url("api/v1/overview"))
+    let response = common::get(server.url("api/v1/overview"))
         .await
         .expect("request");
     assert_eq!(response.status(), 503);
@@ -372,7 +372,7 @@ async fn overview_numbers_match_what_the_cluster_holds() {
     // The sim's controllers keep changing pods; compare until a read of both sides agrees.
     let mut last = None;
     for _ in 0..30 {
-        let response = reqwest::get(server.url("api/v1/overview"))
+        let response = common::get(server.url("api/v1/overview"))
             .await
             .expect("request");
         assert_eq!(response.status(), 200);
@@ -401,7 +401,7 @@ async fn overview_numbers_match_what_the_cluster_holds() {
 async fn overview_lists_problem_pods_and_warnings_of_the_demo() {
     let server = TestServer::demo(ServerConfig::default()).await;
     let body = json(
-        reqwest::get(server.url("api/v1/overview"))
+        common::get(server.url("api/v1/overview"))
             .await
             .expect("request"),
     )

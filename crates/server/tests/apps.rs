@@ -40,7 +40,7 @@ async fn load_reference_releases(server: &TestServer) {
 }
 
 async fn get(server: &TestServer, path: &str) -> (u16, Value) {
-    let response = reqwest::get(server.url(path)).await.expect("answer");
+    let response = common::get(server.url(path)).await.expect("answer");
     let status = response.status().as_u16();
     (status, json(response).await)
 }
@@ -289,7 +289,7 @@ async fn the_builtin_charts_are_searched_and_shown_and_installs_need_helm() {
 
     let (_, helm) = get(&server, "api/v1/apps/helm").await;
     assert_eq!(helm["available"], false);
-    let response = reqwest::Client::new()
+    let response = common::client()
         .post(server.url("api/v1/apps/releases"))
         .json(&serde_json::json!({"repo": "builtin", "chart": "webapp", "name": "shop", "namespace": "default"}))
         .send()

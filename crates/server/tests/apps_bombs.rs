@@ -115,12 +115,12 @@ async fn a_release_record_that_is_a_gzip_bomb_is_refused_without_stalling_the_pr
     let list = {
         let url = server.url("api/v1/apps/releases?namespace=default");
         tokio::spawn(async move {
-            let response = reqwest::get(url).await.expect("answer");
+            let response = common::get(url).await.expect("answer");
             (response.status().as_u16(), common::json(response).await)
         })
     };
     // Probes every 10 ms; the longest time between two answers is how long the probe waited.
-    let client = reqwest::Client::new();
+    let client = common::client();
     let mut probes = 0;
     let mut longest_wait = Duration::ZERO;
     let mut last_answer = Instant::now();

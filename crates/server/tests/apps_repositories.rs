@@ -412,7 +412,7 @@ async fn docker_registry_with(
     let address: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
     for _ in 0..100 {
         // 401 is the answer of a registry that asks for a login: it is up.
-        if reqwest::get(format!("http://{address}/v2/"))
+        if common::get(format!("http://{address}/v2/"))
             .await
             .is_ok_and(|r| r.status() == 200 || (htpasswd.is_some() && r.status() == 401))
         {
@@ -745,7 +745,7 @@ async fn an_oci_repository_on_a_real_registry_is_browsed_and_installed_from() {
     .await;
     assert_eq!(release["chart"], "webapp");
     let _ = json(
-        reqwest::get(server.url("api/v1/apps/repositories"))
+        common::get(server.url("api/v1/apps/repositories"))
             .await
             .expect("answer"),
     )

@@ -12,7 +12,7 @@ use wheelhouse_server::same_origin::CLIENT_HEADER;
 async fn unknown_api_paths_get_a_json_404() {
     let server = TestServer::unreachable(ServerConfig::default()).await;
     for path in ["api/v1/nonsense", "api/v2/overview", "api"] {
-        let response = reqwest::get(server.url(path)).await.expect("request");
+        let response = common::get(server.url(path)).await.expect("request");
         assert_eq!(response.status(), 404, "{path}");
         assert!(
             response.headers()["content-type"]
@@ -35,7 +35,7 @@ async fn unknown_api_paths_get_a_json_404() {
 async fn a_wrong_method_on_an_api_path_is_a_json_405() {
     let server = TestServer::unreachable(ServerConfig::default()).await;
     // A script that follows the same-origin rules (docs/security.md) still gets the 405.
-    let response = reqwest::Client::new()
+    let response = common::client()
         .delete(server.url("api/v1/version"))
         .header(CLIENT_HEADER, "test")
         .send()
@@ -44,7 +44,7 @@ async fn a_wrong_method_on_an_api_path_is_a_json_405() {
     assert_eq!(response.status(), 405);
     assert_eq!(json(response).await["error"]["reason"], "MethodNotAllowed");
 
-    let response = reqwest::Client::new()
+    let response = common::client()
         .post(server.url("healthz"))
         .header(CLIENT_HEADER, "test")
         .send()
@@ -61,7 +61,7 @@ async fn a_wrong_method_on_an_api_path_is_a_json_405() {
 #[tokio::test]
 async fn an_oversized_body_is_rejected_with_413_before_it_is_read() {
     let server = TestServer::unreachable(ServerConfig::default().body_limit(1024)).await;
-    let response = reqwest::Client::new()
+    let response = common::client()
         .post(server.url("api/v1/overview"))
         .header("content-type", "application/json")
         .body(vec![b' '; 4096])
@@ -82,7 +82,7 @@ async fn an_oversized_body_is_rejected_with_413_before_it_is_read() {
 #[tokio::test]
 async fn responses_are_compressed_when_the_client_accepts_it() {
     let server = TestServer::demo(ServerConfig::default()).await;
-    let response = reqwest::Client::new()
+    let response = common::client()
         .get(server.url("api/v1/overview"))
         .header("accept-encoding", "gzip")
         .send()
@@ -98,7 +98,7 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
     let body: serde_json::Value = serde_json::from_str(&text).expect("JSON inside");
     assert!(body["nodes"]["total"].is_u64(), "{body}");
 
-    let response = reqwest::Client::new()
+    let response = common::client()
         .get(server.url("api/v1/overview"))
         .header("accept-encoding", "br")
         .send()
@@ -106,7 +106,7 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
         .expect("request");
     assert_eq!(response.headers()["content-encoding"], "br");
 
-    let plain = reqwest::get(server.url("api/v1/overview"))
+    let plain = common::get(server.url("api/v1/overview"))
         .await
         .expect("request");
     assert!(
@@ -118,7 +118,7 @@ async fn responses_are_compressed_when_the_client_accepts_it() {
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_keeps_the_callers() {
     let server = TestServer::unreachable(ServerConfig::default()).await;
-    let response = reqwest::get(server.url("api/v1/nonsense"))
+    let response = common::get(server.url("api/v1/nonsense"))
         .await
         .expect("request");
     let id = response.headers()["x-request-id"]
@@ -127,7 +127,7 @@ async fn every_response_carries_a_request_id_and_keeps_the_callers() {
         .to_string();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
-    let response = reqwest::Client::new()
+    let response = common::client()
         .get(server.url("api/v1/version"))
         .header("x-request-id", "trace-me-42")
         .send()

@@ -35,7 +35,7 @@ async fn demo_with_fixed_metrics(retention: Duration) -> TestServer {
 }
 
 async fn get(server: &TestServer, path: &str) -> (u16, Value) {
-    let response = reqwest::get(server.url(path)).await.expect("request");
+    let response = common::get(server.url(path)).await.expect("request");
     let status = response.status().as_u16();
     (status, json(response).await)
 }

@@ -88,7 +88,7 @@ async fn a_pod_detail_aggregates_owners_services_node_and_events() {
     let server = demo("admin").await;
     let pod = a_running_pod(&server, "shop", "frontend").await;
     // Services are then read from the watch cache this list starts, events from the API server.
-    let services = reqwest::get(server.url("api/v1/resources/core/v1/services?namespace=shop"))
+    let services = common::get(server.url("api/v1/resources/core/v1/services?namespace=shop"))
         .await
         .expect("request");
     assert_eq!(json(services).await["state"], "ready");
@@ -97,7 +97,7 @@ async fn a_pod_detail_aggregates_owners_services_node_and_events() {
     ));
     // Kubelet events arrive shortly after the pod runs.
     let detail = until("the pod's events", || async {
-        let detail = json(reqwest::get(&url).await.expect("request")).await;
+        let detail = json(common::get(&url).await.expect("request")).await;
         detail["events"]
             .as_array()
             .is_some_and(|e| !e.is_empty())
@@ -142,7 +142,7 @@ async fn a_pod_detail_aggregates_owners_services_node_and_events() {
 
     // The deployment lists its replica sets and pods, and the services selecting them.
     let deployment = json(
-        reqwest::get(server.url("api/v1/resources/apps/v1/deployments/frontend?namespace=shop"))
+        common::get(server.url("api/v1/resources/apps/v1/deployments/frontend?namespace=shop"))
             .await
             .expect("request"),
     )
@@ -161,7 +161,7 @@ async fn a_pod_detail_aggregates_owners_services_node_and_events() {
     let api_url = server.url(&format!(
         "api/v1/resources/core/v1/pods/{api}?namespace=shop"
     ));
-    let hidden = json(reqwest::get(&api_url).await.expect("request")).await;
+    let hidden = json(common::get(&api_url).await.expect("request")).await;
     assert!(
         !relation(&hidden, "secrets").is_empty(),
         "{}",
@@ -169,7 +169,7 @@ async fn a_pod_detail_aggregates_owners_services_node_and_events() {
     );
 
     // A missing object is the request's error.
-    let missing = reqwest::get(server.url("api/v1/resources/core/v1/pods/nope?namespace=shop"))
+    let missing = common::get(server.url("api/v1/resources/core/v1/pods/nope?namespace=shop"))
         .await
         .expect("request");
     assert_eq!(missing.status(), 404);
@@ -183,7 +183,7 @@ async fn a_forbidden_secondary_lookup_is_a_warning_and_a_refused_delete_quotes_t
     let url = server.url(&format!(
         "api/v1/resources/core/v1/pods/{pod}?namespace=team-a"
     ));
-    let response = reqwest::get(&url).await.expect("request");
+    let response = common::get(&url).await.expect("request");
     assert_eq!(response.status(), 200);
     let detail = json(response).await;
     let warnings = detail["warnings"].as_array().expect("warnings");
@@ -206,7 +206,7 @@ async fn a_forbidden_secondary_lookup_is_a_warning_and_a_refused_delete_quotes_t
     assert_eq!(detail["owners"][0]["kind"], "ReplicaSet");
     assert_eq!(detail["owners"].as_array().map(Vec::len), Some(1));
 
-    let client = reqwest::Client::new();
+    let client = common::client();
     let refused = client
         .delete(&url)
         .header(CLIENT_HEADER, "test")
@@ -228,7 +228,7 @@ async fn a_forbidden_secondary_lookup_is_a_warning_and_a_refused_delete_quotes_t
     );
 
     let permissions = json(
-        reqwest::get(server.url(&format!(
+        common::get(server.url(&format!(
             "api/v1/resources/core/v1/pods/{pod}/permissions?namespace=team-a"
         )))
         .await
@@ -251,7 +251,7 @@ async fn a_forbidden_secondary_lookup_is_a_warning_and_a_refused_delete_quotes_t
 #[tokio::test]
 async fn yaml_round_trips_and_a_stale_edit_is_a_conflict_naming_what_changed() {
     let server = demo("admin").await;
-    let client = reqwest::Client::new();
+    let client = common::client();
     let created = client
         .post(server.url("api/v1/_raw/api/v1/namespaces/default/configmaps"))
         .json(&json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "default"}, "data": {"mode": "a"}}))
@@ -368,7 +368,7 @@ async fn yaml_round_trips_and_a_stale_edit_is_a_conflict_naming_what_changed() {
 #[tokio::test]
 async fn apply_answers_per_document_with_dry_run_and_validation_causes() {
     let server = demo("admin").await;
-    let client = reqwest::Client::new();
+    let client = common::client();
     let body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: \"1\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n";
     let dry = client
         .post(server.url("api/v1/apply?dryRun=true"))
@@ -461,7 +461,7 @@ async fn apply_answers_per_document_with_dry_run_and_validation_causes() {
 }
 
 async fn post_action(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
+    let response = common::client()
         .post(server.url(path))
         .json(&body)
         .send()
@@ -486,7 +486,7 @@ async fn workload_actions_scale_restart_and_roll_back() {
     let server = demo("admin").await;
     let base = "api/v1/resources/apps/v1/deployments/hello";
     let permissions = json(
-        reqwest::get(server.url(&format!("{base}/permissions?namespace=team-a")))
+        common::get(server.url(&format!("{base}/permissions?namespace=team-a")))
             .await
             .expect("request"),
     )
@@ -537,7 +537,7 @@ async fn workload_actions_scale_restart_and_roll_back() {
     // The restart made revision 2; roll back to 1.
     let revisions_url = server.url(&format!("{base}/revisions?namespace=team-a"));
     let revisions = until("two revisions", || async {
-        let list = json(reqwest::get(&revisions_url).await.expect("request")).await;
+        let list = json(common::get(&revisions_url).await.expect("request")).await;
         (list["revisions"].as_array().map(Vec::len) >= Some(2)).then_some(list)
     })
     .await;
@@ -667,7 +667,7 @@ async fn nodes_are_cordoned_and_drained_with_progress() {
         (on_node("worker-2") > 0).then_some(())
     })
     .await;
-    let response = reqwest::Client::new()
+    let response = common::client()
         .post(server.url("api/v1/resources/core/v1/nodes/worker-2/drain"))
         .json(&json!({"timeoutSeconds": 25}))
         .send()
@@ -681,14 +681,14 @@ async fn nodes_are_cordoned_and_drained_with_progress() {
         .to_string();
     let url = server.url(&format!("api/v1/operations/{id}"));
     let done = until("the drain to finish", || async {
-        let state = json(reqwest::get(&url).await.expect("request")).await;
+        let state = json(common::get(&url).await.expect("request")).await;
         (state["state"] != "running").then_some(state)
     })
     .await;
     assert_eq!(done["state"], "succeeded", "{done}");
     // Followed as events, a finished operation sends its final state and ends.
     let events = tokio::time::timeout(WITHIN, async {
-        reqwest::get(server.url(&format!("api/v1/operations/{id}/events")))
+        common::get(server.url(&format!("api/v1/operations/{id}/events")))
             .await
             .expect("request")
             .text()
@@ -701,7 +701,7 @@ async fn nodes_are_cordoned_and_drained_with_progress() {
         events.contains("event: operation") && events.contains("\"succeeded\""),
         "{events}"
     );
-    let unknown = reqwest::get(server.url("api/v1/operations/nope"))
+    let unknown = common::get(server.url("api/v1/operations/nope"))
         .await
         .expect("request");
     assert_eq!(unknown.status(), 404);
@@ -724,7 +724,7 @@ async fn logs_are_tailed_followed_and_merged_for_a_workload() {
     let pod = a_running_pod(&server, "shop", "frontend").await;
     let url = server.url(&format!("api/v1/logs/shop/{pod}?tailLines=3"));
     let text = until("some log lines", || async {
-        let text = reqwest::get(&url)
+        let text = common::get(&url)
             .await
             .expect("request")
             .text()
@@ -736,7 +736,7 @@ async fn logs_are_tailed_followed_and_merged_for_a_workload() {
     assert!(text.lines().count() <= 3, "{text}");
 
     let follow =
-        reqwest::get(server.url(&format!("api/v1/logs/shop/{pod}?follow=true&tailLines=1")))
+        common::get(server.url(&format!("api/v1/logs/shop/{pod}?follow=true&tailLines=1")))
             .await
             .expect("request");
     assert_eq!(follow.status(), 200);
@@ -765,7 +765,7 @@ async fn logs_are_tailed_followed_and_merged_for_a_workload() {
     assert!(line["line"].is_string(), "{line}");
 
     let merged = json(
-        reqwest::get(
+        common::get(
             server.url("api/v1/logs/shop/workload/apps/v1/deployments/frontend?tailLines=2"),
         )
         .await
@@ -782,7 +782,7 @@ async fn logs_are_tailed_followed_and_merged_for_a_workload() {
         "{merged}"
     );
 
-    let unknown = reqwest::get(server.url(&format!("api/v1/logs/shop/{pod}?container=nope")))
+    let unknown = common::get(server.url(&format!("api/v1/logs/shop/{pod}?container=nope")))
         .await
         .expect("request");
     assert_eq!(unknown.status(), 400);
@@ -886,7 +886,7 @@ async fn next_message(
 #[tokio::test]
 async fn the_raw_passthrough_returns_the_api_servers_answer_as_it_is() {
     let server = demo("restricted").await;
-    let client = reqwest::Client::new();
+    let client = common::client();
     let list = client
         .get(server.url("api/v1/_raw/api/v1/namespaces/team-a/pods?limit=1"))
         .send()
@@ -922,7 +922,7 @@ async fn the_raw_passthrough_returns_the_api_servers_answer_as_it_is() {
 #[tokio::test]
 async fn secret_values_are_references_until_revealed_to_someone_who_may_read_them() {
     let server = demo("admin").await;
-    let client = reqwest::Client::new();
+    let client = common::client();
     let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "default"},
                         "data": {"password": "aHVudGVyMg=="}});
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "uses-secret", "namespace": "default"},
@@ -970,7 +970,7 @@ async fn secret_values_are_references_until_revealed_to_someone_who_may_read_the
     let viewer = TestServer::with_kubeconfig(kubeconfig, ServerConfig::default()).await;
     viewer.wait_ready().await;
     let refused = json(
-        reqwest::get(
+        common::get(
             viewer.url("api/v1/resources/core/v1/pods/uses-secret?namespace=default&reveal=true"),
         )
         .await
@@ -996,7 +996,7 @@ async fn a_statefulset_is_restarted_and_rolled_back_through_its_controller_revis
     let base = "api/v1/resources/apps/v1/statefulsets/redis";
     let revisions_url = server.url(&format!("{base}/revisions?namespace=data"));
     until("the first revision", || async {
-        let list = json(reqwest::get(&revisions_url).await.expect("request")).await;
+        let list = json(common::get(&revisions_url).await.expect("request")).await;
         (list["revisions"].as_array().map(Vec::len) >= Some(1)).then_some(())
     })
     .await;
@@ -1008,7 +1008,7 @@ async fn a_statefulset_is_restarted_and_rolled_back_through_its_controller_revis
     .await;
     assert_eq!(status, 200, "{restarted}");
     let revisions = until("a second revision", || async {
-        let list = json(reqwest::get(&revisions_url).await.expect("request")).await;
+        let list = json(common::get(&revisions_url).await.expect("request")).await;
         (list["revisions"].as_array().map(Vec::len) >= Some(2)).then_some(list)
     })
     .await;
@@ -1046,7 +1046,7 @@ async fn service_and_node_details_list_their_pods_endpoints_and_taints() {
     let pod = a_running_pod(&server, "shop", "frontend").await;
     let service_url = server.url("api/v1/resources/core/v1/services/frontend?namespace=shop");
     let service = until("the service's endpoints", || async {
-        let detail = json(reqwest::get(&service_url).await.expect("request")).await;
+        let detail = json(common::get(&service_url).await.expect("request")).await;
         (!relation(&detail, "endpoints").is_empty()
             && relation(&detail, "pods").contains(&pod.as_str()))
         .then_some(detail)
@@ -1060,7 +1060,7 @@ async fn service_and_node_details_list_their_pods_endpoints_and_taints() {
     );
 
     let control_plane = json(
-        reqwest::get(server.url("api/v1/resources/core/v1/nodes/control-plane-1"))
+        common::get(server.url("api/v1/resources/core/v1/nodes/control-plane-1"))
             .await
             .expect("request"),
     )
@@ -1080,7 +1080,7 @@ async fn service_and_node_details_list_their_pods_endpoints_and_taints() {
     assert_eq!(control_plane["warnings"], json!([]));
 
     // A namespaced kind needs its namespace.
-    let missing = reqwest::get(server.url("api/v1/resources/core/v1/services/frontend"))
+    let missing = common::get(server.url("api/v1/resources/core/v1/services/frontend"))
         .await
         .expect("request");
     assert_eq!(missing.status(), 400);
@@ -1107,7 +1107,7 @@ async fn the_previous_instance_of_a_crashing_container_has_its_last_words() {
             .map(|p| p.name().to_string())
     })
     .await;
-    let previous = reqwest::get(server.url(&format!(
+    let previous = common::get(server.url(&format!(
         "api/v1/logs/shop/{pod}?previous=true&timestamps=true"
     )))
     .await
@@ -1121,7 +1121,7 @@ async fn the_previous_instance_of_a_crashing_container_has_its_last_words() {
     );
 
     // Followed workload logs carry pod and container.
-    let follow = reqwest::get(
+    let follow = common::get(
         server
             .url("api/v1/logs/shop/workload/apps/v1/deployments/frontend?follow=true&tailLines=1"),
     )
@@ -1165,14 +1165,14 @@ async fn a_drain_that_a_disruption_budget_forbids_fails_naming_the_pod_it_could_
     let budget = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
         "metadata": {"name": "hello", "namespace": "team-a"},
         "spec": {"maxUnavailable": 0, "selector": {"matchLabels": {"app": "hello"}}}});
-    let created = reqwest::Client::new()
+    let created = common::client()
         .post(server.url("api/v1/_raw/apis/policy/v1/namespaces/team-a/poddisruptionbudgets"))
         .json(&budget)
         .send()
         .await
         .expect("request");
     assert_eq!(created.status(), 201);
-    let response = reqwest::Client::new()
+    let response = common::client()
         .post(server.url(&format!("api/v1/resources/core/v1/nodes/{node}/drain")))
         .json(&json!({"timeoutSeconds": 2}))
         .send()
@@ -1182,7 +1182,7 @@ async fn a_drain_that_a_disruption_budget_forbids_fails_naming_the_pod_it_could_
     let id = json(response).await["id"].as_str().expect("id").to_string();
     let url = server.url(&format!("api/v1/operations/{id}"));
     let done = until("the drain to give up", || async {
-        let state = json(reqwest::get(&url).await.expect("request")).await;
+        let state = json(common::get(&url).await.expect("request")).await;
         (state["state"] != "running").then_some(state)
     })
     .await;
@@ -1211,7 +1211,7 @@ async fn whether_a_kind_may_be_created_comes_from_the_api_server_per_namespace()
     let create = |server: &TestServer, path: &str| {
         let url = server.url(&format!("api/v1/permissions/{path}"));
         async move {
-            let response = reqwest::get(url).await.expect("request");
+            let response = common::get(url).await.expect("request");
             assert_eq!(response.status(), 200);
             json(response).await["actions"]["create"].clone()
         }
@@ -1235,7 +1235,7 @@ async fn whether_a_kind_may_be_created_comes_from_the_api_server_per_namespace()
             .is_some_and(|r| r.contains("create") && r.contains("configmaps")),
         "the reason names what is refused: {denied}"
     );
-    let unknown = reqwest::get(restricted.url("api/v1/permissions/example.com/v1/gadgets"))
+    let unknown = common::get(restricted.url("api/v1/permissions/example.com/v1/gadgets"))
         .await
         .expect("request");
     assert_eq!(unknown.status(), 404);
@@ -1248,7 +1248,7 @@ async fn a_deployment_selected_only_by_match_expressions_has_its_pods_logs_and_r
     let server = demo("admin").await;
     let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: expressive\n  namespace: default\nspec:\n  replicas: 2\n  selector:\n    matchExpressions:\n    - {key: app, operator: In, values: [expressive]}\n  template:\n    metadata:\n      labels: {app: expressive}\n    spec:\n      containers:\n      - {name: web, image: nginx:1.27}\n";
     let applied = json(
-        reqwest::Client::new()
+        common::client()
             .post(server.url("api/v1/apply"))
             .header("content-type", "application/yaml")
             .body(manifest)
@@ -1267,7 +1267,7 @@ async fn a_deployment_selected_only_by_match_expressions_has_its_pods_logs_and_r
     let detail_url =
         server.url("api/v1/resources/apps/v1/deployments/expressive?namespace=default");
     let detail = until("the detail lists both pods", || async {
-        let detail = json(reqwest::get(&detail_url).await.expect("request")).await;
+        let detail = json(common::get(&detail_url).await.expect("request")).await;
         (relation(&detail, "pods").len() == 2).then_some(detail)
     })
     .await;
@@ -1283,7 +1283,7 @@ async fn a_deployment_selected_only_by_match_expressions_has_its_pods_logs_and_r
     let logs_url =
         server.url("api/v1/logs/default/workload/apps/v1/deployments/expressive?tailLines=2");
     let merged = until("log lines of its pods", || async {
-        let merged = json(reqwest::get(&logs_url).await.expect("request")).await;
+        let merged = json(common::get(&logs_url).await.expect("request")).await;
         (merged["lines"].as_array().is_some_and(|l| !l.is_empty())).then_some(merged)
     })
     .await;
@@ -1296,7 +1296,7 @@ async fn a_deployment_selected_only_by_match_expressions_has_its_pods_logs_and_r
     );
 
     let revisions = json(
-        reqwest::get(
+        common::get(
             server
                 .url("api/v1/resources/apps/v1/deployments/expressive/revisions?namespace=default"),
         )

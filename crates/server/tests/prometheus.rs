@@ -52,7 +52,7 @@ fn start_prometheus(binary: &PathBuf, port: u16, sim: &str) -> RunningPrometheus
 }
 
 async fn get(server: &TestServer, path: &str) -> (u16, Value) {
-    let response = reqwest::get(server.url(path)).await.expect("request");
+    let response = common::get(server.url(path)).await.expect("request");
     let status = response.status().as_u16();
     (status, json(response).await)
 }
@@ -229,7 +229,7 @@ async fn the_sims_cadvisor_endpoint_is_served_at_the_kubelet_proxy_path_with_rba
     );
     // A person without nodes/proxy may not read it, as on a real API server.
     let sim = server.sim.as_ref().expect("sim");
-    let response = reqwest::Client::new()
+    let response = common::client()
         .get(format!(
             "{}/api/v1/nodes/worker-1/proxy/metrics/cadvisor",
             sim.url()

@@ -52,7 +52,7 @@ async fn get_until(url: &str, what: &str, done: impl Fn(&Value) -> bool) -> Valu
     let deadline = tokio::time::Instant::now() + WITHIN;
     let mut last = Value::Null;
     while tokio::time::Instant::now() < deadline {
-        let response = reqwest::get(url).await.expect("request");
+        let response = common::get(url).await.expect("request");
         last = json(response).await;
         if done(&last) {
             return last;
@@ -160,7 +160,7 @@ async fn kinds_list_the_builtins_and_a_crd_created_later() {
     );
 
     // New printer columns: the next list has them, and live views of the old columns start anew.
-    let watch = reqwest::get(server.url("api/v1/watch/example.com/v1/widgets"))
+    let watch = common::get(server.url("api/v1/watch/example.com/v1/widgets"))
         .await
         .expect("request");
     let mut events = SseReader::new(watch);
@@ -279,7 +279,7 @@ async fn list_pages_filter_sort_and_page_what_the_sim_holds() {
     // Filters, descending sort and the second page, against the same computed from the fixture.
     let query = "?namespace=shop,blog&q=WEB&labelSelector=tier%3Dfront,app%20in%20(web)&sort=-name&page=2&pageSize=5";
     let page = json(
-        reqwest::get(format!("{base}{query}"))
+        common::get(format!("{base}{query}"))
             .await
             .expect("request"),
     )
@@ -300,7 +300,7 @@ async fn list_pages_filter_sort_and_page_what_the_sim_holds() {
     assert_eq!(page["pageSize"], 5);
 
     let one_namespace = json(
-        reqwest::get(format!("{base}?namespace=blog&pageSize=500"))
+        common::get(format!("{base}?namespace=blog&pageSize=500"))
             .await
             .expect("request"),
     )
@@ -309,7 +309,7 @@ async fn list_pages_filter_sort_and_page_what_the_sim_holds() {
     assert!(names(&one_namespace).iter().all(|n| n.starts_with("blog/")));
 
     let past_the_end = json(
-        reqwest::get(format!("{base}?page=9"))
+        common::get(format!("{base}?page=9"))
             .await
             .expect("request"),
     )
@@ -329,7 +329,7 @@ async fn bad_queries_are_400_naming_the_parameter() {
         ("labelSelector=a%20in%20(", "labelSelector"),
     ];
     for (query, named) in cases {
-        let response = reqwest::get(format!("{base}?{query}"))
+        let response = common::get(format!("{base}?{query}"))
             .await
             .expect("request");
         assert_eq!(response.status(), 400, "{query}");
@@ -338,7 +338,7 @@ async fn bad_queries_are_400_naming_the_parameter() {
         let message = body["error"]["message"].as_str().expect("a message");
         assert!(message.contains(named), "{query}: {message}");
     }
-    let unknown = reqwest::get(server.url("api/v1/resources/example.com/v1/gadgets"))
+    let unknown = common::get(server.url("api/v1/resources/example.com/v1/gadgets"))
         .await
         .expect("request");
     assert_eq!(unknown.status(), 404);
@@ -362,7 +362,7 @@ async fn the_restricted_user_is_refused_with_what_was_forbidden() {
             .create(&pods(), true, pod(ns, &format!("{ns}-pod"), json!({})))
             .expect("pod");
     }
-    let response = reqwest::get(server.url("api/v1/resources/core/v1/pods"))
+    let response = common::get(server.url("api/v1/resources/core/v1/pods"))
         .await
         .expect("request");
     assert_eq!(response.status(), 403);
@@ -382,7 +382,7 @@ async fn the_restricted_user_is_refused_with_what_was_forbidden() {
 
     // The one namespace it may read is listed from a cache of that namespace alone.
     let team_a = json(
-        reqwest::get(server.url("api/v1/resources/core/v1/pods?namespace=team-a"))
+        common::get(server.url("api/v1/resources/core/v1/pods?namespace=team-a"))
             .await
             .expect("request"),
     )
@@ -390,7 +390,7 @@ async fn the_restricted_user_is_refused_with_what_was_forbidden() {
     assert_eq!(team_a["state"], "ready", "{team_a}");
     assert_eq!(names(&team_a), ["team-a/team-a-pod"]);
 
-    let response = reqwest::get(server.url("api/v1/resources/core/v1/pods?namespace=team-b"))
+    let response = common::get(server.url("api/v1/resources/core/v1/pods?namespace=team-b"))
         .await
         .expect("request");
     assert_eq!(response.status(), 403);
@@ -402,7 +402,7 @@ async fn the_restricted_user_is_refused_with_what_was_forbidden() {
     );
     assert_eq!(body["error"]["details"]["namespace"], "team-b");
 
-    let nodes = reqwest::get(server.url("api/v1/resources/core/v1/nodes"))
+    let nodes = common::get(server.url("api/v1/resources/core/v1/nodes"))
         .await
         .expect("request");
     assert_eq!(nodes.status(), 403);
@@ -413,11 +413,11 @@ async fn the_restricted_user_is_refused_with_what_was_forbidden() {
         "{message}"
     );
 
-    let sse = reqwest::get(server.url("api/v1/watch/core/v1/secrets?namespace=team-a"))
+    let sse = common::get(server.url("api/v1/watch/core/v1/secrets?namespace=team-a"))
         .await
         .expect("request");
     assert_eq!(sse.status(), 403, "a live view is refused the same way");
-    let allowed = reqwest::get(server.url("api/v1/watch/core/v1/pods?namespace=team-a"))
+    let allowed = common::get(server.url("api/v1/watch/core/v1/pods?namespace=team-a"))
         .await
         .expect("request");
     assert_eq!(allowed.status(), 200);
@@ -504,11 +504,10 @@ async fn a_change_in_the_cluster_reaches_an_sse_subscriber_as_a_delta() {
         )
         .expect("pod");
 
-    let response = reqwest::get(
-        server.url("api/v1/watch/core/v1/pods?namespace=shop&labelSelector=app%3Dweb"),
-    )
-    .await
-    .expect("request");
+    let response =
+        common::get(server.url("api/v1/watch/core/v1/pods?namespace=shop&labelSelector=app%3Dweb"))
+            .await
+            .expect("request");
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]

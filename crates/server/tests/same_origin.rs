@@ -33,7 +33,7 @@ fn origin(server: &TestServer) -> String {
 #[tokio::test]
 async fn a_page_of_another_origin_cannot_apply_anything_whatever_it_sends() {
     let server = TestServer::demo(ServerConfig::default()).await;
-    let client = reqwest::Client::new();
+    let client = common::client();
     for content_type in [
         "text/plain",
         "application/x-www-form-urlencoded",
@@ -101,7 +101,7 @@ async fn a_page_of_another_origin_cannot_apply_anything_whatever_it_sends() {
 #[tokio::test]
 async fn a_bodyless_change_needs_the_client_header_or_the_consoles_origin() {
     let server = TestServer::demo(ServerConfig::default()).await;
-    let client = reqwest::Client::new();
+    let client = common::client();
     let url = server.url("api/v1/resources/apps/v1/deployments/frontend/restart?namespace=shop");
     let refused = client.post(&url).send().await.expect("answer");
     assert_eq!(refused.status(), 403);
@@ -156,7 +156,7 @@ async fn a_websocket_from_another_origin_is_refused_and_one_from_the_console_ope
 #[tokio::test]
 async fn a_rebound_host_name_gets_nothing_but_probes_still_answer() {
     let server = TestServer::demo(ServerConfig::default()).await;
-    let client = reqwest::Client::new();
+    let client = common::client();
     for path in ["api/v1/overview", "api/v1/resources/core/v1/secrets", ""] {
         let response = client
             .get(server.url(path))
@@ -199,7 +199,7 @@ async fn a_yaml_bomb_is_refused_at_once_and_creates_nothing() {
     );
     let peak_before = peak_rss_kib();
     let started = Instant::now();
-    let response = reqwest::Client::new()
+    let response = common::client()
         .post(server.url("api/v1/apply"))
         .header("content-type", "application/yaml")
         .body(bomb)
@@ -235,7 +235,7 @@ fn peak_rss_kib() -> u64 {
 #[tokio::test]
 async fn the_raw_passthrough_refuses_shells_proxies_and_paths_that_change_on_the_way() {
     let server = TestServer::demo(ServerConfig::default()).await;
-    let client = reqwest::Client::new();
+    let client = common::client();
     for (path, status) in [
         (
             "api/v1/_raw/api/v1/namespaces/shop/pods/web-1/exec?command=sh",
@@ -324,7 +324,7 @@ async fn an_html_answer_through_the_raw_passthrough_is_a_sandboxed_attachment() 
     tokio::spawn(async move { axum::serve(listener, page).await });
     let server =
         TestServer::with_kubeconfig(common::admin_kubeconfig(port), ServerConfig::default()).await;
-    let response = reqwest::get(server.url("api/v1/_raw/apis/example.com/v1/pages"))
+    let response = common::get(server.url("api/v1/_raw/apis/example.com/v1/pages"))
         .await
         .expect("answer");
     assert_eq!(response.status(), 200);
@@ -346,7 +346,7 @@ async fn an_html_answer_through_the_raw_passthrough_is_a_sandboxed_attachment() 
 
     // JSON stays JSON, shown as it is, under the ordinary policy.
     let demo = TestServer::demo(ServerConfig::default()).await;
-    let response = reqwest::get(demo.url("api/v1/_raw/api/v1/namespaces"))
+    let response = common::get(demo.url("api/v1/_raw/api/v1/namespaces"))
         .await
         .expect("answer");
     assert!(response.headers().get("content-disposition").is_none());
@@ -363,7 +363,7 @@ async fn an_html_answer_through_the_raw_passthrough_is_a_sandboxed_attachment() 
 async fn every_answer_carries_the_security_headers_and_the_page_its_style_nonce() {
     let server = TestServer::demo(ServerConfig::default()).await;
     for path in ["", "api/v1/version", "api/v1/nonsense", "healthz", "pods"] {
-        let response = reqwest::get(server.url(path)).await.expect("answer");
+        let response = common::get(server.url(path)).await.expect("answer");
         let headers = response.headers();
         let value = |name: &str| {
             headers
@@ -383,7 +383,7 @@ async fn every_answer_carries_the_security_headers_and_the_page_its_style_nonce(
         assert_eq!(value("referrer-policy"), "no-referrer", "{path}");
     }
     // The page's policy admits its own style nonce, which the page hands to the editor.
-    let response = reqwest::get(server.url("")).await.expect("answer");
+    let response = common::get(server.url("")).await.expect("answer");
     let policy = response
         .headers()
         .get("content-security-policy")
@@ -403,7 +403,7 @@ async fn every_answer_carries_the_security_headers_and_the_page_its_style_nonce(
         policy.contains(&format!("style-src 'self' 'nonce-{nonce}'")),
         "{policy}"
     );
-    let again = reqwest::get(server.url("")).await.expect("answer");
+    let again = common::get(server.url("")).await.expect("answer");
     let second = again.text().await.expect("page");
     assert!(!second.contains(nonce), "a new nonce for every load");
 }

@@ -21,7 +21,7 @@ async fn index(
     path: &str,
     accept_language: Option<&str>,
 ) -> (reqwest::header::HeaderMap, String) {
-    let mut request = reqwest::Client::new().get(server.url(path));
+    let mut request = common::client().get(server.url(path));
     if let Some(language) = accept_language {
         request = request.header("accept-language", language);
     }
@@ -93,7 +93,7 @@ async fn hashed_assets_are_cached_forever_with_their_type() {
     let script = wheelhouse_server::web::asset_paths()
         .find(|p| p.starts_with("assets/") && p.ends_with(".js"))
         .expect("the web app has a script under assets/");
-    let response = reqwest::get(server.url(script)).await.expect("request");
+    let response = common::get(server.url(script)).await.expect("request");
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
@@ -105,7 +105,7 @@ async fn hashed_assets_are_cached_forever_with_their_type() {
     );
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 
-    let missing = reqwest::get(server.url("assets/index-00000000.js"))
+    let missing = common::get(server.url("assets/index-00000000.js"))
         .await
         .expect("request");
     assert_eq!(
@@ -126,24 +126,24 @@ async fn everything_works_under_a_base_path() {
     assert!(html.contains(r#"<base href="/sub/path/">"#), "{html}");
     assert_eq!(injected_config(&html)["basePath"], "/sub/path/");
 
-    let version = reqwest::get(server.url("api/v1/version"))
+    let version = common::get(server.url("api/v1/version"))
         .await
         .expect("request");
     assert_eq!(version.status(), 200);
     assert_eq!(json(version).await["version"], env!("CARGO_PKG_VERSION"));
-    let overview = reqwest::get(server.url("api/v1/overview"))
+    let overview = common::get(server.url("api/v1/overview"))
         .await
         .expect("request");
     assert_eq!(overview.status(), 200);
     assert_eq!(
-        reqwest::get(server.url("healthz"))
+        common::get(server.url("healthz"))
             .await
             .expect("request")
             .status(),
         200
     );
 
-    let no_redirects = reqwest::Client::builder()
+    let no_redirects = common::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
@@ -155,12 +155,12 @@ async fn everything_works_under_a_base_path() {
     assert_eq!(redirect.status(), 308);
     assert_eq!(redirect.headers()["location"], "/sub/path/");
 
-    let probe = reqwest::get(format!("{root}/healthz"))
+    let probe = common::get(format!("{root}/healthz"))
         .await
         .expect("request");
     assert_eq!(probe.status(), 200, "probes also answer at the root");
 
-    let outside = reqwest::get(format!("{root}/api/v1/version"))
+    let outside = common::get(format!("{root}/api/v1/version"))
         .await
         .expect("request");
     assert_eq!(outside.status(), 404, "the API is only under the base path");

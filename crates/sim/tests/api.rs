@@ -33,12 +33,19 @@ async fn client(sim: &Sim, user: &str) -> Client {
     Client::try_from(config).expect("client")
 }
 
+/// An HTTP client, once the crypto provider reqwest needs is installed (it has none of its own:
+/// `rustls-no-provider`, and building a client without one panics).
+fn http_client() -> reqwest::Client {
+    wheelhouse_tls::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 /// A raw request over plain HTTP with a user's token; returns status and JSON body.
 /// Reads a watch as admin until the server ends it (its `timeoutSeconds`), in the background.
 fn read_watch(sim: &Sim, url: String) -> tokio::task::JoinHandle<String> {
     let token = sim.token("admin").expect("token").to_string();
     tokio::spawn(async move {
-        reqwest::Client::new()
+        http_client()
             .get(url)
             .bearer_auth(token)
             .send()
@@ -58,7 +65,7 @@ async fn raw(
     body: Option<(&str, Vec<u8>)>,
     accept: Option<&str>,
 ) -> (u16, Value) {
-    let http = reqwest::Client::new();
+    let http = http_client();
     let mut request = http.request(
         method.parse().expect("method"),
         format!("{}{path}", sim.url()),
@@ -1546,7 +1553,7 @@ async fn pod_logs_honour_tail_lines_timestamps_and_the_container() {
 #[tokio::test]
 async fn discovery_revalidates_with_etags() {
     let sim = start().await;
-    let http = reqwest::Client::new();
+    let http = http_client();
     let get = |etag: Option<String>| {
         let mut request = http
             .get(format!("{}/apis", sim.url()))

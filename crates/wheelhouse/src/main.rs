@@ -14,6 +14,8 @@ use crate::cli::{Cli, Command};
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     logging::init(cli.log_format);
+    // Before any HTTP client is built: reqwest has no crypto provider of its own.
+    wheelhouse_tls::install_crypto_provider();
     let outcome = match cli.command {
         Some(Command::Serve(args)) => serve::run(args).await,
         Some(Command::Sim(args)) => sim::run(args).await,

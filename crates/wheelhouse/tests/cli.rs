@@ -6,6 +6,18 @@ use std::time::Duration;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
 
+/// An HTTP client, once the crypto provider reqwest needs is installed (it has none of its own:
+/// `rustls-no-provider`, and building a client without one panics).
+fn client() -> reqwest::Client {
+    wheelhouse_tls::install_crypto_provider();
+    reqwest::Client::new()
+}
+
+/// `reqwest::get`, through [`client`].
+async fn get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
+    client().get(url).send().await
+}
+
 /// A running `wheelhouse`, killed if a test fails before stopping it.
 struct Running {
     child: Child,
@@ -14,8 +26,14 @@ struct Running {
 
 impl Running {
     fn start(args: &[&str]) -> Self {
+        Self::start_with(args, &[])
+    }
+
+    /// [`start`](Self::start) with extra environment variables.
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
             .args(args)
+            .envs(env.iter().copied())
             .env_remove("KUBECONFIG")
             .env("HOME", "/nonexistent-home")
             .env("RUST_LOG", "info")
@@ -141,7 +159,7 @@ async fn with_demo_it_prints_its_url_serves_the_demo_cluster_and_stops_on_sigter
         "{url}"
     );
 
-    let cluster: serde_json::Value = reqwest::get(format!("{url}api/v1/cluster"))
+    let cluster: serde_json::Value = get(format!("{url}api/v1/cluster"))
         .await
         .expect("request")
         .json()
@@ -149,11 +167,58 @@ async fn with_demo_it_prints_its_url_serves_the_demo_cluster_and_stops_on_sigter
         .expect("JSON");
     assert_eq!(cluster["demo"], true, "{cluster}");
     assert_eq!(cluster["connected"], true, "{cluster}");
-    let overview = reqwest::get(format!("{url}api/v1/overview"))
-        .await
-        .expect("request");
+    let overview = get(format!("{url}api/v1/overview")).await.expect("request");
     assert_eq!(overview.status(), 200);
 
+    assert!(running.stop_with("TERM"), "exits successfully on SIGTERM");
+}
+
+#[tokio::test]
+async fn without_the_system_s_ca_certificates_it_still_serves_and_says_why_its_clients_cannot_work()
+{
+    // Where rustls-platform-verifier finds no root: building an HTTP client fails, which must be
+    // reported rather than panic (as reqwest's Client::new() would).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let prometheus = format!("http://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let running = Running::start_with(
+        &[
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--prometheus-url",
+            &prometheus,
+        ],
+        &[
+            ("SSL_CERT_FILE", "/nonexistent/ca-certificates.crt"),
+            ("SSL_CERT_DIR", "/nonexistent/certs"),
+        ],
+    );
+    let url = running
+        .first_line
+        .trim()
+        .trim_start_matches("Wheelhouse is listening on ")
+        .to_string();
+    let mut status = serde_json::Value::Null;
+    for _ in 0..100 {
+        status = get(format!("{url}api/v1/metrics/status"))
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON");
+        if status["prometheus"]["state"] != "starting" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let message = status["prometheus"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Wheelhouse's HTTP client for Prometheus could not be built: ")
+            && message.contains("No CA certificates were loaded from the system")
+            && message.contains("SSL_CERT_FILE"),
+        "{status}"
+    );
     assert!(running.stop_with("TERM"), "exits successfully on SIGTERM");
 }
 
@@ -171,7 +236,7 @@ async fn only_the_hosts_it_answers_for_are_served_and_allowed_host_adds_one() {
         .trim()
         .trim_start_matches("Wheelhouse is listening on ")
         .to_string();
-    let client = reqwest::Client::new();
+    let client = client();
     let version = |host: &'static str| {
         client
             .get(format!("{url}api/v1/version"))
@@ -207,7 +272,7 @@ async fn without_any_cluster_configuration_it_starts_the_demo() {
         .trim()
         .trim_start_matches("Wheelhouse is listening on ")
         .to_string();
-    let cluster: serde_json::Value = reqwest::get(format!("{url}api/v1/cluster"))
+    let cluster: serde_json::Value = get(format!("{url}api/v1/cluster"))
         .await
         .expect("request")
         .json()

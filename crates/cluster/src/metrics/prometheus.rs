@@ -78,7 +78,8 @@ pub struct PromSeries {
 /// A Prometheus server and the task checking it; the task stops when this is dropped.
 pub struct Prometheus {
     config: PrometheusConfig,
-    client: reqwest::Client,
+    /// The client, or why it could not be built (then every query and check says so).
+    client: Result<reqwest::Client, QueryError>,
     status: watch::Receiver<PrometheusStatus>,
     task: JoinHandle<()>,
 }
@@ -129,10 +130,18 @@ const FORBIDDEN_HINT: &str = "Prometheus refused the request: put it behind no a
 impl Prometheus {
     /// Starts checking at once, then every `check_interval`.
     pub fn start(config: PrometheusConfig) -> Self {
+        wheelhouse_tls::install_crypto_provider();
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .build()
-            .unwrap_or_default();
+            .map_err(|error| {
+                let message = wheelhouse_tls::client_failure("Prometheus", &error);
+                tracing::error!("{message}");
+                QueryError {
+                    state: SourceState::Unreachable,
+                    message,
+                }
+            });
         let (sender, status) = watch::channel(PrometheusStatus {
             url: config.url.clone(),
             state: SourceState::Starting,
@@ -166,8 +175,9 @@ impl Prometheus {
         step: f64,
     ) -> Result<Vec<PromSeries>, QueryError> {
         let url = format!("{}/api/v1/query_range", self.config.url);
+        let client = self.client.as_ref().map_err(Clone::clone)?;
         let answer = request(
-            &self.client,
+            client,
             &url,
             &[
                 ("query", query.to_string()),
@@ -239,13 +249,16 @@ async fn request(
 
 async fn check(
     config: PrometheusConfig,
-    client: reqwest::Client,
+    client: Result<reqwest::Client, QueryError>,
     status: watch::Sender<PrometheusStatus>,
 ) {
     let url = format!("{}/api/v1/query", config.url);
     let mut failures = 0u32;
     loop {
-        let outcome = request(&client, &url, &[("query", "vector(1)".to_string())]).await;
+        let outcome = match &client {
+            Ok(client) => request(client, &url, &[("query", "vector(1)".to_string())]).await,
+            Err(error) => Err(error.clone()),
+        };
         let (state, message, hint) = match outcome {
             Ok(answer) if answer.first().and_then(|e| e.value.as_ref()).is_some() => {
                 failures = 0;

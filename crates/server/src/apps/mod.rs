@@ -21,7 +21,7 @@ use wheelhouse_apps::builtin::{self, Builtin};
 use wheelhouse_apps::helm::{self, HelmStatus};
 use wheelhouse_apps::index::{Chart, ChartVersion, Index};
 use wheelhouse_apps::network::RepositoryClient;
-use wheelhouse_apps::repository::{self, Credentials, RepoKind, RepoStatus, SecretRef, Validators};
+use wheelhouse_apps::repository::{self, RepoKind, RepoStatus, SecretRef, Validators};
 
 use crate::AppState;
 use crate::error::{AppError, Result};
@@ -113,6 +113,8 @@ pub(crate) struct Repo {
     pub kind: RepoKind,
     pub interval: Duration,
     pub secret_ref: Option<SecretRef>,
+    /// The Secret whose `ca.crt` is trusted for this repository besides the system's roots.
+    pub ca_secret_ref: Option<SecretRef>,
     pub plain_http: bool,
     pub status: RepoStatus,
     pub index: Arc<Index>,
@@ -266,12 +268,13 @@ impl Apps {
         {
             return Ok(bytes.clone());
         }
-        let credentials = repositories::credentials(state, self, &repo).await?;
+        let repositories::RepoAccess { credentials, http } =
+            repositories::access(state, self, &repo).await?;
         let bytes = match repo.kind {
             RepoKind::Oci => {
-                repositories::oci_archive(self, &repo, version, credentials.as_ref()).await
+                repositories::oci_archive(&http, &repo, version, credentials.as_ref()).await
             }
-            _ => repository::fetch_archive(&self.http, &repo.url, &url, credentials.as_ref()).await,
+            _ => repository::fetch_archive(&http, &repo.url, &url, credentials.as_ref()).await,
         }
         .map_err(|message| {
             AppError::new(
@@ -318,9 +321,6 @@ impl From<wheelhouse_apps::Error> for AppError {
         }
     }
 }
-
-/// Credentials a repository's Secret holds.
-pub(crate) type RepoCredentials = Option<Credentials>;
 
 async fn helm_status(Extension(apps): Extension<Arc<Apps>>) -> Json<HelmStatus> {
     Json(apps.helm().await.clone())

@@ -17,13 +17,14 @@ use serde_json::{Value, json};
 use wheelhouse_apps::builtin;
 use wheelhouse_apps::crd::{self, ChartRepositorySpec};
 use wheelhouse_apps::index::{ChartVersion, Index};
+use wheelhouse_apps::network::RepositoryClient;
 use wheelhouse_apps::oci;
 use wheelhouse_apps::repository::{
     self, Credentials, Fetched, RepoKind, RepoStatus, SecretRef, SyncState, Validators,
 };
 use wheelhouse_apps::validate::{self, FieldError};
 
-use super::{Apps, Repo, RepoCredentials, invalid};
+use super::{Apps, Repo, invalid};
 use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::{Question, Reviews};
@@ -49,6 +50,7 @@ fn builtin_json(apps: &Apps) -> Value {
         "kind": "builtin",
         "intervalSeconds": null,
         "secretRef": null,
+        "caSecretRef": null,
         "status": status,
         "permissions": {"delete": false, "sync": false},
     })
@@ -65,6 +67,7 @@ fn repo_json_with(repo: &Repo, delete: bool, sync: bool) -> Value {
         "kind": repo.kind,
         "intervalSeconds": repo.interval.as_secs(),
         "secretRef": repo.secret_ref,
+        "caSecretRef": repo.ca_secret_ref,
         "plainHttp": repo.plain_http,
         "status": repo.status,
         "permissions": {"delete": delete, "sync": sync},
@@ -139,6 +142,8 @@ pub(super) struct CreateRequest {
     #[serde(default)]
     secret_ref: Option<SecretRef>,
     #[serde(default)]
+    ca_secret_ref: Option<SecretRef>,
+    #[serde(default)]
     plain_http: bool,
 }
 
@@ -181,6 +186,18 @@ pub(super) async fn create(
             errors.push(FieldError::new("secretRef", problem));
         }
     }
+    if let Some(secret) = &request.ca_secret_ref {
+        if secret.name.is_empty() || secret.namespace.is_empty() {
+            errors.push(FieldError::new(
+                "caSecretRef",
+                "the Secret needs a namespace and a name",
+            ));
+        } else if let Some(problem) =
+            repository::ca_secret_namespace_problem(secret, &apps.config.credentials_namespace)
+        {
+            errors.push(FieldError::new("caSecretRef", problem));
+        }
+    }
     if let Some(problem) = repository::plain_http_problem(
         &request.url,
         request.plain_http,
@@ -193,7 +210,10 @@ pub(super) async fn create(
     }
     state.cluster.ensure_connected().await?;
     if let Some(secret) = &request.secret_ref {
-        ensure_person_may_read(&super::upstream(&state), secret).await?;
+        ensure_person_may_read(&super::upstream(&state), secret, SecretUse::Credentials).await?;
+    }
+    if let Some(secret) = &request.ca_secret_ref {
+        ensure_person_may_read(&super::upstream(&state), secret, SecretUse::Ca).await?;
     }
     let mut spec = json!({"url": request.url});
     if let Some(seconds) = request.interval_seconds {
@@ -201,6 +221,9 @@ pub(super) async fn create(
     }
     if let Some(secret) = &request.secret_ref {
         spec["secretRef"] = json!(secret);
+    }
+    if let Some(secret) = &request.ca_secret_ref {
+        spec["caSecretRef"] = json!(secret);
     }
     if request.plain_http {
         spec["plainHttp"] = json!(true);
@@ -229,11 +252,25 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(repo_json(&repo))).into_response())
 }
 
+/// What a repository reads a Secret for.
+#[derive(Debug, Clone, Copy)]
+enum SecretUse {
+    /// `secretRef`: a login, sent to the repository.
+    Credentials,
+    /// `caSecretRef`: CA certificates, trusted for the repository.
+    Ca,
+}
+
 /// Refuses (403, with the API server's reason) when the person may not read the Secret: the
 /// console acts with no more rights than the person, and a repository naming a Secret is a way
-/// to have it sent to the repository's URL. A Secret that does not exist yet is fine (only a
-/// person allowed to read it gets a 404); the repository's status says so until it exists.
-async fn ensure_person_may_read(upstream: &Upstream, secret: &SecretRef) -> Result<()> {
+/// to have it read (and, for credentials, sent to the repository's URL). A Secret that does not
+/// exist yet is fine (only a person allowed to read it gets a 404); the repository's status says
+/// so until it exists.
+async fn ensure_person_may_read(
+    upstream: &Upstream,
+    secret: &SecretRef,
+    purpose: SecretUse,
+) -> Result<()> {
     let path = format!(
         "/api/v1/namespaces/{}/secrets/{}",
         secret.namespace, secret.name
@@ -243,10 +280,16 @@ async fn ensure_person_may_read(upstream: &Upstream, secret: &SecretRef) -> Resu
         Err(failure) if failure.code == 404 => Ok(()),
         Err(mut failure) => {
             if failure.code == 403 {
-                failure.message = format!(
-                    "you may not read the credentials Secret {}/{}, so Wheelhouse will not send it to a repository for you: {}",
-                    secret.namespace, secret.name, failure.message
-                );
+                failure.message = match purpose {
+                    SecretUse::Credentials => format!(
+                        "you may not read the credentials Secret {}/{}, so Wheelhouse will not send it to a repository for you: {}",
+                        secret.namespace, secret.name, failure.message
+                    ),
+                    SecretUse::Ca => format!(
+                        "you may not read the CA Secret {}/{}, so Wheelhouse will not read it for you: {}",
+                        secret.namespace, secret.name, failure.message
+                    ),
+                };
             }
             Err(failure.into_error(json!({
                 "verb": "get", "group": "", "resource": "secrets",
@@ -330,6 +373,7 @@ impl Apps {
                     interval: None,
                     plain_http: false,
                     secret_ref: None,
+                    ca_secret_ref: None,
                 },
                 Some(format!("the spec is not valid: {error}")),
             ),
@@ -339,6 +383,7 @@ impl Apps {
         let same = repos.get(&name).is_some_and(|r| {
             r.url == spec.url
                 && r.secret_ref == spec.secret_ref
+                && r.ca_secret_ref == spec.ca_secret_ref
                 && r.interval == interval
                 && r.plain_http == spec.plain_http
         });
@@ -356,6 +401,7 @@ impl Apps {
                     kind,
                     interval,
                     secret_ref: spec.secret_ref.clone(),
+                    ca_secret_ref: spec.ca_secret_ref.clone(),
                     plain_http: spec.plain_http,
                     status,
                     index: Arc::new(Index::default()),
@@ -374,6 +420,13 @@ impl Apps {
     fn spec_problem(&self, spec: &ChartRepositorySpec) -> Option<String> {
         if let Err(problem) = RepoKind::of_url(&spec.url) {
             return Some(format!("spec.url: {problem}"));
+        }
+        if let Some(problem) = spec.ca_secret_ref.as_ref().and_then(|secret| {
+            repository::ca_secret_namespace_problem(secret, &self.config.credentials_namespace)
+        }) {
+            return Some(format!(
+                "spec.caSecretRef: {problem}; the Secret was not read and the repository is not synced"
+            ));
         }
         if let Some(problem) = spec.secret_ref.as_ref().and_then(|secret| {
             repository::secret_namespace_problem(secret, &self.config.credentials_namespace)
@@ -547,25 +600,19 @@ async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
 
 /// Fetches one repository's index and records the result in memory and in the CR's status.
 async fn sync_one(apps: &Arc<Apps>, upstream: &Upstream, repo: Repo) {
-    let credentials = match repo_credentials(apps, upstream, &repo).await {
-        Ok(credentials) => credentials,
+    let RepoAccess { credentials, http } = match repo_access(apps, upstream, &repo).await {
+        Ok(access) => access,
         Err(message) => return record(apps, upstream, &repo.name, Err(message)).await,
     };
     let result = match repo.kind {
-        RepoKind::Oci => oci::index(&apps.http, &repo.url, repo.plain_http, credentials.as_ref())
+        RepoKind::Oci => oci::index(&http, &repo.url, repo.plain_http, credentials.as_ref())
             .await
             .map(|index| Fetched::New {
                 index: Arc::new(index),
                 validators: Validators::default(),
             }),
         _ => {
-            repository::fetch_index(
-                &apps.http,
-                &repo.url,
-                credentials.as_ref(),
-                &repo.validators,
-            )
-            .await
+            repository::fetch_index(&http, &repo.url, credentials.as_ref(), &repo.validators).await
         }
     };
     record(apps, upstream, &repo.name, result).await;
@@ -662,13 +709,8 @@ async fn repo_credentials(
                 secret.namespace, secret.name, f.message
             )
         })?;
-    let field = |key: &str| {
-        object
-            .pointer(&format!("/data/{key}"))
-            .and_then(Value::as_str)
-            .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
-    };
+    let field =
+        |key: &str| secret_field(&object, key).map(|v| String::from_utf8_lossy(&v).into_owned());
     match (field("username"), field("password")) {
         (Some(username), Some(password)) => Ok(Some(Credentials { username, password })),
         _ => Err(format!(
@@ -678,23 +720,90 @@ async fn repo_credentials(
     }
 }
 
-/// The username and password in the repository's Secret, if it names one.
-pub(super) async fn credentials(
-    state: &AppState,
+/// What fetching from a repository takes: its login, if it names one, and the client, trusting
+/// its CA as well when it names one.
+pub(super) struct RepoAccess {
+    pub credentials: Option<Credentials>,
+    pub http: RepositoryClient,
+}
+
+/// The login and the CA of a repository, read from the Secrets it names.
+async fn repo_access(
     apps: &Apps,
+    upstream: &Upstream,
     repo: &Repo,
-) -> Result<RepoCredentials> {
-    repo_credentials(apps, &super::upstream(state), repo)
+) -> std::result::Result<RepoAccess, String> {
+    let credentials = repo_credentials(apps, upstream, repo).await?;
+    let http = match repo_ca(apps, upstream, repo).await? {
+        Some((secret, pem)) => apps.http.trusting(&pem).map_err(|error| {
+            format!(
+                "the CA Secret {}/{} (key ca.crt) cannot be used: {error}",
+                secret.namespace, secret.name
+            )
+        })?,
+        None => apps.http.clone(),
+    };
+    Ok(RepoAccess { credentials, http })
+}
+
+/// The repository's CA Secret and the PEM in its `ca.crt` key, read only when the Secret is in
+/// the credentials namespace (checked here too, not only when the spec is taken in).
+async fn repo_ca<'a>(
+    apps: &Apps,
+    upstream: &Upstream,
+    repo: &'a Repo,
+) -> std::result::Result<Option<(&'a SecretRef, Vec<u8>)>, String> {
+    let Some(secret) = repo.ca_secret_ref.as_ref() else {
+        return Ok(None);
+    };
+    if let Some(problem) =
+        repository::ca_secret_namespace_problem(secret, &apps.config.credentials_namespace)
+    {
+        return Err(problem);
+    }
+    let object = upstream
+        .get(&format!(
+            "/api/v1/namespaces/{}/secrets/{}",
+            secret.namespace, secret.name
+        ))
+        .await
+        .map_err(|f| {
+            format!(
+                "the CA Secret {}/{} could not be read: {}",
+                secret.namespace, secret.name, f.message
+            )
+        })?;
+    let pem = secret_field(&object, "ca.crt").ok_or_else(|| {
+        format!(
+            "the CA Secret {}/{} needs the key ca.crt (the CA certificates, PEM)",
+            secret.namespace, secret.name
+        )
+    })?;
+    Ok(Some((secret, pem)))
+}
+
+/// The decoded value of `key` in a Secret's data.
+fn secret_field(object: &Value, key: &str) -> Option<Vec<u8>> {
+    object
+        .get("data")
+        .and_then(|data| data.get(key))
+        .and_then(Value::as_str)
+        .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
+}
+
+/// The login and the client of a repository (see [`RepoAccess`]), for a person's request.
+pub(super) async fn access(state: &AppState, apps: &Apps, repo: &Repo) -> Result<RepoAccess> {
+    repo_access(apps, &super::upstream(state), repo)
         .await
         .map_err(|message| AppError::new(StatusCode::BAD_GATEWAY, "RepositoryCredentials", message))
 }
 
 /// A chart archive from an OCI registry.
 pub(super) async fn oci_archive(
-    apps: &Apps,
+    http: &RepositoryClient,
     repo: &Repo,
     version: &ChartVersion,
     credentials: Option<&Credentials>,
 ) -> std::result::Result<Vec<u8>, String> {
-    oci::archive(&apps.http, &repo.url, repo.plain_http, version, credentials).await
+    oci::archive(http, &repo.url, repo.plain_http, version, credentials).await
 }

@@ -17,6 +17,23 @@ use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
 use wheelhouse_server::ServerConfig;
 use wheelhouse_sim::{MetricsSource, Scenario, Sim, SimConfig, Usage};
 
+/// An HTTP client for tests. reqwest has no crypto provider of its own (`rustls-no-provider`),
+/// and building a client before one is installed panics: tests build theirs here.
+pub fn client() -> reqwest::Client {
+    client_builder().build().expect("an HTTP client")
+}
+
+/// `reqwest::Client::builder()`, once the crypto provider is installed.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    wheelhouse_tls::install_crypto_provider();
+    reqwest::Client::builder()
+}
+
+/// `reqwest::get`, through [`client`].
+pub async fn get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
+    client().get(url).send().await
+}
+
 /// A running server; stops (with its cluster and sim) when dropped.
 pub struct TestServer {
     pub address: SocketAddr,
@@ -130,7 +147,7 @@ impl TestServer {
 
     /// Waits until `/readyz` says ready (the first check may still be running).
     pub async fn wait_ready(&self) {
-        let client = reqwest::Client::new();
+        let client = client();
         for _ in 0..100 {
             if client
                 .get(self.url("readyz"))
@@ -186,7 +203,7 @@ pub async fn send(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value) {
-    let mut request = reqwest::Client::new().request(method, server.url(path));
+    let mut request = client().request(method, server.url(path));
     match body {
         Some(body) => request = request.json(&body),
         // What a script sends on a changing request without a body (docs/security.md).

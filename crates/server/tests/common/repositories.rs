@@ -35,6 +35,35 @@ impl Seen {
 /// Serves `app` on a free port, recording each request; with `login`, answers 401 to a request
 /// without exactly that `Authorization`.
 pub async fn serve(app: axum::Router, login: Option<String>) -> (SocketAddr, Arc<Seen>) {
+    let (app, seen) = recorded(app, login);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serves") });
+    (address, seen)
+}
+
+/// [`serve`] over HTTPS, with a self-signed certificate for `127.0.0.1` made for it (the sim's);
+/// also returns the certificate in PEM, the CA to trust it by.
+pub async fn serve_tls(
+    app: axum::Router,
+    login: Option<String>,
+) -> (SocketAddr, Arc<Seen>, String) {
+    let (app, seen) = recorded(app, login);
+    let certificate = wheelhouse_sim::tls::Certificate::generate(&[]).expect("a certificate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let listener =
+        wheelhouse_sim::tls::DualListener::new(listener, &certificate).expect("a TLS listener");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serves") });
+    (address, seen, certificate.cert_pem)
+}
+
+/// `app` with a layer recording each request (and refusing those without `login`, if given).
+fn recorded(app: axum::Router, login: Option<String>) -> (axum::Router, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let recorder = seen.clone();
     let app = app.layer(axum::middleware::from_fn(
@@ -64,12 +93,7 @@ pub async fn serve(app: axum::Router, login: Option<String>) -> (SocketAddr, Arc
             }
         },
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serves") });
-    (address, seen)
+    (app, seen)
 }
 
 /// The `Authorization` header of `username:password`.
@@ -106,11 +130,23 @@ pub fn index_of_hello(url: &str, digest: &str) -> String {
 
 /// A chart repository at `/charts/` holding `archive` as `hello-1.0.0.tgz`.
 pub async fn repository(archive: Vec<u8>, login: Option<String>) -> (SocketAddr, Arc<Seen>) {
+    serve(repository_app(archive), login).await
+}
+
+/// [`repository`] over HTTPS with a self-signed certificate; also returns that certificate (PEM).
+pub async fn tls_repository(
+    archive: Vec<u8>,
+    login: Option<String>,
+) -> (SocketAddr, Arc<Seen>, String) {
+    serve_tls(repository_app(archive), login).await
+}
+
+fn repository_app(archive: Vec<u8>) -> axum::Router {
     let index = index_of_hello(
         "hello-1.0.0.tgz",
         &wheelhouse_apps::chart::sha256_hex(&archive),
     );
-    let app = axum::Router::new()
+    axum::Router::new()
         .route(
             "/charts/index.yaml",
             axum::routing::get(move || async move { index }),
@@ -118,8 +154,7 @@ pub async fn repository(archive: Vec<u8>, login: Option<String>) -> (SocketAddr,
         .route(
             "/charts/hello-1.0.0.tgz",
             axum::routing::get(move || async move { archive }),
-        );
-    serve(app, login).await
+        )
 }
 
 /// An answer that never ends: a body streamed chunk after chunk, without a length.
