@@ -356,14 +356,7 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     if let Some(refused) = network::refusal_in(error) {
         return refused.to_string();
     }
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    wheelhouse_tls::with_causes(error)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use bytes::Bytes;
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::names::{self, BadSegment, decode_segment};
+use crate::same_origin::{is_json_or_yaml, media_type};
 use crate::upstream::Upstream;
 
 const PREFIX: &str = "/api/v1/_raw/";
@@ -127,17 +128,7 @@ fn streams(query: &str) -> bool {
 
 /// Whether an answer of this type may be shown by the browser as it is: data, never a page.
 fn shown_inline(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    matches!(
-        essence.as_str(),
-        "application/json" | "application/yaml" | "application/x-yaml" | "text/yaml" | "text/plain"
-    ) || (essence.starts_with("application/")
-        && (essence.ends_with("+json") || essence.ends_with("+yaml")))
+    is_json_or_yaml(content_type) || media_type(content_type) == "text/plain"
 }
 
 async fn raw(

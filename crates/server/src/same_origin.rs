@@ -293,16 +293,21 @@ fn same_origin(hosts: &AllowedHosts, origin: &str, host: &str, port: Option<u16>
         || hosts.named(&origin_host)
 }
 
-/// `application/json`, `application/*+json`, `application/yaml`, `application/x-yaml`,
-/// `text/yaml` (and `application/apply-patch+yaml`): none of them can be sent by a page to
-/// another origin without a preflight.
-fn is_json_or_yaml(content_type: &str) -> bool {
-    let essence = content_type
+/// The media type of a `Content-Type`, lowercase, without parameters: `application/json`.
+pub(crate) fn media_type(content_type: &str) -> String {
+    content_type
         .split(';')
         .next()
         .unwrap_or_default()
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// `application/json`, `application/*+json`, `application/yaml`, `application/x-yaml`,
+/// `text/yaml` (and `application/apply-patch+yaml`): none of them can be sent by a page to
+/// another origin without a preflight, and none of them is run by a browser.
+pub(crate) fn is_json_or_yaml(content_type: &str) -> bool {
+    let essence = media_type(content_type);
     matches!(
         essence.as_str(),
         "application/json" | "application/yaml" | "application/x-yaml" | "text/yaml"

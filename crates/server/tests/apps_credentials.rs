@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::TestServer;
 use common::repositories::{
     add, basic, config, create_with_kubectl_rights, failed_sync, field_errors, hello_chart,
-    login_secret, repository, repository_until, stored,
+    login_secret, one_who_may_not_read_secrets, repository, repository_until, stored,
 };
 use serde_json::{Value, json};
 use wheelhouse_server::apps::AppsConfig;
@@ -79,23 +79,7 @@ async fn a_secret_outside_the_credentials_namespace_is_refused_and_never_read_or
 #[tokio::test]
 async fn a_person_who_may_not_read_a_secret_cannot_have_the_console_send_it() {
     let (address, seen) = repository(hello_chart("charts"), Some(basic("ann", "s3cret"))).await;
-    // May do anything with ChartRepositories (and everything else) but read Secrets.
-    let person = wheelhouse_sim::auth::User::new(
-        "charts-admin",
-        "charts-admin-token",
-        &["charts"],
-        vec![wheelhouse_sim::auth::Rule::new(&["*"], &["*"], &["*"]).except(&["secrets"])],
-    );
-    let sim = wheelhouse_sim::SimConfig::default()
-        .scenario(wheelhouse_sim::Scenario::Demo)
-        .user(person);
-    let server = TestServer::on_sim(
-        sim,
-        "charts-admin",
-        config(AppsConfig::default().credentials_namespace("default")),
-    )
-    .await;
-    server.wait_ready().await;
+    let server = one_who_may_not_read_secrets().await;
     login_secret(&server, "default", "charts-login").await;
     let url = format!("http://{address}/charts");
 

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{TestServer, find_tool, send};
+use common::{TestServer, find_tool, finished, send};
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
 use wheelhouse_server::apps::AppsConfig;
@@ -20,27 +20,6 @@ async fn server(helm: &Path, protected: &[&str]) -> TestServer {
     let server = TestServer::demo(ServerConfig::default().apps(apps)).await;
     server.wait_ready().await;
     server
-}
-
-/// Follows an operation until it finishes.
-async fn finished(server: &TestServer, operation: &Value) -> Value {
-    let id = operation["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no operation: {operation}"));
-    for _ in 0..600 {
-        let (_, state) = send(
-            reqwest::Method::GET,
-            server,
-            &format!("api/v1/operations/{id}"),
-            None,
-        )
-        .await;
-        if state["state"] != "running" {
-            return state;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("operation {id} did not finish in 120 s");
 }
 
 /// `helm` run with its own home (and the sim's admin kubeconfig when given); fails on an error.

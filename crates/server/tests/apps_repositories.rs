@@ -13,35 +13,11 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
+use common::repositories::repository_until;
 use common::{TestServer, find_tool, json, send};
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
 use wheelhouse_server::apps::AppsConfig;
-
-/// Waits until the repository named satisfies `done`, returning it.
-async fn repository_until(server: &TestServer, name: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..200 {
-        let (_, list) = send(
-            reqwest::Method::GET,
-            server,
-            "api/v1/apps/repositories",
-            None,
-        )
-        .await;
-        if let Some(repo) = list["items"]
-            .as_array()
-            .and_then(|items| items.iter().find(|r| r["name"] == name))
-        {
-            if done(repo) {
-                return repo.clone();
-            }
-            last = repo.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("repository {name} did not reach the expected state: {last}");
-}
 
 #[derive(Default)]
 struct Counters {

@@ -6,7 +6,7 @@ mod common;
 
 use common::repositories::{
     add, config, create_with_kubectl_rights, failed_sync, field_errors, hello_chart,
-    repository_until, stored, tls_repository,
+    one_who_may_not_read_secrets, repository_until, stored, tls_repository,
 };
 use common::{TestServer, send};
 use serde_json::json;
@@ -178,23 +178,7 @@ async fn a_ca_secret_outside_the_credentials_namespace_or_without_a_certificate_
 #[tokio::test]
 async fn a_person_who_may_not_read_a_ca_secret_cannot_have_the_console_read_it() {
     let (address, seen, ca) = tls_repository(hello_chart("tls"), None).await;
-    // May do anything with ChartRepositories (and everything else) but read Secrets.
-    let person = wheelhouse_sim::auth::User::new(
-        "charts-admin",
-        "charts-admin-token",
-        &["charts"],
-        vec![wheelhouse_sim::auth::Rule::new(&["*"], &["*"], &["*"]).except(&["secrets"])],
-    );
-    let sim = wheelhouse_sim::SimConfig::default()
-        .scenario(wheelhouse_sim::Scenario::Demo)
-        .user(person);
-    let server = TestServer::on_sim(
-        sim,
-        "charts-admin",
-        config(AppsConfig::default().credentials_namespace("default")),
-    )
-    .await;
-    server.wait_ready().await;
+    let server = one_who_may_not_read_secrets().await;
     secret(&server, "default", "charts-ca", json!({"ca.crt": ca})).await;
 
     let (code, refused) = add(

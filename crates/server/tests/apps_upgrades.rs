@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::repositories::{add, config, field_errors, hello_chart, repository, repository_until};
-use common::{TestServer, find_tool, send};
+use common::{TestServer, find_tool, finished, send};
 use serde_json::{Value, json};
 use wheelhouse_server::apps::AppsConfig;
 
@@ -43,27 +43,6 @@ async fn helm_as_admin(helm: &Path, server: &TestServer, home: &Path, args: &[&s
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Follows an operation until it finishes.
-async fn finished(server: &TestServer, operation: &Value) -> Value {
-    let id = operation["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no operation: {operation}"));
-    for _ in 0..600 {
-        let (_, state) = send(
-            reqwest::Method::GET,
-            server,
-            &format!("api/v1/operations/{id}"),
-            None,
-        )
-        .await;
-        if state["state"] != "running" {
-            return state;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("operation {id} did not finish in 120 s");
 }
 
 /// The labels of every revision's Secret of release `default/name`, by revision.

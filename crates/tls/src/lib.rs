@@ -27,6 +27,17 @@ pub fn install_crypto_provider() {
 /// person: the error with its causes, and what to check. Building fails in practice when the
 /// system has no CA certificates to verify servers with.
 pub fn client_failure(what: &str, error: &(dyn std::error::Error + 'static)) -> String {
+    let text = with_causes(error);
+    format!(
+        "Wheelhouse's HTTP client for {what} could not be built: {text}; it verifies TLS certificates \
+         against the system's CA certificates: install them (the ca-certificates package) or set \
+         SSL_CERT_FILE to a CA bundle"
+    )
+}
+
+/// An error followed by each of its causes (reqwest keeps the telling part, such as a
+/// certificate problem, several sources deep): `error sending request: …: invalid peer certificate`.
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -34,11 +45,7 @@ pub fn client_failure(what: &str, error: &(dyn std::error::Error + 'static)) -> 
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    format!(
-        "Wheelhouse's HTTP client for {what} could not be built: {text}; it verifies TLS certificates \
-         against the system's CA certificates: install them (the ca-certificates package) or set \
-         SSL_CERT_FILE to a CA bundle"
-    )
+    text
 }
 
 #[cfg(test)]

@@ -261,6 +261,26 @@ enum SecretUse {
     Ca,
 }
 
+impl SecretUse {
+    /// How messages name the Secret: "the credentials Secret", "the CA Secret".
+    fn noun(self) -> &'static str {
+        match self {
+            Self::Credentials => "credentials",
+            Self::Ca => "CA",
+        }
+    }
+}
+
+/// The API path of a Secret a repository names; its names come from the resource, so they are
+/// %-encoded.
+fn secret_path(secret: &SecretRef) -> String {
+    format!(
+        "/api/v1/namespaces/{}/secrets/{}",
+        crate::names::segment(&secret.namespace),
+        crate::names::segment(&secret.name)
+    )
+}
+
 /// Refuses (403, with the API server's reason) when the person may not read the Secret: the
 /// console acts with no more rights than the person, and a repository naming a Secret is a way
 /// to have it read (and, for credentials, sent to the repository's URL). A Secret that does not
@@ -271,11 +291,7 @@ async fn ensure_person_may_read(
     secret: &SecretRef,
     purpose: SecretUse,
 ) -> Result<()> {
-    let path = format!(
-        "/api/v1/namespaces/{}/secrets/{}",
-        secret.namespace, secret.name
-    );
-    match upstream.get(&path).await {
+    match upstream.get(&secret_path(secret)).await {
         Ok(_) => Ok(()),
         Err(failure) if failure.code == 404 => Ok(()),
         Err(mut failure) => {
@@ -697,18 +713,7 @@ async fn repo_credentials(
     {
         return Err(problem);
     }
-    let object = upstream
-        .get(&format!(
-            "/api/v1/namespaces/{}/secrets/{}",
-            secret.namespace, secret.name
-        ))
-        .await
-        .map_err(|f| {
-            format!(
-                "the credentials Secret {}/{} could not be read: {}",
-                secret.namespace, secret.name, f.message
-            )
-        })?;
+    let object = read_secret(upstream, secret, SecretUse::Credentials).await?;
     let field =
         |key: &str| secret_field(&object, key).map(|v| String::from_utf8_lossy(&v).into_owned());
     match (field("username"), field("password")) {
@@ -718,6 +723,23 @@ async fn repo_credentials(
             secret.namespace, secret.name
         )),
     }
+}
+
+/// A Secret a repository names, read with `upstream`'s identity.
+async fn read_secret(
+    upstream: &Upstream,
+    secret: &SecretRef,
+    purpose: SecretUse,
+) -> std::result::Result<Value, String> {
+    upstream.get(&secret_path(secret)).await.map_err(|f| {
+        format!(
+            "the {} Secret {}/{} could not be read: {}",
+            purpose.noun(),
+            secret.namespace,
+            secret.name,
+            f.message
+        )
+    })
 }
 
 /// What fetching from a repository takes: its login, if it names one, and the client, trusting
@@ -761,18 +783,7 @@ async fn repo_ca<'a>(
     {
         return Err(problem);
     }
-    let object = upstream
-        .get(&format!(
-            "/api/v1/namespaces/{}/secrets/{}",
-            secret.namespace, secret.name
-        ))
-        .await
-        .map_err(|f| {
-            format!(
-                "the CA Secret {}/{} could not be read: {}",
-                secret.namespace, secret.name, f.message
-            )
-        })?;
+    let object = read_secret(upstream, secret, SecretUse::Ca).await?;
     let pem = secret_field(&object, "ca.crt").ok_or_else(|| {
         format!(
             "the CA Secret {}/{} needs the key ca.crt (the CA certificates, PEM)",

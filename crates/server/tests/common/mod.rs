@@ -280,3 +280,24 @@ impl MetricsSource for FixedMetrics {
         })
     }
 }
+
+/// Follows an app store operation (`{"id": …}` as its start answered) until it finishes.
+pub async fn finished(server: &TestServer, operation: &Value) -> Value {
+    let id = operation["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no operation: {operation}"));
+    for _ in 0..600 {
+        let (_, state) = send(
+            reqwest::Method::GET,
+            server,
+            &format!("api/v1/operations/{id}"),
+            None,
+        )
+        .await;
+        if state["state"] != "running" {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("operation {id} did not finish in 120 s");
+}

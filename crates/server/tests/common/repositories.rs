@@ -277,3 +277,25 @@ pub fn field_errors(refused: &Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The console on the demo, acting for someone who may do anything (ChartRepositories included)
+/// but read Secrets; the credentials namespace is `default`.
+pub async fn one_who_may_not_read_secrets() -> TestServer {
+    let person = wheelhouse_sim::auth::User::new(
+        "charts-admin",
+        "charts-admin-token",
+        &["charts"],
+        vec![wheelhouse_sim::auth::Rule::new(&["*"], &["*"], &["*"]).except(&["secrets"])],
+    );
+    let sim = wheelhouse_sim::SimConfig::default()
+        .scenario(wheelhouse_sim::Scenario::Demo)
+        .user(person);
+    let server = TestServer::on_sim(
+        sim,
+        "charts-admin",
+        config(AppsConfig::default().credentials_namespace("default")),
+    )
+    .await;
+    server.wait_ready().await;
+    server
+}

@@ -21,6 +21,8 @@ export interface Repository {
   intervalSeconds: number | null;
   plainHttp?: boolean;
   secretRef: { namespace: string; name: string } | null;
+  /** A Secret whose `ca.crt` is trusted for this repository (a private CA), besides the system's roots. */
+  caSecretRef?: { namespace: string; name: string } | null;
   status: RepositoryStatus;
   permissions?: { delete: boolean; sync: boolean };
 }

@@ -28,8 +28,11 @@ function AddRepository(props: { onAdded: () => void }) {
   const [url, setUrl] = useState('');
   const [interval, setInterval] = useState('3600');
   const [secret, setSecret] = useState('');
+  const [ca, setCa] = useState('');
   const [plainHttp, setPlainHttp] = useState(false);
   const oci = url.toLowerCase().startsWith('oci://');
+  // A private CA matters only where the repository speaks TLS.
+  const tls = url.toLowerCase().startsWith('https://') || (oci && !plainHttp);
   // A login over http:// crosses the network in clear: the server takes it only when said so.
   const loginInClear = url.toLowerCase().startsWith('http://') && secret.trim() !== '';
   const [touched, setTouched] = useState(false);
@@ -45,11 +48,13 @@ function AddRepository(props: { onAdded: () => void }) {
     setBusy(true);
     setError(undefined);
     const [secretNamespace = '', secretName = ''] = secret.includes('/') ? secret.split('/', 2) : ['', secret];
+    const [caNamespace = '', caName = ''] = ca.includes('/') ? ca.split('/', 2) : ['', ca];
     const body = {
       name,
       url,
       intervalSeconds: Number(interval) || undefined,
       secretRef: secretName ? { namespace: secretNamespace, name: secretName } : undefined,
+      caSecretRef: tls && caName ? { namespace: caNamespace, name: caName } : undefined,
       plainHttp: (oci || loginInClear) && plainHttp ? true : undefined,
     };
     try {
@@ -57,6 +62,7 @@ function AddRepository(props: { onAdded: () => void }) {
       setName('');
       setUrl('');
       setSecret('');
+      setCa('');
       setTouched(false);
       props.onAdded();
     } catch (err) {
@@ -90,6 +96,12 @@ function AddRepository(props: { onAdded: () => void }) {
           <span>{t('apps|Credentials Secret (namespace/name, optional)')}</span>
           <input className="input" value={secret} onChange={(e) => { setSecret(e.target.value); }} />
         </label>
+        {tls && (
+          <label className="form-field">
+            <span>{t('apps|CA certificate Secret (namespace/name, key ca.crt; optional, for a private CA)')}</span>
+            <input className="input" value={ca} data-testid="repo-ca" onChange={(e) => { setCa(e.target.value); }} />
+          </label>
+        )}
         {(oci || loginInClear) && (
           <label className="form-field form-field--check">
             <input type="checkbox" checked={plainHttp} data-testid="repo-plain-http" onChange={(e) => { setPlainHttp(e.target.checked); }} />

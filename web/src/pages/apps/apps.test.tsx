@@ -462,3 +462,20 @@ test('a login for an http:// repository is sent over plain HTTP only when the pe
     expect(JSON.parse(post?.[1]?.body as string)).toMatchObject({ url: 'http://charts.internal', plainHttp: true, secretRef: { namespace: 'wheelhouse', name: 'login' } });
   });
 });
+
+test('a private CA is asked for only where the repository speaks TLS, and sent as caSecretRef', async () => {
+  const fetchMock = fakeApi({ 'api/v1/apps/repositories': { body: { items: [], warnings: [] } } });
+  await renderApp(<RepositoriesPage />, { path: '/apps/repositories' });
+  const form = await screen.findByTestId('repo-add');
+  fireEvent.change(screen.getByTestId('repo-name'), { target: { value: 'internal' } });
+  fireEvent.change(screen.getByTestId('repo-url'), { target: { value: 'http://charts.internal' } });
+  expect(within(form).queryByTestId('repo-ca')).toBeNull();
+  fireEvent.change(screen.getByTestId('repo-url'), { target: { value: 'https://charts.internal' } });
+  fireEvent.change(within(form).getByTestId('repo-ca'), { target: { value: 'wheelhouse/charts-ca' } });
+  fireEvent.click(screen.getByTestId('repo-add-submit'));
+  await waitFor(() => {
+    const calls = fetchMock.mock.calls as unknown as [string, RequestInit | undefined][];
+    const post = calls.find(([, init]) => init?.method === 'POST');
+    expect(JSON.parse(post?.[1]?.body as string)).toMatchObject({ url: 'https://charts.internal', caSecretRef: { namespace: 'wheelhouse', name: 'charts-ca' } });
+  });
+});
