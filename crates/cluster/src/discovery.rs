@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use wheelhouse_model::warning::{Warning, WarningReason};
 
 use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
@@ -81,22 +82,14 @@ impl KindInfo {
     }
 }
 
-/// A non-fatal problem of discovery, shown with the list of kinds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DiscoveryWarning {
-    /// `GroupVersionUnavailable` (one group-version's list failed) or `CustomResourcesUnwatched`
-    /// (CRDs cannot be listed: custom kinds have no printer columns and appear within minutes).
-    pub reason: &'static str,
-    pub message: String,
-}
-
 /// The outcome of one discovery.
 #[derive(Debug, Clone, Default)]
 pub struct KindSet {
     /// Sorted by group (core first), resource, then version.
     pub kinds: Vec<Arc<KindInfo>>,
-    pub warnings: Vec<DiscoveryWarning>,
+    /// `GroupVersionUnavailable` (one group-version's list failed) or `CustomResourcesUnwatched`
+    /// (CRDs cannot be listed: custom kinds have no printer columns and appear within minutes).
+    pub warnings: Vec<Warning>,
     pub discovered_at: Option<Timestamp>,
     /// CRDs by name (`widgets.example.com`), for their printer columns.
     crds: HashMap<String, Arc<Value>>,
@@ -271,10 +264,10 @@ async fn run(client: Client, sender: watch::Sender<State>, refresh: Arc<Notify>)
             match outcome {
                 Ok((kinds, mut warnings)) => {
                     if let Some(problem) = &crd_problem {
-                        warnings.push(DiscoveryWarning {
-                            reason: "CustomResourcesUnwatched",
-                            message: problem.clone(),
-                        });
+                        warnings.push(Warning::general(
+                            WarningReason::CustomResourcesUnwatched,
+                            problem.clone(),
+                        ));
                     }
                     state.set = Some(Arc::new(KindSet {
                         kinds,
@@ -386,7 +379,7 @@ fn same_versions(a: &HashMap<String, Arc<Value>>, b: &HashMap<String, Arc<Value>
 async fn discover(
     client: &Client,
     crds: Option<&HashMap<String, Arc<Value>>>,
-) -> Result<(Vec<Arc<KindInfo>>, Vec<DiscoveryWarning>), String> {
+) -> Result<(Vec<Arc<KindInfo>>, Vec<Warning>), String> {
     let core = client
         .list_core_api_versions()
         .await
@@ -441,12 +434,13 @@ async fn discover(
                 } else {
                     format!("{group}/{version}")
                 };
-                warnings.push(DiscoveryWarning {
-                    reason: "GroupVersionUnavailable",
-                    message: format!(
+                warnings.push(Warning::about(
+                    WarningReason::GroupVersionUnavailable,
+                    api_version.clone(),
+                    format!(
                         "the API server could not list the resources of {api_version}: {error}; its kinds are missing until it answers"
                     ),
-                });
+                ));
                 continue;
             }
         };

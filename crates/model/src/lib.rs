@@ -13,6 +13,7 @@ pub mod query;
 pub mod rows;
 pub mod selector;
 pub mod store;
+pub mod warning;
 pub mod yaml;
 
 pub use overview::{Overview, overview};

@@ -49,7 +49,7 @@ pub struct Overview {
     pub nodes: NodeSummary,
     pub pods: PodSummary,
     pub namespaces: Vec<NamespaceSummary>,
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<WarningEvent>,
     pub generated_at: Timestamp,
 }
 
@@ -117,7 +117,7 @@ pub struct NamespaceSummary {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Warning {
+pub struct WarningEvent {
     pub namespace: Option<String>,
     pub object: ObjectName,
     pub reason: String,
@@ -229,11 +229,11 @@ fn namespace_summaries<'a, P: PodLike>(
     summaries
 }
 
-fn recent_warnings<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Warning> {
-    let mut warnings: Vec<Warning> = events
+fn recent_warnings<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<WarningEvent> {
+    let mut warnings: Vec<WarningEvent> = events
         .into_iter()
         .filter(|e| e.type_.as_deref() == Some("Warning"))
-        .map(|e| Warning {
+        .map(|e| WarningEvent {
             namespace: e
                 .involved_object
                 .namespace

@@ -8,8 +8,9 @@ use axum::routing::get;
 use axum::{Extension, Json};
 use jiff::Timestamp;
 use serde::Serialize;
-use wheelhouse_cluster::discovery::{DiscoveryWarning, KindInfo};
+use wheelhouse_cluster::discovery::KindInfo;
 use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::warning::Warning;
 
 use crate::AppState;
 use crate::error::{AppError, Result};
@@ -23,7 +24,7 @@ pub fn router() -> axum::Router<AppState> {
 #[serde(rename_all = "camelCase")]
 struct KindsAnswer<'a> {
     kinds: Vec<KindEntry<'a>>,
-    warnings: &'a [DiscoveryWarning],
+    warnings: &'a [Warning],
     discovered_at: Option<Timestamp>,
 }
 

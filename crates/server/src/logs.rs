@@ -25,7 +25,8 @@ use wheelhouse_model::selector::Selector;
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::object::Target;
-use crate::upstream::{Failure, PageWarning, Upstream, encode};
+use crate::upstream::{Failure, Upstream, encode};
+use wheelhouse_model::warning::Warning;
 
 /// A non-followed log is cut (at a line) beyond this.
 const MAX_LOG: usize = 16 * 1024 * 1024;
@@ -257,7 +258,7 @@ pub(crate) enum LogEvent {
     /// A line: `{"line"}`, with `pod` and `container` in a workload's merged log.
     Line(Value),
     /// One of a workload's streams could not be opened; the others go on.
-    Warning(PageWarning),
+    Warning(Warning),
     /// The API server ended the stream (the pod stopped, the container restarted) or it broke off.
     End(String),
 }

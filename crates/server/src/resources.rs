@@ -5,6 +5,7 @@
 //! query, and turning cache-layer errors into the API's errors.
 
 use std::sync::{Arc, OnceLock};
+use wheelhouse_model::warning::{Warning, WarningReason};
 
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
@@ -31,15 +32,6 @@ pub fn router() -> axum::Router<AppState> {
 /// `core` in a path is the core group, `""` in the API.
 pub(crate) fn api_group(group: &str) -> &str {
     if group == "core" { "" } else { group }
-}
-
-/// A problem that does not stop the answer; shown by the UI next to the list.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Warning {
-    /// `Loading` (the first list has not finished), `WatchFailing` (the cache may be stale),
-    /// `ClusterUnreachable`.
-    pub reason: &'static str,
-    pub message: String,
 }
 
 /// Whether the rows are complete.
@@ -118,19 +110,19 @@ pub(crate) fn warnings(cache: &ResourceCache, sync: &SyncState) -> (ListState, V
     let state = if sync.synced {
         ListState::Ready
     } else {
-        warnings.push(Warning {
-            reason: "Loading",
-            message: format!(
+        warnings.push(Warning::general(
+            WarningReason::Loading,
+            format!(
                 "Wheelhouse is still listing {resource} from the cluster ({} received so far); the list fills in when it finishes",
                 sync.listed
             ),
-        });
+        ));
         ListState::Loading
     };
     if let Some(failure) = &sync.failure {
-        warnings.push(Warning {
-            reason: "WatchFailing",
-            message: format!(
+        warnings.push(Warning::general(
+            WarningReason::WatchFailing,
+            format!(
                 "watching {resource} failed: {}; {} Wheelhouse keeps retrying",
                 failure.message,
                 if sync.synced {
@@ -139,7 +131,7 @@ pub(crate) fn warnings(cache: &ResourceCache, sync: &SyncState) -> (ListState, V
                     "the list cannot load until it answers."
                 }
             ),
-        });
+        ));
     }
     (state, warnings)
 }

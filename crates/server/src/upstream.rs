@@ -5,6 +5,7 @@
 //! reason, message, causes) so the person reads what the API server said.
 
 use std::time::Duration;
+use wheelhouse_model::warning::{Warning, WarningReason};
 
 use axum::http::{Method, StatusCode, header};
 use bytes::Bytes;
@@ -98,18 +99,12 @@ impl Failure {
     }
 
     /// This failure as a typed, non-fatal warning of a page.
-    pub fn warning(&self, what: impl Into<String>) -> PageWarning {
-        PageWarning {
-            kind: if self.code == 403 {
-                "Forbidden"
-            } else if self.code == 404 {
-                "NotFound"
-            } else {
-                "Unavailable"
-            },
-            what: what.into(),
-            message: format!("the API server said \"{}\" ({})", self.message, self.code),
-        }
+    pub fn warning(&self, what: impl Into<String>) -> Warning {
+        Warning::about(
+            WarningReason::of_status(self.code),
+            what,
+            format!("the API server said \"{}\" ({})", self.message, self.code),
+        )
     }
 
     /// The failure as the request's error: the API server's code, reason and words.
@@ -131,15 +126,6 @@ impl Failure {
         };
         AppError::new(status, reason, self.message).with_details(details)
     }
-}
-
-/// A problem with part of a page: `{"kind":"Forbidden","what":"events in namespace team-a","message":…}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PageWarning {
-    /// `Forbidden` (403), `NotFound` (404) or `Unavailable` (anything else).
-    pub kind: &'static str,
-    pub what: String,
-    pub message: String,
 }
 
 fn reason_of(status: StatusCode) -> &'static str {
@@ -402,7 +388,10 @@ mod tests {
         });
         assert_eq!(failure.reason, "Forbidden");
         assert_eq!(failure.message, "nope");
-        assert_eq!(failure.warning("events in namespace a").kind, "Forbidden");
+        assert_eq!(
+            failure.warning("events in namespace a").reason,
+            WarningReason::Forbidden
+        );
     }
 
     #[test]

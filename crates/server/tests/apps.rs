@@ -218,7 +218,10 @@ async fn a_person_who_may_not_read_secrets_gets_warnings_not_an_empty_list() {
     assert_eq!(body["items"], serde_json::json!([]));
     let warnings = body["warnings"].as_array().expect("warnings");
     assert!(!warnings.is_empty(), "{body}");
-    assert!(warnings.iter().all(|w| w["kind"] == "Forbidden"), "{body}");
+    assert!(
+        warnings.iter().all(|w| w["reason"] == "Forbidden"),
+        "{body}"
+    );
     assert!(
         warnings.iter().any(|w| w["what"]
             .as_str()

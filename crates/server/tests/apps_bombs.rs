@@ -143,7 +143,7 @@ async fn a_release_record_that_is_a_gzip_bomb_is_refused_without_stalling_the_pr
         .as_array()
         .expect("warnings")
         .iter()
-        .filter(|w| w["kind"] == "Unreadable")
+        .filter(|w| w["reason"] == "Unreadable")
         .collect();
     assert_eq!(warnings.len(), bombs, "{list}");
     for warning in warnings {

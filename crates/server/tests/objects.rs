@@ -190,7 +190,7 @@ async fn a_forbidden_secondary_lookup_is_a_warning_and_a_refused_delete_quotes_t
     let forbidden = warnings
         .iter()
         .find(|w| {
-            w["kind"] == "Forbidden"
+            w["reason"] == "Forbidden"
                 && w["what"]
                     .as_str()
                     .is_some_and(|w| w.contains("replicasets.apps team-a/"))
@@ -985,7 +985,7 @@ async fn secret_values_are_references_until_revealed_to_someone_who_may_read_the
     assert!(
         refused["warnings"].as_array().is_some_and(|w| w
             .iter()
-            .any(|w| w["kind"] == "Forbidden" && w["what"] == "secret default/db")),
+            .any(|w| w["reason"] == "Forbidden" && w["what"] == "secret default/db")),
         "{refused}"
     );
 }

@@ -20,7 +20,8 @@ use wheelhouse_model::rows::{Cell, RowSchema, Severity};
 use super::{Apps, upstream};
 use crate::AppState;
 use crate::error::{AppError, Result};
-use crate::upstream::{Failure, PageWarning, Upstream, encode, object_path};
+use crate::upstream::{Failure, Upstream, encode, object_path};
+use wheelhouse_model::warning::{Warning, WarningReason};
 
 /// Namespaces read at once when the person may not list Secrets cluster-wide.
 const NAMESPACE_CONCURRENCY: usize = 8;
@@ -36,7 +37,7 @@ pub(super) struct ListQuery {
 #[derive(Debug, Serialize)]
 struct ReleaseList {
     items: Vec<ReleaseSummary>,
-    warnings: Vec<PageWarning>,
+    warnings: Vec<Warning>,
 }
 
 fn selector(name: Option<&str>) -> String {
@@ -50,7 +51,7 @@ fn selector(name: Option<&str>) -> String {
 pub(crate) async fn release_secrets(
     upstream: &Upstream,
     namespace: Option<&str>,
-) -> Result<(Vec<Value>, Vec<PageWarning>)> {
+) -> Result<(Vec<Value>, Vec<Warning>)> {
     let label = selector(None);
     let what = |ns: &str| format!("helm releases (Secrets) in namespace {ns}");
     if let Some(namespace) = namespace {
@@ -145,7 +146,7 @@ impl Apps {
 
 /// The newest revision of every release among `secrets`, with its protection; unreadable
 /// records become warnings.
-pub(crate) fn summaries(apps: &Apps, secrets: &[Value]) -> (Vec<ReleaseSummary>, Vec<PageWarning>) {
+pub(crate) fn summaries(apps: &Apps, secrets: &[Value]) -> (Vec<ReleaseSummary>, Vec<Warning>) {
     let mut annotated: HashMap<(String, String), bool> = HashMap::new();
     for secret in secrets {
         if let Some(labels) = release::SecretLabels::of(secret) {
@@ -169,11 +170,11 @@ pub(crate) fn summaries(apps: &Apps, secrets: &[Value]) -> (Vec<ReleaseSummary>,
                 );
                 items.push(release.summary(protected));
             }
-            Err(error) => warnings.push(PageWarning {
-                kind: "Unreadable",
-                what: format!("release {namespace}/{name}"),
-                message: error.to_string(),
-            }),
+            Err(error) => warnings.push(Warning::about(
+                WarningReason::Unreadable,
+                format!("release {namespace}/{name}"),
+                error.to_string(),
+            )),
         }
     }
     (items, warnings)
@@ -307,16 +308,16 @@ pub(crate) async fn resources(
     upstream: &Upstream,
     resources: &Resources,
     release: &Release,
-) -> (Vec<Value>, Vec<AccessUrl>, Vec<PageWarning>) {
+) -> (Vec<Value>, Vec<AccessUrl>, Vec<Warning>) {
     let mut warnings = Vec::new();
     let kinds = match resources.kind_set().await {
         Ok(kinds) => Some(kinds),
         Err(error) => {
-            warnings.push(PageWarning {
-                kind: "Unavailable",
-                what: "the cluster's kinds (discovery)".into(),
-                message: error.to_string(),
-            });
+            warnings.push(Warning::about(
+                WarningReason::Unavailable,
+                "the cluster's kinds (discovery)",
+                error.to_string(),
+            ));
             None
         }
     };
@@ -356,14 +357,14 @@ pub(crate) async fn resources(
         let (group, version) = object.group_version();
         let (group, version) = (group.to_string(), version.to_string());
         let Some((kind, namespace)) = kind else {
-            warnings.push(PageWarning {
-                kind: "NotFound",
-                what: format!("{} {}", object.kind, object.name),
-                message: format!(
+            warnings.push(Warning::about(
+                WarningReason::NotFound,
+                format!("{} {}", object.kind, object.name),
+                format!(
                     "the cluster serves no kind {} in {}",
                     object.kind, object.api_version
                 ),
-            });
+            ));
             items.push(json!(Resource {
                 group,
                 version,

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Weak};
 use std::time::Instant;
+use wheelhouse_model::warning::{Warning, WarningReason};
 
 use axum::Extension;
 use axum::Json;
@@ -118,12 +119,18 @@ pub(super) async fn list(
     let create = reviews
         .decide(&upstream, &who, &question("create", "", None))
         .await;
-    let warnings: Vec<Value> = apps
+    let warnings: Vec<Warning> = apps
         .crd_problem
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .iter()
-        .map(|message| json!({"kind": "Unavailable", "what": "ChartRepository custom resources", "message": message}))
+        .map(|message| {
+            Warning::about(
+                WarningReason::Unavailable,
+                "ChartRepository custom resources",
+                message.clone(),
+            )
+        })
         .collect();
     Ok(Json(
         json!({"items": items, "warnings": warnings, "create": create}),

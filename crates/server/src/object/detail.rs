@@ -23,7 +23,8 @@ use super::{ObjectPath, Target, kind_of, link};
 use crate::AppState;
 use crate::access::AccessReview;
 use crate::error::Result;
-use crate::upstream::{PageWarning, Upstream, encode, without_managed_fields};
+use crate::upstream::{Upstream, encode, without_managed_fields};
+use wheelhouse_model::warning::{Warning, WarningReason};
 
 /// Events shown at most.
 const MAX_EVENTS: usize = 100;
@@ -138,7 +139,7 @@ async fn owner_chain(
     lookup: &Lookup,
     target: &Target,
     object: &Value,
-) -> (Vec<Value>, Vec<PageWarning>) {
+) -> (Vec<Value>, Vec<Warning>) {
     let mut chain = Vec::new();
     let mut current = object.clone();
     for _ in 0..MAX_OWNERS {
@@ -163,11 +164,11 @@ async fn owner_chain(
         let Some(kind) = kind_of(&lookup.kinds, api_version, kind_name) else {
             return (
                 chain,
-                vec![PageWarning {
-                    kind: "Unavailable",
-                    what: format!("owner {kind_name} {owner_name}"),
-                    message: format!("the cluster does not serve {kind_name} in {api_version}"),
-                }],
+                vec![Warning::about(
+                    WarningReason::Unavailable,
+                    format!("owner {kind_name} {owner_name}"),
+                    format!("the cluster does not serve {kind_name} in {api_version}"),
+                )],
             );
         };
         let namespace = target.namespace.as_deref().filter(|_| kind.namespaced);
@@ -195,11 +196,7 @@ async fn owner_chain(
 }
 
 /// The object's events (core/v1, by involvedObject.uid), newest first.
-async fn events(
-    lookup: &Lookup,
-    target: &Target,
-    object: &Value,
-) -> Result<Vec<Value>, PageWarning> {
+async fn events(lookup: &Lookup, target: &Target, object: &Value) -> Result<Vec<Value>, Warning> {
     let uid = uid(object);
     // Events of cluster-scoped objects (nodes) are kept in `default`, whatever the namespace.
     let filter = Filter {
@@ -268,7 +265,7 @@ async fn services_selecting(
     lookup: &Lookup,
     ns: Option<&str>,
     labels: &Value,
-) -> Result<Vec<Value>, PageWarning> {
+) -> Result<Vec<Value>, Warning> {
     let filter = Filter {
         namespace: ns,
         ..Filter::default()
@@ -288,11 +285,7 @@ fn service_links(ns: Option<&str>, services: &[Value]) -> Option<Value> {
     )
 }
 
-async fn related(
-    lookup: &Lookup,
-    target: &Target,
-    object: &Value,
-) -> (Vec<Value>, Vec<PageWarning>) {
+async fn related(lookup: &Lookup, target: &Target, object: &Value) -> (Vec<Value>, Vec<Warning>) {
     let ns = target.namespace.as_deref();
     let kind = target.kind.kind.as_str();
     let mut groups: Vec<Option<Value>> = Vec::new();
@@ -301,15 +294,15 @@ async fn related(
     let workload_selector = match Selector::of_workload(object) {
         Ok(selector) => selector.unwrap_or_default(),
         Err(error) => {
-            warnings.push(PageWarning {
-                kind: "Unavailable",
-                what: "the selector".into(),
-                message: error.to_string(),
-            });
+            warnings.push(Warning::about(
+                WarningReason::Unavailable,
+                "the selector",
+                error.to_string(),
+            ));
             Selector::default()
         }
     };
-    let mut ok = |result: Result<Vec<Value>, PageWarning>| -> Vec<Value> {
+    let mut ok = |result: Result<Vec<Value>, Warning>| -> Vec<Value> {
         result.unwrap_or_else(|w| {
             warnings.push(w);
             Vec::new()
@@ -559,7 +552,7 @@ async fn reveal(
     target: &Target,
     summary: Option<&Value>,
     asked: bool,
-) -> (Vec<(&'static str, usize, usize, String)>, Vec<PageWarning>) {
+) -> (Vec<(&'static str, usize, usize, String)>, Vec<Warning>) {
     let (Some(summary), true, Some(ns)) = (summary, asked, target.namespace.as_deref()) else {
         return (Vec::new(), Vec::new());
     };

@@ -9,7 +9,8 @@ use wheelhouse_cluster::resources::{ResourceCache, Resources};
 use wheelhouse_model::selector::Selector;
 
 use crate::access::{AccessReview, Attributes, Person};
-use crate::upstream::{self, Failure, PageWarning, Upstream, encode};
+use crate::upstream::{self, Failure, Upstream, encode};
+use wheelhouse_model::warning::{Warning, WarningReason};
 
 /// What a list asks for: a namespace (or all), a label selector (empty: any labels), one field
 /// to equal.
@@ -56,17 +57,17 @@ impl Lookup {
         &self,
         (group, version, resource): (&str, &str, &str),
         filter: &Filter<'_>,
-    ) -> Result<Vec<Value>, PageWarning> {
+    ) -> Result<Vec<Value>, Warning> {
         let what = match filter.namespace {
             Some(ns) => format!("{resource} in namespace {ns}"),
             None => resource.to_string(),
         };
         let Some(kind) = self.kinds.find(group, version, resource) else {
-            return Err(PageWarning {
-                kind: "Unavailable",
+            return Err(Warning::about(
+                WarningReason::Unavailable,
                 what,
-                message: format!("the cluster does not serve {resource} in {group}/{version}"),
-            });
+                format!("the cluster does not serve {resource} in {group}/{version}"),
+            ));
         };
         if let Some(cache) = self.synced_cache(&kind, filter) {
             let attributes = Attributes {
@@ -76,11 +77,11 @@ impl Lookup {
                 namespaces: filter.namespace.map(str::to_string).into_iter().collect(),
             };
             if let Err(refused) = self.access.review(&Person::local(), &attributes).await {
-                return Err(PageWarning {
-                    kind: "Forbidden",
+                return Err(Warning::about(
+                    WarningReason::Forbidden,
                     what,
-                    message: refused.message().to_string(),
-                });
+                    refused.message().to_string(),
+                ));
             }
             if let Some(objects) = cached(&cache, filter) {
                 return Ok(objects);

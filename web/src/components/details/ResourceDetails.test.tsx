@@ -40,7 +40,7 @@ function podDetail(): Detail {
     ],
     related: [{ relation: 'node', items: [{ group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespace: null, name: 'worker-1', path: 'core/v1/nodes/worker-1' }] }],
     events: [{ type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container', count: 5, firstSeen: null, lastSeen: null, source: 'kubelet' }],
-    warnings: [{ kind: 'Forbidden', what: 'services in namespace shop', message: 'services is forbidden: User "dev" cannot list resource "services"' }],
+    warnings: [{ reason: 'Forbidden', what: 'services in namespace shop', message: 'services is forbidden: User "dev" cannot list resource "services"' }],
   };
 }
 

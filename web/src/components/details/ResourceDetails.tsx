@@ -72,8 +72,8 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
   return (
     <div className="details" data-testid="details">
       {(detail.warnings ?? []).map((w) => (
-        <div key={`${w.kind}:${w.what}`} className="warning-box" role="status" data-testid="detail-warning">
-          <strong>{w.kind}</strong> {t('details|Could not read {{what}}:', { what: w.what })} {w.message}
+        <div key={`${w.reason}:${w.what ?? ''}`} className="warning-box" role="status" data-testid="detail-warning">
+          <strong>{w.reason}</strong> {w.what ? t('details|Could not read {{what}}:', { what: w.what }) : ''} {w.message}
         </div>
       ))}
       {props.extra}

@@ -7,7 +7,8 @@ import { getJson, getText } from '../../lib/api/client';
 import { ApiError, toApiError } from '../../lib/api/errors';
 import { live } from '../../lib/api/live';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import type { Container, Detail, DetailWarning } from '../../lib/k8s/detail';
+import type { Warning } from '../../lib/api/warning';
+import type { Container, Detail } from '../../lib/k8s/detail';
 import type { Kind } from '../../lib/k8s/kinds';
 import { ErrorPanel } from '../ErrorPanel';
 
@@ -49,7 +50,7 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
   const wrap = params.get('wrap') !== '0';
   const search = params.get('search') ?? '';
   const [lines, setLines] = useState<LogLine[]>([]);
-  const [warnings, setWarnings] = useState<DetailWarning[]>([]);
+  const [warnings, setWarnings] = useState<Warning[]>([]);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [ended, setEnded] = useState<string | null>(null);
   const [loaded, setLoaded] = useState<string | null>(null);
@@ -123,7 +124,7 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
         controller.abort();
       };
     }
-    const done = (next: LogLine[], w: DetailWarning[]) => {
+    const done = (next: LogLine[], w: Warning[]) => {
       setLines(next);
       setWarnings(w);
       setError(undefined);
@@ -140,7 +141,7 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
         done(text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).map((line) => ({ line })), []);
       }, fail);
     } else {
-      getJson<{ lines: LogLine[]; warnings: DetailWarning[] | null }>(path, controller.signal).then((a) => {
+      getJson<{ lines: LogLine[]; warnings: Warning[] | null }>(path, controller.signal).then((a) => {
         done(a.lines, a.warnings ?? []);
       }, fail);
     }
@@ -206,8 +207,8 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
         </span>
       </div>
       {warnings.map((w) => (
-        <div key={`${w.kind}:${w.what}`} className="warning-box" role="status">
-          <strong>{w.kind}</strong> {w.what}: {w.message}
+        <div key={`${w.reason}:${w.what ?? ''}`} className="warning-box" role="status">
+          <strong>{w.reason}</strong> {w.what ? `${w.what}: ` : ''}{w.message}
         </div>
       ))}
       {error && <ErrorPanel title={t('logs|Could not read the log')} error={error} compact />}

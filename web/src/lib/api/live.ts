@@ -5,7 +5,7 @@
 //! closes a little after the last one leaves; when it drops it reconnects with backoff (0.5 s,
 //! doubling to 30 s) and subscribes every view again, whose fresh snapshot replaces what it shows.
 
-import type { DetailWarning } from '../k8s/detail';
+import type { Warning } from './warning';
 import type { LiveEvent } from '../k8s/rows';
 
 /** The part of a WebSocket this uses, so tests can hand in a fake one. */
@@ -34,7 +34,7 @@ export type LiveListener = (event: LiveEvent) => void;
  */
 export type LogEvent =
   | { event: 'line'; data: { line: string; pod?: string; container?: string } }
-  | { event: 'warning'; data: DetailWarning }
+  | { event: 'warning'; data: Warning }
   | { event: 'end'; data: { reason?: string } }
   | Extract<LiveEvent, { event: 'error' }>
   | { event: 'reopened'; data: Record<string, never> };

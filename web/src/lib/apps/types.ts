@@ -1,5 +1,7 @@
 //! The app store's API answers (docs/api.md, "App store") and the paths that serve them.
 
+import type { Warning } from '../api/warning';
+
 export interface HelmInfo {
   available: boolean;
   path?: string | null;
@@ -77,12 +79,6 @@ export interface Protection {
   reason: string | null;
 }
 
-/** A part the server could not read (a namespace it may not list, a record it cannot decode). */
-export interface AppWarning {
-  kind: string;
-  what: string;
-  message: string;
-}
 
 export interface ReleaseSummary {
   name: string;
@@ -129,7 +125,7 @@ export interface ReleaseDetail extends ReleaseSummary {
   history: ReleaseRevision[];
   resources: ReleaseResource[];
   accessUrls: AccessUrl[];
-  warnings?: AppWarning[];
+  warnings?: Warning[];
   /** The repository Wheelhouse recorded at install, which upgrades take the chart from; null for
    *  a release installed without Wheelhouse (an upgrade then names the repository). */
   repo?: string | null;

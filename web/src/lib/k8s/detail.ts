@@ -1,6 +1,7 @@
 //! One object's detail as the server aggregates it (`GET /api/v1/resources/…/{name}`), its
 //! permissions, and where its links go in the app. Pure types and helpers.
 
+import type { Warning } from '../api/warning';
 import { routeName, type Kind } from './kinds';
 
 export interface ObjectLink {
@@ -32,11 +33,6 @@ export interface DetailEvent {
   source: string | null;
 }
 
-export interface DetailWarning {
-  kind: string;
-  what: string;
-  message: string;
-}
 
 export interface ContainerState {
   state: 'running' | 'waiting' | 'terminated' | null;
@@ -91,7 +87,7 @@ export interface Detail {
   owners: ObjectLink[] | null;
   related: { relation: string; items: ObjectLink[] }[] | null;
   events: DetailEvent[] | null;
-  warnings: DetailWarning[] | null;
+  warnings: Warning[] | null;
 }
 
 export interface Permission {

@@ -1,6 +1,8 @@
 //! Kinds the cluster serves (`GET /api/v1/kinds`): how they are grouped in the navigation and
 //! what each one is called in the app's URLs (`pods`, `deployments`, `widgets.demo.wheelhouse.dev`).
 
+import type { Warning } from '../api/warning';
+
 export interface Kind {
   /** `""` for the core group. */
   group: string;
@@ -20,7 +22,7 @@ export interface Kind {
 
 export interface KindsAnswer {
   kinds: Kind[];
-  warnings: { reason: string; message: string }[];
+  warnings: Warning[];
   discoveredAt: string;
 }
 

@@ -1,6 +1,8 @@
 //! List pages' data (`GET /api/v1/resources/…`): columns, typed cells, and how a live delta
 //! changes the page a person is looking at. Pure: no fetching, no React.
 
+import type { Warning } from '../api/warning';
+
 export type ColumnType = 'text' | 'integer' | 'quantity' | 'since' | 'ratio' | 'status' | 'restarts' | 'duration' | 'usage';
 export type Severity = 'ok' | 'neutral' | 'progressing' | 'warning' | 'error';
 
@@ -41,10 +43,6 @@ export interface Row {
   [column: string]: unknown;
 }
 
-export interface ListWarning {
-  reason: string;
-  message: string;
-}
 
 export interface ListAnswer {
   items: Row[];
@@ -54,7 +52,7 @@ export interface ListAnswer {
   columns: Column[];
   /** `loading`: the kind's cache has not finished its first list; ask again shortly. */
   state?: 'ready' | 'loading';
-  warnings: ListWarning[];
+  warnings: Warning[];
 }
 
 /** What a live view sends (see docs/api.md, "Live views"). */

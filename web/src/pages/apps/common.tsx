@@ -8,7 +8,8 @@ import { useResource } from '../../hooks/useResource';
 import type { ApiError } from '../../lib/api/errors';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { followOperation } from '../../lib/apps/operation';
-import { APPS_API, APPS_URL, type AppOperation, type AppWarning, type HelmInfo } from '../../lib/apps/types';
+import type { Warning } from '../../lib/api/warning';
+import { APPS_API, APPS_URL, type AppOperation, type HelmInfo } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { fieldProblems } from './fieldProblems';
 import './apps.css';
@@ -257,12 +258,12 @@ export function RequestError(props: { title: string; error: ApiError; shownAtFie
 }
 
 /** What the server could not read, said next to what it could. */
-export function Warnings(props: { warnings: AppWarning[] | undefined }) {
+export function Warnings(props: { warnings: Warning[] | undefined }) {
   return (
     <>
       {(props.warnings ?? []).map((w) => (
-        <p key={`${w.what}-${w.message}`} className="warning-box" role="status" data-testid="apps-warning">
-          <strong>{w.what}</strong>: {w.message}
+        <p key={`${w.reason}-${w.what ?? ''}-${w.message}`} className="warning-box" role="status" data-testid="apps-warning">
+          {w.what ? <strong>{w.what}</strong> : <strong>{w.reason}</strong>}: {w.message}
         </p>
       ))}
     </>

@@ -56,7 +56,7 @@ describe('ResourceListPage', () => {
   test('a cache still loading says so with the server message instead of an empty table', async () => {
     fakeApi({
       'api/v1/kinds': { body: kindsAnswer() },
-      [PODS]: { body: { ...podList([]), state: 'loading', warnings: [{ reason: 'Loading', message: '3,000 pods so far' }] } },
+      [PODS]: { body: { ...podList([]), state: 'loading', warnings: [{ reason: 'Loading', what: null, message: '3,000 pods so far' }] } },
     });
     await renderPage();
     expect(await screen.findByText('Loading the cache')).toBeInTheDocument();
