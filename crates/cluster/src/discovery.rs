@@ -129,24 +129,6 @@ impl KindSet {
     }
 }
 
-/// Why discovery failed as a whole.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum DiscoveryError {
-    /// `/api` or `/apis` could not be read.
-    #[error("cannot discover the kinds the cluster serves: {0}")]
-    Failed(String),
-    /// No discovery finished in time.
-    #[error(
-        "the cluster did not answer discovery within {} seconds{}; Wheelhouse keeps trying",
-        within.as_secs(),
-        last_error.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
-    )]
-    NotReady {
-        within: Duration,
-        last_error: Option<String>,
-    },
-}
-
 #[derive(Debug, Clone, Default)]
 struct State {
     set: Option<Arc<KindSet>>,
@@ -186,7 +168,7 @@ impl Kinds {
     }
 
     /// The latest discovery, waiting for the first one at most `within`.
-    pub async fn current(&self, within: Duration) -> Result<Arc<KindSet>, DiscoveryError> {
+    pub async fn current(&self, within: Duration) -> crate::Result<Arc<KindSet>> {
         let mut state = self.state.clone();
         let waited = tokio::time::timeout(within, state.wait_for(|s| s.set.is_some())).await;
         if let Ok(Ok(state)) = waited
@@ -196,8 +178,8 @@ impl Kinds {
         }
         let state = self.state.borrow();
         Err(match &state.last_error {
-            Some(error) if state.generation > 0 => DiscoveryError::Failed(error.clone()),
-            last_error => DiscoveryError::NotReady {
+            Some(error) if state.generation > 0 => crate::Error::DiscoveryFailed(error.clone()),
+            last_error => crate::Error::DiscoveryNotReady {
                 within,
                 last_error: last_error.clone(),
             },
@@ -206,7 +188,7 @@ impl Kinds {
 
     /// Runs discovery again now and returns its result (waiting at most `within`): for a path
     /// naming a resource the last discovery did not have (a CRD created a moment ago).
-    pub async fn rediscover(&self, within: Duration) -> Result<Arc<KindSet>, DiscoveryError> {
+    pub async fn rediscover(&self, within: Duration) -> crate::Result<Arc<KindSet>> {
         let mut state = self.state.clone();
         let before = state.borrow_and_update().generation;
         self.refresh.notify_one();

@@ -1,11 +1,16 @@
-//! Errors of the cluster layer.
+//! The one error of the cluster layer: connecting, discovering, caching, and metrics.
+//!
+//! Each variant says when it occurs; its message tells the person what happened and, where
+//! there is one, what to do. The server turns each into the API's error shape in one place.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::ConnectionProblem;
+use crate::metrics::prometheus::QueryError;
 
-/// What can go wrong while connecting to a cluster or reading from its caches.
+/// What can go wrong while connecting to a cluster, discovering its kinds, reading its caches or
+/// answering metrics.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The kubeconfig file is missing, unreadable or not a kubeconfig.
@@ -68,6 +73,111 @@ pub enum Error {
         code: u16,
         message: String,
     },
+
+    /// Discovery found no such resource (after discovering again).
+    #[error(
+        "the cluster serves no resource {resource} in {}; GET /api/v1/kinds lists the ones it serves",
+        api_version(group, version)
+    )]
+    UnknownResource {
+        group: String,
+        version: String,
+        resource: String,
+    },
+
+    /// The resource exists but cannot be listed or watched (e.g. `tokenreviews`, create-only).
+    #[error("{resource} cannot be {verb}ed: the API server does not offer {verb} on it")]
+    VerbNotSupported {
+        resource: String,
+        verb: &'static str,
+    },
+
+    /// The API server refused the identity a resource cache reads with (401 or 403).
+    #[error("{}", refused_text(who, verb, resource, namespace.as_deref(), *namespaced, *code, message))]
+    Refused {
+        who: String,
+        verb: &'static str,
+        resource: String,
+        /// The one namespace asked for; `None` for all namespaces (or a cluster-scoped kind).
+        namespace: Option<String>,
+        /// Whether the kind lives in namespaces.
+        namespaced: bool,
+        code: u16,
+        message: String,
+    },
+
+    /// `/api` or `/apis` could not be read.
+    #[error("cannot discover the kinds the cluster serves: {0}")]
+    DiscoveryFailed(String),
+
+    /// No discovery finished in time.
+    #[error(
+        "the cluster did not answer discovery within {} seconds{}; Wheelhouse keeps trying",
+        within.as_secs(),
+        last_error.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
+    )]
+    DiscoveryNotReady {
+        within: Duration,
+        last_error: Option<String>,
+    },
+
+    /// A metrics range nobody can serve (`?range=`).
+    #[error("unknown range {range:?}: the sources can serve {}", valid.join(", "))]
+    UnknownRange { range: String, valid: Vec<String> },
+
+    /// A workload resource metrics are not kept for.
+    #[error(
+        "unknown workload resource {0:?}: use deployments, statefulsets, daemonsets, replicasets or jobs"
+    )]
+    UnknownWorkload(String),
+
+    /// The object metrics are asked for does not exist.
+    #[error("{kind} {name} not found")]
+    NotFound { kind: &'static str, name: String },
+
+    /// Prometheus failed to answer a range only it can serve.
+    #[error("the range needs Prometheus, which failed: {0}")]
+    Prometheus(#[from] QueryError),
+
+    /// An object needed for an answer could not be read.
+    #[error("cannot read {what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: kube::Error,
+    },
+}
+
+fn refused_text(
+    who: &str,
+    verb: &str,
+    resource: &str,
+    namespace: Option<&str>,
+    namespaced: bool,
+    code: u16,
+    message: &str,
+) -> String {
+    let (scope, hint) = match (namespaced, namespace) {
+        (false, _) => (String::new(), ""),
+        (true, Some(namespace)) => (format!(" in namespace {namespace}"), ""),
+        (true, None) if code == 403 => (
+            " in all namespaces".to_string(),
+            "; choose one namespace the identity may list (namespace=…)",
+        ),
+        (true, None) => (" in all namespaces".to_string(), ""),
+    };
+    format!(
+        "{who} may not {verb} {resource}{scope}: the API server said \"{message}\" ({code}){hint}"
+    )
+}
+
+/// `v1` for the core group, `group/version` otherwise.
+pub(crate) fn api_version(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

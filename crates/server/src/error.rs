@@ -8,7 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use wheelhouse_cluster::ProblemReason;
 
 /// A failure to answer a request, with a message a person can act on.
@@ -147,9 +147,11 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The cluster layer's errors as the API's, in one place.
 impl From<wheelhouse_cluster::Error> for AppError {
     fn from(error: wheelhouse_cluster::Error) -> Self {
         use wheelhouse_cluster::Error;
+        let text = error.to_string();
         match error {
             // The cluster's answer decides the reason; for this server all of them mean "unavailable".
             Error::Unavailable(problem) => {
@@ -160,21 +162,62 @@ impl From<wheelhouse_cluster::Error> for AppError {
                 };
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, reason, problem.message)
             }
-            error @ Error::CacheNotReady { .. } => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ClusterUnreachable",
-                error.to_string(),
-            ),
-            // The person's identity may not list what the page needs: theirs to fix, so 403.
-            error @ Error::ListRefused { code: 403, .. } => {
-                Self::new(StatusCode::FORBIDDEN, "Forbidden", error.to_string())
+            Error::CacheNotReady { .. }
+            | Error::DiscoveryFailed(_)
+            | Error::DiscoveryNotReady { .. } => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "ClusterUnreachable", text)
             }
-            error @ Error::ListRefused { .. } => Self::new(
+            // The person's identity may not list what the page needs: theirs to fix, so 403.
+            Error::ListRefused { code: 403, .. } => {
+                Self::new(StatusCode::FORBIDDEN, "Forbidden", text)
+            }
+            Error::ListRefused { .. } => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "Unauthorized", text)
+            }
+            Error::Refused {
+                verb,
+                resource,
+                namespace,
+                code,
+                ..
+            } => {
+                let details = json!({"verb": verb, "resource": resource, "namespace": namespace});
+                if code == 403 {
+                    Self::new(StatusCode::FORBIDDEN, "Forbidden", text).with_details(details)
+                } else {
+                    // The credentials themselves were rejected: Wheelhouse's problem, not the page's.
+                    Self::new(StatusCode::SERVICE_UNAVAILABLE, "Unauthorized", text)
+                        .with_details(details)
+                }
+            }
+            Error::UnknownResource { .. } | Error::NotFound { .. } => Self::not_found(text),
+            Error::VerbNotSupported { .. } | Error::UnknownWorkload(_) => Self::bad_request(text),
+            Error::UnknownRange { valid, .. } => {
+                Self::bad_request(text).with_details(json!({"validRanges": valid}))
+            }
+            Error::Prometheus(_) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Unauthorized",
-                error.to_string(),
+                "PrometheusUnavailable",
+                text,
             ),
-            other => Self::internal(other),
+            Error::Read {
+                what,
+                source: kube::Error::Api(status),
+            } if status.code == 403 => Self::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!("cannot read {what}: {}", status.message),
+            ),
+            Error::Read { .. } => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "ClusterUnreachable", text)
+            }
+            other @ (Error::ReadKubeconfig { .. }
+            | Error::NoKubeconfig
+            | Error::ContextNotFound(_)
+            | Error::NoCurrentContext
+            | Error::Kubeconfig(_)
+            | Error::InCluster(_)
+            | Error::Client(_)) => Self::internal(other),
         }
     }
 }

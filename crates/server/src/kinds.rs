@@ -14,7 +14,6 @@ use wheelhouse_model::warning::Warning;
 
 use crate::AppState;
 use crate::error::{AppError, Result};
-use crate::resources::resource_error;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/api/v1/kinds", get(kinds))
@@ -44,7 +43,7 @@ async fn kinds(
     Extension(resources): Extension<Arc<Resources>>,
 ) -> Result<Json<serde_json::Value>> {
     state.cluster.ensure_connected().await?;
-    let set = resources.kind_set().await.map_err(resource_error)?;
+    let set = resources.kind_set().await.map_err(AppError::from)?;
     let kinds = set
         .kinds
         .iter()

@@ -8,9 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use wheelhouse_cluster::metrics::prometheus::PrometheusStatus;
-use wheelhouse_cluster::metrics::view::ViewError;
 use wheelhouse_cluster::metrics::{Metrics, RangeOption, SourceStatus, Target, TargetMetrics};
 
 use crate::AppState;
@@ -61,42 +59,15 @@ async fn answer(
 ) -> Result<Json<TargetMetrics>> {
     let Query(query) = query.map_err(|e| AppError::bad_request(e.body_text()))?;
     // A bad range is refused before anything is read.
-    metrics.range(query.range.as_deref()).map_err(view_error)?;
+    metrics
+        .range(query.range.as_deref())
+        .map_err(AppError::from)?;
     state.cluster.ensure_connected().await?;
     metrics
         .target(&state.cluster, &target, query.range.as_deref())
         .await
         .map(Json)
-        .map_err(view_error)
-}
-
-fn view_error(error: ViewError) -> AppError {
-    match error {
-        ViewError::UnknownRange { ref valid, .. } => {
-            let valid = valid.clone();
-            AppError::bad_request(error.to_string()).with_details(json!({"validRanges": valid}))
-        }
-        error @ ViewError::UnknownWorkload(_) => AppError::bad_request(error.to_string()),
-        error @ ViewError::NotFound { .. } => AppError::not_found(error.to_string()),
-        ViewError::Cluster(error) => error.into(),
-        ViewError::Prometheus(error) => AppError::new(
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            "PrometheusUnavailable",
-            format!("the range needs Prometheus, which failed: {error}"),
-        ),
-        ViewError::Read { what, source } => match source {
-            kube::Error::Api(status) if status.code == 403 => AppError::new(
-                http::StatusCode::FORBIDDEN,
-                "Forbidden",
-                format!("cannot read {what}: {}", status.message),
-            ),
-            other => AppError::new(
-                http::StatusCode::SERVICE_UNAVAILABLE,
-                "ClusterUnreachable",
-                format!("cannot read {what}: {other}"),
-            ),
-        },
-    }
+        .map_err(AppError::from)
 }
 
 async fn cluster(

@@ -14,10 +14,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::Semaphore;
-use wheelhouse_cluster::discovery::DiscoveryError;
-use wheelhouse_cluster::resources::{Error, Objects, ResourceCache, Resources, SyncState};
+use wheelhouse_cluster::resources::{Objects, ResourceCache, Resources, SyncState};
 use wheelhouse_model::query::{ListParams, ListQuery, Page};
 use wheelhouse_model::rows::Row;
 
@@ -74,7 +72,7 @@ pub(crate) async fn resolve(
     let (kind, _) = resources
         .kind(group, version, resource)
         .await
-        .map_err(resource_error)?;
+        .map_err(AppError::from)?;
     let query_namespaces = params
         .namespace
         .as_deref()
@@ -97,7 +95,7 @@ pub(crate) async fn resolve(
     let (cache, sync) = resources
         .settled_cache(group, version, resource, &query_namespaces)
         .await
-        .map_err(resource_error)?;
+        .map_err(AppError::from)?;
     let query = ListQuery::parse(params, cache.schema())
         .map_err(|error| AppError::bad_request(error.to_string()))?;
     Ok(Resolved { cache, sync, query })
@@ -227,32 +225,4 @@ async fn list(
         json,
     )
         .into_response())
-}
-
-/// A cache-layer error as the API's error.
-pub(crate) fn resource_error(error: Error) -> AppError {
-    let text = error.to_string();
-    match error {
-        Error::UnknownResource { .. } => AppError::not_found(text),
-        Error::VerbNotSupported { .. } => AppError::bad_request(text),
-        Error::Refused {
-            verb,
-            resource,
-            namespace,
-            code,
-            ..
-        } => {
-            let details = json!({"verb": verb, "resource": resource, "namespace": namespace});
-            if code == 403 {
-                AppError::new(StatusCode::FORBIDDEN, "Forbidden", text).with_details(details)
-            } else {
-                // The credentials themselves were rejected: Wheelhouse's problem, not the page's.
-                AppError::new(StatusCode::SERVICE_UNAVAILABLE, "Unauthorized", text)
-                    .with_details(details)
-            }
-        }
-        Error::Discovery(DiscoveryError::Failed(_) | DiscoveryError::NotReady { .. }) => {
-            AppError::new(StatusCode::SERVICE_UNAVAILABLE, "ClusterUnreachable", text)
-        }
-    }
 }

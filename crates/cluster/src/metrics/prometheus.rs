@@ -60,7 +60,8 @@ pub struct PrometheusStatus {
     pub since: Timestamp,
 }
 
-/// Why a query failed.
+/// What Prometheus answered when a query failed: the state it leaves the source in, and why.
+/// The cause of [`crate::Error::Prometheus`].
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct QueryError {

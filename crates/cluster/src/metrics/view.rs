@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::history::{History, Owner, Sample, Series, sum};
 use super::{Metrics, RangeOption, SourceKind, SourceStatus};
-use crate::Cluster;
 use crate::facts::{PodFacts, ReplicaSetFacts};
+use crate::{Cluster, Error, Result};
 
 /// What the metrics are asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,30 +40,6 @@ pub const WORKLOAD_RESOURCES: [(&str, &str); 5] = [
     ("replicasets", "ReplicaSet"),
     ("jobs", "Job"),
 ];
-
-/// Why metrics cannot be answered.
-#[derive(Debug, thiserror::Error)]
-pub enum ViewError {
-    #[error("unknown range {range:?}: the sources can serve {}", valid.join(", "))]
-    UnknownRange { range: String, valid: Vec<String> },
-    #[error(
-        "unknown workload resource {0:?}: use deployments, statefulsets, daemonsets, replicasets or jobs"
-    )]
-    UnknownWorkload(String),
-    #[error("{kind} {name} not found")]
-    NotFound { kind: &'static str, name: String },
-    #[error(transparent)]
-    Cluster(#[from] crate::Error),
-    /// Prometheus failed to answer a range only it can serve.
-    #[error("{0}")]
-    Prometheus(#[from] super::prometheus::QueryError),
-    #[error("cannot read {what}: {source}")]
-    Read {
-        what: String,
-        #[source]
-        source: kube::Error,
-    },
-}
 
 /// The target named in the answer.
 #[derive(Debug, Clone, Serialize)]
@@ -367,7 +343,7 @@ fn top_nodes(history: &History, nodes: &[Arc<Node>]) -> Vec<TopNode> {
 
 impl Metrics {
     /// The range named `id` (the longest metrics-server range, normally `1h`, when `None`).
-    pub fn range(&self, id: Option<&str>) -> Result<RangeOption, ViewError> {
+    pub fn range(&self, id: Option<&str>) -> Result<RangeOption> {
         let ranges = self.ranges();
         match id {
             Some(id) => {
@@ -375,7 +351,7 @@ impl Metrics {
                     .iter()
                     .find(|r| r.id == id)
                     .cloned()
-                    .ok_or_else(|| ViewError::UnknownRange {
+                    .ok_or_else(|| Error::UnknownRange {
                         range: id.to_string(),
                         valid: ranges.iter().map(|r| r.id.clone()).collect(),
                     })
@@ -386,7 +362,7 @@ impl Metrics {
                 .find(|r| r.source == SourceKind::MetricsServer)
                 .or(ranges.first())
                 .cloned()
-                .ok_or_else(|| ViewError::UnknownRange {
+                .ok_or_else(|| Error::UnknownRange {
                     range: String::new(),
                     valid: Vec::new(),
                 }),
@@ -399,7 +375,7 @@ impl Metrics {
         cluster: &Cluster,
         target: &Target,
         range: Option<&str>,
-    ) -> Result<TargetMetrics, ViewError> {
+    ) -> Result<TargetMetrics> {
         let range = self.range(range)?;
         let caches = cluster.caches();
         let pods = caches.pods().await?;
@@ -698,7 +674,7 @@ impl Metrics {
         range: &RangeOption,
         now_ms: i64,
         workload_pods: &[String],
-    ) -> Result<TargetMetrics, ViewError> {
+    ) -> Result<TargetMetrics> {
         use super::prometheus::{any_of, quote};
         if range.source != SourceKind::Prometheus {
             return Ok(answer);
@@ -824,11 +800,11 @@ fn holds<K: kube::Resource>(objects: &[Arc<K>], name: &str) -> bool {
 }
 
 /// `Ok` when the target was found, else the 404 that names it.
-fn found(exists: bool, kind: &'static str, name: &str) -> Result<(), ViewError> {
+fn found(exists: bool, kind: &'static str, name: &str) -> Result<()> {
     if exists {
         Ok(())
     } else {
-        Err(ViewError::NotFound {
+        Err(Error::NotFound {
             kind,
             name: name.to_string(),
         })
@@ -841,13 +817,13 @@ async fn workload_exists(
     resource: &str,
     namespace: &str,
     name: &str,
-) -> Result<&'static str, ViewError> {
+) -> Result<&'static str> {
     use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
     use k8s_openapi::api::batch::v1::Job;
     use kube::Api;
     use kube::api::{ApiResource, DynamicObject};
     let Some((_, kind)) = WORKLOAD_RESOURCES.iter().find(|(r, _)| *r == resource) else {
-        return Err(ViewError::UnknownWorkload(resource.to_string()));
+        return Err(Error::UnknownWorkload(resource.to_string()));
     };
     let api_resource = match resource {
         "deployments" => ApiResource::erase::<Deployment>(&()),
@@ -860,7 +836,7 @@ async fn workload_exists(
         Api::<DynamicObject>::namespaced_with(cluster.client().clone(), namespace, &api_resource)
             .get_metadata_opt(name)
             .await
-            .map_err(|source| ViewError::Read {
+            .map_err(|source| Error::Read {
                 what: format!("{resource} {namespace}/{name}"),
                 source,
             })?

@@ -17,7 +17,8 @@ use tokio::task::JoinHandle;
 
 pub use cache::{CacheConfig, Change, Objects, ResourceCache, SyncState, WatchFailure};
 
-use crate::discovery::{DiscoveryError, KindInfo, KindSet, Kinds};
+use crate::discovery::{KindInfo, KindSet, Kinds};
+use crate::{Error, Result};
 
 /// How the resource caches behave.
 #[derive(Debug, Clone)]
@@ -60,65 +61,6 @@ impl ResourcesConfig {
     }
 }
 
-/// Why a resource cannot be read.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum Error {
-    /// Discovery found no such resource (after discovering again).
-    #[error(
-        "the cluster serves no resource {resource} in {}; GET /api/v1/kinds lists the ones it serves",
-        api_version(group, version)
-    )]
-    UnknownResource {
-        group: String,
-        version: String,
-        resource: String,
-    },
-    /// The resource exists but cannot be listed or watched (e.g. `tokenreviews`, create-only).
-    #[error("{resource} cannot be {verb}ed: the API server does not offer {verb} on it")]
-    VerbNotSupported {
-        resource: String,
-        verb: &'static str,
-    },
-    /// The API server refused the identity (401 or 403).
-    #[error("{}", refused_text(who, verb, resource, namespace.as_deref(), *namespaced, *code, message))]
-    Refused {
-        who: String,
-        verb: &'static str,
-        resource: String,
-        /// The one namespace asked for; `None` for all namespaces (or a cluster-scoped kind).
-        namespace: Option<String>,
-        /// Whether the kind lives in namespaces.
-        namespaced: bool,
-        code: u16,
-        message: String,
-    },
-    #[error(transparent)]
-    Discovery(#[from] DiscoveryError),
-}
-
-fn refused_text(
-    who: &str,
-    verb: &str,
-    resource: &str,
-    namespace: Option<&str>,
-    namespaced: bool,
-    code: u16,
-    message: &str,
-) -> String {
-    let (scope, hint) = match (namespaced, namespace) {
-        (false, _) => (String::new(), ""),
-        (true, Some(namespace)) => (format!(" in namespace {namespace}"), ""),
-        (true, None) if code == 403 => (
-            " in all namespaces".to_string(),
-            "; choose one namespace the identity may list (namespace=…)",
-        ),
-        (true, None) => (" in all namespaces".to_string(), ""),
-    };
-    format!(
-        "{who} may not {verb} {resource}{scope}: the API server said \"{message}\" ({code}){hint}"
-    )
-}
-
 /// `group/version/resource`, with `@namespace` for a cache of one namespace.
 fn cache_key(kind: &KindInfo, namespace: Option<&str>) -> String {
     let key = format!("{}/{}/{}", kind.group, kind.version, kind.resource);
@@ -127,16 +69,6 @@ fn cache_key(kind: &KindInfo, namespace: Option<&str>) -> String {
         None => key,
     }
 }
-
-fn api_version(group: &str, version: &str) -> String {
-    if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    }
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Kinds and caches of one cluster, read with one identity.
 pub struct Resources {
@@ -195,10 +127,9 @@ impl Resources {
 
     /// The kinds the cluster serves, from the latest discovery.
     pub async fn kind_set(&self) -> Result<Arc<KindSet>> {
-        Ok(self
-            .kinds()
+        self.kinds()
             .current(crate::discovery::FIRST_DISCOVERY_TIMEOUT)
-            .await?)
+            .await
     }
 
     /// The kind at `group/version/resource`, discovering again if the last discovery lacked it.

@@ -116,10 +116,7 @@ pub(super) async fn apply(
         documents(text)?
     };
     state.cluster.ensure_connected().await?;
-    let kinds = resources
-        .kind_set()
-        .await
-        .map_err(crate::resources::resource_error)?;
+    let kinds = resources.kind_set().await.map_err(AppError::from)?;
     let upstream = Upstream::new(state.cluster.client().clone());
     let dry_run = params.dry_run == Some(true);
     let default_namespace = params

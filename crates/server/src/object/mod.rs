@@ -25,7 +25,7 @@ use wheelhouse_cluster::resources::Resources;
 
 use crate::AppState;
 use crate::error::{AppError, Result};
-use crate::resources::{api_group, resource_error};
+use crate::resources::api_group;
 use crate::upstream::{self, Upstream};
 
 pub use operations::Operations;
@@ -85,7 +85,7 @@ impl Target {
         let (kind, kinds) = resources
             .kind(api_group(&group), &version, &resource)
             .await
-            .map_err(resource_error)?;
+            .map_err(AppError::from)?;
         let namespace = namespace.filter(|n| !n.is_empty());
         let namespace = match (kind.namespaced, namespace) {
             (true, Some(namespace)) => Some(namespace),
@@ -177,7 +177,7 @@ async fn kind_permissions(
     let (kind, _) = resources
         .kind(api_group(&group), &version, &resource)
         .await
-        .map_err(resource_error)?;
+        .map_err(AppError::from)?;
     let namespace = query.namespace.filter(|n| kind.namespaced && !n.is_empty());
     permissions::for_kind(&state, &reviews, &kind, namespace).await
 }
