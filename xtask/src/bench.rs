@@ -110,6 +110,18 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                     ]),
                 )?;
                 crate::run(
+                    "release diff over 20,000- and 100,000-line manifests (crates/apps)",
+                    cmd("cargo", &root).args([
+                        "run",
+                        "--release",
+                        "--locked",
+                        "-p",
+                        "wheelhouse-apps",
+                        "--example",
+                        "diff_bench",
+                    ]),
+                )?;
+                crate::run(
                     "helm release list over HTTP, 1,000 releases",
                     cmd("cargo", &root).args([
                         "run",
