@@ -97,30 +97,36 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                 run_benches(&target_dir().join("release/wheelhouse"))?;
             }
             "apps" => {
-                crate::run(
-                    "chart index load and search over 15,000 versions (crates/apps)",
-                    cmd("cargo", &root).args([
-                        "run",
-                        "--release",
-                        "--locked",
-                        "-p",
+                for (what, package, example) in [
+                    (
+                        "chart index load and search over 15,000 versions (crates/apps)",
                         "wheelhouse-apps",
-                        "--example",
                         "index_bench",
-                    ]),
-                )?;
-                crate::run(
-                    "helm release list over HTTP, 1,000 releases",
-                    cmd("cargo", &root).args([
-                        "run",
-                        "--release",
-                        "--locked",
-                        "-p",
+                    ),
+                    (
+                        "release diff over 20,000- and 100,000-line manifests (crates/apps)",
+                        "wheelhouse-apps",
+                        "diff_bench",
+                    ),
+                    (
+                        "helm release list over HTTP, 1,000 releases",
                         "wheelhouse-server",
-                        "--example",
                         "apps_release_bench",
-                    ]),
-                )?;
+                    ),
+                ] {
+                    crate::run(
+                        what,
+                        cmd("cargo", &root).args([
+                            "run",
+                            "--release",
+                            "--locked",
+                            "-p",
+                            package,
+                            "--example",
+                            example,
+                        ]),
+                    )?;
+                }
             }
             "query" => crate::run(
                 "list query over 10,000 and 100,000 pod rows (crates/model)",

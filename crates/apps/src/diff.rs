@@ -1,138 +1,41 @@
 //! Unified diffs of text (values and manifests between revisions), as `diff -u` prints them.
+//!
+//! The line diff is `similar`'s Myers (the algorithm of `diff` and git, with git's heuristics
+//! for expensive inputs), so a manifest of tens of thousands of lines with a few changes diffs
+//! in milliseconds. A [`DEADLINE`] bounds pathological inputs: past it the diff is still
+//! complete and correct (applying it turns the old text into the new one), only no longer the
+//! shortest, with the remaining differences shown as lines removed and added.
+//!
+//! ```
+//! let diff = wheelhouse_apps::diff::unified("a: 1\n", "a: 2\n", "revision 1", "revision 2");
+//! assert_eq!(diff, "--- revision 1\n+++ revision 2\n@@ -1 +1 @@\n-a: 1\n+a: 2\n");
+//! ```
+
+use std::time::Duration;
+
+use similar::{Algorithm, TextDiff};
 
 /// Lines of context around each change.
 const CONTEXT: usize = 3;
-/// Beyond this many lines on both sides the diff is not computed line by line.
-const MAX_CELLS: usize = 25_000_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Same,
-    Removed,
-    Added,
-}
+/// How long one diff may search for the shortest edit before it settles for a longer one.
+pub const DEADLINE: Duration = Duration::from_secs(1);
 
 /// The unified diff from `old` to `new` with headers naming them; empty when they are equal.
+///
+/// Hunk ranges are written as GNU `diff -u` writes them (`@@ -2,7 +2,7 @@`, a count of one
+/// left out), and a last line without a newline is followed by `\ No newline at end of file`.
 pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
     if old == new {
         return String::new();
     }
-    let a: Vec<&str> = old.lines().collect();
-    let b: Vec<&str> = new.lines().collect();
-    let ops = edit_script(&a, &b);
-    let mut out = format!("--- {old_name}\n+++ {new_name}\n");
-    // Walk the script, emitting hunks of changes with their context.
-    let mut i = 0;
-    while i < ops.len() {
-        if ops[i].0 == Op::Same {
-            i += 1;
-            continue;
-        }
-        let start = i.saturating_sub(CONTEXT);
-        let mut end = i;
-        // Extend while the next change is within 2×CONTEXT unchanged lines.
-        loop {
-            while end < ops.len() && ops[end].0 != Op::Same {
-                end += 1;
-            }
-            let mut same = 0;
-            while end + same < ops.len() && ops[end + same].0 == Op::Same {
-                same += 1;
-            }
-            if end + same < ops.len() && same <= 2 * CONTEXT {
-                end += same;
-            } else {
-                end = (end + same.min(CONTEXT)).min(ops.len());
-                break;
-            }
-        }
-        let hunk = &ops[start..end];
-        let old_start = hunk
-            .iter()
-            .find(|(op, _, _)| *op != Op::Added)
-            .map(|(_, ai, _)| *ai);
-        let new_start = hunk
-            .iter()
-            .find(|(op, _, _)| *op != Op::Removed)
-            .map(|(_, _, bi)| *bi);
-        let old_count = hunk.iter().filter(|(op, _, _)| *op != Op::Added).count();
-        let new_count = hunk.iter().filter(|(op, _, _)| *op != Op::Removed).count();
-        let header = |start: Option<usize>, count: usize, fallback: usize| {
-            let first = start.map_or(fallback, |s| s + 1);
-            let first = if count == 0 {
-                first.saturating_sub(1)
-            } else {
-                first
-            };
-            format!("{first},{count}")
-        };
-        let fallback_old = hunk.first().map_or(0, |h| h.1);
-        let fallback_new = hunk.first().map_or(0, |h| h.2);
-        out.push_str(&format!(
-            "@@ -{} +{} @@\n",
-            header(old_start, old_count, fallback_old + 1),
-            header(new_start, new_count, fallback_new + 1)
-        ));
-        for (op, ai, bi) in hunk {
-            match op {
-                Op::Same => out.push_str(&format!(" {}\n", a[*ai])),
-                Op::Removed => out.push_str(&format!("-{}\n", a[*ai])),
-                Op::Added => out.push_str(&format!("+{}\n", b[*bi])),
-            }
-        }
-        i = end;
-    }
-    out
-}
-
-/// The edit script as (op, index in a, index in b), from a longest common subsequence after
-/// trimming the common prefix and suffix.
-fn edit_script(a: &[&str], b: &[&str]) -> Vec<(Op, usize, usize)> {
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
-        .iter()
-        .rev()
-        .zip(b[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (ma, mb) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
-    let mut ops: Vec<(Op, usize, usize)> = (0..prefix).map(|i| (Op::Same, i, i)).collect();
-    if ma.len().saturating_mul(mb.len()) > MAX_CELLS {
-        // Too large to align: everything in the middle is replaced.
-        ops.extend((0..ma.len()).map(|i| (Op::Removed, prefix + i, prefix)));
-        ops.extend((0..mb.len()).map(|j| (Op::Added, prefix + ma.len(), prefix + j)));
-    } else {
-        let (n, m) = (ma.len(), mb.len());
-        let mut table = vec![0u32; (n + 1) * (m + 1)];
-        for i in (0..n).rev() {
-            for j in (0..m).rev() {
-                table[i * (m + 1) + j] = if ma[i] == mb[j] {
-                    table[(i + 1) * (m + 1) + j + 1] + 1
-                } else {
-                    table[(i + 1) * (m + 1) + j].max(table[i * (m + 1) + j + 1])
-                };
-            }
-        }
-        let (mut i, mut j) = (0, 0);
-        while i < n || j < m {
-            if i < n && j < m && ma[i] == mb[j] {
-                ops.push((Op::Same, prefix + i, prefix + j));
-                i += 1;
-                j += 1;
-            } else if i < n
-                && (j == m || table[(i + 1) * (m + 1) + j] >= table[i * (m + 1) + j + 1])
-            {
-                ops.push((Op::Removed, prefix + i, prefix + j));
-                i += 1;
-            } else {
-                ops.push((Op::Added, prefix + i, prefix + j));
-                j += 1;
-            }
-        }
-    }
-    let (oa, ob) = (a.len() - suffix, b.len() - suffix);
-    ops.extend((0..suffix).map(|k| (Op::Same, oa + k, ob + k)));
-    ops
+    TextDiff::configure()
+        .algorithm(Algorithm::Myers)
+        .timeout(DEADLINE)
+        .diff_lines(old, new)
+        .unified_diff()
+        .context_radius(CONTEXT)
+        .header(old_name, new_name)
+        .to_string()
 }
 
 #[cfg(test)]
@@ -172,7 +75,82 @@ mod tests {
     fn a_diff_from_nothing_adds_every_line() {
         assert_eq!(
             unified("", "x: 1\n", "a", "b"),
-            "--- a\n+++ b\n@@ -0,0 +1,1 @@\n+x: 1\n"
+            "--- a\n+++ b\n@@ -0,0 +1 @@\n+x: 1\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_final_newline_is_shown_as_diff_shows_it() {
+        assert_eq!(
+            unified("x: 1\n", "x: 1", "a", "b"),
+            "--- a\n+++ b\n@@ -1 +1 @@\n-x: 1\n+x: 1\n\\ No newline at end of file\n"
+        );
+    }
+
+    /// A manifest of many near-identical Deployments, as a large release has.
+    fn manifest(lines: usize) -> Vec<String> {
+        (0..lines)
+            .map(|i| match i % 10 {
+                0 => "---".to_string(),
+                1 => "apiVersion: apps/v1".to_string(),
+                2 => "kind: Deployment".to_string(),
+                3 => "metadata:".to_string(),
+                4 => format!("  name: app-{}", i / 10),
+                5 => "spec:".to_string(),
+                6 => "  replicas: 1".to_string(),
+                7 => "  template:".to_string(),
+                8 => "    spec:".to_string(),
+                _ => "      containers: []".to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_large_manifest_with_a_few_changes_diffs_completely() {
+        let old = manifest(20_000);
+        let mut new = old.clone();
+        new[106] = "  replicas: 3".to_string();
+        new.remove(19_994);
+        new.insert(10_000, "# added".to_string());
+        let (old_text, new_text) = (old.join("\n") + "\n", new.join("\n") + "\n");
+
+        let diff = unified(&old_text, &new_text, "revision 1", "revision 2");
+
+        let changed: Vec<&str> = diff
+            .lines()
+            .filter(|l| {
+                (l.starts_with('+') || l.starts_with('-'))
+                    && !l.starts_with("+++")
+                    && !l.starts_with("---")
+            })
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                "-  replicas: 1",
+                "+  replicas: 3",
+                "+# added",
+                "-  name: app-1999"
+            ],
+            "{diff}"
+        );
+        // The shortest diff, not the deadline's fallback (which would replace whole stretches);
+        // how fast is a figure: `cargo xtask bench apps`.
+        assert_eq!(diff.matches("@@ -").count(), 3, "{diff}");
+    }
+
+    #[test]
+    fn texts_with_nothing_in_common_still_diff_completely() {
+        let old: String = (0..20_000).map(|i| format!("old {i}\n")).collect();
+        let new: String = (0..20_000).map(|i| format!("new {i}\n")).collect();
+        let diff = unified(&old, &new, "a", "b");
+        assert_eq!(
+            diff.lines().filter(|l| l.starts_with("-old")).count(),
+            20_000
+        );
+        assert_eq!(
+            diff.lines().filter(|l| l.starts_with("+new")).count(),
+            20_000
         );
     }
 }

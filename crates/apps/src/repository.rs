@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::index::Index;
@@ -49,14 +50,14 @@ impl RepoKind {
     }
 }
 
-/// A Secret holding `username` and `password` for a repository.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+/// A Secret a repository names: one with `username` and `password`, or one with `ca.crt`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub struct SecretRef {
     pub namespace: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum SyncState {
     Pending,
@@ -65,12 +66,18 @@ pub enum SyncState {
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Where a repository's sync stands: the console's list and the ChartRepository's status.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = schemars::transform::RecursiveTransform(crate::crd::for_kubernetes))]
 pub struct RepoStatus {
+    /// pending until the first sync, then syncing, ok or error (the message says why)
     pub state: SyncState,
+    /// When the last sync finished, whether it succeeded or not
     pub last_sync: Option<Timestamp>,
+    /// How many charts the repository's index has
     pub charts: usize,
+    /// Why the last sync failed, or a note on it
     pub message: Option<String>,
 }
 

@@ -5,6 +5,7 @@
 //! [`Connection`]; [`ConnectionMonitor`] watches it; [`Caches`] holds one reflector per kind;
 //! [`Cluster`] bundles the three for the server.
 
+mod backoff;
 mod cache;
 mod cluster;
 mod connection;

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::ClusterInfo;
+use crate::backoff::Backoff;
 
 /// How often and how patiently the cluster is checked.
 #[derive(Debug, Clone)]
@@ -61,15 +62,9 @@ impl MonitorConfig {
         self
     }
 
-    /// The wait before the next check after `failures` failed checks in a row.
-    fn delay_after(&self, failures: u32) -> Duration {
-        if failures == 0 {
-            return self.interval;
-        }
-        let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-        self.initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+    /// The waits between checks: the interval while the cluster answers, else the backoff.
+    fn waits(&self) -> Backoff {
+        Backoff::new(self.initial_backoff, self.max_backoff)
     }
 }
 
@@ -161,45 +156,37 @@ async fn run(
     config: MonitorConfig,
     sender: watch::Sender<ConnectionState>,
 ) {
-    let mut failures: u32 = 0;
+    let mut backoff = config.waits();
     loop {
         let outcome = tokio::time::timeout(config.check_timeout, check(&client)).await;
         let previous = sender.borrow().clone();
         let next = match outcome {
-            Ok(Ok((version, user))) => {
-                failures = 0;
-                ConnectionState {
-                    connected: true,
-                    server_version: Some(version),
-                    user,
-                    problem: None,
-                    last_check: Some(Timestamp::now()),
-                }
-            }
-            Ok(Err(error)) => {
-                failures = failures.saturating_add(1);
-                failed(&previous, describe(&error, &info))
-            }
-            Err(_elapsed) => {
-                failures = failures.saturating_add(1);
-                failed(
-                    &previous,
-                    ConnectionProblem {
-                        reason: ProblemReason::ClusterUnreachable,
-                        message: format!(
-                            "the Kubernetes API server at {} did not answer within {} seconds; Wheelhouse keeps retrying",
-                            info.server,
-                            config.check_timeout.as_secs()
-                        ),
-                    },
-                )
-            }
+            Ok(Ok((version, user))) => ConnectionState {
+                connected: true,
+                server_version: Some(version),
+                user,
+                problem: None,
+                last_check: Some(Timestamp::now()),
+            },
+            Ok(Err(error)) => failed(&previous, describe(&error, &info)),
+            Err(_elapsed) => failed(
+                &previous,
+                ConnectionProblem {
+                    reason: ProblemReason::ClusterUnreachable,
+                    message: format!(
+                        "the Kubernetes API server at {} did not answer within {} seconds; Wheelhouse keeps retrying",
+                        info.server,
+                        config.check_timeout.as_secs()
+                    ),
+                },
+            ),
         };
         if worth_logging(&previous, &next) {
             log_change(&info, &next);
         }
+        let wait = backoff.wait_after(next.connected, config.interval);
         sender.send_replace(next);
-        tokio::time::sleep(config.delay_after(failures)).await;
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -326,12 +313,16 @@ mod tests {
         let config = MonitorConfig::default()
             .interval(Duration::from_secs(10))
             .backoff(Duration::from_secs(1), Duration::from_secs(8));
-        let delays: Vec<u64> = (0..6)
-            .map(|failures| config.delay_after(failures).as_secs())
-            .collect();
-        assert_eq!(delays, [10, 1, 2, 4, 8, 8]);
+        let mut backoff = config.waits();
+        let delays: Vec<u64> = [true, false, false, false, false, false, true, false]
+            .map(|connected| backoff.wait_after(connected, config.interval).as_secs())
+            .into();
+        assert_eq!(delays, [10, 1, 2, 4, 8, 8, 10, 1]);
+        for _ in 0..100_000 {
+            backoff.wait_after(false, config.interval);
+        }
         assert_eq!(
-            config.delay_after(u32::MAX),
+            backoff.wait_after(false, config.interval),
             Duration::from_secs(8),
             "no overflow after many failures"
         );

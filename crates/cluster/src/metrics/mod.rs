@@ -25,6 +25,7 @@ pub use scraper::scrape_once;
 pub use view::{Target, TargetMetrics};
 
 use crate::Cluster;
+use crate::backoff::Backoff;
 
 /// How metrics are collected and kept.
 #[derive(Debug, Clone)]
@@ -82,22 +83,22 @@ impl MetricsConfig {
         self
     }
 
-    /// How long to wait before the next scrape, given the failures in a row and the scrapes
-    /// recorded so far. The second scrape follows the first within [`FOLLOW_UP`]: a chart has
-    /// a line, and pods that were still starting when the console started (a fresh cluster,
-    /// the demo) have usage, without waiting a whole interval.
-    fn delay_after(&self, failures: u32, recorded: u64) -> Duration {
-        if failures == 0 {
-            return if recorded == 1 {
-                self.interval.min(FOLLOW_UP)
-            } else {
-                self.interval
-            };
-        }
-        let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-        self.initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+    /// The waits after failed scrapes.
+    fn waits(&self) -> Backoff {
+        Backoff::new(self.initial_backoff, self.max_backoff)
+    }
+
+    /// How long to wait before the next scrape, given whether the last one succeeded and the
+    /// scrapes recorded so far. The second scrape follows the first within [`FOLLOW_UP`]: a
+    /// chart has a line, and pods that were still starting when the console started (a fresh
+    /// cluster, the demo) have usage, without waiting a whole interval.
+    fn delay_after(&self, backoff: &mut Backoff, scraped: bool, recorded: u64) -> Duration {
+        let interval = if recorded == 1 {
+            self.interval.min(FOLLOW_UP)
+        } else {
+            self.interval
+        };
+        backoff.wait_after(scraped, interval)
     }
 }
 
@@ -334,21 +335,33 @@ mod tests {
         let config = MetricsConfig::default()
             .interval(Duration::from_secs(30))
             .backoff(Duration::from_secs(2), Duration::from_secs(10));
-        assert_eq!(config.delay_after(0, 7), Duration::from_secs(30));
-        assert_eq!(config.delay_after(1, 7), Duration::from_secs(2));
-        assert_eq!(config.delay_after(2, 7), Duration::from_secs(4));
-        assert_eq!(config.delay_after(5, 7), Duration::from_secs(10));
+        let mut backoff = config.waits();
+        let delays: Vec<u64> = [true, false, false, false, false, false]
+            .map(|scraped| config.delay_after(&mut backoff, scraped, 7).as_secs())
+            .into();
+        assert_eq!(delays, [30, 2, 4, 8, 10, 10]);
         // Failures before the first scrape back off the same way.
-        assert_eq!(config.delay_after(2, 0), Duration::from_secs(4));
+        let mut backoff = config.waits();
+        let delays: Vec<u64> = [false, false]
+            .map(|scraped| config.delay_after(&mut backoff, scraped, 0).as_secs())
+            .into();
+        assert_eq!(delays, [2, 4]);
     }
 
     #[test]
     fn the_second_scrape_follows_the_first_soon() {
         let config = MetricsConfig::default().interval(Duration::from_secs(30));
-        assert_eq!(config.delay_after(0, 1), FOLLOW_UP);
-        assert_eq!(config.delay_after(0, 2), Duration::from_secs(30));
+        let mut backoff = config.waits();
+        assert_eq!(config.delay_after(&mut backoff, true, 1), FOLLOW_UP);
+        assert_eq!(
+            config.delay_after(&mut backoff, true, 2),
+            Duration::from_secs(30)
+        );
         // An interval shorter than the follow-up is kept.
         let quick = MetricsConfig::default().interval(Duration::from_secs(2));
-        assert_eq!(quick.delay_after(0, 1), Duration::from_secs(2));
+        assert_eq!(
+            quick.delay_after(&mut backoff, true, 1),
+            Duration::from_secs(2)
+        );
     }
 }

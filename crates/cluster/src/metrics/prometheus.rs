@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::SourceState;
+use crate::backoff::Backoff;
 
 /// Where Prometheus is and how it is checked.
 #[derive(Debug, Clone)]
@@ -123,6 +124,9 @@ struct MatrixEntry {
     #[serde(default)]
     value: Option<(f64, String)>,
 }
+
+/// The wait after a failed check; it doubles with each further failure, up to the check interval.
+const FIRST_RETRY: Duration = Duration::from_secs(2);
 
 const UNREACHABLE_HINT: &str =
     "Check --prometheus-url and that Prometheus answers: curl <url>/-/ready";
@@ -254,7 +258,7 @@ async fn check(
     status: watch::Sender<PrometheusStatus>,
 ) {
     let url = format!("{}/api/v1/query", config.url);
-    let mut failures = 0u32;
+    let mut backoff = Backoff::new(FIRST_RETRY, config.check_interval.max(FIRST_RETRY));
     loop {
         let outcome = match &client {
             Ok(client) => request(client, &url, &[("query", "vector(1)".to_string())]).await,
@@ -262,19 +266,14 @@ async fn check(
         };
         let (state, message, hint) = match outcome {
             Ok(answer) if answer.first().and_then(|e| e.value.as_ref()).is_some() => {
-                failures = 0;
                 (SourceState::Ok, format!("querying {}", config.url), None)
             }
-            Ok(_) => {
-                failures += 1;
-                (
-                    SourceState::Unreachable,
-                    format!("{} answered a query without a value", config.url),
-                    Some(UNREACHABLE_HINT.to_string()),
-                )
-            }
+            Ok(_) => (
+                SourceState::Unreachable,
+                format!("{} answered a query without a value", config.url),
+                Some(UNREACHABLE_HINT.to_string()),
+            ),
             Err(error) => {
-                failures += 1;
                 let hint = if error.state == SourceState::Forbidden {
                     FORBIDDEN_HINT
                 } else {
@@ -295,13 +294,7 @@ async fn check(
             current.message = message;
             current.hint = hint;
         });
-        let delay = if failures == 0 {
-            config.check_interval
-        } else {
-            Duration::from_secs(2)
-                .saturating_mul(2u32.saturating_pow(failures.min(8) - 1))
-                .min(config.check_interval.max(Duration::from_secs(2)))
-        };
+        let delay = backoff.wait_after(state == SourceState::Ok, config.check_interval);
         tokio::time::sleep(delay).await;
     }
 }

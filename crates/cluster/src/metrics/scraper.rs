@@ -38,7 +38,7 @@ pub(super) async fn run(
     status: watch::Sender<SourceStatus>,
 ) {
     let mut api_version: Option<&'static str> = None;
-    let mut failures = 0u32;
+    let mut backoff = config.waits();
     let mut recorded = 0u64;
     loop {
         let started = std::time::Instant::now();
@@ -56,6 +56,7 @@ pub(super) async fn run(
                     })
                 });
         let now = Timestamp::now();
+        let scraped = attempt.is_ok();
         match attempt {
             Ok((pods, nodes)) => {
                 let (pod_count, node_count) = (pods.len(), nodes.len());
@@ -64,7 +65,6 @@ pub(super) async fn run(
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .record_with(now.as_millisecond(), pods, nodes, latest);
-                failures = 0;
                 recorded = recorded.saturating_add(1);
                 let version = api_version.map(|v| format!("{GROUP}/{v}"));
                 publish(
@@ -87,7 +87,6 @@ pub(super) async fn run(
                 );
             }
             Err(failure) => {
-                failures = failures.saturating_add(1);
                 // Discover again next time: metrics-server may be installed, moved or upgraded.
                 api_version = None;
                 let last = status.borrow().last_scrape;
@@ -101,12 +100,13 @@ pub(super) async fn run(
                 );
             }
         }
-        let delay = config.delay_after(failures, recorded);
-        tokio::time::sleep(delay.saturating_sub(if failures == 0 {
-            started.elapsed()
+        // A scrape's interval counts from its start; a failure's backoff from its end.
+        let delay = config.delay_after(&mut backoff, scraped, recorded);
+        tokio::time::sleep(if scraped {
+            delay.saturating_sub(started.elapsed())
         } else {
-            std::time::Duration::ZERO
-        }))
+            delay
+        })
         .await;
     }
 }

@@ -541,11 +541,18 @@ pub(super) async fn diff(
         one_revision(&upstream, &namespace, &name, from),
         one_revision(&upstream, &namespace, &name, to)
     )?;
-    let (a, b) = (format!("revision {from}"), format!("revision {to}"));
-    Ok(Json(json!({
-        "from": from,
-        "to": to,
-        "values": wheelhouse_apps::diff::unified(&old.user_values_yaml(), &new.user_values_yaml(), &a, &b),
-        "manifest": wheelhouse_apps::diff::unified(&old.manifest, &new.manifest, &a, &b),
-    })))
+    // Milliseconds for a large manifest, up to the diff's deadline for a pathological one: off
+    // the async workers either way.
+    let (values, manifest) = wheelhouse_apps::budget::off_workers(move || {
+        let (a, b) = (format!("revision {from}"), format!("revision {to}"));
+        let unified = wheelhouse_apps::diff::unified;
+        (
+            unified(&old.user_values_yaml(), &new.user_values_yaml(), &a, &b),
+            unified(&old.manifest, &new.manifest, &a, &b),
+        )
+    })
+    .await?;
+    Ok(Json(
+        json!({"from": from, "to": to, "values": values, "manifest": manifest}),
+    ))
 }

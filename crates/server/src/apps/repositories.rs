@@ -520,10 +520,10 @@ async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
         }
         Err(_) => return false,
     }
-    let definition: Value = match serde_yaml::from_str(crd::CRD_YAML) {
+    let definition = match serde_json::to_value(crd::definition()) {
         Ok(definition) => definition,
         Err(error) => {
-            tracing::error!(%error, "the ChartRepository CRD does not parse");
+            tracing::error!(%error, "the ChartRepository CRD does not serialize");
             return true;
         }
     };
