@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde_json::{Map, Value, json};
 
 use crate::registry::ResourceInfo;
-use crate::store::now_rfc3339;
+use crate::storage::now_rfc3339;
 
 static NEXT_IP: AtomicU32 = AtomicU32::new(1);
 static NEXT_NODE_PORT: AtomicU32 = AtomicU32::new(30_000);
@@ -422,7 +422,7 @@ fn crd(object: &mut Value) {
 mod tests {
     use super::*;
     use crate::registry::Registry;
-    use crate::store::Store;
+    use crate::storage::Store;
 
     fn info(group: &str, plural: &str) -> ResourceInfo {
         let registry = Registry::new(Store::new());

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::http::Call;
-use crate::store::{GroupResource, str_at};
+use crate::storage::{GroupResource, str_at};
 
 const STDIN: u8 = 0;
 const STDOUT: u8 = 1;

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{Cause, Error, Result};
 use crate::patch::{is_primitive_set, merge_key};
-use crate::store::now_rfc3339;
+use crate::storage::now_rfc3339;
 
 /// A path of FieldsV1 elements.
 pub type FieldPath = Vec<String>;

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::auth::{Attributes, User, authorize};
 use crate::error::{Error, Result};
 use crate::registry::{Registry, ResourceInfo};
-use crate::store::Store;
+use crate::storage::Store;
 use crate::{discovery, logs, metrics, openapi, verbs};
 
 /// kube-apiserver's limit on request bodies.
@@ -302,7 +302,7 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         )?;
         if state
             .store
-            .get(&crate::store::GroupResource::core("nodes"), "", node)
+            .get(&crate::storage::GroupResource::core("nodes"), "", node)
             .is_none()
         {
             return Err(Error::not_found("nodes", node));

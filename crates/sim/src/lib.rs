@@ -46,7 +46,7 @@ pub mod reference;
 pub mod registry;
 pub mod scenario;
 pub mod selector;
-pub mod store;
+pub mod storage;
 pub mod table;
 pub mod tls;
 pub mod verbs;
@@ -62,7 +62,7 @@ pub use auth::{Rule, User};
 pub use error::{Error, Result};
 pub use logs::{GeneratedLogs, LogLine, LogSource};
 pub use metrics::{GeneratedMetrics, MetricsSource, Usage};
-pub use store::{GroupResource, Store};
+pub use storage::{DeleteOptions, GroupResource, Store};
 
 /// What the simulated cluster holds when it starts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -196,7 +196,7 @@ impl Default for SimConfig {
             scenario: Scenario::Empty,
             users: auth::default_users(),
             controllers: true,
-            watch_history: store::DEFAULT_HISTORY,
+            watch_history: storage::DEFAULT_HISTORY,
             logs: Arc::new(workload::WorkloadLogs),
             metrics: Arc::new(workload::WorkloadMetrics),
             metrics_server: true,

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::http::Call;
-use crate::store::{GroupResource, str_at};
+use crate::storage::{GroupResource, str_at};
 
 /// The most lines a log request without `tailLines` gets (the sim's logs are endless).
 pub const MAX_LINES: usize = 2_000;

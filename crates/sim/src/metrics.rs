@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::error::{Error, Result};
 use crate::http::{Call, respond};
 use crate::selector::LabelSelector;
-use crate::store::{GroupResource, str_at};
+use crate::storage::{GroupResource, str_at};
 
 /// CPU in nanocores and memory in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,8 +85,7 @@ fn usage_json(u: Usage) -> Value {
 }
 
 fn meta(obj: &Value) -> Value {
-    let mut m =
-        json!({"name": obj["metadata"]["name"], "creationTimestamp": crate::store::now_rfc3339()});
+    let mut m = json!({"name": obj["metadata"]["name"], "creationTimestamp": crate::storage::now_rfc3339()});
     if let Some(ns) = obj.pointer("/metadata/namespace") {
         m["namespace"] = ns.clone();
     }
@@ -104,7 +103,7 @@ fn pod_metrics(call: &Call<'_>, pod: &Value, now: Timestamp) -> Option<Value> {
         .collect();
     Some(
         json!({"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": meta(pod),
-        "timestamp": crate::store::now_rfc3339(), "window": "10.5s", "containers": containers}),
+        "timestamp": crate::storage::now_rfc3339(), "window": "10.5s", "containers": containers}),
     )
 }
 
@@ -112,7 +111,7 @@ fn node_metrics(call: &Call<'_>, node: &Value, now: Timestamp) -> Option<Value> 
     let usage = call.state.metrics.node(node, now)?;
     Some(
         json!({"kind": "NodeMetrics", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": meta(node),
-        "timestamp": crate::store::now_rfc3339(), "window": "20.05s", "usage": usage_json(usage)}),
+        "timestamp": crate::storage::now_rfc3339(), "window": "20.05s", "usage": usage_json(usage)}),
     )
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::store::{GroupResource, Store};
+use crate::storage::{GroupResource, Store};
 
 /// The CRD resource in the store.
 pub fn crd_resource() -> GroupResource {

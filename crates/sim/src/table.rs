@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::registry::ResourceInfo;
-use crate::store::{StoredObject, str_at};
+use crate::storage::{StoredObject, str_at};
 
 /// One column: name, type, format, priority (1 = only with `-o wide`), description.
 struct Column(&'static str, &'static str, &'static str, u8, &'static str);
@@ -1167,7 +1167,7 @@ pub fn single(info: &ResourceInfo, obj: &StoredObject, include_object: &str) -> 
 mod tests {
     use super::*;
     use crate::registry::Registry;
-    use crate::store::Store;
+    use crate::storage::Store;
 
     #[test]
     fn pod_rows_match_the_reference_table() {

@@ -14,7 +14,7 @@ use crate::http::{Call, Representation, bytes_response, decode_body, respond};
 use crate::patch::{self, PatchType};
 use crate::registry::ResourceInfo;
 use crate::selector::{FieldSelector, LabelSelector};
-use crate::store::{
+use crate::storage::{
     DeleteOptions, Deleted, GroupResource, ListParams, Propagation, StoredObject, str_at,
 };
 use crate::{auth, defaults, fields, metrics, table};
@@ -1030,7 +1030,7 @@ fn token_request(call: &Call<'_>, mut request: Value) -> Result<Response> {
     request["apiVersion"] = json!("authentication.k8s.io/v1");
     request["kind"] = json!("TokenRequest");
     request["metadata"] = json!({"name": name, "namespace": call.namespace(), "uid": account.uid(),
-        "creationTimestamp": crate::store::now_rfc3339()});
+        "creationTimestamp": crate::storage::now_rfc3339()});
     request["status"] = json!({"token": token, "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()});
     Ok(respond(call, StatusCode::CREATED, &request))
 }

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::http::{Call, Representation};
 use crate::registry::ResourceInfo;
 use crate::selector::{FieldSelector, LabelSelector};
-use crate::store::{EventType, StoredObject, WatchEvent, watch_line};
+use crate::storage::{EventType, StoredObject, WatchEvent, watch_line};
 use crate::verbs::{matches, selectors};
 
 /// How often a bookmark is sent when the client allows them.

@@ -21,7 +21,7 @@ use super::{
     cronjob, daemonset, deployment, disruption, endpoints, job, kubelet, meta, replicaset,
     revisions, scheduler, statefulset,
 };
-use crate::store::{DeleteOptions, GroupResource, Store, StoredObject, WatchEvent};
+use crate::storage::{DeleteOptions, GroupResource, Store, StoredObject, WatchEvent};
 
 /// How the controllers run.
 #[derive(Debug, Clone)]

@@ -11,14 +11,14 @@ pub mod scale;
 
 use jiff::Timestamp;
 
-use crate::store::Store;
+use crate::storage::Store;
 use build::Seed;
 
 /// Writes seeds into the store with the API server's defaults, grouped by resource, in one
 /// bulk insert per resource (keeping the order of first appearance so CRDs precede their
 /// instances).
 pub fn insert(store: &Store, seeds: Vec<Seed>) -> usize {
-    let mut groups: Vec<(crate::store::GroupResource, Vec<serde_json::Value>)> = Vec::new();
+    let mut groups: Vec<(crate::storage::GroupResource, Vec<serde_json::Value>)> = Vec::new();
     for s in seeds {
         let object = crate::controllers::runtime::with_defaults(&s.resource, s.object);
         match groups.iter_mut().find(|(r, _)| *r == s.resource) {
@@ -66,7 +66,7 @@ mod tests {
     use crate::controllers::action::gr;
     use crate::controllers::meta;
     use crate::controllers::runtime::{PassState, pass};
-    use crate::store::GroupResource;
+    use crate::storage::GroupResource;
 
     /// The demo after `seconds` of simulated time, one controller pass per second.
     fn demo_after(seconds: i64) -> Store {
@@ -310,7 +310,7 @@ mod tests {
                 &gr::namespaces(),
                 "",
                 "team-a",
-                &crate::store::DeleteOptions::default(),
+                &crate::storage::DeleteOptions::default(),
             )
             .expect("delete");
         let ns = get(&store, gr::namespaces(), "", "team-a");
