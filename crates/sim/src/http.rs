@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use crate::auth::{Attributes, User, authorize};
 use crate::error::{Error, Result};
-use crate::registry::{Registry, ResourceInfo};
 use crate::storage::Store;
+use crate::storage::{Kinds, ResourceInfo};
 use crate::{discovery, logs, metrics, openapi, verbs};
 
 /// kube-apiserver's limit on request bodies.
@@ -24,7 +24,7 @@ pub const MAX_BODY: usize = 3 * 1024 * 1024;
 /// What every request handler can reach.
 pub struct AppState {
     pub store: Store,
-    pub registry: Registry,
+    pub kinds: Kinds,
     pub users: Vec<User>,
     pub logs: Arc<dyn logs::LogSource>,
     pub metrics: Arc<dyn metrics::MetricsSource>,
@@ -338,7 +338,7 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
     .ok_or(Error::UnknownPath)?;
 
     let info = state
-        .registry
+        .kinds
         .find(&req.group, &req.version, &req.resource)
         .ok_or(Error::UnknownPath)?;
     if req.namespace.is_some() && !info.namespaced {

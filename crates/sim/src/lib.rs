@@ -43,7 +43,6 @@ pub mod openapi;
 pub mod patch;
 pub mod proto;
 pub mod reference;
-pub mod registry;
 pub mod scenario;
 pub mod selector;
 pub mod storage;
@@ -324,10 +323,10 @@ impl Sim {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let state = Arc::new(http::AppState {
             store: store.clone(),
-            registry: if config.metrics_server {
-                registry::Registry::new(store.clone())
+            kinds: if config.metrics_server {
+                storage::Kinds::new(store.clone())
             } else {
-                registry::Registry::new(store.clone()).without_group("metrics.k8s.io")
+                storage::Kinds::new(store.clone()).without_group("metrics.k8s.io")
             },
             users: config.users.clone(),
             logs: config.logs.clone(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::registry::ResourceInfo;
+use crate::storage::ResourceInfo;
 use crate::storage::{StoredObject, str_at};
 
 /// One column: name, type, format, priority (1 = only with `-o wide`), description.
@@ -1166,15 +1166,15 @@ pub fn single(info: &ResourceInfo, obj: &StoredObject, include_object: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::Registry;
+    use crate::storage::Kinds;
     use crate::storage::Store;
 
     #[test]
     fn pod_rows_match_the_reference_table() {
         let reference: Value = crate::reference::json("kube-apiserver/list-pods-table.json");
         let pods: Value = crate::reference::json("kube-apiserver/list-pods.json");
-        let registry = Registry::new(Store::new());
-        let info = registry.find("", "v1", "pods").expect("pods");
+        let kinds = Kinds::new(Store::new());
+        let info = kinds.find("", "v1", "pods").expect("pods");
         let items: Vec<Arc<StoredObject>> = pods["items"]
             .as_array()
             .expect("items")

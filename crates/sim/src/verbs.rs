@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use crate::error::{Cause, Error, Result};
 use crate::http::{Call, Representation, bytes_response, decode_body, respond};
 use crate::patch::{self, PatchType};
-use crate::registry::ResourceInfo;
 use crate::selector::{FieldSelector, LabelSelector};
+use crate::storage::ResourceInfo;
 use crate::storage::{
     DeleteOptions, Deleted, GroupResource, ListParams, Propagation, StoredObject, str_at,
 };
@@ -516,7 +516,7 @@ fn review(call: &Call<'_>, mut object: Value) -> Result<Response> {
             let ns = str_at(&object, &["spec", "namespace"]).to_string();
             let served: Vec<(String, String)> = call
                 .state
-                .registry
+                .kinds
                 .all()
                 .iter()
                 .map(|r| (r.group.clone(), r.plural.clone()))

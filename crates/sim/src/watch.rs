@@ -14,8 +14,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::{Error, Result};
 use crate::http::{Call, Representation};
-use crate::registry::ResourceInfo;
 use crate::selector::{FieldSelector, LabelSelector};
+use crate::storage::ResourceInfo;
 use crate::storage::{EventType, StoredObject, WatchEvent, watch_line};
 use crate::verbs::{matches, selectors};
 
