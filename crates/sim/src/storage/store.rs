@@ -3,7 +3,8 @@
 //! The store is the sim's etcd: one global `resourceVersion` counter, one table per resource
 //! (`GroupResource`, e.g. `apps/deployments`) holding objects in a `BTreeMap` keyed like etcd keys
 //! (`namespace/name`, or `name` for cluster-scoped kinds) so paging is ordered and cheap, and a
-//! bounded history of change events per resource so watches can resume from a `resourceVersion`.
+//! bounded history of change events per resource so watches can resume from a `resourceVersion`
+//! (kept by `history`).
 //!
 //! How to use it from in-process controllers (they run as tokio tasks next to the HTTP server):
 //! - read with [`Store::get`] and [`Store::list`];
@@ -15,193 +16,23 @@
 //!   `RecvError::Lagged` and must re-list, as a client of the real server must after a 410.
 //!
 //! The store applies what every write needs (uid, creationTimestamp, resourceVersion,
-//! generation, generateName, name validation, optimistic concurrency, finalizers and
-//! deletionTimestamp, garbage collection of dependents by ownerReferences). API-level rules
+//! generation, generateName, name validation (`names`), optimistic concurrency, finalizers and
+//! deletionTimestamp, garbage collection of dependents by ownerReferences (`deletion`)). API-level rules
 //! (authorization, defaults per kind, status vs. spec subresources, managedFields) live in the
 //! HTTP layer.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 
-use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
+use super::deletion::{Propagation, has_finalizers};
+use super::history::{DEFAULT_HISTORY, EventType, WATCH_CHANNEL_CAPACITY, WatchEvent};
+use super::names::{random_suffix, validate_name};
+use super::{GroupResource, StoredObject, object_key, str_at};
 use crate::error::{Cause, Error, Result};
-
-/// Events kept per resource for resuming watches, unless configured otherwise. Each event
-/// holds the object before and after the change, so this bounds the old versions kept alive.
-pub const DEFAULT_HISTORY: usize = 5_000;
-/// Capacity of the live channel per resource; a watcher further behind than this is closed.
-pub const WATCH_CHANNEL_CAPACITY: usize = 4_096;
-
-/// A resource type: API group (`""` for core) and plural resource name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct GroupResource {
-    pub group: String,
-    pub resource: String,
-}
-
-impl GroupResource {
-    /// A resource of the given group, e.g. `GroupResource::new("apps", "deployments")`.
-    pub fn new(group: &str, resource: &str) -> GroupResource {
-        GroupResource {
-            group: group.into(),
-            resource: resource.into(),
-        }
-    }
-
-    /// A core (`v1`) resource, e.g. `GroupResource::core("pods")`.
-    pub fn core(resource: &str) -> GroupResource {
-        GroupResource::new("", resource)
-    }
-}
-
-impl fmt::Display for GroupResource {
-    /// `pods`, `deployments.apps`: how kube-apiserver names a resource in messages.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.group.is_empty() {
-            f.write_str(&self.resource)
-        } else {
-            write!(f, "{}.{}", self.resource, self.group)
-        }
-    }
-}
-
-/// One stored object: its JSON value and, computed once on first need, its serialised bytes.
-#[derive(Debug)]
-pub struct StoredObject {
-    value: Value,
-    json: OnceLock<Bytes>,
-    resource_version: u64,
-}
-
-impl StoredObject {
-    fn new(value: Value, resource_version: u64) -> StoredObject {
-        StoredObject {
-            value,
-            json: OnceLock::new(),
-            resource_version,
-        }
-    }
-
-    /// An object that is not in the store (a dry-run result, a value to render), with the
-    /// resourceVersion its metadata says.
-    pub fn detached(value: Value) -> StoredObject {
-        let rv = str_at(&value, &["metadata", "resourceVersion"])
-            .parse()
-            .unwrap_or(0);
-        StoredObject::new(value, rv)
-    }
-
-    /// The object as JSON.
-    pub fn value(&self) -> &Value {
-        &self.value
-    }
-
-    /// The object serialised as JSON, computed once and shared by every list and watcher.
-    pub fn json_bytes(&self) -> &Bytes {
-        self.json
-            .get_or_init(|| Bytes::from(serde_json::to_vec(&self.value).unwrap_or_default()))
-    }
-
-    /// `metadata.resourceVersion` as a number.
-    pub fn resource_version(&self) -> u64 {
-        self.resource_version
-    }
-
-    /// `metadata.name`.
-    pub fn name(&self) -> &str {
-        str_at(&self.value, &["metadata", "name"])
-    }
-
-    /// `metadata.namespace`, empty for cluster-scoped objects.
-    pub fn namespace(&self) -> &str {
-        str_at(&self.value, &["metadata", "namespace"])
-    }
-
-    /// `metadata.uid`.
-    pub fn uid(&self) -> &str {
-        str_at(&self.value, &["metadata", "uid"])
-    }
-
-    /// `metadata.labels`, if any.
-    pub fn labels(&self) -> Option<&Map<String, Value>> {
-        self.value
-            .pointer("/metadata/labels")
-            .and_then(Value::as_object)
-    }
-}
-
-/// Kind of a change event, as watch streams name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    Added,
-    Modified,
-    Deleted,
-}
-
-impl EventType {
-    /// `ADDED`, `MODIFIED`, `DELETED`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
-        }
-    }
-}
-
-/// One change to one object, shared (`Arc`) by the history and every watcher.
-#[derive(Debug)]
-pub struct WatchEvent {
-    pub event_type: EventType,
-    /// The object after the change (for `Deleted`, its last state with the deletion's version).
-    pub object: Arc<StoredObject>,
-    /// The object before the change, for `Modified` and `Deleted`; watchers with selectors use
-    /// it to turn "no longer matches" into `DELETED` as the watch cache does.
-    pub previous: Option<Arc<StoredObject>>,
-    line: OnceLock<Bytes>,
-}
-
-impl WatchEvent {
-    fn new(
-        event_type: EventType,
-        object: Arc<StoredObject>,
-        previous: Option<Arc<StoredObject>>,
-    ) -> Arc<WatchEvent> {
-        Arc::new(WatchEvent {
-            event_type,
-            object,
-            previous,
-            line: OnceLock::new(),
-        })
-    }
-
-    /// The resourceVersion of the change.
-    pub fn resource_version(&self) -> u64 {
-        self.object.resource_version
-    }
-
-    /// `{"type":"ADDED","object":{...}}\n`, serialised once for all watchers.
-    pub fn json_line(&self) -> &Bytes {
-        self.line
-            .get_or_init(|| watch_line(self.event_type.as_str(), self.object.json_bytes()))
-    }
-}
-
-/// Frames an object's JSON as one line of a watch stream.
-pub fn watch_line(event_type: &str, object_json: &[u8]) -> Bytes {
-    let mut line = Vec::with_capacity(object_json.len() + 32);
-    line.extend_from_slice(b"{\"type\":\"");
-    line.extend_from_slice(event_type.as_bytes());
-    line.extend_from_slice(b"\",\"object\":");
-    line.extend_from_slice(object_json);
-    line.extend_from_slice(b"}\n");
-    Bytes::from(line)
-}
 
 /// One page of a list.
 #[derive(Debug)]
@@ -228,74 +59,14 @@ pub struct ListParams<'a> {
     pub filter: Option<&'a (dyn Fn(&StoredObject) -> bool + Sync)>,
 }
 
-/// A watch opened on the store: past events to send first, then the live channel.
-pub struct StoreWatch {
-    /// Events after the requested resourceVersion that the history still held.
-    pub backlog: Vec<Arc<WatchEvent>>,
-    /// Live events; `Lagged` means this watcher fell behind and must be closed.
-    pub live: broadcast::Receiver<Arc<WatchEvent>>,
-    /// The store's resourceVersion when the watch was opened.
-    pub resource_version: u64,
-}
-
-/// Whose dependents are deleted, and how, when an owner is deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Propagation {
-    /// Delete the owner now, its dependents right after (kube's default for most kinds).
-    #[default]
-    Background,
-    /// Mark the owner (`foregroundDeletion` finalizer), delete dependents, then the owner.
-    Foreground,
-    /// Delete the owner, keep the dependents and drop their ownerReference to it.
-    Orphan,
-}
-
-/// Preconditions and options of a delete.
-#[derive(Debug, Clone, Default)]
-pub struct DeleteOptions {
-    pub propagation: Propagation,
-    /// Fail with 409 unless the object has this uid.
-    pub uid: Option<String>,
-    /// Fail with 409 unless the object has this resourceVersion.
-    pub resource_version: Option<String>,
-    /// Compute the result but change nothing.
-    pub dry_run: bool,
-}
-
-/// The outcome of a delete.
+/// One resource's objects in key order, its change history and its live channel.
 #[derive(Debug)]
-pub enum Deleted {
-    /// The object is gone; this was its last state.
-    Gone(Arc<StoredObject>),
-    /// The object has finalizers: it now carries a deletionTimestamp and stays until they go.
-    Pending(Arc<StoredObject>),
-}
-
-impl Deleted {
-    /// The object as the delete returns it.
-    pub fn object(&self) -> &Arc<StoredObject> {
-        match self {
-            Deleted::Gone(o) | Deleted::Pending(o) => o,
-        }
-    }
-}
-
-/// Key of an object inside one resource table: `namespace/name` or `name`.
-pub fn object_key(namespace: &str, name: &str) -> String {
-    if namespace.is_empty() {
-        name.to_string()
-    } else {
-        format!("{namespace}/{name}")
-    }
-}
-
-#[derive(Debug)]
-struct Table {
-    objects: BTreeMap<String, Arc<StoredObject>>,
-    history: VecDeque<Arc<WatchEvent>>,
+pub(super) struct Table {
+    pub(super) objects: BTreeMap<String, Arc<StoredObject>>,
+    pub(super) history: VecDeque<Arc<WatchEvent>>,
     /// Watches from a version older than this get 410 Expired.
-    compacted_rv: u64,
-    sender: broadcast::Sender<Arc<WatchEvent>>,
+    pub(super) compacted_rv: u64,
+    pub(super) sender: broadcast::Sender<Arc<WatchEvent>>,
 }
 
 impl Table {
@@ -310,19 +81,20 @@ impl Table {
     }
 }
 
+/// What clones of a [`Store`] share.
 #[derive(Debug)]
-struct Inner {
-    tables: RwLock<HashMap<GroupResource, Arc<RwLock<Table>>>>,
+pub(super) struct Inner {
+    pub(super) tables: RwLock<HashMap<GroupResource, Arc<RwLock<Table>>>>,
     revision: AtomicU64,
-    history_limit: usize,
+    pub(super) history_limit: usize,
     /// Owner uid → dependents (resource, key), for garbage collection.
-    dependents: RwLock<HashMap<String, HashSet<(GroupResource, String)>>>,
+    pub(super) dependents: RwLock<HashMap<String, HashSet<(GroupResource, String)>>>,
 }
 
 /// The object store of the sim. Cheap to clone: clones share the same data.
 #[derive(Debug, Clone)]
 pub struct Store {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 impl Default for Store {
@@ -354,11 +126,11 @@ impl Store {
         self.inner.revision.load(Ordering::SeqCst)
     }
 
-    fn next_rv(&self) -> u64 {
+    pub(super) fn next_rv(&self) -> u64 {
         self.inner.revision.fetch_add(1, Ordering::SeqCst) + 1
     }
 
-    fn table(&self, gr: &GroupResource) -> Arc<RwLock<Table>> {
+    pub(super) fn table(&self, gr: &GroupResource) -> Arc<RwLock<Table>> {
         if let Some(t) = read(&self.inner.tables).get(gr) {
             return t.clone();
         }
@@ -664,11 +436,15 @@ impl Store {
             .get(&key)
             .cloned()
             .ok_or_else(|| Error::not_found(&gr.to_string(), name))?;
-        let mut next = current.value.clone();
+        let mut next = current.value().clone();
         change(&mut next)?;
         // Identity and system fields cannot be changed by a write.
         {
-            let old_meta = current.value.get("metadata").cloned().unwrap_or(json!({}));
+            let old_meta = current
+                .value()
+                .get("metadata")
+                .cloned()
+                .unwrap_or(json!({}));
             let meta = metadata_mut(&mut next)?;
             for field in [
                 "uid",
@@ -690,27 +466,30 @@ impl Store {
             }
             meta.insert(
                 "resourceVersion".into(),
-                json!(current.resource_version.to_string()),
+                json!(current.resource_version().to_string()),
             );
         }
-        if next == current.value {
+        if &next == current.value() {
             return Ok(current);
         }
-        if next.get("spec") != current.value.get("spec") && next.get("spec").is_some() {
+        if next.get("spec") != current.value().get("spec") && next.get("spec").is_some() {
             let generation = current
-                .value
+                .value()
                 .pointer("/metadata/generation")
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
             metadata_mut(&mut next)?.insert("generation".into(), json!(generation + 1));
         }
         let being_deleted = current
-            .value
+            .value()
             .pointer("/metadata/deletionTimestamp")
             .is_some();
         let finalizers_left = has_finalizers(gr, &next);
         if dry_run {
-            return Ok(Arc::new(StoredObject::new(next, current.resource_version)));
+            return Ok(Arc::new(StoredObject::new(
+                next,
+                current.resource_version(),
+            )));
         }
         let rv = self.next_rv();
         metadata_mut(&mut next)?.insert("resourceVersion".into(), json!(rv.to_string()));
@@ -734,369 +513,19 @@ impl Store {
         );
         Ok(obj)
     }
-
-    /// Deletes an object as kube-apiserver does: with finalizers it only gains a
-    /// deletionTimestamp ([`Deleted::Pending`]); otherwise it is removed ([`Deleted::Gone`]) and
-    /// its dependents (by ownerReferences) are deleted or orphaned per `options.propagation`.
-    pub fn delete(
-        &self,
-        gr: &GroupResource,
-        namespace: &str,
-        name: &str,
-        options: &DeleteOptions,
-    ) -> Result<Deleted> {
-        let key = object_key(namespace, name);
-        let table = self.table(gr);
-        let mut guard = write(&table);
-        let current = guard
-            .objects
-            .get(&key)
-            .cloned()
-            .ok_or_else(|| Error::not_found(&gr.to_string(), name))?;
-        if let Some(uid) = &options.uid
-            && uid != current.uid()
-        {
-            return Err(Error::ConflictMessage {
-                resource: gr.to_string(),
-                name: name.into(),
-                message: format!(
-                    "Operation cannot be fulfilled on {gr} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                    current.uid()
-                ),
-                causes: vec![],
-            });
-        }
-        if let Some(rv) = &options.resource_version
-            && rv != str_at(&current.value, &["metadata", "resourceVersion"])
-        {
-            return Err(Error::Conflict {
-                resource: gr.to_string(),
-                name: name.into(),
-            });
-        }
-        let mut finalizers: Vec<Value> = current
-            .value
-            .pointer("/metadata/finalizers")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let has_dependents = read(&self.inner.dependents)
-            .get(current.uid())
-            .is_some_and(|d| !d.is_empty());
-        if options.propagation == Propagation::Foreground && has_dependents {
-            finalizers.push(json!("foregroundDeletion"));
-        }
-        if options.propagation == Propagation::Orphan && has_dependents {
-            finalizers.push(json!("orphan"));
-        }
-        if !finalizers.is_empty() || has_finalizers(gr, &current.value) {
-            let mut next = current.value.clone();
-            if is_namespaces(gr) {
-                next["status"]["phase"] = json!("Terminating");
-            }
-            let already = current
-                .value
-                .pointer("/metadata/deletionTimestamp")
-                .is_some();
-            let meta = metadata_mut(&mut next)?;
-            if !already {
-                meta.insert("deletionTimestamp".into(), json!(now_rfc3339()));
-                meta.insert("deletionGracePeriodSeconds".into(), json!(0));
-            }
-            let mut seen = HashSet::new();
-            finalizers.retain(|f| seen.insert(f.as_str().unwrap_or("").to_string()));
-            if finalizers.is_empty() {
-                meta.remove("finalizers");
-            } else {
-                meta.insert("finalizers".into(), Value::Array(finalizers));
-            }
-            if options.dry_run {
-                return Ok(Deleted::Pending(Arc::new(StoredObject::new(
-                    next,
-                    current.resource_version,
-                ))));
-            }
-            let rv = self.next_rv();
-            metadata_mut(&mut next)?.insert("resourceVersion".into(), json!(rv.to_string()));
-            let obj = Arc::new(StoredObject::new(next, rv));
-            guard.objects.insert(key, obj.clone());
-            self.record(
-                &mut guard,
-                WatchEvent::new(EventType::Modified, obj.clone(), Some(current)),
-            );
-            drop(guard);
-            // The sim's garbage collector acts at once on the two finalizers it owns.
-            if matches!(
-                options.propagation,
-                Propagation::Foreground | Propagation::Orphan
-            ) && has_dependents
-            {
-                let store = self.clone();
-                let gr = gr.clone();
-                let (namespace, name) = (namespace.to_string(), name.to_string());
-                let propagation = options.propagation;
-                let owner = obj.clone();
-                let finish = move || {
-                    store.collect_dependents(&owner, propagation);
-                    let finalizer = if propagation == Propagation::Foreground {
-                        "foregroundDeletion"
-                    } else {
-                        "orphan"
-                    };
-                    let _ = store.remove_finalizer(&gr, &namespace, &name, finalizer);
-                };
-                match tokio::runtime::Handle::try_current() {
-                    Ok(handle) => {
-                        handle.spawn(async move {
-                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                            finish();
-                        });
-                    }
-                    Err(_) => finish(),
-                }
-            }
-            return Ok(Deleted::Pending(obj));
-        }
-        if options.dry_run {
-            return Ok(Deleted::Gone(current));
-        }
-        let rv = self.next_rv();
-        let mut last = current.value.clone();
-        metadata_mut(&mut last)?.insert("resourceVersion".into(), json!(rv.to_string()));
-        let obj = Arc::new(StoredObject::new(last, rv));
-        guard.objects.remove(&key);
-        self.index_owners(gr, &key, Some(&current), None);
-        self.record(
-            &mut guard,
-            WatchEvent::new(EventType::Deleted, obj.clone(), Some(current)),
-        );
-        drop(guard);
-        self.collect_dependents(&obj, Propagation::Background);
-        Ok(Deleted::Gone(obj))
-    }
-
-    /// Removes one finalizer from an object (deleting it when it was the last one and the
-    /// object is being deleted).
-    pub fn remove_finalizer(
-        &self,
-        gr: &GroupResource,
-        namespace: &str,
-        name: &str,
-        finalizer: &str,
-    ) -> Result<()> {
-        self.update_with(gr, namespace, name, |obj| {
-            if let Some(list) = obj
-                .pointer_mut("/metadata/finalizers")
-                .and_then(Value::as_array_mut)
-            {
-                list.retain(|f| f.as_str() != Some(finalizer));
-            }
-            Ok(())
-        })
-        .map(|_| ())
-    }
-
-    /// Deletes (or orphans) every object whose ownerReferences name `owner`.
-    fn collect_dependents(&self, owner: &StoredObject, propagation: Propagation) {
-        let uid = owner.uid().to_string();
-        let dependents: Vec<(GroupResource, String)> = read(&self.inner.dependents)
-            .get(&uid)
-            .map(|d| d.iter().cloned().collect())
-            .unwrap_or_default();
-        for (gr, key) in dependents {
-            let (namespace, name) = key.split_once('/').unwrap_or(("", key.as_str()));
-            match propagation {
-                Propagation::Orphan => {
-                    let _ = self.update_with(&gr, namespace, name, |obj| {
-                        if let Some(refs) = obj
-                            .pointer_mut("/metadata/ownerReferences")
-                            .and_then(Value::as_array_mut)
-                        {
-                            refs.retain(|r| {
-                                r.get("uid").and_then(Value::as_str) != Some(uid.as_str())
-                            });
-                            if refs.is_empty()
-                                && let Some(meta) =
-                                    obj.get_mut("metadata").and_then(Value::as_object_mut)
-                            {
-                                meta.remove("ownerReferences");
-                            }
-                        }
-                        Ok(())
-                    });
-                }
-                Propagation::Background | Propagation::Foreground => {
-                    let options = DeleteOptions {
-                        propagation,
-                        ..Default::default()
-                    };
-                    let _ = self.delete(&gr, namespace, name, &options);
-                }
-            }
-        }
-        write(&self.inner.dependents).remove(&uid);
-    }
-
-    fn index_owners(
-        &self,
-        gr: &GroupResource,
-        key: &str,
-        before: Option<&Arc<StoredObject>>,
-        after: Option<&Arc<StoredObject>>,
-    ) {
-        let owners = |o: Option<&Arc<StoredObject>>| -> Vec<String> {
-            o.and_then(|o| o.value.pointer("/metadata/ownerReferences"))
-                .and_then(Value::as_array)
-                .map(|refs| {
-                    refs.iter()
-                        .filter_map(|r| r.get("uid").and_then(Value::as_str))
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let (old, new) = (owners(before), owners(after));
-        if old == new {
-            return;
-        }
-        let mut index = write(&self.inner.dependents);
-        let entry = (gr.clone(), key.to_string());
-        for uid in &old {
-            if let Some(set) = index.get_mut(uid) {
-                set.remove(&entry);
-                if set.is_empty() {
-                    index.remove(uid);
-                }
-            }
-        }
-        for uid in new {
-            index.entry(uid).or_default().insert(entry.clone());
-        }
-    }
-
-    /// The dependents of an owner uid (resource and `namespace/name` key).
-    pub fn dependents_of(&self, uid: &str) -> Vec<(GroupResource, String)> {
-        read(&self.inner.dependents)
-            .get(uid)
-            .map(|d| d.iter().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    fn record(&self, table: &mut Table, event: Arc<WatchEvent>) {
-        let _ = table.sender.send(event.clone());
-        table.history.push_back(event);
-        while table.history.len() > self.inner.history_limit {
-            if let Some(old) = table.history.pop_front() {
-                table.compacted_rv = old.resource_version();
-            }
-        }
-    }
-
-    /// Opens a watch. `since`: `None` (or `Some(0)`) starts now with no backlog; `Some(rv)`
-    /// replays the kept events after `rv`, or fails with 410 Expired when `rv` is older than
-    /// what the history holds.
-    pub fn watch(&self, gr: &GroupResource, since: Option<u64>) -> Result<StoreWatch> {
-        let table = self.table(gr);
-        let table = read(&table);
-        let live = table.sender.subscribe();
-        let resource_version = self.resource_version();
-        let backlog = match since {
-            None | Some(0) => Vec::new(),
-            Some(rv) if rv < table.compacted_rv => {
-                return Err(Error::Expired(format!(
-                    "too old resource version: {rv} ({})",
-                    table.compacted_rv
-                )));
-            }
-            Some(rv) => {
-                let start = table
-                    .history
-                    .partition_point(|e| e.resource_version() <= rv);
-                table.history.range(start..).cloned().collect()
-            }
-        };
-        Ok(StoreWatch {
-            backlog,
-            live,
-            resource_version,
-        })
-    }
-
-    /// Opens a watch that starts with the current objects (in `namespace`, or all) as synthetic
-    /// `Added` events, then follows live changes: what a watch without resourceVersion gets.
-    pub fn watch_from_snapshot(&self, gr: &GroupResource, namespace: Option<&str>) -> StoreWatch {
-        let table = self.table(gr);
-        let table = read(&table);
-        let live = table.sender.subscribe();
-        let resource_version = self.resource_version();
-        let prefix = namespace
-            .filter(|ns| !ns.is_empty())
-            .map(|ns| format!("{ns}/"));
-        let backlog = table
-            .objects
-            .iter()
-            .filter(|(k, _)| prefix.as_ref().is_none_or(|p| k.starts_with(p.as_str())))
-            .map(|(_, o)| WatchEvent::new(EventType::Added, o.clone(), None))
-            .collect();
-        StoreWatch {
-            backlog,
-            live,
-            resource_version,
-        }
-    }
-
-    /// Live events of a resource from now on (controllers). On `Lagged`, re-list.
-    pub fn subscribe(&self, gr: &GroupResource) -> broadcast::Receiver<Arc<WatchEvent>> {
-        read(&self.table(gr)).sender.subscribe()
-    }
-
-    /// Forgets the watch history of every resource, as an etcd compaction does: watches from
-    /// any earlier resourceVersion now get 410 Expired (tests use it to force a resync).
-    pub fn compact(&self) {
-        let rv = self.resource_version();
-        for table in read(&self.inner.tables).values() {
-            let mut t = write(table);
-            t.history.clear();
-            t.compacted_rv = rv;
-        }
-    }
 }
 
-/// The oldest resourceVersion still watchable for a resource is after this.
-impl Store {
-    /// The resourceVersion before which watches of `gr` get 410 Expired.
-    pub fn compacted_resource_version(&self, gr: &GroupResource) -> u64 {
-        read(&self.table(gr)).compacted_rv
-    }
-}
-
-fn is_namespaces(gr: &GroupResource) -> bool {
-    gr.group.is_empty() && gr.resource == "namespaces"
-}
-
-/// Whether finalizers hold the object: `metadata.finalizers`, and for namespaces also
-/// `spec.finalizers` (`kubernetes`, removed by the namespace controller once it is empty).
-fn has_finalizers(gr: &GroupResource, value: &Value) -> bool {
-    let non_empty = |p: &str| {
-        value
-            .pointer(p)
-            .and_then(Value::as_array)
-            .is_some_and(|f| !f.is_empty())
-    };
-    non_empty("/metadata/finalizers") || (is_namespaces(gr) && non_empty("/spec/finalizers"))
-}
-
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+pub(super) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+pub(super) fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn metadata_mut(object: &mut Value) -> Result<&mut Map<String, Value>> {
+pub(super) fn metadata_mut(object: &mut Value) -> Result<&mut Map<String, Value>> {
     let obj = object
         .as_object_mut()
         .ok_or_else(|| Error::bad_request("the object must be a JSON object"))?;
@@ -1108,18 +537,6 @@ fn metadata_mut(object: &mut Value) -> Result<&mut Map<String, Value>> {
         .ok_or_else(|| Error::bad_request("metadata must be an object"))
 }
 
-/// The string at a path of object fields, or `""`.
-pub fn str_at<'a>(value: &'a Value, path: &[&str]) -> &'a str {
-    let mut v = value;
-    for p in path {
-        match v.get(p) {
-            Some(next) => v = next,
-            None => return "",
-        }
-    }
-    v.as_str().unwrap_or("")
-}
-
 /// Now as kube-apiserver writes timestamps: RFC 3339, seconds, UTC (`2026-11-27T16:33:11Z`).
 pub fn now_rfc3339() -> String {
     jiff::Timestamp::now()
@@ -1127,87 +544,10 @@ pub fn now_rfc3339() -> String {
         .to_string()
 }
 
-/// Five characters from the alphabet kube uses for generated names (no vowels, no lookalikes).
-pub fn random_suffix() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut rng = rand::rng();
-    (0..5)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
-}
-
-const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-
-/// Whether `s` is a DNS-1123 label (`[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters).
-pub fn is_dns1123_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
-}
-
-/// Whether `s` is a DNS-1123 subdomain (dot-separated labels, at most 253 characters).
-pub fn is_dns1123_subdomain(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(is_dns1123_label)
-}
-
-/// Names of most kinds must be DNS-1123 subdomains; namespaces, services and a few others
-/// must be labels; RBAC and events accept path segments.
-fn validate_name(kind: &str, gr: &GroupResource, name: &str) -> Result<()> {
-    let label_kinds = ["namespaces", "services"];
-    let path_segment_kinds = [
-        "roles",
-        "clusterroles",
-        "rolebindings",
-        "clusterrolebindings",
-        "events",
-    ];
-    if path_segment_kinds.contains(&gr.resource.as_str()) {
-        if name.contains('/') || name.contains('%') || name == "." || name == ".." {
-            return Err(Error::invalid(
-                kind,
-                name,
-                Cause::invalid("metadata.name", name, "may not contain '/' or '%'"),
-            ));
-        }
-        return Ok(());
-    }
-    if label_kinds.contains(&gr.resource.as_str()) && gr.group.is_empty() {
-        if !is_dns1123_label(name) {
-            return Err(Error::invalid(
-                kind,
-                name,
-                Cause::invalid("metadata.name", name, DNS1123_LABEL_MSG),
-            ));
-        }
-        return Ok(());
-    }
-    if !is_dns1123_subdomain(name) {
-        return Err(Error::invalid(
-            kind,
-            name,
-            Cause::invalid("metadata.name", name, DNS1123_SUBDOMAIN_MSG),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cm(ns: &str, name: &str) -> Value {
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"namespace": ns, "name": name}, "data": {"a": "1"}})
-    }
-
-    fn cms() -> GroupResource {
-        GroupResource::core("configmaps")
-    }
+    use crate::storage::fixtures::{cm, cms};
 
     #[test]
     fn create_fills_uid_timestamp_and_resource_version() {
@@ -1247,16 +587,6 @@ mod tests {
             .expect("create");
         assert_eq!(obj.name().len(), "web-".len() + 5);
         assert!(obj.name().starts_with("web-"));
-    }
-
-    #[test]
-    fn an_invalid_name_is_rejected_with_the_kube_message() {
-        let store = Store::new();
-        let err = store
-            .create(&cms(), true, cm("a", "Bad_Name"))
-            .expect_err("invalid");
-        let reference: Value = crate::reference::json("kube-apiserver/error-invalid.json");
-        assert_eq!(err.to_status(), reference);
     }
 
     #[test]
@@ -1334,118 +664,6 @@ mod tests {
             page.continue_after.is_none(),
             "the last page has no continue"
         );
-    }
-
-    #[test]
-    fn watch_replays_events_after_a_resource_version() {
-        let store = Store::new();
-        let first = store.create(&cms(), true, cm("a", "x")).expect("create");
-        store.create(&cms(), true, cm("a", "y")).expect("create");
-        let watch = store
-            .watch(&cms(), Some(first.resource_version()))
-            .expect("watch");
-        assert_eq!(watch.backlog.len(), 1);
-        assert_eq!(watch.backlog[0].object.name(), "y");
-    }
-
-    #[test]
-    fn watch_from_before_the_compaction_is_expired() {
-        let store = Store::new();
-        let first = store.create(&cms(), true, cm("a", "x")).expect("create");
-        store.create(&cms(), true, cm("a", "y")).expect("create");
-        store.compact();
-        let err = store
-            .watch(&cms(), Some(first.resource_version()))
-            .err()
-            .expect("expired");
-        assert_eq!(err.code(), 410);
-        assert_eq!(err.reason(), "Expired");
-    }
-
-    #[test]
-    fn history_is_bounded_and_old_versions_expire() {
-        let store = Store::with_history(2);
-        let first = store.create(&cms(), true, cm("a", "x1")).expect("create");
-        for i in 2..=5 {
-            store
-                .create(&cms(), true, cm("a", &format!("x{i}")))
-                .expect("create");
-        }
-        assert!(store.watch(&cms(), Some(first.resource_version())).is_err());
-        assert_eq!(
-            store
-                .watch(&cms(), Some(store.resource_version() - 2))
-                .expect("recent")
-                .backlog
-                .len(),
-            2
-        );
-    }
-
-    #[test]
-    fn delete_with_finalizers_only_marks_the_object() {
-        let store = Store::new();
-        let mut obj = cm("a", "x");
-        obj["metadata"]["finalizers"] = json!(["example.com/keep"]);
-        store.create(&cms(), true, obj).expect("create");
-        let deleted = store
-            .delete(&cms(), "a", "x", &DeleteOptions::default())
-            .expect("delete");
-        assert!(matches!(deleted, Deleted::Pending(_)));
-        assert!(store.get(&cms(), "a", "x").expect("still there").value()["metadata"]["deletionTimestamp"].is_string());
-        store
-            .remove_finalizer(&cms(), "a", "x", "example.com/keep")
-            .expect("remove finalizer");
-        assert!(
-            store.get(&cms(), "a", "x").is_none(),
-            "the last finalizer gone deletes the object"
-        );
-    }
-
-    #[test]
-    fn background_delete_removes_dependents() {
-        let store = Store::new();
-        let rs = GroupResource::new("apps", "replicasets");
-        let owner = store
-            .create(
-                &rs,
-                true,
-                json!({"kind": "ReplicaSet", "metadata": {"namespace": "a", "name": "web"}}),
-            )
-            .expect("owner");
-        let pods = GroupResource::core("pods");
-        let pod = json!({"kind": "Pod", "metadata": {"namespace": "a", "name": "web-1",
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": owner.uid()}]}});
-        store.create(&pods, true, pod).expect("pod");
-        store
-            .delete(&rs, "a", "web", &DeleteOptions::default())
-            .expect("delete");
-        assert!(store.get(&pods, "a", "web-1").is_none());
-    }
-
-    #[test]
-    fn orphan_delete_keeps_dependents_without_the_owner_reference() {
-        let store = Store::new();
-        let rs = GroupResource::new("apps", "replicasets");
-        let owner = store
-            .create(
-                &rs,
-                true,
-                json!({"kind": "ReplicaSet", "metadata": {"namespace": "a", "name": "web"}}),
-            )
-            .expect("owner");
-        let pods = GroupResource::core("pods");
-        let pod = json!({"kind": "Pod", "metadata": {"namespace": "a", "name": "web-1",
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": owner.uid()}]}});
-        store.create(&pods, true, pod).expect("pod");
-        let opts = DeleteOptions {
-            propagation: Propagation::Orphan,
-            ..Default::default()
-        };
-        store.delete(&rs, "a", "web", &opts).expect("delete");
-        assert!(store.get(&rs, "a", "web").is_none());
-        let pod = store.get(&pods, "a", "web-1").expect("pod kept");
-        assert!(pod.value()["metadata"].get("ownerReferences").is_none());
     }
 
     #[test]
