@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use crate::api::patch::{is_primitive_set, merge_key};
 use crate::error::{Cause, Error, Result};
-use crate::patch::{is_primitive_set, merge_key};
 use crate::storage::now_rfc3339;
 
 /// A path of FieldsV1 elements.
@@ -405,7 +405,7 @@ pub fn apply(
         });
     }
     // Merge the configuration in.
-    let mut merged = crate::patch::strategic_merge(base, config)?;
+    let mut merged = crate::api::patch::strategic_merge(base, config)?;
     // Fields this manager applied before and no longer applies, owned by nobody else, go.
     let previous: FieldSet = list
         .iter()

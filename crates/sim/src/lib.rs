@@ -28,28 +28,16 @@
 //! # Ok(()) }
 //! ```
 
-pub mod auth;
-pub mod cadvisor;
+pub mod api;
 pub mod controllers;
-pub mod defaults;
-pub mod discovery;
 pub mod error;
-pub mod exec;
 pub mod fields;
-pub mod http;
 pub mod logs;
 pub mod metrics;
-pub mod openapi;
-pub mod patch;
-pub mod proto;
 pub mod reference;
 pub mod scenario;
 pub mod selector;
 pub mod storage;
-pub mod table;
-pub mod tls;
-pub mod verbs;
-pub mod watch;
 pub mod workload;
 
 use std::fmt;
@@ -57,7 +45,7 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 
-pub use auth::{Rule, User};
+pub use api::auth::{Rule, User};
 pub use error::{Error, Result};
 pub use logs::{GeneratedLogs, LogLine, LogSource};
 pub use metrics::{GeneratedMetrics, MetricsSource, Usage};
@@ -159,7 +147,7 @@ pub struct SimConfig {
     /// Address to listen on; port 0 picks a free port. Default `127.0.0.1:0`.
     pub listen: SocketAddr,
     pub scenario: Scenario,
-    /// The token table; see [`auth::default_users`].
+    /// The token table; see [`api::auth::default_users`].
     pub users: Vec<User>,
     /// Run the light controllers (Deployments make pods, pods start…). Default true.
     pub controllers: bool,
@@ -193,7 +181,7 @@ impl Default for SimConfig {
         SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             scenario: Scenario::Empty,
-            users: auth::default_users(),
+            users: api::auth::default_users(),
             controllers: true,
             watch_history: storage::DEFAULT_HISTORY,
             logs: Arc::new(workload::WorkloadLogs),
@@ -278,7 +266,7 @@ pub struct Sim {
     stop: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     controllers: Option<controllers::Controllers>,
-    certificate: tls::Certificate,
+    certificate: api::tls::Certificate,
 }
 
 impl fmt::Debug for Sim {
@@ -318,10 +306,10 @@ impl Sim {
             addr: config.listen,
             source,
         })?;
-        let certificate = tls::Certificate::generate(&[addr.ip().to_string()])?;
-        let listener = tls::DualListener::new(listener, &certificate)?;
+        let certificate = api::tls::Certificate::generate(&[addr.ip().to_string()])?;
+        let listener = api::tls::DualListener::new(listener, &certificate)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let state = Arc::new(http::AppState {
+        let state = Arc::new(api::http::AppState {
             store: store.clone(),
             kinds: if config.metrics_server {
                 storage::Kinds::new(store.clone())
@@ -331,10 +319,10 @@ impl Sim {
             users: config.users.clone(),
             logs: config.logs.clone(),
             metrics: config.metrics.clone(),
-            cpu_counters: cadvisor::CpuCounters::default(),
+            cpu_counters: api::cadvisor::CpuCounters::default(),
             shutdown: stopped.clone(),
         });
-        let app = http::router(state);
+        let app = api::http::router(state);
         let mut until = stopped;
         let server = tokio::spawn(async move {
             let result = axum::serve(listener, app)

@@ -12,8 +12,8 @@ use http::StatusCode;
 use jiff::Timestamp;
 use serde_json::Value;
 
+use crate::api::http::Call;
 use crate::error::{Error, Result};
-use crate::http::Call;
 use crate::storage::{GroupResource, str_at};
 
 /// The most lines a log request without `tailLines` gets (the sim's logs are endless).

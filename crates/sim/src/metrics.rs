@@ -5,8 +5,8 @@ use http::StatusCode;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::api::http::{Call, respond};
 use crate::error::{Error, Result};
-use crate::http::{Call, respond};
 use crate::selector::LabelSelector;
 use crate::storage::{GroupResource, str_at};
 

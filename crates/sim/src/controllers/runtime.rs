@@ -547,7 +547,7 @@ pub fn with_defaults(resource: &GroupResource, mut object: Value) -> Value {
     static BUILTINS: std::sync::OnceLock<crate::storage::Kinds> = std::sync::OnceLock::new();
     let kinds = BUILTINS.get_or_init(|| crate::storage::Kinds::new(Store::new()));
     if let Some(info) = kinds.find(&resource.group, "v1", &resource.resource) {
-        crate::defaults::apply(&info, &mut object, true);
+        crate::api::defaults::apply(&info, &mut object, true);
     }
     object
 }

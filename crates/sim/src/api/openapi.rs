@@ -12,8 +12,8 @@ use axum::response::Response;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
+use crate::api::http::{AppState, bytes_response, json_response};
 use crate::error::{Error, Result};
-use crate::http::{AppState, bytes_response, json_response};
 use crate::storage::ResourceInfo;
 
 fn param(name: &str, description: &str) -> Value {
@@ -240,7 +240,7 @@ pub fn v2(state: &AppState) -> Response {
         }
         definitions.insert(schema_name(&r), schema_of(&r, false));
     }
-    let doc = json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": format!("v1.{}.0", crate::discovery::KUBE_MINOR)}, "paths": paths, "definitions": definitions});
+    let doc = json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": format!("v1.{}.0", crate::api::discovery::KUBE_MINOR)}, "paths": paths, "definitions": definitions});
     json_response(StatusCode::OK, &doc)
 }
 
@@ -291,7 +291,7 @@ fn v3_doc(state: &AppState, group: &str, version: &str) -> Value {
     }
     json!({
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": format!("v1.{}.0", crate::discovery::KUBE_MINOR)},
+        "info": {"title": "Kubernetes", "version": format!("v1.{}.0", crate::api::discovery::KUBE_MINOR)},
         "paths": paths,
         "components": {"schemas": schemas}
     })

@@ -5,8 +5,8 @@ use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+use crate::api::http::{AppState, Representation, bytes_response, json_response, negotiate};
 use crate::error::{Error, Result};
-use crate::http::{AppState, Representation, bytes_response, json_response, negotiate};
 use crate::storage::ResourceInfo;
 
 /// The Kubernetes version the sim claims to be.

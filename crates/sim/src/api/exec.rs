@@ -7,8 +7,8 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::api::http::Call;
 use crate::error::{Error, Result};
-use crate::http::Call;
 use crate::storage::{GroupResource, str_at};
 
 const STDIN: u8 = 0;

@@ -9,15 +9,16 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::api::http::{Call, Representation, bytes_response, decode_body, respond};
+use crate::api::patch::{self, PatchType};
+use crate::api::{auth, defaults, table};
 use crate::error::{Cause, Error, Result};
-use crate::http::{Call, Representation, bytes_response, decode_body, respond};
-use crate::patch::{self, PatchType};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::storage::ResourceInfo;
 use crate::storage::{
     DeleteOptions, Deleted, GroupResource, ListParams, Propagation, StoredObject, str_at,
 };
-use crate::{auth, defaults, fields, metrics, table};
+use crate::{fields, metrics};
 
 /// The `(label, field)` selectors of a request, validated.
 pub fn selectors(call: &Call<'_>) -> Result<(LabelSelector, FieldSelector)> {
@@ -525,7 +526,7 @@ fn review(call: &Call<'_>, mut object: Value) -> Result<Response> {
         }
         "tokenreviews" => {
             let token = str_at(&object, &["spec", "token"]).to_string();
-            object["status"] = match crate::http::user_of_token(&call.state.users, &token) {
+            object["status"] = match crate::api::http::user_of_token(&call.state.users, &token) {
                 Some(u) => {
                     json!({"authenticated": true, "user": auth::user_info(u), "audiences": []})
                 }

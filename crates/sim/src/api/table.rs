@@ -412,7 +412,7 @@ pub fn table(
             match include_object {
                 "None" => {}
                 "Object" => row["object"] = o.value().clone(),
-                _ => row["object"] = crate::verbs::partial(o.value()),
+                _ => row["object"] = crate::api::verbs::partial(o.value()),
             }
             row
         })
