@@ -31,7 +31,6 @@
 pub mod api;
 pub mod controllers;
 pub mod error;
-pub mod fields;
 pub mod logs;
 pub mod metrics;
 pub mod reference;

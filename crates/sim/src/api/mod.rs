@@ -7,8 +7,8 @@
 //! - `verbs`: get, list, create, update, patch, delete and the subresources;
 //! - `watch`: watch streams;
 //! - `table`: server-side printing (`kubectl get` columns);
-//! - `patch`, `proto`, `defaults`: reading patches and protobuf bodies, and the defaults
-//!   kube-apiserver fills in;
+//! - `patch`, `managed_fields`: patches, and field ownership with server-side apply;
+//! - `proto`, `defaults`: protobuf request bodies, and the defaults kube-apiserver fills in;
 //! - `exec`, `cadvisor`: the kubelet's endpoints the API server proxies;
 //! - `tls`: plain HTTP and HTTPS on one port.
 
@@ -18,6 +18,7 @@ pub mod defaults;
 pub mod discovery;
 pub mod exec;
 pub mod http;
+pub mod managed_fields;
 pub mod openapi;
 pub mod patch;
 pub mod proto;

@@ -11,14 +11,14 @@ use serde_json::{Value, json};
 
 use crate::api::http::{Call, Representation, bytes_response, decode_body, respond};
 use crate::api::patch::{self, PatchType};
-use crate::api::{auth, defaults, table};
+use crate::api::{auth, defaults, managed_fields, table};
 use crate::error::{Cause, Error, Result};
+use crate::metrics;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::storage::ResourceInfo;
 use crate::storage::{
     DeleteOptions, Deleted, GroupResource, ListParams, Propagation, StoredObject, str_at,
 };
-use crate::{fields, metrics};
 
 /// The `(label, field)` selectors of a request, validated.
 pub fn selectors(call: &Call<'_>) -> Result<(LabelSelector, FieldSelector)> {
@@ -482,7 +482,7 @@ pub fn create(call: &Call<'_>, body: &[u8], content_type: &str) -> Result<Respon
     check_namespace(call, &mut object)?;
     namespace_must_exist(call)?;
     defaults::apply(info, &mut object, true);
-    fields::record_update(
+    managed_fields::record_update(
         None,
         &mut object,
         &call.field_manager(),
@@ -618,7 +618,7 @@ fn write(
             keep_allocated(&info, cur, &mut next);
             defaults::apply(&info, &mut next, false);
             if operation != "Apply" {
-                fields::record_update(
+                managed_fields::record_update(
                     Some(cur),
                     &mut next,
                     &manager,
@@ -798,7 +798,8 @@ fn apply(call: &Call<'_>, mut config: Value) -> Result<Response> {
         .is_some();
     if !exists {
         namespace_must_exist(call)?;
-        let mut object = fields::apply(None, &config, &manager, &info.api_version(), force)?;
+        let mut object =
+            managed_fields::apply(None, &config, &manager, &info.api_version(), force)?;
         defaults::apply(&info, &mut object, true);
         let created = call.state.store.create_opts(
             &info.group_resource(),
@@ -816,7 +817,7 @@ fn apply(call: &Call<'_>, mut config: Value) -> Result<Response> {
             // Applying to status merges only status.
             config = json!({"apiVersion": config["apiVersion"], "kind": config["kind"], "metadata": config["metadata"], "status": config["status"]});
         }
-        let mut next = fields::apply(Some(cur), &config, &manager, &api_version, force)?;
+        let mut next = managed_fields::apply(Some(cur), &config, &manager, &api_version, force)?;
         next["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"].clone();
         Ok(next)
     })?;
