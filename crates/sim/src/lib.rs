@@ -31,8 +31,6 @@
 pub mod api;
 pub mod controllers;
 pub mod error;
-pub mod logs;
-pub mod metrics;
 pub mod reference;
 pub mod scenario;
 pub mod selector;
@@ -45,9 +43,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 pub use api::auth::{Rule, User};
+pub use api::pod_logs::{GeneratedLogs, LogLine, LogSource};
+pub use api::resource_metrics::{GeneratedMetrics, MetricsSource, Usage};
 pub use error::{Error, Result};
-pub use logs::{GeneratedLogs, LogLine, LogSource};
-pub use metrics::{GeneratedMetrics, MetricsSource, Usage};
 pub use storage::{DeleteOptions, GroupResource, Store};
 
 /// What the simulated cluster holds when it starts.

@@ -9,7 +9,9 @@
 //! - `table`: server-side printing (`kubectl get` columns);
 //! - `patch`, `managed_fields`: patches, and field ownership with server-side apply;
 //! - `proto`, `defaults`: protobuf request bodies, and the defaults kube-apiserver fills in;
-//! - `exec`, `cadvisor`: the kubelet's endpoints the API server proxies;
+//! - `pod_logs`, `exec`, `cadvisor`: the kubelet's endpoints the API server proxies (the `log`
+//!   and `exec` subresources of pods, a node's cAdvisor metrics);
+//! - `resource_metrics`: the resource metrics API, `metrics.k8s.io`, as metrics-server serves it;
 //! - `tls`: plain HTTP and HTTPS on one port.
 
 pub mod auth;
@@ -21,7 +23,9 @@ pub mod http;
 pub mod managed_fields;
 pub mod openapi;
 pub mod patch;
+pub mod pod_logs;
 pub mod proto;
+pub mod resource_metrics;
 pub mod table;
 pub mod tls;
 pub mod verbs;

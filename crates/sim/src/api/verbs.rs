@@ -11,9 +11,8 @@ use serde_json::{Value, json};
 
 use crate::api::http::{Call, Representation, bytes_response, decode_body, respond};
 use crate::api::patch::{self, PatchType};
-use crate::api::{auth, defaults, managed_fields, table};
+use crate::api::{auth, defaults, managed_fields, pod_logs, resource_metrics, table};
 use crate::error::{Cause, Error, Result};
-use crate::metrics;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::storage::ResourceInfo;
 use crate::storage::{
@@ -75,7 +74,7 @@ pub fn decode_continue(token: &str) -> Result<String> {
 pub fn list(call: &Call<'_>) -> Result<Response> {
     let info = &call.info;
     if info.group == "metrics.k8s.io" {
-        return metrics::list(call);
+        return resource_metrics::list(call);
     }
     let (labels, fields) = selectors(call)?;
     let limit: usize = match call.param("limit") {
@@ -211,7 +210,7 @@ fn respond_object(call: &Call<'_>, status: StatusCode, obj: &StoredObject) -> Re
 /// GET on an object or one of its subresources.
 pub async fn get(call: &Call<'_>) -> Result<Response> {
     if call.info.group == "metrics.k8s.io" {
-        return metrics::get(call);
+        return resource_metrics::get(call);
     }
     match call.req.subresource.as_deref() {
         None | Some("status") => {
@@ -222,7 +221,7 @@ pub async fn get(call: &Call<'_>) -> Result<Response> {
             let obj = current(call)?;
             Ok(respond(call, StatusCode::OK, &scale_of(obj.value())))
         }
-        Some("log") => crate::logs::serve(call).await,
+        Some("log") => pod_logs::serve(call).await,
         Some(other) => Err(Error::MethodNotAllowed(format!(
             "the server does not allow GET on {other}"
         ))),

@@ -8,9 +8,9 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
+use crate::api::pod_logs::{LogLine, LogSource};
 use crate::controllers::kubelet::{CRASH_RUN_SECONDS, container_crashes};
 use crate::controllers::meta;
-use crate::logs::{LogLine, LogSource};
 
 /// Log lines shaped by the container's image and state.
 #[derive(Debug, Default, Clone, Copy)]

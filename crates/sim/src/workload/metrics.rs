@@ -6,8 +6,8 @@
 use jiff::Timestamp;
 use serde_json::Value;
 
+use crate::api::resource_metrics::{MetricsSource, Usage};
 use crate::controllers::meta;
-use crate::metrics::{MetricsSource, Usage};
 use crate::scenario::demo::HUNGRY_ANNOTATION;
 
 /// Usage shaped by the pods' resources and the nodes' capacity.
