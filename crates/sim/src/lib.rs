@@ -33,7 +33,6 @@ pub mod controllers;
 pub mod error;
 pub mod reference;
 pub mod scenario;
-pub mod selector;
 pub mod storage;
 pub mod workload;
 

@@ -5,6 +5,7 @@
 //! - `auth`: the token table, the policy and the access reviews;
 //! - `discovery`, `openapi`: what clients read to learn the kinds served;
 //! - `verbs`: get, list, create, update, patch, delete and the subresources;
+//! - `selectors`: the label and field selectors of lists, watches and deletecollection;
 //! - `watch`: watch streams;
 //! - `table`: server-side printing (`kubectl get` columns);
 //! - `patch`, `managed_fields`: patches, and field ownership with server-side apply;
@@ -26,6 +27,7 @@ pub mod patch;
 pub mod pod_logs;
 pub mod proto;
 pub mod resource_metrics;
+pub mod selectors;
 pub mod table;
 pub mod tls;
 pub mod verbs;

@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::api::http::{Call, respond};
+use crate::api::selectors::LabelSelector;
 use crate::error::{Error, Result};
-use crate::selector::LabelSelector;
 use crate::storage::{GroupResource, str_at};
 
 /// CPU in nanocores and memory in bytes.

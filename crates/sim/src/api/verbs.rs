@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use crate::api::http::{Call, Representation, bytes_response, decode_body, respond};
 use crate::api::patch::{self, PatchType};
+use crate::api::selectors::{FieldSelector, LabelSelector};
 use crate::api::{auth, defaults, managed_fields, pod_logs, resource_metrics, table};
 use crate::error::{Cause, Error, Result};
-use crate::selector::{FieldSelector, LabelSelector};
 use crate::storage::ResourceInfo;
 use crate::storage::{
     DeleteOptions, Deleted, GroupResource, ListParams, Propagation, StoredObject, str_at,
@@ -1084,7 +1084,7 @@ fn int_or_percent(v: &Value, total: i64, round_up: bool) -> i64 {
 
 /// A metav1.LabelSelector (matchLabels, matchExpressions) as a parsed selector.
 pub fn label_selector_of(selector: &Value) -> LabelSelector {
-    use crate::selector::Requirement;
+    use crate::api::selectors::Requirement;
     let mut requirements = Vec::new();
     if let Some(m) = selector["matchLabels"].as_object() {
         for (k, v) in m {

@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::api::http::{Call, Representation};
+use crate::api::selectors::{FieldSelector, LabelSelector};
 use crate::api::verbs::{matches, selectors};
 use crate::error::{Error, Result};
-use crate::selector::{FieldSelector, LabelSelector};
 use crate::storage::ResourceInfo;
 use crate::storage::{EventType, StoredObject, WatchEvent, watch_line};
 
