@@ -34,7 +34,6 @@ pub mod error;
 pub mod reference;
 pub mod scenario;
 pub mod storage;
-pub mod workload;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -180,8 +179,8 @@ impl Default for SimConfig {
             users: api::auth::default_users(),
             controllers: true,
             watch_history: storage::DEFAULT_HISTORY,
-            logs: Arc::new(workload::WorkloadLogs),
-            metrics: Arc::new(workload::WorkloadMetrics),
+            logs: Arc::new(controllers::kubelet::container_logs::WorkloadLogs),
+            metrics: Arc::new(controllers::kubelet::container_usage::WorkloadMetrics),
             metrics_server: true,
         }
     }

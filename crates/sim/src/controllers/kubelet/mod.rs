@@ -4,7 +4,11 @@
 //!
 //! The state of a pod is a pure function of its spec, its `status.startTime` and the clock:
 //! the kubelet needs no memory, so the sim can restart and tests can ask "what does this pod
-//! look like 95 seconds after it started" directly.
+//! look like 95 seconds after it started" directly. So are what its containers write
+//! ([`container_logs`]) and the CPU and memory they use ([`container_usage`]).
+
+pub mod container_logs;
+pub mod container_usage;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};

@@ -8,8 +8,8 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
+use super::{CRASH_RUN_SECONDS, container_crashes};
 use crate::api::pod_logs::{LogLine, LogSource};
-use crate::controllers::kubelet::{CRASH_RUN_SECONDS, container_crashes};
 use crate::controllers::meta;
 
 /// Log lines shaped by the container's image and state.
