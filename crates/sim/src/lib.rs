@@ -41,8 +41,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 pub use api::auth::{Rule, User};
-pub use api::pod_logs::{GeneratedLogs, LogLine, LogSource};
-pub use api::resource_metrics::{GeneratedMetrics, MetricsSource, Usage};
+pub use controllers::kubelet::container_logs::{GeneratedLogs, LogLine, LogSource};
+pub use controllers::kubelet::container_usage::{GeneratedMetrics, MetricsSource, Usage};
 pub use error::{Error, Result};
 pub use storage::{DeleteOptions, GroupResource, Store};
 

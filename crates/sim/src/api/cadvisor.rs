@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::api::resource_metrics::{MetricsSource, Usage};
+use crate::controllers::kubelet::container_usage::{MetricsSource, Usage};
 use crate::storage::{GroupResource, Store, str_at};
 
 /// The cumulative CPU seconds of every container and node seen, by series key.

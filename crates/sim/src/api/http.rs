@@ -13,7 +13,8 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::Value;
 
 use crate::api::auth::{Attributes, User, authorize};
-use crate::api::{discovery, openapi, pod_logs, resource_metrics, verbs};
+use crate::api::{discovery, openapi, verbs};
+use crate::controllers::kubelet::{container_logs::LogSource, container_usage::MetricsSource};
 use crate::error::{Error, Result};
 use crate::storage::Store;
 use crate::storage::{Kinds, ResourceInfo};
@@ -26,8 +27,8 @@ pub struct AppState {
     pub store: Store,
     pub kinds: Kinds,
     pub users: Vec<User>,
-    pub logs: Arc<dyn pod_logs::LogSource>,
-    pub metrics: Arc<dyn resource_metrics::MetricsSource>,
+    pub logs: Arc<dyn LogSource>,
+    pub metrics: Arc<dyn MetricsSource>,
     /// The cumulative CPU counters of the cAdvisor endpoint.
     pub cpu_counters: crate::api::cadvisor::CpuCounters,
     /// Turns true when the sim shuts down; long streams (watch, logs -f) end then.
