@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::api::http::{Call, respond};
-use crate::api::selectors::LabelSelector;
+use crate::api::selectors::label_selector;
 use crate::controllers::kubelet::container_usage::Usage;
 use crate::error::{Error, Result};
 use crate::storage::GroupResource;
@@ -52,7 +52,7 @@ fn node_metrics(call: &Call<'_>, node: &Value, now: Timestamp) -> Option<Value> 
 /// `GET /apis/metrics.k8s.io/v1beta1/[namespaces/{ns}/]pods|nodes`.
 pub fn list(call: &Call<'_>) -> Result<Response> {
     let now = Timestamp::now();
-    let labels = LabelSelector::parse(call.param("labelSelector").unwrap_or(""))?;
+    let labels = label_selector(call.param("labelSelector").unwrap_or(""))?;
     let is_pods = call.info.plural == "pods";
     let source = GroupResource::core(&call.info.plural);
     let objects = call
@@ -61,7 +61,7 @@ pub fn list(call: &Call<'_>) -> Result<Response> {
         .list(&source, call.req.namespace.as_deref());
     let items: Vec<Value> = objects
         .iter()
-        .filter(|o| labels.matches(o.labels()))
+        .filter(|o| labels.matches(&o.labels()))
         .filter_map(|o| {
             if is_pods {
                 pod_metrics(call, o.value(), now)

@@ -11,10 +11,10 @@ use futures::StreamExt;
 use http::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
+use wheelhouse_model::selector::Selector;
 
 use crate::api::http::{Call, Representation};
-use crate::api::selectors::{FieldSelector, LabelSelector};
-use crate::api::verbs::{matches, selectors};
+use crate::api::selectors::{FieldSelector, matches, selectors};
 use crate::error::{Error, Result};
 use crate::storage::ResourceInfo;
 use crate::storage::{EventType, StoredObject, WatchEvent, watch_line};
@@ -28,7 +28,7 @@ struct Filter {
     info: Arc<ResourceInfo>,
     namespace: Option<String>,
     name: Option<String>,
-    labels: LabelSelector,
+    labels: Selector,
     fields: FieldSelector,
     table: bool,
     include_object: String,

@@ -4,6 +4,7 @@
 //! does not model survive every round trip.
 
 use serde_json::{Map, Value, json};
+use wheelhouse_model::selector::Selector;
 
 /// The `metadata.name` of an object, or "" when it has none.
 pub fn name(obj: &Value) -> &str {
@@ -123,43 +124,12 @@ pub fn labels(obj: &Value) -> Map<String, Value> {
 
 /// Whether a `metav1.LabelSelector` (matchLabels and matchExpressions) selects these labels.
 ///
-/// An empty or missing selector selects nothing, as workload controllers treat it.
+/// An empty, missing or unreadable selector selects nothing, as workload controllers treat it.
 pub fn selector_matches(selector: Option<&Value>, labels: &Map<String, Value>) -> bool {
-    let Some(selector) = selector.filter(|s| s.is_object()) else {
-        return false;
-    };
-    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
-    let expressions = selector.get("matchExpressions").and_then(Value::as_array);
-    if match_labels.is_none_or(Map::is_empty) && expressions.is_none_or(Vec::is_empty) {
-        return false;
-    }
-    let labels_ok = match_labels
-        .into_iter()
-        .flatten()
-        .all(|(k, v)| labels.get(k) == Some(v));
-    let expressions_ok = expressions.into_iter().flatten().all(|e| {
-        let key = e.get("key").and_then(Value::as_str).unwrap_or("");
-        let values: Vec<&str> = e
-            .get("values")
-            .and_then(Value::as_array)
-            .map(|v| v.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let have = labels.get(key).and_then(Value::as_str);
-        match e.get("operator").and_then(Value::as_str).unwrap_or("") {
-            "In" => have.is_some_and(|h| values.contains(&h)),
-            "NotIn" => have.is_none_or(|h| !values.contains(&h)),
-            "Exists" => have.is_some(),
-            "DoesNotExist" => have.is_none(),
-            _ => false,
-        }
-    });
-    labels_ok && expressions_ok
-}
-
-/// Whether a plain `map[string]string` selector (as Services have) selects these labels.
-/// An empty selector selects nothing.
-pub fn map_selector_matches(selector: &Map<String, Value>, labels: &Map<String, Value>) -> bool {
-    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    selector
+        .filter(|s| s.is_object())
+        .and_then(|s| Selector::from_label_selector(s).ok())
+        .is_some_and(|s| !s.is_empty() && s.matches(labels))
 }
 
 /// 32-bit FNV-1a, the hash Kubernetes uses for pod-template-hash and controller revisions.

@@ -2,6 +2,7 @@
 //! READY and RESTARTS, workload counts, selectors, ages…).
 
 use serde_json::{Value, json};
+use wheelhouse_model::selector::Selector;
 
 use super::{age, human_duration};
 use crate::storage::ResourceInfo;
@@ -39,34 +40,16 @@ fn template_containers(v: &Value, pointer: &str) -> (String, String) {
     (names.join(","), images.join(","))
 }
 
+/// A `metav1.LabelSelector` as kubectl prints it (`app=web,tier in (a,b)`): `<none>` when there
+/// is none, `<error>` when it cannot be read.
 fn selector_text(v: &Value, pointer: &str) -> String {
-    let Some(sel) = v.pointer(pointer) else {
+    let Some(selector) = v.pointer(pointer) else {
         return "<none>".into();
     };
-    let mut parts: Vec<String> = sel["matchLabels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default();
-    for e in sel["matchExpressions"].as_array().into_iter().flatten() {
-        let values: Vec<&str> = e["values"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        let key = e["key"].as_str().unwrap_or("");
-        parts.push(match e["operator"].as_str().unwrap_or("") {
-            "In" => format!("{key} in ({})", values.join(",")),
-            "NotIn" => format!("{key} notin ({})", values.join(",")),
-            "Exists" => key.to_string(),
-            _ => format!("!{key}"),
-        });
+    match Selector::from_label_selector(selector) {
+        Ok(selector) => or_none(selector.to_string()),
+        Err(_) => "<error>".into(),
     }
-    or_none(parts.join(","))
 }
 
 /// kubectl's pod STATUS column (reason, waiting/terminated reasons, Terminating, Init:…).

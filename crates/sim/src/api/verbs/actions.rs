@@ -6,11 +6,11 @@ use std::sync::Arc;
 use axum::response::Response;
 use http::StatusCode;
 use serde_json::{Value, json};
+use wheelhouse_model::selector::Selector;
 
 use super::write::write;
 use crate::api::auth;
 use crate::api::http::{Call, respond};
-use crate::api::selectors::LabelSelector;
 use crate::error::{Cause, Error, Result};
 use crate::storage::{DeleteOptions, GroupResource, StoredObject, str_at};
 
@@ -73,15 +73,17 @@ pub(super) fn evict(call: &Call<'_>, eviction: &Value) -> Result<Response> {
         .store
         .get(&pods, &ns, &name)
         .ok_or_else(|| Error::not_found("pods", &name))?;
-    let pod_labels = pod.labels().cloned();
     let pdbs = call.state.store.list(
         &GroupResource::new("policy", "poddisruptionbudgets"),
         Some(&ns),
     );
     for pdb in &pdbs {
         let spec = &pdb.value()["spec"];
-        let selector = label_selector_of(&spec["selector"]);
-        if selector.is_empty() || !selector.matches(pod_labels.as_ref()) {
+        // A budget whose selector cannot be read protects nothing, as one that selects nothing.
+        let Ok(selector) = Selector::from_label_selector(&spec["selector"]) else {
+            continue;
+        };
+        if selector.is_empty() || !selector.matches(&pod.labels()) {
             continue;
         }
         let matching: Vec<Arc<StoredObject>> = call
@@ -89,7 +91,7 @@ pub(super) fn evict(call: &Call<'_>, eviction: &Value) -> Result<Response> {
             .store
             .list(&pods, Some(&ns))
             .into_iter()
-            .filter(|p| selector.matches(p.labels()))
+            .filter(|p| selector.matches(&p.labels()))
             .collect();
         let healthy = matching.iter().filter(|p| is_ready(p.value())).count() as i64;
         let expected = matching.len() as i64;
@@ -215,40 +217,6 @@ fn int_or_percent(v: &Value, total: i64, round_up: bool) -> i64 {
         }
         _ => 0,
     }
-}
-
-/// A metav1.LabelSelector (matchLabels, matchExpressions) as a parsed selector.
-pub fn label_selector_of(selector: &Value) -> LabelSelector {
-    use crate::api::selectors::Requirement;
-    let mut requirements = Vec::new();
-    if let Some(m) = selector["matchLabels"].as_object() {
-        for (k, v) in m {
-            requirements.push(Requirement::Equals(
-                k.clone(),
-                v.as_str().unwrap_or("").to_string(),
-            ));
-        }
-    }
-    for e in selector["matchExpressions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let key = e["key"].as_str().unwrap_or("").to_string();
-        let values: Vec<String> = e["values"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect();
-        requirements.push(match e["operator"].as_str().unwrap_or("") {
-            "In" => Requirement::In(key, values),
-            "NotIn" => Requirement::NotIn(key, values),
-            "Exists" => Requirement::Exists(key),
-            _ => Requirement::DoesNotExist(key),
-        });
-    }
-    LabelSelector { requirements }
 }
 
 #[cfg(test)]

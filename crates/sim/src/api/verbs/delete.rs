@@ -5,9 +5,9 @@ use axum::response::Response;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::read::{matches, selectors};
 use super::respond_object;
 use crate::api::http::{Call, decode_body, respond};
+use crate::api::selectors::{matches, selectors};
 use crate::error::{Cause, Error, Result};
 use crate::storage::{DeleteOptions, Deleted, Propagation};
 

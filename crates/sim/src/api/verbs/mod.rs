@@ -16,6 +16,7 @@ use std::sync::Arc;
 use axum::response::Response;
 use http::StatusCode;
 use serde_json::{Value, json};
+use wheelhouse_model::selector::Selector;
 
 use crate::api::http::{Call, Representation, bytes_response, respond};
 use crate::api::table;
@@ -23,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::storage::{ResourceInfo, StoredObject};
 
 pub use delete::{delete, delete_collection};
-pub use read::{get, list, matches, selectors};
+pub use read::{get, list};
 pub use write::{create, patch, update};
 
 /// The object as served at the requested version (custom resources may be stored at another).
@@ -72,15 +73,11 @@ fn respond_object(call: &Call<'_>, status: StatusCode, obj: &StoredObject) -> Re
 /// The autoscaling/v1 Scale of a workload.
 pub fn scale_of(obj: &Value) -> Value {
     let meta = &obj["metadata"];
-    let selector = obj
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+    // The selector as a query, matchExpressions included, as kube-apiserver writes it.
+    let selector = Selector::of_workload(obj)
+        .ok()
+        .flatten()
+        .map(|s| s.to_string())
         .unwrap_or_default();
     let mut status =
         json!({"replicas": obj.pointer("/status/replicas").cloned().unwrap_or(json!(0))});

@@ -8,29 +8,10 @@ use serde_json::{Value, json};
 
 use super::{current, partial, respond_object, scale_of, versioned};
 use crate::api::http::{Call, Representation, bytes_response, respond};
-use crate::api::selectors::{FieldSelector, LabelSelector};
+use crate::api::selectors::{matches, selectors};
 use crate::api::{pod_logs, resource_metrics, table};
 use crate::error::{Error, Result};
-use crate::storage::{ListParams, ResourceInfo, StoredObject, str_at};
-
-/// The `(label, field)` selectors of a request, validated.
-pub fn selectors(call: &Call<'_>) -> Result<(LabelSelector, FieldSelector)> {
-    let labels = LabelSelector::parse(call.param("labelSelector").unwrap_or(""))?;
-    let fields = FieldSelector::parse(call.param("fieldSelector").unwrap_or(""))?;
-    fields.validate(&call.info.group, &call.info.plural)?;
-    Ok((labels, fields))
-}
-
-/// Whether an object matches the selectors of a request.
-pub fn matches(
-    info: &ResourceInfo,
-    labels: &LabelSelector,
-    fields: &FieldSelector,
-    obj: &StoredObject,
-) -> bool {
-    (labels.is_empty() || labels.matches(obj.labels()))
-        && (fields.is_empty() || fields.matches(&info.group, &info.plural, obj.value()))
-}
+use crate::storage::{ListParams, StoredObject, str_at};
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ContinueToken {
