@@ -201,36 +201,10 @@ pub fn template_hash(template: &Value) -> String {
     safe_encode(u64::from(fnv32a(text.as_bytes())))
 }
 
-/// Parses a Kubernetes quantity (`100m`, `2`, `512Mi`, `1G`, `5k`) as a float in base units.
-pub fn parse_quantity(q: &str) -> Option<f64> {
-    let q = q.trim();
-    let split = q
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
-        .unwrap_or(q.len());
-    let (num, suffix) = q.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let mult = match suffix {
-        "" => 1.0,
-        "n" => 1e-9,
-        "u" => 1e-6,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "Ki" => 1024.0,
-        "Mi" => 1024.0 * 1024.0,
-        "Gi" => 1024.0 * 1024.0 * 1024.0,
-        "Ti" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some(n * mult)
-}
-
 /// A quantity field as a float (quantities may also be plain JSON numbers).
 pub fn quantity(v: Option<&Value>) -> Option<f64> {
     match v? {
-        Value::String(s) => parse_quantity(s),
+        Value::String(s) => wheelhouse_model::quantity::parse(s),
         Value::Number(n) => n.as_f64(),
         _ => None,
     }
@@ -311,9 +285,9 @@ mod tests {
             ("5k", 5000.0),
         ];
         for (q, want) in cases {
-            let got = parse_quantity(q).unwrap_or(f64::NAN);
+            let got = quantity(Some(&json!(q))).unwrap_or(f64::NAN);
             assert!((got - want).abs() < 1e-6, "{q}: {got} != {want}");
         }
-        assert_eq!(parse_quantity("lots"), None);
+        assert_eq!(quantity(Some(&json!("lots"))), None);
     }
 }
