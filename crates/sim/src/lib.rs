@@ -18,6 +18,22 @@
 //! kept as parsed JSON (about 17 KB per pod, so 100,000 pods take about 2 GB) with their
 //! serialised bytes cached for lists and watches.
 //!
+//! The crate is grouped by role (docs/adr/0010-the-sim-grouped-by-role.md):
+//!
+//! - [`api`]: serving the Kubernetes API as kube-apiserver does: routing, authentication and
+//!   policy, discovery and OpenAPI, the verbs, watches, Tables, patches and server-side apply,
+//!   selectors, defaults, and the kubelet and metrics-server endpoints it proxies (logs, exec,
+//!   cAdvisor, metrics.k8s.io);
+//! - [`storage`]: the store (the sim's etcd), its change history and garbage collection, and
+//!   the catalogue of kinds served;
+//! - [`controllers`]: the scheduler, the kubelet (with what its containers write and use) and
+//!   the workload controllers, as pure reconcile functions run against the store;
+//! - [`scenario`]: what the cluster holds when it starts;
+//! - [`error`]: errors as `metav1.Status`; [`reference`](mod@reference): the recorded answers
+//!   tests compare to.
+//!
+//! Label selectors and quantities are read by `wheelhouse-model`, as in the rest of Wheelhouse.
+//!
 //! ```no_run
 //! # async fn demo() -> wheelhouse_sim::Result<()> {
 //! use wheelhouse_sim::{Scenario, Sim, SimConfig};

@@ -3,7 +3,7 @@
 //! Field sets are kept as sets of paths; a path element is `f:<field>`, `k:<merge key JSON>` for
 //! items of keyed lists, or `v:<value JSON>` for items of primitive sets, as in FieldsV1. This is
 //! simpler than structured-merge-diff (no schema, no unions, lists typed by the merge-key table
-//! of [`crate::patch`]) but gives helm v4 and `kubectl apply --server-side` what they check:
+//! of [`crate::api::patch`]) but gives helm v4 and `kubectl apply --server-side` what they check:
 //! ownership per manager, conflicts between managers, `force`, and removal of fields a manager
 //! stopped applying.
 

@@ -17,9 +17,9 @@
 //!
 //! The store applies what every write needs (uid, creationTimestamp, resourceVersion,
 //! generation, generateName, name validation (`names`), optimistic concurrency, finalizers and
-//! deletionTimestamp, garbage collection of dependents by ownerReferences (`deletion`)). API-level rules
-//! (authorization, defaults per kind, status vs. spec subresources, managedFields) live in the
-//! HTTP layer.
+//! deletionTimestamp, garbage collection of dependents by ownerReferences (`deletion`)).
+//! API-level rules (authorization, defaults per kind, status vs. spec subresources,
+//! managedFields) live in the API layer, [`crate::api`].
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
