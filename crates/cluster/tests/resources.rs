@@ -11,8 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast;
 use wheelhouse_cluster::ClusterSource;
 use wheelhouse_cluster::resources::{Change, Resources, ResourcesConfig};
-use wheelhouse_sim::store::DeleteOptions;
-use wheelhouse_sim::{GroupResource, Scenario, Sim, SimConfig};
+use wheelhouse_sim::{DeleteOptions, GroupResource, Scenario, Sim, SimConfig};
 
 const WITHIN: Duration = Duration::from_secs(10);
 

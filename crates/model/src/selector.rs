@@ -189,6 +189,20 @@ impl LabelLookup for Value {
     }
 }
 
+/// An object's labels as the JSON map they are kept in.
+impl LabelLookup for serde_json::Map<String, Value> {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+}
+
+/// Labels that may be absent: an object without labels has none, so `!key` and `notin` hold.
+impl<L: LabelLookup> LabelLookup for Option<&L> {
+    fn label(&self, key: &str) -> Option<&str> {
+        self.and_then(|labels| labels.label(key))
+    }
+}
+
 /// Prints the selector back in the syntax it was parsed from.
 impl fmt::Display for Selector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -525,6 +539,16 @@ mod tests {
             "app=web,tier in (front,edge),!canary,zone notin (b),team"
         );
         assert_eq!(Selector::parse(&query), Ok(selector));
+    }
+
+    #[test]
+    fn labels_are_read_from_a_json_map_and_absent_labels_are_none() {
+        let selector = Selector::parse("app=web,!canary").expect("valid");
+        let labels = serde_json::json!({"app": "web"});
+        assert!(selector.matches(&labels.as_object()));
+        assert!(!selector.matches(&None::<&serde_json::Map<String, serde_json::Value>>));
+        let absent = Selector::parse("x notin (a),!legacy").expect("valid");
+        assert!(absent.matches(&None::<&serde_json::Map<String, serde_json::Value>>));
     }
 
     #[test]

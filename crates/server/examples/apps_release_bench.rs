@@ -14,8 +14,7 @@ use kube::config::Kubeconfig;
 use serde_json::{Value, json};
 use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
 use wheelhouse_server::ServerConfig;
-use wheelhouse_sim::store::GroupResource;
-use wheelhouse_sim::{Scenario, Sim, SimConfig};
+use wheelhouse_sim::{GroupResource, Scenario, Sim, SimConfig};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

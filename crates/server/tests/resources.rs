@@ -10,8 +10,7 @@ use futures::{SinkExt, StreamExt};
 use kube::config::Kubeconfig;
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
-use wheelhouse_sim::store::DeleteOptions;
-use wheelhouse_sim::{GroupResource, Scenario, Sim, SimConfig};
+use wheelhouse_sim::{DeleteOptions, GroupResource, Scenario, Sim, SimConfig};
 
 /// How long any awaited condition may take before the test fails.
 const WITHIN: Duration = Duration::from_secs(15);

@@ -18,6 +18,22 @@
 //! kept as parsed JSON (about 17 KB per pod, so 100,000 pods take about 2 GB) with their
 //! serialised bytes cached for lists and watches.
 //!
+//! The crate is grouped by role (docs/adr/0010-the-sim-grouped-by-role.md):
+//!
+//! - [`api`]: serving the Kubernetes API as kube-apiserver does: routing, authentication and
+//!   policy, discovery and OpenAPI, the verbs, watches, Tables, patches and server-side apply,
+//!   selectors, defaults, and the kubelet and metrics-server endpoints it proxies (logs, exec,
+//!   cAdvisor, metrics.k8s.io);
+//! - [`storage`]: the store (the sim's etcd), its change history and garbage collection, and
+//!   the catalogue of kinds served;
+//! - [`controllers`]: the scheduler, the kubelet (with what its containers write and use) and
+//!   the workload controllers, as pure reconcile functions run against the store;
+//! - [`scenario`]: what the cluster holds when it starts;
+//! - [`error`]: errors as `metav1.Status`; [`reference`](mod@reference): the recorded answers
+//!   tests compare to.
+//!
+//! Label selectors and quantities are read by `wheelhouse-model`, as in the rest of Wheelhouse.
+//!
 //! ```no_run
 //! # async fn demo() -> wheelhouse_sim::Result<()> {
 //! use wheelhouse_sim::{Scenario, Sim, SimConfig};
@@ -28,131 +44,23 @@
 //! # Ok(()) }
 //! ```
 
-pub mod auth;
-pub mod cadvisor;
+pub mod api;
 pub mod controllers;
-pub mod defaults;
-pub mod discovery;
 pub mod error;
-pub mod exec;
-pub mod fields;
-pub mod http;
-pub mod logs;
-pub mod metrics;
-pub mod openapi;
-pub mod patch;
-pub mod proto;
 pub mod reference;
-pub mod registry;
 pub mod scenario;
-pub mod selector;
-pub mod store;
-pub mod table;
-pub mod tls;
-pub mod verbs;
-pub mod watch;
-pub mod workload;
+pub mod storage;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::Arc;
 
-pub use auth::{Rule, User};
+pub use api::auth::{Rule, User};
+pub use controllers::kubelet::container_logs::{GeneratedLogs, LogLine, LogSource};
+pub use controllers::kubelet::container_usage::{GeneratedMetrics, MetricsSource, Usage};
 pub use error::{Error, Result};
-pub use logs::{GeneratedLogs, LogLine, LogSource};
-pub use metrics::{GeneratedMetrics, MetricsSource, Usage};
-pub use store::{GroupResource, Store};
-
-/// What the simulated cluster holds when it starts.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Scenario {
-    /// What a fresh kube-apiserver has: the system namespaces.
-    #[default]
-    Empty,
-    /// A small lively cluster with every kind and some failures.
-    Demo,
-    /// Many running pods for benchmarks.
-    Scale {
-        pods: usize,
-        nodes: usize,
-        namespaces: usize,
-    },
-}
-
-impl FromStr for Scenario {
-    type Err = Error;
-
-    /// `empty`, `demo`, `scale:100000`, `scale:100000,nodes=5000,namespaces=50`.
-    fn from_str(s: &str) -> Result<Scenario> {
-        let s = s.trim();
-        match s {
-            "empty" => return Ok(Scenario::Empty),
-            "demo" => return Ok(Scenario::Demo),
-            _ => {}
-        }
-        let rest = s.strip_prefix("scale:").ok_or_else(|| {
-            Error::Scenario(format!(
-                "unknown scenario {s:?}: use empty, demo or scale:<pods>[,nodes=N][,namespaces=N]"
-            ))
-        })?;
-        let mut parts = rest.split(',');
-        let pods = parts
-            .next()
-            .unwrap_or("")
-            .trim()
-            .parse()
-            .map_err(|_| Error::Scenario(format!("scale needs a pod count: {s:?}")))?;
-        let (mut nodes, mut namespaces) = default_scale_shape(pods);
-        for part in parts {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| Error::Scenario(format!("expected key=value in {part:?}")))?;
-            let v: usize = v
-                .trim()
-                .parse()
-                .map_err(|_| Error::Scenario(format!("{k} must be a number in {s:?}")))?;
-            match k.trim() {
-                "nodes" => nodes = v,
-                "namespaces" => namespaces = v,
-                other => {
-                    return Err(Error::Scenario(format!(
-                        "unknown scale option {other:?}: use nodes= or namespaces="
-                    )));
-                }
-            }
-        }
-        if nodes == 0 || namespaces == 0 {
-            return Err(Error::Scenario(
-                "nodes and namespaces must be at least 1".into(),
-            ));
-        }
-        Ok(Scenario::Scale {
-            pods,
-            nodes,
-            namespaces,
-        })
-    }
-}
-
-/// Nodes and namespaces of a scale scenario when not given: ~20 pods per node, ~2,000 per namespace.
-fn default_scale_shape(pods: usize) -> (usize, usize) {
-    ((pods / 20).clamp(1, 5_000), (pods / 2_000).clamp(1, 50))
-}
-
-impl fmt::Display for Scenario {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Scenario::Empty => f.write_str("empty"),
-            Scenario::Demo => f.write_str("demo"),
-            Scenario::Scale {
-                pods,
-                nodes,
-                namespaces,
-            } => write!(f, "scale:{pods},nodes={nodes},namespaces={namespaces}"),
-        }
-    }
-}
+pub use scenario::Scenario;
+pub use storage::{DeleteOptions, GroupResource, Store};
 
 /// How to start a [`Sim`].
 #[derive(Clone)]
@@ -160,7 +68,7 @@ pub struct SimConfig {
     /// Address to listen on; port 0 picks a free port. Default `127.0.0.1:0`.
     pub listen: SocketAddr,
     pub scenario: Scenario,
-    /// The token table; see [`auth::default_users`].
+    /// The token table; see [`api::auth::default_users`].
     pub users: Vec<User>,
     /// Run the light controllers (Deployments make pods, pods start…). Default true.
     pub controllers: bool,
@@ -194,11 +102,11 @@ impl Default for SimConfig {
         SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             scenario: Scenario::Empty,
-            users: auth::default_users(),
+            users: api::auth::default_users(),
             controllers: true,
-            watch_history: store::DEFAULT_HISTORY,
-            logs: Arc::new(workload::WorkloadLogs),
-            metrics: Arc::new(workload::WorkloadMetrics),
+            watch_history: storage::DEFAULT_HISTORY,
+            logs: Arc::new(controllers::kubelet::container_logs::WorkloadLogs),
+            metrics: Arc::new(controllers::kubelet::container_usage::WorkloadMetrics),
             metrics_server: true,
         }
     }
@@ -279,7 +187,7 @@ pub struct Sim {
     stop: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     controllers: Option<controllers::Controllers>,
-    certificate: tls::Certificate,
+    certificate: api::tls::Certificate,
 }
 
 impl fmt::Debug for Sim {
@@ -297,17 +205,9 @@ impl Sim {
         // Loading 100,000 pods is seconds of CPU work: keep it off the async workers.
         let loading = store.clone();
         let chosen = config.scenario.clone();
-        let loaded = tokio::task::spawn_blocking(move || match chosen {
-            Scenario::Empty => scenario::load_empty(&loading),
-            Scenario::Demo => scenario::load_demo(&loading),
-            Scenario::Scale {
-                pods,
-                nodes,
-                namespaces,
-            } => scenario::load_scale(&loading, pods, nodes, namespaces),
-        })
-        .await
-        .map_err(|e| Error::Scenario(format!("loading {} failed: {e}", config.scenario)))?;
+        let loaded = tokio::task::spawn_blocking(move || scenario::load(&loading, &chosen))
+            .await
+            .map_err(|e| Error::Scenario(format!("loading {} failed: {e}", config.scenario)))?;
         tracing::debug!(objects = loaded, scenario = %config.scenario, "scenario loaded");
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -319,23 +219,23 @@ impl Sim {
             addr: config.listen,
             source,
         })?;
-        let certificate = tls::Certificate::generate(&[addr.ip().to_string()])?;
-        let listener = tls::DualListener::new(listener, &certificate)?;
+        let certificate = api::tls::Certificate::generate(&[addr.ip().to_string()])?;
+        let listener = api::tls::DualListener::new(listener, &certificate)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let state = Arc::new(http::AppState {
+        let state = Arc::new(api::http::AppState {
             store: store.clone(),
-            registry: if config.metrics_server {
-                registry::Registry::new(store.clone())
+            kinds: if config.metrics_server {
+                storage::Kinds::new(store.clone())
             } else {
-                registry::Registry::new(store.clone()).without_group("metrics.k8s.io")
+                storage::Kinds::new(store.clone()).without_group("metrics.k8s.io")
             },
             users: config.users.clone(),
             logs: config.logs.clone(),
             metrics: config.metrics.clone(),
-            cpu_counters: cadvisor::CpuCounters::default(),
+            cpu_counters: api::cadvisor::CpuCounters::default(),
             shutdown: stopped.clone(),
         });
-        let app = http::router(state);
+        let app = api::http::router(state);
         let mut until = stopped;
         let server = tokio::spawn(async move {
             let result = axum::serve(listener, app)
@@ -418,30 +318,5 @@ impl Sim {
         }
         let _ = self.stop.send(true);
         let _ = self.server.await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scenarios_parse_and_display() {
-        assert_eq!("empty".parse::<Scenario>().expect("empty"), Scenario::Empty);
-        assert_eq!("demo".parse::<Scenario>().expect("demo"), Scenario::Demo);
-        assert_eq!(
-            "scale:100000,nodes=5000,namespaces=50"
-                .parse::<Scenario>()
-                .expect("scale"),
-            Scenario::Scale {
-                pods: 100_000,
-                nodes: 5000,
-                namespaces: 50
-            }
-        );
-        let s: Scenario = "scale:100000".parse().expect("scale");
-        assert_eq!(s.to_string().parse::<Scenario>().expect("round trip"), s);
-        assert!("scale:lots".parse::<Scenario>().is_err());
-        assert!("chaos".parse::<Scenario>().is_err());
     }
 }

@@ -223,9 +223,9 @@ fn choose(args: &ServeArgs, environment: &Environment) -> anyhow::Result<Choice>
 /// Its tokens are new on every start: its API server listens on loopback, and a page that found
 /// the port (by DNS rebinding, say) must not know a token that works there.
 async fn start_demo() -> anyhow::Result<(Sim, Connection)> {
-    let users = wheelhouse_sim::auth::default_users()
+    let users = wheelhouse_sim::api::auth::default_users()
         .into_iter()
-        .map(|user| wheelhouse_sim::auth::User {
+        .map(|user| wheelhouse_sim::api::auth::User {
             token: format!("{}-{}", user.name, uuid::Uuid::new_v4().simple()),
             ..user
         })

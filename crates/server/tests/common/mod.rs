@@ -173,7 +173,7 @@ impl Drop for TestServer {
 
 /// A kubeconfig for the sim's admin at `http://127.0.0.1:{port}`, usable before the sim exists.
 pub fn admin_kubeconfig(port: u16) -> Kubeconfig {
-    let token = wheelhouse_sim::auth::default_users()
+    let token = wheelhouse_sim::api::auth::default_users()
         .into_iter()
         .find(|u| u.name == "admin")
         .expect("the sim has an admin")

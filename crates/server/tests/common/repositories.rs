@@ -51,13 +51,13 @@ pub async fn serve_tls(
     login: Option<String>,
 ) -> (SocketAddr, Arc<Seen>, String) {
     let (app, seen) = recorded(app, login);
-    let certificate = wheelhouse_sim::tls::Certificate::generate(&[]).expect("a certificate");
+    let certificate = wheelhouse_sim::api::tls::Certificate::generate(&[]).expect("a certificate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    let listener =
-        wheelhouse_sim::tls::DualListener::new(listener, &certificate).expect("a TLS listener");
+    let listener = wheelhouse_sim::api::tls::DualListener::new(listener, &certificate)
+        .expect("a TLS listener");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serves") });
     (address, seen, certificate.cert_pem)
 }
@@ -281,11 +281,11 @@ pub fn field_errors(refused: &Value) -> Vec<(String, String)> {
 /// The console on the demo, acting for someone who may do anything (ChartRepositories included)
 /// but read Secrets; the credentials namespace is `default`.
 pub async fn one_who_may_not_read_secrets() -> TestServer {
-    let person = wheelhouse_sim::auth::User::new(
+    let person = wheelhouse_sim::api::auth::User::new(
         "charts-admin",
         "charts-admin-token",
         &["charts"],
-        vec![wheelhouse_sim::auth::Rule::new(&["*"], &["*"], &["*"]).except(&["secrets"])],
+        vec![wheelhouse_sim::api::auth::Rule::new(&["*"], &["*"], &["*"]).except(&["secrets"])],
     );
     let sim = wheelhouse_sim::SimConfig::default()
         .scenario(wheelhouse_sim::Scenario::Demo)

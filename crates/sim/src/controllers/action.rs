@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::events::EventSpec;
-use crate::store::GroupResource;
+use crate::storage::GroupResource;
 
 /// One write a controller wants.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +80,7 @@ impl Action {
 
 /// The resources the controllers read and write.
 pub mod gr {
-    use crate::store::GroupResource;
+    use crate::storage::GroupResource;
 
     pub fn pods() -> GroupResource {
         GroupResource::core("pods")

@@ -4,6 +4,7 @@
 //! ports resolved from the Service's targetPorts.
 
 use serde_json::{Map, Value, json};
+use wheelhouse_model::selector::Selector;
 
 use super::action::{Action, gr};
 use super::meta;
@@ -31,16 +32,17 @@ fn target_port(svc_port: &Value, pod: &Value) -> Option<i64> {
 
 /// The `subsets` an Endpoints object should have for a Service and the pods of its namespace.
 pub fn subsets(svc: &Value, pods: &[&Value]) -> Value {
-    let selector: Map<String, Value> = meta::at(svc, &["spec", "selector"])
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let selector = Selector::of_service(svc);
     let mut ready = Vec::new();
     let mut not_ready = Vec::new();
     let mut ports = Vec::new();
     let mut members: Vec<&&Value> = pods
         .iter()
-        .filter(|p| meta::map_selector_matches(&selector, &meta::labels(p)))
+        .filter(|p| {
+            selector
+                .as_ref()
+                .is_some_and(|s| s.matches(&meta::at(p, &["metadata", "labels"])))
+        })
         .filter(|p| !meta::str_at(p, &["status", "podIP"]).is_empty() && !meta::is_terminating(p))
         .filter(|p| {
             !matches!(

@@ -4,6 +4,7 @@
 //! does not model survive every round trip.
 
 use serde_json::{Map, Value, json};
+use wheelhouse_model::selector::Selector;
 
 /// The `metadata.name` of an object, or "" when it has none.
 pub fn name(obj: &Value) -> &str {
@@ -123,43 +124,12 @@ pub fn labels(obj: &Value) -> Map<String, Value> {
 
 /// Whether a `metav1.LabelSelector` (matchLabels and matchExpressions) selects these labels.
 ///
-/// An empty or missing selector selects nothing, as workload controllers treat it.
+/// An empty, missing or unreadable selector selects nothing, as workload controllers treat it.
 pub fn selector_matches(selector: Option<&Value>, labels: &Map<String, Value>) -> bool {
-    let Some(selector) = selector.filter(|s| s.is_object()) else {
-        return false;
-    };
-    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
-    let expressions = selector.get("matchExpressions").and_then(Value::as_array);
-    if match_labels.is_none_or(Map::is_empty) && expressions.is_none_or(Vec::is_empty) {
-        return false;
-    }
-    let labels_ok = match_labels
-        .into_iter()
-        .flatten()
-        .all(|(k, v)| labels.get(k) == Some(v));
-    let expressions_ok = expressions.into_iter().flatten().all(|e| {
-        let key = e.get("key").and_then(Value::as_str).unwrap_or("");
-        let values: Vec<&str> = e
-            .get("values")
-            .and_then(Value::as_array)
-            .map(|v| v.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let have = labels.get(key).and_then(Value::as_str);
-        match e.get("operator").and_then(Value::as_str).unwrap_or("") {
-            "In" => have.is_some_and(|h| values.contains(&h)),
-            "NotIn" => have.is_none_or(|h| !values.contains(&h)),
-            "Exists" => have.is_some(),
-            "DoesNotExist" => have.is_none(),
-            _ => false,
-        }
-    });
-    labels_ok && expressions_ok
-}
-
-/// Whether a plain `map[string]string` selector (as Services have) selects these labels.
-/// An empty selector selects nothing.
-pub fn map_selector_matches(selector: &Map<String, Value>, labels: &Map<String, Value>) -> bool {
-    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    selector
+        .filter(|s| s.is_object())
+        .and_then(|s| Selector::from_label_selector(s).ok())
+        .is_some_and(|s| !s.is_empty() && s.matches(labels))
 }
 
 /// 32-bit FNV-1a, the hash Kubernetes uses for pod-template-hash and controller revisions.
@@ -231,36 +201,10 @@ pub fn template_hash(template: &Value) -> String {
     safe_encode(u64::from(fnv32a(text.as_bytes())))
 }
 
-/// Parses a Kubernetes quantity (`100m`, `2`, `512Mi`, `1G`, `5k`) as a float in base units.
-pub fn parse_quantity(q: &str) -> Option<f64> {
-    let q = q.trim();
-    let split = q
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
-        .unwrap_or(q.len());
-    let (num, suffix) = q.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let mult = match suffix {
-        "" => 1.0,
-        "n" => 1e-9,
-        "u" => 1e-6,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "Ki" => 1024.0,
-        "Mi" => 1024.0 * 1024.0,
-        "Gi" => 1024.0 * 1024.0 * 1024.0,
-        "Ti" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some(n * mult)
-}
-
 /// A quantity field as a float (quantities may also be plain JSON numbers).
 pub fn quantity(v: Option<&Value>) -> Option<f64> {
     match v? {
-        Value::String(s) => parse_quantity(s),
+        Value::String(s) => wheelhouse_model::quantity::parse(s),
         Value::Number(n) => n.as_f64(),
         _ => None,
     }
@@ -341,9 +285,9 @@ mod tests {
             ("5k", 5000.0),
         ];
         for (q, want) in cases {
-            let got = parse_quantity(q).unwrap_or(f64::NAN);
+            let got = quantity(Some(&json!(q))).unwrap_or(f64::NAN);
             assert!((got - want).abs() < 1e-6, "{q}: {got} != {want}");
         }
-        assert_eq!(parse_quantity("lots"), None);
+        assert_eq!(quantity(Some(&json!("lots"))), None);
     }
 }

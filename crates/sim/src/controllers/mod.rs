@@ -4,6 +4,10 @@
 //!
 //! Each controller is a pure `reconcile` function from objects to [`Action`]s, tested on its
 //! own; the [`runtime`] reads the store, calls them and writes their actions back.
+//!
+//! The kubelet also holds what runs inside the simulated pods: the log lines their containers
+//! write and the CPU and memory they use ([`kubelet::container_logs`], [`kubelet::container_usage`]),
+//! deterministic for a pod and a moment so tests can rely on them.
 
 pub mod action;
 pub mod cron;

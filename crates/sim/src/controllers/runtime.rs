@@ -21,7 +21,7 @@ use super::{
     cronjob, daemonset, deployment, disruption, endpoints, job, kubelet, meta, replicaset,
     revisions, scheduler, statefulset,
 };
-use crate::store::{DeleteOptions, GroupResource, Store, StoredObject, WatchEvent};
+use crate::storage::{DeleteOptions, GroupResource, Store, StoredObject, WatchEvent};
 
 /// How the controllers run.
 #[derive(Debug, Clone)]
@@ -544,10 +544,10 @@ fn apply(store: &Store, action: Action, now: Timestamp, state: &mut PassState) {
 /// The object with the defaults kube-apiserver fills in on create, as if a controller had
 /// written it through the API (controllers write to the store directly).
 pub fn with_defaults(resource: &GroupResource, mut object: Value) -> Value {
-    static BUILTINS: std::sync::OnceLock<crate::registry::Registry> = std::sync::OnceLock::new();
-    let registry = BUILTINS.get_or_init(|| crate::registry::Registry::new(Store::new()));
-    if let Some(info) = registry.find(&resource.group, "v1", &resource.resource) {
-        crate::defaults::apply(&info, &mut object, true);
+    static BUILTINS: std::sync::OnceLock<crate::storage::Kinds> = std::sync::OnceLock::new();
+    let kinds = BUILTINS.get_or_init(|| crate::storage::Kinds::new(Store::new()));
+    if let Some(info) = kinds.find(&resource.group, "v1", &resource.resource) {
+        crate::api::defaults::apply(&info, &mut object, true);
     }
     object
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::controllers::events::rfc3339;
 use crate::controllers::meta;
-use crate::store::GroupResource;
+use crate::storage::GroupResource;
 
 /// An object together with the resource it is stored under.
 #[derive(Debug, Clone)]

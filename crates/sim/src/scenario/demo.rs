@@ -18,10 +18,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::build::{Seed, aged, container, deployment, object, seed, service, template};
+use crate::controllers::kubelet::container_usage::HUNGRY_ANNOTATION;
 use crate::controllers::kubelet::{CRASH_ANNOTATION, RUN_SECONDS_ANNOTATION};
-
-/// Annotation that makes a pod's memory usage run close to its limit in metrics.
-pub const HUNGRY_ANNOTATION: &str = "sim.wheelhouse.dev/hungry";
 
 /// The namespaces of the demo.
 pub const NAMESPACES: [&str; 8] = [

@@ -9,16 +9,123 @@ pub mod build;
 pub mod demo;
 pub mod scale;
 
+use std::fmt;
+use std::str::FromStr;
+
 use jiff::Timestamp;
 
-use crate::store::Store;
+use crate::error::{Error, Result};
+use crate::storage::Store;
 use build::Seed;
+
+/// What the simulated cluster holds when it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scenario {
+    /// What a fresh kube-apiserver has: the system namespaces.
+    #[default]
+    Empty,
+    /// A small lively cluster with every kind and some failures.
+    Demo,
+    /// Many running pods for benchmarks.
+    Scale {
+        pods: usize,
+        nodes: usize,
+        namespaces: usize,
+    },
+}
+
+impl FromStr for Scenario {
+    type Err = Error;
+
+    /// `empty`, `demo`, `scale:100000`, `scale:100000,nodes=5000,namespaces=50`.
+    fn from_str(s: &str) -> Result<Scenario> {
+        let s = s.trim();
+        match s {
+            "empty" => return Ok(Scenario::Empty),
+            "demo" => return Ok(Scenario::Demo),
+            _ => {}
+        }
+        let rest = s.strip_prefix("scale:").ok_or_else(|| {
+            Error::Scenario(format!(
+                "unknown scenario {s:?}: use empty, demo or scale:<pods>[,nodes=N][,namespaces=N]"
+            ))
+        })?;
+        let mut parts = rest.split(',');
+        let pods = parts
+            .next()
+            .unwrap_or("")
+            .trim()
+            .parse()
+            .map_err(|_| Error::Scenario(format!("scale needs a pod count: {s:?}")))?;
+        let (mut nodes, mut namespaces) = default_scale_shape(pods);
+        for part in parts {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| Error::Scenario(format!("expected key=value in {part:?}")))?;
+            let v: usize = v
+                .trim()
+                .parse()
+                .map_err(|_| Error::Scenario(format!("{k} must be a number in {s:?}")))?;
+            match k.trim() {
+                "nodes" => nodes = v,
+                "namespaces" => namespaces = v,
+                other => {
+                    return Err(Error::Scenario(format!(
+                        "unknown scale option {other:?}: use nodes= or namespaces="
+                    )));
+                }
+            }
+        }
+        if nodes == 0 || namespaces == 0 {
+            return Err(Error::Scenario(
+                "nodes and namespaces must be at least 1".into(),
+            ));
+        }
+        Ok(Scenario::Scale {
+            pods,
+            nodes,
+            namespaces,
+        })
+    }
+}
+
+/// Nodes and namespaces of a scale scenario when not given: ~20 pods per node, ~2,000 per namespace.
+fn default_scale_shape(pods: usize) -> (usize, usize) {
+    ((pods / 20).clamp(1, 5_000), (pods / 2_000).clamp(1, 50))
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scenario::Empty => f.write_str("empty"),
+            Scenario::Demo => f.write_str("demo"),
+            Scenario::Scale {
+                pods,
+                nodes,
+                namespaces,
+            } => write!(f, "scale:{pods},nodes={nodes},namespaces={namespaces}"),
+        }
+    }
+}
+
+/// Loads a scenario into the store; returns how many objects it wrote.
+pub fn load(store: &Store, scenario: &Scenario) -> usize {
+    match *scenario {
+        Scenario::Empty => load_empty(store),
+        Scenario::Demo => load_demo(store),
+        Scenario::Scale {
+            pods,
+            nodes,
+            namespaces,
+        } => load_scale(store, pods, nodes, namespaces),
+    }
+}
 
 /// Writes seeds into the store with the API server's defaults, grouped by resource, in one
 /// bulk insert per resource (keeping the order of first appearance so CRDs precede their
 /// instances).
 pub fn insert(store: &Store, seeds: Vec<Seed>) -> usize {
-    let mut groups: Vec<(crate::store::GroupResource, Vec<serde_json::Value>)> = Vec::new();
+    let mut groups: Vec<(crate::storage::GroupResource, Vec<serde_json::Value>)> = Vec::new();
     for s in seeds {
         let object = crate::controllers::runtime::with_defaults(&s.resource, s.object);
         match groups.iter_mut().find(|(r, _)| *r == s.resource) {
@@ -63,10 +170,30 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+
+    #[test]
+    fn scenarios_parse_and_display() {
+        assert_eq!("empty".parse::<Scenario>().expect("empty"), Scenario::Empty);
+        assert_eq!("demo".parse::<Scenario>().expect("demo"), Scenario::Demo);
+        assert_eq!(
+            "scale:100000,nodes=5000,namespaces=50"
+                .parse::<Scenario>()
+                .expect("scale"),
+            Scenario::Scale {
+                pods: 100_000,
+                nodes: 5000,
+                namespaces: 50
+            }
+        );
+        let s: Scenario = "scale:100000".parse().expect("scale");
+        assert_eq!(s.to_string().parse::<Scenario>().expect("round trip"), s);
+        assert!("scale:lots".parse::<Scenario>().is_err());
+        assert!("chaos".parse::<Scenario>().is_err());
+    }
     use crate::controllers::action::gr;
     use crate::controllers::meta;
     use crate::controllers::runtime::{PassState, pass};
-    use crate::store::GroupResource;
+    use crate::storage::GroupResource;
 
     /// The demo after `seconds` of simulated time, one controller pass per second.
     fn demo_after(seconds: i64) -> Store {
@@ -310,7 +437,7 @@ mod tests {
                 &gr::namespaces(),
                 "",
                 "team-a",
-                &crate::store::DeleteOptions::default(),
+                &crate::storage::DeleteOptions::default(),
             )
             .expect("delete");
         let ns = get(&store, gr::namespaces(), "", "team-a");

@@ -14,7 +14,7 @@ use crate::controllers::action::gr;
 use crate::controllers::events::rfc3339;
 use crate::controllers::meta;
 use crate::controllers::replicaset;
-use crate::store::Store;
+use crate::storage::Store;
 
 /// Pods per ReplicaSet in the scale scenario.
 pub const PODS_PER_REPLICASET: usize = 20;
@@ -326,7 +326,7 @@ mod tests {
                 &gr::pods(),
                 "load-3",
                 &victim,
-                &crate::store::DeleteOptions::default(),
+                &crate::storage::DeleteOptions::default(),
             )
             .expect("delete a pod");
         let mut state = PassState::default();

@@ -1,158 +1,44 @@
-//! Parses and matches label selectors and field selectors as kube-apiserver does.
+//! The selectors of API requests (lists, watches, deletecollection) as kube-apiserver reads them.
+//!
+//! Label selectors are parsed and matched by `wheelhouse_model::selector`, the one reading of
+//! them in Wheelhouse; this module words their errors as kube-apiserver does. Field selectors are
+//! API-server behaviour (which fields each resource supports) and live here.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+use wheelhouse_model::selector::Selector;
 
+use crate::api::http::Call;
 use crate::error::{Error, Result};
+use crate::storage::{ResourceInfo, StoredObject};
 
-/// One requirement of a label selector.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Requirement {
-    /// `key=value`, `key==value`
-    Equals(String, String),
-    /// `key!=value` (also true when the key is absent)
-    NotEquals(String, String),
-    /// `key in (a,b)`
-    In(String, Vec<String>),
-    /// `key notin (a,b)` (also true when the key is absent)
-    NotIn(String, Vec<String>),
-    /// `key`
-    Exists(String),
-    /// `!key`
-    DoesNotExist(String),
+/// The `(label, field)` selectors of a request, validated.
+pub fn selectors(call: &Call<'_>) -> Result<(Selector, FieldSelector)> {
+    let labels = label_selector(call.param("labelSelector").unwrap_or(""))?;
+    let fields = FieldSelector::parse(call.param("fieldSelector").unwrap_or(""))?;
+    fields.validate(&call.info.group, &call.info.plural)?;
+    Ok((labels, fields))
 }
 
-/// A parsed label selector: all requirements must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LabelSelector {
-    pub requirements: Vec<Requirement>,
+/// Whether an object matches the selectors of a request.
+pub fn matches(
+    info: &ResourceInfo,
+    labels: &Selector,
+    fields: &FieldSelector,
+    obj: &StoredObject,
+) -> bool {
+    (labels.is_empty() || labels.matches(&obj.labels()))
+        && (fields.is_empty() || fields.matches(&info.group, &info.plural, obj.value()))
 }
 
-impl LabelSelector {
-    /// Parses `app=web,tier in (a,b),!legacy`; an empty string selects everything.
-    pub fn parse(text: &str) -> Result<LabelSelector> {
-        let mut requirements = Vec::new();
-        for part in split_top_level(text) {
-            let part = part.trim();
-            if part.is_empty() {
-                continue;
-            }
-            requirements.push(parse_requirement(part)?);
-        }
-        Ok(LabelSelector { requirements })
-    }
-
-    /// Whether the labels satisfy every requirement.
-    pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
-        let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-        self.requirements.iter().all(|r| match r {
-            Requirement::Equals(k, v) => get(k) == Some(v.as_str()),
-            Requirement::NotEquals(k, v) => get(k) != Some(v.as_str()),
-            Requirement::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
-            Requirement::NotIn(k, vs) => get(k).is_none_or(|x| !vs.iter().any(|v| v == x)),
-            Requirement::Exists(k) => get(k).is_some(),
-            Requirement::DoesNotExist(k) => get(k).is_none(),
-        })
-    }
-
-    /// Whether the selector selects everything.
-    pub fn is_empty(&self) -> bool {
-        self.requirements.is_empty()
-    }
-}
-
-/// Splits on commas that are not inside parentheses.
-fn split_top_level(text: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut depth = 0;
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
-fn bad(text: &str, why: &str) -> Error {
-    Error::bad_request(format!("unable to parse requirement: {why}: {text:?}"))
-}
-
-fn check_key(key: &str, whole: &str) -> Result<String> {
-    let key = key.trim();
-    let valid = !key.is_empty()
-        && key.len() <= 317
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
-    if !valid {
-        return Err(bad(whole, &format!("invalid label key {key:?}")));
-    }
-    Ok(key.to_string())
-}
-
-fn check_value(value: &str, whole: &str) -> Result<String> {
-    let value = value.trim();
-    let valid = value.len() <= 63
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !valid {
-        return Err(bad(whole, &format!("invalid label value {value:?}")));
-    }
-    Ok(value.to_string())
-}
-
-fn parse_set(rest: &str, whole: &str) -> Result<Vec<String>> {
-    let rest = rest.trim();
-    let inner = rest
-        .strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| bad(whole, "expected a set of values in parentheses"))?;
-    inner.split(',').map(|v| check_value(v, whole)).collect()
-}
-
-fn parse_requirement(part: &str) -> Result<Requirement> {
-    if let Some(key) = part.strip_prefix('!') {
-        return Ok(Requirement::DoesNotExist(check_key(key, part)?));
-    }
-    if let Some((k, v)) = part.split_once("!=") {
-        return Ok(Requirement::NotEquals(
-            check_key(k, part)?,
-            check_value(v, part)?,
-        ));
-    }
-    if let Some((k, v)) = part.split_once("==") {
-        return Ok(Requirement::Equals(
-            check_key(k, part)?,
-            check_value(v, part)?,
-        ));
-    }
-    if let Some((k, v)) = part.split_once('=') {
-        return Ok(Requirement::Equals(
-            check_key(k, part)?,
-            check_value(v, part)?,
-        ));
-    }
-    let words: Vec<&str> = part.splitn(2, char::is_whitespace).collect();
-    if words.len() == 2 {
-        let key = check_key(words[0], part)?;
-        let rest = words[1].trim_start();
-        if let Some(set) = rest.strip_prefix("notin") {
-            return Ok(Requirement::NotIn(key, parse_set(set, part)?));
-        }
-        if let Some(set) = rest.strip_prefix("in") {
-            return Ok(Requirement::In(key, parse_set(set, part)?));
-        }
-        return Err(bad(part, "expected one of '=', '==', '!=', 'in', 'notin'"));
-    }
-    Ok(Requirement::Exists(check_key(part, part)?))
+/// Parses a `labelSelector` parameter (`app=web,tier in (a,b),!legacy`; empty selects
+/// everything). A malformed one is a BadRequest, worded as kube-apiserver words it.
+pub fn label_selector(text: &str) -> Result<Selector> {
+    Selector::parse(text).map_err(|e| {
+        Error::bad_request(format!(
+            "unable to parse requirement: {} at character {}: {text:?}",
+            e.message, e.position
+        ))
+    })
 }
 
 /// A parsed field selector: `field=value` and `field!=value` terms, all must hold.
@@ -272,7 +158,7 @@ pub fn field_value(group: &str, resource: &str, object: &Value, field: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Map, json};
 
     fn labels(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap_or_default()
@@ -281,25 +167,15 @@ mod tests {
     #[test]
     fn equality_and_inequality_selectors_match_as_kube_does() {
         let l = labels(json!({"app": "web", "tier": "front"}));
+        assert!(label_selector("app=web").expect("parse").matches(&l));
         assert!(
-            LabelSelector::parse("app=web")
+            label_selector("app==web,tier=front")
                 .expect("parse")
-                .matches(Some(&l))
+                .matches(&l)
         );
+        assert!(!label_selector("app!=web").expect("parse").matches(&l));
         assert!(
-            LabelSelector::parse("app==web,tier=front")
-                .expect("parse")
-                .matches(Some(&l))
-        );
-        assert!(
-            !LabelSelector::parse("app!=web")
-                .expect("parse")
-                .matches(Some(&l))
-        );
-        assert!(
-            LabelSelector::parse("missing!=x")
-                .expect("parse")
-                .matches(Some(&l)),
+            label_selector("missing!=x").expect("parse").matches(&l),
             "!= holds for an absent key"
         );
     }
@@ -308,38 +184,30 @@ mod tests {
     fn set_selectors_handle_in_notin_exists_and_not_exists() {
         let l = labels(json!({"app": "web", "env": "prod"}));
         assert!(
-            LabelSelector::parse("env in (prod, staging)")
+            label_selector("env in (prod, staging)")
                 .expect("parse")
-                .matches(Some(&l))
+                .matches(&l)
         );
         assert!(
-            !LabelSelector::parse("env notin (prod)")
+            !label_selector("env notin (prod)")
                 .expect("parse")
-                .matches(Some(&l))
+                .matches(&l)
         );
+        assert!(label_selector("app,!legacy").expect("parse").matches(&l));
+        assert!(!label_selector("legacy").expect("parse").matches(&l));
         assert!(
-            LabelSelector::parse("app,!legacy")
+            label_selector("x notin (a)")
                 .expect("parse")
-                .matches(Some(&l))
-        );
-        assert!(
-            !LabelSelector::parse("legacy")
-                .expect("parse")
-                .matches(Some(&l))
-        );
-        assert!(
-            LabelSelector::parse("x notin (a)")
-                .expect("parse")
-                .matches(None),
+                .matches(&Value::Null),
             "notin holds without labels"
         );
     }
 
     #[test]
     fn a_malformed_label_selector_is_a_bad_request() {
-        let err = LabelSelector::parse("app in web").expect_err("malformed");
+        let err = label_selector("app in web").expect_err("malformed");
         assert_eq!(err.code(), 400);
-        assert!(LabelSelector::parse("a b c").is_err());
+        assert!(label_selector("a b c").is_err());
     }
 
     #[test]

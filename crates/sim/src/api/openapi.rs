@@ -1,4 +1,4 @@
-//! Generates `/openapi/v2` and `/openapi/v3` from the kind registry.
+//! Generates `/openapi/v2` and `/openapi/v3` from the catalogue of kinds ([`Kinds`](crate::storage::Kinds)).
 //!
 //! What kubectl and helm read from these documents: the PATCH operation of a kind, tagged with
 //! `x-kubernetes-group-version-kind`, and whether it takes the `fieldValidation` query
@@ -12,9 +12,9 @@ use axum::response::Response;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
+use crate::api::http::{AppState, bytes_response, json_response};
 use crate::error::{Error, Result};
-use crate::http::{AppState, bytes_response, json_response};
-use crate::registry::ResourceInfo;
+use crate::storage::ResourceInfo;
 
 fn param(name: &str, description: &str) -> Value {
     json!({"name": name, "in": "query", "description": description, "schema": {"type": "string", "uniqueItems": true}})
@@ -234,13 +234,13 @@ pub fn v2(state: &AppState) -> Response {
         "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".into(),
         object_meta(),
     );
-    for r in state.registry.all() {
+    for r in state.kinds.all() {
         for (p, ops) in paths_of(&r, false) {
             paths.insert(p, ops);
         }
         definitions.insert(schema_name(&r), schema_of(&r, false));
     }
-    let doc = json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": format!("v1.{}.0", crate::discovery::KUBE_MINOR)}, "paths": paths, "definitions": definitions});
+    let doc = json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": format!("v1.{}.0", crate::api::discovery::KUBE_MINOR)}, "paths": paths, "definitions": definitions});
     json_response(StatusCode::OK, &doc)
 }
 
@@ -255,7 +255,7 @@ fn gv_path(group: &str, version: &str) -> String {
 /// `GET /openapi/v3`: the index of per group-version documents.
 pub fn v3_index(state: &AppState) -> Response {
     let mut paths = Map::new();
-    for (group, versions) in state.registry.groups() {
+    for (group, versions) in state.kinds.groups() {
         for v in versions {
             let path = gv_path(&group, &v);
             let hash = hash_of(&v3_doc(state, &group, &v));
@@ -283,7 +283,7 @@ fn v3_doc(state: &AppState, group: &str, version: &str) -> Value {
         "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".into(),
         object_meta(),
     );
-    for r in state.registry.resources_of(group, version) {
+    for r in state.kinds.resources_of(group, version) {
         for (p, ops) in paths_of(&r, true) {
             paths.insert(p, ops);
         }
@@ -291,7 +291,7 @@ fn v3_doc(state: &AppState, group: &str, version: &str) -> Value {
     }
     json!({
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": format!("v1.{}.0", crate::discovery::KUBE_MINOR)},
+        "info": {"title": "Kubernetes", "version": format!("v1.{}.0", crate::api::discovery::KUBE_MINOR)},
         "paths": paths,
         "components": {"schemas": schemas}
     })
@@ -304,7 +304,7 @@ pub fn v3_document(state: &AppState, path: &str) -> Result<Response> {
         ["apis", g, v] => (g.to_string(), v.to_string()),
         _ => return Err(Error::UnknownPath),
     };
-    if state.registry.resources_of(&group, &version).is_empty() {
+    if state.kinds.resources_of(&group, &version).is_empty() {
         return Err(Error::UnknownPath);
     }
     Ok(json_response(

@@ -5,9 +5,9 @@ use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+use crate::api::http::{AppState, Representation, bytes_response, json_response, negotiate};
 use crate::error::{Error, Result};
-use crate::http::{AppState, Representation, bytes_response, json_response, negotiate};
-use crate::registry::ResourceInfo;
+use crate::storage::ResourceInfo;
 
 /// The Kubernetes version the sim claims to be.
 pub const KUBE_MINOR: &str = "36";
@@ -68,7 +68,7 @@ pub fn api_groups(state: &AppState, headers: &HeaderMap) -> Result<Response> {
         ));
     }
     let groups: Vec<Value> = state
-        .registry
+        .kinds
         .groups()
         .into_iter()
         .filter(|(g, _)| !g.is_empty())
@@ -83,7 +83,7 @@ pub fn api_groups(state: &AppState, headers: &HeaderMap) -> Result<Response> {
 /// `GET /apis/{group}`.
 pub fn group(state: &AppState, name: &str) -> Result<Response> {
     let (_, versions) = state
-        .registry
+        .kinds
         .groups()
         .into_iter()
         .find(|(g, _)| g == name && !g.is_empty())
@@ -96,7 +96,7 @@ pub fn group(state: &AppState, name: &str) -> Result<Response> {
 
 /// `GET /api/v1` or `/apis/{group}/{version}`: the APIResourceList.
 pub fn resource_list(state: &AppState, group: &str, version: &str) -> Result<Response> {
-    let resources = state.registry.resources_of(group, version);
+    let resources = state.kinds.resources_of(group, version);
     if resources.is_empty() {
         return Err(Error::UnknownPath);
     }
@@ -168,7 +168,7 @@ fn aggregated_resource(r: &ResourceInfo) -> Value {
 /// The aggregated discovery document of the core group (`core`) or of all named groups.
 pub fn aggregated(state: &AppState, core: bool) -> Value {
     let mut items = Vec::new();
-    for (group, versions) in state.registry.groups() {
+    for (group, versions) in state.kinds.groups() {
         if group.is_empty() != core {
             continue;
         }
@@ -176,7 +176,7 @@ pub fn aggregated(state: &AppState, core: bool) -> Value {
             .iter()
             .map(|v| {
                 let resources: Vec<Value> = state
-                    .registry
+                    .kinds
                     .resources_of(&group, v)
                     .iter()
                     .map(|r| aggregated_resource(r))

@@ -7,9 +7,9 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::api::http::Call;
 use crate::error::{Error, Result};
-use crate::http::Call;
-use crate::store::{GroupResource, str_at};
+use crate::storage::{GroupResource, str_at};
 
 const STDIN: u8 = 0;
 const STDOUT: u8 = 1;

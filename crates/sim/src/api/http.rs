@@ -12,11 +12,12 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::Value;
 
-use crate::auth::{Attributes, User, authorize};
+use crate::api::auth::{Attributes, User, authorize};
+use crate::api::{discovery, openapi, verbs};
+use crate::controllers::kubelet::{container_logs::LogSource, container_usage::MetricsSource};
 use crate::error::{Error, Result};
-use crate::registry::{Registry, ResourceInfo};
-use crate::store::Store;
-use crate::{discovery, logs, metrics, openapi, verbs};
+use crate::storage::Store;
+use crate::storage::{Kinds, ResourceInfo};
 
 /// kube-apiserver's limit on request bodies.
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
@@ -24,12 +25,12 @@ pub const MAX_BODY: usize = 3 * 1024 * 1024;
 /// What every request handler can reach.
 pub struct AppState {
     pub store: Store,
-    pub registry: Registry,
+    pub kinds: Kinds,
     pub users: Vec<User>,
-    pub logs: Arc<dyn logs::LogSource>,
-    pub metrics: Arc<dyn metrics::MetricsSource>,
+    pub logs: Arc<dyn LogSource>,
+    pub metrics: Arc<dyn MetricsSource>,
     /// The cumulative CPU counters of the cAdvisor endpoint.
-    pub cpu_counters: crate::cadvisor::CpuCounters,
+    pub cpu_counters: crate::api::cadvisor::CpuCounters,
     /// Turns true when the sim shuts down; long streams (watch, logs -f) end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -69,7 +70,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
 
 /// The cAdvisor exposition of one node or all of them.
 fn cadvisor(state: &AppState, node: Option<&str>) -> Response {
-    let text = crate::cadvisor::exposition(
+    let text = crate::api::cadvisor::exposition(
         &state.store,
         state.metrics.as_ref(),
         &state.cpu_counters,
@@ -302,7 +303,7 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         )?;
         if state
             .store
-            .get(&crate::store::GroupResource::core("nodes"), "", node)
+            .get(&crate::storage::GroupResource::core("nodes"), "", node)
             .is_none()
         {
             return Err(Error::not_found("nodes", node));
@@ -338,7 +339,7 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
     .ok_or(Error::UnknownPath)?;
 
     let info = state
-        .registry
+        .kinds
         .find(&req.group, &req.version, &req.resource)
         .ok_or(Error::UnknownPath)?;
     if req.namespace.is_some() && !info.namespaced {
@@ -416,7 +417,7 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         let ws = axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &())
             .await
             .map_err(|e| Error::bad_request(format!("cannot upgrade to a websocket: {e}")))?;
-        return crate::exec::upgrade(&call, ws);
+        return crate::api::exec::upgrade(&call, ws);
     }
 
     let body = if matches!(
@@ -435,7 +436,7 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         .to_string();
 
     match verb {
-        "watch" => crate::watch::serve(&call).await,
+        "watch" => crate::api::watch::serve(&call).await,
         "list" => verbs::list(&call),
         "get" => verbs::get(&call).await,
         "create" => verbs::create(&call, &body, &content_type),
@@ -511,7 +512,7 @@ async fn read_body(body: Body) -> Result<Bytes> {
 pub fn decode_body(body: &[u8], content_type: &str, kind: &str) -> Result<Value> {
     let media = content_type.split(';').next().unwrap_or("").trim();
     if media == "application/vnd.kubernetes.protobuf" {
-        return crate::proto::decode(body);
+        return crate::api::proto::decode(body);
     }
     if media.contains("protobuf") || media.contains("cbor") {
         return Err(Error::UnsupportedMediaType(format!(

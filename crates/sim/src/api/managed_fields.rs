@@ -3,7 +3,7 @@
 //! Field sets are kept as sets of paths; a path element is `f:<field>`, `k:<merge key JSON>` for
 //! items of keyed lists, or `v:<value JSON>` for items of primitive sets, as in FieldsV1. This is
 //! simpler than structured-merge-diff (no schema, no unions, lists typed by the merge-key table
-//! of [`crate::patch`]) but gives helm v4 and `kubectl apply --server-side` what they check:
+//! of [`crate::api::patch`]) but gives helm v4 and `kubectl apply --server-side` what they check:
 //! ownership per manager, conflicts between managers, `force`, and removal of fields a manager
 //! stopped applying.
 
@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use crate::api::patch::{is_primitive_set, merge_key};
 use crate::error::{Cause, Error, Result};
-use crate::patch::{is_primitive_set, merge_key};
-use crate::store::now_rfc3339;
+use crate::storage::now_rfc3339;
 
 /// A path of FieldsV1 elements.
 pub type FieldPath = Vec<String>;
@@ -405,7 +405,7 @@ pub fn apply(
         });
     }
     // Merge the configuration in.
-    let mut merged = crate::patch::strategic_merge(base, config)?;
+    let mut merged = crate::api::patch::strategic_merge(base, config)?;
     // Fields this manager applied before and no longer applies, owned by nobody else, go.
     let previous: FieldSet = list
         .iter()

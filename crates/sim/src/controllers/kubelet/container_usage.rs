@@ -2,13 +2,92 @@
 //! smoothly over minutes, the same for the same object and moment. Pods annotated
 //! `sim.wheelhouse.dev/hungry: "true"` (the demo's `shop/payments`) run close to their
 //! memory limit and busy on CPU.
+//!
+//! metrics.k8s.io and the cAdvisor endpoint read them through [`MetricsSource`]:
+//! [`WorkloadMetrics`] by default, [`GeneratedMetrics`] for plain values, or a source of the
+//! caller's.
 
 use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::controllers::meta;
-use crate::metrics::{MetricsSource, Usage};
-use crate::scenario::demo::HUNGRY_ANNOTATION;
+
+/// Annotation that makes a pod's memory usage run close to its limit in metrics, and its CPU busy.
+pub const HUNGRY_ANNOTATION: &str = "sim.wheelhouse.dev/hungry";
+
+/// CPU in nanocores and memory in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub cpu_nanocores: u64,
+    pub memory_bytes: u64,
+}
+
+/// Where usage values come from: [`WorkloadMetrics`] unless [`SimConfig::metrics`] installs
+/// another.
+///
+/// [`SimConfig::metrics`]: crate::SimConfig::metrics
+pub trait MetricsSource: Send + Sync {
+    /// Usage of each container of a running pod (`None` for pods without metrics).
+    fn pod(&self, pod: &Value, now: Timestamp) -> Option<Vec<(String, Usage)>>;
+    /// Usage of a node.
+    fn node(&self, node: &Value, now: Timestamp) -> Option<Usage>;
+}
+
+/// Plausible, slowly changing values derived from the object's uid and the time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct GeneratedMetrics;
+
+/// The seed of [`GeneratedMetrics`]' values for an object.
+fn plain_seed(s: &str) -> u64 {
+    s.bytes().fold(1469598103934665603u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(1099511628211)
+    })
+}
+
+/// [`GeneratedMetrics`]' wave: in [0, 1], a period of about 12 minutes, out of phase per seed.
+fn plain_wave(seed: u64, now: Timestamp) -> f64 {
+    let phase = (seed % 1000) as f64 / 1000.0 * std::f64::consts::TAU;
+    0.5 + 0.5 * ((now.as_second() as f64 / 120.0) + phase).sin()
+}
+
+impl MetricsSource for GeneratedMetrics {
+    fn pod(&self, pod: &Value, now: Timestamp) -> Option<Vec<(String, Usage)>> {
+        if meta::str_at(pod, &["status", "phase"]) != "Running" {
+            return None;
+        }
+        let uid = meta::str_at(pod, &["metadata", "uid"]);
+        let containers = pod.pointer("/spec/containers").and_then(Value::as_array)?;
+        Some(
+            containers
+                .iter()
+                .map(|c| {
+                    let name = c["name"].as_str().unwrap_or("").to_string();
+                    let s = plain_seed(&format!("{uid}/{name}"));
+                    let w = plain_wave(s, now);
+                    let cpu = 1_000_000 + (s % 200) * 1_000_000 / 2 + (w * 50_000_000.0) as u64;
+                    let mem = (20 + s % 200) * 1024 * 1024 + (w * 16.0 * 1024.0 * 1024.0) as u64;
+                    (
+                        name,
+                        Usage {
+                            cpu_nanocores: cpu,
+                            memory_bytes: mem,
+                        },
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    fn node(&self, node: &Value, now: Timestamp) -> Option<Usage> {
+        let s = plain_seed(meta::str_at(node, &["metadata", "uid"]));
+        let w = plain_wave(s, now);
+        Some(Usage {
+            cpu_nanocores: 300_000_000 + (w * 1_500_000_000.0) as u64,
+            memory_bytes: (2 * 1024 + s % 1024) * 1024 * 1024
+                + (w * 1024.0 * 1024.0 * 1024.0) as u64,
+        })
+    }
+}
 
 /// Usage shaped by the pods' resources and the nodes' capacity.
 #[derive(Debug, Default, Clone, Copy)]

@@ -1,13 +1,14 @@
-//! Knows which kinds the sim serves: built-in resources and those of CustomResourceDefinitions.
+//! The catalogue of kinds the sim serves: built-in resources and those of
+//! CustomResourceDefinitions.
 //!
-//! Discovery, OpenAPI, routing and Table output all read this one registry, so a kind added
+//! Discovery, OpenAPI, routing and Table output all read this one catalogue, so a kind added
 //! here (or by creating a CRD) appears everywhere at once.
 
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::store::{GroupResource, Store};
+use crate::storage::{GroupResource, Store};
 
 /// The CRD resource in the store.
 pub fn crd_resource() -> GroupResource {
@@ -484,14 +485,14 @@ const BUILTINS: &[Builtin] = &[
 
 /// All kinds the sim serves: the built-ins and, read from the store on each call, the CRDs.
 #[derive(Debug, Clone)]
-pub struct Registry {
+pub struct Kinds {
     builtins: Arc<Vec<Arc<ResourceInfo>>>,
     store: Store,
 }
 
-impl Registry {
-    /// The registry of built-in kinds plus the CRDs found in `store`.
-    pub fn new(store: Store) -> Registry {
+impl Kinds {
+    /// The built-in kinds plus the CRDs found in `store`.
+    pub fn new(store: Store) -> Kinds {
         let builtins = BUILTINS
             .iter()
             .map(|b| {
@@ -512,16 +513,16 @@ impl Registry {
                 })
             })
             .collect();
-        Registry {
+        Kinds {
             builtins: Arc::new(builtins),
             store,
         }
     }
 
-    /// The same registry without the built-in kinds of `group`: a cluster where, say,
+    /// The same kinds without the built-in kinds of `group`: a cluster where, say,
     /// metrics-server is not installed serves no `metrics.k8s.io`, in discovery or at its paths.
     #[must_use]
-    pub fn without_group(mut self, group: &str) -> Registry {
+    pub fn without_group(mut self, group: &str) -> Kinds {
         self.builtins = Arc::new(
             self.builtins
                 .iter()
@@ -659,8 +660,8 @@ mod tests {
 
     #[test]
     fn builtin_deployments_have_scale_and_status() {
-        let registry = Registry::new(Store::new());
-        let d = registry
+        let kinds = Kinds::new(Store::new());
+        let d = kinds
             .find("apps", "v1", "deployments")
             .expect("deployments served");
         assert!(d.has_subresource("scale") && d.has_subresource("status"));
@@ -670,8 +671,8 @@ mod tests {
     #[test]
     fn a_crd_in_the_store_is_served_at_once() {
         let store = Store::new();
-        let registry = Registry::new(store.clone());
-        assert!(registry.find("example.com", "v1", "widgets").is_none());
+        let kinds = Kinds::new(store.clone());
+        assert!(kinds.find("example.com", "v1", "widgets").is_none());
         let crd = json!({"kind": "CustomResourceDefinition", "metadata": {"name": "widgets.example.com"},
             "spec": {"group": "example.com", "scope": "Namespaced",
                 "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
@@ -679,10 +680,10 @@ mod tests {
         store
             .create(&crd_resource(), false, crd)
             .expect("create crd");
-        let w = registry
+        let w = kinds
             .find("example.com", "v1", "widgets")
             .expect("widgets served");
         assert!(w.custom && w.namespaced && w.has_subresource("status"));
-        assert!(registry.groups().iter().any(|(g, _)| g == "example.com"));
+        assert!(kinds.groups().iter().any(|(g, _)| g == "example.com"));
     }
 }

@@ -4,26 +4,30 @@
 //!
 //! The state of a pod is a pure function of its spec, its `status.startTime` and the clock:
 //! the kubelet needs no memory, so the sim can restart and tests can ask "what does this pod
-//! look like 95 seconds after it started" directly.
+//! look like 95 seconds after it started" directly. So are each container's life
+//! (`container_lifecycle`: pulls, runs, crash loops and back-offs), what its containers write
+//! ([`container_logs`]) and the CPU and memory they use ([`container_usage`]).
+
+mod container_lifecycle;
+pub mod container_logs;
+pub mod container_usage;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::events::{EventSpec, EventType, rfc3339};
 use super::meta;
+use container_lifecycle::{at, container_id, image_id, main_container, waiting};
+
+pub use container_lifecycle::{
+    CRASH_ANNOTATION, CRASH_RUN_SECONDS, DEFAULT_RUN_SECONDS, RUN_SECONDS_ANNOTATION,
+    backoff_seconds, container_crashes, image_is_missing,
+};
 
 /// Seconds between a pod being accepted and its containers starting (image pull).
 pub const PULL_SECONDS: i64 = 2;
 /// Seconds each init container runs before it completes.
 pub const INIT_SECONDS: i64 = 2;
-/// Seconds a crashing container runs before it exits with code 1.
-pub const CRASH_RUN_SECONDS: i64 = 6;
-/// Seconds a run-to-completion container (restartPolicy Never/OnFailure) runs by default.
-pub const DEFAULT_RUN_SECONDS: i64 = 5;
-/// Annotation that makes every container of a pod crash shortly after it starts.
-pub const CRASH_ANNOTATION: &str = "sim.wheelhouse.dev/crash";
-/// Annotation that sets how long run-to-completion containers run, in seconds.
-pub const RUN_SECONDS_ANNOTATION: &str = "sim.wheelhouse.dev/run-seconds";
 
 /// What the kubelet changes on one pod in one pass.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,121 +35,6 @@ pub struct PodUpdate {
     /// The new `status`, written only when it differs from the stored one.
     pub status: Value,
     pub events: Vec<EventSpec>,
-}
-
-/// Whether an image cannot be pulled in the sim (its name says so).
-pub fn image_is_missing(image: &str) -> bool {
-    image.contains("does-not-exist") || image.contains("doesnotexist")
-}
-
-/// Whether a container is meant to crash: the pod carries the crash annotation, or the
-/// container's command ends by exiting non-zero (`exit 1`).
-pub fn container_crashes(pod: &Value, container: &Value) -> bool {
-    if meta::annotation(pod, CRASH_ANNOTATION) == Some("true") {
-        return true;
-    }
-    let words: Vec<&str> = ["command", "args"]
-        .iter()
-        .filter_map(|k| container.get(*k).and_then(Value::as_array))
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    words.iter().any(|w| {
-        let w = w.trim();
-        w.starts_with("exit ") && w != "exit 0"
-            || w.contains("; exit 1")
-            || w.ends_with("&& exit 1")
-    })
-}
-
-/// The kubelet's back-off before restart `i` (0-based): 10 s doubling to at most 5 minutes.
-pub fn backoff_seconds(i: i64) -> i64 {
-    (10_i64 << i.min(5)).min(300)
-}
-
-/// Where a container that runs `run` seconds, then waits a back-off, then runs again, is
-/// `elapsed` seconds after it first started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Cycle {
-    /// How many runs have ended so far.
-    ended: i64,
-    /// Seconds after the first start at which the current run or wait began.
-    since: i64,
-    /// Whether the container is running (else it waits out a back-off).
-    running: bool,
-    /// The back-off being waited out, when waiting.
-    backoff: i64,
-    /// When the last run ended (seconds after the first start), if one has.
-    last_end: Option<i64>,
-    /// When the last run began.
-    last_start: i64,
-}
-
-fn cycle(elapsed: i64, run: i64) -> Cycle {
-    let mut start = 0;
-    let mut i = 0;
-    let mut last_end = None;
-    let mut last_start = 0;
-    loop {
-        if elapsed < start + run {
-            return Cycle {
-                ended: i,
-                since: start,
-                running: true,
-                backoff: 0,
-                last_end,
-                last_start,
-            };
-        }
-        let end = start + run;
-        let b = backoff_seconds(i);
-        if elapsed < end + b {
-            return Cycle {
-                ended: i + 1,
-                since: end,
-                running: false,
-                backoff: b,
-                last_end: Some(end),
-                last_start: start,
-            };
-        }
-        last_end = Some(end);
-        last_start = start;
-        start = end + b;
-        i += 1;
-    }
-}
-
-fn at(base: Timestamp, secs: i64) -> String {
-    rfc3339(
-        base.saturating_add(SignedDuration::from_secs(secs))
-            .unwrap_or(base),
-    )
-}
-
-fn container_id(pod: &Value, container: &str, run: i64) -> String {
-    let h = meta::fnv64a(format!("{}/{container}/{run}", meta::uid(pod)).as_bytes());
-    format!(
-        "containerd://{h:016x}{:016x}{h:016x}{:016x}",
-        h.rotate_left(17),
-        h.rotate_left(31)
-    )
-}
-
-fn image_id(image: &str) -> String {
-    let h = meta::fnv64a(image.as_bytes());
-    let repo = image.split(':').next().unwrap_or(image);
-    let repo = if repo.contains('/') {
-        repo.to_string()
-    } else {
-        format!("docker.io/library/{repo}")
-    };
-    format!(
-        "{repo}@sha256:{h:016x}{:016x}{:016x}{:016x}",
-        h.rotate_left(9),
-        h.rotate_left(23),
-        h.rotate_left(41)
-    )
 }
 
 /// The pod IP the sim gives a pod: stable for its uid, inside the node's pod CIDR.
@@ -233,199 +122,6 @@ fn condition(
         meta::set_at(&mut c, &["message"], json!(m));
     }
     c
-}
-
-/// The state of one main container, derived from the clock.
-struct ContainerView {
-    status: Value,
-    ready: bool,
-    /// Terminated for good: Some(exit code).
-    finished: Option<i64>,
-}
-
-fn main_container(
-    pod: &Value,
-    c: &Value,
-    start: Timestamp,
-    elapsed: i64,
-    restart_policy: &str,
-) -> ContainerView {
-    let name = meta::str_at(c, &["name"]);
-    let image = meta::str_at(c, &["image"]);
-    let pod_name = meta::name(pod);
-    let base = json!({
-        "name": name,
-        "image": image,
-        "imageID": "",
-        "ready": false,
-        "restartCount": 0,
-        "started": false,
-        "lastState": {},
-    });
-    let mut s = base;
-    let set = |s: &mut Value, k: &str, v: Value| meta::set_at(s, &[k], v);
-    if image_is_missing(image) {
-        // ErrImagePull for 2 s, then ImagePullBackOff for a growing back-off, and again.
-        let cy = cycle(elapsed, 2);
-        let (reason, message) = if cy.running {
-            (
-                "ErrImagePull",
-                format!(
-                    "rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"
-                ),
-            )
-        } else {
-            (
-                "ImagePullBackOff",
-                format!("Back-off pulling image \"{image}\""),
-            )
-        };
-        set(
-            &mut s,
-            "state",
-            json!({"waiting": {"reason": reason, "message": message}}),
-        );
-        return ContainerView {
-            status: s,
-            ready: false,
-            finished: None,
-        };
-    }
-    set(&mut s, "imageID", json!(image_id(image)));
-    let crashes = container_crashes(pod, c);
-    let run_seconds = meta::annotation(pod, RUN_SECONDS_ANNOTATION)
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(DEFAULT_RUN_SECONDS)
-        .max(1);
-    if restart_policy != "Always" && (!crashes || restart_policy == "Never") {
-        // Run to completion once.
-        let run = if crashes {
-            CRASH_RUN_SECONDS
-        } else {
-            run_seconds
-        };
-        set(&mut s, "containerID", json!(container_id(pod, name, 0)));
-        if elapsed < run {
-            set(
-                &mut s,
-                "state",
-                json!({"running": {"startedAt": at(start, 0)}}),
-            );
-            set(&mut s, "started", json!(true));
-            set(&mut s, "ready", json!(true));
-            return ContainerView {
-                status: s,
-                ready: true,
-                finished: None,
-            };
-        }
-        let (code, reason) = if crashes {
-            (1, "Error")
-        } else {
-            (0, "Completed")
-        };
-        set(
-            &mut s,
-            "state",
-            json!({"terminated": {
-                "exitCode": code, "reason": reason,
-                "startedAt": at(start, 0), "finishedAt": at(start, run),
-                "containerID": container_id(pod, name, 0),
-            }}),
-        );
-        return ContainerView {
-            status: s,
-            ready: false,
-            finished: Some(code),
-        };
-    }
-    if crashes {
-        let cy = cycle(elapsed, CRASH_RUN_SECONDS);
-        set(&mut s, "restartCount", json!(cy.ended));
-        if let Some(end) = cy.last_end {
-            let run = cy.ended - 1;
-            set(
-                &mut s,
-                "lastState",
-                json!({"terminated": {
-                    "exitCode": 1, "reason": "Error",
-                    "startedAt": at(start, cy.last_start), "finishedAt": at(start, end),
-                    "containerID": container_id(pod, name, run),
-                }}),
-            );
-        }
-        if cy.running {
-            set(
-                &mut s,
-                "containerID",
-                json!(container_id(pod, name, cy.ended)),
-            );
-            set(
-                &mut s,
-                "state",
-                json!({"running": {"startedAt": at(start, cy.since)}}),
-            );
-            set(&mut s, "started", json!(true));
-        } else {
-            set(
-                &mut s,
-                "containerID",
-                json!(container_id(pod, name, cy.ended - 1)),
-            );
-            let message = format!(
-                "back-off {} restarting failed container={name} pod={pod_name}_{}({})",
-                human_backoff(cy.backoff),
-                meta::namespace(pod),
-                meta::uid(pod)
-            );
-            set(
-                &mut s,
-                "state",
-                json!({"waiting": {"reason": "CrashLoopBackOff", "message": message}}),
-            );
-        }
-        return ContainerView {
-            status: s,
-            ready: false,
-            finished: None,
-        };
-    }
-    set(&mut s, "containerID", json!(container_id(pod, name, 0)));
-    set(
-        &mut s,
-        "state",
-        json!({"running": {"startedAt": at(start, 0)}}),
-    );
-    set(&mut s, "started", json!(true));
-    set(&mut s, "ready", json!(true));
-    ContainerView {
-        status: s,
-        ready: true,
-        finished: None,
-    }
-}
-
-fn human_backoff(secs: i64) -> String {
-    if secs >= 60 && secs % 60 == 0 {
-        format!("{}m0s", secs / 60)
-    } else if secs >= 60 {
-        format!("{}m{}s", secs / 60, secs % 60)
-    } else {
-        format!("{secs}s")
-    }
-}
-
-fn waiting(c: &Value, reason: &str) -> Value {
-    json!({
-        "name": meta::str_at(c, &["name"]),
-        "image": meta::str_at(c, &["image"]),
-        "imageID": "",
-        "ready": false,
-        "restartCount": 0,
-        "started": false,
-        "lastState": {},
-        "state": {"waiting": {"reason": reason}},
-    })
 }
 
 /// What the pod's status should be now. `None` when the pod is not the kubelet's business
@@ -937,15 +633,6 @@ mod tests {
             status["containerStatuses"][0]["lastState"]["terminated"]["exitCode"],
             1
         );
-    }
-
-    #[test]
-    fn a_pod_whose_command_exits_one_crashes_without_the_annotation() {
-        let p = json!({"metadata": {}, "spec": {}});
-        let c = json!({"name": "c", "image": "busybox", "command": ["sh", "-c", "echo starting; exit 1"]});
-        assert!(container_crashes(&p, &c));
-        let ok = json!({"name": "c", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]});
-        assert!(!container_crashes(&p, &ok));
     }
 
     #[test]

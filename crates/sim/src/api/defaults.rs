@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{Map, Value, json};
 
-use crate::registry::ResourceInfo;
-use crate::store::now_rfc3339;
+use crate::storage::ResourceInfo;
+use crate::storage::now_rfc3339;
 
 static NEXT_IP: AtomicU32 = AtomicU32::new(1);
 static NEXT_NODE_PORT: AtomicU32 = AtomicU32::new(30_000);
@@ -421,12 +421,12 @@ fn crd(object: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::Registry;
-    use crate::store::Store;
+    use crate::storage::Kinds;
+    use crate::storage::Store;
 
     fn info(group: &str, plural: &str) -> ResourceInfo {
-        let registry = Registry::new(Store::new());
-        (*registry.find(group, "v1", plural).expect("served")).clone()
+        let kinds = Kinds::new(Store::new());
+        (*kinds.find(group, "v1", plural).expect("served")).clone()
     }
 
     #[test]

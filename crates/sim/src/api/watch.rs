@@ -11,13 +11,13 @@ use futures::StreamExt;
 use http::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
+use wheelhouse_model::selector::Selector;
 
+use crate::api::http::{Call, Representation};
+use crate::api::selectors::{FieldSelector, matches, selectors};
 use crate::error::{Error, Result};
-use crate::http::{Call, Representation};
-use crate::registry::ResourceInfo;
-use crate::selector::{FieldSelector, LabelSelector};
-use crate::store::{EventType, StoredObject, WatchEvent, watch_line};
-use crate::verbs::{matches, selectors};
+use crate::storage::ResourceInfo;
+use crate::storage::{EventType, StoredObject, WatchEvent, watch_line};
 
 /// How often a bookmark is sent when the client allows them.
 const BOOKMARK_EVERY: Duration = Duration::from_secs(10);
@@ -28,7 +28,7 @@ struct Filter {
     info: Arc<ResourceInfo>,
     namespace: Option<String>,
     name: Option<String>,
-    labels: LabelSelector,
+    labels: Selector,
     fields: FieldSelector,
     table: bool,
     include_object: String,
@@ -56,7 +56,7 @@ impl Filter {
             _ => return None,
         };
         if self.table {
-            let table = crate::table::single(&self.info, &event.object, &self.include_object);
+            let table = crate::api::table::single(&self.info, &event.object, &self.include_object);
             let line = json!({"type": event_type.as_str(), "object": table});
             let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
             bytes.push(b'\n');
@@ -74,7 +74,7 @@ impl Filter {
         }
         let object = if custom_version {
             Bytes::from(
-                serde_json::to_vec(&crate::verbs::versioned(&self.info, &event.object))
+                serde_json::to_vec(&crate::api::verbs::versioned(&self.info, &event.object))
                     .unwrap_or_default(),
             )
         } else {

@@ -16,8 +16,8 @@ use std::sync::Mutex;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::metrics::{MetricsSource, Usage};
-use crate::store::{GroupResource, Store, str_at};
+use crate::controllers::kubelet::container_usage::{MetricsSource, Usage};
+use crate::storage::{GroupResource, Store, str_at};
 
 /// The cumulative CPU seconds of every container and node seen, by series key.
 #[derive(Debug, Default)]

@@ -1,5 +1,9 @@
 //! Serves the `log` subresource of pods from a [`LogSource`]: follow, previous, tailLines,
 //! sinceSeconds, sinceTime, timestamps, limitBytes and container selection.
+//!
+//! What the containers write comes from the kubelet's side ([`container_logs`]).
+//!
+//! [`container_logs`]: crate::controllers::kubelet::container_logs
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,90 +16,13 @@ use http::StatusCode;
 use jiff::Timestamp;
 use serde_json::Value;
 
+use crate::api::http::Call;
+use crate::controllers::kubelet::container_logs::{LogLine, LogSource};
 use crate::error::{Error, Result};
-use crate::http::Call;
-use crate::store::{GroupResource, str_at};
+use crate::storage::{GroupResource, str_at};
 
 /// The most lines a log request without `tailLines` gets (the sim's logs are endless).
 pub const MAX_LINES: usize = 2_000;
-
-/// One log line with the time it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    pub time: Timestamp,
-    pub text: String,
-}
-
-/// Where log content comes from. The scenario may install a richer one; the default is
-/// [`GeneratedLogs`].
-pub trait LogSource: Send + Sync {
-    /// The lines `container` of `pod` wrote in `[from, to)`, oldest first. `previous` asks for
-    /// the lines of the previous (crashed) instance of the container.
-    fn lines(
-        &self,
-        pod: &Value,
-        container: &str,
-        previous: bool,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Vec<LogLine>;
-}
-
-/// A plain generator: one access-log line every five seconds since the container started.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct GeneratedLogs;
-
-impl LogSource for GeneratedLogs {
-    fn lines(
-        &self,
-        pod: &Value,
-        container: &str,
-        previous: bool,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Vec<LogLine> {
-        let started = container_started(pod, container).unwrap_or(from);
-        let step = 5;
-        let first = from.as_second().max(started.as_second());
-        let first = first + (step - (first - started.as_second()).rem_euclid(step)) % step;
-        let name = str_at(pod, &["metadata", "name"]);
-        let mut out = Vec::new();
-        let mut t = first;
-        while t < to.as_second() {
-            let n = (t - started.as_second()) / step;
-            let text = if previous {
-                format!("{container}: previous instance line {n}")
-            } else if n == 0 {
-                format!("{container}: starting in pod {name}")
-            } else {
-                format!("{container}: GET /healthz 200 {}ms request={n}", 1 + n % 17)
-            };
-            if let Ok(time) = Timestamp::from_second(t) {
-                out.push(LogLine { time, text });
-            }
-            t += step;
-        }
-        out
-    }
-}
-
-fn container_started(pod: &Value, container: &str) -> Option<Timestamp> {
-    let statuses = pod
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array);
-    let started = statuses
-        .into_iter()
-        .flatten()
-        .find(|c| c["name"] == container)
-        .and_then(|c| c.pointer("/state/running/startedAt"))
-        .and_then(Value::as_str)
-        .or_else(|| pod.pointer("/status/startTime").and_then(Value::as_str))
-        .or_else(|| {
-            pod.pointer("/metadata/creationTimestamp")
-                .and_then(Value::as_str)
-        })?;
-    started.parse().ok()
-}
 
 fn format_line(line: &LogLine, timestamps: bool) -> String {
     if timestamps {
@@ -272,23 +199,6 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn generated_logs_write_a_line_every_five_seconds_since_start() {
-        let pod = json!({"metadata": {"name": "web-1"}, "status": {"containerStatuses": [
-            {"name": "nginx", "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]}});
-        let from: Timestamp = "2026-01-01T00:00:00Z".parse().expect("time");
-        let to: Timestamp = "2026-01-01T00:00:30Z".parse().expect("time");
-        let lines = GeneratedLogs.lines(&pod, "nginx", false, from, to);
-        assert_eq!(lines.len(), 6);
-        assert_eq!(lines[0].text, "nginx: starting in pod web-1");
-        let later: Timestamp = "2026-01-01T00:00:12Z".parse().expect("time");
-        let lines = GeneratedLogs.lines(&pod, "nginx", false, later, to);
-        assert_eq!(
-            lines.first().map(|l| l.time.as_second() - from.as_second()),
-            Some(15)
-        );
-    }
 
     #[test]
     fn a_container_that_cannot_pull_its_image_is_waiting_as_the_kubelet_says() {

@@ -1,0 +1,34 @@
+//! Serves the Kubernetes API over HTTP, as kube-apiserver does: what a client sends is
+//! authenticated, authorized, routed and decoded here, and what it gets back is encoded here.
+//!
+//! - `http`: routing of API paths, authentication, content negotiation, errors as `Status`;
+//! - `auth`: the token table, the policy and the access reviews;
+//! - `discovery`, `openapi`: what clients read to learn the kinds served;
+//! - `verbs`: get, list, create, update, patch, delete and the subresources;
+//! - `selectors`: the label and field selectors of lists, watches and deletecollection;
+//! - `watch`: watch streams;
+//! - `table`: server-side printing (`kubectl get` columns);
+//! - `patch`, `managed_fields`: patches, and field ownership with server-side apply;
+//! - `proto`, `defaults`: protobuf request bodies, and the defaults kube-apiserver fills in;
+//! - `pod_logs`, `exec`, `cadvisor`: the kubelet's endpoints the API server proxies (the `log`
+//!   and `exec` subresources of pods, a node's cAdvisor metrics);
+//! - `resource_metrics`: the resource metrics API, `metrics.k8s.io`, as metrics-server serves it;
+//! - `tls`: plain HTTP and HTTPS on one port.
+
+pub mod auth;
+pub mod cadvisor;
+pub mod defaults;
+pub mod discovery;
+pub mod exec;
+pub mod http;
+pub mod managed_fields;
+pub mod openapi;
+pub mod patch;
+pub mod pod_logs;
+pub mod proto;
+pub mod resource_metrics;
+pub mod selectors;
+pub mod table;
+pub mod tls;
+pub mod verbs;
+pub mod watch;
