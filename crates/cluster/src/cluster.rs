@@ -5,9 +5,11 @@ use std::time::Duration;
 use kube::Client;
 use tokio::sync::watch;
 
+use crate::access::{Decision, Question, Reviews};
+use crate::person::{Clients, Credential, Identity, who_am_i};
 use crate::{
     Caches, ClusterInfo, Connection, ConnectionMonitor, ConnectionProblem, ConnectionState, Error,
-    MonitorConfig, ProblemReason, Result,
+    MonitorConfig, Person, ProblemReason, Result,
 };
 
 /// A cluster with its connection monitor and watch caches; stops both when dropped.
@@ -18,6 +20,8 @@ pub struct Cluster {
     monitor: ConnectionMonitor,
     caches: Caches,
     first_check_timeout: Duration,
+    clients: Clients,
+    reviews: Reviews,
 }
 
 impl Cluster {
@@ -37,6 +41,8 @@ impl Cluster {
             config: client_config,
             monitor,
             first_check_timeout,
+            clients: Clients::default(),
+            reviews: Reviews::default(),
         }
     }
 
@@ -44,13 +50,62 @@ impl Cluster {
         &self.info
     }
 
+    /// Wheelhouse's own client: for the watch caches, the connection monitor and the metrics
+    /// scraper, whose answers are released to a person only after an access review. Calls a
+    /// person causes use [`Cluster::client_for`].
     pub fn client(&self) -> &Client {
         &self.client
     }
 
-    /// The address, CA and credentials the client uses (for helm's kubeconfig).
-    pub fn config(&self) -> &kube::Config {
-        &self.config
+    /// The person at the keyboard of a console on loopback: the kubeconfig's identity.
+    pub fn local_person(&self) -> Person {
+        Person::Local {
+            name: self.info.user.clone(),
+        }
+    }
+
+    /// A client that acts as `person`: their token, or Wheelhouse's credentials impersonating
+    /// them; the console's own for [`Person::Local`].
+    pub fn client_for(&self, person: &Person) -> Result<Client> {
+        match person {
+            Person::Local { .. } => Ok(self.client.clone()),
+            Person::Signed(_) => self.clients.get(&self.config, person),
+        }
+    }
+
+    /// The address, CA and credentials that act as `person` (for helm's kubeconfig).
+    pub fn config_for(&self, person: &Person) -> kube::Config {
+        crate::person::config_for(&self.config, person)
+    }
+
+    /// Signs a person in with a bearer token: the API server says whose it is (a
+    /// SelfSubjectReview made with the token), or refuses it.
+    pub async fn identify(&self, token: String) -> Result<Identity> {
+        let unchecked = Person::Signed(Identity {
+            user: String::new(),
+            uid: None,
+            groups: vec![],
+            credential: Credential::Token(token.clone()),
+        });
+        let (user, uid, groups) = who_am_i(self.client_for(&unchecked)?).await?;
+        Ok(Identity {
+            user,
+            uid,
+            groups,
+            credential: Credential::Token(token),
+        })
+    }
+
+    /// Whether `person` may do what `question` asks (their own SelfSubjectAccessReview, cached
+    /// briefly).
+    pub async fn may(&self, person: &Person, question: &Question) -> Decision {
+        match self.client_for(person) {
+            Ok(client) => self.reviews.decide(client, person, question).await,
+            Err(error) => Decision {
+                allowed: false,
+                reason: Some(format!("the access review failed: {error}")),
+            },
+        }
     }
 
     pub fn caches(&self) -> &Caches {

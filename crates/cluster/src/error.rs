@@ -139,6 +139,15 @@ pub enum Error {
     #[error("the range needs Prometheus, which failed: {0}")]
     Prometheus(#[from] QueryError),
 
+    /// The API server did not accept a person's credentials: a sign-in with a wrong or expired
+    /// token, or a session whose token has since expired.
+    #[error("the API server did not accept these credentials: {message} ({code})")]
+    NotAuthenticated { code: u16, message: String },
+
+    /// The API server's SelfSubjectReview named no user.
+    #[error("the API server's SelfSubjectReview named no user for these credentials")]
+    NoUserInfo,
+
     /// An object needed for an answer could not be read.
     #[error("cannot read {what}: {source}")]
     Read {

@@ -5,6 +5,7 @@
 //! [`Connection`]; [`ConnectionMonitor`] watches it; [`Caches`] holds one reflector per kind;
 //! [`Cluster`] bundles the three for the server.
 
+pub mod access;
 mod backoff;
 mod cache;
 mod cluster;
@@ -14,6 +15,7 @@ mod error;
 pub mod facts;
 pub mod metrics;
 mod monitor;
+mod person;
 pub mod resources;
 
 pub use cache::{Caches, KindCache, ProjectedCache};
@@ -23,3 +25,4 @@ pub use error::{Error, Result};
 pub use monitor::{
     ConnectionMonitor, ConnectionProblem, ConnectionState, MonitorConfig, ProblemReason,
 };
+pub use person::{Credential, Identity, Person};

@@ -200,6 +200,10 @@ impl From<wheelhouse_cluster::Error> for AppError {
                 "PrometheusUnavailable",
                 text,
             ),
+            Error::NotAuthenticated { .. } => {
+                Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", text)
+            }
+            Error::NoUserInfo => Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", text),
             Error::Read {
                 what,
                 source: kube::Error::Api(status),

@@ -20,9 +20,11 @@ mod middleware;
 pub mod names;
 mod object;
 mod overview;
+pub mod person;
 mod raw;
 mod resources;
 pub mod same_origin;
+pub mod session;
 pub mod upstream;
 pub mod version;
 pub mod web;
@@ -63,6 +65,8 @@ pub struct ServerConfig {
     pub metrics: MetricsConfig,
     /// The app store: helm binary, protected releases, operation timeout.
     pub apps: apps::AppsConfig,
+    /// Who may use the console and how they sign in.
+    pub login: session::LoginConfig,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +80,7 @@ impl Default for ServerConfig {
             resources: ResourcesConfig::default(),
             metrics: MetricsConfig::default(),
             apps: apps::AppsConfig::default(),
+            login: session::LoginConfig::default(),
         }
     }
 }
@@ -128,6 +133,12 @@ impl ServerConfig {
         self.apps = apps;
         self
     }
+
+    #[must_use]
+    pub fn login(mut self, login: session::LoginConfig) -> Self {
+        self.login = login;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -157,14 +168,19 @@ fn router(state: AppState) -> axum::Router {
         .merge(raw::router())
         .merge(metrics::router())
         .merge(apps::router(&state))
+        .merge(session::router())
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::Extension(resource_browser(&state, metrics.clone())))
         .layer(axum::Extension(metrics))
         .layer(axum::Extension(Arc::new(object::Operations::default())))
-        .layer(axum::Extension(Arc::new(object::Reviews::default())))
-        .layer(axum::Extension(
-            Arc::new(access::LocalIdentity) as Arc<dyn access::AccessReview>
+        .layer(axum::Extension(Arc::new(access::Access::new(
+            state.cluster.clone(),
+        ))))
+        // Inside the same-origin checks, around every route: the person of each request.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::authenticate,
         ));
     let api_and_web = middleware::layers(api_and_web, &config);
     api_and_web

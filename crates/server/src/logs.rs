@@ -25,6 +25,7 @@ use wheelhouse_model::selector::Selector;
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::object::Target;
+use crate::person::Me;
 use crate::upstream::{Failure, Upstream, encode};
 use wheelhouse_model::warning::Warning;
 
@@ -131,13 +132,22 @@ fn choose_container(pod: &Value, asked: Option<&str>) -> Result<String> {
 
 async fn pod_logs(
     State(state): State<AppState>,
+    me: Me,
     Path((namespace, pod)): Path<(String, String)>,
     Query(params): Query<LogParams>,
 ) -> Result<Response> {
     if params.follow == Some(true) {
-        return Ok(sse(follow_pod(&state, &namespace, &pod, &params).await?));
+        return Ok(sse(follow_pod(
+            &state,
+            &me.upstream,
+            &namespace,
+            &pod,
+            &params,
+        )
+        .await?));
     }
-    let (upstream, path, log_details) = pod_log_request(&state, &namespace, &pod, &params).await?;
+    let (upstream, path, log_details) =
+        pod_log_request(&state, &me.upstream, &namespace, &pod, &params).await?;
     let body = open_stream(&upstream, &path)
         .await
         .map_err(|f| f.into_error(log_details))?;
@@ -160,12 +170,13 @@ async fn pod_logs(
 /// The API server's log path of a pod's container, and the details of a refusal to read it.
 async fn pod_log_request(
     state: &AppState,
+    upstream: &Upstream,
     namespace: &str,
     pod: &str,
     params: &LogParams,
 ) -> Result<(Upstream, String, Value)> {
     state.cluster.ensure_connected().await?;
-    let upstream = Upstream::new(state.cluster.client().clone());
+    let upstream = upstream.clone();
     let pod_path = format!("/api/v1/namespaces/{namespace}/pods/{pod}");
     let details = json!({"verb": "get", "group": "", "resource": "pods", "namespace": namespace, "name": pod});
     let object = upstream
@@ -187,6 +198,7 @@ async fn pod_log_request(
 /// receiver, then an `End`; dropping the receiver stops the upstream stream.
 pub(crate) async fn follow_pod(
     state: &AppState,
+    upstream: &Upstream,
     namespace: &str,
     pod: &str,
     params: &LogParams,
@@ -195,7 +207,8 @@ pub(crate) async fn follow_pod(
         follow: Some(true),
         ..params.clone()
     };
-    let (upstream, path, log_details) = pod_log_request(state, namespace, pod, &params).await?;
+    let (upstream, path, log_details) =
+        pod_log_request(state, upstream, namespace, pod, &params).await?;
     let body = open_stream(&upstream, &path)
         .await
         .map_err(|f| f.into_error(log_details))?;
@@ -385,6 +398,7 @@ async fn workload_pods(upstream: &Upstream, target: &Target) -> Result<Vec<Value
 
 async fn workload_logs(
     State(state): State<AppState>,
+    me: Me,
     Extension(resources): Extension<Arc<Resources>>,
     Path((namespace, group, version, resource, name)): Path<(
         String,
@@ -397,11 +411,26 @@ async fn workload_logs(
 ) -> Result<Response> {
     let workload = (group, version, resource, name);
     if params.follow == Some(true) {
-        let receiver = follow_workload(&state, &resources, &namespace, workload, &params).await?;
+        let receiver = follow_workload(
+            &state,
+            &me.upstream,
+            &resources,
+            &namespace,
+            workload,
+            &params,
+        )
+        .await?;
         return Ok(sse(receiver));
     }
-    let (upstream, streams) =
-        workload_streams(&state, &resources, &namespace, workload, &params).await?;
+    let (upstream, streams) = workload_streams(
+        &state,
+        &me.upstream,
+        &resources,
+        &namespace,
+        workload,
+        &params,
+    )
+    .await?;
     let fetched = futures::future::join_all(streams.into_iter().map(|(pod, container)| {
         let path = format!(
             "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
@@ -444,13 +473,14 @@ async fn workload_logs(
 /// The `(pod, container)` streams of a workload's merged log.
 async fn workload_streams(
     state: &AppState,
+    upstream: &Upstream,
     resources: &Resources,
     namespace: &str,
     workload: (String, String, String, String),
     params: &LogParams,
 ) -> Result<(Upstream, Vec<(String, String)>)> {
     let target = Target::resolve(state, resources, workload, Some(namespace.to_string())).await?;
-    let upstream = Upstream::new(state.cluster.client().clone());
+    let upstream = upstream.clone();
     let pods = workload_pods(&upstream, &target).await?;
     let streams = pods
         .iter()
@@ -475,6 +505,7 @@ async fn workload_streams(
 /// Dropping the receiver stops every upstream stream.
 pub(crate) async fn follow_workload(
     state: &AppState,
+    upstream: &Upstream,
     resources: &Resources,
     namespace: &str,
     workload: (String, String, String, String),
@@ -485,7 +516,7 @@ pub(crate) async fn follow_workload(
         ..params.clone()
     };
     let (upstream, streams) =
-        workload_streams(state, resources, namespace, workload, &params).await?;
+        workload_streams(state, upstream, resources, namespace, workload, &params).await?;
     let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
     for (pod, container) in streams {
         let path = format!(

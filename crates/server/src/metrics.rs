@@ -11,7 +11,11 @@ use serde::{Deserialize, Serialize};
 use wheelhouse_cluster::metrics::prometheus::PrometheusStatus;
 use wheelhouse_cluster::metrics::{Metrics, RangeOption, SourceStatus, Target, TargetMetrics};
 
+use wheelhouse_cluster::Person;
+use wheelhouse_cluster::access::Question;
+
 use crate::AppState;
+use crate::access::Access;
 use crate::error::{AppError, Result};
 
 pub fn router() -> axum::Router<AppState> {
@@ -51,13 +55,50 @@ struct RangeQuery {
 
 type RangeParams = std::result::Result<Query<RangeQuery>, QueryRejection>;
 
+/// What a person must be allowed to read to see a target's metrics: the objects they sum up.
+fn questions(target: &Target) -> Vec<Question> {
+    let list = |resource: &str, namespace: Option<&String>| {
+        Question::new("list", "", resource, namespace.cloned())
+    };
+    match target {
+        Target::Cluster => vec![list("nodes", None), list("pods", None)],
+        Target::Node(name) => vec![Question {
+            name: Some(name.clone()),
+            ..Question::new("get", "", "nodes", None)
+        }],
+        Target::Namespace(namespace) => vec![list("pods", Some(namespace))],
+        Target::Pod { namespace, name } => vec![Question {
+            name: Some(name.clone()),
+            ..Question::new("get", "", "pods", Some(namespace.clone()))
+        }],
+        Target::Workload {
+            resource,
+            namespace,
+            name,
+        } => {
+            let group = if resource == "jobs" { "batch" } else { "apps" };
+            vec![
+                Question {
+                    name: Some(name.clone()),
+                    ..Question::new("get", group, resource.clone(), Some(namespace.clone()))
+                },
+                list("pods", Some(namespace)),
+            ]
+        }
+    }
+}
+
 async fn answer(
-    state: &AppState,
+    (state, access, person): (&AppState, &Access, &Person),
     metrics: &Metrics,
     target: Target,
     query: RangeParams,
 ) -> Result<Json<TargetMetrics>> {
     let Query(query) = query.map_err(|e| AppError::bad_request(e.body_text()))?;
+    // The history is kept for everyone; it reaches the person only for what they may read.
+    for question in questions(&target) {
+        access.check(person, &question).await?;
+    }
     // A bad range is refused before anything is read.
     metrics
         .range(query.range.as_deref())
@@ -72,41 +113,69 @@ async fn answer(
 
 async fn cluster(
     State(state): State<AppState>,
+    Extension(access): Extension<Arc<Access>>,
+    Extension(person): Extension<Person>,
     Extension(metrics): Extension<Arc<Metrics>>,
     query: RangeParams,
 ) -> Result<Json<TargetMetrics>> {
-    answer(&state, &metrics, Target::Cluster, query).await
+    answer((&state, &access, &person), &metrics, Target::Cluster, query).await
 }
 
 async fn node(
     State(state): State<AppState>,
+    Extension(access): Extension<Arc<Access>>,
+    Extension(person): Extension<Person>,
     Extension(metrics): Extension<Arc<Metrics>>,
     Path(name): Path<String>,
     query: RangeParams,
 ) -> Result<Json<TargetMetrics>> {
-    answer(&state, &metrics, Target::Node(name), query).await
+    answer(
+        (&state, &access, &person),
+        &metrics,
+        Target::Node(name),
+        query,
+    )
+    .await
 }
 
 async fn namespace(
     State(state): State<AppState>,
+    Extension(access): Extension<Arc<Access>>,
+    Extension(person): Extension<Person>,
     Extension(metrics): Extension<Arc<Metrics>>,
     Path(namespace): Path<String>,
     query: RangeParams,
 ) -> Result<Json<TargetMetrics>> {
-    answer(&state, &metrics, Target::Namespace(namespace), query).await
+    answer(
+        (&state, &access, &person),
+        &metrics,
+        Target::Namespace(namespace),
+        query,
+    )
+    .await
 }
 
 async fn pod(
     State(state): State<AppState>,
+    Extension(access): Extension<Arc<Access>>,
+    Extension(person): Extension<Person>,
     Extension(metrics): Extension<Arc<Metrics>>,
     Path((namespace, name)): Path<(String, String)>,
     query: RangeParams,
 ) -> Result<Json<TargetMetrics>> {
-    answer(&state, &metrics, Target::Pod { namespace, name }, query).await
+    answer(
+        (&state, &access, &person),
+        &metrics,
+        Target::Pod { namespace, name },
+        query,
+    )
+    .await
 }
 
 async fn workload(
     State(state): State<AppState>,
+    Extension(access): Extension<Arc<Access>>,
+    Extension(person): Extension<Person>,
     Extension(metrics): Extension<Arc<Metrics>>,
     Path((resource, namespace, name)): Path<(String, String, String)>,
     query: RangeParams,
@@ -116,5 +185,5 @@ async fn workload(
         namespace,
         name,
     };
-    answer(&state, &metrics, target, query).await
+    answer((&state, &access, &person), &metrics, target, query).await
 }

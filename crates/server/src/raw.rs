@@ -14,7 +14,6 @@
 //!   under a sandboxing Content-Security-Policy, so nothing the API server relays runs as a page
 //!   of the console.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -23,8 +22,8 @@ use bytes::Bytes;
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::names::{self, BadSegment, decode_segment};
+use crate::person::Me;
 use crate::same_origin::{is_json_or_yaml, media_type};
-use crate::upstream::Upstream;
 
 const PREFIX: &str = "/api/v1/_raw/";
 
@@ -132,7 +131,7 @@ fn shown_inline(content_type: &str) -> bool {
 }
 
 async fn raw(
-    State(state): State<AppState>,
+    me: Me,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -156,7 +155,7 @@ async fn raw(
         .unwrap_or("application/json")
         .to_string();
     let body = (!body.is_empty()).then_some((body, content_type.as_str()));
-    let upstream = Upstream::new(state.cluster.client().clone());
+    let upstream = me.upstream.clone();
     let answer = upstream
         .send(method, &target, body)
         .await

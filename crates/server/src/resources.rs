@@ -20,7 +20,9 @@ use wheelhouse_model::query::{ListParams, ListQuery, Page};
 use wheelhouse_model::rows::Row;
 
 use crate::AppState;
-use crate::access::{AccessReview, Attributes, Person};
+use wheelhouse_cluster::Person;
+
+use crate::access::{Access, Allowed, Attributes};
 use crate::error::{AppError, Result};
 
 pub fn router() -> axum::Router<AppState> {
@@ -62,7 +64,7 @@ pub(crate) struct Resolved {
 pub(crate) async fn resolve(
     state: &AppState,
     resources: &Resources,
-    access: &dyn AccessReview,
+    access: &Access,
     person: &Person,
     (group, version, resource): (&str, &str, &str),
     params: &ListParams,
@@ -73,7 +75,7 @@ pub(crate) async fn resolve(
         .kind(group, version, resource)
         .await
         .map_err(AppError::from)?;
-    let query_namespaces = params
+    let mut query_namespaces = params
         .namespace
         .as_deref()
         .map(|ns| ns.split(',').map(str::trim).filter(|n| !n.is_empty()))
@@ -81,17 +83,31 @@ pub(crate) async fn resolve(
         .flatten()
         .map(str::to_string)
         .collect::<Vec<_>>();
-    access
+    let allowed = access
         .review(
             person,
             &Attributes {
                 verb: "list",
                 group: kind.group.clone(),
                 resource: kind.resource.clone(),
+                namespaced: kind.namespaced,
                 namespaces: query_namespaces.clone(),
             },
         )
         .await?;
+    // A person who may list the kind only in some namespaces sees those.
+    let narrowed;
+    let params = match allowed {
+        Allowed::Asked => params,
+        Allowed::Namespaces(namespaces) => {
+            query_namespaces = namespaces;
+            narrowed = ListParams {
+                namespace: Some(query_namespaces.join(",")),
+                ..params.clone()
+            };
+            &narrowed
+        }
+    };
     let (cache, sync) = resources
         .settled_cache(group, version, resource, &query_namespaces)
         .await
@@ -191,16 +207,16 @@ pub(crate) fn query_error(rejection: QueryRejection) -> AppError {
 async fn list(
     State(state): State<AppState>,
     Extension(resources): Extension<Arc<Resources>>,
-    Extension(access): Extension<Arc<dyn AccessReview>>,
+    Extension(access): Extension<Arc<Access>>,
+    Extension(person): Extension<Person>,
     Path((group, version, resource)): Path<(String, String, String)>,
     params: std::result::Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response> {
     let Query(params) = params.map_err(query_error)?;
-    let person = Person::local();
     let resolved = resolve(
         &state,
         &resources,
-        access.as_ref(),
+        &access,
         &person,
         (&group, &version, &resource),
         &params,

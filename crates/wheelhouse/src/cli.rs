@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the console (the default)
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the simulated Kubernetes API server alone, for kubectl, helm or a second Wheelhouse
     Sim(SimArgs),
 }
@@ -73,6 +73,90 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+
+    /// How people sign in: `local` (Wheelhouse acts with the kubeconfig's identity for whoever
+    /// connects; only on a loopback address, and the default there), `token` and/or `oidc`
+    /// (comma-separated: people sign in and every call carries their credentials), or `proxy` (an
+    /// authenticating proxy in front names the person, Wheelhouse impersonates them). Required
+    /// when listening on any other address or running in a cluster
+    #[arg(
+        long,
+        env = "WHEELHOUSE_LOGIN",
+        value_name = "MODE",
+        value_delimiter = ',',
+        value_enum
+    )]
+    pub login: Vec<LoginKind>,
+
+    /// A file holding at least 32 random bytes that session cookies are sealed with; replicas
+    /// given the same file share sessions. Without it a key is made at start and sessions end
+    /// when Wheelhouse restarts
+    #[arg(long, env = "WHEELHOUSE_SESSION_KEY_FILE", value_name = "PATH")]
+    pub session_key_file: Option<PathBuf>,
+
+    /// How long a sign-in lasts (OIDC refreshes included)
+    #[arg(long, env = "WHEELHOUSE_SESSION_DURATION", value_name = "DURATION", default_value = "8h", value_parser = parse_duration)]
+    pub session_duration: Duration,
+
+    /// OIDC: the issuer, exactly as the API server's --oidc-issuer-url
+    #[arg(long, env = "WHEELHOUSE_OIDC_ISSUER_URL", value_name = "URL")]
+    pub oidc_issuer_url: Option<String>,
+
+    /// OIDC: the client id, one the API server's --oidc-client-id accepts
+    #[arg(long, env = "WHEELHOUSE_OIDC_CLIENT_ID", value_name = "ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// OIDC: a file holding the client secret (a confidential client; without it PKCE alone)
+    #[arg(long, env = "WHEELHOUSE_OIDC_CLIENT_SECRET_FILE", value_name = "PATH")]
+    pub oidc_client_secret_file: Option<PathBuf>,
+
+    /// OIDC: the scopes asked for (`offline_access` brings the refresh token that keeps a
+    /// session alive past the ID token's lifetime)
+    #[arg(
+        long,
+        env = "WHEELHOUSE_OIDC_SCOPES",
+        value_name = "SCOPE",
+        value_delimiter = ',',
+        default_value = "openid,email,profile,offline_access"
+    )]
+    pub oidc_scopes: Vec<String>,
+
+    /// OIDC: the redirect URL registered with the issuer [default: this console's
+    /// /api/v1/session/oidc/callback at the address the browser used]
+    #[arg(long, env = "WHEELHOUSE_OIDC_REDIRECT_URL", value_name = "URL")]
+    pub oidc_redirect_url: Option<String>,
+
+    /// Proxy: a file holding the secret the authenticating proxy sends in
+    /// --proxy-secret-header; requests without it are refused
+    #[arg(long, env = "WHEELHOUSE_PROXY_SECRET_FILE", value_name = "PATH")]
+    pub proxy_secret_file: Option<PathBuf>,
+
+    /// Proxy: the header carrying the shared secret
+    #[arg(
+        long,
+        env = "WHEELHOUSE_PROXY_SECRET_HEADER",
+        value_name = "NAME",
+        default_value = "X-Wheelhouse-Proxy-Secret"
+    )]
+    pub proxy_secret_header: String,
+
+    /// Proxy: the header naming the user
+    #[arg(
+        long,
+        env = "WHEELHOUSE_PROXY_USER_HEADER",
+        value_name = "NAME",
+        default_value = "X-Remote-User"
+    )]
+    pub proxy_user_header: String,
+
+    /// Proxy: the header naming the user's groups (repeated or comma-separated)
+    #[arg(
+        long,
+        env = "WHEELHOUSE_PROXY_GROUP_HEADER",
+        value_name = "NAME",
+        default_value = "X-Remote-Group"
+    )]
+    pub proxy_group_header: String,
 
     /// Path prefix to serve under behind a reverse proxy, e.g. /wheelhouse/
     #[arg(
@@ -155,6 +239,18 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoginKind {
+    /// The kubeconfig's identity (loopback only)
+    Local,
+    /// A bearer token, checked by the API server
+    Token,
+    /// OpenID Connect against the issuer the API server trusts
+    Oidc,
+    /// An authenticating proxy names the person
+    Proxy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

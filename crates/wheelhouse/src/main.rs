@@ -2,6 +2,7 @@
 
 mod cli;
 mod logging;
+mod login;
 mod serve;
 mod shutdown;
 mod sim;
@@ -17,7 +18,7 @@ async fn main() -> std::process::ExitCode {
     // Before any HTTP client is built: reqwest has no crypto provider of its own.
     wheelhouse_tls::install_crypto_provider();
     let outcome = match cli.command {
-        Some(Command::Serve(args)) => serve::run(args).await,
+        Some(Command::Serve(args)) => serve::run(*args).await,
         Some(Command::Sim(args)) => sim::run(args).await,
         None => serve::run(cli.serve).await,
     };

@@ -89,8 +89,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         })
         .apps(apps_config(&args, &environment));
 
+    let choice = choose(&args, &environment)?;
+    let in_cluster = matches!(choice, Choice::Cluster(ClusterSource::InCluster));
+    let login = crate::login::config(&args, args.listen, in_cluster)?;
+    tracing::info!(
+        login = login.mode.name(),
+        session_key = ?login.key.origin,
+        "who may use the console"
+    );
+    if matches!(
+        login.key.origin,
+        wheelhouse_server::session::KeyOrigin::Random
+    ) && !matches!(login.mode, wheelhouse_server::session::LoginMode::Local)
+    {
+        tracing::warn!(
+            "no --session-key-file: sessions are sealed with a key made at start, so they end when \
+             Wheelhouse restarts and replicas cannot share them"
+        );
+    }
+    let config = config.login(login);
     let mut demo_sim = None;
-    let connection = match choose(&args, &environment)? {
+    let connection = match choice {
         Choice::Cluster(source) => wheelhouse_cluster::connect(source).await?,
         Choice::Demo(reason) => {
             let (sim, connection) = start_demo().await?;

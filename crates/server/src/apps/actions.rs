@@ -19,10 +19,11 @@ use wheelhouse_apps::release::{self, Release};
 use wheelhouse_apps::validate::{self, FieldError};
 use wheelhouse_cluster::resources::Resources;
 
-use super::{Apps, invalid, releases, upstream};
+use super::{Apps, invalid, releases};
 use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::Operations;
+use crate::person::Me;
 use crate::upstream::{Upstream, encode};
 
 /// Lines of helm output an operation keeps (the last ones).
@@ -136,6 +137,7 @@ impl Job {
 
 fn start(
     state: &AppState,
+    me: &Me,
     apps: &Arc<Apps>,
     operations: &Operations,
     resources: Arc<Resources>,
@@ -152,8 +154,10 @@ fn start(
         "startedAt": Timestamp::now().to_string(), "finishedAt": null,
     });
     let progress = operations.start(&id, first.clone());
-    let kubeconfig = helm::kubeconfig_yaml(state.cluster.config()).map_err(AppError::internal)?;
-    let upstream = upstream(state);
+    // helm acts as the person: their token, or Wheelhouse impersonating them.
+    let kubeconfig =
+        helm::kubeconfig_yaml(&state.cluster.config_for(&me.person)).map_err(AppError::internal)?;
+    let upstream = me.upstream.clone();
     let timeout = apps.config.operation_timeout;
     tokio::spawn(async move {
         let _lock = lock;
@@ -398,6 +402,7 @@ fn ingress_host_path(default_values: &str) -> Option<&'static str> {
 
 pub(super) async fn install(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     Extension(operations): Extension<Arc<Operations>>,
     Extension(resources): Extension<Arc<Resources>>,
@@ -447,7 +452,7 @@ pub(super) async fn install(
     };
     let helm = helm_path(&apps).await?;
     state.cluster.ensure_connected().await?;
-    let upstream = upstream(&state);
+    let upstream = me.upstream.clone();
     match releases::revisions(&upstream, &request.namespace, &request.name).await {
         Ok(_) => {
             return Err(AppError::new(
@@ -527,7 +532,7 @@ pub(super) async fn install(
         ],
         helm,
     };
-    start(&state, &apps, &operations, resources, job, message)
+    start(&state, &me, &apps, &operations, resources, job, message)
 }
 
 /// The release's newest revision, refusing when it is protected.
@@ -598,6 +603,7 @@ pub(super) struct UpgradeRequest {
 
 pub(super) async fn upgrade(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     Extension(operations): Extension<Arc<Operations>>,
     Extension(resources): Extension<Arc<Resources>>,
@@ -607,7 +613,7 @@ pub(super) async fn upgrade(
     ensure_idle(&apps, &namespace, &name)?;
     let values = validate::values(&request.values).map_err(|e| invalid(vec![e]))?;
     state.cluster.ensure_connected().await?;
-    let upstream = upstream(&state);
+    let upstream = me.upstream.clone();
     let current = changeable(&apps, &upstream, &namespace, &name, "upgraded").await?;
     let helm = helm_path(&apps).await?;
     let chart_name = current.chart.metadata.name.clone();
@@ -657,7 +663,7 @@ pub(super) async fn upgrade(
         ],
         helm,
     };
-    start(&state, &apps, &operations, resources, job, message)
+    start(&state, &me, &apps, &operations, resources, job, message)
 }
 
 #[derive(Debug, Deserialize)]
@@ -667,6 +673,7 @@ pub(super) struct RollbackRequest {
 
 pub(super) async fn rollback(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     Extension(operations): Extension<Arc<Operations>>,
     Extension(resources): Extension<Arc<Resources>>,
@@ -681,7 +688,7 @@ pub(super) async fn rollback(
         )]));
     };
     state.cluster.ensure_connected().await?;
-    let upstream = upstream(&state);
+    let upstream = me.upstream.clone();
     let current = changeable(&apps, &upstream, &namespace, &name, "rolled back").await?;
     if revision >= current.version {
         return Err(invalid(vec![FieldError::new(
@@ -704,11 +711,12 @@ pub(super) async fn rollback(
     let helm = helm_path(&apps).await?;
     let message = format!("rolling {name} back to revision {revision}");
     let job = Job::on_release("rollback", namespace, name, &[revision.to_string()], helm);
-    start(&state, &apps, &operations, resources, job, message)
+    start(&state, &me, &apps, &operations, resources, job, message)
 }
 
 pub(super) async fn uninstall(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     Extension(operations): Extension<Arc<Operations>>,
     Extension(resources): Extension<Arc<Resources>>,
@@ -716,12 +724,12 @@ pub(super) async fn uninstall(
 ) -> Result<Response> {
     ensure_idle(&apps, &namespace, &name)?;
     state.cluster.ensure_connected().await?;
-    let upstream = upstream(&state);
+    let upstream = me.upstream.clone();
     changeable(&apps, &upstream, &namespace, &name, "uninstalled").await?;
     let helm = helm_path(&apps).await?;
     let message = format!("uninstalling {name}");
     let job = Job::on_release("uninstall", namespace, name, &[], helm);
-    start(&state, &apps, &operations, resources, job, message)
+    start(&state, &me, &apps, &operations, resources, job, message)
 }
 
 #[cfg(test)]

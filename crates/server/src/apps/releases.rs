@@ -17,9 +17,10 @@ use wheelhouse_cluster::discovery::KindInfo;
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::rows::{Cell, RowSchema, Severity};
 
-use super::{Apps, upstream};
+use super::Apps;
 use crate::AppState;
 use crate::error::{AppError, Result};
+use crate::person::Me;
 use crate::upstream::{Failure, Upstream, encode, object_path};
 use wheelhouse_model::warning::{Warning, WarningReason};
 
@@ -182,11 +183,12 @@ pub(crate) fn summaries(apps: &Apps, secrets: &[Value]) -> (Vec<ReleaseSummary>,
 
 pub(super) async fn list(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>> {
     state.cluster.ensure_connected().await?;
-    let upstream = upstream(&state);
+    let upstream = me.upstream.clone();
     let namespace = query.namespace.as_deref().filter(|n| !n.is_empty());
     let (secrets, mut warnings) = release_secrets(&upstream, namespace).await?;
     // Decoding gunzips every record: on the blocking pool, each within its budget.
@@ -425,12 +427,13 @@ pub(crate) async fn resources(
 
 pub(super) async fn detail(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     Extension(cluster_resources): Extension<Arc<Resources>>,
     Path((namespace, name)): Path<(String, String)>,
 ) -> Result<Json<Value>> {
     state.cluster.ensure_connected().await?;
-    let upstream = upstream(&state);
+    let upstream = me.upstream.clone();
     let (history, annotated) = revisions(&upstream, &namespace, &name).await?;
     let Some(current) = history.last() else {
         return Err(AppError::not_found(format!(
@@ -508,10 +511,11 @@ fn revision_body(release: &Release) -> Value {
 
 pub(super) async fn revision(
     State(state): State<AppState>,
+    me: Me,
     Path((namespace, name, revision)): Path<(String, String, u32)>,
 ) -> Result<Json<Value>> {
     state.cluster.ensure_connected().await?;
-    let release = one_revision(&upstream(&state), &namespace, &name, revision).await?;
+    let release = one_revision(&me.upstream, &namespace, &name, revision).await?;
     Ok(Json(revision_body(&release)))
 }
 
@@ -523,11 +527,12 @@ pub(super) struct DiffQuery {
 
 pub(super) async fn diff(
     State(state): State<AppState>,
+    me: Me,
     Path((namespace, name)): Path<(String, String)>,
     Query(query): Query<DiffQuery>,
 ) -> Result<Json<Value>> {
     state.cluster.ensure_connected().await?;
-    let upstream = upstream(&state);
+    let upstream = me.upstream.clone();
     let to = match query.to {
         Some(to) => to,
         None => revisions(&upstream, &namespace, &name)

@@ -28,7 +28,8 @@ use wheelhouse_apps::validate::{self, FieldError};
 use super::{Apps, Repo, invalid};
 use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
-use crate::object::{Question, Reviews};
+use crate::object::Question;
+use crate::person::Me;
 use crate::upstream::Upstream;
 
 /// Repositories synced at once.
@@ -90,8 +91,8 @@ fn question(verb: &'static str, subresource: &'static str, name: Option<&str>) -
 /// briefly): delete the resource, and sync it (patch its status).
 pub(super) async fn list(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
-    Extension(reviews): Extension<Arc<Reviews>>,
 ) -> Result<Json<Value>> {
     let mut items = vec![builtin_json(&apps)];
     let repos: Vec<Repo> = apps
@@ -101,23 +102,20 @@ pub(super) async fn list(
         .values()
         .cloned()
         .collect();
-    let upstream = super::upstream(&state);
-    let who = state.cluster.info().user.clone();
     for repo in &repos {
-        let delete = reviews
-            .decide(&upstream, &who, &question("delete", "", Some(&repo.name)))
+        let delete = state
+            .cluster
+            .may(&me.person, &question("delete", "", Some(&repo.name)))
             .await;
-        let sync = reviews
-            .decide(
-                &upstream,
-                &who,
-                &question("patch", "status", Some(&repo.name)),
-            )
+        let sync = state
+            .cluster
+            .may(&me.person, &question("patch", "status", Some(&repo.name)))
             .await;
         items.push(repo_json_with(repo, delete.allowed, sync.allowed));
     }
-    let create = reviews
-        .decide(&upstream, &who, &question("create", "", None))
+    let create = state
+        .cluster
+        .may(&me.person, &question("create", "", None))
         .await;
     let warnings: Vec<Warning> = apps
         .crd_problem
@@ -156,6 +154,7 @@ pub(super) struct CreateRequest {
 
 pub(super) async fn create(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     ApiJson(request): ApiJson<CreateRequest>,
 ) -> Result<Response> {
@@ -217,10 +216,10 @@ pub(super) async fn create(
     }
     state.cluster.ensure_connected().await?;
     if let Some(secret) = &request.secret_ref {
-        ensure_person_may_read(&super::upstream(&state), secret, SecretUse::Credentials).await?;
+        ensure_person_may_read(&me.upstream, secret, SecretUse::Credentials).await?;
     }
     if let Some(secret) = &request.ca_secret_ref {
-        ensure_person_may_read(&super::upstream(&state), secret, SecretUse::Ca).await?;
+        ensure_person_may_read(&me.upstream, secret, SecretUse::Ca).await?;
     }
     let mut spec = json!({"url": request.url});
     if let Some(seconds) = request.interval_seconds {
@@ -239,7 +238,7 @@ pub(super) async fn create(
         "apiVersion": format!("{}/{}", crd::GROUP, crd::VERSION), "kind": "ChartRepository",
         "metadata": {"name": request.name}, "spec": spec,
     });
-    let upstream = super::upstream(&state);
+    let upstream = me.upstream.clone();
     let created = upstream
         .send_json(Method::POST, crd::COLLECTION, &object, "application/json")
         .await
@@ -341,6 +340,7 @@ pub(super) async fn sync(
 
 pub(super) async fn delete(
     State(state): State<AppState>,
+    me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     Path(name): Path<String>,
 ) -> Result<Response> {
@@ -352,7 +352,7 @@ pub(super) async fn delete(
         ));
     }
     state.cluster.ensure_connected().await?;
-    let upstream = super::upstream(&state);
+    let upstream = me.upstream.clone();
     match upstream
         .send(Method::DELETE, &format!("{}/{name}", crd::COLLECTION), None)
         .await

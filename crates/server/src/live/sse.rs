@@ -14,14 +14,17 @@ use wheelhouse_cluster::resources::Resources;
 
 use super::{HEARTBEAT, LiveEvent, View, WatchParams, spawn_view};
 use crate::AppState;
-use crate::access::{AccessReview, Person};
+use wheelhouse_cluster::Person;
+
+use crate::access::Access;
 use crate::error::Result;
 use crate::resources::{query_error, resolve};
 
 pub(super) async fn watch(
     State(state): State<AppState>,
     Extension(resources): Extension<Arc<Resources>>,
-    Extension(access): Extension<Arc<dyn AccessReview>>,
+    Extension(access): Extension<Arc<Access>>,
+    Extension(person): Extension<Person>,
     Path((group, version, resource)): Path<(String, String, String)>,
     params: std::result::Result<Query<WatchParams>, QueryRejection>,
 ) -> Result<Response> {
@@ -30,8 +33,8 @@ pub(super) async fn watch(
     let resolved = resolve(
         &state,
         &resources,
-        access.as_ref(),
-        &Person::local(),
+        &access,
+        &person,
         (&group, &version, &resource),
         &params.list,
     )

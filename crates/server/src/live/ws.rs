@@ -23,9 +23,10 @@ use wheelhouse_cluster::resources::Resources;
 
 use super::{HEARTBEAT, LiveEvent, View, WatchParams, spawn_view};
 use crate::AppState;
-use crate::access::{AccessReview, Person};
+use crate::access::Access;
 use crate::error::AppError;
 use crate::logs::{LogParams, follow_pod, follow_workload};
+use crate::person::Me;
 use crate::resources::{query_error, resolve};
 
 /// Messages queued for a slow socket before its views start to fall behind (and resync).
@@ -38,7 +39,8 @@ const MAX_MESSAGE: usize = 64 * 1024;
 pub(super) async fn live(
     State(state): State<AppState>,
     Extension(resources): Extension<Arc<Resources>>,
-    Extension(access): Extension<Arc<dyn AccessReview>>,
+    Extension(access): Extension<Arc<Access>>,
+    me: Me,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     upgrade
@@ -50,6 +52,7 @@ pub(super) async fn live(
                     state,
                     resources,
                     access,
+                    me,
                 },
             )
         })
@@ -60,7 +63,9 @@ pub(super) async fn live(
 struct Tab {
     state: AppState,
     resources: Arc<Resources>,
-    access: Arc<dyn AccessReview>,
+    access: Arc<Access>,
+    /// Who the socket's views and logs are for.
+    me: Me,
 }
 
 #[derive(Deserialize)]
@@ -227,20 +232,27 @@ async fn subscribe(tab: Tab, id: String, target: Target, out: mpsc::Sender<Strin
     let (group, version, resource, params) = match target {
         Target::Watch(group, version, resource, params) => (group, version, resource, params),
         Target::PodLog(namespace, pod, params) => {
-            let opened = follow_pod(&tab.state, &namespace, &pod, &params).await;
+            let opened = follow_pod(&tab.state, &tab.me.upstream, &namespace, &pod, &params).await;
             return forward_log(&id, opened, &out).await;
         }
         Target::WorkloadLog(namespace, workload, params) => {
-            let opened =
-                follow_workload(&tab.state, &tab.resources, &namespace, workload, &params).await;
+            let opened = follow_workload(
+                &tab.state,
+                &tab.me.upstream,
+                &tab.resources,
+                &namespace,
+                workload,
+                &params,
+            )
+            .await;
             return forward_log(&id, opened, &out).await;
         }
     };
     let resolved = resolve(
         &tab.state,
         &tab.resources,
-        tab.access.as_ref(),
-        &Person::local(),
+        &tab.access,
+        &tab.me.person,
         (&group, &version, &resource),
         &params.list,
     )

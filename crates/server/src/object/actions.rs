@@ -18,12 +18,14 @@ use wheelhouse_model::selector::Selector;
 use super::{NamespaceParam, Operations, Target};
 use crate::AppState;
 use crate::error::{AppError, Result};
+use crate::person::Me;
 use crate::upstream::{Failure, Upstream, encode, without_managed_fields};
 
 const MERGE_PATCH: &str = "application/merge-patch+json";
 
 pub(super) async fn action(
     State(state): State<AppState>,
+    me: Me,
     Extension(resources): Extension<Arc<Resources>>,
     Extension(operations): Extension<Arc<Operations>>,
     Path((group, version, resource, name, action)): Path<(String, String, String, String, String)>,
@@ -43,7 +45,7 @@ pub(super) async fn action(
         serde_json::from_slice(&body)
             .map_err(|e| AppError::bad_request(format!("the body is not JSON: {e}")))?
     };
-    let upstream = Upstream::new(state.cluster.client().clone());
+    let upstream = me.upstream.clone();
     let kind = target.kind.kind.clone();
     let unsupported = || {
         AppError::bad_request(format!(

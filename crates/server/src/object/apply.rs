@@ -19,6 +19,7 @@ use super::edit::yaml_error;
 use super::{kind_of, link};
 use crate::AppState;
 use crate::error::{AppError, Result};
+use crate::person::Me;
 use crate::upstream::{self, Failure, Upstream, without_managed_fields};
 
 /// The field manager of everything Wheelhouse applies.
@@ -91,6 +92,7 @@ impl EmptyOrComment for str {
 
 pub(super) async fn apply(
     State(state): State<AppState>,
+    me: Me,
     Extension(resources): Extension<Arc<Resources>>,
     Query(params): Query<ApplyParams>,
     headers: HeaderMap,
@@ -117,7 +119,7 @@ pub(super) async fn apply(
     };
     state.cluster.ensure_connected().await?;
     let kinds = resources.kind_set().await.map_err(AppError::from)?;
-    let upstream = Upstream::new(state.cluster.client().clone());
+    let upstream = me.upstream.clone();
     let dry_run = params.dry_run == Some(true);
     let default_namespace = params
         .namespace

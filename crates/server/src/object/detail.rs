@@ -21,9 +21,10 @@ use wheelhouse_model::selector::{Requirement, Selector};
 use super::lookup::{Filter, Lookup, owned_by};
 use super::{ObjectPath, Target, kind_of, link};
 use crate::AppState;
-use crate::access::AccessReview;
+use crate::access::Access;
 use crate::error::Result;
-use crate::upstream::{Upstream, encode, without_managed_fields};
+use crate::person::Me;
+use crate::upstream::{encode, without_managed_fields};
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 /// Events shown at most.
@@ -39,19 +40,24 @@ pub(super) struct DetailParams {
 
 pub(super) async fn detail(
     State(state): State<AppState>,
+    me: Me,
     Extension(resources): Extension<Arc<Resources>>,
-    Extension(access): Extension<Arc<dyn AccessReview>>,
+    Extension(access): Extension<Arc<Access>>,
     path: ObjectPath,
     Query(params): Query<DetailParams>,
 ) -> Result<Response> {
     let target = Target::resolve(&state, &resources, path.0, params.namespace).await?;
-    let upstream = Upstream::new(state.cluster.client().clone());
-    let object = without_managed_fields(target.get(&upstream).await?);
+    let upstream = me.upstream.clone();
+    let mut object = without_managed_fields(target.get(&upstream).await?);
+    if params.reveal != Some(true) {
+        super::edit::hide_secret_values(&target, &mut object);
+    }
     let lookup = Lookup {
         upstream,
         resources,
         kinds: target.kinds.clone(),
         access,
+        person: me.person.clone(),
     };
     let kind = target.kind.kind.as_str();
     let mut summary = detail::summary(kind, &object);

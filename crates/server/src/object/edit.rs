@@ -18,16 +18,44 @@ use wheelhouse_model::yaml::{YamlError, parse as parse_yaml};
 use super::{ObjectPath, Target};
 use crate::AppState;
 use crate::error::{AppError, Result};
+use crate::person::Me;
 use crate::upstream::{Upstream, without_managed_fields};
 
-/// `GET …/{name}/yaml`: the object as YAML, without managedFields unless asked.
-pub(super) async fn yaml(target: &Target, upstream: &Upstream, managed: bool) -> Result<Response> {
+/// What stands in for a Secret's value until the person reveals it. Not base64, so the API
+/// server could never take it for a value; [`update`] refuses it first with the reason.
+pub(crate) const HIDDEN_VALUE: &str = "(hidden: reveal to see or edit)";
+
+/// Replaces a Secret's values (`data`, `stringData`) by [`HIDDEN_VALUE`], keeping the keys.
+pub(crate) fn hide_secret_values(target: &Target, object: &mut Value) {
+    if !(target.kind.group.is_empty() && target.kind.kind == "Secret") {
+        return;
+    }
+    for field in ["data", "stringData"] {
+        if let Some(Value::Object(values)) = object.get_mut(field) {
+            for value in values.values_mut() {
+                *value = json!(HIDDEN_VALUE);
+            }
+        }
+    }
+}
+
+/// `GET …/{name}/yaml`: the object as YAML, without managedFields unless asked, a Secret's
+/// values hidden unless revealed.
+pub(super) async fn yaml(
+    target: &Target,
+    upstream: &Upstream,
+    managed: bool,
+    reveal: bool,
+) -> Result<Response> {
     let object = target.get(upstream).await?;
-    let object = if managed {
+    let mut object = if managed {
         object
     } else {
         without_managed_fields(object)
     };
+    if !reveal {
+        hide_secret_values(target, &mut object);
+    }
     let text = serde_yaml::to_string(&object).map_err(AppError::internal)?;
     Ok((
         StatusCode::OK,
@@ -97,6 +125,7 @@ pub(super) struct UpdateParams {
 /// `PUT …/{name}`: replaces the object; the API server checks `metadata.resourceVersion`.
 pub(super) async fn update(
     State(state): State<AppState>,
+    me: Me,
     Extension(resources): Extension<Arc<Resources>>,
     path: ObjectPath,
     Query(params): Query<UpdateParams>,
@@ -126,7 +155,17 @@ pub(super) async fn update(
             "the body's metadata.namespace ({given}) is not the object's namespace ({expected})"
         )));
     }
-    let upstream = Upstream::new(state.cluster.client().clone());
+    let hidden = ["data", "stringData"].iter().any(|field| {
+        sent.get(*field)
+            .and_then(Value::as_object)
+            .is_some_and(|values| values.values().any(|v| v == HIDDEN_VALUE))
+    });
+    if hidden {
+        return Err(AppError::bad_request(
+            "this Secret's values are hidden: reveal them, then edit, so that saving does not replace them",
+        ));
+    }
+    let upstream = me.upstream.clone();
     let dry_run = params.dry_run == Some(true);
     let path = if dry_run {
         format!("{}?dryRun=All", target.path())
@@ -169,6 +208,7 @@ pub(super) struct DeleteParams {
 /// `DELETE …/{name}`: deletes with the chosen propagation.
 pub(super) async fn delete(
     State(state): State<AppState>,
+    me: Me,
     Extension(resources): Extension<Arc<Resources>>,
     path: ObjectPath,
     Query(params): Query<DeleteParams>,
@@ -189,7 +229,7 @@ pub(super) async fn delete(
     if params.dry_run == Some(true) {
         options["dryRun"] = json!(["All"]);
     }
-    let upstream = Upstream::new(state.cluster.client().clone());
+    let upstream = me.upstream.clone();
     let answer = upstream
         .send_json(Method::DELETE, &target.path(), &options, "application/json")
         .await

@@ -23,14 +23,16 @@ use serde_json::{Value, json};
 use wheelhouse_cluster::discovery::{KindInfo, KindSet};
 use wheelhouse_cluster::resources::Resources;
 
+use wheelhouse_cluster::Person;
+
 use crate::AppState;
 use crate::error::{AppError, Result};
+use crate::person::Me;
 use crate::resources::api_group;
 use crate::upstream::{self, Upstream};
 
 pub use operations::Operations;
-pub(crate) use permissions::Question;
-pub use permissions::Reviews;
+pub(crate) use wheelhouse_cluster::access::Question;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -168,8 +170,8 @@ pub(crate) fn kind_of(kinds: &KindSet, api_version: &str, kind: &str) -> Option<
 /// itself (create one there), for the list page's buttons.
 async fn kind_permissions(
     State(state): State<AppState>,
+    Extension(person): Extension<Person>,
     Extension(resources): Extension<Arc<Resources>>,
-    Extension(reviews): Extension<Arc<Reviews>>,
     Path((group, version, resource)): Path<(String, String, String)>,
     Query(query): Query<NamespaceParam>,
 ) -> Result<Response> {
@@ -179,14 +181,14 @@ async fn kind_permissions(
         .await
         .map_err(AppError::from)?;
     let namespace = query.namespace.filter(|n| kind.namespaced && !n.is_empty());
-    permissions::for_kind(&state, &reviews, &kind, namespace).await
+    permissions::for_kind(&state, &person, &kind, namespace).await
 }
 
 /// `GET …/{name}/yaml`, `…/permissions`, `…/revisions`.
 async fn sub_resource(
     State(state): State<AppState>,
+    me: Me,
     Extension(resources): Extension<Arc<Resources>>,
-    Extension(reviews): Extension<Arc<Reviews>>,
     Path((group, version, resource, name, sub)): Path<(String, String, String, String, String)>,
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response> {
@@ -198,13 +200,14 @@ async fn sub_resource(
         namespace,
     )
     .await?;
-    let upstream = Upstream::new(state.cluster.client().clone());
+    let upstream = me.upstream.clone();
     match sub.as_str() {
         "yaml" => {
             let managed = query.get("managedFields").is_some_and(|v| v == "true");
-            edit::yaml(&target, &upstream, managed).await
+            let reveal = query.get("reveal").is_some_and(|v| v == "true");
+            edit::yaml(&target, &upstream, managed, reveal).await
         }
-        "permissions" => permissions::permissions(&state, &reviews, &target).await,
+        "permissions" => permissions::permissions(&state, &me.person, &target).await,
         "revisions" => actions::revisions(&target, &upstream).await,
         other => Err(AppError::not_found(format!(
             "objects have no {other:?} view; GET …/yaml, …/permissions or …/revisions"

@@ -1,142 +1,16 @@
 //! `GET …/{name}/permissions`: which actions the person may take on an object, from
 //! SelfSubjectAccessReviews (cached briefly), so the UI enables or disables its buttons.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use axum::Json;
-use axum::http::Method;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::{Value, json};
-
+use wheelhouse_cluster::Person;
+use wheelhouse_cluster::access::{Decision, Question};
 use wheelhouse_cluster::discovery::KindInfo;
 
 use super::Target;
 use crate::AppState;
 use crate::error::Result;
-use crate::upstream::Upstream;
-
-/// How long an answer is reused.
-const TTL: Duration = Duration::from_secs(10);
-/// Answers kept at most; the oldest half goes when full.
-const CAPACITY: usize = 4096;
-
-/// One question of Kubernetes authorization.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Question {
-    pub verb: &'static str,
-    pub group: String,
-    pub resource: String,
-    pub subresource: &'static str,
-    /// `None`: all namespaces, or a cluster-scoped kind.
-    pub namespace: Option<String>,
-    pub name: Option<String>,
-}
-
-impl Question {
-    fn describe(&self, who: &str) -> String {
-        let resource = match (self.group.as_str(), self.subresource) {
-            ("", "") => self.resource.clone(),
-            ("", sub) => format!("{}/{sub}", self.resource),
-            (group, "") => format!("{}.{group}", self.resource),
-            (group, sub) => format!("{}.{group}/{sub}", self.resource),
-        };
-        match &self.namespace {
-            Some(ns) => format!("{who} may not {} {resource} in namespace {ns}", self.verb),
-            None => format!("{who} may not {} {resource}", self.verb),
-        }
-    }
-}
-
-/// Whether an action is allowed, and why not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Decision {
-    pub allowed: bool,
-    pub reason: Option<String>,
-}
-
-/// The reviews asked recently, per question. Locally every request acts as one identity; with
-/// logins the key grows a person.
-#[derive(Debug, Default)]
-pub struct Reviews {
-    answers: Mutex<HashMap<Question, (Instant, Decision)>>,
-}
-
-impl Reviews {
-    pub(crate) async fn decide(
-        &self,
-        upstream: &Upstream,
-        who: &str,
-        question: &Question,
-    ) -> Decision {
-        if let Some((at, decision)) = self
-            .answers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(question)
-            && at.elapsed() < TTL
-        {
-            return decision.clone();
-        }
-        let review = json!({
-            "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": {
-                "verb": question.verb, "group": question.group, "resource": question.resource,
-                "subresource": question.subresource,
-                "namespace": question.namespace.clone().unwrap_or_default(),
-                "name": question.name.clone().unwrap_or_default(),
-            }}
-        });
-        let answer = upstream
-            .send_json(
-                Method::POST,
-                "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-                &review,
-                "application/json",
-            )
-            .await;
-        let decision = match answer {
-            Ok(review) => {
-                let allowed =
-                    review.pointer("/status/allowed").and_then(Value::as_bool) == Some(true);
-                let given = review
-                    .pointer("/status/reason")
-                    .and_then(Value::as_str)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string);
-                Decision {
-                    allowed,
-                    reason: if allowed {
-                        None
-                    } else {
-                        Some(given.unwrap_or_else(|| question.describe(who)))
-                    },
-                }
-            }
-            // Not cached: the next look may get an answer.
-            Err(failure) => {
-                return Decision {
-                    allowed: false,
-                    reason: Some(format!(
-                        "the access review failed: {} ({})",
-                        failure.message, failure.code
-                    )),
-                };
-            }
-        };
-        let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-        if answers.len() >= CAPACITY {
-            let mut ages: Vec<Instant> = answers.values().map(|(at, _)| *at).collect();
-            ages.sort_unstable();
-            let cutoff = ages[ages.len() / 2];
-            answers.retain(|_, (at, _)| *at > cutoff);
-        }
-        answers.insert(question.clone(), (Instant::now(), decision.clone()));
-        decision
-    }
-}
 
 /// The actions of a kind and the questions each needs answered yes.
 fn actions(target: &Target) -> Vec<(&'static str, Vec<Question>)> {
@@ -207,30 +81,24 @@ fn actions(target: &Target) -> Vec<(&'static str, Vec<Question>)> {
 
 pub(super) async fn permissions(
     state: &AppState,
-    reviews: &Reviews,
+    person: &Person,
     target: &Target,
 ) -> Result<Response> {
-    let upstream = Upstream::new(state.cluster.client().clone());
-    let who = state.cluster.info().user.clone();
     let actions = actions(target);
-    let decided = futures::future::join_all(actions.iter().map(|(action, questions)| {
-        let upstream = &upstream;
-        let who = &who;
-        async move {
-            for question in questions {
-                let decision = reviews.decide(upstream, who, question).await;
-                if !decision.allowed {
-                    return (*action, decision);
-                }
+    let decided = futures::future::join_all(actions.iter().map(|(action, questions)| async move {
+        for question in questions {
+            let decision = state.cluster.may(person, question).await;
+            if !decision.allowed {
+                return (*action, decision);
             }
-            (
-                *action,
-                Decision {
-                    allowed: true,
-                    reason: None,
-                },
-            )
         }
+        (
+            *action,
+            Decision {
+                allowed: true,
+                reason: None,
+            },
+        )
     }))
     .await;
     let map: serde_json::Map<String, Value> = decided
@@ -244,7 +112,7 @@ pub(super) async fn permissions(
 /// for a namespaced kind).
 pub(super) async fn for_kind(
     state: &AppState,
-    reviews: &Reviews,
+    person: &Person,
     kind: &KindInfo,
     namespace: Option<String>,
 ) -> Result<Response> {
@@ -257,9 +125,7 @@ pub(super) async fn for_kind(
             namespace,
             name: None,
         };
-        let upstream = Upstream::new(state.cluster.client().clone());
-        let who = state.cluster.info().user.clone();
-        reviews.decide(&upstream, &who, &question).await
+        state.cluster.may(person, &question).await
     } else {
         Decision {
             allowed: false,
