@@ -102,6 +102,11 @@ fn help_lists_every_flag_with_its_environment_variable() {
         "WHEELHOUSE_PROMETHEUS_URL",
         "--allowed-host",
         "WHEELHOUSE_ALLOWED_HOSTS",
+        "--login",
+        "WHEELHOUSE_LOGIN",
+        "--session-key-file",
+        "--oidc-issuer-url",
+        "--proxy-secret-file",
         "serve",
         "sim",
     ] {
@@ -131,6 +136,57 @@ fn metrics_flags_that_cannot_work_are_refused_at_start_with_the_reason() {
         let output = Command::new(BINARY)
             .args(["--demo", "--listen", "127.0.0.1:0"])
             .args(args)
+            .output()
+            .expect("runs");
+        assert!(!output.status.success(), "{args:?} is refused");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_console_others_can_reach_refuses_to_start_without_a_login_mode() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let short_key = dir.path().join("key");
+    std::fs::write(&short_key, "short").expect("key file");
+    let short_key = short_key.to_str().expect("utf-8 path");
+    for (args, reason) in [
+        (
+            &["--listen", "0.0.0.0:0"][..],
+            "which other machines can reach",
+        ),
+        (
+            &["--listen", "0.0.0.0:0", "--login", "local"][..],
+            "which other machines can reach",
+        ),
+        (
+            &["--listen", "127.0.0.1:0", "--login", "local,token"][..],
+            "cannot be combined",
+        ),
+        (
+            &["--listen", "127.0.0.1:0", "--login", "oidc"][..],
+            "--login oidc needs --oidc-issuer-url",
+        ),
+        (
+            &["--listen", "127.0.0.1:0", "--login", "proxy"][..],
+            "--login proxy needs --proxy-secret-file",
+        ),
+        (
+            &[
+                "--listen",
+                "127.0.0.1:0",
+                "--login",
+                "token",
+                "--session-key-file",
+                short_key,
+            ][..],
+            "at least 32 random bytes",
+        ),
+    ] {
+        let output = Command::new(BINARY)
+            .arg("--demo")
+            .args(args)
+            .env_remove("WHEELHOUSE_LOGIN")
             .output()
             .expect("runs");
         assert!(!output.status.success(), "{args:?} is refused");
