@@ -60,6 +60,23 @@ describe('session', () => {
     expect(session.snapshot().ended?.reason).toBe('SessionExpired');
   });
 
+  test('a read that started before signing in cannot undo it', async () => {
+    let answerRead: (response: Response) => void = () => undefined;
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((_path: string, init?: RequestInit) => {
+        if (init?.method === 'POST') return Promise.resolve(new Response(JSON.stringify(sessionAnswer({ person: person() }))));
+        return new Promise<Response>((resolve) => (answerRead = resolve));
+      }),
+    );
+    const read = session.load();
+    await session.signIn('t');
+    answerRead(new Response(JSON.stringify(sessionAnswer())));
+    await read;
+    expect(session.snapshot().session?.person?.user).toBe('alice');
+    expect(session.snapshot().ended).toBeUndefined();
+  });
+
   test('near the end, a successful call reads the session again (the server refreshes OIDC sessions)', async () => {
     const soon = new Date(Date.now() + 2 * 60_000).toISOString();
     const later = new Date(Date.now() + 60 * 60_000).toISOString();

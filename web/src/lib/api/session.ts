@@ -109,6 +109,8 @@ export class SessionStore {
   private loading: Promise<void> | undefined;
   private lastRead = 0;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped by signing in and out, so a read that started before cannot undo them. */
+  private generation = 0;
 
   snapshot = (): SessionState => this.state;
 
@@ -132,6 +134,7 @@ export class SessionStore {
   /** Signs in with a bearer token; a rejected token throws the server's ApiError. */
   signIn = async (token: string): Promise<Session> => {
     const session = await requestJson<Session>('POST', API.session, { body: { json: { token } }, expect401: true });
+    this.generation += 1;
     // What the previous person's pages fetched is not the new person's to see, even briefly.
     resetResources();
     this.accept(session, undefined);
@@ -148,6 +151,7 @@ export class SessionStore {
       if (!(error instanceof ApiError && error.status === 401) || !this.state.session) throw error;
       session = { ...this.state.session, person: null };
     }
+    this.generation += 1;
     this.accept(session, undefined);
   };
 
@@ -170,18 +174,22 @@ export class SessionStore {
     this.expiryTimer = undefined;
     this.loading = undefined;
     this.lastRead = 0;
+    this.generation += 1;
     this.state = { session: undefined, error: undefined, ended: undefined };
   }
 
   private async read(): Promise<void> {
     this.lastRead = Date.now();
+    const generation = this.generation;
     try {
       const session = await requestJson<Session>('GET', API.session);
+      if (generation !== this.generation) return;
       const hadPerson = this.state.session?.person != null;
       // A person who was signed in and no longer is: the session ran out (or was ended elsewhere).
       const ended = hadPerson && session.mode === 'login' && session.person === null ? { reason: 'SessionExpired' as const, message: '' } : this.state.ended;
       this.accept(session, ended);
     } catch (error) {
+      if (generation !== this.generation) return;
       this.set({ ...this.state, error: toApiError(error, `GET ${API.session}`) });
     }
   }
