@@ -2,6 +2,7 @@
 
 import { BrowserRouter } from 'react-router';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { SessionGate } from './components/session/SessionGate';
 import type { AppConfig } from './lib/config';
 import type { Catalogue, Locale } from './lib/i18n/catalogue';
 import { I18nProvider } from './lib/i18n/I18nProvider';
@@ -24,7 +25,9 @@ export function App(props: { config: AppConfig; locale: Locale; catalogue: Catal
             field bound to the URL shows its new value at once instead of snapping back until a
             deferred render catches up (which a slow machine made visible). */}
         <BrowserRouter basename={routerBasename(props.config.basePath)} useTransitions={false}>
-          <Shell routes={ROUTES} version={props.config.version} />
+          <SessionGate>
+            <Shell routes={ROUTES} version={props.config.version} />
+          </SessionGate>
         </BrowserRouter>
       </ErrorBoundary>
     </I18nProvider>

@@ -1,4 +1,5 @@
-//! The bar across the top: which cluster, whether it is the demo, the namespace and the language.
+//! The bar across the top: which cluster, whether it is the demo, the namespace, the language and
+//! who is signed in.
 
 import { Link } from 'react-router';
 import { useResource } from '../hooks/useResource';
@@ -8,6 +9,7 @@ import type { ClusterInfo } from '../lib/k8s/cluster';
 import { DemoBadge } from './DemoBadge';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NamespaceSelector } from './NamespaceSelector';
+import { SignedInAs } from './session/SignedInAs';
 
 export function Logo() {
   return (
@@ -49,6 +51,7 @@ export function TopBar() {
       <div className="topbar__spacer" />
       <NamespaceSelector />
       <LanguageSwitch />
+      <SignedInAs />
     </header>
   );
 }

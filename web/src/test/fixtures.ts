@@ -1,5 +1,6 @@
 //! Small API answers built in code, shaped as the contract says.
 
+import type { Person, Session } from '../lib/api/session';
 import type { ClusterInfo } from '../lib/k8s/cluster';
 import type { KindsAnswer } from '../lib/k8s/kinds';
 import type { MetricsAnswer, MetricsStatus, SourceState, SourceStatus } from '../lib/k8s/metrics';
@@ -156,4 +157,25 @@ export function clusterMetrics(): MetricsAnswer {
       nodes: [{ name: 'worker-1', cpu: 1.9, memory: 6e9, cpuPercent: 47.5, memoryPercent: 37.3 }],
     },
   };
+}
+
+/** A person signed in with a token, whose session ends in an hour. */
+export function person(overrides: Partial<Person> = {}): Person {
+  return {
+    user: 'alice',
+    groups: ['team-a', 'system:authenticated'],
+    method: 'token',
+    expiresAt: new Date(Date.now() + 60 * 60_000).toISOString(),
+    ...overrides,
+  };
+}
+
+/** `GET api/v1/session` in login mode, nobody signed in unless `person` is given. */
+export function sessionAnswer(overrides: Partial<Session> = {}): Session {
+  return { mode: 'login', methods: ['token'], person: null, ...overrides };
+}
+
+/** The contract's error body for a refused call (401 `Unauthorized` or `SessionExpired`). */
+export function refused(reason: 'Unauthorized' | 'SessionExpired' | 'BadRequest', message: string, code = 401) {
+  return { status: code, body: { error: { code, reason, message, details: null } } };
 }

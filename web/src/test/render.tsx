@@ -2,7 +2,7 @@
 
 import { render, type RenderResult } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { MemoryRouter } from 'react-router';
+import { MemoryRouter, useLocation } from 'react-router';
 import { vi } from 'vitest';
 import { RouteRegistryProvider } from '../components/RoutedLink';
 import { english, loadCatalogue, type Locale } from '../lib/i18n/catalogue';
@@ -15,16 +15,17 @@ export interface FakeAnswer {
 }
 
 /**
- * Replaces fetch with answers by path (`api/v1/overview`). A function is called per request, so a
- * test can change the answer between polls. Unknown paths get the contract's 404.
+ * Replaces fetch with answers by path (`api/v1/overview`). A function is called per request with
+ * the request's init (its method and body), so a test can change the answer between polls or
+ * answer POST and DELETE differently. Unknown paths get the contract's 404.
  */
-export function fakeApi(routes: Record<string, FakeAnswer | (() => FakeAnswer)>) {
-  const fetchMock = vi.fn((input: RequestInfo | URL) => {
+export function fakeApi(routes: Record<string, FakeAnswer | ((init: RequestInit | undefined) => FakeAnswer)>) {
+  const fetchMock = vi.fn((input: RequestInfo | URL, init?: RequestInit) => {
     const path = typeof input === 'string' ? input : input instanceof URL ? input.pathname : input.url;
     const route = routes[path];
     const answer: FakeAnswer = route
       ? typeof route === 'function'
-        ? route()
+        ? route(init)
         : route
       : { status: 404, body: { error: { code: 404, reason: 'NotFound', message: `no ${path}`, details: null } } };
     return Promise.resolve(
@@ -51,4 +52,10 @@ export async function renderApp(
       </MemoryRouter>
     </I18nProvider>,
   );
+}
+
+/** Shows the router's current path and query (`data-testid="location"`), for tests of navigation. */
+export function CurrentLocation() {
+  const location = useLocation();
+  return <div data-testid="location">{`${location.pathname}${location.search}`}</div>;
 }

@@ -1,15 +1,17 @@
-//! Runs around every unit test: each starts with an empty DOM, no cached API data, no storage.
+//! Runs around every unit test: each starts with an empty DOM, no cached API data or session, no storage.
 
 import { cleanup } from '@testing-library/react';
 import '@testing-library/jest-dom/vitest';
 import { afterEach, vi } from 'vitest';
 import { live } from '../lib/api/live';
 import { resetResources } from '../lib/api/resources';
+import { session } from '../lib/api/session';
 import { livePause } from '../hooks/useLive';
 
 afterEach(() => {
   cleanup();
   resetResources();
+  session.reset();
   live.shutdown();
   livePause.set(false);
   window.localStorage.clear();

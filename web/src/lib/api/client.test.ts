@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { getJson } from './client';
+import { type AnswerSeen, getJson, getText, observeAnswers, requestJson } from './client';
 import { ApiError } from './errors';
 import { inFlight } from './inflight';
 
@@ -47,5 +47,35 @@ describe('getJson', () => {
     release(new Response('{}', { status: 200 }));
     await pending;
     expect(inFlight.current()).toBe(0);
+  });
+});
+
+describe('observeAnswers', () => {
+  test('hears every answer with its status and reason, and whether the request expected a 401', async () => {
+    const seen: AnswerSeen[] = [];
+    const stop = observeAnswers((answer) => seen.push(answer));
+    answer(401, '{"error":{"code":401,"reason":"SessionExpired","message":"your session ended","details":null}}');
+    await getJson('api/v1/overview').catch(() => undefined);
+    await requestJson('POST', 'api/v1/session', { body: { json: { token: 'x' } }, expect401: true }).catch(() => undefined);
+    await getText('api/v1/logs/shop/web-1').catch(() => undefined);
+    answer(200, '{}');
+    await getJson('api/v1/cluster');
+    stop();
+    await getJson('api/v1/cluster');
+    expect(seen).toEqual([
+      { status: 401, reason: 'SessionExpired', message: 'your session ended', request: 'GET api/v1/overview', expected401: false },
+      { status: 401, reason: 'SessionExpired', message: 'your session ended', request: 'POST api/v1/session', expected401: true },
+      { status: 401, reason: 'SessionExpired', message: 'your session ended', request: 'GET api/v1/logs/shop/web-1', expected401: false },
+      { status: 200, reason: undefined, message: '', request: 'GET api/v1/cluster', expected401: false },
+    ]);
+  });
+
+  test('hears nothing when no answer came', async () => {
+    const seen: AnswerSeen[] = [];
+    const stop = observeAnswers((answer) => seen.push(answer));
+    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
+    await getJson('api/v1/overview').catch(() => undefined);
+    stop();
+    expect(seen).toEqual([]);
   });
 });

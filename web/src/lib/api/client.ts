@@ -7,6 +7,38 @@ import { inFlight } from './inflight';
 const TIMEOUT_MS = 30_000;
 
 /**
+ * An answer the server gave, as observers see it: `reason` is the error body's reason (none for a
+ * success). `expected401` is set by requests whose 401 is their own answer (a rejected token at
+ * sign-in), which says nothing about the session of the rest of the app.
+ */
+export interface AnswerSeen {
+  status: number;
+  reason: string | undefined;
+  /** The error body's message (empty for a success). */
+  message: string;
+  request: string;
+  expected401: boolean;
+}
+
+type AnswerObserver = (answer: AnswerSeen) => void;
+const observers = new Set<AnswerObserver>();
+
+/**
+ * Calls `observer` after every answer from the server (not for requests that got none). The
+ * session uses this to notice, in one place, that any call was refused for want of a session.
+ */
+export function observeAnswers(observer: AnswerObserver): () => void {
+  observers.add(observer);
+  return () => {
+    observers.delete(observer);
+  };
+}
+
+function tellObservers(answer: AnswerSeen): void {
+  for (const observer of observers) observer(answer);
+}
+
+/**
  * Fetches `path` as text (YAML, a log), with the same error handling as requestJson.
  */
 export async function getText(path: string, signal?: AbortSignal): Promise<string> {
@@ -29,6 +61,7 @@ export async function getText(path: string, signal?: AbortSignal): Promise<strin
         parsed = undefined;
       }
       const server = parseErrorBody(parsed);
+      tellObservers({ status: response.status, reason: server?.reason, message: server?.message ?? '', request, expected401: false });
       throw new ApiError({
         status: response.status,
         reason: server?.reason ?? CLIENT_REASONS.badResponse,
@@ -37,6 +70,7 @@ export async function getText(path: string, signal?: AbortSignal): Promise<strin
         request,
       });
     }
+    tellObservers({ status: response.status, reason: undefined, message: '', request, expected401: false });
     return text;
   } finally {
     inFlight.end();
@@ -55,12 +89,23 @@ export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
 /** A request body: JSON (an object) or text with its type (YAML). */
 export type Body = { json: unknown } | { text: string; contentType: string };
 
+export interface RequestOptions {
+  body?: Body;
+  signal?: AbortSignal;
+  /**
+   * A 401 is this request's own answer (signing in with a rejected token; asking for the
+   * cluster's name before signing in), not a sign that the person's session ended.
+   */
+  expect401?: boolean;
+}
+
 /**
  * Sends `method path` with an optional body and returns the JSON answer, with the same error
  * handling as getJson (the server's error body becomes an ApiError with its details).
  */
-export async function requestJson<T>(method: string, path: string, options: { body?: Body; signal?: AbortSignal } = {}): Promise<T> {
+export async function requestJson<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const { signal } = options;
+  const expected401 = options.expect401 ?? false;
   const request = `${method} ${path}`;
   // The server refuses changing requests that carry neither JSON/YAML nor this header: no other
   // web page can send it without the browser asking the server first (see docs/security.md).
@@ -101,8 +146,9 @@ export async function requestJson<T>(method: string, path: string, options: { bo
     } catch {
       answer = undefined;
     }
+    const server = response.ok ? null : parseErrorBody(answer);
+    tellObservers({ status: response.status, reason: server?.reason, message: server?.message ?? '', request, expected401 });
     if (!response.ok) {
-      const server = parseErrorBody(answer);
       if (server) {
         throw new ApiError({
           status: response.status,

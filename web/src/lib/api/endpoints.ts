@@ -5,6 +5,13 @@ export const API = {
   overview: 'api/v1/overview',
   version: 'api/v1/version',
   kinds: 'api/v1/kinds',
+  /** Who is signed in (GET), sign in with a token (POST), sign out (DELETE). */
+  session: 'api/v1/session',
+  /**
+   * Where a full-page navigation starts an OIDC sign-in; the issuer sends the browser back to
+   * `returnTo` (a path inside the app, `/pods?namespace=shop`).
+   */
+  sessionOidc: (returnTo: string) => `api/v1/session/oidc?return=${encodeURIComponent(returnTo)}`,
   /** One page of rows: `resources('core/v1/pods', 'namespace=shop&page=1')`. */
   resources: (path: string, query: string) => `api/v1/resources/${path}${query ? `?${query}` : ''}`,
   /** The live view of the same query (SSE, or a subscription on the tab's WebSocket). */
