@@ -172,7 +172,7 @@ export function person(overrides: Partial<Person> = {}): Person {
 
 /** `GET api/v1/session` in login mode, nobody signed in unless `person` is given. */
 export function sessionAnswer(overrides: Partial<Session> = {}): Session {
-  return { mode: 'login', methods: ['token'], person: null, ...overrides };
+  return { mode: 'login', methods: ['token'], cluster: '', person: null, ...overrides };
 }
 
 /** The contract's error body for a refused call (401 `Unauthorized` or `SessionExpired`). */

@@ -32,6 +32,9 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
   const { t } = useTranslation();
   const { kind, name, namespace } = props;
   const [managedFields, setManagedFields] = useState(false);
+  /** A Secret's values stay on the server until the person asks to see them; editing needs them. */
+  const isSecret = kind.group === '' && kind.kind === 'Secret';
+  const [reveal, setReveal] = useState(false);
   const [text, setText] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<ApiError | undefined>(undefined);
   const [draft, setDraft] = useState<string | null>(null);
@@ -43,7 +46,10 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
 
   useEffect(() => {
     const controller = new AbortController();
-    const path = objectApi(kind, name, namespace, 'yaml', managedFields ? { managedFields: 'true' } : undefined);
+    const query: Record<string, string> = {};
+    if (managedFields) query.managedFields = 'true';
+    if (reveal) query.reveal = 'true';
+    const path = objectApi(kind, name, namespace, 'yaml', Object.keys(query).length > 0 ? query : undefined);
     getText(path, controller.signal).then(
       (yaml) => {
         setText(yaml);
@@ -56,7 +62,7 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
     return () => {
       controller.abort();
     };
-  }, [kind, name, namespace, managedFields, generation]);
+  }, [kind, name, namespace, managedFields, reveal, generation]);
 
   const save = useCallback(
     async (body: string, dryRun: boolean) => {
@@ -102,10 +108,31 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
           />
           {t('yaml|Show managedFields')}
         </label>
+        {isSecret && (
+          <label className="filters__check">
+            <input
+              type="checkbox"
+              checked={reveal}
+              disabled={editing}
+              data-testid="yaml-reveal"
+              onChange={(e) => {
+                setReveal(e.target.checked);
+              }}
+            />
+            {t('yaml|Show secret values')}
+          </label>
+        )}
         <span className="topbar__spacer" />
         {!editing ? (
           <span className="action">
-            <button type="button" className="button" data-testid="yaml-edit" disabled={!props.canEdit} title={props.canEdit ? undefined : (props.editReason ?? t('actions|You may not do this.'))} onClick={() => { setDraft(text); setMessage(null); }}>
+            <button
+              type="button"
+              className="button"
+              data-testid="yaml-edit"
+              disabled={!props.canEdit || (isSecret && !reveal)}
+              title={!props.canEdit ? (props.editReason ?? t('actions|You may not do this.')) : isSecret && !reveal ? t('yaml|Show the secret values to edit this Secret: saving hidden values would replace them.') : undefined}
+              onClick={() => { setDraft(text); setMessage(null); }}
+            >
               {t('yaml|Edit')}
             </button>
             {!props.canEdit && props.editReason && <span className="action__reason">{props.editReason}</span>}

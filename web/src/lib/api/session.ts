@@ -32,6 +32,8 @@ export interface Person {
 export interface Session {
   mode: SessionMode;
   methods: SignInMethod[];
+  /** The cluster's name, told before anyone signed in (the sign-in page's title). */
+  cluster: string;
   person: Person | null;
 }
 

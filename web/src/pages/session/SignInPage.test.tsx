@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, test, vi } from 'vitest';
 import { SessionGate } from '../../components/session/SessionGate';
-import { clusterInfo, person, refused, sessionAnswer } from '../../test/fixtures';
+import { person, refused, sessionAnswer } from '../../test/fixtures';
 import { CurrentLocation, fakeApi, renderApp } from '../../test/render';
 
 /** The sign-in page as the app shows it: behind the gate, with the router's location beside it. */
@@ -144,14 +144,14 @@ describe('SignInPage', () => {
     expect(alert).toHaveTextContent('the issuer refused: invalid_client');
   });
 
-  test('names the cluster when the server tells it before signing in', async () => {
-    fakeApi({ 'api/v1/session': { body: sessionAnswer() }, 'api/v1/cluster': { body: clusterInfo({ name: 'prod-eu', demo: false }) } });
+  test('names the cluster the session answer names before signing in', async () => {
+    fakeApi({ 'api/v1/session': { body: sessionAnswer({ cluster: 'prod-eu' }) } });
     await signInAt('/login');
     expect(await screen.findByRole('heading', { name: 'Sign in to prod-eu' })).toBeInTheDocument();
   });
 
-  test('without the cluster’s name it signs in to Wheelhouse, and the refusal ends no session', async () => {
-    fakeApi({ 'api/v1/session': { body: sessionAnswer() }, 'api/v1/cluster': refused('Unauthorized', 'sign in first') });
+  test('without the cluster’s name it signs in to Wheelhouse, and ends no session', async () => {
+    fakeApi({ 'api/v1/session': { body: sessionAnswer() } });
     await signInAt('/login');
     expect(await screen.findByRole('heading', { name: 'Sign in to Wheelhouse' })).toBeInTheDocument();
     expect(await screen.findByLabelText('Bearer token')).toBeInTheDocument();

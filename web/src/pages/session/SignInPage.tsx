@@ -3,42 +3,17 @@
 //! The token goes to the server once (`POST api/v1/session`), which answers with an HttpOnly
 //! cookie; the page keeps it only in the field until it is sent, never in storage or a URL.
 
-import { type SyntheticEvent, useEffect, useId, useState } from 'react';
+import { type SyntheticEvent, useId, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { LanguageSwitch } from '../../components/LanguageSwitch';
 import { Logo } from '../../components/TopBar';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useSession } from '../../hooks/useSession';
-import { requestJson } from '../../lib/api/client';
 import { API } from '../../lib/api/endpoints';
 import { type ApiError, toApiError } from '../../lib/api/errors';
 import { mustSignIn, safeReturnPath, session } from '../../lib/api/session';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import type { ClusterInfo } from '../../lib/k8s/cluster';
-
-/**
- * The cluster's name, when the server tells it before anyone signed in; a refusal is expected
- * then and leaves the name out rather than counting as a session that ended.
- */
-function useClusterName(): string | undefined {
-  const [name, setName] = useState<string>();
-  useEffect(() => {
-    const controller = new AbortController();
-    requestJson<ClusterInfo>('GET', API.cluster, { signal: controller.signal, expect401: true }).then(
-      (info) => {
-        setName(info.name);
-      },
-      () => {
-        // No name before signing in: the page says "Sign in to Wheelhouse".
-      },
-    );
-    return () => {
-      controller.abort();
-    };
-  }, []);
-  return name;
-}
 
 /** A failure to show in the page's words: the server's message as it sent it. */
 function SignInProblem(props: { title: string; message: string; reason?: string }) {
@@ -67,7 +42,8 @@ export function SignInPage() {
   const [params] = useSearchParams();
   const returnTo = safeReturnPath(params.get('return'));
   const oidcError = params.get('error');
-  const clusterName = useClusterName();
+  // The session answer names the cluster before anyone signed in.
+  const clusterName = state.session?.cluster;
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<ApiError>();
