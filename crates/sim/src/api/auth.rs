@@ -454,6 +454,68 @@ mod tests {
     }
 
     #[test]
+    fn a_forbidden_subresource_names_the_qualified_resource_as_the_apiserver_does() {
+        let a = Attributes {
+            verb: "update",
+            group: "apps",
+            resource: "deployments",
+            subresource: "scale",
+            namespace: "shop",
+            name: "web",
+        };
+        let err = authorize(&user("viewer"), &a).expect_err("forbidden");
+        assert_eq!(
+            err.to_string(),
+            "deployments.apps \"web\" is forbidden: User \"viewer\" cannot update resource \"deployments/scale\" in API group \"apps\" in the namespace \"shop\""
+        );
+        assert_eq!(
+            err.to_status()["details"],
+            json!({"name": "web", "group": "apps", "kind": "deployments"})
+        );
+    }
+
+    #[test]
+    fn a_persons_rights_are_their_own_and_their_groups_without_duplicates() {
+        let users = default_users();
+        let policies = default_group_policies();
+        let stranger = person("erin", vec!["team-a".into()], &users, &policies);
+        assert_eq!(stranger.groups, ["team-a", "system:authenticated"]);
+        assert!(allowed(&stranger, &attrs("list", "pods", "team-a")));
+        assert!(!allowed(&stranger, &attrs("list", "pods", "default")));
+        let nobody = person("erin", vec![], &users, &policies);
+        assert!(!allowed(&nobody, &attrs("list", "pods", "team-a")));
+        // The viewer's own rule and the viewers group's are the same rule: it counts once.
+        let viewer = table_person(&user("viewer"), &users, &policies);
+        assert_eq!(viewer.rules, viewer_rules());
+        assert_eq!(viewer.token, "viewer-token");
+        // A table user's name brings that user's rules, whatever the groups.
+        let restricted = person("restricted", vec![], &users, &policies);
+        assert!(allowed(&restricted, &attrs("get", "pods", "team-a")));
+    }
+
+    #[test]
+    fn the_proxy_may_impersonate_users_and_groups_and_nothing_else() {
+        let proxy = user("proxy");
+        let impersonate = |resource| Attributes {
+            verb: "impersonate",
+            resource,
+            name: "alice",
+            ..Default::default()
+        };
+        assert!(allowed(&proxy, &impersonate("users")));
+        assert!(allowed(&proxy, &impersonate("groups")));
+        assert!(!allowed(&proxy, &impersonate("serviceaccounts")));
+        assert!(!allowed(
+            &proxy,
+            &Attributes {
+                group: "authentication.k8s.io",
+                ..impersonate("uids")
+            }
+        ));
+        assert!(!allowed(&proxy, &attrs("list", "pods", "default")));
+    }
+
+    #[test]
     fn rules_review_spells_out_the_viewers_exceptions() {
         let served = vec![
             ("".to_string(), "pods".to_string()),
