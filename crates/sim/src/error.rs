@@ -70,8 +70,12 @@ pub enum Error {
     #[error("{message}")]
     TooManyRequests { message: String, causes: Vec<Cause> },
     /// A bug or an unexpected state inside the sim: `500 InternalError`.
-    #[error("internal error: {0}")]
+    #[error("Internal error occurred: {0}")]
     Internal(String),
+    /// The HTTP client that fetches an OIDC issuer's keys could not be built (no CA
+    /// certificates to verify an `https://` issuer with, usually).
+    #[error("cannot build the HTTP client for the OIDC issuer's keys")]
+    HttpClient(#[source] reqwest::Error),
     /// The listener could not be bound or served.
     #[error("cannot serve on {addr}")]
     Bind {
@@ -179,7 +183,7 @@ impl Error {
             Error::TooLarge { .. } => 413,
             Error::Expired(_) => 410,
             Error::TooManyRequests { .. } => 429,
-            Error::Internal(_) | Error::Bind { .. } => 500,
+            Error::Internal(_) | Error::Bind { .. } | Error::HttpClient(_) => 500,
         }
     }
 
@@ -199,7 +203,7 @@ impl Error {
             Error::TooLarge { .. } => "RequestEntityTooLarge",
             Error::Expired(_) => "Expired",
             Error::TooManyRequests { .. } => "TooManyRequests",
-            Error::Internal(_) | Error::Bind { .. } => "InternalError",
+            Error::Internal(_) | Error::Bind { .. } | Error::HttpClient(_) => "InternalError",
         }
     }
 

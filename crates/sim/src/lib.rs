@@ -5,7 +5,7 @@
 //! selectors and paging, Table and PartialObjectMetadata output, create/update/patch (JSON,
 //! merge, strategic merge, server-side apply with managedFields), delete with finalizers and
 //! garbage collection, the status/scale/log/exec/eviction subresources, access reviews, bearer
-//! tokens with a small policy, JSON, YAML and protobuf request bodies, plain HTTP and HTTPS on
+//! tokens, OIDC ID tokens and impersonation with a small policy of users and groups, JSON, YAML and protobuf request bodies, plain HTTP and HTTPS on
 //! one port (client-go sends tokens only over HTTPS: use [`Sim::kubeconfig_yaml`]).
 //!
 //! Not simulated: OpenAPI schemas (so no `kubectl explain`, no client-side schema
@@ -55,7 +55,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use api::auth::{Rule, User};
+pub use api::auth::{GroupPolicy, Rule, User};
+pub use api::oidc::OidcConfig;
 pub use controllers::kubelet::container_logs::{GeneratedLogs, LogLine, LogSource};
 pub use controllers::kubelet::container_usage::{GeneratedMetrics, MetricsSource, Usage};
 pub use error::{Error, Result};
@@ -70,6 +71,10 @@ pub struct SimConfig {
     pub scenario: Scenario,
     /// The token table; see [`api::auth::default_users`].
     pub users: Vec<User>,
+    /// Rules bound to groups; see [`api::auth::default_group_policies`].
+    pub group_policies: Vec<GroupPolicy>,
+    /// Accept OIDC ID tokens of this issuer (kube-apiserver's `--oidc-*` flags). Default none.
+    pub oidc: Option<OidcConfig>,
     /// Run the light controllers (Deployments make pods, pods start…). Default true.
     pub controllers: bool,
     /// Events kept per resource for resuming watches.
@@ -90,6 +95,15 @@ impl fmt::Debug for SimConfig {
                 "users",
                 &self.users.iter().map(|u| &u.name).collect::<Vec<_>>(),
             )
+            .field(
+                "group_policies",
+                &self
+                    .group_policies
+                    .iter()
+                    .map(|p| &p.group)
+                    .collect::<Vec<_>>(),
+            )
+            .field("oidc", &self.oidc)
             .field("controllers", &self.controllers)
             .field("watch_history", &self.watch_history)
             .field("metrics_server", &self.metrics_server)
@@ -103,6 +117,8 @@ impl Default for SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             scenario: Scenario::Empty,
             users: api::auth::default_users(),
+            group_policies: api::auth::default_group_policies(),
+            oidc: None,
             controllers: true,
             watch_history: storage::DEFAULT_HISTORY,
             logs: Arc::new(controllers::kubelet::container_logs::WorkloadLogs),
@@ -139,6 +155,28 @@ impl SimConfig {
     pub fn user(mut self, user: User) -> Self {
         self.users.retain(|u| u.name != user.name);
         self.users.push(user);
+        self
+    }
+
+    /// Replace the group policies.
+    #[must_use]
+    pub fn group_policies(mut self, policies: Vec<GroupPolicy>) -> Self {
+        self.group_policies = policies;
+        self
+    }
+
+    /// Add a group policy (replacing the one of the same group).
+    #[must_use]
+    pub fn group_policy(mut self, policy: GroupPolicy) -> Self {
+        self.group_policies.retain(|p| p.group != policy.group);
+        self.group_policies.push(policy);
+        self
+    }
+
+    /// Accept OIDC ID tokens as kube-apiserver's `--oidc-*` flags configure it.
+    #[must_use]
+    pub fn oidc(mut self, oidc: OidcConfig) -> Self {
+        self.oidc = Some(oidc);
         self
     }
 
@@ -230,6 +268,13 @@ impl Sim {
                 storage::Kinds::new(store.clone()).without_group("metrics.k8s.io")
             },
             users: config.users.clone(),
+            group_policies: config.group_policies.clone(),
+            oidc: config
+                .oidc
+                .clone()
+                .map(api::oidc::OidcAuthenticator::new)
+                .transpose()
+                .map_err(Error::HttpClient)?,
             logs: config.logs.clone(),
             metrics: config.metrics.clone(),
             cpu_counters: api::cadvisor::CpuCounters::default(),

@@ -231,6 +231,62 @@ pub struct SimArgs {
     /// Serve no metrics.k8s.io, like a cluster without metrics-server
     #[arg(long, env = "WHEELHOUSE_SIM_WITHOUT_METRICS_SERVER")]
     pub without_metrics_server: bool,
+
+    /// Accept OIDC ID tokens from this issuer, as kube-apiserver's flag of the same name (the
+    /// sim also takes an http:// issuer, which a real API server refuses)
+    #[arg(
+        long,
+        env = "WHEELHOUSE_SIM_OIDC_ISSUER_URL",
+        value_name = "URL",
+        requires = "oidc_client_id"
+    )]
+    pub oidc_issuer_url: Option<String>,
+
+    /// The client id ID tokens must be issued for (their `aud`)
+    #[arg(
+        long,
+        env = "WHEELHOUSE_SIM_OIDC_CLIENT_ID",
+        value_name = "ID",
+        requires = "oidc_issuer_url"
+    )]
+    pub oidc_client_id: Option<String>,
+
+    /// The claim holding the username
+    #[arg(
+        long,
+        env = "WHEELHOUSE_SIM_OIDC_USERNAME_CLAIM",
+        value_name = "CLAIM",
+        default_value = "sub",
+        requires = "oidc_issuer_url"
+    )]
+    pub oidc_username_claim: String,
+
+    /// Put before every username; `-` for nothing [default: `<issuer>#`, nothing for `email`]
+    #[arg(
+        long,
+        env = "WHEELHOUSE_SIM_OIDC_USERNAME_PREFIX",
+        value_name = "PREFIX",
+        requires = "oidc_issuer_url"
+    )]
+    pub oidc_username_prefix: Option<String>,
+
+    /// The claim holding the groups (a string or a list), e.g. `groups`
+    #[arg(
+        long,
+        env = "WHEELHOUSE_SIM_OIDC_GROUPS_CLAIM",
+        value_name = "CLAIM",
+        requires = "oidc_issuer_url"
+    )]
+    pub oidc_groups_claim: Option<String>,
+
+    /// Put before every group
+    #[arg(
+        long,
+        env = "WHEELHOUSE_SIM_OIDC_GROUPS_PREFIX",
+        value_name = "PREFIX",
+        requires = "oidc_groups_claim"
+    )]
+    pub oidc_groups_prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -418,6 +474,51 @@ mod tests {
             Cli::try_parse_from(["wheelhouse", "sim", "--scenario", "chaos"]).is_err(),
             "unknown scenarios are refused"
         );
+    }
+
+    #[test]
+    fn the_sim_takes_the_apiservers_oidc_flags_and_needs_issuer_and_client_together() {
+        let cli = Cli::try_parse_from([
+            "wheelhouse",
+            "sim",
+            "--oidc-issuer-url",
+            "https://login.example.com",
+            "--oidc-client-id",
+            "wheelhouse",
+            "--oidc-groups-claim",
+            "groups",
+            "--oidc-username-prefix",
+            "-",
+        ])
+        .expect("parses");
+        let Some(Command::Sim(args)) = cli.command else {
+            panic!("sim subcommand expected")
+        };
+        assert_eq!(
+            (
+                args.oidc_issuer_url.as_deref(),
+                args.oidc_client_id.as_deref(),
+                args.oidc_username_claim.as_str(),
+                args.oidc_username_prefix.as_deref(),
+                args.oidc_groups_claim.as_deref(),
+            ),
+            (
+                Some("https://login.example.com"),
+                Some("wheelhouse"),
+                "sub",
+                Some("-"),
+                Some("groups")
+            )
+        );
+        let alone = [
+            "wheelhouse",
+            "sim",
+            "--oidc-issuer-url",
+            "https://login.example.com",
+        ];
+        assert!(Cli::try_parse_from(alone).is_err(), "no client id");
+        let alone = ["wheelhouse", "sim", "--oidc-client-id", "wheelhouse"];
+        assert!(Cli::try_parse_from(alone).is_err(), "no issuer");
     }
 
     #[test]

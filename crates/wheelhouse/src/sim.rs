@@ -3,21 +3,27 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use wheelhouse_sim::{Sim, SimConfig};
+use wheelhouse_sim::{OidcConfig, Sim, SimConfig};
 
 use crate::cli::SimArgs;
 use crate::shutdown;
 
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let scenario = args.scenario.to_string();
-    let sim = Sim::start(
-        SimConfig::default()
-            .scenario(args.scenario)
-            .listen(args.listen)
-            .metrics_server(!args.without_metrics_server),
-    )
-    .await
-    .context("cannot start the simulated API server")?;
+    let mut config = SimConfig::default()
+        .scenario(args.scenario.clone())
+        .listen(args.listen)
+        .metrics_server(!args.without_metrics_server);
+    if let Some(oidc) = oidc(&args) {
+        println!(
+            "Accepting ID tokens of {} for the client {}",
+            oidc.issuer_url, oidc.client_id
+        );
+        config = config.oidc(oidc);
+    }
+    let sim = Sim::start(config)
+        .await
+        .context("cannot start the simulated API server")?;
     let path = args
         .kubeconfig_out
         .unwrap_or_else(|| std::env::temp_dir().join("wheelhouse-sim.kubeconfig"));
@@ -38,6 +44,24 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     sim.shutdown().await;
     tracing::info!("simulated API server stopped");
     Ok(())
+}
+
+/// The OIDC settings of the `--oidc-*` flags, when an issuer is given (clap makes sure the
+/// client id is too).
+fn oidc(args: &SimArgs) -> Option<OidcConfig> {
+    let issuer = args.oidc_issuer_url.as_deref()?;
+    let client_id = args.oidc_client_id.as_deref()?;
+    let mut oidc = OidcConfig::new(issuer, client_id).username_claim(&args.oidc_username_claim);
+    if let Some(prefix) = &args.oidc_username_prefix {
+        oidc = oidc.username_prefix(prefix);
+    }
+    if let Some(claim) = &args.oidc_groups_claim {
+        oidc = oidc.groups_claim(claim);
+    }
+    if let Some(prefix) = &args.oidc_groups_prefix {
+        oidc = oidc.groups_prefix(prefix);
+    }
+    Some(oidc)
 }
 
 /// Writes the file readable by its owner only: it holds a token.

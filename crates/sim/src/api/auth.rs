@@ -1,6 +1,12 @@
-//! Who is asking and what they may do: a static token table, a simple policy per user, and the
-//! access reviews (SelfSubjectAccessReview, SelfSubjectRulesReview, SubjectAccessReview,
-//! TokenReview) answered from it.
+//! Who is asking and what they may do: a static token table, a simple policy per user and per
+//! group, and the access reviews (SelfSubjectAccessReview, SelfSubjectRulesReview,
+//! SubjectAccessReview, TokenReview) answered from it.
+//!
+//! A person's rights are their own rules (those of the table user of their name) and the rules
+//! of every group they are in, whichever way they logged in: a table token, an OIDC ID token or
+//! impersonation. [`person`] puts them together once per request.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
@@ -34,6 +40,13 @@ impl Rule {
         }
     }
 
+    /// The same rule, for these API groups only (`""` is the core group).
+    #[must_use]
+    pub fn api_groups(mut self, groups: &[&str]) -> Rule {
+        self.groups = groups.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
     /// The same rule, excluding some resources.
     #[must_use]
     pub fn except(mut self, resources: &[&str]) -> Rule {
@@ -54,27 +67,32 @@ impl Rule {
     }
 }
 
-/// A user of the token table.
+/// A user of the token table, or the person a request acts as (then `token` is empty and
+/// `rules` are the user's own and their groups' together; see [`person`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub name: String,
     pub token: String,
     pub groups: Vec<String>,
     pub rules: Vec<Rule>,
+    /// The `uid` of the user's info: `sim-<name>` for table users, empty (left out) for a person
+    /// from an ID token, the `Impersonate-Uid` header under impersonation.
+    pub uid: String,
+    /// The `extra` of the user's info (`Impersonate-Extra-<key>` under impersonation).
+    pub extra: BTreeMap<String, Vec<String>>,
 }
 
 impl User {
     /// A user with the given token, groups and rules (`system:authenticated` is added).
     pub fn new(name: &str, token: &str, groups: &[&str], rules: Vec<Rule>) -> User {
-        let mut groups: Vec<String> = groups.iter().map(|s| s.to_string()).collect();
-        if !groups.iter().any(|g| g == "system:authenticated") {
-            groups.push("system:authenticated".into());
-        }
+        let groups: Vec<String> = groups.iter().map(|s| s.to_string()).collect();
         User {
             name: name.into(),
             token: token.into(),
-            groups,
+            groups: with_authenticated(groups),
             rules,
+            uid: format!("sim-{name}"),
+            extra: BTreeMap::new(),
         }
     }
 
@@ -84,8 +102,95 @@ impl User {
     }
 }
 
+/// Adds `system:authenticated`, which every authenticated person is in, unless it is there.
+fn with_authenticated(mut groups: Vec<String>) -> Vec<String> {
+    if !groups.iter().any(|g| g == "system:authenticated") {
+        groups.push("system:authenticated".into());
+    }
+    groups
+}
+
+/// Rules bound to a group: everyone in the group has them (RBAC's group subjects, simplified).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupPolicy {
+    pub group: String,
+    pub rules: Vec<Rule>,
+}
+
+impl GroupPolicy {
+    /// The rules of everyone in `group`.
+    pub fn new(group: &str, rules: Vec<Rule>) -> GroupPolicy {
+        GroupPolicy {
+            group: group.into(),
+            rules,
+        }
+    }
+}
+
+/// What a viewer may do: get, list and watch everything but Secrets.
+fn viewer_rules() -> Vec<Rule> {
+    vec![Rule::new(&["get", "list", "watch"], &["*"], &["*"]).except(&["secrets"])]
+}
+
+/// What the `team-a` team may do: read pods, their logs, services, configmaps and events there.
+fn team_a_rules() -> Vec<Rule> {
+    vec![Rule::new(
+        &["get", "list", "watch"],
+        &["pods", "pods/log", "services", "configmaps", "events"],
+        &["team-a"],
+    )]
+}
+
+/// The default group policies, mirroring the default users: `viewers` have the viewer's rules,
+/// `team-a` the restricted user's. (`system:masters` needs none: its members may do anything.)
+pub fn default_group_policies() -> Vec<GroupPolicy> {
+    vec![
+        GroupPolicy::new("viewers", viewer_rules()),
+        GroupPolicy::new("team-a", team_a_rules()),
+    ]
+}
+
+/// The person a request acts as: `name` in `groups` (plus `system:authenticated`), with the rules
+/// of the table user of that name, if any, and of every group policy of those groups.
+pub fn person(name: &str, groups: Vec<String>, users: &[User], policies: &[GroupPolicy]) -> User {
+    let groups = with_authenticated(groups);
+    let own = users.iter().find(|u| u.name == name);
+    let mut rules: Vec<Rule> = Vec::new();
+    let of_groups = policies
+        .iter()
+        .filter(|p| groups.contains(&p.group))
+        .flat_map(|p| &p.rules);
+    for rule in own.into_iter().flat_map(|u| &u.rules).chain(of_groups) {
+        if !rules.contains(rule) {
+            rules.push(rule.clone());
+        }
+    }
+    User {
+        name: name.into(),
+        token: String::new(),
+        groups,
+        rules,
+        uid: String::new(),
+        extra: BTreeMap::new(),
+    }
+}
+
+/// The person behind a token of the table: the table user, with their groups' rules added.
+pub fn table_person(user: &User, users: &[User], policies: &[GroupPolicy]) -> User {
+    User {
+        token: user.token.clone(),
+        uid: user.uid.clone(),
+        extra: user.extra.clone(),
+        ..person(&user.name, user.groups.clone(), users, policies)
+    }
+}
+
 /// The default token table: `admin` (system:masters), `viewer` (read all but secrets),
-/// `restricted` (read pods, services, configmaps and events in `team-a` only).
+/// `restricted` (read pods, services, configmaps and events in `team-a` only), `proxy` (may
+/// only impersonate users and groups, as an authenticating proxy in front of the API server).
+///
+/// `viewer` and `restricted` keep their rules as their own as well as through their groups
+/// (`viewers`, `team-a`), so a SubjectAccessReview naming only the user answers as before.
 pub fn default_users() -> Vec<User> {
     vec![
         User::new(
@@ -94,21 +199,18 @@ pub fn default_users() -> Vec<User> {
             &["system:masters"],
             vec![Rule::new(&["*"], &["*"], &["*"])],
         ),
-        User::new(
-            "viewer",
-            "viewer-token",
-            &["viewers"],
-            vec![Rule::new(&["get", "list", "watch"], &["*"], &["*"]).except(&["secrets"])],
-        ),
+        User::new("viewer", "viewer-token", &["viewers"], viewer_rules()),
         User::new(
             "restricted",
             "restricted-token",
             &["team-a"],
-            vec![Rule::new(
-                &["get", "list", "watch"],
-                &["pods", "pods/log", "services", "configmaps", "events"],
-                &["team-a"],
-            )],
+            team_a_rules(),
+        ),
+        User::new(
+            "proxy",
+            "proxy-token",
+            &[],
+            vec![Rule::new(&["impersonate"], &["users", "groups"], &["*"]).api_groups(&[""])],
         ),
     ]
 }
@@ -156,47 +258,31 @@ pub fn authorize(user: &User, a: &Attributes<'_>) -> Result<()> {
     if allowed(user, a) {
         return Ok(());
     }
+    // As `responsewriters.Forbidden`: the object is the group-qualified resource without its
+    // subresource (`deployments.apps "web"`), the sentence names the subresource.
     let full = a.full_resource();
-    let subject = if a.name.is_empty() {
-        full.clone()
+    let qualified = if a.group.is_empty() {
+        a.resource.to_string()
     } else {
-        format!("{full} \"{}\"", a.name)
+        format!("{}.{}", a.resource, a.group)
+    };
+    let subject = if a.name.is_empty() {
+        qualified.clone()
+    } else {
+        format!("{qualified} \"{}\"", a.name)
     };
     let scope = if a.namespace.is_empty() {
         "at the cluster scope".to_string()
     } else {
         format!("in the namespace \"{}\"", a.namespace)
     };
-    let resource_for_details = if a.group.is_empty() {
-        a.resource.to_string()
-    } else {
-        format!("{}.{}", a.resource, a.group)
-    };
-    let kind = if a.group.is_empty() {
-        full.clone()
-    } else {
-        format!("{full}.{}", a.group)
-    };
-    let subject = if a.group.is_empty() {
-        subject
-    } else {
-        subject.replacen(&full, &kind, 1)
-    };
     Err(Error::Forbidden {
         message: format!(
             "{subject} is forbidden: User \"{}\" cannot {} resource \"{full}\" in API group \"{}\" {scope}",
             user.name, a.verb, a.group
         ),
-        resource: if a.subresource.is_empty() {
-            resource_for_details
-        } else {
-            a.resource.to_string()
-        },
-        name: if a.name.is_empty() {
-            None
-        } else {
-            Some(a.name.to_string())
-        },
+        resource: qualified,
+        name: (!a.name.is_empty()).then(|| a.name.to_string()),
         group: String::new(),
     })
 }
@@ -300,7 +386,14 @@ pub fn rules_review(
 
 /// The `userInfo` block of a TokenReview or SelfSubjectReview.
 pub fn user_info(user: &User) -> Value {
-    json!({"username": user.name, "uid": format!("sim-{}", user.name), "groups": user.groups})
+    let mut info = json!({"username": user.name, "groups": user.groups});
+    if !user.uid.is_empty() {
+        info["uid"] = json!(user.uid);
+    }
+    if !user.extra.is_empty() {
+        info["extra"] = json!(user.extra);
+    }
+    info
 }
 
 #[cfg(test)]
@@ -358,6 +451,68 @@ mod tests {
             .expect_err("forbidden");
         let reference: Value = crate::reference::json("kube-apiserver/error-forbidden.json");
         assert_eq!(err.to_status(), reference);
+    }
+
+    #[test]
+    fn a_forbidden_subresource_names_the_qualified_resource_as_the_apiserver_does() {
+        let a = Attributes {
+            verb: "update",
+            group: "apps",
+            resource: "deployments",
+            subresource: "scale",
+            namespace: "shop",
+            name: "web",
+        };
+        let err = authorize(&user("viewer"), &a).expect_err("forbidden");
+        assert_eq!(
+            err.to_string(),
+            "deployments.apps \"web\" is forbidden: User \"viewer\" cannot update resource \"deployments/scale\" in API group \"apps\" in the namespace \"shop\""
+        );
+        assert_eq!(
+            err.to_status()["details"],
+            json!({"name": "web", "group": "apps", "kind": "deployments"})
+        );
+    }
+
+    #[test]
+    fn a_persons_rights_are_their_own_and_their_groups_without_duplicates() {
+        let users = default_users();
+        let policies = default_group_policies();
+        let stranger = person("erin", vec!["team-a".into()], &users, &policies);
+        assert_eq!(stranger.groups, ["team-a", "system:authenticated"]);
+        assert!(allowed(&stranger, &attrs("list", "pods", "team-a")));
+        assert!(!allowed(&stranger, &attrs("list", "pods", "default")));
+        let nobody = person("erin", vec![], &users, &policies);
+        assert!(!allowed(&nobody, &attrs("list", "pods", "team-a")));
+        // The viewer's own rule and the viewers group's are the same rule: it counts once.
+        let viewer = table_person(&user("viewer"), &users, &policies);
+        assert_eq!(viewer.rules, viewer_rules());
+        assert_eq!(viewer.token, "viewer-token");
+        // A table user's name brings that user's rules, whatever the groups.
+        let restricted = person("restricted", vec![], &users, &policies);
+        assert!(allowed(&restricted, &attrs("get", "pods", "team-a")));
+    }
+
+    #[test]
+    fn the_proxy_may_impersonate_users_and_groups_and_nothing_else() {
+        let proxy = user("proxy");
+        let impersonate = |resource| Attributes {
+            verb: "impersonate",
+            resource,
+            name: "alice",
+            ..Default::default()
+        };
+        assert!(allowed(&proxy, &impersonate("users")));
+        assert!(allowed(&proxy, &impersonate("groups")));
+        assert!(!allowed(&proxy, &impersonate("serviceaccounts")));
+        assert!(!allowed(
+            &proxy,
+            &Attributes {
+                group: "authentication.k8s.io",
+                ..impersonate("uids")
+            }
+        ));
+        assert!(!allowed(&proxy, &attrs("list", "pods", "default")));
     }
 
     #[test]

@@ -12,7 +12,8 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::Value;
 
-use crate::api::auth::{Attributes, User, authorize};
+use crate::api::auth::{Attributes, GroupPolicy, User, authorize};
+use crate::api::oidc::OidcAuthenticator;
 use crate::api::{discovery, openapi, verbs};
 use crate::controllers::kubelet::{container_logs::LogSource, container_usage::MetricsSource};
 use crate::error::{Error, Result};
@@ -27,6 +28,10 @@ pub struct AppState {
     pub store: Store,
     pub kinds: Kinds,
     pub users: Vec<User>,
+    /// Rules bound to groups: a person has their own rules and those of each of their groups.
+    pub group_policies: Vec<GroupPolicy>,
+    /// Verifies ID tokens when the sim is configured for OIDC.
+    pub oidc: Option<OidcAuthenticator>,
     pub logs: Arc<dyn LogSource>,
     pub metrics: Arc<dyn MetricsSource>,
     /// The cumulative CPU counters of the cAdvisor endpoint.
@@ -283,7 +288,13 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         _ => {}
     }
 
-    let user = authenticate(state, &parts.headers)?.clone();
+    let user = authenticate(state, &parts.headers).await?;
+    let user = match crate::api::impersonation::requested(&parts.headers)? {
+        Some(asked) => {
+            crate::api::impersonation::act_as(&user, asked, &state.users, &state.group_policies)?
+        }
+        None => user,
+    };
     let query: HashMap<String, String> = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
         .map(|q| q.0)
         .unwrap_or_default();
@@ -476,7 +487,10 @@ async fn with_etag(request: &HeaderMap, response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a User> {
+/// The person behind the request's bearer token: a user of the token table, or the bearer of a
+/// valid ID token when OIDC is configured; either with their groups' rules. Anything else is
+/// the reference 401, whatever the reason (which is logged at debug).
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User> {
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -489,11 +503,32 @@ fn authenticate<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a User
     if token.is_empty() {
         return Err(Error::Unauthorized);
     }
-    state
-        .users
-        .iter()
-        .find(|u| u.token == token)
-        .ok_or(Error::Unauthorized)
+    if let Some(user) = user_of_token(&state.users, token) {
+        return Ok(crate::api::auth::table_person(
+            user,
+            &state.users,
+            &state.group_policies,
+        ));
+    }
+    let Some(oidc) = state
+        .oidc
+        .as_ref()
+        .filter(|_| crate::api::oidc::looks_like_jwt(token))
+    else {
+        return Err(Error::Unauthorized);
+    };
+    match oidc.authenticate(token).await {
+        Ok(identity) => Ok(crate::api::auth::person(
+            &identity.username,
+            identity.groups,
+            &state.users,
+            &state.group_policies,
+        )),
+        Err(reason) => {
+            tracing::debug!(%reason, "an ID token was refused");
+            Err(Error::Unauthorized)
+        }
+    }
 }
 
 /// Finds the user of a bearer token.

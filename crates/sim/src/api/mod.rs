@@ -2,7 +2,8 @@
 //! authenticated, authorized, routed and decoded here, and what it gets back is encoded here.
 //!
 //! - `http`: routing of API paths, authentication, content negotiation, errors as `Status`;
-//! - `auth`: the token table, the policy and the access reviews;
+//! - `auth`: the token table, the policy of users and groups, and the access reviews;
+//! - `oidc`, `impersonation`: the other ways in: OIDC ID tokens and the `Impersonate-*` headers;
 //! - `discovery`, `openapi`: what clients read to learn the kinds served;
 //! - `verbs`: get, list, create, update, patch, delete and the subresources;
 //! - `selectors`: the label and field selectors of lists, watches and deletecollection;
@@ -21,7 +22,9 @@ pub mod defaults;
 pub mod discovery;
 pub mod exec;
 pub mod http;
+pub mod impersonation;
 pub mod managed_fields;
+pub mod oidc;
 pub mod openapi;
 pub mod patch;
 pub mod pod_logs;

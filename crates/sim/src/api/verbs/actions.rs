@@ -21,14 +21,18 @@ pub(super) fn review(call: &Call<'_>, mut object: Value) -> Result<Response> {
     let value = match call.info.plural.as_str() {
         "selfsubjectaccessreviews" => auth::access_review(user, object),
         "localsubjectaccessreviews" | "subjectaccessreviews" => {
+            // As RBAC does: the user named and the groups listed, no groups looked up.
             let name = str_at(&object, &["spec", "user"]).to_string();
-            let subject = call
-                .state
-                .users
-                .iter()
-                .find(|u| u.name == name)
-                .cloned()
-                .unwrap_or_else(|| auth::User::new(&name, "", &[], vec![]));
+            let groups: Vec<String> = object
+                .pointer("/spec/groups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            let subject =
+                auth::person(&name, groups, &call.state.users, &call.state.group_policies);
             auth::access_review(&subject, object)
         }
         "selfsubjectrulesreviews" => {
