@@ -9,7 +9,8 @@ use std::time::Duration;
 use common::TestServer;
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
-use wheelhouse_server::session::{LoginConfig, LoginMode};
+use reqwest::header::HeaderName;
+use wheelhouse_server::session::{LoginConfig, LoginMode, ProxySettings};
 use wheelhouse_sim::{Scenario, SimConfig};
 
 /// How long any awaited condition may take before the test fails.
@@ -440,6 +441,96 @@ async fn secret_values_stay_on_the_server_until_revealed() {
             .as_str()
             .expect("message")
             .contains("hidden"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn behind_an_authenticating_proxy_the_named_person_is_impersonated() {
+    let login = LoginConfig {
+        mode: LoginMode::Proxy(ProxySettings {
+            secret: "a-long-enough-proxy-secret".into(),
+            secret_header: HeaderName::from_static("x-wheelhouse-proxy-secret"),
+            user_header: HeaderName::from_static("x-remote-user"),
+            group_header: HeaderName::from_static("x-remote-group"),
+        }),
+        ..LoginConfig::default()
+    };
+    let server = TestServer::on_sim(
+        SimConfig::default().scenario(Scenario::Demo),
+        "admin",
+        ServerConfig::default().login(login),
+    )
+    .await;
+    let http = common::client();
+    let get = |path: &str, secret: Option<&str>, user: &str, groups: &[&str]| {
+        let mut request = http
+            .get(server.url(path))
+            .header("x-remote-user", user.to_string());
+        if let Some(secret) = secret {
+            request = request.header("x-wheelhouse-proxy-secret", secret.to_string());
+        }
+        for group in groups {
+            request = request.header("x-remote-group", group.to_string());
+        }
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    // Not through the proxy: refused, whatever the headers claim.
+    let (status, body) = get("api/v1/session", None, "admin", &["system:masters"]).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, _) = get("api/v1/session", Some("wrong"), "admin", &[]).await;
+    assert_eq!(status, 401);
+
+    // Through it: the person it names, with the rights of their name and groups.
+    let (status, session) = get(
+        "api/v1/session",
+        Some("a-long-enough-proxy-secret"),
+        "carol",
+        &["team-a"],
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["mode"], "proxy");
+    assert_eq!(session["person"]["user"], "carol");
+    assert_eq!(session["person"]["method"], "proxy");
+
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    let list = loop {
+        let (status, list) = get(
+            "api/v1/resources/core/v1/pods?pageSize=500",
+            Some("a-long-enough-proxy-secret"),
+            "carol",
+            &["team-a"],
+        )
+        .await;
+        assert_eq!(status, 200, "{list}");
+        if list["state"] == "ready" && list["total"].as_u64() > Some(0) {
+            break list;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(namespaces_of(&list), ["team-a"]);
+
+    // Calls to the API server impersonate carol: the sim's refusal names her.
+    let (status, body) = get(
+        "api/v1/resources/core/v1/secrets/anything?namespace=team-a",
+        Some("a-long-enough-proxy-secret"),
+        "carol",
+        &["team-a"],
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("User \"carol\""),
         "{body}"
     );
 }
