@@ -59,6 +59,8 @@ pub(crate) struct Resolved {
     pub cache: Arc<ResourceCache>,
     pub sync: SyncState,
     pub query: ListQuery,
+    /// What the answer must say besides the cache's state (a view narrowed to some namespaces).
+    pub notes: Vec<Warning>,
 }
 
 pub(crate) async fn resolve(
@@ -95,11 +97,20 @@ pub(crate) async fn resolve(
             },
         )
         .await?;
-    // A person who may list the kind only in some namespaces sees those.
+    // A person who may list the kind only in some namespaces sees those, and is told so.
     let narrowed;
+    let mut notes = Vec::new();
     let params = match allowed {
         Allowed::Asked => params,
         Allowed::Namespaces(namespaces) => {
+            notes.push(Warning::general(
+                WarningReason::Forbidden,
+                format!(
+                    "you may list {} only in {}: these are its rows there",
+                    kind.qualified_resource(),
+                    namespaces.join(", ")
+                ),
+            ));
             query_namespaces = namespaces;
             narrowed = ListParams {
                 namespace: Some(query_namespaces.join(",")),
@@ -114,7 +125,12 @@ pub(crate) async fn resolve(
         .map_err(AppError::from)?;
     let query = ListQuery::parse(params, cache.schema())
         .map_err(|error| AppError::bad_request(error.to_string()))?;
-    Ok(Resolved { cache, sync, query })
+    Ok(Resolved {
+        cache,
+        sync,
+        query,
+        notes,
+    })
 }
 
 /// The warnings a list carries for its cache's state.
@@ -158,8 +174,10 @@ pub(crate) fn page_json(
     query: &ListQuery,
     sync: &SyncState,
     only: Option<&str>,
+    notes: &[Warning],
 ) -> Result<(Vec<u8>, usize)> {
-    let (state, warnings) = warnings(cache, sync);
+    let (state, mut warnings) = warnings(cache, sync);
+    warnings.extend_from_slice(notes);
     // Usage columns (pods, workloads, nodes) are joined from the metrics history's last scrape.
     cache.with_usage(|usage| {
         let rows: Box<dyn Iterator<Item = &Row>> = match (state, only) {
@@ -231,6 +249,7 @@ async fn list(
             &resolved.query,
             &resolved.sync,
             None,
+            &resolved.notes,
         )
         .map(|(json, _)| json)
     })

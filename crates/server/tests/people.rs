@@ -7,9 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
+use reqwest::header::HeaderName;
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
-use reqwest::header::HeaderName;
 use wheelhouse_server::session::{LoginConfig, LoginMode, ProxySettings};
 use wheelhouse_sim::{Scenario, SimConfig};
 
@@ -255,6 +255,11 @@ async fn the_restricted_person_sees_only_team_a_and_the_admin_sees_everything() 
         .await;
     assert_eq!(status, 200, "{theirs}");
     assert_eq!(namespaces_of(&theirs), ["team-a"], "{theirs}");
+    let said = theirs["warnings"].to_string();
+    assert!(
+        said.contains("Forbidden") && said.contains("only in team-a"),
+        "the narrowed list says so: {said}"
+    );
     assert_eq!(
         theirs["total"], team_a["total"],
         "every team-a pod, and only those"
@@ -476,7 +481,10 @@ async fn behind_an_authenticating_proxy_the_named_person_is_impersonated() {
         async move {
             let response = request.send().await.expect("request");
             let status = response.status().as_u16();
-            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
     };
 

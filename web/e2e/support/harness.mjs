@@ -35,14 +35,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 /**
  * Runs `wheelhouse --demo --listen 127.0.0.1:0 [--base-path P]` (or other cluster flags than
- * `--demo`, given as `cluster`) and waits for its
- * "Wheelhouse is listening on URL" line. Returns the URL (ending in the base path) and stop().
+ * `--demo`, given as `cluster`; another address as `listen`; more flags as `args`) and waits for
+ * its "Wheelhouse is listening on URL" line. Returns the URL (ending in the base path) and stop().
  */
-export async function startWheelhouse({ basePath, cluster = ['--demo'] } = {}) {
+export async function startWheelhouse({ basePath, cluster = ['--demo'], listen = '127.0.0.1:0', args: extra = [] } = {}) {
   if (!existsSync(WHEELHOUSE_BIN)) {
     throw new Error(`no wheelhouse binary at ${WHEELHOUSE_BIN}: run \`cargo build -p wheelhouse\` or set WHEELHOUSE_BIN`);
   }
-  const args = [...cluster, '--listen', '127.0.0.1:0'];
+  const args = [...cluster, '--listen', listen, ...extra];
   if (basePath) args.push('--base-path', basePath);
   const child = spawn(WHEELHOUSE_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,8 @@ use wheelhouse_cluster::resources::{Change, ResourceCache};
 use wheelhouse_model::query::{ListParams, ListQuery};
 use wheelhouse_model::rows::Row;
 
+use wheelhouse_model::warning::Warning;
+
 use crate::AppState;
 use crate::error::AppError;
 use crate::resources::{page_json, run_query};
@@ -77,6 +79,8 @@ pub(crate) struct View {
     pub query: ListQuery,
     /// Only the object of this name (and the query's namespaces).
     pub name: Option<String>,
+    /// Said with every snapshot: the namespaces the person's view was narrowed to.
+    pub notes: Vec<Warning>,
 }
 
 impl View {
@@ -108,6 +112,7 @@ impl View {
             &self.query,
             &sync,
             self.name.as_deref(),
+            &self.notes,
         ) {
             Ok((json, total)) => (
                 LiveEvent::new("snapshot", String::from_utf8_lossy(&json).into_owned()),

@@ -43,6 +43,7 @@ pub(super) async fn watch(
         cache: resolved.cache,
         query: resolved.query,
         name: params.name.filter(|n| !n.is_empty()),
+        notes: resolved.notes,
     });
     let heartbeat = Event::default().event("heartbeat").data("{}");
     Ok(Sse::new(sse_events(events))

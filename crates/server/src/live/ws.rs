@@ -268,6 +268,7 @@ async fn subscribe(tab: Tab, id: String, target: Target, out: mpsc::Sender<Strin
         cache: resolved.cache,
         query: resolved.query,
         name: params.name.filter(|n| !n.is_empty()),
+        notes: resolved.notes,
     });
     while let Some(event) = events.recv().await {
         if out

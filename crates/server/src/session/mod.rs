@@ -470,7 +470,7 @@ async fn oidc_start(
     headers: HeaderMap,
     Query(query): Query<StartQuery>,
 ) -> Response {
-    let base = state.config.base_path.as_str().to_string();
+    let base = url_prefix(&state);
     let LoginMode::Login {
         oidc: Some(oidc), ..
     } = &state.config.login.mode
@@ -519,7 +519,7 @@ async fn oidc_callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let base = state.config.base_path.as_str().to_string();
+    let base = url_prefix(&state);
     let LoginMode::Login {
         oidc: Some(oidc), ..
     } = &state.config.login.mode
@@ -627,7 +627,7 @@ fn callback_url(headers: &HeaderMap, base: &str) -> String {
 
 /// The session cookie for `claims`, or one that clears it.
 fn session_cookie(state: &AppState, claims: Option<&Claims>) -> String {
-    let path = cookie_path(state.config.base_path.as_str());
+    let path = cookie_path(&url_prefix(state));
     match claims {
         Some(claims) => {
             let sealed = state.config.login.key.seal("session", claims);
@@ -642,8 +642,19 @@ fn session_cookie(state: &AppState, claims: Option<&Claims>) -> String {
     }
 }
 
-fn cookie_path(base: &str) -> &str {
-    if base.is_empty() { "/" } else { base }
+/// The base path as a prefix of URLs: `""` at the root, `/sub` under `--base-path /sub/`.
+fn url_prefix(state: &AppState) -> String {
+    state
+        .config
+        .base_path
+        .as_str()
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Cookies go to every path under the base path.
+fn cookie_path(prefix: &str) -> String {
+    format!("{prefix}/")
 }
 
 fn set_cookie(response: &mut Response, cookie: String) {
