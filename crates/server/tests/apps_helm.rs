@@ -513,3 +513,141 @@ async fn helm_can_add_the_builtin_repository_and_find_its_charts() {
     .await;
     assert!(home.join("pulled/guestbook-0.2.0.tgz").is_file());
 }
+
+#[tokio::test]
+async fn helm_acts_as_the_person_who_may_keep_releases_but_not_create_deployments() {
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
+    use wheelhouse_server::session::{LoginConfig, LoginMode, ProxySettings};
+    let secret = "a-long-enough-proxy-secret";
+    let login = LoginConfig {
+        mode: LoginMode::Proxy(ProxySettings {
+            secret: secret.into(),
+            secret_header: reqwest::header::HeaderName::from_static("x-wheelhouse-proxy-secret"),
+            user_header: reqwest::header::HeaderName::from_static("x-remote-user"),
+            group_header: reqwest::header::HeaderName::from_static("x-remote-group"),
+        }),
+        ..LoginConfig::default()
+    };
+    let apps = AppsConfig::default()
+        .helm_path(Some(helm.to_path_buf()))
+        .operation_timeout(Duration::from_secs(120));
+    // `keepers` may read everything and write Secrets (helm's release records), nothing else:
+    // helm gets past its own bookkeeping and is refused by the API server at the Deployment.
+    let keepers = wheelhouse_sim::GroupPolicy::new(
+        "keepers",
+        vec![
+            wheelhouse_sim::Rule::new(&["*"], &["secrets"], &["*"]),
+            wheelhouse_sim::Rule::new(&["get", "list", "watch"], &["*"], &["*"]),
+        ],
+    );
+    let server = TestServer::on_sim(
+        wheelhouse_sim::SimConfig::default()
+            .scenario(wheelhouse_sim::Scenario::Demo)
+            .group_policy(keepers),
+        "admin",
+        ServerConfig::default().apps(apps).login(login),
+    )
+    .await;
+    let http = common::client();
+    let as_person = |method: reqwest::Method, path: &str, user: &str, group: &str| {
+        http.request(method, server.url(path))
+            .header("x-wheelhouse-proxy-secret", secret)
+            .header("x-remote-user", user.to_string())
+            .header("x-remote-group", group.to_string())
+    };
+    let install = json!({
+        "repo": "builtin", "chart": "webapp", "version": "0.1.0",
+        "name": "viewed", "namespace": "default", "values": "",
+    });
+    let answer = as_person(
+        reqwest::Method::POST,
+        "api/v1/apps/releases",
+        "erin",
+        "keepers",
+    )
+    .json(&install)
+    .send()
+    .await
+    .expect("answer");
+    let code = answer.status().as_u16();
+    let body: Value = answer.json().await.expect("json");
+    // helm runs, and the API server refuses it in erin's name.
+    assert_eq!(code, 202, "{body}");
+    let refusal = {
+        let id = body["id"].as_str().expect("operation id");
+        let done = loop {
+            let state: Value = as_person(
+                reqwest::Method::GET,
+                &format!("api/v1/operations/{id}"),
+                "erin",
+                "keepers",
+            )
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("json");
+            if state["state"] != "running" {
+                break state;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(done["state"], "failed", "{done}");
+        done.to_string()
+    };
+    assert!(
+        refusal.contains(r#"User \"erin\" cannot patch resource \"deployments\""#),
+        "helm's refusal names the person: {refusal}"
+    );
+    let failed: Vec<Value> = helm_list(&helm, &server)
+        .await
+        .into_iter()
+        .map(|r| json!([r["name"], r["status"]]))
+        .collect();
+    assert_eq!(failed, [json!(["viewed", "failed"])]);
+
+    let answer = as_person(
+        reqwest::Method::POST,
+        "api/v1/apps/releases",
+        "admin",
+        "system:masters",
+    )
+    .json(&json!({
+        "repo": "builtin", "chart": "webapp", "version": "0.1.0",
+        "name": "admins", "namespace": "default", "values": "",
+    }))
+    .send()
+    .await
+    .expect("answer");
+    assert_eq!(answer.status(), 202);
+    let operation: Value = answer.json().await.expect("json");
+    let id = operation["id"].as_str().expect("operation id");
+    let done = loop {
+        let state: Value = as_person(
+            reqwest::Method::GET,
+            &format!("api/v1/operations/{id}"),
+            "admin",
+            "system:masters",
+        )
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+        if state["state"] != "running" {
+            break state;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let names: Vec<Value> = helm_list(&helm, &server)
+        .await
+        .into_iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("admins"), json!("viewed")]);
+}
