@@ -23,6 +23,8 @@ struct ClusterResponse {
     connected: bool,
     error: Option<ConnectionProblem>,
     last_check: Option<Timestamp>,
+    /// Who may use the console: `local`, `login` or `proxy` (`/api/v1/session` has the details).
+    login: &'static str,
 }
 
 async fn cluster(State(state): State<AppState>) -> Json<ClusterResponse> {
@@ -36,5 +38,6 @@ async fn cluster(State(state): State<AppState>) -> Json<ClusterResponse> {
         connected: connection.connected,
         error: connection.problem,
         last_check: connection.last_check,
+        login: state.config.login.mode.name(),
     })
 }

@@ -172,6 +172,7 @@ async fn cluster_names_the_cluster_and_says_it_is_connected() {
         body["demo"], false,
         "a cluster from a kubeconfig is not the demo"
     );
+    assert_eq!(body["login"], "local", "on loopback without --login");
     assert!(
         body["serverVersion"]
             .as_str()

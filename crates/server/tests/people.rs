@@ -158,6 +158,9 @@ async fn without_a_session_the_api_says_sign_in_and_the_web_app_still_loads() {
         assert_eq!(status, 401, "{path}: {body}");
         assert_eq!(body["error"]["reason"], "Unauthorized", "{path}");
     }
+    // The mode is said before signing in; the cluster itself is not.
+    let (_, session) = browser.get("api/v1/session").await;
+    assert_eq!(session["cluster"], server.cluster.info().name);
     // The sign-in page is part of the web app, which loads for anyone.
     let (status, _) = browser.get("login").await;
     assert_eq!(status, 200);
