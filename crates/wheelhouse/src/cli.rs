@@ -36,7 +36,7 @@ pub enum Command {
     /// Serve the console (the default)
     Serve(Box<ServeArgs>),
     /// Run the simulated Kubernetes API server alone, for kubectl, helm or a second Wheelhouse
-    Sim(SimArgs),
+    Sim(Box<SimArgs>),
 }
 
 #[derive(Debug, Clone, Args)]

@@ -19,7 +19,7 @@ async fn main() -> std::process::ExitCode {
     wheelhouse_tls::install_crypto_provider();
     let outcome = match cli.command {
         Some(Command::Serve(args)) => serve::run(*args).await,
-        Some(Command::Sim(args)) => sim::run(args).await,
+        Some(Command::Sim(args)) => sim::run(*args).await,
         None => serve::run(cli.serve).await,
     };
     match outcome {

@@ -270,6 +270,7 @@ mod tests {
             cache: cache.clone(),
             query: ListQuery::default(),
             name: None,
+            notes: vec![],
         });
         let first = tokio::time::timeout(WITHIN, events.recv())
             .await
