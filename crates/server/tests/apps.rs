@@ -223,9 +223,70 @@ async fn a_person_who_may_not_read_secrets_gets_warnings_not_an_empty_list() {
         "{body}"
     );
     assert!(
-        warnings.iter().any(|w| w["what"]
+        warnings
+            .iter()
+            .any(|w| w["message"].as_str().is_some_and(|m| m.contains("default"))),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_person_who_may_read_releases_in_one_namespace_sees_those_and_one_warning() {
+    // `release-readers` may read Secrets in default only; the console itself reads as the admin.
+    let readers = wheelhouse_sim::GroupPolicy::new(
+        "release-readers",
+        vec![wheelhouse_sim::Rule::new(
+            &["get", "list", "watch"],
+            &["secrets"],
+            &["default"],
+        )],
+    );
+    let login = wheelhouse_server::session::LoginConfig {
+        mode: wheelhouse_server::session::LoginMode::Proxy(
+            wheelhouse_server::session::ProxySettings {
+                secret: "a-long-enough-proxy-secret".into(),
+                secret_header: reqwest::header::HeaderName::from_static(
+                    "x-wheelhouse-proxy-secret",
+                ),
+                user_header: reqwest::header::HeaderName::from_static("x-remote-user"),
+                group_header: reqwest::header::HeaderName::from_static("x-remote-group"),
+            },
+        ),
+        ..Default::default()
+    };
+    let server = TestServer::on_sim(
+        wheelhouse_sim::SimConfig::default()
+            .scenario(wheelhouse_sim::Scenario::Demo)
+            .group_policy(readers),
+        "admin",
+        ServerConfig::default().login(login),
+    )
+    .await;
+    load_reference_releases(&server).await;
+    let response = common::client()
+        .get(server.url("api/v1/apps/releases"))
+        .header("x-wheelhouse-proxy-secret", "a-long-enough-proxy-secret")
+        .header("x-remote-user", "frank")
+        .header("x-remote-group", "release-readers")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), 200);
+    let body = json(response).await;
+    let items = body["items"].as_array().expect("items");
+    assert!(!items.is_empty(), "{body}");
+    assert!(items.iter().all(|i| i["namespace"] == "default"), "{body}");
+    let warnings = body["warnings"].as_array().expect("warnings");
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one sentence, not one per namespace: {body}"
+    );
+    assert_eq!(warnings[0]["reason"], "Forbidden");
+    assert!(
+        warnings[0]["message"]
             .as_str()
-            .is_some_and(|w| w.contains("namespace default"))),
+            .is_some_and(|m| m.contains("kube-system") && !m.contains("default,")),
         "{body}"
     );
 }

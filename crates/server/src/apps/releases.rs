@@ -16,13 +16,13 @@ use wheelhouse_apps::release::{self, Protection, Release, ReleaseSummary};
 use wheelhouse_cluster::discovery::KindInfo;
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::rows::{Cell, RowSchema, Severity};
+use wheelhouse_model::warning::{Warning, WarningReason};
 
 use super::Apps;
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::person::Me;
 use crate::upstream::{Failure, Upstream, encode, object_path};
-use wheelhouse_model::warning::{Warning, WarningReason};
 
 /// Namespaces read at once when the person may not list Secrets cluster-wide.
 const NAMESPACE_CONCURRENCY: usize = 8;
@@ -52,6 +52,7 @@ fn selector(name: Option<&str>) -> String {
 pub(crate) async fn release_secrets(
     upstream: &Upstream,
     namespace: Option<&str>,
+    every_namespace: Vec<String>,
 ) -> Result<(Vec<Value>, Vec<Warning>)> {
     let label = selector(None);
     let what = |ns: &str| format!("helm releases (Secrets) in namespace {ns}");
@@ -73,45 +74,52 @@ pub(crate) async fn release_secrets(
         Err(failure) if failure.code == 403 => {}
         Err(failure) => return Err(list_error(failure, None)),
     }
-    // Not cluster-wide: namespace by namespace, as far as the person may go.
-    let namespaces = match upstream.list("/api/v1/namespaces").await {
-        Ok(namespaces) => namespaces,
-        Err(failure) if failure.code == 403 => {
-            return Ok((
-                Vec::new(),
-                vec![failure.warning(
-                    "helm releases: Secrets cannot be listed in all namespaces, and namespaces cannot be listed",
-                )],
-            ));
-        }
-        Err(failure) => return Err(list_error(failure, None)),
-    };
-    let names: Vec<String> = namespaces
-        .iter()
-        .filter_map(|n| n.pointer("/metadata/name").and_then(Value::as_str))
-        .map(str::to_string)
-        .collect();
-    let results: Vec<(String, Result<Vec<Value>, Failure>)> = futures::stream::iter(names)
-        .map(|ns| async move {
-            let path = format!(
-                "/api/v1/namespaces/{ns}/secrets?labelSelector={}",
-                selector(None)
-            );
-            let result = upstream.list(&path).await;
-            (ns, result)
-        })
-        .buffer_unordered(NAMESPACE_CONCURRENCY)
-        .collect()
-        .await;
+    // Not cluster-wide: namespace by namespace (the names from Wheelhouse's own cache, since a
+    // person limited to some namespaces usually may not list namespaces), as far as the person
+    // may go.
+    let results: Vec<(String, Result<Vec<Value>, Failure>)> =
+        futures::stream::iter(every_namespace)
+            .map(|ns| async move {
+                let path = format!(
+                    "/api/v1/namespaces/{ns}/secrets?labelSelector={}",
+                    selector(None)
+                );
+                let result = upstream.list(&path).await;
+                (ns, result)
+            })
+            .buffer_unordered(NAMESPACE_CONCURRENCY)
+            .collect()
+            .await;
+    let asked = results.len();
     let mut secrets = Vec::new();
     let mut warnings = Vec::new();
+    let mut forbidden: Vec<(String, Failure)> = Vec::new();
     for (ns, result) in results {
         match result {
             Ok(items) => secrets.extend(items),
+            Err(failure) if failure.code == 403 => forbidden.push((ns, failure)),
             Err(failure) => warnings.push(failure.warning(what(&ns))),
         }
     }
     warnings.sort_by(|a, b| a.what.cmp(&b.what));
+    forbidden.sort_by(|a, b| a.0.cmp(&b.0));
+    if !forbidden.is_empty() {
+        // One sentence for the namespaces the person may not read, not one warning each.
+        let names: Vec<&str> = forbidden.iter().map(|(ns, _)| ns.as_str()).collect();
+        let shown = if names.len() > 5 {
+            format!("{}, and {} more", names[..5].join(", "), names.len() - 5)
+        } else {
+            names.join(", ")
+        };
+        warnings.push(Warning::about(
+            WarningReason::Forbidden,
+            "helm releases (Secrets)",
+            format!(
+                "you may not list Secrets in {} of {asked} namespaces ({shown}); releases there are not shown",
+                names.len()
+            ),
+        ));
+    }
     Ok((secrets, warnings))
 }
 
@@ -190,7 +198,15 @@ pub(super) async fn list(
     state.cluster.ensure_connected().await?;
     let upstream = me.upstream.clone();
     let namespace = query.namespace.as_deref().filter(|n| !n.is_empty());
-    let (secrets, mut warnings) = release_secrets(&upstream, namespace).await?;
+    let every_namespace = state
+        .cluster
+        .caches()
+        .namespaces()
+        .await?
+        .iter()
+        .filter_map(|n| n.metadata.name.clone())
+        .collect();
+    let (secrets, mut warnings) = release_secrets(&upstream, namespace, every_namespace).await?;
     // Decoding gunzips every record: on the blocking pool, each within its budget.
     let decoding = apps.clone();
     let (mut items, unreadable) = off_workers(move || summaries(&decoding, &secrets)).await?;
