@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, openPage, screenshot, startWheelhouse } from './support/harness.mjs';
-import { freePort, startIssuer } from './support/oidc.mjs';
+import { freePort, launchBrowser, openPage, screenshot, startWheelhouse } from './support/harness.mjs';
+import { startIssuer } from './support/oidc.mjs';
 import { startSim } from './support/sim.mjs';
 
 /** How long the issuer's ID tokens live: the console refreshes them in their last minute. */

@@ -520,10 +520,9 @@ async fn helm_acts_as_the_person_who_may_keep_releases_but_not_create_deployment
         return;
     };
     use wheelhouse_server::session::{LoginConfig, LoginMode, ProxySettings};
-    let secret = "a-long-enough-proxy-secret";
     let login = LoginConfig {
         mode: LoginMode::Proxy(ProxySettings {
-            secret: secret.into(),
+            secret: PROXY_SECRET.into(),
             secret_header: reqwest::header::HeaderName::from_static("x-wheelhouse-proxy-secret"),
             user_header: reqwest::header::HeaderName::from_static("x-remote-user"),
             group_header: reqwest::header::HeaderName::from_static("x-remote-group"),
@@ -553,7 +552,7 @@ async fn helm_acts_as_the_person_who_may_keep_releases_but_not_create_deployment
     let http = common::client();
     let as_person = |method: reqwest::Method, path: &str, user: &str, group: &str| {
         http.request(method, server.url(path))
-            .header("x-wheelhouse-proxy-secret", secret)
+            .header("x-wheelhouse-proxy-secret", PROXY_SECRET)
             .header("x-remote-user", user.to_string())
             .header("x-remote-group", group.to_string())
     };
@@ -576,25 +575,7 @@ async fn helm_acts_as_the_person_who_may_keep_releases_but_not_create_deployment
     // helm runs, and the API server refuses it in erin's name.
     assert_eq!(code, 202, "{body}");
     let refusal = {
-        let id = body["id"].as_str().expect("operation id");
-        let done = loop {
-            let state: Value = as_person(
-                reqwest::Method::GET,
-                &format!("api/v1/operations/{id}"),
-                "erin",
-                "keepers",
-            )
-            .send()
-            .await
-            .expect("answer")
-            .json()
-            .await
-            .expect("json");
-            if state["state"] != "running" {
-                break state;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
+        let done = finished_as(&server, &body, "erin", "keepers").await;
         assert_eq!(done["state"], "failed", "{done}");
         done.to_string()
     };
@@ -624,25 +605,7 @@ async fn helm_acts_as_the_person_who_may_keep_releases_but_not_create_deployment
     .expect("answer");
     assert_eq!(answer.status(), 202);
     let operation: Value = answer.json().await.expect("json");
-    let id = operation["id"].as_str().expect("operation id");
-    let done = loop {
-        let state: Value = as_person(
-            reqwest::Method::GET,
-            &format!("api/v1/operations/{id}"),
-            "admin",
-            "system:masters",
-        )
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("json");
-        if state["state"] != "running" {
-            break state;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let done = finished_as(&server, &operation, "admin", "system:masters").await;
     assert_eq!(done["state"], "succeeded", "{done}");
     let names: Vec<Value> = helm_list(&helm, &server)
         .await
@@ -650,4 +613,29 @@ async fn helm_acts_as_the_person_who_may_keep_releases_but_not_create_deployment
         .map(|r| r["name"].clone())
         .collect();
     assert_eq!(names, [json!("admins"), json!("viewed")]);
+}
+
+/// The secret the tests' authenticating proxy sends.
+const PROXY_SECRET: &str = "a-long-enough-proxy-secret";
+
+/// Waits for an operation to finish, asking as the person the proxy names.
+async fn finished_as(server: &TestServer, operation: &Value, user: &str, group: &str) -> Value {
+    let id = operation["id"].as_str().expect("operation id");
+    loop {
+        let state: Value = common::client()
+            .get(server.url(&format!("api/v1/operations/{id}")))
+            .header("x-wheelhouse-proxy-secret", PROXY_SECRET)
+            .header("x-remote-user", user)
+            .header("x-remote-group", group)
+            .send()
+            .await
+            .expect("answer")
+            .json()
+            .await
+            .expect("json");
+        if state["state"] != "running" {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

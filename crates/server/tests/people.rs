@@ -314,6 +314,8 @@ async fn the_restricted_person_sees_only_team_a_and_the_admin_sees_everything() 
     assert_eq!(status, 403, "{body}");
     let (status, body) = restricted.get("api/v1/metrics/namespaces/default").await;
     assert_eq!(status, 403, "{body}");
+    let (status, body) = restricted.get("api/v1/metrics/namespaces/team-a").await;
+    assert_ne!(status, 403, "{body}");
     let (status, body) = admin.get("api/v1/metrics/namespaces/default").await;
     assert_ne!(status, 403, "{body}");
 }

@@ -5,6 +5,7 @@
 //   CHROMIUM_PATH         the browser (default /usr/bin/chromium); never downloaded
 //   WHEELHOUSE_ARTIFACTS  where screenshots go (default <repo>/artifacts), under screenshots/
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,18 @@ export const SCREENSHOTS = join(process.env.WHEELHOUSE_ARTIFACTS || join(repo, '
 
 const LISTENING = /Wheelhouse is listening on (https?:\/\/\S+)/;
 const START_TIMEOUT_MS = 60_000;
+
+/** A port nothing listens on right now (for a server that must know its URL before it starts). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** Every server started, so an exit for any reason still stops them. */
 const running = new Set();

@@ -1,20 +1,8 @@
 // A real OpenID Connect issuer for the login tests: the `oidc-provider` package, in this process,
 // on 127.0.0.1. Its development sign-in form accepts any login name and password; the account's
 // e-mail is `<login>@example.com` (verified) and its groups come from `groupsOf(login)`.
-import { createServer } from 'node:net';
 import Provider from 'oidc-provider';
-
-/** A port nothing listens on right now (for a server that must know its URL before it starts). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './harness.mjs';
 
 /**
  * Starts the issuer. `redirectUri` is the console's callback; `idTokenSeconds` how long an ID

@@ -2,10 +2,9 @@
 // `cargo xtask test`) scraping the sim's cAdvisor-style series every second.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopProcess } from './harness.mjs';
+import { freePort, stopProcess } from './harness.mjs';
 
 /** The Prometheus binary, or null where there is none (an error under CI: nothing is skipped there). */
 export function prometheusBinary() {
@@ -13,17 +12,6 @@ export function prometheusBinary() {
   if (path) return path;
   if (process.env.CI) throw new Error('WHEELHOUSE_PROMETHEUS is not set (`cargo xtask test` sets it)');
   return null;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts Prometheus scraping `target` (`host:port` of the sim) and waits until it is ready. */

@@ -82,6 +82,16 @@ impl LoginMode {
         }
     }
 
+    /// The OIDC client, when OIDC sign-in is enabled.
+    fn oidc(&self) -> Option<&Oidc> {
+        match self {
+            LoginMode::Login {
+                oidc: Some(oidc), ..
+            } => Some(oidc),
+            _ => None,
+        }
+    }
+
     fn methods(&self) -> Vec<&'static str> {
         match self {
             LoginMode::Login { token, oidc } => {
@@ -471,10 +481,7 @@ async fn oidc_start(
     Query(query): Query<StartQuery>,
 ) -> Response {
     let base = url_prefix(&state);
-    let LoginMode::Login {
-        oidc: Some(oidc), ..
-    } = &state.config.login.mode
-    else {
+    let Some(oidc) = state.config.login.mode.oidc() else {
         return login_page_with_error(&base, "signing in with OIDC is not enabled on this console");
     };
     let back_to = query
@@ -489,14 +496,7 @@ async fn oidc_start(
         Ok((url, pending)) => {
             let mut response = Redirect::to(&url).into_response();
             let sealed = state.config.login.key.seal("oidc", &pending);
-            // Lax, not Strict: the browser comes back from the issuer, another site.
-            set_cookie(
-                &mut response,
-                format!(
-                    "{OIDC_COOKIE}={sealed}; Path={}; HttpOnly; Secure; SameSite=Lax; Max-Age=600",
-                    cookie_path(&base)
-                ),
-            );
+            set_cookie(&mut response, pending_cookie(&base, &sealed, 600));
             response
         }
         Err(error) => {
@@ -520,16 +520,10 @@ async fn oidc_callback(
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let base = url_prefix(&state);
-    let LoginMode::Login {
-        oidc: Some(oidc), ..
-    } = &state.config.login.mode
-    else {
+    let Some(oidc) = state.config.login.mode.oidc() else {
         return login_page_with_error(&base, "signing in with OIDC is not enabled on this console");
     };
-    let clear_pending = format!(
-        "{OIDC_COOKIE}=; Path={}; HttpOnly; Secure; SameSite=Lax; Max-Age=0",
-        cookie_path(&base)
-    );
+    let clear_pending = pending_cookie(&base, "", 0);
     let result = async {
         if let Some(error) = &query.error {
             return Err(format!(
@@ -589,6 +583,15 @@ async fn oidc_callback(
     };
     set_cookie(&mut response, clear_pending);
     response
+}
+
+/// The cookie of an OIDC sign-in under way. Lax, not Strict: the browser comes back from the
+/// issuer, another site.
+fn pending_cookie(base: &str, sealed: &str, max_age: u32) -> String {
+    format!(
+        "{OIDC_COOKIE}={sealed}; Path={}; HttpOnly; Secure; SameSite=Lax; Max-Age={max_age}",
+        cookie_path(base)
+    )
 }
 
 /// The sign-in page, showing why the last attempt failed.
