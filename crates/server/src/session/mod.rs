@@ -156,6 +156,11 @@ pub async fn authenticate(
 ) -> Response {
     let login = &state.config.login;
     let path = request.uri().path().to_string();
+    // The audit line names the object, whose namespace is in the query.
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_string());
     let mut renewed = None;
     let person = match &login.mode {
         LoginMode::Local => Some(state.cluster.local_person()),
@@ -195,7 +200,7 @@ pub async fn authenticate(
         && !public(&path)
         && let Some(person) = &person
     {
-        audit(person, &method, &path, response.status());
+        audit(person, &method, &target, response.status());
     }
     if let Some(claims) = renewed {
         set_cookie(&mut response, session_cookie(&state, Some(&claims)));
@@ -461,9 +466,9 @@ async fn sign_out(
     if let Some(axum::Extension(person)) = &person {
         tracing::info!(target: "wheelhouse::audit", user = person.name(), "signed out");
     }
-    let local = matches!(state.config.login.mode, LoginMode::Login { .. });
+    let signs_in = matches!(state.config.login.mode, LoginMode::Login { .. });
     let mut response = Json(answer(&state, None)).into_response();
-    if local {
+    if signs_in {
         set_cookie(&mut response, session_cookie(&state, None));
     }
     response
@@ -737,6 +742,57 @@ mod tests {
         let person = proxied(&proxy, &headers).expect("from the proxy");
         assert_eq!(person.name(), "alice");
         assert_eq!(person.groups(), ["team-a", "ops", "viewers"]);
+    }
+
+    /// A log writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_change_writes_one_audit_line_naming_who_what_and_how_it_ended() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let person = Person::Signed(Identity {
+            user: "alice".into(),
+            uid: None,
+            groups: vec!["team-a".into()],
+            credential: Credential::Token("s3cret-token".into()),
+        });
+        tracing::subscriber::with_default(subscriber, || {
+            audit(
+                &person,
+                &Method::DELETE,
+                "/api/v1/resources/core/v1/pods/web-1?namespace=shop",
+                StatusCode::FORBIDDEN,
+            );
+        });
+        let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        for expected in [
+            "wheelhouse::audit",
+            "alice",
+            "team-a",
+            "DELETE",
+            "pods/web-1?namespace=shop",
+            "403",
+        ] {
+            assert!(text.contains(expected), "{expected}: {text}");
+        }
+        assert!(!text.contains("s3cret"), "{text}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! which verifies it (signature, issuer, audience, expiry) and says whose it is. Wheelhouse checks
 //! what binds the answer to this browser: `state` and PKCE on the way back, `nonce` in the token.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -54,7 +55,7 @@ struct Discovery {
 }
 
 /// The tokens the issuer hands out.
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Tokens {
     pub id_token: Option<String>,
     pub refresh_token: Option<String>,
@@ -73,12 +74,22 @@ pub struct Pending {
     pub expires: i64,
 }
 
+/// How long the answer to one refresh token is remembered (see [`Oidc::refresh`]).
+const REFRESHED_TTL: Duration = Duration::from_secs(60);
+
 /// The OIDC client of one console.
 pub struct Oidc {
     pub settings: OidcSettings,
     http: reqwest::Client,
     discovery: Mutex<Option<(Instant, Discovery)>>,
+    /// Recent refreshes by a digest of the refresh token used: a page sends several requests at
+    /// once, each with the same old cookie, and issuers that rotate refresh tokens revoke the
+    /// whole grant when a used one comes back. One refresh per token; the others reuse its answer.
+    refreshed: tokio::sync::Mutex<HashMap<Vec<u8>, Refreshed>>,
 }
+
+/// When a refresh token was used, and what the issuer answered.
+type Refreshed = (Instant, Result<Tokens, String>);
 
 impl std::fmt::Debug for Oidc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,6 +109,7 @@ impl Oidc {
             settings,
             http,
             discovery: Mutex::new(None),
+            refreshed: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -189,8 +201,24 @@ impl Oidc {
         Ok(tokens)
     }
 
-    /// New tokens for a refresh token, before the ID token expires.
+    /// New tokens for a refresh token, before the ID token expires; asked once per refresh
+    /// token, however many requests bring it (this process serialises its refreshes, which are
+    /// rare: one per person per ID token lifetime).
     pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, String> {
+        let key = ring::digest::digest(&ring::digest::SHA256, refresh_token.as_bytes())
+            .as_ref()
+            .to_vec();
+        let mut refreshed = self.refreshed.lock().await;
+        refreshed.retain(|_, (at, _)| at.elapsed() < REFRESHED_TTL);
+        if let Some((_, answer)) = refreshed.get(&key) {
+            return answer.clone();
+        }
+        let answer = self.refresh_now(refresh_token).await;
+        refreshed.insert(key, (Instant::now(), answer.clone()));
+        answer
+    }
+
+    async fn refresh_now(&self, refresh_token: &str) -> Result<Tokens, String> {
         let tokens = self
             .token_request(&[
                 ("grant_type", "refresh_token"),
