@@ -547,3 +547,56 @@ async fn behind_an_authenticating_proxy_the_named_person_is_impersonated() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_live_view_ends_when_its_session_does() {
+    let login = LoginConfig {
+        mode: LoginMode::Login {
+            token: true,
+            oidc: None,
+        },
+        session_ttl: Duration::from_secs(3),
+        ..LoginConfig::default()
+    };
+    let server = TestServer::on_sim(
+        SimConfig::default().scenario(Scenario::Demo),
+        "admin",
+        ServerConfig::default().login(login),
+    )
+    .await;
+    let mut admin = Browser::new(&server);
+    assert_eq!(admin.sign_in("admin-token").await.status(), 200);
+    let mut response = admin
+        .with_cookie(
+            admin
+                .http
+                .get(server.url("api/v1/watch/core/v1/namespaces")),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let started = tokio::time::Instant::now();
+    let mut text = String::new();
+    // The stream carries the view, then says the session ended, then ends.
+    while let Some(chunk) = tokio::time::timeout(WITHIN, response.chunk())
+        .await
+        .expect("the stream ends in time")
+        .expect("chunk")
+    {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains("event: snapshot"), "{text}");
+    assert!(
+        text.contains("event: error") && text.contains("SessionExpired"),
+        "{text}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "ended with the session, not later"
+    );
+    // And the session itself is over.
+    let (status, body) = admin.get("api/v1/overview").await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["reason"], "SessionExpired");
+}

@@ -12,19 +12,21 @@ use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use wheelhouse_cluster::resources::Resources;
 
-use super::{HEARTBEAT, LiveEvent, View, WatchParams, spawn_view};
-use crate::AppState;
 use wheelhouse_cluster::Person;
 
+use super::{HEARTBEAT, LiveEvent, View, WatchParams, spawn_view};
+use crate::AppState;
 use crate::access::Access;
 use crate::error::Result;
 use crate::resources::{query_error, resolve};
+use crate::session::{SessionEnds, session_ended};
 
 pub(super) async fn watch(
     State(state): State<AppState>,
     Extension(resources): Extension<Arc<Resources>>,
     Extension(access): Extension<Arc<Access>>,
     Extension(person): Extension<Person>,
+    ends: Option<Extension<SessionEnds>>,
     Path((group, version, resource)): Path<(String, String, String)>,
     params: std::result::Result<Query<WatchParams>, QueryRejection>,
 ) -> Result<Response> {
@@ -46,19 +48,34 @@ pub(super) async fn watch(
         notes: resolved.notes,
     });
     let heartbeat = Event::default().event("heartbeat").data("{}");
-    Ok(Sse::new(sse_events(events))
+    let ends = ends.map(|Extension(ends)| ends);
+    Ok(Sse::new(sse_events(events, ends))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).event(heartbeat))
         .into_response())
 }
 
+/// The view's events, until the view ends or the session does (then one `error` event saying so).
 fn sse_events(
     events: tokio::sync::mpsc::Receiver<LiveEvent>,
+    ends: Option<SessionEnds>,
 ) -> impl Stream<Item = std::result::Result<Event, Infallible>> + Send + 'static {
-    futures::stream::unfold(events, |mut events| async move {
-        let event = events.recv().await?;
+    let deadline = ends.map(|ends| tokio::time::Instant::now() + ends.remaining());
+    futures::stream::unfold(Some(events), move |events| async move {
+        let mut events = events?;
+        let next = match deadline {
+            Some(at) => tokio::select! {
+                event = events.recv() => Some(event?),
+                () = tokio::time::sleep_until(at) => None,
+            },
+            None => Some(events.recv().await?),
+        };
+        let (event, more) = match next {
+            Some(event) => (event, Some(events)),
+            None => (LiveEvent::error(&session_ended()), None),
+        };
         Some((
             Ok(Event::default().event(event.event).data(event.data)),
-            events,
+            more,
         ))
     })
 }

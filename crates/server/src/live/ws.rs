@@ -28,6 +28,7 @@ use crate::error::AppError;
 use crate::logs::{LogParams, follow_pod, follow_workload};
 use crate::person::Me;
 use crate::resources::{query_error, resolve};
+use crate::session::{SessionEnds, session_ended};
 
 /// Messages queued for a slow socket before its views start to fall behind (and resync).
 const SOCKET_QUEUE: usize = 256;
@@ -41,8 +42,10 @@ pub(super) async fn live(
     Extension(resources): Extension<Arc<Resources>>,
     Extension(access): Extension<Arc<Access>>,
     me: Me,
+    ends: Option<Extension<SessionEnds>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let ends = ends.map(|Extension(ends)| ends);
     upgrade
         .max_message_size(MAX_MESSAGE)
         .on_upgrade(move |socket| {
@@ -54,6 +57,7 @@ pub(super) async fn live(
                     access,
                     me,
                 },
+                ends,
             )
         })
 }
@@ -83,8 +87,16 @@ fn message(id: Option<&str>, event: &str, data: &str) -> String {
     format!(r#"{{{id}"event":"{event}","data":{data}}}"#)
 }
 
-async fn serve(socket: WebSocket, tab: Tab) {
+async fn serve(socket: WebSocket, tab: Tab, ends: Option<SessionEnds>) {
     let (mut sink, mut incoming) = socket.split();
+    // A socket without a session that ends (local and proxy mode) lives as long as it is used.
+    let session_over = async move {
+        match ends {
+            Some(ends) => tokio::time::sleep(ends.remaining()).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(session_over);
     let (out, mut outgoing) = mpsc::channel::<String>(SOCKET_QUEUE);
     let mut subscriptions: HashMap<String, AbortHandle> = HashMap::new();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
@@ -113,6 +125,11 @@ async fn serve(socket: WebSocket, tab: Tab) {
                 if sink.send(Message::Text(r#"{"event":"heartbeat","data":{}}"#.into())).await.is_err() {
                     break;
                 }
+            }
+            () = &mut session_over => {
+                let _ = sink.send(Message::Text(refusal(None, &session_ended()).into())).await;
+                let _ = sink.close().await;
+                break;
             }
         }
     }

@@ -141,6 +141,28 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/v1/session/oidc/callback", get(oidc_callback))
 }
 
+/// When the request's session ends (Unix seconds): the session's end, or its ID token's expiry,
+/// whichever is first. Live connections close then, so a view never outlives its sign-in; the
+/// web app reconnects with a renewed session or shows the sign-in page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionEnds(pub i64);
+
+impl SessionEnds {
+    /// How long from now, zero when already past.
+    pub fn remaining(self) -> Duration {
+        Duration::from_secs(u64::try_from(self.0 - now()).unwrap_or(0))
+    }
+}
+
+/// The 401 a live connection ends with when its session ends.
+pub fn session_ended() -> AppError {
+    AppError::new(
+        StatusCode::UNAUTHORIZED,
+        "SessionExpired",
+        "your session ended; sign in again",
+    )
+}
+
 /// Paths answered without a person: the session itself and the web app's files.
 fn public(path: &str) -> bool {
     !(path == "/api" || path.starts_with("/api/"))
@@ -162,6 +184,7 @@ pub async fn authenticate(
         .path_and_query()
         .map_or_else(|| path.clone(), |p| p.as_str().to_string());
     let mut renewed = None;
+    let mut ends = None;
     let person = match &login.mode {
         LoginMode::Local => Some(state.cluster.local_person()),
         LoginMode::Proxy(proxy) => match proxied(proxy, request.headers()) {
@@ -170,8 +193,9 @@ pub async fn authenticate(
         },
         LoginMode::Login { oidc, .. } => {
             match session(login, oidc.as_deref(), request.headers(), now()).await {
-                Found::Person(person, fresh) => {
+                Found::Person(person, fresh, end) => {
                     renewed = fresh;
+                    ends = Some(end);
                     Some(person)
                 }
                 Found::Expired(why) if !public(&path) => {
@@ -194,6 +218,9 @@ pub async fn authenticate(
     let changes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     if let Some(person) = &person {
         request.extensions_mut().insert(person.clone());
+    }
+    if let Some(ends) = ends {
+        request.extensions_mut().insert(ends);
     }
     let mut response = next.run(request).await;
     if changes
@@ -223,8 +250,8 @@ fn audit(person: &Person, method: &Method, path: &str, status: StatusCode) {
 
 /// What a request's session cookie says.
 enum Found {
-    /// A person, and renewed claims to send back when the session was refreshed.
-    Person(Person, Option<Box<Claims>>),
+    /// A person, renewed claims to send back when the session was refreshed, and when it ends.
+    Person(Person, Option<Box<Claims>>, SessionEnds),
     /// A session that has ended, and the sentence saying so.
     Expired(String),
     Nobody,
@@ -278,7 +305,12 @@ async fn session(login: &LoginConfig, oidc: Option<&Oidc>, headers: &HeaderMap, 
         groups: claims.groups.clone(),
         credential: Credential::Token(claims.token.clone()),
     });
-    Found::Person(person, renewed)
+    let ends = SessionEnds(
+        claims
+            .token_expires
+            .map_or(claims.expires, |t| t.min(claims.expires)),
+    );
+    Found::Person(person, renewed, ends)
 }
 
 /// The person an authenticating proxy names, if the request comes from it.
