@@ -27,10 +27,11 @@ use wheelhouse_apps::validate::{self, FieldError};
 
 use super::{Apps, Repo, invalid};
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::Question;
 use crate::person::Me;
-use crate::upstream::Upstream;
+use wheelhouse_cluster::calls::Calls;
 
 /// Repositories synced at once.
 const SYNC_CONCURRENCY: usize = 4;
@@ -216,10 +217,10 @@ pub(super) async fn create(
     }
     state.cluster.ensure_connected().await?;
     if let Some(secret) = &request.secret_ref {
-        ensure_person_may_read(&me.upstream, secret, SecretUse::Credentials).await?;
+        ensure_person_may_read(&me.calls, secret, SecretUse::Credentials).await?;
     }
     if let Some(secret) = &request.ca_secret_ref {
-        ensure_person_may_read(&me.upstream, secret, SecretUse::Ca).await?;
+        ensure_person_may_read(&me.calls, secret, SecretUse::Ca).await?;
     }
     let mut spec = json!({"url": request.url});
     if let Some(seconds) = request.interval_seconds {
@@ -238,8 +239,8 @@ pub(super) async fn create(
         "apiVersion": format!("{}/{}", crd::GROUP, crd::VERSION), "kind": "ChartRepository",
         "metadata": {"name": request.name}, "spec": spec,
     });
-    let upstream = me.upstream.clone();
-    let created = upstream
+    let calls = me.calls.clone();
+    let created = calls
         .send_json(Method::POST, crd::COLLECTION, &object, "application/json")
         .await
         .map_err(|failure| {
@@ -282,8 +283,8 @@ impl SecretUse {
 fn secret_path(secret: &SecretRef) -> String {
     format!(
         "/api/v1/namespaces/{}/secrets/{}",
-        crate::names::segment(&secret.namespace),
-        crate::names::segment(&secret.name)
+        wheelhouse_cluster::calls::segment(&secret.namespace),
+        wheelhouse_cluster::calls::segment(&secret.name)
     )
 }
 
@@ -293,11 +294,11 @@ fn secret_path(secret: &SecretRef) -> String {
 /// exist yet is fine (only a person allowed to read it gets a 404); the repository's status says
 /// so until it exists.
 async fn ensure_person_may_read(
-    upstream: &Upstream,
+    calls: &Calls,
     secret: &SecretRef,
     purpose: SecretUse,
 ) -> Result<()> {
-    match upstream.get(&secret_path(secret)).await {
+    match calls.get(&secret_path(secret)).await {
         Ok(_) => Ok(()),
         Err(failure) if failure.code == 404 => Ok(()),
         Err(mut failure) => {
@@ -352,8 +353,8 @@ pub(super) async fn delete(
         ));
     }
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
-    match upstream
+    let calls = me.calls.clone();
+    match calls
         .send(Method::DELETE, &format!("{}/{name}", crd::COLLECTION), None)
         .await
     {
@@ -364,7 +365,7 @@ pub(super) async fn delete(
             )));
         }
         Ok(answer) => {
-            return Err(crate::upstream::Failure::of(&answer).into_error(json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name})));
+            return Err(wheelhouse_cluster::calls::Failure::of(&answer).into_error(json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name})));
         }
         Err(failure) => return Err(failure.into_error(
             json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name}),
@@ -480,14 +481,14 @@ impl Apps {
 
 /// Keeps the repositories in step with their custom resources and syncs each on its interval;
 /// ends when the app store is dropped.
-pub(super) async fn sync_loop(apps: Weak<Apps>, upstream: Upstream) {
+pub(super) async fn sync_loop(apps: Weak<Apps>, calls: Calls) {
     let mut crd_ready = false;
     loop {
         let Some(strong) = apps.upgrade() else { return };
         if !crd_ready {
-            crd_ready = ensure_crd(&strong, &upstream).await;
+            crd_ready = ensure_crd(&strong, &calls).await;
         }
-        reconcile(&strong, &upstream).await;
+        reconcile(&strong, &calls).await;
         let wake = strong.wake.clone();
         let tick = strong.config.sync_tick;
         drop(strong);
@@ -499,7 +500,7 @@ pub(super) async fn sync_loop(apps: Weak<Apps>, upstream: Upstream) {
 }
 
 /// Creates the CRD when the cluster lacks it; true once there is nothing more to try.
-async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
+async fn ensure_crd(apps: &Apps, calls: &Calls) -> bool {
     let path = format!(
         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{}",
         crd::CRD_NAME
@@ -507,7 +508,7 @@ async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
     let set_problem = |problem: Option<String>| {
         *apps.crd_problem.write().unwrap_or_else(|p| p.into_inner()) = problem;
     };
-    match upstream.get(&path).await {
+    match calls.get(&path).await {
         Ok(_) => {
             set_problem(None);
             return true;
@@ -527,7 +528,7 @@ async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
             return true;
         }
     };
-    match upstream
+    match calls
         .send_json(
             Method::POST,
             "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
@@ -556,8 +557,8 @@ async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
     }
 }
 
-async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
-    match upstream.list(crd::COLLECTION).await {
+async fn reconcile(apps: &Arc<Apps>, calls: &Calls) {
+    match calls.list(crd::COLLECTION).await {
         Ok(objects) => {
             let names: std::collections::HashSet<String> = objects
                 .iter()
@@ -578,7 +579,7 @@ async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
                     && object.pointer("/status/message").and_then(Value::as_str)
                         != repo.status.message.as_deref()
                 {
-                    write_status(upstream, &repo.name, &repo.status).await;
+                    write_status(calls, &repo.name, &repo.status).await;
                 }
             }
         }
@@ -615,17 +616,17 @@ async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
             .collect()
     };
     futures::stream::iter(due)
-        .map(|repo| sync_one(apps, upstream, repo))
+        .map(|repo| sync_one(apps, calls, repo))
         .buffer_unordered(SYNC_CONCURRENCY)
         .collect::<Vec<()>>()
         .await;
 }
 
 /// Fetches one repository's index and records the result in memory and in the CR's status.
-async fn sync_one(apps: &Arc<Apps>, upstream: &Upstream, repo: Repo) {
-    let RepoAccess { credentials, http } = match repo_access(apps, upstream, &repo).await {
+async fn sync_one(apps: &Arc<Apps>, calls: &Calls, repo: Repo) {
+    let RepoAccess { credentials, http } = match repo_access(apps, calls, &repo).await {
         Ok(access) => access,
-        Err(message) => return record(apps, upstream, &repo.name, Err(message)).await,
+        Err(message) => return record(apps, calls, &repo.name, Err(message)).await,
     };
     let result = match repo.kind {
         RepoKind::Oci => oci::index(&http, &repo.url, repo.plain_http, credentials.as_ref())
@@ -638,12 +639,12 @@ async fn sync_one(apps: &Arc<Apps>, upstream: &Upstream, repo: Repo) {
             repository::fetch_index(&http, &repo.url, credentials.as_ref(), &repo.validators).await
         }
     };
-    record(apps, upstream, &repo.name, result).await;
+    record(apps, calls, &repo.name, result).await;
 }
 
 async fn record(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     name: &str,
     result: std::result::Result<Fetched, String>,
 ) {
@@ -684,18 +685,18 @@ async fn record(
         }
         repo.status.clone()
     };
-    write_status(upstream, name, &status).await;
+    write_status(calls, name, &status).await;
 }
 
 /// Writes a repository's status to its custom resource (a failure is logged: the console's
 /// list still shows the status).
-async fn write_status(upstream: &Upstream, name: &str, status: &RepoStatus) {
+async fn write_status(calls: &Calls, name: &str, status: &RepoStatus) {
     let path = format!("{}/{name}/status", crd::COLLECTION);
     let mut body = json!({"status": status});
     if body["status"]["message"].is_null() {
         body["status"]["message"] = json!("");
     }
-    if let Err(failure) = upstream
+    if let Err(failure) = calls
         .send_json(Method::PATCH, &path, &body, "application/merge-patch+json")
         .await
     {
@@ -708,7 +709,7 @@ async fn write_status(upstream: &Upstream, name: &str, status: &RepoStatus) {
 /// here too, not only when the spec is taken in, so no path reads or sends it otherwise).
 async fn repo_credentials(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     repo: &Repo,
 ) -> std::result::Result<Option<Credentials>, String> {
     let Some(secret) = repo.secret_ref.as_ref() else {
@@ -720,7 +721,7 @@ async fn repo_credentials(
     {
         return Err(problem);
     }
-    let object = read_secret(upstream, secret, SecretUse::Credentials).await?;
+    let object = read_secret(calls, secret, SecretUse::Credentials).await?;
     let field =
         |key: &str| secret_field(&object, key).map(|v| String::from_utf8_lossy(&v).into_owned());
     match (field("username"), field("password")) {
@@ -732,13 +733,13 @@ async fn repo_credentials(
     }
 }
 
-/// A Secret a repository names, read with `upstream`'s identity.
+/// A Secret a repository names, read with `calls`'s identity.
 async fn read_secret(
-    upstream: &Upstream,
+    calls: &Calls,
     secret: &SecretRef,
     purpose: SecretUse,
 ) -> std::result::Result<Value, String> {
-    upstream.get(&secret_path(secret)).await.map_err(|f| {
+    calls.get(&secret_path(secret)).await.map_err(|f| {
         format!(
             "the {} Secret {}/{} could not be read: {}",
             purpose.noun(),
@@ -759,11 +760,11 @@ pub(super) struct RepoAccess {
 /// The login and the CA of a repository, read from the Secrets it names.
 async fn repo_access(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     repo: &Repo,
 ) -> std::result::Result<RepoAccess, String> {
-    let credentials = repo_credentials(apps, upstream, repo).await?;
-    let http = match repo_ca(apps, upstream, repo).await? {
+    let credentials = repo_credentials(apps, calls, repo).await?;
+    let http = match repo_ca(apps, calls, repo).await? {
         Some((secret, pem)) => apps.http.trusting(&pem).map_err(|error| {
             format!(
                 "the CA Secret {}/{} (key ca.crt) cannot be used: {error}",
@@ -779,7 +780,7 @@ async fn repo_access(
 /// the credentials namespace (checked here too, not only when the spec is taken in).
 async fn repo_ca<'a>(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     repo: &'a Repo,
 ) -> std::result::Result<Option<(&'a SecretRef, Vec<u8>)>, String> {
     let Some(secret) = repo.ca_secret_ref.as_ref() else {
@@ -790,7 +791,7 @@ async fn repo_ca<'a>(
     {
         return Err(problem);
     }
-    let object = read_secret(upstream, secret, SecretUse::Ca).await?;
+    let object = read_secret(calls, secret, SecretUse::Ca).await?;
     let pem = secret_field(&object, "ca.crt").ok_or_else(|| {
         format!(
             "the CA Secret {}/{} needs the key ca.crt (the CA certificates, PEM)",
@@ -811,7 +812,7 @@ fn secret_field(object: &Value, key: &str) -> Option<Vec<u8>> {
 
 /// The login and the client of a repository (see [`RepoAccess`]), for a person's request.
 pub(super) async fn access(state: &AppState, apps: &Apps, repo: &Repo) -> Result<RepoAccess> {
-    repo_access(apps, &super::upstream(state), repo)
+    repo_access(apps, &super::console_calls(state), repo)
         .await
         .map_err(|message| AppError::new(StatusCode::BAD_GATEWAY, "RepositoryCredentials", message))
 }

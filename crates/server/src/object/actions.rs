@@ -17,9 +17,10 @@ use wheelhouse_model::selector::Selector;
 
 use super::{NamespaceParam, Operations, Target};
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use crate::upstream::{Failure, Upstream, encode, without_managed_fields};
+use wheelhouse_cluster::calls::{Calls, Failure, encode, without_managed_fields};
 
 const MERGE_PATCH: &str = "application/merge-patch+json";
 
@@ -45,7 +46,7 @@ pub(super) async fn action(
         serde_json::from_slice(&body)
             .map_err(|e| AppError::bad_request(format!("the body is not JSON: {e}")))?
     };
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let kind = target.kind.kind.clone();
     let unsupported = || {
         AppError::bad_request(format!(
@@ -59,14 +60,14 @@ pub(super) async fn action(
                 .get("replicas")
                 .and_then(Value::as_u64)
                 .ok_or_else(|| AppError::bad_request("scale needs {\"replicas\": N} with N ≥ 0"))?;
-            let object = target.get(&upstream).await?;
+            let object = target.get(&calls).await?;
             if object.pointer("/spec/replicas").is_none()
                 && !matches!(kind.as_str(), "Deployment" | "StatefulSet" | "ReplicaSet")
             {
                 return Err(unsupported());
             }
             let object = patch(
-                &upstream,
+                &calls,
                 &target,
                 "patch",
                 &json!({"spec": {"replicas": replicas}}),
@@ -78,7 +79,7 @@ pub(super) async fn action(
             let now = Timestamp::now().to_string();
             let patch_body = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
             (
-                patch(&upstream, &target, "patch", &patch_body).await?,
+                patch(&calls, &target, "patch", &patch_body).await?,
                 format!("restarted at {now}"),
             )
         }
@@ -92,14 +93,14 @@ pub(super) async fn action(
                     )
                 })?;
             (
-                rollback(&upstream, &target, revision).await?,
+                rollback(&calls, &target, revision).await?,
                 format!("rolled back to revision {revision}"),
             )
         }
         ("suspend" | "resume", "CronJob") => {
             let suspend = action == "suspend";
             let object = patch(
-                &upstream,
+                &calls,
                 &target,
                 "patch",
                 &json!({"spec": {"suspend": suspend}}),
@@ -115,7 +116,7 @@ pub(super) async fn action(
             )
         }
         ("trigger", "CronJob") => {
-            let job = trigger(&upstream, &target, body.get("name").and_then(Value::as_str)).await?;
+            let job = trigger(&calls, &target, body.get("name").and_then(Value::as_str)).await?;
             let name = job
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)
@@ -126,7 +127,7 @@ pub(super) async fn action(
         ("cordon" | "uncordon", "Node") => {
             let cordon = action == "cordon";
             let object = patch(
-                &upstream,
+                &calls,
                 &target,
                 "patch",
                 &json!({"spec": {"unschedulable": cordon}}),
@@ -150,7 +151,7 @@ pub(super) async fn action(
                 "startedAt": Timestamp::now().to_string(), "finishedAt": null,
             });
             let progress = operations.start(&id, first.clone());
-            tokio::spawn(drain(upstream, target, options, progress));
+            tokio::spawn(drain(calls, target, options, progress));
             return Ok((StatusCode::ACCEPTED, Json(first)).into_response());
         }
         _ => return Err(unsupported()),
@@ -162,8 +163,8 @@ pub(super) async fn action(
 }
 
 /// A merge patch of the object, failing with the API server's words.
-async fn patch(upstream: &Upstream, target: &Target, verb: &str, body: &Value) -> Result<Value> {
-    upstream
+async fn patch(calls: &Calls, target: &Target, verb: &str, body: &Value) -> Result<Value> {
+    calls
         .send_json(Method::PATCH, &target.path(), body, MERGE_PATCH)
         .await
         .map_err(|f| f.into_error(target.details(verb)))
@@ -181,7 +182,7 @@ fn revision_of(object: &Value, kind: &str) -> Option<i64> {
 }
 
 /// The ReplicaSets (of a Deployment) or ControllerRevisions owned by the workload.
-async fn history(upstream: &Upstream, target: &Target, object: &Value) -> Result<Vec<Value>> {
+async fn history(calls: &Calls, target: &Target, object: &Value) -> Result<Vec<Value>> {
     let namespace = target.namespace.clone().unwrap_or_default();
     let uid = object
         .pointer("/metadata/uid")
@@ -200,7 +201,7 @@ async fn history(upstream: &Upstream, target: &Target, object: &Value) -> Result
     if !selector.is_empty() {
         path = format!("{path}?labelSelector={}", encode(&selector));
     }
-    let items = upstream.list(&path).await.map_err(|f| {
+    let items = calls.list(&path).await.map_err(|f| {
         f.into_error(
             json!({"verb": "list", "group": "apps", "resource": resource, "namespace": namespace}),
         )
@@ -212,7 +213,7 @@ async fn history(upstream: &Upstream, target: &Target, object: &Value) -> Result
 }
 
 /// `GET …/{name}/revisions`.
-pub(super) async fn revisions(target: &Target, upstream: &Upstream) -> Result<Response> {
+pub(super) async fn revisions(target: &Target, calls: &Calls) -> Result<Response> {
     let kind = target.kind.kind.as_str();
     if !matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet") {
         return Err(AppError::bad_request(format!(
@@ -220,7 +221,7 @@ pub(super) async fn revisions(target: &Target, upstream: &Upstream) -> Result<Re
             target.kind.qualified_resource()
         )));
     }
-    let object = target.get(upstream).await?;
+    let object = target.get(calls).await?;
     let current = if kind == "Deployment" {
         revision_of(&object, kind)
     } else {
@@ -230,7 +231,7 @@ pub(super) async fn revisions(target: &Target, upstream: &Upstream) -> Result<Re
         .pointer("/status/updateRevision")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let mut revisions: Vec<Value> = history(upstream, target, &object)
+    let mut revisions: Vec<Value> = history(calls, target, &object)
         .await?
         .iter()
         .filter_map(|item| {
@@ -274,10 +275,10 @@ pub(super) async fn revisions(target: &Target, upstream: &Upstream) -> Result<Re
 }
 
 /// Replaces the workload's pod template with the chosen revision's, as `kubectl rollout undo`.
-async fn rollback(upstream: &Upstream, target: &Target, revision: i64) -> Result<Value> {
+async fn rollback(calls: &Calls, target: &Target, revision: i64) -> Result<Value> {
     let kind = target.kind.kind.as_str();
-    let mut object = target.get(upstream).await?;
-    let history = history(upstream, target, &object).await?;
+    let mut object = target.get(calls).await?;
+    let history = history(calls, target, &object).await?;
     let Some(chosen) = history
         .iter()
         .find(|h| revision_of(h, kind) == Some(revision))
@@ -309,15 +310,15 @@ async fn rollback(upstream: &Upstream, target: &Target, revision: i64) -> Result
         labels.remove("pod-template-hash");
     }
     object["spec"]["template"] = template;
-    upstream
+    calls
         .send_json(Method::PUT, &target.path(), &object, "application/json")
         .await
         .map_err(|f| f.into_error(target.details("update")))
 }
 
 /// Creates a Job from the CronJob's template, as `kubectl create job --from=cronjob/…`.
-async fn trigger(upstream: &Upstream, target: &Target, name: Option<&str>) -> Result<Value> {
-    let cronjob = target.get(upstream).await?;
+async fn trigger(calls: &Calls, target: &Target, name: Option<&str>) -> Result<Value> {
+    let cronjob = target.get(calls).await?;
     let namespace = target.namespace.clone().unwrap_or_default();
     let name = name.filter(|n| !n.is_empty()).map_or_else(
         || format!("{}-manual-{}", target.name, Timestamp::now().as_second()),
@@ -345,7 +346,7 @@ async fn trigger(upstream: &Upstream, target: &Target, name: Option<&str>) -> Re
         },
         "spec": template.get("spec").cloned().unwrap_or(json!({})),
     });
-    upstream
+    calls
         .send_json(Method::POST, &format!("/apis/batch/v1/namespaces/{namespace}/jobs"), &job, "application/json")
         .await
         .map_err(|f| f.into_error(json!({"verb": "create", "group": "batch", "resource": "jobs", "namespace": namespace, "name": name})))
@@ -387,7 +388,7 @@ fn owner_kind(pod: &Value) -> Option<&str> {
 /// Cordons the node, then evicts its pods (retrying what a PodDisruptionBudget refuses) until
 /// they are gone or the timeout passes; progress goes to the operation.
 async fn drain(
-    upstream: Upstream,
+    calls: Calls,
     target: Target,
     options: DrainOptions,
     progress: tokio::sync::watch::Sender<Value>,
@@ -402,7 +403,7 @@ async fn drain(
             v["finishedAt"] = json!(Timestamp::now().to_string());
         });
     };
-    if let Err(failure) = upstream
+    if let Err(failure) = calls
         .send_json(
             Method::PATCH,
             &target.path(),
@@ -417,7 +418,7 @@ async fn drain(
         "/api/v1/pods?fieldSelector={}",
         encode(&format!("spec.nodeName={}", target.name))
     );
-    let pods = match upstream.list(&path).await {
+    let pods = match calls.list(&path).await {
         Ok(pods) => pods,
         Err(failure) => {
             return finish(
@@ -454,7 +455,7 @@ async fn drain(
             let namespace = entry["namespace"].as_str().unwrap_or_default().to_string();
             let name = entry["name"].as_str().unwrap_or_default().to_string();
             let eviction = json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": namespace}});
-            let result = upstream
+            let result = calls
                 .send_json(
                     Method::POST,
                     &format!("/api/v1/namespaces/{namespace}/pods/{name}/eviction"),

@@ -20,7 +20,7 @@ use super::{kind_of, link};
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use crate::upstream::{self, Failure, Upstream, without_managed_fields};
+use wheelhouse_cluster::calls::{self, Calls, Failure, without_managed_fields};
 
 /// The field manager of everything Wheelhouse applies.
 pub const FIELD_MANAGER: &str = "wheelhouse";
@@ -119,7 +119,7 @@ pub(super) async fn apply(
     };
     state.cluster.ensure_connected().await?;
     let kinds = resources.kind_set().await.map_err(AppError::from)?;
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let dry_run = params.dry_run == Some(true);
     let default_namespace = params
         .namespace
@@ -127,24 +127,14 @@ pub(super) async fn apply(
         .unwrap_or_else(|| "default".into());
     let mut results = Vec::new();
     for (index, document) in documents.into_iter().enumerate() {
-        results.push(
-            apply_one(
-                &upstream,
-                &kinds,
-                index,
-                document,
-                &default_namespace,
-                dry_run,
-            )
-            .await,
-        );
+        results.push(apply_one(&calls, &kinds, index, document, &default_namespace, dry_run).await);
     }
     let ok = results.iter().all(|r| r["result"] != "failed");
     Ok(Json(json!({"dryRun": dry_run, "ok": ok, "results": results})).into_response())
 }
 
 async fn apply_one(
-    upstream: &Upstream,
+    calls: &Calls,
     kinds: &wheelhouse_cluster::discovery::KindSet,
     index: usize,
     document: Document,
@@ -207,8 +197,8 @@ async fn apply_one(
         &name,
     )["path"]
         .clone();
-    let path = upstream::object_path(&kind, namespace.as_deref(), &name);
-    let before = match upstream.get(&path).await {
+    let path = calls::object_path(&kind, namespace.as_deref(), &name);
+    let before = match calls.get(&path).await {
         Ok(before) => Some(before),
         Err(failure) if failure.code == 404 => None,
         Err(failure) => return failed(result, failure),
@@ -218,7 +208,7 @@ async fn apply_one(
         query.push_str("&dryRun=All");
     }
     let body = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-    match upstream
+    match calls
         .json(
             Method::PATCH,
             &query,

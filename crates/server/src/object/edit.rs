@@ -17,9 +17,10 @@ use wheelhouse_model::yaml::{YamlError, parse as parse_yaml};
 
 use super::{ObjectPath, Target};
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use crate::upstream::{Upstream, without_managed_fields};
+use wheelhouse_cluster::calls::{Calls, without_managed_fields};
 
 /// What stands in for a Secret's value until the person reveals it. Not base64, so the API
 /// server could never take it for a value; [`update`] refuses it first with the reason.
@@ -43,11 +44,11 @@ pub(crate) fn hide_secret_values(target: &Target, object: &mut Value) {
 /// values hidden unless revealed.
 pub(super) async fn yaml(
     target: &Target,
-    upstream: &Upstream,
+    calls: &Calls,
     managed: bool,
     reveal: bool,
 ) -> Result<Response> {
-    let object = target.get(upstream).await?;
+    let object = target.get(calls).await?;
     let mut object = if managed {
         object
     } else {
@@ -165,14 +166,14 @@ pub(super) async fn update(
             "this Secret's values are hidden: reveal them, then edit, so that saving does not replace them",
         ));
     }
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let dry_run = params.dry_run == Some(true);
     let path = if dry_run {
         format!("{}?dryRun=All", target.path())
     } else {
         target.path()
     };
-    match upstream
+    match calls
         .send_json(Method::PUT, &path, &sent, "application/json")
         .await
     {
@@ -185,7 +186,7 @@ pub(super) async fn update(
             )
         }
         Err(failure) if failure.code == 409 && failure.reason == "Conflict" => {
-            let current = without_managed_fields(target.get(&upstream).await?);
+            let current = without_managed_fields(target.get(&calls).await?);
             let changed = changed_paths(&sent, &current);
             let version = current.pointer("/metadata/resourceVersion").cloned();
             Err(AppError::new(StatusCode::CONFLICT, "Conflict", failure.message).with_details(
@@ -229,8 +230,8 @@ pub(super) async fn delete(
     if params.dry_run == Some(true) {
         options["dryRun"] = json!(["All"]);
     }
-    let upstream = me.upstream.clone();
-    let answer = upstream
+    let calls = me.calls.clone();
+    let answer = calls
         .send_json(Method::DELETE, &target.path(), &options, "application/json")
         .await
         .map_err(|f| f.into_error(target.details("delete")))?;

@@ -11,7 +11,7 @@ use wheelhouse_model::selector::Selector;
 use wheelhouse_cluster::Person;
 
 use crate::access::{Access, Allowed, Attributes};
-use crate::upstream::{self, Failure, Upstream, encode};
+use wheelhouse_cluster::calls::{self, Calls, Failure, encode};
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 /// What a list asks for: a namespace (or all), a label selector (empty: any labels), one field
@@ -45,7 +45,7 @@ impl Filter<'_> {
 /// Lists related objects for one detail request.
 #[derive(Clone)]
 pub(crate) struct Lookup {
-    pub upstream: Upstream,
+    pub calls: Calls,
     pub resources: Arc<Resources>,
     pub kinds: Arc<KindSet>,
     /// Whether the person may see what a cache holds (the cache reads with Wheelhouse's identity).
@@ -111,12 +111,12 @@ impl Lookup {
                 encode(&format!("{name}={value}"))
             ));
         }
-        let mut path = upstream::collection_path(&kind, filter.namespace);
+        let mut path = calls::collection_path(&kind, filter.namespace);
         if !query.is_empty() {
             path = format!("{path}?{}", query.join("&"));
         }
         let items = self
-            .upstream
+            .calls
             .list(&path)
             .await
             .map_err(|f: Failure| f.warning(what))?;
