@@ -1,13 +1,15 @@
 //! `POST …/{name}/{action}`: scale, restart, rollback, suspend/resume and trigger of CronJobs,
 //! cordon/uncordon and drain of nodes; and `GET …/{name}/revisions` for rollback's choice.
-//! Each does what kubectl does, with the person's identity.
+//! Each does what kubectl does, with the person's identity: the calls are the cluster crate's
+//! typed ones ([`wheelhouse_cluster::calls::Calls`]); this module reads the request, checks the
+//! kind and reports progress.
 
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use jiff::Timestamp;
@@ -20,9 +22,9 @@ use crate::AppState;
 use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use wheelhouse_cluster::calls::{Calls, Failure, encode, without_managed_fields};
-
-const MERGE_PATCH: &str = "application/merge-patch+json";
+use wheelhouse_cluster::calls::{
+    Calls, Failure, HistoryKind, job_from_cronjob, without_managed_fields,
+};
 
 pub(super) async fn action(
     State(state): State<AppState>,
@@ -66,22 +68,29 @@ pub(super) async fn action(
             {
                 return Err(unsupported());
             }
-            let object = patch(
-                &calls,
-                &target,
-                "patch",
-                &json!({"spec": {"replicas": replicas}}),
-            )
-            .await?;
+            let object = calls
+                .scale(
+                    &target.kind,
+                    target.namespace.as_deref(),
+                    &target.name,
+                    replicas,
+                )
+                .await
+                .map_err(|f| f.into_error(target.details("patch")))?;
             (object, format!("scaled to {replicas} replicas"))
         }
         ("restart", "Deployment" | "StatefulSet" | "DaemonSet") => {
             let now = Timestamp::now().to_string();
-            let patch_body = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
-            (
-                patch(&calls, &target, "patch", &patch_body).await?,
-                format!("restarted at {now}"),
-            )
+            let object = calls
+                .restart(
+                    &target.kind,
+                    target.namespace.as_deref(),
+                    &target.name,
+                    &now,
+                )
+                .await
+                .map_err(|f| f.into_error(target.details("patch")))?;
+            (object, format!("restarted at {now}"))
         }
         ("rollback", "Deployment" | "StatefulSet" | "DaemonSet") => {
             let revision = body
@@ -99,13 +108,14 @@ pub(super) async fn action(
         }
         ("suspend" | "resume", "CronJob") => {
             let suspend = action == "suspend";
-            let object = patch(
-                &calls,
-                &target,
-                "patch",
-                &json!({"spec": {"suspend": suspend}}),
-            )
-            .await?;
+            let object = calls
+                .set_suspended(
+                    target.namespace.as_deref().unwrap_or_default(),
+                    &target.name,
+                    suspend,
+                )
+                .await
+                .map_err(|f| f.into_error(target.details("patch")))?;
             (
                 object,
                 if suspend {
@@ -126,13 +136,10 @@ pub(super) async fn action(
         }
         ("cordon" | "uncordon", "Node") => {
             let cordon = action == "cordon";
-            let object = patch(
-                &calls,
-                &target,
-                "patch",
-                &json!({"spec": {"unschedulable": cordon}}),
-            )
-            .await?;
+            let object = calls
+                .set_unschedulable(&target.name, cordon)
+                .await
+                .map_err(|f| f.into_error(target.details("patch")))?;
             (
                 object,
                 if cordon {
@@ -162,14 +169,6 @@ pub(super) async fn action(
     .into_response())
 }
 
-/// A merge patch of the object, failing with the API server's words.
-async fn patch(calls: &Calls, target: &Target, verb: &str, body: &Value) -> Result<Value> {
-    calls
-        .send_json(Method::PATCH, &target.path(), body, MERGE_PATCH)
-        .await
-        .map_err(|f| f.into_error(target.details(verb)))
-}
-
 fn revision_of(object: &Value, kind: &str) -> Option<i64> {
     if kind == "Deployment" {
         object
@@ -188,24 +187,23 @@ async fn history(calls: &Calls, target: &Target, object: &Value) -> Result<Vec<V
         .pointer("/metadata/uid")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let resource = if target.kind.kind == "Deployment" {
-        "replicasets"
+    let (history, resource) = if target.kind.kind == "Deployment" {
+        (HistoryKind::ReplicaSets, "replicasets")
     } else {
-        "controllerrevisions"
+        (HistoryKind::ControllerRevisions, "controllerrevisions")
     };
     let selector = Selector::of_workload(object)
         .map_err(|error| AppError::bad_request(format!("{}: {error}", target.name)))?
         .map(|selector| selector.to_string())
         .unwrap_or_default();
-    let mut path = format!("/apis/apps/v1/namespaces/{namespace}/{resource}");
-    if !selector.is_empty() {
-        path = format!("{path}?labelSelector={}", encode(&selector));
-    }
-    let items = calls.list(&path).await.map_err(|f| {
-        f.into_error(
+    let items = calls
+        .history(history, &namespace, &selector)
+        .await
+        .map_err(|f| {
+            f.into_error(
             json!({"verb": "list", "group": "apps", "resource": resource, "namespace": namespace}),
         )
-    })?;
+        })?;
     Ok(items
         .into_iter()
         .filter(|i| super::lookup::owned_by(i, uid))
@@ -311,43 +309,29 @@ async fn rollback(calls: &Calls, target: &Target, revision: i64) -> Result<Value
     }
     object["spec"]["template"] = template;
     calls
-        .send_json(Method::PUT, &target.path(), &object, "application/json")
+        .replace(
+            &target.kind,
+            target.namespace.as_deref(),
+            &target.name,
+            object,
+        )
         .await
         .map_err(|f| f.into_error(target.details("update")))
 }
 
 /// Creates a Job from the CronJob's template, as `kubectl create job --from=cronjob/…`.
 async fn trigger(calls: &Calls, target: &Target, name: Option<&str>) -> Result<Value> {
-    let cronjob = target.get(calls).await?;
     let namespace = target.namespace.clone().unwrap_or_default();
+    let cronjob = calls
+        .cronjob(&namespace, &target.name)
+        .await
+        .map_err(|f| f.into_error(target.details("get")))?;
     let name = name.filter(|n| !n.is_empty()).map_or_else(
         || format!("{}-manual-{}", target.name, Timestamp::now().as_second()),
         str::to_string,
     );
-    let template = cronjob
-        .pointer("/spec/jobTemplate")
-        .cloned()
-        .unwrap_or(json!({}));
-    let mut annotations = template
-        .pointer("/metadata/annotations")
-        .cloned()
-        .unwrap_or(json!({}));
-    annotations["cronjob.kubernetes.io/instantiate"] = json!("manual");
-    let job = json!({
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {
-            "name": name, "namespace": namespace,
-            "labels": template.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
-            "annotations": annotations,
-            "ownerReferences": [{
-                "apiVersion": "batch/v1", "kind": "CronJob", "name": target.name,
-                "uid": cronjob.pointer("/metadata/uid"), "controller": true, "blockOwnerDeletion": true,
-            }],
-        },
-        "spec": template.get("spec").cloned().unwrap_or(json!({})),
-    });
     calls
-        .send_json(Method::POST, &format!("/apis/batch/v1/namespaces/{namespace}/jobs"), &job, "application/json")
+        .create_job(&namespace, &job_from_cronjob(&cronjob, &name))
         .await
         .map_err(|f| f.into_error(json!({"verb": "create", "group": "batch", "resource": "jobs", "namespace": namespace, "name": name})))
 }
@@ -403,22 +387,10 @@ async fn drain(
             v["finishedAt"] = json!(Timestamp::now().to_string());
         });
     };
-    if let Err(failure) = calls
-        .send_json(
-            Method::PATCH,
-            &target.path(),
-            &json!({"spec": {"unschedulable": true}}),
-            MERGE_PATCH,
-        )
-        .await
-    {
+    if let Err(failure) = calls.set_unschedulable(&target.name, true).await {
         return finish("failed", format!("cordoning failed: {}", failure.message));
     }
-    let path = format!(
-        "/api/v1/pods?fieldSelector={}",
-        encode(&format!("spec.nodeName={}", target.name))
-    );
-    let pods = match calls.list(&path).await {
+    let pods = match calls.pods_on_node(&target.name).await {
         Ok(pods) => pods,
         Err(failure) => {
             return finish(
@@ -454,17 +426,8 @@ async fn drain(
             }
             let namespace = entry["namespace"].as_str().unwrap_or_default().to_string();
             let name = entry["name"].as_str().unwrap_or_default().to_string();
-            let eviction = json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": namespace}});
-            let result = calls
-                .send_json(
-                    Method::POST,
-                    &format!("/api/v1/namespaces/{namespace}/pods/{name}/eviction"),
-                    &eviction,
-                    "application/json",
-                )
-                .await;
-            let (state, message) = match result {
-                Ok(_) => ("evicted", Value::Null),
+            let (state, message) = match calls.evict(&namespace, &name).await {
+                Ok(()) => ("evicted", Value::Null),
                 Err(Failure { code: 404, .. }) => ("evicted", json!("already gone")),
                 Err(failure) if failure.code == 429 => {
                     remaining += 1;

@@ -126,7 +126,7 @@ impl Target {
     /// The object as the API server has it now (with managedFields).
     pub async fn get(&self, calls: &Calls) -> Result<Value> {
         calls
-            .get(&self.path())
+            .object(&self.kind, self.namespace.as_deref(), &self.name)
             .await
             .map_err(|f| f.into_error(self.details("get")))
     }
