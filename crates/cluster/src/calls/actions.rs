@@ -9,15 +9,12 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, ReplicaSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Node, Pod, Secret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{
-    Api, ApiResource, DynamicObject, EvictParams, ListParams, Patch, PatchParams, PostParams,
-};
-use serde::Serialize;
+use kube::api::{Api, EvictParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
-use super::{Calls, Failure, segment, within};
+use super::{Calls, Failure, segment, value, within};
 use crate::discovery::KindInfo;
 
 /// The kinds that serve the `scale` subresource in every cluster; custom resources may or may
@@ -36,16 +33,6 @@ pub enum HistoryKind {
     ReplicaSets,
     /// A StatefulSet's or DaemonSet's revisions.
     ControllerRevisions,
-}
-
-/// A typed answer as JSON, the shape the server hands on.
-fn value(object: impl Serialize) -> Result<Value, Failure> {
-    serde_json::to_value(object).map_err(|e| Failure {
-        code: 502,
-        reason: "InternalError".into(),
-        message: format!("the API server's answer cannot be read: {e}"),
-        causes: Vec::new(),
-    })
 }
 
 /// The Job `kubectl create job --from=cronjob/…` makes: the CronJob's job template, annotated as
@@ -77,51 +64,6 @@ pub fn job_from_cronjob(cronjob: &CronJob, name: &str) -> Job {
 }
 
 impl Calls {
-    /// Objects of any kind, custom resources included, as discovery describes it.
-    fn dynamic(&self, kind: &KindInfo, namespace: Option<&str>) -> Api<DynamicObject> {
-        let resource = ApiResource {
-            group: kind.group.clone(),
-            version: kind.version.clone(),
-            api_version: crate::error::api_version(&kind.group, &kind.version),
-            kind: kind.kind.clone(),
-            plural: kind.resource.clone(),
-        };
-        match namespace.filter(|_| kind.namespaced) {
-            Some(namespace) => {
-                Api::namespaced_with(self.client.clone(), &segment(namespace), &resource)
-            }
-            None => Api::all_with(self.client.clone(), &resource),
-        }
-    }
-
-    /// One object of any kind, as the API server has it now (with managedFields).
-    pub async fn object(
-        &self,
-        kind: &KindInfo,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> Result<Value, Failure> {
-        value(within(self.dynamic(kind, namespace).get(&segment(name))).await?)
-    }
-
-    /// Replaces an object of any kind with `object` (a PUT: its resourceVersion must be current).
-    pub async fn replace(
-        &self,
-        kind: &KindInfo,
-        namespace: Option<&str>,
-        name: &str,
-        object: Value,
-    ) -> Result<Value, Failure> {
-        let object: DynamicObject = serde_json::from_value(object).map_err(|e| Failure {
-            code: 400,
-            reason: "BadRequest".into(),
-            message: format!("not a Kubernetes object: {e}"),
-            causes: Vec::new(),
-        })?;
-        let api = self.dynamic(kind, namespace);
-        value(within(api.replace(&segment(name), &PostParams::default(), &object)).await?)
-    }
-
     /// Sets a workload's replicas, as `kubectl scale`: through the `scale` subresource for the
     /// kinds that always serve it, then reads the object back; a custom resource's
     /// `spec.replicas` is patched.
@@ -180,6 +122,12 @@ impl Calls {
     pub async fn create_job(&self, namespace: &str, job: &Job) -> Result<Value, Failure> {
         let api: Api<Job> = Api::namespaced(self.client.clone(), &segment(namespace));
         value(within(api.create(&PostParams::default(), job)).await?)
+    }
+
+    /// A Secret, values included (base64 as the API server keeps them).
+    pub async fn secret(&self, namespace: &str, name: &str) -> Result<Value, Failure> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &segment(namespace));
+        value(within(api.get(&segment(name))).await?)
     }
 
     /// Cordons (`true`) or uncordons a node, as `kubectl cordon`.

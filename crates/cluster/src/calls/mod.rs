@@ -8,6 +8,7 @@
 //! server turns a [`Failure`] into its error shape in one place.
 
 mod actions;
+mod objects;
 mod paths;
 
 use std::future::Future;
@@ -22,6 +23,8 @@ use serde_json::Value;
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 pub use actions::{HistoryKind, job_from_cronjob};
+pub use kube::api::PropagationPolicy;
+pub use objects::Deletion;
 pub use paths::{
     api_prefix, collection_path, encode, object_path, segment, without_managed_fields,
 };
@@ -177,6 +180,16 @@ impl From<kube::Error> for Failure {
             other => Self::unavailable(format!("the API server did not answer: {other}")),
         }
     }
+}
+
+/// A typed answer as JSON, the shape the server hands on.
+fn value(object: impl Serialize) -> Result<Value, Failure> {
+    serde_json::to_value(object).map_err(|e| Failure {
+        code: 502,
+        reason: "InternalError".into(),
+        message: format!("the API server's answer cannot be read: {e}"),
+        causes: Vec::new(),
+    })
 }
 
 /// Calls to the API server as one person: their client, bounded in time and size.

@@ -313,7 +313,8 @@ async fn rollback(calls: &Calls, target: &Target, revision: i64) -> Result<Value
             &target.kind,
             target.namespace.as_deref(),
             &target.name,
-            object,
+            &object,
+            false,
         )
         .await
         .map_err(|f| f.into_error(target.details("update")))

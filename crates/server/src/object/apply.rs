@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -20,7 +20,7 @@ use super::{kind_of, link};
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use wheelhouse_cluster::calls::{self, Calls, Failure, without_managed_fields};
+use wheelhouse_cluster::calls::{Calls, Failure, without_managed_fields};
 
 /// The field manager of everything Wheelhouse applies.
 pub const FIELD_MANAGER: &str = "wheelhouse";
@@ -197,22 +197,19 @@ async fn apply_one(
         &name,
     )["path"]
         .clone();
-    let path = calls::object_path(&kind, namespace.as_deref(), &name);
-    let before = match calls.get(&path).await {
+    let before = match calls.object(&kind, namespace.as_deref(), &name).await {
         Ok(before) => Some(before),
         Err(failure) if failure.code == 404 => None,
         Err(failure) => return failed(result, failure),
     };
-    let mut query = format!("{path}?fieldManager={FIELD_MANAGER}&force=true");
-    if dry_run {
-        query.push_str("&dryRun=All");
-    }
-    let body = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
     match calls
-        .json(
-            Method::PATCH,
-            &query,
-            Some((body, "application/apply-patch+yaml")),
+        .apply(
+            &kind,
+            namespace.as_deref(),
+            &name,
+            &value,
+            FIELD_MANAGER,
+            dry_run,
         )
         .await
     {

@@ -30,7 +30,7 @@ use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
 use crate::resources::api_group;
-use wheelhouse_cluster::calls::{self, Calls};
+use wheelhouse_cluster::calls::Calls;
 
 pub use operations::Operations;
 pub(crate) use wheelhouse_cluster::access::Question;
@@ -106,10 +106,6 @@ impl Target {
             namespace,
             name,
         })
-    }
-
-    pub fn path(&self) -> String {
-        calls::object_path(&self.kind, self.namespace.as_deref(), &self.name)
     }
 
     /// What a failure's `details` carry: verb, resource, namespace, name.
