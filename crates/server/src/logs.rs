@@ -27,7 +27,7 @@ use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::object::Target;
 use crate::person::Me;
-use wheelhouse_cluster::calls::{Calls, encode};
+use wheelhouse_cluster::calls::{self, Calls};
 use wheelhouse_model::warning::Warning;
 
 /// A non-followed log is cut (at a line) beyond this.
@@ -59,27 +59,24 @@ pub(crate) struct LogParams {
 }
 
 impl LogParams {
-    /// The API server's query for one container; `default_tail` when no bound is given.
-    fn query(&self, container: &str, default_tail: u64, timestamps: bool) -> String {
-        let mut query = vec![format!("container={}", encode(container))];
-        if self.follow == Some(true) {
-            query.push("follow=true".into());
+    /// The API server's log options for one container; `default_tail` when no bound is given.
+    fn query(&self, container: &str, default_tail: u64, timestamps: bool) -> calls::LogParams {
+        let tail_lines = match (self.tail_lines, self.since_seconds) {
+            (Some(tail), _) => Some(tail.min(100_000)),
+            (None, None) => Some(default_tail),
+            (None, Some(_)) => None,
+        };
+        calls::LogParams {
+            container: Some(container.to_string()),
+            follow: self.follow == Some(true),
+            previous: self.previous == Some(true),
+            tail_lines: tail_lines.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
+            since_seconds: self
+                .since_seconds
+                .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+            timestamps,
+            ..calls::LogParams::default()
         }
-        if self.previous == Some(true) {
-            query.push("previous=true".into());
-        }
-        match (self.tail_lines, self.since_seconds) {
-            (Some(tail), _) => query.push(format!("tailLines={}", tail.min(100_000))),
-            (None, None) => query.push(format!("tailLines={default_tail}")),
-            (None, Some(_)) => {}
-        }
-        if let Some(since) = self.since_seconds {
-            query.push(format!("sinceSeconds={since}"));
-        }
-        if timestamps {
-            query.push("timestamps=true".into());
-        }
-        query.join("&")
     }
 }
 
@@ -143,10 +140,10 @@ async fn pod_logs(
         )
         .await?));
     }
-    let (calls, path, log_details) =
+    let (calls, options, log_details) =
         pod_log_request(&state, &me.calls, &namespace, &pod, &params).await?;
     let body = calls
-        .open_stream(&path)
+        .open_log(&namespace, &pod, &options)
         .await
         .map_err(|f| f.into_error(log_details))?;
     let (text, truncated) = read_capped(body, MAX_LOG).await;
@@ -165,31 +162,27 @@ async fn pod_logs(
     Ok(response)
 }
 
-/// The API server's log path of a pod's container, and the details of a refusal to read it.
+/// The API server's log options for a pod's container, and the details of a refusal to read it.
 async fn pod_log_request(
     state: &AppState,
     calls: &Calls,
     namespace: &str,
     pod: &str,
     params: &LogParams,
-) -> Result<(Calls, String, Value)> {
+) -> Result<(Calls, calls::LogParams, Value)> {
     state.cluster.ensure_connected().await?;
     let calls = calls.clone();
-    let pod_path = format!("/api/v1/namespaces/{namespace}/pods/{pod}");
     let details = json!({"verb": "get", "group": "", "resource": "pods", "namespace": namespace, "name": pod});
     let object = calls
-        .get(&pod_path)
+        .pod(namespace, pod)
         .await
         .map_err(|f| f.into_error(details.clone()))?;
     let container = choose_container(&object, params.container.as_deref())?;
     let timestamps = params.timestamps == Some(true);
-    let path = format!(
-        "{pod_path}/log?{}",
-        params.query(&container, 1000, timestamps)
-    );
+    let options = params.query(&container, 1000, timestamps);
     let mut log_details = details;
     log_details["subresource"] = json!("log");
-    Ok((calls, path, log_details))
+    Ok((calls, options, log_details))
 }
 
 /// Follows a pod's container log: its lines (bounded by [`FOLLOW_QUEUE`]) arrive on the
@@ -205,9 +198,10 @@ pub(crate) async fn follow_pod(
         follow: Some(true),
         ..params.clone()
     };
-    let (calls, path, log_details) = pod_log_request(state, calls, namespace, pod, &params).await?;
+    let (calls, options, log_details) =
+        pod_log_request(state, calls, namespace, pod, &params).await?;
     let body = calls
-        .open_stream(&path)
+        .open_log(namespace, pod, &options)
         .await
         .map_err(|f| f.into_error(log_details))?;
     let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
@@ -344,11 +338,7 @@ async fn workload_pods(calls: &Calls, target: &Target) -> Result<Vec<Value>> {
         return Ok(Vec::new());
     }
     let namespace = target.namespace.clone().unwrap_or_default();
-    let path = format!(
-        "/api/v1/namespaces/{namespace}/pods?labelSelector={}",
-        encode(&selector)
-    );
-    let mut pods = calls.list(&path).await.map_err(|f| {
+    let mut pods = calls.pods(&namespace, &selector).await.map_err(|f| {
         f.into_error(
             json!({"verb": "list", "group": "", "resource": "pods", "namespace": namespace}),
         )
@@ -384,13 +374,11 @@ async fn workload_logs(
     let (calls, streams) =
         workload_streams(&state, &me.calls, &resources, &namespace, workload, &params).await?;
     let fetched = futures::future::join_all(streams.into_iter().map(|(pod, container)| {
-        let path = format!(
-            "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
-            params.query(&container, 100, true)
-        );
+        let options = params.query(&container, 100, true);
         let calls = calls.clone();
+        let namespace = namespace.as_str();
         async move {
-            let result = match calls.open_stream(&path).await {
+            let result = match calls.open_log(&namespace, &pod, &options).await {
                 Ok(body) => Ok(read_capped(body, MAX_LOG / MAX_PODS).await.0),
                 Err(failure) => Err(failure),
             };
@@ -471,14 +459,12 @@ pub(crate) async fn follow_workload(
         workload_streams(state, calls, resources, namespace, workload, &params).await?;
     let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
     for (pod, container) in streams {
-        let path = format!(
-            "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
-            params.query(&container, 100, params.timestamps == Some(true))
-        );
+        let options = params.query(&container, 100, params.timestamps == Some(true));
+        let namespace = namespace.to_string();
         let calls = calls.clone();
         let lines = lines.clone();
         tokio::spawn(async move {
-            match calls.open_stream(&path).await {
+            match calls.open_log(&namespace, &pod, &options).await {
                 Ok(body) => forward_lines(body, Some((pod, container)), lines).await,
                 Err(failure) => {
                     let _ = lines.try_send(LogEvent::Warning(
@@ -509,15 +495,23 @@ mod tests {
     #[test]
     fn a_log_query_has_a_default_tail_unless_bounded_by_time() {
         let params = LogParams::default();
-        assert_eq!(params.query("c", 1000, false), "container=c&tailLines=1000");
+        let options = params.query("c", 1000, false);
+        assert_eq!(options.container.as_deref(), Some("c"));
+        assert_eq!(
+            (options.tail_lines, options.since_seconds),
+            (Some(1000), None)
+        );
+        assert!(!options.follow && !options.timestamps);
         let params = LogParams {
             since_seconds: Some(60),
             follow: Some(true),
             ..LogParams::default()
         };
+        let options = params.query("c", 1000, true);
         assert_eq!(
-            params.query("c", 1000, true),
-            "container=c&follow=true&sinceSeconds=60&timestamps=true"
+            (options.tail_lines, options.since_seconds),
+            (None, Some(60))
         );
+        assert!(options.follow && options.timestamps);
     }
 }

@@ -137,6 +137,22 @@ impl Calls {
         value(within(api.patch(&segment(node), &PatchParams::default(), &patch)).await?)
     }
 
+    pub async fn pod(&self, namespace: &str, name: &str) -> Result<Value, Failure> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &segment(namespace));
+        value(within(api.get(&segment(name))).await?)
+    }
+
+    /// The pods of a namespace a label selector picks (`""`: all).
+    pub async fn pods(&self, namespace: &str, labels: &str) -> Result<Vec<Value>, Failure> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &segment(namespace));
+        let mut params = ListParams::default();
+        if !labels.is_empty() {
+            params = params.labels(labels);
+        }
+        let list = within(api.list(&params)).await?;
+        list.items.into_iter().map(value).collect()
+    }
+
     /// The pods scheduled on a node, in all namespaces.
     pub async fn pods_on_node(&self, node: &str) -> Result<Vec<Value>, Failure> {
         let api: Api<Pod> = Api::all(self.client.clone());

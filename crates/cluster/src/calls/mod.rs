@@ -17,13 +17,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Method, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
+use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use serde::Serialize;
 use serde_json::Value;
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 pub use actions::{HistoryKind, job_from_cronjob};
-pub use kube::api::PropagationPolicy;
+pub use kube::api::{LogParams, PropagationPolicy};
 pub use objects::Deletion;
 pub use paths::{
     api_prefix, collection_path, encode, object_path, segment, without_managed_fields,
@@ -274,19 +275,25 @@ impl Calls {
             .map_err(|_| timed_out())?
     }
 
-    /// Opens a streamed GET (pod logs): the body as it comes, or the API server's `Status`.
-    /// Not bounded in time: the caller reads it for as long as the person watches.
-    pub async fn open_stream(&self, path_and_query: &str) -> Result<kube::client::Body, Failure> {
-        let request = http::Request::builder()
-            .method(Method::GET)
-            .uri(path_and_query)
-            .body(kube::client::Body::empty())
+    /// Opens a container's log (kube's request for `pods/{pod}/log`): the body as it comes, or
+    /// the API server's `Status`. Not bounded in time: the caller reads it for as long as the
+    /// person watches, and stops by dropping it.
+    pub async fn open_log(
+        &self,
+        namespace: &str,
+        pod: &str,
+        options: &LogParams,
+    ) -> Result<kube::client::Body, Failure> {
+        let url = <Pod as kube::Resource>::url_path(&(), Some(&segment(namespace)));
+        let request = kube::core::Request::new(url)
+            .logs(&segment(pod), options)
             .map_err(|e| Failure {
                 code: 400,
                 reason: "BadRequest".into(),
                 message: e.to_string(),
                 causes: Vec::new(),
-            })?;
+            })?
+            .map(kube::client::Body::from);
         let response = self
             .client
             .send(request)
