@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, ReplicaSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Node, Pod, Secret};
+use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::api::{Api, EvictParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
@@ -122,12 +122,6 @@ impl Calls {
     pub async fn create_job(&self, namespace: &str, job: &Job) -> Result<Value, Failure> {
         let api: Api<Job> = Api::namespaced(self.client.clone(), &segment(namespace));
         value(within(api.create(&PostParams::default(), job)).await?)
-    }
-
-    /// A Secret, values included (base64 as the API server keeps them).
-    pub async fn secret(&self, namespace: &str, name: &str) -> Result<Value, Failure> {
-        let api: Api<Secret> = Api::namespaced(self.client.clone(), &segment(namespace));
-        value(within(api.get(&segment(name))).await?)
     }
 
     /// Cordons (`true`) or uncordons a node, as `kubectl cordon`.

@@ -10,6 +10,7 @@
 mod actions;
 mod objects;
 mod paths;
+mod reads;
 
 use std::future::Future;
 use std::time::Duration;
@@ -26,9 +27,7 @@ use wheelhouse_model::warning::{Warning, WarningReason};
 pub use actions::{HistoryKind, job_from_cronjob};
 pub use kube::api::{LogParams, PropagationPolicy};
 pub use objects::Deletion;
-pub use paths::{
-    api_prefix, collection_path, encode, object_path, segment, without_managed_fields,
-};
+pub use paths::segment;
 
 /// Answers larger than this are refused rather than held in memory.
 pub const MAX_ANSWER: usize = 16 * 1024 * 1024;
@@ -193,7 +192,9 @@ fn value(object: impl Serialize) -> Result<Value, Failure> {
     })
 }
 
-/// Calls to the API server as one person: their client, bounded in time and size.
+/// Calls to the API server as one person: their client, bounded in time and size. The typed
+/// calls are in [`actions`], [`objects`] and [`reads`]; [`Calls::send`] is the one path-based call,
+/// for the raw passthrough.
 #[derive(Clone)]
 pub struct Calls {
     client: Client,
@@ -231,7 +232,9 @@ impl Calls {
         &self.client
     }
 
-    /// One call; any HTTP answer is `Ok` (check its status), no answer is a 503 failure.
+    /// One call to a path the caller checked (the raw passthrough): any HTTP answer is `Ok`
+    /// (check its status), no answer is a 503 failure; at most [`MAX_ANSWER`] bytes, within
+    /// [`CALL_TIMEOUT`].
     pub async fn send(
         &self,
         method: Method,
@@ -314,50 +317,6 @@ impl Calls {
             body,
         }))
     }
-
-    /// A call whose 2xx answer is JSON; a non-2xx answer is its `Status` as a failure.
-    pub async fn json(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        body: Option<(Bytes, &str)>,
-    ) -> Result<Value, Failure> {
-        let answer = self.send(method, path_and_query, body).await?;
-        if !answer.status.is_success() {
-            return Err(Failure::of(&answer));
-        }
-        serde_json::from_slice(&answer.body).map_err(|e| Failure {
-            code: 502,
-            reason: "InternalError".into(),
-            message: format!("the API server's answer is not JSON: {e}"),
-            causes: Vec::new(),
-        })
-    }
-
-    pub async fn get(&self, path_and_query: &str) -> Result<Value, Failure> {
-        self.json(Method::GET, path_and_query, None).await
-    }
-
-    /// The items of a list call.
-    pub async fn list(&self, path_and_query: &str) -> Result<Vec<Value>, Failure> {
-        let mut list = self.get(path_and_query).await?;
-        Ok(match list.get_mut("items").map(Value::take) {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        })
-    }
-
-    pub async fn send_json(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        body: &Value,
-        content_type: &str,
-    ) -> Result<Value, Failure> {
-        let bytes = Bytes::from(serde_json::to_vec(body).unwrap_or_default());
-        self.json(method, path_and_query, Some((bytes, content_type)))
-            .await
-    }
 }
 
 async fn read_bounded(body: kube::client::Body) -> Result<Bytes, Failure> {
@@ -373,6 +332,14 @@ async fn read_bounded(body: kube::client::Body) -> Result<Bytes, Failure> {
             ),
             causes: Vec::new(),
         })
+}
+
+/// The object without `metadata.managedFields`.
+pub fn without_managed_fields(mut object: Value) -> Value {
+    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        metadata.remove("managedFields");
+    }
+    object
 }
 
 #[cfg(test)]

@@ -109,6 +109,36 @@ impl Calls {
         within(self.client.request::<Value>(request)).await
     }
 
+    /// Creates an object of any kind, sent as written.
+    pub async fn create(
+        &self,
+        kind: &KindInfo,
+        namespace: Option<&str>,
+        object: &Value,
+    ) -> Result<Value, Failure> {
+        let namespace = namespace.filter(|_| kind.namespaced).map(segment);
+        let url = DynamicObject::url_path(&api_resource(kind), namespace.as_deref());
+        let body = serde_json::to_vec(object)
+            .map_err(|e| bad_request(format!("the object cannot be sent: {e}")))?;
+        let request = Request::new(url)
+            .create(&PostParams::default(), body)
+            .map_err(|e| bad_request(format!("the request cannot be made: {e}")))?;
+        within(self.client.request::<Value>(request)).await
+    }
+
+    /// A merge patch of an object's `status` subresource.
+    pub async fn patch_status(
+        &self,
+        kind: &KindInfo,
+        namespace: Option<&str>,
+        name: &str,
+        patch: &Value,
+    ) -> Result<Value, Failure> {
+        let api = self.dynamic(kind, namespace);
+        let patch = Patch::Merge(patch);
+        value(within(api.patch_status(&segment(name), &PatchParams::default(), &patch)).await?)
+    }
+
     /// Deletes an object of any kind; the object while it is still there (finalizers, foreground
     /// deletion), `None` when the API server answered a `Status` (it is gone).
     pub async fn delete(

@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::Operations;
 use crate::person::Me;
-use wheelhouse_cluster::calls::{Calls, encode};
+use wheelhouse_cluster::calls::Calls;
 
 /// Lines of helm output an operation keeps (the last ones).
 const MAX_LOG_LINES: usize = 2000;
@@ -306,15 +306,8 @@ async fn failed_resources(calls: &Calls, resources: &Resources, release: &Releas
         let namespace = item["namespace"].as_str().map(str::to_string);
         let events = match &namespace {
             Some(namespace) => {
-                let selector = encode(&format!(
-                    "involvedObject.kind={kind},involvedObject.name={name}"
-                ));
-                calls
-                    .list(&format!(
-                        "/api/v1/namespaces/{namespace}/events?fieldSelector={selector}"
-                    ))
-                    .await
-                    .unwrap_or_default()
+                let selector = format!("involvedObject.kind={kind},involvedObject.name={name}");
+                calls.events(namespace, &selector).await.unwrap_or_default()
             }
             None => Vec::new(),
         };
@@ -464,10 +457,7 @@ pub(super) async fn install(
         Err(error) => return Err(error),
     }
     if !request.create_namespace {
-        match calls
-            .get(&format!("/api/v1/namespaces/{}", request.namespace))
-            .await
-        {
+        match calls.namespace(&request.namespace).await {
             Err(failure) if failure.code == 404 => {
                 return Err(invalid(vec![FieldError::new(
                     "namespace",

@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use wheelhouse_cluster::calls::{Calls, Failure, encode, object_path};
+use wheelhouse_cluster::calls::{Calls, Failure};
 
 /// Namespaces read at once when the person may not list Secrets cluster-wide.
 const NAMESPACE_CONCURRENCY: usize = 8;
@@ -44,8 +44,8 @@ struct ReleaseList {
 
 fn selector(name: Option<&str>) -> String {
     match name {
-        Some(name) => encode(&format!("{},name={name}", release::SELECTOR)),
-        None => encode(release::SELECTOR),
+        Some(name) => format!("{},name={name}", release::SELECTOR),
+        None => release::SELECTOR.to_string(),
     }
 }
 
@@ -58,8 +58,7 @@ pub(crate) async fn release_secrets(
     let label = selector(None);
     let what = |ns: &str| format!("helm releases (Secrets) in namespace {ns}");
     if let Some(namespace) = namespace {
-        let path = format!("/api/v1/namespaces/{namespace}/secrets?labelSelector={label}");
-        return match calls.list(&path).await {
+        return match calls.secrets(Some(namespace), &label).await {
             Ok(items) => Ok((items, Vec::new())),
             Err(failure) if failure.code == 403 => {
                 Ok((Vec::new(), vec![failure.warning(what(namespace))]))
@@ -67,10 +66,7 @@ pub(crate) async fn release_secrets(
             Err(failure) => Err(list_error(failure, Some(namespace))),
         };
     }
-    match calls
-        .list(&format!("/api/v1/secrets?labelSelector={label}"))
-        .await
-    {
+    match calls.secrets(None, &label).await {
         Ok(items) => return Ok((items, Vec::new())),
         Err(failure) if failure.code == 403 => {}
         Err(failure) => return Err(list_error(failure, None)),
@@ -81,11 +77,7 @@ pub(crate) async fn release_secrets(
     let results: Vec<(String, Result<Vec<Value>, Failure>)> =
         futures::stream::iter(every_namespace)
             .map(|ns| async move {
-                let path = format!(
-                    "/api/v1/namespaces/{ns}/secrets?labelSelector={}",
-                    selector(None)
-                );
-                let result = calls.list(&path).await;
+                let result = calls.secrets(Some(&ns), &selector(None)).await;
                 (ns, result)
             })
             .buffer_unordered(NAMESPACE_CONCURRENCY)
@@ -233,12 +225,8 @@ pub(crate) async fn revisions(
     namespace: &str,
     name: &str,
 ) -> Result<(Vec<Release>, bool)> {
-    let path = format!(
-        "/api/v1/namespaces/{namespace}/secrets?labelSelector={}",
-        selector(Some(name))
-    );
     let secrets = calls
-        .list(&path)
+        .secrets(Some(namespace), &selector(Some(name)))
         .await
         .map_err(|f| list_error(f, Some(namespace)))?;
     let what = format!("release {namespace}/{name}");
@@ -361,7 +349,7 @@ pub(crate) async fn resources(
                     .unwrap_or_else(|| release.namespace.clone())
             });
             let answer = calls
-                .get(&object_path(&kind, namespace.as_deref(), &object.name))
+                .object(&kind, namespace.as_deref(), &object.name)
                 .await;
             (object, Some((kind, namespace)), Some(answer))
         }
@@ -428,7 +416,7 @@ pub(crate) async fn resources(
         )
     });
     let node = if needs_node {
-        match calls.list("/api/v1/nodes?limit=1").await {
+        match calls.nodes(1).await {
             Ok(nodes) => nodes.first().and_then(manifest::node_address),
             Err(failure) => {
                 warnings.push(failure.warning("nodes (for NodePort addresses)"));
@@ -490,11 +478,10 @@ pub(crate) async fn one_revision(
     name: &str,
     revision: u32,
 ) -> Result<Release> {
-    let path = format!(
-        "/api/v1/namespaces/{namespace}/secrets/{}",
-        release::secret_name(name, revision)
-    );
-    match calls.get(&path).await {
+    match calls
+        .secret(namespace, &release::secret_name(name, revision))
+        .await
+    {
         Ok(secret) => {
             let what = format!("release {namespace}/{name} revision {revision}");
             off_workers(move || Release::from_secret(&secret).map_err(|e| unreadable(&what, &e)))

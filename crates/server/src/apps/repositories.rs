@@ -8,7 +8,7 @@ use wheelhouse_model::warning::{Warning, WarningReason};
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use futures::StreamExt as _;
@@ -31,7 +31,8 @@ use crate::error::IntoAppError;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::Question;
 use crate::person::Me;
-use wheelhouse_cluster::calls::Calls;
+use wheelhouse_cluster::calls::{Calls, Deletion};
+use wheelhouse_cluster::discovery::KindInfo;
 
 /// Repositories synced at once.
 const SYNC_CONCURRENCY: usize = 4;
@@ -241,7 +242,7 @@ pub(super) async fn create(
     });
     let calls = me.calls.clone();
     let created = calls
-        .send_json(Method::POST, crd::COLLECTION, &object, "application/json")
+        .create(&chart_repositories(), None, &object)
         .await
         .map_err(|failure| {
             if failure.code == 409 {
@@ -278,14 +279,19 @@ impl SecretUse {
     }
 }
 
-/// The API path of a Secret a repository names; its names come from the resource, so they are
-/// %-encoded.
-fn secret_path(secret: &SecretRef) -> String {
-    format!(
-        "/api/v1/namespaces/{}/secrets/{}",
-        wheelhouse_cluster::calls::segment(&secret.namespace),
-        wheelhouse_cluster::calls::segment(&secret.name)
-    )
+/// ChartRepositories as the cluster serves them (cluster-scoped, see `crates/apps/src/crd.rs`).
+fn chart_repositories() -> KindInfo {
+    KindInfo {
+        group: crd::GROUP.into(),
+        version: crd::VERSION.into(),
+        resource: crd::PLURAL.into(),
+        kind: "ChartRepository".into(),
+        namespaced: false,
+        verbs: Vec::new(),
+        short_names: Vec::new(),
+        preferred_version: crd::VERSION.into(),
+        custom: true,
+    }
 }
 
 /// Refuses (403, with the API server's reason) when the person may not read the Secret: the
@@ -298,7 +304,7 @@ async fn ensure_person_may_read(
     secret: &SecretRef,
     purpose: SecretUse,
 ) -> Result<()> {
-    match calls.get(&secret_path(secret)).await {
+    match calls.secret(&secret.namespace, &secret.name).await {
         Ok(_) => Ok(()),
         Err(failure) if failure.code == 404 => Ok(()),
         Err(mut failure) => {
@@ -355,17 +361,14 @@ pub(super) async fn delete(
     state.cluster.ensure_connected().await?;
     let calls = me.calls.clone();
     match calls
-        .send(Method::DELETE, &format!("{}/{name}", crd::COLLECTION), None)
+        .delete(&chart_repositories(), None, &name, &Deletion::default())
         .await
     {
-        Ok(answer) if answer.status.is_success() => {}
-        Ok(answer) if answer.status == StatusCode::NOT_FOUND => {
+        Ok(_) => {}
+        Err(failure) if failure.code == 404 => {
             return Err(AppError::not_found(format!(
                 "there is no chart repository {name}"
             )));
-        }
-        Ok(answer) => {
-            return Err(wheelhouse_cluster::calls::Failure::of(&answer).into_error(json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name})));
         }
         Err(failure) => return Err(failure.into_error(
             json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name}),
@@ -501,14 +504,10 @@ pub(super) async fn sync_loop(apps: Weak<Apps>, calls: Calls) {
 
 /// Creates the CRD when the cluster lacks it; true once there is nothing more to try.
 async fn ensure_crd(apps: &Apps, calls: &Calls) -> bool {
-    let path = format!(
-        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{}",
-        crd::CRD_NAME
-    );
     let set_problem = |problem: Option<String>| {
         *apps.crd_problem.write().unwrap_or_else(|p| p.into_inner()) = problem;
     };
-    match calls.get(&path).await {
+    match calls.custom_resource_definition(crd::CRD_NAME).await {
         Ok(_) => {
             set_problem(None);
             return true;
@@ -521,20 +520,8 @@ async fn ensure_crd(apps: &Apps, calls: &Calls) -> bool {
         }
         Err(_) => return false,
     }
-    let definition = match serde_json::to_value(crd::definition()) {
-        Ok(definition) => definition,
-        Err(error) => {
-            tracing::error!(%error, "the ChartRepository CRD does not serialize");
-            return true;
-        }
-    };
     match calls
-        .send_json(
-            Method::POST,
-            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-            &definition,
-            "application/json",
-        )
+        .create_custom_resource_definition(&crd::definition())
         .await
     {
         Ok(_) => {
@@ -558,7 +545,7 @@ async fn ensure_crd(apps: &Apps, calls: &Calls) -> bool {
 }
 
 async fn reconcile(apps: &Arc<Apps>, calls: &Calls) {
-    match calls.list(crd::COLLECTION).await {
+    match calls.objects(&chart_repositories(), None, "", "").await {
         Ok(objects) => {
             let names: std::collections::HashSet<String> = objects
                 .iter()
@@ -691,13 +678,12 @@ async fn record(
 /// Writes a repository's status to its custom resource (a failure is logged: the console's
 /// list still shows the status).
 async fn write_status(calls: &Calls, name: &str, status: &RepoStatus) {
-    let path = format!("{}/{name}/status", crd::COLLECTION);
     let mut body = json!({"status": status});
     if body["status"]["message"].is_null() {
         body["status"]["message"] = json!("");
     }
     if let Err(failure) = calls
-        .send_json(Method::PATCH, &path, &body, "application/merge-patch+json")
+        .patch_status(&chart_repositories(), None, name, &body)
         .await
     {
         tracing::warn!(repository = name, message = %failure.message, "the ChartRepository's status could not be written");
@@ -739,15 +725,18 @@ async fn read_secret(
     secret: &SecretRef,
     purpose: SecretUse,
 ) -> std::result::Result<Value, String> {
-    calls.get(&secret_path(secret)).await.map_err(|f| {
-        format!(
-            "the {} Secret {}/{} could not be read: {}",
-            purpose.noun(),
-            secret.namespace,
-            secret.name,
-            f.message
-        )
-    })
+    calls
+        .secret(&secret.namespace, &secret.name)
+        .await
+        .map_err(|f| {
+            format!(
+                "the {} Secret {}/{} could not be read: {}",
+                purpose.noun(),
+                secret.namespace,
+                secret.name,
+                f.message
+            )
+        })
 }
 
 /// What fetching from a repository takes: its login, if it names one, and the client, trusting
