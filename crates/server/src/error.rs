@@ -153,6 +153,10 @@ impl From<wheelhouse_cluster::Error> for AppError {
     fn from(error: wheelhouse_cluster::Error) -> Self {
         use wheelhouse_cluster::Error;
         let text = error.to_string();
+        let forbidden = error
+            .api_status()
+            .filter(|(code, _)| *code == 403)
+            .map(|(_, message)| message.to_string());
         match error {
             // The cluster's answer decides the reason; for this server all of them mean "unavailable".
             Error::Unavailable(problem) => {
@@ -205,13 +209,10 @@ impl From<wheelhouse_cluster::Error> for AppError {
                 Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", text)
             }
             Error::NoUserInfo => Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", text),
-            Error::Read {
-                what,
-                source: kube::Error::Api(status),
-            } if status.code == 403 => Self::new(
+            Error::Read { what, .. } if forbidden.is_some() => Self::new(
                 StatusCode::FORBIDDEN,
                 "Forbidden",
-                format!("cannot read {what}: {}", status.message),
+                format!("cannot read {what}: {}", forbidden.unwrap_or_default()),
             ),
             Error::Read { .. } => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "ClusterUnreachable", text)

@@ -27,7 +27,7 @@ use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::object::Target;
 use crate::person::Me;
-use wheelhouse_cluster::calls::{self, Calls};
+use wheelhouse_cluster::calls::{self, Calls, LogStream};
 use wheelhouse_model::warning::Warning;
 
 /// A non-followed log is cut (at a line) beyond this.
@@ -210,7 +210,7 @@ pub(crate) async fn follow_pod(
 }
 
 /// Reads up to `limit` bytes, cut at the last line end when over; whether it was cut.
-async fn read_capped(body: kube::client::Body, limit: usize) -> (Bytes, bool) {
+async fn read_capped(body: LogStream, limit: usize) -> (Bytes, bool) {
     let mut stream = axum::body::Body::new(body).into_data_stream();
     let mut out = BytesMut::new();
     while let Some(Ok(chunk)) = stream.next().await {
@@ -250,7 +250,7 @@ impl LogEvent {
 /// Splits a followed log into lines and queues them; stops when the follower is too slow
 /// (queue full) or gone.
 async fn forward_lines(
-    body: kube::client::Body,
+    body: LogStream,
     tag: Option<(String, String)>,
     lines: mpsc::Sender<LogEvent>,
 ) {
@@ -378,7 +378,7 @@ async fn workload_logs(
         let calls = calls.clone();
         let namespace = namespace.as_str();
         async move {
-            let result = match calls.open_log(&namespace, &pod, &options).await {
+            let result = match calls.open_log(namespace, &pod, &options).await {
                 Ok(body) => Ok(read_capped(body, MAX_LOG / MAX_PODS).await.0),
                 Err(failure) => Err(failure),
             };

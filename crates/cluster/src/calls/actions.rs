@@ -5,8 +5,6 @@
 //! kube puts a name into a path as it is given, so names and namespaces are passed as
 //! [`segment`]s: the path is the one Wheelhouse checked, whatever the name holds.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::apps::v1::{ControllerRevision, ReplicaSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Node, Pod};
@@ -46,7 +44,7 @@ pub fn job_from_cronjob(cronjob: &CronJob, name: &str) -> Job {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
             namespace: cronjob.metadata.namespace.clone(),
-            labels: Some(template_meta.labels.unwrap_or_else(BTreeMap::new)),
+            labels: Some(template_meta.labels.unwrap_or_default()),
             annotations: Some(annotations),
             owner_references: Some(vec![OwnerReference {
                 api_version: "batch/v1".into(),

@@ -26,6 +26,9 @@ use wheelhouse_model::warning::{Warning, WarningReason};
 
 pub use actions::{HistoryKind, job_from_cronjob};
 pub use kube::api::{LogParams, PropagationPolicy};
+
+/// A container's log as it streams from the API server ([`Calls::open_log`]).
+pub type LogStream = kube::client::Body;
 pub use objects::Deletion;
 pub use paths::segment;
 
@@ -286,7 +289,7 @@ impl Calls {
         namespace: &str,
         pod: &str,
         options: &LogParams,
-    ) -> Result<kube::client::Body, Failure> {
+    ) -> Result<LogStream, Failure> {
         let url = <Pod as kube::Resource>::url_path(&(), Some(&segment(namespace)));
         let request = kube::core::Request::new(url)
             .logs(&segment(pod), options)
