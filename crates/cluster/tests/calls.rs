@@ -207,3 +207,106 @@ async fn a_refused_call_keeps_the_api_servers_code_reason_and_words() {
         .expect("listed");
     assert!(history.is_empty(), "no controllers run, so no ReplicaSets");
 }
+
+fn configmaps() -> KindInfo {
+    KindInfo {
+        group: String::new(),
+        version: "v1".into(),
+        resource: "configmaps".into(),
+        kind: "ConfigMap".into(),
+        namespaced: true,
+        verbs: vec![],
+        short_names: vec![],
+        preferred_version: "v1".into(),
+        custom: false,
+    }
+}
+
+#[tokio::test]
+async fn objects_of_any_kind_are_applied_listed_replaced_and_deleted() {
+    let (_sim, _client, calls) = setup().await;
+    let kind = configmaps();
+    let settings = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "settings", "namespace": "default", "labels": {"tier": "web"}},
+        "data": {"mode": "a"}});
+
+    let dry = calls
+        .apply(
+            &kind,
+            Some("default"),
+            "settings",
+            &settings,
+            "wheelhouse",
+            true,
+        )
+        .await
+        .expect("a dry run");
+    assert_eq!(dry["data"]["mode"], "a");
+    let missing = calls
+        .object(&kind, Some("default"), "settings")
+        .await
+        .expect_err("a dry run stores nothing");
+    assert_eq!((missing.code, missing.reason.as_str()), (404, "NotFound"));
+
+    let applied = calls
+        .apply(
+            &kind,
+            Some("default"),
+            "settings",
+            &settings,
+            "wheelhouse",
+            false,
+        )
+        .await
+        .expect("applied");
+    let listed = calls
+        .objects(&kind, Some("default"), "tier=web", "metadata.name=settings")
+        .await
+        .expect("listed");
+    assert_eq!(listed.len(), 1);
+    assert!(
+        calls
+            .objects(&kind, None, "tier=db", "")
+            .await
+            .expect("listed")
+            .is_empty()
+    );
+
+    let mut edited = applied.clone();
+    edited["data"]["mode"] = json!("b");
+    let saved = calls
+        .replace(&kind, Some("default"), "settings", &edited, false)
+        .await
+        .expect("replaced");
+    assert_eq!(saved["data"]["mode"], "b");
+    // The first version is stale now.
+    let conflict = calls
+        .replace(&kind, Some("default"), "settings", &edited, false)
+        .await
+        .expect_err("a stale resourceVersion");
+    assert_eq!((conflict.code, conflict.reason.as_str()), (409, "Conflict"));
+
+    let deletion = wheelhouse_cluster::calls::Deletion {
+        propagation: Some(wheelhouse_cluster::calls::PropagationPolicy::Background),
+        ..Default::default()
+    };
+    calls
+        .delete(&kind, Some("default"), "settings", &deletion)
+        .await
+        .expect("deleted");
+    let gone = calls
+        .delete(&kind, Some("default"), "settings", &deletion)
+        .await
+        .expect_err("already gone");
+    assert_eq!(gone.code, 404);
+}
+
+#[tokio::test]
+async fn a_name_cannot_become_path_syntax() {
+    let (_sim, _client, calls) = setup().await;
+    let refused = calls
+        .object(&configmaps(), Some("default"), "x?watch=true")
+        .await
+        .expect_err("no such object");
+    assert_eq!(refused.code, 404, "{}", refused.message);
+}

@@ -186,7 +186,7 @@ async fn pod_log_request(
 }
 
 /// Follows a pod's container log: its lines (bounded by [`FOLLOW_QUEUE`]) arrive on the
-/// receiver, then an `End`; dropping the receiver stops the calls stream.
+/// receiver, then an `End`; dropping the receiver stops the stream from the API server.
 pub(crate) async fn follow_pod(
     state: &AppState,
     calls: &Calls,
@@ -265,7 +265,7 @@ async fn forward_lines(
         lines.try_send(LogEvent::Line(value)).is_ok()
     };
     loop {
-        // A follower that goes away (SSE closed, WebSocket unsubscribed) stops the calls
+        // A follower that goes away (SSE closed, WebSocket unsubscribed) stops the log
         // stream now, not at its next line.
         let next = tokio::select! {
             () = lines.closed() => return,
@@ -442,7 +442,7 @@ async fn workload_streams(
 
 /// Follows the merged log of a workload's pods (`workload` is group, version, resource, name):
 /// tagged lines, a `Warning` per stream that could not be opened, an `End` per stream that ends.
-/// Dropping the receiver stops every calls stream.
+/// Dropping the receiver stops every stream from the API server.
 pub(crate) async fn follow_workload(
     state: &AppState,
     calls: &Calls,

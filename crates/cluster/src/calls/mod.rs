@@ -1,11 +1,14 @@
 //! Calls to the Kubernetes API server made for one person, and their answers as Wheelhouse's.
 //!
 //! [`Calls`] holds a client that acts as the person ([`crate::Cluster::calls_for`]). The actions
-//! (scale, restart, suspend, trigger, cordon, eviction) are kube's typed calls ([`actions`]);
-//! calls generic over kinds and the raw passthrough are one request each ([`Calls::send`]),
-//! status and body read whole (bounded). Either way a failure is kept as the API server's own
-//! `Status` (code, reason, message, causes) so the person reads what the API server said; the
-//! server turns a [`Failure`] into its error shape in one place.
+//! (scale, restart, suspend, trigger, cordon, eviction) are kube's typed calls (`actions`);
+//! calls generic over kinds (detail, edit, delete, apply) use kube's `DynamicObject` Api
+//! (`objects`); built-in kinds pages need are read typed (`reads`); logs are opened with kube's
+//! log request ([`Calls::open_log`]). The raw passthrough is the one call to a path the caller
+//! gives ([`Calls::send`]). Every call is bounded in time, and in size where it is read whole. A
+//! failure is kept as the API server's own `Status` (code, reason, message, causes) so the person
+//! reads what the API server said; the server turns a [`Failure`] into its error shape in one
+//! place.
 
 mod actions;
 mod objects;
@@ -26,16 +29,16 @@ use wheelhouse_model::warning::{Warning, WarningReason};
 
 pub use actions::{HistoryKind, job_from_cronjob};
 pub use kube::api::{LogParams, PropagationPolicy};
+pub use objects::Deletion;
+pub use paths::segment;
 
 /// A container's log as it streams from the API server ([`Calls::open_log`]).
 pub type LogStream = kube::client::Body;
-pub use objects::Deletion;
-pub use paths::segment;
 
 /// Answers larger than this are refused rather than held in memory.
 pub const MAX_ANSWER: usize = 16 * 1024 * 1024;
 /// How long one call may take.
-const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The API server's answer to one call.
 #[derive(Debug)]
@@ -196,7 +199,7 @@ fn value(object: impl Serialize) -> Result<Value, Failure> {
 }
 
 /// Calls to the API server as one person: their client, bounded in time and size. The typed
-/// calls are in [`actions`], [`objects`] and [`reads`]; [`Calls::send`] is the one path-based call,
+/// calls are in `actions`, `objects` and `reads`; [`Calls::send`] is the one path-based call,
 /// for the raw passthrough.
 #[derive(Clone)]
 pub struct Calls {
