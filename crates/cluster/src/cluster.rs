@@ -6,6 +6,7 @@ use kube::Client;
 use tokio::sync::watch;
 
 use crate::access::{Decision, Question, Reviews};
+use crate::calls::Calls;
 use crate::person::{Clients, Credential, Identity, who_am_i};
 use crate::{
     Caches, ClusterInfo, Connection, ConnectionMonitor, ConnectionProblem, ConnectionState, Error,
@@ -71,6 +72,11 @@ impl Cluster {
             Person::Local { .. } => Ok(self.client.clone()),
             Person::Signed(_) => self.clients.get(&self.config, person),
         }
+    }
+
+    /// The calls a request makes for `person`, with [`Cluster::client_for`]'s client.
+    pub fn calls_for(&self, person: &Person) -> Result<Calls> {
+        self.client_for(person).map(Calls::new)
     }
 
     /// The address, CA and credentials that act as `person` (for helm's kubeconfig).

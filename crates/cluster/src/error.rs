@@ -157,6 +157,20 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The API server's own refusal behind a failed read, when it answered one: its code and
+    /// words (so callers need not know kube's error type).
+    pub fn api_status(&self) -> Option<(u16, &str)> {
+        match self {
+            Error::Read {
+                source: kube::Error::Api(status),
+                ..
+            } => Some((status.code, status.message.as_str())),
+            _ => None,
+        }
+    }
+}
+
 fn refused_text(
     who: &str,
     verb: &str,

@@ -3,11 +3,13 @@
 //!
 //! The layers compose like kube-runtime's: [`connect`] turns a [`ClusterSource`] into a
 //! [`Connection`]; [`ConnectionMonitor`] watches it; [`Caches`] holds one reflector per kind;
-//! [`Cluster`] bundles the three for the server.
+//! [`Cluster`] bundles the three for the server, and [`calls::Calls`] makes the calls a person
+//! causes with their own identity.
 
 pub mod access;
 mod backoff;
 mod cache;
+pub mod calls;
 mod cluster;
 mod connection;
 pub mod discovery;

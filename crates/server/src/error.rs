@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 use wheelhouse_cluster::ProblemReason;
+use wheelhouse_cluster::calls::Failure;
 
 /// A failure to answer a request, with a message a person can act on.
 #[derive(Debug)]
@@ -152,6 +153,10 @@ impl From<wheelhouse_cluster::Error> for AppError {
     fn from(error: wheelhouse_cluster::Error) -> Self {
         use wheelhouse_cluster::Error;
         let text = error.to_string();
+        let forbidden = error
+            .api_status()
+            .filter(|(code, _)| *code == 403)
+            .map(|(_, message)| message.to_string());
         match error {
             // The cluster's answer decides the reason; for this server all of them mean "unavailable".
             Error::Unavailable(problem) => {
@@ -204,13 +209,10 @@ impl From<wheelhouse_cluster::Error> for AppError {
                 Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", text)
             }
             Error::NoUserInfo => Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", text),
-            Error::Read {
-                what,
-                source: kube::Error::Api(status),
-            } if status.code == 403 => Self::new(
+            Error::Read { what, .. } if forbidden.is_some() => Self::new(
                 StatusCode::FORBIDDEN,
                 "Forbidden",
-                format!("cannot read {what}: {}", status.message),
+                format!("cannot read {what}: {}", forbidden.unwrap_or_default()),
             ),
             Error::Read { .. } => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "ClusterUnreachable", text)
@@ -224,6 +226,62 @@ impl From<wheelhouse_cluster::Error> for AppError {
             | Error::Client(_)) => Self::internal(other),
         }
     }
+}
+
+/// A failed call's conversion into the request's error: the API server's code, reason and words,
+/// with `details` saying what was asked (verb, resource, namespace, name) and the causes.
+pub trait IntoAppError {
+    fn into_error(self, details: Value) -> AppError;
+}
+
+impl IntoAppError for Failure {
+    fn into_error(self, details: Value) -> AppError {
+        let mut details = details;
+        if let Some(map) = details.as_object_mut() {
+            map.insert("causes".into(), json!(self.causes));
+        }
+        let (status, reason) = match self.code {
+            // The API server rejected Wheelhouse's credentials: not the browser's to fix.
+            401 => (StatusCode::SERVICE_UNAVAILABLE, "Unauthorized"),
+            503 if self.reason == "Unavailable" => {
+                (StatusCode::SERVICE_UNAVAILABLE, "ClusterUnreachable")
+            }
+            code => (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY),
+                static_reason(&self.reason),
+            ),
+        };
+        AppError::new(status, reason, self.message).with_details(details)
+    }
+}
+
+/// `AppError` reasons are static: the API server's known reasons, `ApiError` for others.
+fn static_reason(reason: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "BadRequest",
+        "Unauthorized",
+        "Forbidden",
+        "NotFound",
+        "AlreadyExists",
+        "Conflict",
+        "Gone",
+        "Invalid",
+        "ServerTimeout",
+        "Timeout",
+        "TooManyRequests",
+        "MethodNotAllowed",
+        "NotAcceptable",
+        "RequestEntityTooLarge",
+        "UnsupportedMediaType",
+        "InternalError",
+        "Expired",
+        "ServiceUnavailable",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| **k == reason)
+        .copied()
+        .unwrap_or("ApiError")
 }
 
 impl From<JsonRejection> for AppError {
@@ -254,6 +312,30 @@ mod tests {
     async fn json_of(response: Response) -> Value {
         let bytes = to_bytes(response.into_body(), 1 << 20).await.expect("body");
         serde_json::from_slice(&bytes).expect("a JSON body")
+    }
+
+    #[test]
+    fn a_failed_call_keeps_the_api_servers_code_reason_and_causes() {
+        let failure = Failure {
+            code: 422,
+            reason: "Invalid".into(),
+            message: "ConfigMap \"B\" is invalid".into(),
+            causes: vec![wheelhouse_cluster::calls::Cause {
+                field: Some("metadata.name".into()),
+                reason: Some("FieldValueInvalid".into()),
+                message: Some("bad name".into()),
+            }],
+        };
+        let error = failure.into_error(json!({"verb": "create"}));
+        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error.reason(), "Invalid");
+        let unknown = Failure {
+            code: 418,
+            reason: "Teapot".into(),
+            message: "no".into(),
+            causes: vec![],
+        };
+        assert_eq!(unknown.into_error(json!({})).reason(), "ApiError");
     }
 
     #[tokio::test]

@@ -25,7 +25,6 @@ mod raw;
 mod resources;
 pub mod same_origin;
 pub mod session;
-pub mod upstream;
 pub mod version;
 pub mod web;
 

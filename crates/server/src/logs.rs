@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,10 +23,11 @@ use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::selector::Selector;
 
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::object::Target;
 use crate::person::Me;
-use crate::upstream::{Failure, Upstream, encode};
+use wheelhouse_cluster::calls::{self, Calls, LogStream};
 use wheelhouse_model::warning::Warning;
 
 /// A non-followed log is cut (at a line) beyond this.
@@ -58,27 +59,24 @@ pub(crate) struct LogParams {
 }
 
 impl LogParams {
-    /// The API server's query for one container; `default_tail` when no bound is given.
-    fn query(&self, container: &str, default_tail: u64, timestamps: bool) -> String {
-        let mut query = vec![format!("container={}", encode(container))];
-        if self.follow == Some(true) {
-            query.push("follow=true".into());
+    /// The API server's log options for one container; `default_tail` when no bound is given.
+    fn query(&self, container: &str, default_tail: u64, timestamps: bool) -> calls::LogParams {
+        let tail_lines = match (self.tail_lines, self.since_seconds) {
+            (Some(tail), _) => Some(tail.min(100_000)),
+            (None, None) => Some(default_tail),
+            (None, Some(_)) => None,
+        };
+        calls::LogParams {
+            container: Some(container.to_string()),
+            follow: self.follow == Some(true),
+            previous: self.previous == Some(true),
+            tail_lines: tail_lines.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
+            since_seconds: self
+                .since_seconds
+                .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+            timestamps,
+            ..calls::LogParams::default()
         }
-        if self.previous == Some(true) {
-            query.push("previous=true".into());
-        }
-        match (self.tail_lines, self.since_seconds) {
-            (Some(tail), _) => query.push(format!("tailLines={}", tail.min(100_000))),
-            (None, None) => query.push(format!("tailLines={default_tail}")),
-            (None, Some(_)) => {}
-        }
-        if let Some(since) = self.since_seconds {
-            query.push(format!("sinceSeconds={since}"));
-        }
-        if timestamps {
-            query.push("timestamps=true".into());
-        }
-        query.join("&")
     }
 }
 
@@ -138,17 +136,14 @@ async fn pod_logs(
 ) -> Result<Response> {
     if params.follow == Some(true) {
         return Ok(sse(follow_pod(
-            &state,
-            &me.upstream,
-            &namespace,
-            &pod,
-            &params,
+            &state, &me.calls, &namespace, &pod, &params,
         )
         .await?));
     }
-    let (upstream, path, log_details) =
-        pod_log_request(&state, &me.upstream, &namespace, &pod, &params).await?;
-    let body = open_stream(&upstream, &path)
+    let (calls, options, log_details) =
+        pod_log_request(&state, &me.calls, &namespace, &pod, &params).await?;
+    let body = calls
+        .open_log(&namespace, &pod, &options)
         .await
         .map_err(|f| f.into_error(log_details))?;
     let (text, truncated) = read_capped(body, MAX_LOG).await;
@@ -167,38 +162,34 @@ async fn pod_logs(
     Ok(response)
 }
 
-/// The API server's log path of a pod's container, and the details of a refusal to read it.
+/// The API server's log options for a pod's container, and the details of a refusal to read it.
 async fn pod_log_request(
     state: &AppState,
-    upstream: &Upstream,
+    calls: &Calls,
     namespace: &str,
     pod: &str,
     params: &LogParams,
-) -> Result<(Upstream, String, Value)> {
+) -> Result<(Calls, calls::LogParams, Value)> {
     state.cluster.ensure_connected().await?;
-    let upstream = upstream.clone();
-    let pod_path = format!("/api/v1/namespaces/{namespace}/pods/{pod}");
+    let calls = calls.clone();
     let details = json!({"verb": "get", "group": "", "resource": "pods", "namespace": namespace, "name": pod});
-    let object = upstream
-        .get(&pod_path)
+    let object = calls
+        .pod(namespace, pod)
         .await
         .map_err(|f| f.into_error(details.clone()))?;
     let container = choose_container(&object, params.container.as_deref())?;
     let timestamps = params.timestamps == Some(true);
-    let path = format!(
-        "{pod_path}/log?{}",
-        params.query(&container, 1000, timestamps)
-    );
+    let options = params.query(&container, 1000, timestamps);
     let mut log_details = details;
     log_details["subresource"] = json!("log");
-    Ok((upstream, path, log_details))
+    Ok((calls, options, log_details))
 }
 
 /// Follows a pod's container log: its lines (bounded by [`FOLLOW_QUEUE`]) arrive on the
-/// receiver, then an `End`; dropping the receiver stops the upstream stream.
+/// receiver, then an `End`; dropping the receiver stops the stream from the API server.
 pub(crate) async fn follow_pod(
     state: &AppState,
-    upstream: &Upstream,
+    calls: &Calls,
     namespace: &str,
     pod: &str,
     params: &LogParams,
@@ -207,9 +198,10 @@ pub(crate) async fn follow_pod(
         follow: Some(true),
         ..params.clone()
     };
-    let (upstream, path, log_details) =
-        pod_log_request(state, upstream, namespace, pod, &params).await?;
-    let body = open_stream(&upstream, &path)
+    let (calls, options, log_details) =
+        pod_log_request(state, calls, namespace, pod, &params).await?;
+    let body = calls
+        .open_log(namespace, pod, &options)
         .await
         .map_err(|f| f.into_error(log_details))?;
     let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
@@ -217,40 +209,8 @@ pub(crate) async fn follow_pod(
     Ok(receiver)
 }
 
-/// Opens a log request; a refusal is the API server's `Status`.
-async fn open_stream(upstream: &Upstream, path: &str) -> Result<kube::client::Body, Failure> {
-    let request = http::Request::builder()
-        .method(Method::GET)
-        .uri(path)
-        .body(kube::client::Body::empty())
-        .map_err(|e| Failure {
-            code: 400,
-            reason: "BadRequest".into(),
-            message: e.to_string(),
-            causes: Vec::new(),
-        })?;
-    let response = upstream.client().send(request).await.map_err(|e| Failure {
-        code: 503,
-        reason: "Unavailable".into(),
-        message: format!("the API server did not answer: {e}"),
-        causes: Vec::new(),
-    })?;
-    if response.status().is_success() {
-        return Ok(response.into_body());
-    }
-    let status = response.status();
-    let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 1 << 20)
-        .await
-        .unwrap_or_default();
-    Err(Failure::of(&crate::upstream::Answer {
-        status,
-        content_type: None,
-        body,
-    }))
-}
-
 /// Reads up to `limit` bytes, cut at the last line end when over; whether it was cut.
-async fn read_capped(body: kube::client::Body, limit: usize) -> (Bytes, bool) {
+async fn read_capped(body: LogStream, limit: usize) -> (Bytes, bool) {
     let mut stream = axum::body::Body::new(body).into_data_stream();
     let mut out = BytesMut::new();
     while let Some(Ok(chunk)) = stream.next().await {
@@ -290,7 +250,7 @@ impl LogEvent {
 /// Splits a followed log into lines and queues them; stops when the follower is too slow
 /// (queue full) or gone.
 async fn forward_lines(
-    body: kube::client::Body,
+    body: LogStream,
     tag: Option<(String, String)>,
     lines: mpsc::Sender<LogEvent>,
 ) {
@@ -305,7 +265,7 @@ async fn forward_lines(
         lines.try_send(LogEvent::Line(value)).is_ok()
     };
     loop {
-        // A follower that goes away (SSE closed, WebSocket unsubscribed) stops the upstream
+        // A follower that goes away (SSE closed, WebSocket unsubscribed) stops the log
         // stream now, not at its next line.
         let next = tokio::select! {
             () = lines.closed() => return,
@@ -357,8 +317,8 @@ fn sse(receiver: mpsc::Receiver<LogEvent>) -> Response {
 }
 
 /// The pods of a workload: those its selector matches, in its namespace.
-async fn workload_pods(upstream: &Upstream, target: &Target) -> Result<Vec<Value>> {
-    let object = target.get(upstream).await?;
+async fn workload_pods(calls: &Calls, target: &Target) -> Result<Vec<Value>> {
+    let object = target.get(calls).await?;
     let kind = target.kind.kind.as_str();
     if !matches!(
         kind,
@@ -378,11 +338,7 @@ async fn workload_pods(upstream: &Upstream, target: &Target) -> Result<Vec<Value
         return Ok(Vec::new());
     }
     let namespace = target.namespace.clone().unwrap_or_default();
-    let path = format!(
-        "/api/v1/namespaces/{namespace}/pods?labelSelector={}",
-        encode(&selector)
-    );
-    let mut pods = upstream.list(&path).await.map_err(|f| {
+    let mut pods = calls.pods(&namespace, &selector).await.map_err(|f| {
         f.into_error(
             json!({"verb": "list", "group": "", "resource": "pods", "namespace": namespace}),
         )
@@ -411,34 +367,18 @@ async fn workload_logs(
 ) -> Result<Response> {
     let workload = (group, version, resource, name);
     if params.follow == Some(true) {
-        let receiver = follow_workload(
-            &state,
-            &me.upstream,
-            &resources,
-            &namespace,
-            workload,
-            &params,
-        )
-        .await?;
+        let receiver =
+            follow_workload(&state, &me.calls, &resources, &namespace, workload, &params).await?;
         return Ok(sse(receiver));
     }
-    let (upstream, streams) = workload_streams(
-        &state,
-        &me.upstream,
-        &resources,
-        &namespace,
-        workload,
-        &params,
-    )
-    .await?;
+    let (calls, streams) =
+        workload_streams(&state, &me.calls, &resources, &namespace, workload, &params).await?;
     let fetched = futures::future::join_all(streams.into_iter().map(|(pod, container)| {
-        let path = format!(
-            "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
-            params.query(&container, 100, true)
-        );
-        let upstream = upstream.clone();
+        let options = params.query(&container, 100, true);
+        let calls = calls.clone();
+        let namespace = namespace.as_str();
         async move {
-            let result = match open_stream(&upstream, &path).await {
+            let result = match calls.open_log(namespace, &pod, &options).await {
                 Ok(body) => Ok(read_capped(body, MAX_LOG / MAX_PODS).await.0),
                 Err(failure) => Err(failure),
             };
@@ -473,15 +413,15 @@ async fn workload_logs(
 /// The `(pod, container)` streams of a workload's merged log.
 async fn workload_streams(
     state: &AppState,
-    upstream: &Upstream,
+    calls: &Calls,
     resources: &Resources,
     namespace: &str,
     workload: (String, String, String, String),
     params: &LogParams,
-) -> Result<(Upstream, Vec<(String, String)>)> {
+) -> Result<(Calls, Vec<(String, String)>)> {
     let target = Target::resolve(state, resources, workload, Some(namespace.to_string())).await?;
-    let upstream = upstream.clone();
-    let pods = workload_pods(&upstream, &target).await?;
+    let calls = calls.clone();
+    let pods = workload_pods(&calls, &target).await?;
     let streams = pods
         .iter()
         .flat_map(|pod| {
@@ -497,15 +437,15 @@ async fn workload_streams(
             containers.into_iter().map(move |c| (pod_name.clone(), c))
         })
         .collect();
-    Ok((upstream, streams))
+    Ok((calls, streams))
 }
 
 /// Follows the merged log of a workload's pods (`workload` is group, version, resource, name):
 /// tagged lines, a `Warning` per stream that could not be opened, an `End` per stream that ends.
-/// Dropping the receiver stops every upstream stream.
+/// Dropping the receiver stops every stream from the API server.
 pub(crate) async fn follow_workload(
     state: &AppState,
-    upstream: &Upstream,
+    calls: &Calls,
     resources: &Resources,
     namespace: &str,
     workload: (String, String, String, String),
@@ -515,18 +455,16 @@ pub(crate) async fn follow_workload(
         follow: Some(true),
         ..params.clone()
     };
-    let (upstream, streams) =
-        workload_streams(state, upstream, resources, namespace, workload, &params).await?;
+    let (calls, streams) =
+        workload_streams(state, calls, resources, namespace, workload, &params).await?;
     let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
     for (pod, container) in streams {
-        let path = format!(
-            "/api/v1/namespaces/{namespace}/pods/{pod}/log?{}",
-            params.query(&container, 100, params.timestamps == Some(true))
-        );
-        let upstream = upstream.clone();
+        let options = params.query(&container, 100, params.timestamps == Some(true));
+        let namespace = namespace.to_string();
+        let calls = calls.clone();
         let lines = lines.clone();
         tokio::spawn(async move {
-            match open_stream(&upstream, &path).await {
+            match calls.open_log(&namespace, &pod, &options).await {
                 Ok(body) => forward_lines(body, Some((pod, container)), lines).await,
                 Err(failure) => {
                     let _ = lines.try_send(LogEvent::Warning(
@@ -557,15 +495,23 @@ mod tests {
     #[test]
     fn a_log_query_has_a_default_tail_unless_bounded_by_time() {
         let params = LogParams::default();
-        assert_eq!(params.query("c", 1000, false), "container=c&tailLines=1000");
+        let options = params.query("c", 1000, false);
+        assert_eq!(options.container.as_deref(), Some("c"));
+        assert_eq!(
+            (options.tail_lines, options.since_seconds),
+            (Some(1000), None)
+        );
+        assert!(!options.follow && !options.timestamps);
         let params = LogParams {
             since_seconds: Some(60),
             follow: Some(true),
             ..LogParams::default()
         };
+        let options = params.query("c", 1000, true);
         assert_eq!(
-            params.query("c", 1000, true),
-            "container=c&follow=true&sinceSeconds=60&timestamps=true"
+            (options.tail_lines, options.since_seconds),
+            (None, Some(60))
         );
+        assert!(options.follow && options.timestamps);
     }
 }

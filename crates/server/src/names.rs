@@ -6,25 +6,15 @@
 //! could make the API server read another path than the one Wheelhouse checked (`..` climbing to
 //! the collection, `%2F` adding a segment). So: the paths of requests are checked once, in front
 //! of every API route ([`guard`]); names from queries and bodies are checked where they are read
-//! ([`check`]); and path segments are %-encoded where paths are built ([`segment`]).
-
-use std::borrow::Cow;
+//! ([`check`]); and path segments are %-encoded where paths are built
+//! ([`wheelhouse_cluster::calls::segment`]).
 
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 
 use crate::error::AppError;
-
-/// What stays as it is in a path segment: RFC 3986's unreserved characters and `:` (services
-/// name ports as `web:80`); everything else is %-encoded.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b':');
 
 /// Why a path segment or a name was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,11 +63,6 @@ pub fn check(what: &str, value: &str) -> Result<(), AppError> {
             "{value:?} is not a valid {what}: a {what} may not be empty, `.` or `..`, or contain `/`, `\\` or `%`"
         )))
     }
-}
-
-/// A name or namespace as a path segment, %-encoded.
-pub fn segment(value: &str) -> Cow<'_, str> {
-    utf8_percent_encode(value, SEGMENT).into()
 }
 
 /// Refuses API requests whose path has a `.`, `..` or empty segment, an encoded slash or a broken
@@ -146,12 +131,5 @@ mod tests {
                 error.message()
             );
         }
-    }
-
-    #[test]
-    fn segments_are_encoded_so_nothing_in_a_name_becomes_syntax() {
-        assert_eq!(segment("web-1.v2"), "web-1.v2");
-        assert_eq!(segment("web:80"), "web:80");
-        assert_eq!(segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
     }
 }

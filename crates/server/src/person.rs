@@ -8,13 +8,13 @@ use wheelhouse_cluster::Person;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::upstream::Upstream;
+use wheelhouse_cluster::calls::Calls;
 
-/// The request's person and a client that acts as them.
+/// The request's person and the calls made as them.
 #[derive(Debug, Clone)]
 pub struct Me {
     pub person: Person,
-    pub upstream: Upstream,
+    pub calls: Calls,
 }
 
 impl FromRequestParts<AppState> for Me {
@@ -28,10 +28,7 @@ impl FromRequestParts<AppState> for Me {
                 "sign in to use Wheelhouse",
             )
         })?;
-        let client = state.cluster.client_for(&person)?;
-        Ok(Me {
-            person,
-            upstream: Upstream::new(client),
-        })
+        let calls = state.cluster.calls_for(&person)?;
+        Ok(Me { person, calls })
     }
 }

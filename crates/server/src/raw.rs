@@ -155,21 +155,18 @@ async fn raw(
         .unwrap_or("application/json")
         .to_string();
     let body = (!body.is_empty()).then_some((body, content_type.as_str()));
-    let upstream = me.upstream.clone();
-    let answer = upstream
-        .send(method, &target, body)
-        .await
-        .map_err(|failure| {
-            if failure.code == 503 {
-                AppError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "ClusterUnreachable",
-                    failure.message,
-                )
-            } else {
-                AppError::new(StatusCode::BAD_GATEWAY, "BadGateway", failure.message)
-            }
-        })?;
+    let calls = me.calls.clone();
+    let answer = calls.send(method, &target, body).await.map_err(|failure| {
+        if failure.code == 503 {
+            AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ClusterUnreachable",
+                failure.message,
+            )
+        } else {
+            AppError::new(StatusCode::BAD_GATEWAY, "BadGateway", failure.message)
+        }
+    })?;
     let content_type = answer
         .content_type
         .unwrap_or_else(|| "application/octet-stream".into());

@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::Operations;
 use crate::person::Me;
-use crate::upstream::{Upstream, encode};
+use wheelhouse_cluster::calls::Calls;
 
 /// Lines of helm output an operation keeps (the last ones).
 const MAX_LOG_LINES: usize = 2000;
@@ -157,11 +157,11 @@ fn start(
     // helm acts as the person: their token, or Wheelhouse impersonating them.
     let kubeconfig =
         helm::kubeconfig_yaml(&state.cluster.config_for(&me.person)).map_err(AppError::internal)?;
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let timeout = apps.config.operation_timeout;
     tokio::spawn(async move {
         let _lock = lock;
-        run(job, kubeconfig, upstream, resources, timeout, progress).await;
+        run(job, kubeconfig, calls, resources, timeout, progress).await;
     });
     Ok((StatusCode::ACCEPTED, Json(first)).into_response())
 }
@@ -169,7 +169,7 @@ fn start(
 async fn run(
     job: Job,
     kubeconfig: String,
-    upstream: Upstream,
+    calls: Calls,
     resources: Arc<Resources>,
     timeout: std::time::Duration,
     progress: watch::Sender<Value>,
@@ -235,7 +235,7 @@ async fn run(
             );
         }
     };
-    let newest = releases::revisions(&upstream, &job.namespace, &job.name)
+    let newest = releases::revisions(&calls, &job.namespace, &job.name)
         .await
         .ok()
         .and_then(|(history, _)| history.last().cloned());
@@ -244,7 +244,7 @@ async fn run(
             let (message, extra) = match (&newest, job.action) {
                 (_, "uninstall") => (format!("uninstalled {}", job.name), json!({})),
                 (Some(release), _) => {
-                    let (_, urls, _) = releases::resources(&upstream, &resources, release).await;
+                    let (_, urls, _) = releases::resources(&calls, &resources, release).await;
                     (
                         format!(
                             "{} {} (revision {})",
@@ -261,7 +261,7 @@ async fn run(
         }
         Outcome::Failed(error) => {
             let failed = match &newest {
-                Some(release) => failed_resources(&upstream, &resources, release).await,
+                Some(release) => failed_resources(&calls, &resources, release).await,
                 None => Vec::new(),
             };
             finish(
@@ -293,12 +293,8 @@ fn past(action: &str) -> &'static str {
 }
 
 /// The release's objects that are missing or not healthy, with their events.
-async fn failed_resources(
-    upstream: &Upstream,
-    resources: &Resources,
-    release: &Release,
-) -> Vec<Value> {
-    let (items, _, _) = releases::resources(upstream, resources, release).await;
+async fn failed_resources(calls: &Calls, resources: &Resources, release: &Release) -> Vec<Value> {
+    let (items, _, _) = releases::resources(calls, resources, release).await;
     let mut failed = Vec::new();
     for item in items {
         let severity = item.pointer("/status/severity").and_then(Value::as_str);
@@ -310,15 +306,8 @@ async fn failed_resources(
         let namespace = item["namespace"].as_str().map(str::to_string);
         let events = match &namespace {
             Some(namespace) => {
-                let selector = encode(&format!(
-                    "involvedObject.kind={kind},involvedObject.name={name}"
-                ));
-                upstream
-                    .list(&format!(
-                        "/api/v1/namespaces/{namespace}/events?fieldSelector={selector}"
-                    ))
-                    .await
-                    .unwrap_or_default()
+                let selector = format!("involvedObject.kind={kind},involvedObject.name={name}");
+                calls.events(namespace, &selector).await.unwrap_or_default()
             }
             None => Vec::new(),
         };
@@ -452,8 +441,8 @@ pub(super) async fn install(
     };
     let helm = helm_path(&apps).await?;
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
-    match releases::revisions(&upstream, &request.namespace, &request.name).await {
+    let calls = me.calls.clone();
+    match releases::revisions(&calls, &request.namespace, &request.name).await {
         Ok(_) => {
             return Err(AppError::new(
                 StatusCode::CONFLICT,
@@ -468,10 +457,7 @@ pub(super) async fn install(
         Err(error) => return Err(error),
     }
     if !request.create_namespace {
-        match upstream
-            .get(&format!("/api/v1/namespaces/{}", request.namespace))
-            .await
-        {
+        match calls.namespace(&request.namespace).await {
             Err(failure) if failure.code == 404 => {
                 return Err(invalid(vec![FieldError::new(
                     "namespace",
@@ -538,12 +524,12 @@ pub(super) async fn install(
 /// The release's newest revision, refusing when it is protected.
 async fn changeable(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     namespace: &str,
     name: &str,
     action: &str,
 ) -> Result<Release> {
-    let (history, annotated) = releases::revisions(upstream, namespace, name).await?;
+    let (history, annotated) = releases::revisions(calls, namespace, name).await?;
     let protection = apps.protection(namespace, name, annotated);
     if protection.protected {
         let reason = protection.reason.unwrap_or_default();
@@ -613,8 +599,8 @@ pub(super) async fn upgrade(
     ensure_idle(&apps, &namespace, &name)?;
     let values = validate::values(&request.values).map_err(|e| invalid(vec![e]))?;
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
-    let current = changeable(&apps, &upstream, &namespace, &name, "upgraded").await?;
+    let calls = me.calls.clone();
+    let current = changeable(&apps, &calls, &namespace, &name, "upgraded").await?;
     let helm = helm_path(&apps).await?;
     let chart_name = current.chart.metadata.name.clone();
     let wanted = request
@@ -688,8 +674,8 @@ pub(super) async fn rollback(
         )]));
     };
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
-    let current = changeable(&apps, &upstream, &namespace, &name, "rolled back").await?;
+    let calls = me.calls.clone();
+    let current = changeable(&apps, &calls, &namespace, &name, "rolled back").await?;
     if revision >= current.version {
         return Err(invalid(vec![FieldError::new(
             "revision",
@@ -699,7 +685,7 @@ pub(super) async fn rollback(
             ),
         )]));
     }
-    releases::one_revision(&upstream, &namespace, &name, revision)
+    releases::one_revision(&calls, &namespace, &name, revision)
         .await
         .map_err(|e| {
             if e.status() == StatusCode::NOT_FOUND {
@@ -724,8 +710,8 @@ pub(super) async fn uninstall(
 ) -> Result<Response> {
     ensure_idle(&apps, &namespace, &name)?;
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
-    changeable(&apps, &upstream, &namespace, &name, "uninstalled").await?;
+    let calls = me.calls.clone();
+    changeable(&apps, &calls, &namespace, &name, "uninstalled").await?;
     let helm = helm_path(&apps).await?;
     let message = format!("uninstalling {name}");
     let job = Job::on_release("uninstall", namespace, name, &[], helm);

@@ -1,7 +1,7 @@
 //! The app store under `/api/v1/apps/`: Helm releases read from their Secrets, chart
 //! repositories and charts, and installs, upgrades, rollbacks and uninstalls run by helm.
 //!
-//! Reads act with the person's identity through [`Upstream`]; helm runs with a private
+//! Reads act with the person's identity through [`Calls`]; helm runs with a private
 //! kubeconfig of the same identity. Long changes are operations (`/api/v1/operations/{id}`).
 
 mod actions;
@@ -25,7 +25,7 @@ use wheelhouse_apps::repository::{self, RepoKind, RepoStatus, SecretRef, Validat
 
 use crate::AppState;
 use crate::error::{AppError, Result};
-use crate::upstream::Upstream;
+use wheelhouse_cluster::calls::Calls;
 
 pub use wheelhouse_apps::network::{IpNet, RepositoryNetwork, parse_network};
 
@@ -332,7 +332,7 @@ pub fn router(state: &AppState) -> axum::Router<AppState> {
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         runtime.spawn(repositories::sync_loop(
             Arc::downgrade(&apps),
-            upstream(state),
+            console_calls(state),
         ));
     }
     axum::Router::new()
@@ -397,6 +397,7 @@ fn invalid(errors: Vec<wheelhouse_apps::validate::FieldError>) -> AppError {
         .with_details(serde_json::json!({"fields": errors}))
 }
 
-fn upstream(state: &AppState) -> Upstream {
-    Upstream::new(state.cluster.client().clone())
+/// The console's own calls, for background loops no person causes (repository sync).
+fn console_calls(state: &AppState) -> Calls {
+    Calls::new(state.cluster.client().clone())
 }

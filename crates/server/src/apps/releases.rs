@@ -20,9 +20,10 @@ use wheelhouse_model::warning::{Warning, WarningReason};
 
 use super::Apps;
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use crate::upstream::{Failure, Upstream, encode, object_path};
+use wheelhouse_cluster::calls::{Calls, Failure};
 
 /// Namespaces read at once when the person may not list Secrets cluster-wide.
 const NAMESPACE_CONCURRENCY: usize = 8;
@@ -43,22 +44,21 @@ struct ReleaseList {
 
 fn selector(name: Option<&str>) -> String {
     match name {
-        Some(name) => encode(&format!("{},name={name}", release::SELECTOR)),
-        None => encode(release::SELECTOR),
+        Some(name) => format!("{},name={name}", release::SELECTOR),
+        None => release::SELECTOR.to_string(),
     }
 }
 
 /// Helm's release Secrets in one namespace or all; what the person may not read becomes a warning.
 pub(crate) async fn release_secrets(
-    upstream: &Upstream,
+    calls: &Calls,
     namespace: Option<&str>,
     every_namespace: Vec<String>,
 ) -> Result<(Vec<Value>, Vec<Warning>)> {
     let label = selector(None);
     let what = |ns: &str| format!("helm releases (Secrets) in namespace {ns}");
     if let Some(namespace) = namespace {
-        let path = format!("/api/v1/namespaces/{namespace}/secrets?labelSelector={label}");
-        return match upstream.list(&path).await {
+        return match calls.secrets(Some(namespace), &label).await {
             Ok(items) => Ok((items, Vec::new())),
             Err(failure) if failure.code == 403 => {
                 Ok((Vec::new(), vec![failure.warning(what(namespace))]))
@@ -66,10 +66,7 @@ pub(crate) async fn release_secrets(
             Err(failure) => Err(list_error(failure, Some(namespace))),
         };
     }
-    match upstream
-        .list(&format!("/api/v1/secrets?labelSelector={label}"))
-        .await
-    {
+    match calls.secrets(None, &label).await {
         Ok(items) => return Ok((items, Vec::new())),
         Err(failure) if failure.code == 403 => {}
         Err(failure) => return Err(list_error(failure, None)),
@@ -80,11 +77,7 @@ pub(crate) async fn release_secrets(
     let results: Vec<(String, Result<Vec<Value>, Failure>)> =
         futures::stream::iter(every_namespace)
             .map(|ns| async move {
-                let path = format!(
-                    "/api/v1/namespaces/{ns}/secrets?labelSelector={}",
-                    selector(None)
-                );
-                let result = upstream.list(&path).await;
+                let result = calls.secrets(Some(&ns), &selector(None)).await;
                 (ns, result)
             })
             .buffer_unordered(NAMESPACE_CONCURRENCY)
@@ -196,7 +189,7 @@ pub(super) async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>> {
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let namespace = query.namespace.as_deref().filter(|n| !n.is_empty());
     let every_namespace = state
         .cluster
@@ -206,7 +199,7 @@ pub(super) async fn list(
         .iter()
         .filter_map(|n| n.metadata.name.clone())
         .collect();
-    let (secrets, mut warnings) = release_secrets(&upstream, namespace, every_namespace).await?;
+    let (secrets, mut warnings) = release_secrets(&calls, namespace, every_namespace).await?;
     // Decoding gunzips every record: on the blocking pool, each within its budget.
     let decoding = apps.clone();
     let (mut items, unreadable) = off_workers(move || summaries(&decoding, &secrets)).await?;
@@ -228,16 +221,12 @@ pub(super) async fn list(
 
 /// Every revision of a release, oldest first, with whether any of its Secrets is annotated.
 pub(crate) async fn revisions(
-    upstream: &Upstream,
+    calls: &Calls,
     namespace: &str,
     name: &str,
 ) -> Result<(Vec<Release>, bool)> {
-    let path = format!(
-        "/api/v1/namespaces/{namespace}/secrets?labelSelector={}",
-        selector(Some(name))
-    );
-    let secrets = upstream
-        .list(&path)
+    let secrets = calls
+        .secrets(Some(namespace), &selector(Some(name)))
         .await
         .map_err(|f| list_error(f, Some(namespace)))?;
     let what = format!("release {namespace}/{name}");
@@ -323,7 +312,7 @@ fn live_status(kind: &KindInfo, object: &Value) -> LiveStatus {
 
 /// The manifest's objects with their live status, the URLs they provide, and what could not be read.
 pub(crate) async fn resources(
-    upstream: &Upstream,
+    calls: &Calls,
     resources: &Resources,
     release: &Release,
 ) -> (Vec<Value>, Vec<AccessUrl>, Vec<Warning>) {
@@ -359,8 +348,8 @@ pub(crate) async fn resources(
                     .clone()
                     .unwrap_or_else(|| release.namespace.clone())
             });
-            let answer = upstream
-                .get(&object_path(&kind, namespace.as_deref(), &object.name))
+            let answer = calls
+                .object(&kind, namespace.as_deref(), &object.name)
                 .await;
             (object, Some((kind, namespace)), Some(answer))
         }
@@ -427,7 +416,7 @@ pub(crate) async fn resources(
         )
     });
     let node = if needs_node {
-        match upstream.list("/api/v1/nodes?limit=1").await {
+        match calls.nodes(1).await {
             Ok(nodes) => nodes.first().and_then(manifest::node_address),
             Err(failure) => {
                 warnings.push(failure.warning("nodes (for NodePort addresses)"));
@@ -449,16 +438,15 @@ pub(super) async fn detail(
     Path((namespace, name)): Path<(String, String)>,
 ) -> Result<Json<Value>> {
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
-    let (history, annotated) = revisions(&upstream, &namespace, &name).await?;
+    let calls = me.calls.clone();
+    let (history, annotated) = revisions(&calls, &namespace, &name).await?;
     let Some(current) = history.last() else {
         return Err(AppError::not_found(format!(
             "there is no helm release {name} in namespace {namespace}"
         )));
     };
     let protected = apps.protection(&namespace, &name, annotated);
-    let (resources, access_urls, warnings) =
-        resources(&upstream, &cluster_resources, current).await;
+    let (resources, access_urls, warnings) = resources(&calls, &cluster_resources, current).await;
     let mut body = json!(current.summary(protected));
     let extra = json!({
         "description": current.info.description,
@@ -485,16 +473,15 @@ fn merge(body: &mut Value, extra: Value) {
 
 /// One revision's record.
 pub(crate) async fn one_revision(
-    upstream: &Upstream,
+    calls: &Calls,
     namespace: &str,
     name: &str,
     revision: u32,
 ) -> Result<Release> {
-    let path = format!(
-        "/api/v1/namespaces/{namespace}/secrets/{}",
-        release::secret_name(name, revision)
-    );
-    match upstream.get(&path).await {
+    match calls
+        .secret(namespace, &release::secret_name(name, revision))
+        .await
+    {
         Ok(secret) => {
             let what = format!("release {namespace}/{name} revision {revision}");
             off_workers(move || Release::from_secret(&secret).map_err(|e| unreadable(&what, &e)))
@@ -531,7 +518,7 @@ pub(super) async fn revision(
     Path((namespace, name, revision)): Path<(String, String, u32)>,
 ) -> Result<Json<Value>> {
     state.cluster.ensure_connected().await?;
-    let release = one_revision(&me.upstream, &namespace, &name, revision).await?;
+    let release = one_revision(&me.calls, &namespace, &name, revision).await?;
     Ok(Json(revision_body(&release)))
 }
 
@@ -548,10 +535,10 @@ pub(super) async fn diff(
     Query(query): Query<DiffQuery>,
 ) -> Result<Json<Value>> {
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let to = match query.to {
         Some(to) => to,
-        None => revisions(&upstream, &namespace, &name)
+        None => revisions(&calls, &namespace, &name)
             .await?
             .0
             .last()
@@ -559,8 +546,8 @@ pub(super) async fn diff(
     };
     let from = query.from.unwrap_or(to.saturating_sub(1).max(1));
     let (old, new) = futures::try_join!(
-        one_revision(&upstream, &namespace, &name, from),
-        one_revision(&upstream, &namespace, &name, to)
+        one_revision(&calls, &namespace, &name, from),
+        one_revision(&calls, &namespace, &name, to)
     )?;
     // Milliseconds for a large manifest, up to the diff's deadline for a pathological one: off
     // the async workers either way.

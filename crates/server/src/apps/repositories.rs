@@ -8,7 +8,7 @@ use wheelhouse_model::warning::{Warning, WarningReason};
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use futures::StreamExt as _;
@@ -27,10 +27,12 @@ use wheelhouse_apps::validate::{self, FieldError};
 
 use super::{Apps, Repo, invalid};
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{ApiJson, AppError, Result};
 use crate::object::Question;
 use crate::person::Me;
-use crate::upstream::Upstream;
+use wheelhouse_cluster::calls::{Calls, Deletion};
+use wheelhouse_cluster::discovery::KindInfo;
 
 /// Repositories synced at once.
 const SYNC_CONCURRENCY: usize = 4;
@@ -216,10 +218,10 @@ pub(super) async fn create(
     }
     state.cluster.ensure_connected().await?;
     if let Some(secret) = &request.secret_ref {
-        ensure_person_may_read(&me.upstream, secret, SecretUse::Credentials).await?;
+        ensure_person_may_read(&me.calls, secret, SecretUse::Credentials).await?;
     }
     if let Some(secret) = &request.ca_secret_ref {
-        ensure_person_may_read(&me.upstream, secret, SecretUse::Ca).await?;
+        ensure_person_may_read(&me.calls, secret, SecretUse::Ca).await?;
     }
     let mut spec = json!({"url": request.url});
     if let Some(seconds) = request.interval_seconds {
@@ -238,9 +240,9 @@ pub(super) async fn create(
         "apiVersion": format!("{}/{}", crd::GROUP, crd::VERSION), "kind": "ChartRepository",
         "metadata": {"name": request.name}, "spec": spec,
     });
-    let upstream = me.upstream.clone();
-    let created = upstream
-        .send_json(Method::POST, crd::COLLECTION, &object, "application/json")
+    let calls = me.calls.clone();
+    let created = calls
+        .create(&chart_repositories(), None, &object)
         .await
         .map_err(|failure| {
             if failure.code == 409 {
@@ -277,14 +279,19 @@ impl SecretUse {
     }
 }
 
-/// The API path of a Secret a repository names; its names come from the resource, so they are
-/// %-encoded.
-fn secret_path(secret: &SecretRef) -> String {
-    format!(
-        "/api/v1/namespaces/{}/secrets/{}",
-        crate::names::segment(&secret.namespace),
-        crate::names::segment(&secret.name)
-    )
+/// ChartRepositories as the cluster serves them (cluster-scoped, see `crates/apps/src/crd.rs`).
+fn chart_repositories() -> KindInfo {
+    KindInfo {
+        group: crd::GROUP.into(),
+        version: crd::VERSION.into(),
+        resource: crd::PLURAL.into(),
+        kind: "ChartRepository".into(),
+        namespaced: false,
+        verbs: Vec::new(),
+        short_names: Vec::new(),
+        preferred_version: crd::VERSION.into(),
+        custom: true,
+    }
 }
 
 /// Refuses (403, with the API server's reason) when the person may not read the Secret: the
@@ -293,11 +300,11 @@ fn secret_path(secret: &SecretRef) -> String {
 /// exist yet is fine (only a person allowed to read it gets a 404); the repository's status says
 /// so until it exists.
 async fn ensure_person_may_read(
-    upstream: &Upstream,
+    calls: &Calls,
     secret: &SecretRef,
     purpose: SecretUse,
 ) -> Result<()> {
-    match upstream.get(&secret_path(secret)).await {
+    match calls.secret(&secret.namespace, &secret.name).await {
         Ok(_) => Ok(()),
         Err(failure) if failure.code == 404 => Ok(()),
         Err(mut failure) => {
@@ -352,19 +359,16 @@ pub(super) async fn delete(
         ));
     }
     state.cluster.ensure_connected().await?;
-    let upstream = me.upstream.clone();
-    match upstream
-        .send(Method::DELETE, &format!("{}/{name}", crd::COLLECTION), None)
+    let calls = me.calls.clone();
+    match calls
+        .delete(&chart_repositories(), None, &name, &Deletion::default())
         .await
     {
-        Ok(answer) if answer.status.is_success() => {}
-        Ok(answer) if answer.status == StatusCode::NOT_FOUND => {
+        Ok(_) => {}
+        Err(failure) if failure.code == 404 => {
             return Err(AppError::not_found(format!(
                 "there is no chart repository {name}"
             )));
-        }
-        Ok(answer) => {
-            return Err(crate::upstream::Failure::of(&answer).into_error(json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name})));
         }
         Err(failure) => return Err(failure.into_error(
             json!({"verb": "delete", "group": crd::GROUP, "resource": crd::PLURAL, "name": name}),
@@ -480,14 +484,14 @@ impl Apps {
 
 /// Keeps the repositories in step with their custom resources and syncs each on its interval;
 /// ends when the app store is dropped.
-pub(super) async fn sync_loop(apps: Weak<Apps>, upstream: Upstream) {
+pub(super) async fn sync_loop(apps: Weak<Apps>, calls: Calls) {
     let mut crd_ready = false;
     loop {
         let Some(strong) = apps.upgrade() else { return };
         if !crd_ready {
-            crd_ready = ensure_crd(&strong, &upstream).await;
+            crd_ready = ensure_crd(&strong, &calls).await;
         }
-        reconcile(&strong, &upstream).await;
+        reconcile(&strong, &calls).await;
         let wake = strong.wake.clone();
         let tick = strong.config.sync_tick;
         drop(strong);
@@ -499,15 +503,11 @@ pub(super) async fn sync_loop(apps: Weak<Apps>, upstream: Upstream) {
 }
 
 /// Creates the CRD when the cluster lacks it; true once there is nothing more to try.
-async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
-    let path = format!(
-        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{}",
-        crd::CRD_NAME
-    );
+async fn ensure_crd(apps: &Apps, calls: &Calls) -> bool {
     let set_problem = |problem: Option<String>| {
         *apps.crd_problem.write().unwrap_or_else(|p| p.into_inner()) = problem;
     };
-    match upstream.get(&path).await {
+    match calls.custom_resource_definition(crd::CRD_NAME).await {
         Ok(_) => {
             set_problem(None);
             return true;
@@ -520,20 +520,8 @@ async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
         }
         Err(_) => return false,
     }
-    let definition = match serde_json::to_value(crd::definition()) {
-        Ok(definition) => definition,
-        Err(error) => {
-            tracing::error!(%error, "the ChartRepository CRD does not serialize");
-            return true;
-        }
-    };
-    match upstream
-        .send_json(
-            Method::POST,
-            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-            &definition,
-            "application/json",
-        )
+    match calls
+        .create_custom_resource_definition(&crd::definition())
         .await
     {
         Ok(_) => {
@@ -556,8 +544,8 @@ async fn ensure_crd(apps: &Apps, upstream: &Upstream) -> bool {
     }
 }
 
-async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
-    match upstream.list(crd::COLLECTION).await {
+async fn reconcile(apps: &Arc<Apps>, calls: &Calls) {
+    match calls.objects(&chart_repositories(), None, "", "").await {
         Ok(objects) => {
             let names: std::collections::HashSet<String> = objects
                 .iter()
@@ -578,7 +566,7 @@ async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
                     && object.pointer("/status/message").and_then(Value::as_str)
                         != repo.status.message.as_deref()
                 {
-                    write_status(upstream, &repo.name, &repo.status).await;
+                    write_status(calls, &repo.name, &repo.status).await;
                 }
             }
         }
@@ -615,17 +603,17 @@ async fn reconcile(apps: &Arc<Apps>, upstream: &Upstream) {
             .collect()
     };
     futures::stream::iter(due)
-        .map(|repo| sync_one(apps, upstream, repo))
+        .map(|repo| sync_one(apps, calls, repo))
         .buffer_unordered(SYNC_CONCURRENCY)
         .collect::<Vec<()>>()
         .await;
 }
 
 /// Fetches one repository's index and records the result in memory and in the CR's status.
-async fn sync_one(apps: &Arc<Apps>, upstream: &Upstream, repo: Repo) {
-    let RepoAccess { credentials, http } = match repo_access(apps, upstream, &repo).await {
+async fn sync_one(apps: &Arc<Apps>, calls: &Calls, repo: Repo) {
+    let RepoAccess { credentials, http } = match repo_access(apps, calls, &repo).await {
         Ok(access) => access,
-        Err(message) => return record(apps, upstream, &repo.name, Err(message)).await,
+        Err(message) => return record(apps, calls, &repo.name, Err(message)).await,
     };
     let result = match repo.kind {
         RepoKind::Oci => oci::index(&http, &repo.url, repo.plain_http, credentials.as_ref())
@@ -638,12 +626,12 @@ async fn sync_one(apps: &Arc<Apps>, upstream: &Upstream, repo: Repo) {
             repository::fetch_index(&http, &repo.url, credentials.as_ref(), &repo.validators).await
         }
     };
-    record(apps, upstream, &repo.name, result).await;
+    record(apps, calls, &repo.name, result).await;
 }
 
 async fn record(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     name: &str,
     result: std::result::Result<Fetched, String>,
 ) {
@@ -684,19 +672,18 @@ async fn record(
         }
         repo.status.clone()
     };
-    write_status(upstream, name, &status).await;
+    write_status(calls, name, &status).await;
 }
 
 /// Writes a repository's status to its custom resource (a failure is logged: the console's
 /// list still shows the status).
-async fn write_status(upstream: &Upstream, name: &str, status: &RepoStatus) {
-    let path = format!("{}/{name}/status", crd::COLLECTION);
+async fn write_status(calls: &Calls, name: &str, status: &RepoStatus) {
     let mut body = json!({"status": status});
     if body["status"]["message"].is_null() {
         body["status"]["message"] = json!("");
     }
-    if let Err(failure) = upstream
-        .send_json(Method::PATCH, &path, &body, "application/merge-patch+json")
+    if let Err(failure) = calls
+        .patch_status(&chart_repositories(), None, name, &body)
         .await
     {
         tracing::warn!(repository = name, message = %failure.message, "the ChartRepository's status could not be written");
@@ -708,7 +695,7 @@ async fn write_status(upstream: &Upstream, name: &str, status: &RepoStatus) {
 /// here too, not only when the spec is taken in, so no path reads or sends it otherwise).
 async fn repo_credentials(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     repo: &Repo,
 ) -> std::result::Result<Option<Credentials>, String> {
     let Some(secret) = repo.secret_ref.as_ref() else {
@@ -720,7 +707,7 @@ async fn repo_credentials(
     {
         return Err(problem);
     }
-    let object = read_secret(upstream, secret, SecretUse::Credentials).await?;
+    let object = read_secret(calls, secret, SecretUse::Credentials).await?;
     let field =
         |key: &str| secret_field(&object, key).map(|v| String::from_utf8_lossy(&v).into_owned());
     match (field("username"), field("password")) {
@@ -732,21 +719,24 @@ async fn repo_credentials(
     }
 }
 
-/// A Secret a repository names, read with `upstream`'s identity.
+/// A Secret a repository names, read with `calls`'s identity.
 async fn read_secret(
-    upstream: &Upstream,
+    calls: &Calls,
     secret: &SecretRef,
     purpose: SecretUse,
 ) -> std::result::Result<Value, String> {
-    upstream.get(&secret_path(secret)).await.map_err(|f| {
-        format!(
-            "the {} Secret {}/{} could not be read: {}",
-            purpose.noun(),
-            secret.namespace,
-            secret.name,
-            f.message
-        )
-    })
+    calls
+        .secret(&secret.namespace, &secret.name)
+        .await
+        .map_err(|f| {
+            format!(
+                "the {} Secret {}/{} could not be read: {}",
+                purpose.noun(),
+                secret.namespace,
+                secret.name,
+                f.message
+            )
+        })
 }
 
 /// What fetching from a repository takes: its login, if it names one, and the client, trusting
@@ -759,11 +749,11 @@ pub(super) struct RepoAccess {
 /// The login and the CA of a repository, read from the Secrets it names.
 async fn repo_access(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     repo: &Repo,
 ) -> std::result::Result<RepoAccess, String> {
-    let credentials = repo_credentials(apps, upstream, repo).await?;
-    let http = match repo_ca(apps, upstream, repo).await? {
+    let credentials = repo_credentials(apps, calls, repo).await?;
+    let http = match repo_ca(apps, calls, repo).await? {
         Some((secret, pem)) => apps.http.trusting(&pem).map_err(|error| {
             format!(
                 "the CA Secret {}/{} (key ca.crt) cannot be used: {error}",
@@ -779,7 +769,7 @@ async fn repo_access(
 /// the credentials namespace (checked here too, not only when the spec is taken in).
 async fn repo_ca<'a>(
     apps: &Apps,
-    upstream: &Upstream,
+    calls: &Calls,
     repo: &'a Repo,
 ) -> std::result::Result<Option<(&'a SecretRef, Vec<u8>)>, String> {
     let Some(secret) = repo.ca_secret_ref.as_ref() else {
@@ -790,7 +780,7 @@ async fn repo_ca<'a>(
     {
         return Err(problem);
     }
-    let object = read_secret(upstream, secret, SecretUse::Ca).await?;
+    let object = read_secret(calls, secret, SecretUse::Ca).await?;
     let pem = secret_field(&object, "ca.crt").ok_or_else(|| {
         format!(
             "the CA Secret {}/{} needs the key ca.crt (the CA certificates, PEM)",
@@ -811,7 +801,7 @@ fn secret_field(object: &Value, key: &str) -> Option<Vec<u8>> {
 
 /// The login and the client of a repository (see [`RepoAccess`]), for a person's request.
 pub(super) async fn access(state: &AppState, apps: &Apps, repo: &Repo) -> Result<RepoAccess> {
-    repo_access(apps, &super::upstream(state), repo)
+    repo_access(apps, &super::console_calls(state), repo)
         .await
         .map_err(|message| AppError::new(StatusCode::BAD_GATEWAY, "RepositoryCredentials", message))
 }

@@ -5,7 +5,7 @@
 //! with the same events as the SSE endpoint, and `{"event":"heartbeat"}` every 15 seconds.
 //! A `path` may also be a followed log (`/api/v1/logs/{ns}/{pod}?container=…` or
 //! `/api/v1/logs/{ns}/workload/{g}/{v}/{r}/{name}`): its `line`, `warning` and `end` events are
-//! those of the logs' SSE, and unsubscribing stops the upstream stream.
+//! those of the logs' SSE, and unsubscribing stops the stream from the API server.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -249,13 +249,13 @@ async fn subscribe(tab: Tab, id: String, target: Target, out: mpsc::Sender<Strin
     let (group, version, resource, params) = match target {
         Target::Watch(group, version, resource, params) => (group, version, resource, params),
         Target::PodLog(namespace, pod, params) => {
-            let opened = follow_pod(&tab.state, &tab.me.upstream, &namespace, &pod, &params).await;
+            let opened = follow_pod(&tab.state, &tab.me.calls, &namespace, &pod, &params).await;
             return forward_log(&id, opened, &out).await;
         }
         Target::WorkloadLog(namespace, workload, params) => {
             let opened = follow_workload(
                 &tab.state,
-                &tab.me.upstream,
+                &tab.me.calls,
                 &tab.resources,
                 &namespace,
                 workload,
@@ -299,7 +299,7 @@ async fn subscribe(tab: Tab, id: String, target: Target, out: mpsc::Sender<Strin
 }
 
 /// Forwards a followed log's events until it ends or the subscription is dropped (which drops
-/// the receiver and so stops the upstream stream).
+/// the receiver and so stops the stream from the API server).
 async fn forward_log(
     id: &str,
     opened: crate::error::Result<mpsc::Receiver<crate::logs::LogEvent>>,

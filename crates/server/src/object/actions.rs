@@ -1,13 +1,15 @@
 //! `POST …/{name}/{action}`: scale, restart, rollback, suspend/resume and trigger of CronJobs,
 //! cordon/uncordon and drain of nodes; and `GET …/{name}/revisions` for rollback's choice.
-//! Each does what kubectl does, with the person's identity.
+//! Each does what kubectl does, with the person's identity: the calls are the cluster crate's
+//! typed ones ([`wheelhouse_cluster::calls::Calls`]); this module reads the request, checks the
+//! kind and reports progress.
 
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use jiff::Timestamp;
@@ -17,11 +19,12 @@ use wheelhouse_model::selector::Selector;
 
 use super::{NamespaceParam, Operations, Target};
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use crate::upstream::{Failure, Upstream, encode, without_managed_fields};
-
-const MERGE_PATCH: &str = "application/merge-patch+json";
+use wheelhouse_cluster::calls::{
+    Calls, Failure, HistoryKind, job_from_cronjob, without_managed_fields,
+};
 
 pub(super) async fn action(
     State(state): State<AppState>,
@@ -45,7 +48,7 @@ pub(super) async fn action(
         serde_json::from_slice(&body)
             .map_err(|e| AppError::bad_request(format!("the body is not JSON: {e}")))?
     };
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let kind = target.kind.kind.clone();
     let unsupported = || {
         AppError::bad_request(format!(
@@ -59,28 +62,35 @@ pub(super) async fn action(
                 .get("replicas")
                 .and_then(Value::as_u64)
                 .ok_or_else(|| AppError::bad_request("scale needs {\"replicas\": N} with N ≥ 0"))?;
-            let object = target.get(&upstream).await?;
+            let object = target.get(&calls).await?;
             if object.pointer("/spec/replicas").is_none()
                 && !matches!(kind.as_str(), "Deployment" | "StatefulSet" | "ReplicaSet")
             {
                 return Err(unsupported());
             }
-            let object = patch(
-                &upstream,
-                &target,
-                "patch",
-                &json!({"spec": {"replicas": replicas}}),
-            )
-            .await?;
+            let object = calls
+                .scale(
+                    &target.kind,
+                    target.namespace.as_deref(),
+                    &target.name,
+                    replicas,
+                )
+                .await
+                .map_err(|f| f.into_error(target.details("patch")))?;
             (object, format!("scaled to {replicas} replicas"))
         }
         ("restart", "Deployment" | "StatefulSet" | "DaemonSet") => {
             let now = Timestamp::now().to_string();
-            let patch_body = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
-            (
-                patch(&upstream, &target, "patch", &patch_body).await?,
-                format!("restarted at {now}"),
-            )
+            let object = calls
+                .restart(
+                    &target.kind,
+                    target.namespace.as_deref(),
+                    &target.name,
+                    &now,
+                )
+                .await
+                .map_err(|f| f.into_error(target.details("patch")))?;
+            (object, format!("restarted at {now}"))
         }
         ("rollback", "Deployment" | "StatefulSet" | "DaemonSet") => {
             let revision = body
@@ -92,19 +102,20 @@ pub(super) async fn action(
                     )
                 })?;
             (
-                rollback(&upstream, &target, revision).await?,
+                rollback(&calls, &target, revision).await?,
                 format!("rolled back to revision {revision}"),
             )
         }
         ("suspend" | "resume", "CronJob") => {
             let suspend = action == "suspend";
-            let object = patch(
-                &upstream,
-                &target,
-                "patch",
-                &json!({"spec": {"suspend": suspend}}),
-            )
-            .await?;
+            let object = calls
+                .set_suspended(
+                    target.namespace.as_deref().unwrap_or_default(),
+                    &target.name,
+                    suspend,
+                )
+                .await
+                .map_err(|f| f.into_error(target.details("patch")))?;
             (
                 object,
                 if suspend {
@@ -115,7 +126,7 @@ pub(super) async fn action(
             )
         }
         ("trigger", "CronJob") => {
-            let job = trigger(&upstream, &target, body.get("name").and_then(Value::as_str)).await?;
+            let job = trigger(&calls, &target, body.get("name").and_then(Value::as_str)).await?;
             let name = job
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)
@@ -125,13 +136,10 @@ pub(super) async fn action(
         }
         ("cordon" | "uncordon", "Node") => {
             let cordon = action == "cordon";
-            let object = patch(
-                &upstream,
-                &target,
-                "patch",
-                &json!({"spec": {"unschedulable": cordon}}),
-            )
-            .await?;
+            let object = calls
+                .set_unschedulable(&target.name, cordon)
+                .await
+                .map_err(|f| f.into_error(target.details("patch")))?;
             (
                 object,
                 if cordon {
@@ -150,7 +158,7 @@ pub(super) async fn action(
                 "startedAt": Timestamp::now().to_string(), "finishedAt": null,
             });
             let progress = operations.start(&id, first.clone());
-            tokio::spawn(drain(upstream, target, options, progress));
+            tokio::spawn(drain(calls, target, options, progress));
             return Ok((StatusCode::ACCEPTED, Json(first)).into_response());
         }
         _ => return Err(unsupported()),
@@ -159,14 +167,6 @@ pub(super) async fn action(
         json!({"action": action, "object": without_managed_fields(object), "message": message}),
     )
     .into_response())
-}
-
-/// A merge patch of the object, failing with the API server's words.
-async fn patch(upstream: &Upstream, target: &Target, verb: &str, body: &Value) -> Result<Value> {
-    upstream
-        .send_json(Method::PATCH, &target.path(), body, MERGE_PATCH)
-        .await
-        .map_err(|f| f.into_error(target.details(verb)))
 }
 
 fn revision_of(object: &Value, kind: &str) -> Option<i64> {
@@ -181,30 +181,29 @@ fn revision_of(object: &Value, kind: &str) -> Option<i64> {
 }
 
 /// The ReplicaSets (of a Deployment) or ControllerRevisions owned by the workload.
-async fn history(upstream: &Upstream, target: &Target, object: &Value) -> Result<Vec<Value>> {
+async fn history(calls: &Calls, target: &Target, object: &Value) -> Result<Vec<Value>> {
     let namespace = target.namespace.clone().unwrap_or_default();
     let uid = object
         .pointer("/metadata/uid")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let resource = if target.kind.kind == "Deployment" {
-        "replicasets"
+    let (history, resource) = if target.kind.kind == "Deployment" {
+        (HistoryKind::ReplicaSets, "replicasets")
     } else {
-        "controllerrevisions"
+        (HistoryKind::ControllerRevisions, "controllerrevisions")
     };
     let selector = Selector::of_workload(object)
         .map_err(|error| AppError::bad_request(format!("{}: {error}", target.name)))?
         .map(|selector| selector.to_string())
         .unwrap_or_default();
-    let mut path = format!("/apis/apps/v1/namespaces/{namespace}/{resource}");
-    if !selector.is_empty() {
-        path = format!("{path}?labelSelector={}", encode(&selector));
-    }
-    let items = upstream.list(&path).await.map_err(|f| {
-        f.into_error(
+    let items = calls
+        .history(history, &namespace, &selector)
+        .await
+        .map_err(|f| {
+            f.into_error(
             json!({"verb": "list", "group": "apps", "resource": resource, "namespace": namespace}),
         )
-    })?;
+        })?;
     Ok(items
         .into_iter()
         .filter(|i| super::lookup::owned_by(i, uid))
@@ -212,7 +211,7 @@ async fn history(upstream: &Upstream, target: &Target, object: &Value) -> Result
 }
 
 /// `GET …/{name}/revisions`.
-pub(super) async fn revisions(target: &Target, upstream: &Upstream) -> Result<Response> {
+pub(super) async fn revisions(target: &Target, calls: &Calls) -> Result<Response> {
     let kind = target.kind.kind.as_str();
     if !matches!(kind, "Deployment" | "StatefulSet" | "DaemonSet") {
         return Err(AppError::bad_request(format!(
@@ -220,7 +219,7 @@ pub(super) async fn revisions(target: &Target, upstream: &Upstream) -> Result<Re
             target.kind.qualified_resource()
         )));
     }
-    let object = target.get(upstream).await?;
+    let object = target.get(calls).await?;
     let current = if kind == "Deployment" {
         revision_of(&object, kind)
     } else {
@@ -230,7 +229,7 @@ pub(super) async fn revisions(target: &Target, upstream: &Upstream) -> Result<Re
         .pointer("/status/updateRevision")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let mut revisions: Vec<Value> = history(upstream, target, &object)
+    let mut revisions: Vec<Value> = history(calls, target, &object)
         .await?
         .iter()
         .filter_map(|item| {
@@ -274,10 +273,10 @@ pub(super) async fn revisions(target: &Target, upstream: &Upstream) -> Result<Re
 }
 
 /// Replaces the workload's pod template with the chosen revision's, as `kubectl rollout undo`.
-async fn rollback(upstream: &Upstream, target: &Target, revision: i64) -> Result<Value> {
+async fn rollback(calls: &Calls, target: &Target, revision: i64) -> Result<Value> {
     let kind = target.kind.kind.as_str();
-    let mut object = target.get(upstream).await?;
-    let history = history(upstream, target, &object).await?;
+    let mut object = target.get(calls).await?;
+    let history = history(calls, target, &object).await?;
     let Some(chosen) = history
         .iter()
         .find(|h| revision_of(h, kind) == Some(revision))
@@ -309,44 +308,31 @@ async fn rollback(upstream: &Upstream, target: &Target, revision: i64) -> Result
         labels.remove("pod-template-hash");
     }
     object["spec"]["template"] = template;
-    upstream
-        .send_json(Method::PUT, &target.path(), &object, "application/json")
+    calls
+        .replace(
+            &target.kind,
+            target.namespace.as_deref(),
+            &target.name,
+            &object,
+            false,
+        )
         .await
         .map_err(|f| f.into_error(target.details("update")))
 }
 
 /// Creates a Job from the CronJob's template, as `kubectl create job --from=cronjob/…`.
-async fn trigger(upstream: &Upstream, target: &Target, name: Option<&str>) -> Result<Value> {
-    let cronjob = target.get(upstream).await?;
+async fn trigger(calls: &Calls, target: &Target, name: Option<&str>) -> Result<Value> {
     let namespace = target.namespace.clone().unwrap_or_default();
+    let cronjob = calls
+        .cronjob(&namespace, &target.name)
+        .await
+        .map_err(|f| f.into_error(target.details("get")))?;
     let name = name.filter(|n| !n.is_empty()).map_or_else(
         || format!("{}-manual-{}", target.name, Timestamp::now().as_second()),
         str::to_string,
     );
-    let template = cronjob
-        .pointer("/spec/jobTemplate")
-        .cloned()
-        .unwrap_or(json!({}));
-    let mut annotations = template
-        .pointer("/metadata/annotations")
-        .cloned()
-        .unwrap_or(json!({}));
-    annotations["cronjob.kubernetes.io/instantiate"] = json!("manual");
-    let job = json!({
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {
-            "name": name, "namespace": namespace,
-            "labels": template.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
-            "annotations": annotations,
-            "ownerReferences": [{
-                "apiVersion": "batch/v1", "kind": "CronJob", "name": target.name,
-                "uid": cronjob.pointer("/metadata/uid"), "controller": true, "blockOwnerDeletion": true,
-            }],
-        },
-        "spec": template.get("spec").cloned().unwrap_or(json!({})),
-    });
-    upstream
-        .send_json(Method::POST, &format!("/apis/batch/v1/namespaces/{namespace}/jobs"), &job, "application/json")
+    calls
+        .create_job(&namespace, &job_from_cronjob(&cronjob, &name))
         .await
         .map_err(|f| f.into_error(json!({"verb": "create", "group": "batch", "resource": "jobs", "namespace": namespace, "name": name})))
 }
@@ -387,7 +373,7 @@ fn owner_kind(pod: &Value) -> Option<&str> {
 /// Cordons the node, then evicts its pods (retrying what a PodDisruptionBudget refuses) until
 /// they are gone or the timeout passes; progress goes to the operation.
 async fn drain(
-    upstream: Upstream,
+    calls: Calls,
     target: Target,
     options: DrainOptions,
     progress: tokio::sync::watch::Sender<Value>,
@@ -402,22 +388,10 @@ async fn drain(
             v["finishedAt"] = json!(Timestamp::now().to_string());
         });
     };
-    if let Err(failure) = upstream
-        .send_json(
-            Method::PATCH,
-            &target.path(),
-            &json!({"spec": {"unschedulable": true}}),
-            MERGE_PATCH,
-        )
-        .await
-    {
+    if let Err(failure) = calls.set_unschedulable(&target.name, true).await {
         return finish("failed", format!("cordoning failed: {}", failure.message));
     }
-    let path = format!(
-        "/api/v1/pods?fieldSelector={}",
-        encode(&format!("spec.nodeName={}", target.name))
-    );
-    let pods = match upstream.list(&path).await {
+    let pods = match calls.pods_on_node(&target.name).await {
         Ok(pods) => pods,
         Err(failure) => {
             return finish(
@@ -453,17 +427,8 @@ async fn drain(
             }
             let namespace = entry["namespace"].as_str().unwrap_or_default().to_string();
             let name = entry["name"].as_str().unwrap_or_default().to_string();
-            let eviction = json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": namespace}});
-            let result = upstream
-                .send_json(
-                    Method::POST,
-                    &format!("/api/v1/namespaces/{namespace}/pods/{name}/eviction"),
-                    &eviction,
-                    "application/json",
-                )
-                .await;
-            let (state, message) = match result {
-                Ok(_) => ("evicted", Value::Null),
+            let (state, message) = match calls.evict(&namespace, &name).await {
+                Ok(()) => ("evicted", Value::Null),
                 Err(Failure { code: 404, .. }) => ("evicted", json!("already gone")),
                 Err(failure) if failure.code == 429 => {
                     remaining += 1;

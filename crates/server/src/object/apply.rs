@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -20,7 +20,7 @@ use super::{kind_of, link};
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use crate::upstream::{self, Failure, Upstream, without_managed_fields};
+use wheelhouse_cluster::calls::{Calls, Failure, without_managed_fields};
 
 /// The field manager of everything Wheelhouse applies.
 pub const FIELD_MANAGER: &str = "wheelhouse";
@@ -119,7 +119,7 @@ pub(super) async fn apply(
     };
     state.cluster.ensure_connected().await?;
     let kinds = resources.kind_set().await.map_err(AppError::from)?;
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let dry_run = params.dry_run == Some(true);
     let default_namespace = params
         .namespace
@@ -127,24 +127,14 @@ pub(super) async fn apply(
         .unwrap_or_else(|| "default".into());
     let mut results = Vec::new();
     for (index, document) in documents.into_iter().enumerate() {
-        results.push(
-            apply_one(
-                &upstream,
-                &kinds,
-                index,
-                document,
-                &default_namespace,
-                dry_run,
-            )
-            .await,
-        );
+        results.push(apply_one(&calls, &kinds, index, document, &default_namespace, dry_run).await);
     }
     let ok = results.iter().all(|r| r["result"] != "failed");
     Ok(Json(json!({"dryRun": dry_run, "ok": ok, "results": results})).into_response())
 }
 
 async fn apply_one(
-    upstream: &Upstream,
+    calls: &Calls,
     kinds: &wheelhouse_cluster::discovery::KindSet,
     index: usize,
     document: Document,
@@ -207,22 +197,19 @@ async fn apply_one(
         &name,
     )["path"]
         .clone();
-    let path = upstream::object_path(&kind, namespace.as_deref(), &name);
-    let before = match upstream.get(&path).await {
+    let before = match calls.object(&kind, namespace.as_deref(), &name).await {
         Ok(before) => Some(before),
         Err(failure) if failure.code == 404 => None,
         Err(failure) => return failed(result, failure),
     };
-    let mut query = format!("{path}?fieldManager={FIELD_MANAGER}&force=true");
-    if dry_run {
-        query.push_str("&dryRun=All");
-    }
-    let body = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-    match upstream
-        .json(
-            Method::PATCH,
-            &query,
-            Some((body, "application/apply-patch+yaml")),
+    match calls
+        .apply(
+            &kind,
+            namespace.as_deref(),
+            &name,
+            &value,
+            FIELD_MANAGER,
+            dry_run,
         )
         .await
     {

@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::access::Access;
 use crate::error::Result;
 use crate::person::Me;
-use crate::upstream::{encode, without_managed_fields};
+use wheelhouse_cluster::calls::without_managed_fields;
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 /// Events shown at most.
@@ -47,13 +47,13 @@ pub(super) async fn detail(
     Query(params): Query<DetailParams>,
 ) -> Result<Response> {
     let target = Target::resolve(&state, &resources, path.0, params.namespace).await?;
-    let upstream = me.upstream.clone();
-    let mut object = without_managed_fields(target.get(&upstream).await?);
+    let calls = me.calls.clone();
+    let mut object = without_managed_fields(target.get(&calls).await?);
     if params.reveal != Some(true) {
         super::edit::hide_secret_values(&target, &mut object);
     }
     let lookup = Lookup {
-        upstream,
+        calls,
         resources,
         kinds: target.kinds.clone(),
         access,
@@ -186,8 +186,7 @@ async fn owner_chain(
             namespace,
             owner_name,
         ));
-        let path = crate::upstream::object_path(&kind, namespace, owner_name);
-        match lookup.upstream.get(&path).await {
+        match lookup.calls.object(&kind, namespace, owner_name).await {
             Ok(next) => current = next,
             Err(failure) => {
                 let what = match namespace {
@@ -566,10 +565,11 @@ async fn reveal(
     let mut names: Vec<&str> = refs.iter().map(|r| r.secret.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    let fetched = futures::future::join_all(names.iter().map(|secret| async move {
-        let path = format!("/api/v1/namespaces/{ns}/secrets/{}", encode(secret));
-        (*secret, lookup.upstream.get(&path).await)
-    }))
+    let fetched = futures::future::join_all(
+        names
+            .iter()
+            .map(|secret| async move { (*secret, lookup.calls.secret(ns, secret).await) }),
+    )
     .await;
     let mut warnings = Vec::new();
     let mut secrets = BTreeMap::new();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -17,9 +17,10 @@ use wheelhouse_model::yaml::{YamlError, parse as parse_yaml};
 
 use super::{ObjectPath, Target};
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use crate::upstream::{Upstream, without_managed_fields};
+use wheelhouse_cluster::calls::{Calls, Deletion, PropagationPolicy, without_managed_fields};
 
 /// What stands in for a Secret's value until the person reveals it. Not base64, so the API
 /// server could never take it for a value; [`update`] refuses it first with the reason.
@@ -43,11 +44,11 @@ pub(crate) fn hide_secret_values(target: &Target, object: &mut Value) {
 /// values hidden unless revealed.
 pub(super) async fn yaml(
     target: &Target,
-    upstream: &Upstream,
+    calls: &Calls,
     managed: bool,
     reveal: bool,
 ) -> Result<Response> {
-    let object = target.get(upstream).await?;
+    let object = target.get(calls).await?;
     let mut object = if managed {
         object
     } else {
@@ -165,15 +166,16 @@ pub(super) async fn update(
             "this Secret's values are hidden: reveal them, then edit, so that saving does not replace them",
         ));
     }
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     let dry_run = params.dry_run == Some(true);
-    let path = if dry_run {
-        format!("{}?dryRun=All", target.path())
-    } else {
-        target.path()
-    };
-    match upstream
-        .send_json(Method::PUT, &path, &sent, "application/json")
+    match calls
+        .replace(
+            &target.kind,
+            target.namespace.as_deref(),
+            &target.name,
+            &sent,
+            dry_run,
+        )
         .await
     {
         Ok(saved) => {
@@ -185,7 +187,7 @@ pub(super) async fn update(
             )
         }
         Err(failure) if failure.code == 409 && failure.reason == "Conflict" => {
-            let current = without_managed_fields(target.get(&upstream).await?);
+            let current = without_managed_fields(target.get(&calls).await?);
             let changed = changed_paths(&sent, &current);
             let version = current.pointer("/metadata/resourceVersion").cloned();
             Err(AppError::new(StatusCode::CONFLICT, "Conflict", failure.message).with_details(
@@ -214,31 +216,39 @@ pub(super) async fn delete(
     Query(params): Query<DeleteParams>,
 ) -> Result<Response> {
     let target = Target::resolve(&state, &resources, path.0, params.namespace).await?;
-    let mut options = json!({"kind": "DeleteOptions", "apiVersion": "v1"});
-    if let Some(policy) = params.propagation_policy.filter(|p| !p.is_empty()) {
-        if !matches!(policy.as_str(), "Foreground" | "Background" | "Orphan") {
+    let propagation = match params.propagation_policy.as_deref().unwrap_or_default() {
+        "" => None,
+        "Foreground" => Some(PropagationPolicy::Foreground),
+        "Background" => Some(PropagationPolicy::Background),
+        "Orphan" => Some(PropagationPolicy::Orphan),
+        policy => {
             return Err(AppError::bad_request(format!(
                 "propagationPolicy must be Foreground, Background or Orphan, not {policy:?}"
             )));
         }
-        options["propagationPolicy"] = json!(policy);
-    }
-    if let Some(seconds) = params.grace_period_seconds {
-        options["gracePeriodSeconds"] = json!(seconds);
-    }
-    if params.dry_run == Some(true) {
-        options["dryRun"] = json!(["All"]);
-    }
-    let upstream = me.upstream.clone();
-    let answer = upstream
-        .send_json(Method::DELETE, &target.path(), &options, "application/json")
+    };
+    let deletion = Deletion {
+        propagation,
+        grace_period_seconds: params
+            .grace_period_seconds
+            .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+        dry_run: params.dry_run == Some(true),
+    };
+    let answer = me
+        .calls
+        .delete(
+            &target.kind,
+            target.namespace.as_deref(),
+            &target.name,
+            &deletion,
+        )
         .await
         .map_err(|f| f.into_error(target.details("delete")))?;
     // The API server answers the object while it is still there (finalizers, foreground), a
     // Status otherwise.
-    let still_there = answer.get("kind").and_then(Value::as_str) != Some("Status")
-        && answer.pointer("/metadata/deletionTimestamp").is_some();
-    let object = (answer.get("kind").and_then(Value::as_str) != Some("Status"))
-        .then(|| without_managed_fields(answer));
+    let still_there = answer
+        .as_ref()
+        .is_some_and(|object| object.pointer("/metadata/deletionTimestamp").is_some());
+    let object = answer.map(without_managed_fields);
     Ok(Json(json!({"deleted": !still_there, "object": object})).into_response())
 }

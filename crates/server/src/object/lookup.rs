@@ -11,7 +11,7 @@ use wheelhouse_model::selector::Selector;
 use wheelhouse_cluster::Person;
 
 use crate::access::{Access, Allowed, Attributes};
-use crate::upstream::{self, Failure, Upstream, encode};
+use wheelhouse_cluster::calls::{Calls, Failure};
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 /// What a list asks for: a namespace (or all), a label selector (empty: any labels), one field
@@ -45,7 +45,7 @@ impl Filter<'_> {
 /// Lists related objects for one detail request.
 #[derive(Clone)]
 pub(crate) struct Lookup {
-    pub upstream: Upstream,
+    pub calls: Calls,
     pub resources: Arc<Resources>,
     pub kinds: Arc<KindSet>,
     /// Whether the person may see what a cache holds (the cache reads with Wheelhouse's identity).
@@ -98,26 +98,14 @@ impl Lookup {
                 }
             }
         }
-        let mut query = Vec::new();
-        if !filter.selector.is_empty() {
-            query.push(format!(
-                "labelSelector={}",
-                encode(&filter.selector.to_string())
-            ));
-        }
-        if let Some((name, _, value)) = filter.field {
-            query.push(format!(
-                "fieldSelector={}",
-                encode(&format!("{name}={value}"))
-            ));
-        }
-        let mut path = upstream::collection_path(&kind, filter.namespace);
-        if !query.is_empty() {
-            path = format!("{path}?{}", query.join("&"));
-        }
+        let labels = filter.selector.to_string();
+        let fields = filter
+            .field
+            .map(|(name, _, value)| format!("{name}={value}"))
+            .unwrap_or_default();
         let items = self
-            .upstream
-            .list(&path)
+            .calls
+            .objects(&kind, filter.namespace, &labels, &fields)
             .await
             .map_err(|f: Failure| f.warning(what))?;
         Ok(items.into_iter().filter(|o| filter.matches(o)).collect())

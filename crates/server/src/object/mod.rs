@@ -2,7 +2,7 @@
 //! `/api/v1/resources/{group}/{version}/{resource}/{name}`; and `POST /api/v1/apply`.
 //!
 //! Every call acts with the person's identity; what the API server refuses comes back in its own
-//! words ([`crate::upstream::Failure`]).
+//! words ([`wheelhouse_cluster::calls::Failure`]).
 
 mod actions;
 mod apply;
@@ -26,10 +26,11 @@ use wheelhouse_cluster::resources::Resources;
 use wheelhouse_cluster::Person;
 
 use crate::AppState;
+use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
 use crate::resources::api_group;
-use crate::upstream::{self, Upstream};
+use wheelhouse_cluster::calls::Calls;
 
 pub use operations::Operations;
 pub(crate) use wheelhouse_cluster::access::Question;
@@ -107,10 +108,6 @@ impl Target {
         })
     }
 
-    pub fn path(&self) -> String {
-        upstream::object_path(&self.kind, self.namespace.as_deref(), &self.name)
-    }
-
     /// What a failure's `details` carry: verb, resource, namespace, name.
     pub fn details(&self, verb: &str) -> Value {
         json!({
@@ -123,9 +120,9 @@ impl Target {
     }
 
     /// The object as the API server has it now (with managedFields).
-    pub async fn get(&self, upstream: &Upstream) -> Result<Value> {
-        upstream
-            .get(&self.path())
+    pub async fn get(&self, calls: &Calls) -> Result<Value> {
+        calls
+            .object(&self.kind, self.namespace.as_deref(), &self.name)
             .await
             .map_err(|f| f.into_error(self.details("get")))
     }
@@ -200,15 +197,15 @@ async fn sub_resource(
         namespace,
     )
     .await?;
-    let upstream = me.upstream.clone();
+    let calls = me.calls.clone();
     match sub.as_str() {
         "yaml" => {
             let managed = query.get("managedFields").is_some_and(|v| v == "true");
             let reveal = query.get("reveal").is_some_and(|v| v == "true");
-            edit::yaml(&target, &upstream, managed, reveal).await
+            edit::yaml(&target, &calls, managed, reveal).await
         }
         "permissions" => permissions::permissions(&state, &me.person, &target).await,
-        "revisions" => actions::revisions(&target, &upstream).await,
+        "revisions" => actions::revisions(&target, &calls).await,
         other => Err(AppError::not_found(format!(
             "objects have no {other:?} view; GET …/yaml, …/permissions or …/revisions"
         ))),

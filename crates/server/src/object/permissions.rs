@@ -36,7 +36,8 @@ fn actions(target: &Target) -> Vec<(&'static str, Vec<Question>)> {
     match target.kind.kind.as_str() {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => {
             if target.kind.kind != "DaemonSet" {
-                list.push(("scale", vec![on("patch", group, resource, "", true)]));
+                // kubectl scale, and Wheelhouse, go through the scale subresource.
+                list.push(("scale", vec![on("patch", group, resource, "scale", true)]));
             }
             if target.kind.kind != "ReplicaSet" {
                 list.push(("restart", vec![on("patch", group, resource, "", true)]));

@@ -1,26 +1,44 @@
-//! Calls to the Kubernetes API server with the person's identity, and its answers as ours.
+//! Calls to the Kubernetes API server made for one person, and their answers as Wheelhouse's.
 //!
-//! Writes, details and the raw passthrough all go through [`Upstream`]: one request, the status
-//! and body read whole (bounded), and a failure kept as the API server's own `Status` (code,
-//! reason, message, causes) so the person reads what the API server said.
+//! [`Calls`] holds a client that acts as the person ([`crate::Cluster::calls_for`]). The actions
+//! (scale, restart, suspend, trigger, cordon, eviction) are kube's typed calls (`actions`);
+//! calls generic over kinds (detail, edit, delete, apply) use kube's `DynamicObject` Api
+//! (`objects`); built-in kinds pages need are read typed (`reads`); logs are opened with kube's
+//! log request ([`Calls::open_log`]). The raw passthrough is the one call to a path the caller
+//! gives ([`Calls::send`]). Every call is bounded in time, and in size where it is read whole. A
+//! failure is kept as the API server's own `Status` (code, reason, message, causes) so the person
+//! reads what the API server said; the server turns a [`Failure`] into its error shape in one
+//! place.
 
+mod actions;
+mod objects;
+mod paths;
+mod reads;
+
+use std::future::Future;
 use std::time::Duration;
-use wheelhouse_model::warning::{Warning, WarningReason};
 
-use axum::http::{Method, StatusCode, header};
 use bytes::Bytes;
+use http::{Method, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
+use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use serde::Serialize;
-use serde_json::{Value, json};
-use wheelhouse_cluster::discovery::KindInfo;
+use serde_json::Value;
+use wheelhouse_model::warning::{Warning, WarningReason};
 
-use crate::error::AppError;
-use crate::names::segment;
+pub use actions::{HistoryKind, job_from_cronjob};
+pub use kube::api::{LogParams, PropagationPolicy};
+pub use objects::Deletion;
+pub use paths::segment;
+
+/// A container's log as it streams from the API server ([`Calls::open_log`]).
+pub type LogStream = kube::client::Body;
 
 /// Answers larger than this are refused rather than held in memory.
 pub const MAX_ANSWER: usize = 16 * 1024 * 1024;
 /// How long one call may take.
-const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The API server's answer to one call.
 #[derive(Debug)]
@@ -50,7 +68,8 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn unavailable(message: String) -> Self {
+    /// No answer: the API server could not be reached, or not within [`CALL_TIMEOUT`].
+    pub fn unavailable(message: String) -> Self {
         Self {
             code: 503,
             reason: "Unavailable".into(),
@@ -106,26 +125,6 @@ impl Failure {
             format!("the API server said \"{}\" ({})", self.message, self.code),
         )
     }
-
-    /// The failure as the request's error: the API server's code, reason and words.
-    pub fn into_error(self, details: Value) -> AppError {
-        let mut details = details;
-        if let Some(map) = details.as_object_mut() {
-            map.insert("causes".into(), json!(self.causes));
-        }
-        let (status, reason) = match self.code {
-            // The API server rejected Wheelhouse's credentials: not the browser's to fix.
-            401 => (StatusCode::SERVICE_UNAVAILABLE, "Unauthorized"),
-            503 if self.reason == "Unavailable" => {
-                (StatusCode::SERVICE_UNAVAILABLE, "ClusterUnreachable")
-            }
-            code => (
-                StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY),
-                static_reason(&self.reason),
-            ),
-        };
-        AppError::new(status, reason, self.message).with_details(details)
-    }
 }
 
 fn reason_of(status: StatusCode) -> &'static str {
@@ -146,48 +145,91 @@ fn reason_of(status: StatusCode) -> &'static str {
     }
 }
 
-/// `AppError` reasons are static: the API server's known reasons, `ApiError` for others.
-fn static_reason(reason: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "BadRequest",
-        "Unauthorized",
-        "Forbidden",
-        "NotFound",
-        "AlreadyExists",
-        "Conflict",
-        "Gone",
-        "Invalid",
-        "ServerTimeout",
-        "Timeout",
-        "TooManyRequests",
-        "MethodNotAllowed",
-        "NotAcceptable",
-        "RequestEntityTooLarge",
-        "UnsupportedMediaType",
-        "InternalError",
-        "Expired",
-        "ServiceUnavailable",
-    ];
-    KNOWN
-        .iter()
-        .find(|k| **k == reason)
-        .copied()
-        .unwrap_or("ApiError")
-}
-
-/// The person's access to the API server.
-#[derive(Clone)]
-pub struct Upstream {
-    client: Client,
-}
-
-impl std::fmt::Debug for Upstream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upstream").finish_non_exhaustive()
+/// The failure of a typed call: the API server's `Status`, or no (readable) answer.
+impl From<kube::Error> for Failure {
+    fn from(error: kube::Error) -> Self {
+        match error {
+            kube::Error::Api(status) => {
+                let code = status.code;
+                let text = |s: String| (!s.is_empty()).then_some(s);
+                Self {
+                    code,
+                    reason: text(status.reason).unwrap_or_else(|| {
+                        StatusCode::from_u16(code)
+                            .map_or("InternalError", reason_of)
+                            .to_string()
+                    }),
+                    message: text(status.message)
+                        .unwrap_or_else(|| format!("the API server answered {code}")),
+                    causes: status
+                        .details
+                        .map(|details| {
+                            details
+                                .causes
+                                .into_iter()
+                                .map(|c| Cause {
+                                    field: text(c.field),
+                                    reason: text(c.reason),
+                                    message: text(c.message),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }
+            }
+            kube::Error::SerdeError(e) => Self {
+                code: 502,
+                reason: "InternalError".into(),
+                message: format!("the API server's answer is not JSON: {e}"),
+                causes: Vec::new(),
+            },
+            other => Self::unavailable(format!("the API server did not answer: {other}")),
+        }
     }
 }
 
-impl Upstream {
+/// A typed answer as JSON, the shape the server hands on.
+fn value(object: impl Serialize) -> Result<Value, Failure> {
+    serde_json::to_value(object).map_err(|e| Failure {
+        code: 502,
+        reason: "InternalError".into(),
+        message: format!("the API server's answer cannot be read: {e}"),
+        causes: Vec::new(),
+    })
+}
+
+/// Calls to the API server as one person: their client, bounded in time and size. The typed
+/// calls are in `actions`, `objects` and `reads`; [`Calls::send`] is the one path-based call,
+/// for the raw passthrough.
+#[derive(Clone)]
+pub struct Calls {
+    client: Client,
+}
+
+impl std::fmt::Debug for Calls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Calls").finish_non_exhaustive()
+    }
+}
+
+/// Runs a typed call within [`CALL_TIMEOUT`], its failure as the API server's words.
+async fn within<T>(call: impl Future<Output = kube::Result<T>>) -> Result<T, Failure> {
+    tokio::time::timeout(CALL_TIMEOUT, call)
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(Failure::from)
+}
+
+fn timed_out() -> Failure {
+    Failure::unavailable(format!(
+        "the API server did not answer within {} seconds",
+        CALL_TIMEOUT.as_secs()
+    ))
+}
+
+impl Calls {
+    /// Calls made with `client`; a person's come from [`crate::Cluster::calls_for`], the console's
+    /// own (background loops) from [`crate::Cluster::client`].
     pub fn new(client: Client) -> Self {
         Self { client }
     }
@@ -196,7 +238,9 @@ impl Upstream {
         &self.client
     }
 
-    /// One call; any HTTP answer is `Ok` (check its status), no answer is a 503 failure.
+    /// One call to a path the caller checked (the raw passthrough): any HTTP answer is `Ok`
+    /// (check its status), no answer is a 503 failure; at most [`MAX_ANSWER`] bytes, within
+    /// [`CALL_TIMEOUT`].
     pub async fn send(
         &self,
         method: Method,
@@ -237,62 +281,55 @@ impl Upstream {
         };
         tokio::time::timeout(CALL_TIMEOUT, call)
             .await
-            .map_err(|_| {
-                Failure::unavailable(format!(
-                    "the API server did not answer within {} seconds",
-                    CALL_TIMEOUT.as_secs()
-                ))
+            .map_err(|_| timed_out())?
+    }
+
+    /// Opens a container's log (kube's request for `pods/{pod}/log`): the body as it comes, or
+    /// the API server's `Status`. Not bounded in time: the caller reads it for as long as the
+    /// person watches, and stops by dropping it.
+    pub async fn open_log(
+        &self,
+        namespace: &str,
+        pod: &str,
+        options: &LogParams,
+    ) -> Result<LogStream, Failure> {
+        let url = <Pod as kube::Resource>::url_path(&(), Some(&segment(namespace)));
+        let request = kube::core::Request::new(url)
+            .logs(&segment(pod), options)
+            .map_err(|e| Failure {
+                code: 400,
+                reason: "BadRequest".into(),
+                message: e.to_string(),
+                causes: Vec::new(),
             })?
-    }
-
-    /// A call whose 2xx answer is JSON; a non-2xx answer is its `Status` as a failure.
-    pub async fn json(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        body: Option<(Bytes, &str)>,
-    ) -> Result<Value, Failure> {
-        let answer = self.send(method, path_and_query, body).await?;
-        if !answer.status.is_success() {
-            return Err(Failure::of(&answer));
-        }
-        serde_json::from_slice(&answer.body).map_err(|e| Failure {
-            code: 502,
-            reason: "InternalError".into(),
-            message: format!("the API server's answer is not JSON: {e}"),
-            causes: Vec::new(),
-        })
-    }
-
-    pub async fn get(&self, path_and_query: &str) -> Result<Value, Failure> {
-        self.json(Method::GET, path_and_query, None).await
-    }
-
-    /// The items of a list call.
-    pub async fn list(&self, path_and_query: &str) -> Result<Vec<Value>, Failure> {
-        let mut list = self.get(path_and_query).await?;
-        Ok(match list.get_mut("items").map(Value::take) {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        })
-    }
-
-    pub async fn send_json(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        body: &Value,
-        content_type: &str,
-    ) -> Result<Value, Failure> {
-        let bytes = Bytes::from(serde_json::to_vec(body).unwrap_or_default());
-        self.json(method, path_and_query, Some((bytes, content_type)))
+            .map(kube::client::Body::from);
+        let response = self
+            .client
+            .send(request)
             .await
+            .map_err(|e| Failure::unavailable(format!("the API server did not answer: {e}")))?;
+        if response.status().is_success() {
+            return Ok(response.into_body());
+        }
+        let status = response.status();
+        let body = Limited::new(response.into_body(), 1 << 20)
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        Err(Failure::of(&Answer {
+            status,
+            content_type: None,
+            body,
+        }))
     }
 }
 
 async fn read_bounded(body: kube::client::Body) -> Result<Bytes, Failure> {
-    axum::body::to_bytes(axum::body::Body::new(body), MAX_ANSWER)
+    Limited::new(body, MAX_ANSWER)
+        .collect()
         .await
+        .map(|collected| collected.to_bytes())
         .map_err(|e| Failure {
             code: 502,
             reason: "InternalError".into(),
@@ -301,46 +338,6 @@ async fn read_bounded(body: kube::client::Body) -> Result<Bytes, Failure> {
             ),
             causes: Vec::new(),
         })
-}
-
-/// `/api/v1` or `/apis/{group}/{version}`.
-pub fn api_prefix(group: &str, version: &str) -> String {
-    if group.is_empty() {
-        format!("/api/{version}")
-    } else {
-        format!("/apis/{group}/{version}")
-    }
-}
-
-/// The collection path of a kind, in one namespace or (`None`) all.
-pub fn collection_path(kind: &KindInfo, namespace: Option<&str>) -> String {
-    let prefix = api_prefix(&kind.group, &kind.version);
-    match namespace.filter(|_| kind.namespaced) {
-        Some(namespace) => format!(
-            "{prefix}/namespaces/{}/{}",
-            segment(namespace),
-            kind.resource
-        ),
-        None => format!("{prefix}/{}", kind.resource),
-    }
-}
-
-/// The path of one object; names are checked where they come in ([`crate::names::check`]) and
-/// %-encoded here, so that nothing in one can become path syntax.
-pub fn object_path(kind: &KindInfo, namespace: Option<&str>, name: &str) -> String {
-    format!("{}/{}", collection_path(kind, namespace), segment(name))
-}
-
-/// What stays as it is in a query value: RFC 3986's unreserved characters.
-const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Percent-encodes a query value.
-pub fn encode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// The object without `metadata.managedFields`.
@@ -354,6 +351,7 @@ pub fn without_managed_fields(mut object: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn answer(status: u16, body: Value) -> Answer {
         Answer {
@@ -374,9 +372,6 @@ mod tests {
         assert_eq!(failure.reason, "Invalid");
         assert_eq!(failure.causes.len(), 1);
         assert_eq!(failure.causes[0].field.as_deref(), Some("metadata.name"));
-        let error = failure.into_error(json!({}));
-        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(error.reason(), "Invalid");
     }
 
     #[test]
@@ -395,7 +390,16 @@ mod tests {
     }
 
     #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode("app=web,tier!=db"), "app%3Dweb%2Ctier%21%3Ddb");
+    fn a_typed_calls_status_keeps_its_reason_and_causes() {
+        let status: kube::core::Status = serde_json::from_value(json!({
+            "kind": "Status", "status": "Failure", "message": "", "reason": "", "code": 409,
+            "details": {"causes": [{"field": "spec", "message": "stale"}]}
+        }))
+        .expect("a status");
+        let failure = Failure::from(kube::Error::Api(Box::new(status)));
+        assert_eq!(failure.reason, "Conflict");
+        assert_eq!(failure.message, "the API server answered 409");
+        assert_eq!(failure.causes[0].field.as_deref(), Some("spec"));
+        assert_eq!(failure.causes[0].reason, None);
     }
 }
