@@ -1,26 +1,15 @@
 //! The watch caches against the simulated cluster over real HTTP.
 
+mod common;
+
 use std::time::Duration;
 
+use common::{client, quiet_sim};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{ListParams, PostParams};
-use kube::config::Kubeconfig;
 use kube::{Api, ResourceExt};
-use wheelhouse_cluster::{Caches, ClusterSource};
+use wheelhouse_cluster::Caches;
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
-
-async fn client(sim: &Sim) -> kube::Client {
-    let kubeconfig =
-        Kubeconfig::from_yaml(&sim.kubeconfig_yaml("admin")).expect("kubeconfig parses");
-    let source = ClusterSource::Kubeconfig {
-        kubeconfig: Box::new(kubeconfig),
-        context: None,
-    };
-    wheelhouse_cluster::connect(source)
-        .await
-        .expect("client builds")
-        .client
-}
 
 fn pod(name: &str) -> Pod {
     serde_json::from_value(serde_json::json!({
@@ -87,13 +76,7 @@ async fn caches_hold_every_pod_as_facts_and_other_kinds_without_managed_fields()
 
 #[tokio::test]
 async fn caches_follow_changes_in_the_cluster() {
-    let sim = Sim::start(
-        SimConfig::default()
-            .scenario(Scenario::Empty)
-            .controllers(false),
-    )
-    .await
-    .expect("the sim starts");
+    let sim = quiet_sim().await;
     let client = client(&sim).await;
     let caches = Caches::new(client.clone());
     assert!(

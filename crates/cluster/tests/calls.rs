@@ -1,35 +1,22 @@
 //! The typed actions of `Calls` against the simulated cluster: scale, restart, suspend, trigger,
 //! cordon, eviction, and a refusal kept as the API server's own words.
 
+mod common;
+
+use common::{client, quiet_sim};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::Api;
 use kube::api::PostParams;
-use kube::config::Kubeconfig;
 use serde_json::{Value, json};
-use wheelhouse_cluster::ClusterSource;
 use wheelhouse_cluster::calls::{Calls, HistoryKind, job_from_cronjob};
 use wheelhouse_cluster::discovery::KindInfo;
-use wheelhouse_sim::{Scenario, Sim, SimConfig};
+use wheelhouse_sim::Sim;
 
 async fn setup() -> (Sim, kube::Client, Calls) {
-    let sim = Sim::start(
-        SimConfig::default()
-            .scenario(Scenario::Empty)
-            .controllers(false),
-    )
-    .await
-    .expect("the sim starts");
-    let kubeconfig =
-        Kubeconfig::from_yaml(&sim.kubeconfig_yaml("admin")).expect("kubeconfig parses");
-    let client = wheelhouse_cluster::connect(ClusterSource::Kubeconfig {
-        kubeconfig: Box::new(kubeconfig),
-        context: None,
-    })
-    .await
-    .expect("client builds")
-    .client;
+    let sim = quiet_sim().await;
+    let client = client(&sim).await;
     (sim, client.clone(), Calls::new(client))
 }
 

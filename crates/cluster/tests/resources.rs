@@ -1,37 +1,24 @@
 //! The resource caches against the simulated cluster: the change feed, compact objects, idle stop.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::{client, client_as, quiet_sim};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use kube::api::PostParams;
-use kube::config::Kubeconfig;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
-use wheelhouse_cluster::ClusterSource;
 use wheelhouse_cluster::resources::{Change, Resources, ResourcesConfig};
-use wheelhouse_sim::{DeleteOptions, GroupResource, Scenario, Sim, SimConfig};
+use wheelhouse_sim::{DeleteOptions, GroupResource, Sim};
 
 const WITHIN: Duration = Duration::from_secs(10);
 
 async fn setup(config: ResourcesConfig) -> (Sim, kube::Client, Resources) {
-    let sim = Sim::start(
-        SimConfig::default()
-            .scenario(Scenario::Empty)
-            .controllers(false),
-    )
-    .await
-    .expect("the sim starts");
-    let kubeconfig =
-        Kubeconfig::from_yaml(&sim.kubeconfig_yaml("admin")).expect("kubeconfig parses");
-    let client = wheelhouse_cluster::connect(ClusterSource::Kubeconfig {
-        kubeconfig: Box::new(kubeconfig),
-        context: None,
-    })
-    .await
-    .expect("client builds")
-    .client;
+    let sim = quiet_sim().await;
+    let client = client(&sim).await;
     let resources = Resources::new(client.clone(), "admin", config);
     (sim, client, resources)
 }
@@ -167,22 +154,8 @@ async fn an_unused_cache_is_stopped_and_a_followed_one_is_kept() {
 
 #[tokio::test]
 async fn a_refused_list_names_verb_resource_and_namespaces() {
-    let sim = Sim::start(
-        SimConfig::default()
-            .scenario(Scenario::Empty)
-            .controllers(false),
-    )
-    .await
-    .expect("the sim starts");
-    let kubeconfig =
-        Kubeconfig::from_yaml(&sim.kubeconfig_yaml("restricted")).expect("kubeconfig parses");
-    let client = wheelhouse_cluster::connect(ClusterSource::Kubeconfig {
-        kubeconfig: Box::new(kubeconfig),
-        context: None,
-    })
-    .await
-    .expect("client builds")
-    .client;
+    let sim = quiet_sim().await;
+    let client = client_as(&sim, "restricted").await;
     let resources = Resources::new(client, "restricted", ResourcesConfig::default());
     let error = resources
         .settled_cache("", "v1", "pods", &[])
