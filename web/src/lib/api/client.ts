@@ -39,6 +39,15 @@ function tellObservers(answer: AnswerSeen): void {
 }
 
 /**
+ * Tells observers of a refusal that came another way than a fetch: the live connection's
+ * `error` for the connection itself (the server ends a WebSocket with `SessionExpired` when the
+ * session does), so the session ends in the same one place.
+ */
+export function reportRefusal(status: number, reason: string, message: string, request: string): void {
+  tellObservers({ status, reason, message, request, expected401: false });
+}
+
+/**
  * Fetches `path` as text (YAML, a log), with the same error handling as requestJson.
  */
 export async function getText(path: string, signal?: AbortSignal): Promise<string> {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { FakeSocket } from '../../test/fakeSocket';
+import { observeAnswers } from './client';
 import { LiveConnection } from './live';
 
 function connection() {
@@ -84,6 +85,22 @@ describe('LiveConnection', () => {
     vi.advanceTimersByTime(500);
     FakeSocket.latest().open();
     expect(FakeSocket.latest().sent).toEqual([]);
+  });
+
+  test('a connection ended by the session is reported where every refusal is', () => {
+    const seen: { status: number; reason: string | undefined }[] = [];
+    const stop = observeAnswers((answer) => seen.push({ status: answer.status, reason: answer.reason }));
+    try {
+      const live = connection();
+      live.subscribe('api/v1/watch/core/v1/pods', () => undefined);
+      FakeSocket.latest().open();
+      FakeSocket.latest().receive({ event: 'heartbeat', data: {} });
+      expect(seen).toEqual([]);
+      FakeSocket.latest().receive({ event: 'error', data: { error: { code: 401, reason: 'SessionExpired', message: 'your session ended; sign in again' } } });
+      expect(seen).toEqual([{ status: 401, reason: 'SessionExpired' }]);
+    } finally {
+      stop();
+    }
   });
 
   test('a followed log shares the socket, says reopened after a reconnect, and is not asked for again once ended', () => {

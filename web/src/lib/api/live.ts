@@ -5,6 +5,7 @@
 //! closes a little after the last one leaves; when it drops it reconnects with backoff (0.5 s,
 //! doubling to 30 s) and subscribes every view again, whose fresh snapshot replaces what it shows.
 
+import { reportRefusal } from './client';
 import type { Warning } from './warning';
 import type { LiveEvent } from '../k8s/rows';
 
@@ -227,7 +228,15 @@ export class LiveConnection {
     } catch {
       return;
     }
-    if (!message.id) return; // heartbeats and connection-level errors
+    if (!message.id) {
+      // Heartbeats, and errors of the connection itself: a session that ended is said where every
+      // other refusal is, so the sign-in page shows without waiting for a fetch to fail.
+      if (message.event === 'error') {
+        const { code, reason, message: text } = message.data.error;
+        reportRefusal(code, reason, text, 'WS api/v1/live');
+      }
+      return;
+    }
     const sub = this.subscriptions.get(message.id);
     if (!sub) return;
     const event = message as LiveEvent | LogEvent;
