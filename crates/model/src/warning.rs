@@ -6,9 +6,10 @@
 //! why, so that nothing is silently empty.
 
 use serde::Serialize;
+use ts_rs::TS;
 
 /// A part of an answer that could not be given, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Warning {
     pub reason: WarningReason,
     /// What could not be read (`events in namespace team-a`); `null` when the reason says it.
@@ -42,7 +43,7 @@ impl Warning {
 }
 
 /// Why part of an answer is missing; serialised as the variant's name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 pub enum WarningReason {
     /// The API server refused the person (403): ask for the right, or look elsewhere.
     Forbidden,

@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::labels::Labels;
 
@@ -46,7 +47,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// How a column's cells are shown and sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum ColumnType {
     /// Plain text, sorted as text (`<none>` when empty).
@@ -72,7 +73,7 @@ pub enum ColumnType {
 }
 
 /// How a status should be coloured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum Severity {
     /// Working as intended: `Running`, `Ready`, `Bound`, `Complete`.
@@ -88,7 +89,7 @@ pub enum Severity {
 }
 
 /// One column of a kind's table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Column {
     /// Stable identifier, used in `sort=` and as the row's field name (`ready`, `restarts`).

@@ -1,21 +1,10 @@
 //! List pages' data (`GET /api/v1/resources/…`): columns, typed cells, and how a live delta
 //! changes the page a person is looking at. Pure: no fetching, no React.
 
+import type { Column, Severity } from '../api/generated';
 import type { Warning } from '../api/warning';
 
-export type ColumnType = 'text' | 'integer' | 'quantity' | 'since' | 'ratio' | 'status' | 'restarts' | 'duration' | 'usage';
-export type Severity = 'ok' | 'neutral' | 'progressing' | 'warning' | 'error';
-
-export interface Column {
-  /** The row's field and the `sort` value. */
-  id: string;
-  /** Catalogue key of the header (`columns|Ready`); a custom resource's may not be in the catalogue. */
-  title: string;
-  type: ColumnType;
-  sortable: boolean;
-  /** Shown by `kubectl get -o wide` only. */
-  wide: boolean;
-}
+export type { Column, ColumnType, Severity } from '../api/generated';
 
 export interface StatusCell {
   text: string;
