@@ -8,6 +8,7 @@ mod actions;
 mod charts;
 mod releases;
 mod repositories;
+mod sync;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -330,10 +331,7 @@ pub fn router(state: &AppState) -> axum::Router<AppState> {
     let apps = Arc::new(Apps::new(state.config.apps.clone()));
     // The syncer needs a runtime; without one (a router built outside tokio) repositories stay as they are.
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(repositories::sync_loop(
-            Arc::downgrade(&apps),
-            console_calls(state),
-        ));
+        runtime.spawn(sync::sync_loop(Arc::downgrade(&apps), console_calls(state)));
     }
     axum::Router::new()
         .route("/api/v1/apps/helm", get(helm_status))
