@@ -1,9 +1,7 @@
 //! Whether a person may do something: SelfSubjectAccessReviews asked with the person's own
 //! credentials, so the API server's authorizer (RBAC, webhooks) answers for them, cached briefly.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
@@ -13,6 +11,7 @@ use kube::{Api, Client};
 use serde::Serialize;
 
 use crate::Person;
+use crate::recent::Recent;
 
 /// How long an answer is reused.
 const TTL: Duration = Duration::from_secs(10);
@@ -73,9 +72,24 @@ pub struct Decision {
 }
 
 /// The reviews asked recently, per person's rights and question.
-#[derive(Debug, Default)]
 pub struct Reviews {
-    answers: Mutex<HashMap<(String, Question), (Instant, Decision)>>,
+    answers: Recent<(String, Question), Decision>,
+}
+
+impl Default for Reviews {
+    fn default() -> Self {
+        Self {
+            answers: Recent::new(TTL, CAPACITY),
+        }
+    }
+}
+
+impl std::fmt::Debug for Reviews {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reviews")
+            .field("answers", &self.answers.len())
+            .finish()
+    }
 }
 
 impl Reviews {
@@ -83,14 +97,8 @@ impl Reviews {
     /// A failed review is a refusal that says so, and is not remembered.
     pub async fn decide(&self, client: Client, person: &Person, question: &Question) -> Decision {
         let key = (person.rights_key(), question.clone());
-        if let Some((at, decision)) = self
-            .answers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            && at.elapsed() < TTL
-        {
-            return decision.clone();
+        if let Some(decision) = self.answers.get(&key, false) {
+            return decision;
         }
         let review = SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
@@ -136,14 +144,7 @@ impl Reviews {
                 };
             }
         };
-        let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-        if answers.len() >= CAPACITY {
-            let mut ages: Vec<Instant> = answers.values().map(|(at, _)| *at).collect();
-            ages.sort_unstable();
-            let cutoff = ages[ages.len() / 2];
-            answers.retain(|_, (at, _)| *at > cutoff);
-        }
-        answers.insert(key, (Instant::now(), decision.clone()));
+        self.answers.insert(key, decision.clone());
         decision
     }
 }

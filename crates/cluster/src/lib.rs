@@ -18,6 +18,7 @@ pub mod facts;
 pub mod metrics;
 mod monitor;
 mod person;
+mod recent;
 pub mod resources;
 
 pub use cache::{Caches, KindCache, ProjectedCache};

@@ -6,16 +6,15 @@
 //! proxy, and every call they cause carries that token or impersonates them. The API server
 //! decides what each person may do; Wheelhouse never acts with more rights than the person has.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::PostParams;
 use kube::config::AuthInfo;
 use kube::{Api, Client};
 
+use crate::recent::Recent;
 use crate::{Error, Result};
 
 /// Who a request acts for.
@@ -147,29 +146,26 @@ const CLIENT_TTL: Duration = Duration::from_secs(600);
 const CLIENT_CAPACITY: usize = 512;
 
 /// Clients per credential, so a person's requests reuse one connection pool.
-#[derive(Default)]
 pub(crate) struct Clients {
-    clients: Mutex<HashMap<Vec<u8>, (Instant, Client)>>,
+    clients: Recent<Vec<u8>, Client>,
+}
+
+impl Default for Clients {
+    fn default() -> Self {
+        Self {
+            clients: Recent::new(CLIENT_TTL, CLIENT_CAPACITY),
+        }
+    }
 }
 
 impl Clients {
     pub(crate) fn get(&self, console: &kube::Config, person: &Person) -> Result<Client> {
         let key = credential_key(person);
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, client)) = clients.get_mut(&key)
-            && at.elapsed() < CLIENT_TTL
-        {
-            *at = Instant::now();
-            return Ok(client.clone());
+        if let Some(client) = self.clients.get(&key, true) {
+            return Ok(client);
         }
         let client = Client::try_from(config_for(console, person)).map_err(Error::Client)?;
-        if clients.len() >= CLIENT_CAPACITY {
-            let mut ages: Vec<Instant> = clients.values().map(|(at, _)| *at).collect();
-            ages.sort_unstable();
-            let cutoff = ages[ages.len() / 2];
-            clients.retain(|_, (at, _)| *at > cutoff);
-        }
-        clients.insert(key, (Instant::now(), client.clone()));
+        self.clients.insert(key, client.clone());
         Ok(client)
     }
 }
@@ -198,8 +194,9 @@ fn credential_key(person: &Person) -> Vec<u8> {
 
 impl fmt::Debug for Clients {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.clients.lock().map(|c| c.len()).unwrap_or(0);
-        f.debug_struct("Clients").field("count", &count).finish()
+        f.debug_struct("Clients")
+            .field("count", &self.clients.len())
+            .finish()
     }
 }
 
