@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn entries_expire_and_a_full_map_drops_its_older_entries() {
-        let recent = Recent::new(Duration::from_millis(50), 4);
+        let recent = Recent::new(Duration::from_millis(500), 4);
         for key in 0..4 {
             recent.insert(key, key * 10);
             std::thread::sleep(Duration::from_millis(1));
@@ -70,16 +70,17 @@ mod tests {
         assert_eq!(recent.get(&0, false), None);
         assert_eq!(recent.get(&3, false), Some(30));
         assert_eq!(recent.get(&4, false), Some(40));
-        std::thread::sleep(Duration::from_millis(60));
+        std::thread::sleep(Duration::from_millis(600));
         assert_eq!(recent.get(&4, false), None, "older than the TTL");
     }
 
     #[test]
     fn renewing_keeps_an_entry_in_use() {
-        let recent = Recent::new(Duration::from_millis(60), 8);
+        let recent = Recent::new(Duration::from_millis(300), 8);
         recent.insert("a", 1);
+        // Four reads 150 ms apart: 600 ms in all, twice the TTL, and never gone.
         for _ in 0..4 {
-            std::thread::sleep(Duration::from_millis(25));
+            std::thread::sleep(Duration::from_millis(150));
             assert_eq!(recent.get(&"a", true), Some(1));
         }
     }
