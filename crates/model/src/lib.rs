@@ -4,6 +4,7 @@
 //! tested with small fixtures built in code.
 
 pub mod detail;
+pub mod error;
 pub mod labels;
 pub mod node;
 pub mod overview;
@@ -16,4 +17,5 @@ pub mod store;
 pub mod warning;
 pub mod yaml;
 
+pub use error::{Error, Result};
 pub use overview::{Overview, overview};

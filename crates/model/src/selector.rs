@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::error::{Error, Result};
 use crate::labels::Labels;
 
 /// A label selector: every requirement must hold. The empty selector matches everything.
@@ -28,15 +29,6 @@ pub enum Requirement {
     DoesNotExist(String),
 }
 
-/// Why a selector could not be parsed, with the character where the problem is.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid label selector at character {position}: {message}")]
-pub struct ParseError {
-    /// Offset in characters from the start of the selector.
-    pub position: usize,
-    pub message: String,
-}
-
 impl Selector {
     /// A selector of these requirements (all must hold).
     pub fn new(requirements: Vec<Requirement>) -> Selector {
@@ -44,7 +36,7 @@ impl Selector {
     }
 
     /// Parses a selector; the empty string is the selector matching everything.
-    pub fn parse(text: &str) -> Result<Selector, ParseError> {
+    pub fn parse(text: &str) -> Result<Selector> {
         Parser {
             chars: text.chars().collect(),
             at: 0,
@@ -66,22 +58,17 @@ impl Selector {
     }
 }
 
-/// Why an object's selector (`metav1.LabelSelector`) could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the selector cannot be read: {0}")]
-pub struct SelectorError(String);
-
 impl Selector {
     /// A `metav1.LabelSelector` — `matchLabels` and `matchExpressions` (`In`, `NotIn`, `Exists`,
     /// `DoesNotExist`), as workloads, disruption budgets and network policies carry it. All of its
     /// requirements must hold; an empty one matches everything, as in Kubernetes.
-    pub fn from_label_selector(selector: &Value) -> Result<Selector, SelectorError> {
+    pub fn from_label_selector(selector: &Value) -> Result<Selector> {
         let mut requirements = Vec::new();
         if let Some(labels) = selector.get("matchLabels").and_then(Value::as_object) {
             for (key, value) in labels {
-                let value = value
-                    .as_str()
-                    .ok_or_else(|| SelectorError(format!("matchLabels[{key}] is not a string")))?;
+                let value = value.as_str().ok_or_else(|| {
+                    Error::UnreadableSelector(format!("matchLabels[{key}] is not a string"))
+                })?;
                 requirements.push(Requirement::Equals(key.clone(), value.to_string()));
             }
         }
@@ -94,7 +81,9 @@ impl Selector {
             let key = expression
                 .get("key")
                 .and_then(Value::as_str)
-                .ok_or_else(|| SelectorError(format!("matchExpressions[{index}] has no key")))?
+                .ok_or_else(|| {
+                    Error::UnreadableSelector(format!("matchExpressions[{index}] has no key"))
+                })?
                 .to_string();
             let values: Vec<String> = expression
                 .get("values")
@@ -117,7 +106,7 @@ impl Selector {
                 "Exists" => Requirement::Exists(key),
                 "DoesNotExist" => Requirement::DoesNotExist(key),
                 other => {
-                    return Err(SelectorError(format!(
+                    return Err(Error::UnreadableSelector(format!(
                         "matchExpressions[{index}] has the operator {other:?}; Kubernetes knows In, NotIn, Exists and DoesNotExist"
                     )));
                 }
@@ -128,7 +117,7 @@ impl Selector {
 
     /// The pods (or other objects) a workload selects: its `spec.selector`, a
     /// `metav1.LabelSelector`. `None` when it has none.
-    pub fn of_workload(object: &Value) -> Result<Option<Selector>, SelectorError> {
+    pub fn of_workload(object: &Value) -> Result<Option<Selector>> {
         object
             .pointer("/spec/selector")
             .filter(|s| s.is_object())
@@ -224,7 +213,7 @@ impl fmt::Display for Selector {
 }
 
 impl std::str::FromStr for Selector {
-    type Err = ParseError;
+    type Err = Error;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Selector::parse(text)
     }
@@ -241,8 +230,8 @@ fn is_word(c: char) -> bool {
 }
 
 impl Parser {
-    fn error<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
-        Err(ParseError {
+    fn error<T>(&self, message: impl Into<String>) -> Result<T> {
+        Err(Error::Selector {
             position: self.at,
             message: message.into(),
         })
@@ -273,7 +262,7 @@ impl Parser {
         self.chars[start..self.at].iter().collect()
     }
 
-    fn key(&mut self) -> Result<String, ParseError> {
+    fn key(&mut self) -> Result<String> {
         self.skip_spaces();
         let key = self.word();
         if key.is_empty() {
@@ -286,7 +275,7 @@ impl Parser {
     }
 
     /// A value, which may be empty (`app=` selects labels with an empty value).
-    fn value(&mut self) -> Result<String, ParseError> {
+    fn value(&mut self) -> Result<String> {
         self.skip_spaces();
         let value = self.word();
         if value.len() > 63 {
@@ -295,7 +284,7 @@ impl Parser {
         Ok(value)
     }
 
-    fn selector(mut self) -> Result<Selector, ParseError> {
+    fn selector(mut self) -> Result<Selector> {
         let mut requirements = Vec::new();
         self.skip_spaces();
         if self.peek().is_none() {
@@ -312,7 +301,7 @@ impl Parser {
         }
     }
 
-    fn requirement(&mut self) -> Result<Requirement, ParseError> {
+    fn requirement(&mut self) -> Result<Requirement> {
         self.skip_spaces();
         if self.peek() == Some('!') {
             self.at += 1;
@@ -357,7 +346,7 @@ impl Parser {
         }
     }
 
-    fn set(&mut self) -> Result<Vec<String>, ParseError> {
+    fn set(&mut self) -> Result<Vec<String>> {
         self.skip_spaces();
         if self.peek() != Some('(') {
             return self.error(format!(
@@ -490,11 +479,14 @@ mod tests {
         ];
         for (name, text, position, message) in cases {
             let error = Selector::parse(text).expect_err(name);
-            assert_eq!(
-                (error.position, error.message.as_str()),
-                (position, message),
-                "{name}"
-            );
+            let Error::Selector {
+                position: at,
+                message: why,
+            } = &error
+            else {
+                panic!("{name}: not a selector error: {error:?}");
+            };
+            assert_eq!((*at, why.as_str()), (position, message), "{name}");
         }
     }
 
@@ -503,7 +495,7 @@ mod tests {
         let text = "app=web,env!=prod,tier in (a,b),x notin (y),canary,!legacy";
         let selector = Selector::parse(text).expect("valid");
         assert_eq!(selector.to_string(), text);
-        assert_eq!(Selector::parse(&selector.to_string()), Ok(selector));
+        assert_eq!(Selector::parse(&selector.to_string()).ok(), Some(selector));
     }
 
     #[test]
@@ -538,7 +530,7 @@ mod tests {
             query,
             "app=web,tier in (front,edge),!canary,zone notin (b),team"
         );
-        assert_eq!(Selector::parse(&query), Ok(selector));
+        assert_eq!(Selector::parse(&query).ok(), Some(selector));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! budget, so the work done for a hostile text is bounded by the budget, not by its expansion.
 //!
 //! ```
-//! use wheelhouse_model::yaml::{self, Budget, YamlError};
+//! use wheelhouse_model::yaml::{self, Budget, Error};
 //!
 //! let value = yaml::parse("a: &x [1, 2]\nb: *x\n").expect("small and honest");
 //! assert_eq!(value["b"][1], 2);
@@ -16,7 +16,7 @@
 //! for (name, previous) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["a", "b", "c", "d", "e", "f", "g", "h"]) {
 //!     bomb.push_str(&format!("{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"));
 //! }
-//! assert!(matches!(yaml::parse(&bomb), Err(YamlError::TooLarge { .. })));
+//! assert!(matches!(yaml::parse(&bomb), Err(Error::YamlTooLarge { .. })));
 //!
 //! // Several documents of one body share one budget.
 //! let mut budget = Budget::for_input(100);
@@ -39,48 +39,7 @@ const FLOOR: usize = 4 * 1024 * 1024;
 /// Deeper documents are refused (serde_yaml stops at 128 on its own; this says so clearly).
 const MAX_DEPTH: usize = 100;
 
-pub type Result<T, E = YamlError> = std::result::Result<T, E>;
-
-/// Why a YAML text was not accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum YamlError {
-    /// The text is not YAML, or not of the expected shape; `line` and `column` are 1-based and
-    /// count from the start of the text given.
-    #[error("{message}")]
-    Syntax {
-        message: String,
-        line: Option<usize>,
-        column: Option<usize>,
-    },
-    /// Expanding its anchors and aliases would make the text cost more than the budget: a
-    /// hostile text (the "billion laughs"), or an honest one that repeats far too much.
-    #[error(
-        "the YAML expands to more than {limit} bytes once its anchors and aliases are repeated; \
-         write the repeated parts out or send a smaller document"
-    )]
-    TooLarge { limit: usize },
-    /// Nested deeper than anything Kubernetes or Helm uses.
-    #[error("the YAML is nested more than {limit} levels deep")]
-    TooDeep { limit: usize },
-}
-
-impl YamlError {
-    /// The line of a syntax error, when the parser knows it.
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            Self::Syntax { line, .. } => *line,
-            _ => None,
-        }
-    }
-
-    /// The column of a syntax error, when the parser knows it.
-    pub fn column(&self) -> Option<usize> {
-        match self {
-            Self::Syntax { column, .. } => *column,
-            _ => None,
-        }
-    }
-}
+pub use crate::error::{Error, Result};
 
 /// How much parsing may cost, in approximate bytes of memory of the values built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +81,7 @@ pub fn parse_within(text: &str, budget: &mut Budget) -> Result<Value> {
         None => Value::Null,
     };
     if documents.next().is_some() {
-        return Err(YamlError::Syntax {
+        return Err(Error::Syntax {
             message: "the text holds more than one YAML document; send one".into(),
             line: None,
             column: None,
@@ -159,16 +118,16 @@ pub fn parse_as<T: DeserializeOwned>(text: &str) -> Result<T> {
 
 /// A serde_yaml error as ours. serde_yaml has limits of its own (aliases replayed more than 100
 /// times its events, 128 levels); they mean the same as ours, so they are said the same way.
-fn error_of(error: &serde_yaml::Error, limit: usize) -> YamlError {
+fn error_of(error: &serde_yaml::Error, limit: usize) -> Error {
     let message = error.to_string();
     if message.starts_with("repetition limit exceeded") {
-        return YamlError::TooLarge { limit };
+        return Error::YamlTooLarge { limit };
     }
     if message.starts_with("recursion limit exceeded") {
-        return YamlError::TooDeep { limit: MAX_DEPTH };
+        return Error::YamlTooDeep { limit: MAX_DEPTH };
     }
     let location = error.location();
-    YamlError::Syntax {
+    Error::Syntax {
         message,
         line: location.as_ref().map(serde_yaml::Location::line),
         column: location.as_ref().map(serde_yaml::Location::column),
@@ -216,10 +175,10 @@ fn build(document: serde_yaml::Deserializer<'_>, budget: &mut Budget) -> Result<
     budget.remaining = meter.remaining.get();
     match (built, meter.stop.get()) {
         (Ok(value), _) => Ok(value),
-        (Err(_), Some(Stop::TooLarge)) => Err(YamlError::TooLarge {
+        (Err(_), Some(Stop::TooLarge)) => Err(Error::YamlTooLarge {
             limit: budget.limit,
         }),
-        (Err(_), Some(Stop::TooDeep)) => Err(YamlError::TooDeep { limit: MAX_DEPTH }),
+        (Err(_), Some(Stop::TooDeep)) => Err(Error::YamlTooDeep { limit: MAX_DEPTH }),
         (Err(error), None) => Err(error_of(&error, budget.limit)),
     }
 }
@@ -402,7 +361,7 @@ mod tests {
             "took {:?}",
             started.elapsed()
         );
-        assert!(matches!(error, YamlError::TooLarge { .. }), "{error:?}");
+        assert!(matches!(error, Error::YamlTooLarge { .. }), "{error:?}");
         assert!(error.to_string().contains("anchors and aliases"), "{error}");
     }
 
@@ -417,7 +376,7 @@ mod tests {
         }
         assert!(text.len() > 200_000);
         let error = parse(&text).expect_err("refused");
-        assert!(matches!(error, YamlError::TooLarge { .. }), "{error:?}");
+        assert!(matches!(error, Error::YamlTooLarge { .. }), "{error:?}");
     }
 
     #[test]
@@ -433,7 +392,7 @@ mod tests {
             }
         };
         assert!(parsed >= 1, "one document fits");
-        assert!(matches!(error, YamlError::TooLarge { limit: 100_000 }));
+        assert!(matches!(error, Error::YamlTooLarge { limit: 100_000 }));
     }
 
     #[test]
@@ -442,7 +401,7 @@ mod tests {
         assert_eq!(values, vec![json!({"a": 1}), json!({"b": 2})]);
         assert!(matches!(
             parse_documents(&format!("a: 1\n---\n{}", laughs(9, 10))),
-            Err(YamlError::TooLarge { .. })
+            Err(Error::YamlTooLarge { .. })
         ));
     }
 
@@ -450,14 +409,14 @@ mod tests {
     fn one_document_is_expected_where_one_is_asked_for() {
         assert!(matches!(
             parse("a: 1\n---\nb: 2\n"),
-            Err(YamlError::Syntax { .. })
+            Err(Error::Syntax { .. })
         ));
     }
 
     #[test]
     fn syntax_errors_carry_line_and_column() {
         let error = parse("a: 1\nb: [unclosed\n").expect_err("refused");
-        assert!(matches!(error, YamlError::Syntax { .. }));
+        assert!(matches!(error, Error::Syntax { .. }));
         assert!(error.line().is_some_and(|line| line >= 2), "{error:?}");
         assert!(error.column().is_some(), "{error:?}");
     }
@@ -467,7 +426,7 @@ mod tests {
         let text = format!("{}{}", "[".repeat(110), "]".repeat(110));
         assert!(matches!(
             parse(&text),
-            Err(YamlError::TooDeep { limit: MAX_DEPTH })
+            Err(Error::YamlTooDeep { limit: MAX_DEPTH })
         ));
     }
 
@@ -515,7 +474,7 @@ mod tests {
         assert_eq!(chart.name, "web");
         assert!(matches!(
             parse_as::<Chart>(&laughs(9, 10)),
-            Err(YamlError::TooLarge { .. })
+            Err(Error::YamlTooLarge { .. })
         ));
     }
 }

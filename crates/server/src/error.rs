@@ -200,7 +200,7 @@ impl From<wheelhouse_cluster::Error> for AppError {
             Error::UnknownRange { valid, .. } => {
                 Self::bad_request(text).with_details(json!({"validRanges": valid}))
             }
-            Error::Prometheus(_) => Self::new(
+            Error::Prometheus { .. } => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "PrometheusUnavailable",
                 text,
@@ -224,6 +224,70 @@ impl From<wheelhouse_cluster::Error> for AppError {
             | Error::Kubeconfig(_)
             | Error::InCluster(_)
             | Error::Client(_)) => Self::internal(other),
+        }
+    }
+}
+
+/// The view models' errors as the API's: a query, selector or text the request brought is the
+/// request's fault (400; a YAML text past its budget 413, as a body past the size limit is); an
+/// object that cannot be shown is the object's (422).
+impl From<wheelhouse_model::Error> for AppError {
+    fn from(error: wheelhouse_model::Error) -> Self {
+        use wheelhouse_model::Error;
+        match error {
+            Error::UnknownSortColumn { .. }
+            | Error::UnsortableColumn { .. }
+            | Error::LabelSelector(_)
+            | Error::Page(_)
+            | Error::PageSize(_)
+            | Error::Selector { .. }
+            | Error::UnreadableSelector(_)
+            | Error::Syntax { .. } => Self::bad_request(error.to_string()),
+            Error::YamlTooLarge { .. } | Error::YamlTooDeep { .. } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PayloadTooLarge",
+                error.to_string(),
+            ),
+            Error::MissingName | Error::Invalid { .. } | Error::Schema(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unreadable",
+                error.to_string(),
+            ),
+        }
+    }
+}
+
+/// The app store's errors as the API's. A release record or chart archive that could not be
+/// decoded is the input's fault (422); a repository or registry that failed to answer is a bad
+/// gateway (502); decoding that stopped unexpectedly, or a connection helm cannot be given, is ours.
+impl From<wheelhouse_apps::Error> for AppError {
+    fn from(error: wheelhouse_apps::Error) -> Self {
+        use wheelhouse_apps::Error;
+        match error {
+            Error::Interrupted(_) | Error::Kubeconfig(_) | Error::Client(_) => {
+                Self::internal(error)
+            }
+            Error::Decode(_)
+            | Error::Expands { .. }
+            | Error::TooManyEntries { .. }
+            | Error::Malformed { .. }
+            | Error::TooLarge { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unreadable",
+                error.to_string(),
+            ),
+            Error::BadUrl(_)
+            | Error::NotANetwork { .. }
+            | Error::NoCertificate
+            | Error::UnusableCertificates(_) => Self::bad_request(error.to_string()),
+            Error::Refused { .. }
+            | Error::Unreachable(_)
+            | Error::Status { .. }
+            | Error::Token(_) => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "RepositoryUnavailable",
+                error.to_string(),
+            ),
         }
     }
 }

@@ -123,8 +123,7 @@ pub(crate) async fn resolve(
         .settled_cache(group, version, resource, &query_namespaces)
         .await
         .map_err(AppError::from)?;
-    let query = ListQuery::parse(params, cache.schema())
-        .map_err(|error| AppError::bad_request(error.to_string()))?;
+    let query = ListQuery::parse(params, cache.schema()).map_err(AppError::from)?;
     Ok(Resolved {
         cache,
         sync,
@@ -189,7 +188,7 @@ pub(crate) fn page_json(
         };
         let page = query
             .apply_with_usage(cache.schema(), rows, usage)
-            .map_err(|error| AppError::bad_request(error.to_string()))?;
+            .map_err(AppError::from)?;
         let total = page.total;
         let answer = ListAnswer {
             page,

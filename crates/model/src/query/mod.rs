@@ -28,7 +28,7 @@
 //!     sort: Some("-restarts".into()),
 //!     ..ListParams::default()
 //! };
-//! let query = ListQuery::parse(&params, &schema)?; // a QueryError becomes a 400 with its message
+//! let query = ListQuery::parse(&params, &schema)?; // an `Error` becomes a 400 with its message
 //! let page = query.apply(&schema, store.rows())?;
 //! let body = serde_json::to_value(&page)?; // {items, total, page, pageSize, columns}
 //! assert_eq!(body["items"][0]["name"], "web-1");
@@ -41,8 +41,9 @@ use std::cmp::Ordering;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::error::{Error, Result};
 use crate::rows::{Cell, Column, Row, RowSchema, Source, TieBreak, UsageLookup, prefix};
-use crate::selector::{ParseError, Selector};
+use crate::selector::Selector;
 
 pub const DEFAULT_PAGE_SIZE: usize = 50;
 pub const MAX_PAGE_SIZE: usize = 500;
@@ -61,23 +62,6 @@ pub struct ListParams {
     pub sort: Option<String>,
     pub page: Option<String>,
     pub page_size: Option<String>,
-}
-
-/// Why list parameters were refused; each message says what would be accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QueryError {
-    /// `sort` names no column of this kind.
-    #[error("cannot sort by {column:?}: it is not a column; sortable columns are {}", valid.join(", "))]
-    UnknownSortColumn { column: String, valid: Vec<String> },
-    /// `sort` names a column that is not sortable (a selector, a list).
-    #[error("cannot sort by {column:?}: the column is not sortable; sortable columns are {}", valid.join(", "))]
-    UnsortableColumn { column: String, valid: Vec<String> },
-    #[error("labelSelector: {0}")]
-    LabelSelector(#[from] ParseError),
-    #[error("page must be a whole number from 1, not {0:?}")]
-    Page(String),
-    #[error("pageSize must be a whole number from 1 to {MAX_PAGE_SIZE}, not {0:?}")]
-    PageSize(String),
 }
 
 /// The order of a list.
@@ -127,7 +111,7 @@ impl Default for ListQuery {
 
 impl ListQuery {
     /// Validates the parameters against the kind's columns.
-    pub fn parse(params: &ListParams, schema: &RowSchema) -> Result<ListQuery, QueryError> {
+    pub fn parse(params: &ListParams, schema: &RowSchema) -> Result<ListQuery> {
         let non_empty = |value: &Option<String>| {
             value
                 .as_deref()
@@ -146,7 +130,9 @@ impl ListQuery {
             })
             .filter(|list| !list.is_empty());
         let label_selector = match non_empty(&params.label_selector) {
-            Some(text) => Some(Selector::parse(&text)?),
+            Some(text) => {
+                Some(Selector::parse(&text).map_err(|e| Error::LabelSelector(Box::new(e)))?)
+            }
             None => None,
         };
         let sort = match non_empty(&params.sort) {
@@ -165,13 +151,13 @@ impl ListQuery {
                 };
                 match schema.source(&column) {
                     None => {
-                        return Err(QueryError::UnknownSortColumn {
+                        return Err(Error::UnknownSortColumn {
                             column,
                             valid: valid(),
                         });
                     }
                     Some((_, found)) if !found.sortable => {
-                        return Err(QueryError::UnsortableColumn {
+                        return Err(Error::UnsortableColumn {
                             column,
                             valid: valid(),
                         });
@@ -186,7 +172,7 @@ impl ListQuery {
                 .parse::<usize>()
                 .ok()
                 .filter(|&p| p >= 1)
-                .ok_or(QueryError::Page(text))?,
+                .ok_or(Error::Page(text))?,
             None => 1,
         };
         let page_size = match non_empty(&params.page_size) {
@@ -194,7 +180,7 @@ impl ListQuery {
                 .parse::<usize>()
                 .ok()
                 .filter(|s| (1..=MAX_PAGE_SIZE).contains(s))
-                .ok_or(QueryError::PageSize(text))?,
+                .ok_or(Error::PageSize(text))?,
             None => DEFAULT_PAGE_SIZE,
         };
         Ok(ListQuery {
@@ -251,7 +237,7 @@ impl ListQuery {
         &self,
         schema: &'a RowSchema,
         rows: impl IntoIterator<Item = &'a Row>,
-    ) -> Result<Page<'a>, QueryError> {
+    ) -> Result<Page<'a>> {
         self.apply_with_usage(schema, rows, None)
     }
 
@@ -262,11 +248,11 @@ impl ListQuery {
         schema: &'a RowSchema,
         rows: impl IntoIterator<Item = &'a Row>,
         usage: Option<&'a dyn UsageLookup>,
-    ) -> Result<Page<'a>, QueryError> {
+    ) -> Result<Page<'a>> {
         let source = match schema.source(&self.sort.column) {
             Some((source, _)) => source,
             None => {
-                return Err(QueryError::UnknownSortColumn {
+                return Err(Error::UnknownSortColumn {
                     column: self.sort.column.clone(),
                     valid: schema.columns().iter().map(|c| c.id.clone()).collect(),
                 });

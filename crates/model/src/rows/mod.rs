@@ -26,25 +26,7 @@ use ts_rs::TS;
 
 use crate::labels::Labels;
 
-/// Why an object could not become a row.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The object has no `metadata.name`: it is not a Kubernetes object.
-    #[error("the object has no metadata.name")]
-    MissingName,
-    /// The object does not have the shape of its kind (a field of the wrong type).
-    #[error("the object is not a valid {kind}: {source}")]
-    Invalid {
-        kind: &'static str,
-        #[source]
-        source: serde_json::Error,
-    },
-    /// A CRD without the version asked for, or a printer column whose JSONPath is not supported.
-    #[error("{0}")]
-    Schema(String),
-}
-
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub use crate::error::{Error, Result};
 
 /// How a column's cells are shown and sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

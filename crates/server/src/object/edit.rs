@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::detail::changed_paths;
-use wheelhouse_model::yaml::{YamlError, parse as parse_yaml};
+use wheelhouse_model::yaml::{Error as YamlError, parse as parse_yaml};
 
 use super::{ObjectPath, Target};
 use crate::AppState;
@@ -104,14 +104,12 @@ pub(super) fn yaml_error(
         _ => String::new(),
     };
     let error = match error {
-        YamlError::Syntax { .. } => {
-            AppError::bad_request(format!("the YAML does not parse{at}: {error}"))
-        }
-        YamlError::TooLarge { .. } | YamlError::TooDeep { .. } => AppError::new(
+        YamlError::YamlTooLarge { .. } | YamlError::YamlTooDeep { .. } => AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PayloadTooLarge",
             format!("the YAML was not read{at}: {error}"),
         ),
+        _ => AppError::bad_request(format!("the YAML does not parse{at}: {error}")),
     };
     error.with_details(json!({"document": document, "line": line, "column": column}))
 }

@@ -33,11 +33,11 @@ pub fn matches(
 /// Parses a `labelSelector` parameter (`app=web,tier in (a,b),!legacy`; empty selects
 /// everything). A malformed one is a BadRequest, worded as kube-apiserver words it.
 pub fn label_selector(text: &str) -> Result<Selector> {
-    Selector::parse(text).map_err(|e| {
-        Error::bad_request(format!(
-            "unable to parse requirement: {} at character {}: {text:?}",
-            e.message, e.position
-        ))
+    Selector::parse(text).map_err(|error| match error {
+        wheelhouse_model::Error::Selector { position, message } => Error::bad_request(format!(
+            "unable to parse requirement: {message} at character {position}: {text:?}"
+        )),
+        other => Error::bad_request(other.to_string()),
     })
 }
 
