@@ -107,7 +107,7 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// A kubeconfig (YAML) for the connection `config` describes: its address, CA, and credentials.
-pub fn kubeconfig_yaml(config: &kube::Config) -> Result<String, String> {
+pub fn kubeconfig_yaml(config: &kube::Config) -> crate::Result<String> {
     let mut cluster =
         serde_json::json!({"server": config.cluster_url.to_string().trim_end_matches('/')});
     if let Some(roots) = &config.root_cert {
@@ -126,7 +126,8 @@ pub fn kubeconfig_yaml(config: &kube::Config) -> Result<String, String> {
     if let Some(proxy) = &config.proxy_url {
         cluster["proxy-url"] = serde_json::json!(proxy.to_string());
     }
-    let user = serde_json::to_value(&config.auth_info).map_err(|e| e.to_string())?;
+    let user = serde_json::to_value(&config.auth_info)
+        .map_err(|e| crate::Error::Kubeconfig(e.to_string()))?;
     let kubeconfig = serde_json::json!({
         "apiVersion": "v1",
         "kind": "Config",
@@ -135,7 +136,7 @@ pub fn kubeconfig_yaml(config: &kube::Config) -> Result<String, String> {
         "contexts": [{"name": "wheelhouse", "context": {"cluster": "wheelhouse", "user": "wheelhouse", "namespace": config.default_namespace}}],
         "current-context": "wheelhouse",
     });
-    serde_yaml::to_string(&kubeconfig).map_err(|e| e.to_string())
+    serde_yaml::to_string(&kubeconfig).map_err(|e| crate::Error::Kubeconfig(e.to_string()))
 }
 
 fn pem_certificate(der: &[u8]) -> String {

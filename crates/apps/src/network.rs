@@ -32,6 +32,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
+use crate::Error;
+
 pub use ipnet::IpNet;
 
 /// The flag that allows a network, named in every refusal.
@@ -120,13 +122,11 @@ fn refusal_sentence(name: Option<&str>, address: IpAddr, class: AddressClass) ->
 }
 
 /// A network for `--allow-repository-network`: a CIDR (`10.96.0.0/12`) or one address.
-pub fn parse_network(text: &str) -> Result<IpNet, String> {
+pub fn parse_network(text: &str) -> crate::Result<IpNet> {
     let text = text.trim();
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| {
-            format!("{text:?} is not a network like 10.96.0.0/12 or an address like 10.96.0.10")
-        })
+        .map_err(|_| crate::Error::NotANetwork { text: text.into() })
 }
 
 /// Which addresses repositories may resolve to.
@@ -359,14 +359,15 @@ impl RepositoryClient {
     /// This client, trusting the CA certificates in `pem` as well as the system's roots: for a
     /// repository whose certificate a private CA signed (helm's `--ca-file`). The CA is added,
     /// not substituted, so a redirect to a public CDN still verifies.
-    pub fn trusting(&self, pem: &[u8]) -> Result<Self, TrustError> {
-        let roots = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|error| TrustError::Unusable(crate::repository::error_chain(&error)))?;
+    pub fn trusting(&self, pem: &[u8]) -> crate::Result<Self> {
+        let unusable = |error: reqwest::Error| {
+            Error::UnusableCertificates(crate::repository::error_chain(&error))
+        };
+        let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(unusable)?;
         if roots.is_empty() {
-            return Err(TrustError::NoCertificate);
+            return Err(Error::NoCertificate);
         }
-        let http = build(&self.network, roots)
-            .map_err(|error| TrustError::Unusable(crate::repository::error_chain(&error)))?;
+        let http = build(&self.network, roots).map_err(unusable)?;
         Ok(Self {
             http: Ok(http),
             network: self.network.clone(),
@@ -378,13 +379,19 @@ impl RepositoryClient {
     }
 
     /// A GET of `url`, refused before anything is sent when its host is a refused address.
-    pub fn get(&self, url: &str) -> Result<reqwest::RequestBuilder, String> {
-        let parsed =
-            reqwest::Url::parse(url).map_err(|error| format!("{url} is not a URL: {error}"))?;
+    pub fn get(&self, url: &str) -> crate::Result<reqwest::RequestBuilder> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|error| Error::BadUrl(format!("{url} is not a URL: {error}")))?;
         self.network
             .check_url(&parsed)
-            .map_err(|refused| format!("{url} was not fetched: {refused}"))?;
-        let http = self.http.as_ref().map_err(Clone::clone)?;
+            .map_err(|refused| Error::Refused {
+                url: url.into(),
+                refused,
+            })?;
+        let http = self
+            .http
+            .as_ref()
+            .map_err(|message| Error::Client(message.clone()))?;
         Ok(http.get(parsed))
     }
 }
@@ -409,17 +416,6 @@ fn build(
         ))
         .tls_certs_merge(extra_roots)
         .build()
-}
-
-/// Why a repository's CA certificates cannot be trusted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TrustError {
-    /// The text has no `-----BEGIN CERTIFICATE-----` block (empty, a key, DER bytes, a typo).
-    #[error("it holds no PEM certificate (a block starting with -----BEGIN CERTIFICATE-----)")]
-    NoCertificate,
-    /// A block is not a certificate that can be a root (malformed, or not X.509).
-    #[error("its certificates cannot be used to verify servers: {0}")]
-    Unusable(String),
 }
 
 impl Default for RepositoryClient {
@@ -454,12 +450,15 @@ mod tests {
 
     #[test]
     fn networks_are_cidrs_or_single_addresses() {
-        assert_eq!(parse_network("10.96.0.0/12"), Ok(net("10.96.0.0/12")));
         assert_eq!(
-            parse_network(" 169.254.169.254 "),
-            Ok(net("169.254.169.254/32"))
+            parse_network("10.96.0.0/12").ok(),
+            Some(net("10.96.0.0/12"))
         );
-        assert_eq!(parse_network("fd00::/8"), Ok(net("fd00::/8")));
+        assert_eq!(
+            parse_network(" 169.254.169.254 ").ok(),
+            Some(net("169.254.169.254/32"))
+        );
+        assert_eq!(parse_network("fd00::/8").ok(), Some(net("fd00::/8")));
         assert!(parse_network("10.0.0.0/33").is_err());
         assert!(parse_network("charts.internal").is_err());
     }
@@ -649,7 +648,12 @@ mod tests {
         let error = client
             .get("http://127.0.0.1:9/index.yaml")
             .expect_err("refused before sending");
-        assert!(error.contains("127.0.0.1 is a loopback address"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("127.0.0.1 is a loopback address"),
+            "{error}"
+        );
         assert!(
             RepositoryClient::default()
                 .get("http://127.0.0.1:9/index.yaml")
@@ -665,16 +669,16 @@ mod tests {
             "hello",
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
         ] {
-            assert_eq!(
-                client.trusting(text.as_bytes()).err(),
-                Some(TrustError::NoCertificate),
-                "{text:?}"
+            let refused = client.trusting(text.as_bytes()).err();
+            assert!(
+                matches!(refused, Some(Error::NoCertificate)),
+                "{text:?}: {refused:?}"
             );
         }
         let garbled = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         let refused = client.trusting(garbled).err();
         assert!(
-            matches!(&refused, Some(TrustError::Unusable(_))),
+            matches!(&refused, Some(Error::UnusableCertificates(_))),
             "{refused:?}"
         );
     }

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::Error;
 use crate::index::{ChartMetadata, ChartVersion, Index};
 use crate::network::RepositoryClient;
 use crate::repository::{
@@ -26,13 +27,13 @@ const MAX_DOCUMENT: usize = 4 * 1024 * 1024;
 const MAX_TOKEN_ANSWER: usize = 1024 * 1024;
 
 /// `oci://host[:port]/path` split into the registry base URL and the path.
-pub fn parse(url: &str, plain_http: bool) -> Result<(String, String), String> {
+pub fn parse(url: &str, plain_http: bool) -> crate::Result<(String, String)> {
     let rest = url
         .strip_prefix("oci://")
-        .ok_or_else(|| format!("{url} is not an oci:// URL"))?;
+        .ok_or_else(|| Error::BadUrl(format!("{url} is not an oci:// URL")))?;
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     if host.is_empty() {
-        return Err(format!("{url} has no registry host"));
+        return Err(Error::BadUrl(format!("{url} has no registry host")));
     }
     let scheme = if plain_http { "http" } else { "https" };
     Ok((
@@ -51,8 +52,23 @@ struct Registry<'a> {
     token: Option<String>,
 }
 
-impl Registry<'_> {
-    async fn get(&mut self, path: &str, accept: Option<&str>) -> Result<reqwest::Response, String> {
+impl<'a> Registry<'a> {
+    fn new(
+        http: &'a RepositoryClient,
+        base: String,
+        plain_http: bool,
+        credentials: Option<&'a Credentials>,
+    ) -> Self {
+        Self {
+            http,
+            base,
+            plain_http,
+            credentials,
+            token: None,
+        }
+    }
+
+    async fn get(&mut self, path: &str, accept: Option<&str>) -> crate::Result<reqwest::Response> {
         let url = format!("{}{path}", self.base);
         for attempt in 0..2 {
             let mut request = self.http.get(&url)?.timeout(FETCH_TIMEOUT);
@@ -78,15 +94,18 @@ impl Registry<'_> {
                 }
             }
             if !response.status().is_success() {
-                return Err(format!("{url} answered {}", response.status()));
+                return Err(Error::Status {
+                    url,
+                    status: response.status(),
+                });
             }
             return Ok(response);
         }
-        Err(format!("{url} refused the registry token"))
+        Err(Error::Token(format!("{url} refused the registry token")))
     }
 
     /// A token from the realm of a `Bearer realm=…,service=…,scope=…` challenge.
-    async fn fetch_token(&self, challenge: &str) -> Result<String, String> {
+    async fn fetch_token(&self, challenge: &str) -> crate::Result<String> {
         let mut realm = None;
         let mut query = Vec::new();
         for part in challenge.split(',') {
@@ -100,33 +119,44 @@ impl Registry<'_> {
                 query.push((key.to_string(), value));
             }
         }
-        let realm = realm.ok_or("the registry's challenge names no token realm")?;
+        let realm = realm
+            .ok_or_else(|| Error::Token("the registry's challenge names no token realm".into()))?;
         let mut request = self.http.get(&realm)?.query(&query).timeout(FETCH_TIMEOUT);
         if let Some(credentials) = self.credentials {
             // The realm is the registry's choice: the same rule as for the repository's own URL.
             if let Some(problem) = plain_http_problem(&realm, self.plain_http, true) {
-                return Err(format!("the registry's token realm: {problem}"));
+                return Err(Error::Token(format!(
+                    "the registry's token realm: {problem}"
+                )));
             }
             request = request.basic_auth(&credentials.username, Some(&credentials.password));
         }
         let response = request.send().await.map_err(|e| send_failure(&realm, &e))?;
         if !response.status().is_success() {
-            return Err(format!("{realm} refused a token: {}", response.status()));
+            return Err(Error::Token(format!(
+                "{realm} refused a token: {}",
+                response.status()
+            )));
         }
         let bytes = read_bounded(response, MAX_TOKEN_ANSWER, "the token answer").await?;
-        let body: Value =
-            serde_json::from_slice(&bytes).map_err(|e| format!("{realm} is not JSON: {e}"))?;
+        let body: Value = serde_json::from_slice(&bytes).map_err(|e| Error::Malformed {
+            what: format!("the token answer of {realm}"),
+            message: e.to_string(),
+        })?;
         body.get("token")
             .or_else(|| body.get("access_token"))
             .and_then(Value::as_str)
             .map(str::to_string)
-            .ok_or_else(|| format!("{realm} answered without a token"))
+            .ok_or_else(|| Error::Token(format!("{realm} answered without a token")))
     }
 
-    async fn json(&mut self, path: &str, accept: Option<&str>) -> Result<Value, String> {
+    async fn json(&mut self, path: &str, accept: Option<&str>) -> crate::Result<Value> {
         let response = self.get(path, accept).await?;
         let bytes = read_bounded(response, MAX_DOCUMENT, "the answer").await?;
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}{path} is not JSON: {e}", self.base))
+        serde_json::from_slice(&bytes).map_err(|e| Error::Malformed {
+            what: format!("the answer of {}{path}", self.base),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -136,19 +166,13 @@ pub async fn index(
     url: &str,
     plain_http: bool,
     credentials: Option<&Credentials>,
-) -> Result<Index, String> {
+) -> crate::Result<Index> {
     let (base, path) = parse(url, plain_http)?;
     let host = base
         .split_once("://")
         .map_or(base.as_str(), |(_, h)| h)
         .to_string();
-    let mut registry = Registry {
-        http,
-        base,
-        plain_http,
-        credentials,
-        token: None,
-    };
+    let mut registry = Registry::new(http, base, plain_http, credentials);
     let catalog = registry
         .json(&format!("/v2/_catalog?n={MAX_REPOSITORIES}"), None)
         .await?;
@@ -180,7 +204,7 @@ pub async fn index(
             match chart_version(&mut registry, &host, &name, tag).await {
                 Ok(Some(version)) => versions.push(version),
                 Ok(None) => {}
-                Err(message) => tracing::debug!(%message, "skipping an OCI tag"),
+                Err(error) => tracing::debug!(%error, "skipping an OCI tag"),
             }
         }
     }
@@ -193,7 +217,7 @@ async fn chart_version(
     host: &str,
     name: &str,
     tag: &str,
-) -> Result<Option<ChartVersion>, String> {
+) -> crate::Result<Option<ChartVersion>> {
     let manifest = registry
         .json(&format!("/v2/{name}/manifests/{tag}"), Some(MANIFEST_TYPES))
         .await?;
@@ -212,8 +236,10 @@ async fn chart_version(
     let config = registry
         .json(&format!("/v2/{name}/blobs/{config_digest}"), None)
         .await?;
-    let metadata: ChartMetadata = serde_json::from_value(config)
-        .map_err(|e| format!("the chart config of {name}:{tag} is not valid: {e}"))?;
+    let metadata: ChartMetadata = serde_json::from_value(config).map_err(|e| Error::Malformed {
+        what: format!("the chart config of {name}:{tag}"),
+        message: e.to_string(),
+    })?;
     let created = manifest
         .pointer("/annotations/org.opencontainers.image.created")
         .and_then(Value::as_str)
@@ -235,26 +261,23 @@ pub async fn archive(
     plain_http: bool,
     version: &ChartVersion,
     credentials: Option<&Credentials>,
-) -> Result<Vec<u8>, String> {
+) -> crate::Result<Vec<u8>> {
     let (base, _) = parse(repo_url, plain_http)?;
-    let url = version.urls.first().ok_or("the chart version has no URL")?;
+    let url = version
+        .urls
+        .first()
+        .ok_or_else(|| Error::BadUrl("the chart version has no URL".into()))?;
     let reference = url
         .strip_prefix("oci://")
         .and_then(|r| r.split_once('/'))
         .map(|(_, r)| r)
-        .ok_or_else(|| format!("{url} is not an oci:// reference"))?;
+        .ok_or_else(|| Error::BadUrl(format!("{url} is not an oci:// reference")))?;
     let name = reference.rsplit_once(':').map_or(reference, |(n, _)| n);
-    let digest = version
-        .digest
-        .as_deref()
-        .ok_or("the chart version has no digest")?;
-    let mut registry = Registry {
-        http,
-        base,
-        plain_http,
-        credentials,
-        token: None,
-    };
+    let digest = version.digest.as_deref().ok_or_else(|| Error::Malformed {
+        what: format!("the chart version at {url}"),
+        message: "it has no digest".into(),
+    })?;
+    let mut registry = Registry::new(http, base, plain_http, credentials);
     let response = registry
         .get(&format!("/v2/{name}/blobs/sha256:{digest}"), None)
         .await?;
@@ -268,12 +291,12 @@ mod tests {
     #[test]
     fn oci_urls_split_into_registry_and_path() {
         assert_eq!(
-            parse("oci://127.0.0.1:5000/charts", true),
-            Ok(("http://127.0.0.1:5000".into(), "charts".into()))
+            parse("oci://127.0.0.1:5000/charts", true).ok(),
+            Some(("http://127.0.0.1:5000".into(), "charts".into()))
         );
         assert_eq!(
-            parse("oci://registry.example", false),
-            Ok(("https://registry.example".into(), String::new()))
+            parse("oci://registry.example", false).ok(),
+            Some(("https://registry.example".into(), String::new()))
         );
         assert!(parse("https://x", false).is_err());
     }

@@ -29,7 +29,8 @@ pub enum RepoKind {
 
 impl RepoKind {
     /// The kind of a URL, or why it is not a repository URL.
-    pub fn of_url(url: &str) -> Result<Self, String> {
+    pub fn of_url(url: &str) -> crate::Result<Self> {
+        let bad = |problem: &str| Err(crate::Error::BadUrl(problem.into()));
         let rest = if let Some(rest) = url.strip_prefix("oci://") {
             (Self::Oci, rest)
         } else if let Some(rest) = url
@@ -38,13 +39,13 @@ impl RepoKind {
         {
             (Self::Http, rest)
         } else {
-            return Err("the URL must start with https://, http:// or oci://".into());
+            return bad("the URL must start with https://, http:// or oci://");
         };
         if rest.1.is_empty() || rest.1.starts_with('/') {
-            return Err("the URL has no host".into());
+            return bad("the URL has no host");
         }
         if rest.1.chars().any(char::is_whitespace) {
-            return Err("the URL contains spaces".into());
+            return bad("the URL contains spaces");
         }
         Ok(rest.0)
     }
@@ -190,7 +191,7 @@ pub async fn fetch_index(
     url: &str,
     credentials: Option<&Credentials>,
     validators: &Validators,
-) -> Result<Fetched, String> {
+) -> crate::Result<Fetched> {
     let mut request = client.get(&index_url(url))?.timeout(FETCH_TIMEOUT);
     if let Some(etag) = &validators.etag {
         request = request.header(reqwest::header::IF_NONE_MATCH, etag);
@@ -210,7 +211,10 @@ pub async fn fetch_index(
         return Ok(Fetched::NotModified);
     }
     if !status.is_success() {
-        return Err(format!("{} answered {status}", index_url(url)));
+        return Err(crate::Error::Status {
+            url: index_url(url),
+            status,
+        });
     }
     let header = |name: reqwest::header::HeaderName| {
         response
@@ -226,8 +230,7 @@ pub async fn fetch_index(
     let bytes = read_bounded(response, MAX_INDEX, "the index").await?;
     let index = tokio::task::spawn_blocking(move || Index::parse(&bytes))
         .await
-        .map_err(|e| format!("parsing the index failed: {e}"))?
-        .map_err(|e| e.to_string())?;
+        .map_err(crate::Error::Interrupted)??;
     Ok(Fetched::New {
         index: Arc::new(index),
         validators,
@@ -254,14 +257,17 @@ pub async fn fetch_archive(
     repository_url: &str,
     url: &str,
     credentials: Option<&Credentials>,
-) -> Result<Vec<u8>, String> {
+) -> crate::Result<Vec<u8>> {
     let mut request = client.get(url)?.timeout(FETCH_TIMEOUT);
     if let Some(credentials) = credentials_for(repository_url, url, credentials) {
         request = request.basic_auth(&credentials.username, Some(&credentials.password));
     }
     let response = request.send().await.map_err(|e| send_failure(url, &e))?;
     if !response.status().is_success() {
-        return Err(format!("{url} answered {}", response.status()));
+        return Err(crate::Error::Status {
+            url: url.into(),
+            status: response.status(),
+        });
     }
     read_bounded(response, crate::chart::MAX_ARCHIVE, "the chart archive").await
 }
@@ -282,13 +288,12 @@ pub async fn read_bounded(
     mut response: reqwest::Response,
     limit: usize,
     what: &str,
-) -> Result<Vec<u8>, String> {
+) -> crate::Result<Vec<u8>> {
     let url = response.url().clone();
-    let too_large = || {
-        format!(
-            "{what} at {url} is larger than {}; Wheelhouse stopped reading it",
-            size_text(limit)
-        )
+    let too_large = || crate::Error::TooLarge {
+        what: what.into(),
+        url: url.to_string(),
+        limit,
     };
     if response
         .content_length()
@@ -297,11 +302,12 @@ pub async fn read_bounded(
         return Err(too_large());
     }
     let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| format!("reading {what} at {url} failed: {}", error_chain(&e)))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        crate::Error::Unreachable(format!(
+            "reading {what} at {url} failed: {}",
+            error_chain(&e)
+        ))
+    })? {
         if bytes.len() + chunk.len() > limit {
             return Err(too_large());
         }
@@ -313,9 +319,12 @@ pub async fn read_bounded(
 /// Why a request to `url` got no answer: the network policy's refusal (which names the address
 /// and the flag), or the error with its causes; for a certificate no trusted CA signed, what to
 /// do about it.
-pub fn send_failure(url: &str, error: &reqwest::Error) -> String {
+pub fn send_failure(url: &str, error: &reqwest::Error) -> crate::Error {
     if let Some(refused) = network::refusal_in(error) {
-        return format!("{url} was not fetched: {refused}");
+        return crate::Error::Refused {
+            url: url.into(),
+            refused: refused.clone(),
+        };
     }
     let mut message = format!("{url} did not answer: {}", error_chain(error));
     if matches!(
@@ -324,7 +333,7 @@ pub fn send_failure(url: &str, error: &reqwest::Error) -> String {
     ) {
         message.push_str(UNKNOWN_ISSUER_HINT);
     }
-    message
+    crate::Error::Unreachable(message)
 }
 
 /// What to do about a repository's certificate that no trusted CA signed.
@@ -472,16 +481,16 @@ mod tests {
     #[test]
     fn repository_urls_are_checked_and_classified() {
         assert_eq!(
-            RepoKind::of_url("https://charts.example/stable"),
-            Ok(RepoKind::Http)
+            RepoKind::of_url("https://charts.example/stable").ok(),
+            Some(RepoKind::Http)
         );
         assert_eq!(
-            RepoKind::of_url("http://127.0.0.1:8080"),
-            Ok(RepoKind::Http)
+            RepoKind::of_url("http://127.0.0.1:8080").ok(),
+            Some(RepoKind::Http)
         );
         assert_eq!(
-            RepoKind::of_url("oci://registry.example/charts"),
-            Ok(RepoKind::Oci)
+            RepoKind::of_url("oci://registry.example/charts").ok(),
+            Some(RepoKind::Oci)
         );
         assert!(RepoKind::of_url("ftp://x").is_err());
         assert!(RepoKind::of_url("https://").is_err());

@@ -38,6 +38,21 @@ fn difference(defaults: &Value, wanted: &Value) -> Option<Value> {
     }
 }
 
+/// Where a chart's values put the Ingress host (`ingress.host`, `ingress.hosts[0].host` or
+/// `ingress.hostname`, the shapes charts use), when its values have an `ingress` with one.
+pub fn ingress_host_path(values: &Value) -> Option<&'static str> {
+    let ingress = values.get("ingress")?;
+    if ingress.get("host").is_some() {
+        Some("ingress.host")
+    } else if ingress.pointer("/hosts/0/host").is_some() {
+        Some("ingress.hosts[0].host")
+    } else if ingress.get("hostname").is_some() {
+        Some("ingress.hostname")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

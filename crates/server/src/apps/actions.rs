@@ -155,8 +155,7 @@ fn start(
     });
     let progress = operations.start(&id, first.clone());
     // helm acts as the person: their token, or Wheelhouse impersonating them.
-    let kubeconfig =
-        helm::kubeconfig_yaml(&state.cluster.config_for(&me.person)).map_err(AppError::internal)?;
+    let kubeconfig = helm::kubeconfig_yaml(&state.cluster.config_for(&me.person))?;
     let calls = me.calls.clone();
     let timeout = apps.config.operation_timeout;
     tokio::spawn(async move {
@@ -377,16 +376,7 @@ fn set_ingress_host(values: &mut Value, path: &str, host: &str) {
 /// The Ingress host path of a chart's default values (as the chart page reports it).
 fn ingress_host_path(default_values: &str) -> Option<&'static str> {
     let values = wheelhouse_model::yaml::parse(default_values).ok()?;
-    let ingress = values.get("ingress")?;
-    if ingress.get("host").is_some() {
-        Some("ingress.host")
-    } else if ingress.pointer("/hosts/0/host").is_some() {
-        Some("ingress.hosts[0].host")
-    } else if ingress.get("hostname").is_some() {
-        Some("ingress.hostname")
-    } else {
-        None
-    }
+    wheelhouse_apps::values::ingress_host_path(&values)
 }
 
 pub(super) async fn install(

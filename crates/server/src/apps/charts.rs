@@ -71,15 +71,7 @@ fn ingress_support(values: &Value) -> Value {
     let Some(ingress) = values.get("ingress") else {
         return Value::Null;
     };
-    let host_path = if ingress.get("host").is_some() {
-        Some("ingress.host")
-    } else if ingress.pointer("/hosts/0/host").is_some() {
-        Some("ingress.hosts[0].host")
-    } else if ingress.get("hostname").is_some() {
-        Some("ingress.hostname")
-    } else {
-        None
-    };
+    let host_path = wheelhouse_apps::values::ingress_host_path(values);
     json!({"supported": host_path.is_some() && ingress.get("enabled").is_some(), "hostPath": host_path})
 }
 

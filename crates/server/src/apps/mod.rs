@@ -277,11 +277,11 @@ impl Apps {
             }
             _ => repository::fetch_archive(&http, &repo.url, &url, credentials.as_ref()).await,
         }
-        .map_err(|message| {
+        .map_err(|error| {
             AppError::new(
                 StatusCode::BAD_GATEWAY,
                 "RepositoryUnavailable",
-                format!("the chart archive could not be read: {message}"),
+                format!("the chart archive could not be read: {error}"),
             )
         })?;
         if let Some(digest) = version.digest.as_deref().filter(|d| !d.is_empty()) {
@@ -305,21 +305,6 @@ impl Apps {
         }
         cache.insert(key, bytes.clone());
         Ok(bytes)
-    }
-}
-
-/// A release record or chart archive that could not be decoded is the input's fault (422);
-/// decoding that stopped unexpectedly is ours.
-impl From<wheelhouse_apps::Error> for AppError {
-    fn from(error: wheelhouse_apps::Error) -> Self {
-        match error {
-            wheelhouse_apps::Error::Interrupted(cause) => AppError::internal(cause),
-            other => AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Unreadable",
-                other.to_string(),
-            ),
-        }
     }
 }
 

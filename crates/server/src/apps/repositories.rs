@@ -162,7 +162,7 @@ pub(super) async fn create(
         ));
     }
     if let Err(problem) = RepoKind::of_url(&request.url) {
-        errors.push(FieldError::new("url", problem));
+        errors.push(FieldError::new("url", problem.to_string()));
     }
     if let Some(seconds) = request.interval_seconds
         && seconds < crd::MIN_INTERVAL.as_secs()
@@ -597,6 +597,6 @@ pub(super) async fn oci_archive(
     repo: &Repo,
     version: &ChartVersion,
     credentials: Option<&Credentials>,
-) -> std::result::Result<Vec<u8>, String> {
+) -> wheelhouse_apps::Result<Vec<u8>> {
     oci::archive(http, &repo.url, repo.plain_http, version, credentials).await
 }

@@ -161,7 +161,13 @@ async fn sync_one(apps: &Arc<Apps>, calls: &Calls, repo: Repo) {
             repository::fetch_index(&http, &repo.url, credentials.as_ref(), &repo.validators).await
         }
     };
-    record(apps, calls, &repo.name, result).await;
+    record(
+        apps,
+        calls,
+        &repo.name,
+        result.map_err(|error| error.to_string()),
+    )
+    .await;
 }
 
 async fn record(
