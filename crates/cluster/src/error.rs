@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::ConnectionProblem;
-use crate::metrics::prometheus::QueryError;
+use crate::metrics::SourceState;
 
 /// What can go wrong while connecting to a cluster, discovering its kinds, reading its caches or
 /// answering metrics.
@@ -136,8 +136,9 @@ pub enum Error {
     NotFound { kind: &'static str, name: String },
 
     /// Prometheus failed to answer a range only it can serve.
-    #[error("the range needs Prometheus, which failed: {0}")]
-    Prometheus(#[from] QueryError),
+    /// `state` is what the failure leaves the Prometheus source in (unreachable or forbidden).
+    #[error("the range needs Prometheus, which failed: {message}")]
+    Prometheus { state: SourceState, message: String },
 
     /// The API server did not accept a person's credentials: a sign-in with a wrong or expired
     /// token, or a session whose token has since expired.

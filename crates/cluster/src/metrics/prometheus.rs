@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::SourceState;
+use crate::Error;
 use crate::backoff::Backoff;
 
 /// Where Prometheus is and how it is checked.
@@ -61,15 +62,6 @@ pub struct PrometheusStatus {
     pub since: Timestamp,
 }
 
-/// What Prometheus answered when a query failed: the state it leaves the source in, and why.
-/// The cause of [`crate::Error::Prometheus`].
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct QueryError {
-    pub state: SourceState,
-    pub message: String,
-}
-
 /// One series of a range query: its labels and `(unix seconds, value)` points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PromSeries {
@@ -81,7 +73,8 @@ pub struct PromSeries {
 pub struct Prometheus {
     config: PrometheusConfig,
     /// The client, or why it could not be built (then every query and check says so).
-    client: Result<reqwest::Client, QueryError>,
+    /// The client, or why it could not be built (every query then fails with that reason).
+    client: Result<reqwest::Client, String>,
     status: watch::Receiver<PrometheusStatus>,
     task: JoinHandle<()>,
 }
@@ -142,10 +135,7 @@ impl Prometheus {
             .map_err(|error| {
                 let message = wheelhouse_tls::client_failure("Prometheus", &error);
                 tracing::error!("{message}");
-                QueryError {
-                    state: SourceState::Unreachable,
-                    message,
-                }
+                message
             });
         let (sender, status) = watch::channel(PrometheusStatus {
             url: config.url.clone(),
@@ -178,9 +168,12 @@ impl Prometheus {
         start: f64,
         end: f64,
         step: f64,
-    ) -> Result<Vec<PromSeries>, QueryError> {
+    ) -> crate::Result<Vec<PromSeries>> {
         let url = format!("{}/api/v1/query_range", self.config.url);
-        let client = self.client.as_ref().map_err(Clone::clone)?;
+        let client = self
+            .client
+            .as_ref()
+            .map_err(|message| failed(message.clone()))?;
         let answer = request(
             client,
             &url,
@@ -208,53 +201,54 @@ impl Prometheus {
     }
 }
 
+/// Prometheus did not answer, or not as its API says: the source is unreachable.
+fn failed(message: String) -> Error {
+    Error::Prometheus {
+        state: SourceState::Unreachable,
+        message,
+    }
+}
+
 async fn request(
     client: &reqwest::Client,
     url: &str,
     params: &[(&str, String)],
-) -> Result<Vec<MatrixEntry>, QueryError> {
+) -> crate::Result<Vec<MatrixEntry>> {
     let response = client
         .get(url)
         .query(params)
         .send()
         .await
-        .map_err(|e| QueryError {
-            state: SourceState::Unreachable,
-            message: format!("Prometheus is not reachable: {e}"),
-        })?;
+        .map_err(|e| failed(format!("Prometheus is not reachable: {e}")))?;
     let code = response.status();
     if matches!(code.as_u16(), 401 | 403) {
-        return Err(QueryError {
+        return Err(Error::Prometheus {
             state: SourceState::Forbidden,
             message: format!("Prometheus refused the query ({code})"),
         });
     }
-    let text = response.text().await.map_err(|e| QueryError {
-        state: SourceState::Unreachable,
-        message: format!("Prometheus is not reachable: {e}"),
-    })?;
-    let answer: Answer = serde_json::from_str(&text).map_err(|_| QueryError {
-        state: SourceState::Unreachable,
-        message: format!(
+    let text = response
+        .text()
+        .await
+        .map_err(|e| failed(format!("Prometheus is not reachable: {e}")))?;
+    let answer: Answer = serde_json::from_str(&text).map_err(|_| {
+        failed(format!(
             "{url} did not answer like a Prometheus API ({code}): {}",
             text.chars().take(200).collect::<String>()
-        ),
+        ))
     })?;
     if answer.status != "success" {
-        return Err(QueryError {
-            state: SourceState::Unreachable,
-            message: format!(
-                "Prometheus refused the query: {}",
-                answer.error.unwrap_or_default()
-            ),
-        });
+        return Err(failed(format!(
+            "Prometheus refused the query: {}",
+            answer.error.unwrap_or_default()
+        )));
     }
     Ok(answer.data.map(|d| d.result).unwrap_or_default())
 }
 
 async fn check(
     config: PrometheusConfig,
-    client: Result<reqwest::Client, QueryError>,
+    client: Result<reqwest::Client, String>,
     status: watch::Sender<PrometheusStatus>,
 ) {
     let url = format!("{}/api/v1/query", config.url);
@@ -262,7 +256,7 @@ async fn check(
     loop {
         let outcome = match &client {
             Ok(client) => request(client, &url, &[("query", "vector(1)".to_string())]).await,
-            Err(error) => Err(error.clone()),
+            Err(message) => Err(failed(message.clone())),
         };
         let (state, message, hint) = match outcome {
             Ok(answer) if answer.first().and_then(|e| e.value.as_ref()).is_some() => {
@@ -273,14 +267,22 @@ async fn check(
                 format!("{} answered a query without a value", config.url),
                 Some(UNREACHABLE_HINT.to_string()),
             ),
-            Err(error) => {
-                let hint = if error.state == SourceState::Forbidden {
-                    FORBIDDEN_HINT
-                } else {
-                    UNREACHABLE_HINT
-                };
-                (error.state, error.message, Some(hint.to_string()))
-            }
+            Err(Error::Prometheus {
+                state: SourceState::Forbidden,
+                message,
+            }) => (
+                SourceState::Forbidden,
+                message,
+                Some(FORBIDDEN_HINT.to_string()),
+            ),
+            Err(error) => (
+                SourceState::Unreachable,
+                match error {
+                    Error::Prometheus { message, .. } => message,
+                    other => other.to_string(),
+                },
+                Some(UNREACHABLE_HINT.to_string()),
+            ),
         };
         status.send_modify(|current| {
             if current.state != state {
