@@ -110,7 +110,7 @@ impl OidcConfig {
 /// Why an ID token was refused. The client only ever sees 401 Unauthorized; these go to the
 /// debug log.
 #[derive(Debug, thiserror::Error)]
-pub enum OidcError {
+pub enum TokenRefusal {
     /// Not three base64url parts with a JSON header and payload.
     #[error("the token is not a JWT: {0}")]
     Malformed(&'static str),
@@ -179,27 +179,27 @@ pub fn looks_like_jwt(token: &str) -> bool {
         })
 }
 
-fn parse(token: &str) -> Result<Jwt<'_>, OidcError> {
+fn parse(token: &str) -> Result<Jwt<'_>, TokenRefusal> {
     if !looks_like_jwt(token) {
-        return Err(OidcError::Malformed("not three base64url parts"));
+        return Err(TokenRefusal::Malformed("not three base64url parts"));
     }
     let (signed, signature) = token
         .rsplit_once('.')
-        .ok_or(OidcError::Malformed("no signature"))?;
+        .ok_or(TokenRefusal::Malformed("no signature"))?;
     let (header, payload) = signed
         .split_once('.')
-        .ok_or(OidcError::Malformed("no payload"))?;
+        .ok_or(TokenRefusal::Malformed("no payload"))?;
     let decode = |part: &str, what: &'static str| {
         URL_SAFE_NO_PAD
             .decode(part)
-            .map_err(|_| OidcError::Malformed(what))
+            .map_err(|_| TokenRefusal::Malformed(what))
     };
     let header: Header = serde_json::from_slice(&decode(header, "the header is not base64url")?)
-        .map_err(|_| OidcError::Malformed("the header is not a JOSE header"))?;
+        .map_err(|_| TokenRefusal::Malformed("the header is not a JOSE header"))?;
     let claims: Value = serde_json::from_slice(&decode(payload, "the payload is not base64url")?)
-        .map_err(|_| OidcError::Malformed("the payload is not JSON"))?;
+        .map_err(|_| TokenRefusal::Malformed("the payload is not JSON"))?;
     if !claims.is_object() {
-        return Err(OidcError::Malformed("the payload is not a JSON object"));
+        return Err(TokenRefusal::Malformed("the payload is not a JSON object"));
     }
     Ok(Jwt {
         header,
@@ -245,7 +245,7 @@ enum Verifier {
     },
 }
 
-fn verifier(alg: &str) -> Result<Verifier, OidcError> {
+fn verifier(alg: &str) -> Result<Verifier, TokenRefusal> {
     use ring::signature as sig;
     Ok(match alg {
         "RS256" => Verifier::Rsa(&sig::RSA_PKCS1_2048_8192_SHA256),
@@ -262,7 +262,7 @@ fn verifier(alg: &str) -> Result<Verifier, OidcError> {
             algorithm: &sig::ECDSA_P384_SHA384_FIXED,
             curve: "P-384",
         },
-        other => return Err(OidcError::Algorithm(other.to_string())),
+        other => return Err(TokenRefusal::Algorithm(other.to_string())),
     })
 }
 
@@ -281,11 +281,11 @@ impl Jwk {
     }
 
     /// Verifies `signature` over `message` with this key.
-    fn verify(&self, alg: &str, message: &[u8], signature: &[u8]) -> Result<(), OidcError> {
+    fn verify(&self, alg: &str, message: &[u8], signature: &[u8]) -> Result<(), TokenRefusal> {
         let field = |v: &Option<String>| {
             v.as_deref()
                 .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
-                .ok_or(OidcError::UnknownKey(self.kid.clone()))
+                .ok_or(TokenRefusal::UnknownKey(self.kid.clone()))
         };
         let verified = match verifier(alg)? {
             Verifier::Rsa(parameters) => ring::signature::RsaPublicKeyComponents {
@@ -295,7 +295,7 @@ impl Jwk {
             .verify(parameters, message, signature),
             Verifier::Ecdsa { algorithm, curve } => {
                 if self.crv.as_deref() != Some(curve) {
-                    return Err(OidcError::UnknownKey(self.kid.clone()));
+                    return Err(TokenRefusal::UnknownKey(self.kid.clone()));
                 }
                 // The uncompressed point: 0x04 ‖ x ‖ y.
                 let mut point = vec![4u8];
@@ -304,7 +304,7 @@ impl Jwk {
                 ring::signature::UnparsedPublicKey::new(algorithm, point).verify(message, signature)
             }
         };
-        verified.map_err(|_| OidcError::BadSignature)
+        verified.map_err(|_| TokenRefusal::BadSignature)
     }
 }
 
@@ -317,7 +317,7 @@ pub struct Identity {
 
 /// Checks a token's claims (issuer, audience, lifetime at `now`, in Unix seconds) and reads
 /// the identity from them, as kube-apiserver does.
-fn identity(config: &OidcConfig, claims: &Value, now: i64) -> Result<Identity, OidcError> {
+fn identity(config: &OidcConfig, claims: &Value, now: i64) -> Result<Identity, TokenRefusal> {
     check_issuer(config, claims)?;
     let audience_ok = match &claims["aud"] {
         Value::String(aud) => *aud == config.client_id,
@@ -325,18 +325,18 @@ fn identity(config: &OidcConfig, claims: &Value, now: i64) -> Result<Identity, O
         _ => false,
     };
     if !audience_ok {
-        return Err(OidcError::Audience(config.client_id.clone()));
+        return Err(TokenRefusal::Audience(config.client_id.clone()));
     }
     let seconds = |name: &str| claims[name].as_f64().map(|v| v as i64);
     match seconds("exp") {
         Some(exp) if now <= exp + LEEWAY_SECONDS => {}
-        _ => return Err(OidcError::Expired),
+        _ => return Err(TokenRefusal::Expired),
     }
     if seconds("nbf").is_some_and(|nbf| now + LEEWAY_SECONDS < nbf) {
-        return Err(OidcError::NotYetValid);
+        return Err(TokenRefusal::NotYetValid);
     }
     let claim = &config.username_claim;
-    let problem = |problem| OidcError::Username {
+    let problem = |problem| TokenRefusal::Username {
         claim: claim.clone(),
         problem,
     };
@@ -360,8 +360,8 @@ fn identity(config: &OidcConfig, claims: &Value, now: i64) -> Result<Identity, O
                 .iter()
                 .map(|g| g.as_str().map(str::to_string))
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| OidcError::Groups(claim.to_string()))?,
-            _ => return Err(OidcError::Groups(claim.to_string())),
+                .ok_or_else(|| TokenRefusal::Groups(claim.to_string()))?,
+            _ => return Err(TokenRefusal::Groups(claim.to_string())),
         },
     };
     Ok(Identity {
@@ -373,10 +373,10 @@ fn identity(config: &OidcConfig, claims: &Value, now: i64) -> Result<Identity, O
     })
 }
 
-fn check_issuer(config: &OidcConfig, claims: &Value) -> Result<(), OidcError> {
+fn check_issuer(config: &OidcConfig, claims: &Value) -> Result<(), TokenRefusal> {
     let found = claims["iss"].as_str().unwrap_or("");
     if found != config.issuer_url {
-        return Err(OidcError::Issuer {
+        return Err(TokenRefusal::Issuer {
             found: found.to_string(),
             expected: config.issuer_url.clone(),
         });
@@ -418,7 +418,7 @@ impl OidcAuthenticator {
     }
 
     /// The identity of a verified ID token, or why it was refused.
-    pub async fn authenticate(&self, token: &str) -> Result<Identity, OidcError> {
+    pub async fn authenticate(&self, token: &str) -> Result<Identity, TokenRefusal> {
         let jwt = parse(token)?;
         verifier(&jwt.header.alg)?;
         // Another issuer's token needs no fetch to be refused.
@@ -434,7 +434,7 @@ impl OidcAuthenticator {
 
     /// The key that fits the header, fetching the keys when none does and the last fetch is
     /// old enough (a provider rotating its keys publishes the new one before using it).
-    async fn key_for(&self, header: &Header) -> Result<Jwk, OidcError> {
+    async fn key_for(&self, header: &Header) -> Result<Jwk, TokenRefusal> {
         let kid = header.kid.as_deref();
         let find = |keys: &[Jwk]| keys.iter().find(|k| k.fits(&header.alg, kid)).cloned();
         let mut cache = self.keys.lock().await;
@@ -442,18 +442,18 @@ impl OidcAuthenticator {
             return Ok(key);
         }
         if cache.fetched.is_some_and(|at| at.elapsed() < MIN_REFETCH) {
-            return Err(OidcError::UnknownKey(header.kid.clone()));
+            return Err(TokenRefusal::UnknownKey(header.kid.clone()));
         }
         cache.fetched = Some(Instant::now());
         cache.keys = self.fetch_keys().await?;
-        find(&cache.keys).ok_or_else(|| OidcError::UnknownKey(header.kid.clone()))
+        find(&cache.keys).ok_or_else(|| TokenRefusal::UnknownKey(header.kid.clone()))
     }
 
-    async fn fetch_keys(&self) -> Result<Vec<Jwk>, OidcError> {
+    async fn fetch_keys(&self) -> Result<Vec<Jwk>, TokenRefusal> {
         let issuer = self.config.issuer_url.trim_end_matches('/');
         let discovery_url = format!("{issuer}/.well-known/openid-configuration");
         let discovery = self.fetch_json(&discovery_url).await?;
-        let fail = |url: &str, reason: String| OidcError::Fetch {
+        let fail = |url: &str, reason: String| TokenRefusal::Fetch {
             url: url.to_string(),
             reason,
         };
@@ -481,8 +481,8 @@ impl OidcAuthenticator {
     }
 
     /// GETs a JSON document of at most [`MAX_DOCUMENT`] bytes.
-    async fn fetch_json(&self, url: &str) -> Result<Value, OidcError> {
-        let fail = |reason: String| OidcError::Fetch {
+    async fn fetch_json(&self, url: &str) -> Result<Value, TokenRefusal> {
+        let fail = |reason: String| TokenRefusal::Fetch {
             url: url.to_string(),
             reason,
         };
@@ -659,7 +659,7 @@ mod tests {
         );
         assert!(matches!(
             key.verify("ES256", b"header.other", signature.as_ref()),
-            Err(OidcError::BadSignature)
+            Err(TokenRefusal::BadSignature)
         ));
     }
 
@@ -672,7 +672,7 @@ mod tests {
         assert!(!looks_like_jwt("a.b.c=="));
         assert!(matches!(
             parse("eyJh.eyJz.c2ln"),
-            Err(OidcError::Malformed(_))
+            Err(TokenRefusal::Malformed(_))
         ));
     }
 
@@ -684,8 +684,8 @@ mod tests {
         let jwt = parse(&token).expect("parses");
         assert!(matches!(
             verifier(&jwt.header.alg),
-            Err(OidcError::Algorithm(_))
+            Err(TokenRefusal::Algorithm(_))
         ));
-        assert!(matches!(verifier("HS256"), Err(OidcError::Algorithm(_))));
+        assert!(matches!(verifier("HS256"), Err(TokenRefusal::Algorithm(_))));
     }
 }

@@ -18,16 +18,16 @@ pub struct Schedule {
 /// Why a schedule could not be parsed; the message says which field is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid cron schedule {schedule:?}: {reason}")]
-pub struct ParseError {
+pub struct InvalidSchedule {
     schedule: String,
     reason: String,
 }
 
 impl std::str::FromStr for Schedule {
-    type Err = ParseError;
+    type Err = InvalidSchedule;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason: &str| ParseError {
+        let err = |reason: &str| InvalidSchedule {
             schedule: s.to_string(),
             reason: reason.to_string(),
         };
