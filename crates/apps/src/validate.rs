@@ -45,10 +45,43 @@ fn dns_label_problem(value: &str, max: usize) -> Option<String> {
     None
 }
 
-/// Helm's release-name rules: a lowercase RFC 1123 label of at most 53 characters.
+/// Helm's release-name rule: an RFC 1123 subdomain (lowercase labels of letters, digits and `-`,
+/// joined by dots) of at most 53 characters. The table in `web/src/lib/apps/releaseNames.json`
+/// is shared with the install form and checked against the real helm.
 pub fn release_name(name: &str) -> Option<FieldError> {
-    dns_label_problem(name, MAX_RELEASE_NAME)
+    release_name_problem(name)
         .map(|problem| FieldError::new("name", format!("the release name {problem}")))
+}
+
+fn release_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("is required".into());
+    }
+    if name.len() > MAX_RELEASE_NAME {
+        return Some(format!(
+            "is {} characters long; at most {MAX_RELEASE_NAME} are allowed",
+            name.len()
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    {
+        return Some("may contain only lowercase letters, digits, '-' and '.'".into());
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        return Some("must start and end with a letter or digit".into());
+    }
+    let part_ok = |part: &str| {
+        part.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && part.ends_with(|c: char| c.is_ascii_alphanumeric())
+    };
+    if !name.split('.').all(part_ok) {
+        return Some("must have each part between dots start and end with a letter or digit".into());
+    }
+    None
 }
 
 /// A namespace name: a lowercase RFC 1123 label of at most 63 characters.
@@ -89,24 +122,33 @@ pub fn values(yaml: &str) -> Result<serde_json::Value, FieldError> {
 mod tests {
     use super::*;
 
+    /// The table the install form and the real helm are held to as well.
+    fn release_names() -> (Vec<String>, Vec<String>) {
+        let table: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../web/src/lib/apps/releaseNames.json"
+        ))
+        .expect("the table is JSON");
+        let names = |key: &str| -> Vec<String> {
+            serde_json::from_value(table[key].clone()).expect("a list of names")
+        };
+        (names("valid"), names("invalid"))
+    }
+
     #[test]
     fn release_names_follow_helms_rules() {
-        assert_eq!(release_name("shop-web-1"), None);
-        for bad in [
-            "",
-            "Shop",
-            "shop_web",
-            "-shop",
-            "shop-",
-            "shop.web",
-            &"a".repeat(54),
-        ] {
+        let (valid, invalid) = release_names();
+        assert!(valid.len() >= 5 && invalid.len() >= 5);
+        for good in &valid {
+            assert_eq!(release_name(good), None, "{good:?} should be accepted");
+        }
+        for bad in &invalid {
             assert!(release_name(bad).is_some(), "{bad:?} should be refused");
         }
-        assert!(release_name(&"a".repeat(53)).is_none());
         let error = release_name("Web").expect("refused");
         assert_eq!(error.field, "name");
         assert!(error.message.contains("lowercase"), "{}", error.message);
+        let error = release_name("shop..v2").expect("refused");
+        assert!(error.message.contains("between dots"), "{}", error.message);
     }
 
     #[test]

@@ -639,3 +639,48 @@ async fn finished_as(server: &TestServer, operation: &Value, user: &str, group: 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// The release names the install form and the API accept are the ones the real helm accepts: one
+/// table (`web/src/lib/apps/releaseNames.json`) for the three. (An empty name is left to the API
+/// and the form, which require one; helm would make one up.)
+#[tokio::test]
+async fn helm_agrees_with_the_release_name_table_the_form_and_the_api_share() {
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
+    let table: Value = serde_json::from_str(include_str!(
+        "../../../web/src/lib/apps/releaseNames.json"
+    ))
+    .expect("the table is JSON");
+    let chart = concat!(env!("CARGO_MANIFEST_DIR"), "/../apps/charts/webapp");
+    let home = tempfile::tempdir().expect("temp dir");
+    for (key, accepted) in [("valid", true), ("invalid", false)] {
+        for name in table[key].as_array().expect("a list") {
+            let name = name.as_str().expect("a name");
+            if name.is_empty() {
+                continue;
+            }
+            let output = tokio::process::Command::new(&helm)
+                .args(["template", "--", name, chart])
+                .env("HOME", home.path())
+                .env("HELM_CACHE_HOME", home.path().join("cache"))
+                .env("HELM_CONFIG_HOME", home.path().join("config"))
+                .env("HELM_DATA_HOME", home.path().join("data"))
+                .output()
+                .await
+                .expect("helm runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.success(),
+                accepted,
+                "helm and the table disagree about {name:?}: {stderr}"
+            );
+            if !accepted {
+                assert!(
+                    stderr.contains("invalid release name"),
+                    "{name:?} refused for another reason: {stderr}"
+                );
+            }
+        }
+    }
+}

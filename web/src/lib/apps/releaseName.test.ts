@@ -1,9 +1,16 @@
 import { describe, expect, test } from 'vitest';
 import { releaseNameProblem, suggestReleaseName } from './releaseName';
+// The table the server (crates/apps/src/validate.rs) and the real helm (crates/server/tests/apps_helm.rs)
+// are held to as well, so the form, the API and helm cannot disagree about a name.
+import table from './releaseNames.json';
 
 describe("Helm's release name rules", () => {
-  test.each(['web', 'my-shop', 'a', 'shop.v2', 'x1-2', 'a'.repeat(53)])('%s is valid', (name) => {
+  test.each(table.valid)('%j is valid, as helm and the API say', (name) => {
     expect(releaseNameProblem(name)).toBeNull();
+  });
+
+  test.each(table.invalid)('%j is refused, as helm and the API refuse it', (name) => {
+    expect(releaseNameProblem(name)).not.toBeNull();
   });
 
   test.each([
