@@ -160,3 +160,62 @@ async fn credentials_cross_plain_http_only_when_the_repository_says_so() {
     assert_eq!(synced["status"]["charts"], 1, "{synced}");
     assert!(seen.logins().contains(&basic("ann", "s3cret")));
 }
+
+/// An index may list archives on any host; the repository's login goes only to the repository's
+/// own origin (helm's default too), never to the host an index names.
+#[tokio::test]
+async fn the_login_goes_to_the_repository_and_never_to_an_archive_on_another_host() {
+    let archive = hello_chart("mirror");
+    let digest = wheelhouse_apps::chart::sha256_hex(&archive);
+    let mirror_app = axum::Router::new().route(
+        "/hello-1.0.0.tgz",
+        axum::routing::get(move || async move { archive }),
+    );
+    let (mirror, mirror_seen) = common::repositories::serve(mirror_app, None).await;
+    // Another host name for the same machine: another origin.
+    let index = common::repositories::index_of_hello(
+        &format!("http://localhost:{}/hello-1.0.0.tgz", mirror.port()),
+        &digest,
+    );
+    let repository_app = axum::Router::new().route(
+        "/charts/index.yaml",
+        axum::routing::get(move || async move { index }),
+    );
+    let (address, seen) =
+        common::repositories::serve(repository_app, Some(basic("ann", "s3cret"))).await;
+    let server = TestServer::demo(config(
+        AppsConfig::default().credentials_namespace("default"),
+    ))
+    .await;
+    server.wait_ready().await;
+    login_secret(&server, "default", "charts-login").await;
+
+    let (code, created) = add(
+        &server,
+        json!({"name": "mirrored", "url": format!("http://{address}/charts"), "plainHttp": true,
+               "secretRef": {"namespace": "default", "name": "charts-login"}}),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    repository_until(&server, "mirrored", |r| r["status"]["state"] == "ok").await;
+    assert!(
+        seen.logins().contains(&basic("ann", "s3cret")),
+        "the repository got its login: {:?}",
+        seen.requests()
+    );
+
+    // Opening the chart downloads its archive from the other host.
+    let (code, chart) = common::send(
+        reqwest::Method::GET,
+        &server,
+        "api/v1/apps/charts/mirrored/hello",
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{chart}");
+    assert_eq!(chart["values"], "message: hi\n", "read from the archive: {chart}");
+    let fetched = mirror_seen.requests();
+    assert_eq!(fetched.len(), 1, "{fetched:?}");
+    assert_eq!(fetched[0].0, "/hello-1.0.0.tgz");
+    assert_eq!(fetched[0].1, None, "the login went to another host");
+}
