@@ -664,6 +664,83 @@ async fn one_websocket_carries_several_subscriptions() {
     assert_eq!(removed["data"]["total"], 1);
 }
 
+/// A socket holds at most 64 views (the 65th is refused and the others go on; unsubscribing
+/// makes room), and a message over 64 KiB ends the connection.
+#[tokio::test]
+async fn a_socket_holds_64_subscriptions_and_ends_on_a_message_over_64_kib() {
+    use tokio_tungstenite::tungstenite::Message;
+    let (_sim, server) = quiet_server("admin").await;
+    let url = format!("ws://{}/api/v1/live", server.address);
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the socket opens");
+    let subscribe = |id: &str| {
+        Message::Text(
+            json!({"op": "subscribe", "id": id, "path": "/api/v1/watch/core/v1/nodes"})
+                .to_string()
+                .into(),
+        )
+    };
+    for i in 0..=64 {
+        socket
+            .send(subscribe(&format!("s{i}")))
+            .await
+            .expect("sent");
+    }
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    let mut ready = std::collections::BTreeSet::new();
+    let refused = loop {
+        let message = next(&mut socket, deadline).await;
+        if message["event"] == "error" {
+            break message;
+        }
+        if message["event"] == "snapshot" {
+            ready.insert(message["id"].as_str().expect("an id").to_string());
+        }
+    };
+    assert_eq!(refused["id"], "s64", "{refused}");
+    assert_eq!(refused["data"]["error"]["reason"], "BadRequest");
+    assert!(
+        refused["data"]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 64 subscriptions")),
+        "{refused}"
+    );
+    assert!(!ready.contains("s64"), "{ready:?}");
+
+    // Room is made by unsubscribing; the same id is then served.
+    socket
+        .send(Message::Text(
+            json!({"op": "unsubscribe", "id": "s0"}).to_string().into(),
+        ))
+        .await
+        .expect("sent");
+    socket.send(subscribe("s64")).await.expect("sent");
+    loop {
+        let message = next(&mut socket, deadline).await;
+        assert_ne!(message["event"], "error", "{message}");
+        if message["id"] == "s64" && message["event"] == "snapshot" {
+            break;
+        }
+    }
+
+    // A message past 64 KiB is not read: the connection ends.
+    let huge = json!({"op": "subscribe", "id": "huge", "path": "x".repeat(65 * 1024)});
+    let _ = socket.send(Message::Text(huge.to_string().into())).await;
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("the connection ends within the time limit")
+        {
+            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+            Some(Ok(Message::Text(text))) => {
+                assert!(!text.contains("\"huge\""), "the huge message was read: {text}");
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
