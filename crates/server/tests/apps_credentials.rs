@@ -213,7 +213,10 @@ async fn the_login_goes_to_the_repository_and_never_to_an_archive_on_another_hos
     )
     .await;
     assert_eq!(code, 200, "{chart}");
-    assert_eq!(chart["values"], "message: hi\n", "read from the archive: {chart}");
+    assert_eq!(
+        chart["values"], "message: hi\n",
+        "read from the archive: {chart}"
+    );
     let fetched = mirror_seen.requests();
     assert_eq!(fetched.len(), 1, "{fetched:?}");
     assert_eq!(fetched[0].0, "/hello-1.0.0.tgz");

@@ -648,10 +648,9 @@ async fn helm_agrees_with_the_release_name_table_the_form_and_the_api_share() {
     let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
         return;
     };
-    let table: Value = serde_json::from_str(include_str!(
-        "../../../web/src/lib/apps/releaseNames.json"
-    ))
-    .expect("the table is JSON");
+    let table: Value =
+        serde_json::from_str(include_str!("../../../web/src/lib/apps/releaseNames.json"))
+            .expect("the table is JSON");
     let chart = concat!(env!("CARGO_MANIFEST_DIR"), "/../apps/charts/webapp");
     let home = tempfile::tempdir().expect("temp dir");
     for (key, accepted) in [("valid", true), ("invalid", false)] {

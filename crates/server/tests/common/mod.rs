@@ -307,3 +307,34 @@ pub async fn finished(server: &TestServer, operation: &Value) -> Value {
     }
     panic!("operation {id} did not finish in 120 s");
 }
+
+/// A sim holding only what the test puts in it (no controllers), and the server on it as `user`.
+pub async fn quiet_server(user: &str) -> (Sim, TestServer) {
+    let sim = Sim::start(
+        SimConfig::default()
+            .scenario(Scenario::Empty)
+            .controllers(false),
+    )
+    .await
+    .expect("the sim starts");
+    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_yaml(user)).expect("kubeconfig parses");
+    let server = TestServer::with_kubeconfig(kubeconfig, ServerConfig::default()).await;
+    (sim, server)
+}
+
+pub fn pods() -> wheelhouse_sim::GroupResource {
+    wheelhouse_sim::GroupResource::core("pods")
+}
+
+pub fn pod(namespace: &str, name: &str, labels: Value) -> Value {
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+        "status": {"phase": "Running"}
+    })
+}
+
+pub fn namespace(name: &str) -> Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+}
