@@ -79,7 +79,9 @@ fn release_name_problem(name: &str) -> Option<String> {
             && part.ends_with(|c: char| c.is_ascii_alphanumeric())
     };
     if !name.split('.').all(part_ok) {
-        return Some("must have each part between dots start and end with a letter or digit".into());
+        return Some(
+            "must have each part between dots start and end with a letter or digit".into(),
+        );
     }
     None
 }
@@ -124,10 +126,9 @@ mod tests {
 
     /// The table the install form and the real helm are held to as well.
     fn release_names() -> (Vec<String>, Vec<String>) {
-        let table: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../web/src/lib/apps/releaseNames.json"
-        ))
-        .expect("the table is JSON");
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../../../web/src/lib/apps/releaseNames.json"))
+                .expect("the table is JSON");
         let names = |key: &str| -> Vec<String> {
             serde_json::from_value(table[key].clone()).expect("a list of names")
         };

@@ -105,7 +105,10 @@ async fn a_person_who_may_not_read_a_secret_cannot_have_the_console_send_it() {
     // The same person may add the repository without the Secret: it is the Secret that is refused.
     let (code, created) = add(&server, json!({"name": "open", "url": url})).await;
     assert_eq!(code, 201, "{created}");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Once its sync has ended, the repository has been asked — without the login, so it refused.
+    let message = failed_sync(&server, "open").await;
+    assert!(message.contains("401"), "{message}");
+    assert!(!seen.requests().is_empty(), "the repository was asked");
     assert!(seen.logins().is_empty(), "{:?}", seen.requests());
 }
 

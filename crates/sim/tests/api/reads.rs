@@ -143,8 +143,8 @@ async fn watch_streams_added_modified_deleted_and_bookmarks_as_json_lines() {
         "{}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={since}&allowWatchBookmarks=true&timeoutSeconds=2",
         sim.url()
     );
+    // From `since`: whenever the watch opens, it replays what follows.
     let reader = read_watch(&sim, url);
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"namespace": "default", "name": "w"}, "data": {"a": "1"}});
     store.create(&cms, true, cm).expect("create");
     store
@@ -326,8 +326,24 @@ async fn a_watch_with_a_selector_sees_objects_leave_and_enter_it() {
         "{}/api/v1/namespaces/default/configmaps?watch=1&labelSelector=tier%3Da&timeoutSeconds=1",
         sim.url()
     );
-    let reader = read_watch(&sim, url);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The watch is open once its first line (the object as it is) has come.
+    let token = sim.token("admin").expect("token").to_string();
+    let response = http_client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("watch");
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    while !text.contains('\n') {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), body.next())
+            .await
+            .expect("the first event within the time limit")
+            .expect("a first event")
+            .expect("bytes");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
     let relabel = |tier: &'static str| {
         store.update_with(&cms, "default", "s", move |o| {
             o["metadata"]["labels"]["tier"] = json!(tier);
@@ -336,7 +352,10 @@ async fn a_watch_with_a_selector_sees_objects_leave_and_enter_it() {
     };
     relabel("b").expect("leave");
     relabel("a").expect("enter");
-    let text = reader.await.expect("reader");
+    // The rest, until the server ends the watch (its timeoutSeconds).
+    while let Some(chunk) = body.next().await {
+        text.push_str(&String::from_utf8_lossy(&chunk.expect("bytes")));
+    }
     let types: Vec<String> = text
         .lines()
         .map(|l| {
