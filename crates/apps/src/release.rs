@@ -44,9 +44,44 @@ pub struct Release {
     pub config: Option<Value>,
     #[serde(default)]
     pub manifest: String,
+    /// The chart's hooks (Jobs and the like helm runs around an install, upgrade or delete),
+    /// with how their last run went; their objects are not in `manifest`.
+    #[serde(default)]
+    pub hooks: Vec<Hook>,
     /// The labels of the release's Secret (helm keeps `--labels` there, not in the record).
     #[serde(skip)]
     pub labels: BTreeMap<String, String>,
+}
+
+/// One hook of a release, as helm records it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Hook {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    /// The hook's object, as YAML.
+    #[serde(default)]
+    pub manifest: String,
+    /// When it runs: `pre-install`, `post-install`, `pre-upgrade`…
+    #[serde(default)]
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub last_run: HookRun,
+}
+
+/// How a hook's last run went.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HookRun {
+    /// `Running`, `Succeeded`, `Failed` or `Unknown`; empty when it never ran.
+    #[serde(default)]
+    pub phase: String,
+}
+
+impl Hook {
+    pub fn failed(&self) -> bool {
+        self.last_run.phase == "Failed"
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

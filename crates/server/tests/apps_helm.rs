@@ -683,3 +683,96 @@ async fn helm_agrees_with_the_release_name_table_the_form_and_the_api_share() {
         }
     }
 }
+
+/// A chart whose post-install hook (a migration Job) fails, beside a Deployment whose image
+/// cannot be pulled: a real failure, from helm and the cluster, not a made-up answer.
+fn failing_migration_chart() -> Vec<u8> {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: {{ .Release.Name }}-web}\n  template:\n    metadata:\n      labels: {app: {{ .Release.Name }}-web}\n    spec:\n      containers:\n        - name: web\n          image: registry.example/does-not-exist:1\n";
+    let migration = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ .Release.Name }}-migrate\n  annotations:\n    helm.sh/hook: post-install\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: busybox:1.37\n          command: [sh, -c, \"echo migrating; exit 1\"]\n";
+    wheelhouse_apps::chart::package(
+        "migrate",
+        &[
+            (
+                "Chart.yaml".into(),
+                b"apiVersion: v2\nname: migrate\nversion: 1.0.0\ndescription: A web app with a migration hook\n".to_vec(),
+            ),
+            ("templates/deployment.yaml".into(), deployment.as_bytes().to_vec()),
+            ("templates/migrate.yaml".into(), migration.as_bytes().to_vec()),
+        ],
+    )
+    .expect("packs")
+}
+
+#[tokio::test]
+async fn a_failed_install_names_the_failed_hook_and_resources_with_their_events() {
+    let Some(helm) = find_tool("WHEELHOUSE_HELM", "helm") else {
+        return;
+    };
+    let archive = failing_migration_chart();
+    let index = format!(
+        "apiVersion: v1\nentries:\n  migrate:\n  - name: migrate\n    version: 1.0.0\n    urls: [migrate-1.0.0.tgz]\n    digest: {}\n",
+        wheelhouse_apps::chart::sha256_hex(&archive)
+    );
+    let app = axum::Router::new()
+        .route(
+            "/index.yaml",
+            axum::routing::get(move || async move { index }),
+        )
+        .route(
+            "/migrate-1.0.0.tgz",
+            axum::routing::get(move || async move { archive }),
+        );
+    let (address, _) = common::repositories::serve(app, None).await;
+    let server = server(&helm, &[]).await;
+    let (code, created) = common::repositories::add(
+        &server,
+        json!({"name": "local", "url": format!("http://{address}")}),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    common::repositories::repository_until(&server, "local", |r| r["status"]["state"] == "ok")
+        .await;
+
+    let (code, operation) = send(
+        reqwest::Method::POST,
+        &server,
+        "api/v1/apps/releases",
+        Some(json!({"repo": "local", "chart": "migrate", "name": "shop", "namespace": "default"})),
+    )
+    .await;
+    assert_eq!(code, 202, "{operation}");
+    let done = finished(&server, &operation).await;
+    assert_eq!(done["state"], "failed", "{done}");
+    let error = done["error"].as_str().expect("helm's error");
+    assert!(
+        error.contains("post-install") && error.contains("shop-migrate"),
+        "helm's own words name the hook: {error}"
+    );
+    let failed = done["failedResources"]
+        .as_array()
+        .expect("failed resources");
+    let named = |kind: &str, name: &str| {
+        failed
+            .iter()
+            .find(|r| r["kind"] == kind && r["name"] == name)
+            .unwrap_or_else(|| panic!("{kind} {name} in {done}"))
+    };
+    let reasons = |resource: &Value| -> Vec<String> {
+        resource["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|e| e["reason"].as_str().map(str::to_string))
+            .collect()
+    };
+    let hook = named("Job", "shop-migrate");
+    assert!(
+        reasons(hook).contains(&"BackoffLimitExceeded".to_string()),
+        "the Job's events say why: {hook}"
+    );
+    let web = named("Deployment", "shop-web");
+    assert!(
+        reasons(web).contains(&"ScalingReplicaSet".to_string()),
+        "the Deployment's events: {web}"
+    );
+}

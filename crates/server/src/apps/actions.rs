@@ -291,7 +291,8 @@ fn past(action: &str) -> &'static str {
     }
 }
 
-/// The release's objects that are missing or not healthy, with their events.
+/// The release's objects that are missing or not healthy, and the hooks whose last run failed
+/// (a migration Job, say), each with its latest events.
 async fn failed_resources(calls: &Calls, resources: &Resources, release: &Release) -> Vec<Value> {
     let (items, _, _) = releases::resources(calls, resources, release).await;
     let mut failed = Vec::new();
@@ -300,34 +301,52 @@ async fn failed_resources(calls: &Calls, resources: &Resources, release: &Releas
         if matches!(severity, Some("ok" | "neutral")) {
             continue;
         }
-        let kind = item["kind"].as_str().unwrap_or_default().to_string();
-        let name = item["name"].as_str().unwrap_or_default().to_string();
-        let namespace = item["namespace"].as_str().map(str::to_string);
-        let events = match &namespace {
-            Some(namespace) => {
-                let selector = format!("involvedObject.kind={kind},involvedObject.name={name}");
-                calls.events(namespace, &selector).await.unwrap_or_default()
-            }
+        let kind = item["kind"].as_str().unwrap_or_default();
+        let name = item["name"].as_str().unwrap_or_default();
+        let namespace = item["namespace"].as_str();
+        let events = match namespace {
+            Some(namespace) => latest_events(calls, namespace, kind, name).await,
             None => Vec::new(),
         };
-        let mut events: Vec<Value> = events
-            .iter()
-            .map(|e| {
-                json!({
-                    "type": e.get("type"), "reason": e.get("reason"), "message": e.get("message"),
-                    "count": e.get("count"),
-                    "lastSeen": e.get("lastTimestamp").filter(|t| !t.is_null()).or_else(|| e.get("eventTime")),
-                })
-            })
-            .collect();
-        events.sort_by_key(|e| std::cmp::Reverse(e["lastSeen"].as_str().map(str::to_string)));
-        events.truncate(MAX_EVENTS);
         failed.push(json!({
             "kind": kind, "namespace": namespace, "name": name,
             "status": item.get("status"), "events": events,
         }));
     }
+    for hook in release.hooks.iter().filter(|hook| hook.failed()) {
+        for object in wheelhouse_apps::manifest::objects(&hook.manifest) {
+            let namespace = object
+                .namespace
+                .clone()
+                .unwrap_or_else(|| release.namespace.clone());
+            let events = latest_events(calls, &namespace, &object.kind, &object.name).await;
+            failed.push(json!({
+                "kind": object.kind, "namespace": namespace, "name": object.name,
+                "status": {"text": format!("{} hook failed", hook.events.join(", ")), "severity": "error"},
+                "events": events,
+            }));
+        }
+    }
     failed
+}
+
+/// The latest events of one object, newest first.
+async fn latest_events(calls: &Calls, namespace: &str, kind: &str, name: &str) -> Vec<Value> {
+    let selector = format!("involvedObject.kind={kind},involvedObject.name={name}");
+    let events = calls.events(namespace, &selector).await.unwrap_or_default();
+    let mut events: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            json!({
+                "type": e.get("type"), "reason": e.get("reason"), "message": e.get("message"),
+                "count": e.get("count"),
+                "lastSeen": e.get("lastTimestamp").filter(|t| !t.is_null()).or_else(|| e.get("eventTime")),
+            })
+        })
+        .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e["lastSeen"].as_str().map(str::to_string)));
+    events.truncate(MAX_EVENTS);
+    events
 }
 
 #[derive(Debug, Deserialize)]
