@@ -21,7 +21,9 @@ impl FieldError {
     }
 }
 
-fn dns_label_problem(value: &str, max: usize) -> Option<String> {
+/// What is wrong with `value` as an RFC 1123 label (`dots: false`) or subdomain (`dots: true`,
+/// labels joined by dots) of at most `max` characters.
+fn name_problem(value: &str, max: usize, dots: bool) -> Option<String> {
     if value.is_empty() {
         return Some("is required".into());
     }
@@ -31,59 +33,39 @@ fn dns_label_problem(value: &str, max: usize) -> Option<String> {
             value.len()
         ));
     }
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return Some("may contain only lowercase letters, digits and '-'".into());
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    if !value.chars().all(|c| allowed(c) || (dots && c == '.')) {
+        return Some(if dots {
+            "may contain only lowercase letters, digits, '-' and '.'".into()
+        } else {
+            "may contain only lowercase letters, digits and '-'".into()
+        });
     }
-    if !value.starts_with(|c: char| c.is_ascii_alphanumeric())
-        || !value.ends_with(|c: char| c.is_ascii_alphanumeric())
-    {
+    let starts_and_ends_well = |part: &str| {
+        part.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && part.ends_with(|c: char| c.is_ascii_alphanumeric())
+    };
+    if !starts_and_ends_well(value) {
         return Some("must start and end with a letter or digit".into());
     }
+    if !value.split('.').all(starts_and_ends_well) {
+        return Some(
+            "must have each part between dots start and end with a letter or digit".into(),
+        );
+    }
     None
+}
+
+fn dns_label_problem(value: &str, max: usize) -> Option<String> {
+    name_problem(value, max, false)
 }
 
 /// Helm's release-name rule: an RFC 1123 subdomain (lowercase labels of letters, digits and `-`,
 /// joined by dots) of at most 53 characters. The table in `web/src/lib/apps/releaseNames.json`
 /// is shared with the install form and checked against the real helm.
 pub fn release_name(name: &str) -> Option<FieldError> {
-    release_name_problem(name)
+    name_problem(name, MAX_RELEASE_NAME, true)
         .map(|problem| FieldError::new("name", format!("the release name {problem}")))
-}
-
-fn release_name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("is required".into());
-    }
-    if name.len() > MAX_RELEASE_NAME {
-        return Some(format!(
-            "is {} characters long; at most {MAX_RELEASE_NAME} are allowed",
-            name.len()
-        ));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-    {
-        return Some("may contain only lowercase letters, digits, '-' and '.'".into());
-    }
-    if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
-    {
-        return Some("must start and end with a letter or digit".into());
-    }
-    let part_ok = |part: &str| {
-        part.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && part.ends_with(|c: char| c.is_ascii_alphanumeric())
-    };
-    if !name.split('.').all(part_ok) {
-        return Some(
-            "must have each part between dots start and end with a letter or digit".into(),
-        );
-    }
-    None
 }
 
 /// A namespace name: a lowercase RFC 1123 label of at most 63 characters.

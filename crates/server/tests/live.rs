@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{namespace, pod, pods, quiet_server};
+use common::{live_socket, namespace, next_message, pod, pods, quiet_server};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use wheelhouse_sim::{DeleteOptions, GroupResource};
@@ -24,10 +24,7 @@ async fn one_websocket_carries_several_subscriptions() {
         .create(&pods(), true, pod("shop", "web-1", json!({"app": "web"})))
         .expect("pod");
 
-    let url = format!("ws://{}/api/v1/live", server.address);
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("the socket opens");
+    let mut socket = live_socket(&server).await;
     use tokio_tungstenite::tungstenite::Message;
     let send = |value: Value| Message::Text(value.to_string().into());
     socket
@@ -48,7 +45,7 @@ async fn one_websocket_carries_several_subscriptions() {
     let deadline = tokio::time::Instant::now() + WITHIN;
     let mut seen = Vec::new();
     while seen.len() < 3 {
-        let message = next(&mut socket, deadline).await;
+        let message = next_message(&mut socket, deadline).await;
         if message["event"] == "snapshot" && message["data"]["state"] != "ready" {
             continue; // loading; the ready snapshot follows
         }
@@ -71,7 +68,7 @@ async fn one_websocket_carries_several_subscriptions() {
         .expect("pod");
     let mut deltas = Vec::new();
     while deltas.len() < 2 {
-        let message = next(&mut socket, deadline).await;
+        let message = next_message(&mut socket, deadline).await;
         if message["event"] == "added" {
             deltas.push((
                 message["id"].as_str().expect("id").to_string(),
@@ -104,7 +101,7 @@ async fn one_websocket_carries_several_subscriptions() {
         .await
         .expect("sent");
     loop {
-        let message = next(&mut socket, deadline).await;
+        let message = next_message(&mut socket, deadline).await;
         if message["id"] == "marker" && message["event"] == "snapshot" {
             break;
         }
@@ -112,7 +109,7 @@ async fn one_websocket_carries_several_subscriptions() {
     store
         .delete(&pods(), "shop", "web-2", &DeleteOptions::default())
         .expect("deleted");
-    let removed = next(&mut socket, deadline).await;
+    let removed = next_message(&mut socket, deadline).await;
     assert_eq!(removed["event"], "removed");
     assert_eq!(removed["id"], "pods");
     assert_eq!(removed["data"]["total"], 1);
@@ -124,10 +121,7 @@ async fn one_websocket_carries_several_subscriptions() {
 async fn a_socket_holds_64_subscriptions_and_ends_on_a_message_over_64_kib() {
     use tokio_tungstenite::tungstenite::Message;
     let (_sim, server) = quiet_server("admin").await;
-    let url = format!("ws://{}/api/v1/live", server.address);
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("the socket opens");
+    let mut socket = live_socket(&server).await;
     let subscribe = |id: &str| {
         Message::Text(
             json!({"op": "subscribe", "id": id, "path": "/api/v1/watch/core/v1/nodes"})
@@ -144,7 +138,7 @@ async fn a_socket_holds_64_subscriptions_and_ends_on_a_message_over_64_kib() {
     let deadline = tokio::time::Instant::now() + WITHIN;
     let mut ready = std::collections::BTreeSet::new();
     let refused = loop {
-        let message = next(&mut socket, deadline).await;
+        let message = next_message(&mut socket, deadline).await;
         if message["event"] == "error" {
             break message;
         }
@@ -171,7 +165,7 @@ async fn a_socket_holds_64_subscriptions_and_ends_on_a_message_over_64_kib() {
         .expect("sent");
     socket.send(subscribe("s64")).await.expect("sent");
     loop {
-        let message = next(&mut socket, deadline).await;
+        let message = next_message(&mut socket, deadline).await;
         assert_ne!(message["event"], "error", "{message}");
         if message["id"] == "s64" && message["event"] == "snapshot" {
             break;
@@ -228,10 +222,7 @@ async fn an_open_view_gets_a_fresh_snapshot_when_its_watch_cache_lists_again_aft
         (0..3).map(|i| configmap(format!("before-{i}"))),
     );
 
-    let url = format!("ws://{}/api/v1/live", server.address);
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("the socket opens");
+    let mut socket = live_socket(&server).await;
     socket
         .send(Message::Text(
             json!({"op": "subscribe", "id": "cms", "path": "/api/v1/watch/core/v1/configmaps?namespace=default"})
@@ -242,7 +233,7 @@ async fn an_open_view_gets_a_fresh_snapshot_when_its_watch_cache_lists_again_aft
         .expect("sent");
     let deadline = tokio::time::Instant::now() + WITHIN;
     loop {
-        let message = next(&mut socket, deadline).await;
+        let message = next_message(&mut socket, deadline).await;
         if message["event"] == "snapshot" && message["data"]["state"] == "ready" {
             assert_eq!(message["data"]["total"], 3, "{message}");
             break;
@@ -262,7 +253,7 @@ async fn an_open_view_gets_a_fresh_snapshot_when_its_watch_cache_lists_again_aft
     );
     let deadline = tokio::time::Instant::now() + WITHIN * 2;
     let fresh = loop {
-        let message = next(&mut socket, deadline).await;
+        let message = next_message(&mut socket, deadline).await;
         assert_ne!(message["event"], "error", "{message}");
         if message["event"] == "snapshot" && message["data"]["state"] == "ready" {
             break message;
@@ -275,24 +266,4 @@ async fn an_open_view_gets_a_fresh_snapshot_when_its_watch_cache_lists_again_aft
         "{}",
         fresh["data"]["total"]
     );
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// The next message other than a heartbeat, as JSON.
-async fn next(socket: &mut Socket, deadline: tokio::time::Instant) -> Value {
-    loop {
-        let message = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .expect("a message within the time limit")
-            .expect("the socket stays open")
-            .expect("a message");
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).expect("JSON");
-            if value["event"] != "heartbeat" {
-                return value;
-            }
-        }
-    }
 }

@@ -338,3 +338,34 @@ pub fn pod(namespace: &str, name: &str, labels: Value) -> Value {
 pub fn namespace(name: &str) -> Value {
     serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 }
+
+/// A live socket (`/api/v1/live`) of a test server.
+pub type LiveSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the server's live socket.
+pub async fn live_socket(server: &TestServer) -> LiveSocket {
+    let url = format!("ws://{}/api/v1/live", server.address);
+    let (socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the socket opens");
+    socket
+}
+
+/// The next live message other than a heartbeat, as JSON.
+pub async fn next_message(socket: &mut LiveSocket, deadline: tokio::time::Instant) -> Value {
+    use futures::StreamExt as _;
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("a message within the time limit")
+            .expect("the socket stays open")
+            .expect("a message");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).expect("JSON");
+            if value["event"] != "heartbeat" {
+                return value;
+            }
+        }
+    }
+}

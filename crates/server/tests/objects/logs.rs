@@ -79,10 +79,7 @@ async fn a_followed_log_arrives_over_the_live_websocket_until_unsubscribed() {
 
     let server = demo("admin").await;
     let pod = a_running_pod(&server, "shop", "frontend").await;
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/live", server.address))
-            .await
-            .expect("the socket opens");
+    let mut socket = live_socket(&server).await;
     let send = |value: Value| Message::Text(value.to_string().into());
     socket
         .send(send(json!({"op": "subscribe", "id": "log",

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, json};
+use common::{TestServer, json, live_socket, next_message};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
@@ -113,26 +113,4 @@ pub(crate) fn deployment_of(server: &TestServer, namespace: &str, name: &str) ->
         name,
     )
     .expect("the deployment exists")
-}
-
-/// The next live message other than a heartbeat, as JSON.
-pub(crate) async fn next_message(
-    socket: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-    deadline: tokio::time::Instant,
-) -> Value {
-    loop {
-        let message = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .expect("a message within the time limit")
-            .expect("the socket stays open")
-            .expect("a message");
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
-            let value: Value = serde_json::from_str(&text).expect("JSON");
-            if value["event"] != "heartbeat" {
-                return value;
-            }
-        }
-    }
 }
