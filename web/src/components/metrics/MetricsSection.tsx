@@ -5,7 +5,8 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import { ErrorPanel } from '../ErrorPanel';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { useMetricsStatus } from '../../hooks/useMetricsStatus';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import {
@@ -28,8 +29,6 @@ import { Utilisation } from './Utilisation';
 
 const MetricsChart = lazy(() => import('./MetricsChart'));
 
-/** How often the sources' state is read again (the charts follow the scrape interval). */
-export const STATUS_REFRESH_MS = 30_000;
 /** The scrape interval assumed until the server has said. */
 const DEFAULT_INTERVAL_S = 30;
 
@@ -37,7 +36,7 @@ export type TargetKind = 'pod' | 'workload' | 'node' | 'namespace';
 
 export function MetricsSection(props: { target: string; targetKind: TargetKind }) {
   const { t } = useTranslation();
-  const status = useResource<MetricsStatus>(API.metricsStatus, STATUS_REFRESH_MS);
+  const status = useMetricsStatus();
   const [search, setSearch] = useSearchParams();
   const ranges = status.data?.ranges ?? [];
   const range = pickRange(ranges, search.get('range'));
@@ -99,7 +98,7 @@ export function MetricsSection(props: { target: string; targetKind: TargetKind }
 function TargetMetrics(props: { target: string; targetKind: TargetKind; range: MetricsRange; status: MetricsStatus; intervalSeconds: number }) {
   const { t } = useTranslation();
   const path = API.metrics(props.target, props.range.id);
-  const metrics = useResource<MetricsAnswer>(path, props.intervalSeconds * 1000);
+  const metrics = useApiQuery<MetricsAnswer>(path, props.intervalSeconds * 1000);
   const answer = metrics.data;
   if (!answer) {
     return metrics.error ? (

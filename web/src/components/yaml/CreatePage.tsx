@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
 import { API } from '../../lib/api/endpoints';
 import { toApiError, type ApiError } from '../../lib/api/errors';
@@ -61,7 +61,7 @@ export default function CreatePage() {
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [line, setLine] = useState<number | null>(null);
-  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  const kinds = useApiQuery<KindsAnswer>(API.kinds, 60_000);
 
   const apply = async (dryRun: boolean) => {
     setBusy(true);

@@ -8,7 +8,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { CodeEditor } from '../../components/yaml/CodeEditor';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useNamespace } from '../../hooks/useNamespace';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
 import { toApiError, type ApiError } from '../../lib/api/errors';
 import { releaseNameProblem, suggestReleaseName } from '../../lib/apps/releaseName';
@@ -172,7 +172,7 @@ export default function InstallPage() {
   const [params, setParams] = useSearchParams();
   const version = params.get('version') ?? '';
   useDocumentTitle(t('apps|Install {{name}}', { name: chart }));
-  const detail = useResource<ChartDetail>(APPS_API.chart(repo, chart, version || undefined), 0);
+  const detail = useApiQuery<ChartDetail>(APPS_API.chart(repo, chart, version || undefined), 0);
   const helm = useHelm();
   // While another version loads, the form stays (with what was typed) on the last one.
   const [last, setLast] = useState<ChartDetail | undefined>(undefined);

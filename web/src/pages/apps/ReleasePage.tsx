@@ -7,7 +7,7 @@ import { Link, useParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { CodeEditor } from '../../components/yaml/CodeEditor';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { getJson, requestJson } from '../../lib/api/client';
 import { API } from '../../lib/api/endpoints';
 import { toApiError, type ApiError } from '../../lib/api/errors';
@@ -122,7 +122,7 @@ function HistoryTab(props: { release: ReleaseDetail }) {
 
 function Resources(props: { release: ReleaseDetail }) {
   const { t } = useTranslation();
-  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  const kinds = useApiQuery<KindsAnswer>(API.kinds, 60_000);
   const resources = props.release.resources;
   if (resources.length === 0) return <p className="muted">{t('apps|The manifest names no resources.')}</p>;
   return (
@@ -366,7 +366,7 @@ export default function ReleasePage() {
   const { t } = useTranslation();
   const { namespace = '', name = '' } = useParams();
   useDocumentTitle(name);
-  const release = useResource<ReleaseDetail>(APPS_API.release(namespace, name), 10_000);
+  const release = useApiQuery<ReleaseDetail>(APPS_API.release(namespace, name), 10_000);
   const helm = useHelm();
   const [tab, setTab] = useState<Tab>('overview');
   const [action, setAction] = useState<Action | null>(null);

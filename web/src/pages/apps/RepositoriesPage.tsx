@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
 import { toApiError, type ApiError } from '../../lib/api/errors';
 import type { Warning } from '../../lib/api/warning';
@@ -202,7 +202,7 @@ function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
 export default function RepositoriesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Repositories'));
-  const repos = useResource<{ items: Repository[]; warnings?: Warning[] }>(APPS_API.repositories, 5_000);
+  const repos = useApiQuery<{ items: Repository[]; warnings?: Warning[] }>(APPS_API.repositories, 5_000);
   return (
     <section className="page apps-page" data-testid="apps-repositories">
       <header className="page__header">

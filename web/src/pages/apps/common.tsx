@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, NavLink } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import type { ApiError } from '../../lib/api/errors';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { followOperation } from '../../lib/apps/operation';
@@ -35,7 +35,7 @@ export function AppsTabs() {
 
 /** Whether helm can run: changes are disabled with the server's reason when it cannot. */
 export function useHelm(): { info: HelmInfo | undefined; error: ApiError | undefined } {
-  const helm = useResource<HelmInfo>(APPS_API.helm, 60_000);
+  const helm = useApiQuery<HelmInfo>(APPS_API.helm, 60_000);
   return { info: helm.data, error: helm.error };
 }
 

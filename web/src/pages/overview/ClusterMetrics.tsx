@@ -9,16 +9,15 @@ import { MetricsState } from '../../components/metrics/MetricsState';
 import { TopPodsTable } from '../../components/metrics/TopPodsTable';
 import { Utilisation } from '../../components/metrics/Utilisation';
 import { useCoresLabel } from '../../components/metrics/useCoresLabel';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { useMetricsStatus } from '../../hooks/useMetricsStatus';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { formatBytes, formatCpu, formatPercent, pickRange, type MetricsAnswer, type MetricsStatus, type TopPod } from '../../lib/k8s/metrics';
 
-const STATUS_REFRESH_MS = 30_000;
-
 export function ClusterMetrics(props: { namespace?: string }) {
   const { t } = useTranslation();
-  const status = useResource<MetricsStatus>(API.metricsStatus, STATUS_REFRESH_MS);
+  const status = useMetricsStatus();
   if (!status.data) {
     return (
       <section className="card section section--wide" data-testid="cluster-metrics">
@@ -52,7 +51,7 @@ export function ClusterMetrics(props: { namespace?: string }) {
 function ClusterFigures(props: { range: string; status: MetricsStatus; namespace: string | undefined }) {
   const { t } = useTranslation();
   const interval = props.status.metricsServer.intervalSeconds ?? 30;
-  const metrics = useResource<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
+  const metrics = useApiQuery<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
   const answer = metrics.data;
   const current = answer?.current ?? null;
   const top = answer?.top;
@@ -131,7 +130,7 @@ function ClusterFigures(props: { range: string; status: MetricsStatus; namespace
 /** The busiest pods of one namespace, from its own metrics. */
 function NamespaceTopPods(props: { namespace: string; range: string; refreshMs: number }) {
   const { t } = useTranslation();
-  const metrics = useResource<MetricsAnswer>(API.metrics(`namespaces/${encodeURIComponent(props.namespace)}`, props.range), props.refreshMs);
+  const metrics = useApiQuery<MetricsAnswer>(API.metrics(`namespaces/${encodeURIComponent(props.namespace)}`, props.range), props.refreshMs);
   return (
     <TopPods title={t('metrics|Top pods by CPU in {{namespace}}', { namespace: props.namespace })} pods={metrics.data?.top?.pods} namespace={props.namespace}>
       {metrics.error && <ErrorPanel title={t('metrics|Could not load the metrics')} error={metrics.error} onRetry={metrics.retry} compact />}

@@ -8,7 +8,7 @@ import { ClusterMetrics } from './ClusterMetrics';
 import { RoutedLink } from '../../components/RoutedLink';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useNamespace } from '../../hooks/useNamespace';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { API } from '../../lib/api/endpoints';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import type { ClusterInfo } from '../../lib/k8s/cluster';
@@ -96,8 +96,8 @@ function Empty(props: { children: ReactNode }) {
 export function Overview() {
   const { t } = useTranslation();
   const [namespace, setNamespace] = useNamespace();
-  const overview = useResource<OverviewData>(API.overview);
-  const cluster = useResource<ClusterInfo>(API.cluster);
+  const overview = useApiQuery<OverviewData>(API.overview);
+  const cluster = useApiQuery<ClusterInfo>(API.cluster);
   useDocumentTitle(t('nav|Overview'));
   // The cluster banner already shows why the cluster cannot be reached; do not repeat it here.
   const becauseOfCluster =

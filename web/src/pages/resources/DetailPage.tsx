@@ -10,7 +10,7 @@ import { MetricsSection, type TargetKind } from '../../components/metrics/Metric
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useLivePaused } from '../../hooks/useLive';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { getJson } from '../../lib/api/client';
 import { API } from '../../lib/api/endpoints';
 import { toApiError, type ApiError } from '../../lib/api/errors';
@@ -34,7 +34,7 @@ function usesSecrets(detail: Detail): boolean {
 export function DetailPage() {
   const { t } = useTranslation();
   const params = useParams();
-  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  const kinds = useApiQuery<KindsAnswer>(API.kinds, 60_000);
   if (!kinds.data) {
     return (
       <section className="page">
