@@ -10,7 +10,7 @@ export const STATUS_REFRESH_MS = 30_000;
 
 /** The sources' state; nothing is asked while not `wanted`. */
 export function useMetricsStatus(wanted = true): ApiAnswer<MetricsStatus> {
-  return useApiQuery<MetricsStatus>(API.metricsStatus, STATUS_REFRESH_MS, wanted);
+  return useApiQuery<MetricsStatus>(API.metricsStatus, STATUS_REFRESH_MS, { enabled: wanted });
 }
 
 /**
