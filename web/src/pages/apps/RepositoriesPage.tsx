@@ -1,11 +1,11 @@
 //! The chart repositories: each with its sync state and error, added, synced and removed here.
 
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
-import { toApiError, type ApiError } from '../../lib/api/errors';
 import type { Warning } from '../../lib/api/warning';
 import { APPS_API, type Repository } from '../../lib/apps/types';
 import type { MessageKey } from '../../lib/i18n/catalogue';
@@ -23,6 +23,16 @@ export function repositoryProblems(name: string, url: string): { name?: MessageK
   return problems;
 }
 
+/** What adding a repository sends (`POST api/v1/apps/repositories`). */
+interface NewRepository {
+  name: string;
+  url: string;
+  intervalSeconds: number | undefined;
+  secretRef: { namespace: string; name: string } | undefined;
+  caSecretRef: { namespace: string; name: string } | undefined;
+  plainHttp: true | undefined;
+}
+
 function AddRepository(props: { onAdded: () => void }) {
   const { t } = useTranslation();
   const [name, setName] = useState('');
@@ -37,44 +47,40 @@ function AddRepository(props: { onAdded: () => void }) {
   // A login over http:// crosses the network in clear: the server takes it only when said so.
   const loginInClear = url.toLowerCase().startsWith('http://') && secret.trim() !== '';
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const problems = repositoryProblems(name, url);
-  const serverProblems = error ? fieldProblems(error.details) : {};
-
-  const submit = async (e: { preventDefault: () => void }) => {
-    e.preventDefault();
-    setTouched(true);
-    if (problems.name || problems.url) return;
-    setBusy(true);
-    setError(undefined);
-    const [secretNamespace = '', secretName = ''] = secret.includes('/') ? secret.split('/', 2) : ['', secret];
-    const [caNamespace = '', caName = ''] = ca.includes('/') ? ca.split('/', 2) : ['', ca];
-    const body = {
-      name,
-      url,
-      intervalSeconds: Number(interval) || undefined,
-      secretRef: secretName ? { namespace: secretNamespace, name: secretName } : undefined,
-      caSecretRef: tls && caName ? { namespace: caNamespace, name: caName } : undefined,
-      plainHttp: (oci || loginInClear) && plainHttp ? true : undefined,
-    };
-    try {
-      await requestJson('POST', APPS_API.repositories, { body: { json: body } });
+  const add = useMutation({
+    mutationFn: (body: NewRepository) => requestJson('POST', APPS_API.repositories, { body: { json: body } }),
+    onSuccess: () => {
       setName('');
       setUrl('');
       setSecret('');
       setCa('');
       setTouched(false);
       props.onAdded();
-    } catch (err) {
-      setError(toApiError(err, `POST ${APPS_API.repositories}`));
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const error = add.error ?? undefined;
+  const busy = add.isPending;
+  const problems = repositoryProblems(name, url);
+  const serverProblems = error ? fieldProblems(error.details) : {};
+
+  const submit = (e: { preventDefault: () => void }) => {
+    e.preventDefault();
+    setTouched(true);
+    if (problems.name || problems.url) return;
+    const [secretNamespace = '', secretName = ''] = secret.includes('/') ? secret.split('/', 2) : ['', secret];
+    const [caNamespace = '', caName = ''] = ca.includes('/') ? ca.split('/', 2) : ['', ca];
+    add.mutate({
+      name,
+      url,
+      intervalSeconds: Number(interval) || undefined,
+      secretRef: secretName ? { namespace: secretNamespace, name: secretName } : undefined,
+      caSecretRef: tls && caName ? { namespace: caNamespace, name: caName } : undefined,
+      plainHttp: (oci || loginInClear) && plainHttp ? true : undefined,
+    });
   };
 
   return (
-    <form className="card repo-form" onSubmit={(e) => void submit(e)} data-testid="repo-add" noValidate>
+    <form className="card repo-form" onSubmit={submit} data-testid="repo-add" noValidate>
       <h2 className="section__title">{t('apps|Add a repository')}</h2>
       <div className="form-grid">
         <label className="form-field">
@@ -122,20 +128,17 @@ function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
   const { t } = useTranslation();
   const { repo } = props;
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const run = async (method: string, path: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await requestJson(method, path);
+  const change = useMutation({
+    mutationFn: (request: { method: 'POST' | 'DELETE'; path: string }) => requestJson(request.method, request.path),
+    onSuccess: () => {
       setConfirming(false);
       props.onChanged();
-    } catch (err) {
-      setError(toApiError(err, `${method} ${path}`));
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const error = change.error ?? undefined;
+  const busy = change.isPending;
+  const run = (method: 'POST' | 'DELETE', path: string) => {
+    change.mutate({ method, path });
   };
   const mayDelete = repo.kind !== 'builtin' && repo.permissions?.delete !== false;
   const maySync = repo.permissions?.sync !== false;
@@ -160,7 +163,7 @@ function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
           <When time={repo.status.lastSync} />
         </td>
         <td className="nowrap">
-          <button type="button" className="button button--small" disabled={busy || !maySync} onClick={() => void run('POST', APPS_API.sync(repo.name))} data-testid="repo-sync">
+          <button type="button" className="button button--small" disabled={busy || !maySync} onClick={() => { run('POST', APPS_API.sync(repo.name)); }} data-testid="repo-sync">
             {t('apps|Sync')}
           </button>{' '}
           <button
@@ -183,7 +186,7 @@ function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
             {confirming && (
               <div className="confirm" role="alertdialog" aria-label={t('apps|Remove repository {{name}}?', { name: repo.name })}>
                 <span>{t('apps|Remove repository {{name}}? Its charts leave the catalogue; installed releases stay.', { name: repo.name })}</span>{' '}
-                <button type="button" className="button button--small button--danger" disabled={busy} onClick={() => void run('DELETE', APPS_API.repository(repo.name))} data-testid="repo-remove-confirm">
+                <button type="button" className="button button--small button--danger" disabled={busy} onClick={() => { run('DELETE', APPS_API.repository(repo.name)); }} data-testid="repo-remove-confirm">
                   {t('apps|Remove')}
                 </button>{' '}
                 <button type="button" className="button button--small" onClick={() => { setConfirming(false); }}>

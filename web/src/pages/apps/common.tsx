@@ -1,13 +1,12 @@
 //! Pieces every app store page shares: the section tabs, status tags, and a helm operation's
 //! progress and result.
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link, NavLink } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import type { ApiError } from '../../lib/api/errors';
 import type { MessageKey } from '../../lib/i18n/catalogue';
-import { followOperation } from '../../lib/apps/operation';
 import type { Warning } from '../../lib/api/warning';
 import { APPS_API, APPS_URL, type AppOperation, type HelmInfo } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
@@ -97,26 +96,6 @@ export function When(props: { time: string | null | undefined }) {
   const date = new Date(props.time);
   if (Number.isNaN(date.getTime())) return <span>{props.time}</span>;
   return <time dateTime={props.time}>{date.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' })}</time>;
-}
-
-/** Follows operation `initial` and returns its latest state (and an error reading it). */
-export function useOperation(initial: AppOperation | null): { operation: AppOperation | null; error: ApiError | undefined } {
-  const [operation, setOperation] = useState<AppOperation | null>(initial);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [shown, setShown] = useState(initial);
-  if (shown !== initial) {
-    // Another operation started: show it from its first state.
-    setShown(initial);
-    setOperation(initial);
-    setError(undefined);
-  }
-  const id = initial?.id;
-  const running = initial?.state === 'running';
-  useEffect(() => {
-    if (!id || !running) return;
-    return followOperation(id, setOperation, setError);
-  }, [id, running]);
-  return { operation, error };
 }
 
 const ACTION_TITLES: Record<string, MessageKey | undefined> = {
