@@ -6,6 +6,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { Table } from '../../components/Table';
 import { CodeEditor } from '../../components/yaml/CodeEditor';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useOperation } from '../../hooks/useOperation';
@@ -57,36 +58,20 @@ function HistoryTab(props: { release: ReleaseDetail }) {
   return (
     <>
       <div className="card section__scroll">
-        <table className="table" data-testid="release-history">
-          <thead>
-            <tr>
-              <th className="num">{t('apps|Revision')}</th>
-              <th>{t('apps|Status')}</th>
-              <th>{t('apps|Chart')}</th>
-              <th>{t('apps|App version')}</th>
-              <th>{t('apps|Updated')}</th>
-              <th>{t('apps|Description')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {revisions.map((h) => (
-              <tr key={h.revision} data-testid="history-row" data-revision={h.revision} data-status={h.status}>
-                <td className="num">{h.revision}</td>
-                <td>
-                  <StatusTag status={h.status} />
-                </td>
-                <td>
-                  {h.chart}-{h.chartVersion}
-                </td>
-                <td>{h.appVersion ?? '—'}</td>
-                <td>
-                  <When time={h.updated} />
-                </td>
-                <td className="break">{h.description}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          testId="release-history"
+          rows={revisions}
+          rowKey={(h) => String(h.revision)}
+          rowAttributes={(h) => ({ 'data-testid': 'history-row', 'data-revision': h.revision, 'data-status': h.status })}
+          columns={[
+            { id: 'revision', header: t('apps|Revision'), numeric: true, cell: (h) => h.revision },
+            { id: 'status', header: t('apps|Status'), cell: (h) => <StatusTag status={h.status} /> },
+            { id: 'chart', header: t('apps|Chart'), cell: (h) => `${h.chart}-${h.chartVersion}` },
+            { id: 'appVersion', header: t('apps|App version'), cell: (h) => h.appVersion ?? '—' },
+            { id: 'updated', header: t('apps|Updated'), cell: (h) => <When time={h.updated} /> },
+            { id: 'description', header: t('apps|Description'), className: 'break', cell: (h) => h.description },
+          ]}
+        />
       </div>
       {revisions.length > 1 && (
         <div className="card">
@@ -120,34 +105,29 @@ function Resources(props: { release: ReleaseDetail }) {
   if (resources.length === 0) return <p className="muted">{t('apps|The manifest names no resources.')}</p>;
   return (
     <div className="card section__scroll">
-      <table className="table" data-testid="release-resources">
-        <thead>
-          <tr>
-            <th>{t('apps|Kind')}</th>
-            <th>{t('apps|Name')}</th>
-            <th>{t('apps|Status')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {resources.map((res) => {
-            const url = kinds.data ? objectUrl(kinds.data.kinds, res) : null;
-            const label = `${res.namespace ? `${res.namespace}/` : ''}${res.name}`;
-            return (
-              <tr key={`${res.group}/${res.resource}/${label}`} data-testid="release-resource" data-kind={res.kind}>
-                <td>{res.kind}</td>
-                <td>{url ? <Link to={url}>{label}</Link> : label}</td>
-                <td>
-                  {res.status ? (
-                    <span className={`sev sev--${res.status.severity}`}>{res.status.text}</span>
-                  ) : (
-                    <span className="muted">{t('apps|not found')}</span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <Table
+        testId="release-resources"
+        rows={resources}
+        rowKey={(res) => `${res.group}/${res.resource}/${res.namespace ? `${res.namespace}/` : ''}${res.name}`}
+        rowAttributes={(res) => ({ 'data-testid': 'release-resource', 'data-kind': res.kind })}
+        columns={[
+          { id: 'kind', header: t('apps|Kind'), cell: (res) => res.kind },
+          {
+            id: 'name',
+            header: t('apps|Name'),
+            cell: (res) => {
+              const url = kinds.data ? objectUrl(kinds.data.kinds, res) : null;
+              const label = `${res.namespace ? `${res.namespace}/` : ''}${res.name}`;
+              return url ? <Link to={url}>{label}</Link> : label;
+            },
+          },
+          {
+            id: 'status',
+            header: t('apps|Status'),
+            cell: (res) => (res.status ? <span className={`sev sev--${res.status.severity}`}>{res.status.text}</span> : <span className="muted">{t('apps|not found')}</span>),
+          },
+        ]}
+      />
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { Table } from '../../components/Table';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
@@ -124,81 +125,120 @@ function AddRepository(props: { onAdded: () => void }) {
   );
 }
 
-function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
+/** The repositories, each synced or removed from its row; one change at a time. */
+function RepositoryTable(props: { repos: Repository[]; onChanged: () => void }) {
   const { t } = useTranslation();
-  const { repo } = props;
-  const [confirming, setConfirming] = useState(false);
+  /** The repository whose removal is being confirmed. */
+  const [confirming, setConfirming] = useState<string | null>(null);
   const change = useMutation({
-    mutationFn: (request: { method: 'POST' | 'DELETE'; path: string }) => requestJson(request.method, request.path),
+    mutationFn: (request: { repo: string; method: 'POST' | 'DELETE'; path: string }) => requestJson(request.method, request.path),
     onSuccess: () => {
-      setConfirming(false);
+      setConfirming(null);
       props.onChanged();
     },
   });
-  const error = change.error ?? undefined;
   const busy = change.isPending;
-  const run = (method: 'POST' | 'DELETE', path: string) => {
-    change.mutate({ method, path });
-  };
-  const mayDelete = repo.kind !== 'builtin' && repo.permissions?.delete !== false;
-  const maySync = repo.permissions?.sync !== false;
+  const failed = change.isError ? change.variables.repo : null;
   return (
-    <>
-      <tr data-testid="repo-row" data-repo={repo.name}>
-        <td>
-          <strong>{repo.name}</strong>
-          {repo.kind === 'builtin' && <span className="tag">{t('apps|built in')}</span>}
-        </td>
-        <td className="mono break">{repo.url}</td>
-        <td>
-          <StatusTag status={repo.status.state} />
-          {repo.status.message && (
-            <div className={repo.status.state === 'error' ? 'repo-error' : 'muted'} data-testid="repo-message">
-              {repo.status.message}
-            </div>
-          )}
-        </td>
-        <td className="num">{repo.status.charts}</td>
-        <td>
-          <When time={repo.status.lastSync} />
-        </td>
-        <td className="nowrap">
-          <button type="button" className="button button--small" disabled={busy || !maySync} onClick={() => { run('POST', APPS_API.sync(repo.name)); }} data-testid="repo-sync">
-            {t('apps|Sync')}
-          </button>{' '}
-          <button
-            type="button"
-            className="button button--small button--danger"
-            disabled={busy || !mayDelete}
-            title={repo.kind === 'builtin' ? t('apps|The built-in repository cannot be removed.') : undefined}
-            onClick={() => {
-              setConfirming(true);
-            }}
-            data-testid="repo-remove"
-          >
-            {t('apps|Remove')}
-          </button>
-        </td>
-      </tr>
-      {(confirming || error) && (
-        <tr>
-          <td colSpan={6}>
-            {confirming && (
+    <Table
+      testId="repo-table"
+      rows={props.repos}
+      rowKey={(repo) => repo.name}
+      rowAttributes={(repo) => ({ 'data-testid': 'repo-row', 'data-repo': repo.name })}
+      columns={[
+        {
+          id: 'name',
+          header: t('apps|Name'),
+          cell: (repo) => (
+            <>
+              <strong>{repo.name}</strong>
+              {repo.kind === 'builtin' && <span className="tag">{t('apps|built in')}</span>}
+            </>
+          ),
+        },
+        { id: 'url', header: t('apps|URL'), className: 'mono break', cell: (repo) => repo.url },
+        {
+          id: 'status',
+          header: t('apps|Status'),
+          cell: (repo) => (
+            <>
+              <StatusTag status={repo.status.state} />
+              {repo.status.message && (
+                <div className={repo.status.state === 'error' ? 'repo-error' : 'muted'} data-testid="repo-message">
+                  {repo.status.message}
+                </div>
+              )}
+            </>
+          ),
+        },
+        { id: 'charts', header: t('apps|Charts'), numeric: true, cell: (repo) => repo.status.charts },
+        { id: 'lastSync', header: t('apps|Last sync'), cell: (repo) => <When time={repo.status.lastSync} /> },
+        {
+          id: 'actions',
+          header: '',
+          className: 'nowrap',
+          cell: (repo) => (
+            <>
+              <button
+                type="button"
+                className="button button--small"
+                disabled={busy || repo.permissions?.sync === false}
+                onClick={() => {
+                  change.mutate({ repo: repo.name, method: 'POST', path: APPS_API.sync(repo.name) });
+                }}
+                data-testid="repo-sync"
+              >
+                {t('apps|Sync')}
+              </button>{' '}
+              <button
+                type="button"
+                className="button button--small button--danger"
+                disabled={busy || repo.kind === 'builtin' || repo.permissions?.delete === false}
+                title={repo.kind === 'builtin' ? t('apps|The built-in repository cannot be removed.') : undefined}
+                onClick={() => {
+                  setConfirming(repo.name);
+                }}
+                data-testid="repo-remove"
+              >
+                {t('apps|Remove')}
+              </button>
+            </>
+          ),
+        },
+      ]}
+      below={(repo) =>
+        (confirming === repo.name || failed === repo.name) && (
+          <>
+            {confirming === repo.name && (
               <div className="confirm" role="alertdialog" aria-label={t('apps|Remove repository {{name}}?', { name: repo.name })}>
                 <span>{t('apps|Remove repository {{name}}? Its charts leave the catalogue; installed releases stay.', { name: repo.name })}</span>{' '}
-                <button type="button" className="button button--small button--danger" disabled={busy} onClick={() => { run('DELETE', APPS_API.repository(repo.name)); }} data-testid="repo-remove-confirm">
+                <button
+                  type="button"
+                  className="button button--small button--danger"
+                  disabled={busy}
+                  onClick={() => {
+                    change.mutate({ repo: repo.name, method: 'DELETE', path: APPS_API.repository(repo.name) });
+                  }}
+                  data-testid="repo-remove-confirm"
+                >
                   {t('apps|Remove')}
                 </button>{' '}
-                <button type="button" className="button button--small" onClick={() => { setConfirming(false); }}>
+                <button
+                  type="button"
+                  className="button button--small"
+                  onClick={() => {
+                    setConfirming(null);
+                  }}
+                >
                   {t('apps|Cancel')}
                 </button>
               </div>
             )}
-            {error && <RequestError title={t('apps|The request failed')} error={error} />}
-          </td>
-        </tr>
-      )}
-    </>
+            {failed === repo.name && change.error && <RequestError title={t('apps|The request failed')} error={change.error} />}
+          </>
+        )
+      }
+    />
   );
 }
 
@@ -217,23 +257,7 @@ export default function RepositoriesPage() {
       {repos.error && <ErrorPanel title={t('apps|The repositories could not be loaded')} error={repos.error} onRetry={repos.retry} />}
       {repos.data && (
         <div className="card section__scroll">
-          <table className="table" data-testid="repo-table">
-            <thead>
-              <tr>
-                <th>{t('apps|Name')}</th>
-                <th>{t('apps|URL')}</th>
-                <th>{t('apps|Status')}</th>
-                <th className="num">{t('apps|Charts')}</th>
-                <th>{t('apps|Last sync')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {repos.data.items.map((r) => (
-                <RepositoryRow key={r.name} repo={r} onChanged={repos.retry} />
-              ))}
-            </tbody>
-          </table>
+          <RepositoryTable repos={repos.data.items} onChanged={repos.retry} />
         </div>
       )}
       <AddRepository onAdded={repos.retry} />

@@ -4,6 +4,7 @@
 import { useEffect, useRef } from 'react';
 import { Link, NavLink } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { Table } from '../../components/Table';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import type { ApiError } from '../../lib/api/errors';
 import type { MessageKey } from '../../lib/i18n/catalogue';
@@ -147,20 +148,17 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
               {r.events.length === 0 ? (
                 <p className="muted">{t('apps|No events.')}</p>
               ) : (
-                <table className="table table--events">
-                  <tbody>
-                    {r.events.map((e, i) => (
-                      <tr key={`${e.reason}-${String(i)}`}>
-                        <td>
-                          <span className={e.type === 'Warning' ? 'tag tag--warn' : 'tag'}>{e.type}</span>
-                        </td>
-                        <td>{e.reason}</td>
-                        <td className="message">{e.message}</td>
-                        <td className="num">{e.count ?? ''}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <Table
+                  className="table--events"
+                  rows={r.events}
+                  rowKey={(e, i) => `${e.reason}-${String(i)}`}
+                  columns={[
+                    { id: 'type', header: t('columns|Type'), cell: (e) => <span className={e.type === 'Warning' ? 'tag tag--warn' : 'tag'}>{e.type}</span> },
+                    { id: 'reason', header: t('columns|Reason'), cell: (e) => e.reason },
+                    { id: 'message', header: t('columns|Message'), className: 'message', cell: (e) => e.message },
+                    { id: 'count', header: t('columns|Count'), numeric: true, cell: (e) => e.count ?? '' },
+                  ]}
+                />
               )}
             </div>
           ))}

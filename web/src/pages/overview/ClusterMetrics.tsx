@@ -5,6 +5,7 @@
 import type { ReactNode } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { RoutedLink } from '../../components/RoutedLink';
+import { Table } from '../../components/Table';
 import { MetricsState } from '../../components/metrics/MetricsState';
 import { TopPodsTable } from '../../components/metrics/TopPodsTable';
 import { Utilisation } from '../../components/metrics/Utilisation';
@@ -91,34 +92,35 @@ function ClusterFigures(props: { range: string; status: MetricsStatus; namespace
           <section className="card section" data-testid="top-nodes">
             <h2 className="section__title">{t('metrics|Top nodes by CPU')}</h2>
             <div className="section__body section__scroll">
-              {top.nodes.length === 0 ? (
-                <p className="empty">{t('metrics|No node has a sample yet.')}</p>
-              ) : (
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th>{t('glossary|Node')}</th>
-                      <th className="num">{t('columns|CPU')}</th>
-                      <th className="num">{t('columns|Memory')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {top.nodes.map((node) => (
-                      <tr key={node.name} data-name={node.name}>
-                        <td className="mono">
-                          <RoutedLink to={`nodes/${encodeURIComponent(node.name)}`}>{node.name}</RoutedLink>
-                        </td>
-                        <td className="num">
-                          {formatCpu(node.cpu, unit)} <span className="muted">({formatPercent(node.cpuPercent)})</span>
-                        </td>
-                        <td className="num">
-                          {formatBytes(node.memory)} <span className="muted">({formatPercent(node.memoryPercent)})</span>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <Table
+                rows={top.nodes}
+                rowKey={(node) => node.name}
+                rowAttributes={(node) => ({ 'data-name': node.name })}
+                empty={t('metrics|No node has a sample yet.')}
+                columns={[
+                  { id: 'node', header: t('glossary|Node'), className: 'mono', cell: (node) => <RoutedLink to={`nodes/${encodeURIComponent(node.name)}`}>{node.name}</RoutedLink> },
+                  {
+                    id: 'cpu',
+                    header: t('columns|CPU'),
+                    numeric: true,
+                    cell: (node) => (
+                      <>
+                        {formatCpu(node.cpu, unit)} <span className="muted">({formatPercent(node.cpuPercent)})</span>
+                      </>
+                    ),
+                  },
+                  {
+                    id: 'memory',
+                    header: t('columns|Memory'),
+                    numeric: true,
+                    cell: (node) => (
+                      <>
+                        {formatBytes(node.memory)} <span className="muted">({formatPercent(node.memoryPercent)})</span>
+                      </>
+                    ),
+                  },
+                ]}
+              />
             </div>
           </section>
         </>
