@@ -1,8 +1,10 @@
-//! The app: configuration, language and router around the shell.
+//! The app: the query cache, configuration, language and router around the shell.
 
+import { QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter } from 'react-router';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { SessionGate } from './components/session/SessionGate';
+import { queryClient } from './lib/api/query';
 import type { AppConfig } from './lib/config';
 import type { Catalogue, Locale } from './lib/i18n/catalogue';
 import { I18nProvider } from './lib/i18n/I18nProvider';
@@ -19,17 +21,19 @@ export function routerBasename(basePath: string): string {
 
 export function App(props: { config: AppConfig; locale: Locale; catalogue: Catalogue }) {
   return (
-    <I18nProvider locale={props.locale} catalogue={props.catalogue}>
-      <ErrorBoundary>
-        {/* Without transitions a URL change commits in the event that made it: a checkbox or
-            field bound to the URL shows its new value at once instead of snapping back until a
-            deferred render catches up (which a slow machine made visible). */}
-        <BrowserRouter basename={routerBasename(props.config.basePath)} useTransitions={false}>
-          <SessionGate>
-            <Shell routes={ROUTES} version={props.config.version} />
-          </SessionGate>
-        </BrowserRouter>
-      </ErrorBoundary>
-    </I18nProvider>
+    <QueryClientProvider client={queryClient}>
+      <I18nProvider locale={props.locale} catalogue={props.catalogue}>
+        <ErrorBoundary>
+          {/* Without transitions a URL change commits in the event that made it: a checkbox or
+              field bound to the URL shows its new value at once instead of snapping back until a
+              deferred render catches up (which a slow machine made visible). */}
+          <BrowserRouter basename={routerBasename(props.config.basePath)} useTransitions={false}>
+            <SessionGate>
+              <Shell routes={ROUTES} version={props.config.version} />
+            </SessionGate>
+          </BrowserRouter>
+        </ErrorBoundary>
+      </I18nProvider>
+    </QueryClientProvider>
   );
 }

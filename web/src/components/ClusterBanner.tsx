@@ -1,7 +1,7 @@
 //! Says prominently when the cluster cannot be reached, with the server's reason, or when the
 //! Wheelhouse server itself does not answer.
 
-import { useResource } from '../hooks/useResource';
+import { useApiQuery } from '../hooks/useApiQuery';
 import { API } from '../lib/api/endpoints';
 import { ApiError } from '../lib/api/errors';
 import { useTranslation } from '../lib/i18n/I18nProvider';
@@ -11,7 +11,7 @@ import { ErrorPanel } from './ErrorPanel';
 
 export function ClusterBanner() {
   const { t } = useTranslation();
-  const cluster = useResource<ClusterInfo>(API.cluster);
+  const cluster = useApiQuery<ClusterInfo>(API.cluster);
   const info = cluster.data;
 
   if (cluster.error) {

@@ -1,7 +1,7 @@
 //! Picks the namespace the pages show, from the namespaces the overview lists.
 
 import { useNamespace } from '../hooks/useNamespace';
-import { useResource } from '../hooks/useResource';
+import { useApiQuery } from '../hooks/useApiQuery';
 import { API } from '../lib/api/endpoints';
 import { useTranslation } from '../lib/i18n/I18nProvider';
 import type { Overview } from '../lib/k8s/overview';
@@ -9,7 +9,7 @@ import type { Overview } from '../lib/k8s/overview';
 export function NamespaceSelector() {
   const { t } = useTranslation();
   const [namespace, setNamespace] = useNamespace();
-  const overview = useResource<Overview>(API.overview);
+  const overview = useApiQuery<Overview>(API.overview);
   const names = (overview.data?.namespaces ?? []).map((n) => n.name).sort((a, b) => a.localeCompare(b));
   // A namespace in the URL stays selectable even before the list arrives or after it is deleted.
   if (namespace && !names.includes(namespace)) names.unshift(namespace);

@@ -3,7 +3,7 @@
 
 import { NavLink } from 'react-router';
 import { NAMESPACE_PARAM, useNamespace } from '../hooks/useNamespace';
-import { useResource } from '../hooks/useResource';
+import { useApiQuery } from '../hooks/useApiQuery';
 import { API } from '../lib/api/endpoints';
 import type { MessageKey } from '../lib/i18n/catalogue';
 import { useTranslation } from '../lib/i18n/I18nProvider';
@@ -22,7 +22,7 @@ const CATEGORY_LABELS: Record<KindCategory, MessageKey> = {
 
 function KindNav(props: { search: string }) {
   const { t, tx } = useTranslation();
-  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  const kinds = useApiQuery<KindsAnswer>(API.kinds, 60_000);
   if (!kinds.data) {
     return kinds.error ? (
       <p className="sidenav__error" role="status" title={kinds.error.message}>

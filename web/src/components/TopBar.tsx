@@ -2,7 +2,7 @@
 //! who is signed in.
 
 import { Link } from 'react-router';
-import { useResource } from '../hooks/useResource';
+import { useApiQuery } from '../hooks/useApiQuery';
 import { API } from '../lib/api/endpoints';
 import { useTranslation } from '../lib/i18n/I18nProvider';
 import type { ClusterInfo } from '../lib/k8s/cluster';
@@ -27,7 +27,7 @@ export function Logo() {
 
 export function TopBar() {
   const { t } = useTranslation();
-  const cluster = useResource<ClusterInfo>(API.cluster);
+  const cluster = useApiQuery<ClusterInfo>(API.cluster);
   const info = cluster.data;
   return (
     <header className="topbar">

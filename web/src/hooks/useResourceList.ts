@@ -1,10 +1,12 @@
-//! One page of a kind's rows, fetched and then kept current by the tab's live connection.
+//! One page of a kind's rows: fetched into the query cache, then kept current there by the tab's
+//! live connection — its snapshot replaces the page, its row deltas are applied in place.
 
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { getJson } from '../lib/api/client';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useState } from 'react';
 import { API } from '../lib/api/endpoints';
-import { ApiError, toApiError } from '../lib/api/errors';
+import { ApiError } from '../lib/api/errors';
 import { live, type LiveConnection } from '../lib/api/live';
+import { apiKey, apiQuery } from '../lib/api/query';
 import { applyDelta, type ListAnswer } from '../lib/k8s/rows';
 
 /** How soon the page is fetched again after rows were added or removed (changes come in bursts). */
@@ -17,85 +19,60 @@ export interface ResourceListState {
   error: ApiError | undefined;
   /** The live view could not start (e.g. refused); the rows still show, without updates. */
   liveError: ApiError | undefined;
-  loading: boolean;
   retry: () => void;
 }
 
-/**
- * `path` is the kind's (`core/v1/pods`), `query` the list's query string (with `sort`); while
- * `paused` the rows stay as they are.
- */
-export function useResourceList(path: string, query: string, sort: string, paused: boolean, connection: LiveConnection = live): ResourceListState {
-  const [data, setData] = useState<ListAnswer | undefined>(undefined);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  // Kept with the view it belongs to, so a new query starts without the last one's error.
-  const [liveError, setLiveError] = useState<{ watch: string; error: ApiError } | undefined>(undefined);
-  /** The request whose answer (or failure) is shown; loading while it is not the current one. */
-  const [settled, setSettled] = useState<string | undefined>(undefined);
-  const [generation, setGeneration] = useState(0);
-  // The rows as last set, so a burst of deltas each applies to the previous one's result.
-  const dataRef = useRef<ListAnswer | undefined>(undefined);
-  const refetchTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+export interface ResourceListOptions {
+  /** While paused the rows stay as they are. */
+  paused: boolean;
+  /** Fetch the page again this often (usage columns change at every scrape without any object changing). */
+  pollMs?: number;
+  connection?: LiveConnection;
+}
+
+/** `path` is the kind's (`core/v1/pods`), `query` the list's query string (with `sort`). */
+export function useResourceList(path: string, query: string, sort: string, options: ResourceListOptions): ResourceListState {
+  const { paused, pollMs, connection = live } = options;
+  const client = useQueryClient();
   const url = API.resources(path, query);
   const watch = API.watch(path, query);
-
+  // Kept with the view it belongs to, so a new query starts without the last one's error.
+  const [liveError, setLiveError] = useState<{ watch: string; error: ApiError } | undefined>(undefined);
+  const list = useQuery({
+    ...apiQuery<ListAnswer>(url),
+    // Another page or filter: the rows shown stay until its own arrive.
+    placeholderData: keepPreviousData,
+    // A cache still loading its first list is asked again until it is ready.
+    refetchInterval: (q) => (q.state.data?.state === 'loading' ? LOADING_RETRY_MS : (pollMs ?? false)),
+  });
+  const { refetch } = list;
   const retry = useCallback(() => {
-    setGeneration((g) => g + 1);
-  }, []);
+    void refetch();
+  }, [refetch]);
 
-  // Fetch the page whenever the query changes (and on retry).
-  useEffect(() => {
-    const controller = new AbortController();
-    const request = `${url}#${generation}`;
-    getJson<ListAnswer>(url, controller.signal).then(
-      (answer) => {
-        if (controller.signal.aborted) return;
-        dataRef.current = answer;
-        setData(answer);
-        setError(undefined);
-        setSettled(request);
-      },
-      (e: unknown) => {
-        if (controller.signal.aborted) return;
-        setError(toApiError(e, `GET ${url}`));
-        setSettled(request);
-      },
-    );
-    return () => {
-      controller.abort();
-    };
-  }, [url, generation]);
-
-  // A cache still loading its first list: ask again until it is ready.
-  useEffect(() => {
-    if (data?.state !== 'loading') return;
-    const timer = setTimeout(retry, LOADING_RETRY_MS);
-    return () => {
-      clearTimeout(timer);
-    };
-  }, [data, retry]);
-
-  // Follow the same query live, applying row deltas to the page in place.
+  // Follow the same query live: what it sends lands in the cache where the page's answer is.
   useEffect(() => {
     if (paused) return;
+    const key = apiKey(url);
+    let refetchTimer: ReturnType<typeof setTimeout> | undefined;
     const unsubscribe = connection.subscribe(watch, (event) => {
       switch (event.event) {
         case 'snapshot':
-          dataRef.current = event.data;
-          setData(event.data);
-          setError(undefined);
+          client.setQueryData<ListAnswer>(key, event.data);
           return;
         case 'added':
         case 'modified':
         case 'removed': {
-          const current = dataRef.current;
+          // The rows as the last delta left them, so a burst applies in order.
+          const current = client.getQueryData<ListAnswer>(key);
           if (!current) return;
           const next = applyDelta(current, event, sort);
-          dataRef.current = next.list;
-          setData(next.list);
+          client.setQueryData<ListAnswer>(key, next.list);
           if (next.refetch) {
-            clearTimeout(refetchTimer.current);
-            refetchTimer.current = setTimeout(retry, REFETCH_DEBOUNCE_MS);
+            clearTimeout(refetchTimer);
+            refetchTimer = setTimeout(() => {
+              void client.refetchQueries({ queryKey: key, exact: true });
+            }, REFETCH_DEBOUNCE_MS);
           }
           return;
         }
@@ -117,10 +94,9 @@ export function useResourceList(path: string, query: string, sort: string, pause
     });
     return () => {
       unsubscribe();
-      clearTimeout(refetchTimer.current);
+      clearTimeout(refetchTimer);
     };
-  }, [watch, sort, paused, connection, retry]);
+  }, [client, url, watch, sort, paused, connection]);
 
-  const loading = settled !== `${url}#${generation}`;
-  return { data, error, liveError: liveError?.watch === watch ? liveError.error : undefined, loading, retry };
+  return { data: list.data, error: list.error ?? undefined, liveError: liveError?.watch === watch ? liveError.error : undefined, retry };
 }

@@ -1,10 +1,12 @@
-//! Renders components as the app does (language, router, route registry) against a fake API.
+//! Renders components as the app does (query cache, language, router, route registry) against a fake API.
 
+import { QueryClientProvider } from '@tanstack/react-query';
 import { render, type RenderResult } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { MemoryRouter, useLocation } from 'react-router';
 import { vi } from 'vitest';
 import { RouteRegistryProvider } from '../components/RoutedLink';
+import { queryClient } from '../lib/api/query';
 import { english, loadCatalogue, type Locale } from '../lib/i18n/catalogue';
 import { I18nProvider } from '../lib/i18n/I18nProvider';
 
@@ -46,11 +48,13 @@ export async function renderApp(
   const locale = options.locale ?? 'en';
   const catalogue = locale === 'en' ? english : await loadCatalogue(locale);
   return render(
-    <I18nProvider locale={locale} catalogue={catalogue}>
-      <MemoryRouter initialEntries={[options.path ?? '/']}>
-        <RouteRegistryProvider patterns={options.routes ?? ['/']}>{ui}</RouteRegistryProvider>
-      </MemoryRouter>
-    </I18nProvider>,
+    <QueryClientProvider client={queryClient}>
+      <I18nProvider locale={locale} catalogue={catalogue}>
+        <MemoryRouter initialEntries={[options.path ?? '/']}>
+          <RouteRegistryProvider patterns={options.routes ?? ['/']}>{ui}</RouteRegistryProvider>
+        </MemoryRouter>
+      </I18nProvider>
+    </QueryClientProvider>,
   );
 }
 

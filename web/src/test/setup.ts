@@ -4,13 +4,13 @@ import { cleanup } from '@testing-library/react';
 import '@testing-library/jest-dom/vitest';
 import { afterEach, vi } from 'vitest';
 import { live } from '../lib/api/live';
-import { resetResources } from '../lib/api/resources';
+import { forgetAnswers } from '../lib/api/query';
 import { session } from '../lib/api/session';
 import { livePause } from '../hooks/useLive';
 
 afterEach(() => {
   cleanup();
-  resetResources();
+  forgetAnswers();
   session.reset();
   live.shutdown();
   livePause.set(false);

@@ -1,9 +1,12 @@
 //! The actions of one object, each enabled only when the server's permissions say the person may
 //! use it (with the reason shown when not), and the API server's own message when one fails.
 
-import { useEffect, useState, type ReactNode } from 'react';
-import { getJson, requestJson } from '../../lib/api/client';
-import { ApiError, toApiError } from '../../lib/api/errors';
+import { useMutation } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { useOperation } from '../../hooks/useOperation';
+import { requestJson } from '../../lib/api/client';
+import type { ApiError } from '../../lib/api/errors';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { actionsFor, objectApi, type Detail, type Permissions } from '../../lib/k8s/detail';
@@ -39,6 +42,9 @@ interface Operation {
   pods: { namespace: string; name: string; state: string; message: string | null }[];
 }
 
+/** What an action answers: a message, or (a drain) the operation it started. */
+type ActionAnswer = { message?: string } & Partial<Operation>;
+
 /** Whether an action is allowed, and why not: unknown permissions keep it disabled. */
 export function permissionOf(permissions: Permissions | undefined, action: string): { allowed: boolean; reason: string | null } {
   const p = permissions?.actions[action];
@@ -57,55 +63,41 @@ export function ActionBar(props: {
   onDeleted: () => void;
 }) {
   const { t } = useTranslation();
-  const { kind, detail } = props;
+  const { kind, detail, onDone } = props;
   const [open, setOpen] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [done, setDone] = useState<string | null>(null);
-  const [operation, setOperation] = useState<Operation | null>(null);
   const name = detail.metadata.name;
   const namespace = detail.metadata.namespace;
   const actions = [...actionsFor(kind), 'delete'];
-
-  const run = async (action: string, body?: unknown) => {
-    setBusy(true);
-    setError(undefined);
-    setDone(null);
-    setOperation(null);
-    const path = objectApi(kind, name, namespace, action);
-    try {
-      const answer = await requestJson<{ message?: string } & Partial<Operation>>('POST', path, body === undefined ? {} : { body: { json: body } });
-      if (answer.id && answer.state) {
-        setOperation(answer as Operation);
-        void follow(answer.id);
-      }
-      const message = answer.message ?? t('actions|Done.');
-      setDone(message);
+  const run = useMutation({
+    mutationFn: (request: { action: string; body?: unknown }) =>
+      requestJson<ActionAnswer>('POST', objectApi(kind, name, namespace, request.action), request.body === undefined ? {} : { body: { json: request.body } }),
+    onSuccess: (answer) => {
       setOpen(null);
-      props.onDone(message);
-    } catch (e) {
-      setError(toApiError(e, `POST ${path}`));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const follow = async (id: string) => {
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      try {
-        const op = await getJson<Operation>(`api/v1/operations/${encodeURIComponent(id)}`);
-        setOperation(op);
-        if (op.state !== 'running') {
-          props.onDone(op.message);
-          return;
-        }
-      } catch (e) {
-        setError(toApiError(e, `GET api/v1/operations/${id}`));
-        return;
-      }
-    }
-  };
+      onDone(answer.message ?? t('actions|Done.'));
+    },
+  });
+  const del = useMutation({
+    mutationFn: (propagation: string) => requestJson('DELETE', objectApi(kind, name, namespace, '', { propagationPolicy: propagation })),
+    onSuccess: () => {
+      props.onDeleted();
+    },
+  });
+  const busy = run.isPending || del.isPending;
+  // A drain answers with an operation, followed until it ends.
+  const answer = run.data;
+  const started = answer?.id && answer.state ? (answer as Operation) : null;
+  const { operation, error: followError } = useOperation(started, false);
+  // When it ends, what it did is read again.
+  const ended = operation && started && operation.state !== 'running' ? operation.message : null;
+  const onDoneRef = useRef(onDone);
+  useEffect(() => {
+    onDoneRef.current = onDone;
+  });
+  useEffect(() => {
+    if (ended !== null) onDoneRef.current(ended);
+  }, [ended]);
+  const error = run.error ?? del.error ?? followError;
+  const done = answer ? (answer.message ?? t('actions|Done.')) : null;
 
   const button = (action: string) => {
     const { allowed, reason } = permissionOf(props.permissions, action);
@@ -121,7 +113,9 @@ export function ActionBar(props: {
           title={title}
           aria-expanded={open === action}
           onClick={() => {
-            setError(undefined);
+            // A new choice: the last failure goes, what succeeded stays.
+            if (run.isError) run.reset();
+            if (del.isError) del.reset();
             setOpen(open === action ? null : action);
           }}
         >
@@ -139,20 +133,22 @@ export function ActionBar(props: {
   const replicas = typeof (detail.object.spec as Record<string, unknown> | undefined)?.replicas === 'number' ? ((detail.object.spec as Record<string, number>).replicas ?? 0) : 0;
 
   let form: ReactNode = null;
-  if (open === 'scale') form = <ScaleForm current={replicas} busy={busy} onSubmit={(n) => void run('scale', { replicas: n })} />;
-  else if (open === 'rollback') form = <RollbackForm api={objectApi(kind, name, namespace, 'revisions')} busy={busy} onSubmit={(r) => void run('rollback', { revision: r })} />;
+  if (open === 'scale') form = <ScaleForm current={replicas} busy={busy} onSubmit={(n) => { run.mutate({ action: 'scale', body: { replicas: n } }); }} />;
+  else if (open === 'rollback') form = <RollbackForm api={objectApi(kind, name, namespace, 'revisions')} busy={busy} onSubmit={(r) => { run.mutate({ action: 'rollback', body: { revision: r } }); }} />;
   else if (open === 'drain')
     form = (
-      <Confirm busy={busy} text={t('actions|Cordon {{name}} and evict its pods? PodDisruptionBudgets are respected; DaemonSet pods stay.', { name })} label={t('actions|Drain')} onConfirm={() => void run('drain', { ignoreDaemonSets: true, timeoutSeconds: 120 })} />
+      <Confirm busy={busy} text={t('actions|Cordon {{name}} and evict its pods? PodDisruptionBudgets are respected; DaemonSet pods stay.', { name })} label={t('actions|Drain')} onConfirm={() => { run.mutate({ action: 'drain', body: { ignoreDaemonSets: true, timeoutSeconds: 120 } }); }} />
     );
-  else if (open === 'delete') form = <DeleteForm name={name} kind={kind} namespace={namespace} busy={busy} setBusy={setBusy} onError={setError} onDeleted={props.onDeleted} />;
+  else if (open === 'delete') form = <DeleteForm name={name} kind={kind} busy={busy} onDelete={(propagation) => { del.mutate(propagation); }} />;
   else if (open)
     form = (
       <Confirm
         busy={busy}
         text={t('actions|{{action}} {{name}}?', { action: t(ACTION_LABELS[open] ?? 'actions|Done.'), name })}
         label={t(ACTION_LABELS[open] ?? 'actions|Done.')}
-        onConfirm={() => void run(open)}
+        onConfirm={() => {
+          run.mutate({ action: open });
+        }}
       />
     );
 
@@ -226,22 +222,13 @@ function ScaleForm(props: { current: number; busy: boolean; onSubmit: (replicas:
 
 function RollbackForm(props: { api: string; busy: boolean; onSubmit: (revision: number) => void }) {
   const { t } = useTranslation();
-  const [revisions, setRevisions] = useState<Revision[] | null>(null);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [choice, setChoice] = useState<number | null>(null);
-  useEffect(() => {
-    getJson<{ revisions: Revision[] }>(props.api).then(
-      (a) => {
-        setRevisions(a.revisions);
-        setChoice(a.revisions.find((r) => !r.current)?.revision ?? null);
-      },
-      (e: unknown) => {
-        setError(toApiError(e, `GET ${props.api}`));
-      },
-    );
-  }, [props.api]);
-  if (error) return <ErrorPanel title={t('actions|Could not list the revisions')} error={error} compact />;
-  if (!revisions) return <span className="muted">{t('shell|Loading…')}</span>;
+  const answer = useApiQuery<{ revisions: Revision[] }>(props.api, 0);
+  const [chosen, setChosen] = useState<number | null>(null);
+  if (answer.error) return <ErrorPanel title={t('actions|Could not list the revisions')} error={answer.error} compact />;
+  if (!answer.data) return <span className="muted">{t('shell|Loading…')}</span>;
+  const revisions = answer.data.revisions;
+  // Until the person picks one, the newest revision that is not the current one.
+  const choice = chosen ?? revisions.find((r) => !r.current)?.revision ?? null;
   return (
     <form
       className="action-form"
@@ -252,7 +239,7 @@ function RollbackForm(props: { api: string; busy: boolean; onSubmit: (revision: 
     >
       <label>
         {t('actions|Revision')}{' '}
-        <select className="select select--light" value={choice ?? ''} data-testid="rollback-revision" onChange={(e) => { setChoice(Number(e.target.value)); }}>
+        <select className="select select--light" value={choice ?? ''} data-testid="rollback-revision" onChange={(e) => { setChosen(Number(e.target.value)); }}>
           {revisions.map((r) => (
             <option key={r.revision} value={r.revision} disabled={r.current}>
               {`${r.revision}${r.current ? ` (${t('actions|current')})` : ''} — ${r.images.join(', ')}${r.changeCause ? ` — ${r.changeCause}` : ''}`}
@@ -267,36 +254,16 @@ function RollbackForm(props: { api: string; busy: boolean; onSubmit: (revision: 
   );
 }
 
-function DeleteForm(props: {
-  name: string;
-  kind: Kind;
-  namespace: string | null;
-  busy: boolean;
-  setBusy: (busy: boolean) => void;
-  onError: (error: ApiError) => void;
-  onDeleted: () => void;
-}) {
+function DeleteForm(props: { name: string; kind: Kind; busy: boolean; onDelete: (propagation: string) => void }) {
   const { t } = useTranslation();
   const [typed, setTyped] = useState('');
   const [propagation, setPropagation] = useState('Background');
-  const del = async () => {
-    props.setBusy(true);
-    const path = objectApi(props.kind, props.name, props.namespace, '', { propagationPolicy: propagation });
-    try {
-      await requestJson('DELETE', path);
-      props.onDeleted();
-    } catch (e) {
-      props.onError(toApiError(e, `DELETE ${path}`));
-    } finally {
-      props.setBusy(false);
-    }
-  };
   return (
     <form
       className="action-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (typed === props.name) void del();
+        if (typed === props.name) props.onDelete(propagation);
       }}
     >
       <span>{t('actions|Type {{name}} to delete it.', { name: props.name })}</span>

@@ -5,6 +5,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Age } from '../Age';
+import { Table } from '../Table';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl, type Detail, type ObjectLink } from '../../lib/k8s/detail';
 import type { Kind } from '../../lib/k8s/kinds';
@@ -142,32 +143,17 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
         {detail.summary && <Summary summary={detail.summary} />}
         {(detail.conditions ?? []).length > 0 && (
           <Section title={t('details|Conditions')} testId="conditions" wide>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>{t('columns|Type')}</th>
-                  <th>{t('columns|Status')}</th>
-                  <th>{t('columns|Reason')}</th>
-                  <th>{t('columns|Message')}</th>
-                  <th>{t('details|Since')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(detail.conditions ?? []).map((c) => (
-                  <tr key={c.type}>
-                    <td>{c.type}</td>
-                    <td>
-                      <span className={`sev sev--${conditionSeverity(c.type, c.status)}`}>{c.status}</span>
-                    </td>
-                    <td>{c.reason ?? '—'}</td>
-                    <td className="detail-wrap">{c.message ?? '—'}</td>
-                    <td>
-                      <Age timestamp={c.lastTransitionTime} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Table
+              rows={detail.conditions ?? []}
+              rowKey={(c) => c.type}
+              columns={[
+                { id: 'type', header: t('columns|Type'), cell: (c) => c.type },
+                { id: 'status', header: t('columns|Status'), cell: (c) => <span className={`sev sev--${conditionSeverity(c.type, c.status)}`}>{c.status}</span> },
+                { id: 'reason', header: t('columns|Reason'), cell: (c) => c.reason ?? '—' },
+                { id: 'message', header: t('columns|Message'), className: 'detail-wrap', cell: (c) => c.message ?? '—' },
+                { id: 'since', header: t('details|Since'), cell: (c) => <Age timestamp={c.lastTransitionTime} /> },
+              ]}
+            />
           </Section>
         )}
         {(detail.related ?? []).map((group) => (
@@ -183,36 +169,19 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
           </Section>
         ))}
         <Section title={t('details|Events')} testId="events" count={(detail.events ?? []).length} wide>
-          {(detail.events ?? []).length === 0 ? (
-            <p className="empty">{t('details|No events.')}</p>
-          ) : (
-            <table className="table table--events">
-              <thead>
-                <tr>
-                  <th>{t('columns|Type')}</th>
-                  <th>{t('columns|Reason')}</th>
-                  <th>{t('columns|Message')}</th>
-                  <th className="num">{t('columns|Count')}</th>
-                  <th>{t('columns|Last Seen')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(detail.events ?? []).map((e, i) => (
-                  <tr key={`${e.reason ?? ''}-${String(i)}`}>
-                    <td>
-                      <span className={e.type === 'Warning' ? 'sev sev--warning' : 'sev sev--neutral'}>{e.type}</span>
-                    </td>
-                    <td>{e.reason ?? '—'}</td>
-                    <td className="message">{e.message ?? ''}</td>
-                    <td className="num">{e.count ?? 1}</td>
-                    <td>
-                      <Age timestamp={e.lastSeen ?? e.firstSeen} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table
+            className="table--events"
+            rows={detail.events ?? []}
+            rowKey={(e, i) => `${e.reason ?? ''}-${String(i)}`}
+            empty={t('details|No events.')}
+            columns={[
+              { id: 'type', header: t('columns|Type'), cell: (e) => <span className={e.type === 'Warning' ? 'sev sev--warning' : 'sev sev--neutral'}>{e.type}</span> },
+              { id: 'reason', header: t('columns|Reason'), cell: (e) => e.reason ?? '—' },
+              { id: 'message', header: t('columns|Message'), className: 'message', cell: (e) => e.message ?? '' },
+              { id: 'count', header: t('columns|Count'), numeric: true, cell: (e) => e.count ?? 1 },
+              { id: 'lastSeen', header: t('columns|Last Seen'), cell: (e) => <Age timestamp={e.lastSeen ?? e.firstSeen} /> },
+            ]}
+          />
         </Section>
       </div>
     </div>

@@ -3,7 +3,8 @@
 
 import { Age } from '../Age';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import type { Container, ContainerState, Summary as SummaryData } from '../../lib/k8s/detail';
+import type { Container, ContainerState, EnvVar, Summary as SummaryData } from '../../lib/k8s/detail';
+import { Table } from '../Table';
 
 function str(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
@@ -43,26 +44,17 @@ export function Containers(props: { title: string; containers: Container[] }) {
         <span className="count-pill">{props.containers.length}</span>
       </h2>
       <div className="section__body">
-        <table className="table">
-          <thead>
-            <tr>
-              <th>{t('columns|Name')}</th>
-              <th>{t('details|Image')}</th>
-              <th>{t('columns|Status')}</th>
-              <th className="num">{t('columns|Restarts')}</th>
-              <th>{t('columns|Ports')}</th>
-              <th>{t('details|Requests / limits')}</th>
-              <th>{t('details|Environment')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.containers.map((c) => (
-              <tr key={c.name}>
-                <td>
-                  <strong>{c.name}</strong>
-                </td>
-                <td className="mono detail-wrap">{c.image ?? '—'}</td>
-                <td>
+        <Table
+          rows={props.containers}
+          rowKey={(c) => c.name}
+          columns={[
+            { id: 'name', header: t('columns|Name'), cell: (c) => <strong>{c.name}</strong> },
+            { id: 'image', header: t('details|Image'), className: 'mono detail-wrap', cell: (c) => c.image ?? '—' },
+            {
+              id: 'status',
+              header: t('columns|Status'),
+              cell: (c) => (
+                <>
                   <StateText state={c.state} />
                   {c.state?.startedAt && (
                     <span className="muted">
@@ -70,10 +62,17 @@ export function Containers(props: { title: string; containers: Container[] }) {
                       <Age timestamp={c.state.startedAt} />
                     </span>
                   )}
-                </td>
-                <td className="num">{c.restartCount ?? '—'}</td>
-                <td className="mono">{(c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || '—'}</td>
-                <td className="mono">
+                </>
+              ),
+            },
+            { id: 'restarts', header: t('columns|Restarts'), numeric: true, cell: (c) => c.restartCount ?? '—' },
+            { id: 'ports', header: t('columns|Ports'), className: 'mono', cell: (c) => (c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || '—' },
+            {
+              id: 'resources',
+              header: t('details|Requests / limits'),
+              className: 'mono',
+              cell: (c) => (
+                <>
                   {Object.entries(c.resources?.requests ?? {})
                     .map(([k, v]) => `${k} ${v}`)
                     .join(', ') || '—'}
@@ -81,34 +80,41 @@ export function Containers(props: { title: string; containers: Container[] }) {
                   {Object.entries(c.resources?.limits ?? {})
                     .map(([k, v]) => `${k} ${v}`)
                     .join(', ') || '—'}
-                </td>
-                <td className="mono detail-wrap">
-                  {(c.env ?? []).map((e) => (
-                    <div key={e.name}>
-                      {e.name}=
-                      {e.from ? (
-                        e.revealed ? (
-                          e.value
-                        ) : (
-                          <span className="muted">
-                            {e.from.kind}
-                            {e.from.name ? ` ${e.from.name}` : ''}
-                            {e.from.key ? `/${e.from.key}` : ''}
-                            {e.from.path ? ` ${e.from.path}` : ''}
-                          </span>
-                        )
-                      ) : (
-                        (e.value ?? '')
-                      )}
-                    </div>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { id: 'env', header: t('details|Environment'), className: 'mono detail-wrap', cell: (c) => <Environment env={c.env ?? []} /> },
+          ]}
+        />
       </div>
     </section>
+  );
+}
+
+/** A container's environment: values as they are, references to Secrets named unless revealed. */
+function Environment(props: { env: EnvVar[] }) {
+  return (
+    <>
+      {props.env.map((e) => (
+        <div key={e.name}>
+          {e.name}=
+          {e.from ? (
+            e.revealed ? (
+              e.value
+            ) : (
+              <span className="muted">
+                {e.from.kind}
+                {e.from.name ? ` ${e.from.name}` : ''}
+                {e.from.key ? `/${e.from.key}` : ''}
+                {e.from.path ? ` ${e.from.path}` : ''}
+              </span>
+            )
+          ) : (
+            (e.value ?? '')
+          )}
+        </div>
+      ))}
+    </>
   );
 }
 

@@ -1,25 +1,13 @@
 //! Logs of a pod's container (follow, previous, search, wrap, download) or the merged logs of a
 //! workload's pods. The container and options are in the URL, so a reload shows the same log.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useSearchParams } from 'react-router';
-import { getJson, getText } from '../../lib/api/client';
-import { ApiError, toApiError } from '../../lib/api/errors';
-import { live } from '../../lib/api/live';
+import { useLog } from '../../hooks/useLog';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import type { Warning } from '../../lib/api/warning';
 import type { Container, Detail } from '../../lib/k8s/detail';
 import type { Kind } from '../../lib/k8s/kinds';
 import { ErrorPanel } from '../ErrorPanel';
-
-/** At most this many lines are kept in the page while following. */
-const MAX_LINES = 10_000;
-
-export interface LogLine {
-  line: string;
-  pod?: string;
-  container?: string;
-}
 
 function containersOf(detail: Detail): string[] {
   const s = detail.summary;
@@ -49,11 +37,6 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
   const previous = params.get('previous') === '1';
   const wrap = params.get('wrap') !== '0';
   const search = params.get('search') ?? '';
-  const [lines, setLines] = useState<LogLine[]>([]);
-  const [warnings, setWarnings] = useState<Warning[]>([]);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [ended, setEnded] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState<string | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
   const path = logPath(props.kind, props.detail, props.mode, { container, previous, follow });
 
@@ -69,86 +52,10 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
     );
   };
 
-  useEffect(() => {
-    const controller = new AbortController();
-    if (follow) {
-      // Followed over the tab's one live connection, like its lists and details.
-      const buffer: LogLine[] = [];
-      let frame: number | undefined;
-      const flush = () => {
-        frame = undefined;
-        const chunk = buffer.splice(0);
-        setLines((current) => {
-          const next = current.concat(chunk);
-          return next.length > MAX_LINES ? next.slice(next.length - MAX_LINES) : next;
-        });
-        setLoaded(path);
-      };
-      const start = () => {
-        buffer.length = 0;
-        setLines([]);
-        setWarnings([]);
-        setError(undefined);
-        setEnded(null);
-        setLoaded(path);
-      };
-      start();
-      const unsubscribe = live.subscribeLog(path, (event) => {
-        switch (event.event) {
-          case 'line':
-            buffer.push(event.data);
-            frame ??= requestAnimationFrame(flush);
-            break;
-          case 'warning':
-            setWarnings((w) => [...w, event.data]);
-            break;
-          case 'end':
-            // As before over SSE: the first stream to end ends the view (a workload's others too).
-            setEnded(event.data.reason ?? '');
-            unsubscribe();
-            break;
-          case 'error': {
-            const { code, reason, message, details } = event.data.error;
-            setError(new ApiError({ status: code, reason, message, details, request: `GET ${path}` }));
-            break;
-          }
-          case 'reopened':
-            // The connection was lost: the log's tail arrives again.
-            start();
-            break;
-        }
-      });
-      return () => {
-        unsubscribe();
-        if (frame !== undefined) cancelAnimationFrame(frame);
-        controller.abort();
-      };
-    }
-    const done = (next: LogLine[], w: Warning[]) => {
-      setLines(next);
-      setWarnings(w);
-      setError(undefined);
-      setEnded(null);
-      setLoaded(path);
-    };
-    const fail = (e: unknown) => {
-      if (controller.signal.aborted) return;
-      setError(toApiError(e, `GET ${path}`));
-      setLoaded(path);
-    };
-    if (props.mode === 'pod') {
-      getText(path, controller.signal).then((text) => {
-        done(text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).map((line) => ({ line })), []);
-      }, fail);
-    } else {
-      getJson<{ lines: LogLine[]; warnings: Warning[] | null }>(path, controller.signal).then((a) => {
-        done(a.lines, a.warnings ?? []);
-      }, fail);
-    }
-    return () => {
-      controller.abort();
-    };
-  }, [path, follow, props.mode]);
+  const { log, error } = useLog(path, props.mode, follow);
+  const lines = useMemo(() => log?.lines ?? [], [log]);
+  const warnings = log?.warnings ?? [];
+  const ended = log?.ended ?? null;
 
   useEffect(() => {
     if (follow) bottom.current?.scrollIntoView({ block: 'end' });
@@ -213,7 +120,7 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
       ))}
       {error && <ErrorPanel title={t('logs|Could not read the log')} error={error} compact />}
       {ended !== null && <p className="muted">{t('logs|The log stream ended: {{reason}}', { reason: ended })}</p>}
-      {error ? null : loaded !== path ? (
+      {error ? null : !log ? (
         <p className="page__loading">{t('shell|Loading…')}</p>
       ) : (
         <pre className={wrap ? 'logs__text logs__text--wrap' : 'logs__text'} data-testid="logs-text">

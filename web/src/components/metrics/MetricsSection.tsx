@@ -5,7 +5,9 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 import { ErrorPanel } from '../ErrorPanel';
-import { useResource } from '../../hooks/useResource';
+import { Table } from '../Table';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { useMetricsStatus } from '../../hooks/useMetricsStatus';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import {
@@ -28,8 +30,6 @@ import { Utilisation } from './Utilisation';
 
 const MetricsChart = lazy(() => import('./MetricsChart'));
 
-/** How often the sources' state is read again (the charts follow the scrape interval). */
-export const STATUS_REFRESH_MS = 30_000;
 /** The scrape interval assumed until the server has said. */
 const DEFAULT_INTERVAL_S = 30;
 
@@ -37,7 +37,7 @@ export type TargetKind = 'pod' | 'workload' | 'node' | 'namespace';
 
 export function MetricsSection(props: { target: string; targetKind: TargetKind }) {
   const { t } = useTranslation();
-  const status = useResource<MetricsStatus>(API.metricsStatus, STATUS_REFRESH_MS);
+  const status = useMetricsStatus();
   const [search, setSearch] = useSearchParams();
   const ranges = status.data?.ranges ?? [];
   const range = pickRange(ranges, search.get('range'));
@@ -99,7 +99,7 @@ export function MetricsSection(props: { target: string; targetKind: TargetKind }
 function TargetMetrics(props: { target: string; targetKind: TargetKind; range: MetricsRange; status: MetricsStatus; intervalSeconds: number }) {
   const { t } = useTranslation();
   const path = API.metrics(props.target, props.range.id);
-  const metrics = useResource<MetricsAnswer>(path, props.intervalSeconds * 1000);
+  const metrics = useApiQuery<MetricsAnswer>(path, props.intervalSeconds * 1000);
   const answer = metrics.data;
   if (!answer) {
     return metrics.error ? (
@@ -138,36 +138,20 @@ function TargetMetrics(props: { target: string; targetKind: TargetKind; range: M
         <TopPodsTable pods={topPods} caption={t('metrics|Top pods by CPU')} className="metrics__top" testId="metrics-top-pods" />
       )}
       {props.targetKind === 'pod' && containers.length > 0 && (
-        <table className="table metrics__containers" data-testid="metrics-containers">
-          <thead>
-            <tr>
-              <th>{t('metrics|Container')}</th>
-              <th className="num">{t('columns|CPU')}</th>
-              <th className="num">{t('metrics|CPU requests / limits')}</th>
-              <th className="num">{t('columns|Memory')}</th>
-              <th className="num">{t('metrics|Memory requests / limits')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {containers.map((c) => (
-              <tr key={c.name} data-container={c.name}>
-                <td className="mono">{c.name}</td>
-                <td className="num">
-                  <UsageCell resource="cpu" value={usageCellOf(c.current?.cpu)} />
-                </td>
-                <td className="num muted">
-                  <Levels resource="cpu" amounts={c.current?.cpu} />
-                </td>
-                <td className="num">
-                  <UsageCell resource="memory" value={usageCellOf(c.current?.memory)} />
-                </td>
-                <td className="num muted">
-                  <Levels resource="memory" amounts={c.current?.memory} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          className="metrics__containers"
+          testId="metrics-containers"
+          rows={containers}
+          rowKey={(c) => c.name}
+          rowAttributes={(c) => ({ 'data-container': c.name })}
+          columns={[
+            { id: 'container', header: t('metrics|Container'), className: 'mono', cell: (c) => c.name },
+            { id: 'cpu', header: t('columns|CPU'), numeric: true, cell: (c) => <UsageCell resource="cpu" value={usageCellOf(c.current?.cpu)} /> },
+            { id: 'cpuLevels', header: t('metrics|CPU requests / limits'), numeric: true, className: 'muted', cell: (c) => <Levels resource="cpu" amounts={c.current?.cpu} /> },
+            { id: 'memory', header: t('columns|Memory'), numeric: true, cell: (c) => <UsageCell resource="memory" value={usageCellOf(c.current?.memory)} /> },
+            { id: 'memoryLevels', header: t('metrics|Memory requests / limits'), numeric: true, className: 'muted', cell: (c) => <Levels resource="memory" amounts={c.current?.memory} /> },
+          ]}
+        />
       )}
     </div>
   );

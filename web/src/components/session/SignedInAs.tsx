@@ -1,10 +1,9 @@
 //! The header's part about the person: who they are (groups in the tooltip), until when, and
 //! the way out. Local mode shows the kubeconfig identity quietly; proxy mode only the name.
 
-import { useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
 import { useNow } from '../../hooks/useNow';
 import { useSession } from '../../hooks/useSession';
-import { type ApiError, toApiError } from '../../lib/api/errors';
 import { session } from '../../lib/api/session';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { sessionEndLabel } from './sessionEnd';
@@ -38,8 +37,8 @@ const personIcon = (
 export function SignedInAs() {
   const { t } = useTranslation();
   const { session: current } = useSession();
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<ApiError>();
+  // On success the session gate shows the sign-in page.
+  const signOut = useMutation({ mutationFn: () => session.signOut() });
   const person = current?.person;
   if (!current || !person) return null;
 
@@ -53,18 +52,6 @@ export function SignedInAs() {
     );
   }
 
-  const signOut = async () => {
-    setBusy(true);
-    setFailure(undefined);
-    try {
-      // On success the session gate shows the sign-in page.
-      await session.signOut();
-    } catch (error) {
-      setFailure(toApiError(error, 'DELETE api/v1/session'));
-      setBusy(false);
-    }
-  };
-
   return (
     <div className="topbar__person" data-testid="session-person">
       {personIcon}
@@ -73,12 +60,12 @@ export function SignedInAs() {
       </strong>
       {person.expiresAt && <SessionEnd expiresAt={person.expiresAt} />}
       {current.mode === 'login' && (
-        <button type="button" className="topbar__button" disabled={busy} onClick={() => void signOut()}>
+        <button type="button" className="topbar__button" disabled={signOut.isPending} onClick={() => { signOut.mutate(); }}>
           {t('session|Sign out')}
         </button>
       )}
-      {failure && (
-        <span className="session-end--soon" role="alert" title={failure.message}>
+      {signOut.error && (
+        <span className="session-end--soon" role="alert" title={signOut.error.message}>
           {t('session|Could not sign out')}
         </span>
       )}

@@ -1,13 +1,13 @@
 //! Create or update objects from YAML (several documents): a server dry run first, then apply;
 //! each document's result, with the API server's causes field by field.
 
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
 import { API } from '../../lib/api/endpoints';
-import { toApiError, type ApiError } from '../../lib/api/errors';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { Kind, KindsAnswer } from '../../lib/k8s/kinds';
@@ -57,32 +57,25 @@ export default function CreatePage() {
   const [params] = useSearchParams();
   const namespace = params.get('namespace') ?? '';
   const [text, setText] = useState(EXAMPLE);
-  const [answer, setAnswer] = useState<ApplyAnswer | null>(null);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
   const [line, setLine] = useState<number | null>(null);
-  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
-
-  const apply = async (dryRun: boolean) => {
-    setBusy(true);
-    setError(undefined);
-    const query = new URLSearchParams();
-    if (dryRun) query.set('dryRun', 'true');
-    if (namespace) query.set('namespace', namespace);
-    const path = `api/v1/apply${query.size ? `?${query.toString()}` : ''}`;
-    try {
-      const a = await requestJson<ApplyAnswer>('POST', path, { body: { text, contentType: 'application/yaml' } });
-      setAnswer(a);
+  const kinds = useApiQuery<KindsAnswer>(API.kinds, 60_000);
+  const apply = useMutation({
+    mutationFn: (dryRun: boolean) => {
+      const query = new URLSearchParams();
+      if (dryRun) query.set('dryRun', 'true');
+      if (namespace) query.set('namespace', namespace);
+      return requestJson<ApplyAnswer>('POST', `api/v1/apply${query.size ? `?${query.toString()}` : ''}`, { body: { text, contentType: 'application/yaml' } });
+    },
+    onSuccess: (a) => {
       setLine(a.results.find((r) => r.result === 'failed')?.line ?? null);
-    } catch (e) {
-      const err = toApiError(e, `POST ${path}`);
-      setError(err);
-      setAnswer(null);
+    },
+    onError: (err) => {
       setLine(lineOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
+  const answer = apply.data;
+  const error = apply.error ?? undefined;
+  const busy = apply.isPending;
 
   return (
     <section className="page" data-testid="create-page">
@@ -94,10 +87,10 @@ export default function CreatePage() {
         </p>
       </header>
       <div className="yaml-tab__bar">
-        <button type="button" className="button" data-testid="create-dry-run" disabled={busy} onClick={() => void apply(true)}>
+        <button type="button" className="button" data-testid="create-dry-run" disabled={busy} onClick={() => { apply.mutate(true); }}>
           {t('yaml|Check (server dry run)')}
         </button>
-        <button type="button" className="button button--primary" data-testid="create-apply" disabled={busy} onClick={() => void apply(false)}>
+        <button type="button" className="button button--primary" data-testid="create-apply" disabled={busy} onClick={() => { apply.mutate(false); }}>
           {t('yaml|Apply')}
         </button>
       </div>

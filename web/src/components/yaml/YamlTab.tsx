@@ -2,9 +2,11 @@
 //! checked with a server dry run, saved with optimistic concurrency — a conflict shows what
 //! changed, a refusal shows the API server's causes field by field.
 
-import { useCallback, useEffect, useState } from 'react';
-import { getText, requestJson } from '../../lib/api/client';
-import { toApiError, type ApiError } from '../../lib/api/errors';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { requestJson } from '../../lib/api/client';
+import type { ApiError } from '../../lib/api/errors';
+import { textQuery } from '../../lib/api/query';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectApi } from '../../lib/k8s/detail';
 import type { Kind } from '../../lib/k8s/kinds';
@@ -35,62 +37,32 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
   /** A Secret's values stay on the server until the person asks to see them; editing needs them. */
   const isSecret = kind.group === '' && kind.kind === 'Secret';
   const [reveal, setReveal] = useState(false);
-  const [text, setText] = useState<string | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | undefined>(undefined);
   const [draft, setDraft] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [generation, setGeneration] = useState(0);
   const editing = draft !== null;
-
-  useEffect(() => {
-    const controller = new AbortController();
-    const query: Record<string, string> = {};
-    if (managedFields) query.managedFields = 'true';
-    if (reveal) query.reveal = 'true';
-    const path = objectApi(kind, name, namespace, 'yaml', Object.keys(query).length > 0 ? query : undefined);
-    getText(path, controller.signal).then(
-      (yaml) => {
-        setText(yaml);
-        setLoadError(undefined);
-      },
-      (e: unknown) => {
-        if (!controller.signal.aborted) setLoadError(toApiError(e, `GET ${path}`));
-      },
-    );
-    return () => {
-      controller.abort();
-    };
-  }, [kind, name, namespace, managedFields, reveal, generation]);
-
-  const save = useCallback(
-    async (body: string, dryRun: boolean) => {
-      setBusy(true);
-      setError(undefined);
-      setMessage(null);
-      const path = objectApi(kind, name, namespace, '', dryRun ? { dryRun: 'true' } : undefined);
-      try {
-        await requestJson('PUT', path, { body: { text: body, contentType: 'application/yaml' } });
-        if (dryRun) {
-          setMessage(t('yaml|The API server accepted this edit (dry run): nothing was saved.'));
-        } else {
-          setMessage(t('yaml|Saved.'));
-          setDraft(null);
-          setGeneration((g) => g + 1);
-          props.onSaved();
-        }
-      } catch (e) {
-        setError(toApiError(e, `PUT ${path}`));
-      } finally {
-        setBusy(false);
-      }
+  const query: Record<string, string> = {};
+  if (managedFields) query.managedFields = 'true';
+  if (reveal) query.reveal = 'true';
+  // Another view of the YAML (managedFields, secret values) keeps this one shown until it arrives.
+  const yaml = useQuery({ ...textQuery(objectApi(kind, name, namespace, 'yaml', Object.keys(query).length > 0 ? query : undefined)), placeholderData: keepPreviousData });
+  const { refetch } = yaml;
+  const { onSaved } = props;
+  const save = useMutation({
+    mutationFn: (edit: { body: string; dryRun: boolean }) =>
+      requestJson('PUT', objectApi(kind, name, namespace, '', edit.dryRun ? { dryRun: 'true' } : undefined), { body: { text: edit.body, contentType: 'application/yaml' } }),
+    onSuccess: (_answer, edit) => {
+      if (edit.dryRun) return;
+      setDraft(null);
+      void refetch();
+      onSaved();
     },
-    [kind, name, namespace, props, t],
-  );
+  });
+  const error = save.error ?? undefined;
+  const message = save.isSuccess ? (save.variables.dryRun ? t('yaml|The API server accepted this edit (dry run): nothing was saved.') : t('yaml|Saved.')) : null;
+  const busy = save.isPending;
 
-  if (loadError) return <ErrorPanel title={t('yaml|Could not load the YAML')} error={loadError} onRetry={() => { setGeneration((g) => g + 1); }} />;
-  if (text === null) return <p className="page__loading">{t('shell|Loading…')}</p>;
+  if (yaml.error) return <ErrorPanel title={t('yaml|Could not load the YAML')} error={yaml.error} onRetry={() => void refetch()} />;
+  const text = yaml.data;
+  if (text === undefined) return <p className="page__loading">{t('shell|Loading…')}</p>;
   const conflict = conflictOf(error);
 
   return (
@@ -131,7 +103,7 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
               data-testid="yaml-edit"
               disabled={!props.canEdit || (isSecret && !reveal)}
               title={!props.canEdit ? (props.editReason ?? t('actions|You may not do this.')) : isSecret && !reveal ? t('yaml|Show the secret values to edit this Secret: saving hidden values would replace them.') : undefined}
-              onClick={() => { setDraft(text); setMessage(null); }}
+              onClick={() => { setDraft(text); save.reset(); }}
             >
               {t('yaml|Edit')}
             </button>
@@ -139,13 +111,13 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
           </span>
         ) : (
           <>
-            <button type="button" className="button" disabled={busy} onClick={() => { setDraft(null); setError(undefined); }}>
+            <button type="button" className="button" disabled={busy} onClick={() => { setDraft(null); save.reset(); }}>
               {t('yaml|Cancel')}
             </button>
-            <button type="button" className="button" data-testid="yaml-dry-run" disabled={busy} onClick={() => void save(draft, true)}>
+            <button type="button" className="button" data-testid="yaml-dry-run" disabled={busy} onClick={() => { save.mutate({ body: draft, dryRun: true }); }}>
               {t('yaml|Check (server dry run)')}
             </button>
-            <button type="button" className="button button--primary" data-testid="yaml-save" disabled={busy || draft === text} onClick={() => void save(draft, false)}>
+            <button type="button" className="button button--primary" data-testid="yaml-save" disabled={busy || draft === text} onClick={() => { save.mutate({ body: draft, dryRun: false }); }}>
               {t('yaml|Save')}
             </button>
           </>
@@ -162,13 +134,13 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
           message={error?.message ?? ''}
           onReload={() => {
             setDraft(null);
-            setError(undefined);
-            setGeneration((g) => g + 1);
+            save.reset();
+            void refetch();
           }}
           onOverwrite={() => {
             const next = withResourceVersion(draft, conflict.currentResourceVersion);
             setDraft(next);
-            void save(next, false);
+            save.mutate({ body: next, dryRun: false });
           }}
         />
       ) : (

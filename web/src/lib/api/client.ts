@@ -47,6 +47,16 @@ export function reportRefusal(status: number, reason: string, message: string, r
   tellObservers({ status, reason, message, request, expected401: false });
 }
 
+/** Reads an answer's body; the connection breaking halfway is an ApiError like any other failure. */
+async function bodyOf(response: Response, request: string, signal: AbortSignal | undefined): Promise<string> {
+  try {
+    return await response.text();
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw toApiError(error, request);
+  }
+}
+
 /**
  * Fetches `path` as text (YAML, a log), with the same error handling as requestJson.
  */
@@ -61,7 +71,7 @@ export async function getText(path: string, signal?: AbortSignal): Promise<strin
       if (signal?.aborted) throw error;
       throw toApiError(error, request);
     }
-    const text = await response.text();
+    const text = await bodyOf(response, request, signal);
     if (!response.ok) {
       let parsed: unknown;
       try {
@@ -148,7 +158,7 @@ export async function requestJson<T>(method: string, path: string, options: Requ
       }
       throw toApiError(error, request);
     }
-    const text = await response.text();
+    const text = await bodyOf(response, request, signal);
     let answer: unknown = undefined;
     try {
       answer = text === '' ? undefined : JSON.parse(text);

@@ -10,7 +10,7 @@
 import { type AnswerSeen, observeAnswers, requestJson } from './client';
 import { API } from './endpoints';
 import { ApiError, toApiError } from './errors';
-import { resetResources } from './resources';
+import { forgetAnswers } from './query';
 
 /**
  * `local`: the console acts with its own kubeconfig identity; nobody signs in or out.
@@ -138,7 +138,7 @@ export class SessionStore {
     const session = await requestJson<Session>('POST', API.session, { body: { json: { token } }, expect401: true });
     this.generation += 1;
     // What the previous person's pages fetched is not the new person's to see, even briefly.
-    resetResources();
+    forgetAnswers();
     this.accept(session, undefined);
     return session;
   };

@@ -4,7 +4,7 @@
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { APPS_API, APPS_URL, type ChartDetail } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { ChartIcon } from './CataloguePage';
@@ -32,7 +32,7 @@ export default function ChartPage() {
   const [params, setParams] = useSearchParams();
   const version = params.get('version') ?? '';
   useDocumentTitle(chart);
-  const detail = useResource<ChartDetail>(APPS_API.chart(repo, chart, version || undefined), 0);
+  const detail = useApiQuery<ChartDetail>(APPS_API.chart(repo, chart, version || undefined), 0);
   const c = detail.data;
 
   return (

@@ -2,20 +2,21 @@
 //! YAML and, when the chart has a schema, as a form; then helm's progress and its result. A
 //! failure keeps everything the person typed.
 
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { CodeEditor } from '../../components/yaml/CodeEditor';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
+import { useOperation } from '../../hooks/useOperation';
 import { useNamespace } from '../../hooks/useNamespace';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
-import { toApiError, type ApiError } from '../../lib/api/errors';
 import { releaseNameProblem, suggestReleaseName } from '../../lib/apps/releaseName';
 import { APPS_API, APPS_URL, type AppOperation, type ChartDetail } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { ChartIcon } from './CataloguePage';
-import { AppsTabs, OperationView, RequestError, useHelm, useOperation } from './common';
+import { AppsTabs, OperationView, RequestError, useHelm } from './common';
 import { fieldProblems } from './fieldProblems';
 import { ValuesForm } from './ValuesForm';
 
@@ -55,35 +56,27 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
     if (values === valuesFrom) setValues(c.values);
     setValuesFrom(c.values);
   }
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [started, setStarted] = useState<AppOperation | null>(null);
-  const { operation, error: followError } = useOperation(started);
+  const install = useMutation({
+    mutationFn: (body: InstallRequest) => requestJson<AppOperation>('POST', APPS_API.install, { body: { json: body } }),
+  });
+  const { operation, error: followError } = useOperation(install.data ?? null, true);
+  const error = install.error ?? undefined;
+  const busy = install.isPending;
   const nameProblem = releaseNameProblem(name);
   const namespaceProblem = NAMESPACE.test(namespace) && namespace.length <= 63 ? null : t("apps|A namespace name: lowercase letters, digits and '-'.");
   const server = error ? fieldProblems(error.details) : {};
   const running = operation?.state === 'running';
 
-  const submit = async (e: { preventDefault: () => void }) => {
+  const submit = (e: { preventDefault: () => void }) => {
     e.preventDefault();
     if (nameProblem || namespaceProblem || props.blocked) return;
-    setBusy(true);
-    setError(undefined);
-    setStarted(null);
     const body: InstallRequest = { repo: c.repo, chart: c.name, version: c.version, name, namespace, createNamespace, values };
     if (c.ingress?.supported && ingressHost.trim()) body.ingressHost = ingressHost.trim();
-    try {
-      const op = await requestJson<AppOperation>('POST', APPS_API.install, { body: { json: body } });
-      setStarted(op);
-    } catch (err) {
-      setError(toApiError(err, `POST ${APPS_API.install}`));
-    } finally {
-      setBusy(false);
-    }
+    install.mutate(body);
   };
 
   return (
-    <form className="install-form" onSubmit={(e) => void submit(e)} noValidate data-testid="install-form">
+    <form className="install-form" onSubmit={submit} noValidate data-testid="install-form">
       <div className="card form-grid">
         <label className="form-field">
           <span>{t('apps|Release name')}</span>
@@ -172,7 +165,7 @@ export default function InstallPage() {
   const [params, setParams] = useSearchParams();
   const version = params.get('version') ?? '';
   useDocumentTitle(t('apps|Install {{name}}', { name: chart }));
-  const detail = useResource<ChartDetail>(APPS_API.chart(repo, chart, version || undefined), 0);
+  const detail = useApiQuery<ChartDetail>(APPS_API.chart(repo, chart, version || undefined), 0);
   const helm = useHelm();
   // While another version loads, the form stays (with what was typed) on the last one.
   const [last, setLast] = useState<ChartDetail | undefined>(undefined);

@@ -2,20 +2,22 @@
 //! its resources with live status, and upgrade, rollback and uninstall (refused, with the reason,
 //! for protected releases).
 
+import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { Table } from '../../components/Table';
 import { CodeEditor } from '../../components/yaml/CodeEditor';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useResource } from '../../hooks/useResource';
-import { getJson, requestJson } from '../../lib/api/client';
+import { useOperation } from '../../hooks/useOperation';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { requestJson } from '../../lib/api/client';
 import { API } from '../../lib/api/endpoints';
-import { toApiError, type ApiError } from '../../lib/api/errors';
 import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type ChartSummary, type ReleaseDetail, type ReleaseDiff } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { KindsAnswer } from '../../lib/k8s/kinds';
-import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useOperation, useStatusLabel, Warnings, When } from './common';
+import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useStatusLabel, Warnings, When } from './common';
 import { ProtectedBadge } from './ReleasesPage';
 
 type Tab = 'overview' | 'values' | 'manifest' | 'history';
@@ -45,55 +47,31 @@ function HistoryTab(props: { release: ReleaseDetail }) {
   const revisions = [...r.history].sort((a, b) => b.revision - a.revision);
   const [from, setFrom] = useState<number>(revisions[1]?.revision ?? r.revision);
   const [to, setTo] = useState<number>(r.revision);
-  const [diff, setDiff] = useState<ReleaseDiff | null>(null);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [loading, setLoading] = useState(false);
-  const compare = async () => {
+  /** The pair of revisions asked for, once the person asked. */
+  const [compared, setCompared] = useState<string | null>(null);
+  const diff = useApiQuery<ReleaseDiff>(compared ?? '', 0, { enabled: compared !== null, keepPrevious: true });
+  const compare = () => {
     const path = APPS_API.diff(r.namespace, r.name, from, to);
-    setLoading(true);
-    setError(undefined);
-    try {
-      setDiff(await getJson<ReleaseDiff>(path));
-    } catch (e) {
-      setError(toApiError(e, `GET ${path}`));
-      setDiff(null);
-    } finally {
-      setLoading(false);
-    }
+    if (path === compared) diff.retry();
+    else setCompared(path);
   };
   return (
     <>
       <div className="card section__scroll">
-        <table className="table" data-testid="release-history">
-          <thead>
-            <tr>
-              <th className="num">{t('apps|Revision')}</th>
-              <th>{t('apps|Status')}</th>
-              <th>{t('apps|Chart')}</th>
-              <th>{t('apps|App version')}</th>
-              <th>{t('apps|Updated')}</th>
-              <th>{t('apps|Description')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {revisions.map((h) => (
-              <tr key={h.revision} data-testid="history-row" data-revision={h.revision} data-status={h.status}>
-                <td className="num">{h.revision}</td>
-                <td>
-                  <StatusTag status={h.status} />
-                </td>
-                <td>
-                  {h.chart}-{h.chartVersion}
-                </td>
-                <td>{h.appVersion ?? '—'}</td>
-                <td>
-                  <When time={h.updated} />
-                </td>
-                <td className="break">{h.description}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          testId="release-history"
+          rows={revisions}
+          rowKey={(h) => String(h.revision)}
+          rowAttributes={(h) => ({ 'data-testid': 'history-row', 'data-revision': h.revision, 'data-status': h.status })}
+          columns={[
+            { id: 'revision', header: t('apps|Revision'), numeric: true, cell: (h) => h.revision },
+            { id: 'status', header: t('apps|Status'), cell: (h) => <StatusTag status={h.status} /> },
+            { id: 'chart', header: t('apps|Chart'), cell: (h) => `${h.chart}-${h.chartVersion}` },
+            { id: 'appVersion', header: t('apps|App version'), cell: (h) => h.appVersion ?? '—' },
+            { id: 'updated', header: t('apps|Updated'), cell: (h) => <When time={h.updated} /> },
+            { id: 'description', header: t('apps|Description'), className: 'break', cell: (h) => h.description },
+          ]}
+        />
       </div>
       {revisions.length > 1 && (
         <div className="card">
@@ -101,17 +79,17 @@ function HistoryTab(props: { release: ReleaseDetail }) {
           <div className="filters">
             <RevisionSelect label={t('apps|From')} revisions={revisions} value={from} onChange={setFrom} testId="diff-from" />
             <RevisionSelect label={t('apps|To')} revisions={revisions} value={to} onChange={setTo} testId="diff-to" />
-            <button type="button" className="button" disabled={loading || from === to} onClick={() => void compare()} data-testid="diff-compare">
+            <button type="button" className="button" disabled={diff.fetching || from === to} onClick={compare} data-testid="diff-compare">
               {t('apps|Show the differences')}
             </button>
           </div>
-          {error && <RequestError title={t('apps|The diff could not be loaded')} error={error} />}
-          {diff && (
+          {diff.error && <RequestError title={t('apps|The diff could not be loaded')} error={diff.error} />}
+          {diff.data && (
             <>
               <h4>{t('apps|Values')}</h4>
-              <DiffView text={diff.values} label="values" />
+              <DiffView text={diff.data.values} label="values" />
               <h4>{t('apps|Manifest')}</h4>
-              <DiffView text={diff.manifest} label="manifest" />
+              <DiffView text={diff.data.manifest} label="manifest" />
             </>
           )}
         </div>
@@ -122,83 +100,53 @@ function HistoryTab(props: { release: ReleaseDetail }) {
 
 function Resources(props: { release: ReleaseDetail }) {
   const { t } = useTranslation();
-  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  const kinds = useApiQuery<KindsAnswer>(API.kinds, 60_000);
   const resources = props.release.resources;
   if (resources.length === 0) return <p className="muted">{t('apps|The manifest names no resources.')}</p>;
   return (
     <div className="card section__scroll">
-      <table className="table" data-testid="release-resources">
-        <thead>
-          <tr>
-            <th>{t('apps|Kind')}</th>
-            <th>{t('apps|Name')}</th>
-            <th>{t('apps|Status')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {resources.map((res) => {
-            const url = kinds.data ? objectUrl(kinds.data.kinds, res) : null;
-            const label = `${res.namespace ? `${res.namespace}/` : ''}${res.name}`;
-            return (
-              <tr key={`${res.group}/${res.resource}/${label}`} data-testid="release-resource" data-kind={res.kind}>
-                <td>{res.kind}</td>
-                <td>{url ? <Link to={url}>{label}</Link> : label}</td>
-                <td>
-                  {res.status ? (
-                    <span className={`sev sev--${res.status.severity}`}>{res.status.text}</span>
-                  ) : (
-                    <span className="muted">{t('apps|not found')}</span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <Table
+        testId="release-resources"
+        rows={resources}
+        rowKey={(res) => `${res.group}/${res.resource}/${res.namespace ? `${res.namespace}/` : ''}${res.name}`}
+        rowAttributes={(res) => ({ 'data-testid': 'release-resource', 'data-kind': res.kind })}
+        columns={[
+          { id: 'kind', header: t('apps|Kind'), cell: (res) => res.kind },
+          {
+            id: 'name',
+            header: t('apps|Name'),
+            cell: (res) => {
+              const url = kinds.data ? objectUrl(kinds.data.kinds, res) : null;
+              const label = `${res.namespace ? `${res.namespace}/` : ''}${res.name}`;
+              return url ? <Link to={url}>{label}</Link> : label;
+            },
+          },
+          {
+            id: 'status',
+            header: t('apps|Status'),
+            cell: (res) => (res.status ? <span className={`sev sev--${res.status.severity}`}>{res.status.text}</span> : <span className="muted">{t('apps|not found')}</span>),
+          },
+        ]}
+      />
     </div>
   );
 }
 
-/** A chart's page in one repository (for its versions), once the repository is known. */
+/**
+ * A chart's page in one repository (for its versions), once the repository is known. Without the
+ * chart in that repository, the upgrade keeps the release's own version only.
+ */
 function useChartIn(repo: string | null, name: string): ChartDetail | undefined {
-  const [loaded, setLoaded] = useState<{ repo: string; chart: ChartDetail } | undefined>(undefined);
-  useEffect(() => {
-    let current = true;
-    if (!repo) return;
-    getJson<ChartDetail>(APPS_API.chart(repo, name))
-      .then((chart) => {
-        if (current) setLoaded({ repo, chart });
-      })
-      .catch(() => {
-        // Without the chart in that repository, the upgrade keeps the release's own version only.
-      });
-    return () => {
-      current = false;
-    };
-  }, [name, repo]);
-  // Another repository's versions are not this one's: only the chosen repository's page counts.
-  return loaded && loaded.repo === repo ? loaded.chart : undefined;
+  return useApiQuery<ChartDetail>(APPS_API.chart(repo ?? '', name), 0, { enabled: repo !== null }).data;
 }
 
-/** The repositories that have a chart of this name, for a release that does not record its own. */
+/**
+ * The repositories that have a chart of this name, for a release that does not record its own.
+ * Without a catalogue the person cannot choose, and the server says why on submit.
+ */
 function useRepositoriesWithChart(name: string, wanted: boolean): string[] {
-  const [repos, setRepos] = useState<string[]>([]);
-  useEffect(() => {
-    let current = true;
-    if (!wanted) return;
-    getJson<{ items: ChartSummary[] }>(APPS_API.charts(name, '', 20))
-      .then((found) => {
-        const names = found.items.filter((c) => c.name === name).map((c) => c.repo);
-        if (current) setRepos([...new Set(names)]);
-      })
-      .catch(() => {
-        // No catalogue: the person cannot choose, and the server says why on submit.
-      });
-    return () => {
-      current = false;
-    };
-  }, [name, wanted]);
-  return repos;
+  const found = useApiQuery<{ items: ChartSummary[] }>(APPS_API.charts(name, '', 20), 0, { enabled: wanted }).data;
+  return wanted && found ? [...new Set(found.items.filter((c) => c.name === name).map((c) => c.repo))] : [];
 }
 
 function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperation) => void; disabled: boolean }) {
@@ -213,24 +161,20 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
   const chart = useChartIn(repo, r.chart);
   const [version, setVersion] = useState(r.chartVersion);
   const [values, setValues] = useState(r.values);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const submit = async (e: { preventDefault: () => void }) => {
+  const upgrade = useMutation({
+    mutationFn: (request: { version: string; values: string; repo: string | undefined }) =>
+      requestJson<AppOperation>('POST', APPS_API.upgrade(r.namespace, r.name), { body: { json: request } }),
+    onSuccess: props.onStarted,
+  });
+  const error = upgrade.error ?? undefined;
+  const busy = upgrade.isPending;
+  const submit = (e: { preventDefault: () => void }) => {
     e.preventDefault();
-    const path = APPS_API.upgrade(r.namespace, r.name);
-    setBusy(true);
-    setError(undefined);
-    try {
-      props.onStarted(await requestJson<AppOperation>('POST', path, { body: { json: { version, values, repo: repo ?? undefined } } }));
-    } catch (err) {
-      setError(toApiError(err, `POST ${path}`));
-    } finally {
-      setBusy(false);
-    }
+    upgrade.mutate({ version, values, repo: repo ?? undefined });
   };
   const versions = chart?.versions.map((v) => v.version) ?? [r.chartVersion];
   return (
-    <form className="card" onSubmit={(e) => void submit(e)} data-testid="upgrade-form">
+    <form className="card" onSubmit={submit} data-testid="upgrade-form">
       {recorded === null && (
         <label className="form-field">
           <span>{t('apps|Repository to upgrade from')}</span>
@@ -273,22 +217,16 @@ function RollbackForm(props: { release: ReleaseDetail; onStarted: (op: AppOperat
   const choices = r.history.filter((h) => h.revision !== r.revision).sort((a, b) => b.revision - a.revision);
   const [revision, setRevision] = useState<number | null>(choices[0]?.revision ?? null);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  if (choices.length === 0) return <p className="card muted">{t('apps|There is no earlier revision to roll back to.')}</p>;
-  const run = async () => {
-    const path = APPS_API.rollback(r.namespace, r.name);
-    setBusy(true);
-    setError(undefined);
-    try {
-      props.onStarted(await requestJson<AppOperation>('POST', path, { body: { json: { revision } } }));
+  const rollback = useMutation({
+    mutationFn: (to: number | null) => requestJson<AppOperation>('POST', APPS_API.rollback(r.namespace, r.name), { body: { json: { revision: to } } }),
+    onSuccess: (op) => {
+      props.onStarted(op);
       setConfirming(false);
-    } catch (err) {
-      setError(toApiError(err, `POST ${path}`));
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
+  const error = rollback.error ?? undefined;
+  const busy = rollback.isPending;
+  if (choices.length === 0) return <p className="card muted">{t('apps|There is no earlier revision to roll back to.')}</p>;
   const chosen = choices.find((h) => h.revision === revision);
   return (
     <div className="card" data-testid="rollback-form">
@@ -315,7 +253,7 @@ function RollbackForm(props: { release: ReleaseDetail; onStarted: (op: AppOperat
               chart: chosen ? `${chosen.chart}-${chosen.chartVersion}` : '',
             })}
           </span>{' '}
-          <button type="button" className="button button--primary" disabled={busy || props.disabled} onClick={() => void run()} data-testid="rollback-confirm">
+          <button type="button" className="button button--primary" disabled={busy || props.disabled} onClick={() => { rollback.mutate(revision); }} data-testid="rollback-confirm">
             {t('apps|Roll back')}
           </button>{' '}
           <button type="button" className="button" onClick={() => { setConfirming(false); }}>
@@ -332,24 +270,18 @@ function UninstallForm(props: { release: ReleaseDetail; onStarted: (op: AppOpera
   const { t } = useTranslation();
   const r = props.release;
   const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const run = async (e: { preventDefault: () => void }) => {
+  const uninstall = useMutation({
+    mutationFn: () => requestJson<AppOperation>('DELETE', APPS_API.release(r.namespace, r.name)),
+    onSuccess: props.onStarted,
+  });
+  const error = uninstall.error ?? undefined;
+  const busy = uninstall.isPending;
+  const run = (e: { preventDefault: () => void }) => {
     e.preventDefault();
-    if (typed !== r.name) return;
-    const path = APPS_API.release(r.namespace, r.name);
-    setBusy(true);
-    setError(undefined);
-    try {
-      props.onStarted(await requestJson<AppOperation>('DELETE', path));
-    } catch (err) {
-      setError(toApiError(err, `DELETE ${path}`));
-    } finally {
-      setBusy(false);
-    }
+    if (typed === r.name) uninstall.mutate();
   };
   return (
-    <form className="card" onSubmit={(e) => void run(e)} data-testid="uninstall-form">
+    <form className="card" onSubmit={run} data-testid="uninstall-form">
       <p>{t('apps|Uninstalling deletes every resource of {{name}} and its history. Type the release name to confirm.', { name: r.name })}</p>
       <input className="input" value={typed} placeholder={r.name} spellCheck={false} autoComplete="off" data-testid="uninstall-confirm-name" onChange={(e) => { setTyped(e.target.value); }} aria-label={t('apps|Release name')} />{' '}
       <button type="submit" className="button button--danger" disabled={busy || props.disabled || typed !== r.name} data-testid="uninstall-submit">
@@ -366,12 +298,12 @@ export default function ReleasePage() {
   const { t } = useTranslation();
   const { namespace = '', name = '' } = useParams();
   useDocumentTitle(name);
-  const release = useResource<ReleaseDetail>(APPS_API.release(namespace, name), 10_000);
+  const release = useApiQuery<ReleaseDetail>(APPS_API.release(namespace, name), 10_000);
   const helm = useHelm();
   const [tab, setTab] = useState<Tab>('overview');
   const [action, setAction] = useState<Action | null>(null);
   const [started, setStarted] = useState<AppOperation | null>(null);
-  const { operation, error: followError } = useOperation(started);
+  const { operation, error: followError } = useOperation(started, true);
   const r = release.data;
   const state = operation?.state;
   const retry = release.retry;

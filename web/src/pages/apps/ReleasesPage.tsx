@@ -2,9 +2,10 @@
 
 import { Link } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { Table } from '../../components/Table';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useNamespace } from '../../hooks/useNamespace';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import type { Warning } from '../../lib/api/warning';
 import { APPS_API, APPS_URL, type ReleaseSummary } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
@@ -23,7 +24,7 @@ export default function ReleasesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Releases'));
   const [namespace] = useNamespace();
-  const releases = useResource<{ items: ReleaseSummary[]; warnings?: Warning[] }>(APPS_API.releases(namespace), 10_000);
+  const releases = useApiQuery<{ items: ReleaseSummary[]; warnings?: Warning[] }>(APPS_API.releases(namespace), 10_000);
   const items = releases.data?.items ?? [];
   return (
     <section className="page apps-page" data-testid="apps-releases">
@@ -44,43 +45,32 @@ export default function ReleasesPage() {
       )}
       {items.length > 0 && (
         <div className="card section__scroll">
-          <table className="table" data-testid="release-table">
-            <thead>
-              <tr>
-                <th>{t('apps|Name')}</th>
-                <th>{t('apps|Namespace')}</th>
-                <th>{t('apps|Status')}</th>
-                <th>{t('apps|Chart')}</th>
-                <th>{t('apps|App version')}</th>
-                <th className="num">{t('apps|Revision')}</th>
-                <th>{t('apps|Updated')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={`${r.namespace}/${r.name}`} data-testid="release-row" data-release={`${r.namespace}/${r.name}`}>
-                  <td>
+          <Table
+            testId="release-table"
+            rows={items}
+            rowKey={(r) => `${r.namespace}/${r.name}`}
+            rowAttributes={(r) => ({ 'data-testid': 'release-row', 'data-release': `${r.namespace}/${r.name}` })}
+            columns={[
+              {
+                id: 'name',
+                header: t('apps|Name'),
+                cell: (r) => (
+                  <>
                     <Link to={APPS_URL.release(r.namespace, r.name)}>
                       <strong>{r.name}</strong>
                     </Link>{' '}
                     {r.protected.protected && <ProtectedBadge reason={r.protected.reason} />}
-                  </td>
-                  <td>{r.namespace}</td>
-                  <td>
-                    <StatusTag status={r.status} />
-                  </td>
-                  <td>
-                    {r.chart}-{r.chartVersion}
-                  </td>
-                  <td>{r.appVersion ?? '—'}</td>
-                  <td className="num">{r.revision}</td>
-                  <td>
-                    <When time={r.updated} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { id: 'namespace', header: t('apps|Namespace'), cell: (r) => r.namespace },
+              { id: 'status', header: t('apps|Status'), cell: (r) => <StatusTag status={r.status} /> },
+              { id: 'chart', header: t('apps|Chart'), cell: (r) => `${r.chart}-${r.chartVersion}` },
+              { id: 'appVersion', header: t('apps|App version'), cell: (r) => r.appVersion ?? '—' },
+              { id: 'revision', header: t('apps|Revision'), numeric: true, cell: (r) => r.revision },
+              { id: 'updated', header: t('apps|Updated'), cell: (r) => <When time={r.updated} /> },
+            ]}
+          />
         </div>
       )}
     </section>

@@ -1,11 +1,12 @@
 //! The chart repositories: each with its sync state and error, added, synced and removed here.
 
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
+import { Table } from '../../components/Table';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
-import { toApiError, type ApiError } from '../../lib/api/errors';
 import type { Warning } from '../../lib/api/warning';
 import { APPS_API, type Repository } from '../../lib/apps/types';
 import type { MessageKey } from '../../lib/i18n/catalogue';
@@ -23,6 +24,16 @@ export function repositoryProblems(name: string, url: string): { name?: MessageK
   return problems;
 }
 
+/** What adding a repository sends (`POST api/v1/apps/repositories`). */
+interface NewRepository {
+  name: string;
+  url: string;
+  intervalSeconds: number | undefined;
+  secretRef: { namespace: string; name: string } | undefined;
+  caSecretRef: { namespace: string; name: string } | undefined;
+  plainHttp: true | undefined;
+}
+
 function AddRepository(props: { onAdded: () => void }) {
   const { t } = useTranslation();
   const [name, setName] = useState('');
@@ -37,44 +48,40 @@ function AddRepository(props: { onAdded: () => void }) {
   // A login over http:// crosses the network in clear: the server takes it only when said so.
   const loginInClear = url.toLowerCase().startsWith('http://') && secret.trim() !== '';
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const problems = repositoryProblems(name, url);
-  const serverProblems = error ? fieldProblems(error.details) : {};
-
-  const submit = async (e: { preventDefault: () => void }) => {
-    e.preventDefault();
-    setTouched(true);
-    if (problems.name || problems.url) return;
-    setBusy(true);
-    setError(undefined);
-    const [secretNamespace = '', secretName = ''] = secret.includes('/') ? secret.split('/', 2) : ['', secret];
-    const [caNamespace = '', caName = ''] = ca.includes('/') ? ca.split('/', 2) : ['', ca];
-    const body = {
-      name,
-      url,
-      intervalSeconds: Number(interval) || undefined,
-      secretRef: secretName ? { namespace: secretNamespace, name: secretName } : undefined,
-      caSecretRef: tls && caName ? { namespace: caNamespace, name: caName } : undefined,
-      plainHttp: (oci || loginInClear) && plainHttp ? true : undefined,
-    };
-    try {
-      await requestJson('POST', APPS_API.repositories, { body: { json: body } });
+  const add = useMutation({
+    mutationFn: (body: NewRepository) => requestJson('POST', APPS_API.repositories, { body: { json: body } }),
+    onSuccess: () => {
       setName('');
       setUrl('');
       setSecret('');
       setCa('');
       setTouched(false);
       props.onAdded();
-    } catch (err) {
-      setError(toApiError(err, `POST ${APPS_API.repositories}`));
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const error = add.error ?? undefined;
+  const busy = add.isPending;
+  const problems = repositoryProblems(name, url);
+  const serverProblems = error ? fieldProblems(error.details) : {};
+
+  const submit = (e: { preventDefault: () => void }) => {
+    e.preventDefault();
+    setTouched(true);
+    if (problems.name || problems.url) return;
+    const [secretNamespace = '', secretName = ''] = secret.includes('/') ? secret.split('/', 2) : ['', secret];
+    const [caNamespace = '', caName = ''] = ca.includes('/') ? ca.split('/', 2) : ['', ca];
+    add.mutate({
+      name,
+      url,
+      intervalSeconds: Number(interval) || undefined,
+      secretRef: secretName ? { namespace: secretNamespace, name: secretName } : undefined,
+      caSecretRef: tls && caName ? { namespace: caNamespace, name: caName } : undefined,
+      plainHttp: (oci || loginInClear) && plainHttp ? true : undefined,
+    });
   };
 
   return (
-    <form className="card repo-form" onSubmit={(e) => void submit(e)} data-testid="repo-add" noValidate>
+    <form className="card repo-form" onSubmit={submit} data-testid="repo-add" noValidate>
       <h2 className="section__title">{t('apps|Add a repository')}</h2>
       <div className="form-grid">
         <label className="form-field">
@@ -118,91 +125,127 @@ function AddRepository(props: { onAdded: () => void }) {
   );
 }
 
-function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
+/** The repositories, each synced or removed from its row; one change at a time. */
+function RepositoryTable(props: { repos: Repository[]; onChanged: () => void }) {
   const { t } = useTranslation();
-  const { repo } = props;
-  const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const run = async (method: string, path: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await requestJson(method, path);
-      setConfirming(false);
+  /** The repository whose removal is being confirmed. */
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const change = useMutation({
+    mutationFn: (request: { repo: string; method: 'POST' | 'DELETE'; path: string }) => requestJson(request.method, request.path),
+    onSuccess: () => {
+      setConfirming(null);
       props.onChanged();
-    } catch (err) {
-      setError(toApiError(err, `${method} ${path}`));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const mayDelete = repo.kind !== 'builtin' && repo.permissions?.delete !== false;
-  const maySync = repo.permissions?.sync !== false;
+    },
+  });
+  const busy = change.isPending;
+  const failed = change.isError ? change.variables.repo : null;
   return (
-    <>
-      <tr data-testid="repo-row" data-repo={repo.name}>
-        <td>
-          <strong>{repo.name}</strong>
-          {repo.kind === 'builtin' && <span className="tag">{t('apps|built in')}</span>}
-        </td>
-        <td className="mono break">{repo.url}</td>
-        <td>
-          <StatusTag status={repo.status.state} />
-          {repo.status.message && (
-            <div className={repo.status.state === 'error' ? 'repo-error' : 'muted'} data-testid="repo-message">
-              {repo.status.message}
-            </div>
-          )}
-        </td>
-        <td className="num">{repo.status.charts}</td>
-        <td>
-          <When time={repo.status.lastSync} />
-        </td>
-        <td className="nowrap">
-          <button type="button" className="button button--small" disabled={busy || !maySync} onClick={() => void run('POST', APPS_API.sync(repo.name))} data-testid="repo-sync">
-            {t('apps|Sync')}
-          </button>{' '}
-          <button
-            type="button"
-            className="button button--small button--danger"
-            disabled={busy || !mayDelete}
-            title={repo.kind === 'builtin' ? t('apps|The built-in repository cannot be removed.') : undefined}
-            onClick={() => {
-              setConfirming(true);
-            }}
-            data-testid="repo-remove"
-          >
-            {t('apps|Remove')}
-          </button>
-        </td>
-      </tr>
-      {(confirming || error) && (
-        <tr>
-          <td colSpan={6}>
-            {confirming && (
+    <Table
+      testId="repo-table"
+      rows={props.repos}
+      rowKey={(repo) => repo.name}
+      rowAttributes={(repo) => ({ 'data-testid': 'repo-row', 'data-repo': repo.name })}
+      columns={[
+        {
+          id: 'name',
+          header: t('apps|Name'),
+          cell: (repo) => (
+            <>
+              <strong>{repo.name}</strong>
+              {repo.kind === 'builtin' && <span className="tag">{t('apps|built in')}</span>}
+            </>
+          ),
+        },
+        { id: 'url', header: t('apps|URL'), className: 'mono break', cell: (repo) => repo.url },
+        {
+          id: 'status',
+          header: t('apps|Status'),
+          cell: (repo) => (
+            <>
+              <StatusTag status={repo.status.state} />
+              {repo.status.message && (
+                <div className={repo.status.state === 'error' ? 'repo-error' : 'muted'} data-testid="repo-message">
+                  {repo.status.message}
+                </div>
+              )}
+            </>
+          ),
+        },
+        { id: 'charts', header: t('apps|Charts'), numeric: true, cell: (repo) => repo.status.charts },
+        { id: 'lastSync', header: t('apps|Last sync'), cell: (repo) => <When time={repo.status.lastSync} /> },
+        {
+          id: 'actions',
+          header: '',
+          className: 'nowrap',
+          cell: (repo) => (
+            <>
+              <button
+                type="button"
+                className="button button--small"
+                disabled={busy || repo.permissions?.sync === false}
+                onClick={() => {
+                  change.mutate({ repo: repo.name, method: 'POST', path: APPS_API.sync(repo.name) });
+                }}
+                data-testid="repo-sync"
+              >
+                {t('apps|Sync')}
+              </button>{' '}
+              <button
+                type="button"
+                className="button button--small button--danger"
+                disabled={busy || repo.kind === 'builtin' || repo.permissions?.delete === false}
+                title={repo.kind === 'builtin' ? t('apps|The built-in repository cannot be removed.') : undefined}
+                onClick={() => {
+                  setConfirming(repo.name);
+                }}
+                data-testid="repo-remove"
+              >
+                {t('apps|Remove')}
+              </button>
+            </>
+          ),
+        },
+      ]}
+      below={(repo) =>
+        (confirming === repo.name || failed === repo.name) && (
+          <>
+            {confirming === repo.name && (
               <div className="confirm" role="alertdialog" aria-label={t('apps|Remove repository {{name}}?', { name: repo.name })}>
                 <span>{t('apps|Remove repository {{name}}? Its charts leave the catalogue; installed releases stay.', { name: repo.name })}</span>{' '}
-                <button type="button" className="button button--small button--danger" disabled={busy} onClick={() => void run('DELETE', APPS_API.repository(repo.name))} data-testid="repo-remove-confirm">
+                <button
+                  type="button"
+                  className="button button--small button--danger"
+                  disabled={busy}
+                  onClick={() => {
+                    change.mutate({ repo: repo.name, method: 'DELETE', path: APPS_API.repository(repo.name) });
+                  }}
+                  data-testid="repo-remove-confirm"
+                >
                   {t('apps|Remove')}
                 </button>{' '}
-                <button type="button" className="button button--small" onClick={() => { setConfirming(false); }}>
+                <button
+                  type="button"
+                  className="button button--small"
+                  onClick={() => {
+                    setConfirming(null);
+                  }}
+                >
                   {t('apps|Cancel')}
                 </button>
               </div>
             )}
-            {error && <RequestError title={t('apps|The request failed')} error={error} />}
-          </td>
-        </tr>
-      )}
-    </>
+            {failed === repo.name && change.error && <RequestError title={t('apps|The request failed')} error={change.error} />}
+          </>
+        )
+      }
+    />
   );
 }
 
 export default function RepositoriesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Repositories'));
-  const repos = useResource<{ items: Repository[]; warnings?: Warning[] }>(APPS_API.repositories, 5_000);
+  const repos = useApiQuery<{ items: Repository[]; warnings?: Warning[] }>(APPS_API.repositories, 5_000);
   return (
     <section className="page apps-page" data-testid="apps-repositories">
       <header className="page__header">
@@ -214,23 +257,7 @@ export default function RepositoriesPage() {
       {repos.error && <ErrorPanel title={t('apps|The repositories could not be loaded')} error={repos.error} onRetry={repos.retry} />}
       {repos.data && (
         <div className="card section__scroll">
-          <table className="table" data-testid="repo-table">
-            <thead>
-              <tr>
-                <th>{t('apps|Name')}</th>
-                <th>{t('apps|URL')}</th>
-                <th>{t('apps|Status')}</th>
-                <th className="num">{t('apps|Charts')}</th>
-                <th>{t('apps|Last sync')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {repos.data.items.map((r) => (
-                <RepositoryRow key={r.name} repo={r} onChanged={repos.retry} />
-              ))}
-            </tbody>
-          </table>
+          <RepositoryTable repos={repos.data.items} onChanged={repos.retry} />
         </div>
       )}
       <AddRepository onAdded={repos.retry} />

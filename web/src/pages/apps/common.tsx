@@ -1,13 +1,13 @@
 //! Pieces every app store page shares: the section tabs, status tags, and a helm operation's
 //! progress and result.
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { Link, NavLink } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
-import { useResource } from '../../hooks/useResource';
+import { Table } from '../../components/Table';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import type { ApiError } from '../../lib/api/errors';
 import type { MessageKey } from '../../lib/i18n/catalogue';
-import { followOperation } from '../../lib/apps/operation';
 import type { Warning } from '../../lib/api/warning';
 import { APPS_API, APPS_URL, type AppOperation, type HelmInfo } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
@@ -35,7 +35,7 @@ export function AppsTabs() {
 
 /** Whether helm can run: changes are disabled with the server's reason when it cannot. */
 export function useHelm(): { info: HelmInfo | undefined; error: ApiError | undefined } {
-  const helm = useResource<HelmInfo>(APPS_API.helm, 60_000);
+  const helm = useApiQuery<HelmInfo>(APPS_API.helm, 60_000);
   return { info: helm.data, error: helm.error };
 }
 
@@ -99,26 +99,6 @@ export function When(props: { time: string | null | undefined }) {
   return <time dateTime={props.time}>{date.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' })}</time>;
 }
 
-/** Follows operation `initial` and returns its latest state (and an error reading it). */
-export function useOperation(initial: AppOperation | null): { operation: AppOperation | null; error: ApiError | undefined } {
-  const [operation, setOperation] = useState<AppOperation | null>(initial);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [shown, setShown] = useState(initial);
-  if (shown !== initial) {
-    // Another operation started: show it from its first state.
-    setShown(initial);
-    setOperation(initial);
-    setError(undefined);
-  }
-  const id = initial?.id;
-  const running = initial?.state === 'running';
-  useEffect(() => {
-    if (!id || !running) return;
-    return followOperation(id, setOperation, setError);
-  }, [id, running]);
-  return { operation, error };
-}
-
 const ACTION_TITLES: Record<string, MessageKey | undefined> = {
   install: 'apps|Install',
   upgrade: 'apps|Upgrade',
@@ -168,20 +148,17 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
               {r.events.length === 0 ? (
                 <p className="muted">{t('apps|No events.')}</p>
               ) : (
-                <table className="table table--events">
-                  <tbody>
-                    {r.events.map((e, i) => (
-                      <tr key={`${e.reason}-${String(i)}`}>
-                        <td>
-                          <span className={e.type === 'Warning' ? 'tag tag--warn' : 'tag'}>{e.type}</span>
-                        </td>
-                        <td>{e.reason}</td>
-                        <td className="message">{e.message}</td>
-                        <td className="num">{e.count ?? ''}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <Table
+                  className="table--events"
+                  rows={r.events}
+                  rowKey={(e, i) => `${e.reason}-${String(i)}`}
+                  columns={[
+                    { id: 'type', header: t('columns|Type'), cell: (e) => <span className={e.type === 'Warning' ? 'tag tag--warn' : 'tag'}>{e.type}</span> },
+                    { id: 'reason', header: t('columns|Reason'), cell: (e) => e.reason },
+                    { id: 'message', header: t('columns|Message'), className: 'message', cell: (e) => e.message },
+                    { id: 'count', header: t('columns|Count'), numeric: true, cell: (e) => e.count ?? '' },
+                  ]}
+                />
               )}
             </div>
           ))}

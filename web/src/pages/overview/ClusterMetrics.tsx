@@ -5,20 +5,20 @@
 import type { ReactNode } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { RoutedLink } from '../../components/RoutedLink';
+import { Table } from '../../components/Table';
 import { MetricsState } from '../../components/metrics/MetricsState';
 import { TopPodsTable } from '../../components/metrics/TopPodsTable';
 import { Utilisation } from '../../components/metrics/Utilisation';
 import { useCoresLabel } from '../../components/metrics/useCoresLabel';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import { useMetricsStatus } from '../../hooks/useMetricsStatus';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { formatBytes, formatCpu, formatPercent, pickRange, type MetricsAnswer, type MetricsStatus, type TopPod } from '../../lib/k8s/metrics';
 
-const STATUS_REFRESH_MS = 30_000;
-
 export function ClusterMetrics(props: { namespace?: string }) {
   const { t } = useTranslation();
-  const status = useResource<MetricsStatus>(API.metricsStatus, STATUS_REFRESH_MS);
+  const status = useMetricsStatus();
   if (!status.data) {
     return (
       <section className="card section section--wide" data-testid="cluster-metrics">
@@ -52,7 +52,7 @@ export function ClusterMetrics(props: { namespace?: string }) {
 function ClusterFigures(props: { range: string; status: MetricsStatus; namespace: string | undefined }) {
   const { t } = useTranslation();
   const interval = props.status.metricsServer.intervalSeconds ?? 30;
-  const metrics = useResource<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
+  const metrics = useApiQuery<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
   const answer = metrics.data;
   const current = answer?.current ?? null;
   const top = answer?.top;
@@ -92,34 +92,35 @@ function ClusterFigures(props: { range: string; status: MetricsStatus; namespace
           <section className="card section" data-testid="top-nodes">
             <h2 className="section__title">{t('metrics|Top nodes by CPU')}</h2>
             <div className="section__body section__scroll">
-              {top.nodes.length === 0 ? (
-                <p className="empty">{t('metrics|No node has a sample yet.')}</p>
-              ) : (
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th>{t('glossary|Node')}</th>
-                      <th className="num">{t('columns|CPU')}</th>
-                      <th className="num">{t('columns|Memory')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {top.nodes.map((node) => (
-                      <tr key={node.name} data-name={node.name}>
-                        <td className="mono">
-                          <RoutedLink to={`nodes/${encodeURIComponent(node.name)}`}>{node.name}</RoutedLink>
-                        </td>
-                        <td className="num">
-                          {formatCpu(node.cpu, unit)} <span className="muted">({formatPercent(node.cpuPercent)})</span>
-                        </td>
-                        <td className="num">
-                          {formatBytes(node.memory)} <span className="muted">({formatPercent(node.memoryPercent)})</span>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <Table
+                rows={top.nodes}
+                rowKey={(node) => node.name}
+                rowAttributes={(node) => ({ 'data-name': node.name })}
+                empty={t('metrics|No node has a sample yet.')}
+                columns={[
+                  { id: 'node', header: t('glossary|Node'), className: 'mono', cell: (node) => <RoutedLink to={`nodes/${encodeURIComponent(node.name)}`}>{node.name}</RoutedLink> },
+                  {
+                    id: 'cpu',
+                    header: t('columns|CPU'),
+                    numeric: true,
+                    cell: (node) => (
+                      <>
+                        {formatCpu(node.cpu, unit)} <span className="muted">({formatPercent(node.cpuPercent)})</span>
+                      </>
+                    ),
+                  },
+                  {
+                    id: 'memory',
+                    header: t('columns|Memory'),
+                    numeric: true,
+                    cell: (node) => (
+                      <>
+                        {formatBytes(node.memory)} <span className="muted">({formatPercent(node.memoryPercent)})</span>
+                      </>
+                    ),
+                  },
+                ]}
+              />
             </div>
           </section>
         </>
@@ -131,7 +132,7 @@ function ClusterFigures(props: { range: string; status: MetricsStatus; namespace
 /** The busiest pods of one namespace, from its own metrics. */
 function NamespaceTopPods(props: { namespace: string; range: string; refreshMs: number }) {
   const { t } = useTranslation();
-  const metrics = useResource<MetricsAnswer>(API.metrics(`namespaces/${encodeURIComponent(props.namespace)}`, props.range), props.refreshMs);
+  const metrics = useApiQuery<MetricsAnswer>(API.metrics(`namespaces/${encodeURIComponent(props.namespace)}`, props.range), props.refreshMs);
   return (
     <TopPods title={t('metrics|Top pods by CPU in {{namespace}}', { namespace: props.namespace })} pods={metrics.data?.top?.pods} namespace={props.namespace}>
       {metrics.error && <ErrorPanel title={t('metrics|Could not load the metrics')} error={metrics.error} onRetry={metrics.retry} compact />}

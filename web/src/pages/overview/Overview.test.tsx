@@ -1,6 +1,6 @@
 import { act, screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
-import { resourceFor } from '../../lib/api/resources';
+import { apiKey, queryClient } from '../../lib/api/query';
 import type { MetricsAnswer } from '../../lib/k8s/metrics';
 import { fakeApi, renderApp } from '../../test/render';
 import { clusterMetrics, metricsStatus, overview } from '../../test/fixtures';
@@ -146,7 +146,7 @@ describe('Overview when a refresh fails', () => {
     await renderApp(<Overview />);
     expect(await screen.findByTestId('pods-total')).toHaveTextContent('80');
     fail = true;
-    await act(() => resourceFor('api/v1/overview', 0).refresh());
+    await act(() => queryClient.refetchQueries({ queryKey: apiKey('api/v1/overview') }));
     expect(screen.getByRole('alert')).toHaveTextContent('Refreshing the overview failed; showing the last data received.');
     expect(screen.getByRole('alert')).toHaveTextContent('Internal error (request 7).');
     expect(screen.getByTestId('pods-total')).toHaveTextContent('80');

@@ -6,9 +6,10 @@ import { Age } from '../../components/Age';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { ClusterMetrics } from './ClusterMetrics';
 import { RoutedLink } from '../../components/RoutedLink';
+import { Table } from '../../components/Table';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useNamespace } from '../../hooks/useNamespace';
-import { useResource } from '../../hooks/useResource';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { API } from '../../lib/api/endpoints';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import type { ClusterInfo } from '../../lib/k8s/cluster';
@@ -89,15 +90,11 @@ function Section(props: { title: string; count?: number; testId: string; childre
   );
 }
 
-function Empty(props: { children: ReactNode }) {
-  return <p className="empty">{props.children}</p>;
-}
-
 export function Overview() {
   const { t } = useTranslation();
   const [namespace, setNamespace] = useNamespace();
-  const overview = useResource<OverviewData>(API.overview);
-  const cluster = useResource<ClusterInfo>(API.cluster);
+  const overview = useApiQuery<OverviewData>(API.overview);
+  const cluster = useApiQuery<ClusterInfo>(API.cluster);
   useDocumentTitle(t('nav|Overview'));
   // The cluster banner already shows why the cluster cannot be reached; do not repeat it here.
   const becauseOfCluster =
@@ -213,140 +210,86 @@ export function Overview() {
               {t('overview|Showing the first {{shown}} of {{total}}.', { shown: all.pods.problems.length, total: problems })}
             </p>
           )}
-          {data.pods.problems.length === 0 ? (
-            <Empty>{t('overview|No pods with problems.')}</Empty>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>{t('glossary|Namespace')}</th>
-                  <th>{t('glossary|Pod')}</th>
-                  <th>{t('overview|Reason')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.pods.problems.map((pod) => (
-                  <tr key={`${pod.namespace}/${pod.name}`}>
-                    <td>
-                      <RoutedLink to={namespacePage(pod.namespace)}>{pod.namespace}</RoutedLink>
-                    </td>
-                    <td className="mono">
-                      <RoutedLink to={podsOf(pod.namespace)}>{pod.name}</RoutedLink>
-                    </td>
-                    <td>
-                      <span className="tag tag--bad">{pod.reason}</span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table
+            rows={data.pods.problems}
+            rowKey={(pod) => `${pod.namespace}/${pod.name}`}
+            empty={t('overview|No pods with problems.')}
+            columns={[
+              { id: 'namespace', header: t('glossary|Namespace'), cell: (pod) => <RoutedLink to={namespacePage(pod.namespace)}>{pod.namespace}</RoutedLink> },
+              { id: 'pod', header: t('glossary|Pod'), className: 'mono', cell: (pod) => <RoutedLink to={podsOf(pod.namespace)}>{pod.name}</RoutedLink> },
+              { id: 'reason', header: t('overview|Reason'), cell: (pod) => <span className="tag tag--bad">{pod.reason}</span> },
+            ]}
+          />
         </Section>
 
         <Section title={t('glossary|Nodes')} count={all.nodes.total} testId="section-nodes">
-          {all.nodes.items.length === 0 ? (
-            <Empty>{t('overview|The cluster has no nodes.')}</Empty>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>{t('overview|Name')}</th>
-                  <th>{t('overview|Status')}</th>
-                  <th>{t('overview|Roles')}</th>
-                  <th>{t('overview|Kubelet')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {all.nodes.items.map((node) => (
-                  <tr key={node.name}>
-                    <td className="mono">
-                      <RoutedLink to="nodes">{node.name}</RoutedLink>
-                    </td>
-                    <td>
-                      <span className={node.ready ? 'tag tag--ok' : 'tag tag--bad'}>
-                        {node.ready ? t('status|Ready') : t('status|Not ready')}
-                      </span>
-                    </td>
-                    <td>{node.roles.length > 0 ? node.roles.join(', ') : <span className="muted">{t('overview|none')}</span>}</td>
-                    <td className="mono muted">{node.kubeletVersion ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table
+            rows={all.nodes.items}
+            rowKey={(node) => node.name}
+            empty={t('overview|The cluster has no nodes.')}
+            columns={[
+              { id: 'name', header: t('overview|Name'), className: 'mono', cell: (node) => <RoutedLink to="nodes">{node.name}</RoutedLink> },
+              {
+                id: 'status',
+                header: t('overview|Status'),
+                cell: (node) => <span className={node.ready ? 'tag tag--ok' : 'tag tag--bad'}>{node.ready ? t('status|Ready') : t('status|Not ready')}</span>,
+              },
+              { id: 'roles', header: t('overview|Roles'), cell: (node) => (node.roles.length > 0 ? node.roles.join(', ') : <span className="muted">{t('overview|none')}</span>) },
+              { id: 'kubelet', header: t('overview|Kubelet'), className: 'mono muted', cell: (node) => node.kubeletVersion ?? '—' },
+            ]}
+          />
         </Section>
 
         <Section title={t('glossary|Namespaces')} count={data.namespaces.length} testId="section-namespaces">
-          {data.namespaces.length === 0 ? (
-            <Empty>{t('overview|No namespaces.')}</Empty>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>{t('overview|Name')}</th>
-                  <th>{t('overview|Status')}</th>
-                  <th className="num">{t('glossary|Pods')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.namespaces.map((ns) => (
-                  <tr key={ns.name}>
-                    <td className="mono">
-                      <RoutedLink to={namespacePage(ns.name)}>{ns.name}</RoutedLink>
-                    </td>
-                    <td>
-                      <span className={ns.phase === 'Active' ? 'tag tag--ok' : 'tag tag--warn'}>
-                        {ns.phase === 'Active' ? t('status|Active') : ns.phase === 'Terminating' ? t('status|Terminating') : ns.phase}
-                      </span>
-                    </td>
-                    <td className="num">
-                      <RoutedLink to={podsOf(ns.name)}>{ns.pods}</RoutedLink>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table
+            rows={data.namespaces}
+            rowKey={(ns) => ns.name}
+            empty={t('overview|No namespaces.')}
+            columns={[
+              { id: 'name', header: t('overview|Name'), className: 'mono', cell: (ns) => <RoutedLink to={namespacePage(ns.name)}>{ns.name}</RoutedLink> },
+              {
+                id: 'status',
+                header: t('overview|Status'),
+                cell: (ns) => (
+                  <span className={ns.phase === 'Active' ? 'tag tag--ok' : 'tag tag--warn'}>
+                    {ns.phase === 'Active' ? t('status|Active') : ns.phase === 'Terminating' ? t('status|Terminating') : ns.phase}
+                  </span>
+                ),
+              },
+              { id: 'pods', header: t('glossary|Pods'), numeric: true, cell: (ns) => <RoutedLink to={podsOf(ns.name)}>{ns.pods}</RoutedLink> },
+            ]}
+          />
         </Section>
 
         <Section title={t('overview|Recent warning events')} count={data.warnings.length} testId="section-warnings" wide>
-          {data.warnings.length === 0 ? (
-            <Empty>{t('overview|No warning events.')}</Empty>
-          ) : (
-            <table className="table table--events">
-              <thead>
-                <tr>
-                  <th>{t('overview|Last seen')}</th>
-                  <th>{t('overview|Reason')}</th>
-                  <th>{t('glossary|Namespace')}</th>
-                  <th>{t('overview|Object')}</th>
-                  <th>{t('overview|Message')}</th>
-                  <th className="num">{t('overview|Count')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.warnings.map((w, index) => (
-                  <tr key={`${w.namespace}/${w.object.kind}/${w.object.name}/${w.reason}/${index}`}>
-                    <td className="nowrap muted">
-                      <Age timestamp={w.lastSeen} />
-                    </td>
-                    <td>
-                      <span className="tag tag--warn">{w.reason}</span>
-                    </td>
-                    <td>
-                      {w.namespace ? <RoutedLink to={namespacePage(w.namespace)}>{w.namespace}</RoutedLink> : <span className="muted">—</span>}
-                    </td>
-                    <td className="mono object">
-                      <span className="muted">{w.object.kind.toLowerCase()}/</span>
-                      {w.object.name}
-                    </td>
-                    <td className="message">{w.message}</td>
-                    <td className="num">{w.count}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table
+            className="table--events"
+            rows={data.warnings}
+            rowKey={(w, index) => `${w.namespace}/${w.object.kind}/${w.object.name}/${w.reason}/${index}`}
+            empty={t('overview|No warning events.')}
+            columns={[
+              { id: 'lastSeen', header: t('overview|Last seen'), className: 'nowrap muted', cell: (w) => <Age timestamp={w.lastSeen} /> },
+              { id: 'reason', header: t('overview|Reason'), cell: (w) => <span className="tag tag--warn">{w.reason}</span> },
+              {
+                id: 'namespace',
+                header: t('glossary|Namespace'),
+                cell: (w) => (w.namespace ? <RoutedLink to={namespacePage(w.namespace)}>{w.namespace}</RoutedLink> : <span className="muted">—</span>),
+              },
+              {
+                id: 'object',
+                header: t('overview|Object'),
+                className: 'mono object',
+                cell: (w) => (
+                  <>
+                    <span className="muted">{w.object.kind.toLowerCase()}/</span>
+                    {w.object.name}
+                  </>
+                ),
+              },
+              { id: 'message', header: t('overview|Message'), className: 'message', cell: (w) => w.message },
+              { id: 'count', header: t('overview|Count'), numeric: true, cell: (w) => w.count },
+            ]}
+          />
         </Section>
       </div>
     </section>

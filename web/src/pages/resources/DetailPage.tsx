@@ -1,7 +1,7 @@
 //! One object's page (`/pods/shop/web-1`, `/nodes/worker-1`): the shared details component with
 //! the kind's summary, the action bar, and tabs for YAML and logs — the tab in the URL (`?tab=yaml`).
 
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { ActionBar } from '../../components/details/ActionBar';
@@ -10,13 +10,11 @@ import { MetricsSection, type TargetKind } from '../../components/metrics/Metric
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useLivePaused } from '../../hooks/useLive';
-import { useResource } from '../../hooks/useResource';
-import { getJson } from '../../lib/api/client';
+import { useObject } from '../../hooks/useObject';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { API } from '../../lib/api/endpoints';
-import { toApiError, type ApiError } from '../../lib/api/errors';
-import { live } from '../../lib/api/live';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { hasLogs, objectApi, type Container, type Detail, type Permissions } from '../../lib/k8s/detail';
+import { hasLogs, type Container, type Detail } from '../../lib/k8s/detail';
 import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
 import { metricsTarget } from '../../lib/k8s/metrics';
 import { NotFound } from '../NotFound';
@@ -34,7 +32,7 @@ function usesSecrets(detail: Detail): boolean {
 export function DetailPage() {
   const { t } = useTranslation();
   const params = useParams();
-  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  const kinds = useApiQuery<KindsAnswer>(API.kinds, 60_000);
   if (!kinds.data) {
     return (
       <section className="page">
@@ -62,65 +60,10 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
   const tab = search.get('tab') ?? 'overview';
   const label = tx(kindLabelKey(kind));
   useDocumentTitle(`${name} · ${label}`);
-  const [detail, setDetail] = useState<Detail | undefined>(undefined);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [permissions, setPermissions] = useState<Permissions | undefined>(undefined);
-  const [permissionsError, setPermissionsError] = useState<ApiError | undefined>(undefined);
-  const [generation, setGeneration] = useState(0);
-  const [gone, setGone] = useState(false);
   /** Secret values of environment variables are fetched only when the person asks (and may). */
   const [reveal, setReveal] = useState(false);
   const [paused] = useLivePaused();
-  const refresh = useCallback(() => {
-    setGeneration((g) => g + 1);
-  }, []);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    const path = objectApi(kind, name, namespace, '', reveal ? { reveal: 'true' } : undefined);
-    getJson<Detail>(path, controller.signal).then(
-      (d) => {
-        setDetail(d);
-        setError(undefined);
-      },
-      (e: unknown) => {
-        if (!controller.signal.aborted) setError(toApiError(e, `GET ${path}`));
-      },
-    );
-    const perms = objectApi(kind, name, namespace, 'permissions');
-    getJson<Permissions>(perms, controller.signal).then(
-      (p) => {
-        setPermissions(p);
-        setPermissionsError(undefined);
-      },
-      (e: unknown) => {
-        if (!controller.signal.aborted) setPermissionsError(toApiError(e, `GET ${perms}`));
-      },
-    );
-    return () => {
-      controller.abort();
-    };
-  }, [kind, name, namespace, generation, reveal]);
-
-  // The object followed live: a change fetches the detail again, a deletion says so.
-  useEffect(() => {
-    if (paused) return;
-    const params = new URLSearchParams({ name });
-    if (namespace) params.set('namespace', namespace);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const off = live.subscribe(API.watch(kind.path, params.toString()), (event) => {
-      if (event.event === 'removed') setGone(true);
-      if (event.event === 'added' || event.event === 'modified') {
-        setGone(false);
-        clearTimeout(timer);
-        timer = setTimeout(refresh, 300);
-      }
-    });
-    return () => {
-      off();
-      clearTimeout(timer);
-    };
-  }, [kind, name, namespace, paused, refresh]);
+  const { detail, error, permissions, permissionsError, gone, refresh } = useObject(kind, name, namespace, { reveal, paused });
 
   const listUrl = `/${routeName(kind, props.kinds.kinds)}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`;
   const logs = hasLogs(kind);

@@ -4,12 +4,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
-import { UsageRefresh } from '../../components/metrics/UsageRefresh';
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
 import { ResourceList } from '../../components/resources/ResourceList';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useLivePaused } from '../../hooks/useLive';
-import { useResource } from '../../hooks/useResource';
+import { useScrapeInterval } from '../../hooks/useMetricsStatus';
+import { useApiQuery } from '../../hooks/useApiQuery';
 import { useResourceList } from '../../hooks/useResourceList';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
@@ -30,7 +30,7 @@ export function useKindLabel(): (kind: Pick<Kind, 'kind'>) => string {
 export function ResourceListPage() {
   const { t } = useTranslation();
   const { resource = '' } = useParams();
-  const kinds = useResource<KindsAnswer>(API.kinds, 60_000);
+  const kinds = useApiQuery<KindsAnswer>(API.kinds, 60_000);
   const kind = kinds.data ? findKind(kinds.data.kinds, resource) : undefined;
 
   if (!kinds.data) {
@@ -58,7 +58,12 @@ function KindList(props: { kind: Kind; resource: string }) {
   const query = queryFromParams(params);
   const wide = params.get('wide') === '1';
   const [paused] = useLivePaused();
-  const list = useResourceList(kind.path, apiQuery(query, kind.namespaced), query.sort, paused);
+  // Known once a page arrived: whether its columns include usage, which changes at every scrape.
+  const [usage, setUsage] = useState(false);
+  const pollMs = useScrapeInterval(usage && !paused);
+  const list = useResourceList(kind.path, apiQuery(query, kind.namespaced), query.sort, { paused, pollMs });
+  const hasUsage = (list.data?.columns ?? []).some((c) => c.type === 'usage');
+  if (hasUsage !== usage) setUsage(hasUsage);
 
   /** Changes the URL's query; any change but paging goes back to the first page. */
   const update = (changes: Partial<Record<keyof ListQuery | 'wide', string>>) => {
@@ -102,8 +107,6 @@ function KindList(props: { kind: Kind; resource: string }) {
           <LiveIndicator />
         </div>
       </header>
-
-      {!paused && (data?.columns ?? []).some((c) => c.type === 'usage') && <UsageRefresh refresh={list.retry} />}
 
       <Filters query={query} update={update} wide={wide} hasWide={(data?.columns ?? []).some((c) => c.wide)} />
 
@@ -321,7 +324,7 @@ function CreateLink(props: { kind: Kind; namespace: string }) {
 }
 
 function CheckedCreateLink(props: { kind: Kind; namespace: string; to: string }) {
-  const permissions = useResource<Permissions>(API.kindPermissions(props.kind.path, props.namespace), 30_000);
+  const permissions = useApiQuery<Permissions>(API.kindPermissions(props.kind.path, props.namespace), 30_000);
   const create = permissions.data?.actions.create;
   return <CreateButton to={props.to} refused={create && !create.allowed ? (create.reason ?? '') : undefined} />;
 }

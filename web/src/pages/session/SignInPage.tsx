@@ -3,6 +3,7 @@
 //! The token goes to the server once (`POST api/v1/session`), which answers with an HttpOnly
 //! cookie; the page keeps it only in the field until it is sent, never in storage or a URL.
 
+import { useMutation } from '@tanstack/react-query';
 import { type SyntheticEvent, useId, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
@@ -11,7 +12,6 @@ import { Logo } from '../../components/TopBar';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useSession } from '../../hooks/useSession';
 import { API } from '../../lib/api/endpoints';
-import { type ApiError, toApiError } from '../../lib/api/errors';
 import { mustSignIn, safeReturnPath, session } from '../../lib/api/session';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 
@@ -45,8 +45,14 @@ export function SignInPage() {
   // The session answer names the cluster before anyone signed in.
   const clusterName = state.session?.cluster;
   const [token, setToken] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<ApiError>();
+  const signIn = useMutation({
+    mutationFn: (token: string) => session.signIn(token),
+    onSuccess: () => {
+      void navigate(returnTo, { replace: true });
+    },
+  });
+  const busy = signIn.isPending;
+  const failure = signIn.error ?? undefined;
   const tokenId = useId();
   const hintId = useId();
   useDocumentTitle(t('session|Sign in'));
@@ -54,21 +60,12 @@ export function SignInPage() {
   // Signed in already, or nobody signs in here (local mode): go where the person was going.
   if (state.session && !mustSignIn(state)) return <Navigate to={returnTo} replace />;
 
-  const submit = async (event: SyntheticEvent<HTMLFormElement>) => {
+  const submit = (event: SyntheticEvent<HTMLFormElement>) => {
     event.preventDefault();
     const sent = token;
     // The token lives in the field only until it is sent.
     setToken('');
-    setBusy(true);
-    setFailure(undefined);
-    try {
-      await session.signIn(sent);
-      void navigate(returnTo, { replace: true });
-    } catch (error) {
-      setFailure(toApiError(error, `POST ${API.session}`));
-    } finally {
-      setBusy(false);
-    }
+    signIn.mutate(sent);
   };
 
   const mode = state.session?.mode;
@@ -95,7 +92,7 @@ export function SignInPage() {
     body = (
       <>
         {offersToken && (
-          <form className="signin__form" onSubmit={(event) => void submit(event)}>
+          <form className="signin__form" onSubmit={submit}>
             <label htmlFor={tokenId} className="signin__label">
               {t('session|Bearer token')}
             </label>

@@ -1,5 +1,6 @@
+import { QueryObserver } from '@tanstack/react-query';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { resourceFor } from './resources';
+import { apiQuery, queryClient } from './query';
 
 function answers(...bodies: [number, unknown][]) {
   const queue = [...bodies];
@@ -11,34 +12,39 @@ function answers(...bodies: [number, unknown][]) {
   return fetchMock;
 }
 
+/** A view of `path`, as a component showing it would be. */
+function view<T>(path: string, refreshMs: number) {
+  return new QueryObserver(queryClient, apiQuery<T>(path, refreshMs));
+}
+
 const serverError = { error: { code: 503, reason: 'ClusterUnreachable', message: 'The cluster does not answer.', details: null } };
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('Resource', () => {
+describe('apiQuery', () => {
   test('a failed refresh keeps the last data next to the error, so the page does not go blank', async () => {
     answers([200, { n: 1 }], [503, serverError]);
-    const resource = resourceFor<{ n: number }>('api/v1/test', 0);
+    const resource = view<{ n: number }>('api/v1/test', 0);
     const unsubscribe = resource.subscribe(() => undefined);
     await vi.waitFor(() => {
-      expect(resource.snapshot().data).toEqual({ n: 1 });
+      expect(resource.getCurrentResult().data).toEqual({ n: 1 });
     });
-    await resource.refresh();
-    expect(resource.snapshot().data).toEqual({ n: 1 });
-    expect(resource.snapshot().error?.reason).toBe('ClusterUnreachable');
+    await resource.refetch();
+    expect(resource.getCurrentResult().data).toEqual({ n: 1 });
+    expect(resource.getCurrentResult().error?.reason).toBe('ClusterUnreachable');
     unsubscribe();
   });
 
   test('components showing the same path share one fetch', async () => {
     const fetchMock = answers([200, { n: 1 }]);
-    const a = resourceFor('api/v1/shared', 0);
-    const b = resourceFor('api/v1/shared', 0);
-    expect(a).toBe(b);
+    const a = view('api/v1/shared', 0);
+    const b = view('api/v1/shared', 0);
+    expect(a.getCurrentQuery()).toBe(b.getCurrentQuery());
     const off = [a.subscribe(() => undefined), b.subscribe(() => undefined)];
     await vi.waitFor(() => {
-      expect(a.snapshot().data).toBeDefined();
+      expect(a.getCurrentResult().data).toBeDefined();
     });
     expect(fetchMock).toHaveBeenCalledTimes(1);
     off.forEach((f) => {
@@ -49,7 +55,7 @@ describe('Resource', () => {
   test('polls while subscribed and stops when the last subscriber leaves', async () => {
     vi.useFakeTimers();
     const fetchMock = answers([200, { n: 1 }]);
-    const resource = resourceFor('api/v1/polled', 10_000);
+    const resource = view('api/v1/polled', 10_000);
     const unsubscribe = resource.subscribe(() => undefined);
     await vi.advanceTimersByTimeAsync(0);
     expect(fetchMock).toHaveBeenCalledTimes(1);
