@@ -1,12 +1,16 @@
 // Browser tests of the app store against `wheelhouse --demo` with the real helm: search → chart
 // (README) → install with custom values → release page → upgrade → rollback → uninstall, an
-// install helm refuses (the error shows and nothing typed is lost), and the pages in Chinese.
+// install helm refuses (the error shows and nothing typed is lost), a failed install's resources
+// and their events, and the pages in Chinese.
 //
 // helm comes from WHEELHOUSE_HELM, else PATH; without it the suite fails under CI and is skipped
 // elsewhere with the reason.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openPage, screenshot as fullScreenshot, withDemoConsole } from './support/harness.mjs';
 
@@ -57,6 +61,73 @@ async function operationResult(page, action, timeout = 90_000) {
 async function assertNoHorizontalOverflow(page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the window`);
+}
+
+const MIGRATE_CHART = {
+  'Chart.yaml': 'apiVersion: v2\nname: migrate\nversion: 1.0.0\ndescription: A web app with a migration hook\n',
+  'templates/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: {{ .Release.Name }}-web}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}-web}
+    spec:
+      containers:
+        - name: web
+          image: registry.example/does-not-exist:1
+`,
+  'templates/migrate.yaml': `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-migrate
+  annotations:
+    helm.sh/hook: post-install
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: busybox:1.37
+          command: [sh, -c, "echo migrating; exit 1"]
+`,
+};
+
+/**
+ * A chart repository on 127.0.0.1 holding the chart `name` made of `files`, packaged and indexed
+ * by the real helm; `close()` stops it.
+ */
+async function serveChartRepository(helm, name, files) {
+  const root = mkdtempSync(join(tmpdir(), 'wh-repo-'));
+  const chart = join(root, 'src', name);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(chart, path)), { recursive: true });
+    writeFileSync(join(chart, path), text);
+  }
+  const served = join(root, 'served');
+  mkdirSync(served);
+  const env = { ...process.env, HELM_CACHE_HOME: join(root, 'cache'), HELM_CONFIG_HOME: join(root, 'config'), HELM_DATA_HOME: join(root, 'data') };
+  execFileSync(helm, ['package', chart, '--destination', served], { env });
+  execFileSync(helm, ['repo', 'index', served], { env });
+  const http = createServer((request, response) => {
+    const file = join(served, basename(new URL(request.url ?? '/', 'http://x').pathname));
+    if (!existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200).end(readFileSync(file));
+  });
+  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${http.address().port}`,
+    close: () => new Promise((resolve) => http.close(() => { rmSync(root, { recursive: true, force: true }); resolve(); })),
+  };
 }
 
 describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE_HELM)' }, () => {
@@ -210,14 +281,11 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       // Valid YAML, but against the chart's schema: helm refuses it.
       await replaceEditorText(page, form, 'replicaCount: 500\nmessage: kept after the failure\n');
       await page.getByTestId('install-submit').click();
-      const state = await operationResult(page, 'install').catch(async () => {
-        // Refused before helm ran (422): that shows as an alert instead.
-        await page.getByRole('alert').first().waitFor();
-        return 'refused';
-      });
-      assert.notEqual(state, 'succeeded');
-      const shown = state === 'failed' ? await page.getByTestId('operation-error').textContent() : await page.getByRole('alert').first().textContent();
-      assert.match(shown ?? '', /replicaCount|500|maximum/i);
+      // helm runs, and refuses: the values break the chart's schema.
+      assert.equal(await operationResult(page, 'install'), 'failed');
+      const shown = (await page.getByTestId('operation-error').textContent()) ?? '';
+      assert.match(shown, /INSTALLATION FAILED: values don't meet the specifications of the schema/);
+      assert.match(shown, /replicaCount/);
       assert.equal(await page.getByTestId('install-name').inputValue(), 'e2e-broken');
       assert.match(await editorText(form), /message: kept after the failure/);
       // The form says what the schema refuses too.
@@ -226,6 +294,43 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
+    }
+  });
+
+  test('a failed install lists the resources that failed, with their events', async () => {
+    // A chart whose post-install migration Job fails, beside a Deployment whose image cannot be
+    // pulled, in a repository served here: helm installs it for real and the cluster fails it.
+    const repository = await serveChartRepository(HELM, 'migrate', MIGRATE_CHART);
+    const { context, page, problems } = await openPage(browser);
+    try {
+      const added = await fetch(new URL('api/v1/apps/repositories', server.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'e2e-local', url: repository.url }),
+      });
+      assert.equal(added.status, 201, await added.text());
+      await page.goto(`${server.url}apps/repositories`);
+      await page.locator('[data-testid="repo-row"][data-repo="e2e-local"] [data-status="ok"]').waitFor({ timeout: 30_000 });
+
+      await page.goto(`${server.url}apps/charts/e2e-local/migrate/install`);
+      await page.getByTestId('install-form').waitFor();
+      await page.getByTestId('install-name').fill('e2e-migrate');
+      await page.getByTestId('install-submit').click();
+      assert.equal(await operationResult(page, 'install'), 'failed');
+      assert.match((await page.getByTestId('operation-error').textContent()) ?? '', /failed post-install: resource Job\/default\/e2e-migrate-migrate/);
+      const failed = page.getByTestId('failed-resource');
+      const job = failed.filter({ hasText: 'Job default/e2e-migrate-migrate' });
+      await job.waitFor();
+      assert.match((await job.textContent()) ?? '', /post-install hook failed/);
+      assert.match((await job.textContent()) ?? '', /BackoffLimitExceeded/);
+      const web = failed.filter({ hasText: 'Deployment default/e2e-migrate-web' });
+      assert.match((await web.textContent()) ?? '', /ScalingReplicaSet/);
+      await screenshot(page, 'apps-install-failed-events');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await fetch(new URL('api/v1/apps/repositories/e2e-local', server.url), { method: 'DELETE', headers: { 'X-Wheelhouse-Client': 'e2e' } });
+      await repository.close();
     }
   });
 

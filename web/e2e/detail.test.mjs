@@ -56,6 +56,29 @@ async function waitForRollout(url, namespace, name, timeoutMs = 30_000) {
   throw new Error(`deployment ${namespace}/${name} did not roll out within ${timeoutMs / 1000} s: ${last}`);
 }
 
+/** The object at `path` (after `api/v1/resources/`), as the API answers it. */
+async function objectOf(server, path) {
+  const response = await fetch(new URL(`api/v1/resources/${path}`, server.url));
+  assert.equal(response.status, 200, path);
+  return (await response.json()).object;
+}
+
+/** The rows of the list at `path` (after `api/v1/resources/`). */
+async function listOf(server, path) {
+  const response = await fetch(new URL(`api/v1/resources/${path}${path.includes('?') ? '&' : '?'}pageSize=500`, server.url));
+  assert.equal(response.status, 200, path);
+  return (await response.json()).items;
+}
+
+/** Waits until `condition` holds, failing with `what` after `timeoutMs`. */
+async function until(condition, what, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe('one object, from creation to deletion', () => {
   let server;
   let browser;
@@ -141,10 +164,12 @@ describe('one object, from creation to deletion', () => {
       await page.waitForFunction(() => document.querySelector('[data-testid="summary"]')?.textContent?.includes('desired 2'), null, { timeout: 15_000 });
       await screenshot(page, 'detail-scaled');
 
-      // Merged logs of the workload's pods (its new pods may not have started: then the server says why).
+      // Merged logs of the workload's pods: lines, each tagged with the pod it came from.
+      await waitForRollout(server.url, 'default', 'e2e-web');
       await page.getByTestId('tab-logs').click();
       await page.getByTestId('logs').waitFor();
-      await page.waitForSelector('[data-testid="logs-text"], [data-testid="logs"] [role="alert"], [data-testid="logs"] [role="status"]', { timeout: 15_000 });
+      await page.locator('[data-testid="logs-text"] .logs__line').first().waitFor({ timeout: 30_000 });
+      assert.match((await page.getByTestId('logs-text').textContent()) ?? '', /e2e-web-/);
       await screenshot(page, 'detail-logs');
 
       // A running pod's logs: lines, search, follow.
@@ -157,7 +182,14 @@ describe('one object, from creation to deletion', () => {
       assert.ok(lines > 0, 'the pod has log lines');
       await page.getByTestId('logs-follow').check();
       await page.locator('[data-testid="logs-text"] .logs__line').first().waitFor({ timeout: 15_000 });
-      await page.getByTestId('logs-search').fill('start');
+      // Search for a word of the first line: only lines holding it stay, and the count says so.
+      const first = ((await page.locator('[data-testid="logs-text"] .logs__line').first().textContent()) ?? '').trim();
+      const word = first.split(/\s+/).find((w) => /^[A-Za-z]{4,}$/.test(w)) ?? first.slice(0, 8);
+      await page.getByTestId('logs-search').fill(word);
+      await page.waitForFunction(() => /\d+ of \d+ lines/.test(document.querySelector('[data-testid="logs-count"]')?.textContent ?? ''));
+      const shown = await page.locator('[data-testid="logs-text"] .logs__line').allTextContents();
+      assert.ok(shown.length > 0, `lines holding ${word}`);
+      for (const line of shown) assert.ok(line.toLowerCase().includes(word.toLowerCase()), `${line} holds ${word}`);
       await screenshot(page, 'pod-logs');
       assert.match(new URL(page.url()).search, /tab=logs/);
       assert.match(new URL(page.url()).search, /follow=1/);
@@ -171,7 +203,11 @@ describe('one object, from creation to deletion', () => {
       await screenshot(page, 'detail-delete-confirm');
       await page.getByTestId('action-confirm').click();
       await page.getByTestId('resource-list').waitFor();
+      // Once the list has loaded (rows, or the empty list), the deployment is not in it.
+      await page.waitForSelector('[data-testid="resource-table"] tbody tr, [data-testid="list-empty"]', { timeout: 15_000 });
       await page.waitForFunction(() => !document.querySelector('tr[data-name="e2e-web"]'), null, { timeout: 15_000 });
+      const gone = await fetch(new URL('api/v1/resources/apps/v1/deployments/e2e-web?namespace=default', server.url));
+      assert.equal(gone.status, 404, 'the cluster no longer has it');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -184,10 +220,14 @@ describe('one object, from creation to deletion', () => {
       await page.goto(`${server.url}pods/data/postgres-0`);
       const containers = page.getByTestId('containers').last();
       await containers.waitFor();
-      assert.match((await containers.textContent()) ?? '', /POSTGRES_PASSWORD=Secret/);
+      const before = (await containers.textContent()) ?? '';
+      assert.match(before, /POSTGRES_PASSWORD=Secret postgres-credentials\/password/);
+      assert.doesNotMatch(before, /demo-password/, 'the value is not on the page until asked for');
       await page.getByTestId('reveal-secrets').click();
-      await page.waitForFunction(() => !document.querySelector('[data-testid="containers"]:last-of-type')?.textContent?.includes('POSTGRES_PASSWORD=Secret'));
-      await page.getByText('Hide secret values').waitFor();
+      // The value the server read from the Secret (data/postgres-credentials, key password).
+      await containers.getByText('POSTGRES_PASSWORD=demo-password').waitFor();
+      await page.getByText('Hide secret values').click();
+      await page.waitForFunction(() => ![...document.querySelectorAll('[data-testid="containers"]')].some((c) => c.textContent?.includes('demo-password')));
       await screenshot(page, 'detail-pod-secret-revealed');
       assert.deepEqual(problems, []);
     } finally {
@@ -202,7 +242,10 @@ describe('one object, from creation to deletion', () => {
       await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
       await page.locator('[data-testid="detail-page"][data-kind="Node"]').waitFor();
       await page.getByTestId('action-cordon').waitFor();
-      await page.waitForFunction(() => !document.querySelector('[data-testid="action-cordon"]')?.hasAttribute('disabled'));
+      await page.waitForFunction(() => ['cordon', 'drain'].every((a) => {
+        const button = document.querySelector(`[data-testid="action-${a}"]`);
+        return button && !button.hasAttribute('disabled');
+      }));
       assert.ok(await page.getByText('元数据').isVisible());
       await screenshot(page, 'detail-node-zh-CN');
       assert.deepEqual(problems, []);
@@ -232,11 +275,17 @@ describe('actions', () => {
       await page.goto(`${server.url}cronjobs/data/db-backup`);
       await page.getByTestId('action-bar').waitFor();
       await page.waitForFunction(() => !document.querySelector('[data-testid="action-suspend"]')?.hasAttribute('disabled'));
+      const suspended = async () => (await objectOf(server, 'batch/v1/cronjobs/db-backup?namespace=data')).spec.suspend === true;
+      const jobs = async () => (await listOf(server, 'batch/v1/jobs?namespace=data')).filter((j) => j.name.startsWith('db-backup-')).map((j) => j.name);
       await act(page, 'suspend');
-      await page.waitForFunction(() => document.querySelector('[data-testid="summary"]')?.textContent?.includes('true'));
+      await until(suspended, 'the cron job is suspended');
       await act(page, 'resume');
+      await until(async () => !(await suspended()), 'the cron job is resumed');
+      const before = await jobs();
       const message = await act(page, 'trigger');
       assert.match(message, /db-backup/);
+      // Run now made a Job of the cron job's template.
+      await until(async () => (await jobs()).some((name) => !before.includes(name)), 'a new job of db-backup');
       await screenshot(page, 'actions-cronjob');
       assert.deepEqual(problems, []);
     } finally {
@@ -296,7 +345,16 @@ describe('actions', () => {
       await page.waitForFunction(() => document.querySelector('[data-testid="operation"]')?.getAttribute('data-state') !== 'running', null, {
         timeout: 150_000,
       });
+      assert.equal(await operation.getAttribute('data-state'), 'succeeded', (await operation.textContent()) ?? '');
       assert.ok((await operation.locator('li').count()) > 0, 'the operation lists the pods');
+      // Nothing but DaemonSet and static pods is left on the node.
+      const pods = await fetch(new URL('api/v1/_raw/api/v1/pods?fieldSelector=spec.nodeName%3Dworker-3', server.url));
+      assert.equal(pods.status, 200);
+      const left = (await pods.json()).items
+        .filter((p) => !(p.metadata.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet'))
+        .filter((p) => !p.metadata.deletionTimestamp && !p.metadata.annotations?.['kubernetes.io/config.mirror'])
+        .map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+      assert.deepEqual(left, [], 'pods left on the drained node');
       await screenshot(page, 'actions-node-drained');
       await act(page, 'uncordon');
       assert.deepEqual(problems, []);

@@ -68,9 +68,14 @@ describe('metrics with the demo metrics-server', () => {
       await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-cpu-plot"]')?.getAttribute('data-points') ?? 0) >= 3, null, { timeout: 30_000 });
       await page.locator('[data-testid="chart-cpu-plot"] canvas').waitFor();
       await page.locator('[data-testid="chart-memory-plot"] canvas').waitFor();
-      await page.waitForTimeout(300);
-      assert.ok((await accentPixels(page, 'chart-cpu-plot')) > 30, 'the CPU usage line is drawn');
-      assert.ok((await accentPixels(page, 'chart-memory-plot')) > 30, 'the memory usage line is drawn');
+      // The lines are drawn on the canvas's next frame: wait for their pixels, with a deadline.
+      for (const plot of ['chart-cpu-plot', 'chart-memory-plot']) {
+        const deadline = Date.now() + 10_000;
+        while ((await accentPixels(page, plot)) <= 30) {
+          assert.ok(Date.now() < deadline, `the usage line of ${plot} is drawn`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
 
       const legend = (await page.locator('[data-testid="chart-cpu-plot"] .u-legend').textContent()) ?? '';
       assert.match(legend, /Usage|Pod total/);

@@ -91,6 +91,21 @@ describe('the resource browser', () => {
       assert.equal(await page.getByTestId('resource-list').getAttribute('data-kind'), 'Node');
       await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
       await screenshot(page, 'resources-nodes-en');
+
+      // A namespace's pod count on the overview opens that namespace's pods, and only those.
+      await page.goto(server.url);
+      const shop = page.getByTestId('section-namespaces').locator('tr', { hasText: 'shop' }).first();
+      await shop.waitFor();
+      const count = Number(await shop.locator('a[href*="pods?namespace=shop"]').textContent());
+      await shop.locator('a[href*="pods?namespace=shop"]').click();
+      await page.getByTestId('resource-list').waitFor();
+      assert.equal(await page.getByTestId('resource-list').getAttribute('data-kind'), 'Pod');
+      assert.equal(new URL(page.url()).searchParams.get('namespace'), 'shop');
+      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
+      const rows = page.locator('[data-testid="resource-table"] tbody tr[data-name]');
+      const namespaces = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-namespace')));
+      assert.ok(namespaces.length > 0 && namespaces.every((ns) => ns === 'shop'), `rows of shop only: ${namespaces.join(', ')}`);
+      assert.ok(count > 0, 'the overview counted pods in shop');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -121,10 +136,43 @@ describe('the resource browser', () => {
       await page.getByTestId('live-pause').click();
       assert.equal(await page.getByTestId('live-indicator').getAttribute('data-state'), 'paused');
       await changeCluster(server, 'DELETE', 'api/v1/namespaces/default/configmaps/e2e-live-change');
-      await page.waitForTimeout(1_000);
+      // Once the console's own cache has the deletion (its list no longer has the row), the
+      // paused page still shows it.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const list = await (await fetch(new URL('api/v1/resources/core/v1/configmaps?namespace=default&q=e2e-live-change', server.url))).json();
+        if (list.total === 0) break;
+        assert.ok(Date.now() < deadline, 'the console never saw the deletion');
+        await new Promise((r) => setTimeout(r, 100));
+      }
       assert.equal(await page.locator('tr[data-name="e2e-live-change"]').count(), 1);
       await page.getByTestId('live-pause').click();
       await page.locator('tr[data-name="e2e-live-change"]').waitFor({ state: 'detached', timeout: 10_000 });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('one tab keeps one WebSocket for all its live views, across pages', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      const sockets = [];
+      page.on('websocket', (socket) => sockets.push(new URL(socket.url()).pathname));
+      await page.goto(`${server.url}pods?namespace=shop&q=frontend`);
+      await page.getByTestId('live-indicator').locator('xpath=self::*[@data-state="live"]').waitFor();
+      // Inside the app: a pod's detail, its followed log, then the nodes and the pods lists.
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      await page.locator('[data-testid="detail-page"][data-kind="Pod"]').waitFor();
+      await page.getByTestId('tab-logs').click();
+      await page.getByTestId('logs-follow').check();
+      await page.locator('[data-testid="logs-text"] .logs__line').first().waitFor({ timeout: 15_000 });
+      for (const kind of ['Nodes', 'Pods']) {
+        await page.getByTestId('kind-nav').getByRole('link', { name: kind, exact: true }).click();
+        await page.waitForFunction((k) => document.querySelector('[data-testid="resource-list"]')?.getAttribute('data-kind') === k.slice(0, -1), kind);
+        await page.getByTestId('live-indicator').locator('xpath=self::*[@data-state="live"]').waitFor();
+      }
+      assert.deepEqual(sockets, [`${new URL(server.url).pathname}api/v1/live`], 'one socket, opened once');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

@@ -44,14 +44,15 @@ describe('a restricted person', () => {
       // They may read pods in team-a, not create them: the API server's answer, on the button.
       await page.getByTestId('create-reason').waitFor({ timeout: 10_000 });
       assert.equal(await page.getByTestId('create-link').isDisabled(), true);
-      assert.match((await page.getByTestId('create-reason').textContent()) ?? '', /create/);
+      assert.match((await page.getByTestId('create-reason').textContent()) ?? '', /may not create pods in namespace team-a/);
       await screenshot(page, 'restricted-create-disabled');
       await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
       await page.getByTestId('action-bar').waitFor();
       const del = page.getByTestId('action-delete');
       await page.waitForFunction(() => document.querySelector('[data-testid="action-delete"]')?.getAttribute('title') !== 'Checking whether you may do this…');
       assert.equal(await del.isDisabled(), true);
-      assert.match((await del.getAttribute('title')) ?? '', /\S/);
+      // The access review's answer: who may not do what, where.
+      assert.match((await del.getAttribute('title')) ?? '', /restricted may not delete pods in namespace team-a/);
       await screenshot(page, 'restricted-delete-disabled');
     } finally {
       await context.close();

@@ -142,7 +142,13 @@ describe('ResourceListPage usage columns', () => {
     const fetchMock = fakeApi({ 'api/v1/kinds': { body: kindsAnswer() }, [PODS]: { body: podList([podRow('web-1')]) } });
     await renderPage();
     await screen.findByText('web-1');
-    await new Promise((r) => setTimeout(r, 1200));
+    // A minute on the clock: no poll comes due.
+    vi.useFakeTimers();
+    try {
+      await vi.advanceTimersByTimeAsync(60_000);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(fetchMock.mock.calls.filter(([url]) => url === 'api/v1/metrics/status')).toHaveLength(0);
     expect(fetchMock.mock.calls.filter(([url]) => url === PODS)).toHaveLength(1);
   });
