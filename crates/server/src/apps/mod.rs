@@ -30,6 +30,8 @@ use wheelhouse_cluster::calls::Calls;
 
 pub use wheelhouse_apps::network::{IpNet, RepositoryNetwork, parse_network};
 
+pub(crate) use actions::HelmProgress;
+
 /// Chart archives kept in memory for chart pages and installs.
 const ARCHIVE_CACHE: usize = 32;
 
