@@ -521,6 +521,44 @@ pub(crate) async fn follow_workload(
 mod tests {
     use super::*;
 
+    /// The web app reads the events as `LogEvent` declares them: their names and data.
+    #[test]
+    fn log_events_are_written_as_their_typescript_type_says() {
+        let declared = LogEvent::decl(&crate::typescript::config());
+        let line = LogLine {
+            pod: None,
+            container: None,
+            line: "ready".into(),
+        };
+        let warning = Warning::general(wheelhouse_model::warning::WarningReason::Forbidden, "no");
+        let end = LogEnd {
+            reason: "the pod stopped".into(),
+        };
+        for (event, keys) in [
+            (LogEvent::Line(line), vec!["line"]),
+            (
+                LogEvent::Warning(warning),
+                vec!["message", "reason", "what"],
+            ),
+            (LogEvent::End(end), vec!["reason"]),
+        ] {
+            let (name, data) = event.name_and_data();
+            assert!(
+                declared.contains(&format!(r#""event": "{name}""#)),
+                "{name} in {declared}"
+            );
+            let data: Value = serde_json::from_str(&data).expect("json");
+            let mut written: Vec<&str> = data
+                .as_object()
+                .expect("an object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            written.sort_unstable();
+            assert_eq!(written, keys, "{name}");
+        }
+    }
+
     #[test]
     fn the_only_container_is_chosen_and_an_ambiguous_pod_names_its_containers() {
         let one = json!({"spec": {"containers": [{"name": "app"}]}});

@@ -25,6 +25,8 @@ use crate::error::{AppError, Body};
 use crate::logs::LogEvent;
 use crate::resources::{ListAnswer, page_json, run_query};
 
+pub(crate) use ws::LiveRequest;
+
 /// Events a view may fall behind within its own queue, before the cache's feed capacity.
 const VIEW_QUEUE: usize = 16;
 /// How often an idle connection says it is alive.
@@ -306,6 +308,32 @@ mod tests {
     use super::*;
 
     const WITHIN: Duration = Duration::from_secs(10);
+
+    /// The web app reads a view's events as `LiveEventShape` declares them, by name.
+    #[test]
+    fn every_event_a_view_sends_is_declared_for_the_web_app() {
+        let declared = LiveEventShape::decl(&crate::typescript::config());
+        let error = LiveEvent::error(&AppError::bad_request("no"));
+        let resync = LiveEvent::resync("behind".into());
+        for name in [
+            "snapshot",
+            "added",
+            "modified",
+            "removed",
+            error.event,
+            resync.event,
+            "heartbeat",
+        ] {
+            assert!(
+                declared.contains(&format!(r#""event": "{name}""#)),
+                "{name} in {declared}"
+            );
+        }
+        let error: serde_json::Value = serde_json::from_str(&error.data).expect("json");
+        assert_eq!(error["error"]["reason"], "BadRequest");
+        let resync: serde_json::Value = serde_json::from_str(&resync.data).expect("json");
+        assert_eq!(resync["reason"], "behind");
+    }
 
     #[tokio::test]
     async fn a_view_that_falls_behind_gets_resync_and_ends() {

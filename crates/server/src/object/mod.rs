@@ -32,7 +32,13 @@ use crate::person::Me;
 use crate::resources::api_group;
 use wheelhouse_cluster::calls::Calls;
 
+pub(crate) use actions::{
+    ActionAnswer, DrainPod, DrainPodState, DrainProgress, Revision, RevisionsAnswer,
+};
+pub(crate) use apply::{Applied, ApplyAnswer, ApplyError, ApplyResult};
+pub(crate) use detail::{DetailAnswer, DetailMetadata, KindRef};
 pub use operations::{Operation, OperationState, OperationTarget, Operations, Progress};
+pub(crate) use permissions::PermissionsAnswer;
 pub(crate) use wheelhouse_cluster::access::Question;
 
 pub fn router() -> axum::Router<AppState> {

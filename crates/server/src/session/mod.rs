@@ -26,6 +26,7 @@ use wheelhouse_cluster::{Credential, Identity, Person};
 pub use cookie::{KeyOrigin, SessionKey};
 pub use oidc::{Oidc, OidcSettings};
 pub use routes::router;
+pub(crate) use routes::{PersonAnswer, SessionAnswer, TokenSignIn};
 
 use crate::AppState;
 use crate::error::AppError;
