@@ -68,10 +68,10 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
   const { t, tx } = useTranslation();
   const { detail } = props;
   const m = detail.metadata;
-  const annotations = Object.entries(m.annotations ?? {});
+  const annotations = Object.entries(m.annotations);
   return (
     <div className="details" data-testid="details">
-      {(detail.warnings ?? []).map((w) => (
+      {detail.warnings.map((w) => (
         <div key={`${w.reason}:${w.what ?? ''}`} className="warning-box" role="status" data-testid="detail-warning">
           <strong>{w.reason}</strong> {w.what ? t('details|Could not read {{what}}:', { what: w.what }) : ''} {w.message}
         </div>
@@ -107,11 +107,11 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
             <dd>
               <Tags values={m.labels} />
             </dd>
-            {(detail.owners ?? []).length > 0 && (
+            {detail.owners.length > 0 && (
               <>
                 <dt>{t('details|Controlled by')}</dt>
                 <dd data-testid="owners">
-                  {(detail.owners ?? []).map((o, i) => (
+                  {detail.owners.map((o, i) => (
                     <span key={o.path}>
                       {i > 0 && ' → '}
                       <ObjectLinkView link={o} kinds={props.kinds} />
@@ -140,7 +140,7 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
           </dl>
         </Section>
         {detail.summary && <Summary summary={detail.summary} />}
-        {(detail.conditions ?? []).length > 0 && (
+        {detail.conditions.length > 0 && (
           <Section title={t('details|Conditions')} testId="conditions" wide>
             <table className="table">
               <thead>
@@ -153,7 +153,7 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
                 </tr>
               </thead>
               <tbody>
-                {(detail.conditions ?? []).map((c) => (
+                {detail.conditions.map((c) => (
                   <tr key={c.type}>
                     <td>{c.type}</td>
                     <td>
@@ -170,7 +170,7 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
             </table>
           </Section>
         )}
-        {(detail.related ?? []).map((group) => (
+        {detail.related.map((group) => (
           <Section key={group.relation} title={RELATION_LABELS[group.relation] ? tx(RELATION_LABELS[group.relation] ?? '') : group.relation} testId={`related-${group.relation}`} count={group.items.length}>
             <ul className="plain">
               {group.items.map((item) => (
@@ -182,8 +182,8 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
             </ul>
           </Section>
         ))}
-        <Section title={t('details|Events')} testId="events" count={(detail.events ?? []).length} wide>
-          {(detail.events ?? []).length === 0 ? (
+        <Section title={t('details|Events')} testId="events" count={detail.events.length} wide>
+          {detail.events.length === 0 ? (
             <p className="empty">{t('details|No events.')}</p>
           ) : (
             <table className="table table--events">
@@ -197,14 +197,14 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
                 </tr>
               </thead>
               <tbody>
-                {(detail.events ?? []).map((e, i) => (
+                {detail.events.map((e, i) => (
                   <tr key={`${e.reason ?? ''}-${String(i)}`}>
                     <td>
                       <span className={e.type === 'Warning' ? 'sev sev--warning' : 'sev sev--neutral'}>{e.type}</span>
                     </td>
                     <td>{e.reason ?? '—'}</td>
                     <td className="message">{e.message ?? ''}</td>
-                    <td className="num">{e.count ?? 1}</td>
+                    <td className="num">{e.count}</td>
                     <td>
                       <Age timestamp={e.lastSeen ?? e.firstSeen} />
                     </td>

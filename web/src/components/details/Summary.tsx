@@ -72,18 +72,18 @@ export function Containers(props: { title: string; containers: Container[] }) {
                   )}
                 </td>
                 <td className="num">{c.restartCount ?? '—'}</td>
-                <td className="mono">{(c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || '—'}</td>
+                <td className="mono">{c.ports.map((p) => `${p.containerPort}/${p.protocol}`).join(', ') || '—'}</td>
                 <td className="mono">
-                  {Object.entries(c.resources?.requests ?? {})
+                  {Object.entries(c.resources.requests)
                     .map(([k, v]) => `${k} ${v}`)
                     .join(', ') || '—'}
                   {' / '}
-                  {Object.entries(c.resources?.limits ?? {})
+                  {Object.entries(c.resources.limits)
                     .map(([k, v]) => `${k} ${v}`)
                     .join(', ') || '—'}
                 </td>
                 <td className="mono detail-wrap">
-                  {(c.env ?? []).map((e) => (
+                  {c.env.map((e) => (
                     <div key={e.name}>
                       {e.name}=
                       {e.from ? (
@@ -115,7 +115,7 @@ export function Containers(props: { title: string; containers: Container[] }) {
 /** The summary fields of any kind, and its containers when it has them. */
 export function Summary(props: { summary: SummaryData }) {
   const { t } = useTranslation();
-  const s = props.summary;
+  const s: Record<string, unknown> = props.summary;
   const replicas = s.replicas as Record<string, unknown> | null | undefined;
   const ports = Array.isArray(s.ports) ? (s.ports as Record<string, unknown>[]) : [];
   const taints = Array.isArray(s.taints) ? (s.taints as Record<string, unknown>[]) : [];

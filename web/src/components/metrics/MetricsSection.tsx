@@ -30,8 +30,6 @@ const MetricsChart = lazy(() => import('./MetricsChart'));
 
 /** How often the sources' state is read again (the charts follow the scrape interval). */
 export const STATUS_REFRESH_MS = 30_000;
-/** The scrape interval assumed until the server has said. */
-const DEFAULT_INTERVAL_S = 30;
 
 export type TargetKind = 'pod' | 'workload' | 'node' | 'namespace';
 
@@ -86,7 +84,7 @@ export function MetricsSection(props: { target: string; targetKind: TargetKind }
             targetKind={props.targetKind}
             range={range}
             status={status.data}
-            intervalSeconds={status.data.metricsServer.intervalSeconds ?? DEFAULT_INTERVAL_S}
+            intervalSeconds={status.data.metricsServer.intervalSeconds}
           />
         ) : (
           <MetricsState source={status.data.metricsServer} hasSamples={false} />

@@ -137,8 +137,8 @@ function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
       setBusy(false);
     }
   };
-  const mayDelete = repo.kind !== 'builtin' && repo.permissions?.delete !== false;
-  const maySync = repo.permissions?.sync !== false;
+  const mayDelete = repo.kind !== 'builtin' && repo.permissions.delete;
+  const maySync = repo.permissions.sync;
   return (
     <>
       <tr data-testid="repo-row" data-repo={repo.name}>

@@ -16,7 +16,7 @@ import { API } from '../../lib/api/endpoints';
 import { toApiError, type ApiError } from '../../lib/api/errors';
 import { live } from '../../lib/api/live';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { hasLogs, objectApi, type Container, type Detail, type Permissions } from '../../lib/k8s/detail';
+import { containersOf, hasLogs, objectApi, type Detail, type Permissions } from '../../lib/k8s/detail';
 import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
 import { metricsTarget } from '../../lib/k8s/metrics';
 import { NotFound } from '../NotFound';
@@ -26,9 +26,8 @@ const LogViewer = lazy(() => import('../../components/logs/LogViewer'));
 
 /** Whether any container takes an environment variable from a Secret. */
 function usesSecrets(detail: Detail): boolean {
-  const s = detail.summary;
-  const containers = [...(Array.isArray(s?.containers) ? (s.containers as Container[]) : []), ...(Array.isArray(s?.initContainers) ? (s.initContainers as Container[]) : [])];
-  return containers.some((c) => (c.env ?? []).some((e) => e.from?.kind === 'Secret'));
+  const { initContainers, containers } = containersOf(detail.summary);
+  return [...containers, ...initContainers].some((c) => c.env.some((e) => e.from?.kind === 'Secret'));
 }
 
 export function DetailPage() {
