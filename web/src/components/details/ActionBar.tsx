@@ -4,6 +4,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { getJson, requestJson } from '../../lib/api/client';
 import { ApiError, toApiError } from '../../lib/api/errors';
+import type { ActionAnswer, DrainProgress, Operation as ServerOperation, Revision, RevisionsAnswer } from '../../lib/api/generated';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { actionsFor, objectApi, type Detail, type Permissions } from '../../lib/k8s/detail';
@@ -23,21 +24,8 @@ const ACTION_LABELS: Record<string, MessageKey> = {
   delete: 'actions|Delete',
 };
 
-interface Revision {
-  revision: number;
-  current: boolean;
-  name: string;
-  createdAt: string | null;
-  changeCause: string | null;
-  images: string[];
-}
-
-interface Operation {
-  id: string;
-  state: 'running' | 'succeeded' | 'failed';
-  message: string;
-  pods: { namespace: string; name: string; state: string; message: string | null }[];
-}
+/** A node's drain, the one action that runs as an operation. */
+type Operation = ServerOperation & DrainProgress;
 
 /** Whether an action is allowed, and why not: unknown permissions keep it disabled. */
 export function permissionOf(permissions: Permissions | undefined, action: string): { allowed: boolean; reason: string | null } {
@@ -74,12 +62,12 @@ export function ActionBar(props: {
     setOperation(null);
     const path = objectApi(kind, name, namespace, action);
     try {
-      const answer = await requestJson<{ message?: string } & Partial<Operation>>('POST', path, body === undefined ? {} : { body: { json: body } });
-      if (answer.id && answer.state) {
-        setOperation(answer as Operation);
+      const answer = await requestJson<ActionAnswer | Operation>('POST', path, body === undefined ? {} : { body: { json: body } });
+      if ('id' in answer) {
+        setOperation(answer);
         void follow(answer.id);
       }
-      const message = answer.message ?? t('actions|Done.');
+      const message = answer.message || t('actions|Done.');
       setDone(message);
       setOpen(null);
       props.onDone(message);
@@ -230,7 +218,7 @@ function RollbackForm(props: { api: string; busy: boolean; onSubmit: (revision: 
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [choice, setChoice] = useState<number | null>(null);
   useEffect(() => {
-    getJson<{ revisions: Revision[] }>(props.api).then(
+    getJson<RevisionsAnswer>(props.api).then(
       (a) => {
         setRevisions(a.revisions);
         setChoice(a.revisions.find((r) => !r.current)?.revision ?? null);

@@ -7,6 +7,7 @@ import { getJson, getText } from '../../lib/api/client';
 import { ApiError, toApiError } from '../../lib/api/errors';
 import { live } from '../../lib/api/live';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
+import type { LogLine, WorkloadLogs } from '../../lib/api/generated';
 import type { Warning } from '../../lib/api/warning';
 import { containersOf as summaryContainers, type Detail } from '../../lib/k8s/detail';
 import type { Kind } from '../../lib/k8s/kinds';
@@ -15,11 +16,7 @@ import { ErrorPanel } from '../ErrorPanel';
 /** At most this many lines are kept in the page while following. */
 const MAX_LINES = 10_000;
 
-export interface LogLine {
-  line: string;
-  pod?: string;
-  container?: string;
-}
+export type { LogLine } from '../../lib/api/generated';
 
 function containersOf(detail: Detail): string[] {
   const { initContainers, containers } = summaryContainers(detail.summary);
@@ -140,8 +137,8 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
         done(text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).map((line) => ({ line })), []);
       }, fail);
     } else {
-      getJson<{ lines: LogLine[]; warnings: Warning[] | null }>(path, controller.signal).then((a) => {
-        done(a.lines, a.warnings ?? []);
+      getJson<WorkloadLogs>(path, controller.signal).then((a) => {
+        done(a.lines, a.warnings);
       }, fail);
     }
     return () => {

@@ -6,7 +6,7 @@ import { Link, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useResource } from '../../hooks/useResource';
-import { APPS_API, APPS_URL, type ChartSummary, type Repository } from '../../lib/apps/types';
+import { APPS_API, APPS_URL, type ChartList, type RepositoryList } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { AppsTabs } from './common';
 
@@ -65,8 +65,8 @@ export default function CataloguePage() {
     };
   }, [typed, q, setParams]);
 
-  const charts = useResource<{ items: ChartSummary[]; total: number }>(APPS_API.charts(q, repo), 0);
-  const repositories = useResource<{ items: Repository[] }>(APPS_API.repositories, 30_000);
+  const charts = useResource<ChartList>(APPS_API.charts(q, repo), 0);
+  const repositories = useResource<RepositoryList>(APPS_API.repositories, 30_000);
 
   return (
     <section className="page apps-page" data-testid="apps-catalogue">

@@ -11,7 +11,7 @@ import { useResource } from '../../hooks/useResource';
 import { getJson, requestJson } from '../../lib/api/client';
 import { API } from '../../lib/api/endpoints';
 import { toApiError, type ApiError } from '../../lib/api/errors';
-import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type ChartSummary, type ReleaseDetail, type ReleaseDiff } from '../../lib/apps/types';
+import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type ChartList, type ReleaseDetail, type ReleaseDiff } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { KindsAnswer } from '../../lib/k8s/kinds';
@@ -186,7 +186,7 @@ function useRepositoriesWithChart(name: string, wanted: boolean): string[] {
   useEffect(() => {
     let current = true;
     if (!wanted) return;
-    getJson<{ items: ChartSummary[] }>(APPS_API.charts(name, '', 20))
+    getJson<ChartList>(APPS_API.charts(name, '', 20))
       .then((found) => {
         const names = found.items.filter((c) => c.name === name).map((c) => c.repo);
         if (current) setRepos([...new Set(names)]);

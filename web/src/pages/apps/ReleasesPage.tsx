@@ -5,8 +5,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useNamespace } from '../../hooks/useNamespace';
 import { useResource } from '../../hooks/useResource';
-import type { Warning } from '../../lib/api/warning';
-import { APPS_API, APPS_URL, type ReleaseSummary } from '../../lib/apps/types';
+import { APPS_API, APPS_URL, type ReleaseList } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { AppsTabs, StatusTag, Warnings, When } from './common';
 
@@ -23,7 +22,7 @@ export default function ReleasesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Releases'));
   const [namespace] = useNamespace();
-  const releases = useResource<{ items: ReleaseSummary[]; warnings?: Warning[] }>(APPS_API.releases(namespace), 10_000);
+  const releases = useResource<ReleaseList>(APPS_API.releases(namespace), 10_000);
   const items = releases.data?.items ?? [];
   return (
     <section className="page apps-page" data-testid="apps-releases">

@@ -6,8 +6,7 @@ import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useResource } from '../../hooks/useResource';
 import { requestJson } from '../../lib/api/client';
 import { toApiError, type ApiError } from '../../lib/api/errors';
-import type { Warning } from '../../lib/api/warning';
-import { APPS_API, type Repository } from '../../lib/apps/types';
+import { APPS_API, type Repository, type RepositoryList } from '../../lib/apps/types';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { AppsTabs, RequestError, StatusTag, Warnings, When } from './common';
@@ -202,7 +201,7 @@ function RepositoryRow(props: { repo: Repository; onChanged: () => void }) {
 export default function RepositoriesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Repositories'));
-  const repos = useResource<{ items: Repository[]; warnings?: Warning[] }>(APPS_API.repositories, 5_000);
+  const repos = useResource<RepositoryList>(APPS_API.repositories, 5_000);
   return (
     <section className="page apps-page" data-testid="apps-repositories">
       <header className="page__header">
