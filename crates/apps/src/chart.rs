@@ -2,9 +2,11 @@
 //! into byte-identical archives.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::io::Read as _;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::budget::Budgeted;
 use crate::index::ChartMetadata;
@@ -28,6 +30,30 @@ pub struct ChartFiles {
     /// `values.yaml` as written (comments kept).
     pub values: String,
     pub values_schema: Option<serde_json::Value>,
+}
+
+/// What the web app's values form reads of a chart's `values.schema.json`, which is sent as the
+/// chart has it (any other keyword too): for the TypeScript declarations only, since the schema
+/// is kept as JSON.
+#[derive(TS)]
+#[ts(optional_fields)]
+#[allow(
+    dead_code,
+    reason = "declares the JSON of a chart's schema; never built"
+)]
+pub struct JsonSchema {
+    #[ts(rename = "type", optional, type = "string | Array<string>")]
+    kind: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    #[ts(rename = "enum", optional, type = "Array<unknown>")]
+    choices: Option<Vec<String>>,
+    #[ts(optional, type = "unknown")]
+    default: Option<String>,
+    properties: Option<BTreeMap<String, JsonSchema>>,
+    required: Option<Vec<String>>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
 }
 
 /// Reads `Chart.yaml`, `values.yaml`, `values.schema.json` and the README of the chart at the top

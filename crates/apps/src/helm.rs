@@ -12,20 +12,23 @@ use base64::Engine as _;
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
+use ts_rs::TS;
 
 /// How long `helm version` may take.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Whether helm can be run, as `GET /api/v1/apps/helm` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(untagged)]
 pub enum HelmStatus {
     Available {
+        #[ts(type = "true")]
         available: bool,
         path: PathBuf,
         version: String,
     },
     Unavailable {
+        #[ts(type = "false")]
         available: bool,
         reason: String,
     },

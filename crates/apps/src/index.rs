@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use wheelhouse_model::yaml;
 
 use crate::{Error, Result};
@@ -43,7 +44,7 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, TS)]
 pub struct Maintainer {
     #[serde(default)]
     pub name: String,
@@ -53,7 +54,7 @@ pub struct Maintainer {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, TS)]
 pub struct Dependency {
     pub name: String,
     #[serde(default)]
@@ -86,7 +87,7 @@ struct IndexFile {
 }
 
 /// What a search shows of a chart: its newest version.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ChartSummary {
     pub repo: String,

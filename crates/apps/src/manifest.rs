@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use ts_rs::TS;
 
 /// One object a manifest declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +56,7 @@ pub fn objects(manifest: &str) -> Vec<ManifestObject> {
 }
 
 /// A URL where a release's app answers, and what provides it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AccessUrl {
     pub url: String,
     /// `Ingress shop/web`, `Service shop/web (LoadBalancer)`, `Service shop/web (NodePort)`.

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 use crate::budget::Budgeted;
 use crate::index::ChartMetadata;
@@ -109,7 +110,7 @@ pub struct Chart {
 }
 
 /// Why a release may not be changed from Wheelhouse.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Protection {
     pub protected: bool,
     pub reason: Option<String>,
@@ -125,7 +126,7 @@ impl Protection {
 }
 
 /// A release as `helm list` shows it: its newest revision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseSummary {
     pub name: String,
@@ -140,7 +141,7 @@ pub struct ReleaseSummary {
 }
 
 /// One line of `helm history`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     pub revision: u32,

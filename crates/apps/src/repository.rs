@@ -10,6 +10,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::index::Index;
 use crate::network::{self, RepositoryClient};
@@ -19,7 +20,7 @@ pub const MAX_INDEX: usize = 64 * 1024 * 1024;
 /// How long fetching one index or archive may take.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum RepoKind {
     Builtin,
@@ -52,13 +53,13 @@ impl RepoKind {
 }
 
 /// A Secret a repository names: one with `username` and `password`, or one with `ca.crt`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema, TS)]
 pub struct SecretRef {
     pub namespace: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum SyncState {
     Pending,
@@ -68,7 +69,7 @@ pub enum SyncState {
 }
 
 /// Where a repository's sync stands: the console's list and the ChartRepository's status.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 #[schemars(transform = schemars::transform::RecursiveTransform(crate::crd::for_kubernetes))]
 pub struct RepoStatus {

@@ -9,6 +9,7 @@ use k8s_openapi::api::authorization::v1::{
 use kube::api::PostParams;
 use kube::{Api, Client};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::Person;
 use crate::recent::Recent;
@@ -65,7 +66,7 @@ impl Question {
 }
 
 /// Whether an action is allowed, and why not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Decision {
     pub allowed: bool,
     pub reason: Option<String>,

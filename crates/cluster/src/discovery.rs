@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use ts_rs::TS;
 use wheelhouse_model::rows::RowSchema;
 
 /// How long a request waits for the first discovery before failing.
@@ -33,7 +34,7 @@ const DEBOUNCE: Duration = Duration::from_millis(150);
 const CONCURRENCY: usize = 8;
 
 /// One resource a cluster serves at one version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct KindInfo {
     /// `""` for the core group.

@@ -14,6 +14,7 @@ use kube::{Api, Client};
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use ts_rs::TS;
 
 use crate::ClusterInfo;
 use crate::backoff::Backoff;
@@ -69,7 +70,7 @@ impl MonitorConfig {
 }
 
 /// Why the cluster cannot be used right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 pub enum ProblemReason {
     /// No answer: the server is down, the address is wrong, a network or TLS problem, or a timeout.
     ClusterUnreachable,
@@ -80,7 +81,7 @@ pub enum ProblemReason {
 }
 
 /// The last check's failure, with a message a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ConnectionProblem {
     pub reason: ProblemReason,
     pub message: String,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::{node, pod};
 
@@ -43,7 +44,7 @@ pub const MAX_WARNINGS: usize = 20;
 pub const MAX_PROBLEMS: usize = 100;
 
 /// `GET /api/v1/overview`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Overview {
     pub nodes: NodeSummary,
@@ -53,7 +54,7 @@ pub struct Overview {
     pub generated_at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeSummary {
     pub total: usize,
@@ -62,7 +63,7 @@ pub struct NodeSummary {
     pub items: Vec<NodeItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeItem {
     pub name: String,
@@ -71,7 +72,7 @@ pub struct NodeItem {
     pub kubelet_version: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSummary {
     pub total: usize,
@@ -83,7 +84,7 @@ pub struct PodSummary {
 }
 
 /// Pod counts per phase; every phase is present, with 0 when no pod is in it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 pub struct PhaseCounts {
     #[serde(rename = "Running")]
     pub running: usize,
@@ -98,7 +99,7 @@ pub struct PhaseCounts {
     pub unknown: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProblemPod {
     pub namespace: String,
@@ -107,7 +108,7 @@ pub struct ProblemPod {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceSummary {
     pub name: String,
@@ -115,7 +116,7 @@ pub struct NamespaceSummary {
     pub pods: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct WarningEvent {
     pub namespace: Option<String>,
@@ -126,7 +127,7 @@ pub struct WarningEvent {
     pub last_seen: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectName {
     pub kind: String,

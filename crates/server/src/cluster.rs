@@ -5,17 +5,21 @@ use axum::extract::State;
 use axum::routing::get;
 use jiff::Timestamp;
 use serde::Serialize;
+use ts_rs::TS;
 use wheelhouse_cluster::ConnectionProblem;
 
 use crate::AppState;
+use crate::session::SessionMode;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/api/v1/cluster", get(cluster))
 }
 
-#[derive(Serialize)]
+/// `GET /api/v1/cluster`.
+#[derive(Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-struct ClusterResponse {
+#[ts(rename = "ClusterInfo")]
+pub struct ClusterResponse {
     name: String,
     server: String,
     server_version: Option<String>,
@@ -23,8 +27,8 @@ struct ClusterResponse {
     connected: bool,
     error: Option<ConnectionProblem>,
     last_check: Option<Timestamp>,
-    /// Who may use the console: `local`, `login` or `proxy` (`/api/v1/session` has the details).
-    login: &'static str,
+    /// Who may use the console (`/api/v1/session` has the details).
+    login: SessionMode,
 }
 
 async fn cluster(State(state): State<AppState>) -> Json<ClusterResponse> {
@@ -38,6 +42,6 @@ async fn cluster(State(state): State<AppState>) -> Json<ClusterResponse> {
         connected: connection.connected,
         error: connection.problem,
         last_check: connection.last_check,
-        login: state.config.login.mode.name(),
+        login: state.config.login.mode.kind(),
     })
 }

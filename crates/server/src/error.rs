@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
+use ts_rs::TS;
 use wheelhouse_cluster::ProblemReason;
 use wheelhouse_cluster::calls::Failure;
 
@@ -102,17 +103,39 @@ impl AppError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: ErrorBody<'a>,
+/// The body of every failed request: `{"error": {…}}`.
+#[derive(Serialize, TS)]
+#[ts(rename = "ErrorAnswer")]
+pub struct Body<'a> {
+    pub error: ErrorBody<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: u16,
-    reason: &'a str,
-    message: &'a str,
-    details: &'a Option<Value>,
+/// What failed, and why.
+#[derive(Serialize, TS)]
+pub struct ErrorBody<'a> {
+    /// The HTTP status.
+    pub code: u16,
+    /// Machine-readable: `ClusterUnreachable`, `Forbidden`, `Invalid`, …
+    pub reason: &'a str,
+    /// For a person to read and act on.
+    pub message: &'a str,
+    /// What the reason needs said (the API server's causes, a conflict's current version…), or `null`.
+    #[ts(type = "unknown")]
+    pub details: &'a Option<Value>,
+}
+
+impl AppError {
+    /// The body this error is answered with.
+    pub fn body(&self) -> Body<'_> {
+        Body {
+            error: ErrorBody {
+                code: self.status.as_u16(),
+                reason: self.reason,
+                message: &self.message,
+                details: &self.details,
+            },
+        }
+    }
 }
 
 impl IntoResponse for AppError {
@@ -136,15 +159,7 @@ impl IntoResponse for AppError {
                 self.message
             ),
         }
-        let body = Body {
-            error: ErrorBody {
-                code: self.status.as_u16(),
-                reason: self.reason,
-                message: &self.message,
-                details: &self.details,
-            },
-        };
-        (self.status, axum::Json(body)).into_response()
+        (self.status, axum::Json(self.body())).into_response()
     }
 }
 

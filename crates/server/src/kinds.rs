@@ -8,6 +8,7 @@ use axum::routing::get;
 use axum::{Extension, Json};
 use jiff::Timestamp;
 use serde::Serialize;
+use ts_rs::TS;
 use wheelhouse_cluster::discovery::KindInfo;
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::warning::Warning;
@@ -19,17 +20,20 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/api/v1/kinds", get(kinds))
 }
 
-#[derive(Serialize)]
+/// `GET /api/v1/kinds`.
+#[derive(Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-struct KindsAnswer<'a> {
+pub struct KindsAnswer<'a> {
     kinds: Vec<KindEntry<'a>>,
     warnings: &'a [Warning],
     discovered_at: Option<Timestamp>,
 }
 
-#[derive(Serialize)]
+/// A kind the cluster serves, with where its list is.
+#[derive(Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-struct KindEntry<'a> {
+#[ts(rename = "Kind")]
+pub struct KindEntry<'a> {
     #[serde(flatten)]
     kind: &'a KindInfo,
     /// Where its list is: `core/v1/pods`, `apps/v1/deployments`.

@@ -25,6 +25,7 @@ mod raw;
 mod resources;
 pub mod same_origin;
 pub mod session;
+pub mod typescript;
 pub mod version;
 pub mod web;
 

@@ -16,9 +16,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+use ts_rs::TS;
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::selector::Selector;
 
@@ -225,25 +226,56 @@ async fn read_capped(body: LogStream, limit: usize) -> (Bytes, bool) {
     (out.freeze(), false)
 }
 
-/// A log line or the end of a stream, for followers.
-#[derive(Debug)]
+/// A log line or the end of a stream, for followers: `event` names it and `data` carries it,
+/// as [`LogEvent::name_and_data`] writes them (over SSE, `event` is the event's name).
+#[derive(Debug, TS)]
+#[ts(tag = "event", content = "data", rename_all = "camelCase")]
 pub(crate) enum LogEvent {
-    /// A line: `{"line"}`, with `pod` and `container` in a workload's merged log.
-    Line(Value),
+    /// A line, with its pod and container in a workload's merged log.
+    Line(LogLine),
     /// One of a workload's streams could not be opened; the others go on.
     Warning(Warning),
     /// The API server ended the stream (the pod stopped, the container restarted) or it broke off.
-    End(String),
+    End(LogEnd),
+}
+
+/// One line of a log.
+#[derive(Debug, Serialize, TS)]
+pub(crate) struct LogLine {
+    /// The pod, in a workload's merged log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pod: Option<String>,
+    /// The container, in a workload's merged log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub container: Option<String>,
+    pub line: String,
+}
+
+/// Why a followed log ended.
+#[derive(Debug, Serialize, TS)]
+pub(crate) struct LogEnd {
+    pub reason: String,
+}
+
+/// `GET` of a workload's logs without following: its pods' lines merged by time.
+#[derive(Debug, Serialize, TS)]
+pub(crate) struct WorkloadLogs {
+    pub lines: Vec<LogLine>,
+    /// The pods whose logs could not be read.
+    pub warnings: Vec<Warning>,
 }
 
 impl LogEvent {
     /// The event's name and JSON data, the same over SSE and the live WebSocket.
     pub(crate) fn name_and_data(&self) -> (&'static str, String) {
-        match self {
-            LogEvent::Line(value) => ("line", value.to_string()),
-            LogEvent::Warning(warning) => ("warning", json!(warning).to_string()),
-            LogEvent::End(reason) => ("end", json!({"reason": reason}).to_string()),
-        }
+        let (name, data) = match self {
+            LogEvent::Line(line) => ("line", serde_json::to_string(line)),
+            LogEvent::Warning(warning) => ("warning", serde_json::to_string(warning)),
+            LogEvent::End(end) => ("end", serde_json::to_string(end)),
+        };
+        (name, data.unwrap_or_else(|_| "{}".into()))
     }
 }
 
@@ -257,12 +289,12 @@ async fn forward_lines(
     let mut stream = axum::body::Body::new(body).into_data_stream();
     let mut pending = BytesMut::new();
     let send = |text: &[u8]| {
-        let line = String::from_utf8_lossy(text).into_owned();
-        let value = match &tag {
-            Some((pod, container)) => json!({"pod": pod, "container": container, "line": line}),
-            None => json!({"line": line}),
+        let line = LogLine {
+            pod: tag.as_ref().map(|(pod, _)| pod.clone()),
+            container: tag.as_ref().map(|(_, container)| container.clone()),
+            line: String::from_utf8_lossy(text).into_owned(),
         };
-        lines.try_send(LogEvent::Line(value)).is_ok()
+        lines.try_send(LogEvent::Line(line)).is_ok()
     };
     loop {
         // A follower that goes away (SSE closed, WebSocket unsubscribed) stops the log
@@ -289,7 +321,9 @@ async fn forward_lines(
                 }
             }
             Some(Err(error)) => {
-                let _ = lines.try_send(LogEvent::End(format!("the log stream broke off: {error}")));
+                let _ = lines.try_send(LogEvent::End(LogEnd {
+                    reason: format!("the log stream broke off: {error}"),
+                }));
                 return;
             }
             None => {
@@ -297,7 +331,9 @@ async fn forward_lines(
                     send(&pending);
                 }
                 let what = tag.map(|(p, c)| format!(" of {p}/{c}")).unwrap_or_default();
-                let _ = lines.try_send(LogEvent::End(format!("the API server ended the log{what} (the pod stopped or the container restarted)")));
+                let _ = lines.try_send(LogEvent::End(LogEnd {
+                    reason: format!("the API server ended the log{what} (the pod stopped or the container restarted)"),
+                }));
                 return;
             }
         }
@@ -387,7 +423,7 @@ async fn workload_logs(
     }))
     .await;
     let keep_timestamps = params.timestamps == Some(true);
-    let mut lines: Vec<(String, Value)> = Vec::new();
+    let mut lines: Vec<(String, LogLine)> = Vec::new();
     let mut warnings = Vec::new();
     for (pod, container, result) in fetched {
         match result {
@@ -397,7 +433,11 @@ async fn workload_logs(
                     let shown = if keep_timestamps { line } else { rest };
                     lines.push((
                         time.to_string(),
-                        json!({"pod": pod, "container": container, "line": shown}),
+                        LogLine {
+                            pod: Some(pod.clone()),
+                            container: Some(container.clone()),
+                            line: shown.to_string(),
+                        },
                     ));
                 }
             }
@@ -406,8 +446,8 @@ async fn workload_logs(
     }
     // RFC 3339 times in UTC sort as text; the sort is stable, so a pod's lines keep their order.
     lines.sort_by(|a, b| a.0.cmp(&b.0));
-    let lines: Vec<Value> = lines.into_iter().map(|(_, v)| v).collect();
-    Ok(Json(json!({"lines": lines, "warnings": warnings})).into_response())
+    let lines = lines.into_iter().map(|(_, line)| line).collect();
+    Ok(Json(WorkloadLogs { lines, warnings }).into_response())
 }
 
 /// The `(pod, container)` streams of a workload's merged log.
@@ -480,6 +520,44 @@ pub(crate) async fn follow_workload(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The web app reads the events as `LogEvent` declares them: their names and data.
+    #[test]
+    fn log_events_are_written_as_their_typescript_type_says() {
+        let declared = LogEvent::decl(&crate::typescript::config());
+        let line = LogLine {
+            pod: None,
+            container: None,
+            line: "ready".into(),
+        };
+        let warning = Warning::general(wheelhouse_model::warning::WarningReason::Forbidden, "no");
+        let end = LogEnd {
+            reason: "the pod stopped".into(),
+        };
+        for (event, keys) in [
+            (LogEvent::Line(line), vec!["line"]),
+            (
+                LogEvent::Warning(warning),
+                vec!["message", "reason", "what"],
+            ),
+            (LogEvent::End(end), vec!["reason"]),
+        ] {
+            let (name, data) = event.name_and_data();
+            assert!(
+                declared.contains(&format!(r#""event": "{name}""#)),
+                "{name} in {declared}"
+            );
+            let data: Value = serde_json::from_str(&data).expect("json");
+            let mut written: Vec<&str> = data
+                .as_object()
+                .expect("an object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            written.sort_unstable();
+            assert_eq!(written, keys, "{name}");
+        }
+    }
 
     #[test]
     fn the_only_container_is_chosen_and_an_ambiguous_pod_names_its_containers() {

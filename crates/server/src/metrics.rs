@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use wheelhouse_cluster::metrics::prometheus::PrometheusStatus;
 use wheelhouse_cluster::metrics::{Metrics, RangeOption, SourceStatus, Target, TargetMetrics};
 
@@ -31,9 +32,11 @@ pub fn router() -> axum::Router<AppState> {
         )
 }
 
-#[derive(Serialize)]
+/// `GET /api/v1/metrics/status`.
+#[derive(Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-struct StatusAnswer {
+#[ts(rename = "MetricsStatus")]
+pub struct StatusAnswer {
     metrics_server: SourceStatus,
     prometheus: Option<PrometheusStatus>,
     ranges: Vec<RangeOption>,

@@ -7,8 +7,10 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Extension, Json};
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde::Serialize;
+use ts_rs::TS;
 use wheelhouse_cluster::Person;
+use wheelhouse_model::Overview;
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 use crate::AppState;
@@ -17,6 +19,16 @@ use crate::error::{AppError, Result};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/api/v1/overview", get(overview))
+}
+
+/// `GET /api/v1/overview`: the overview of what the person may see, and what they may not.
+#[derive(Serialize, TS)]
+pub struct OverviewAnswer {
+    #[serde(flatten)]
+    pub overview: Overview,
+    /// What is missing because the person may not see it (nodes), so an empty section is never
+    /// mistaken for an empty cluster.
+    pub hidden: Vec<Warning>,
 }
 
 /// The namespaces whose objects of a kind a person may see: `None` for all.
@@ -45,7 +57,7 @@ async fn overview(
     State(state): State<AppState>,
     Extension(access): Extension<Arc<Access>>,
     Extension(person): Extension<Person>,
-) -> Result<Json<Value>> {
+) -> Result<Json<OverviewAnswer>> {
     state.cluster.ensure_connected().await?;
     let pods_in = visible(&access, &person, "pods").await?;
     let events_in = visible(&access, &person, "events").await.ok();
@@ -84,9 +96,6 @@ async fn overview(
     })
     .await
     .map_err(AppError::internal)?;
-    let mut answer = serde_json::to_value(overview).map_err(AppError::internal)?;
-    // What is missing because the person may not see it, so an empty section is never mistaken
-    // for an empty cluster.
     let hidden: Vec<Warning> = nodes_refused
         .into_iter()
         .map(|refused| {
@@ -97,6 +106,5 @@ async fn overview(
             )
         })
         .collect();
-    answer["hidden"] = json!(hidden);
-    Ok(Json(answer))
+    Ok(Json(OverviewAnswer { overview, hidden }))
 }

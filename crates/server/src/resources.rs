@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use tokio::sync::Semaphore;
+use ts_rs::TS;
 use wheelhouse_cluster::resources::{Objects, ResourceCache, Resources, SyncState};
 use wheelhouse_model::query::{ListParams, ListQuery, Page};
 use wheelhouse_model::rows::Row;
@@ -35,7 +36,7 @@ pub(crate) fn api_group(group: &str) -> &str {
 }
 
 /// Whether the rows are complete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum ListState {
     /// Every object the cluster holds (as of the watch).
@@ -45,7 +46,7 @@ pub(crate) enum ListState {
 }
 
 /// `{items,total,page,pageSize,columns}` of the model's page, plus `state` and `warnings`.
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub(crate) struct ListAnswer<'a> {
     #[serde(flatten)]
     pub page: Page<'a>,

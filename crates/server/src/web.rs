@@ -5,7 +5,8 @@
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use ts_rs::TS;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -119,20 +120,38 @@ fn index(state: &AppState, request: &Request) -> Response {
         .into_response()
 }
 
+/// What the server tells the web app at page load, in `<script id="wheelhouse-config">`.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppConfig<'a> {
+    /// The path the app is served under, always with a trailing slash (`/`, `/wh/`).
+    pub base_path: &'a str,
+    /// The language negotiated from the request's Accept-Language (or `--default-locale`).
+    pub locale: &'a str,
+    pub default_locale: &'a str,
+    pub locales: Vec<&'a str>,
+    pub version: &'a str,
+    /// The nonce this page load's Content-Security-Policy allows on `<style>` elements (the YAML
+    /// editor's).
+    pub style_nonce: &'a str,
+}
+
 /// The `<base href>` and the config script the web app reads at start (a JSON data block, which
 /// the Content-Security-Policy does not need to allow: it never runs).
 fn config_html(state: &AppState, locale: Locale, style_nonce: &str) -> String {
     let base = state.config.base_path.as_str();
-    let config = json!({
-        "basePath": base,
-        "locale": locale.as_str(),
-        "defaultLocale": state.config.default_locale.as_str(),
-        "locales": Locale::ALL.map(Locale::as_str),
-        "version": crate::version::VERSION,
-        "styleNonce": style_nonce,
-    });
+    let config = AppConfig {
+        base_path: base,
+        locale: locale.as_str(),
+        default_locale: state.config.default_locale.as_str(),
+        locales: Locale::ALL.map(Locale::as_str).to_vec(),
+        version: crate::version::VERSION,
+        style_nonce,
+    };
     // `<` cannot end the script element when escaped; the base path is restricted to URL-safe characters.
-    let config = config.to_string().replace('<', "\\u003c");
+    let config = serde_json::to_string(&config)
+        .unwrap_or_else(|_| "{}".into())
+        .replace('<', "\\u003c");
     format!(
         r#"<base href="{base}"><script id="wheelhouse-config" type="application/json">{config}</script>"#
     )

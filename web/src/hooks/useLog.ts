@@ -7,16 +7,13 @@ import { getJson, getText } from '../lib/api/client';
 import { ApiError } from '../lib/api/errors';
 import { live } from '../lib/api/live';
 import { logKey } from '../lib/api/query';
+import type { LogLine } from '../lib/api/generated';
 import type { Warning } from '../lib/api/warning';
 
 /** At most this many lines are kept in the page while following. */
 const MAX_LINES = 10_000;
 
-export interface LogLine {
-  line: string;
-  pod?: string;
-  container?: string;
-}
+export type { LogLine } from '../lib/api/generated';
 
 export interface LogView {
   lines: LogLine[];
@@ -86,7 +83,7 @@ export function useLog(path: string, mode: 'pod' | 'workload', follow: boolean):
           break;
         case 'end':
           // As before over SSE: the first stream to end ends the view (a workload's others too).
-          update((view) => ({ ...view, ended: event.data.reason ?? '' }));
+          update((view) => ({ ...view, ended: event.data.reason }));
           unsubscribe();
           break;
         case 'error': {

@@ -1,17 +1,9 @@
 //! Reads the configuration the server injects into index.html (`<script id="wheelhouse-config">`).
 
-/** What the server tells the app at page load; see docs/api-contract-skeleton.md. */
-export interface AppConfig {
-  /** The path the app is served under, always with a trailing slash (`/`, `/wh/`). */
-  basePath: string;
-  /** The language negotiated from the request's Accept-Language (or `--default-locale`). */
-  locale: string;
-  defaultLocale: string;
-  locales: string[];
-  version: string;
-  /** The nonce this page load's Content-Security-Policy allows on `<style>` elements (the YAML editor's). */
-  styleNonce: string;
-}
+import type { AppConfig } from './api/generated';
+
+/** What the server tells the app at page load (the type is generated from the server's). */
+export type { AppConfig };
 
 const FALLBACK: AppConfig = {
   basePath: '/',

@@ -3,7 +3,8 @@
 import type { Person, Session } from '../lib/api/session';
 import type { ClusterInfo } from '../lib/k8s/cluster';
 import type { KindsAnswer } from '../lib/k8s/kinds';
-import type { MetricsAnswer, MetricsStatus, SourceState, SourceStatus } from '../lib/k8s/metrics';
+import type { Container, Summary } from '../lib/k8s/detail';
+import type { MetricsAnswer, MetricsServerStatus, MetricsStatus, SourceState } from '../lib/k8s/metrics';
 import type { Overview } from '../lib/k8s/overview';
 import type { Column, ListAnswer, Row, Severity } from '../lib/k8s/rows';
 
@@ -16,6 +17,7 @@ export function clusterInfo(overrides: Partial<ClusterInfo> = {}): ClusterInfo {
     connected: true,
     error: null,
     lastCheck: new Date().toISOString(),
+    login: 'local',
     ...overrides,
   };
 }
@@ -36,11 +38,12 @@ export function overview(): Overview {
     },
     pods: {
       total: 80,
-      byPhase: { Running: 70, Pending: 6, Succeeded: 2, Failed: 2 },
+      byPhase: { Running: 70, Pending: 6, Succeeded: 2, Failed: 2, Unknown: 0 },
       problems: [
         { namespace: 'shop', name: 'checkout-abc', reason: 'CrashLoopBackOff' },
         { namespace: 'data', name: 'etl-xyz', reason: 'ImagePullBackOff' },
       ],
+      problemsTotal: 2,
     },
     namespaces: [
       { name: 'default', phase: 'Active', pods: 3 },
@@ -66,6 +69,7 @@ export function overview(): Overview {
       },
     ],
     generatedAt: new Date(now).toISOString(),
+    hidden: [],
   };
 }
 
@@ -120,7 +124,7 @@ export function podList(rows: Row[], total = rows.length): ListAnswer {
 }
 
 /** The metrics sources' state as the server reports it (`GET /api/v1/metrics/status`). */
-export function metricsStatus(state: SourceState = 'ok', extra: Partial<SourceStatus> = {}): MetricsStatus {
+export function metricsStatus(state: SourceState = 'ok', extra: Partial<MetricsServerStatus> = {}): MetricsStatus {
   return {
     metricsServer: {
       state,
@@ -156,6 +160,48 @@ export function clusterMetrics(): MetricsAnswer {
       ],
       nodes: [{ name: 'worker-1', cpu: 1.9, memory: 6e9, cpuPercent: 47.5, memoryPercent: 37.3 }],
     },
+  };
+}
+
+/** A container of a pod's summary, with nothing set but what `overrides` says. */
+export function container(overrides: Partial<Container> & { name: string }): Container {
+  return {
+    image: null,
+    imagePullPolicy: null,
+    command: [],
+    args: [],
+    state: null,
+    lastState: null,
+    ready: null,
+    restartCount: null,
+    ports: [],
+    env: [],
+    envFrom: [],
+    resources: { requests: {}, limits: {} },
+    probes: { liveness: null, readiness: null, startup: null },
+    mounts: [],
+    ...overrides,
+  };
+}
+
+/** A pod's summary, with nothing set but what `overrides` says. */
+export function podSummary(overrides: Partial<Extract<Summary, { type: 'Pod' }>> = {}): Summary {
+  return {
+    type: 'Pod',
+    phase: null,
+    status: null,
+    node: null,
+    podIP: null,
+    hostIP: null,
+    qosClass: null,
+    serviceAccount: null,
+    restarts: 0,
+    initContainers: [],
+    containers: [],
+    volumes: [],
+    tolerations: null,
+    nodeSelector: null,
+    ...overrides,
   };
 }
 

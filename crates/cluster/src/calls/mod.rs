@@ -25,6 +25,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Client;
 use serde::Serialize;
 use serde_json::Value;
+use ts_rs::TS;
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 pub use actions::{HistoryKind, job_from_cronjob};
@@ -49,7 +50,7 @@ pub struct Answer {
 }
 
 /// A cause of an `Invalid` (or other) failure, field by field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Cause {
     pub field: Option<String>,
     pub reason: Option<String>,

@@ -19,6 +19,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use ts_rs::TS;
 
 pub use history::{History, NodeSample, PodSample, Sample};
 pub use scraper::scrape_once;
@@ -103,7 +104,7 @@ impl MetricsConfig {
 }
 
 /// What a metrics source is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum SourceState {
     /// Before the first scrape has finished.
@@ -120,7 +121,7 @@ pub enum SourceState {
 }
 
 /// Which source a range or series comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum SourceKind {
     MetricsServer,
@@ -128,7 +129,7 @@ pub enum SourceKind {
 }
 
 /// The state of metrics.k8s.io as the API reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceStatus {
     pub state: SourceState,
@@ -147,7 +148,7 @@ pub struct SourceStatus {
 }
 
 /// A range the charts can show, and which source serves it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RangeOption {
     pub id: String,

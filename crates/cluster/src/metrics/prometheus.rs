@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use ts_rs::TS;
 
 use super::SourceState;
 use crate::Error;
@@ -52,7 +53,7 @@ impl PrometheusConfig {
 }
 
 /// The state of Prometheus as the API reports it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PrometheusStatus {
     pub url: String,

@@ -9,26 +9,126 @@ mod summary;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use ts_rs::TS;
 
-pub use summary::{SecretEnv, pod_spec_of, secret_env_refs, summary};
+pub use summary::{
+    Container, ContainerPort, ContainerResources, ContainerState, EnvFrom, EnvSource,
+    EnvSourceKind, EnvVar, Mount, NodeDetail, PodDetail, Probe, Probes, Replicas, SecretEnv,
+    ServiceDetail, ServicePort, Summary, Volume, WorkloadDetail, pod_spec_of, secret_env_refs,
+    summary,
+};
+
+/// A condition of the object's `status.conditions`, in one shape for every kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    /// `lastTransitionTime`, or `lastUpdateTime` (a Deployment's conditions have both).
+    pub last_transition_time: Option<String>,
+}
+
+/// An event about the object, as the detail shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DetailEvent {
+    /// `Normal` or `Warning`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    /// How many times it happened (a series' count, or the event's).
+    pub count: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// The component that reported it (`kubelet`, `default-scheduler`).
+    pub source: Option<String>,
+}
+
+/// A link to an object's detail: `path` goes after `/api/v1/resources/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ObjectLink {
+    /// `""` for the core group.
+    pub group: String,
+    pub version: String,
+    pub resource: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `core/v1/pods/web-1?namespace=shop`.
+    pub path: String,
+    /// A related pod's status (`Running`), `null` for other related objects; absent in an
+    /// owner chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "string | null")]
+    pub status: Option<Option<String>>,
+}
+
+impl ObjectLink {
+    /// A link to the object (without a status).
+    pub fn new(
+        (group, version, resource, kind): (&str, &str, &str, &str),
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Self {
+        let path_group = if group.is_empty() { "core" } else { group };
+        let path = match namespace {
+            Some(namespace) => {
+                format!("{path_group}/{version}/{resource}/{name}?namespace={namespace}")
+            }
+            None => format!("{path_group}/{version}/{resource}/{name}"),
+        };
+        Self {
+            group: group.to_string(),
+            version: version.to_string(),
+            resource: resource.to_string(),
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+            path,
+            status: None,
+        }
+    }
+
+    /// The link with a status: a pod's, or `None` (`null`) for an object without one.
+    #[must_use]
+    pub fn with_status(mut self, status: Option<String>) -> Self {
+        self.status = Some(status);
+        self
+    }
+}
+
+/// Objects related to the detail's object in one way (`pods`, `services`, `configMaps`…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RelatedGroup {
+    pub relation: String,
+    pub items: Vec<ObjectLink>,
+}
 
 /// The object's `status.conditions`, in a stable shape.
-pub fn conditions(object: &Value) -> Vec<Value> {
+pub fn conditions(object: &Value) -> Vec<Condition> {
+    let text = |c: &Value, key: &str| c.get(key).and_then(Value::as_str).map(str::to_string);
     object
         .pointer("/status/conditions")
         .and_then(Value::as_array)
         .map(|conditions| {
             conditions
                 .iter()
-                .map(|c| {
-                    json!({
-                        "type": c.get("type"),
-                        "status": c.get("status"),
-                        "reason": c.get("reason"),
-                        "message": c.get("message"),
-                        "lastTransitionTime": c.get("lastTransitionTime").or_else(|| c.get("lastUpdateTime")),
-                    })
+                .map(|c| Condition {
+                    kind: text(c, "type").unwrap_or_default(),
+                    status: text(c, "status").unwrap_or_default(),
+                    reason: text(c, "reason"),
+                    message: text(c, "message"),
+                    last_transition_time: c
+                        .get("lastTransitionTime")
+                        .or_else(|| c.get("lastUpdateTime"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                 })
                 .collect()
         })
@@ -49,7 +149,7 @@ fn event_time(event: &Value) -> Option<&str> {
 }
 
 /// Events (core/v1) as the detail shows them, newest first, at most `limit`.
-pub fn events(mut events: Vec<Value>, limit: usize) -> Vec<Value> {
+pub fn events(mut events: Vec<Value>, limit: usize) -> Vec<DetailEvent> {
     events.sort_by(|a, b| event_time(b).cmp(&event_time(a)));
     events
         .iter()
@@ -60,15 +160,25 @@ pub fn events(mut events: Vec<Value>, limit: usize) -> Vec<Value> {
                 .or_else(|| e.get("reportingComponent"))
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty());
-            json!({
-                "type": e.get("type"),
-                "reason": e.get("reason"),
-                "message": e.get("message"),
-                "count": e.pointer("/series/count").or_else(|| e.get("count")).and_then(Value::as_u64).unwrap_or(1),
-                "firstSeen": e.get("firstTimestamp").or_else(|| e.get("eventTime")).or_else(|| e.pointer("/metadata/creationTimestamp")),
-                "lastSeen": event_time(e),
-                "source": source,
-            })
+            let text = |key: &str| e.get(key).and_then(Value::as_str).map(str::to_string);
+            DetailEvent {
+                kind: text("type"),
+                reason: text("reason"),
+                message: text("message"),
+                count: e
+                    .pointer("/series/count")
+                    .or_else(|| e.get("count"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1),
+                first_seen: e
+                    .get("firstTimestamp")
+                    .or_else(|| e.get("eventTime"))
+                    .or_else(|| e.pointer("/metadata/creationTimestamp"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                last_seen: event_time(e).map(str::to_string),
+                source: source.map(str::to_string),
+            }
         })
         .collect()
 }
@@ -245,6 +355,7 @@ fn diff(prefix: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn changed_paths_name_fields_and_list_items_and_skip_server_bookkeeping() {
@@ -291,8 +402,8 @@ mod tests {
             ],
             10,
         );
-        assert_eq!(list[0]["reason"], "New");
-        assert_eq!(list[0]["count"], 1);
-        assert_eq!(list[1]["count"], 2);
+        assert_eq!(list[0].reason.as_deref(), Some("New"));
+        assert_eq!(list[0].count, 1);
+        assert_eq!(list[1].count, 2);
     }
 }

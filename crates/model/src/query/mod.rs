@@ -41,8 +41,12 @@ use std::cmp::Ordering;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
+use ts_rs::TS;
+
 use crate::error::{Error, Result};
-use crate::rows::{Cell, Column, Row, RowSchema, Source, TieBreak, UsageLookup, prefix};
+use crate::rows::{
+    Cell, Column, Row, RowSchema, RowShape, Source, TieBreak, UsageLookup, declared_as, prefix,
+};
 use crate::selector::Selector;
 
 pub const DEFAULT_PAGE_SIZE: usize = 50;
@@ -534,6 +538,21 @@ impl Serialize for Page<'_> {
         map.end()
     }
 }
+
+/// The JSON of a [`Page`], for the TypeScript declarations only: its `Serialize` is written by
+/// hand (above), so this mirror says what it writes.
+#[derive(TS)]
+#[ts(rename = "Page", rename_all = "camelCase")]
+pub struct PageShape {
+    pub items: Vec<RowShape>,
+    /// How many rows match the filters, on every page.
+    pub total: usize,
+    pub page: usize,
+    pub page_size: usize,
+    pub columns: Vec<Column>,
+}
+
+declared_as!(Page<'_> => PageShape);
 
 #[cfg(test)]
 mod tests;

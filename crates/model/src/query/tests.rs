@@ -586,3 +586,20 @@ fn a_page_serialises_as_the_api_answers() {
         })
     );
 }
+
+/// [`PageShape`] declares a page's JSON for the web app: what `Page` writes must be its fields.
+#[test]
+fn a_pages_json_is_what_its_typescript_type_says() {
+    let (schema, rows) = fixture();
+    let page = ListQuery::default().apply(&schema, &rows).expect("a page");
+    let json = serde_json::to_value(&page).expect("json");
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["columns", "items", "page", "pageSize", "total"]);
+    assert!(json["items"].is_array() && json["columns"].is_array());
+}

@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use jiff::Timestamp;
-use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use ts_rs::TS;
 
 use super::{Severity, human_duration};
 
@@ -168,7 +168,7 @@ impl Cell {
 }
 
 /// JSON: `null`, a string (text, quantity, ratio `"1/2"`, RFC 3339 time), a number, or an object
-/// for statuses `{text, severity}`, restarts `{count, lastRestart}` and durations `{start, end}`.
+/// for statuses ([`StatusCell`]), restarts ([`RestartsCell`]) and durations ([`DurationCell`]).
 impl Serialize for Cell {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
@@ -179,26 +179,60 @@ impl Serialize for Cell {
             Cell::Ratio { ready, total } => {
                 serializer.collect_str(&format_args!("{ready}/{total}"))
             }
-            Cell::Status { text, severity } => {
-                let mut map = serializer.serialize_map(Some(2))?;
-                map.serialize_entry("text", text)?;
-                map.serialize_entry("severity", severity)?;
-                map.end()
+            Cell::Status { text, severity } => StatusCell {
+                text,
+                severity: *severity,
             }
-            Cell::Restarts { count, last } => {
-                let mut map = serializer.serialize_map(Some(2))?;
-                map.serialize_entry("count", count)?;
-                map.serialize_entry("lastRestart", last)?;
-                map.end()
+            .serialize(serializer),
+            Cell::Restarts { count, last } => RestartsCell {
+                count: *count,
+                last_restart: *last,
             }
-            Cell::Duration { start, end } => {
-                let mut map = serializer.serialize_map(Some(2))?;
-                map.serialize_entry("start", start)?;
-                map.serialize_entry("end", end)?;
-                map.end()
+            .serialize(serializer),
+            Cell::Duration { start, end } => DurationCell {
+                start: *start,
+                end: *end,
             }
+            .serialize(serializer),
         }
     }
+}
+
+/// A status cell's JSON: the word and how to colour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct StatusCell<'a> {
+    pub text: &'a str,
+    pub severity: Severity,
+}
+
+/// A restarts cell's JSON: `5 (2m ago)` is `{"count": 5, "lastRestart": "…"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RestartsCell {
+    pub count: i64,
+    /// When a container last restarted; `null` when none has.
+    pub last_restart: Option<Timestamp>,
+}
+
+/// A duration cell's JSON: from `start` to `end`, or to now while `end` is `null` (running).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct DurationCell {
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+}
+
+/// The JSON of any [`Cell`], for the TypeScript declarations only: `Cell`'s `Serialize` is
+/// written by hand (above), so this mirror says what it writes. Text, quantities, ratios and
+/// times are strings; `every_cell_is_written_as_its_typescript_type_says` holds the two together.
+#[derive(TS)]
+#[ts(untagged)]
+pub enum CellValue {
+    Empty(()),
+    Text(String),
+    Integer(i64),
+    Status(StatusCell<'static>),
+    Restarts(RestartsCell),
+    Duration(DurationCell),
 }
 
 /// Statuses most rows have, kept as static strings by [`Cell::status`].

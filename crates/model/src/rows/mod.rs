@@ -15,7 +15,9 @@ pub mod custom;
 pub mod network;
 pub mod workloads;
 
-pub use cell::Cell;
+pub use cell::{Cell, CellValue, DurationCell, RestartsCell, StatusCell};
+
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
@@ -221,15 +223,25 @@ pub enum UsageResource {
 }
 
 /// One usage cell: CPU in cores or memory in bytes, with what bounds it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
 pub struct UsageCell {
     pub usage: f64,
     pub requests: Option<f64>,
     pub limits: Option<f64>,
     /// Usage as a percentage of `of`.
     pub percent: Option<f64>,
-    /// `requests`, `limits` or `allocatable` (nodes); `None` when nothing bounds the usage.
-    pub of: Option<&'static str>,
+    /// What the percentage is of; `None` when nothing bounds the usage.
+    pub of: Option<UsageBase>,
+}
+
+/// What a usage percentage is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum UsageBase {
+    Requests,
+    Limits,
+    /// A node's allocatable.
+    Allocatable,
 }
 
 impl UsageCell {
@@ -241,18 +253,18 @@ impl UsageCell {
         allocatable: Option<f64>,
     ) -> Self {
         let of = [
-            ("requests", requests),
-            ("limits", limits),
-            ("allocatable", allocatable),
+            (UsageBase::Requests, requests),
+            (UsageBase::Limits, limits),
+            (UsageBase::Allocatable, allocatable),
         ]
         .into_iter()
-        .find_map(|(name, value)| value.filter(|v| *v > 0.0).map(|v| (name, v)));
+        .find_map(|(base, value)| value.filter(|v| *v > 0.0).map(|v| (base, v)));
         UsageCell {
             usage,
             requests,
             limits,
             percent: of.map(|(_, v)| usage / v * 100.0),
-            of: of.map(|(name, _)| name),
+            of: of.map(|(base, _)| base),
         }
     }
 }
@@ -560,6 +572,92 @@ impl Serialize for RowJson<'_> {
         map.end()
     }
 }
+
+/// The JSON of a row, for the TypeScript declarations only: [`RowJson`]'s `Serialize` is written
+/// by hand, so this mirror says what it writes (`a_rows_json_is_what_its_typescript_type_says`
+/// holds the two together): the object's metadata, then one field per column id.
+#[derive(TS)]
+#[ts(rename = "Row", rename_all = "camelCase")]
+pub struct RowShape {
+    pub name: String,
+    /// `null` for cluster-scoped kinds.
+    pub namespace: Option<String>,
+    pub uid: String,
+    pub creation_timestamp: Option<Timestamp>,
+    pub labels: BTreeMap<String, String>,
+    /// The kind's own columns, by id: each a [`ColumnValue`].
+    #[ts(flatten)]
+    pub columns: HashMap<String, AnyColumn>,
+}
+
+/// A row's column as its type reads it: `unknown`, narrowed by what the column's type says.
+/// (An object type with fields of their own types and "every other field is a
+/// [`ColumnValue`]" cannot be written so that a row's object literal fits it.)
+#[derive(TS)]
+#[ts(type = "unknown")]
+pub struct AnyColumn;
+
+/// What a row's column holds: a cell, or a usage column's [`UsageCell`] (`null` without
+/// metrics; left out of a row sent alone, a live change).
+#[derive(TS)]
+#[ts(untagged)]
+pub enum ColumnValue {
+    Cell(CellValue),
+    Usage(UsageCell),
+}
+
+/// Implements `TS` for a type whose `Serialize` is written by hand as the mirror that declares
+/// its JSON: its name, declaration and flattened fields are the mirror's.
+macro_rules! declared_as {
+    ($ty:ty => $shape:ty) => {
+        impl ts_rs::TS for $ty {
+            type WithoutGenerics = $shape;
+            type OptionInnerType = Self;
+
+            fn docs() -> Option<String> {
+                <$shape as ts_rs::TS>::docs()
+            }
+
+            fn ident(cfg: &ts_rs::Config) -> String {
+                <$shape as ts_rs::TS>::ident(cfg)
+            }
+
+            fn name(cfg: &ts_rs::Config) -> String {
+                <$shape as ts_rs::TS>::name(cfg)
+            }
+
+            fn inline(cfg: &ts_rs::Config) -> String {
+                <$shape as ts_rs::TS>::inline(cfg)
+            }
+
+            fn inline_flattened(cfg: &ts_rs::Config) -> String {
+                <$shape as ts_rs::TS>::inline_flattened(cfg)
+            }
+
+            fn decl(cfg: &ts_rs::Config) -> String {
+                <$shape as ts_rs::TS>::decl(cfg)
+            }
+
+            fn decl_concrete(cfg: &ts_rs::Config) -> String {
+                <$shape as ts_rs::TS>::decl_concrete(cfg)
+            }
+
+            fn visit_dependencies(v: &mut impl ts_rs::TypeVisitor)
+            where
+                Self: 'static,
+            {
+                <$shape as ts_rs::TS>::visit_dependencies(v);
+            }
+
+            fn output_path() -> Option<std::path::PathBuf> {
+                <$shape as ts_rs::TS>::output_path()
+            }
+        }
+    };
+}
+pub(crate) use declared_as;
+
+declared_as!(RowJson<'_> => RowShape);
 
 /// A built-in kind: its columns and the function computing its cells.
 #[derive(Debug)]

@@ -211,3 +211,72 @@ fn a_row_serialises_its_cells_under_their_column_ids() {
     assert_eq!(json["ready"], "2/3");
     assert_eq!(json["upToDate"], 3);
 }
+
+/// [`CellValue`] declares the JSON of a cell for the web app: what `Cell` writes must fit it.
+#[test]
+fn every_cell_is_written_as_its_typescript_type_says() {
+    let time = now();
+    let cells = [
+        Cell::Empty,
+        Cell::text("web"),
+        Cell::Integer(3),
+        Cell::quantity("3800m"),
+        Cell::Since(time),
+        Cell::Ratio { ready: 1, total: 2 },
+        Cell::status("Running", Severity::Ok),
+        Cell::Restarts {
+            count: 5,
+            last: Some(time),
+        },
+        Cell::Duration {
+            start: time,
+            end: None,
+        },
+    ];
+    for cell in cells {
+        let json = serde_json::to_value(&cell).expect("json");
+        let fits = match &json {
+            Value::Null | Value::String(_) | Value::Number(_) => true,
+            Value::Object(map) => {
+                let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                [
+                    ["severity", "text"],
+                    ["count", "lastRestart"],
+                    ["end", "start"],
+                ]
+                .contains(&[keys[0], keys[keys.len() - 1]])
+                    && keys.len() == 2
+            }
+            _ => false,
+        };
+        assert!(
+            fits,
+            "{cell:?} is written as {json}, which CellValue does not declare"
+        );
+    }
+}
+
+/// [`RowShape`] declares a row's JSON for the web app: its metadata, then the kind's columns.
+#[test]
+fn a_rows_json_is_what_its_typescript_type_says() {
+    let schema = RowSchema::builtin("apps", "Deployment", true);
+    let object = serde_json::json!({
+        "metadata": {"name": "web", "namespace": "shop", "uid": "u1",
+                     "creationTimestamp": "2026-11-27T11:00:00Z", "labels": {"app": "web"}},
+    });
+    let row = schema.row(&object).expect("a row");
+    let json = serde_json::to_value(schema.json(&row)).expect("json");
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let mut declared = vec!["name", "namespace", "uid", "creationTimestamp", "labels"];
+    declared.extend(schema.cell_ids().iter().map(String::as_str));
+    declared.sort_unstable();
+    assert_eq!(keys, declared);
+    assert!(json["labels"].is_object() && json["uid"].is_string());
+}

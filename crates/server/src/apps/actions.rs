@@ -10,19 +10,22 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::watch;
+use ts_rs::TS;
 use wheelhouse_apps::helm::{self, Outcome, PrivateKubeconfig};
+use wheelhouse_apps::manifest::AccessUrl;
 use wheelhouse_apps::release::{self, Release};
 use wheelhouse_apps::validate::{self, FieldError};
 use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::rows::Severity;
 
+use super::releases::LiveStatus;
 use super::{Apps, invalid, releases};
 use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
-use crate::object::Operations;
+use crate::object::{Operation, OperationState, OperationTarget, Operations, Progress};
 use crate::person::Me;
 use wheelhouse_cluster::calls::Calls;
 
@@ -30,6 +33,46 @@ use wheelhouse_cluster::calls::Calls;
 const MAX_LOG_LINES: usize = 2000;
 /// Events shown per failed resource.
 const MAX_EVENTS: usize = 10;
+
+/// A helm operation's progress: helm's output as it runs; on success the release's NOTES and
+/// access URLs, on failure helm's error and the release's resources that did not come up.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmProgress {
+    /// helm's output, its last 2,000 lines.
+    pub log: Vec<String>,
+    pub notes: Option<String>,
+    pub access_urls: Vec<AccessUrl>,
+    pub error: Option<String>,
+    pub failed_resources: Vec<FailedResource>,
+    /// The release's revision after an install, upgrade or rollback that succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub revision: Option<u32>,
+}
+
+/// One of a release's objects that is missing or not healthy after a failed operation.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FailedResource {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub status: Option<LiveStatus>,
+    /// Its events, newest first, at most ten.
+    pub events: Vec<FailedEvent>,
+}
+
+/// An event about a failed resource.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedEvent {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub count: Option<i64>,
+    pub last_seen: Option<String>,
+}
 
 /// Refuses when helm cannot run.
 async fn helm_path(apps: &Apps) -> Result<std::path::PathBuf> {
@@ -146,14 +189,18 @@ fn start(
 ) -> Result<Response> {
     let id = uuid::Uuid::new_v4().to_string();
     let lock = ReleaseLock::take(apps, &job.namespace, &job.name, &id)?;
-    let first = json!({
-        "id": id, "action": job.action,
-        "target": {"namespace": job.namespace, "name": job.name},
-        "state": "running", "message": message, "log": [],
-        "notes": null, "accessUrls": [], "error": null, "failedResources": [],
-        "startedAt": Timestamp::now().to_string(), "finishedAt": null,
-    });
-    let progress = operations.start(&id, first.clone());
+    let first = Operation::start(
+        id,
+        job.action,
+        OperationTarget {
+            namespace: Some(job.namespace.clone()),
+            resource: None,
+            name: job.name.clone(),
+        },
+        message,
+        Progress::Helm(HelmProgress::default()),
+    );
+    let progress = operations.start(first.clone());
     // helm acts as the person: their token, or Wheelhouse impersonating them.
     let kubeconfig = helm::kubeconfig_yaml(&state.cluster.config_for(&me.person))?;
     let calls = me.calls.clone();
@@ -171,26 +218,36 @@ async fn run(
     calls: Calls,
     resources: Arc<Resources>,
     timeout: std::time::Duration,
-    progress: watch::Sender<Value>,
+    progress: watch::Sender<Operation>,
 ) {
-    let finish = |state: &str, message: String, extra: Value| {
-        progress.send_modify(|v| {
-            v["state"] = json!(state);
-            v["message"] = json!(message);
-            v["finishedAt"] = json!(Timestamp::now().to_string());
-            if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra.clone()) {
-                v.extend(extra);
+    let helm_progress = |f: &mut dyn FnMut(&mut HelmProgress)| {
+        progress.send_modify(|op| {
+            if let Progress::Helm(helm) = &mut op.progress {
+                f(helm);
             }
         });
+    };
+    let finish = |state: OperationState, message: String, outcome: HelmProgress| {
+        progress.send_modify(|op| {
+            op.finish(state, message);
+            if let Progress::Helm(helm) = &mut op.progress {
+                let log = std::mem::take(&mut helm.log);
+                *helm = HelmProgress { log, ..outcome };
+            }
+        });
+    };
+    let failure = |error: String| HelmProgress {
+        error: Some(error),
+        ..HelmProgress::default()
     };
     let private = match PrivateKubeconfig::write(&kubeconfig) {
         Ok(private) => private,
         Err(error) => {
             tracing::error!(%error, "cannot write helm's kubeconfig");
             return finish(
-                "failed",
+                OperationState::Failed,
                 "Wheelhouse could not prepare helm's kubeconfig".into(),
-                json!({"error": "Wheelhouse could not write a private kubeconfig for helm; the server log has the details"}),
+                failure("Wheelhouse could not write a private kubeconfig for helm; the server log has the details".into()),
             );
         }
     };
@@ -200,9 +257,9 @@ async fn run(
         if let Err(error) = std::fs::write(&path, bytes) {
             tracing::error!(%error, "cannot write a file for helm");
             return finish(
-                "failed",
+                OperationState::Failed,
                 "Wheelhouse could not prepare helm's files".into(),
-                json!({"error": error.to_string()}),
+                failure(error.to_string()),
             );
         }
         let placeholder = format!("@{file}");
@@ -213,13 +270,12 @@ async fn run(
         }
     }
     let outcome = helm::run(&job.helm, &args, &private, timeout, |line| {
-        progress.send_modify(|v| {
-            if let Some(log) = v["log"].as_array_mut() {
-                if log.len() >= MAX_LOG_LINES {
-                    log.remove(0);
-                }
-                log.push(json!(line));
+        let mut line = Some(line);
+        helm_progress(&mut |helm| {
+            if helm.log.len() >= MAX_LOG_LINES {
+                helm.log.remove(0);
             }
+            helm.log.extend(line.take());
         });
     })
     .await;
@@ -228,9 +284,9 @@ async fn run(
         Ok(outcome) => outcome,
         Err(error) => {
             return finish(
-                "failed",
+                OperationState::Failed,
                 format!("helm could not be started: {error}"),
-                json!({"error": format!("helm could not be started: {error}")}),
+                failure(format!("helm could not be started: {error}")),
             );
         }
     };
@@ -240,8 +296,8 @@ async fn run(
         .and_then(|(history, _)| history.last().cloned());
     match outcome {
         Outcome::Succeeded => {
-            let (message, extra) = match (&newest, job.action) {
-                (_, "uninstall") => (format!("uninstalled {}", job.name), json!({})),
+            let (message, outcome) = match (&newest, job.action) {
+                (_, "uninstall") => (format!("uninstalled {}", job.name), HelmProgress::default()),
                 (Some(release), _) => {
                     let (_, urls, _) = releases::resources(&calls, &resources, release).await;
                     (
@@ -251,12 +307,20 @@ async fn run(
                             job.name,
                             release.version
                         ),
-                        json!({"notes": release.info.notes, "accessUrls": urls, "revision": release.version}),
+                        HelmProgress {
+                            notes: Some(release.info.notes.clone()),
+                            access_urls: urls,
+                            revision: Some(release.version),
+                            ..HelmProgress::default()
+                        },
                     )
                 }
-                (None, _) => (format!("{} {}", past(job.action), job.name), json!({})),
+                (None, _) => (
+                    format!("{} {}", past(job.action), job.name),
+                    HelmProgress::default(),
+                ),
             };
-            finish("succeeded", message, extra);
+            finish(OperationState::Succeeded, message, outcome);
         }
         Outcome::Failed(error) => {
             let failed = match &newest {
@@ -264,20 +328,27 @@ async fn run(
                 None => Vec::new(),
             };
             finish(
-                "failed",
+                OperationState::Failed,
                 format!("{} of {} failed", job.action, job.name),
-                json!({"error": error, "failedResources": failed}),
+                HelmProgress {
+                    error: Some(error),
+                    failed_resources: failed,
+                    ..HelmProgress::default()
+                },
             );
         }
         Outcome::TimedOut => finish(
-            "failed",
+            OperationState::Failed,
             format!(
                 "{} of {} did not finish within {} s",
                 job.action,
                 job.name,
                 timeout.as_secs()
             ),
-            json!({"error": format!("helm was stopped after {} seconds", timeout.as_secs())}),
+            failure(format!(
+                "helm was stopped after {} seconds",
+                timeout.as_secs()
+            )),
         ),
     }
 }
@@ -293,25 +364,29 @@ fn past(action: &str) -> &'static str {
 
 /// The release's objects that are missing or not healthy, and the hooks whose last run failed
 /// (a migration Job, say), each with its latest events.
-async fn failed_resources(calls: &Calls, resources: &Resources, release: &Release) -> Vec<Value> {
+async fn failed_resources(
+    calls: &Calls,
+    resources: &Resources,
+    release: &Release,
+) -> Vec<FailedResource> {
     let (items, _, _) = releases::resources(calls, resources, release).await;
     let mut failed = Vec::new();
     for item in items {
-        let severity = item.pointer("/status/severity").and_then(Value::as_str);
-        if matches!(severity, Some("ok" | "neutral")) {
+        let severity = item.status.as_ref().map(|s| s.severity);
+        if matches!(severity, Some(Severity::Ok | Severity::Neutral)) {
             continue;
         }
-        let kind = item["kind"].as_str().unwrap_or_default();
-        let name = item["name"].as_str().unwrap_or_default();
-        let namespace = item["namespace"].as_str();
-        let events = match namespace {
-            Some(namespace) => latest_events(calls, namespace, kind, name).await,
+        let events = match &item.namespace {
+            Some(namespace) => latest_events(calls, namespace, &item.kind, &item.name).await,
             None => Vec::new(),
         };
-        failed.push(json!({
-            "kind": kind, "namespace": namespace, "name": name,
-            "status": item.get("status"), "events": events,
-        }));
+        failed.push(FailedResource {
+            kind: item.kind,
+            namespace: item.namespace,
+            name: item.name,
+            status: item.status,
+            events,
+        });
     }
     for hook in release.hooks.iter().filter(|hook| hook.failed()) {
         for object in wheelhouse_apps::manifest::objects(&hook.manifest) {
@@ -320,53 +395,79 @@ async fn failed_resources(calls: &Calls, resources: &Resources, release: &Releas
                 .clone()
                 .unwrap_or_else(|| release.namespace.clone());
             let events = latest_events(calls, &namespace, &object.kind, &object.name).await;
-            failed.push(json!({
-                "kind": object.kind, "namespace": namespace, "name": object.name,
-                "status": {"text": format!("{} hook failed", hook.events.join(", ")), "severity": "error"},
-                "events": events,
-            }));
+            failed.push(FailedResource {
+                kind: object.kind,
+                namespace: Some(namespace),
+                name: object.name,
+                status: Some(LiveStatus {
+                    text: format!("{} hook failed", hook.events.join(", ")),
+                    severity: Severity::Error,
+                }),
+                events,
+            });
         }
     }
     failed
 }
 
 /// The latest events of one object, newest first.
-async fn latest_events(calls: &Calls, namespace: &str, kind: &str, name: &str) -> Vec<Value> {
+async fn latest_events(calls: &Calls, namespace: &str, kind: &str, name: &str) -> Vec<FailedEvent> {
     let selector = format!("involvedObject.kind={kind},involvedObject.name={name}");
     let events = calls.events(namespace, &selector).await.unwrap_or_default();
-    let mut events: Vec<Value> = events
+    let mut events: Vec<FailedEvent> = events
         .iter()
         .map(|e| {
-            json!({
-                "type": e.get("type"), "reason": e.get("reason"), "message": e.get("message"),
-                "count": e.get("count"),
-                "lastSeen": e.get("lastTimestamp").filter(|t| !t.is_null()).or_else(|| e.get("eventTime")),
-            })
+            let text = |key: &str| e.get(key).and_then(Value::as_str).map(str::to_string);
+            FailedEvent {
+                kind: text("type"),
+                reason: text("reason"),
+                message: text("message"),
+                count: e.get("count").and_then(Value::as_i64),
+                last_seen: e
+                    .get("lastTimestamp")
+                    .filter(|t| !t.is_null())
+                    .or_else(|| e.get("eventTime"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            }
         })
         .collect();
-    events.sort_by_key(|e| std::cmp::Reverse(e["lastSeen"].as_str().map(str::to_string)));
+    events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
     events.truncate(MAX_EVENTS);
     events
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /api/v1/apps/releases`: install a chart (every field may be left out;
+/// what is missing is refused field by field).
+#[derive(Debug, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct InstallRequest {
+pub struct InstallRequest {
     #[serde(default)]
+    #[ts(optional = nullable)]
     repo: String,
     #[serde(default)]
+    #[ts(optional = nullable)]
     chart: String,
+    /// The newest when left out.
     #[serde(default)]
+    #[ts(optional = nullable)]
     version: Option<String>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     name: String,
     #[serde(default)]
+    #[ts(optional = nullable)]
     namespace: String,
     #[serde(default)]
+    #[ts(optional = nullable)]
     create_namespace: bool,
+    /// YAML.
     #[serde(default)]
+    #[ts(optional = nullable)]
     values: String,
+    /// Set where the chart's values put the Ingress host (the chart detail's `ingress`).
     #[serde(default)]
+    #[ts(optional = nullable)]
     ingress_host: Option<String>,
 }
 
@@ -585,14 +686,21 @@ fn upgrade_repository(named: Option<&str>, current: &Release) -> Result<String> 
         })
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST …/releases/{namespace}/{name}/upgrade`.
+#[derive(Debug, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct UpgradeRequest {
+pub struct UpgradeRequest {
+    /// The repository to take the chart from; the one recorded at install when left out.
     #[serde(default)]
+    #[ts(optional = nullable)]
     repo: Option<String>,
+    /// The release's chart version when left out.
     #[serde(default)]
+    #[ts(optional = nullable)]
     version: Option<String>,
+    /// YAML.
     #[serde(default)]
+    #[ts(optional = nullable)]
     values: String,
 }
 
@@ -661,8 +769,11 @@ pub(super) async fn upgrade(
     start(&state, &me, &apps, &operations, resources, job, message)
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct RollbackRequest {
+/// The body of `POST …/releases/{namespace}/{name}/rollback`.
+#[derive(Debug, Deserialize, TS)]
+pub struct RollbackRequest {
+    /// A revision before the current one.
+    #[ts(optional = nullable)]
     revision: Option<u32>,
 }
 

@@ -30,6 +30,16 @@ use wheelhouse_cluster::calls::Calls;
 
 pub use wheelhouse_apps::network::{IpNet, RepositoryNetwork, parse_network};
 
+// The app store's answers and request bodies, for the TypeScript declarations.
+pub(crate) use actions::{
+    FailedEvent, FailedResource, HelmProgress, InstallRequest, RollbackRequest, UpgradeRequest,
+};
+pub(crate) use charts::{
+    ChartDetail, ChartList, ChartVersionSummary, IngressSupport, InstallAvailability,
+};
+pub(crate) use releases::{LiveStatus, ReleaseDetail, ReleaseDiff, ReleaseList, ReleaseResource};
+pub(crate) use repositories::{CreateRequest, Repository, RepositoryList, RepositoryPermissions};
+
 /// Chart archives kept in memory for chart pages and installs.
 const ARCHIVE_CACHE: usize = 32;
 

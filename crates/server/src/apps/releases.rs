@@ -10,9 +10,10 @@ use axum::extract::{Path, Query, State};
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use ts_rs::TS;
 use wheelhouse_apps::budget::off_workers;
 use wheelhouse_apps::manifest::{self, AccessUrl};
-use wheelhouse_apps::release::{self, Protection, Release, ReleaseSummary};
+use wheelhouse_apps::release::{self, HistoryEntry, Protection, Release, ReleaseSummary};
 use wheelhouse_cluster::discovery::KindInfo;
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::rows::{Cell, RowSchema, Severity};
@@ -36,10 +37,45 @@ pub(super) struct ListQuery {
     q: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct ReleaseList {
-    items: Vec<ReleaseSummary>,
-    warnings: Vec<Warning>,
+/// `GET /api/v1/apps/releases`: the releases in the namespaces the person may read.
+#[derive(Debug, Serialize, TS)]
+pub struct ReleaseList {
+    pub items: Vec<ReleaseSummary>,
+    /// Namespaces whose releases could not be read, records that do not decode.
+    pub warnings: Vec<Warning>,
+}
+
+/// `GET /api/v1/apps/releases/{namespace}/{name}`: the release now, with its history,
+/// resources and where its app answers.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseDetail {
+    #[serde(flatten)]
+    pub summary: ReleaseSummary,
+    pub description: String,
+    /// The chart's NOTES as helm rendered them.
+    pub notes: String,
+    /// The values the person supplied, as YAML.
+    pub values: String,
+    pub manifest: String,
+    /// Newest first.
+    pub history: Vec<HistoryEntry>,
+    pub resources: Vec<ReleaseResource>,
+    pub access_urls: Vec<AccessUrl>,
+    pub warnings: Vec<Warning>,
+    /// Where an upgrade takes the chart from: what Wheelhouse recorded at install, or `null` (a
+    /// release installed by the helm CLI; the person names a repository to upgrade).
+    pub repo: Option<String>,
+}
+
+/// `GET …/releases/{namespace}/{name}/diff?from=&to=`: what changed between two revisions, as
+/// unified diffs.
+#[derive(Debug, Serialize, TS)]
+pub struct ReleaseDiff {
+    pub from: u32,
+    pub to: u32,
+    pub values: String,
+    pub manifest: String,
 }
 
 fn selector(name: Option<&str>) -> String {
@@ -187,7 +223,7 @@ pub(super) async fn list(
     me: Me,
     Extension(apps): Extension<Arc<Apps>>,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Value>> {
+) -> Result<Json<ReleaseList>> {
     state.cluster.ensure_connected().await?;
     let calls = me.calls.clone();
     let namespace = query.namespace.as_deref().filter(|n| !n.is_empty());
@@ -216,7 +252,7 @@ pub(super) async fn list(
                 || r.namespace.to_lowercase().contains(&q)
         });
     }
-    Ok(Json(json!(ReleaseList { items, warnings })))
+    Ok(Json(ReleaseList { items, warnings }))
 }
 
 /// Every revision of a release, oldest first, with whether any of its Secrets is annotated.
@@ -261,22 +297,26 @@ fn unreadable(what: &str, error: &wheelhouse_apps::Error) -> AppError {
     )
 }
 
-#[derive(Debug, Serialize)]
+/// One object of a release's manifest, with its status in the cluster.
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-struct Resource {
-    group: String,
-    version: String,
-    resource: String,
-    kind: String,
-    namespace: Option<String>,
-    name: String,
-    status: Option<LiveStatus>,
+pub struct ReleaseResource {
+    pub group: String,
+    pub version: String,
+    /// `""` when the cluster serves no such kind.
+    pub resource: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `null` when it could not be read.
+    pub status: Option<LiveStatus>,
 }
 
-#[derive(Debug, Serialize)]
-struct LiveStatus {
-    text: String,
-    severity: Severity,
+/// What a list row would show of an object's status (`Running`, `2/3 ready`, `Missing`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LiveStatus {
+    pub text: String,
+    pub severity: Severity,
 }
 
 /// The status a list row would show: its status cell, else its ready ratio, else "Exists".
@@ -315,7 +355,7 @@ pub(crate) async fn resources(
     calls: &Calls,
     resources: &Resources,
     release: &Release,
-) -> (Vec<Value>, Vec<AccessUrl>, Vec<Warning>) {
+) -> (Vec<ReleaseResource>, Vec<AccessUrl>, Vec<Warning>) {
     let mut warnings = Vec::new();
     let kinds = match resources.kind_set().await {
         Ok(kinds) => Some(kinds),
@@ -372,15 +412,15 @@ pub(crate) async fn resources(
                     object.kind, object.api_version
                 ),
             ));
-            items.push(json!(Resource {
+            items.push(ReleaseResource {
                 group,
                 version,
                 resource: String::new(),
                 kind: object.kind,
                 namespace: object.namespace,
                 name: object.name,
-                status: None
-            }));
+                status: None,
+            });
             continue;
         };
         let status = match answer {
@@ -399,7 +439,7 @@ pub(crate) async fn resources(
             }
             None => None,
         };
-        items.push(json!(Resource {
+        items.push(ReleaseResource {
             group,
             version,
             resource: kind.resource.clone(),
@@ -407,7 +447,7 @@ pub(crate) async fn resources(
             namespace,
             name: object.name,
             status,
-        }));
+        });
     }
     let needs_node = live.iter().any(|o| {
         matches!(
@@ -436,7 +476,7 @@ pub(super) async fn detail(
     Extension(apps): Extension<Arc<Apps>>,
     Extension(cluster_resources): Extension<Arc<Resources>>,
     Path((namespace, name)): Path<(String, String)>,
-) -> Result<Json<Value>> {
+) -> Result<Json<ReleaseDetail>> {
     state.cluster.ensure_connected().await?;
     let calls = me.calls.clone();
     let (history, annotated) = revisions(&calls, &namespace, &name).await?;
@@ -447,22 +487,18 @@ pub(super) async fn detail(
     };
     let protected = apps.protection(&namespace, &name, annotated);
     let (resources, access_urls, warnings) = resources(&calls, &cluster_resources, current).await;
-    let mut body = json!(current.summary(protected));
-    let extra = json!({
-        "description": current.info.description,
-        "notes": current.info.notes,
-        "values": current.user_values_yaml(),
-        "manifest": current.manifest,
-        "history": history.iter().rev().map(Release::history_entry).collect::<Vec<_>>(),
-        "resources": resources,
-        "accessUrls": access_urls,
-        "warnings": warnings,
-        // Where an upgrade takes the chart from: what Wheelhouse recorded at install, or none
-        // (a release installed by the helm CLI; the person names a repository to upgrade).
-        "repo": current.recorded_repository(),
-    });
-    merge(&mut body, extra);
-    Ok(Json(body))
+    Ok(Json(ReleaseDetail {
+        summary: current.summary(protected),
+        description: current.info.description.clone(),
+        notes: current.info.notes.clone(),
+        values: current.user_values_yaml(),
+        manifest: current.manifest.clone(),
+        history: history.iter().rev().map(Release::history_entry).collect(),
+        resources,
+        access_urls,
+        warnings,
+        repo: current.recorded_repository().map(str::to_string),
+    }))
 }
 
 fn merge(body: &mut Value, extra: Value) {
@@ -533,7 +569,7 @@ pub(super) async fn diff(
     me: Me,
     Path((namespace, name)): Path<(String, String)>,
     Query(query): Query<DiffQuery>,
-) -> Result<Json<Value>> {
+) -> Result<Json<ReleaseDiff>> {
     state.cluster.ensure_connected().await?;
     let calls = me.calls.clone();
     let to = match query.to {
@@ -560,7 +596,10 @@ pub(super) async fn diff(
         )
     })
     .await?;
-    Ok(Json(
-        json!({"from": from, "to": to, "values": values, "manifest": manifest}),
-    ))
+    Ok(Json(ReleaseDiff {
+        from,
+        to,
+        values,
+        manifest,
+    }))
 }

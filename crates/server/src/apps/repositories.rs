@@ -9,8 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use ts_rs::TS;
 use wheelhouse_apps::builtin;
 use wheelhouse_apps::crd::{self, ChartRepositorySpec};
 use wheelhouse_apps::index::{ChartVersion, Index};
@@ -20,6 +21,7 @@ use wheelhouse_apps::repository::{
     self, Credentials, RepoKind, RepoStatus, SecretRef, SyncState, Validators,
 };
 use wheelhouse_apps::validate::{self, FieldError};
+use wheelhouse_cluster::access::Decision;
 use wheelhouse_cluster::calls::{Calls, Deletion};
 use wheelhouse_cluster::discovery::KindInfo;
 use wheelhouse_model::warning::{Warning, WarningReason};
@@ -30,7 +32,46 @@ use crate::error::{ApiJson, AppError, IntoAppError, Result};
 use crate::object::Question;
 use crate::person::Me;
 
-fn builtin_json(apps: &Apps) -> Value {
+/// `GET /api/v1/apps/repositories`: the built-in repository first, then the ChartRepository
+/// resources.
+#[derive(Debug, Serialize, TS)]
+pub struct RepositoryList {
+    pub items: Vec<Repository>,
+    /// Why ChartRepository resources cannot be read (their CRD is missing).
+    pub warnings: Vec<Warning>,
+    /// Whether the person may add a repository.
+    pub create: Decision,
+}
+
+/// A chart repository, with what the person may do to it.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Repository {
+    pub name: String,
+    pub url: String,
+    pub kind: RepoKind,
+    /// How often it is synced; `null` for the built-in repository.
+    pub interval_seconds: Option<u64>,
+    /// A Secret with `username` and `password`.
+    pub secret_ref: Option<SecretRef>,
+    /// A Secret whose `ca.crt` is trusted for this repository, besides the system's roots.
+    pub ca_secret_ref: Option<SecretRef>,
+    /// Absent for the built-in repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub plain_http: Option<bool>,
+    pub status: RepoStatus,
+    pub permissions: RepositoryPermissions,
+}
+
+/// Whether the person may delete a repository and sync it (patch its status).
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+pub struct RepositoryPermissions {
+    pub delete: bool,
+    pub sync: bool,
+}
+
+fn builtin_json(apps: &Apps) -> Repository {
     let status = RepoStatus {
         state: if apps.builtin_problem.is_some() {
             SyncState::Error
@@ -41,34 +82,38 @@ fn builtin_json(apps: &Apps) -> Value {
         charts: apps.builtin.index.charts.len(),
         message: apps.builtin_problem.clone(),
     };
-    json!({
-        "name": builtin::NAME,
-        "url": "/api/v1/apps/builtin",
-        "kind": "builtin",
-        "intervalSeconds": null,
-        "secretRef": null,
-        "caSecretRef": null,
-        "status": status,
-        "permissions": {"delete": false, "sync": false},
-    })
+    Repository {
+        name: builtin::NAME.to_string(),
+        url: "/api/v1/apps/builtin".into(),
+        kind: RepoKind::Builtin,
+        interval_seconds: None,
+        secret_ref: None,
+        ca_secret_ref: None,
+        plain_http: None,
+        status,
+        permissions: RepositoryPermissions {
+            delete: false,
+            sync: false,
+        },
+    }
 }
 
-pub(super) fn repo_json(repo: &Repo) -> Value {
+pub(super) fn repo_json(repo: &Repo) -> Repository {
     repo_json_with(repo, true, true)
 }
 
-fn repo_json_with(repo: &Repo, delete: bool, sync: bool) -> Value {
-    json!({
-        "name": repo.name,
-        "url": repo.url,
-        "kind": repo.kind,
-        "intervalSeconds": repo.interval.as_secs(),
-        "secretRef": repo.secret_ref,
-        "caSecretRef": repo.ca_secret_ref,
-        "plainHttp": repo.plain_http,
-        "status": repo.status,
-        "permissions": {"delete": delete, "sync": sync},
-    })
+fn repo_json_with(repo: &Repo, delete: bool, sync: bool) -> Repository {
+    Repository {
+        name: repo.name.clone(),
+        url: repo.url.clone(),
+        kind: repo.kind,
+        interval_seconds: Some(repo.interval.as_secs()),
+        secret_ref: repo.secret_ref.clone(),
+        ca_secret_ref: repo.ca_secret_ref.clone(),
+        plain_http: Some(repo.plain_http),
+        status: repo.status.clone(),
+        permissions: RepositoryPermissions { delete, sync },
+    }
 }
 
 fn question(verb: &'static str, subresource: &'static str, name: Option<&str>) -> Question {
@@ -88,7 +133,7 @@ pub(super) async fn list(
     State(state): State<AppState>,
     me: Me,
     Extension(apps): Extension<Arc<Apps>>,
-) -> Result<Json<Value>> {
+) -> Result<Json<RepositoryList>> {
     let mut items = vec![builtin_json(&apps)];
     let repos: Vec<Repo> = apps
         .repos
@@ -125,25 +170,38 @@ pub(super) async fn list(
             )
         })
         .collect();
-    Ok(Json(
-        json!({"items": items, "warnings": warnings, "create": create}),
-    ))
+    Ok(Json(RepositoryList {
+        items,
+        warnings,
+        create,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /api/v1/apps/repositories`: add a ChartRepository (what is missing is
+/// refused field by field).
+#[derive(Debug, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct CreateRequest {
+#[ts(rename = "RepositoryRequest")]
+pub struct CreateRequest {
     #[serde(default)]
+    #[ts(optional = nullable)]
     name: String,
+    /// `https://…`, `http://…` or `oci://…`.
     #[serde(default)]
+    #[ts(optional = nullable)]
     url: String,
+    /// At least 60; the default when left out.
     #[serde(default)]
+    #[ts(optional = nullable)]
     interval_seconds: Option<u64>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     secret_ref: Option<SecretRef>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     ca_secret_ref: Option<SecretRef>,
     #[serde(default)]
+    #[ts(optional = nullable)]
     plain_http: bool,
 }
 

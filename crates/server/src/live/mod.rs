@@ -12,17 +12,20 @@ mod ws;
 
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
+use ts_rs::TS;
 use wheelhouse_cluster::resources::{Change, ResourceCache};
 use wheelhouse_model::query::{ListParams, ListQuery};
-use wheelhouse_model::rows::Row;
-
+use wheelhouse_model::rows::{Row, RowJson};
 use wheelhouse_model::warning::Warning;
 
 use crate::AppState;
-use crate::error::AppError;
-use crate::resources::{page_json, run_query};
+use crate::error::{AppError, Body};
+use crate::logs::LogEvent;
+use crate::resources::{ListAnswer, page_json, run_query};
+
+pub(crate) use ws::LiveRequest;
 
 /// Events a view may fall behind within its own queue, before the cache's feed capacity.
 const VIEW_QUEUE: usize = 16;
@@ -54,17 +57,91 @@ pub(crate) struct LiveEvent {
     pub data: String,
 }
 
+/// The events of a live view as the web app reads them: `event` names one, `data` carries it.
+/// Over Server-Sent Events `event` is the event's name; on the live WebSocket both are fields of
+/// one message ([`LiveMessageShape`]). [`View`] writes the events as text (a snapshot is the
+/// list's answer as [`page_json`] wrote it), so this enum only declares them.
+#[derive(TS)]
+#[ts(
+    tag = "event",
+    content = "data",
+    rename_all = "camelCase",
+    rename = "LiveEvent"
+)]
+#[allow(
+    dead_code,
+    reason = "declares JSON that is written as text; never built"
+)]
+pub(crate) enum LiveEventShape {
+    /// The view's page now: the first event, and again after the cache listed anew.
+    Snapshot(ListAnswer<'static>),
+    /// An object started to match the view.
+    Added(RowChange<'static>),
+    /// An object that matches the view changed.
+    Modified(RowChange<'static>),
+    /// An object stopped matching the view (deleted, or changed so that it no longer matches).
+    Removed(RowChange<'static>),
+    /// The view fell behind or its cache restarted: it ended; ask for the list again.
+    Resync(Resync),
+    /// The view was refused or failed, in the shape of every failed request; it ended.
+    Error(Body<'static>),
+    /// Sent every 15 seconds on an idle connection.
+    Heartbeat(#[ts(type = "Record<string, never>")] ()),
+}
+
+/// One message of the live WebSocket: a view's or a followed log's event with its subscription's
+/// `id`; without an `id`, the connection's own heartbeat or error. Written by `ws::message`.
+#[derive(TS)]
+#[ts(rename = "LiveMessage")]
+#[allow(
+    dead_code,
+    reason = "declares JSON that is written as text; never built"
+)]
+pub(crate) struct LiveMessageShape {
+    #[ts(optional)]
+    pub id: Option<String>,
+    #[ts(flatten)]
+    pub event: AnyEvent,
+}
+
+/// A view's event or a log's.
+#[derive(TS)]
+#[ts(untagged)]
+#[allow(
+    dead_code,
+    reason = "declares JSON that is written as text; never built"
+)]
+pub(crate) enum AnyEvent {
+    View(LiveEventShape),
+    Log(LogEvent),
+}
+
+/// `added`, `modified` and `removed`'s data: the row, and how many rows the view has now.
+#[derive(Serialize, TS)]
+pub(crate) struct RowChange<'a> {
+    pub row: RowJson<'a>,
+    pub total: usize,
+}
+
+/// `resync`'s data: why the view ended.
+#[derive(Serialize, TS)]
+pub(crate) struct Resync {
+    pub reason: String,
+}
+
 impl LiveEvent {
     fn new(event: &'static str, data: String) -> Self {
         Self { event, data }
     }
 
+    fn resync(reason: String) -> Self {
+        let data = serde_json::to_string(&Resync { reason }).unwrap_or_else(|_| "{}".into());
+        Self::new("resync", data)
+    }
+
     pub fn error(error: &AppError) -> Self {
-        let data = serde_json::json!({"error": {
-            "code": error.status().as_u16(), "reason": error.reason(), "message": error.message(),
-            "details": error.details(),
-        }});
-        Self::new("error", data.to_string())
+        let data = serde_json::to_string(&error.body()).unwrap_or_else(|_| "{}".into());
+        Self::new("error", data)
     }
 
     /// The last event of a view.
@@ -91,16 +168,19 @@ impl View {
     fn delta(&self, event: &'static str, row: &Row, total: usize) -> LiveEvent {
         // Written directly (not through a `Value`, which would sort the row's fields): the row's
         // fields keep the order of the list's items.
-        let row = self
+        let data = self
             .cache
             .with_usage(|usage| {
-                serde_json::to_string(&self.cache.schema().json_with_usage(row, usage))
+                serde_json::to_string(&RowChange {
+                    row: self.cache.schema().json_with_usage(row, usage),
+                    total,
+                })
             })
             .unwrap_or_else(|error| {
                 tracing::error!(%error, name = %row.name, "a row could not be serialised");
-                "null".to_string()
+                format!(r#"{{"row":null,"total":{total}}}"#)
             });
-        LiveEvent::new(event, format!(r#"{{"row":{row},"total":{total}}}"#))
+        LiveEvent::new(event, data)
     }
 
     /// The view's page now, and the number of rows that match it.
@@ -150,19 +230,11 @@ impl View {
                     Some(event) => event,
                     None => continue,
                 },
-                Err(broadcast::error::RecvError::Lagged(missed)) => LiveEvent::new(
-                    "resync",
-                    serde_json::json!({"reason": format!(
-                        "this view fell {missed} changes behind; request the list again and subscribe anew"
-                    )})
-                    .to_string(),
-                ),
-                Err(broadcast::error::RecvError::Closed) => LiveEvent::new(
-                    "resync",
-                    serde_json::json!({"reason":
-                        "the cache of this kind was restarted (its columns changed, or it was stopped); request the list again and subscribe anew"
-                    })
-                    .to_string(),
+                Err(broadcast::error::RecvError::Lagged(missed)) => LiveEvent::resync(format!(
+                    "this view fell {missed} changes behind; request the list again and subscribe anew"
+                )),
+                Err(broadcast::error::RecvError::Closed) => LiveEvent::resync(
+                    "the cache of this kind was restarted (its columns changed, or it was stopped); request the list again and subscribe anew".into(),
                 ),
             };
             let last = event.ends_view();
@@ -197,12 +269,8 @@ impl View {
                 *total = total.saturating_sub(1);
                 self.delta("removed", row, *total)
             }),
-            Change::Retired => Some(LiveEvent::new(
-                "resync",
-                serde_json::json!({"reason":
-                    "the columns of this kind changed (its CRD was updated); request the list again and subscribe anew"
-                })
-                .to_string(),
+            Change::Retired => Some(LiveEvent::resync(
+                "the columns of this kind changed (its CRD was updated); request the list again and subscribe anew".into(),
             )),
             Change::Relisted => {
                 let view = self.clone();
@@ -240,6 +308,32 @@ mod tests {
     use super::*;
 
     const WITHIN: Duration = Duration::from_secs(10);
+
+    /// The web app reads a view's events as `LiveEventShape` declares them, by name.
+    #[test]
+    fn every_event_a_view_sends_is_declared_for_the_web_app() {
+        let declared = LiveEventShape::decl(&crate::typescript::config());
+        let error = LiveEvent::error(&AppError::bad_request("no"));
+        let resync = LiveEvent::resync("behind".into());
+        for name in [
+            "snapshot",
+            "added",
+            "modified",
+            "removed",
+            error.event,
+            resync.event,
+            "heartbeat",
+        ] {
+            assert!(
+                declared.contains(&format!(r#""event": "{name}""#)),
+                "{name} in {declared}"
+            );
+        }
+        let error: serde_json::Value = serde_json::from_str(&error.data).expect("json");
+        assert_eq!(error["error"]["reason"], "BadRequest");
+        let resync: serde_json::Value = serde_json::from_str(&resync.data).expect("json");
+        assert_eq!(resync["reason"], "behind");
+    }
 
     #[tokio::test]
     async fn a_view_that_falls_behind_gets_resync_and_ends() {

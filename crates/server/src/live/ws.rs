@@ -19,6 +19,7 @@ use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
+use ts_rs::TS;
 use wheelhouse_cluster::resources::Resources;
 
 use super::{HEARTBEAT, LiveEvent, View, WatchParams, spawn_view};
@@ -72,10 +73,13 @@ struct Tab {
     me: Me,
 }
 
-#[derive(Deserialize)]
+/// What the web app sends on the live WebSocket.
+#[derive(Deserialize, TS)]
 #[serde(tag = "op", rename_all = "camelCase")]
-enum Request {
+pub(crate) enum LiveRequest {
+    /// Follow a watch path (`/api/v1/watch/…`) or a log path (`/api/v1/logs/…`) as `id`.
     Subscribe { id: String, path: String },
+    /// Stop following `id`.
     Unsubscribe { id: String },
 }
 
@@ -151,7 +155,7 @@ fn handle(
     out: &mpsc::Sender<String>,
     subscriptions: &mut HashMap<String, AbortHandle>,
 ) -> Result<(), String> {
-    let request: Request = serde_json::from_str(text).map_err(|error| {
+    let request: LiveRequest = serde_json::from_str(text).map_err(|error| {
         refusal(
             None,
             &AppError::bad_request(format!(
@@ -160,13 +164,13 @@ fn handle(
         )
     })?;
     match request {
-        Request::Unsubscribe { id } => {
+        LiveRequest::Unsubscribe { id } => {
             if let Some(subscription) = subscriptions.remove(&id) {
                 subscription.abort();
             }
             Ok(())
         }
-        Request::Subscribe { id, path } => {
+        LiveRequest::Subscribe { id, path } => {
             subscriptions.retain(|_, s| !s.is_finished());
             if let Some(previous) = subscriptions.remove(&id) {
                 previous.abort();

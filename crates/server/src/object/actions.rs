@@ -13,11 +13,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use jiff::Timestamp;
+use serde::Serialize;
 use serde_json::{Value, json};
+use ts_rs::TS;
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::selector::Selector;
 
-use super::{NamespaceParam, Operations, Target};
+use super::{
+    NamespaceParam, Operation, OperationState, OperationTarget, Operations, Progress, Target,
+};
 use crate::AppState;
 use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
@@ -25,6 +29,69 @@ use crate::person::Me;
 use wheelhouse_cluster::calls::{
     Calls, Failure, HistoryKind, job_from_cronjob, without_managed_fields,
 };
+
+/// What an action that is done at once answers: the object as it is now.
+#[derive(Debug, Serialize, TS)]
+pub(crate) struct ActionAnswer {
+    pub action: String,
+    /// Without `managedFields`.
+    #[ts(type = "Record<string, unknown>")]
+    pub object: Value,
+    /// What was done (`scaled to 3`).
+    pub message: String,
+}
+
+/// `GET …/{name}/revisions`: a workload's revisions for a rollback, newest first.
+#[derive(Debug, Serialize, TS)]
+pub(crate) struct RevisionsAnswer {
+    pub revisions: Vec<Revision>,
+}
+
+/// One revision of a Deployment (a ReplicaSet) or a StatefulSet or DaemonSet (a
+/// ControllerRevision).
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Revision {
+    pub revision: i64,
+    /// Whether the workload runs it now.
+    pub current: bool,
+    /// The ReplicaSet or ControllerRevision.
+    pub name: String,
+    pub created_at: Option<String>,
+    /// Its `kubernetes.io/change-cause` annotation.
+    pub change_cause: Option<String>,
+    /// Its pod template's images.
+    pub images: Vec<String>,
+}
+
+/// A drain's progress: what became of each pod on the node.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct DrainProgress {
+    pub pods: Vec<DrainPod>,
+}
+
+/// A pod of a node being drained.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DrainPod {
+    pub namespace: String,
+    pub name: String,
+    pub state: DrainPodState,
+    /// Why it was skipped, or what the eviction answered.
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum DrainPodState {
+    /// To be evicted.
+    Pending,
+    /// Left alone: a mirror pod, or a DaemonSet's.
+    Skipped,
+    Evicted,
+    /// A PodDisruptionBudget refused its eviction for now (429).
+    Retrying,
+    Failed,
+}
 
 pub(super) async fn action(
     State(state): State<AppState>,
@@ -152,20 +219,28 @@ pub(super) async fn action(
         ("drain", "Node") => {
             let options = DrainOptions::from(&body);
             let id = uuid::Uuid::new_v4().to_string();
-            let first = json!({
-                "id": id, "action": "drain", "target": {"resource": "nodes", "name": target.name},
-                "state": "running", "message": "cordoning", "pods": [],
-                "startedAt": Timestamp::now().to_string(), "finishedAt": null,
-            });
-            let progress = operations.start(&id, first.clone());
+            let first = Operation::start(
+                id,
+                "drain",
+                OperationTarget {
+                    namespace: None,
+                    resource: Some("nodes".into()),
+                    name: target.name.clone(),
+                },
+                "cordoning".into(),
+                Progress::Drain(DrainProgress::default()),
+            );
+            let progress = operations.start(first.clone());
             tokio::spawn(drain(calls, target, options, progress));
             return Ok((StatusCode::ACCEPTED, Json(first)).into_response());
         }
         _ => return Err(unsupported()),
     };
-    Ok(Json(
-        json!({"action": action, "object": without_managed_fields(object), "message": message}),
-    )
+    Ok(Json(ActionAnswer {
+        action,
+        object: without_managed_fields(object),
+        message,
+    })
     .into_response())
 }
 
@@ -229,7 +304,7 @@ pub(super) async fn revisions(target: &Target, calls: &Calls) -> Result<Response
         .pointer("/status/updateRevision")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let mut revisions: Vec<Value> = history(calls, target, &object)
+    let mut revisions: Vec<Revision> = history(calls, target, &object)
         .await?
         .iter()
         .filter_map(|item| {
@@ -243,33 +318,41 @@ pub(super) async fn revisions(target: &Target, calls: &Calls) -> Result<Response
             } else {
                 item.pointer("/data/spec/template")
             };
-            let images: Vec<Value> = template
+            let images = template
                 .and_then(|t| t.pointer("/spec/containers"))
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|c| c.get("image").cloned())
+                .filter_map(|c| c.get("image").and_then(Value::as_str))
+                .map(str::to_string)
                 .collect();
             let is_current = match kind {
                 "Deployment" => current == Some(revision),
                 _ => current_name.as_deref() == Some(name),
             };
-            Some(json!({
-                "revision": revision, "current": is_current, "name": name,
-                "createdAt": item.pointer("/metadata/creationTimestamp"),
-                "changeCause": item.pointer("/metadata/annotations/kubernetes.io~1change-cause"),
-                "images": images,
-            }))
+            let text = |pointer: &str| {
+                item.pointer(pointer)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            Some(Revision {
+                revision,
+                current: is_current,
+                name: name.to_string(),
+                created_at: text("/metadata/creationTimestamp"),
+                change_cause: text("/metadata/annotations/kubernetes.io~1change-cause"),
+                images,
+            })
         })
         .collect();
-    revisions.sort_by_key(|r| std::cmp::Reverse(r["revision"].as_i64()));
+    revisions.sort_by_key(|r| std::cmp::Reverse(r.revision));
     if kind != "Deployment"
-        && !revisions.iter().any(|r| r["current"] == true)
+        && !revisions.iter().any(|r| r.current)
         && let Some(newest) = revisions.first_mut()
     {
-        newest["current"] = json!(true);
+        newest.current = true;
     }
-    Ok(Json(json!({"revisions": revisions})).into_response())
+    Ok(Json(RevisionsAnswer { revisions }).into_response())
 }
 
 /// Replaces the workload's pod template with the chosen revision's, as `kubectl rollout undo`.
@@ -376,76 +459,102 @@ async fn drain(
     calls: Calls,
     target: Target,
     options: DrainOptions,
-    progress: tokio::sync::watch::Sender<Value>,
+    progress: tokio::sync::watch::Sender<Operation>,
 ) {
-    let update = |f: &dyn Fn(&mut Value)| {
-        progress.send_modify(|v| f(v));
-    };
-    let finish = |state: &str, message: String| {
-        progress.send_modify(|v| {
-            v["state"] = json!(state);
-            v["message"] = json!(message);
-            v["finishedAt"] = json!(Timestamp::now().to_string());
+    let update = |pods: &[DrainPod], message: Option<String>| {
+        progress.send_modify(|op| {
+            op.progress = Progress::Drain(DrainProgress {
+                pods: pods.to_vec(),
+            });
+            if let Some(message) = message {
+                op.message = message;
+            }
         });
     };
+    let finish = |state: OperationState, message: String| {
+        progress.send_modify(|op| op.finish(state, message));
+    };
     if let Err(failure) = calls.set_unschedulable(&target.name, true).await {
-        return finish("failed", format!("cordoning failed: {}", failure.message));
+        return finish(
+            OperationState::Failed,
+            format!("cordoning failed: {}", failure.message),
+        );
     }
     let pods = match calls.pods_on_node(&target.name).await {
         Ok(pods) => pods,
         Err(failure) => {
             return finish(
-                "failed",
+                OperationState::Failed,
                 format!("listing the node's pods failed: {}", failure.message),
             );
         }
     };
-    let mut entries: Vec<Value> = Vec::new();
+    let mut entries: Vec<DrainPod> = Vec::new();
     for pod in &pods {
         let mirror = pod
             .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
             .is_some();
         let daemon = owner_kind(pod) == Some("DaemonSet");
         let skipped = mirror || (daemon && options.ignore_daemon_sets);
-        entries.push(json!({
-            "namespace": pod.pointer("/metadata/namespace"), "name": pod.pointer("/metadata/name"),
-            "state": if skipped { "skipped" } else { "pending" },
-            "message": if mirror { json!("a mirror pod (static pod)") } else if skipped { json!("managed by a DaemonSet") } else { Value::Null },
-        }));
+        let text = |pointer: &str| {
+            pod.pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        entries.push(DrainPod {
+            namespace: text("/metadata/namespace"),
+            name: text("/metadata/name"),
+            state: if skipped {
+                DrainPodState::Skipped
+            } else {
+                DrainPodState::Pending
+            },
+            message: if mirror {
+                Some("a mirror pod (static pod)".into())
+            } else if skipped {
+                Some("managed by a DaemonSet".into())
+            } else {
+                None
+            },
+        });
     }
-    let pending = entries.iter().filter(|e| e["state"] == "pending").count();
-    update(&|v| {
-        v["pods"] = json!(entries.clone());
-        v["message"] = json!(format!("evicting {pending} pods"));
-    });
+    let pending = entries
+        .iter()
+        .filter(|e| e.state == DrainPodState::Pending)
+        .count();
+    update(&entries, Some(format!("evicting {pending} pods")));
     let deadline = tokio::time::Instant::now() + options.timeout;
     loop {
         let mut remaining = 0;
         for entry in &mut entries {
-            if !matches!(entry["state"].as_str(), Some("pending" | "retrying")) {
+            if !matches!(
+                entry.state,
+                DrainPodState::Pending | DrainPodState::Retrying
+            ) {
                 continue;
             }
-            let namespace = entry["namespace"].as_str().unwrap_or_default().to_string();
-            let name = entry["name"].as_str().unwrap_or_default().to_string();
-            let (state, message) = match calls.evict(&namespace, &name).await {
-                Ok(()) => ("evicted", Value::Null),
-                Err(Failure { code: 404, .. }) => ("evicted", json!("already gone")),
+            let (state, message) = match calls.evict(&entry.namespace, &entry.name).await {
+                Ok(()) => (DrainPodState::Evicted, None),
+                Err(Failure { code: 404, .. }) => {
+                    (DrainPodState::Evicted, Some("already gone".to_string()))
+                }
                 Err(failure) if failure.code == 429 => {
                     remaining += 1;
-                    ("retrying", json!(failure.message))
+                    (DrainPodState::Retrying, Some(failure.message))
                 }
-                Err(failure) => ("failed", json!(failure.message)),
+                Err(failure) => (DrainPodState::Failed, Some(failure.message)),
             };
-            entry["state"] = json!(state);
-            entry["message"] = message;
+            entry.state = state;
+            entry.message = message;
         }
-        update(&|v| v["pods"] = json!(entries.clone()));
+        update(&entries, None);
         if remaining == 0 {
             break;
         }
         if tokio::time::Instant::now() >= deadline {
             return finish(
-                "failed",
+                OperationState::Failed,
                 format!(
                     "{remaining} pods could not be evicted within {} s",
                     options.timeout.as_secs()
@@ -454,10 +563,16 @@ async fn drain(
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
-    let failed = entries.iter().filter(|e| e["state"] == "failed").count();
+    let failed = entries
+        .iter()
+        .filter(|e| e.state == DrainPodState::Failed)
+        .count();
     if failed > 0 {
-        finish("failed", format!("{failed} pods could not be evicted"));
+        finish(
+            OperationState::Failed,
+            format!("{failed} pods could not be evicted"),
+        );
     } else {
-        finish("succeeded", "drained".into());
+        finish(OperationState::Succeeded, "drained".into());
     }
 }

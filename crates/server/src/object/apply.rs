@@ -10,20 +10,69 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use ts_rs::TS;
+use wheelhouse_cluster::calls::{Calls, Cause, Failure, without_managed_fields};
 use wheelhouse_cluster::resources::Resources;
+use wheelhouse_model::detail::ObjectLink;
 use wheelhouse_model::yaml;
 
 use super::edit::yaml_error;
-use super::{kind_of, link};
+use super::kind_of;
 use crate::AppState;
 use crate::error::{AppError, Result};
 use crate::person::Me;
-use wheelhouse_cluster::calls::{Calls, Failure, without_managed_fields};
 
 /// The field manager of everything Wheelhouse applies.
 pub const FIELD_MANAGER: &str = "wheelhouse";
+
+/// `POST /api/v1/apply`: what became of each document, and whether all of them succeeded.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApplyAnswer {
+    pub dry_run: bool,
+    pub ok: bool,
+    pub results: Vec<ApplyResult>,
+}
+
+/// What became of one document.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApplyResult {
+    /// Its place among the body's documents, from 0.
+    pub index: usize,
+    /// The body's line (from 1) where it starts.
+    pub line: usize,
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    /// `null` for a cluster-scoped kind, or before the kind is known.
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    /// Its detail's path (after `/api/v1/resources/`), once its kind and name are known.
+    pub path: Option<String>,
+    pub result: Applied,
+    pub error: Option<ApplyError>,
+}
+
+/// What applying a document did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum Applied {
+    Created,
+    Configured,
+    Unchanged,
+    Failed,
+}
+
+/// Why a document failed: the API server's code, reason, message and causes, or ours.
+#[derive(Debug, Serialize, TS)]
+pub(crate) struct ApplyError {
+    pub code: u16,
+    pub reason: String,
+    pub message: String,
+    pub causes: Vec<Cause>,
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -129,8 +178,13 @@ pub(super) async fn apply(
     for (index, document) in documents.into_iter().enumerate() {
         results.push(apply_one(&calls, &kinds, index, document, &default_namespace, dry_run).await);
     }
-    let ok = results.iter().all(|r| r["result"] != "failed");
-    Ok(Json(json!({"dryRun": dry_run, "ok": ok, "results": results})).into_response())
+    let ok = results.iter().all(|r| r.result != Applied::Failed);
+    Ok(Json(ApplyAnswer {
+        dry_run,
+        ok,
+        results,
+    })
+    .into_response())
 }
 
 async fn apply_one(
@@ -140,18 +194,30 @@ async fn apply_one(
     document: Document,
     default_namespace: &str,
     dry_run: bool,
-) -> Value {
+) -> ApplyResult {
     let Document { line, mut value } = document;
     let text = |p: &str| value.pointer(p).and_then(Value::as_str).map(str::to_string);
     let api_version = text("/apiVersion");
     let kind_name = text("/kind");
     let name = text("/metadata/name");
-    let mut result = json!({
-        "index": index, "line": line, "apiVersion": api_version, "kind": kind_name,
-        "namespace": Value::Null, "name": name, "path": Value::Null, "result": "failed", "error": Value::Null,
-    });
-    let fail = |mut result: Value, code: u16, reason: &str, message: String| {
-        result["error"] = json!({"code": code, "reason": reason, "message": message, "causes": []});
+    let mut result = ApplyResult {
+        index,
+        line,
+        api_version: api_version.clone(),
+        kind: kind_name.clone(),
+        namespace: None,
+        name: name.clone(),
+        path: None,
+        result: Applied::Failed,
+        error: None,
+    };
+    let fail = |mut result: ApplyResult, code: u16, reason: &str, message: String| {
+        result.error = Some(ApplyError {
+            code,
+            reason: reason.to_string(),
+            message,
+            causes: Vec::new(),
+        });
         result
     };
     let (Some(api_version), Some(kind_name), Some(name)) = (api_version, kind_name, name) else {
@@ -180,7 +246,7 @@ async fn apply_one(
     if let Some(namespace) = &namespace {
         value["metadata"]["namespace"] = json!(namespace);
     }
-    result["namespace"] = json!(namespace);
+    result.namespace.clone_from(&namespace);
     let checked = crate::names::check("name", &name).and_then(|()| match &namespace {
         Some(namespace) => crate::names::check("namespace", namespace),
         None => Ok(()),
@@ -188,15 +254,14 @@ async fn apply_one(
     if let Err(error) = checked {
         return fail(result, 400, "BadRequest", error.message().to_string());
     }
-    result["path"] = link(
-        &kind.group,
-        &kind.version,
-        &kind.resource,
-        &kind.kind,
-        namespace.as_deref(),
-        &name,
-    )["path"]
-        .clone();
+    result.path = Some(
+        ObjectLink::new(
+            (&kind.group, &kind.version, &kind.resource, &kind.kind),
+            namespace.as_deref(),
+            &name,
+        )
+        .path,
+    );
     let before = match calls.object(&kind, namespace.as_deref(), &name).await {
         Ok(before) => Some(before),
         Err(failure) if failure.code == 404 => None,
@@ -214,20 +279,23 @@ async fn apply_one(
         .await
     {
         Ok(after) => {
-            result["result"] = json!(match &before {
-                None => "created",
-                Some(before) if unchanged(before, &after, dry_run) => "unchanged",
-                Some(_) => "configured",
-            });
+            result.result = match &before {
+                None => Applied::Created,
+                Some(before) if unchanged(before, &after, dry_run) => Applied::Unchanged,
+                Some(_) => Applied::Configured,
+            };
             result
         }
         Err(failure) => failed(result, failure),
     }
 }
 
-fn failed(mut result: Value, failure: Failure) -> Value {
-    result["error"] = json!({
-        "code": failure.code, "reason": failure.reason, "message": failure.message, "causes": failure.causes,
+fn failed(mut result: ApplyResult, failure: Failure) -> ApplyResult {
+    result.error = Some(ApplyError {
+        code: failure.code,
+        reason: failure.reason,
+        message: failure.message,
+        causes: failure.causes,
     });
     result
 }

@@ -10,16 +10,18 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use ts_rs::TS;
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::detail::{
-    self, References, pod_spec_of, references, secret_env_refs, string_map,
+    self, Condition, DetailEvent, ObjectLink, References, RelatedGroup, Summary, pod_spec_of,
+    references, secret_env_refs, string_map,
 };
 use wheelhouse_model::selector::{Requirement, Selector};
 
 use super::lookup::{Filter, Lookup, owned_by};
-use super::{ObjectPath, Target, kind_of, link};
+use super::{ObjectPath, Target, kind_of};
 use crate::AppState;
 use crate::access::Access;
 use crate::error::Result;
@@ -31,6 +33,84 @@ use wheelhouse_model::warning::{Warning, WarningReason};
 const MAX_EVENTS: usize = 100;
 /// Owners followed at most (pod → ReplicaSet → Deployment is two).
 const MAX_OWNERS: usize = 5;
+
+/// `GET /api/v1/resources/{g}/{v}/{r}/{name}`: the object with what the detail page shows of it.
+#[derive(Debug, Serialize, TS)]
+#[ts(rename = "Detail")]
+pub(crate) struct DetailAnswer {
+    pub kind: KindRef,
+    pub metadata: DetailMetadata,
+    /// The per-kind part; `null` for kinds without one.
+    pub summary: Option<Summary>,
+    pub conditions: Vec<Condition>,
+    /// The controller chain, nearest first.
+    pub owners: Vec<ObjectLink>,
+    pub related: Vec<RelatedGroup>,
+    /// Newest first.
+    pub events: Vec<DetailEvent>,
+    /// What could not be looked up (a forbidden list, an owner of a kind the cluster lacks).
+    pub warnings: Vec<Warning>,
+    /// The object as the API server has it, without `managedFields` (a Secret's values hidden
+    /// unless revealed).
+    #[ts(type = "Record<string, unknown>")]
+    pub object: Value,
+}
+
+/// The object's kind.
+#[derive(Debug, Serialize, TS)]
+pub(crate) struct KindRef {
+    pub group: String,
+    pub version: String,
+    pub resource: String,
+    pub kind: String,
+    pub namespaced: bool,
+}
+
+/// What the detail shows of the object's metadata.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DetailMetadata {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub uid: String,
+    pub resource_version: String,
+    pub creation_timestamp: Option<String>,
+    pub deletion_timestamp: Option<String>,
+    pub generation: Option<i64>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// As written.
+    #[ts(type = "Array<Record<string, unknown>>")]
+    pub owner_references: Value,
+}
+
+impl DetailMetadata {
+    fn of(object: &Value) -> Self {
+        let metadata = object.get("metadata").unwrap_or(&Value::Null);
+        let text = |key: &str| {
+            metadata
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        Self {
+            name: text("name").unwrap_or_default(),
+            namespace: text("namespace"),
+            uid: text("uid").unwrap_or_default(),
+            resource_version: text("resourceVersion").unwrap_or_default(),
+            creation_timestamp: text("creationTimestamp"),
+            deletion_timestamp: text("deletionTimestamp"),
+            generation: metadata.get("generation").and_then(Value::as_i64),
+            labels: string_map(metadata.get("labels")),
+            annotations: string_map(metadata.get("annotations")),
+            owner_references: metadata
+                .get("ownerReferences")
+                .filter(|v| v.is_array())
+                .cloned()
+                .unwrap_or_else(|| json!([])),
+        }
+    }
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct DetailParams {
@@ -86,43 +166,32 @@ pub(super) async fn detail(
     if let Some(summary) = summary.as_mut() {
         for (list, container, env, value) in values {
             if let Some(entry) = summary
-                .get_mut(list)
-                .and_then(|l| l.get_mut(container))
-                .and_then(|c| c.get_mut("env"))
-                .and_then(|e| e.get_mut(env))
+                .containers_mut(list)
+                .and_then(|c| c.get_mut(container))
+                .and_then(|c| c.env.get_mut(env))
             {
-                entry["value"] = json!(value);
-                entry["revealed"] = json!(true);
+                entry.value = Some(Some(value));
+                entry.revealed = Some(true);
             }
         }
     }
-    let metadata = object.get("metadata").cloned().unwrap_or(Value::Null);
-    let answer = json!({
-        "kind": {
-            "group": target.kind.group, "version": target.kind.version,
-            "resource": target.kind.resource, "kind": target.kind.kind,
-            "namespaced": target.kind.namespaced,
+    let answer = DetailAnswer {
+        kind: KindRef {
+            group: target.kind.group.clone(),
+            version: target.kind.version.clone(),
+            resource: target.kind.resource.clone(),
+            kind: target.kind.kind.clone(),
+            namespaced: target.kind.namespaced,
         },
-        "metadata": {
-            "name": metadata.get("name"),
-            "namespace": metadata.get("namespace"),
-            "uid": metadata.get("uid"),
-            "resourceVersion": metadata.get("resourceVersion"),
-            "creationTimestamp": metadata.get("creationTimestamp"),
-            "deletionTimestamp": metadata.get("deletionTimestamp"),
-            "generation": metadata.get("generation"),
-            "labels": metadata.get("labels").cloned().unwrap_or(json!({})),
-            "annotations": metadata.get("annotations").cloned().unwrap_or(json!({})),
-            "ownerReferences": metadata.get("ownerReferences").cloned().unwrap_or(json!([])),
-        },
-        "summary": summary,
-        "conditions": detail::conditions(&object),
-        "owners": owners,
-        "related": related,
-        "events": events,
-        "warnings": warnings,
-        "object": object,
-    });
+        metadata: DetailMetadata::of(&object),
+        summary,
+        conditions: detail::conditions(&object),
+        owners,
+        related,
+        events,
+        warnings,
+        object,
+    };
     Ok(Json(answer).into_response())
 }
 
@@ -145,7 +214,7 @@ async fn owner_chain(
     lookup: &Lookup,
     target: &Target,
     object: &Value,
-) -> (Vec<Value>, Vec<Warning>) {
+) -> (Vec<ObjectLink>, Vec<Warning>) {
     let mut chain = Vec::new();
     let mut current = object.clone();
     for _ in 0..MAX_OWNERS {
@@ -178,11 +247,8 @@ async fn owner_chain(
             );
         };
         let namespace = target.namespace.as_deref().filter(|_| kind.namespaced);
-        chain.push(link(
-            &kind.group,
-            &kind.version,
-            &kind.resource,
-            &kind.kind,
+        chain.push(ObjectLink::new(
+            (&kind.group, &kind.version, &kind.resource, &kind.kind),
             namespace,
             owner_name,
         ));
@@ -201,7 +267,11 @@ async fn owner_chain(
 }
 
 /// The object's events (core/v1, by involvedObject.uid), newest first.
-async fn events(lookup: &Lookup, target: &Target, object: &Value) -> Result<Vec<Value>, Warning> {
+async fn events(
+    lookup: &Lookup,
+    target: &Target,
+    object: &Value,
+) -> Result<Vec<DetailEvent>, Warning> {
     let uid = uid(object);
     // Events of cluster-scoped objects (nodes) are kept in `default`, whatever the namespace.
     let filter = Filter {
@@ -213,46 +283,41 @@ async fn events(lookup: &Lookup, target: &Target, object: &Value) -> Result<Vec<
     Ok(detail::events(events, MAX_EVENTS))
 }
 
-/// A group of related links, in the answer's shape.
-fn group(relation: &str, items: Vec<Value>) -> Option<Value> {
-    (!items.is_empty()).then(|| json!({"relation": relation, "items": items}))
+/// A group of related links, when there are any.
+fn group(relation: &str, items: Vec<ObjectLink>) -> Option<RelatedGroup> {
+    (!items.is_empty()).then(|| RelatedGroup {
+        relation: relation.to_string(),
+        items,
+    })
 }
 
-fn pod_links(pods: &[Value]) -> Vec<Value> {
-    let mut links: Vec<Value> = pods
+fn pod_links(pods: &[Value]) -> Vec<ObjectLink> {
+    let mut links: Vec<ObjectLink> = pods
         .iter()
         .map(|p| {
-            let mut l = link(
-                "",
-                "v1",
-                "pods",
-                "Pod",
+            let status = serde_json::from_value::<k8s_openapi::api::core::v1::Pod>(p.clone())
+                .ok()
+                .map(|pod| wheelhouse_model::pod::status_reason(&pod));
+            ObjectLink::new(
+                ("", "v1", "pods", "Pod"),
                 p.pointer("/metadata/namespace").and_then(Value::as_str),
                 name(p),
-            );
-            l["status"] = serde_json::from_value::<k8s_openapi::api::core::v1::Pod>(p.clone())
-                .ok()
-                .map(|pod| json!(wheelhouse_model::pod::status_reason(&pod)))
-                .unwrap_or(Value::Null);
-            l
+            )
+            .with_status(status)
         })
         .collect();
-    links.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    links.sort_by(|a, b| a.path.cmp(&b.path));
     links
 }
 
 fn links(
-    (group, version, resource, kind): (&str, &str, &str, &str),
+    kind: (&str, &str, &str, &str),
     namespace: Option<&str>,
     names: impl IntoIterator<Item = String>,
-) -> Vec<Value> {
+) -> Vec<ObjectLink> {
     names
         .into_iter()
-        .map(|n| {
-            let mut l = link(group, version, resource, kind, namespace, &n);
-            l["status"] = Value::Null;
-            l
-        })
+        .map(|n| ObjectLink::new(kind, namespace, &n).with_status(None))
         .collect()
 }
 
@@ -260,7 +325,7 @@ fn object_links(
     kind: (&str, &str, &str, &str),
     namespace: Option<&str>,
     objects: &[Value],
-) -> Vec<Value> {
+) -> Vec<ObjectLink> {
     links(kind, namespace, objects.iter().map(|o| name(o).to_string()))
 }
 
@@ -283,17 +348,21 @@ async fn services_selecting(
 }
 
 /// Links to the Services that select `labels`.
-fn service_links(ns: Option<&str>, services: &[Value]) -> Option<Value> {
+fn service_links(ns: Option<&str>, services: &[Value]) -> Option<RelatedGroup> {
     group(
         "services",
         object_links(("", "v1", "services", "Service"), ns, services),
     )
 }
 
-async fn related(lookup: &Lookup, target: &Target, object: &Value) -> (Vec<Value>, Vec<Warning>) {
+async fn related(
+    lookup: &Lookup,
+    target: &Target,
+    object: &Value,
+) -> (Vec<RelatedGroup>, Vec<Warning>) {
     let ns = target.namespace.as_deref();
     let kind = target.kind.kind.as_str();
-    let mut groups: Vec<Option<Value>> = Vec::new();
+    let mut groups: Vec<Option<RelatedGroup>> = Vec::new();
     let mut warnings = Vec::new();
     // What a workload selects; owners decide which of those pods are its own.
     let workload_selector = match Selector::of_workload(object) {
@@ -517,7 +586,7 @@ async fn related(lookup: &Lookup, target: &Target, object: &Value) -> (Vec<Value
 }
 
 /// Links to the claims, config maps, secrets and service account a pod spec references.
-fn reference_groups(refs: &References, ns: Option<&str>) -> Vec<Option<Value>> {
+fn reference_groups(refs: &References, ns: Option<&str>) -> Vec<Option<RelatedGroup>> {
     vec![
         group(
             "persistentVolumeClaims",
@@ -555,7 +624,7 @@ fn reference_groups(refs: &References, ns: Option<&str>) -> Vec<Option<Value>> {
 async fn reveal(
     lookup: &Lookup,
     target: &Target,
-    summary: Option<&Value>,
+    summary: Option<&Summary>,
     asked: bool,
 ) -> (Vec<(&'static str, usize, usize, String)>, Vec<Warning>) {
     let (Some(summary), true, Some(ns)) = (summary, asked, target.namespace.as_deref()) else {

@@ -32,7 +32,13 @@ use crate::person::Me;
 use crate::resources::api_group;
 use wheelhouse_cluster::calls::Calls;
 
-pub use operations::Operations;
+pub(crate) use actions::{
+    ActionAnswer, DrainPod, DrainPodState, DrainProgress, Revision, RevisionsAnswer,
+};
+pub(crate) use apply::{Applied, ApplyAnswer, ApplyError, ApplyResult};
+pub(crate) use detail::{DetailAnswer, DetailMetadata, KindRef};
+pub use operations::{Operation, OperationState, OperationTarget, Operations, Progress};
+pub(crate) use permissions::PermissionsAnswer;
 pub(crate) use wheelhouse_cluster::access::Question;
 
 pub fn router() -> axum::Router<AppState> {
@@ -126,28 +132,6 @@ impl Target {
             .await
             .map_err(|f| f.into_error(self.details("get")))
     }
-}
-
-/// A link to an object's detail: `path` goes after `/api/v1/resources/`.
-pub(crate) fn link(
-    group: &str,
-    version: &str,
-    resource: &str,
-    kind: &str,
-    namespace: Option<&str>,
-    name: &str,
-) -> Value {
-    let path_group = if group.is_empty() { "core" } else { group };
-    let path = match namespace {
-        Some(namespace) => {
-            format!("{path_group}/{version}/{resource}/{name}?namespace={namespace}")
-        }
-        None => format!("{path_group}/{version}/{resource}/{name}"),
-    };
-    json!({
-        "group": group, "version": version, "resource": resource, "kind": kind,
-        "namespace": namespace, "name": name, "path": path,
-    })
 }
 
 /// The kind of `apiVersion` + `kind` (an owner reference, a document to apply).

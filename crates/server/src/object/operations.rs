@@ -12,9 +12,13 @@ use axum::Json;
 use axum::extract::Path;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use jiff::Timestamp;
+use serde::Serialize;
 use tokio::sync::watch;
+use ts_rs::TS;
 
+use super::actions::DrainProgress;
+use crate::apps::HelmProgress;
 use crate::error::{AppError, Result};
 
 /// How long a finished operation stays readable.
@@ -22,8 +26,87 @@ const KEEP: Duration = Duration::from_secs(600);
 /// Operations kept at most.
 const CAPACITY: usize = 100;
 
+/// A long action as `GET /api/v1/operations/{id}` and its events show it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    pub id: String,
+    /// `drain`, `install`, `upgrade`, `rollback` or `uninstall`.
+    pub action: &'static str,
+    pub target: OperationTarget,
+    pub state: OperationState,
+    /// What it is doing, or how it ended.
+    pub message: String,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    /// What the kind of operation reports as it goes.
+    #[serde(flatten)]
+    pub progress: Progress,
+}
+
+/// What an operation acts on: a release (`namespace`, `name`) or a node (`resource`, `name`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OperationTarget {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub resource: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum OperationState {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// An operation's own progress: helm's output and outcome, or a drain's pods.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(untagged)]
+pub enum Progress {
+    Helm(HelmProgress),
+    Drain(DrainProgress),
+}
+
+impl Operation {
+    /// A running operation's first state, started now.
+    pub fn start(
+        id: String,
+        action: &'static str,
+        target: OperationTarget,
+        message: String,
+        progress: Progress,
+    ) -> Self {
+        Self {
+            id,
+            action,
+            target,
+            state: OperationState::Running,
+            message,
+            started_at: Timestamp::now(),
+            finished_at: None,
+            progress,
+        }
+    }
+
+    /// Ends it in `state`, saying how.
+    pub fn finish(&mut self, state: OperationState, message: String) {
+        self.state = state;
+        self.message = message;
+        self.finished_at = Some(Timestamp::now());
+    }
+
+    fn finished(&self) -> bool {
+        self.state != OperationState::Running
+    }
+}
+
 struct Entry {
-    state: watch::Receiver<Value>,
+    state: watch::Receiver<Operation>,
     created: Instant,
 }
 
@@ -39,30 +122,24 @@ impl std::fmt::Debug for Operations {
     }
 }
 
-fn finished(state: &Value) -> bool {
-    matches!(
-        state.get("state").and_then(Value::as_str),
-        Some("succeeded" | "failed")
-    )
-}
-
 impl Operations {
     /// Registers an operation with its first state; the sender publishes its progress.
-    pub(crate) fn start(&self, id: &str, first: Value) -> watch::Sender<Value> {
+    pub(crate) fn start(&self, first: Operation) -> watch::Sender<Operation> {
+        let id = first.id.clone();
         let (sender, state) = watch::channel(first);
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.retain(|_, e| !(finished(&e.state.borrow()) && e.created.elapsed() > KEEP));
+        entries.retain(|_, e| !(e.state.borrow().finished() && e.created.elapsed() > KEEP));
         if entries.len() >= CAPACITY
             && let Some(oldest) = entries
                 .iter()
-                .filter(|(_, e)| finished(&e.state.borrow()))
+                .filter(|(_, e)| e.state.borrow().finished())
                 .min_by_key(|(_, e)| e.created)
                 .map(|(id, _)| id.clone())
         {
             entries.remove(&oldest);
         }
         entries.insert(
-            id.to_string(),
+            id,
             Entry {
                 state,
                 created: Instant::now(),
@@ -71,7 +148,7 @@ impl Operations {
         sender
     }
 
-    fn state(&self, id: &str) -> Option<watch::Receiver<Value>> {
+    fn state(&self, id: &str) -> Option<watch::Receiver<Operation>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(id).map(|e| e.state.clone())
     }
@@ -107,9 +184,10 @@ pub(super) async fn events(
                 // The operation's task ended; its last state was already sent.
                 return None;
             }
-            let value = state.borrow_and_update().clone();
-            let done = finished(&value);
-            let event = Event::default().event("operation").data(value.to_string());
+            let operation = state.borrow_and_update().clone();
+            let done = operation.finished();
+            let data = serde_json::to_string(&operation).unwrap_or_else(|_| "{}".into());
+            let event = Event::default().event("operation").data(data);
             Some((Ok::<_, Infallible>(event), (state, true, done)))
         },
     );

@@ -1,9 +1,12 @@
 //! `GET …/{name}/permissions`: which actions the person may take on an object, from
 //! SelfSubjectAccessReviews (cached briefly), so the UI enables or disables its buttons.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use ts_rs::TS;
 use wheelhouse_cluster::Person;
 use wheelhouse_cluster::access::{Decision, Question};
 use wheelhouse_cluster::discovery::KindInfo;
@@ -11,6 +14,14 @@ use wheelhouse_cluster::discovery::KindInfo;
 use super::Target;
 use crate::AppState;
 use crate::error::Result;
+
+/// `GET …/{name}/permissions` and `GET /api/v1/permissions/{g}/{v}/{r}`: whether the person
+/// may take each action (`edit`, `delete`, `scale`…; `create` for a kind), and why not.
+#[derive(Debug, Serialize, TS)]
+#[ts(rename = "Permissions")]
+pub(crate) struct PermissionsAnswer {
+    pub actions: BTreeMap<String, Decision>,
+}
 
 /// The actions of a kind and the questions each needs answered yes.
 fn actions(target: &Target) -> Vec<(&'static str, Vec<Question>)> {
@@ -102,11 +113,11 @@ pub(super) async fn permissions(
         )
     }))
     .await;
-    let map: serde_json::Map<String, Value> = decided
+    let actions = decided
         .into_iter()
-        .map(|(action, decision)| (action.to_string(), json!(decision)))
+        .map(|(action, decision)| (action.to_string(), decision))
         .collect();
-    Ok(Json(json!({"actions": map})).into_response())
+    Ok(Json(PermissionsAnswer { actions }).into_response())
 }
 
 /// Whether the person may create objects of `kind` in `namespace` (all namespaces when `None`
@@ -136,7 +147,8 @@ pub(super) async fn for_kind(
             )),
         }
     };
-    Ok(Json(json!({"actions": {"create": create}})).into_response())
+    let actions = BTreeMap::from([("create".to_string(), create)]);
+    Ok(Json(PermissionsAnswer { actions }).into_response())
 }
 
 #[cfg(test)]

@@ -19,11 +19,14 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use serde::Serialize;
+use ts_rs::TS;
 use wheelhouse_cluster::{Credential, Identity, Person};
 
 pub use cookie::{KeyOrigin, SessionKey};
 pub use oidc::{Oidc, OidcSettings};
 pub use routes::router;
+pub(crate) use routes::{PersonAnswer, SessionAnswer, TokenSignIn};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -70,13 +73,44 @@ pub enum LoginMode {
     Proxy(ProxySettings),
 }
 
+/// The three ways a person can be known, as `/api/v1/session` and `/api/v1/cluster` name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum SessionMode {
+    /// The console acts with its own kubeconfig identity; nobody signs in or out.
+    Local,
+    /// People sign in with one of the session's `methods`.
+    Login,
+    /// An authenticating proxy in front names the person; there is no sign-in form.
+    Proxy,
+}
+
+/// A way to sign in, in login mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum SignInMethod {
+    /// A bearer token pasted into the sign-in form.
+    Token,
+    /// The OIDC issuer the API server trusts.
+    Oidc,
+}
+
 impl LoginMode {
-    /// The name `/api/v1/session` and the log use.
+    /// The mode's name, as the log and messages say it (the API's is [`LoginMode::kind`]).
     pub fn name(&self) -> &'static str {
         match self {
             LoginMode::Local => "local",
             LoginMode::Login { .. } => "login",
             LoginMode::Proxy(_) => "proxy",
+        }
+    }
+
+    /// The mode as the API names it.
+    pub fn kind(&self) -> SessionMode {
+        match self {
+            LoginMode::Local => SessionMode::Local,
+            LoginMode::Login { .. } => SessionMode::Login,
+            LoginMode::Proxy(_) => SessionMode::Proxy,
         }
     }
 
@@ -90,15 +124,15 @@ impl LoginMode {
         }
     }
 
-    fn methods(&self) -> Vec<&'static str> {
+    fn methods(&self) -> Vec<SignInMethod> {
         match self {
             LoginMode::Login { token, oidc } => {
                 let mut methods = vec![];
                 if *token {
-                    methods.push("token");
+                    methods.push(SignInMethod::Token);
                 }
                 if oidc.is_some() {
-                    methods.push("oidc");
+                    methods.push(SignInMethod::Oidc);
                 }
                 methods
             }

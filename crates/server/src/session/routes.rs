@@ -6,13 +6,14 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use wheelhouse_cluster::Person;
 
 use super::cookie::Claims;
 use super::oidc::Pending;
 use super::{
-    LoginMode, OIDC_COOKIE, SESSION_COOKIE, cookie_path, cookie_value, now, session_cookie,
-    set_cookie, time_text, token_expiry, url_prefix,
+    LoginMode, OIDC_COOKIE, SESSION_COOKIE, SessionMode, SignInMethod, cookie_path, cookie_value,
+    now, session_cookie, set_cookie, time_text, token_expiry, url_prefix,
 };
 use crate::AppState;
 use crate::error::{ApiJson, AppError, Result};
@@ -27,28 +28,35 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/v1/session/oidc/callback", get(oidc_callback))
 }
 
-/// What `/api/v1/session` answers.
-#[derive(Debug, Serialize)]
+/// What `GET`, `POST` and `DELETE /api/v1/session` answer.
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-struct SessionAnswer {
-    mode: &'static str,
-    methods: Vec<&'static str>,
+#[ts(rename = "Session")]
+pub struct SessionAnswer {
+    mode: SessionMode,
+    methods: Vec<SignInMethod>,
+    /// The cluster's name, told before anyone signed in (the sign-in page's title).
     cluster: String,
+    /// `null` when nobody is signed in.
     person: Option<PersonAnswer>,
 }
 
-#[derive(Debug, Serialize)]
+/// Who is signed in.
+#[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-struct PersonAnswer {
+#[ts(rename = "Person")]
+pub struct PersonAnswer {
     user: String,
     groups: Vec<String>,
+    /// `local`, `token`, `oidc` or `proxy`.
     method: String,
+    /// When the session ends (RFC 3339); `null` when it does not (local, proxy).
     expires_at: Option<String>,
 }
 
 fn answer(state: &AppState, person: Option<PersonAnswer>) -> SessionAnswer {
     SessionAnswer {
-        mode: state.config.login.mode.name(),
+        mode: state.config.login.mode.kind(),
         methods: state.config.login.mode.methods(),
         cluster: state.cluster.info().name.clone(),
         person,
@@ -83,8 +91,9 @@ async fn current(
     Json(answer(&state, person))
 }
 
-#[derive(Debug, Deserialize)]
-struct TokenSignIn {
+/// The body of `POST /api/v1/session`: sign in with a bearer token.
+#[derive(Debug, Deserialize, TS)]
+pub struct TokenSignIn {
     token: String,
 }
 

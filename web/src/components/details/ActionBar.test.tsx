@@ -11,7 +11,7 @@ const deployments = kindsAnswer().kinds.find((k) => k.resource === 'deployments'
 function detail(): Detail {
   return {
     kind: { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true },
-    metadata: { name: 'web', namespace: 'shop', uid: 'u1', resourceVersion: '7', creationTimestamp: null, deletionTimestamp: null, generation: 1, labels: {}, annotations: {} },
+    metadata: { name: 'web', namespace: 'shop', uid: 'u1', resourceVersion: '7', creationTimestamp: null, deletionTimestamp: null, generation: 1, labels: {}, annotations: {}, ownerReferences: [] },
     object: { spec: { replicas: 3 } },
     summary: null,
     conditions: [],

@@ -7,6 +7,7 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { useOperation } from '../../hooks/useOperation';
 import { requestJson } from '../../lib/api/client';
 import type { ApiError } from '../../lib/api/errors';
+import type { ActionAnswer as ServerActionAnswer, DrainProgress, Operation as ServerOperation, Revision } from '../../lib/api/generated';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { actionsFor, objectApi, type Detail, type Permissions } from '../../lib/k8s/detail';
@@ -26,24 +27,11 @@ const ACTION_LABELS: Record<string, MessageKey> = {
   delete: 'actions|Delete',
 };
 
-interface Revision {
-  revision: number;
-  current: boolean;
-  name: string;
-  createdAt: string | null;
-  changeCause: string | null;
-  images: string[];
-}
+/** A node's drain, the one action that runs as an operation. */
+type Operation = ServerOperation & DrainProgress;
 
-interface Operation {
-  id: string;
-  state: 'running' | 'succeeded' | 'failed';
-  message: string;
-  pods: { namespace: string; name: string; state: string; message: string | null }[];
-}
-
-/** What an action answers: a message, or (a drain) the operation it started. */
-type ActionAnswer = { message?: string } & Partial<Operation>;
+/** What an action answers: what it did, or (a drain) the operation it started. */
+type ActionAnswer = ServerActionAnswer | Operation;
 
 /** Whether an action is allowed, and why not: unknown permissions keep it disabled. */
 export function permissionOf(permissions: Permissions | undefined, action: string): { allowed: boolean; reason: string | null } {
@@ -73,7 +61,7 @@ export function ActionBar(props: {
       requestJson<ActionAnswer>('POST', objectApi(kind, name, namespace, request.action), request.body === undefined ? {} : { body: { json: request.body } }),
     onSuccess: (answer) => {
       setOpen(null);
-      onDone(answer.message ?? t('actions|Done.'));
+      onDone(answer.message || t('actions|Done.'));
     },
   });
   const del = useMutation({
@@ -85,7 +73,7 @@ export function ActionBar(props: {
   const busy = run.isPending || del.isPending;
   // A drain answers with an operation, followed until it ends.
   const answer = run.data;
-  const started = answer?.id && answer.state ? (answer as Operation) : null;
+  const started = answer && 'id' in answer ? answer : null;
   const { operation, error: followError } = useOperation(started, false);
   // When it ends, what it did is read again.
   const ended = operation && started && operation.state !== 'running' ? operation.message : null;
@@ -97,7 +85,7 @@ export function ActionBar(props: {
     if (ended !== null) onDoneRef.current(ended);
   }, [ended]);
   const error = run.error ?? del.error ?? followError;
-  const done = answer ? (answer.message ?? t('actions|Done.')) : null;
+  const done = answer ? answer.message || t('actions|Done.') : null;
 
   const button = (action: string) => {
     const { allowed, reason } = permissionOf(props.permissions, action);

@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import type { Detail } from '../../lib/k8s/detail';
-import { kindsAnswer } from '../../test/fixtures';
+import { container, kindsAnswer, podSummary } from '../../test/fixtures';
 import { renderApp } from '../../test/render';
 import { conditionSeverity, ResourceDetails } from './ResourceDetails';
 
@@ -18,22 +18,22 @@ function podDetail(): Detail {
       generation: null,
       labels: { app: 'web' },
       annotations: {},
+      ownerReferences: [],
     },
     object: {},
-    summary: {
-      type: 'Pod',
+    summary: podSummary({
       status: 'CrashLoopBackOff',
       node: 'worker-1',
       containers: [
-        {
+        container({
           name: 'api',
           image: 'ghcr.io/demo/api:1.4',
           state: { state: 'waiting', reason: 'CrashLoopBackOff', message: null, startedAt: null, exitCode: null },
           restartCount: 5,
           env: [{ name: 'DB_PASSWORD', from: { kind: 'Secret', name: 'api-secrets', key: 'password' }, value: null, revealed: false }],
-        },
+        }),
       ],
-    },
+    }),
     conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: null, lastTransitionTime: null }],
     owners: [
       { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespace: 'shop', name: 'web', path: 'apps/v1/deployments/web?namespace=shop' },

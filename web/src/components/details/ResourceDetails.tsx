@@ -69,10 +69,10 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
   const { t, tx } = useTranslation();
   const { detail } = props;
   const m = detail.metadata;
-  const annotations = Object.entries(m.annotations ?? {});
+  const annotations = Object.entries(m.annotations);
   return (
     <div className="details" data-testid="details">
-      {(detail.warnings ?? []).map((w) => (
+      {detail.warnings.map((w) => (
         <div key={`${w.reason}:${w.what ?? ''}`} className="warning-box" role="status" data-testid="detail-warning">
           <strong>{w.reason}</strong> {w.what ? t('details|Could not read {{what}}:', { what: w.what }) : ''} {w.message}
         </div>
@@ -108,11 +108,11 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
             <dd>
               <Tags values={m.labels} />
             </dd>
-            {(detail.owners ?? []).length > 0 && (
+            {detail.owners.length > 0 && (
               <>
                 <dt>{t('details|Controlled by')}</dt>
                 <dd data-testid="owners">
-                  {(detail.owners ?? []).map((o, i) => (
+                  {detail.owners.map((o, i) => (
                     <span key={o.path}>
                       {i > 0 && ' → '}
                       <ObjectLinkView link={o} kinds={props.kinds} />
@@ -141,10 +141,10 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
           </dl>
         </Section>
         {detail.summary && <Summary summary={detail.summary} />}
-        {(detail.conditions ?? []).length > 0 && (
+        {detail.conditions.length > 0 && (
           <Section title={t('details|Conditions')} testId="conditions" wide>
             <Table
-              rows={detail.conditions ?? []}
+              rows={detail.conditions}
               rowKey={(c) => c.type}
               columns={[
                 { id: 'type', header: t('columns|Type'), cell: (c) => c.type },
@@ -156,7 +156,7 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
             />
           </Section>
         )}
-        {(detail.related ?? []).map((group) => (
+        {detail.related.map((group) => (
           <Section key={group.relation} title={RELATION_LABELS[group.relation] ? tx(RELATION_LABELS[group.relation] ?? '') : group.relation} testId={`related-${group.relation}`} count={group.items.length}>
             <ul className="plain">
               {group.items.map((item) => (
@@ -168,17 +168,17 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
             </ul>
           </Section>
         ))}
-        <Section title={t('details|Events')} testId="events" count={(detail.events ?? []).length} wide>
+        <Section title={t('details|Events')} testId="events" count={detail.events.length} wide>
           <Table
             className="table--events"
-            rows={detail.events ?? []}
+            rows={detail.events}
             rowKey={(e, i) => `${e.reason ?? ''}-${String(i)}`}
             empty={t('details|No events.')}
             columns={[
               { id: 'type', header: t('columns|Type'), cell: (e) => <span className={e.type === 'Warning' ? 'sev sev--warning' : 'sev sev--neutral'}>{e.type}</span> },
               { id: 'reason', header: t('columns|Reason'), cell: (e) => e.reason ?? '—' },
               { id: 'message', header: t('columns|Message'), className: 'message', cell: (e) => e.message ?? '' },
-              { id: 'count', header: t('columns|Count'), numeric: true, cell: (e) => e.count ?? 1 },
+              { id: 'count', header: t('columns|Count'), numeric: true, cell: (e) => e.count },
               { id: 'lastSeen', header: t('columns|Last Seen'), cell: (e) => <Age timestamp={e.lastSeen ?? e.firstSeen} /> },
             ]}
           />

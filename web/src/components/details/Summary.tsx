@@ -66,24 +66,24 @@ export function Containers(props: { title: string; containers: Container[] }) {
               ),
             },
             { id: 'restarts', header: t('columns|Restarts'), numeric: true, cell: (c) => c.restartCount ?? '—' },
-            { id: 'ports', header: t('columns|Ports'), className: 'mono', cell: (c) => (c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || '—' },
+            { id: 'ports', header: t('columns|Ports'), className: 'mono', cell: (c) => c.ports.map((p) => `${p.containerPort}/${p.protocol}`).join(', ') || '—' },
             {
               id: 'resources',
               header: t('details|Requests / limits'),
               className: 'mono',
               cell: (c) => (
                 <>
-                  {Object.entries(c.resources?.requests ?? {})
+                  {Object.entries(c.resources.requests)
                     .map(([k, v]) => `${k} ${v}`)
                     .join(', ') || '—'}
                   {' / '}
-                  {Object.entries(c.resources?.limits ?? {})
+                  {Object.entries(c.resources.limits)
                     .map(([k, v]) => `${k} ${v}`)
                     .join(', ') || '—'}
                 </>
               ),
             },
-            { id: 'env', header: t('details|Environment'), className: 'mono detail-wrap', cell: (c) => <Environment env={c.env ?? []} /> },
+            { id: 'env', header: t('details|Environment'), className: 'mono detail-wrap', cell: (c) => <Environment env={c.env} /> },
           ]}
         />
       </div>
@@ -121,7 +121,7 @@ function Environment(props: { env: EnvVar[] }) {
 /** The summary fields of any kind, and its containers when it has them. */
 export function Summary(props: { summary: SummaryData }) {
   const { t } = useTranslation();
-  const s = props.summary;
+  const s: Record<string, unknown> = props.summary;
   const replicas = s.replicas as Record<string, unknown> | null | undefined;
   const ports = Array.isArray(s.ports) ? (s.ports as Record<string, unknown>[]) : [];
   const taints = Array.isArray(s.taints) ? (s.taints as Record<string, unknown>[]) : [];

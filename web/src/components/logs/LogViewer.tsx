@@ -5,14 +5,13 @@ import { useEffect, useMemo, useRef } from 'react';
 import { useSearchParams } from 'react-router';
 import { useLog } from '../../hooks/useLog';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import type { Container, Detail } from '../../lib/k8s/detail';
+import { containersOf as summaryContainers, type Detail } from '../../lib/k8s/detail';
 import type { Kind } from '../../lib/k8s/kinds';
 import { ErrorPanel } from '../ErrorPanel';
 
 function containersOf(detail: Detail): string[] {
-  const s = detail.summary;
-  const list = [...(Array.isArray(s?.initContainers) ? (s.initContainers as Container[]) : []), ...(Array.isArray(s?.containers) ? (s.containers as Container[]) : [])];
-  return list.map((c) => c.name);
+  const { initContainers, containers } = summaryContainers(detail.summary);
+  return [...initContainers, ...containers].map((c) => c.name);
 }
 
 /** The log endpoint and query for the options chosen (followed over the live connection). */
@@ -32,7 +31,7 @@ export default function LogViewer(props: { kind: Kind; detail: Detail; mode: 'po
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const containers = containersOf(props.detail);
-  const container = params.get('container') ?? (props.mode === 'pod' ? (containers.find((c) => (props.detail.summary?.containers as Container[] | undefined)?.some((x) => x.name === c)) ?? '') : '');
+  const container = params.get('container') ?? (props.mode === 'pod' ? (containers.find((c) => summaryContainers(props.detail.summary).containers.some((x) => x.name === c)) ?? '') : '');
   const follow = params.get('follow') === '1';
   const previous = params.get('previous') === '1';
   const wrap = params.get('wrap') !== '0';

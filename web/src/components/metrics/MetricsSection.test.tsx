@@ -31,12 +31,12 @@ function podMetrics(): MetricsAnswer {
     containers: [
       {
         name: 'app',
-        current: { cpu: { usage: 0.2, requests: 0.4, limits: 1 }, memory: { usage: 80 * 2 ** 20, requests: 96 * 2 ** 20, limits: null } },
+        current: { cpu: { usage: 0.2, requests: 0.4, limits: 1, allocatable: null, capacity: null }, memory: { usage: 80 * 2 ** 20, requests: 96 * 2 ** 20, limits: null, allocatable: null, capacity: null }, timestamp: '2026-11-27T20:30:00Z' },
         series: { source: 'metricsServer', resolutionSeconds: 30, start: START, end: END, timestamps: TIMES, cpu: [0.15, null, 0.2], memory: [70e6, 75e6, 80e6] },
       },
       {
         name: 'sidecar',
-        current: { cpu: { usage: 0.05, requests: 0.1, limits: null }, memory: { usage: 20 * 2 ** 20, requests: 32 * 2 ** 20, limits: null } },
+        current: { cpu: { usage: 0.05, requests: 0.1, limits: null, allocatable: null, capacity: null }, memory: { usage: 20 * 2 ** 20, requests: 32 * 2 ** 20, limits: null, allocatable: null, capacity: null }, timestamp: '2026-11-27T20:30:00Z' },
         series: { source: 'metricsServer', resolutionSeconds: 30, start: START, end: END, timestamps: TIMES, cpu: [0.05, null, 0.05], memory: [20e6, 20e6, 20e6] },
       },
     ],
@@ -134,7 +134,7 @@ describe('MetricsSection', () => {
 
   test("a Prometheus range that Prometheus cannot serve says so, in Prometheus's words", async () => {
     const status = metricsStatus();
-    status.prometheus = { state: 'unreachable', message: 'dial tcp 10.0.0.9:9090: connection refused', hint: 'Check --prometheus-url.', url: 'http://prometheus:9090' };
+    status.prometheus = { state: 'unreachable', message: 'dial tcp 10.0.0.9:9090: connection refused', hint: 'Check --prometheus-url.', url: 'http://prometheus:9090', since: '2026-11-27T20:00:00Z' };
     status.ranges.push({ id: '6h', seconds: 21_600, source: 'prometheus' });
     const empty = { ...podMetrics(), series: null, containers: [] };
     fakeApi({

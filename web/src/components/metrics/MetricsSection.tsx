@@ -30,9 +30,6 @@ import { Utilisation } from './Utilisation';
 
 const MetricsChart = lazy(() => import('./MetricsChart'));
 
-/** The scrape interval assumed until the server has said. */
-const DEFAULT_INTERVAL_S = 30;
-
 export type TargetKind = 'pod' | 'workload' | 'node' | 'namespace';
 
 export function MetricsSection(props: { target: string; targetKind: TargetKind }) {
@@ -86,7 +83,7 @@ export function MetricsSection(props: { target: string; targetKind: TargetKind }
             targetKind={props.targetKind}
             range={range}
             status={status.data}
-            intervalSeconds={status.data.metricsServer.intervalSeconds ?? DEFAULT_INTERVAL_S}
+            intervalSeconds={status.data.metricsServer.intervalSeconds}
           />
         ) : (
           <MetricsState source={status.data.metricsServer} hasSamples={false} />

@@ -1,13 +1,13 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
-import type { SourceStatus } from '../../lib/k8s/metrics';
+import type { MetricsServerStatus } from '../../lib/k8s/metrics';
 import { renderApp } from '../../test/render';
 import { MetricsState, shownState } from './MetricsState';
 
 const HINT = 'kubectl apply -f https://github.com/kubernetes-sigs/metrics-server/releases/latest/download/components.yaml';
 
-function source(overrides: Partial<SourceStatus>): SourceStatus {
-  return { state: 'ok', message: '', hint: null, intervalSeconds: 30, retentionSeconds: 3600, ...overrides };
+function source(overrides: Partial<MetricsServerStatus>): MetricsServerStatus {
+  return { state: 'ok', message: '', hint: null, apiVersion: null, since: '2026-11-27T20:00:00Z', lastScrape: null, intervalSeconds: 30, retentionSeconds: 3600, ...overrides };
 }
 
 describe('MetricsState', () => {
@@ -62,6 +62,6 @@ describe('MetricsState', () => {
   });
 
   test('an unknown state from a newer server still shows its message', () => {
-    expect(shownState(source({ state: 'paused' as SourceStatus['state'] }), true)).toBe('unreachable');
+    expect(shownState(source({ state: 'paused' as MetricsServerStatus['state'] }), true)).toBe('unreachable');
   });
 });

@@ -30,7 +30,7 @@ export function MetricsState(props: { source: SourceStatus; hasSamples: boolean;
   const state = shownState(source, props.hasSamples);
   if (!state) return null;
   const name = props.sourceName ?? 'metrics-server';
-  const message = source.message?.trim() ?? '';
+  const message = source.message.trim();
   const title =
     state === 'notInstalled'
       ? t('metrics|{{source}} is not installed', { source: name })
@@ -39,10 +39,11 @@ export function MetricsState(props: { source: SourceStatus; hasSamples: boolean;
         : state === 'forbidden'
           ? t('metrics|Reading metrics from {{source}} is forbidden', { source: name })
           : t('metrics|Collecting the first samples');
+  const interval = 'intervalSeconds' in source ? source.intervalSeconds : 0;
   const detail =
     state === 'collecting'
-      ? source.intervalSeconds
-        ? t('metrics|Wheelhouse reads metrics every {{seconds}} s; the chart fills in as samples arrive.', { seconds: source.intervalSeconds })
+      ? interval
+        ? t('metrics|Wheelhouse reads metrics every {{seconds}} s; the chart fills in as samples arrive.', { seconds: interval })
         : t('metrics|The chart fills in as samples arrive.')
       : state === 'unreachable'
         ? null

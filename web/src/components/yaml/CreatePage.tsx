@@ -8,30 +8,13 @@ import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
 import { API } from '../../lib/api/endpoints';
+import type { ApplyAnswer } from '../../lib/api/generated';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { Kind, KindsAnswer } from '../../lib/k8s/kinds';
 import { ErrorPanel } from '../ErrorPanel';
 import { CodeEditor } from './CodeEditor';
 import { causesOf, lineOf } from './errors';
-
-interface ApplyResult {
-  index: number;
-  line: number;
-  apiVersion: string | null;
-  kind: string | null;
-  namespace: string | null;
-  name: string | null;
-  path: string | null;
-  result: 'created' | 'configured' | 'unchanged' | 'failed';
-  error: { code: number; reason: string; message: string; causes?: unknown[] } | null;
-}
-
-interface ApplyAnswer {
-  dryRun: boolean;
-  ok: boolean;
-  results: ApplyResult[];
-}
 
 /** The app URL of an API object path (`apps/v1/deployments/web?namespace=shop`). */
 export function urlOfPath(kinds: readonly Kind[], path: string): string | null {

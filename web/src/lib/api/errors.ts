@@ -1,6 +1,9 @@
 //! The one error type for failed API calls, carrying the server's `{"error":{code,reason,message}}`.
 
 import type { MessageKey, Vars } from '../i18n/catalogue';
+import type { ErrorBody } from './generated';
+
+export type { ErrorAnswer, ErrorBody } from './generated';
 
 /** Reasons the browser itself assigns when no server answer could be read. */
 export const CLIENT_REASONS = {
@@ -46,8 +49,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads the contract's error body; null when the body is not in that shape. */
-export function parseErrorBody(body: unknown): { code: number; reason: string; message: string; details: unknown } | null {
+/** Reads the contract's error body (`ErrorAnswer`'s `error`); null when the body is not in that shape. */
+export function parseErrorBody(body: unknown): ErrorBody | null {
   if (!isRecord(body) || !isRecord(body.error)) return null;
   const { code, reason, message, details } = body.error;
   if (typeof reason !== 'string' || typeof message !== 'string') return null;

@@ -1,5 +1,25 @@
-// Generated from the Rust types by crates/model/tests/typescript.rs (ts-rs); do not edit.
-// WHEELHOUSE_WRITE_TS=1 cargo test -p wheelhouse-model --test typescript rewrites it.
+// Generated from the Rust types by crates/server/tests/typescript.rs (ts-rs); do not edit.
+// WHEELHOUSE_WRITE_TS=1 cargo test -p wheelhouse-server --test typescript rewrites it.
+
+export type ErrorAnswer = { error: ErrorBody, };
+
+export type ErrorBody = { 
+/**
+ * The HTTP status.
+ */
+code: number, 
+/**
+ * Machine-readable: `ClusterUnreachable`, `Forbidden`, `Invalid`, …
+ */
+reason: string, 
+/**
+ * For a person to read and act on.
+ */
+message: string, 
+/**
+ * What the reason needs said (the API server's causes, a conflict's current version…), or `null`.
+ */
+details: unknown, };
 
 export type WarningReason = "Forbidden" | "NotFound" | "Unavailable" | "Unreadable" | "Loading" | "WatchFailing" | "GroupVersionUnavailable" | "CustomResourcesUnwatched";
 
@@ -12,6 +32,123 @@ what: string | null,
  * The cause in words a person can act on, quoting the API server where it answered.
  */
 message: string, };
+
+export type ClusterInfo = { name: string, server: string, serverVersion: string | null, demo: boolean, connected: boolean, error: ConnectionProblem | null, lastCheck: string | null, 
+/**
+ * Who may use the console (`/api/v1/session` has the details).
+ */
+login: SessionMode, };
+
+export type ConnectionProblem = { reason: ProblemReason, message: string, };
+
+export type ProblemReason = "ClusterUnreachable" | "Unauthorized" | "Forbidden";
+
+export type SessionMode = "local" | "login" | "proxy";
+
+export type SignInMethod = "token" | "oidc";
+
+export type Session = { mode: SessionMode, methods: Array<SignInMethod>, 
+/**
+ * The cluster's name, told before anyone signed in (the sign-in page's title).
+ */
+cluster: string, 
+/**
+ * `null` when nobody is signed in.
+ */
+person: Person | null, };
+
+export type Person = { user: string, groups: Array<string>, 
+/**
+ * `local`, `token`, `oidc` or `proxy`.
+ */
+method: string, 
+/**
+ * When the session ends (RFC 3339); `null` when it does not (local, proxy).
+ */
+expiresAt: string | null, };
+
+export type TokenSignIn = { token: string, };
+
+export type KindsAnswer = { kinds: Array<Kind>, warnings: Array<Warning>, discoveredAt: string | null, };
+
+export type Kind = { 
+/**
+ * Where its list is: `core/v1/pods`, `apps/v1/deployments`.
+ */
+path: string, 
+/**
+ * Whether `version` is the group's preferred one.
+ */
+preferred: boolean, 
+/**
+ * `""` for the core group.
+ */
+group: string, version: string, 
+/**
+ * The plural resource name used in paths (`pods`, `deployments`).
+ */
+resource: string, kind: string, namespaced: boolean, verbs: Array<string>, shortNames: Array<string>, 
+/**
+ * The group's preferred version; kubectl uses it when none is named.
+ */
+preferredVersion: string, 
+/**
+ * Whether a CustomResourceDefinition defines it.
+ */
+custom: boolean, };
+
+export type OverviewAnswer = { 
+/**
+ * What is missing because the person may not see it (nodes), so an empty section is never
+ * mistaken for an empty cluster.
+ */
+hidden: Array<Warning>, nodes: NodeSummary, pods: PodSummary, namespaces: Array<NamespaceSummary>, warnings: Array<WarningEvent>, generatedAt: string, };
+
+export type Overview = { nodes: NodeSummary, pods: PodSummary, namespaces: Array<NamespaceSummary>, warnings: Array<WarningEvent>, generatedAt: string, };
+
+export type NodeSummary = { total: number, ready: number, 
+/**
+ * Sorted by name.
+ */
+items: Array<NodeItem>, };
+
+export type NodeItem = { name: string, ready: boolean, roles: Array<string>, kubeletVersion: string | null, };
+
+export type PodSummary = { total: number, byPhase: PhaseCounts, 
+/**
+ * Pods whose status needs attention, sorted by namespace and name, at most [`MAX_PROBLEMS`].
+ */
+problems: Array<ProblemPod>, 
+/**
+ * How many pods need attention in all, including those beyond [`MAX_PROBLEMS`].
+ */
+problemsTotal: number, };
+
+export type PhaseCounts = { Running: number, Pending: number, Succeeded: number, Failed: number, 
+/**
+ * Pods reporting `Unknown`, no phase or a phase this version does not know.
+ */
+Unknown: number, };
+
+export type ProblemPod = { namespace: string, name: string, 
+/**
+ * The STATUS `kubectl get pods` prints, e.g. `CrashLoopBackOff`.
+ */
+reason: string, };
+
+export type NamespaceSummary = { name: string, phase: string, pods: number, };
+
+export type WarningEvent = { namespace: string | null, object: ObjectName, reason: string, message: string, count: number, lastSeen: string | null, };
+
+export type ObjectName = { kind: string, name: string, };
+
+export type ListAnswer = { state: ListState, warnings: Array<Warning>, items: Array<Row>, 
+/**
+ * How many rows match the filters, on every page.
+ */
+total: number, page: number, pageSize: number, columns: Array<Column>, };
+
+export type ListState = "ready" | "loading";
 
 export type ColumnType = "text" | "integer" | "quantity" | "since" | "ratio" | "status" | "restarts" | "duration" | "usage";
 
@@ -30,3 +167,631 @@ title: string, type: ColumnType, sortable: boolean,
  * Shown by `kubectl get -o wide` only: the UI may hide it on narrow screens.
  */
 wide: boolean, };
+
+export type Row = { name: string, 
+/**
+ * `null` for cluster-scoped kinds.
+ */
+namespace: string | null, uid: string, creationTimestamp: string | null, labels: { [key in string]: string }, } & ({ [key in string]: unknown });
+
+export type ColumnValue = CellValue | UsageCell;
+
+export type CellValue = null | string | number | StatusCell | RestartsCell | DurationCell;
+
+export type StatusCell = { text: string, severity: Severity, };
+
+export type RestartsCell = { count: number, 
+/**
+ * When a container last restarted; `null` when none has.
+ */
+lastRestart: string | null, };
+
+export type DurationCell = { start: string, end: string | null, };
+
+export type UsageCell = { usage: number, requests: number | null, limits: number | null, 
+/**
+ * Usage as a percentage of `of`.
+ */
+percent: number | null, 
+/**
+ * What the percentage is of; `None` when nothing bounds the usage.
+ */
+of: UsageBase | null, };
+
+export type UsageBase = "requests" | "limits" | "allocatable";
+
+export type LiveRequest = { "op": "subscribe", id: string, path: string, } | { "op": "unsubscribe", id: string, };
+
+export type LiveMessage = { id?: string, } & (LiveEvent | LogEvent);
+
+export type AnyEvent = LiveEvent | LogEvent;
+
+export type LiveEvent = { "event": "snapshot", "data": ListAnswer } | { "event": "added", "data": RowChange } | { "event": "modified", "data": RowChange } | { "event": "removed", "data": RowChange } | { "event": "resync", "data": Resync } | { "event": "error", "data": ErrorAnswer } | { "event": "heartbeat", "data": Record<string, never> };
+
+export type RowChange = { row: Row, total: number, };
+
+export type Resync = { reason: string, };
+
+export type LogEvent = { "event": "line", "data": LogLine } | { "event": "warning", "data": Warning } | { "event": "end", "data": LogEnd };
+
+export type LogLine = { 
+/**
+ * The pod, in a workload's merged log.
+ */
+pod?: string, 
+/**
+ * The container, in a workload's merged log.
+ */
+container?: string, line: string, };
+
+export type LogEnd = { reason: string, };
+
+export type WorkloadLogs = { lines: Array<LogLine>, 
+/**
+ * The pods whose logs could not be read.
+ */
+warnings: Array<Warning>, };
+
+export type MetricsStatus = { metricsServer: SourceStatus, prometheus: PrometheusStatus | null, ranges: Array<RangeOption>, };
+
+export type SourceStatus = { state: SourceState, 
+/**
+ * What is going on, for a person.
+ */
+message: string, 
+/**
+ * What to do about it; `None` when nothing needs doing.
+ */
+hint: string | null, 
+/**
+ * `metrics.k8s.io/v1beta1` or `metrics.k8s.io/v1`, as discovery found it.
+ */
+apiVersion: string | null, 
+/**
+ * When the state last changed.
+ */
+since: string, 
+/**
+ * When the last successful scrape finished.
+ */
+lastScrape: string | null, intervalSeconds: number, retentionSeconds: number, };
+
+export type PrometheusStatus = { url: string, state: SourceState, message: string, hint: string | null, since: string, };
+
+export type SourceState = "starting" | "ok" | "notInstalled" | "unreachable" | "forbidden";
+
+export type SourceKind = "metricsServer" | "prometheus";
+
+export type RangeOption = { id: string, seconds: number, source: SourceKind, };
+
+export type TargetMetrics = { target: TargetName, state: SourceStatus, current: Current | null, series: SeriesView | null, containers?: Array<ContainerView>, top?: Top, };
+
+export type TargetName = { kind: string, namespace?: string, name?: string, };
+
+export type Amounts = { usage: number | null, requests: number | null, limits: number | null, allocatable: number | null, capacity: number | null, };
+
+export type Current = { cpu: Amounts, memory: Amounts, 
+/**
+ * The scrape the usage is from.
+ */
+timestamp: string, };
+
+export type SeriesView = { source: SourceKind, resolutionSeconds: number, start: number, end: number, timestamps: Array<number>, cpu: Array<number | null>, memory: Array<number | null>, };
+
+export type ContainerView = { name: string, current: Current | null, series: SeriesView | null, };
+
+export type Top = { pods: Array<TopPod>, nodes: Array<TopNode>, };
+
+export type TopPod = { namespace: string, name: string, cpu: number, memory: number, };
+
+export type TopNode = { name: string, cpu: number, memory: number, cpuPercent: number | null, memoryPercent: number | null, };
+
+export type Detail = { kind: KindRef, metadata: DetailMetadata, 
+/**
+ * The per-kind part; `null` for kinds without one.
+ */
+summary: Summary | null, conditions: Array<Condition>, 
+/**
+ * The controller chain, nearest first.
+ */
+owners: Array<ObjectLink>, related: Array<RelatedGroup>, 
+/**
+ * Newest first.
+ */
+events: Array<DetailEvent>, 
+/**
+ * What could not be looked up (a forbidden list, an owner of a kind the cluster lacks).
+ */
+warnings: Array<Warning>, 
+/**
+ * The object as the API server has it, without `managedFields` (a Secret's values hidden
+ * unless revealed).
+ */
+object: Record<string, unknown>, };
+
+export type KindRef = { group: string, version: string, resource: string, kind: string, namespaced: boolean, };
+
+export type DetailMetadata = { name: string, namespace: string | null, uid: string, resourceVersion: string, creationTimestamp: string | null, deletionTimestamp: string | null, generation: number | null, labels: { [key in string]: string }, annotations: { [key in string]: string }, 
+/**
+ * As written.
+ */
+ownerReferences: Array<Record<string, unknown>>, };
+
+export type Condition = { type: string, 
+/**
+ * `True`, `False` or `Unknown`.
+ */
+status: string, reason: string | null, message: string | null, 
+/**
+ * `lastTransitionTime`, or `lastUpdateTime` (a Deployment's conditions have both).
+ */
+lastTransitionTime: string | null, };
+
+export type DetailEvent = { 
+/**
+ * `Normal` or `Warning`.
+ */
+type: string | null, reason: string | null, message: string | null, 
+/**
+ * How many times it happened (a series' count, or the event's).
+ */
+count: number, firstSeen: string | null, lastSeen: string | null, 
+/**
+ * The component that reported it (`kubelet`, `default-scheduler`).
+ */
+source: string | null, };
+
+export type ObjectLink = { 
+/**
+ * `""` for the core group.
+ */
+group: string, version: string, resource: string, kind: string, namespace: string | null, name: string, 
+/**
+ * `core/v1/pods/web-1?namespace=shop`.
+ */
+path: string, 
+/**
+ * A related pod's status (`Running`), `null` for other related objects; absent in an
+ * owner chain.
+ */
+status?: string | null, };
+
+export type RelatedGroup = { relation: string, items: Array<ObjectLink>, };
+
+export type Summary = { "type": "Pod" } & PodDetail | { "type": "Deployment" } & WorkloadDetail | { "type": "StatefulSet" } & WorkloadDetail | { "type": "DaemonSet" } & WorkloadDetail | { "type": "ReplicaSet" } & WorkloadDetail | { "type": "Job" } & WorkloadDetail | { "type": "CronJob" } & WorkloadDetail | { "type": "ReplicationController" } & WorkloadDetail | { "type": "Service" } & ServiceDetail | { "type": "Node" } & NodeDetail;
+
+export type PodDetail = { phase: string | null, 
+/**
+ * The STATUS `kubectl get pods` prints (`CrashLoopBackOff`).
+ */
+status: string | null, node: string | null, podIP: string | null, hostIP: string | null, qosClass: string | null, serviceAccount: string | null, 
+/**
+ * Restarts of its containers, summed.
+ */
+restarts: number, initContainers: Array<Container>, containers: Array<Container>, volumes: Array<Volume>, 
+/**
+ * The spec's tolerations as written.
+ */
+tolerations: Array<Record<string, unknown>> | null, nodeSelector: { [key in string]: string } | null, };
+
+export type WorkloadDetail = { 
+/**
+ * `null` for a CronJob.
+ */
+replicas: Replicas | null, 
+/**
+ * The selector's `matchLabels`, else the selector as written.
+ */
+selector: Record<string, unknown> | null, 
+/**
+ * The update strategy's type, or a CronJob's concurrency policy.
+ */
+strategy: string | null, paused: boolean | null, suspend: boolean | null, schedule: string | null, lastScheduleTime: string | null, 
+/**
+ * A Deployment's revision (its annotation).
+ */
+revision: string | null, initContainers: Array<Container>, containers: Array<Container>, volumes: Array<Volume>, };
+
+export type Replicas = { desired: number | null, current: number | null, ready: number | null, updated: number | null, available: number | null, };
+
+export type ServiceDetail = { serviceType: string | null, clusterIP: string | null, externalIPs: Array<string>, 
+/**
+ * `status.loadBalancer.ingress` as written.
+ */
+loadBalancerIngress: Array<Record<string, unknown>>, ports: Array<ServicePort>, selector: { [key in string]: string } | null, };
+
+export type ServicePort = { name: string | null, port: number | null, 
+/**
+ * A number, or the name of a container's port.
+ */
+targetPort: number | string | null, nodePort: number | null, protocol: string | null, };
+
+export type NodeDetail = { unschedulable: boolean, 
+/**
+ * `spec.taints` as written.
+ */
+taints: Array<Record<string, unknown>>, 
+/**
+ * `status.addresses` as written (`{type, address}`).
+ */
+addresses: Array<Record<string, unknown>>, capacity: { [key in string]: string } | null, allocatable: { [key in string]: string } | null, 
+/**
+ * `status.nodeInfo` as written.
+ */
+nodeInfo: Record<string, unknown> | null, podCIDR: string | null, };
+
+export type Container = { name: string, image: string | null, imagePullPolicy: string | null, command: Array<string>, args: Array<string>, 
+/**
+ * `null` in a template, or before the kubelet reported it.
+ */
+state: ContainerState | null, lastState: ContainerState | null, ready: boolean | null, restartCount: number | null, ports: Array<ContainerPort>, env: Array<EnvVar>, envFrom: Array<EnvFrom>, resources: ContainerResources, probes: Probes, mounts: Array<Mount>, };
+
+export type ContainerState = { 
+/**
+ * `running`, `waiting` or `terminated`.
+ */
+state: string, reason: string | null, message: string | null, startedAt: string | null, exitCode: number | null, };
+
+export type ContainerPort = { name: string | null, containerPort: number, protocol: string, };
+
+export type EnvVar = { name: string, 
+/**
+ * The value as written; absent for a reference other than a Secret's.
+ */
+value?: string | null, from?: EnvSource, 
+/**
+ * A Secret's value only: whether `value` was filled in.
+ */
+revealed?: boolean, };
+
+export type EnvSource = { kind: EnvSourceKind, 
+/**
+ * The ConfigMap or Secret.
+ */
+name?: string, 
+/**
+ * The key in the ConfigMap or Secret.
+ */
+key?: string, 
+/**
+ * A field's path, or a resource field's resource (`limits.cpu`).
+ */
+path?: string, 
+/**
+ * A resource field's container.
+ */
+container?: string, };
+
+export type EnvSourceKind = "Secret" | "ConfigMap" | "Field" | "ResourceField" | "Unknown";
+
+export type EnvFrom = { kind: EnvSourceKind, name: string | null, prefix: string | null, optional: boolean, };
+
+export type ContainerResources = { requests: { [key in string]: string }, limits: { [key in string]: string }, };
+
+export type Probes = { liveness: Probe | null, readiness: Probe | null, startup: Probe | null, };
+
+export type Probe = { handler: string, initialDelaySeconds: number, periodSeconds: number, timeoutSeconds: number, failureThreshold: number, successThreshold: number, };
+
+export type Mount = { name: string, mountPath: string, readOnly: boolean, subPath: string | null, };
+
+export type Volume = { name: string | null, type: string, 
+/**
+ * The claim, ConfigMap, Secret or host path; `null` for other types.
+ */
+source: string | null, };
+
+export type Permissions = { actions: { [key in string]: Decision }, };
+
+export type Decision = { allowed: boolean, reason: string | null, };
+
+export type ActionAnswer = { action: string, 
+/**
+ * Without `managedFields`.
+ */
+object: Record<string, unknown>, 
+/**
+ * What was done (`scaled to 3`).
+ */
+message: string, };
+
+export type RevisionsAnswer = { revisions: Array<Revision>, };
+
+export type Revision = { revision: number, 
+/**
+ * Whether the workload runs it now.
+ */
+current: boolean, 
+/**
+ * The ReplicaSet or ControllerRevision.
+ */
+name: string, createdAt: string | null, 
+/**
+ * Its `kubernetes.io/change-cause` annotation.
+ */
+changeCause: string | null, 
+/**
+ * Its pod template's images.
+ */
+images: Array<string>, };
+
+export type ApplyAnswer = { dryRun: boolean, ok: boolean, results: Array<ApplyResult>, };
+
+export type ApplyResult = { 
+/**
+ * Its place among the body's documents, from 0.
+ */
+index: number, 
+/**
+ * The body's line (from 1) where it starts.
+ */
+line: number, apiVersion: string | null, kind: string | null, 
+/**
+ * `null` for a cluster-scoped kind, or before the kind is known.
+ */
+namespace: string | null, name: string | null, 
+/**
+ * Its detail's path (after `/api/v1/resources/`), once its kind and name are known.
+ */
+path: string | null, result: Applied, error: ApplyError | null, };
+
+export type Applied = "created" | "configured" | "unchanged" | "failed";
+
+export type ApplyError = { code: number, reason: string, message: string, causes: Array<Cause>, };
+
+export type Cause = { field: string | null, reason: string | null, message: string | null, };
+
+export type Operation = { id: string, 
+/**
+ * `drain`, `install`, `upgrade`, `rollback` or `uninstall`.
+ */
+action: string, target: OperationTarget, state: OperationState, 
+/**
+ * What it is doing, or how it ended.
+ */
+message: string, startedAt: string, finishedAt: string | null, } & (HelmProgress | DrainProgress);
+
+export type OperationTarget = { namespace?: string, resource?: string, name: string, };
+
+export type OperationState = "running" | "succeeded" | "failed";
+
+export type Progress = HelmProgress | DrainProgress;
+
+export type DrainProgress = { pods: Array<DrainPod>, };
+
+export type DrainPod = { namespace: string, name: string, state: DrainPodState, 
+/**
+ * Why it was skipped, or what the eviction answered.
+ */
+message: string | null, };
+
+export type DrainPodState = "pending" | "skipped" | "evicted" | "retrying" | "failed";
+
+export type HelmStatus = { available: true, path: string, version: string, } | { available: false, reason: string, };
+
+export type RepositoryList = { items: Array<Repository>, 
+/**
+ * Why ChartRepository resources cannot be read (their CRD is missing).
+ */
+warnings: Array<Warning>, 
+/**
+ * Whether the person may add a repository.
+ */
+create: Decision, };
+
+export type Repository = { name: string, url: string, kind: RepoKind, 
+/**
+ * How often it is synced; `null` for the built-in repository.
+ */
+intervalSeconds: number | null, 
+/**
+ * A Secret with `username` and `password`.
+ */
+secretRef: SecretRef | null, 
+/**
+ * A Secret whose `ca.crt` is trusted for this repository, besides the system's roots.
+ */
+caSecretRef: SecretRef | null, 
+/**
+ * Absent for the built-in repository.
+ */
+plainHttp?: boolean, status: RepoStatus, permissions: RepositoryPermissions, };
+
+export type RepositoryPermissions = { delete: boolean, sync: boolean, };
+
+export type RepoKind = "builtin" | "http" | "oci";
+
+export type SecretRef = { namespace: string, name: string, };
+
+export type RepoStatus = { 
+/**
+ * pending until the first sync, then syncing, ok or error (the message says why)
+ */
+state: SyncState, 
+/**
+ * When the last sync finished, whether it succeeded or not
+ */
+lastSync: string | null, 
+/**
+ * How many charts the repository's index has
+ */
+charts: number, 
+/**
+ * Why the last sync failed, or a note on it
+ */
+message: string | null, };
+
+export type SyncState = "pending" | "syncing" | "ok" | "error";
+
+export type RepositoryRequest = { name?: string, 
+/**
+ * `https://…`, `http://…` or `oci://…`.
+ */
+url?: string, 
+/**
+ * At least 60; the default when left out.
+ */
+intervalSeconds?: number | null, secretRef?: SecretRef | null, caSecretRef?: SecretRef | null, plainHttp?: boolean, };
+
+export type ChartList = { items: Array<ChartSummary>, 
+/**
+ * How many match in all.
+ */
+total: number, };
+
+export type ChartSummary = { repo: string, name: string, version: string, appVersion: string | null, description: string | null, icon: string | null, keywords: Array<string>, deprecated: boolean, };
+
+export type ChartDetail = { repo: string, name: string, version: string, appVersion: string | null, description: string | null, icon: string | null, home: string | null, sources: Array<string>, keywords: Array<string>, deprecated: boolean, maintainers: Array<Maintainer>, 
+/**
+ * Every version of the chart, newest first.
+ */
+versions: Array<ChartVersionSummary>, 
+/**
+ * From the index, else from the archive's Chart.yaml.
+ */
+dependencies: Array<Dependency>, readme: string | null, 
+/**
+ * The default values, as the chart writes them (YAML).
+ */
+values: string, 
+/**
+ * `values.schema.json`, as the chart has it.
+ */
+valuesSchema: JsonSchema | null, 
+/**
+ * Where the values put an Ingress host; `null` when they have no `ingress`.
+ */
+ingress: IngressSupport | null, install: InstallAvailability, };
+
+export type Maintainer = { name: string, email: string | null, url: string | null, };
+
+export type Dependency = { name: string, version: string, repository: string, condition: string | null, alias: string | null, };
+
+export type ChartVersionSummary = { version: string, appVersion: string | null, created: string | null, };
+
+export type JsonSchema = { type?: string | Array<string>, title?: string, description?: string, enum?: Array<unknown>, default?: unknown, properties?: { [key in string]: JsonSchema }, required?: Array<string>, minimum?: number, maximum?: number, };
+
+export type IngressSupport = { supported: boolean, 
+/**
+ * `ingress.host`, `ingress.hosts[0].host` or `ingress.hostname`.
+ */
+hostPath: string | null, };
+
+export type InstallAvailability = { available: boolean, reason: string | null, };
+
+export type ReleaseList = { items: Array<ReleaseSummary>, 
+/**
+ * Namespaces whose releases could not be read, records that do not decode.
+ */
+warnings: Array<Warning>, };
+
+export type ReleaseSummary = { name: string, namespace: string, revision: number, status: string, chart: string, chartVersion: string, appVersion: string | null, updated: string | null, protected: Protection, };
+
+export type Protection = { protected: boolean, reason: string | null, };
+
+export type ReleaseDetail = { description: string, 
+/**
+ * The chart's NOTES as helm rendered them.
+ */
+notes: string, 
+/**
+ * The values the person supplied, as YAML.
+ */
+values: string, manifest: string, 
+/**
+ * Newest first.
+ */
+history: Array<HistoryEntry>, resources: Array<ReleaseResource>, accessUrls: Array<AccessUrl>, warnings: Array<Warning>, 
+/**
+ * Where an upgrade takes the chart from: what Wheelhouse recorded at install, or `null` (a
+ * release installed by the helm CLI; the person names a repository to upgrade).
+ */
+repo: string | null, name: string, namespace: string, revision: number, status: string, chart: string, chartVersion: string, appVersion: string | null, updated: string | null, protected: Protection, };
+
+export type HistoryEntry = { revision: number, status: string, chart: string, chartVersion: string, appVersion: string | null, updated: string | null, description: string, };
+
+export type ReleaseResource = { group: string, version: string, 
+/**
+ * `""` when the cluster serves no such kind.
+ */
+resource: string, kind: string, namespace: string | null, name: string, 
+/**
+ * `null` when it could not be read.
+ */
+status: LiveStatus | null, };
+
+export type LiveStatus = { text: string, severity: Severity, };
+
+export type AccessUrl = { url: string, 
+/**
+ * `Ingress shop/web`, `Service shop/web (LoadBalancer)`, `Service shop/web (NodePort)`.
+ */
+source: string, };
+
+export type ReleaseDiff = { from: number, to: number, values: string, manifest: string, };
+
+export type InstallRequest = { repo?: string, chart?: string, 
+/**
+ * The newest when left out.
+ */
+version?: string | null, name?: string, namespace?: string, createNamespace?: boolean, 
+/**
+ * YAML.
+ */
+values?: string, 
+/**
+ * Set where the chart's values put the Ingress host (the chart detail's `ingress`).
+ */
+ingressHost?: string | null, };
+
+export type UpgradeRequest = { 
+/**
+ * The repository to take the chart from; the one recorded at install when left out.
+ */
+repo?: string | null, 
+/**
+ * The release's chart version when left out.
+ */
+version?: string | null, 
+/**
+ * YAML.
+ */
+values?: string, };
+
+export type RollbackRequest = { 
+/**
+ * A revision before the current one.
+ */
+revision?: number | null, };
+
+export type HelmProgress = { 
+/**
+ * helm's output, its last 2,000 lines.
+ */
+log: Array<string>, notes: string | null, accessUrls: Array<AccessUrl>, error: string | null, failedResources: Array<FailedResource>, 
+/**
+ * The release's revision after an install, upgrade or rollback that succeeded.
+ */
+revision?: number, };
+
+export type FailedResource = { kind: string, namespace: string | null, name: string, status: LiveStatus | null, 
+/**
+ * Its events, newest first, at most ten.
+ */
+events: Array<FailedEvent>, };
+
+export type FailedEvent = { type: string | null, reason: string | null, message: string | null, count: number | null, lastSeen: string | null, };
+
+export type AppConfig = { 
+/**
+ * The path the app is served under, always with a trailing slash (`/`, `/wh/`).
+ */
+basePath: string, 
+/**
+ * The language negotiated from the request's Accept-Language (or `--default-locale`).
+ */
+locale: string, defaultLocale: string, locales: Array<string>, version: string, 
+/**
+ * The nonce this page load's Content-Security-Policy allows on `<style>` elements (the YAML
+ * editor's).
+ */
+styleNonce: string, };

@@ -6,8 +6,7 @@
 //! doubling to 30 s) and subscribes every view again, whose fresh snapshot replaces what it shows.
 
 import { reportRefusal } from './client';
-import type { Warning } from './warning';
-import type { LiveEvent } from '../k8s/rows';
+import type { LiveEvent, LiveMessage, LiveRequest, LogEvent as ServerLogEvent } from './generated';
 
 /** The part of a WebSocket this uses, so tests can hand in a fake one. */
 export interface SocketLike {
@@ -29,16 +28,12 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
 export type LiveListener = (event: LiveEvent) => void;
 
 /**
- * The events of a followed log: its lines (tagged with `pod` and `container` for a workload),
- * a workload stream that could not be opened, the end of a stream, a refusal (`error`), and
- * `reopened` when the connection was lost and the log is asked for again (its tail follows anew).
+ * The events of a followed log: the server's (its lines, tagged with `pod` and `container` for a
+ * workload; a workload stream that could not be opened; the end of a stream), a refusal
+ * (`error`), and `reopened`, said by this connection when it was lost and the log is asked for
+ * again (its tail follows anew).
  */
-export type LogEvent =
-  | { event: 'line'; data: { line: string; pod?: string; container?: string } }
-  | { event: 'warning'; data: Warning }
-  | { event: 'end'; data: { reason?: string } }
-  | Extract<LiveEvent, { event: 'error' }>
-  | { event: 'reopened'; data: Record<string, never> };
+export type LogEvent = ServerLogEvent | Extract<LiveEvent, { event: 'error' }> | { event: 'reopened'; data: Record<string, never> };
 
 export type LogListener = (event: LogEvent) => void;
 
@@ -222,9 +217,9 @@ export class LiveConnection {
 
   private receive(raw: unknown): void {
     if (typeof raw !== 'string') return;
-    let message: { id?: string } & LiveEvent;
+    let message: LiveMessage;
     try {
-      message = JSON.parse(raw) as { id?: string } & LiveEvent;
+      message = JSON.parse(raw) as LiveMessage;
     } catch {
       return;
     }
@@ -248,7 +243,7 @@ export class LiveConnection {
     }
   }
 
-  private send(message: { op: 'subscribe' | 'unsubscribe'; id: string; path?: string }): void {
+  private send(message: LiveRequest): void {
     if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(message));
   }
 

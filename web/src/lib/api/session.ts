@@ -10,32 +10,16 @@
 import { type AnswerSeen, observeAnswers, requestJson } from './client';
 import { API } from './endpoints';
 import { ApiError, toApiError } from './errors';
+import type { Session, TokenSignIn } from './generated';
 import { forgetAnswers } from './query';
 
 /**
- * `local`: the console acts with its own kubeconfig identity; nobody signs in or out.
- * `login`: people sign in with one of `methods`. `proxy`: an authenticating proxy in front
- * decides who is asking; Wheelhouse shows the name but has no sign-in form and no sign-out.
+ * The answer of `GET/POST/DELETE api/v1/session`. Its `mode` is `local` (the console acts with
+ * its own kubeconfig identity; nobody signs in or out), `login` (people sign in with one of
+ * `methods`) or `proxy` (an authenticating proxy in front decides who is asking; Wheelhouse
+ * shows the name but has no sign-in form and no sign-out).
  */
-export type SessionMode = 'local' | 'login' | 'proxy';
-export type SignInMethod = 'token' | 'oidc';
-
-export interface Person {
-  user: string;
-  groups: string[];
-  method: 'local' | 'token' | 'oidc' | 'proxy';
-  /** When the session ends (RFC 3339); null when it does not (local, proxy). */
-  expiresAt: string | null;
-}
-
-/** The answer of `GET/POST/DELETE api/v1/session`. */
-export interface Session {
-  mode: SessionMode;
-  methods: SignInMethod[];
-  /** The cluster's name, told before anyone signed in (the sign-in page's title). */
-  cluster: string;
-  person: Person | null;
-}
+export type { Person, Session, SessionMode, SignInMethod } from './generated';
 
 /** The reasons with which the server refuses a call that has no valid session. */
 export const SIGNED_OUT_REASONS = ['Unauthorized', 'SessionExpired'] as const;
@@ -135,7 +119,8 @@ export class SessionStore {
 
   /** Signs in with a bearer token; a rejected token throws the server's ApiError. */
   signIn = async (token: string): Promise<Session> => {
-    const session = await requestJson<Session>('POST', API.session, { body: { json: { token } }, expect401: true });
+    const body: TokenSignIn = { token };
+    const session = await requestJson<Session>('POST', API.session, { body: { json: body }, expect401: true });
     this.generation += 1;
     // What the previous person's pages fetched is not the new person's to see, even briefly.
     forgetAnswers();

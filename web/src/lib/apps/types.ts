@@ -1,164 +1,34 @@
 //! The app store's API answers (docs/api.md, "App store") and the paths that serve them.
 
-import type { Warning } from '../api/warning';
+import type { HelmProgress, Operation } from '../api/generated';
 
-export interface HelmInfo {
-  available: boolean;
-  path?: string | null;
-  version?: string | null;
-  reason?: string | null;
-}
-
-export interface RepositoryStatus {
-  state: 'pending' | 'syncing' | 'ok' | 'error';
-  lastSync: string | null;
-  charts: number;
-  message: string | null;
-}
-
-export interface Repository {
-  name: string;
-  url: string;
-  kind: 'builtin' | 'http' | 'oci';
-  intervalSeconds: number | null;
-  plainHttp?: boolean;
-  secretRef: { namespace: string; name: string } | null;
-  /** A Secret whose `ca.crt` is trusted for this repository (a private CA), besides the system's roots. */
-  caSecretRef?: { namespace: string; name: string } | null;
-  status: RepositoryStatus;
-  permissions?: { delete: boolean; sync: boolean };
-}
-
-export interface ChartSummary {
-  repo: string;
-  name: string;
-  version: string;
-  appVersion: string | null;
-  description: string | null;
-  icon: string | null;
-  keywords: string[];
-  deprecated: boolean;
-}
-
-export interface ChartDependency {
-  name: string;
-  version: string | null;
-  repository: string | null;
-  condition: string | null;
-  alias: string | null;
-}
-
-/** A JSON schema, as much of it as the values form reads. */
-export interface JsonSchema {
-  type?: string | string[];
-  title?: string;
-  description?: string;
-  enum?: unknown[];
-  default?: unknown;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  minimum?: number;
-  maximum?: number;
-}
-
-export interface ChartDetail extends ChartSummary {
-  home: string | null;
-  sources: string[];
-  maintainers: { name: string; email?: string | null; url?: string | null }[];
-  versions: { version: string; appVersion: string | null; created: string | null }[];
-  dependencies: ChartDependency[];
-  readme: string | null;
-  values: string;
-  valuesSchema: JsonSchema | null;
-  ingress: { supported: boolean; hostPath: string | null } | null;
-  install: { available: boolean; reason: string | null };
-}
-
-export interface Protection {
-  protected: boolean;
-  reason: string | null;
-}
-
-
-export interface ReleaseSummary {
-  name: string;
-  namespace: string;
-  revision: number;
-  status: string;
-  chart: string;
-  chartVersion: string;
-  appVersion: string | null;
-  updated: string | null;
-  protected: Protection;
-}
-
-export interface ReleaseRevision {
-  revision: number;
-  status: string;
-  chart: string;
-  chartVersion: string;
-  appVersion: string | null;
-  updated: string | null;
-  description: string | null;
-}
-
-export interface ReleaseResource {
-  group: string;
-  version: string;
-  resource: string;
-  kind: string;
-  namespace: string | null;
-  name: string;
-  status: { text: string; severity: string } | null;
-}
-
-export interface AccessUrl {
-  url: string;
-  source: string;
-}
-
-export interface ReleaseDetail extends ReleaseSummary {
-  description: string | null;
-  notes: string | null;
-  values: string;
-  manifest: string;
-  history: ReleaseRevision[];
-  resources: ReleaseResource[];
-  accessUrls: AccessUrl[];
-  warnings?: Warning[];
-  /** The repository Wheelhouse recorded at install, which upgrades take the chart from; null for
-   *  a release installed without Wheelhouse (an upgrade then names the repository). */
-  repo?: string | null;
-}
-
-export interface ReleaseDiff {
-  values: string;
-  manifest: string;
-}
-
-export interface FailedResource {
-  kind: string;
-  namespace: string | null;
-  name: string;
-  status?: { text: string; severity: string } | null;
-  events: { type: string; reason: string; message: string; count: number | null; lastSeen: string | null }[];
-}
+export type {
+  AccessUrl,
+  ChartDetail,
+  ChartList,
+  ChartSummary,
+  Dependency as ChartDependency,
+  FailedResource,
+  HelmStatus as HelmInfo,
+  HistoryEntry as ReleaseRevision,
+  InstallRequest,
+  JsonSchema,
+  Protection,
+  ReleaseDetail,
+  ReleaseDiff,
+  ReleaseList,
+  ReleaseResource,
+  ReleaseSummary,
+  Repository,
+  RepositoryList,
+  RepositoryRequest,
+  RepoStatus as RepositoryStatus,
+  RollbackRequest,
+  UpgradeRequest,
+} from '../api/generated';
 
 /** A helm operation (install, upgrade, rollback, uninstall) as /api/v1/operations/{id} shows it. */
-export interface AppOperation {
-  id: string;
-  action: string;
-  target: { namespace?: string; name?: string };
-  state: 'running' | 'succeeded' | 'failed';
-  message: string;
-  log?: string[];
-  notes?: string | null;
-  accessUrls?: AccessUrl[];
-  error?: string | null;
-  failedResources?: FailedResource[];
-  startedAt?: string;
-  finishedAt?: string | null;
-}
+export type AppOperation = Operation & HelmProgress;
 
 const enc = encodeURIComponent;
 

@@ -1,19 +1,4 @@
-//! The cluster the console is connected to, as `GET /api/v1/cluster` describes it.
+//! The cluster the console is connected to, as `GET /api/v1/cluster` describes it (the types
+//! are generated from the server's, `generated.ts`).
 
-/** Why the last check of the cluster failed. */
-export interface ClusterError {
-  reason: string;
-  message: string;
-}
-
-export interface ClusterInfo {
-  name: string;
-  server: string;
-  serverVersion: string | null;
-  /** True for the built-in simulated cluster (`--demo`, or no cluster configured). */
-  demo: boolean;
-  /** False when the last check could not reach the API server; `error` then says why. */
-  connected: boolean;
-  error: ClusterError | null;
-  lastCheck: string;
-}
+export type { ClusterInfo, ConnectionProblem as ClusterError, ProblemReason } from '../api/generated';

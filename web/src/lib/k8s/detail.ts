@@ -1,102 +1,28 @@
 //! One object's detail as the server aggregates it (`GET /api/v1/resources/…/{name}`), its
 //! permissions, and where its links go in the app. Pure types and helpers.
 
-import type { Warning } from '../api/warning';
+import type { Container, ObjectLink, Summary } from '../api/generated';
 import { routeName, type Kind } from './kinds';
 
-export interface ObjectLink {
-  group: string;
-  version: string;
-  resource: string;
-  kind: string;
-  namespace: string | null;
-  name: string;
-  path: string;
-  status?: string | null;
-}
+export type {
+  Condition,
+  Container,
+  ContainerState,
+  Decision as Permission,
+  Detail,
+  DetailEvent,
+  DetailMetadata,
+  EnvVar,
+  ObjectLink,
+  Permissions,
+  RelatedGroup,
+  Summary,
+} from '../api/generated';
 
-export interface Condition {
-  type: string;
-  status: string;
-  reason: string | null;
-  message: string | null;
-  lastTransitionTime: string | null;
-}
-
-export interface DetailEvent {
-  type: string;
-  reason: string | null;
-  message: string | null;
-  count: number | null;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  source: string | null;
-}
-
-
-export interface ContainerState {
-  state: 'running' | 'waiting' | 'terminated' | null;
-  reason: string | null;
-  message: string | null;
-  startedAt: string | null;
-  exitCode: number | null;
-}
-
-export interface EnvVar {
-  name: string;
-  value?: string | null;
-  from?: { kind: string; name?: string; key?: string; path?: string } | null;
-  revealed?: boolean;
-}
-
-export interface Container {
-  name: string;
-  image: string | null;
-  state?: ContainerState | null;
-  lastState?: ContainerState | null;
-  ready?: boolean | null;
-  restartCount?: number | null;
-  ports?: { name: string | null; containerPort: number; protocol: string | null }[];
-  env?: EnvVar[];
-  resources?: { requests?: Record<string, string> | null; limits?: Record<string, string> | null } | null;
-  mounts?: { name: string; mountPath: string; readOnly: boolean | null; subPath: string | null }[];
-}
-
-export interface Summary {
-  type: string;
-  [field: string]: unknown;
-}
-
-export interface Detail {
-  kind: { group: string; version: string; resource: string; kind: string; namespaced: boolean };
-  metadata: {
-    name: string;
-    namespace: string | null;
-    uid: string;
-    resourceVersion: string;
-    creationTimestamp: string | null;
-    deletionTimestamp: string | null;
-    generation: number | null;
-    labels: Record<string, string> | null;
-    annotations: Record<string, string> | null;
-    ownerReferences?: unknown[] | null;
-  };
-  object: Record<string, unknown>;
-  summary: Summary | null;
-  conditions: Condition[] | null;
-  owners: ObjectLink[] | null;
-  related: { relation: string; items: ObjectLink[] }[] | null;
-  events: DetailEvent[] | null;
-  warnings: Warning[] | null;
-}
-
-export interface Permission {
-  allowed: boolean;
-  reason: string | null;
-}
-
-export interface Permissions {
-  actions: Record<string, Permission | undefined>;
+/** The containers of a pod or of a workload's pod template (none for other kinds). */
+export function containersOf(summary: Summary | null): { initContainers: Container[]; containers: Container[] } {
+  if (!summary || !('containers' in summary)) return { initContainers: [], containers: [] };
+  return { initContainers: summary.initContainers, containers: summary.containers };
 }
 
 /** The app URL of an object: `/pods/shop/web-1`, `/nodes/worker-1`. */

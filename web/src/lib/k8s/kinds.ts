@@ -1,30 +1,9 @@
 //! Kinds the cluster serves (`GET /api/v1/kinds`): how they are grouped in the navigation and
 //! what each one is called in the app's URLs (`pods`, `deployments`, `widgets.demo.wheelhouse.dev`).
 
-import type { Warning } from '../api/warning';
+import type { Kind } from '../api/generated';
 
-export interface Kind {
-  /** `""` for the core group. */
-  group: string;
-  version: string;
-  /** The plural resource name, e.g. `pods`. */
-  resource: string;
-  kind: string;
-  namespaced: boolean;
-  verbs: string[];
-  shortNames: string[];
-  preferredVersion: string;
-  custom: boolean;
-  /** What follows `/api/v1/resources/`: `core/v1/pods`. */
-  path: string;
-  preferred: boolean;
-}
-
-export interface KindsAnswer {
-  kinds: Kind[];
-  warnings: Warning[];
-  discoveredAt: string;
-}
+export type { Kind, KindsAnswer } from '../api/generated';
 
 export const KIND_CATEGORIES = ['Workloads', 'Network', 'Config', 'Storage', 'Cluster', 'Access', 'Custom resources'] as const;
 export type KindCategory = (typeof KIND_CATEGORIES)[number];

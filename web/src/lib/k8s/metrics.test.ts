@@ -148,21 +148,21 @@ test('a series of gaps only has no samples', () => {
 describe('usageCellOf', () => {
   test('measures against requests first, then limits, then allocatable', () => {
     expect(usageCellOf(current.cpu)).toEqual({ usage: 0.3, requests: 0.5, limits: 1, percent: 60, of: 'requests' });
-    expect(usageCellOf({ usage: 0.5, requests: null, limits: 2 })?.of).toBe('limits');
-    expect(usageCellOf({ usage: 1, requests: null, limits: null, allocatable: 4 })).toMatchObject({ percent: 25, of: 'allocatable' });
-    expect(usageCellOf({ usage: 1, requests: null, limits: null })).toMatchObject({ percent: null, of: null });
+    expect(usageCellOf({ usage: 0.5, requests: null, limits: 2, allocatable: null, capacity: null })?.of).toBe('limits');
+    expect(usageCellOf({ usage: 1, requests: null, limits: null, allocatable: 4, capacity: null })).toMatchObject({ percent: 25, of: 'allocatable' });
+    expect(usageCellOf({ usage: 1, requests: null, limits: null, allocatable: null, capacity: null })).toMatchObject({ percent: null, of: null });
   });
 
   test('no sample is no cell', () => {
-    expect(usageCellOf({ usage: null, requests: 1, limits: 1 })).toBeNull();
+    expect(usageCellOf({ usage: null, requests: 1, limits: 1, allocatable: null, capacity: null })).toBeNull();
     expect(usageCellOf(null)).toBeNull();
   });
 });
 
 test('pickRange prefers the asked range, then 1h, then the shortest', () => {
-  const short = { id: '15m', seconds: 900, source: 'metricsServer' };
-  const long = { id: '6h', seconds: 21_600, source: 'prometheus' };
-  const ranges = [short, { id: '1h', seconds: 3600, source: 'metricsServer' }, long];
+  const short = { id: '15m', seconds: 900, source: 'metricsServer' } as const;
+  const long = { id: '6h', seconds: 21_600, source: 'prometheus' } as const;
+  const ranges = [short, { id: '1h', seconds: 3600, source: 'metricsServer' } as const, long];
   expect(pickRange(ranges, '6h')?.id).toBe('6h');
   expect(pickRange(ranges, '7d')?.id).toBe('1h');
   expect(pickRange([long, short], null)?.id).toBe('15m');

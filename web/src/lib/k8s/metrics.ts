@@ -2,102 +2,46 @@
 //! cells), how their numbers read (millicores, cores, KiB/MiB/GiB), and how a series becomes the
 //! columns a chart draws. Pure: no fetching, no React.
 
-/** The state of a metrics source; anything but `ok` comes with a message and a hint. */
-export type SourceState = 'ok' | 'starting' | 'notInstalled' | 'unreachable' | 'forbidden';
+import type {
+  Amounts,
+  ContainerView,
+  Current,
+  PrometheusStatus,
+  RangeOption,
+  SeriesView,
+  SourceStatus as MetricsServerStatus,
+  TargetMetrics,
+  UsageCell,
+} from '../api/generated';
 
-export interface SourceStatus {
-  state: SourceState;
-  /** What is wrong, in the server's words (English); empty or absent when all is well. */
-  message?: string | null;
-  /** How to fix it (a command, a permission to grant). */
-  hint?: string | null;
-  apiVersion?: string | null;
-  since?: string | null;
-  lastScrape?: string | null;
-  intervalSeconds?: number;
-  retentionSeconds?: number;
-  url?: string;
-}
+export type {
+  Amounts,
+  MetricsStatus,
+  PrometheusStatus,
+  SourceState,
+  TopNode,
+  TopPod,
+  UsageBase,
+  UsageCell,
+} from '../api/generated';
+export type { MetricsServerStatus };
 
-export interface MetricsRange {
-  id: string;
-  seconds: number;
-  /** `metricsServer` or `prometheus`. */
-  source: string;
-}
+/** The state of a metrics source, metrics-server's or Prometheus'; anything but `ok` comes with a message and a hint. */
+export type SourceStatus = MetricsServerStatus | PrometheusStatus;
 
-export interface MetricsStatus {
-  metricsServer: SourceStatus;
-  prometheus: SourceStatus | null;
-  ranges: MetricsRange[];
-}
+/** A range the charts can show, and which source serves it. */
+export type MetricsRange = RangeOption;
 
-/** One resource's current figures; `null` means not set or not known, never zero in disguise. */
-export interface Amounts {
-  usage: number | null;
-  requests: number | null;
-  limits: number | null;
-  allocatable?: number | null;
-  capacity?: number | null;
-}
+/** One target's current figures; `null` means not set or not known, never zero in disguise. */
+export type CurrentUsage = Current;
 
-export interface CurrentUsage {
-  cpu: Amounts;
-  memory: Amounts;
-  timestamp?: string | null;
-}
+/** Usage over a range: unix-second timestamps, cores and bytes, `null` where no sample was taken. */
+export type Series = SeriesView;
 
-export interface Series {
-  source: string;
-  resolutionSeconds: number;
-  start: number;
-  end: number;
-  /** Unix seconds. */
-  timestamps: number[];
-  /** Cores; null where no sample was taken. */
-  cpu: (number | null)[];
-  /** Bytes; null where no sample was taken. */
-  memory: (number | null)[];
-}
+export type ContainerMetrics = ContainerView;
 
-export interface TopPod {
-  namespace: string;
-  name: string;
-  cpu: number | null;
-  memory: number | null;
-}
-
-export interface TopNode {
-  name: string;
-  cpu: number | null;
-  memory: number | null;
-  cpuPercent?: number | null;
-  memoryPercent?: number | null;
-}
-
-export interface ContainerMetrics {
-  name: string;
-  current: CurrentUsage | null;
-  series: Series | null;
-}
-
-export interface MetricsAnswer {
-  target: { kind: string; namespace?: string | null; name?: string | null };
-  state: SourceStatus;
-  current: CurrentUsage | null;
-  series: Series | null;
-  containers?: ContainerMetrics[] | null;
-  top?: { pods: TopPod[]; nodes: TopNode[] } | null;
-}
-
-/** A list's `usage` cell (columns `cpu` and `memory`). */
-export interface UsageCell {
-  usage: number;
-  requests: number | null;
-  limits: number | null;
-  percent: number | null;
-  of: 'requests' | 'limits' | 'allocatable' | null;
-}
+/** `GET /api/v1/metrics/…`: one target's metrics. */
+export type MetricsAnswer = TargetMetrics;
 
 export type Resource = 'cpu' | 'memory';
 

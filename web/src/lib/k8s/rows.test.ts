@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { applyDelta, apiQuery, humanDuration, queryFromParams, type ListAnswer, type Row } from './rows';
 
-const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, namespace: 'shop', uid: `uid-${name}`, ...extra });
+const row = (name: string, extra: Partial<Row> = {}): Row => ({ name, namespace: 'shop', uid: `uid-${name}`, creationTimestamp: null, labels: {}, ...extra });
 
 function page(...rows: Row[]): ListAnswer {
   return { items: rows, total: rows.length, page: 1, pageSize: 50, columns: [], state: 'ready', warnings: [] };

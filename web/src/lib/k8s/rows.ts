@@ -1,62 +1,30 @@
 //! List pages' data (`GET /api/v1/resources/…`): columns, typed cells, and how a live delta
 //! changes the page a person is looking at. Pure: no fetching, no React.
 
-import type { Column, Severity } from '../api/generated';
-import type { Warning } from '../api/warning';
+import type { LiveEvent, ListAnswer, Row, StatusCell, RestartsCell, DurationCell } from '../api/generated';
 
-export type { Column, ColumnType, Severity } from '../api/generated';
+export type {
+  CellValue,
+  Column,
+  ColumnType,
+  ColumnValue,
+  DurationCell,
+  ListAnswer,
+  ListState,
+  LiveEvent,
+  RestartsCell,
+  Row,
+  RowChange,
+  Severity,
+  StatusCell,
+} from '../api/generated';
 
-export interface StatusCell {
-  text: string;
-  severity: Severity;
-}
-
-export interface RestartsCell {
-  count: number;
-  lastRestart: string | null;
-}
-
-export interface DurationCell {
-  start: string;
-  end: string | null;
-}
-
-export type CellValue = string | number | boolean | null | StatusCell | RestartsCell | DurationCell | Record<string, unknown>;
-
-export interface Row {
-  name: string;
-  namespace?: string | null;
-  uid?: string;
-  creationTimestamp?: string | null;
-  labels?: Record<string, string>;
-  [column: string]: unknown;
-}
-
-
-export interface ListAnswer {
-  items: Row[];
-  total: number;
-  page: number;
-  pageSize: number;
-  columns: Column[];
-  /** `loading`: the kind's cache has not finished its first list; ask again shortly. */
-  state?: 'ready' | 'loading';
-  warnings: Warning[];
-}
-
-/** What a live view sends (see docs/api.md, "Live views"). */
-export type LiveEvent =
-  | { event: 'snapshot'; data: ListAnswer }
-  | { event: 'added' | 'modified' | 'removed'; data: { row: Row; total: number } }
-  | { event: 'resync'; data: { reason: string } }
-  | { event: 'error'; data: { error: { code: number; reason: string; message: string; details?: unknown } } }
-  | { event: 'heartbeat'; data: Record<string, never> };
-
+/** A change of one row of a live view (see docs/api.md, "Live views"). */
 export type RowDelta = Extract<LiveEvent, { event: 'added' | 'modified' | 'removed' }>;
 
-/** A row's identity: its uid, else namespace and name. */
+/** A row's identity: its uid, else (an object without one) namespace and name. */
 export function rowKey(row: Row): string {
-  return row.uid ?? `${row.namespace ?? ''}/${row.name}`;
+  return row.uid !== '' ? row.uid : `${row.namespace ?? ''}/${row.name}`;
 }
 
 /** The column the sort parameter names (`-creationTimestamp` → `creationTimestamp`). */

@@ -13,7 +13,7 @@ import { useNamespace } from '../../hooks/useNamespace';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
 import { releaseNameProblem, suggestReleaseName } from '../../lib/apps/releaseName';
-import { APPS_API, APPS_URL, type AppOperation, type ChartDetail } from '../../lib/apps/types';
+import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type InstallRequest } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { ChartIcon } from './CataloguePage';
 import { AppsTabs, OperationView, RequestError, useHelm } from './common';
@@ -22,16 +22,7 @@ import { ValuesForm } from './ValuesForm';
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export interface InstallRequest {
-  repo: string;
-  chart: string;
-  version: string;
-  name: string;
-  namespace: string;
-  createNamespace: boolean;
-  values: string;
-  ingressHost?: string;
-}
+export type { InstallRequest };
 
 /** The reason installing is impossible now, or null: helm missing, or the chart says why. */
 export function installBlocked(chart: ChartDetail | undefined, helm: { available: boolean; reason?: string | null } | undefined): string | null {

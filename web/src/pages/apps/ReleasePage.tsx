@@ -315,7 +315,7 @@ export default function ReleasePage() {
 
   const uninstalled = operation?.action === 'uninstall' && operation.state === 'succeeded';
   const protectedReason = r?.protected.protected ? (r.protected.reason ?? t('apps|This release is protected.')) : null;
-  const helmReason = helm.info && !helm.info.available ? (helm.info.reason ?? t('apps|helm is not available')) : null;
+  const helmReason = helm.info && !helm.info.available ? helm.info.reason : null;
   const blocked = protectedReason ?? helmReason;
   const running = operation?.state === 'running';
 

@@ -7,6 +7,7 @@ import { Table } from '../../components/Table';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
+import type { RepositoryRequest } from '../../lib/api/generated';
 import type { Warning } from '../../lib/api/warning';
 import { APPS_API, type Repository } from '../../lib/apps/types';
 import type { MessageKey } from '../../lib/i18n/catalogue';
@@ -24,16 +25,6 @@ export function repositoryProblems(name: string, url: string): { name?: MessageK
   return problems;
 }
 
-/** What adding a repository sends (`POST api/v1/apps/repositories`). */
-interface NewRepository {
-  name: string;
-  url: string;
-  intervalSeconds: number | undefined;
-  secretRef: { namespace: string; name: string } | undefined;
-  caSecretRef: { namespace: string; name: string } | undefined;
-  plainHttp: true | undefined;
-}
-
 function AddRepository(props: { onAdded: () => void }) {
   const { t } = useTranslation();
   const [name, setName] = useState('');
@@ -49,7 +40,7 @@ function AddRepository(props: { onAdded: () => void }) {
   const loginInClear = url.toLowerCase().startsWith('http://') && secret.trim() !== '';
   const [touched, setTouched] = useState(false);
   const add = useMutation({
-    mutationFn: (body: NewRepository) => requestJson('POST', APPS_API.repositories, { body: { json: body } }),
+    mutationFn: (body: RepositoryRequest) => requestJson('POST', APPS_API.repositories, { body: { json: body } }),
     onSuccess: () => {
       setName('');
       setUrl('');
@@ -182,7 +173,7 @@ function RepositoryTable(props: { repos: Repository[]; onChanged: () => void }) 
               <button
                 type="button"
                 className="button button--small"
-                disabled={busy || repo.permissions?.sync === false}
+                disabled={busy || !repo.permissions.sync}
                 onClick={() => {
                   change.mutate({ repo: repo.name, method: 'POST', path: APPS_API.sync(repo.name) });
                 }}
@@ -193,7 +184,7 @@ function RepositoryTable(props: { repos: Repository[]; onChanged: () => void }) 
               <button
                 type="button"
                 className="button button--small button--danger"
-                disabled={busy || repo.kind === 'builtin' || repo.permissions?.delete === false}
+                disabled={busy || repo.kind === 'builtin' || !repo.permissions.delete}
                 title={repo.kind === 'builtin' ? t('apps|The built-in repository cannot be removed.') : undefined}
                 onClick={() => {
                   setConfirming(repo.name);

@@ -29,7 +29,7 @@ function chart(overrides: Partial<ChartDetail> = {}): ChartDetail {
     deprecated: false,
     home: 'https://example.com',
     sources: [],
-    maintainers: [{ name: 'Ann', email: 'ann@example.com' }],
+    maintainers: [{ name: 'Ann', email: 'ann@example.com', url: null }],
     versions: [
       { version: '1.1.0', appVersion: '1.25', created: null },
       { version: '1.0.0', appVersion: '1.24', created: null },
@@ -271,6 +271,8 @@ function release(overrides: Partial<ReleaseDetail> = {}): ReleaseDetail {
     ],
     resources: [],
     accessUrls: [],
+    warnings: [],
+    repo: null,
     ...overrides,
   };
 }

@@ -112,7 +112,7 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
   const op = props.operation;
   const { namespace, name } = op.target;
   const title = ACTION_TITLES[op.action] ?? 'apps|Install';
-  const log = op.log ?? [];
+  const log = op.log;
   const box = useRef<HTMLDivElement>(null);
   // A new operation is brought into view: its progress is what the person waits for.
   useEffect(() => {
@@ -138,7 +138,7 @@ export function OperationView(props: { operation: AppOperation; error?: ApiError
         <div className="operation__failure" role="alert">
           <strong>{t('apps|helm failed')}</strong>
           <pre className="operation__error" data-testid="operation-error">{op.error ?? op.message}</pre>
-          {(op.failedResources ?? []).map((r) => (
+          {op.failedResources.map((r) => (
             <div key={`${r.kind}/${r.namespace ?? ''}/${r.name}`} className="operation__resource" data-testid="failed-resource">
               <strong>
                 {r.kind} {r.namespace ? `${r.namespace}/` : ''}
@@ -183,7 +183,7 @@ function OperationResult(props: { operation: AppOperation; releaseLink?: boolean
           </Link>
         </p>
       )}
-      <AccessUrls urls={op.accessUrls ?? []} />
+      <AccessUrls urls={op.accessUrls} />
       {op.notes && (
         <>
           <h3 className="section__title">{t('apps|Notes')}</h3>

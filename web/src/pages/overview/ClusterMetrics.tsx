@@ -51,7 +51,7 @@ export function ClusterMetrics(props: { namespace?: string }) {
 
 function ClusterFigures(props: { range: string; status: MetricsStatus; namespace: string | undefined }) {
   const { t } = useTranslation();
-  const interval = props.status.metricsServer.intervalSeconds ?? 30;
+  const interval = props.status.metricsServer.intervalSeconds;
   const metrics = useApiQuery<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
   const answer = metrics.data;
   const current = answer?.current ?? null;

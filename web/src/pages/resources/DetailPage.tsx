@@ -14,7 +14,7 @@ import { useObject } from '../../hooks/useObject';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { hasLogs, type Container, type Detail } from '../../lib/k8s/detail';
+import { containersOf, hasLogs, type Detail } from '../../lib/k8s/detail';
 import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
 import { metricsTarget } from '../../lib/k8s/metrics';
 import { NotFound } from '../NotFound';
@@ -24,9 +24,8 @@ const LogViewer = lazy(() => import('../../components/logs/LogViewer'));
 
 /** Whether any container takes an environment variable from a Secret. */
 function usesSecrets(detail: Detail): boolean {
-  const s = detail.summary;
-  const containers = [...(Array.isArray(s?.containers) ? (s.containers as Container[]) : []), ...(Array.isArray(s?.initContainers) ? (s.initContainers as Container[]) : [])];
-  return containers.some((c) => (c.env ?? []).some((e) => e.from?.kind === 'Secret'));
+  const { initContainers, containers } = containersOf(detail.summary);
+  return [...containers, ...initContainers].some((c) => c.env.some((e) => e.from?.kind === 'Secret'));
 }
 
 export function DetailPage() {

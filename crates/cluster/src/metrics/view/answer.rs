@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::metrics::{SourceKind, SourceStatus};
 
@@ -33,18 +34,20 @@ pub const WORKLOAD_RESOURCES: [(&str, &str); 5] = [
 ];
 
 /// The target named in the answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TargetName {
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub namespace: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub name: Option<String>,
 }
 
 /// Usage of one resource (CPU in cores, memory in bytes) against what bounds it; `None` is
 /// "not set or unknown", never zero.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Amounts {
     pub usage: Option<f64>,
@@ -54,7 +57,7 @@ pub struct Amounts {
     pub capacity: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Current {
     pub cpu: Amounts,
     pub memory: Amounts,
@@ -63,7 +66,7 @@ pub struct Current {
 }
 
 /// Usage over a range; timestamps in unix seconds, `None` where there is no sample.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SeriesView {
     pub source: SourceKind,
@@ -75,14 +78,14 @@ pub struct SeriesView {
     pub memory: Vec<Option<f64>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ContainerView {
     pub name: String,
     pub current: Option<Current>,
     pub series: Option<SeriesView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TopPod {
     pub namespace: String,
     pub name: String,
@@ -90,7 +93,7 @@ pub struct TopPod {
     pub memory: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TopNode {
     pub name: String,
@@ -100,22 +103,24 @@ pub struct TopNode {
     pub memory_percent: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Top {
     pub pods: Vec<TopPod>,
     pub nodes: Vec<TopNode>,
 }
 
 /// The answer for one target.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TargetMetrics {
     pub target: TargetName,
     pub state: SourceStatus,
     pub current: Option<Current>,
     pub series: Option<SeriesView>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub containers: Option<Vec<ContainerView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub top: Option<Top>,
 }
 
