@@ -4,6 +4,7 @@
 //! Everything reads `serde_json::Value`s (objects of any kind, as the API server sends them), so
 //! one function serves built-in kinds whatever their version.
 
+mod containers;
 mod summary;
 
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@ mod actions;
 mod charts;
 mod releases;
 mod repositories;
+mod runner;
 mod sync;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -31,14 +32,13 @@ use wheelhouse_cluster::calls::Calls;
 pub use wheelhouse_apps::network::{IpNet, RepositoryNetwork, parse_network};
 
 // The app store's answers and request bodies, for the TypeScript declarations.
-pub(crate) use actions::{
-    FailedEvent, FailedResource, HelmProgress, InstallRequest, RollbackRequest, UpgradeRequest,
-};
+pub(crate) use actions::{InstallRequest, RollbackRequest, UpgradeRequest};
 pub(crate) use charts::{
     ChartDetail, ChartList, ChartVersionSummary, IngressSupport, InstallAvailability,
 };
 pub(crate) use releases::{LiveStatus, ReleaseDetail, ReleaseDiff, ReleaseList, ReleaseResource};
 pub(crate) use repositories::{CreateRequest, Repository, RepositoryList, RepositoryPermissions};
+pub(crate) use runner::{FailedEvent, FailedResource, HelmProgress};
 
 /// Chart archives kept in memory for chart pages and installs.
 const ARCHIVE_CACHE: usize = 32;
