@@ -226,9 +226,9 @@ describe('one object, from creation to deletion', () => {
       await page.getByTestId('reveal-secrets').click();
       // The value the server read from the Secret (data/postgres-credentials, key password).
       await containers.getByText('POSTGRES_PASSWORD=demo-password').waitFor();
+      await screenshot(page, 'detail-pod-secret-revealed');
       await page.getByText('Hide secret values').click();
       await page.waitForFunction(() => ![...document.querySelectorAll('[data-testid="containers"]')].some((c) => c.textContent?.includes('demo-password')));
-      await screenshot(page, 'detail-pod-secret-revealed');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
