@@ -5,7 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{live_socket, namespace, next_message, pod, pods, quiet_server};
+use common::{
+    live_socket, namespace, next_message, pod, pods, quiet_server, unsubscribe_and_settle,
+};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use wheelhouse_sim::{DeleteOptions, GroupResource};
@@ -88,24 +90,8 @@ async fn one_websocket_carries_several_subscriptions() {
         ]
     );
 
-    // After unsubscribing, only the remaining subscription hears of changes. Messages are handled
-    // in order, so once a later subscription answers, the unsubscribe has been done.
-    socket
-        .send(send(json!({"op": "unsubscribe", "id": "one"})))
-        .await
-        .expect("sent");
-    socket
-        .send(send(
-            json!({"op": "subscribe", "id": "marker", "path": "/api/v1/watch/core/v1/nodes"}),
-        ))
-        .await
-        .expect("sent");
-    loop {
-        let message = next_message(&mut socket, deadline).await;
-        if message["id"] == "marker" && message["event"] == "snapshot" {
-            break;
-        }
-    }
+    // After unsubscribing, only the remaining subscription hears of changes.
+    unsubscribe_and_settle(&mut socket, "one", deadline).await;
     store
         .delete(&pods(), "shop", "web-2", &DeleteOptions::default())
         .expect("deleted");

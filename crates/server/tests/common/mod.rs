@@ -369,3 +369,31 @@ pub async fn next_message(socket: &mut LiveSocket, deadline: tokio::time::Instan
         }
     }
 }
+
+/// Unsubscribes `id`, and returns once the socket has done it: messages are handled in order,
+/// so when a subscription sent after the unsubscribe answers, the unsubscribe is done.
+pub async fn unsubscribe_and_settle(
+    socket: &mut LiveSocket,
+    id: &str,
+    deadline: tokio::time::Instant,
+) {
+    use futures::SinkExt as _;
+    let send =
+        |value: Value| tokio_tungstenite::tungstenite::Message::Text(value.to_string().into());
+    socket
+        .send(send(serde_json::json!({"op": "unsubscribe", "id": id})))
+        .await
+        .expect("sent");
+    socket
+        .send(send(serde_json::json!(
+            {"op": "subscribe", "id": "marker", "path": "/api/v1/watch/core/v1/nodes"}
+        )))
+        .await
+        .expect("sent");
+    loop {
+        let message = next_message(socket, deadline).await;
+        if message["id"] == "marker" && message["event"] == "snapshot" {
+            return;
+        }
+    }
+}

@@ -30,22 +30,9 @@ async fn logs_are_tailed_followed_and_merged_for_a_workload() {
             .expect("type")
             .starts_with("text/event-stream")
     );
-    let mut body = follow.bytes_stream();
-    let mut seen = String::new();
-    let line = tokio::time::timeout(WITHIN, async {
-        while let Some(chunk) = body.next().await {
-            seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
-            if let Some(start) = seen.find("event: line\ndata: ") {
-                let rest = &seen[start + "event: line\ndata: ".len()..];
-                if let Some(end) = rest.find('\n') {
-                    return serde_json::from_str::<Value>(&rest[..end]).expect("JSON data");
-                }
-            }
-        }
-        panic!("the stream ended without a line: {seen}");
-    })
-    .await
-    .expect("a followed line arrives in time");
+    let line = tokio::time::timeout(WITHIN, first_line(follow))
+        .await
+        .expect("a followed line arrives in time");
     assert!(line["line"].is_string(), "{line}");
 
     let merged = json(
@@ -115,24 +102,9 @@ async fn a_followed_log_arrives_over_the_live_websocket_until_unsubscribed() {
         "{refused}"
     );
 
-    // Messages are handled in order: once the marker answers, the log is unsubscribed, and no
-    // line of it arrives for longer than the sim's longest interval between lines.
-    socket
-        .send(send(json!({"op": "unsubscribe", "id": "log"})))
-        .await
-        .expect("sent");
-    socket
-        .send(send(
-            json!({"op": "subscribe", "id": "marker", "path": "/api/v1/watch/core/v1/nodes"}),
-        ))
-        .await
-        .expect("sent");
-    loop {
-        let message = next_message(&mut socket, deadline).await;
-        if message["id"] == "marker" {
-            break;
-        }
-    }
+    // Once unsubscribed, no line of the log arrives for longer than the sim's longest interval
+    // between lines.
+    common::unsubscribe_and_settle(&mut socket, "log", deadline).await;
     let quiet = tokio::time::Instant::now() + Duration::from_secs(8);
     while let Ok(Some(message)) = tokio::time::timeout_at(quiet, socket.next()).await {
         if let Message::Text(text) = message.expect("a message") {
@@ -184,22 +156,9 @@ async fn the_previous_instance_of_a_crashing_container_has_its_last_words() {
     .await
     .expect("request");
     assert_eq!(follow.status(), 200);
-    let mut body = follow.bytes_stream();
-    let mut seen = String::new();
-    let line = tokio::time::timeout(WITHIN, async {
-        while let Some(chunk) = body.next().await {
-            seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
-            if let Some(start) = seen.find("event: line\ndata: ") {
-                let rest = &seen[start + "event: line\ndata: ".len()..];
-                if let Some(end) = rest.find('\n') {
-                    return serde_json::from_str::<Value>(&rest[..end]).expect("JSON data");
-                }
-            }
-        }
-        panic!("the stream ended without a line: {seen}");
-    })
-    .await
-    .expect("a merged line arrives in time");
+    let line = tokio::time::timeout(WITHIN, first_line(follow))
+        .await
+        .expect("a merged line arrives in time");
     assert!(
         line["pod"]
             .as_str()
@@ -207,4 +166,20 @@ async fn the_previous_instance_of_a_crashing_container_has_its_last_words() {
         "{line}"
     );
     assert!(line["container"].is_string(), "{line}");
+}
+
+/// The data of the first `line` event of a followed log's event stream.
+async fn first_line(follow: reqwest::Response) -> Value {
+    let mut body = follow.bytes_stream();
+    let mut seen = String::new();
+    while let Some(chunk) = body.next().await {
+        seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+        if let Some(start) = seen.find("event: line\ndata: ") {
+            let rest = &seen[start + "event: line\ndata: ".len()..];
+            if let Some(end) = rest.find('\n') {
+                return serde_json::from_str::<Value>(&rest[..end]).expect("JSON data");
+            }
+        }
+    }
+    panic!("the stream ended without a line: {seen}");
 }
