@@ -269,6 +269,7 @@ impl Sim {
             },
             users: config.users.clone(),
             group_policies: config.group_policies.clone(),
+            service_account_tokens: api::rbac::ServiceAccountTokens::default(),
             oidc: config
                 .oidc
                 .clone()

@@ -596,3 +596,130 @@ async fn subject_access_reviews_honour_the_groups_of_the_spec() {
     );
     sim.shutdown().await;
 }
+
+/// Stores an object through the API as admin; the status must be 201.
+async fn create(sim: &Sim, path: &str, object: Value) {
+    let (status, body) = request(sim, "POST", path, "admin-token", &[], Some(object)).await;
+    assert_eq!(status, 201, "POST {path}: {body}");
+}
+
+#[tokio::test]
+async fn a_service_account_token_acts_with_exactly_what_rbac_grants_until_the_account_is_gone() {
+    let sim = start(SimConfig::default()).await;
+    seed(&sim);
+    create(
+        &sim,
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}),
+    )
+    .await;
+    create(
+        &sim,
+        "/api/v1/namespaces/team-a/serviceaccounts",
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "console"}}),
+    )
+    .await;
+    let (status, issued) = request(
+        &sim,
+        "POST",
+        "/api/v1/namespaces/team-a/serviceaccounts/console/token",
+        "admin-token",
+        &[],
+        Some(json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let token = issued["status"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+
+    let (status, who) = whoami(&sim, &token, &[]).await;
+    assert_eq!(status, 201);
+    assert_eq!(who["username"], "system:serviceaccount:team-a:console");
+    assert_eq!(
+        who["groups"],
+        json!([
+            "system:serviceaccounts",
+            "system:serviceaccounts:team-a",
+            "system:authenticated"
+        ])
+    );
+    // Before any binding the account may do nothing, as in a real cluster.
+    let (status, _) = request(&sim, "GET", "/api/v1/pods", &token, &[], None).await;
+    assert_eq!(status, 403);
+
+    create(
+        &sim,
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "pod-reader"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]}),
+    )
+    .await;
+    create(
+        &sim,
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "console-reads-pods"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "pod-reader"},
+            "subjects": [{"kind": "ServiceAccount", "name": "console", "namespace": "team-a"}]}),
+    )
+    .await;
+    let (status, pods) = request(&sim, "GET", "/api/v1/pods", &token, &[], None).await;
+    assert_eq!(status, 200, "{pods}");
+    assert_eq!(pods["items"].as_array().map(Vec::len), Some(2));
+    let (status, refused) = request(
+        &sim,
+        "DELETE",
+        "/api/v1/namespaces/default/pods/web",
+        &token,
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        refused["message"],
+        "pods \"web\" is forbidden: User \"system:serviceaccount:team-a:console\" cannot delete resource \"pods\" in API group \"\" in the namespace \"default\""
+    );
+    let (status, _) = request(&sim, "GET", "/api/v1/secrets", &token, &[], None).await;
+    assert_eq!(status, 403);
+
+    // A TokenReview knows the token; a SubjectAccessReview about the account answers from RBAC.
+    let (status, reviewed) = request(
+        &sim,
+        "POST",
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        "admin-token",
+        &[],
+        Some(json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(reviewed["status"]["authenticated"], true);
+    assert_eq!(
+        review(
+            &sim,
+            json!({"user": "system:serviceaccount:team-a:console",
+            "resourceAttributes": {"verb": "watch", "resource": "pods", "namespace": "default"}})
+        )
+        .await,
+        Some(true)
+    );
+
+    // Deleting the account ends its tokens.
+    let (status, _) = request(
+        &sim,
+        "DELETE",
+        "/api/v1/namespaces/team-a/serviceaccounts/console",
+        "admin-token",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = request(&sim, "GET", "/api/v1/pods", &token, &[], None).await;
+    assert_eq!((status, body), (401, unauthorized()));
+    sim.shutdown().await;
+}

@@ -23,6 +23,8 @@ pub struct Rule {
     pub resources: Vec<String>,
     /// Resources excluded from a `*` rule (e.g. `secrets` for a viewer).
     pub except: Vec<String>,
+    /// The only object names the rule applies to (RBAC's `resourceNames`); empty for any.
+    pub names: Vec<String>,
     /// Namespaces the rule applies in, or `*` for every namespace and the cluster scope.
     pub namespaces: Vec<String>,
 }
@@ -36,6 +38,7 @@ impl Rule {
             groups: vec!["*".into()],
             resources: own(resources),
             except: vec![],
+            names: vec![],
             namespaces: own(namespaces),
         }
     }
@@ -62,6 +65,7 @@ impl Rule {
         any(&self.verbs, a.verb)
             && any(&self.groups, a.group)
             && resource_ok
+            && (self.names.is_empty() || self.names.iter().any(|n| n == a.name))
             && (self.namespaces.iter().any(|n| n == "*")
                 || (!a.namespace.is_empty() && any(&self.namespaces, a.namespace)))
     }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub group_policies: Vec<GroupPolicy>,
     /// Verifies ID tokens when the sim is configured for OIDC.
     pub oidc: Option<OidcAuthenticator>,
+    /// The service accounts' tokens TokenRequest has handed out.
+    pub service_account_tokens: crate::api::rbac::ServiceAccountTokens,
     pub logs: Arc<dyn LogSource>,
     pub metrics: Arc<dyn MetricsSource>,
     /// The cumulative CPU counters of the cAdvisor endpoint.
@@ -288,10 +290,18 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         _ => {}
     }
 
-    let user = authenticate(state, &parts.headers).await?;
+    let mut user = authenticate(state, &parts.headers).await?;
+    crate::api::rbac::grant(&state.store, &mut user);
     let user = match crate::api::impersonation::requested(&parts.headers)? {
         Some(asked) => {
-            crate::api::impersonation::act_as(&user, asked, &state.users, &state.group_policies)?
+            let mut acting = crate::api::impersonation::act_as(
+                &user,
+                asked,
+                &state.users,
+                &state.group_policies,
+            )?;
+            crate::api::rbac::grant(&state.store, &mut acting);
+            acting
         }
         None => user,
     };
@@ -487,8 +497,9 @@ async fn with_etag(request: &HeaderMap, response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The person behind the request's bearer token: a user of the token table, or the bearer of a
-/// valid ID token when OIDC is configured; either with their groups' rules. Anything else is
+/// The person behind the request's bearer token: a user of the token table, a service account
+/// by a token TokenRequest made, or the bearer of a valid ID token when OIDC is configured; with
+/// their groups' rules (RBAC's are added by the caller). Anything else is
 /// the reference 401, whatever the reason (which is logged at debug).
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User> {
     let auth = headers
@@ -509,6 +520,12 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<User> {
             &state.users,
             &state.group_policies,
         ));
+    }
+    if let Some(account) = state
+        .service_account_tokens
+        .authenticate(&state.store, token)
+    {
+        return Ok(account);
     }
     let Some(oidc) = state
         .oidc

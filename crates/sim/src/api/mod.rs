@@ -3,6 +3,8 @@
 //!
 //! - `http`: routing of API paths, authentication, content negotiation, errors as `Status`;
 //! - `auth`: the token table, the policy of users and groups, and the access reviews;
+//! - `rbac`: the rules stored ClusterRoleBindings and RoleBindings grant, and service accounts'
+//!   tokens;
 //! - `oidc`, `impersonation`: the other ways in: OIDC ID tokens and the `Impersonate-*` headers;
 //! - `discovery`, `openapi`: what clients read to learn the kinds served;
 //! - `verbs`: get, list, create, update, patch, delete and the subresources;
@@ -29,6 +31,7 @@ pub mod openapi;
 pub mod patch;
 pub mod pod_logs;
 pub mod proto;
+pub mod rbac;
 pub mod resource_metrics;
 pub mod selectors;
 pub mod table;

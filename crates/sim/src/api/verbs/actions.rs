@@ -31,8 +31,9 @@ pub(super) fn review(call: &Call<'_>, mut object: Value) -> Result<Response> {
                 .filter_map(Value::as_str)
                 .map(str::to_string)
                 .collect();
-            let subject =
+            let mut subject =
                 auth::person(&name, groups, &call.state.users, &call.state.group_policies);
+            crate::api::rbac::grant(&call.state.store, &mut subject);
             auth::access_review(&subject, object)
         }
         "selfsubjectrulesreviews" => {
@@ -48,9 +49,17 @@ pub(super) fn review(call: &Call<'_>, mut object: Value) -> Result<Response> {
         }
         "tokenreviews" => {
             let token = str_at(&object, &["spec", "token"]).to_string();
-            object["status"] = match crate::api::http::user_of_token(&call.state.users, &token) {
+            let account = || {
+                call.state
+                    .service_account_tokens
+                    .authenticate(&call.state.store, &token)
+            };
+            let user = crate::api::http::user_of_token(&call.state.users, &token)
+                .cloned()
+                .or_else(account);
+            object["status"] = match user {
                 Some(u) => {
-                    json!({"authenticated": true, "user": auth::user_info(u), "audiences": []})
+                    json!({"authenticated": true, "user": auth::user_info(&u), "audiences": []})
                 }
                 None => json!({"authenticated": false, "error": "invalid bearer token"}),
             };
@@ -138,8 +147,9 @@ pub(super) fn evict(call: &Call<'_>, eviction: &Value) -> Result<Response> {
     ))
 }
 
-/// POST serviceaccounts/{name}/token: a bearer token for the service account. The sim's
-/// policy knows no service accounts, so the token authenticates nothing; it is opaque.
+/// POST serviceaccounts/{name}/token: a bearer token for the service account, which then
+/// authenticates as `system:serviceaccount:<namespace>:<name>` with the rights RBAC grants it,
+/// until it expires or the account is deleted. It is opaque, not a JWT.
 pub(super) fn token_request(call: &Call<'_>, mut request: Value) -> Result<Response> {
     let name = call.req.name.clone().unwrap_or_default();
     let account = call
@@ -164,6 +174,13 @@ pub(super) fn token_request(call: &Call<'_>, mut request: Value) -> Result<Respo
         call.namespace(),
         name,
         uuid::Uuid::new_v4().simple()
+    );
+    call.state.service_account_tokens.issue(
+        token.clone(),
+        call.namespace(),
+        &name,
+        account.uid(),
+        expires,
     );
     if !request.is_object() {
         request = json!({});
