@@ -1,4 +1,5 @@
-//! Embeds the built-in charts (`charts/`) into the library as a list of files.
+//! Embeds the built-in charts (`charts/`, and Wheelhouse's own from `deploy/helm/`) into the
+//! library as a list of files.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,18 +19,25 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("charts");
-    println!("cargo:rerun-if-changed={}", root.display());
+    // The charts written for the app store, and Wheelhouse's own chart, so the app store can
+    // install and upgrade Wheelhouse itself.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let roots = [manifest.join("charts"), manifest.join("../../deploy/helm")];
     let mut files = Vec::new();
-    walk(&root, &mut files);
-    files.sort();
+    for root in &roots {
+        println!("cargo:rerun-if-changed={}", root.display());
+        let mut found = Vec::new();
+        walk(root, &mut found);
+        files.extend(found.into_iter().map(|file| (root.clone(), file)));
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
     let mut code = String::from(
         "/// The built-in charts' files: (path under charts/, contents).\npub static FILES: &[(&str, &[u8])] = &[\n",
     );
-    for file in &files {
+    for (root, file) in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let relative = file
-            .strip_prefix(&root)
+            .strip_prefix(root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
         let _ = writeln!(

@@ -107,6 +107,10 @@ mod tests {
         assert!(webapp.readme.is_some_and(|r| r.contains("Ingress")));
         assert!(webapp.values_schema.is_some());
         assert!(webapp.values.contains("ingress:"));
+        // Wheelhouse's own chart, so the app store installs and upgrades Wheelhouse itself.
+        let wheelhouse = read_archive(&first.archives["wheelhouse-0.1.0.tgz"]).expect("reads");
+        assert!(wheelhouse.values_schema.is_some());
+        assert!(wheelhouse.values.contains("login:"));
     }
 
     #[test]

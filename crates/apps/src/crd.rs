@@ -1,10 +1,10 @@
 //! The `ChartRepository` custom resource: its spec and status as Rust types, and the
-//! CustomResourceDefinition derived from them (shipped as `crates/apps/crds/chartrepository.yaml`).
+//! CustomResourceDefinition derived from them (shipped as `deploy/helm/wheelhouse/crds/chartrepository.yaml`).
 //!
 //! The types are the one source: `#[derive(CustomResource, JsonSchema)]` generates the CRD,
 //! [`crd_yaml`] writes it out, and a test fails when the shipped file is not exactly that
 //! output (`WHEELHOUSE_WRITE_CRDS=1 cargo test -p wheelhouse-apps crd` rewrites it). The file
-//! stays in the repository so `kubectl apply -f crates/apps/crds/chartrepository.yaml` and the
+//! stays in the repository so `kubectl apply -f deploy/helm/wheelhouse/crds/chartrepository.yaml` and the
 //! simulated cluster's demo serve the same definition the console creates.
 //!
 //! ```
@@ -30,7 +30,8 @@ use crate::repository::{RepoStatus, SecretRef};
 
 /// The CustomResourceDefinition, as YAML (also what `kubectl apply -f` takes): the shipped file,
 /// which a test holds equal to [`crd_yaml`].
-pub const CRD_YAML: &str = include_str!("../crds/chartrepository.yaml");
+pub const CRD_YAML: &str =
+    include_str!("../../../deploy/helm/wheelhouse/crds/chartrepository.yaml");
 pub const CRD_NAME: &str = "chartrepositories.wheelhouse.dev";
 pub const GROUP: &str = "wheelhouse.dev";
 pub const VERSION: &str = "v1alpha1";
@@ -222,13 +223,16 @@ mod tests {
     fn the_shipped_crd_file_is_what_the_types_derive() {
         let generated = crd_yaml();
         if std::env::var_os("WHEELHOUSE_WRITE_CRDS").is_some() {
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/chartrepository.yaml");
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../deploy/helm/wheelhouse/crds/chartrepository.yaml"
+            );
             std::fs::write(path, &generated).expect("write the CRD file");
             return;
         }
         assert!(
             CRD_YAML == generated,
-            "crates/apps/crds/chartrepository.yaml differs from what crates/apps/src/crd.rs derives; \
+            "deploy/helm/wheelhouse/crds/chartrepository.yaml differs from what crates/apps/src/crd.rs derives; \
              WHEELHOUSE_WRITE_CRDS=1 cargo test -p wheelhouse-apps crd rewrites it. Generated:\n{generated}"
         );
     }

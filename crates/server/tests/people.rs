@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
+use common::browser::Browser;
 use reqwest::header::HeaderName;
 use serde_json::{Value, json};
 use wheelhouse_server::ServerConfig;
@@ -31,82 +32,6 @@ async fn console() -> TestServer {
         ServerConfig::default().login(login),
     )
     .await
-}
-
-/// A browser's view of the console: the session cookie it was given, sent back on every call.
-struct Browser<'a> {
-    server: &'a TestServer,
-    http: reqwest::Client,
-    cookie: Option<String>,
-}
-
-impl<'a> Browser<'a> {
-    fn new(server: &'a TestServer) -> Self {
-        Self {
-            server,
-            http: common::client(),
-            cookie: None,
-        }
-    }
-
-    async fn sign_in(&mut self, token: &str) -> reqwest::Response {
-        let response = self
-            .http
-            .post(self.server.url("api/v1/session"))
-            .json(&json!({"token": token}))
-            .send()
-            .await
-            .expect("request");
-        if let Some(set) = response.headers().get("set-cookie") {
-            let set = set.to_str().expect("ascii").to_string();
-            self.cookie = Some(set.split(';').next().expect("a pair").to_string());
-        }
-        response
-    }
-
-    fn with_cookie(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.cookie {
-            Some(cookie) => request.header("cookie", cookie),
-            None => request,
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .with_cookie(self.http.get(self.server.url(path)))
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn delete(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .with_cookie(self.http.delete(self.server.url(path)))
-            .header("x-wheelhouse-client", "test")
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Polls `path` until the list has finished loading.
-    async fn list(&self, path: &str) -> (u16, Value) {
-        let deadline = tokio::time::Instant::now() + WITHIN;
-        loop {
-            let (status, body) = self.get(path).await;
-            if status != 200 || body["state"] == "ready" || tokio::time::Instant::now() > deadline {
-                return (status, body);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
 }
 
 /// Waits until the demo's controllers have made team-a's pods (as the admin sees them).

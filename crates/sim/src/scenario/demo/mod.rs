@@ -431,7 +431,7 @@ fn cluster(now: Timestamp) -> Vec<Value> {
     );
     crb["roleRef"] = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "wheelhouse-viewer"});
     crb["subjects"] =
-        json!([{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "viewers"}]);
+        json!([{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "auditors"}]);
     out.push(aged(crb, now, days(12)));
     let mut kubernetes = object(
         "v1",
@@ -514,11 +514,12 @@ pub fn widget_crd(now: Timestamp) -> Value {
 }
 
 /// The CustomResourceDefinition of Wheelhouse's ChartRepositories, as Wheelhouse ships it
-/// (`crates/apps/crds/`), so `wheelhouse sim` offers the app store's repositories to kubectl too.
+/// (`deploy/helm/wheelhouse/crds/`), so `wheelhouse sim` offers the app store's repositories to kubectl too.
 pub fn chart_repository_crd(now: Timestamp) -> Value {
-    let mut crd: Value =
-        serde_yaml::from_str(include_str!("../../../../apps/crds/chartrepository.yaml"))
-            .unwrap_or_else(|_| json!({}));
+    let mut crd: Value = serde_yaml::from_str(include_str!(
+        "../../../../../deploy/helm/wheelhouse/crds/chartrepository.yaml"
+    ))
+    .unwrap_or_else(|_| json!({}));
     if crd.pointer("/spec/names").is_none() {
         // The file is checked by wheelhouse-apps' tests; a broken one just leaves the CRD out.
         return crd;

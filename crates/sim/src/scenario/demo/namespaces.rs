@@ -644,7 +644,7 @@ pub(super) fn team_a(now: Timestamp) -> Vec<Value> {
     );
     rb["roleRef"] =
         json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "developer"});
-    rb["subjects"] = json!([{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "team-a"}, {"kind": "ServiceAccount", "name": "builder", "namespace": "team-a"}]);
+    rb["subjects"] = json!([{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "team-a-developers"}, {"kind": "ServiceAccount", "name": "builder", "namespace": "team-a"}]);
     out.push(aged(rb, now, days(3)));
     out
 }
