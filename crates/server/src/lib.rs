@@ -25,6 +25,7 @@ mod raw;
 mod resources;
 pub mod same_origin;
 pub mod session;
+mod tls;
 pub mod typescript;
 pub mod version;
 pub mod web;
@@ -67,6 +68,9 @@ pub struct ServerConfig {
     pub apps: apps::AppsConfig,
     /// Who may use the console and how they sign in.
     pub login: session::LoginConfig,
+    /// Whether answers go out over TLS (then they carry `Strict-Transport-Security`); set by
+    /// [`serve_tls`].
+    pub tls: bool,
 }
 
 impl Default for ServerConfig {
@@ -81,6 +85,7 @@ impl Default for ServerConfig {
             metrics: MetricsConfig::default(),
             apps: apps::AppsConfig::default(),
             login: session::LoginConfig::default(),
+            tls: false,
         }
     }
 }
@@ -222,13 +227,14 @@ pub fn app(
 + Send
 + 'static {
     let base = config.base_path.clone();
+    let tls = config.tls;
     let state = AppState {
         cluster,
         config: Arc::new(config),
     };
     let app =
         axum::middleware::from_fn_with_state(base, base_path::strip_base_path).layer(router(state));
-    axum::middleware::from_fn(middleware::security_headers).layer(app)
+    axum::middleware::from_fn_with_state(tls, middleware::security_headers).layer(app)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
@@ -238,10 +244,7 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut config = config;
-    if let Ok(address) = listener.local_addr() {
-        config.hosts = config.hosts.listening_on(address);
-    }
+    let config = listening_on(config, &listener);
     let service = app(cluster, config);
     axum::serve(
         listener,
@@ -249,4 +252,34 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// [`serve`] over TLS with `tls` (HTTP/2 and HTTP/1.1 by ALPN; its certificate resolver may
+/// change the certificate while serving).
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    cluster: Arc<Cluster>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut config = listening_on(config, &listener);
+    config.tls = true;
+    let service = app(cluster, config);
+    // Through `tap_io`, which does nothing, so the connection's address is the `ConnectInfo`.
+    let listener = axum::serve::ListenerExt::tap_io(tls::TlsListener::new(listener, tls)?, |_| {});
+    axum::serve(
+        listener,
+        service.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// The configuration with the listener's own address among the hosts requests may name.
+fn listening_on(mut config: ServerConfig, listener: &TcpListener) -> ServerConfig {
+    if let Ok(address) = listener.local_addr() {
+        config.hosts = config.hosts.listening_on(address);
+    }
+    config
 }

@@ -71,9 +71,14 @@ pub fn content_security_policy(style_nonce: &str) -> String {
     )
 }
 
+/// Browsers keep to HTTPS for the console's host for a year once they have seen it over TLS (no
+/// subdomains: the console may share a domain with other services).
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
 /// The headers every answer carries (probes, errors and redirects included): no framing, no
-/// type sniffing, no referrer sent to other sites, and no other origin may embed or open it.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// type sniffing, no referrer sent to other sites, and no other origin may embed or open it;
+/// served over TLS (`tls`), HTTPS only from now on.
+pub async fn security_headers(State(tls): State<bool>, request: Request, next: Next) -> Response {
     const FIXED: [(HeaderName, &str); 5] = [
         // Browsers must not guess a type other than the one sent (e.g. run a JSON body as script).
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -97,6 +102,12 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     for (name, value) in FIXED {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
     }
     response
 }

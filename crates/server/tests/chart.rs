@@ -191,6 +191,31 @@ async fn the_chart_lints_renders_a_restricted_pod_and_refuses_bad_values() {
         .await;
     assert!(impersonates(&proxied));
 
+    // A self-made certificate: kept in the chart's empty Secret, which is the one Secret the
+    // console may update; probes over HTTPS.
+    let self_signed = tools.render(&["tls.mode=selfSigned"]).await;
+    let container = &find(&self_signed, "Deployment").expect("a Deployment")["spec"]["template"]["spec"]
+        ["containers"][0];
+    let args = container["args"].to_string();
+    assert!(args.contains("\"--tls-self-signed\""), "{args}");
+    assert!(
+        args.contains("\"--tls-secret=wheelhouse/wh-wheelhouse-tls-self\""),
+        "{args}"
+    );
+    assert_eq!(container["readinessProbe"]["httpGet"]["scheme"], "HTTPS");
+    let role = find(&self_signed, "Role").expect("a Role");
+    assert_eq!(
+        role["rules"],
+        json!([{"apiGroups": [""], "resources": ["secrets"],
+            "resourceNames": ["wh-wheelhouse-tls-self"], "verbs": ["get", "update"]}])
+    );
+    assert!(
+        self_signed.iter().any(|d| d["kind"] == "Secret"
+            && d["metadata"]["name"] == "wh-wheelhouse-tls-self"
+            && d.get("data").is_none()),
+        "the chart never writes the certificate's Secret's data"
+    );
+
     // Values the schema refuses change nothing: helm says which and why.
     let refused = tools
         .helm(&["template", "wh", CHART, "--set", "replicaCount=abc"])

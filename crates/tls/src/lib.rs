@@ -1,5 +1,5 @@
-//! How Wheelhouse's HTTP clients speak TLS: rustls with the ring crypto provider, installed once
-//! as the process's default.
+//! How Wheelhouse speaks TLS: its HTTP clients use rustls with the ring crypto provider,
+//! installed once as the process's default; [`serving`] holds the certificates it serves.
 //!
 //! reqwest is built with `rustls-no-provider` (ring rather than aws-lc-rs: no C toolchain and a
 //! lean build), so building any `reqwest::Client` panics until a rustls `CryptoProvider` is the
@@ -15,6 +15,8 @@
 //! let client = reqwest::Client::new();
 //! # drop(client);
 //! ```
+
+pub mod serving;
 
 /// Makes ring the process's rustls crypto provider, so reqwest clients can be built. Idempotent:
 /// a provider already installed (by an earlier call, or one the embedding program chose) is kept.

@@ -206,6 +206,53 @@ pub struct ServeArgs {
     /// 10.96.0.0/12 for an in-cluster ChartMuseum; repeat for several (the env var takes a comma-separated list)
     #[arg(long = "allow-repository-network", env = "WHEELHOUSE_ALLOW_REPOSITORY_NETWORKS", value_name = "CIDR", value_delimiter = ',', value_parser = parse_network)]
     pub allow_repository_networks: Vec<IpNet>,
+
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain, leaf first; with
+    /// --tls-key. Both files are read again when they change, without a restart
+    #[arg(
+        long,
+        env = "WHEELHOUSE_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert
+    #[arg(
+        long,
+        env = "WHEELHOUSE_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve HTTPS with a certificate Wheelhouse makes: a CA (397 days) and a serving
+    /// certificate (90 days) for the --tls-name names, the --allowed-host names and loopback,
+    /// renewed when a third of their life is left
+    #[arg(long, env = "WHEELHOUSE_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
+
+    /// Keep the self-made CA and certificate in this Secret (NAMESPACE/NAME, which must exist),
+    /// so every replica serves the same one and a restart keeps it [default: in memory]
+    #[arg(long, env = "WHEELHOUSE_TLS_SECRET", value_name = "NAMESPACE/NAME", value_parser = parse_release, requires = "tls_self_signed")]
+    pub tls_secret: Option<String>,
+
+    /// A DNS name or IP address the self-made certificate is for (besides the --allowed-host
+    /// names and loopback); repeat for several (the env var takes a comma-separated list)
+    #[arg(
+        long = "tls-name",
+        env = "WHEELHOUSE_TLS_NAMES",
+        value_name = "NAME",
+        value_delimiter = ',',
+        requires = "tls_self_signed"
+    )]
+    pub tls_names: Vec<String>,
+
+    /// How often the certificate files are checked for changes, and the self-made certificate
+    /// (and its Secret) for renewal
+    #[arg(long, env = "WHEELHOUSE_TLS_CHECK_INTERVAL", value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub tls_check_interval: Duration,
 }
 
 #[derive(Debug, Clone, Args)]

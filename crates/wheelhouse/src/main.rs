@@ -6,6 +6,7 @@ mod login;
 mod serve;
 mod shutdown;
 mod sim;
+mod tls;
 
 use clap::Parser;
 

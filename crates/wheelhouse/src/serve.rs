@@ -132,14 +132,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     let cluster = Arc::new(Cluster::start(connection, MonitorConfig::default()));
 
+    let tls = match crate::tls::Source::of(&args) {
+        Some(source) => Some(
+            crate::tls::start(
+                source,
+                wheelhouse_cluster::calls::Calls::new(cluster.client().clone()),
+                args.tls_check_interval,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener
         .local_addr()
         .context("cannot read the bound address")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // The e2e runner and the tests read this line; keep its shape.
-    println!("Wheelhouse is listening on http://{address}{base_path}");
+    println!("Wheelhouse is listening on {scheme}://{address}{base_path}");
     tracing::info!(%address, base_path = %base_path, web = wheelhouse_server::web::WEB_DIST_SOURCE, "serving");
 
     // On a signal, requests in flight may finish; connections still open after the grace period
@@ -149,7 +162,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         shutdown::signal().await;
         let _ = signalled.send(());
     };
-    let server = wheelhouse_server::serve(listener, cluster.clone(), config, stop);
+    let server = async {
+        match tls {
+            Some(tls) => {
+                wheelhouse_server::serve_tls(listener, tls, cluster.clone(), config, stop).await
+            }
+            None => wheelhouse_server::serve(listener, cluster.clone(), config, stop).await,
+        }
+    };
     let grace_over = async move {
         if on_signal.await.is_err() {
             std::future::pending::<()>().await;

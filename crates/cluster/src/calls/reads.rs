@@ -1,5 +1,6 @@
 //! Typed reads of built-in kinds for pages and the app store: Secrets, Namespaces, Nodes,
-//! Events and CustomResourceDefinitions, each answered as JSON.
+//! Events and CustomResourceDefinitions, each answered as JSON; and the replace of a Secret the
+//! console keeps its self-made certificate in.
 
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Secret};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -25,6 +26,24 @@ impl Calls {
     pub async fn secret(&self, namespace: &str, name: &str) -> Result<Value, Failure> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), &segment(namespace));
         value(within(api.get(&segment(name))).await?)
+    }
+
+    /// Replaces a Secret with `secret` (a PUT: its `metadata.resourceVersion` must be current,
+    /// so of two writers one gets the 409 `Conflict`); the Secret as stored.
+    pub async fn replace_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+        secret: &Value,
+    ) -> Result<Value, Failure> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &segment(namespace));
+        let secret: Secret = serde_json::from_value(secret.clone()).map_err(|e| Failure {
+            code: 400,
+            reason: "BadRequest".into(),
+            message: format!("not a Secret: {e}"),
+            causes: Vec::new(),
+        })?;
+        value(within(api.replace(&segment(name), &PostParams::default(), &secret)).await?)
     }
 
     /// The Secrets a label selector picks in one namespace or (`None`) all.

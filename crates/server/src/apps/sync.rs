@@ -68,7 +68,7 @@ async fn ensure_crd(apps: &Apps, calls: &Calls) -> bool {
         Err(failure) if failure.code == 403 => {
             let message = format!(
                 "the cluster has no ChartRepository CRD and Wheelhouse may not create it ({}); \
-                 an administrator can apply crates/apps/crds/chartrepository.yaml; only the built-in repository is available",
+                 an administrator can apply deploy/helm/wheelhouse/crds/chartrepository.yaml; only the built-in repository is available",
                 failure.message
             );
             tracing::warn!("{message}");
