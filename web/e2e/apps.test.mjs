@@ -297,6 +297,30 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
     }
   });
 
+  test('the app store installs Wheelhouse itself from its own chart, with its values form', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}apps/charts/builtin/wheelhouse/install`);
+      const form = page.getByTestId('install-form');
+      await form.waitFor();
+      // The chart's schema drives the form: the image to run and how people sign in.
+      const values = page.getByTestId('values-form');
+      await values.getByText('image.repository').waitFor();
+      assert.match((await values.textContent()) ?? '', /login\.oidc\.issuerUrl/);
+      await screenshot(page, 'apps-install-wheelhouse');
+      await page.getByTestId('install-name').fill('console');
+      await page.getByTestId('install-namespace').fill('wheelhouse');
+      await page.getByTestId('install-create-namespace').check();
+      await page.getByTestId('install-submit').click();
+      assert.equal(await operationResult(page, 'install'), 'succeeded');
+      await page.goto(`${server.url}deployments/wheelhouse/console-wheelhouse`);
+      await page.getByText('console-wheelhouse').first().waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a failed install lists the resources that failed, with their events', async () => {
     // A chart whose post-install migration Job fails, beside a Deployment whose image cannot be
     // pulled, in a repository served here: helm installs it for real and the cluster fails it.
