@@ -216,6 +216,34 @@ async fn the_chart_lints_renders_a_restricted_pod_and_refuses_bad_values() {
         "the chart never writes the certificate's Secret's data"
     );
 
+    // The optional Ingress names its host, which the console then answers for; the optional
+    // NetworkPolicy opens only the console's port to the peers listed.
+    let exposed = tools
+        .render(&[
+            "ingress.enabled=true",
+            "ingress.host=console.example.com",
+            "ingress.tls.secretName=console-tls",
+            "networkPolicy.enabled=true",
+            "networkPolicy.from[0].namespaceSelector.matchLabels.team=ops",
+        ])
+        .await;
+    let ingress = find(&exposed, "Ingress").expect("an Ingress");
+    assert_eq!(ingress["spec"]["rules"][0]["host"], "console.example.com");
+    assert_eq!(ingress["spec"]["tls"][0]["secretName"], "console-tls");
+    let args = find(&exposed, "Deployment").expect("a Deployment")["spec"]["template"]["spec"]
+        ["containers"][0]["args"]
+        .to_string();
+    assert!(
+        args.contains("--allowed-host=console.example.com"),
+        "{args}"
+    );
+    let policy = find(&exposed, "NetworkPolicy").expect("a NetworkPolicy");
+    assert_eq!(
+        policy["spec"]["ingress"],
+        json!([{"ports": [{"port": "http", "protocol": "TCP"}],
+            "from": [{"namespaceSelector": {"matchLabels": {"team": "ops"}}}]}])
+    );
+
     // Values the schema refuses change nothing: helm says which and why.
     let refused = tools
         .helm(&["template", "wh", CHART, "--set", "replicaCount=abc"])
