@@ -25,6 +25,7 @@ mod raw;
 mod resources;
 pub mod same_origin;
 pub mod session;
+pub mod terminal;
 mod tls;
 pub mod typescript;
 pub mod version;
@@ -68,6 +69,8 @@ pub struct ServerConfig {
     pub apps: apps::AppsConfig,
     /// Who may use the console and how they sign in.
     pub login: session::LoginConfig,
+    /// A terminal without a keystroke for this long is closed.
+    pub terminal_idle: Duration,
     /// Whether answers go out over TLS (then they carry `Strict-Transport-Security`); set by
     /// [`serve_tls`].
     pub tls: bool,
@@ -85,6 +88,7 @@ impl Default for ServerConfig {
             metrics: MetricsConfig::default(),
             apps: apps::AppsConfig::default(),
             login: session::LoginConfig::default(),
+            terminal_idle: Duration::from_secs(30 * 60),
             tls: false,
         }
     }
@@ -144,6 +148,12 @@ impl ServerConfig {
         self.login = login;
         self
     }
+
+    #[must_use]
+    pub fn terminal_idle(mut self, idle: Duration) -> Self {
+        self.terminal_idle = idle;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -170,6 +180,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(live::router())
         .merge(object::router())
         .merge(logs::router())
+        .merge(terminal::router())
         .merge(raw::router())
         .merge(metrics::router())
         .merge(apps::router(&state))

@@ -80,6 +80,8 @@ pub fn declarations(config: &Config) -> Vec<Declaration> {
         declaration::<model::rows::UsageCell>(config),
         declaration::<model::rows::UsageBase>(config),
         declaration::<crate::live::LiveRequest>(config),
+        declaration::<crate::terminal::TerminalControl>(config),
+        declaration::<crate::terminal::TerminalEvent>(config),
         declaration::<crate::live::LiveMessageShape>(config),
         declaration::<crate::live::AnyEvent>(config),
         declaration::<crate::live::LiveEventShape>(config),

@@ -207,6 +207,10 @@ pub struct ServeArgs {
     #[arg(long = "allow-repository-network", env = "WHEELHOUSE_ALLOW_REPOSITORY_NETWORKS", value_name = "CIDR", value_delimiter = ',', value_parser = parse_network)]
     pub allow_repository_networks: Vec<IpNet>,
 
+    /// A terminal in a container with no keystroke for this long is closed, e.g. 30m, 2h
+    #[arg(long, env = "WHEELHOUSE_TERMINAL_IDLE_TIMEOUT", value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub terminal_idle_timeout: Duration,
+
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain, leaf first; with
     /// --tls-key. Both files are read again when they change, without a restart
     #[arg(

@@ -11,6 +11,7 @@
 //! place.
 
 mod actions;
+pub mod exec;
 mod objects;
 mod paths;
 mod reads;

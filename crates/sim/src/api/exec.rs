@@ -1,7 +1,8 @@
 //! Serves `pods/exec` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`) with a tiny
 //! built-in shell: echo, env, hostname, ls, cat of a few files, pwd, whoami, date, true, false,
 //! exit N. A nonzero exit is reported on the error channel as the kubelet does
-//! (`reason: NonZeroExitCode`, cause `ExitCode`).
+//! (`reason: NonZeroExitCode`, cause `ExitCode`). A container whose image name says
+//! `distroless` has no shell: starting one fails as the runtime fails it.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
@@ -111,7 +112,43 @@ async fn send(socket: &mut WebSocket, channel: u8, data: &[u8]) -> bool {
     socket.send(Message::Binary(frame.into())).await.is_ok()
 }
 
+/// Whether the container's image has no shell, as distroless images have none: their image
+/// name says `distroless`.
+fn shell_less(session: &Session) -> bool {
+    session
+        .pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"].as_str() == Some(session.container.as_str()))
+        .and_then(|c| c["image"].as_str())
+        .is_some_and(|image| image.contains("distroless"))
+}
+
+/// The Status the runtime's refusal becomes when the command is not in the image.
+fn not_found(program: &str) -> Value {
+    let message = format!(
+        "OCI runtime exec failed: exec failed: unable to start container process: exec: \"{program}\": executable file not found in $PATH: unknown"
+    );
+    json!({"metadata": {}, "status": "Failure", "message": message, "reason": "InternalError",
+        "details": {"causes": [{"message": message}]}, "code": 500})
+}
+
 async fn run(mut socket: WebSocket, session: Session, command: Vec<String>) {
+    if let Some(program) = command
+        .first()
+        .filter(|p| is_shell(p) && shell_less(&session))
+    {
+        send(
+            &mut socket,
+            ERROR,
+            not_found(program).to_string().as_bytes(),
+        )
+        .await;
+        let _ = socket.send(Message::Close(None)).await;
+        return;
+    }
     let shell = Shell::new(&session);
     let code = match command.as_slice() {
         [sh, flag, script, ..] if is_shell(sh) && flag == "-c" => {

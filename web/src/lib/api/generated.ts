@@ -202,6 +202,10 @@ export type UsageBase = "requests" | "limits" | "allocatable";
 
 export type LiveRequest = { "op": "subscribe", id: string, path: string, } | { "op": "unsubscribe", id: string, };
 
+export type TerminalControl = { "type": "resize", cols: number, rows: number, };
+
+export type TerminalEvent = { "type": "started", shell: string, } | { "type": "exited", code: number, } | { "type": "failed", reason: string, message: string, } | { "type": "idle", seconds: number, };
+
 export type LiveMessage = { id?: string, } & (LiveEvent | LogEvent);
 
 export type AnyEvent = LiveEvent | LogEvent;

@@ -1,0 +1,142 @@
+//! A shell in a container through `/api/v1/terminal`, against the sim's exec (its tiny shell):
+//! typing and output, the exit status, a container without a shell, and a person who may not
+//! exec.
+
+mod common;
+
+use std::time::Duration;
+
+use futures::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open(server: &common::TestServer, path: &str) -> Socket {
+    let url = format!("ws://{}/{path}", server.address);
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the socket opens")
+        .0
+}
+
+/// Reads until a text event arrives; the output seen on the way and the event.
+async fn until_event(socket: &mut Socket) -> (String, Value) {
+    let mut output = String::new();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("the socket is open")
+            .expect("a message");
+        match message {
+            Message::Binary(bytes) => output.push_str(&String::from_utf8_lossy(&bytes)),
+            Message::Text(text) => return (output, serde_json::from_str(&text).expect("JSON")),
+            Message::Close(_) => panic!("closed without an event; output: {output}"),
+            _ => {}
+        }
+    }
+}
+
+/// Reads output until it contains `expected`.
+async fn until_output(socket: &mut Socket, expected: &str) -> String {
+    let mut output = String::new();
+    while !output.contains(expected) {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {expected:?} within 10 s; output: {output}"))
+            .expect("the socket is open")
+            .expect("a message");
+        match message {
+            Message::Binary(bytes) => output.push_str(&String::from_utf8_lossy(&bytes)),
+            Message::Text(text) => panic!("an event before {expected:?}: {text}; output: {output}"),
+            _ => {}
+        }
+    }
+    output
+}
+
+async fn type_keys(socket: &mut Socket, keys: &str) {
+    socket
+        .send(Message::Binary(keys.as_bytes().to_vec().into()))
+        .await
+        .expect("sent");
+}
+
+fn pod_with_image(name: &str, image: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {"containers": [{"name": "app", "image": image}]},
+        "status": {"phase": "Running"}})
+}
+
+#[tokio::test]
+async fn a_shell_runs_what_is_typed_and_says_how_it_exited() {
+    let (sim, server) = common::quiet_server("admin").await;
+    sim.store()
+        .create(&common::pods(), true, pod_with_image("web", "nginx"))
+        .expect("pod");
+    let mut socket = open(
+        &server,
+        "api/v1/terminal/shop/web?container=app&cols=100&rows=30",
+    )
+    .await;
+    let (_, started) = until_event(&mut socket).await;
+    assert_eq!(started, json!({"type": "started", "shell": "bash"}));
+    type_keys(&mut socket, "echo hello from the terminal\r").await;
+    until_output(&mut socket, "hello from the terminal").await;
+    socket
+        .send(Message::Text(
+            json!({"type": "resize", "cols": 120, "rows": 40})
+                .to_string()
+                .into(),
+        ))
+        .await
+        .expect("sent");
+    type_keys(&mut socket, "exit 3\r").await;
+    let (_, ended) = until_event(&mut socket).await;
+    assert_eq!(ended, json!({"type": "exited", "code": 3}));
+}
+
+#[tokio::test]
+async fn a_container_without_a_shell_says_which_were_tried_and_what_to_do() {
+    let (sim, server) = common::quiet_server("admin").await;
+    sim.store()
+        .create(
+            &common::pods(),
+            true,
+            pod_with_image("static", "gcr.io/distroless/static:nonroot"),
+        )
+        .expect("pod");
+    let mut socket = open(&server, "api/v1/terminal/shop/static?container=app").await;
+    let (_, failed) = until_event(&mut socket).await;
+    assert_eq!(failed["type"], "failed");
+    assert_eq!(failed["reason"], "NoShell");
+    let message = failed["message"].as_str().expect("message");
+    assert!(
+        message.contains("bash, sh")
+            && message.contains("executable file not found")
+            && message.contains("debug container"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_person_who_may_not_exec_is_told_so_and_nothing_runs() {
+    let (sim, server) = common::quiet_server("viewer").await;
+    sim.store()
+        .create(&common::pods(), true, pod_with_image("web", "nginx"))
+        .expect("pod");
+    let mut socket = open(&server, "api/v1/terminal/shop/web?container=app").await;
+    let (output, failed) = until_event(&mut socket).await;
+    assert!(output.is_empty());
+    assert_eq!(failed["type"], "failed");
+    assert_eq!(failed["reason"], "Forbidden", "{failed}");
+    assert!(
+        failed["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("viewer may not create pods/exec in namespace shop")),
+        "{failed}"
+    );
+}
