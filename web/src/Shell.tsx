@@ -7,6 +7,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { ProgressBar } from './components/ProgressBar';
 import { RouteRegistryProvider } from './components/RoutedLink';
 import { SideNav } from './components/SideNav';
+import { TerminalDock } from './components/terminal/TerminalDock';
 import { TopBar } from './components/TopBar';
 import { useTranslation } from './lib/i18n/I18nProvider';
 import { NotFound } from './pages/NotFound';
@@ -37,6 +38,7 @@ export function Shell(props: { routes: readonly AppRoute[]; version: string }) {
                 </Routes>
               </Suspense>
             </ErrorBoundary>
+            <TerminalDock />
           </main>
         </div>
       </div>

@@ -1,0 +1,80 @@
+// Browser tests of terminals against `wheelhouse --demo`: a shell in a pod's container (the
+// sim's tiny shell), typing and output, two terminals in tabs that stay open across pages, the
+// exit status, and starting again.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { openPage, screenshot, withDemoConsole } from './support/harness.mjs';
+
+/** Two running pods of the demo, as the API lists them. */
+async function runningPods(url) {
+  const response = await fetch(new URL('api/v1/resources/core/v1/pods?pageSize=500', url));
+  const list = await response.json();
+  const running = list.items.filter((pod) => pod.status?.text === 'Running');
+  assert.ok(running.length >= 2, `the demo has running pods: ${JSON.stringify(list.items.map((p) => p.status?.text))}`);
+  return running.slice(0, 2);
+}
+
+async function typeInTerminal(page, text) {
+  await page.locator('[data-testid="terminal"]:not([hidden]) .xterm-helper-textarea').focus();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+async function waitForScreen(page, expected) {
+  await page.waitForFunction(
+    (text) => (document.querySelector('[data-testid="terminal"]:not([hidden]) .xterm-rows')?.textContent ?? '').includes(text),
+    expected,
+    { timeout: 15_000 },
+  );
+}
+
+describe('terminals', () => {
+  let server;
+  let browser;
+  withDemoConsole({}, (started) => ({ server, browser } = started));
+
+  test('a shell in a container: type, see the output, keep it across pages, see how it exited', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      const [first, second] = await runningPods(server.url);
+      await page.goto(`${server.url}pods/${first.namespace}/${first.name}`);
+      await page.getByTestId('terminal-open').click();
+      const active = page.locator('[data-testid="terminal"]:not([hidden])');
+      await active.and(page.locator('[data-state="running"]')).waitFor({ timeout: 15_000 });
+      assert.match((await page.getByTestId('terminal-status').first().textContent()) ?? '', /bash in /);
+      await typeInTerminal(page, 'echo hello-from-the-browser');
+      await waitForScreen(page, 'hello-from-the-browser');
+      await screenshot(page, 'terminal-open');
+
+      // Another page: the terminal stays open, its connection too.
+      await page.getByRole('link', { name: 'Overview' }).first().click();
+      await page.getByTestId('terminal-dock').waitFor();
+      await typeInTerminal(page, 'echo still-here');
+      await waitForScreen(page, 'still-here');
+
+      // A second terminal in its own tab, opened after moving through the app; the first is kept.
+      await page.getByRole('link', { name: 'Pods', exact: true }).first().click();
+      await page.getByRole('link', { name: second.name, exact: true }).first().click();
+      await page.getByTestId('detail-page').and(page.locator(`[data-name="${second.name}"]`)).waitFor();
+      await page.getByTestId('terminal-open').click();
+      await page.locator('[data-testid="terminal"][data-state="running"]:not([hidden])').waitFor({ timeout: 15_000 });
+      assert.equal(await page.getByTestId('terminal-tab').count(), 2);
+      await screenshot(page, 'terminal-two-tabs');
+
+      // The shell's exit code is said, and it can be started again.
+      await typeInTerminal(page, 'exit 3');
+      await page.locator('[data-testid="terminal"][data-state="exited"]:not([hidden])').waitFor({ timeout: 15_000 });
+      assert.match((await active.getByTestId('terminal-status').textContent()) ?? '', /exited with code 3/);
+      await screenshot(page, 'terminal-exited');
+      await active.getByTestId('terminal-reconnect').click();
+      await page.locator('[data-testid="terminal"][data-state="running"]:not([hidden])').waitFor({ timeout: 15_000 });
+
+      // Closing a tab ends that terminal; the other stays.
+      await page.getByTestId('terminal-close').last().click();
+      assert.equal(await page.getByTestId('terminal-tab').count(), 1);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});

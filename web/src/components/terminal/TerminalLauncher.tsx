@@ -1,0 +1,36 @@
+//! "Open a terminal" on a pod's page: in which container, then a tab in the terminal dock.
+
+import { useState } from 'react';
+import { containersOf, type Detail } from '../../lib/k8s/detail';
+import { useTranslation } from '../../lib/i18n/I18nProvider';
+import { openTerminal } from '../../lib/terminals';
+
+export function TerminalLauncher(props: { detail: Detail; namespace: string; pod: string }) {
+  const { t } = useTranslation();
+  const names = containersOf(props.detail.summary).containers.map((c) => c.name);
+  const [container, setContainer] = useState('');
+  const chosen = names.includes(container) ? container : (names[0] ?? '');
+  if (!chosen) return null;
+  return (
+    <div className="terminal-launcher" data-testid="terminal-launcher">
+      {names.length > 1 && (
+        <label>
+          <span className="visually-hidden">{t('terminal|Container')}</span>
+          <select className="select" value={chosen} data-testid="terminal-container" onChange={(e) => { setContainer(e.target.value); }}>
+            {names.map((name) => (
+              <option key={name} value={name}>{name}</option>
+            ))}
+          </select>
+        </label>
+      )}
+      <button
+        type="button"
+        className="button"
+        data-testid="terminal-open"
+        onClick={() => { openTerminal({ namespace: props.namespace, pod: props.pod, container: chosen }); }}
+      >
+        {t('terminal|Open a terminal')}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+//! The terminals open in this tab: a small store outside React, so they stay open (and their
+//! connections with them) while the person moves between pages.
+
+import { useSyncExternalStore } from 'react';
+
+export interface TerminalTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+export interface OpenTerminal extends TerminalTarget {
+  /** Unique in this tab; a reconnect gives a new one so the view starts afresh. */
+  id: string;
+}
+
+interface State {
+  terminals: readonly OpenTerminal[];
+  active: string | null;
+}
+
+let state: State = { terminals: [], active: null };
+let counter = 0;
+const listeners = new Set<() => void>();
+
+function set(next: State): void {
+  state = next;
+  for (const listener of listeners) listener();
+}
+
+/** Opens a terminal on `target` and shows it. */
+export function openTerminal(target: TerminalTarget): void {
+  counter += 1;
+  const terminal = { ...target, id: `t${String(counter)}` };
+  set({ terminals: [...state.terminals, terminal], active: terminal.id });
+}
+
+/** Closes a terminal (its connection ends with its view). */
+export function closeTerminal(id: string): void {
+  const terminals = state.terminals.filter((t) => t.id !== id);
+  const active = state.active === id ? (terminals.at(-1)?.id ?? null) : state.active;
+  set({ terminals, active });
+}
+
+/** Shows a terminal; `null` folds the panel away and keeps every terminal running. */
+export function showTerminal(id: string | null): void {
+  set({ ...state, active: id });
+}
+
+/** Starts a terminal again on the same target, in place of the one that ended. */
+export function reconnectTerminal(id: string): void {
+  counter += 1;
+  const next = `t${String(counter)}`;
+  set({
+    terminals: state.terminals.map((t) => (t.id === id ? { ...t, id: next } : t)),
+    active: state.active === id ? next : state.active,
+  });
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function useTerminals(): State {
+  return useSyncExternalStore(subscribe, () => state);
+}
+
+/** `ws(s)://host/base/api/v1/terminal/{ns}/{pod}?container=…` from the page's `<base href>`. */
+export function terminalUrl(target: TerminalTarget, size: { cols: number; rows: number }, baseURI: string = document.baseURI): string {
+  const path = `api/v1/terminal/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.pod)}`;
+  const url = new URL(path, baseURI);
+  url.searchParams.set('container', target.container);
+  url.searchParams.set('cols', String(size.cols));
+  url.searchParams.set('rows', String(size.rows));
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
