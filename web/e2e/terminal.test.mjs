@@ -77,4 +77,32 @@ describe('terminals', () => {
       await context.close();
     }
   });
+
+  test('a shell on a node runs in a privileged pod that is gone once the tab is closed', async () => {
+    const { context, page, problems } = await openPage(browser);
+    const nodeShells = async () => {
+      const response = await fetch(new URL('api/v1/resources/core/v1/pods?namespace=kube-system&labelSelector=wheelhouse.dev%2Fnode-shell%3Dtrue', server.url));
+      return (await response.json()).items;
+    };
+    try {
+      await page.goto(`${server.url}nodes/worker-1`);
+      await page.getByTestId('node-shell-open').click();
+      await page.locator('[data-testid="terminal"][data-state="running"]:not([hidden])').waitFor({ timeout: 30_000 });
+      assert.match((await page.getByTestId('terminal-status').textContent()) ?? '', /in worker-1/);
+      await typeInTerminal(page, 'echo on-the-node');
+      await waitForScreen(page, 'on-the-node');
+      const pods = await nodeShells();
+      assert.equal(pods.length, 1, JSON.stringify(pods));
+      await screenshot(page, 'terminal-node-shell');
+      await page.getByTestId('terminal-close').click();
+      const deadline = Date.now() + 15_000;
+      while ((await nodeShells()).length > 0) {
+        assert.ok(Date.now() < deadline, 'the node shell pod is still there 15 s after the tab closed');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -71,6 +71,8 @@ pub struct ServerConfig {
     pub login: session::LoginConfig,
     /// A terminal without a keystroke for this long is closed.
     pub terminal_idle: Duration,
+    /// Where node shells run.
+    pub node_shell: terminal::NodeShellConfig,
     /// Whether answers go out over TLS (then they carry `Strict-Transport-Security`); set by
     /// [`serve_tls`].
     pub tls: bool,
@@ -89,6 +91,7 @@ impl Default for ServerConfig {
             apps: apps::AppsConfig::default(),
             login: session::LoginConfig::default(),
             terminal_idle: Duration::from_secs(30 * 60),
+            node_shell: terminal::NodeShellConfig::default(),
             tls: false,
         }
     }
@@ -154,6 +157,12 @@ impl ServerConfig {
         self.terminal_idle = idle;
         self
     }
+
+    #[must_use]
+    pub fn node_shell(mut self, node_shell: terminal::NodeShellConfig) -> Self {
+        self.node_shell = node_shell;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -180,7 +189,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(live::router())
         .merge(object::router())
         .merge(logs::router())
-        .merge(terminal::router())
+        .merge(terminal::router(&state))
         .merge(raw::router())
         .merge(metrics::router())
         .merge(apps::router(&state))

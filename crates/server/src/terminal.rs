@@ -7,7 +7,12 @@
 //! `{"type":"exited","code":0}`, `{"type":"failed","reason":…,"message":…}` (the exec could not be
 //! opened, no shell was found, or the API server ended it) and `{"type":"idle","seconds":…}` (no
 //! keystroke for the idle timeout). The socket closes after the last event.
+//!
+//! `GET /api/v1/node-shell/{node}?cols=&rows=` (WebSocket) speaks the same: a shell on the node,
+//! through a short-lived privileged pod ([`wheelhouse_cluster::calls::node_shell`]) the person
+//! makes with their own rights, deleted when the terminal closes.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -17,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use ts_rs::TS;
 use wheelhouse_cluster::access::Question;
-use wheelhouse_cluster::calls::exec::{Ended, OpenFailure};
+use wheelhouse_cluster::calls::exec::{Ended, OpenFailure, Terminal};
+use wheelhouse_cluster::calls::node_shell;
 
 use crate::AppState;
 use crate::person::Me;
@@ -26,12 +32,69 @@ use crate::person::Me;
 const MAX_MESSAGE: usize = 64 * 1024;
 /// The shells tried when none is asked for, in order.
 const SHELLS: [&str; 2] = ["bash", "sh"];
+/// How often node shells left behind are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new().route(
-        "/api/v1/terminal/{namespace}/{pod}",
-        axum::routing::get(terminal),
-    )
+pub fn router(state: &AppState) -> axum::Router<AppState> {
+    // The sweeper of node shells left behind runs as long as the cluster does.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(sweep_loop(
+            Arc::downgrade(&state.cluster),
+            state.config.node_shell.namespace.clone(),
+        ));
+    }
+    axum::Router::new()
+        .route(
+            "/api/v1/terminal/{namespace}/{pod}",
+            axum::routing::get(terminal),
+        )
+        .route("/api/v1/node-shell/{node}", axum::routing::get(node_shell))
+}
+
+/// Where node shells run and with which image.
+#[derive(Debug, Clone)]
+pub struct NodeShellConfig {
+    /// The namespace of node-shell pods; its Pod Security level must allow privileged pods.
+    pub namespace: String,
+    /// An image with `nsenter` and a shell.
+    pub image: String,
+}
+
+impl Default for NodeShellConfig {
+    fn default() -> Self {
+        Self {
+            namespace: "kube-system".into(),
+            image: "busybox:1.37".into(),
+        }
+    }
+}
+
+/// Deletes node-shell pods whose terminal stopped renewing their heartbeat: at start, then every
+/// minute, with Wheelhouse's own identity; ends with the cluster.
+async fn sweep_loop(cluster: std::sync::Weak<wheelhouse_cluster::Cluster>, namespace: String) {
+    loop {
+        let Some(cluster) = cluster.upgrade() else {
+            return;
+        };
+        let calls = wheelhouse_cluster::calls::Calls::new(cluster.client().clone());
+        drop(cluster);
+        match calls
+            .sweep_node_shells(&namespace, node_shell::STALE_AFTER, jiff::Timestamp::now())
+            .await
+        {
+            Ok(swept) if !swept.is_empty() => {
+                tracing::info!(namespace, pods = ?swept, "deleted node-shell pods left behind");
+            }
+            Ok(_) => {}
+            Err(failure) if failure.code == 403 || failure.code == 404 => {
+                tracing::debug!(namespace, %failure.message, "node-shell pods cannot be swept");
+            }
+            Err(failure) => {
+                tracing::warn!(namespace, %failure.message, "cannot sweep node-shell pods");
+            }
+        }
+        tokio::time::sleep(SWEEP_EVERY).await;
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,13 +140,131 @@ async fn terminal(
         .on_upgrade(move |socket| serve(socket, state, me, namespace, pod, params, idle))
 }
 
+#[derive(Debug, Deserialize)]
+struct NodeShellParams {
+    cols: Option<u16>,
+    rows: Option<u16>,
+}
+
+async fn node_shell(
+    State(state): State<AppState>,
+    Path(node): Path<String>,
+    Query(params): Query<NodeShellParams>,
+    me: Me,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .max_message_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| serve_node_shell(socket, state, me, node, params))
+}
+
+/// Says why there is no terminal, and closes.
+async fn refuse(mut socket: WebSocket, reason: &str, message: String) {
+    let reason = reason.to_string();
+    send(&mut socket, &TerminalEvent::Failed { reason, message }).await;
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// A shell on `node`: a privileged pod made with the person's rights, their terminal into it,
+/// its heartbeat renewed while it is open, and the pod deleted when it closes (the sweeper
+/// deletes it if this process cannot).
+async fn serve_node_shell(
+    socket: WebSocket,
+    state: AppState,
+    me: Me,
+    node: String,
+    params: NodeShellParams,
+) {
+    let config = state.config.node_shell.clone();
+    let namespace = config.namespace.clone();
+    for (resource, subresource) in [("pods", ""), ("pods", "exec")] {
+        let question = Question {
+            subresource,
+            ..Question::new("create", "", resource, Some(namespace.clone()))
+        };
+        let decision = state.cluster.may(&me.person, &question).await;
+        if !decision.allowed {
+            let mut message = question.describe(me.person.name());
+            if let Some(reason) = decision.reason.filter(|r| !r.is_empty()) {
+                message = format!("{message}: {reason}");
+            }
+            return refuse(
+                socket,
+                "Forbidden",
+                format!("{message} (a node shell is a privileged pod there)"),
+            )
+            .await;
+        }
+    }
+    let started = me
+        .calls
+        .start_node_shell(&namespace, &node, &config.image, me.person.name())
+        .await;
+    let pod = match started {
+        Ok(pod) => pod,
+        Err(failure) => return refuse(socket, &failure.reason, failure.message).await,
+    };
+    tracing::info!(
+        target: "wheelhouse::audit",
+        user = %me.person.name(),
+        node = %node,
+        pod = %format!("{namespace}/{pod}"),
+        "node shell opened"
+    );
+    let alive = {
+        let (calls, namespace, pod) = (me.calls.clone(), namespace.clone(), pod.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(node_shell::HEARTBEAT_EVERY).await;
+                if let Err(failure) = calls.node_shell_alive(&namespace, &pod).await {
+                    tracing::debug!(%failure.message, "cannot renew a node shell's heartbeat");
+                }
+            }
+        })
+    };
+    let shells: Vec<Vec<String>> = SHELLS
+        .iter()
+        .map(|shell| node_shell::enter(shell))
+        .collect();
+    let size = (params.cols.unwrap_or(80), params.rows.unwrap_or(24));
+    let opened = me
+        .calls
+        .terminal(&namespace, &pod, "shell", &shells, size)
+        .await;
+    match opened {
+        Ok(terminal) => bridge(socket, terminal, state.config.terminal_idle).await,
+        Err(failure) => {
+            let (reason, message) = open_failure(failure, "shell");
+            refuse(socket, &reason, message).await;
+        }
+    }
+    alive.abort();
+    if let Err(failure) = me.calls.delete_node_shell(&namespace, &pod).await {
+        tracing::warn!(pod = %format!("{namespace}/{pod}"), %failure.message, "cannot delete a node shell's pod; the sweeper will");
+    }
+}
+
+/// Why a terminal could not be opened, for the person.
+fn open_failure(failure: OpenFailure, container: &str) -> (String, String) {
+    match failure {
+        OpenFailure::Call(failure) => (failure.reason, failure.message),
+        OpenFailure::NoShell { tried, reason } => (
+            "NoShell".to_string(),
+            format!(
+                "the container {container} has none of the shells tried ({}): {reason}; open a debug container with a shell instead",
+                tried.join(", ")
+            ),
+        ),
+    }
+}
+
 async fn send(socket: &mut WebSocket, event: &TerminalEvent) -> bool {
     let text = serde_json::to_string(event).unwrap_or_default();
     socket.send(Message::Text(text.into())).await.is_ok()
 }
 
 async fn serve(
-    mut socket: WebSocket,
+    socket: WebSocket,
     state: AppState,
     me: Me,
     namespace: String,
@@ -109,33 +290,18 @@ async fn serve(
         if let Some(reason) = decision.reason.filter(|r| !r.is_empty()) {
             message = format!("{message}: {reason}");
         }
-        let reason = "Forbidden".to_string();
-        send(&mut socket, &TerminalEvent::Failed { reason, message }).await;
-        let _ = socket.send(Message::Close(None)).await;
-        return;
+        return refuse(socket, "Forbidden", message).await;
     }
     let size = (params.cols.unwrap_or(80), params.rows.unwrap_or(24));
     let opened = me
         .calls
         .terminal(&namespace, &pod, &params.container, &shells, size)
         .await;
-    let mut terminal = match opened {
+    let terminal = match opened {
         Ok(terminal) => terminal,
         Err(failure) => {
-            let (reason, message) = match failure {
-                OpenFailure::Call(failure) => (failure.reason, failure.message),
-                OpenFailure::NoShell { tried, reason } => (
-                    "NoShell".to_string(),
-                    format!(
-                        "the container {} has none of the shells tried ({}): {reason}; open a debug container with a shell instead",
-                        params.container,
-                        tried.join(", ")
-                    ),
-                ),
-            };
-            send(&mut socket, &TerminalEvent::Failed { reason, message }).await;
-            let _ = socket.send(Message::Close(None)).await;
-            return;
+            let (reason, message) = open_failure(failure, &params.container);
+            return refuse(socket, &reason, message).await;
         }
     };
     tracing::info!(
@@ -146,6 +312,12 @@ async fn serve(
         shell = %terminal.shell,
         "terminal opened"
     );
+    bridge(socket, terminal, idle).await;
+}
+
+/// Carries keystrokes, output and window sizes between the browser and the shell until one of
+/// them ends (or no key is pressed for `idle`); then says how it ended.
+async fn bridge(mut socket: WebSocket, mut terminal: Terminal, idle: Duration) {
     if !send(
         &mut socket,
         &TerminalEvent::Started {

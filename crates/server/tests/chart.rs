@@ -203,7 +203,10 @@ async fn the_chart_lints_renders_a_restricted_pod_and_refuses_bad_values() {
         "{args}"
     );
     assert_eq!(container["readinessProbe"]["httpGet"]["scheme"], "HTTPS");
-    let role = find(&self_signed, "Role").expect("a Role");
+    let role = self_signed
+        .iter()
+        .find(|d| d["kind"] == "Role" && d["metadata"]["name"] == "wh-wheelhouse-tls-self")
+        .expect("the certificate's Role");
     assert_eq!(
         role["rules"],
         json!([{"apiGroups": [""], "resources": ["secrets"],
@@ -519,6 +522,8 @@ async fn installed_into_the_sim_the_console_works_as_its_service_account_and_peo
         ("watch", "pods", "--all-namespaces", "yes"),
         ("list", "secrets", "--namespace=team-a", "yes"),
         ("delete", "pods", "--namespace=team-a", "no"),
+        // Node shells a crash left behind are swept there, and only there.
+        ("delete", "pods", "--namespace=kube-system", "yes"),
         ("create", "deployments", "--namespace=default", "no"),
         ("impersonate", "users", "--all-namespaces", "no"),
     ] {

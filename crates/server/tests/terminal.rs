@@ -140,3 +140,115 @@ async fn a_person_who_may_not_exec_is_told_so_and_nothing_runs() {
         "{failed}"
     );
 }
+
+/// Node-shell pods in kube-system, by name.
+fn node_shells(sim: &wheelhouse_sim::Sim) -> Vec<String> {
+    sim.store()
+        .list(&common::pods(), Some("kube-system"))
+        .iter()
+        .filter(|pod| pod.value()["metadata"]["labels"]["wheelhouse.dev/node-shell"] == "true")
+        .map(|pod| pod.name().to_string())
+        .collect()
+}
+
+async fn until_no_node_shells(sim: &wheelhouse_sim::Sim) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !node_shells(sim).is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node-shell pods left behind: {:?}",
+            node_shells(sim)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_node_shell_runs_in_a_privileged_pod_that_is_gone_when_the_browser_drops() {
+    let server = common::TestServer::on_sim(
+        wheelhouse_sim::SimConfig::default().scenario(wheelhouse_sim::Scenario::Demo),
+        "admin",
+        wheelhouse_server::ServerConfig::default(),
+    )
+    .await;
+    let sim = server.sim.as_ref().expect("a sim");
+    let mut socket = open(&server, "api/v1/node-shell/worker-1").await;
+    let (_, started) = until_event(&mut socket).await;
+    assert_eq!(started["type"], "started", "{started}");
+    let pods = node_shells(sim);
+    assert_eq!(pods.len(), 1);
+    let pod = sim
+        .store()
+        .get(&common::pods(), "kube-system", &pods[0])
+        .expect("the pod")
+        .value()
+        .clone();
+    assert_eq!(pod["spec"]["nodeName"], "worker-1");
+    assert_eq!(pod["spec"]["hostPID"], true);
+    assert_eq!(
+        pod["spec"]["containers"][0]["securityContext"]["privileged"],
+        true
+    );
+    type_keys(&mut socket, "echo on-the-node\r").await;
+    until_output(&mut socket, "on-the-node").await;
+    // The browser goes away without a word: the pod goes too.
+    drop(socket);
+    until_no_node_shells(sim).await;
+}
+
+#[tokio::test]
+async fn node_shell_pods_left_by_a_crash_are_swept_when_the_console_starts() {
+    let sim = wheelhouse_sim::Sim::start(
+        wheelhouse_sim::SimConfig::default()
+            .scenario(wheelhouse_sim::Scenario::Empty)
+            .controllers(false),
+    )
+    .await
+    .expect("the sim starts");
+    let stale = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "wheelhouse-node-shell-old", "namespace": "kube-system",
+            "labels": {"wheelhouse.dev/node-shell": "true"},
+            "annotations": {"wheelhouse.dev/heartbeat": "2026-01-01T00:00:00Z"}},
+        "spec": {"containers": [{"name": "shell", "image": "busybox:1.37"}]}});
+    let alive = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "wheelhouse-node-shell-live", "namespace": "kube-system",
+            "labels": {"wheelhouse.dev/node-shell": "true"},
+            "annotations": {"wheelhouse.dev/heartbeat": jiff::Timestamp::now().to_string()}},
+        "spec": {"containers": [{"name": "shell", "image": "busybox:1.37"}]}});
+    for pod in [stale, alive] {
+        sim.store().create(&common::pods(), true, pod).expect("pod");
+    }
+    let kubeconfig =
+        kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml("admin")).expect("kubeconfig");
+    let _server =
+        common::TestServer::with_kubeconfig(kubeconfig, wheelhouse_server::ServerConfig::default())
+            .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while node_shells(&sim).len() != 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not swept: {:?}",
+            node_shells(&sim)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        node_shells(&sim),
+        ["wheelhouse-node-shell-live"],
+        "a live shell is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_person_who_may_not_make_pods_there_gets_no_node_shell_and_is_told_why() {
+    let (_sim, server) = common::quiet_server("viewer").await;
+    let mut socket = open(&server, "api/v1/node-shell/worker-1").await;
+    let (_, failed) = until_event(&mut socket).await;
+    assert_eq!(failed["reason"], "Forbidden");
+    assert!(
+        failed["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("viewer may not create pods in namespace kube-system")),
+        "{failed}"
+    );
+}

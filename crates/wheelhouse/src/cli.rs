@@ -211,6 +211,20 @@ pub struct ServeArgs {
     #[arg(long, env = "WHEELHOUSE_TERMINAL_IDLE_TIMEOUT", value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub terminal_idle_timeout: Duration,
 
+    /// The namespace node shells run in: short-lived privileged pods, so its Pod Security level
+    /// must allow privileged pods. Wheelhouse deletes the ones left behind there
+    #[arg(long, env = "WHEELHOUSE_NODE_SHELL_NAMESPACE", value_name = "NAME", default_value = "kube-system", value_parser = parse_namespace)]
+    pub node_shell_namespace: String,
+
+    /// The image of node shells: one with `nsenter` and a shell
+    #[arg(
+        long,
+        env = "WHEELHOUSE_NODE_SHELL_IMAGE",
+        value_name = "IMAGE",
+        default_value = "busybox:1.37"
+    )]
+    pub node_shell_image: String,
+
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain, leaf first; with
     /// --tls-key. Both files are read again when they change, without a restart
     #[arg(

@@ -88,7 +88,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             DefaultLocale::ZhCn => Locale::ZhCn,
         })
         .apps(apps_config(&args, &environment))
-        .terminal_idle(args.terminal_idle_timeout);
+        .terminal_idle(args.terminal_idle_timeout)
+        .node_shell(wheelhouse_server::terminal::NodeShellConfig {
+            namespace: args.node_shell_namespace.clone(),
+            image: args.node_shell_image.clone(),
+        });
 
     let choice = choose(&args, &environment)?;
     let in_cluster = matches!(choice, Choice::Cluster(ClusterSource::InCluster));

@@ -3,15 +3,17 @@
 
 import { useSyncExternalStore } from 'react';
 
-export interface TerminalTarget {
-  namespace: string;
-  pod: string;
-  container: string;
-}
+/** A shell in a pod's container, or on a node (through a short-lived privileged pod). */
+export type TerminalTarget = { kind: 'container'; namespace: string; pod: string; container: string } | { kind: 'node'; node: string };
 
-export interface OpenTerminal extends TerminalTarget {
+export type OpenTerminal = TerminalTarget & {
   /** Unique in this tab; a reconnect gives a new one so the view starts afresh. */
   id: string;
+};
+
+/** How a terminal is named in its tab and status line. */
+export function terminalTitle(target: TerminalTarget): string {
+  return target.kind === 'node' ? target.node : `${target.namespace}/${target.pod} · ${target.container}`;
 }
 
 interface State {
@@ -31,7 +33,7 @@ function set(next: State): void {
 /** Opens a terminal on `target` and shows it. */
 export function openTerminal(target: TerminalTarget): void {
   counter += 1;
-  const terminal = { ...target, id: `t${String(counter)}` };
+  const terminal: OpenTerminal = { ...target, id: `t${String(counter)}` };
   set({ terminals: [...state.terminals, terminal], active: terminal.id });
 }
 
@@ -66,11 +68,17 @@ export function useTerminals(): State {
   return useSyncExternalStore(subscribe, () => state);
 }
 
-/** `ws(s)://host/base/api/v1/terminal/{ns}/{pod}?container=…` from the page's `<base href>`. */
+/**
+ * `ws(s)://host/base/api/v1/terminal/{ns}/{pod}?container=…` (or `…/api/v1/node-shell/{node}`)
+ * from the page's `<base href>`.
+ */
 export function terminalUrl(target: TerminalTarget, size: { cols: number; rows: number }, baseURI: string = document.baseURI): string {
-  const path = `api/v1/terminal/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.pod)}`;
+  const path =
+    target.kind === 'node'
+      ? `api/v1/node-shell/${encodeURIComponent(target.node)}`
+      : `api/v1/terminal/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.pod)}`;
   const url = new URL(path, baseURI);
-  url.searchParams.set('container', target.container);
+  if (target.kind === 'container') url.searchParams.set('container', target.container);
   url.searchParams.set('cols', String(size.cols));
   url.searchParams.set('rows', String(size.rows));
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';

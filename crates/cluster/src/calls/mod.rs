@@ -12,6 +12,7 @@
 
 mod actions;
 pub mod exec;
+pub mod node_shell;
 mod objects;
 mod paths;
 mod reads;

@@ -135,7 +135,21 @@ fn not_found(program: &str) -> Value {
         "details": {"causes": [{"message": message}]}, "code": 500})
 }
 
+/// The command `nsenter … -- COMMAND` enters the node's namespaces to run; the sim's pods share
+/// the sim's one "host", so it runs COMMAND.
+fn entered(command: Vec<String>) -> Vec<String> {
+    match command.first().map(String::as_str) {
+        Some("nsenter" | "/usr/bin/nsenter" | "/bin/nsenter") => command
+            .iter()
+            .position(|word| word == "--")
+            .map(|dash| command[dash + 1..].to_vec())
+            .unwrap_or_default(),
+        _ => command,
+    }
+}
+
 async fn run(mut socket: WebSocket, session: Session, command: Vec<String>) {
+    let command = entered(command);
     if let Some(program) = command
         .first()
         .filter(|p| is_shell(p) && shell_less(&session))

@@ -3,7 +3,7 @@
 
 import { lazy, Suspense } from 'react';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { closeTerminal, showTerminal, useTerminals } from '../../lib/terminals';
+import { closeTerminal, showTerminal, terminalTitle, useTerminals } from '../../lib/terminals';
 
 /** xterm.js loads with the first terminal, not with every page. */
 const TerminalView = lazy(() => import('./TerminalView'));
@@ -24,9 +24,9 @@ export function TerminalDock() {
               data-testid="terminal-tab"
               onClick={() => { showTerminal(terminal.id === active ? null : terminal.id); }}
             >
-              {terminal.pod} · {terminal.container}
+              {terminalTitle(terminal)}
             </button>
-            <button type="button" className="terminal-dock__close" aria-label={t('terminal|Close the terminal on {{pod}}', { pod: terminal.pod })} data-testid="terminal-close" onClick={() => { closeTerminal(terminal.id); }}>
+            <button type="button" className="terminal-dock__close" aria-label={t('terminal|Close the terminal on {{pod}}', { pod: terminalTitle(terminal) })} data-testid="terminal-close" onClick={() => { closeTerminal(terminal.id); }}>
               ×
             </button>
           </span>

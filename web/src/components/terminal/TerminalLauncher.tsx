@@ -1,4 +1,5 @@
-//! "Open a terminal" on a pod's page: in which container, then a tab in the terminal dock.
+//! "Open a terminal" on a pod's page (in which container) and "Open a shell on this node" on a
+//! node's: each a tab in the terminal dock.
 
 import { useState } from 'react';
 import { containersOf, type Detail } from '../../lib/k8s/detail';
@@ -27,10 +28,20 @@ export function TerminalLauncher(props: { detail: Detail; namespace: string; pod
         type="button"
         className="button"
         data-testid="terminal-open"
-        onClick={() => { openTerminal({ namespace: props.namespace, pod: props.pod, container: chosen }); }}
+        onClick={() => { openTerminal({ kind: 'container', namespace: props.namespace, pod: props.pod, container: chosen }); }}
       >
         {t('terminal|Open a terminal')}
       </button>
     </div>
+  );
+}
+
+/** "Open a shell on this node": a short-lived privileged pod on it, deleted when the tab closes. */
+export function NodeShellLauncher(props: { node: string }) {
+  const { t } = useTranslation();
+  return (
+    <button type="button" className="button" data-testid="node-shell-open" title={t('terminal|A privileged pod on the node, made with your rights and deleted when the terminal closes')} onClick={() => { openTerminal({ kind: 'node', node: props.node }); }}>
+      {t('terminal|Open a shell on this node')}
+    </button>
   );
 }

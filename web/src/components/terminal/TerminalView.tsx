@@ -8,7 +8,7 @@ import '@xterm/xterm/css/xterm.css';
 import type { TerminalControl, TerminalEvent } from '../../lib/api/generated';
 import { readConfig } from '../../lib/config';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { reconnectTerminal, terminalUrl, type OpenTerminal } from '../../lib/terminals';
+import { reconnectTerminal, terminalTitle, terminalUrl, type OpenTerminal } from '../../lib/terminals';
 
 type Status =
   | { state: 'connecting' }
@@ -106,7 +106,7 @@ export default function TerminalView(props: { terminal: OpenTerminal; visible: b
     if (props.visible) fit.current?.fit();
   }, [props.visible]);
 
-  const where = `${terminal.namespace}/${terminal.pod} · ${terminal.container}`;
+  const where = terminalTitle(terminal);
   const ended = status.state !== 'connecting' && status.state !== 'running';
   return (
     <div className="terminal" hidden={!props.visible} data-testid="terminal" data-state={status.state}>
