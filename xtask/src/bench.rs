@@ -13,7 +13,17 @@ use std::time::{Duration, Instant};
 const START_RUNS: usize = 5;
 
 pub fn run_benches(bin: &Path) -> Result<(), String> {
-    println!("\n## Start-to-ready on the demo cluster (release build, {START_RUNS} runs)");
+    startup_and_memory(bin)?;
+    println!("\n## Initial UI bundle (what index.html loads, gzip -9)");
+    bundle_size(&root().join("web/dist"))
+}
+
+/// Start-to-ready and idle memory of `bin`.
+fn startup_and_memory(bin: &Path) -> Result<(), String> {
+    println!(
+        "\n## Start-to-ready on the demo cluster ({}, {START_RUNS} runs)",
+        bin.display()
+    );
     let mut starts = Vec::new();
     for _ in 0..START_RUNS {
         let mut server = Server::spawn(bin, &["--demo", "--listen", "127.0.0.1:0"])?;
@@ -62,13 +72,41 @@ pub fn run_benches(bin: &Path) -> Result<(), String> {
     console.stop();
     sim.stop();
     let _ = std::fs::remove_file(&kubeconfig);
+    Ok(())
+}
 
-    println!("\n## Initial UI bundle (what index.html loads, gzip -9)");
-    bundle_size(&root().join("web/dist"))
+/// The container image's sizes, then its static binary's start-up and idle memory.
+fn image() -> Result<(), String> {
+    let built = crate::image::build(&crate::image::default_out())?;
+    println!("\n## The container image ({})", built.layout.display());
+    let size = |path: &Path| {
+        std::fs::metadata(path)
+            .map(|m| m.len())
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let blobs = built.layout.join("blobs/sha256");
+    let mut compressed = 0;
+    for entry in
+        std::fs::read_dir(&blobs).map_err(|e| format!("cannot list {}: {e}", blobs.display()))?
+    {
+        let entry = entry.map_err(|e| e.to_string())?;
+        compressed += size(&entry.path())?;
+    }
+    println!(
+        "static wheelhouse binary: {:.1} MB; helm: {:.1} MB; image compressed (layers, config, manifest): {:.1} MB",
+        mb(size(&built.binary)?),
+        mb(size(&built.helm)?),
+        mb(compressed)
+    );
+    startup_and_memory(&built.binary)
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
 }
 
 /// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
-const GROUPS: [&str; 5] = ["startup", "query", "lists", "metrics", "apps"];
+const GROUPS: [&str; 6] = ["startup", "query", "lists", "metrics", "apps", "image"];
 
 pub fn bench(args: &[String]) -> Result<(), String> {
     let groups: Vec<&str> = match args {
@@ -96,6 +134,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                 )?;
                 run_benches(&target_dir().join("release/wheelhouse"))?;
             }
+            "image" => image()?,
             "apps" => {
                 for (what, package, example) in [
                     (

@@ -1,10 +1,12 @@
-//! Wheelhouse's orchestration commands: `cargo xtask test`, `cargo xtask e2e`, `cargo xtask bench`.
+//! Wheelhouse's orchestration commands: `cargo xtask test`, `cargo xtask e2e`, `cargo xtask bench`,
+//! `cargo xtask image`.
 //!
 //! The xtask has no dependencies so that it builds in seconds on a fresh machine; it installs the
 //! tools the tests need (helm, kubectl, Chromium, the web app's npm packages) and then runs every
 //! suite in order, stopping at the first failure with the command that failed.
 
 mod bench;
+mod image;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -20,12 +22,20 @@ commands:
           compatibility suite with the real kubectl and helm), the web app's type-check,
           lint and unit tests, and the browser end-to-end tests in Chromium
   e2e     build the binary and run only the browser end-to-end tests
-  bench [startup|query|lists|metrics|apps]
+  bench [startup|query|lists|metrics|apps|image]
           build release binaries and print the benchmark figures recorded in
           docs/benchmarks.md: start-up, idle memory and bundle size; the list query over
           100,000 rows; the resource lists over HTTP with the sim at 10,000 and 100,000 pods;
           the metrics history's memory for 10,000 pods and the scrape time; the app store's
-          chart index (15,000 versions) and release list (1,000 releases)
+          chart index (15,000 versions) and release list (1,000 releases); the container
+          image's compressed size and its static binary's start-up and idle memory
+  image [--out DIR] [--push REGISTRY/REPO[:TAG]] [--plain-http]
+          build the container image without a container engine: the static wheelhouse
+          binary (glibc, +crt-static, SOURCE_DATE_EPOCH = the commit's time), helm, CA
+          certificates and a nonroot user, written as an OCI image layout into DIR
+          (default: <target>/oci/wheelhouse); --push sends it to a registry (https, or
+          plain HTTP with --plain-http; a login from WHEELHOUSE_REGISTRY_USERNAME and
+          WHEELHOUSE_REGISTRY_PASSWORD); without a tag the image's version is the tag
   tools   only install the external tools (helm, kubectl, chromium, prometheus,
           docker-registry) and print where they are
 
@@ -34,6 +44,7 @@ environment:
                           so that fresh clones on the same machine build incrementally
   WHEELHOUSE_TOOLS        where helm and kubectl are installed (default $HOME/.cache/wheelhouse/tools)
   CARGO_TARGET_DIR        honoured as usual when set
+  SOURCE_DATE_EPOCH       the image's build time (default: the time of the commit checked out)
 ";
 
 fn main() -> ExitCode {
@@ -42,6 +53,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("e2e") => e2e(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("image") => image::image(&args[1..]),
         Some("tools") => tools::install().map(|t| {
             println!("helm:            {}", t.helm.display());
             println!("kubectl:         {}", t.kubectl.display());

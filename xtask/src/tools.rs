@@ -23,6 +23,20 @@ pub struct Tools {
 }
 
 pub fn install() -> Result<Tools, String> {
+    let (helm, kubectl) = helm_and_kubectl()?;
+    install_debian_packages()?;
+    Ok(Tools {
+        helm,
+        kubectl,
+        chromium: PathBuf::from(CHROMIUM),
+        prometheus: PathBuf::from(PROMETHEUS),
+        docker_registry: PathBuf::from(DOCKER_REGISTRY),
+    })
+}
+
+/// Installs only helm and kubectl (the container image needs helm, not the Debian packages);
+/// their paths.
+pub fn helm_and_kubectl() -> Result<(PathBuf, PathBuf), String> {
     let dir = std::env::var_os("WHEELHOUSE_TOOLS")
         .map(PathBuf::from)
         .unwrap_or_else(|| home().join(".cache/wheelhouse/tools"));
@@ -40,14 +54,7 @@ pub fn install() -> Result<Tools, String> {
             return Err(format!("{} was installed but does not run", tool.display()));
         }
     }
-    install_debian_packages()?;
-    Ok(Tools {
-        helm,
-        kubectl,
-        chromium: PathBuf::from(CHROMIUM),
-        prometheus: PathBuf::from(PROMETHEUS),
-        docker_registry: PathBuf::from(DOCKER_REGISTRY),
-    })
+    Ok((helm, kubectl))
 }
 
 /// True when the program exists and answers its version command.

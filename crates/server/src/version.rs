@@ -14,6 +14,16 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const GIT_COMMIT: &str = env!("WHEELHOUSE_GIT_COMMIT");
 /// When the build script last ran (RFC 3339), or SOURCE_DATE_EPOCH when set.
 pub const BUILD_TIME: &str = env!("WHEELHOUSE_BUILD_TIME");
+/// What `wheelhouse --version` prints after the program's name: the same three facts as
+/// `/api/v1/version`, one per line, so that a build tool (the container image's labels) reads
+/// them from the binary itself rather than working them out again.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("WHEELHOUSE_GIT_COMMIT"),
+    "\nbuilt: ",
+    env!("WHEELHOUSE_BUILD_TIME"),
+);
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/api/v1/version", get(version))

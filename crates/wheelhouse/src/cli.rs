@@ -12,6 +12,7 @@ use wheelhouse_sim::Scenario;
 #[command(
     name = "wheelhouse",
     version,
+    long_version = wheelhouse_server::version::LONG_VERSION,
     about = "Wheelhouse: a fast, honest Kubernetes web console",
     long_about = "Wheelhouse: a fast, honest Kubernetes web console.\n\n\
         Without a subcommand it runs `serve`. The cluster comes from --demo, else from the kubeconfig \
