@@ -1,5 +1,6 @@
-//! `GET /api/v1/terminal/{namespace}/{pod}?container=&shell=&cols=&rows=` (WebSocket): a shell
-//! in a container, as the person, bridged to the browser.
+//! `GET /api/v1/terminal/{namespace}/{pod}?container=&shell=&cols=&rows=&debug=` (WebSocket): a
+//! shell in a container, as the person, bridged to the browser; with `debug`, in a new ephemeral
+//! debug container sharing the container's processes (for images without a shell).
 //!
 //! From the browser: binary messages are keystrokes (stdin); text messages are JSON controls,
 //! `{"type":"resize","cols":120,"rows":40}`. To the browser: binary messages are the terminal's
@@ -104,6 +105,9 @@ struct TerminalParams {
     shell: Option<String>,
     cols: Option<u16>,
     rows: Option<u16>,
+    /// Open the shell in a new ephemeral debug container with this image (empty: the
+    /// configured one, as for node shells) that shares `container`'s processes.
+    debug: Option<String>,
 }
 
 /// What the browser sends as text.
@@ -293,14 +297,54 @@ async fn serve(
         return refuse(socket, "Forbidden", message).await;
     }
     let size = (params.cols.unwrap_or(80), params.rows.unwrap_or(24));
+    let mut container = params.container.clone();
+    if let Some(image) = &params.debug {
+        let image = match image.trim() {
+            "" => state.config.node_shell.image.clone(),
+            image => image.to_string(),
+        };
+        let question = Question {
+            subresource: "ephemeralcontainers",
+            name: Some(pod.clone()),
+            ..Question::new("patch", "", "pods", Some(namespace.clone()))
+        };
+        let decision = state.cluster.may(&me.person, &question).await;
+        if !decision.allowed {
+            let message = question.describe(me.person.name());
+            return refuse(
+                socket,
+                "Forbidden",
+                format!("{message} (a debug container is added there)"),
+            )
+            .await;
+        }
+        match me
+            .calls
+            .debug_container(&namespace, &pod, &container, &image)
+            .await
+        {
+            Ok(debugger) => {
+                tracing::info!(
+                    target: "wheelhouse::audit",
+                    user = %me.person.name(),
+                    pod = %format!("{namespace}/{pod}"),
+                    container = %debugger,
+                    image = %image,
+                    "debug container added"
+                );
+                container = debugger;
+            }
+            Err(failure) => return refuse(socket, &failure.reason, failure.message).await,
+        }
+    }
     let opened = me
         .calls
-        .terminal(&namespace, &pod, &params.container, &shells, size)
+        .terminal(&namespace, &pod, &container, &shells, size)
         .await;
     let terminal = match opened {
         Ok(terminal) => terminal,
         Err(failure) => {
-            let (reason, message) = open_failure(failure, &params.container);
+            let (reason, message) = open_failure(failure, &container);
             return refuse(socket, &reason, message).await;
         }
     };
@@ -308,7 +352,7 @@ async fn serve(
         target: "wheelhouse::audit",
         user = %me.person.name(),
         pod = %format!("{namespace}/{pod}"),
-        container = %params.container,
+        container = %container,
         shell = %terminal.shell,
         "terminal opened"
     );

@@ -123,6 +123,33 @@ async fn a_container_without_a_shell_says_which_were_tried_and_what_to_do() {
 }
 
 #[tokio::test]
+async fn a_debug_container_gives_a_shell_next_to_a_container_that_has_none() {
+    let (sim, server) = common::quiet_server("admin").await;
+    sim.store()
+        .create(
+            &common::pods(),
+            true,
+            pod_with_image("static", "gcr.io/distroless/static:nonroot"),
+        )
+        .expect("pod");
+    let mut socket = open(&server, "api/v1/terminal/shop/static?container=app&debug=").await;
+    let (_, started) = until_event(&mut socket).await;
+    assert_eq!(started["type"], "started", "{started}");
+    type_keys(&mut socket, "echo in-the-debugger\r").await;
+    until_output(&mut socket, "in-the-debugger").await;
+    let pod = sim
+        .store()
+        .get(&common::pods(), "shop", "static")
+        .expect("the pod")
+        .value()
+        .clone();
+    let debugger = &pod["spec"]["ephemeralContainers"][0];
+    assert_eq!(debugger["image"], "busybox:1.37");
+    assert_eq!(debugger["targetContainerName"], "app");
+    assert!(debugger["name"].as_str().is_some_and(|n| n.starts_with("debugger-")));
+}
+
+#[tokio::test]
 async fn a_person_who_may_not_exec_is_told_so_and_nothing_runs() {
     let (sim, server) = common::quiet_server("viewer").await;
     sim.store()

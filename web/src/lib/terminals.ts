@@ -4,7 +4,9 @@
 import { useSyncExternalStore } from 'react';
 
 /** A shell in a pod's container, or on a node (through a short-lived privileged pod). */
-export type TerminalTarget = { kind: 'container'; namespace: string; pod: string; container: string } | { kind: 'node'; node: string };
+export type TerminalTarget =
+  | { kind: 'container'; namespace: string; pod: string; container: string; /** In a new debug container next to it. */ debug?: boolean }
+  | { kind: 'node'; node: string };
 
 export type OpenTerminal = TerminalTarget & {
   /** Unique in this tab; a reconnect gives a new one so the view starts afresh. */
@@ -13,7 +15,8 @@ export type OpenTerminal = TerminalTarget & {
 
 /** How a terminal is named in its tab and status line. */
 export function terminalTitle(target: TerminalTarget): string {
-  return target.kind === 'node' ? target.node : `${target.namespace}/${target.pod} · ${target.container}`;
+  if (target.kind === 'node') return target.node;
+  return `${target.namespace}/${target.pod} · ${target.container}${target.debug ? ' · debug' : ''}`;
 }
 
 interface State {
@@ -78,7 +81,10 @@ export function terminalUrl(target: TerminalTarget, size: { cols: number; rows: 
       ? `api/v1/node-shell/${encodeURIComponent(target.node)}`
       : `api/v1/terminal/${encodeURIComponent(target.namespace)}/${encodeURIComponent(target.pod)}`;
   const url = new URL(path, baseURI);
-  if (target.kind === 'container') url.searchParams.set('container', target.container);
+  if (target.kind === 'container') {
+    url.searchParams.set('container', target.container);
+    if (target.debug) url.searchParams.set('debug', '');
+  }
   url.searchParams.set('cols', String(size.cols));
   url.searchParams.set('rows', String(size.rows));
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';

@@ -15,7 +15,7 @@ use kube::Api;
 use kube::api::{AttachParams, AttachedProcess, TerminalSize};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::{Calls, Failure, segment};
+use super::{Calls, Failure, segment, within};
 
 /// How long a shell has to fail before it counts as started.
 const START_GRACE: Duration = Duration::from_millis(1500);
@@ -225,6 +225,79 @@ impl Calls {
             reason: last,
         })
     }
+}
+
+impl Calls {
+    /// Adds an ephemeral debug container with `image` to the pod, sharing the process namespace
+    /// of `target` (as `kubectl debug --target`), and waits until it runs; its name.
+    pub async fn debug_container(
+        &self,
+        namespace: &str,
+        pod: &str,
+        target: &str,
+        image: &str,
+    ) -> Result<String, Failure> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &segment(namespace));
+        let name = format!("debugger-{}", short_suffix());
+        let patch = serde_json::json!({"spec": {"ephemeralContainers": [{
+            "name": name, "image": image, "targetContainerName": target,
+            "stdin": true, "tty": true, "terminationMessagePolicy": "File",
+        }]}});
+        within(api.patch_ephemeral_containers(
+            &segment(pod),
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Strategic(&patch),
+        ))
+        .await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+        loop {
+            let current = within(api.get(&segment(pod))).await?;
+            let status = current
+                .status
+                .and_then(|s| s.ephemeral_container_statuses)
+                .unwrap_or_default()
+                .into_iter()
+                .find(|s| s.name == name);
+            let state = status.and_then(|s| s.state).unwrap_or_default();
+            if state.running.is_some() {
+                return Ok(name);
+            }
+            if let Some(ended) = state.terminated {
+                return Err(Failure {
+                    code: 500,
+                    reason: "DebugContainerEnded".into(),
+                    message: format!(
+                        "the debug container {name} ({image}) ended before it could be used: {}",
+                        ended.message.or(ended.reason).unwrap_or_default()
+                    ),
+                    causes: Vec::new(),
+                });
+            }
+            if tokio::time::Instant::now() > deadline {
+                let waiting = state.waiting.and_then(|w| w.message.or(w.reason));
+                return Err(Failure {
+                    code: 504,
+                    reason: "DebugContainerTimeout".into(),
+                    message: format!(
+                        "the debug container {name} ({image}) did not start within 90 seconds{}",
+                        waiting.map(|w| format!(": {w}")).unwrap_or_default()
+                    ),
+                    causes: Vec::new(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
+/// Five random lowercase letters and digits, for a debug container's name.
+fn short_suffix() -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..5)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 fn closed(namespace: &str, pod: &str) -> Failure {

@@ -70,11 +70,9 @@ pub fn upgrade(call: &Call<'_>, ws: WebSocketUpgrade) -> Result<Response> {
         .store
         .get(&GroupResource::core("pods"), call.namespace(), &name)
         .ok_or_else(|| Error::not_found("pods", &name))?;
-    let containers: Vec<String> = pod
-        .value()
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .into_iter()
+    let containers: Vec<String> = ["/spec/containers", "/spec/ephemeralContainers"]
+        .iter()
+        .filter_map(|pointer| pod.value().pointer(pointer).and_then(Value::as_array))
         .flatten()
         .filter_map(|c| c["name"].as_str().map(String::from))
         .collect();
@@ -121,6 +119,14 @@ fn shell_less(session: &Session) -> bool {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .chain(
+            session
+                .pod
+                .pointer("/spec/ephemeralContainers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        )
         .find(|c| c["name"].as_str() == Some(session.container.as_str()))
         .and_then(|c| c["image"].as_str())
         .is_some_and(|image| image.contains("distroless"))

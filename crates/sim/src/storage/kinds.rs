@@ -135,6 +135,11 @@ const POD_SUBS: &[Subresource] = &[
         verbs: &["create"],
     },
     Subresource {
+        name: "ephemeralcontainers",
+        response: ("", "v1", "Pod"),
+        verbs: &["get", "patch", "update"],
+    },
+    Subresource {
         name: "eviction",
         response: ("policy", "v1", "Eviction"),
         verbs: &["create"],

@@ -8,7 +8,7 @@ import '@xterm/xterm/css/xterm.css';
 import type { TerminalControl, TerminalEvent } from '../../lib/api/generated';
 import { readConfig } from '../../lib/config';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { reconnectTerminal, terminalTitle, terminalUrl, type OpenTerminal } from '../../lib/terminals';
+import { openTerminal, reconnectTerminal, terminalTitle, terminalUrl, type OpenTerminal } from '../../lib/terminals';
 
 type Status =
   | { state: 'connecting' }
@@ -126,6 +126,16 @@ export default function TerminalView(props: { terminal: OpenTerminal; visible: b
           )}
           {status.state === 'idle' && t('terminal|Closed after {{seconds}} seconds without a keystroke.', { seconds: status.seconds })}
         </span>
+        {status.state === 'failed' && status.reason === 'NoShell' && terminal.kind === 'container' && (
+          <button
+            type="button"
+            className="button"
+            data-testid="terminal-debug"
+            onClick={() => { openTerminal({ ...terminal, debug: true }); }}
+          >
+            {t('terminal|Open a debug container')}
+          </button>
+        )}
         {ended && (
           <button type="button" className="button" data-testid="terminal-reconnect" onClick={() => { reconnectTerminal(terminal.id); }}>
             {status.state === 'dropped' ? t('terminal|Reconnect') : t('terminal|Start again')}

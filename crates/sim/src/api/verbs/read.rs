@@ -147,7 +147,7 @@ pub async fn get(call: &Call<'_>) -> Result<Response> {
         return resource_metrics::get(call);
     }
     match call.req.subresource.as_deref() {
-        None | Some("status") => {
+        None | Some("status" | "ephemeralcontainers") => {
             let obj = current(call)?;
             Ok(respond_object(call, StatusCode::OK, &obj))
         }

@@ -273,6 +273,7 @@ fn restrict_to_subresource(
             }
             next
         }
+        Some("ephemeralcontainers") => with_ephemeral_containers(current, &proposed),
         None if info.has_subresource("status") => {
             match current.get("status") {
                 Some(s) => proposed["status"] = s.clone(),
@@ -286,6 +287,36 @@ fn restrict_to_subresource(
         }
         _ => proposed,
     }
+}
+
+/// A pod with the ephemeral containers `proposed` adds (existing ones stay as they are: they
+/// cannot be changed or removed), each started at once as the kubelet would start it.
+fn with_ephemeral_containers(current: &Value, proposed: &Value) -> Value {
+    let list = |value: &Value, pointer: &str| -> Vec<Value> {
+        value
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut containers = list(current, "/spec/ephemeralContainers");
+    let mut statuses = list(current, "/status/ephemeralContainerStatuses");
+    let now = crate::storage::now_rfc3339();
+    for container in list(proposed, "/spec/ephemeralContainers") {
+        let name = container["name"].clone();
+        if name.as_str().is_none_or(str::is_empty) || containers.iter().any(|c| c["name"] == name) {
+            continue;
+        }
+        statuses.push(
+            json!({"name": name, "image": container["image"], "imageID": "",
+            "ready": false, "restartCount": 0, "state": {"running": {"startedAt": now}}}),
+        );
+        containers.push(container);
+    }
+    let mut next = current.clone();
+    next["spec"]["ephemeralContainers"] = Value::Array(containers);
+    next["status"]["ephemeralContainerStatuses"] = Value::Array(statuses);
+    next
 }
 
 /// Writes a change to an existing object atomically: `change` maps the current object to the
