@@ -64,6 +64,19 @@ async fn type_keys(socket: &mut Socket, keys: &str) {
         .expect("sent");
 }
 
+/// A console (as `user`) on a quiet sim holding one running pod `shop/{name}` of `image`.
+async fn console_with_pod(
+    user: &str,
+    name: &str,
+    image: &str,
+) -> (wheelhouse_sim::Sim, common::TestServer) {
+    let (sim, server) = common::quiet_server(user).await;
+    sim.store()
+        .create(&common::pods(), true, pod_with_image(name, image))
+        .expect("pod");
+    (sim, server)
+}
+
 fn pod_with_image(name: &str, image: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": "shop"},
@@ -73,10 +86,7 @@ fn pod_with_image(name: &str, image: &str) -> Value {
 
 #[tokio::test]
 async fn a_shell_runs_what_is_typed_and_says_how_it_exited() {
-    let (sim, server) = common::quiet_server("admin").await;
-    sim.store()
-        .create(&common::pods(), true, pod_with_image("web", "nginx"))
-        .expect("pod");
+    let (_sim, server) = console_with_pod("admin", "web", "nginx").await;
     let mut socket = open(
         &server,
         "api/v1/terminal/shop/web?container=app&cols=100&rows=30",
@@ -101,14 +111,8 @@ async fn a_shell_runs_what_is_typed_and_says_how_it_exited() {
 
 #[tokio::test]
 async fn a_container_without_a_shell_says_which_were_tried_and_what_to_do() {
-    let (sim, server) = common::quiet_server("admin").await;
-    sim.store()
-        .create(
-            &common::pods(),
-            true,
-            pod_with_image("static", "gcr.io/distroless/static:nonroot"),
-        )
-        .expect("pod");
+    let (_sim, server) =
+        console_with_pod("admin", "static", "gcr.io/distroless/static:nonroot").await;
     let mut socket = open(&server, "api/v1/terminal/shop/static?container=app").await;
     let (_, failed) = until_event(&mut socket).await;
     assert_eq!(failed["type"], "failed");
@@ -124,14 +128,8 @@ async fn a_container_without_a_shell_says_which_were_tried_and_what_to_do() {
 
 #[tokio::test]
 async fn a_debug_container_gives_a_shell_next_to_a_container_that_has_none() {
-    let (sim, server) = common::quiet_server("admin").await;
-    sim.store()
-        .create(
-            &common::pods(),
-            true,
-            pod_with_image("static", "gcr.io/distroless/static:nonroot"),
-        )
-        .expect("pod");
+    let (sim, server) =
+        console_with_pod("admin", "static", "gcr.io/distroless/static:nonroot").await;
     let mut socket = open(&server, "api/v1/terminal/shop/static?container=app&debug=").await;
     let (_, started) = until_event(&mut socket).await;
     assert_eq!(started["type"], "started", "{started}");
@@ -146,15 +144,16 @@ async fn a_debug_container_gives_a_shell_next_to_a_container_that_has_none() {
     let debugger = &pod["spec"]["ephemeralContainers"][0];
     assert_eq!(debugger["image"], "busybox:1.37");
     assert_eq!(debugger["targetContainerName"], "app");
-    assert!(debugger["name"].as_str().is_some_and(|n| n.starts_with("debugger-")));
+    assert!(
+        debugger["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("debugger-"))
+    );
 }
 
 #[tokio::test]
 async fn a_person_who_may_not_exec_is_told_so_and_nothing_runs() {
-    let (sim, server) = common::quiet_server("viewer").await;
-    sim.store()
-        .create(&common::pods(), true, pod_with_image("web", "nginx"))
-        .expect("pod");
+    let (_sim, server) = console_with_pod("viewer", "web", "nginx").await;
     let mut socket = open(&server, "api/v1/terminal/shop/web?container=app").await;
     let (output, failed) = until_event(&mut socket).await;
     assert!(output.is_empty());
