@@ -23,6 +23,7 @@ mod overview;
 pub mod person;
 mod raw;
 mod resources;
+pub mod run;
 pub mod same_origin;
 pub mod session;
 pub mod terminal;
@@ -190,6 +191,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(object::router())
         .merge(logs::router())
         .merge(terminal::router(&state))
+        .merge(run::router())
         .merge(raw::router())
         .merge(metrics::router())
         .merge(apps::router(&state))

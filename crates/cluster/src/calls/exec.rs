@@ -290,6 +290,94 @@ impl Calls {
     }
 }
 
+/// A piece of a command's output, or how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ran {
+    Stdout(Vec<u8>),
+    Stderr(Vec<u8>),
+    /// More output than the limit came; the rest was dropped.
+    Truncated,
+    Ended(Ended),
+}
+
+impl Calls {
+    /// Runs `command` (no TTY, no input) in the container and sends its output as it comes, at
+    /// most `limit` bytes of it, then how it ended; a failure to start is the API server's.
+    pub async fn run(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        command: &[String],
+        limit: usize,
+        out: tokio::sync::mpsc::Sender<Ran>,
+    ) -> Result<(), Failure> {
+        use tokio::io::AsyncReadExt as _;
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &segment(namespace));
+        let params = AttachParams::default()
+            .container(container)
+            .stdin(false)
+            .stdout(true)
+            .stderr(true);
+        let mut process = api
+            .exec(&segment(pod), command.to_vec(), &params)
+            .await
+            .map_err(|error| exec_failure(error, namespace, pod))?;
+        let status = process.take_status();
+        let mut stdout = process.stdout();
+        let mut stderr = process.stderr();
+        let (mut out_buffer, mut err_buffer) = (vec![0u8; 8192], vec![0u8; 8192]);
+        let mut sent = 0usize;
+        let mut truncated = false;
+        while stdout.is_some() || stderr.is_some() {
+            let (read, is_stdout) = tokio::select! {
+                read = async { stdout.as_mut()?.read(&mut out_buffer).await.ok() }, if stdout.is_some() => (read, true),
+                read = async { stderr.as_mut()?.read(&mut err_buffer).await.ok() }, if stderr.is_some() => (read, false),
+            };
+            let n = match read {
+                Some(n) if n > 0 => n,
+                _ => {
+                    if is_stdout {
+                        stdout = None;
+                    } else {
+                        stderr = None;
+                    }
+                    continue;
+                }
+            };
+            if sent >= limit {
+                if !truncated {
+                    truncated = true;
+                    let _ = out.send(Ran::Truncated).await;
+                }
+                continue;
+            }
+            let take = n.min(limit - sent);
+            sent += take;
+            let chunk = if is_stdout {
+                &out_buffer[..take]
+            } else {
+                &err_buffer[..take]
+            };
+            let piece = if is_stdout {
+                Ran::Stdout(chunk.to_vec())
+            } else {
+                Ran::Stderr(chunk.to_vec())
+            };
+            if out.send(piece).await.is_err() {
+                process.abort();
+                return Ok(());
+            }
+        }
+        let ending = match status {
+            Some(status) => ended(status.await),
+            None => Ended::Failed("the API server gave no status".into()),
+        };
+        let _ = out.send(Ran::Ended(ending)).await;
+        Ok(())
+    }
+}
+
 /// Five random lowercase letters and digits, for a debug container's name.
 fn short_suffix() -> String {
     use rand::Rng as _;

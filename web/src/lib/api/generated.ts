@@ -206,6 +206,28 @@ export type TerminalControl = { "type": "resize", cols: number, rows: number, };
 
 export type TerminalEvent = { "type": "started", shell: string, } | { "type": "exited", code: number, } | { "type": "failed", reason: string, message: string, } | { "type": "idle", seconds: number, };
 
+export type RunRequest = { namespace: string, 
+/**
+ * Which pods (`app=web`); empty for every pod of the namespace.
+ */
+labelSelector: string, 
+/**
+ * The container to run in; empty for each pod's first.
+ */
+container: string, 
+/**
+ * The command and its arguments, run without a shell.
+ */
+command: Array<string>, 
+/**
+ * Commands running at once (1–20, 5 by default).
+ */
+parallelism: number | null, };
+
+export type RunEvent = { "type": "targets", pods: Array<RunTarget>, skipped: Array<RunTarget>, } | { "type": "output", pod: string, stream: string, text: string, } | { "type": "truncated", pod: string, } | { "type": "exited", pod: string, code: number, } | { "type": "failed", pod: string, message: string, } | { "type": "summary", succeeded: number, failed: number, };
+
+export type RunTarget = { pod: string, container: string, };
+
 export type LiveMessage = { id?: string, } & (LiveEvent | LogEvent);
 
 export type AnyEvent = LiveEvent | LogEvent;
