@@ -78,6 +78,40 @@ describe('terminals', () => {
     }
   });
 
+  test('one command on a workload\'s pods: confirmed first, each pod\'s output and exit status, a summary', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      const response = await fetch(new URL('api/v1/resources/apps/v1/deployments?namespace=shop', server.url));
+      const { items } = await response.json();
+      const deployment = items.find((d) => d.name === 'api') ?? items[0];
+      await page.goto(`${server.url}deployments/shop/${deployment.name}`);
+      await page.getByTestId('run-on-pods').click();
+      await page.getByTestId('run-page').waitFor();
+      assert.match(await page.getByTestId('run-selector').inputValue(), /=/);
+      await page.getByTestId('run-command').fill('hostname');
+      await page.getByTestId('run-submit').click();
+      // Nothing runs before the person confirms.
+      await page.getByTestId('run-confirm').waitFor();
+      assert.equal(await page.getByTestId('run-target').count(), 0);
+      await page.getByTestId('run-confirm-yes').click();
+      await page.getByTestId('run-summary').filter({ hasText: /succeeded/ }).waitFor({ timeout: 30_000 });
+      const targets = page.getByTestId('run-target');
+      const count = await targets.count();
+      assert.ok(count >= 1);
+      assert.match((await page.getByTestId('run-summary').textContent()) ?? '', new RegExp(`${count} succeeded, 0 failed`));
+      for (let i = 0; i < count; i += 1) {
+        const target = targets.nth(i);
+        const pod = await target.getAttribute('data-pod');
+        assert.equal(await target.getAttribute('data-state'), 'exited');
+        assert.equal(((await target.locator('pre').textContent()) ?? '').trim(), pod, 'each pod answers with its own name');
+      }
+      await screenshot(page, 'run-on-pods');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a shell on a node runs in a privileged pod that is gone once the tab is closed', async () => {
     const { context, page, problems } = await openPage(browser);
     const nodeShells = async () => {

@@ -38,6 +38,7 @@ export const ROUTES: readonly AppRoute[] = [
   { path: '/apps/charts/:repo/:chart/install', Page: lazy(() => import('./pages/apps/InstallPage')) },
   { path: '/apps/releases', Page: lazy(() => import('./pages/apps/ReleasesPage')) },
   { path: '/apps/releases/:namespace/:name', Page: lazy(() => import('./pages/apps/ReleasePage')) },
+  { path: '/run', Page: lazy(() => import('./pages/run/RunPage')) },
   // Every kind's list (`/pods`, `/deployments`, `/widgets`); the navigation lists the kinds
   // discovery found (see SideNav), and a name no kind has is "page not found".
   { path: '/:resource', Page: lazy(() => import('./pages/resources/ResourceListPage')) },

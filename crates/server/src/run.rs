@@ -171,8 +171,13 @@ async fn run(me: Me, Json(request): Json<RunRequest>) -> Result<Response, AppErr
         line.push(b'\n');
         Some((Ok::<_, std::convert::Infallible>(line), lines))
     });
+    // Not compressed: each line goes out as it comes (the compression layer would hold them).
     Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson"),
+            (header::CONTENT_ENCODING, "identity"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         Body::from_stream(body),
     )
         .into_response())

@@ -2,6 +2,7 @@
 //! node's: each a tab in the terminal dock.
 
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { containersOf, type Detail } from '../../lib/k8s/detail';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { openTerminal } from '../../lib/terminals';
@@ -43,5 +44,21 @@ export function NodeShellLauncher(props: { node: string }) {
     <button type="button" className="button" data-testid="node-shell-open" title={t('terminal|A privileged pod on the node, made with your rights and deleted when the terminal closes')} onClick={() => { openTerminal({ kind: 'node', node: props.node }); }}>
       {t('terminal|Open a shell on this node')}
     </button>
+  );
+}
+
+/** "Run a command on its pods": the run page with the workload's selector. */
+export function RunOnPodsLink(props: { detail: Detail; namespace: string }) {
+  const { t } = useTranslation();
+  const summary = props.detail.summary;
+  if (!summary || !('selector' in summary) || !summary.selector) return null;
+  const pairs = Object.entries(summary.selector).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  if (pairs.length === 0) return null;
+  const selector = pairs.map(([key, value]) => `${key}=${value}`).join(',');
+  const to = `/run?namespace=${encodeURIComponent(props.namespace)}&selector=${encodeURIComponent(selector)}`;
+  return (
+    <Link className="button" to={to} data-testid="run-on-pods">
+      {t('run|Run a command on its pods')}
+    </Link>
   );
 }

@@ -15,7 +15,7 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { containersOf, hasLogs, type Detail } from '../../lib/k8s/detail';
-import { NodeShellLauncher, TerminalLauncher } from '../../components/terminal/TerminalLauncher';
+import { NodeShellLauncher, RunOnPodsLink, TerminalLauncher } from '../../components/terminal/TerminalLauncher';
 import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
 import { metricsTarget } from '../../lib/k8s/metrics';
 import { NotFound } from '../NotFound';
@@ -85,6 +85,7 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
         <div className="page__header-end">
           {kind.resource === 'pods' && kind.group === '' && namespace && detail && <TerminalLauncher detail={detail} namespace={namespace} pod={name} />}
           {kind.resource === 'nodes' && kind.group === '' && detail && <NodeShellLauncher node={name} />}
+          {kind.group !== '' && namespace && detail && <RunOnPodsLink detail={detail} namespace={namespace} />}
           <LiveIndicator />
         </div>
       </header>
