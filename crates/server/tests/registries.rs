@@ -502,3 +502,74 @@ async fn an_image_is_deployed_from_a_form_through_a_dry_run_then_the_apply() {
     .await;
     assert_eq!(code, 422, "{refused}");
 }
+
+/// A `kubernetes.io/dockerconfigjson` Secret `regcred` for ghcr.io and a pod in `default` that
+/// names it in `imagePullSecrets`.
+async fn pull_secret_and_pod(server: &TestServer) {
+    use base64::Engine as _;
+    let kube = server.kube().await;
+    let config = json!({"auths": {"ghcr.io": {"username": "ann", "password": "tok"}}}).to_string();
+    let secret = serde_json::from_value(json!({
+        "metadata": {"name": "regcred"}, "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": base64::engine::general_purpose::STANDARD.encode(config)},
+    }))
+    .expect("a Secret");
+    kube::Api::<k8s_openapi::api::core::v1::Secret>::namespaced(kube.clone(), "default")
+        .create(&kube::api::PostParams::default(), &secret)
+        .await
+        .expect("the Secret is created");
+    let pod = serde_json::from_value(json!({
+        "metadata": {"name": "private-app"},
+        "spec": {"imagePullSecrets": [{"name": "regcred"}], "containers": [{"name": "app", "image": "ghcr.io/o/app:1.0"}]},
+    }))
+    .expect("a Pod");
+    kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(kube, "default")
+        .create(&kube::api::PostParams::default(), &pod)
+        .await
+        .expect("the Pod is created");
+}
+
+#[tokio::test]
+async fn registries_are_found_in_pull_secrets_and_used_only_by_who_may_read_them() {
+    for (user, readable) in [("admin", true), ("viewer", false)] {
+        let server = TestServer::demo_as(user, config()).await;
+        server.wait_ready().await;
+        pull_secret_and_pod(&server).await;
+        let mut found = Value::Null;
+        for _ in 0..50 {
+            let (code, list) = get(&server, "api/v1/registries").await;
+            assert_eq!(code, 200, "{list}");
+            found = list["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|r| r["secretRef"]["name"] == "regcred")
+                .cloned()
+                .unwrap_or(Value::Null);
+            if !found.is_null() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(found["source"], "pullSecret", "{user}: {found}");
+        if readable {
+            assert_eq!(found["name"], "pull:default:regcred:ghcr.io", "{found}");
+            assert_eq!(found["url"], "https://ghcr.io");
+            assert!(found["problem"].is_null(), "{found}");
+        } else {
+            assert_eq!(found["url"], "", "{found}");
+            let problem = found["problem"].as_str().unwrap_or_default();
+            assert!(
+                problem.contains("could not be read with your identity"),
+                "{problem}"
+            );
+            // Nor can the person open it by its name: the Secret is read as them, every time.
+            let (code, refused) = get(
+                &server,
+                "api/v1/registries/pull:default:regcred:ghcr.io/repositories",
+            )
+            .await;
+            assert_eq!(code, 403, "{refused}");
+        }
+    }
+}
