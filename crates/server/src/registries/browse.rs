@@ -130,6 +130,14 @@ pub struct TagRow {
     pub problem: Option<String>,
 }
 
+/// A repository's tags, newest first, as read from the registry (kept briefly).
+#[derive(Debug)]
+pub(crate) struct TagList {
+    pub tags: Vec<String>,
+    /// The registry had more than [`MAX_TAGS`].
+    pub truncated: bool,
+}
+
 /// What a tag (or digest) resolves to, kept briefly.
 #[derive(Debug, Clone)]
 pub(crate) struct Resolved {
@@ -241,19 +249,20 @@ pub(super) async fn tags(
 ) -> Result<Json<TagPage>> {
     let Opened { mut client, .. } = sources::open(&state, &me, &registries, &name).await?;
     let key = format!("{name}/{}", query.repository);
-    let (all, truncated) = match registries.tags.get(&key) {
-        Some(tags) => (tags, false),
+    let kept = match registries.tags.get(&key) {
+        Some(kept) => kept,
         None => {
             let (mut tags, truncated) = client
                 .tags(&query.repository, MAX_TAGS)
                 .await
                 .map_err(|e| missing(e, &query.repository, "(tags)"))?;
             tags.sort_by(|a, b| images::newest_first(a, b));
-            let tags = Arc::new(tags);
-            registries.tags.put(key, tags.clone());
-            (tags, truncated)
+            let kept = Arc::new(TagList { tags, truncated });
+            registries.tags.put(key, kept.clone());
+            kept
         }
     };
+    let (all, truncated) = (&kept.tags, kept.truncated);
     let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let filter = query.filter.to_lowercase();
     let matching: Vec<&String> = all

@@ -103,7 +103,7 @@ pub(crate) struct Registries {
     pub http: RepositoryClient,
     pub credentials_namespace: String,
     /// `registry/repository` → its tags, newest first.
-    pub tags: TtlCache<Arc<Vec<String>>>,
+    pub tags: TtlCache<Arc<browse::TagList>>,
     /// `registry/repository@reference` → what the page shows of it.
     pub manifests: TtlCache<Arc<browse::Resolved>>,
 }
