@@ -14,33 +14,38 @@ export function WorkloadImages(props: { kind: string; namespace: string | null; 
   const { t } = useTranslation();
   const shown = KINDS.has(props.kind) && props.namespace !== null;
   const images = useApiQuery<Answer>(REGISTRIES_API.workload(props.namespace ?? '', props.kind, props.name), 60_000, { enabled: shown });
-  if (!shown) return null;
+  // Only where a registry Wheelhouse knows holds one of the images (or asking failed): other
+  // workloads' images are in registries nobody added.
+  const known = images.data?.items.some((i) => i.registry !== null) ?? false;
+  if (!shown || (!known && !(images.error && images.error.status !== 404))) return null;
   return (
-    <section className="section" data-testid="workload-images">
+    <section className="card section section--wide" data-testid="workload-images">
       <h2 className="section__title">{t('registries|Images in their registries')}</h2>
-      {images.error && <ErrorPanel title={t('registries|The images could not be compared with their registries')} error={images.error} onRetry={images.retry} compact />}
-      {images.data && (
-        <Table
-          testId="workload-image-table"
-          rows={images.data.items}
-          rowKey={(r) => r.container}
-          rowAttributes={(r) => ({ 'data-testid': 'workload-image', 'data-newer': String(r.newer) })}
-          columns={[
-            { id: 'container', header: t('registries|Container'), cell: (r) => r.container },
-            { id: 'image', header: t('registries|Image'), className: 'mono', cell: (r) => <span title={r.image}>{r.repository ? `${r.repository}${r.tag ? `:${r.tag}` : ''}` : r.image}</span> },
-            { id: 'current', header: t('registries|Tag points at'), className: 'mono', cell: (r) => shortDigest(r.currentDigest) },
-            { id: 'running', header: t('registries|Running'), className: 'mono', cell: (r) => r.runningDigests.map(shortDigest).join(', ') },
-            {
-              id: 'state',
-              header: t('registries|State'),
-              cell: (r) =>
-                r.newer ? <span className="tag tag--warning">{t('registries|newer image available')}</span>
-                  : r.problem ? <span className="muted">{r.problem}</span>
-                    : r.currentDigest ? <span className="tag tag--ok">{t('registries|up to date')}</span> : '',
-            },
-          ]}
-        />
-      )}
+      <div className="section__body">
+        {images.error && <ErrorPanel title={t('registries|The images could not be compared with their registries')} error={images.error} onRetry={images.retry} compact />}
+        {images.data && (
+          <Table
+            testId="workload-image-table"
+            rows={images.data.items}
+            rowKey={(r) => r.container}
+            rowAttributes={(r) => ({ 'data-testid': 'workload-image', 'data-newer': String(r.newer) })}
+            columns={[
+              { id: 'container', header: t('registries|Container'), cell: (r) => r.container },
+              { id: 'image', header: t('registries|Image'), className: 'mono', cell: (r) => <span title={r.image}>{r.repository ? `${r.repository}${r.tag ? `:${r.tag}` : ''}` : r.image}</span> },
+              { id: 'current', header: t('registries|Tag points at'), className: 'mono', cell: (r) => shortDigest(r.currentDigest) },
+              { id: 'running', header: t('registries|Running'), className: 'mono', cell: (r) => r.runningDigests.map(shortDigest).join(', ') },
+              {
+                id: 'state',
+                header: t('registries|State'),
+                cell: (r) =>
+                  r.newer ? <span className="tag tag--warning">{t('registries|newer image available')}</span>
+                    : r.problem ? <span className="muted">{r.problem}</span>
+                      : r.currentDigest ? <span className="tag tag--ok">{t('registries|up to date')}</span> : '',
+              },
+            ]}
+          />
+        )}
+      </div>
     </section>
   );
 }
