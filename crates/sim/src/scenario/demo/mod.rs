@@ -642,4 +642,12 @@ mod tests {
         assert_eq!(crd["spec"]["scope"], "Cluster");
         assert_eq!(crd["status"]["conditions"][1]["type"], "Established");
     }
+
+    #[test]
+    fn the_demo_offers_the_image_registry_crd_wheelhouse_ships() {
+        let crd = image_registry_crd(Timestamp::now());
+        assert_eq!(crd["metadata"]["name"], "imageregistries.wheelhouse.dev");
+        assert_eq!(crd["spec"]["scope"], "Cluster");
+        assert_eq!(crd["status"]["conditions"][1]["type"], "Established");
+    }
 }
