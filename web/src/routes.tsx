@@ -29,6 +29,14 @@ const appsIcon = (
   </svg>
 );
 
+const registriesIcon = (
+  <svg viewBox="0 0 24 24" aria-hidden="true">
+    <rect x="3.5" y="4.5" width="17" height="5" rx="1.5" />
+    <rect x="3.5" y="14.5" width="17" height="5" rx="1.5" />
+    <path d="M7 7h.01M7 17h.01" />
+  </svg>
+);
+
 export const ROUTES: readonly AppRoute[] = [
   { path: '/', Page: Overview, nav: { label: 'nav|Overview', icon: overviewIcon } },
   // The app store (Helm): catalogue, chart, install, releases, repositories.
@@ -39,6 +47,12 @@ export const ROUTES: readonly AppRoute[] = [
   { path: '/apps/releases', Page: lazy(() => import('./pages/apps/ReleasesPage')) },
   { path: '/apps/releases/:namespace/:name', Page: lazy(() => import('./pages/apps/ReleasePage')) },
   { path: '/run', Page: lazy(() => import('./pages/run/RunPage')) },
+  // Image registries: registries, a registry's repositories, a repository's tags, an image, deploying it.
+  { path: '/registries', Page: lazy(() => import('./pages/registries/RegistriesPage')), nav: { label: 'nav|Registries', icon: registriesIcon } },
+  { path: '/registries/:name', Page: lazy(() => import('./pages/registries/RegistryPage')) },
+  { path: '/registries/:name/tags', Page: lazy(() => import('./pages/registries/TagsPage')) },
+  { path: '/registries/:name/image', Page: lazy(() => import('./pages/registries/ImagePage')) },
+  { path: '/registries/:name/deploy', Page: lazy(() => import('./pages/registries/DeployPage')) },
   // Every kind's list (`/pods`, `/deployments`, `/widgets`); the navigation lists the kinds
   // discovery found (see SideNav), and a name no kind has is "page not found".
   { path: '/:resource', Page: lazy(() => import('./pages/resources/ResourceListPage')) },

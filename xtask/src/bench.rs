@@ -152,6 +152,11 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                         "wheelhouse-server",
                         "apps_release_bench",
                     ),
+                    (
+                        "registry tag list over HTTP, 10,000 tags (first fetch, then cached)",
+                        "wheelhouse-server",
+                        "registry_bench",
+                    ),
                 ] {
                     crate::run(
                         what,

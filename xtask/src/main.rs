@@ -216,6 +216,7 @@ fn e2e_with(tools: &tools::Tools) -> Result<(), String> {
             .env("CHROMIUM_PATH", &tools.chromium)
             .env("WHEELHOUSE_HELM", &tools.helm)
             .env("WHEELHOUSE_PROMETHEUS", &tools.prometheus)
+            .env("WHEELHOUSE_DOCKER_REGISTRY", &tools.docker_registry)
             .env("WHEELHOUSE_ARTIFACTS", root.join("artifacts")),
     )
 }

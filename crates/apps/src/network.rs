@@ -380,6 +380,15 @@ impl RepositoryClient {
 
     /// A GET of `url`, refused before anything is sent when its host is a refused address.
     pub fn get(&self, url: &str) -> crate::Result<reqwest::RequestBuilder> {
+        self.request(reqwest::Method::GET, url)
+    }
+
+    /// A request of `url`, refused before anything is sent when its host is a refused address.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+    ) -> crate::Result<reqwest::RequestBuilder> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|error| Error::BadUrl(format!("{url} is not a URL: {error}")))?;
         self.network
@@ -392,7 +401,7 @@ impl RepositoryClient {
             .http
             .as_ref()
             .map_err(|message| Error::Client(message.clone()))?;
-        Ok(http.get(parsed))
+        Ok(http.request(method, parsed))
     }
 }
 

@@ -22,6 +22,7 @@ mod object;
 mod overview;
 pub mod person;
 mod raw;
+mod registries;
 mod resources;
 pub mod run;
 pub mod same_origin;
@@ -195,6 +196,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(raw::router())
         .merge(metrics::router())
         .merge(apps::router(&state))
+        .merge(registries::router(&state))
         .merge(session::router())
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed)

@@ -130,9 +130,7 @@ async fn answers_from_repositories_and_registries_are_read_with_a_bound() {
         ),
         (
             "endless-catalog",
-            format!(
-                "the answer at http://{endless_catalog}/v2/_catalog?n=1000 is larger than 4 MiB"
-            ),
+            format!("the list at http://{endless_catalog}/v2/_catalog?n=1000 is larger than 4 MiB"),
         ),
         (
             "endless-token",

@@ -380,7 +380,7 @@ pub fn router(state: &AppState) -> axum::Router<AppState> {
 }
 
 /// 422 `Invalid` naming each field's problem, in `details.fields`.
-fn invalid(errors: Vec<wheelhouse_apps::validate::FieldError>) -> AppError {
+pub(crate) fn invalid(errors: Vec<wheelhouse_apps::validate::FieldError>) -> AppError {
     let message = errors
         .iter()
         .map(|e| e.message.clone())
@@ -391,6 +391,6 @@ fn invalid(errors: Vec<wheelhouse_apps::validate::FieldError>) -> AppError {
 }
 
 /// The console's own calls, for background loops no person causes (repository sync).
-fn console_calls(state: &AppState) -> Calls {
+pub(crate) fn console_calls(state: &AppState) -> Calls {
     Calls::new(state.cluster.client().clone())
 }

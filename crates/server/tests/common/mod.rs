@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 pub mod browser;
+pub mod images;
 pub mod repositories;
 
 use std::net::SocketAddr;

@@ -807,6 +807,196 @@ events: Array<FailedEvent>, };
 
 export type FailedEvent = { type: string | null, reason: string | null, message: string | null, count: number | null, lastSeen: string | null, };
 
+export type RegistryList = { items: Array<Registry>, warnings: Array<Warning>, 
+/**
+ * Whether the person may add an ImageRegistry.
+ */
+create: Decision, };
+
+export type Registry = { 
+/**
+ * The ImageRegistry's name, or `pull:{namespace}:{secret}:{host}`.
+ */
+name: string, 
+/**
+ * `https://host`; empty for a pull secret the person may not read.
+ */
+url: string, 
+/**
+ * The host image references name it by (`ghcr.io`, `127.0.0.1:5000`).
+ */
+host: string, source: RegistrySource, plainHttp: boolean, 
+/**
+ * The ImageRegistry's credentials Secret, or the pull secret.
+ */
+secretRef: SecretRef | null, 
+/**
+ * Why it cannot be browsed (a Secret the person may not read, a spec refused), if so.
+ */
+problem: string | null, 
+/**
+ * Whether the person may remove it (ImageRegistries only).
+ */
+delete: boolean, };
+
+export type RegistrySource = "resource" | "pullSecret";
+
+export type RegistryRequest = { name?: string, 
+/**
+ * `https://host[:port]`, or `http://` with `plainHttp`.
+ */
+url?: string, plainHttp?: boolean, secretRef?: SecretRef | null, };
+
+export type ImageRepositoryList = { registry: Registry, items: Array<ImageRepository>, 
+/**
+ * Whether the names come from the registry's catalog (else from the cluster's workloads).
+ */
+catalog: boolean, 
+/**
+ * More repositories than were read.
+ */
+truncated: boolean, warnings: Array<Warning>, };
+
+export type ImageRepository = { name: string, };
+
+export type TagPage = { repository: string, 
+/**
+ * Tags that pass the filter.
+ */
+total: number, offset: number, limit: number, items: Array<TagRow>, 
+/**
+ * More tags than Wheelhouse reads from one repository.
+ */
+truncated: boolean, };
+
+export type TagRow = { tag: string, digest: string | null, created: string | null, 
+/**
+ * `linux/amd64`, or each platform of an index.
+ */
+platforms: Array<string>, totalSize: number | null, 
+/**
+ * Why its manifest could not be read, if it could not.
+ */
+problem: string | null, };
+
+export type ImageDetail = { registry: Registry, repository: string, reference: string, 
+/**
+ * The digest the reference points at (an index's, for a multi-arch image).
+ */
+digest: string, mediaType: string, 
+/**
+ * Each platform of a multi-arch index; empty for a single image.
+ */
+platforms: Array<PlatformManifest>, 
+/**
+ * The platform shown below, and its image manifest's digest.
+ */
+platform: string, imageDigest: string, config: ImageConfig, layers: Array<Layer>, 
+/**
+ * Layers, config and manifest, in bytes (compressed, as stored).
+ */
+totalSize: number, 
+/**
+ * `host/repository:tag`, as a pod spec would name it.
+ */
+pull: string, 
+/**
+ * Whether the person may delete the tag.
+ */
+delete: Decision, };
+
+export type DeletedTag = { repository: string, tag: string, digest: string, };
+
+export type PlatformManifest = { digest: string, 
+/**
+ * `linux/amd64`, `linux/arm64/v8`; `unknown/unknown` for attestations.
+ */
+platform: string, size: number, };
+
+export type ImageConfig = { created: string | null, 
+/**
+ * `linux/amd64`.
+ */
+platform: string, entrypoint: Array<string>, cmd: Array<string>, env: Array<string>, 
+/**
+ * `8080/tcp`.
+ */
+exposedPorts: Array<string>, user: string | null, workingDir: string | null, labels: Array<[string, string]>, };
+
+export type Layer = { digest: string, mediaType: string, size: number, };
+
+export type ImageUsage = { repository: string, tag: string | null, 
+/**
+ * The tag's digests (the index's and each platform's), when a tag was asked about.
+ */
+digests: Array<string>, items: Array<UsageRow>, 
+/**
+ * Kinds the person may not list anywhere: their workloads are not counted.
+ */
+warnings: Array<Warning>, };
+
+export type UsageRow = { kind: string, namespace: string, name: string, container: string, image: string, match: UsageMatch, 
+/**
+ * For a pod: the digest its runtime reports for the container.
+ */
+runningDigest: string | null, };
+
+export type UsageMatch = "tag" | "digest" | "repository";
+
+export type WorkloadImages = { items: Array<WorkloadImage>, };
+
+export type WorkloadImage = { container: string, image: string, 
+/**
+ * The registry it was found in (an ImageRegistry or a pull secret), if any.
+ */
+registry: string | null, repository: string | null, tag: string | null, 
+/**
+ * The digest the tag points at in the registry now.
+ */
+currentDigest: string | null, 
+/**
+ * The digests its pods report running.
+ */
+runningDigests: Array<string>, 
+/**
+ * Some pod runs a digest the tag no longer points at.
+ */
+newer: boolean, 
+/**
+ * Why the registry could not say, if it could not.
+ */
+problem: string | null, };
+
+export type DeployRequest = { 
+/**
+ * `host/repository:tag` or `…@sha256:…`.
+ */
+image?: string, name?: string, namespace?: string, replicas?: number | null, 
+/**
+ * The container port; a Service needs one.
+ */
+port?: number | null, env?: Array<DeployEnv>, 
+/**
+ * CPU request (`250m`).
+ */
+cpu?: string | null, 
+/**
+ * Memory request and limit (`256Mi`).
+ */
+memory?: string | null, 
+/**
+ * A Secret of type `kubernetes.io/dockerconfigjson` in the namespace.
+ */
+pullSecret?: string | null, 
+/**
+ * Also a ClusterIP Service on the port.
+ */
+service?: boolean, };
+
+export type DeployEnv = { name: string, value: string, };
+
+export type DeployYaml = { yaml: string, };
+
 export type AppConfig = { 
 /**
  * The path the app is served under, always with a trailing slash (`/`, `/wh/`).

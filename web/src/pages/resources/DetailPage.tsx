@@ -7,6 +7,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { ActionBar } from '../../components/details/ActionBar';
 import { ResourceDetails } from '../../components/details/ResourceDetails';
 import { MetricsSection, type TargetKind } from '../../components/metrics/MetricsSection';
+import { WorkloadImages } from '../registries/WorkloadImages';
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useLivePaused } from '../../hooks/useLive';
@@ -142,7 +143,12 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
               <ResourceDetails
                 detail={detail}
                 kinds={props.kinds.kinds}
-                metrics={metrics ? <MetricsSection target={metrics} targetKind={targetKind} /> : null}
+                metrics={
+                  <>
+                    {metrics ? <MetricsSection target={metrics} targetKind={targetKind} /> : null}
+                    <WorkloadImages kind={kind.kind} namespace={namespace} name={name} />
+                  </>
+                }
                 extra={
                   permissions?.actions.revealSecrets && usesSecrets(detail) ? (
                     <div className="action reveal">

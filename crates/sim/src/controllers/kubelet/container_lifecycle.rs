@@ -118,15 +118,28 @@ pub(super) fn container_id(pod: &Value, container: &str, run: i64) -> String {
     )
 }
 
-/// The digest reference of an image, as the runtime reports it after a pull.
+/// The digest reference of an image, as the runtime reports it after a pull: an image pinned to
+/// a digest (`host/app:1.0@sha256:…`) runs that digest; otherwise a digest made up from the name.
 pub(super) fn image_id(image: &str) -> String {
-    let h = meta::fnv64a(image.as_bytes());
-    let repo = image.split(':').next().unwrap_or(image);
+    let (name, pinned) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    // A tag is after the last ':' that follows the last '/' (a registry's port comes before it).
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let repo = match name[slash..].rfind(':') {
+        Some(i) => &name[..slash + i],
+        None => name,
+    };
     let repo = if repo.contains('/') {
         repo.to_string()
     } else {
         format!("docker.io/library/{repo}")
     };
+    if let Some(digest) = pinned {
+        return format!("{repo}@{digest}");
+    }
+    let h = meta::fnv64a(image.as_bytes());
     format!(
         "{repo}@sha256:{h:016x}{:016x}{:016x}{:016x}",
         h.rotate_left(9),
@@ -342,5 +355,15 @@ mod tests {
         assert!(container_crashes(&p, &c));
         let ok = json!({"name": "c", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]});
         assert!(!container_crashes(&p, &ok));
+    }
+
+    #[test]
+    fn an_image_pinned_to_a_digest_runs_that_digest_and_a_port_is_not_a_tag() {
+        assert_eq!(
+            image_id("127.0.0.1:5000/app:1.0@sha256:abc"),
+            "127.0.0.1:5000/app@sha256:abc"
+        );
+        assert!(image_id("127.0.0.1:5000/app:1.0").starts_with("127.0.0.1:5000/app@sha256:"));
+        assert!(image_id("nginx:1.27").starts_with("docker.io/library/nginx@sha256:"));
     }
 }

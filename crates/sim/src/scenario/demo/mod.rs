@@ -516,10 +516,23 @@ pub fn widget_crd(now: Timestamp) -> Value {
 /// The CustomResourceDefinition of Wheelhouse's ChartRepositories, as Wheelhouse ships it
 /// (`deploy/helm/wheelhouse/crds/`), so `wheelhouse sim` offers the app store's repositories to kubectl too.
 pub fn chart_repository_crd(now: Timestamp) -> Value {
-    let mut crd: Value = serde_yaml::from_str(include_str!(
-        "../../../../../deploy/helm/wheelhouse/crds/chartrepository.yaml"
-    ))
-    .unwrap_or_else(|_| json!({}));
+    shipped_crd(
+        include_str!("../../../../../deploy/helm/wheelhouse/crds/chartrepository.yaml"),
+        now,
+    )
+}
+
+/// The CustomResourceDefinition of Wheelhouse's ImageRegistries (`deploy/helm/wheelhouse/crds/`).
+pub fn image_registry_crd(now: Timestamp) -> Value {
+    shipped_crd(
+        include_str!("../../../../../deploy/helm/wheelhouse/crds/imageregistry.yaml"),
+        now,
+    )
+}
+
+/// A CRD file Wheelhouse ships, established.
+fn shipped_crd(yaml: &str, now: Timestamp) -> Value {
+    let mut crd: Value = serde_yaml::from_str(yaml).unwrap_or_else(|_| json!({}));
     if crd.pointer("/spec/names").is_none() {
         // The file is checked by wheelhouse-apps' tests; a broken one just leaves the CRD out.
         return crd;
@@ -575,9 +588,10 @@ pub fn objects(now: Timestamp) -> Vec<Seed> {
     }
     all.extend(past_events(now));
     all.push(widget_crd(now));
-    let chart_repositories = chart_repository_crd(now);
-    if chart_repositories.pointer("/spec/names").is_some() {
-        all.push(chart_repositories);
+    for crd in [chart_repository_crd(now), image_registry_crd(now)] {
+        if crd.pointer("/spec/names").is_some() {
+            all.push(crd);
+        }
     }
     all.extend(cluster(now));
     all.extend(kube_system(now));
@@ -625,6 +639,14 @@ mod tests {
     fn the_demo_offers_the_chart_repository_crd_wheelhouse_ships() {
         let crd = chart_repository_crd(Timestamp::now());
         assert_eq!(crd["metadata"]["name"], "chartrepositories.wheelhouse.dev");
+        assert_eq!(crd["spec"]["scope"], "Cluster");
+        assert_eq!(crd["status"]["conditions"][1]["type"], "Established");
+    }
+
+    #[test]
+    fn the_demo_offers_the_image_registry_crd_wheelhouse_ships() {
+        let crd = image_registry_crd(Timestamp::now());
+        assert_eq!(crd["metadata"]["name"], "imageregistries.wheelhouse.dev");
         assert_eq!(crd["spec"]["scope"], "Cluster");
         assert_eq!(crd["status"]["conditions"][1]["type"], "Established");
     }
