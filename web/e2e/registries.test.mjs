@@ -196,7 +196,7 @@ describe('image registries', { skip: HAVE_REGISTRY ? false : `no docker-registry
     const { context, page } = await openPage(browser, { locale: 'zh-CN' });
     try {
       await page.goto(new URL('registries/local/tags?repository=shop%2Fweb', server.url).toString());
-      await page.getByText('标签按版本从新到旧排列。').waitFor();
+      await page.getByText('标签从新到旧排列：按镜像的创建时间，否则按版本。').waitFor();
       await screenshot(page, 'registries-tags-zh');
     } finally {
       await context.close();

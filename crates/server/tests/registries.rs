@@ -74,6 +74,10 @@ async fn a_registry_behind_basic_auth_is_browsed_newest_first_with_each_platform
     for tag in ["1.0", "1.1", "1.10"] {
         pusher.image("app", tag, "amd64", tag).await;
     }
+    // Pushed long ago: newest first by created time puts it last, whatever its name.
+    pusher
+        .image_created("app", "9.9", "amd64", "old", "2020-01-01T00:00:00Z")
+        .await;
     let index = pusher.multi_arch("app", "latest", "multi").await;
     pusher.image("tools/cli", "0.1", "amd64", "cli").await;
 
@@ -115,10 +119,11 @@ async fn a_registry_behind_basic_auth_is_browsed_newest_first_with_each_platform
             "1.1",
             "1.0",
             "latest-arm64",
-            "latest-amd64"
+            "latest-amd64",
+            "9.9"
         ]
     );
-    assert_eq!(page["total"], 6);
+    assert_eq!(page["total"], 7);
     assert_eq!(page["items"][0]["digest"], index.as_str());
     assert_eq!(
         page["items"][0]["platforms"],
@@ -177,7 +182,7 @@ async fn a_registry_behind_basic_auth_is_browsed_newest_first_with_each_platform
 
     let (code, missing) = get(
         &server,
-        "api/v1/registries/local/image?repository=app&reference=9.9",
+        "api/v1/registries/local/image?repository=app&reference=8.8",
     )
     .await;
     assert_eq!(code, 404, "{missing}");

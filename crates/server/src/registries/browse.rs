@@ -32,6 +32,9 @@ pub(super) const MAX_TAGS: usize = 100_000;
 /// Tags on one page at most, and by default.
 const MAX_PAGE: usize = 200;
 const DEFAULT_PAGE: usize = 50;
+/// Repositories with at most this many tags are ordered by their images' created times (each
+/// tag's manifest and config read once); larger ones by their names' versions.
+const TIME_ORDER_LIMIT: usize = 100;
 /// Manifests read at once for a page's details.
 const DETAIL_CONCURRENCY: usize = 8;
 
@@ -230,6 +233,40 @@ pub(super) async fn resolve(
     Ok(resolved)
 }
 
+/// Tags newest first by their images' created times, the names' order among equal times and
+/// after the tags whose config says none (their manifests are read, 8 at a time, and kept for
+/// the page that follows).
+async fn by_created(
+    registries: &Registries,
+    registry: &str,
+    client: &Distribution,
+    repository: &str,
+    tags: Vec<String>,
+) -> Vec<String> {
+    let created: Vec<Option<jiff::Timestamp>> = futures::stream::iter(tags.iter().cloned())
+        .map(|tag| {
+            let mut client = client.clone();
+            async move {
+                resolve(registries, registry, &mut client, repository, &tag, None)
+                    .await
+                    .ok()
+                    .and_then(|r| r.config.created)
+            }
+        })
+        .buffered(DETAIL_CONCURRENCY)
+        .collect()
+        .await;
+    let mut ordered: Vec<(usize, Option<jiff::Timestamp>, String)> = tags
+        .into_iter()
+        .zip(created)
+        .enumerate()
+        .map(|(i, (tag, created))| (i, created, tag))
+        .collect();
+    // Newer first; `None` (no created time) last; equal times keep the names' order.
+    ordered.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ordered.into_iter().map(|(_, _, tag)| tag).collect()
+}
+
 /// A registry's 404 for a tag is the person's 404.
 fn missing(error: wheelhouse_apps::Error, repository: &str, reference: &str) -> AppError {
     match error {
@@ -257,6 +294,9 @@ pub(super) async fn tags(
                 .await
                 .map_err(|e| missing(e, &query.repository, "(tags)"))?;
             tags.sort_by(|a, b| images::newest_first(a, b));
+            if tags.len() <= TIME_ORDER_LIMIT {
+                tags = by_created(&registries, &name, &client, &query.repository, tags).await;
+            }
             let kept = Arc::new(TagList { tags, truncated });
             registries.tags.put(key, kept.clone());
             kept

@@ -173,8 +173,21 @@ impl Pusher {
     /// Builds and pushes a one-platform image (a config and two layers whose content includes
     /// `marker`) tagged `tag`; its manifest's digest and size.
     pub async fn image(&self, name: &str, tag: &str, arch: &str, marker: &str) -> (String, u64) {
+        self.image_created(name, tag, arch, marker, "2026-12-01T10:00:00Z")
+            .await
+    }
+
+    /// [`Pusher::image`], its config saying it was `created` then.
+    pub async fn image_created(
+        &self,
+        name: &str,
+        tag: &str,
+        arch: &str,
+        marker: &str,
+        created: &str,
+    ) -> (String, u64) {
         let config = json!({
-            "created": "2026-12-01T10:00:00Z", "os": "linux", "architecture": arch,
+            "created": created, "os": "linux", "architecture": arch,
             "config": {
                 "Entrypoint": ["/bin/app"], "Cmd": ["--serve"], "Env": ["PATH=/usr/bin", format!("MARKER={marker}")],
                 "ExposedPorts": {"8080/tcp": {}}, "User": "1000", "WorkingDir": "/srv",

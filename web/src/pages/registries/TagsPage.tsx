@@ -30,7 +30,7 @@ export default function TagsPage() {
           <Link to={REGISTRIES_URL.list}>{t('registries|Image registries')}</Link> / <Link to={REGISTRIES_URL.registry(name)}>{name}</Link>
         </p>
         <h1 className="page__title mono">{repository}</h1>
-        <p className="page__subtitle">{t('registries|Tags, newest first by their version.')}</p>
+        <p className="page__subtitle">{t('registries|Tags, newest first: by when their images were created, else by version.')}</p>
       </header>
       {page.error && <ErrorPanel title={t('registries|The tags could not be loaded')} error={page.error} onRetry={page.retry} />}
       <div className="card">
