@@ -440,13 +440,13 @@ describe('the app store without helm', () => {
       await page.goto(`${server.url}apps/charts/builtin/webapp`);
       await page.getByTestId('chart-readme').waitFor();
       assert.equal(await page.getByTestId('chart-install').isDisabled(), true);
-      assert.match((await page.getByTestId('install-unavailable').textContent()) ?? '', /no helm binary at \/nonexistent\/helm/);
+      assert.match((await page.getByTestId('install-unavailable').textContent()) ?? '', /No helm binary at \/nonexistent\/helm/);
       await screenshot(page, 'apps-no-helm');
       // Straight to the install page: the form is there, the button is not usable, and says why.
       await page.goto(`${server.url}apps/charts/builtin/webapp/install`);
       await page.getByTestId('install-form').waitFor();
       assert.equal(await page.getByTestId('install-submit').isDisabled(), true);
-      assert.match((await page.getByTestId('install-blocked').textContent()) ?? '', /no helm binary/);
+      assert.match((await page.getByTestId('install-blocked').textContent()) ?? '', /No helm binary/);
       await page.goto(`${server.url}apps/releases`);
       await page.getByTestId('release-table').or(page.getByTestId('releases-empty')).waitFor();
       assert.deepEqual(problems, []);

@@ -23,6 +23,21 @@ pub struct Tools {
 }
 
 pub fn install() -> Result<Tools, String> {
+    let (helm, kubectl) = helm_and_kubectl()?;
+    install_debian_packages()?;
+    Ok(Tools {
+        helm,
+        kubectl,
+        chromium: PathBuf::from(CHROMIUM),
+        prometheus: PathBuf::from(PROMETHEUS),
+        docker_registry: PathBuf::from(DOCKER_REGISTRY),
+    })
+}
+
+/// Installs helm and kubectl into `$WHEELHOUSE_TOOLS/bin` (default
+/// `~/.cache/wheelhouse/tools/bin`) unless they are there and run; returns their paths. The
+/// console looks for helm there too when none is configured or on PATH.
+pub fn helm_and_kubectl() -> Result<(PathBuf, PathBuf), String> {
     let dir = std::env::var_os("WHEELHOUSE_TOOLS")
         .map(PathBuf::from)
         .unwrap_or_else(|| home().join(".cache/wheelhouse/tools"));
@@ -40,14 +55,12 @@ pub fn install() -> Result<Tools, String> {
             return Err(format!("{} was installed but does not run", tool.display()));
         }
     }
-    install_debian_packages()?;
-    Ok(Tools {
-        helm,
-        kubectl,
-        chromium: PathBuf::from(CHROMIUM),
-        prometheus: PathBuf::from(PROMETHEUS),
-        docker_registry: PathBuf::from(DOCKER_REGISTRY),
-    })
+    Ok((helm, kubectl))
+}
+
+/// True when `helm` on PATH runs.
+pub fn helm_on_path() -> bool {
+    works(Path::new("helm"), &["version", "--short"])
 }
 
 /// True when the program exists and answers its version command.

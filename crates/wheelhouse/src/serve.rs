@@ -87,7 +87,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             DefaultLocale::En => Locale::En,
             DefaultLocale::ZhCn => Locale::ZhCn,
         })
-        .apps(apps_config(&args, &environment));
+        .apps(apps_config(&args, &environment))
+        .allowed_namespaces(args.allowed_namespaces.clone());
 
     let choice = choose(&args, &environment)?;
     let in_cluster = matches!(choice, Choice::Cluster(ClusterSource::InCluster));

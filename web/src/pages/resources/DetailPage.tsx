@@ -5,6 +5,7 @@ import { lazy, Suspense, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { ActionBar } from '../../components/details/ActionBar';
+import { PodDiagnosis, WorkloadDiagnosis } from '../../components/details/Diagnosis';
 import { ResourceDetails } from '../../components/details/ResourceDetails';
 import { MetricsSection, type TargetKind } from '../../components/metrics/MetricsSection';
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
@@ -61,6 +62,8 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
   useDocumentTitle(`${name} · ${label}`);
   /** Secret values of environment variables are fetched only when the person asks (and may). */
   const [reveal, setReveal] = useState(false);
+  /** The YAML tab holds an edit not saved: leaving the tab asks first. */
+  const [yamlDirty, setYamlDirty] = useState(false);
   const [paused] = useLivePaused();
   const { detail, error, permissions, permissionsError, gone, refresh } = useObject(kind, name, namespace, { reveal, paused });
 
@@ -114,6 +117,8 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
                 className={tab === id ? 'tabs__tab tabs__tab--active' : 'tabs__tab'}
                 data-testid={`tab-${id}`}
                 onClick={() => {
+                  if (id === tab) return;
+                  if (tab === 'yaml' && yamlDirty && !window.confirm(t('yaml|Leave the YAML tab and discard your unsaved edit?'))) return;
                   setSearch(
                     (prev) => {
                       const next = new URLSearchParams(prev);
@@ -131,13 +136,14 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
           </nav>
           <Suspense fallback={<p className="page__loading">{t('shell|Loading…')}</p>}>
             {tab === 'yaml' ? (
-              <YamlTab kind={kind} name={name} namespace={namespace} canEdit={permissions?.actions.edit?.allowed === true} editReason={permissions?.actions.edit?.reason ?? null} onSaved={refresh} />
+              <YamlTab kind={kind} name={name} namespace={namespace} canEdit={permissions?.actions.edit?.allowed === true} editReason={permissions?.actions.edit?.reason ?? null} onSaved={refresh} onDirtyChange={setYamlDirty} />
             ) : tab === 'logs' && logs ? (
               <LogViewer kind={kind} detail={detail} mode={logs} />
             ) : (
               <ResourceDetails
                 detail={detail}
                 kinds={props.kinds.kinds}
+                lead={kind.resource === 'pods' ? <PodDiagnosis detail={detail} /> : <WorkloadDiagnosis detail={detail} kinds={props.kinds.kinds} />}
                 metrics={metrics ? <MetricsSection target={metrics} targetKind={targetKind} /> : null}
                 extra={
                   permissions?.actions.revealSecrets && usesSecrets(detail) ? (
