@@ -4,6 +4,7 @@
 //! bundle).
 
 import { useEffect, useMemo, useRef } from 'react';
+import { useShownTheme } from '../../lib/theme/theme';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { BYTE_STEPS, CPU_STEPS, axisMax, formatAmount, type CoresLabel, type PlotData, type Resource } from '../../lib/k8s/metrics';
@@ -167,11 +168,13 @@ export default function MetricsChart(props: MetricsChartProps) {
   useEffect(() => {
     latest.current = props;
   });
-  // A new set of lines (a container came or went), language or range makes a new chart; new
-  // values for the same lines only replace its data.
+  // A new set of lines (a container came or went), language, range or theme (its colours are
+  // read when the chart is made) makes a new chart; new values for the same lines only replace
+  // its data.
+  const theme = useShownTheme();
   const shape = useMemo(
-    () => [props.resource, props.locale, props.rangeSeconds, ...props.data.lines.map((l) => `${l.id}:${props.labels[l.id] ?? ''}`)].join('|'),
-    [props.resource, props.locale, props.rangeSeconds, props.data.lines, props.labels],
+    () => [props.resource, props.locale, props.rangeSeconds, theme, ...props.data.lines.map((l) => `${l.id}:${props.labels[l.id] ?? ''}`)].join('|'),
+    [props.resource, props.locale, props.rangeSeconds, theme, props.data.lines, props.labels],
   );
 
   useEffect(() => {

@@ -18,6 +18,7 @@ import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { KindsAnswer } from '../../lib/k8s/kinds';
 import { ValuesForm, valuesUnsendable } from './ValuesForm';
+import { onTabListKeyDown } from '../../components/tabKeys';
 import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useHelmProblemText, useStatusLabel, Warnings, When } from './common';
 import { ProtectedBadge } from './ReleasesPage';
 
@@ -414,9 +415,9 @@ export default function ReleasePage() {
           {action === 'upgrade' && <UpgradeForm release={r} onStarted={onStarted} disabled={blocked !== null || running} />}
           {action === 'rollback' && <RollbackForm release={r} onStarted={onStarted} disabled={blocked !== null || running} />}
           {action === 'uninstall' && <UninstallForm release={r} onStarted={onStarted} disabled={blocked !== null || running} />}
-          <div className="tabs" role="tablist">
+          <div className="tabs" role="tablist" onKeyDown={onTabListKeyDown}>
             {(['overview', 'values', 'manifest', 'history'] as Tab[]).map((k) => (
-              <button key={k} type="button" role="tab" aria-selected={tab === k} className={tab === k ? 'tabs__tab tabs__tab--active' : 'tabs__tab'} data-testid={`release-tab-${k}`} onClick={() => { setTab(k); }}>
+              <button key={k} type="button" role="tab" aria-selected={tab === k} tabIndex={tab === k ? 0 : -1} className={tab === k ? 'tabs__tab tabs__tab--active' : 'tabs__tab'} data-testid={`release-tab-${k}`} onClick={() => { setTab(k); }}>
                 {t(
                   ({ overview: 'apps|Overview', values: 'apps|Values', manifest: 'apps|Manifest', history: 'apps|History' } as const)[k],
                 )}

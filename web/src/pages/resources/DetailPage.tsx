@@ -7,6 +7,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { ActionBar } from '../../components/details/ActionBar';
 import { PodDiagnosis, WorkloadDiagnosis } from '../../components/details/Diagnosis';
 import { ResourceDetails } from '../../components/details/ResourceDetails';
+import { onTabListKeyDown } from '../../components/tabKeys';
 import { MetricsSection, type TargetKind } from '../../components/metrics/MetricsSection';
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
@@ -107,13 +108,14 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
               void navigate(listUrl);
             }}
           />
-          <nav className="tabs" aria-label={t('details|Views of this object')}>
+          <div className="tabs" role="tablist" aria-label={t('details|Views of this object')} onKeyDown={onTabListKeyDown}>
             {tabs.map(([id, text]) => (
               <button
                 key={id}
                 type="button"
                 role="tab"
                 aria-selected={tab === id}
+                tabIndex={tab === id ? 0 : -1}
                 className={tab === id ? 'tabs__tab tabs__tab--active' : 'tabs__tab'}
                 data-testid={`tab-${id}`}
                 onClick={() => {
@@ -133,7 +135,7 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
                 {text}
               </button>
             ))}
-          </nav>
+          </div>
           <Suspense fallback={<p className="page__loading">{t('shell|Loading…')}</p>}>
             {tab === 'yaml' ? (
               <YamlTab kind={kind} name={name} namespace={namespace} canEdit={permissions?.actions.edit?.allowed === true} editReason={permissions?.actions.edit?.reason ?? null} onSaved={refresh} onDirtyChange={setYamlDirty} />

@@ -237,6 +237,7 @@ function Filters(props: {
     setName(query.q);
     setSelector(query.labelSelector);
   }
+  // Both filters apply as they are typed, once the typing pauses.
   useEffect(() => {
     if (name === query.q) return;
     const timer = setTimeout(() => {
@@ -246,6 +247,15 @@ function Filters(props: {
       clearTimeout(timer);
     };
   }, [name, query.q]);
+  useEffect(() => {
+    if (selector.trim() === query.labelSelector) return;
+    const timer = setTimeout(() => {
+      updateRef.current({ labelSelector: selector.trim() });
+    }, FILTER_DEBOUNCE_MS);
+    return () => {
+      clearTimeout(timer);
+    };
+  }, [selector, query.labelSelector]);
 
   return (
     <div className="filters">
@@ -277,7 +287,7 @@ function Filters(props: {
             value={selector}
             data-testid="filter-labels"
             placeholder="app=web,tier!=db"
-            title={t('resources|A label selector as kubectl takes it; press Enter to apply.')}
+            title={t('resources|A label selector as kubectl takes it; it applies as you type.')}
             onChange={(e) => {
               setSelector(e.target.value);
             }}
