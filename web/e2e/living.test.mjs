@@ -11,6 +11,12 @@ import { openPage, screenshot, withDemoConsole } from './support/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const EN = JSON.parse(readFileSync(new URL('../src/lib/i18n/locales/en.json', import.meta.url), 'utf8'));
+const ZH = JSON.parse(readFileSync(new URL('../src/lib/i18n/locales/zh-CN.json', import.meta.url), 'utf8'));
+/** English sentences of the catalogue (three words or more, translated differently in Chinese). */
+const ENGLISH_SENTENCES = Object.entries(EN)
+  .filter(([key, text]) => ZH[key] !== text && !text.includes('{{') && text.split(' ').length >= 3)
+  .map(([, text]) => text);
 
 /** axe-core's serious and critical violations on the page, as `rule: target…` lines. */
 async function seriousViolations(page) {
@@ -138,6 +144,36 @@ describe('living in the console', () => {
         assert.ok(box && box.x + box.width <= 1024, `the ${column} column is in view`);
       }
       await screenshot(page, 'narrow-1024-pods');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('at 1440 px the Age column of a list is not cut off', async () => {
+    const { context, page, problems } = await openPage(browser, { viewport: { width: 1440, height: 900 } });
+    try {
+      await page.goto(`${server.url}pods`);
+      await page.locator('[data-testid="resource-table"] tbody tr').first().waitFor();
+      const fits = await page.locator('.resource-table__scroll').evaluate((el) => el.scrollWidth <= el.clientWidth);
+      assert.ok(fits, 'the pods table fits its card');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('in Chinese, no English sentence of the catalogue is on the main pages', async () => {
+    const { context, page, problems } = await openPage(browser, { locale: 'zh-CN' });
+    try {
+      for (const path of ['', 'pods', 'pods/data/postgres-0', 'deployments/shop/checkout', 'apps', 'apps/charts/builtin/webapp/install', 'nodes/worker-1']) {
+        await page.goto(`${server.url}${path}`);
+        await page.locator('main h1').first().waitFor();
+        await page.waitForTimeout(1_000);
+        const text = await page.evaluate(() => document.body.innerText);
+        const english = ENGLISH_SENTENCES.filter((sentence) => text.includes(sentence));
+        assert.deepEqual(english, [], `${path || 'overview'} shows English`);
+      }
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
