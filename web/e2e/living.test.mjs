@@ -87,6 +87,16 @@ describe('living in the console', () => {
       assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'tab-yaml');
       await page.keyboard.press('ArrowLeft');
       await page.waitForURL((url) => !url.searchParams.has('tab'));
+
+      // An action's panel takes the focus and closes with Esc, giving it back to its button.
+      await page.goto(`${server.url}nodes/worker-3`);
+      await page.waitForFunction(() => !document.querySelector('[data-testid="action-cordon"]')?.hasAttribute('disabled'));
+      await page.getByTestId('action-cordon').click();
+      await page.getByTestId('action-panel').waitFor();
+      assert.ok(await page.evaluate(() => document.querySelector('[data-testid="action-panel"]')?.contains(document.activeElement)), 'the panel has the focus');
+      await page.keyboard.press('Escape');
+      assert.equal(await page.getByTestId('action-panel').count(), 0);
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'action-cordon');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
