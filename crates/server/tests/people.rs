@@ -328,7 +328,10 @@ async fn the_restricted_person_sees_only_team_a_and_the_admin_sees_everything() 
     );
     let (_, body) = admin.get("api/v1/namespaces").await;
     let names = body["names"].as_array().expect("names");
-    assert!(names.len() > 1 && names.contains(&json!("team-a")), "{body}");
+    assert!(
+        names.len() > 1 && names.contains(&json!("team-a")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
