@@ -143,6 +143,8 @@ fn npm_install(web: &Path) -> Result<(), String> {
 
 /// `cargo run -p wheelhouse -- args` once a helm is on PATH or in the tools cache.
 fn run_console(args: &[String]) -> Result<(), String> {
+    // `cargo xtask run -- --demo` hands the xtask the `--` too.
+    let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
     let mut console = Command::new("cargo");
     console
         .current_dir(root())
