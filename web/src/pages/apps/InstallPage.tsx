@@ -25,9 +25,9 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export type { InstallRequest };
 
 /** The reason installing is impossible now, or null: helm missing (`helmProblem`, worded), or the chart says why. */
-export function installBlocked(chart: ChartDetail | undefined, helmProblem: string | null): string | null {
+export function installBlocked(chart: ChartDetail | undefined, helmProblem: string | null, unavailable: string): string | null {
   if (helmProblem) return helmProblem;
-  if (chart && !chart.install.available) return chart.install.reason ?? 'installing is not available';
+  if (chart && !chart.install.available) return chart.install.reason ?? unavailable;
   return null;
 }
 
@@ -191,7 +191,7 @@ export default function InstallPage() {
           key={`${c.repo}/${c.name}`}
           chart={c}
           version={version}
-          blocked={installBlocked(c, helmProblem(helm.info))}
+          blocked={installBlocked(c, helmProblem(helm.info), t('apps|Installing is not available.'))}
           onVersion={(v) => {
             setParams((prev) => {
               const next = new URLSearchParams(prev);
