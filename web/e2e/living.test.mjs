@@ -154,6 +154,22 @@ describe('living in the console', () => {
         assert.ok(box && box.x + box.width <= 1024, `the ${column} column is in view`);
       }
       await screenshot(page, 'narrow-1024-pods');
+      // The picker, the cluster badge and the language switch stay in the top bar.
+      for (const id of ['namespace-selector', 'demo-badge', 'language-switch', 'theme-switch']) {
+        assert.ok(await page.getByTestId(id).isVisible(), `${id} is reachable`);
+      }
+      // The sidebar folds behind the menu button and opens over the page; Esc closes it.
+      assert.equal(await page.getByTestId('sidenav').isVisible(), false);
+      await page.getByTestId('menu-button').click();
+      await page.getByTestId('sidenav').waitFor();
+      await screenshot(page, 'narrow-1024-menu');
+      await page.getByTestId('sidenav').getByRole('link', { name: 'Deployments' }).focus();
+      await page.keyboard.press('Escape');
+      assert.equal(await page.getByTestId('sidenav').isVisible(), false);
+      await page.getByTestId('menu-button').click();
+      await page.getByTestId('sidenav').getByRole('link', { name: 'Deployments' }).click();
+      await page.waitForURL(/\/deployments/);
+      assert.equal(await page.getByTestId('sidenav').isVisible(), false, 'choosing a page closes the menu');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
