@@ -221,6 +221,8 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       await page.getByTestId('release-upgrade').click();
       const upgrade = page.getByTestId('upgrade-form');
       await upgrade.waitFor();
+      // The same schema form as the install.
+      await upgrade.getByTestId('values-form').locator('[data-path="replicaCount"]').waitFor();
       await replaceEditorText(page, upgrade, 'replicaCount: 1\nmessage: Upgraded by the e2e test\n');
       await page.getByTestId('upgrade-submit').click();
       assert.equal(await operationResult(page, 'upgrade'), 'succeeded', await page.getByTestId('app-operation').textContent());
@@ -261,6 +263,9 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       await page.getByTestId('uninstall-submit').click();
       assert.equal(await operationResult(page, 'uninstall'), 'succeeded', await page.getByTestId('app-operation').textContent());
       await page.getByTestId('uninstalled').waitFor();
+      // The header says what is true now: no longer "deployed".
+      assert.equal(await page.locator('.page__subtitle [data-status]').getAttribute('data-status'), 'uninstalled');
+      assert.doesNotMatch((await page.locator('.page__subtitle').textContent()) ?? '', /deployed/);
       await page.goto(`${server.url}apps/releases`);
       await page.getByTestId('release-table').or(page.getByTestId('releases-empty')).waitFor();
       assert.equal(await page.locator(`[data-testid="release-row"][data-release="default/${RELEASE}"]`).count(), 0);
@@ -278,18 +283,17 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       const form = page.getByTestId('install-form');
       await form.waitFor();
       await page.getByTestId('install-name').fill('e2e-broken');
-      // Valid YAML, but against the chart's schema: helm refuses it.
-      await replaceEditorText(page, form, 'replicaCount: 500\nmessage: kept after the failure\n');
+      // Valid YAML, but against the chart's schema in a way the form does not check (an empty
+      // image repository): helm refuses it.
+      await replaceEditorText(page, form, 'image:\n  repository: ""\nmessage: kept after the failure\n');
       await page.getByTestId('install-submit').click();
       // helm runs, and refuses: the values break the chart's schema.
       assert.equal(await operationResult(page, 'install'), 'failed');
       const shown = (await page.getByTestId('operation-error').textContent()) ?? '';
       assert.match(shown, /INSTALLATION FAILED: values don't meet the specifications of the schema/);
-      assert.match(shown, /replicaCount/);
+      assert.match(shown, /repository/);
       assert.equal(await page.getByTestId('install-name').inputValue(), 'e2e-broken');
       assert.match(await editorText(form), /message: kept after the failure/);
-      // The form says what the schema refuses too.
-      assert.match((await page.getByTestId('values-form').textContent()) ?? '', /at most 50/);
       await screenshot(page, 'apps-install-failed');
       assert.deepEqual(problems, []);
     } finally {
@@ -315,6 +319,37 @@ describe('the app store', { skip: HELM ? false : 'no helm binary (set WHEELHOUSE
       assert.equal(await operationResult(page, 'install'), 'succeeded');
       await page.goto(`${server.url}deployments/wheelhouse/console-wheelhouse`);
       await page.getByText('console-wheelhouse').first().waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('values the schema refuses block the install, keep what was typed, and the form and the YAML agree', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}apps/charts/builtin/webapp/install`);
+      const form = page.getByTestId('install-form');
+      await form.waitFor();
+      await page.getByTestId('install-name').fill('e2e-typed');
+      const replicas = page.getByTestId('values-form').locator('[data-path="replicaCount"]');
+      await replicas.fill('abc');
+      // What was typed is kept, in the form and in the YAML alike, and it blocks the install.
+      assert.equal(await replicas.inputValue(), 'abc');
+      assert.match(await editorText(form), /replicaCount: abc/);
+      assert.match((await page.getByTestId('values-form').textContent()) ?? '', /Enter a number\./);
+      assert.equal(await page.getByTestId('install-submit').isDisabled(), true);
+      assert.match((await page.getByTestId('values-blocked').textContent()) ?? '', /Fix these values first: replicaCount/);
+      await screenshot(page, 'apps-install-invalid-value');
+      // A number out of range, typed in the YAML: the form shows it and says why; still blocked.
+      await replaceEditorText(page, form, 'replicaCount: 500\n');
+      assert.equal(await replicas.inputValue(), '500');
+      assert.match((await page.getByTestId('values-form').textContent()) ?? '', /at most 50/);
+      assert.equal(await page.getByTestId('install-submit').isDisabled(), true);
+      // Fixed: the install may go.
+      await replicas.fill('2');
+      assert.match(await editorText(form), /replicaCount: 2/);
+      assert.equal(await page.getByTestId('install-submit').isDisabled(), false);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -464,13 +499,13 @@ describe('the app store without helm', () => {
       await page.goto(`${server.url}apps/charts/builtin/webapp`);
       await page.getByTestId('chart-readme').waitFor();
       assert.equal(await page.getByTestId('chart-install').isDisabled(), true);
-      assert.match((await page.getByTestId('install-unavailable').textContent()) ?? '', /no helm binary at \/nonexistent\/helm/);
+      assert.match((await page.getByTestId('install-unavailable').textContent()) ?? '', /No helm binary at \/nonexistent\/helm/);
       await screenshot(page, 'apps-no-helm');
       // Straight to the install page: the form is there, the button is not usable, and says why.
       await page.goto(`${server.url}apps/charts/builtin/webapp/install`);
       await page.getByTestId('install-form').waitFor();
       assert.equal(await page.getByTestId('install-submit').isDisabled(), true);
-      assert.match((await page.getByTestId('install-blocked').textContent()) ?? '', /no helm binary/);
+      assert.match((await page.getByTestId('install-blocked').textContent()) ?? '', /No helm binary/);
       await page.goto(`${server.url}apps/releases`);
       await page.getByTestId('release-table').or(page.getByTestId('releases-empty')).waitFor();
       assert.deepEqual(problems, []);

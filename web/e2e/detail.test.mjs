@@ -300,10 +300,10 @@ describe('actions', () => {
       await page.getByTestId('action-bar').waitFor();
       await page.waitForFunction(() => !document.querySelector('[data-testid="action-cordon"]')?.hasAttribute('disabled'));
       await act(page, 'cordon');
-      await page.waitForFunction(() => /Unschedulable\s*true/.test(document.querySelector('[data-testid="summary"]')?.textContent ?? ''));
+      await page.waitForFunction(() => /Unschedulable\s*yes/.test(document.querySelector('[data-testid="summary"]')?.textContent ?? ''));
       await screenshot(page, 'actions-node-cordoned');
       await act(page, 'uncordon');
-      await page.waitForFunction(() => /Unschedulable\s*false/.test(document.querySelector('[data-testid="summary"]')?.textContent ?? ''));
+      await page.waitForFunction(() => /Unschedulable\s*no/.test(document.querySelector('[data-testid="summary"]')?.textContent ?? ''));
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

@@ -1,5 +1,7 @@
 // A person with few rights (the sim's `restricted` user: pods, services, config maps and events
-// in team-a only) meets forbidden lists that say what is forbidden, and actions they may not use.
+// in team-a only) meets forbidden lists that say what is forbidden, and actions they may not use;
+// the namespace picker offers the namespaces they can use (the kubeconfig context's and
+// `--allowed-namespace`), and their pods have metrics though cluster-wide metrics are forbidden.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, openPage, screenshot, startWheelhouse } from './support/harness.mjs';
@@ -12,7 +14,7 @@ describe('a restricted person', () => {
 
   before(async () => {
     sim = await startSim('demo');
-    server = await startWheelhouse({ cluster: ['--kubeconfig', sim.kubeconfigFor('restricted', 'team-a')] });
+    server = await startWheelhouse({ cluster: ['--kubeconfig', sim.kubeconfigFor('restricted', 'team-a')], args: ['--allowed-namespace', 'team-b'] });
     browser = await launchBrowser();
   });
 
@@ -54,6 +56,46 @@ describe('a restricted person', () => {
       // The access review's answer: who may not do what, where.
       assert.match((await del.getAttribute('title')) ?? '', /restricted may not delete pods in namespace team-a/);
       await screenshot(page, 'restricted-delete-disabled');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the namespace picker offers the namespaces they can use, and choosing one shows its rows', async () => {
+    for (const locale of ['en-US', 'zh-CN']) {
+      const { context, page, problems } = await openPage(browser, { locale });
+      try {
+        await page.goto(`${server.url}pods`);
+        await page.getByTestId('namespace-selector').click();
+        await page.getByTestId('namespace-panel').waitFor();
+        await page.locator('[data-testid="namespace-option"][data-namespace="team-a"]').waitFor({ timeout: 20_000 });
+        const offered = await page.getByTestId('namespace-option').evaluateAll((options) => options.map((o) => o.getAttribute('data-namespace')));
+        assert.deepEqual(offered, ['team-a', 'team-b']);
+        assert.match((await page.getByTestId('namespace-configured').textContent()) ?? '', locale === 'zh-CN' ? /集群不允许你列出命名空间/ : /configured for you/);
+        await screenshot(page, `restricted-namespace-picker-${locale}`);
+        await page.locator('[data-testid="namespace-option"][data-namespace="team-a"]').check();
+        await page.keyboard.press('Escape');
+        await page.waitForURL(/namespace=team-a/);
+        await page.locator('[data-testid="resource-table"] tbody tr a').first().waitFor({ timeout: 20_000 });
+        assert.deepEqual(problems.filter((p) => !p.includes('/api/')), []);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+  test('their pods have metrics although metrics are forbidden cluster-wide', async () => {
+    const { context, page } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}pods?namespace=team-a`);
+      await page.locator('[data-testid="resource-table"] tbody tr a').first().click();
+      await page.getByTestId('metrics').waitFor();
+      // The scraper reads team-a's pod metrics once cluster-wide is refused: a chart, no 403.
+      await page.getByTestId('chart-cpu').waitFor({ timeout: 60_000 });
+      const state = page.getByTestId('metrics-state');
+      if ((await state.count()) > 0) assert.notEqual(await state.getAttribute('data-state'), 'forbidden');
+      assert.equal(await page.getByTestId('metrics').getByRole('alert').count(), 0);
+      await screenshot(page, 'restricted-pod-metrics');
     } finally {
       await context.close();
     }

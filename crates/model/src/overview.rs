@@ -59,6 +59,8 @@ pub struct Overview {
 pub struct NodeSummary {
     pub total: usize,
     pub ready: usize,
+    /// Nodes cordoned (`spec.unschedulable`): ready or not, no new pods go there.
+    pub unschedulable: usize,
     /// Sorted by name.
     pub items: Vec<NodeItem>,
 }
@@ -68,6 +70,8 @@ pub struct NodeSummary {
 pub struct NodeItem {
     pub name: String,
     pub ready: bool,
+    /// False when the node is cordoned (`Ready,SchedulingDisabled` in `kubectl get nodes`).
+    pub schedulable: bool,
     pub roles: Vec<String>,
     pub kubelet_version: Option<String>,
 }
@@ -158,6 +162,11 @@ fn node_summary<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> NodeSummary {
         .map(|n| NodeItem {
             name: n.metadata.name.clone().unwrap_or_default(),
             ready: node::is_ready(n),
+            schedulable: !n
+                .spec
+                .as_ref()
+                .and_then(|s| s.unschedulable)
+                .unwrap_or(false),
             roles: node::roles(n),
             kubelet_version: node::kubelet_version(n),
         })
@@ -166,6 +175,7 @@ fn node_summary<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> NodeSummary {
     NodeSummary {
         total: items.len(),
         ready: items.iter().filter(|n| n.ready).count(),
+        unschedulable: items.iter().filter(|n| !n.schedulable).count(),
         items,
     }
 }
@@ -367,6 +377,20 @@ mod tests {
         );
         assert_eq!(o.nodes.items[0].roles, ["control-plane"]);
         assert!(!o.nodes.items[2].ready);
+    }
+
+    #[test]
+    fn a_cordoned_node_is_counted_as_unschedulable_though_ready() {
+        let mut cordoned = node("worker-a", true, &[]);
+        cordoned.spec = Some(k8s_openapi::api::core::v1::NodeSpec {
+            unschedulable: Some(true),
+            ..Default::default()
+        });
+        let nodes = [cordoned, node("worker-b", true, &[])];
+        let o = overview(&nodes, &[] as &[Pod], &[], &[], ts(0));
+        assert_eq!((o.nodes.ready, o.nodes.unschedulable), (2, 1));
+        assert!(!o.nodes.items[0].schedulable);
+        assert!(o.nodes.items[1].schedulable);
     }
 
     #[test]

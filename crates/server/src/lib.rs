@@ -18,6 +18,7 @@ mod logs;
 mod metrics;
 mod middleware;
 pub mod names;
+pub mod namespaces;
 mod object;
 mod overview;
 pub mod person;
@@ -78,6 +79,9 @@ pub struct ServerConfig {
     /// Whether answers go out over TLS (then they carry `Strict-Transport-Security`); set by
     /// [`serve_tls`].
     pub tls: bool,
+    /// Namespaces the namespace picker offers when the cluster refuses to list namespaces
+    /// (`--allowed-namespace`).
+    pub allowed_namespaces: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -95,6 +99,7 @@ impl Default for ServerConfig {
             terminal_idle: Duration::from_secs(30 * 60),
             node_shell: terminal::NodeShellConfig::default(),
             tls: false,
+            allowed_namespaces: Vec::new(),
         }
     }
 }
@@ -165,6 +170,12 @@ impl ServerConfig {
         self.node_shell = node_shell;
         self
     }
+
+    #[must_use]
+    pub fn allowed_namespaces(mut self, namespaces: Vec<String>) -> Self {
+        self.allowed_namespaces = namespaces;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -178,14 +189,26 @@ pub struct AppState {
 fn router(state: AppState) -> axum::Router {
     let config = state.config.clone();
     // The scraper runs as long as the router (and so the server) does.
+    // When pod metrics may not be read cluster-wide, those of the namespaces this console is
+    // configured for (`--allowed-namespace`, the kubeconfig context's namespace).
+    let mut fallback = config.allowed_namespaces.clone();
+    fallback.push(
+        state
+            .cluster
+            .config_for(&state.cluster.local_person())
+            .default_namespace,
+    );
+    fallback.sort();
+    fallback.dedup();
     let metrics = Arc::new(Metrics::start(
         state.cluster.clone(),
-        config.metrics.clone(),
+        config.metrics.clone().fallback_namespaces(fallback),
     ));
     let api_and_web = axum::Router::new()
         .merge(version::router())
         .merge(cluster::router())
         .merge(overview::router())
+        .merge(namespaces::router())
         .merge(kinds::router())
         .merge(resources::router())
         .merge(live::router())

@@ -157,6 +157,9 @@ pub fn declarations(config: &Config) -> Vec<Declaration> {
         declaration::<crate::object::DrainPodState>(config),
         // The app store.
         declaration::<apps::helm::HelmStatus>(config),
+        declaration::<apps::helm::HelmProblem>(config),
+        declaration::<crate::namespaces::NamespacesAnswer>(config),
+        declaration::<crate::namespaces::NamespaceSource>(config),
         declaration::<crate::apps::RepositoryList>(config),
         declaration::<crate::apps::Repository>(config),
         declaration::<crate::apps::RepositoryPermissions>(config),

@@ -243,6 +243,20 @@ async fn the_restricted_person_sees_only_team_a_and_the_admin_sees_everything() 
     assert_ne!(status, 403, "{body}");
     let (status, body) = admin.get("api/v1/metrics/namespaces/default").await;
     assert_ne!(status, 403, "{body}");
+
+    // The namespace picker: the namespaces each may list pods in.
+    let (status, body) = restricted.get("api/v1/namespaces").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"names": ["team-a"], "source": "cluster", "refused": null})
+    );
+    let (_, body) = admin.get("api/v1/namespaces").await;
+    let names = body["names"].as_array().expect("names");
+    assert!(
+        names.len() > 1 && names.contains(&json!("team-a")),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -184,7 +184,8 @@ pub struct ServeArgs {
     #[arg(long, env = "WHEELHOUSE_PROMETHEUS_URL", value_name = "URL")]
     pub prometheus_url: Option<String>,
     /// The helm binary the app store runs for installs, upgrades, rollbacks and uninstalls
-    /// [default: helm on PATH; without one, those actions are disabled and browsing still works]
+    /// [default: helm on PATH, else ~/.cache/wheelhouse/tools/bin/helm, where `cargo xtask run`
+    /// installs one; without one, those actions are disabled and browsing still works]
     #[arg(long, env = "WHEELHOUSE_HELM_PATH", value_name = "PATH")]
     pub helm_path: Option<PathBuf>,
 
@@ -196,6 +197,17 @@ pub struct ServeArgs {
     /// repeat for several (the env var takes a comma-separated list)
     #[arg(long = "protected-release", env = "WHEELHOUSE_PROTECTED_RELEASES", value_name = "NAMESPACE/NAME", value_delimiter = ',', value_parser = parse_release)]
     pub protected_releases: Vec<String>,
+
+    /// A namespace the namespace picker offers when the cluster refuses to list namespaces (a
+    /// person who may use a few namespaces only); repeat for several (the env var takes a
+    /// comma-separated list). The kubeconfig context's namespace is offered too
+    #[arg(
+        long = "allowed-namespace",
+        env = "WHEELHOUSE_ALLOWED_NAMESPACES",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub allowed_namespaces: Vec<String>,
 
     /// The one namespace whose Secrets chart repositories may name as credentials; a Secret
     /// elsewhere is refused and never read [default: the pod's own namespace in a cluster, else wheelhouse]

@@ -92,7 +92,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .node_shell(wheelhouse_server::terminal::NodeShellConfig {
             namespace: args.node_shell_namespace.clone(),
             image: args.node_shell_image.clone(),
-        });
+        })
+        .allowed_namespaces(args.allowed_namespaces.clone());
 
     let choice = choose(&args, &environment)?;
     let in_cluster = matches!(choice, Choice::Cluster(ClusterSource::InCluster));

@@ -36,6 +36,8 @@ fn help_lists_every_flag_with_its_environment_variable() {
         "WHEELHOUSE_PROMETHEUS_URL",
         "--allowed-host",
         "WHEELHOUSE_ALLOWED_HOSTS",
+        "--allowed-namespace",
+        "WHEELHOUSE_ALLOWED_NAMESPACES",
         "--login",
         "WHEELHOUSE_LOGIN",
         "--session-key-file",

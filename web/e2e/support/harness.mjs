@@ -48,10 +48,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 /**
  * Runs `wheelhouse --demo --listen 127.0.0.1:0 [--base-path P]` (or other cluster flags than
- * `--demo`, given as `cluster`; another address as `listen`; more flags as `args`) and waits for
- * its "Wheelhouse is listening on URL" line. Returns the URL (ending in the base path) and stop().
+ * `--demo`, given as `cluster`; another address as `listen`; more flags as `args`; `env` replaces
+ * this process's environment when given) and waits for its "Wheelhouse is listening on URL"
+ * line. Returns the URL (ending in the base path) and stop().
  */
-export async function startWheelhouse({ basePath, cluster = ['--demo'], listen = '127.0.0.1:0', args: extra = [] } = {}) {
+export async function startWheelhouse({ basePath, cluster = ['--demo'], listen = '127.0.0.1:0', args: extra = [], env = process.env } = {}) {
   if (!existsSync(WHEELHOUSE_BIN)) {
     throw new Error(`no wheelhouse binary at ${WHEELHOUSE_BIN}: run \`cargo build -p wheelhouse\` or set WHEELHOUSE_BIN`);
   }
@@ -59,7 +60,7 @@ export async function startWheelhouse({ basePath, cluster = ['--demo'], listen =
   if (basePath) args.push('--base-path', basePath);
   const child = spawn(WHEELHOUSE_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
+    env: { ...env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info' },
   });
   running.add(child);
   let output = '';
@@ -171,8 +172,8 @@ export function launchBrowser() {
  * Opens a page that records what went wrong in the browser: uncaught errors, console errors and
  * failed loads of the app's own files. Tests assert the list stays empty.
  */
-export async function openPage(browser, { locale = 'en-US' } = {}) {
-  const context = await browser.newContext({ locale, viewport: { width: 1366, height: 900 } });
+export async function openPage(browser, { locale = 'en-US', viewport = { width: 1366, height: 900 }, colorScheme } = {}) {
+  const context = await browser.newContext({ locale, viewport, ...(colorScheme ? { colorScheme } : {}) });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

@@ -24,9 +24,9 @@ describe('Age', () => {
     expect(screen.getByText('5分钟前')).toHaveAttribute('datetime', '2026-11-27T11:55:00Z');
   });
 
-  test('says "now" rather than "0s ago"', async () => {
+  test('says "just now" rather than "0s ago"', async () => {
     await renderApp(<Age timestamp="2026-11-27T12:00:00Z" now={now} />);
-    expect(screen.getByText('now')).toBeInTheDocument();
+    expect(screen.getByText('just now')).toBeInTheDocument();
   });
 
   test('shows a dash for a missing or unreadable time', async () => {

@@ -20,14 +20,14 @@ export function ageParts(seconds: number): [number, Intl.RelativeTimeFormatUnit]
 }
 
 export function Age(props: { timestamp: string | null; now?: number }) {
-  const { locale } = useTranslation();
+  const { locale, t } = useTranslation();
   const clock = useNow();
   const time = props.timestamp ? Date.parse(props.timestamp) : Number.NaN;
   if (!props.timestamp || Number.isNaN(time)) return <span className="muted">—</span>;
   // The server's clock may run a little ahead of the browser's: never show "in 2s".
   const [value, unit] = ageParts(((props.now ?? clock) - time) / 1000);
-  // `auto` says "now" (现在) for zero; for anything else it would say "yesterday", so keep numbers.
-  const text = new Intl.RelativeTimeFormat(locale, { style: 'narrow', numeric: value === 0 ? 'auto' : 'always' }).format(-value, unit);
+  // Under a second reads "just now" (刚刚); Intl's "now" (现在) reads as a clock after "updated".
+  const text = value === 0 ? t('time|just now') : new Intl.RelativeTimeFormat(locale, { style: 'narrow', numeric: 'always' }).format(-value, unit);
   return (
     <time dateTime={props.timestamp} title={new Date(time).toLocaleString(locale)}>
       {text}

@@ -57,12 +57,28 @@ function KindNav(props: { search: string }) {
   );
 }
 
-export function SideNav(props: { routes: readonly AppRoute[]; version: string }) {
+/**
+ * The side navigation. Below 1100 px it folds away behind the top bar's menu button (`open`),
+ * and opens over the page; choosing a page or Esc closes it.
+ */
+export function SideNav(props: { routes: readonly AppRoute[]; version: string; open?: boolean; onClose?: () => void }) {
   const { t } = useTranslation();
   const [namespace] = useNamespace();
   const search = namespace ? `?${new URLSearchParams({ [NAMESPACE_PARAM]: namespace }).toString()}` : '';
+  const { onClose } = props;
   return (
-    <nav className="sidenav" aria-label={t('nav|Main navigation')}>
+    <nav
+      className={props.open ? 'sidenav sidenav--open' : 'sidenav'}
+      id="sidenav"
+      aria-label={t('nav|Main navigation')}
+      data-testid="sidenav"
+      onClick={(e) => {
+        if ((e.target as HTMLElement).closest('a')) onClose?.();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onClose?.();
+      }}
+    >
       <ul>
         {props.routes.map((route) =>
           route.nav ? (

@@ -29,6 +29,8 @@ export interface TableColumn<T> {
   className?: string;
   /** A header button sorts by this column (needs the table's `sort`). */
   sortable?: boolean;
+  /** `low`: folded away on a narrow screen (header and cells), so the columns that matter stay. */
+  priority?: 'low';
 }
 
 /** The attributes a row carries for tests and styles (`data-testid`, `data-name`…). */
@@ -87,7 +89,7 @@ export function Table<T>(props: TableProps<T>) {
               <th
                 key={column.id}
                 scope="col"
-                className={column.numeric ? 'num' : undefined}
+                className={classes(column.numeric && 'num', column.priority === 'low' && 'col--low')}
                 aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : undefined}
                 data-column={column.id}
               >
@@ -121,7 +123,7 @@ export function Table<T>(props: TableProps<T>) {
             <Fragment key={key}>
               <tr {...props.rowAttributes?.(row)}>
                 {columns.map((column) => (
-                  <td key={column.id} className={classes(column.numeric && 'num', column.className)}>
+                  <td key={column.id} className={classes(column.numeric && 'num', column.priority === 'low' && 'col--low', column.className)}>
                     {column.cell(row, index)}
                   </td>
                 ))}

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { clusterInfo, overview } from '../test/fixtures';
 import { fakeApi, renderApp } from '../test/render';
@@ -7,14 +7,35 @@ import { TopBar } from './TopBar';
 
 describe('TopBar', () => {
   test('names the cluster, marks the demo with an explanation and lists namespaces', async () => {
-    fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/overview': { body: overview() } });
+    fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/namespaces': { body: { names: ['data', 'shop'], source: 'cluster', refused: null } } });
     await renderApp(<TopBar />);
     expect(await screen.findByText('wheelhouse-demo')).toBeInTheDocument();
     const badge = screen.getByTestId('demo-badge');
     expect(badge).toHaveTextContent('DEMO');
     expect(within(badge).getByRole('tooltip', { hidden: true })).toHaveTextContent('simulated demo cluster');
-    expect(await screen.findByRole('option', { name: 'shop' })).toBeInTheDocument();
-    expect(screen.getByRole('option', { name: 'All namespaces' })).toBeInTheDocument();
+    const picker = screen.getByTestId('namespace-selector');
+    expect(picker).toHaveTextContent('All namespaces');
+    fireEvent.click(picker);
+    expect(await screen.findByRole('checkbox', { name: 'shop' })).toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: 'All namespaces' })).toBeChecked();
+    // Several at once.
+    fireEvent.click(screen.getByRole('checkbox', { name: 'shop' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'data' }));
+    expect(picker).toHaveAttribute('data-value', 'data,shop');
+    expect(picker).toHaveTextContent('data, shop');
+    expect(screen.getByRole('checkbox', { name: 'All namespaces' })).not.toBeChecked();
+    // Esc closes the panel and gives the focus back to the button.
+    fireEvent.keyDown(screen.getByRole('checkbox', { name: 'data' }), { key: 'Escape' });
+    expect(screen.queryByTestId('namespace-panel')).toBeNull();
+    expect(picker).toHaveFocus();
+  });
+
+  test('says when the namespaces are the configured ones, the cluster refusing to list them', async () => {
+    fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/namespaces': { body: { names: ['team-a'], source: 'configured', refused: 'namespaces is forbidden' } } });
+    await renderApp(<TopBar />, { locale: 'zh-CN' });
+    fireEvent.click(screen.getByTestId('namespace-selector'));
+    expect(await screen.findByRole('checkbox', { name: 'team-a' })).toBeInTheDocument();
+    expect(screen.getByTestId('namespace-configured')).toHaveTextContent('集群不允许你列出命名空间');
   });
 
   test('has no demo badge for a real cluster', async () => {

@@ -10,6 +10,7 @@ import { DemoBadge } from './DemoBadge';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NamespaceSelector } from './NamespaceSelector';
 import { SignedInAs } from './session/SignedInAs';
+import { ThemeSwitch } from './ThemeSwitch';
 
 export function Logo() {
   return (
@@ -25,12 +26,18 @@ export function Logo() {
   );
 }
 
-export function TopBar() {
+export function TopBar(props: { menuOpen?: boolean; onMenu?: () => void }) {
   const { t } = useTranslation();
   const cluster = useApiQuery<ClusterInfo>(API.cluster);
   const info = cluster.data;
   return (
     <header className="topbar">
+      {props.onMenu && (
+        <button type="button" className="topbar__menu" aria-expanded={props.menuOpen ?? false} aria-controls="sidenav" data-testid="menu-button" onClick={props.onMenu}>
+          <span aria-hidden="true">☰</span>
+          <span className="visually-hidden">{t('nav|Main navigation')}</span>
+        </button>
+      )}
       <Link to="/" className="topbar__brand">
         <Logo />
         <span>Wheelhouse</span>
@@ -51,6 +58,7 @@ export function TopBar() {
       <div className="topbar__spacer" />
       <NamespaceSelector />
       <LanguageSwitch />
+      <ThemeSwitch />
       <SignedInAs />
     </header>
   );

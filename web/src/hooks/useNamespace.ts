@@ -5,7 +5,18 @@ import { useSearchParams } from 'react-router';
 
 export const NAMESPACE_PARAM = 'namespace';
 
-/** The selected namespace ('' for all namespaces) and a setter that keeps other query params. */
+/** The namespaces a selection names: `shop,data` → `['shop', 'data']`; `''` (all) → `[]`. */
+export function namespacesOf(selection: string): string[] {
+  return selection
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The selected namespace, or several comma-separated (`shop,data`; '' for all namespaces), and a
+ * setter that keeps other query params.
+ */
 export function useNamespace(): [string, (namespace: string) => void] {
   const [params, setParams] = useSearchParams();
   const namespace = params.get(NAMESPACE_PARAM) ?? '';

@@ -22,6 +22,11 @@ export interface ResourceListState {
   retry: () => void;
 }
 
+/** The rows of another query (the one before a filter changed) never stand under this one's error. */
+function ownData(data: ListAnswer | undefined, placeholder: boolean, error: ApiError | null): ListAnswer | undefined {
+  return placeholder && error ? undefined : data;
+}
+
 export interface ResourceListOptions {
   /** While paused the rows stay as they are. */
   paused: boolean;
@@ -98,5 +103,5 @@ export function useResourceList(path: string, query: string, sort: string, optio
     };
   }, [client, url, watch, sort, paused, connection]);
 
-  return { data: list.data, error: list.error ?? undefined, liveError: liveError?.watch === watch ? liveError.error : undefined, retry };
+  return { data: ownData(list.data, list.isPlaceholderData, list.error), error: list.error ?? undefined, liveError: liveError?.watch === watch ? liveError.error : undefined, retry };
 }

@@ -28,12 +28,13 @@ export function overview(): Overview {
     nodes: {
       total: 5,
       ready: 4,
+      unschedulable: 0,
       items: [
-        { name: 'cp-1', ready: true, roles: ['control-plane'], kubeletVersion: 'v1.36.0' },
-        { name: 'worker-1', ready: true, roles: [], kubeletVersion: 'v1.36.0' },
-        { name: 'worker-2', ready: true, roles: [], kubeletVersion: 'v1.36.0' },
-        { name: 'worker-3', ready: true, roles: [], kubeletVersion: 'v1.36.0' },
-        { name: 'worker-4', ready: false, roles: [], kubeletVersion: 'v1.35.1' },
+        { name: 'cp-1', ready: true, schedulable: true, roles: ['control-plane'], kubeletVersion: 'v1.36.0' },
+        { name: 'worker-1', ready: true, schedulable: true, roles: [], kubeletVersion: 'v1.36.0' },
+        { name: 'worker-2', ready: true, schedulable: true, roles: [], kubeletVersion: 'v1.36.0' },
+        { name: 'worker-3', ready: true, schedulable: true, roles: [], kubeletVersion: 'v1.36.0' },
+        { name: 'worker-4', ready: false, schedulable: true, roles: [], kubeletVersion: 'v1.35.1' },
       ],
     },
     pods: {

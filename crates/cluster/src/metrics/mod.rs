@@ -43,6 +43,9 @@ pub struct MetricsConfig {
     pub scrape_timeout: Duration,
     /// Prometheus, for ranges longer than the retention.
     pub prometheus: Option<prometheus::PrometheusConfig>,
+    /// When reading pod metrics cluster-wide is forbidden (a kubeconfig for a few namespaces),
+    /// the namespaces read one by one instead, so their pods still have metrics.
+    pub fallback_namespaces: Vec<String>,
 }
 
 impl Default for MetricsConfig {
@@ -54,11 +57,18 @@ impl Default for MetricsConfig {
             max_backoff: Duration::from_secs(120),
             scrape_timeout: Duration::from_secs(20),
             prometheus: None,
+            fallback_namespaces: Vec::new(),
         }
     }
 }
 
 impl MetricsConfig {
+    #[must_use]
+    pub fn fallback_namespaces(mut self, namespaces: Vec<String>) -> Self {
+        self.fallback_namespaces = namespaces;
+        self
+    }
+
     #[must_use]
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;

@@ -42,19 +42,21 @@ pub(super) async fn run(
     let mut recorded = 0u64;
     loop {
         let started = std::time::Instant::now();
-        let attempt =
-            tokio::time::timeout(config.scrape_timeout, scrape(&cluster, &mut api_version))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Failure {
-                        state: SourceState::Unreachable,
-                        message: format!(
-                            "metrics-server is not reachable: no answer within {} seconds",
-                            config.scrape_timeout.as_secs()
-                        ),
-                        hint: unreachable_hint(),
-                    })
-                });
+        let attempt = tokio::time::timeout(
+            config.scrape_timeout,
+            scrape(&cluster, &mut api_version, &config.fallback_namespaces),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(Failure {
+                state: SourceState::Unreachable,
+                message: format!(
+                    "metrics-server is not reachable: no answer within {} seconds",
+                    config.scrape_timeout.as_secs()
+                ),
+                hint: unreachable_hint(),
+            })
+        });
         let now = Timestamp::now();
         let scraped = attempt.is_ok();
         match attempt {
@@ -150,7 +152,7 @@ pub async fn scrape_once(
     history: &RwLock<History>,
 ) -> Result<(usize, usize), String> {
     let mut version = None;
-    let (pods, nodes) = scrape(cluster, &mut version)
+    let (pods, nodes) = scrape(cluster, &mut version, &[])
         .await
         .map_err(|failure| failure.message)?;
     let counts = (pods.len(), nodes.len());
@@ -166,6 +168,7 @@ pub async fn scrape_once(
 async fn scrape(
     cluster: &Cluster,
     api_version: &mut Option<&'static str>,
+    fallback_namespaces: &[String],
 ) -> Result<(Vec<PodSample>, Vec<NodeSample>), Failure> {
     let client = cluster.client();
     let version = match *api_version {
@@ -180,10 +183,41 @@ async fn scrape(
         format!("/apis/{GROUP}/{version}/pods"),
         format!("/apis/{GROUP}/{version}/nodes"),
     );
-    let (pods, nodes) = tokio::try_join!(
+    let (pods, nodes) = tokio::join!(
         get::<MetricsList<PodMetrics>>(client, &pods_path),
         get::<MetricsList<NodeMetrics>>(client, &nodes_path),
-    )?;
+    );
+    let forbidden = |f: &Failure| f.state == SourceState::Forbidden;
+    let pods = match pods {
+        // Cluster-wide is forbidden: the namespaces this person uses, one by one.
+        Err(failure) if forbidden(&failure) && !fallback_namespaces.is_empty() => {
+            let mut items = Vec::new();
+            let mut read = false;
+            for namespace in fallback_namespaces {
+                let path = format!("/apis/{GROUP}/{version}/namespaces/{namespace}/pods");
+                match get::<MetricsList<PodMetrics>>(client, &path).await {
+                    Ok(list) => {
+                        read = true;
+                        items.extend(list.items);
+                    }
+                    Err(f) if forbidden(&f) => {}
+                    Err(f) => return Err(f),
+                }
+            }
+            if !read {
+                return Err(failure);
+            }
+            MetricsList { items }
+        }
+        other => other?,
+    };
+    // Node metrics forbidden while pod metrics are read: the pods' still count.
+    let nodes = match nodes {
+        Err(failure) if forbidden(&failure) && !fallback_namespaces.is_empty() => {
+            MetricsList { items: Vec::new() }
+        }
+        other => other?,
+    };
     // The pod objects say where each pod runs and what owns it. Without them (a cache that
     // cannot list), usage is still recorded.
     let caches = cluster.caches();

@@ -42,7 +42,11 @@ pub struct ContainerState {
     pub reason: Option<String>,
     pub message: Option<String>,
     pub started_at: Option<String>,
+    /// When a terminated container ended.
+    pub finished_at: Option<String>,
     pub exit_code: Option<i64>,
+    /// The signal that ended a terminated container, when one did.
+    pub signal: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -167,7 +171,9 @@ pub(super) fn state(state: Option<&Value>) -> Option<ContainerState> {
         reason: text(detail, "/reason"),
         message: text(detail, "/message"),
         started_at: text(detail, "/startedAt"),
+        finished_at: text(detail, "/finishedAt"),
         exit_code: int(detail, "/exitCode"),
+        signal: int(detail, "/signal"),
     })
 }
 

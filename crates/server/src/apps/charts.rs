@@ -84,6 +84,8 @@ pub struct IngressSupport {
 pub struct InstallAvailability {
     pub available: bool,
     pub reason: Option<String>,
+    /// Why helm cannot run, for the web app to word in the person's language.
+    pub problem: Option<wheelhouse_apps::helm::HelmProblem>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,6 +196,12 @@ pub(super) async fn detail(
         install: InstallAvailability {
             available: helm.reason().is_none(),
             reason: helm.reason().map(str::to_string),
+            problem: match helm {
+                wheelhouse_apps::helm::HelmStatus::Unavailable { problem, .. } => {
+                    Some(problem.clone())
+                }
+                wheelhouse_apps::helm::HelmStatus::Available { .. } => None,
+            },
         },
     }))
 }

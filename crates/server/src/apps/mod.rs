@@ -194,7 +194,9 @@ impl Apps {
     /// Whether helm can run, and where it is.
     pub(crate) async fn helm(&self) -> &HelmStatus {
         self.helm
-            .get_or_init(|| helm::locate(self.config.helm_path.as_deref()))
+            .get_or_init(|| {
+                helm::locate(self.config.helm_path.as_deref(), helm::tools_cache_helm())
+            })
             .await
     }
 

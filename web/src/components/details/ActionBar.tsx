@@ -53,6 +53,11 @@ export function ActionBar(props: {
   const { t } = useTranslation();
   const { kind, detail, onDone } = props;
   const [open, setOpen] = useState<string | null>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // An opened panel takes the focus: its first field or button.
+    if (open) panel.current?.querySelector<HTMLElement>('input, select, button')?.focus();
+  }, [open]);
   const name = detail.metadata.name;
   const namespace = detail.metadata.namespace;
   const actions = [...actionsFor(kind), 'delete'];
@@ -148,7 +153,23 @@ export function ActionBar(props: {
           {t('actions|Could not check what you may do: {{message}}', { message: props.permissionsError.message })}
         </p>
       )}
-      {form && <div className="action-bar__form card">{form}</div>}
+      {form && (
+        <div
+          ref={panel}
+          className="action-bar__form card"
+          data-testid="action-panel"
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape' || !open) return;
+            // Esc closes the panel and gives the focus back to the button that opened it.
+            e.stopPropagation();
+            const opener = open;
+            setOpen(null);
+            document.querySelector<HTMLElement>(`[data-testid="action-${opener}"]`)?.focus();
+          }}
+        >
+          {form}
+        </div>
+      )}
       {done && !error && !operation && (
         <p className="action-bar__done" role="status" data-testid="action-done">
           {done}

@@ -28,7 +28,7 @@ function podDetail(): Detail {
         container({
           name: 'api',
           image: 'ghcr.io/demo/api:1.4',
-          state: { state: 'waiting', reason: 'CrashLoopBackOff', message: null, startedAt: null, exitCode: null },
+          state: { state: 'waiting', reason: 'CrashLoopBackOff', message: null, startedAt: null, finishedAt: null, exitCode: null, signal: null },
           restartCount: 5,
           env: [{ name: 'DB_PASSWORD', from: { kind: 'Secret', name: 'api-secrets', key: 'password' }, value: null, revealed: false }],
         }),

@@ -65,7 +65,7 @@ function Tags(props: { values: Record<string, string> | null }) {
   );
 }
 
-export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[]; extra?: ReactNode; metrics?: ReactNode }) {
+export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[]; lead?: ReactNode; extra?: ReactNode; metrics?: ReactNode }) {
   const { t, tx } = useTranslation();
   const { detail } = props;
   const m = detail.metadata;
@@ -77,6 +77,7 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
           <strong>{w.reason}</strong> {w.what ? t('details|Could not read {{what}}:', { what: w.what }) : ''} {w.message}
         </div>
       ))}
+      {props.lead}
       {props.extra}
       <div className="sections">
         {props.metrics}

@@ -3,7 +3,9 @@
 
 import { Age } from '../Age';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import type { Container, ContainerState, EnvVar, Summary as SummaryData } from '../../lib/k8s/detail';
+import type { Container, ContainerState, Summary as SummaryData } from '../../lib/k8s/detail';
+import type { Volume } from '../../lib/api/generated';
+import { ContainerConfig, Environment } from './ContainerConfig';
 import { Table } from '../Table';
 
 function str(value: unknown): string | null {
@@ -13,7 +15,8 @@ function str(value: unknown): string | null {
 }
 
 function Field(props: { label: string; value: unknown }) {
-  const text = str(props.value);
+  const { t } = useTranslation();
+  const text = typeof props.value === 'boolean' ? (props.value ? t('details|yes') : t('details|no')) : str(props.value);
   return (
     <>
       <dt>{props.label}</dt>
@@ -71,50 +74,24 @@ export function Containers(props: { title: string; containers: Container[] }) {
               id: 'resources',
               header: t('details|Requests / limits'),
               className: 'mono',
-              cell: (c) => (
-                <>
-                  {Object.entries(c.resources.requests)
+              cell: (c) => {
+                const list = (values: Record<string, string>) =>
+                  Object.entries(values)
                     .map(([k, v]) => `${k} ${v}`)
-                    .join(', ') || '—'}
-                  {' / '}
-                  {Object.entries(c.resources.limits)
-                    .map(([k, v]) => `${k} ${v}`)
-                    .join(', ') || '—'}
-                </>
-              ),
+                    .join(', ') || t('details|none');
+                return (
+                  <>
+                    <div>{t('details|requests: {{list}}', { list: list(c.resources.requests) })}</div>
+                    <div>{t('details|limits: {{list}}', { list: list(c.resources.limits) })}</div>
+                  </>
+                );
+              },
             },
-            { id: 'env', header: t('details|Environment'), className: 'mono detail-wrap', cell: (c) => <Environment env={c.env} /> },
+            { id: 'env', header: t('details|Environment'), className: 'mono detail-wrap', cell: (c) => <Environment container={c} /> },
           ]}
         />
       </div>
     </section>
-  );
-}
-
-/** A container's environment: values as they are, references to Secrets named unless revealed. */
-function Environment(props: { env: EnvVar[] }) {
-  return (
-    <>
-      {props.env.map((e) => (
-        <div key={e.name}>
-          {e.name}=
-          {e.from ? (
-            e.revealed ? (
-              e.value
-            ) : (
-              <span className="muted">
-                {e.from.kind}
-                {e.from.name ? ` ${e.from.name}` : ''}
-                {e.from.key ? `/${e.from.key}` : ''}
-                {e.from.path ? ` ${e.from.path}` : ''}
-              </span>
-            )
-          ) : (
-            (e.value ?? '')
-          )}
-        </div>
-      ))}
-    </>
   );
 }
 
@@ -150,11 +127,19 @@ export function Summary(props: { summary: SummaryData }) {
     fields.push([t('columns|Selector'), Object.entries(s.selector as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(', ')]);
   }
   if (replicas) {
+    const count = (k: string) => str(replicas[k]) ?? '';
+    const words: [string, string][] = [
+      ['desired', t('details|desired {{count}}', { count: count('desired') })],
+      ['current', t('details|current {{count}}', { count: count('current') })],
+      ['ready', t('details|ready {{count}}', { count: count('ready') })],
+      ['updated', t('details|updated {{count}}', { count: count('updated') })],
+      ['available', t('details|available {{count}}', { count: count('available') })],
+    ];
     fields.push([
       t('columns|Replicas'),
-      ['desired', 'current', 'ready', 'updated', 'available']
-        .filter((k) => replicas[k] !== undefined && replicas[k] !== null)
-        .map((k) => `${k} ${str(replicas[k]) ?? ''}`)
+      words
+        .filter(([k]) => replicas[k] !== undefined && replicas[k] !== null)
+        .map(([, text]) => text)
         .join(' · '),
     ]);
   }
@@ -179,6 +164,7 @@ export function Summary(props: { summary: SummaryData }) {
       )}
       <Containers title={t('details|Init containers')} containers={initContainers} />
       <Containers title={t('details|Containers')} containers={containers} />
+      <ContainerConfig containers={[...initContainers, ...containers]} volumes={Array.isArray(s.volumes) ? (s.volumes as Volume[]) : []} />
     </>
   );
 }

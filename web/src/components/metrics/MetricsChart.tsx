@@ -4,6 +4,7 @@
 //! bundle).
 
 import { useEffect, useMemo, useRef } from 'react';
+import { useShownTheme } from '../../lib/theme/theme';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { BYTE_STEPS, CPU_STEPS, axisMax, formatAmount, type CoresLabel, type PlotData, type Resource } from '../../lib/k8s/metrics';
@@ -66,14 +67,26 @@ function timeFormatter(locale: string, withDate: boolean, withSeconds: boolean):
   return (seconds) => format.format(new Date(seconds * 1000));
 }
 
-/** The last value of a series that is not a gap; for the time column, the last time. */
+/**
+ * The value at the newest time, or null when the newest sample is a gap: away from the chart the
+ * legend says what is true now, never an older sample that looks current.
+ */
+export function newest(values: ArrayLike<number | null | undefined>): number | null {
+  const v = values[values.length - 1];
+  return typeof v === 'number' ? v : null;
+}
+
 function latest(u: uPlot, seriesIndex: number): number | null {
-  const values = u.data[seriesIndex] ?? [];
-  for (let i = values.length - 1; i >= 0; i -= 1) {
-    const v = values[i];
-    if (typeof v === 'number') return v;
+  return newest(u.data[seriesIndex] ?? []);
+}
+
+/** Samples with a gap (or the edge of the data) on both sides: no line shows them, so a point does. */
+export function isolatedSamples(values: ArrayLike<number | null | undefined>): number[] | null {
+  const isolated: number[] = [];
+  for (let i = 0; i < values.length; i += 1) {
+    if (typeof values[i] === 'number' && typeof values[i - 1] !== 'number' && typeof values[i + 1] !== 'number') isolated.push(i);
   }
-  return null;
+  return isolated.length > 0 ? isolated : null;
 }
 
 function chartOptions(props: MetricsChartProps, width: number, currentData: () => PlotData): uPlot.Options {
@@ -104,7 +117,8 @@ function chartOptions(props: MetricsChartProps, width: number, currentData: () =
         dash: line.dashed ? [6, 4] : undefined,
         fill: line.id === 'usage' ? `${colour}1f` : undefined,
         spanGaps: false,
-        points: { show: line.dashed ? false : undefined },
+        // uPlot draws points only when they are far apart; a sample alone between gaps always gets one.
+        points: line.dashed ? { show: false } : { filter: (u, i, show) => (show ? null : isolatedSamples(u.data[i] ?? [])) },
         // Away from the chart the legend shows the latest sample; on it, the one under the cursor.
         value: (u, v: number | null, i, idx: number | null) => amount(idx === null ? latest(u, i) : v),
       };
@@ -154,11 +168,13 @@ export default function MetricsChart(props: MetricsChartProps) {
   useEffect(() => {
     latest.current = props;
   });
-  // A new set of lines (a container came or went), language or range makes a new chart; new
-  // values for the same lines only replace its data.
+  // A new set of lines (a container came or went), language, range or theme (its colours are
+  // read when the chart is made) makes a new chart; new values for the same lines only replace
+  // its data.
+  const theme = useShownTheme();
   const shape = useMemo(
-    () => [props.resource, props.locale, props.rangeSeconds, ...props.data.lines.map((l) => `${l.id}:${props.labels[l.id] ?? ''}`)].join('|'),
-    [props.resource, props.locale, props.rangeSeconds, props.data.lines, props.labels],
+    () => [props.resource, props.locale, props.rangeSeconds, theme, ...props.data.lines.map((l) => `${l.id}:${props.labels[l.id] ?? ''}`)].join('|'),
+    [props.resource, props.locale, props.rangeSeconds, theme, props.data.lines, props.labels],
   );
 
   useEffect(() => {

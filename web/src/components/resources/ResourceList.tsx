@@ -35,6 +35,8 @@ export function ResourceList(props: ResourceListProps) {
       id: column.id,
       header: tx(column.title),
       numeric: isNumeric(column),
+      // Free text (selectors, images, node names) folds away first on a narrow screen.
+      priority: column.type === 'text' && column.id !== 'name' && column.id !== 'namespace' ? ('low' as const) : undefined,
       sortable: column.sortable,
       cell: (row) => {
         if (column.id === 'name') {

@@ -3,12 +3,37 @@
 
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
-import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { bracketMatching, foldGutter, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
+import { tags } from '@lezer/highlight';
 import { useEffect, useRef } from 'react';
 
 import { readConfig } from '../../lib/config';
+
+/**
+ * YAML's colours as the page's theme variables (styles.css, `--code-*`), so the editor follows the
+ * light or dark theme without being made again.
+ */
+const yamlColours = HighlightStyle.define([
+  { tag: [tags.propertyName, tags.definition(tags.propertyName)], color: 'var(--code-key)' },
+  { tag: [tags.string, tags.special(tags.string), tags.content], color: 'var(--code-string)' },
+  { tag: [tags.number, tags.bool, tags.null, tags.atom], color: 'var(--code-atom)' },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: 'var(--code-comment)', fontStyle: 'italic' },
+  { tag: [tags.keyword, tags.meta, tags.typeName, tags.labelName], color: 'var(--code-keyword)' },
+  { tag: [tags.punctuation, tags.separator, tags.bracket], color: 'var(--text-muted)' },
+]);
+
+/** The editor's surfaces as the page's theme variables. */
+const editorTheme = EditorView.theme({
+  '&': { color: 'var(--text)', backgroundColor: 'var(--surface)' },
+  '.cm-content': { caretColor: 'var(--text)' },
+  '.cm-cursor, .cm-dropCursor': { borderLeftColor: 'var(--text)' },
+  '.cm-gutters': { backgroundColor: 'var(--surface-2)', color: 'var(--text-muted)', borderRight: '1px solid var(--border)' },
+  '.cm-activeLine': { backgroundColor: 'var(--code-active-line)' },
+  '.cm-activeLineGutter': { backgroundColor: 'var(--code-active-line)' },
+  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection': { backgroundColor: 'var(--code-selection)' },
+});
 
 export interface CodeEditorProps {
   value: string;
@@ -45,7 +70,8 @@ export function CodeEditor(props: CodeEditorProps) {
           indentOnInput(),
           bracketMatching(),
           highlightActiveLine(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          syntaxHighlighting(yamlColours),
+          editorTheme,
           yaml(),
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           readOnly.current.of([EditorState.readOnly.of(props.readOnly ?? false), EditorView.editable.of(!(props.readOnly ?? false))]),

@@ -2,8 +2,8 @@ import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, test, vi } from 'vitest';
 import { ApiError } from '../../lib/api/errors';
 import { renderApp } from '../../test/render';
-import { ConflictNotice } from './ConflictNotice';
-import { causesOf, conflictOf, lineOf } from './errors';
+import { ConflictNotice, otherChange } from './ConflictNotice';
+import { causesOf, changedPaths, conflictOf, lineOf } from './errors';
 import { withResourceVersion } from './yamlText';
 
 const conflictError = new ApiError({
@@ -48,5 +48,25 @@ describe('conflicts', () => {
     expect(conflictOf(invalid)).toBeNull();
     expect(causesOf(invalid.details)).toEqual([{ field: 'spec.replicas', reason: 'FieldValueInvalid', message: 'must be greater than or equal to 0' }]);
     expect(lineOf(new ApiError({ status: 400, reason: 'BadRequest', message: 'bad', request: 'PUT x', details: { line: 4, column: 3 } }))).toBe(4);
+  });
+
+  test('the other change is what differs between the version opened and the current one, not the person\'s own edit', async () => {
+    const base = 'metadata:\n  name: hello\n  resourceVersion: "1234"\n  labels:\n    app: hello\nspec:\n  replicas: 2\n';
+    const draft = 'metadata:\n  name: hello\n  resourceVersion: "1234"\n  labels:\n    app: hello\nspec:\n  replicas: 5\n';
+    const conflict = {
+      currentResourceVersion: '1250',
+      // The server's list: every field where the draft and the current version differ.
+      changed: ['metadata.labels.tier', 'spec.replicas'],
+      current: { metadata: { name: 'hello', resourceVersion: '1250', labels: { app: 'hello', tier: 'web' } }, spec: { replicas: 2 } },
+    };
+    expect(otherChange(conflict, base)).toEqual({ changed: ['metadata.labels.tier'], exact: true });
+    await renderApp(<ConflictNotice conflict={conflict} message="modified" base={base} draft={draft} onReload={vi.fn()} onOverwrite={vi.fn()} />);
+    expect(screen.getByTestId('conflict-changed')).toHaveTextContent('metadata.labels.tier');
+    expect(screen.getByTestId('conflict-changed')).not.toHaveTextContent('spec.replicas');
+    expect(screen.getByTestId('conflict-mine')).toHaveTextContent('spec.replicas');
+  });
+
+  test('changed paths leave out versions and status, and walk maps and lists', () => {
+    expect(changedPaths({ metadata: { resourceVersion: '1', generation: 1 }, status: { a: 1 }, spec: { list: [1, 2], x: null } }, { metadata: { resourceVersion: '2', generation: 2 }, status: { a: 2 }, spec: { list: [1, 3] } })).toEqual(['spec.list.1']);
   });
 });

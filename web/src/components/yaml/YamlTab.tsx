@@ -3,7 +3,7 @@
 //! changed, a refusal shows the API server's causes field by field.
 
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { requestJson } from '../../lib/api/client';
 import type { ApiError } from '../../lib/api/errors';
 import { textQuery } from '../../lib/api/query';
@@ -30,7 +30,7 @@ export function FieldErrors(props: { error: ApiError }) {
   );
 }
 
-export default function YamlTab(props: { kind: Kind; name: string; namespace: string | null; canEdit: boolean; editReason: string | null; onSaved: () => void }) {
+export default function YamlTab(props: { kind: Kind; name: string; namespace: string | null; canEdit: boolean; editReason: string | null; onSaved: () => void; onDirtyChange?: (dirty: boolean) => void }) {
   const { t } = useTranslation();
   const { kind, name, namespace } = props;
   const [managedFields, setManagedFields] = useState(false);
@@ -57,6 +57,23 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
     },
   });
   const error = save.error ?? undefined;
+  const dirty = draft !== null && draft !== yaml.data;
+  const { onDirtyChange } = props;
+  useEffect(() => {
+    onDirtyChange?.(dirty);
+  }, [dirty, onDirtyChange]);
+  useEffect(() => {
+    if (!dirty) return;
+    // Closing or reloading the tab asks too.
+    const ask = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+    };
+    window.addEventListener('beforeunload', ask);
+    return () => {
+      window.removeEventListener('beforeunload', ask);
+    };
+  }, [dirty]);
+  useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
   const message = save.isSuccess ? (save.variables.dryRun ? t('yaml|The API server accepted this edit (dry run): nothing was saved.') : t('yaml|Saved.')) : null;
   const busy = save.isPending;
 
@@ -64,6 +81,9 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
   const text = yaml.data;
   if (text === undefined) return <p className="page__loading">{t('shell|Loading…')}</p>;
   const conflict = conflictOf(error);
+  /** Who refused the edit: a YAML that does not parse, or a check here, was never sent. */
+  const editErrorTitle = (e: ApiError) =>
+    lineOf(e) !== null ? t('yaml|This YAML does not parse: nothing was sent') : e.status === 400 && e.details === null ? t('yaml|This edit was not sent') : t('yaml|The API server refused this edit');
 
   return (
     <div className="yaml-tab" data-testid="yaml-tab">
@@ -132,6 +152,8 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
         <ConflictNotice
           conflict={conflict}
           message={error?.message ?? ''}
+          base={text}
+          draft={draft}
           onReload={() => {
             setDraft(null);
             save.reset();
@@ -146,7 +168,7 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
       ) : (
         error && (
           <div data-testid="yaml-error">
-            <ErrorPanel title={t('yaml|The API server refused this edit')} error={error} compact />
+            <ErrorPanel title={editErrorTitle(error)} error={error} compact />
             <FieldErrors error={error} />
           </div>
         )

@@ -46,3 +46,38 @@ export function conflictOf(error: ApiError | undefined): Conflict | null {
     current: record(d.current),
   };
 }
+
+/**
+ * The fields that differ between two versions of an object (`spec.replicas`, `metadata.labels.tier`),
+ * as the server's conflict answer lists them; versions and status are left out.
+ */
+export function changedPaths(a: unknown, b: unknown): string[] {
+  const out: string[] = [];
+  diff('', a, b, out);
+  return out.filter((p) => p !== 'metadata.resourceVersion' && p !== 'metadata.generation' && !p.startsWith('metadata.managedFields') && p !== 'status' && !p.startsWith('status.'));
+}
+
+function join(prefix: string, key: string): string {
+  return prefix ? `${prefix}.${key}` : key;
+}
+
+function diff(prefix: string, a: unknown, b: unknown, out: string[]): void {
+  const ra = record(a);
+  const rb = record(b);
+  if (ra && rb) {
+    for (const key of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort()) {
+      const x = ra[key];
+      const y = rb[key];
+      if (x !== undefined && y !== undefined) diff(join(prefix, key), x, y, out);
+      else if (!((x === null && y === undefined) || (x === undefined && y === null))) out.push(join(prefix, key));
+    }
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    a.forEach((x, i) => {
+      diff(join(prefix, String(i)), x, b[i], out);
+    });
+    return;
+  }
+  if (JSON.stringify(a) !== JSON.stringify(b)) out.push(prefix || '(the whole object)');
+}

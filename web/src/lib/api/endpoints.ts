@@ -3,6 +3,8 @@
 export const API = {
   cluster: 'api/v1/cluster',
   overview: 'api/v1/overview',
+  /** The namespaces the person can use, for the namespace picker. */
+  namespaces: 'api/v1/namespaces',
   version: 'api/v1/version',
   kinds: 'api/v1/kinds',
   /** Who is signed in (GET), sign in with a token (POST), sign out (DELETE). */

@@ -108,11 +108,19 @@ export type Overview = { nodes: NodeSummary, pods: PodSummary, namespaces: Array
 
 export type NodeSummary = { total: number, ready: number, 
 /**
+ * Nodes cordoned (`spec.unschedulable`): ready or not, no new pods go there.
+ */
+unschedulable: number, 
+/**
  * Sorted by name.
  */
 items: Array<NodeItem>, };
 
-export type NodeItem = { name: string, ready: boolean, roles: Array<string>, kubeletVersion: string | null, };
+export type NodeItem = { name: string, ready: boolean, 
+/**
+ * False when the node is cordoned (`Ready,SchedulingDisabled` in `kubectl get nodes`).
+ */
+schedulable: boolean, roles: Array<string>, kubeletVersion: string | null, };
 
 export type PodSummary = { total: number, byPhase: PhaseCounts, 
 /**
@@ -456,7 +464,15 @@ export type ContainerState = {
 /**
  * `running`, `waiting` or `terminated`.
  */
-state: string, reason: string | null, message: string | null, startedAt: string | null, exitCode: number | null, };
+state: string, reason: string | null, message: string | null, startedAt: string | null, 
+/**
+ * When a terminated container ended.
+ */
+finishedAt: string | null, exitCode: number | null, 
+/**
+ * The signal that ended a terminated container, when one did.
+ */
+signal: number | null, };
 
 export type ContainerPort = { name: string | null, containerPort: number, protocol: string, };
 
@@ -592,7 +608,29 @@ message: string | null, };
 
 export type DrainPodState = "pending" | "skipped" | "evicted" | "retrying" | "failed";
 
-export type HelmStatus = { available: true, path: string, version: string, } | { available: false, reason: string, };
+export type HelmStatus = { available: true, path: string, version: string, } | { available: false, 
+/**
+ * In English, for scripts and the log; the web app words `problem` in the person's language.
+ */
+reason: string, problem: HelmProblem, };
+
+export type HelmProblem = { "kind": "notFound", 
+/**
+ * The tools cache that was looked in (`~/.cache/wheelhouse/tools/bin/helm`).
+ */
+searched: string | null, } | { "kind": "missing", path: string, } | { "kind": "broken", path: string, detail: string, };
+
+export type NamespacesAnswer = { 
+/**
+ * Sorted, without duplicates.
+ */
+names: Array<string>, source: NamespaceSource, 
+/**
+ * Why the cluster's list could not be used, when it could not (the API server's words).
+ */
+refused: string | null, };
+
+export type NamespaceSource = "cluster" | "configured";
 
 export type RepositoryList = { items: Array<Repository>, 
 /**
@@ -702,7 +740,11 @@ export type IngressSupport = { supported: boolean,
  */
 hostPath: string | null, };
 
-export type InstallAvailability = { available: boolean, reason: string | null, };
+export type InstallAvailability = { available: boolean, reason: string | null, 
+/**
+ * Why helm cannot run, for the web app to word in the person's language.
+ */
+problem: HelmProblem | null, };
 
 export type ReleaseList = { items: Array<ReleaseSummary>, 
 /**

@@ -9,6 +9,7 @@ export type {
   ChartSummary,
   Dependency as ChartDependency,
   FailedResource,
+  HelmProblem,
   HelmStatus as HelmInfo,
   HistoryEntry as ReleaseRevision,
   InstallRequest,

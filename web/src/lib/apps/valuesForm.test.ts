@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fieldsOf, orderLike, parseFieldInput, readValues, setValue, valueAt, type ValueField } from './valuesForm';
+import { fieldProblem, fieldsOf, orderLike, parseFieldInput, problemsIn, readValues, setValue, valueAt, type ValueField } from './valuesForm';
 import type { JsonSchema } from './types';
 
 const SCHEMA: JsonSchema = {
@@ -109,5 +109,23 @@ describe('the values form', () => {
 
   test('an empty values file takes the first field', () => {
     expect(setValue('', ['replicaCount'], 2)).toBe('replicaCount: 2\n');
+  });
+});
+
+describe('what the schema refuses', () => {
+  test('a text where a number belongs, a fraction for a whole number, a value out of range or not among the options', () => {
+    expect(fieldProblem(field('replicaCount'), 'abc')).toBe('number');
+    expect(fieldProblem(field('replicaCount'), 1.5)).toBe('integer');
+    expect(fieldProblem(field('replicaCount'), 0)).toBe('minimum');
+    expect(fieldProblem(field('replicaCount'), 3)).toBeNull();
+    expect(fieldProblem(field('replicaCount'), undefined)).toBeNull();
+    expect(fieldProblem(field('image.pullPolicy'), 'Sometimes')).toBe('option');
+    expect(fieldProblem(field('ingress.enabled'), 'yes please')).toBe('boolean');
+  });
+
+  test('the problems of a whole document name each field', () => {
+    const read = readValues('replicaCount: abc\nimage:\n  pullPolicy: Always\n');
+    if ('error' in read) throw new Error(read.error);
+    expect(problemsIn(fieldsOf(SCHEMA), read.doc).map((p) => [p.field.path.join('.'), p.problem])).toEqual([['replicaCount', 'number']]);
   });
 });

@@ -156,3 +156,34 @@ export function parseFieldInput(field: ValueField, input: string): { value: stri
   if (field.maximum !== null && n > field.maximum) return { problem: 'maximum' };
   return { value: n };
 }
+
+export type FieldProblem = 'number' | 'integer' | 'minimum' | 'maximum' | 'option' | 'boolean';
+
+/** What is wrong with a field's value as the YAML holds it (helm would refuse it), or null. */
+export function fieldProblem(field: ValueField, value: string | number | boolean | undefined): FieldProblem | null {
+  if (value === undefined) return null;
+  switch (field.type) {
+    case 'string':
+      return null;
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'boolean';
+    case 'enum':
+      return field.options.some((o) => o === value) ? null : 'option';
+    case 'number':
+    case 'integer':
+      if (typeof value !== 'number') return 'number';
+      if (field.type === 'integer' && !Number.isInteger(value)) return 'integer';
+      if (field.minimum !== null && value < field.minimum) return 'minimum';
+      if (field.maximum !== null && value > field.maximum) return 'maximum';
+      return null;
+  }
+}
+
+/** The fields of `nodes` whose value in `doc` the schema refuses, with the problem of each. */
+export function problemsIn(nodes: readonly ValueNode[], doc: Document): { field: ValueField; problem: FieldProblem }[] {
+  return nodes.flatMap((node) => {
+    if (node.kind === 'group') return problemsIn(node.children, doc);
+    const problem = fieldProblem(node, valueAt(doc, node.path));
+    return problem ? [{ field: node, problem }] : [];
+  });
+}

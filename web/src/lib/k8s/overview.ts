@@ -13,15 +13,16 @@ export type PodPhase = (typeof POD_PHASES)[number];
 
 /** The parts of an overview that concern one namespace, or all of it when `namespace` is empty. */
 export function overviewForNamespace(overview: Overview, namespace: string): Overview {
-  if (!namespace) return overview;
+  const chosen = new Set(namespace.split(',').map((n) => n.trim()).filter(Boolean));
+  if (chosen.size === 0) return overview;
   return {
     ...overview,
     pods: {
       ...overview.pods,
-      problems: overview.pods.problems.filter((p) => p.namespace === namespace),
+      problems: overview.pods.problems.filter((p) => chosen.has(p.namespace)),
     },
-    namespaces: overview.namespaces.filter((n) => n.name === namespace),
-    warnings: overview.warnings.filter((w) => w.namespace === namespace),
+    namespaces: overview.namespaces.filter((n) => chosen.has(n.name)),
+    warnings: overview.warnings.filter((w) => w.namespace !== null && chosen.has(w.namespace)),
   };
 }
 

@@ -8,7 +8,7 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { APPS_API, APPS_URL, type ChartDetail } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { ChartIcon } from './CataloguePage';
-import { AppsTabs, When } from './common';
+import { AppsTabs, useHelmProblemText, When } from './common';
 import { DependencyGraph } from './DependencyGraph';
 import { Readme } from './Readme';
 
@@ -28,6 +28,7 @@ function ExternalLink(props: { url: string }) {
 
 export default function ChartPage() {
   const { t } = useTranslation();
+  const helmProblem = useHelmProblemText();
   const { repo = '', chart = '' } = useParams();
   const [params, setParams] = useSearchParams();
   const version = params.get('version') ?? '';
@@ -61,11 +62,11 @@ export default function ChartPage() {
                 </Link>
               ) : (
                 <>
-                  <button type="button" className="button button--primary" disabled data-testid="chart-install" title={c.install.reason ?? undefined}>
+                  <button type="button" className="button button--primary" disabled data-testid="chart-install" title={helmProblem(c.install.problem) ?? c.install.reason ?? undefined}>
                     {t('apps|Install')}
                   </button>
                   <small className="action__reason" data-testid="install-unavailable">
-                    {c.install.reason ?? t('apps|Installing is not available.')}
+                    {helmProblem(c.install.problem) ?? c.install.reason ?? t('apps|Installing is not available.')}
                   </small>
                 </>
               )}

@@ -9,25 +9,25 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { CodeEditor } from '../../components/yaml/CodeEditor';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 import { useOperation } from '../../hooks/useOperation';
-import { useNamespace } from '../../hooks/useNamespace';
+import { namespacesOf, useNamespace } from '../../hooks/useNamespace';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { requestJson } from '../../lib/api/client';
 import { releaseNameProblem, suggestReleaseName } from '../../lib/apps/releaseName';
 import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type InstallRequest } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { ChartIcon } from './CataloguePage';
-import { AppsTabs, OperationView, RequestError, useHelm } from './common';
+import { AppsTabs, OperationView, RequestError, useHelm, useHelmProblemText } from './common';
 import { fieldProblems } from './fieldProblems';
-import { ValuesForm } from './ValuesForm';
+import { ValuesForm, valuesUnsendable } from './ValuesForm';
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export type { InstallRequest };
 
-/** The reason installing is impossible now, or null: helm missing, or the chart says why. */
-export function installBlocked(chart: ChartDetail | undefined, helm: { available: boolean; reason?: string | null } | undefined): string | null {
-  if (helm && !helm.available) return helm.reason ?? 'helm is not available';
-  if (chart && !chart.install.available) return chart.install.reason ?? 'installing is not available';
+/** The reason installing is impossible now, or null: helm missing (`helmProblem`, worded), or the chart says why. */
+export function installBlocked(chart: ChartDetail | undefined, helmProblem: string | null, unavailable: string): string | null {
+  if (helmProblem) return helmProblem;
+  if (chart && !chart.install.available) return chart.install.reason ?? unavailable;
   return null;
 }
 
@@ -36,7 +36,7 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
   const c = props.chart;
   const [selectedNamespace] = useNamespace();
   const [name, setName] = useState(() => suggestReleaseName(c.name));
-  const [namespace, setNamespace] = useState(selectedNamespace || 'default');
+  const [namespace, setNamespace] = useState(namespacesOf(selectedNamespace)[0] ?? 'default');
   const [createNamespace, setCreateNamespace] = useState(false);
   const [ingressHost, setIngressHost] = useState('');
   // The defaults of the version the values were taken from: switching versions replaces the
@@ -57,10 +57,12 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
   const namespaceProblem = NAMESPACE.test(namespace) && namespace.length <= 63 ? null : t("apps|A namespace name: lowercase letters, digits and '-'.");
   const server = error ? fieldProblems(error.details) : {};
   const running = operation?.state === 'running';
+  const [valueProblems, setValueProblems] = useState<string[]>([]);
+  const valuesProblem = valuesUnsendable(values, valueProblems, t);
 
   const submit = (e: { preventDefault: () => void }) => {
     e.preventDefault();
-    if (nameProblem || namespaceProblem || props.blocked) return;
+    if (nameProblem || namespaceProblem || props.blocked || valuesProblem) return;
     const body: InstallRequest = { repo: c.repo, chart: c.name, version: c.version, name, namespace, createNamespace, values };
     if (c.ingress?.supported && ingressHost.trim()) body.ingressHost = ingressHost.trim();
     install.mutate(body);
@@ -120,7 +122,7 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
         {c.valuesSchema && (
           <section className="card values-layout__form">
             <h2 className="section__title">{t('apps|Values (form)')}</h2>
-            <ValuesForm schema={c.valuesSchema} defaults={c.values} text={values} onChange={setValues} />
+            <ValuesForm schema={c.valuesSchema} defaults={c.values} text={values} onChange={setValues} onProblems={setValueProblems} />
           </section>
         )}
         <section className="card values-layout__yaml">
@@ -135,12 +137,17 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
         </section>
       </div>
       <div className="install-form__submit">
-        <button type="submit" className="button button--primary" disabled={busy || running || operation?.state === 'succeeded' || props.blocked !== null || nameProblem !== null || namespaceProblem !== null} data-testid="install-submit" title={props.blocked ?? undefined}>
+        <button type="submit" className="button button--primary" disabled={busy || running || operation?.state === 'succeeded' || props.blocked !== null || nameProblem !== null || namespaceProblem !== null || valuesProblem !== null} data-testid="install-submit" title={props.blocked ?? valuesProblem ?? undefined}>
           {t('apps|Install {{name}}', { name: c.name })}
         </button>
         {props.blocked && (
           <span className="action__reason" data-testid="install-blocked">
             {props.blocked}
+          </span>
+        )}
+        {!props.blocked && valuesProblem && (
+          <span className="action__reason" data-testid="values-blocked">
+            {valuesProblem}
           </span>
         )}
       </div>
@@ -158,6 +165,7 @@ export default function InstallPage() {
   useDocumentTitle(t('apps|Install {{name}}', { name: chart }));
   const detail = useApiQuery<ChartDetail>(APPS_API.chart(repo, chart, version || undefined), 0);
   const helm = useHelm();
+  const helmProblem = useHelmProblemText();
   // While another version loads, the form stays (with what was typed) on the last one.
   const [last, setLast] = useState<ChartDetail | undefined>(undefined);
   if (detail.data && detail.data !== last) setLast(detail.data);
@@ -183,7 +191,7 @@ export default function InstallPage() {
           key={`${c.repo}/${c.name}`}
           chart={c}
           version={version}
-          blocked={installBlocked(c, helm.info)}
+          blocked={installBlocked(c, helmProblem(helm.info), t('apps|Installing is not available.'))}
           onVersion={(v) => {
             setParams((prev) => {
               const next = new URLSearchParams(prev);

@@ -17,18 +17,20 @@ import { APPS_API, APPS_URL, type AppOperation, type ChartDetail, type ChartSumm
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { objectUrl } from '../../lib/k8s/detail';
 import type { KindsAnswer } from '../../lib/k8s/kinds';
-import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useStatusLabel, Warnings, When } from './common';
+import { ValuesForm, valuesUnsendable } from './ValuesForm';
+import { onTabListKeyDown } from '../../components/tabKeys';
+import { AccessUrls, AppsTabs, OperationView, RequestError, StatusTag, useHelm, useHelmProblemText, useStatusLabel, Warnings, When } from './common';
 import { ProtectedBadge } from './ReleasesPage';
 
 type Tab = 'overview' | 'values' | 'manifest' | 'history';
 type Action = 'upgrade' | 'rollback' | 'uninstall';
 
 /** A unified diff with added and removed lines marked. */
-export function DiffView(props: { text: string; label: string }) {
+export function DiffView(props: { text: string; part: 'values' | 'manifest' }) {
   const { t } = useTranslation();
-  if (!props.text.trim()) return <p className="muted">{t('apps|No differences in the {{what}}.', { what: props.label })}</p>;
+  if (!props.text.trim()) return <p className="muted">{props.part === 'values' ? t('apps|No differences in the values.') : t('apps|No differences in the manifest.')}</p>;
   return (
-    <pre className="apps-pre diff" data-testid={`diff-${props.label}`}>
+    <pre className="apps-pre diff" data-testid={`diff-${props.part}`}>
       {props.text.split('\n').map((line, i) => {
         const cls = line.startsWith('+++') || line.startsWith('---') ? 'diff__file' : line.startsWith('+') ? 'diff__add' : line.startsWith('-') ? 'diff__del' : line.startsWith('@@') ? 'diff__hunk' : undefined;
         return (
@@ -87,9 +89,9 @@ function HistoryTab(props: { release: ReleaseDetail }) {
           {diff.data && (
             <>
               <h4>{t('apps|Values')}</h4>
-              <DiffView text={diff.data.values} label="values" />
+              <DiffView text={diff.data.values} part="values" />
               <h4>{t('apps|Manifest')}</h4>
-              <DiffView text={diff.data.manifest} label="manifest" />
+              <DiffView text={diff.data.manifest} part="manifest" />
             </>
           )}
         </div>
@@ -161,6 +163,10 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
   const chart = useChartIn(repo, r.chart);
   const [version, setVersion] = useState(r.chartVersion);
   const [values, setValues] = useState(r.values);
+  // The schema of the version chosen, for the same form the install offers.
+  const target = useApiQuery<ChartDetail>(APPS_API.chart(repo ?? '', r.chart, version), 0, { enabled: repo !== null }).data;
+  const [valueProblems, setValueProblems] = useState<string[]>([]);
+  const valuesProblem = valuesUnsendable(values, valueProblems, t);
   const upgrade = useMutation({
     mutationFn: (request: { version: string; values: string; repo: string | undefined }) =>
       requestJson<AppOperation>('POST', APPS_API.upgrade(r.namespace, r.name), { body: { json: request } }),
@@ -170,6 +176,7 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
   const busy = upgrade.isPending;
   const submit = (e: { preventDefault: () => void }) => {
     e.preventDefault();
+    if (valuesProblem) return;
     upgrade.mutate({ version, values, repo: repo ?? undefined });
   };
   const versions = chart?.versions.map((v) => v.version) ?? [r.chartVersion];
@@ -201,10 +208,25 @@ function UpgradeForm(props: { release: ReleaseDetail; onStarted: (op: AppOperati
         </select>
       </label>
       <p className="muted">{t('apps|Values you set (the chart defaults apply to everything else):')}</p>
-      <CodeEditor value={values} onChange={setValues} label={t('apps|Values (YAML)')} />
-      <button type="submit" className="button button--primary" disabled={busy || props.disabled || repo === null} data-testid="upgrade-submit">
+      <div className={target?.valuesSchema ? 'values-layout values-layout--form' : 'values-layout'}>
+        {target?.valuesSchema && (
+          <section className="values-layout__form">
+            <h3 className="section__title">{t('apps|Values (form)')}</h3>
+            <ValuesForm schema={target.valuesSchema} defaults={target.values} text={values} onChange={setValues} onProblems={setValueProblems} />
+          </section>
+        )}
+        <section className="values-layout__yaml">
+          <CodeEditor value={values} onChange={setValues} label={t('apps|Values (YAML)')} />
+        </section>
+      </div>
+      <button type="submit" className="button button--primary" disabled={busy || props.disabled || repo === null || valuesProblem !== null} data-testid="upgrade-submit" title={valuesProblem ?? undefined}>
         {t('apps|Upgrade')}
       </button>
+      {valuesProblem && (
+        <span className="action__reason" data-testid="values-blocked">
+          {valuesProblem}
+        </span>
+      )}
       {error && <RequestError title={t('apps|The upgrade was refused')} error={error} />}
     </form>
   );
@@ -300,6 +322,7 @@ export default function ReleasePage() {
   useDocumentTitle(name);
   const release = useApiQuery<ReleaseDetail>(APPS_API.release(namespace, name), 10_000);
   const helm = useHelm();
+  const helmProblem = useHelmProblemText();
   const [tab, setTab] = useState<Tab>('overview');
   const [action, setAction] = useState<Action | null>(null);
   const [started, setStarted] = useState<AppOperation | null>(null);
@@ -315,7 +338,7 @@ export default function ReleasePage() {
 
   const uninstalled = operation?.action === 'uninstall' && operation.state === 'succeeded';
   const protectedReason = r?.protected.protected ? (r.protected.reason ?? t('apps|This release is protected.')) : null;
-  const helmReason = helm.info && !helm.info.available ? helm.info.reason : null;
+  const helmReason = helmProblem(helm.info);
   const blocked = protectedReason ?? helmReason;
   const running = operation?.state === 'running';
 
@@ -333,7 +356,13 @@ export default function ReleasePage() {
         </h1>
         <p className="page__subtitle">
           {t('apps|Release in namespace {{namespace}}', { namespace })}
-          {r && (
+          {uninstalled && (
+            <>
+              {' · '}
+              <StatusTag status="uninstalled" />
+            </>
+          )}
+          {r && !uninstalled && (
             <>
               {' · '}
               <StatusTag status={r.status} /> · {t('apps|revision {{revision}}', { revision: r.revision })} · {r.chart}-{r.chartVersion}
@@ -386,9 +415,9 @@ export default function ReleasePage() {
           {action === 'upgrade' && <UpgradeForm release={r} onStarted={onStarted} disabled={blocked !== null || running} />}
           {action === 'rollback' && <RollbackForm release={r} onStarted={onStarted} disabled={blocked !== null || running} />}
           {action === 'uninstall' && <UninstallForm release={r} onStarted={onStarted} disabled={blocked !== null || running} />}
-          <div className="tabs" role="tablist">
+          <div className="tabs" role="tablist" onKeyDown={onTabListKeyDown}>
             {(['overview', 'values', 'manifest', 'history'] as Tab[]).map((k) => (
-              <button key={k} type="button" role="tab" aria-selected={tab === k} className={tab === k ? 'tabs__tab tabs__tab--active' : 'tabs__tab'} data-testid={`release-tab-${k}`} onClick={() => { setTab(k); }}>
+              <button key={k} type="button" role="tab" aria-selected={tab === k} tabIndex={tab === k ? 0 : -1} className={tab === k ? 'tabs__tab tabs__tab--active' : 'tabs__tab'} data-testid={`release-tab-${k}`} onClick={() => { setTab(k); }}>
                 {t(
                   ({ overview: 'apps|Overview', values: 'apps|Values', manifest: 'apps|Manifest', history: 'apps|History' } as const)[k],
                 )}

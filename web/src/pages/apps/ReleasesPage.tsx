@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { Table } from '../../components/Table';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useNamespace } from '../../hooks/useNamespace';
+import { namespacesOf, useNamespace } from '../../hooks/useNamespace';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import type { Warning } from '../../lib/api/warning';
 import { APPS_API, APPS_URL, type ReleaseSummary } from '../../lib/apps/types';
@@ -23,9 +23,12 @@ export function ProtectedBadge(props: { reason: string | null }) {
 export default function ReleasesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Releases'));
-  const [namespace] = useNamespace();
+  const [selection] = useNamespace();
+  // One namespace is asked for; several are filtered here from every release the person may see.
+  const chosen = namespacesOf(selection);
+  const namespace = chosen.length === 1 ? (chosen[0] ?? '') : '';
   const releases = useApiQuery<{ items: ReleaseSummary[]; warnings?: Warning[] }>(APPS_API.releases(namespace), 10_000);
-  const items = releases.data?.items ?? [];
+  const items = (releases.data?.items ?? []).filter((r) => chosen.length < 2 || chosen.includes(r.namespace));
   return (
     <section className="page apps-page" data-testid="apps-releases">
       <header className="page__header">

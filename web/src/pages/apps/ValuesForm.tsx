@@ -1,17 +1,19 @@
 //! The form a chart's values schema describes. It reads from and writes to the values YAML, so
 //! the form and the YAML editor beside it always show the same values.
 
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { JsonSchema } from '../../lib/apps/types';
-import { fieldsOf, orderLike, parseFieldInput, readValues, setValue, valueAt, type ValueField, type ValueNode } from '../../lib/apps/valuesForm';
+import { fieldProblem, fieldsOf, orderLike, parseFieldInput, problemsIn, readValues, setValue, valueAt, type FieldProblem, type ValueField, type ValueNode } from '../../lib/apps/valuesForm';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 
-const PROBLEMS: Record<'number' | 'integer' | 'minimum' | 'maximum', MessageKey> = {
+const PROBLEMS: Record<FieldProblem, MessageKey> = {
   number: 'apps|Enter a number.',
   integer: 'apps|Enter a whole number.',
   minimum: 'apps|Too small: at least {{minimum}}.',
   maximum: 'apps|Too large: at most {{maximum}}.',
+  option: 'apps|Choose one of the options.',
+  boolean: 'apps|Enter true or false.',
 };
 
 type Scalar = string | number | boolean | undefined;
@@ -20,24 +22,17 @@ function Field(props: { field: ValueField; value: Scalar; disabled: boolean; onV
   const { t } = useTranslation();
   const { field, value } = props;
   const shown = value === undefined ? '' : String(value);
-  // What the person typed, which may not be a valid value yet ("1.", "-"): kept until the YAML
-  // says something else.
+  // What the person typed, kept as typed until the YAML says something else. Whatever it is, it
+  // goes into the YAML (a text where a number belongs stays text), so the form and the YAML never
+  // disagree; what the schema refuses is said next to the field and blocks the install.
   const [draft, setDraft] = useState(shown);
   const [seen, setSeen] = useState(shown);
-  const [problem, setProblem] = useState<MessageKey | null>(null);
   if (seen !== shown) {
     setSeen(shown);
     setDraft(shown);
-    setProblem(null);
   }
-  // A value from the YAML the schema refuses (helm would refuse it too): said next to the field.
-  const outOfRange: MessageKey | null =
-    typeof value === 'number' && field.minimum !== null && value < field.minimum
-      ? PROBLEMS.minimum
-      : typeof value === 'number' && field.maximum !== null && value > field.maximum
-        ? PROBLEMS.maximum
-        : null;
-  const shownProblem = problem ?? outOfRange;
+  const problem = fieldProblem(field, value);
+  const shownProblem = problem ? PROBLEMS[problem] : null;
   const id = `values-${field.path.join('-')}`;
   const label = (
     <span className="values-form__label">
@@ -60,12 +55,9 @@ function Field(props: { field: ValueField; value: Scalar; disabled: boolean; onV
   const change = (input: string) => {
     setDraft(input);
     const parsed = parseFieldInput(field, input);
-    if ('problem' in parsed) {
-      setProblem(PROBLEMS[parsed.problem]);
-      return;
-    }
-    setProblem(null);
-    props.onValue(parsed.value);
+    // A number the schema refuses goes in as that number, a text that is no number as that text:
+    // either way the YAML says what the person typed, and the form says what is wrong with it.
+    props.onValue(!('problem' in parsed) ? parsed.value : parsed.problem === 'number' ? input : Number(input));
   };
 
   return (
@@ -92,7 +84,7 @@ function Field(props: { field: ValueField; value: Scalar; disabled: boolean; onV
           onChange={(e) => { change(e.target.value); }}
         />
       )}
-      {shownProblem && <small className="form-field__problem">{t(shownProblem, { minimum: field.minimum ?? '', maximum: field.maximum ?? '' })}</small>}
+      {shownProblem && <small className="form-field__problem" data-testid="values-field-problem">{t(shownProblem, { minimum: field.minimum ?? '', maximum: field.maximum ?? '' })}</small>}
       {description}
     </label>
   );
@@ -126,10 +118,20 @@ function Nodes(props: { nodes: ValueNode[]; read: ReturnType<typeof readValues>;
   );
 }
 
-export function ValuesForm(props: { schema: JsonSchema; defaults: string; text: string; onChange: (text: string) => void }) {
+/**
+ * The values form. `onProblems` hears, whenever it changes, what keeps the values from being
+ * sent: fields the schema refuses (`replicaCount: abc`) or a YAML that does not parse.
+ */
+export function ValuesForm(props: { schema: JsonSchema; defaults: string; text: string; onChange: (text: string) => void; onProblems?: (problems: string[]) => void }) {
   const { t } = useTranslation();
   const nodes = useMemo(() => orderLike(fieldsOf(props.schema), props.defaults), [props.schema, props.defaults]);
   const read = useMemo(() => readValues(props.text), [props.text]);
+  const problems = 'error' in read ? [] : problemsIn(nodes, read.doc).map((p) => p.field.path.join('.'));
+  const problemsKey = problems.join(',');
+  const { onProblems } = props;
+  useEffect(() => {
+    onProblems?.(problemsKey ? problemsKey.split(',') : []);
+  }, [problemsKey, onProblems]);
   if (nodes.length === 0) return <p className="muted">{t('apps|The values schema has no fields this form can edit; use the YAML.')}</p>;
   return (
     <div className="values-form" data-testid="values-form">
@@ -141,4 +143,15 @@ export function ValuesForm(props: { schema: JsonSchema; defaults: string; text: 
       <Nodes nodes={nodes} read={read} text={props.text} onChange={props.onChange} />
     </div>
   );
+}
+
+/**
+ * Why the values cannot be sent as they are, or null: a YAML that does not parse, or fields the
+ * chart's schema refuses (named, as the form shows them).
+ */
+export function valuesUnsendable(values: string, fieldProblems: string[], t: ReturnType<typeof useTranslation>['t']): string | null {
+  const read = readValues(values);
+  if ('error' in read) return t('apps|The values YAML does not parse: {{message}}', { message: read.error });
+  if (fieldProblems.length > 0) return t('apps|Fix these values first: {{fields}}', { fields: fieldProblems.join(', ') });
+  return null;
 }

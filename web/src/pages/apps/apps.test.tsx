@@ -45,7 +45,7 @@ function chart(overrides: Partial<ChartDetail> = {}): ChartDetail {
       },
     },
     ingress: { supported: true, hostPath: 'ingress.hosts[0].host' },
-    install: { available: true, reason: null },
+    install: { available: true, reason: null, problem: null },
     ...overrides,
   };
 }
@@ -89,9 +89,9 @@ describe('the install form', () => {
   test('without helm the install button is disabled and says why', async () => {
     await renderInstall({
       'api/v1/apps/charts/builtin/webapp': { body: chart() },
-      'api/v1/apps/helm': { body: { available: false, reason: 'no helm binary: set --helm-path or put helm on PATH' } },
+      'api/v1/apps/helm': { body: { available: false, reason: 'no helm binary', problem: { kind: 'notFound', searched: '/home/me/.cache/wheelhouse/tools/bin/helm' } } },
     });
-    expect(await screen.findByTestId('install-blocked')).toHaveTextContent('no helm binary: set --helm-path or put helm on PATH');
+    expect(await screen.findByTestId('install-blocked')).toHaveTextContent('No helm binary: set --helm-path, put helm on PATH, or run `cargo xtask run`, which installs one in /home/me/.cache/wheelhouse/tools/bin/helm.');
     expect(screen.getByTestId('install-submit')).toBeDisabled();
   });
 
@@ -110,7 +110,15 @@ describe('the install form', () => {
     expect(within(form).getByLabelText(/service\.type/)).toHaveValue('LoadBalancer');
     fireEvent.change(within(form).getByLabelText(/replicaCount/), { target: { value: '0' } });
     expect(within(form).getByText('Too small: at least 1.')).toBeInTheDocument();
-    expect(yaml.value).toContain('replicaCount: 5');
+    // What was typed is what the YAML holds: the two never disagree about what would be sent.
+    expect(yaml.value).toContain('replicaCount: 0');
+    expect(screen.getByTestId('install-submit')).toBeDisabled();
+    expect(screen.getByTestId('values-blocked')).toHaveTextContent('Fix these values first: replicaCount');
+    fireEvent.change(within(form).getByLabelText(/replicaCount/), { target: { value: 'abc' } });
+    expect(within(form).getByLabelText(/replicaCount/)).toHaveValue('abc');
+    expect(yaml.value).toContain('replicaCount: abc');
+    expect(within(form).getByText('Enter a number.')).toBeInTheDocument();
+    expect(screen.getByTestId('install-submit')).toBeDisabled();
     // A value the schema refuses, typed in the YAML, is pointed out in the form.
     fireEvent.change(yaml, { target: { value: 'replicaCount: 0\n' } });
     expect(within(form).getByLabelText(/replicaCount/)).toHaveValue('0');

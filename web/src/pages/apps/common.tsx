@@ -9,7 +9,7 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import type { ApiError } from '../../lib/api/errors';
 import type { MessageKey } from '../../lib/i18n/catalogue';
 import type { Warning } from '../../lib/api/warning';
-import { APPS_API, APPS_URL, type AppOperation, type HelmInfo } from '../../lib/apps/types';
+import { APPS_API, APPS_URL, type AppOperation, type HelmInfo, type HelmProblem } from '../../lib/apps/types';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { fieldProblems } from './fieldProblems';
 import './apps.css';
@@ -37,6 +37,25 @@ export function AppsTabs() {
 export function useHelm(): { info: HelmInfo | undefined; error: ApiError | undefined } {
   const helm = useApiQuery<HelmInfo>(APPS_API.helm, 60_000);
   return { info: helm.data, error: helm.error };
+}
+
+/** Why helm cannot run, in the person's language, or null when it can (or is not known yet). */
+export function useHelmProblemText(): (info: HelmInfo | HelmProblem | null | undefined) => string | null {
+  const { t } = useTranslation();
+  return (info) => {
+    if (!info || ('available' in info && info.available)) return null;
+    const problem = 'available' in info ? info.problem : info;
+    switch (problem.kind) {
+      case 'notFound':
+        return problem.searched
+          ? t('apps|No helm binary: set --helm-path, put helm on PATH, or run `cargo xtask run`, which installs one in {{path}}.', { path: problem.searched })
+          : t('apps|No helm binary: set --helm-path or put helm on PATH.');
+      case 'missing':
+        return t('apps|No helm binary at {{path}} (from --helm-path).', { path: problem.path });
+      case 'broken':
+        return t('apps|{{path}} does not run: {{detail}}', { path: problem.path, detail: problem.detail });
+    }
+  };
 }
 
 const STATUS_CLASS: Record<string, string> = {

@@ -44,7 +44,7 @@ function StatCard(props: { label: string; to: string; testId: string; children: 
   return (
     <section className={`card stat${props.tone ? ` stat--${props.tone}` : ''}`} data-testid={props.testId}>
       <h2 className="stat__label">
-        <RoutedLink to={props.to}>{props.label}</RoutedLink>
+        {props.to.startsWith('#') ? <a href={props.to}>{props.label}</a> : <RoutedLink to={props.to}>{props.label}</RoutedLink>}
       </h2>
       {props.children}
     </section>
@@ -77,9 +77,9 @@ function PhaseBar(props: { data: OverviewData }) {
   );
 }
 
-function Section(props: { title: string; count?: number; testId: string; children: ReactNode; wide?: boolean }) {
+function Section(props: { title: string; count?: number; testId: string; children: ReactNode; wide?: boolean; id?: string }) {
   return (
-    <section className={props.wide ? 'card section section--wide' : 'card section'} data-testid={props.testId}>
+    <section className={props.wide ? 'card section section--wide' : 'card section'} data-testid={props.testId} id={props.id} tabIndex={props.id ? -1 : undefined}>
       <h2 className="section__title">
         {props.title}
         {props.count !== undefined && <span className="count-pill">{props.count}</span>}
@@ -121,6 +121,7 @@ export function Overview() {
   const all = overview.data;
   const data = overviewForNamespace(all, namespace);
   const notReady = all.nodes.total - all.nodes.ready;
+  const cordoned = all.nodes.unschedulable;
   const problems = problemCount(all);
   const problemsCut = !namespace && all.pods.problems.length < problems;
 
@@ -146,13 +147,15 @@ export function Overview() {
       )}
 
       <div className="stats">
-        <StatCard label={t('glossary|Nodes')} to="nodes" testId="stat-nodes" tone={notReady > 0 ? 'warn' : 'ok'}>
+        <StatCard label={t('glossary|Nodes')} to="nodes" testId="stat-nodes" tone={notReady > 0 || cordoned > 0 ? 'warn' : 'ok'}>
           <p className="stat__value">
             <span data-testid="nodes-ready">{all.nodes.ready}</span>
             <span className="stat__of"> / <span data-testid="nodes-total">{all.nodes.total}</span></span>
           </p>
-          <p className="stat__hint">
-            {notReady > 0 ? t('overview|{{count}} not ready', { count: notReady }) : t('overview|All ready')}
+          <p className="stat__hint" data-testid="nodes-hint">
+            {[notReady > 0 ? t('overview|{{count}} not ready', { count: notReady }) : null, cordoned > 0 ? t('overview|{{count}} cordoned', { count: cordoned }) : null]
+              .filter(Boolean)
+              .join(' · ') || t('overview|All ready')}
           </p>
         </StatCard>
         <StatCard label={t('glossary|Pods')} to="pods" testId="stat-pods" tone={problems > 0 ? 'warn' : 'ok'}>
@@ -174,7 +177,7 @@ export function Overview() {
             {t('overview|{{count}} active', { count: all.namespaces.filter((n) => n.phase === 'Active').length })}
           </p>
         </StatCard>
-        <StatCard label={t('overview|Recent warnings')} to="events" testId="stat-warnings" tone={all.warnings.length > 0 ? 'bad' : 'ok'}>
+        <StatCard label={t('overview|Recent warnings')} to="#recent-warnings" testId="stat-warnings" tone={all.warnings.length > 0 ? 'bad' : 'ok'}>
           <p className="stat__value" data-testid="warnings-total">
             {all.warnings.length}
           </p>
@@ -198,12 +201,6 @@ export function Overview() {
       )}
 
       <div className="sections">
-        <ClusterMetrics namespace={namespace || undefined} />
-
-        <Section title={t('overview|Pods by phase')} testId="section-phases">
-          <PhaseBar data={all} />
-        </Section>
-
         <Section title={t('overview|Problem pods')} count={namespace ? data.pods.problems.length : problems} testId="section-problems">
           {problemsCut && (
             <p className="section__note">
@@ -216,7 +213,7 @@ export function Overview() {
             empty={t('overview|No pods with problems.')}
             columns={[
               { id: 'namespace', header: t('glossary|Namespace'), cell: (pod) => <RoutedLink to={namespacePage(pod.namespace)}>{pod.namespace}</RoutedLink> },
-              { id: 'pod', header: t('glossary|Pod'), className: 'mono', cell: (pod) => <RoutedLink to={podsOf(pod.namespace)}>{pod.name}</RoutedLink> },
+              { id: 'pod', header: t('glossary|Pod'), className: 'mono', cell: (pod) => <RoutedLink to={`pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`}>{pod.name}</RoutedLink> },
               { id: 'reason', header: t('overview|Reason'), cell: (pod) => <span className="tag tag--bad">{pod.reason}</span> },
             ]}
           />
@@ -228,11 +225,23 @@ export function Overview() {
             rowKey={(node) => node.name}
             empty={t('overview|The cluster has no nodes.')}
             columns={[
-              { id: 'name', header: t('overview|Name'), className: 'mono', cell: (node) => <RoutedLink to="nodes">{node.name}</RoutedLink> },
+              { id: 'name', header: t('overview|Name'), className: 'mono', cell: (node) => <RoutedLink to={`nodes/${encodeURIComponent(node.name)}`}>{node.name}</RoutedLink> },
               {
                 id: 'status',
                 header: t('overview|Status'),
-                cell: (node) => <span className={node.ready ? 'tag tag--ok' : 'tag tag--bad'}>{node.ready ? t('status|Ready') : t('status|Not ready')}</span>,
+                cell: (node) => (
+                  <>
+                    <span className={node.ready ? 'tag tag--ok' : 'tag tag--bad'}>{node.ready ? t('status|Ready') : t('status|Not ready')}</span>
+                    {!node.schedulable && (
+                      <>
+                        {' '}
+                        <span className="tag tag--warn" data-testid="node-cordoned">
+                          {t('status|Cordoned')}
+                        </span>
+                      </>
+                    )}
+                  </>
+                ),
               },
               { id: 'roles', header: t('overview|Roles'), cell: (node) => (node.roles.length > 0 ? node.roles.join(', ') : <span className="muted">{t('overview|none')}</span>) },
               { id: 'kubelet', header: t('overview|Kubelet'), className: 'mono muted', cell: (node) => node.kubeletVersion ?? '—' },
@@ -240,28 +249,7 @@ export function Overview() {
           />
         </Section>
 
-        <Section title={t('glossary|Namespaces')} count={data.namespaces.length} testId="section-namespaces">
-          <Table
-            rows={data.namespaces}
-            rowKey={(ns) => ns.name}
-            empty={t('overview|No namespaces.')}
-            columns={[
-              { id: 'name', header: t('overview|Name'), className: 'mono', cell: (ns) => <RoutedLink to={namespacePage(ns.name)}>{ns.name}</RoutedLink> },
-              {
-                id: 'status',
-                header: t('overview|Status'),
-                cell: (ns) => (
-                  <span className={ns.phase === 'Active' ? 'tag tag--ok' : 'tag tag--warn'}>
-                    {ns.phase === 'Active' ? t('status|Active') : ns.phase === 'Terminating' ? t('status|Terminating') : ns.phase}
-                  </span>
-                ),
-              },
-              { id: 'pods', header: t('glossary|Pods'), numeric: true, cell: (ns) => <RoutedLink to={podsOf(ns.name)}>{ns.pods}</RoutedLink> },
-            ]}
-          />
-        </Section>
-
-        <Section title={t('overview|Recent warning events')} count={data.warnings.length} testId="section-warnings" wide>
+        <Section title={t('overview|Recent warning events')} count={data.warnings.length} testId="section-warnings" id="recent-warnings" wide>
           <Table
             className="table--events"
             rows={data.warnings}
@@ -291,6 +279,36 @@ export function Overview() {
             ]}
           />
         </Section>
+
+        <ClusterMetrics namespace={namespace && !namespace.includes(',') ? namespace : undefined} />
+
+        <Section title={t('overview|Pods by phase')} testId="section-phases">
+          <PhaseBar data={all} />
+        </Section>
+
+
+
+        <Section title={t('glossary|Namespaces')} count={data.namespaces.length} testId="section-namespaces">
+          <Table
+            rows={data.namespaces}
+            rowKey={(ns) => ns.name}
+            empty={t('overview|No namespaces.')}
+            columns={[
+              { id: 'name', header: t('overview|Name'), className: 'mono', cell: (ns) => <RoutedLink to={namespacePage(ns.name)}>{ns.name}</RoutedLink> },
+              {
+                id: 'status',
+                header: t('overview|Status'),
+                cell: (ns) => (
+                  <span className={ns.phase === 'Active' ? 'tag tag--ok' : 'tag tag--warn'}>
+                    {ns.phase === 'Active' ? t('status|Active') : ns.phase === 'Terminating' ? t('status|Terminating') : ns.phase}
+                  </span>
+                ),
+              },
+              { id: 'pods', header: t('glossary|Pods'), numeric: true, cell: (ns) => <RoutedLink to={podsOf(ns.name)}>{ns.pods}</RoutedLink> },
+            ]}
+          />
+        </Section>
+
       </div>
     </section>
   );

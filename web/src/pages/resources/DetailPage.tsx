@@ -5,7 +5,9 @@ import { lazy, Suspense, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { ActionBar } from '../../components/details/ActionBar';
+import { PodDiagnosis, WorkloadDiagnosis } from '../../components/details/Diagnosis';
 import { ResourceDetails } from '../../components/details/ResourceDetails';
+import { onTabListKeyDown } from '../../components/tabKeys';
 import { MetricsSection, type TargetKind } from '../../components/metrics/MetricsSection';
 import { WorkloadImages } from '../registries/WorkloadImages';
 import { LiveIndicator } from '../../components/resources/LiveIndicator';
@@ -63,6 +65,8 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
   useDocumentTitle(`${name} · ${label}`);
   /** Secret values of environment variables are fetched only when the person asks (and may). */
   const [reveal, setReveal] = useState(false);
+  /** The YAML tab holds an edit not saved: leaving the tab asks first. */
+  const [yamlDirty, setYamlDirty] = useState(false);
   const [paused] = useLivePaused();
   const { detail, error, permissions, permissionsError, gone, refresh } = useObject(kind, name, namespace, { reveal, paused });
 
@@ -109,16 +113,19 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
               void navigate(listUrl);
             }}
           />
-          <nav className="tabs" aria-label={t('details|Views of this object')}>
+          <div className="tabs" role="tablist" aria-label={t('details|Views of this object')} onKeyDown={onTabListKeyDown}>
             {tabs.map(([id, text]) => (
               <button
                 key={id}
                 type="button"
                 role="tab"
                 aria-selected={tab === id}
+                tabIndex={tab === id ? 0 : -1}
                 className={tab === id ? 'tabs__tab tabs__tab--active' : 'tabs__tab'}
                 data-testid={`tab-${id}`}
                 onClick={() => {
+                  if (id === tab) return;
+                  if (tab === 'yaml' && yamlDirty && !window.confirm(t('yaml|Leave the YAML tab and discard your unsaved edit?'))) return;
                   setSearch(
                     (prev) => {
                       const next = new URLSearchParams(prev);
@@ -133,16 +140,17 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
                 {text}
               </button>
             ))}
-          </nav>
+          </div>
           <Suspense fallback={<p className="page__loading">{t('shell|Loading…')}</p>}>
             {tab === 'yaml' ? (
-              <YamlTab kind={kind} name={name} namespace={namespace} canEdit={permissions?.actions.edit?.allowed === true} editReason={permissions?.actions.edit?.reason ?? null} onSaved={refresh} />
+              <YamlTab kind={kind} name={name} namespace={namespace} canEdit={permissions?.actions.edit?.allowed === true} editReason={permissions?.actions.edit?.reason ?? null} onSaved={refresh} onDirtyChange={setYamlDirty} />
             ) : tab === 'logs' && logs ? (
               <LogViewer kind={kind} detail={detail} mode={logs} />
             ) : (
               <ResourceDetails
                 detail={detail}
                 kinds={props.kinds.kinds}
+                lead={kind.resource === 'pods' ? <PodDiagnosis detail={detail} /> : <WorkloadDiagnosis detail={detail} kinds={props.kinds.kinds} />}
                 metrics={
                   <>
                     {metrics ? <MetricsSection target={metrics} targetKind={targetKind} /> : null}

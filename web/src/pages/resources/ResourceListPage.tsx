@@ -85,8 +85,8 @@ function KindList(props: { kind: Kind; resource: string }) {
   const warnings = data?.warnings ?? [];
   const loadingCache = data?.state === 'loading';
   const pages = data ? Math.max(1, Math.ceil(data.total / data.pageSize)) : 1;
-  const first = data && data.total > 0 ? (data.page - 1) * data.pageSize + 1 : 0;
-  const last = data ? Math.min(data.total, first + data.items.length - 1) : 0;
+  const first = data && data.items.length > 0 ? (data.page - 1) * data.pageSize + 1 : 0;
+  const last = data && data.items.length > 0 ? Math.min(data.total, first + data.items.length - 1) : 0;
   const filtered = Boolean(query.q || query.labelSelector || (kind.namespaced && query.namespace));
 
   return (
@@ -168,7 +168,7 @@ function KindList(props: { kind: Kind; resource: string }) {
           )}
           <footer className="pager" data-testid="pager">
             <span data-testid="pager-range">
-              {t('resources|{{first}}–{{last}} of {{total}}', { first, last, total: data.total })}
+              {data.items.length > 0 ? t('resources|{{first}}–{{last}} of {{total}}', { first, last, total: data.total }) : t('resources|0 of {{total}}', { total: data.total })}
             </span>
             <label className="pager__size">
               {t('resources|Rows per page')}
@@ -237,6 +237,7 @@ function Filters(props: {
     setName(query.q);
     setSelector(query.labelSelector);
   }
+  // Both filters apply as they are typed, once the typing pauses.
   useEffect(() => {
     if (name === query.q) return;
     const timer = setTimeout(() => {
@@ -246,6 +247,15 @@ function Filters(props: {
       clearTimeout(timer);
     };
   }, [name, query.q]);
+  useEffect(() => {
+    if (selector.trim() === query.labelSelector) return;
+    const timer = setTimeout(() => {
+      updateRef.current({ labelSelector: selector.trim() });
+    }, FILTER_DEBOUNCE_MS);
+    return () => {
+      clearTimeout(timer);
+    };
+  }, [selector, query.labelSelector]);
 
   return (
     <div className="filters">
@@ -277,7 +287,7 @@ function Filters(props: {
             value={selector}
             data-testid="filter-labels"
             placeholder="app=web,tier!=db"
-            title={t('resources|A label selector as kubectl takes it; press Enter to apply.')}
+            title={t('resources|A label selector as kubectl takes it; it applies as you type.')}
             onChange={(e) => {
               setSelector(e.target.value);
             }}

@@ -267,7 +267,19 @@ impl Metrics {
     ) -> Result<TargetMetrics> {
         let range = self.range(range)?;
         let caches = cluster.caches();
-        let pods = caches.pods().await?;
+        let pods = match caches.pods().await {
+            Ok(pods) => pods,
+            // Pods may not be listed cluster-wide (a kubeconfig for a few namespaces): a pod's,
+            // workload's or namespace's usage still comes from the history (the scraper reads
+            // those namespaces), without the requests and limits the pod objects would add.
+            Err(Error::ListRefused { .. })
+                if !matches!(target, Target::Cluster | Target::Node(_)) =>
+            {
+                Vec::new()
+            }
+            Err(error) => return Err(error),
+        };
+        let pods_listed = !pods.is_empty();
         let nodes = match target {
             Target::Cluster | Target::Node(_) => caches.nodes().await?,
             _ => Vec::new(),
@@ -300,9 +312,15 @@ impl Metrics {
                 }
             }
             Target::Pod { namespace, name } => {
+                let in_history = || {
+                    self.history()
+                        .pods(Some(namespace))
+                        .any(|(_, n, _)| n == name)
+                };
                 found(
                     pods.iter()
-                        .any(|p| p.namespace == *namespace && p.name == *name),
+                        .any(|p| p.namespace == *namespace && p.name == *name)
+                        || (!pods_listed && in_history()),
                     "pod",
                     &format!("{namespace}/{name}"),
                 )?;
