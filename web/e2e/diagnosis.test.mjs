@@ -250,6 +250,15 @@ describe('saying what is wrong', () => {
       assert.match(asked, /discard your unsaved edit/);
       assert.equal(new URL(page.url()).searchParams.get('tab'), 'yaml');
       assert.match(await editorText(page), /edited-by-me/);
+      // A link to another page asks as well.
+      asked = '';
+      page.once('dialog', (dialog) => {
+        asked = dialog.message();
+        void dialog.dismiss();
+      });
+      await page.getByRole('navigation').getByRole('link', { name: 'Pods' }).click();
+      assert.match(asked, /discard your unsaved edit/);
+      assert.match(new URL(page.url()).pathname, /configmaps\/shop\/api-config/);
       page.once('dialog', (dialog) => void dialog.accept());
       await page.getByTestId('tab-overview').click();
       await page.getByTestId('details').waitFor();

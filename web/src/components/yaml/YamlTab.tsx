@@ -69,10 +69,19 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
       e.preventDefault();
     };
     window.addEventListener('beforeunload', ask);
+    // A link to another page asks too (before the router sees the click).
+    const leave = (e: MouseEvent) => {
+      const link = (e.target as Element | null)?.closest('a[href]');
+      if (!link || window.confirm(t('yaml|Leave the YAML tab and discard your unsaved edit?'))) return;
+      e.preventDefault();
+      e.stopPropagation();
+    };
+    document.addEventListener('click', leave, true);
     return () => {
       window.removeEventListener('beforeunload', ask);
+      document.removeEventListener('click', leave, true);
     };
-  }, [dirty]);
+  }, [dirty, t]);
   useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
   const message = save.isSuccess ? (save.variables.dryRun ? t('yaml|The API server accepted this edit (dry run): nothing was saved.') : t('yaml|Saved.')) : null;
   const busy = save.isPending;
