@@ -109,7 +109,10 @@ mod tests {
     fn the_shipped_image_registry_crd_file_is_what_the_types_derive() {
         let generated = crd_yaml();
         if std::env::var_os("WHEELHOUSE_WRITE_CRDS").is_some() {
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/helm/wheelhouse/crds/imageregistry.yaml");
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../deploy/helm/wheelhouse/crds/imageregistry.yaml"
+            );
             std::fs::write(path, &generated).expect("write the CRD file");
             return;
         }
