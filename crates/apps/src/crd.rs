@@ -169,6 +169,25 @@ pub fn format_interval(seconds: u64) -> String {
     }
 }
 
+/// Fails unless the CRD file `file` shipped in the chart (`shipped`, as compiled in) is what
+/// `source` derives (`generated`); with `WHEELHOUSE_WRITE_CRDS` set, writes it instead.
+#[cfg(test)]
+pub(crate) fn check_shipped(file: &str, shipped: &str, generated: &str, source: &str) {
+    if std::env::var_os("WHEELHOUSE_WRITE_CRDS").is_some() {
+        let path = format!(
+            "{}/../../deploy/helm/wheelhouse/crds/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::write(path, generated).expect("write the CRD file");
+        return;
+    }
+    assert!(
+        shipped == generated,
+        "deploy/helm/wheelhouse/crds/{file} differs from what {source} derives; \
+         WHEELHOUSE_WRITE_CRDS=1 cargo test -p wheelhouse-apps crd rewrites it. Generated:\n{generated}"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,19 +240,11 @@ mod tests {
 
     #[test]
     fn the_shipped_crd_file_is_what_the_types_derive() {
-        let generated = crd_yaml();
-        if std::env::var_os("WHEELHOUSE_WRITE_CRDS").is_some() {
-            let path = concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../deploy/helm/wheelhouse/crds/chartrepository.yaml"
-            );
-            std::fs::write(path, &generated).expect("write the CRD file");
-            return;
-        }
-        assert!(
-            CRD_YAML == generated,
-            "deploy/helm/wheelhouse/crds/chartrepository.yaml differs from what crates/apps/src/crd.rs derives; \
-             WHEELHOUSE_WRITE_CRDS=1 cargo test -p wheelhouse-apps crd rewrites it. Generated:\n{generated}"
+        check_shipped(
+            "chartrepository.yaml",
+            CRD_YAML,
+            &crd_yaml(),
+            "crates/apps/src/crd.rs",
         );
     }
 

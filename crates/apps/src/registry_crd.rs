@@ -107,19 +107,11 @@ mod tests {
 
     #[test]
     fn the_shipped_image_registry_crd_file_is_what_the_types_derive() {
-        let generated = crd_yaml();
-        if std::env::var_os("WHEELHOUSE_WRITE_CRDS").is_some() {
-            let path = concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../deploy/helm/wheelhouse/crds/imageregistry.yaml"
-            );
-            std::fs::write(path, &generated).expect("write the CRD file");
-            return;
-        }
-        assert!(
-            CRD_YAML == generated,
-            "deploy/helm/wheelhouse/crds/imageregistry.yaml differs from what crates/apps/src/registry_crd.rs derives; \
-             WHEELHOUSE_WRITE_CRDS=1 cargo test -p wheelhouse-apps crd rewrites it. Generated:\n{generated}"
+        crate::crd::check_shipped(
+            "imageregistry.yaml",
+            CRD_YAML,
+            &crd_yaml(),
+            "crates/apps/src/registry_crd.rs",
         );
     }
 
