@@ -37,7 +37,10 @@ pub(crate) use charts::{
     ChartDetail, ChartList, ChartVersionSummary, IngressSupport, InstallAvailability,
 };
 pub(crate) use releases::{LiveStatus, ReleaseDetail, ReleaseDiff, ReleaseList, ReleaseResource};
-pub(crate) use repositories::{CreateRequest, Repository, RepositoryList, RepositoryPermissions};
+pub(crate) use repositories::{
+    CreateRequest, Repository, RepositoryList, RepositoryPermissions, SecretUse,
+    ensure_person_may_read, secret_ref_error,
+};
 pub(crate) use runner::{FailedEvent, FailedResource, HelmProgress};
 
 /// Chart archives kept in memory for chart pages and installs.

@@ -233,30 +233,17 @@ pub(super) async fn create(
     if let Err(refused) = apps.http.network().check_repository_url(&request.url) {
         errors.push(FieldError::new("url", refused.to_string()));
     }
-    if let Some(secret) = &request.secret_ref {
-        if secret.name.is_empty() || secret.namespace.is_empty() {
-            errors.push(FieldError::new(
-                "secretRef",
-                "the Secret needs a namespace and a name",
-            ));
-        } else if let Some(problem) =
-            repository::secret_namespace_problem(secret, &apps.config.credentials_namespace)
-        {
-            errors.push(FieldError::new("secretRef", problem));
-        }
-    }
-    if let Some(secret) = &request.ca_secret_ref {
-        if secret.name.is_empty() || secret.namespace.is_empty() {
-            errors.push(FieldError::new(
-                "caSecretRef",
-                "the Secret needs a namespace and a name",
-            ));
-        } else if let Some(problem) =
-            repository::ca_secret_namespace_problem(secret, &apps.config.credentials_namespace)
-        {
-            errors.push(FieldError::new("caSecretRef", problem));
-        }
-    }
+    let namespace = &apps.config.credentials_namespace;
+    errors.extend(secret_ref_error(
+        "secretRef",
+        request.secret_ref.as_ref(),
+        |secret| repository::secret_namespace_problem(secret, namespace),
+    ));
+    errors.extend(secret_ref_error(
+        "caSecretRef",
+        request.ca_secret_ref.as_ref(),
+        |secret| repository::ca_secret_namespace_problem(secret, namespace),
+    ));
     if let Some(problem) = repository::plain_http_problem(
         &request.url,
         request.plain_http,
@@ -313,18 +300,20 @@ pub(super) async fn create(
 
 /// What a repository reads a Secret for.
 #[derive(Debug, Clone, Copy)]
-enum SecretUse {
+pub(crate) enum SecretUse {
     /// `secretRef`: a login, sent to the repository.
     Credentials,
     /// `caSecretRef`: CA certificates, trusted for the repository.
     Ca,
+    /// An ImageRegistry's `secretRef`: a login, sent to the registry.
+    RegistryCredentials,
 }
 
 impl SecretUse {
     /// How messages name the Secret: "the credentials Secret", "the CA Secret".
     fn noun(self) -> &'static str {
         match self {
-            Self::Credentials => "credentials",
+            Self::Credentials | Self::RegistryCredentials => "credentials",
             Self::Ca => "CA",
         }
     }
@@ -345,12 +334,29 @@ pub(super) fn chart_repositories() -> KindInfo {
     }
 }
 
+/// What is wrong with a Secret reference in `field`, if anything: it lacks a namespace or a name,
+/// or `problem` (the namespace rule) refuses it.
+pub(crate) fn secret_ref_error(
+    field: &str,
+    secret: Option<&SecretRef>,
+    problem: impl Fn(&SecretRef) -> Option<String>,
+) -> Option<FieldError> {
+    let secret = secret?;
+    if secret.name.is_empty() || secret.namespace.is_empty() {
+        return Some(FieldError::new(
+            field,
+            "the Secret needs a namespace and a name",
+        ));
+    }
+    problem(secret).map(|problem| FieldError::new(field, problem))
+}
+
 /// Refuses (403, with the API server's reason) when the person may not read the Secret: the
 /// console acts with no more rights than the person, and a repository naming a Secret is a way
 /// to have it read (and, for credentials, sent to the repository's URL). A Secret that does not
 /// exist yet is fine (only a person allowed to read it gets a 404); the repository's status says
 /// so until it exists.
-async fn ensure_person_may_read(
+pub(crate) async fn ensure_person_may_read(
     calls: &Calls,
     secret: &SecretRef,
     purpose: SecretUse,
@@ -367,6 +373,10 @@ async fn ensure_person_may_read(
                     ),
                     SecretUse::Ca => format!(
                         "you may not read the CA Secret {}/{}, so Wheelhouse will not read it for you: {}",
+                        secret.namespace, secret.name, failure.message
+                    ),
+                    SecretUse::RegistryCredentials => format!(
+                        "you may not read the credentials Secret {}/{}, so Wheelhouse will not send it to a registry for you: {}",
                         secret.namespace, secret.name, failure.message
                     ),
                 };

@@ -532,36 +532,22 @@ pub(super) async fn create(
     if let Err(refused) = registries.http.network().check_repository_url(&request.url) {
         errors.push(FieldError::new("url", refused.to_string()));
     }
-    if let Some(secret) = &request.secret_ref {
-        if secret.name.is_empty() || secret.namespace.is_empty() {
-            errors.push(FieldError::new(
-                "secretRef",
-                "the Secret needs a namespace and a name",
-            ));
-        } else if let Some(problem) =
-            repository::secret_namespace_problem(secret, &registries.credentials_namespace)
-        {
-            errors.push(FieldError::new("secretRef", problem));
-        }
-    }
+    errors.extend(crate::apps::secret_ref_error(
+        "secretRef",
+        request.secret_ref.as_ref(),
+        |secret| repository::secret_namespace_problem(secret, &registries.credentials_namespace),
+    ));
     if !errors.is_empty() {
         return Err(crate::apps::invalid(errors));
     }
     state.cluster.ensure_connected().await?;
     if let Some(secret) = &request.secret_ref {
-        match me.calls.secret(&secret.namespace, &secret.name).await {
-            Ok(_) => {}
-            Err(failure) if failure.code == 404 => {}
-            Err(mut failure) => {
-                if failure.code == 403 {
-                    failure.message = format!(
-                        "you may not read the credentials Secret {}/{}, so Wheelhouse will not send it to a registry for you: {}",
-                        secret.namespace, secret.name, failure.message
-                    );
-                }
-                return Err(failure.into_error(json!({"verb": "get", "group": "", "resource": "secrets", "namespace": secret.namespace, "name": secret.name})));
-            }
-        }
+        crate::apps::ensure_person_may_read(
+            &me.calls,
+            secret,
+            crate::apps::SecretUse::RegistryCredentials,
+        )
+        .await?;
     }
     let mut spec = json!({"url": request.url.trim_end_matches('/')});
     if request.plain_http {
