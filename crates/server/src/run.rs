@@ -25,6 +25,8 @@ const MAX_TARGETS: usize = 500;
 const MAX_PARALLELISM: usize = 20;
 /// Output kept per target; the rest is dropped (and said so).
 const OUTPUT_LIMIT: usize = 256 * 1024;
+/// A client that reads nothing for this long has its run stopped (its execs end).
+const STALLED_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/api/v1/run", axum::routing::post(run))
@@ -184,7 +186,8 @@ async fn run(me: Me, Json(request): Json<RunRequest>) -> Result<Response, AppErr
 }
 
 /// Runs the command on every target, `parallelism` at a time, then sends the summary. Stops
-/// starting new ones when the person stops reading.
+/// starting new ones when the person goes away, and a target whose output nobody reads for
+/// [`STALLED_AFTER`] is stopped (its exec ends), so a client that stops reading holds nothing.
 async fn run_all(
     me: Me,
     namespace: String,
@@ -221,7 +224,9 @@ async fn run_all(
             _ => failed += 1,
         }
     }
-    let _ = events.send(RunEvent::Summary { succeeded, failed }).await;
+    let _ = events
+        .send_timeout(RunEvent::Summary { succeeded, failed }, STALLED_AFTER)
+        .await;
 }
 
 /// One target: its output relayed, then whether it exited with 0.
@@ -269,7 +274,7 @@ async fn run_one(
                     message,
                 },
             };
-            if events.send(event).await.is_err() {
+            if events.send_timeout(event, STALLED_AFTER).await.is_err() {
                 break;
             }
         }
@@ -279,12 +284,11 @@ async fn run_one(
     match started {
         Ok(()) => success,
         Err(failure) => {
-            let _ = events
-                .send(RunEvent::Failed {
-                    pod: pod.clone(),
-                    message: failure.message,
-                })
-                .await;
+            let failed = RunEvent::Failed {
+                pod: pod.clone(),
+                message: failure.message,
+            };
+            let _ = events.send_timeout(failed, STALLED_AFTER).await;
             false
         }
     }
