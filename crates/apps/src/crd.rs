@@ -25,6 +25,7 @@ use schemars::JsonSchema;
 use schemars::transform::RecursiveTransform;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
+use wheelhouse_model::crd::for_kubernetes;
 
 use crate::repository::{RepoStatus, SecretRef};
 
@@ -118,23 +119,6 @@ fn go_duration<'de, D: Deserializer<'de>>(
     })
 }
 
-/// Tidies what schemars derives into what a CRD says: a description is one paragraph (doc
-/// comments are wrapped at 100 columns; `kubectl explain` wraps it itself), and an unsigned
-/// integer has `minimum: 0` without schemars' `format: uint`, which API servers since 1.34 warn
-/// about as unrecognised.
-pub(crate) fn for_kubernetes(schema: &mut schemars::Schema) {
-    if let Some(serde_json::Value::String(text)) = schema.get_mut("description") {
-        *text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    }
-    if schema
-        .get("format")
-        .and_then(serde_json::Value::as_str)
-        .is_some_and(|format| format.starts_with("uint"))
-    {
-        schema.remove("format");
-    }
-}
-
 /// The CustomResourceDefinition the types derive.
 pub fn definition() -> CustomResourceDefinition {
     ChartRepository::crd()
@@ -167,25 +151,6 @@ pub fn format_interval(seconds: u64) -> String {
     } else {
         format!("{seconds}s")
     }
-}
-
-/// Fails unless the CRD file `file` shipped in the chart (`shipped`, as compiled in) is what
-/// `source` derives (`generated`); with `WHEELHOUSE_WRITE_CRDS` set, writes it instead.
-#[cfg(test)]
-pub(crate) fn check_shipped(file: &str, shipped: &str, generated: &str, source: &str) {
-    if std::env::var_os("WHEELHOUSE_WRITE_CRDS").is_some() {
-        let path = format!(
-            "{}/../../deploy/helm/wheelhouse/crds/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::write(path, generated).expect("write the CRD file");
-        return;
-    }
-    assert!(
-        shipped == generated,
-        "deploy/helm/wheelhouse/crds/{file} differs from what {source} derives; \
-         WHEELHOUSE_WRITE_CRDS=1 cargo test -p wheelhouse-apps crd rewrites it. Generated:\n{generated}"
-    );
 }
 
 #[cfg(test)]
@@ -240,7 +205,8 @@ mod tests {
 
     #[test]
     fn the_shipped_crd_file_is_what_the_types_derive() {
-        check_shipped(
+        wheelhouse_model::crd::check_shipped(
+            "wheelhouse-apps",
             "chartrepository.yaml",
             CRD_YAML,
             &crd_yaml(),

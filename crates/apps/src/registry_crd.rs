@@ -19,8 +19,8 @@ use schemars::JsonSchema;
 use schemars::transform::RecursiveTransform;
 use serde::{Deserialize, Serialize};
 
-use crate::crd::for_kubernetes;
 use crate::repository::SecretRef;
+use wheelhouse_model::crd::for_kubernetes;
 
 /// The shipped CustomResourceDefinition, held equal to [`crd_yaml`] by a test.
 pub const CRD_YAML: &str = include_str!("../../../deploy/helm/wheelhouse/crds/imageregistry.yaml");
@@ -107,7 +107,8 @@ mod tests {
 
     #[test]
     fn the_shipped_image_registry_crd_file_is_what_the_types_derive() {
-        crate::crd::check_shipped(
+        wheelhouse_model::crd::check_shipped(
+            "wheelhouse-apps",
             "imageregistry.yaml",
             CRD_YAML,
             &crd_yaml(),

@@ -71,7 +71,7 @@ pub enum SyncState {
 /// Where a repository's sync stands: the console's list and the ChartRepository's status.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
-#[schemars(transform = schemars::transform::RecursiveTransform(crate::crd::for_kubernetes))]
+#[schemars(transform = schemars::transform::RecursiveTransform(wheelhouse_model::crd::for_kubernetes))]
 pub struct RepoStatus {
     /// pending until the first sync, then syncing, ok or error (the message says why)
     pub state: SyncState,

@@ -3,6 +3,8 @@
 //! Everything here is a plain function of its inputs (and of `now` where time matters), so it is
 //! tested with small fixtures built in code.
 
+pub mod crd;
+pub mod cron;
 pub mod detail;
 pub mod error;
 pub mod labels;

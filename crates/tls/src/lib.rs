@@ -50,6 +50,13 @@ pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// When the first certificate of a PEM chain expires; `None` when there is none that parses.
+pub fn certificate_not_after(pem: &[u8]) -> Option<jiff::Timestamp> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem).ok()?;
+    let certificate = pem.parse_x509().ok()?;
+    jiff::Timestamp::from_second(certificate.validity().not_after.timestamp()).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,60 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Run the simulated Kubernetes API server alone, for kubectl, helm or a second Wheelhouse
     Sim(Box<SimArgs>),
+    /// Evaluate the cluster's AlertRules and send their notifications (a process of its own,
+    /// apart from the console; replicas elect a leader with a Lease)
+    Alerter(Box<AlerterArgs>),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AlerterArgs {
+    /// Kubeconfig file(s) to read, separated by ':' like KUBECONFIG [default: ~/.kube/config,
+    /// else the in-cluster service account]
+    #[arg(long, env = "KUBECONFIG", value_name = "PATH")]
+    pub kubeconfig: Option<String>,
+
+    /// Kubeconfig context to use [default: its current-context]
+    #[arg(long, env = "WHEELHOUSE_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The alerter's namespace: AlertRules here are cluster-wide, and its Lease lives here
+    /// [default: the service account's namespace in a pod, else wheelhouse]
+    #[arg(long, env = "WHEELHOUSE_ALERTER_NAMESPACE", value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// How often every rule is evaluated
+    #[arg(long, env = "WHEELHOUSE_ALERTER_INTERVAL", value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub interval: Duration,
+
+    /// The Lease replicas elect a leader with
+    #[arg(
+        long,
+        env = "WHEELHOUSE_ALERTER_LEASE",
+        value_name = "NAME",
+        default_value = "wheelhouse-alerter"
+    )]
+    pub lease_name: String,
+
+    /// How long the Lease holds without renewal before another replica takes it
+    #[arg(long, env = "WHEELHOUSE_ALERTER_LEASE_DURATION", value_name = "DURATION", default_value = "15s", value_parser = parse_duration)]
+    pub lease_duration: Duration,
+
+    /// This replica's name in the Lease [default: $POD_NAME, else the host name and process id]
+    #[arg(long, env = "POD_NAME", value_name = "NAME")]
+    pub identity: Option<String>,
+
+    /// Prometheus's URL, for promql and pvcUsage conditions
+    #[arg(long, env = "WHEELHOUSE_PROMETHEUS_URL", value_name = "URL")]
+    pub prometheus_url: Option<String>,
+
+    /// The console's URL, linked from notifications
+    #[arg(long, env = "WHEELHOUSE_CONSOLE_URL", value_name = "URL")]
+    pub console_url: Option<String>,
+
+    /// Do not watch TLS Secrets (certificateExpiring rules then say they cannot be evaluated);
+    /// for an alerter not granted list/watch on Secrets
+    #[arg(long, env = "WHEELHOUSE_ALERTER_WITHOUT_TLS_SECRETS")]
+    pub without_tls_secrets: bool,
 }
 
 #[derive(Debug, Clone, Args)]

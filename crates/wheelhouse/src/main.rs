@@ -1,5 +1,6 @@
 //! The `wheelhouse` binary: parses the command line, sets up logging and runs a subcommand.
 
+mod alerter;
 mod cli;
 mod logging;
 mod login;
@@ -21,6 +22,7 @@ async fn main() -> std::process::ExitCode {
     let outcome = match cli.command {
         Some(Command::Serve(args)) => serve::run(*args).await,
         Some(Command::Sim(args)) => sim::run(*args).await,
+        Some(Command::Alerter(args)) => alerter::run(*args).await,
         None => serve::run(cli.serve).await,
     };
     match outcome {

@@ -18,7 +18,8 @@ use crate::shutdown;
 /// Where the in-cluster service account's token is mounted.
 const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 /// The pod's namespace, mounted next to the token.
-const SERVICE_ACCOUNT_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+pub(crate) const SERVICE_ACCOUNT_NAMESPACE: &str =
+    "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 /// How long requests in flight may take to finish after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// The user the demo cluster's kubeconfig acts as.
@@ -33,13 +34,13 @@ enum Choice {
 }
 
 /// What the choice depends on besides the flags, so it can be tested.
-struct Environment {
-    home_kubeconfig: Option<PathBuf>,
-    in_cluster: bool,
+pub(crate) struct Environment {
+    pub(crate) home_kubeconfig: Option<PathBuf>,
+    pub(crate) in_cluster: bool,
 }
 
 impl Environment {
-    fn of_this_machine() -> Self {
+    pub(crate) fn of_this_machine() -> Self {
         Self {
             home_kubeconfig: std::env::home_dir().map(|home| home.join(".kube").join("config")),
             in_cluster: std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()

@@ -6,10 +6,10 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::action::{Action, gr};
-use super::cron::Schedule;
 use super::events::{EventSpec, EventType, rfc3339};
 use super::job;
 use super::meta;
+use wheelhouse_model::cron::Schedule;
 
 /// One pass over one CronJob and the Jobs it owns.
 pub fn reconcile(cj: &Value, owned: &[&Value], now: Timestamp) -> Vec<Action> {

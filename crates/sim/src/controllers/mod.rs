@@ -10,7 +10,6 @@
 //! deterministic for a pod and a moment so tests can rely on them.
 
 pub mod action;
-pub mod cron;
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;

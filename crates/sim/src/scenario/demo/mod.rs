@@ -530,6 +530,21 @@ pub fn image_registry_crd(now: Timestamp) -> Value {
     )
 }
 
+/// The CustomResourceDefinitions of Wheelhouse's alerting: AlertRules and NotificationChannels
+/// (`deploy/helm/wheelhouse/crds/`).
+pub fn alerting_crds(now: Timestamp) -> [Value; 2] {
+    [
+        shipped_crd(
+            include_str!("../../../../../deploy/helm/wheelhouse/crds/alertrule.yaml"),
+            now,
+        ),
+        shipped_crd(
+            include_str!("../../../../../deploy/helm/wheelhouse/crds/notificationchannel.yaml"),
+            now,
+        ),
+    ]
+}
+
 /// A CRD file Wheelhouse ships, established.
 fn shipped_crd(yaml: &str, now: Timestamp) -> Value {
     let mut crd: Value = serde_yaml::from_str(yaml).unwrap_or_else(|_| json!({}));
@@ -588,7 +603,13 @@ pub fn objects(now: Timestamp) -> Vec<Seed> {
     }
     all.extend(past_events(now));
     all.push(widget_crd(now));
-    for crd in [chart_repository_crd(now), image_registry_crd(now)] {
+    let [rules, channels] = alerting_crds(now);
+    for crd in [
+        chart_repository_crd(now),
+        image_registry_crd(now),
+        rules,
+        channels,
+    ] {
         if crd.pointer("/spec/names").is_some() {
             all.push(crd);
         }

@@ -1,4 +1,5 @@
-//! Parses the five-field cron schedules CronJobs use and finds their next and last run times.
+//! Parses the five-field cron schedules CronJobs use and finds their next and last run times (the
+//! sim runs CronJobs by it; the alerter sees a CronJob that missed its schedule by it).
 
 use jiff::{Timestamp, ToSpan, civil::DateTime, tz::TimeZone};
 
@@ -40,7 +41,7 @@ impl std::str::FromStr for Schedule {
             other => other,
         };
         let fields: Vec<&str> = expanded.split_whitespace().collect();
-        // A leading "TZ=..." or "CRON_TZ=..." is accepted and ignored: the sim runs in UTC.
+        // A leading "TZ=..." or "CRON_TZ=..." is accepted and ignored: schedules are read in UTC.
         let fields: Vec<&str> = fields
             .into_iter()
             .filter(|f| !f.starts_with("TZ=") && !f.starts_with("CRON_TZ="))
