@@ -10,6 +10,7 @@ pub mod crd;
 pub mod evaluate;
 mod lease;
 pub mod notify;
+pub mod samples;
 pub mod snapshot;
 mod sources;
 pub mod state;

@@ -545,6 +545,25 @@ pub fn alerting_crds(now: Timestamp) -> [Value; 2] {
     ]
 }
 
+/// Wheelhouse's sample alert rules (`deploy/helm/wheelhouse/files/sample-alert-rules.yaml`), in
+/// `default`, the namespace the demo's alerter treats as its own (so they watch the whole cluster).
+pub fn sample_alert_rules(now: Timestamp) -> Vec<Value> {
+    let yaml = include_str!("../../../../../deploy/helm/wheelhouse/files/sample-alert-rules.yaml");
+    serde_yaml::Deserializer::from_str(yaml)
+        .filter_map(|document| serde::Deserialize::deserialize(document).ok())
+        .map(|sample: Value| {
+            let rule = json!({
+                "apiVersion": "wheelhouse.dev/v1alpha1",
+                "kind": "AlertRule",
+                "metadata": {"name": sample["name"], "namespace": "default",
+                    "labels": {"app.kubernetes.io/part-of": "wheelhouse"}},
+                "spec": sample["spec"],
+            });
+            aged(rule, now, days(10))
+        })
+        .collect()
+}
+
 /// A CRD file Wheelhouse ships, established.
 fn shipped_crd(yaml: &str, now: Timestamp) -> Value {
     let mut crd: Value = serde_yaml::from_str(yaml).unwrap_or_else(|_| json!({}));
@@ -614,6 +633,7 @@ pub fn objects(now: Timestamp) -> Vec<Seed> {
             all.push(crd);
         }
     }
+    all.extend(sample_alert_rules(now));
     all.extend(cluster(now));
     all.extend(kube_system(now));
     all.extend(shop(now));
