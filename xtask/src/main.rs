@@ -41,7 +41,7 @@ commands:
           plain HTTP with --plain-http; a login from WHEELHOUSE_REGISTRY_USERNAME and
           WHEELHOUSE_REGISTRY_PASSWORD); without a tag the image's version is the tag
   tools   only install the external tools (helm, kubectl, chromium, prometheus,
-          docker-registry) and print where they are
+          docker-registry, prometheus-alertmanager, aiosmtpd) and print where they are
 
 environment:
   CI=true                 use a build cache outside the checkout ($HOME/.cache/wheelhouse/target)
@@ -65,6 +65,8 @@ fn main() -> ExitCode {
             println!("chromium:        {}", t.chromium.display());
             println!("prometheus:      {}", t.prometheus.display());
             println!("docker-registry: {}", t.docker_registry.display());
+            println!("alertmanager:    {}", t.alertmanager.display());
+            println!("aiosmtpd:        {}", t.aiosmtpd_path.display());
         }),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
@@ -206,7 +208,9 @@ fn test() -> Result<(), String> {
             .env("WHEELHOUSE_KUBECTL", &tools.kubectl)
             .env("WHEELHOUSE_HELM", &tools.helm)
             .env("WHEELHOUSE_PROMETHEUS", &tools.prometheus)
-            .env("WHEELHOUSE_DOCKER_REGISTRY", &tools.docker_registry),
+            .env("WHEELHOUSE_DOCKER_REGISTRY", &tools.docker_registry)
+            .env("WHEELHOUSE_ALERTMANAGER", &tools.alertmanager)
+            .env("WHEELHOUSE_AIOSMTPD_PATH", &tools.aiosmtpd_path),
     )?;
     run(
         "web: type-check",

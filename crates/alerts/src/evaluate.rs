@@ -13,7 +13,12 @@ use crate::crd::{
     AlertRuleSpec, Condition, CronMissedCondition, TargetKind, UsageBase, UsageCondition,
     UsageResource, positive,
 };
-use crate::snapshot::{Labels, PodFacts, Snapshot, Usage};
+use crate::snapshot::{CRASH_LOOP, Labels, PodFacts, Snapshot, Usage};
+
+/// How long a container seen in CrashLoopBackOff still counts as crash-looping while it runs
+/// between back-offs: the kubelet's longest back-off, so a loop does not resolve and fire again
+/// with every restart (like kube-prometheus's `max_over_time(…[5m])`).
+pub const CRASH_LOOP_MEMORY: Duration = Duration::from_secs(5 * 60);
 
 /// Where a rule lives: a rule in the alerter's own namespace is cluster-wide.
 #[derive(Debug, Clone)]
@@ -90,12 +95,18 @@ pub fn evaluate(
     let mut found = Evaluation::default();
     match &spec.condition {
         Condition::CrashLooping {} => {
+            let recent = now
+                .checked_sub(jiff::SignedDuration::try_from(CRASH_LOOP_MEMORY).unwrap_or_default())
+                .unwrap_or(now);
             for ((namespace, name), pod) in filter.pods(snapshot) {
                 found.targets += 1;
                 let looping: Vec<String> = pod
                     .containers
                     .iter()
-                    .filter(|c| c.waiting.as_deref() == Some("CrashLoopBackOff"))
+                    .filter(|c| {
+                        c.waiting.as_deref() == Some(CRASH_LOOP)
+                            || c.crash_loop_seen.is_some_and(|seen| seen >= recent)
+                    })
                     .map(|c| {
                         let exit = c
                             .last_exit

@@ -13,6 +13,9 @@ use wheelhouse_model::selector::Selector;
 
 pub type Labels = BTreeMap<String, String>;
 
+/// The waiting reason of a container the kubelet holds back after repeated crashes.
+pub const CRASH_LOOP: &str = "CrashLoopBackOff";
+
 /// Everything the evaluation reads, keyed by namespace and name.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
@@ -50,6 +53,9 @@ pub struct ContainerFacts {
     pub waiting: Option<String>,
     /// How its last run ended: reason and exit code.
     pub last_exit: Option<(String, i32)>,
+    /// When the watch last saw it wait in CrashLoopBackOff: between back-offs a crash-looping
+    /// container runs for a while, and the loop is still a loop.
+    pub crash_loop_seen: Option<Timestamp>,
     pub cpu_request: Option<f64>,
     pub cpu_limit: Option<f64>,
     pub memory_request: Option<f64>,
@@ -158,6 +164,7 @@ impl PodFacts {
                         .and_then(|s| s.state.as_ref())
                         .and_then(|s| s.waiting.as_ref())
                         .and_then(|w| w.reason.clone()),
+                    crash_loop_seen: None,
                     last_exit: state
                         .and_then(|s| s.last_state.as_ref())
                         .and_then(|s| s.terminated.as_ref())
@@ -320,8 +327,18 @@ impl CertificateFacts {
 impl Snapshot {
     pub fn put_pod(&mut self, pod: &Pod, seen: Timestamp) {
         let key = key(&pod.metadata);
-        let facts = PodFacts::of(pod);
-        if let Some(before) = self.pods.get(&key) {
+        let mut facts = PodFacts::of(pod);
+        let before = self.pods.get(&key);
+        for container in &mut facts.containers {
+            container.crash_loop_seen = if container.waiting.as_deref() == Some(CRASH_LOOP) {
+                Some(seen)
+            } else {
+                before
+                    .and_then(|b| b.containers.iter().find(|c| c.name == container.name))
+                    .and_then(|c| c.crash_loop_seen)
+            };
+        }
+        if let Some(before) = before {
             for container in &facts.containers {
                 let earlier = before
                     .containers
