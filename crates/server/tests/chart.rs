@@ -110,8 +110,17 @@ impl Tools {
     }
 }
 
+/// The first document of `kind` that is the console's, not the alerter's.
 fn find<'a>(documents: &'a [Value], kind: &str) -> Option<&'a Value> {
-    documents.iter().find(|d| d["kind"] == kind)
+    documents
+        .iter()
+        .find(|d| d["kind"] == kind && !is_alerter(d))
+}
+
+fn is_alerter(document: &Value) -> bool {
+    document["metadata"]["name"]
+        .as_str()
+        .is_some_and(|name| name.ends_with("-alerter") || name.ends_with("-alerter-lease"))
 }
 
 fn ok(run: &Run, what: &str) {
@@ -245,6 +254,53 @@ async fn the_chart_lints_renders_a_restricted_pod_and_refuses_bad_values() {
         policy["spec"]["ingress"],
         json!([{"ports": [{"port": "http", "protocol": "TCP"}],
             "from": [{"namespaceSelector": {"matchLabels": {"team": "ops"}}}]}])
+    );
+
+    // The alerter: a Deployment apart from the console's, restricted too, its own selector.
+    let alerter = documents
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && is_alerter(d))
+        .expect("the alerter's Deployment");
+    let alerter_pod = &alerter["spec"]["template"]["spec"];
+    assert_eq!(alerter_pod["containers"][0]["args"][0], "alerter");
+    assert_eq!(alerter_pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        alerter_pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
+        true
+    );
+    assert_ne!(
+        alerter["spec"]["selector"], deployment["spec"]["selector"],
+        "the console's Service never selects the alerter"
+    );
+    let samples = |documents: &[Value]| -> Vec<String> {
+        documents
+            .iter()
+            .filter(|d| d["kind"] == "AlertRule")
+            .filter_map(|d| d["metadata"]["name"].as_str().map(String::from))
+            .collect()
+    };
+    assert_eq!(samples(&documents).len(), 5);
+    let fewer = tools
+        .render(&[
+            "alerting.sampleRules.job-failed=false",
+            "alerting.certificates=false",
+        ])
+        .await;
+    assert_eq!(samples(&fewer).len(), 4);
+    assert!(!samples(&fewer).contains(&"job-failed".to_string()));
+    let fewer_alerter = fewer
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && is_alerter(d))
+        .expect("the alerter");
+    assert!(
+        fewer_alerter["spec"]["template"]["spec"]["containers"][0]["args"]
+            .as_array()
+            .is_some_and(|a| a.contains(&json!("--without-tls-secrets")))
+    );
+    let none = tools.render(&["alerting.enabled=false"]).await;
+    assert!(
+        none.iter()
+            .all(|d| !is_alerter(d) && d["kind"] != "AlertRule")
     );
 
     // Values the schema refuses change nothing: helm says which and why.
@@ -414,6 +470,18 @@ async fn installed_into_the_sim_the_console_works_as_its_service_account_and_peo
     ])
     .await;
     assert_eq!(crd["spec"]["group"], "wheelhouse.dev");
+    // The alerter's sample rules, cluster-wide in the release's namespace.
+    let rules = get(&["get", "alertrules", "-n", NAMESPACE, "-o", "json"]).await;
+    let names: Vec<&str> = rules["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["metadata"]["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"crash-looping-pods") && names.contains(&"certificate-expiring"),
+        "{names:?}"
+    );
 
     // The console, as the chart's service account.
     let token = tools

@@ -57,3 +57,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "wheelhouse.selfSignedSecret" -}}
 {{- printf "%s-tls-self" (include "wheelhouse.fullname" .) -}}
 {{- end -}}
+
+{{- define "wheelhouse.alerterName" -}}
+{{- printf "%s-alerter" (include "wheelhouse.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The alerter's pods: a name of their own, so the console's Service and Deployment never select them. */}}
+{{- define "wheelhouse.alerterSelectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}-alerter
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
