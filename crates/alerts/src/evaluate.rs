@@ -48,7 +48,18 @@ pub struct Observation {
 pub struct Evaluation {
     /// How many targets were looked at.
     pub targets: u32,
+    /// The targets it holds for, the first [`MAX_HOLDS`] in the targets' order (a rule's status
+    /// keeps no more alerts than that).
     pub holds: Vec<Observation>,
+}
+
+/// At most this many targets of one rule are judged in full and kept; the rest are counted.
+pub const MAX_HOLDS: usize = crate::state::MAX_ALERTS;
+
+impl Evaluation {
+    fn full(&self) -> bool {
+        self.holds.len() >= MAX_HOLDS
+    }
 }
 
 /// A PromQL answer: each series' labels and value.
@@ -100,6 +111,9 @@ pub fn evaluate(
                 .unwrap_or(now);
             for ((namespace, name), pod) in filter.pods(snapshot) {
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 let looping: Vec<String> = pod
                     .containers
                     .iter()
@@ -134,6 +148,9 @@ pub fn evaluate(
                     continue;
                 }
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 if !pod.ready {
                     found.holds.push(pod_observation(
                         namespace,
@@ -163,6 +180,9 @@ pub fn evaluate(
                 if per_container {
                     for container in &pod.containers {
                         found.targets += 1;
+                        if found.full() {
+                            continue;
+                        }
                         let n = count(&container.name);
                         if n >= restarts.count {
                             let mut observation = pod_observation(
@@ -183,6 +203,9 @@ pub fn evaluate(
                     }
                 } else {
                     found.targets += 1;
+                    if found.full() {
+                        continue;
+                    }
                     let n: u32 = pod.containers.iter().map(|c| count(&c.name)).sum();
                     if n >= restarts.count {
                         found.holds.push(pod_observation(
@@ -206,6 +229,9 @@ pub fn evaluate(
                     continue;
                 }
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 let missing = workload.desired - workload.available;
                 if workload.desired > 0 && missing >= at_least as i32 {
                     found.holds.push(Observation {
@@ -226,6 +252,9 @@ pub fn evaluate(
         Condition::NodeNotReady {} => {
             for (name, node) in filter.nodes(snapshot) {
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 let (status, since) = node
                     .conditions
                     .get("Ready")
@@ -246,6 +275,9 @@ pub fn evaluate(
             };
             for (name, node) in filter.nodes(snapshot) {
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 let under: Vec<&str> = types
                     .iter()
                     .copied()
@@ -268,6 +300,9 @@ pub fn evaluate(
                     continue;
                 }
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 if let Some((reason, message)) = &job.failed {
                     found.holds.push(Observation {
                         target: format!("{namespace}/{name}"),
@@ -291,6 +326,9 @@ pub fn evaluate(
                     continue;
                 }
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 if cronjob.suspended {
                     continue;
                 }
@@ -315,6 +353,9 @@ pub fn evaluate(
                     continue;
                 }
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 let Ok(not_after) = certificate.not_after else {
                     continue;
                 };
@@ -360,6 +401,9 @@ pub fn evaluate(
                     continue;
                 }
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 if *value > pvc.above_percent {
                     found.holds.push(Observation {
                         target: format!("{namespace}/{claim}"),
@@ -385,6 +429,9 @@ pub fn evaluate(
                     continue;
                 }
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 let target = if series_labels.is_empty() {
                     "{}".to_string()
                 } else {
@@ -662,6 +709,9 @@ fn usage_holds(
                     continue;
                 };
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 if let Some(value) = judge(pick(*cpu, *memory), node_allocatable(name)) {
                     found.holds.push(node_observation(name, value, None));
                 }
@@ -673,6 +723,9 @@ fn usage_holds(
                     continue;
                 };
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 if let Some(value) = judge(used, base) {
                     found
                         .holds
@@ -691,6 +744,9 @@ fn usage_holds(
                         continue;
                     };
                     found.targets += 1;
+                    if found.full() {
+                        continue;
+                    }
                     let base = match usage.of {
                         UsageBase::Allocatable => pod.node.as_deref().and_then(node_allocatable),
                         _ => container_base(container),
@@ -743,6 +799,9 @@ fn usage_holds(
                     continue;
                 }
                 found.targets += 1;
+                if found.full() {
+                    continue;
+                }
                 if let Some(value) = judge(used, base) {
                     found.holds.push(Observation {
                         target: format!("{namespace}/{name}"),
@@ -897,4 +956,311 @@ pub fn annotations(
         .entry("summary".into())
         .or_insert_with(|| format!("{rule}: {} {}", observation.target, observation.value));
     filled
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::batch::v1::{CronJob, Job};
+    use k8s_openapi::api::core::v1::{Pod, Secret};
+    use serde_json::json;
+
+    use super::*;
+    use crate::snapshot::WorkloadFacts;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().expect("a time")
+    }
+
+    fn rule(value: serde_json::Value) -> AlertRuleSpec {
+        serde_json::from_value(value).expect("a rule")
+    }
+
+    fn team(namespace: &str) -> Scope {
+        Scope {
+            rule_namespace: namespace.into(),
+            cluster_wide: false,
+        }
+    }
+
+    fn pod(namespace: &str, name: &str, app: &str, ready: bool) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": namespace, "labels": {"app": app}},
+            "spec": {"containers": [{"name": "main"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" },
+                "lastTransitionTime": "2026-12-07T10:00:00Z"}],
+                "containerStatuses": [{"name": "main", "ready": ready, "restartCount": 0, "image": "i", "imageID": ""}]}
+        }))
+        .expect("a pod")
+    }
+
+    fn names(evaluation: &Evaluation) -> Vec<&str> {
+        evaluation.holds.iter().map(|o| o.target.as_str()).collect()
+    }
+
+    #[test]
+    fn a_team_rule_sees_its_namespace_and_its_selector_only() {
+        let mut snapshot = Snapshot::default();
+        let now = at("2026-12-07T10:05:00Z");
+        snapshot.put_pod(&pod("shop", "web-1", "web", false), now);
+        snapshot.put_pod(&pod("shop", "db-1", "db", false), now);
+        snapshot.put_pod(&pod("bank", "web-1", "web", false), now);
+        let spec = rule(json!({"target": {"selector": "app=web"}, "condition": {"notReady": {}}}));
+        let found = evaluate(&spec, &team("shop"), &snapshot, now, None).expect("evaluates");
+        assert_eq!(names(&found), ["shop/web-1"]);
+        assert_eq!(found.targets, 1);
+        assert_eq!(found.holds[0].since, Some(at("2026-12-07T10:00:00Z")));
+        let elsewhere =
+            rule(json!({"target": {"namespace": "bank"}, "condition": {"notReady": {}}}));
+        assert!(matches!(
+            evaluate(&elsewhere, &team("shop"), &snapshot, now, None),
+            Err(EvalError::OutOfScope { .. })
+        ));
+        let bad =
+            rule(json!({"target": {"selector": "app in (web"}, "condition": {"notReady": {}}}));
+        assert!(matches!(
+            evaluate(&bad, &team("shop"), &snapshot, now, None),
+            Err(EvalError::Selector(_))
+        ));
+        let everywhere = Scope {
+            rule_namespace: "wheelhouse".into(),
+            cluster_wide: true,
+        };
+        let all = rule(json!({"condition": {"notReady": {}}}));
+        let found = evaluate(&all, &everywhere, &snapshot, now, None).expect("evaluates");
+        assert_eq!(found.holds.len(), 3);
+    }
+
+    #[test]
+    fn restarts_count_within_the_window() {
+        let mut snapshot = Snapshot::default();
+        let mut restarting = pod("shop", "web-1", "web", true);
+        snapshot.put_pod(&restarting, at("2026-12-07T10:00:00Z"));
+        let statuses = restarting
+            .status
+            .as_mut()
+            .and_then(|s| s.container_statuses.as_mut())
+            .expect("statuses");
+        statuses[0].restart_count = 3;
+        snapshot.put_pod(&restarting, at("2026-12-07T10:10:00Z"));
+        let spec = rule(json!({"condition": {"restarts": {"count": 3, "window": "15m"}}}));
+        let within = evaluate(
+            &spec,
+            &team("shop"),
+            &snapshot,
+            at("2026-12-07T10:20:00Z"),
+            None,
+        )
+        .expect("evaluates");
+        assert_eq!(within.holds[0].value, "3 restarts in 15m");
+        let later = evaluate(
+            &spec,
+            &team("shop"),
+            &snapshot,
+            at("2026-12-07T10:30:00Z"),
+            None,
+        )
+        .expect("evaluates");
+        assert!(later.holds.is_empty(), "the restarts left the window");
+    }
+
+    #[test]
+    fn workloads_jobs_cronjobs_and_certificates() {
+        let mut snapshot = Snapshot::default();
+        let now = at("2026-12-07T10:00:00Z");
+        let deployment: Deployment = serde_json::from_value(json!({
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "template": {}},
+            "status": {"availableReplicas": 1}
+        }))
+        .expect("a deployment");
+        snapshot.put_workload(
+            "Deployment",
+            &deployment.metadata,
+            WorkloadFacts::of_deployment(&deployment),
+        );
+        let job: Job = serde_json::from_value(json!({
+            "metadata": {"name": "backup", "namespace": "shop"},
+            "status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]}
+        }))
+        .expect("a job");
+        snapshot.put_job(&job);
+        let cronjob: CronJob = serde_json::from_value(json!({
+            "metadata": {"name": "nightly", "namespace": "shop", "creationTimestamp": "2026-12-01T00:00:00Z"},
+            "spec": {"schedule": "0 3 * * *", "jobTemplate": {}},
+            "status": {"lastScheduleTime": "2026-12-06T03:00:00Z"}
+        }))
+        .expect("a cronjob");
+        snapshot.put_cronjob(&cronjob);
+        let scope = team("shop");
+        let unavailable = evaluate(
+            &rule(json!({"condition": {"unavailableReplicas": {"atLeast": 2}}})),
+            &scope,
+            &snapshot,
+            now,
+            None,
+        )
+        .expect("ok");
+        assert_eq!(unavailable.holds[0].value, "2 of 3 replicas unavailable");
+        assert_eq!(unavailable.holds[0].kind, "Deployment");
+        let failed = evaluate(
+            &rule(json!({"condition": {"jobFailed": {}}})),
+            &scope,
+            &snapshot,
+            now,
+            None,
+        )
+        .expect("ok");
+        assert_eq!(
+            failed.holds[0].value,
+            "BackoffLimitExceeded: Job has reached the specified backoff limit"
+        );
+        let missed = evaluate(
+            &rule(json!({"condition": {"cronJobMissed": {}}})),
+            &scope,
+            &snapshot,
+            now,
+            None,
+        )
+        .expect("ok");
+        assert_eq!(
+            missed.holds[0].value,
+            "missed the run due 2026-12-07 03:00 UTC (last ran 2026-12-06 03:00 UTC)"
+        );
+        let before_it_was_due = evaluate(
+            &rule(json!({"condition": {"cronJobMissed": {}}})),
+            &scope,
+            &snapshot,
+            at("2026-12-07T03:04:00Z"),
+            None,
+        )
+        .expect("ok");
+        assert!(before_it_was_due.holds.is_empty(), "within its grace");
+
+        let certificate = expiring_certificate();
+        let secret: Secret = serde_json::from_value(json!({
+            "metadata": {"name": "web-tls", "namespace": "shop"},
+            "type": "kubernetes.io/tls",
+            "data": {"tls.crt": base64_of(&certificate), "tls.key": ""}
+        }))
+        .expect("a secret");
+        snapshot.put_secret(&secret);
+        let expiring = evaluate(
+            &rule(json!({"condition": {"certificateExpiring": {"within": "8760h"}}})),
+            &scope,
+            &snapshot,
+            now,
+            None,
+        )
+        .expect("ok");
+        assert_eq!(expiring.holds.len(), 1, "{expiring:?}");
+        assert_eq!(
+            expiring.holds[0].value,
+            "expires 2027-01-06 03:57 UTC (in 29d)"
+        );
+        let not_yet = evaluate(
+            &rule(json!({"condition": {"certificateExpiring": {"within": "24h"}}})),
+            &scope,
+            &snapshot,
+            now,
+            None,
+        )
+        .expect("ok");
+        assert!(not_yet.holds.is_empty());
+    }
+
+    /// A self-signed certificate valid until 2027-01-06 03:57 UTC, made once with openssl.
+    fn expiring_certificate() -> String {
+        include_str!("../tests/fixtures/expiring.pem").to_string()
+    }
+
+    fn base64_of(text: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(text)
+    }
+
+    #[test]
+    fn promql_series_are_targets_and_prometheus_failures_are_said() {
+        let spec = rule(json!({"condition": {"promql": {"expr": "up == 0"}}}));
+        let everywhere = Scope {
+            rule_namespace: "wheelhouse".into(),
+            cluster_wide: true,
+        };
+        let series: Series = vec![(
+            [
+                ("__name__".to_string(), "up".to_string()),
+                ("job".to_string(), "api".to_string()),
+            ]
+            .into(),
+            0.0,
+        )];
+        let found = evaluate(
+            &spec,
+            &everywhere,
+            &Snapshot::default(),
+            Timestamp::now(),
+            Some(&Ok(series)),
+        )
+        .expect("ok");
+        assert_eq!(names(&found), [r#"{job="api"}"#]);
+        assert_eq!(
+            found.holds[0].labels.get("job").map(String::as_str),
+            Some("api")
+        );
+        assert_eq!(
+            evaluate(
+                &spec,
+                &everywhere,
+                &Snapshot::default(),
+                Timestamp::now(),
+                None
+            ),
+            Err(EvalError::NoPrometheus)
+        );
+    }
+
+    #[test]
+    fn at_most_max_holds_are_kept_while_every_target_is_counted() {
+        let mut snapshot = Snapshot::default();
+        let now = at("2026-12-07T10:05:00Z");
+        for i in 0..MAX_HOLDS + 100 {
+            snapshot.put_pod(&pod("shop", &format!("web-{i:04}"), "web", false), now);
+        }
+        let found = evaluate(
+            &rule(json!({"condition": {"notReady": {}}})),
+            &team("shop"),
+            &snapshot,
+            now,
+            None,
+        )
+        .expect("ok");
+        assert_eq!(found.holds.len(), MAX_HOLDS);
+        assert_eq!(found.targets as usize, MAX_HOLDS + 100);
+        assert_eq!(
+            found.holds[0].target, "shop/web-0000",
+            "the first in the targets' order"
+        );
+    }
+
+    #[test]
+    fn annotations_fill_in_the_target_and_value() {
+        let observation = Observation {
+            target: "shop/web-1".into(),
+            kind: "Pod".into(),
+            namespace: Some("shop".into()),
+            name: "web-1".into(),
+            value: "93% of its limit".into(),
+            since: None,
+            labels: [("pod".to_string(), "web-1".to_string())].into(),
+        };
+        assert_eq!(
+            fill(
+                "{{ name }} in {{namespace}} uses {{ value }} (>{{ threshold }}); {{ $labels.pod }} {{ unknown }}",
+                "r",
+                "90%",
+                &observation
+            ),
+            "web-1 in shop uses 93% of its limit (>90%); web-1 {{ unknown }}"
+        );
+    }
 }
