@@ -9,6 +9,7 @@ use wheelhouse_cluster::metrics::MetricsConfig;
 use wheelhouse_cluster::metrics::prometheus::PrometheusConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, Connection, MonitorConfig};
 use wheelhouse_server::apps::{AppsConfig, DEFAULT_CREDENTIALS_NAMESPACE, RepositoryNetwork};
+use wheelhouse_server::connections::ConnectionLimits;
 use wheelhouse_server::{AllowedHosts, BasePath, Locale, ServerConfig};
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
 
@@ -89,6 +90,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         })
         .apps(apps_config(&args, &environment))
         .terminal_idle(args.terminal_idle_timeout)
+        .connections(
+            ConnectionLimits::default()
+                .max(usize::try_from(args.max_connections).unwrap_or(usize::MAX))
+                .header_read(args.client_timeout)
+                .write_stall(args.client_timeout),
+        )
         .node_shell(wheelhouse_server::terminal::NodeShellConfig {
             namespace: args.node_shell_namespace.clone(),
             image: args.node_shell_image.clone(),
