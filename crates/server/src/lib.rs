@@ -23,6 +23,7 @@ pub mod namespaces;
 mod object;
 mod overview;
 pub mod person;
+pub mod quota;
 mod raw;
 mod registries;
 mod resources;
@@ -191,6 +192,8 @@ impl ServerConfig {
 pub struct AppState {
     pub cluster: Arc<Cluster>,
     pub config: Arc<ServerConfig>,
+    /// What each person holds open: live connections, followed logs.
+    pub quotas: Arc<quota::Quotas>,
 }
 
 /// The routes, without the base path; probes sit outside the layers so they stay trivial.
@@ -286,6 +289,7 @@ pub fn app(
     let state = AppState {
         cluster,
         config: Arc::new(config),
+        quotas: Arc::default(),
     };
     let app =
         axum::middleware::from_fn_with_state(base, base_path::strip_base_path).layer(router(state));

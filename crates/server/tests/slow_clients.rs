@@ -229,3 +229,60 @@ async fn a_flood_of_silent_connections_at_the_cap_does_not_stop_the_probes() {
         .expect("the stream is still open");
     assert!(still.is_some(), "the event stream ended");
 }
+
+/// A person holds at most 32 live connections: the 33rd event stream is refused with 429 and a
+/// sentence, a live socket over the cap answers each subscription with that refusal (so the web
+/// app shows it where the view would be), and closing one makes room again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_holds_at_most_32_live_connections_and_is_told_why_at_the_cap() {
+    use wheelhouse_server::quota::MAX_LIVE_CONNECTIONS;
+    let (_sim, server) = server(ConnectionLimits::default()).await;
+    let client = common::client();
+    let url = server.url("api/v1/watch/core/v1/namespaces");
+    let mut open = Vec::new();
+    for _ in 0..MAX_LIVE_CONNECTIONS {
+        let stream = client.get(&url).send().await.expect("answered");
+        assert_eq!(stream.status(), 200);
+        open.push(stream);
+    }
+    let refused = client.get(&url).send().await.expect("answered");
+    assert_eq!(refused.status(), 429);
+    let body = common::json(refused).await;
+    assert_eq!(body["error"]["reason"], "TooManyRequests");
+    let message = body["error"]["message"].as_str().expect("a message");
+    assert!(message.contains("32 live connections"), "{message}");
+
+    let mut live = common::live_socket(&server).await;
+    use tokio_tungstenite::tungstenite::Message;
+    live.send(Message::Text(
+        json!({"op": "subscribe", "id": "v", "path": "/api/v1/watch/core/v1/namespaces"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .expect("sent");
+    let answer = common::next_message(
+        &mut live,
+        tokio::time::Instant::now() + Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(answer["id"], "v");
+    assert_eq!(answer["event"], "error");
+    assert_eq!(answer["data"]["error"]["reason"], "TooManyRequests");
+    drop(live);
+
+    drop(open.pop());
+    // The stream's end reaches the server when it next writes or reads; give it a moment.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let again = client.get(&url).send().await.expect("answered");
+        if again.status() == 200 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "closing a stream did not make room"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
