@@ -9,6 +9,7 @@ pub mod access;
 pub mod apps;
 pub mod base_path;
 mod cluster;
+pub mod connections;
 pub mod error;
 mod health;
 mod kinds;
@@ -22,6 +23,7 @@ pub mod namespaces;
 mod object;
 mod overview;
 pub mod person;
+pub mod quota;
 mod raw;
 mod registries;
 mod resources;
@@ -35,11 +37,9 @@ pub mod version;
 pub mod web;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::ServiceExt as _;
 use axum::extract::Request;
 use tokio::net::TcpListener;
 use tower::Layer as _;
@@ -64,6 +64,8 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// A request that has not produced its response by then gets 504.
     pub request_timeout: Duration,
+    /// How many connections, how long a client may take to send headers or leave answers unread.
+    pub connections: connections::ConnectionLimits,
     /// The resource browser's watch caches: idle timeout, first-list wait, feed capacity.
     pub resources: ResourcesConfig,
     /// How often metrics.k8s.io is scraped and how much history is kept.
@@ -92,6 +94,7 @@ impl Default for ServerConfig {
             default_locale: Locale::En,
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            connections: connections::ConnectionLimits::default(),
             resources: ResourcesConfig::default(),
             metrics: MetricsConfig::default(),
             apps: apps::AppsConfig::default(),
@@ -132,6 +135,12 @@ impl ServerConfig {
     #[must_use]
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    #[must_use]
+    pub fn connections(mut self, limits: connections::ConnectionLimits) -> Self {
+        self.connections = limits;
         self
     }
 
@@ -183,6 +192,8 @@ impl ServerConfig {
 pub struct AppState {
     pub cluster: Arc<Cluster>,
     pub config: Arc<ServerConfig>,
+    /// What each person holds open: live connections, followed logs.
+    pub quotas: Arc<quota::Quotas>,
 }
 
 /// The routes, without the base path; probes sit outside the layers so they stay trivial.
@@ -278,6 +289,7 @@ pub fn app(
     let state = AppState {
         cluster,
         config: Arc::new(config),
+        quotas: Arc::default(),
     };
     let app =
         axum::middleware::from_fn_with_state(base, base_path::strip_base_path).layer(router(state));
@@ -292,13 +304,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let config = listening_on(config, &listener);
-    let service = app(cluster, config);
-    axum::serve(
-        listener,
-        service.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = config.connections;
+    connections::serve(listener, app(cluster, config), limits, shutdown).await
 }
 
 /// [`serve`] over TLS with `tls` (HTTP/2 and HTTP/1.1 by ALPN; its certificate resolver may
@@ -312,15 +319,9 @@ pub async fn serve_tls(
 ) -> std::io::Result<()> {
     let mut config = listening_on(config, &listener);
     config.tls = true;
-    let service = app(cluster, config);
-    // Through `tap_io`, which does nothing, so the connection's address is the `ConnectInfo`.
-    let listener = axum::serve::ListenerExt::tap_io(tls::TlsListener::new(listener, tls)?, |_| {});
-    axum::serve(
-        listener,
-        service.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = config.connections;
+    let listener = tls::TlsListener::new(listener, tls)?;
+    connections::serve(listener, app(cluster, config), limits, shutdown).await
 }
 
 /// The configuration with the listener's own address among the hosts requests may name.

@@ -18,7 +18,7 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use ts_rs::TS;
 use wheelhouse_cluster::resources::Resources;
 use wheelhouse_model::selector::Selector;
@@ -28,6 +28,7 @@ use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::object::Target;
 use crate::person::Me;
+use crate::quota::Held;
 use wheelhouse_cluster::calls::{self, Calls, LogStream};
 use wheelhouse_model::warning::Warning;
 
@@ -35,6 +36,11 @@ use wheelhouse_model::warning::Warning;
 const MAX_LOG: usize = 16 * 1024 * 1024;
 /// Lines queued for a follower; a client that falls further behind is disconnected.
 const FOLLOW_QUEUE: usize = 1000;
+/// Bytes of lines queued for a follower (a line may be up to 1 MiB, so the count of lines alone
+/// would allow a GiB); a client that falls further behind is disconnected.
+const FOLLOW_BYTES: usize = 4 * 1024 * 1024;
+/// The longest line sent as it is; longer text without a line end is sent in pieces of this size.
+const MAX_LINE: usize = 1024 * 1024;
 /// Pods merged at most for a workload.
 const MAX_PODS: usize = 20;
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -136,10 +142,9 @@ async fn pod_logs(
     Query(params): Query<LogParams>,
 ) -> Result<Response> {
     if params.follow == Some(true) {
-        return Ok(sse(follow_pod(
-            &state, &me.calls, &namespace, &pod, &params,
-        )
-        .await?));
+        return Ok(sse(
+            follow_pod(&state, &me, &namespace, &pod, &params).await?
+        ));
     }
     let (calls, options, log_details) =
         pod_log_request(&state, &me.calls, &namespace, &pod, &params).await?;
@@ -190,24 +195,33 @@ async fn pod_log_request(
 /// receiver, then an `End`; dropping the receiver stops the stream from the API server.
 pub(crate) async fn follow_pod(
     state: &AppState,
-    calls: &Calls,
+    me: &Me,
     namespace: &str,
     pod: &str,
     params: &LogParams,
 ) -> Result<mpsc::Receiver<LogEvent>> {
+    let taken = state.quotas.take(&me.person, Held::LogFollow)?;
     let params = LogParams {
         follow: Some(true),
         ..params.clone()
     };
     let (calls, options, log_details) =
-        pod_log_request(state, calls, namespace, pod, &params).await?;
+        pod_log_request(state, &me.calls, namespace, pod, &params).await?;
     let body = calls
         .open_log(namespace, pod, &options)
         .await
         .map_err(|f| f.into_error(log_details))?;
     let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
-    tokio::spawn(forward_lines(body, None, lines));
+    tokio::spawn(async move {
+        forward_lines(body, None, lines, follow_budget()).await;
+        drop(taken);
+    });
     Ok(receiver)
+}
+
+/// The bytes one follower's queue may hold, shared by a workload's streams.
+fn follow_budget() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(FOLLOW_BYTES))
 }
 
 /// Reads up to `limit` bytes, cut at the last line end when over; whether it was cut.
@@ -251,6 +265,14 @@ pub(crate) struct LogLine {
     #[ts(optional)]
     pub container: Option<String>,
     pub line: String,
+    /// The bytes this line holds of its follower's [`FOLLOW_BYTES`], given back when it is sent.
+    #[serde(skip)]
+    #[ts(skip)]
+    #[allow(
+        dead_code,
+        reason = "held to be dropped once the line is sent, never read"
+    )]
+    pub held: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// Why a followed log ended.
@@ -285,14 +307,20 @@ async fn forward_lines(
     body: LogStream,
     tag: Option<(String, String)>,
     lines: mpsc::Sender<LogEvent>,
+    budget: Arc<Semaphore>,
 ) {
     let mut stream = axum::body::Body::new(body).into_data_stream();
     let mut pending = BytesMut::new();
     let send = |text: &[u8]| {
+        let size = u32::try_from(text.len().max(1)).unwrap_or(u32::MAX);
+        let Ok(held) = budget.clone().try_acquire_many_owned(size) else {
+            return false;
+        };
         let line = LogLine {
             pod: tag.as_ref().map(|(pod, _)| pod.clone()),
             container: tag.as_ref().map(|(_, container)| container.clone()),
             line: String::from_utf8_lossy(text).into_owned(),
+            held: Some(held),
         };
         lines.try_send(LogEvent::Line(line)).is_ok()
     };
@@ -309,14 +337,14 @@ async fn forward_lines(
                 while let Some(end) = pending.iter().position(|b| *b == b'\n') {
                     let line = pending.split_to(end + 1);
                     if !send(&line[..end]) {
-                        return;
+                        return fell_behind(&lines).await;
                     }
                 }
-                // A line without end larger than 1 MiB is sent as it is.
-                if pending.len() > 1 << 20 {
-                    let line = pending.split();
+                // Text without a line end is sent in pieces of at most 1 MiB.
+                while pending.len() > MAX_LINE {
+                    let line = pending.split_to(MAX_LINE);
                     if !send(&line) {
-                        return;
+                        return fell_behind(&lines).await;
                     }
                 }
             }
@@ -338,6 +366,18 @@ async fn forward_lines(
             }
         }
     }
+}
+
+/// Tells a follower that fell behind why its log ends, once it reads again (for at most the
+/// client timeout's default; a follower gone by then is gone).
+async fn fell_behind(lines: &mpsc::Sender<LogEvent>) {
+    let end = LogEvent::End(LogEnd {
+        reason: format!(
+            "this log fell more than {FOLLOW_QUEUE} lines or {} MiB behind its reader; follow it again",
+            FOLLOW_BYTES / (1024 * 1024)
+        ),
+    });
+    let _ = tokio::time::timeout(Duration::from_secs(30), lines.send(end)).await;
 }
 
 fn sse(receiver: mpsc::Receiver<LogEvent>) -> Response {
@@ -404,7 +444,7 @@ async fn workload_logs(
     let workload = (group, version, resource, name);
     if params.follow == Some(true) {
         let receiver =
-            follow_workload(&state, &me.calls, &resources, &namespace, workload, &params).await?;
+            follow_workload(&state, &me, &resources, &namespace, workload, &params).await?;
         return Ok(sse(receiver));
     }
     let (calls, streams) =
@@ -437,6 +477,7 @@ async fn workload_logs(
                             pod: Some(pod.clone()),
                             container: Some(container.clone()),
                             line: shown.to_string(),
+                            held: None,
                         },
                     ));
                 }
@@ -485,27 +526,33 @@ async fn workload_streams(
 /// Dropping the receiver stops every stream from the API server.
 pub(crate) async fn follow_workload(
     state: &AppState,
-    calls: &Calls,
+    me: &Me,
     resources: &Resources,
     namespace: &str,
     workload: (String, String, String, String),
     params: &LogParams,
 ) -> Result<mpsc::Receiver<LogEvent>> {
+    // Held until the last of the workload's streams ends.
+    let taken = Arc::new(state.quotas.take(&me.person, Held::LogFollow)?);
     let params = LogParams {
         follow: Some(true),
         ..params.clone()
     };
     let (calls, streams) =
-        workload_streams(state, calls, resources, namespace, workload, &params).await?;
+        workload_streams(state, &me.calls, resources, namespace, workload, &params).await?;
     let (lines, receiver) = mpsc::channel(FOLLOW_QUEUE);
+    let budget = follow_budget();
     for (pod, container) in streams {
         let options = params.query(&container, 100, params.timestamps == Some(true));
         let namespace = namespace.to_string();
         let calls = calls.clone();
         let lines = lines.clone();
+        let budget = budget.clone();
+        let taken = taken.clone();
         tokio::spawn(async move {
+            let _taken = taken;
             match calls.open_log(&namespace, &pod, &options).await {
-                Ok(body) => forward_lines(body, Some((pod, container)), lines).await,
+                Ok(body) => forward_lines(body, Some((pod, container)), lines, budget).await,
                 Err(failure) => {
                     let _ = lines.try_send(LogEvent::Warning(
                         failure.warning(format!("logs of {pod}/{container}")),
@@ -529,6 +576,7 @@ mod tests {
             pod: None,
             container: None,
             line: "ready".into(),
+            held: None,
         };
         let warning = Warning::general(wheelhouse_model::warning::WarningReason::Forbidden, "no");
         let end = LogEnd {
@@ -591,5 +639,47 @@ mod tests {
             (None, Some(60))
         );
         assert!(options.follow && options.timestamps);
+    }
+
+    /// Ten lines of 1 MiB fit the queue's count of lines, but not its bytes: a follower that
+    /// reads nothing holds at most 4 MiB, and the stream from the API server is dropped.
+    #[tokio::test]
+    async fn a_follower_that_reads_nothing_holds_at_most_its_byte_budget() {
+        let mut text = Vec::new();
+        for _ in 0..10 {
+            text.extend(std::iter::repeat_n(b'x', MAX_LINE - 1));
+            text.push(b'\n');
+        }
+        let (lines, mut receiver) = mpsc::channel(FOLLOW_QUEUE);
+        let forwarding = tokio::spawn(forward_lines(
+            LogStream::from(text),
+            None,
+            lines,
+            follow_budget(),
+        ));
+        // Nothing is read until the stream has been read as far as the budget allows.
+        while receiver.len() < 4 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let queued = receiver.len();
+        let mut held = 0;
+        let mut end = None;
+        while let Some(event) = receiver.recv().await {
+            match event {
+                LogEvent::Line(line) => held += line.line.len(),
+                LogEvent::End(reason) => end = Some(reason.reason),
+                LogEvent::Warning(_) => panic!("no warning"),
+            }
+        }
+        forwarding.await.expect("forwarded");
+        assert!(
+            queued <= 5,
+            "4 lines of 1 MiB and the end, not {queued} events"
+        );
+        assert!(held <= FOLLOW_BYTES, "{held} bytes queued");
+        let end = end.expect("the follower is told why the log ended");
+        assert!(end.contains("behind"), "{end}");
+        assert!(held >= FOLLOW_BYTES - MAX_LINE, "{held} bytes queued");
     }
 }

@@ -182,6 +182,7 @@ mod tests {
         AppState {
             cluster: Arc::new(cluster),
             config: Arc::new(ServerConfig::default()),
+            quotas: Arc::default(),
         }
     }
 

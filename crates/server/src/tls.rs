@@ -1,6 +1,6 @@
-//! Serving over TLS: a listener for `axum::serve` that accepts TCP connections and completes
-//! each TLS handshake on a task of its own, so a slow or silent client delays nobody else; axum
-//! then speaks HTTP/2 or HTTP/1.1 on the connection, as ALPN chose. Answers carry
+//! Serving over TLS: a listener for the accept loop (`crate::connections`) that accepts TCP
+//! connections and completes each TLS handshake on a task of its own, so a slow or silent client
+//! delays nobody else; hyper then speaks HTTP/2 or HTTP/1.1 on the connection, as ALPN chose. Answers carry
 //! `Strict-Transport-Security` ([`crate::middleware::security_headers`]).
 
 use std::net::SocketAddr;

@@ -47,6 +47,7 @@
 pub mod api;
 pub mod controllers;
 pub mod error;
+pub mod faults;
 pub mod reference;
 pub mod scenario;
 pub mod storage;
@@ -60,6 +61,7 @@ pub use api::oidc::OidcConfig;
 pub use controllers::kubelet::container_logs::{GeneratedLogs, LogLine, LogSource};
 pub use controllers::kubelet::container_usage::{GeneratedMetrics, MetricsSource, Usage};
 pub use error::{Error, Result};
+pub use faults::{Failure, Faults};
 pub use scenario::Scenario;
 pub use storage::{DeleteOptions, GroupResource, Store};
 
@@ -226,6 +228,7 @@ pub struct Sim {
     server: tokio::task::JoinHandle<()>,
     controllers: Option<controllers::Controllers>,
     certificate: api::tls::Certificate,
+    faults: Faults,
 }
 
 impl fmt::Debug for Sim {
@@ -260,6 +263,7 @@ impl Sim {
         let certificate = api::tls::Certificate::generate(&[addr.ip().to_string()])?;
         let listener = api::tls::DualListener::new(listener, &certificate)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let faults = Faults::default();
         let state = Arc::new(api::http::AppState {
             store: store.clone(),
             kinds: if config.metrics_server {
@@ -280,6 +284,7 @@ impl Sim {
             metrics: config.metrics.clone(),
             cpu_counters: api::cadvisor::CpuCounters::default(),
             shutdown: stopped.clone(),
+            faults: faults.clone(),
         });
         let app = api::http::router(state);
         let mut until = stopped;
@@ -306,7 +311,13 @@ impl Sim {
             server,
             controllers,
             certificate,
+            faults,
         })
+    }
+
+    /// The faults to inject into this sim's answers (see [`faults`]).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// `http://127.0.0.1:PORT`.

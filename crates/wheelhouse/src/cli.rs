@@ -274,6 +274,16 @@ pub struct ServeArgs {
     #[arg(long = "allow-repository-network", env = "WHEELHOUSE_ALLOW_REPOSITORY_NETWORKS", value_name = "CIDR", value_delimiter = ',', value_parser = parse_network)]
     pub allow_repository_networks: Vec<IpNet>,
 
+    /// Connections served at once; at the cap the one idle the longest is closed for a new one
+    /// (lowered when the process may open fewer files, see `ulimit -n`)
+    #[arg(long, env = "WHEELHOUSE_MAX_CONNECTIONS", value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+
+    /// How long a client may take to send a request's headers (or keep a connection idle), and
+    /// may leave what Wheelhouse writes unread before its connection is closed, e.g. 30s
+    #[arg(long, env = "WHEELHOUSE_CLIENT_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub client_timeout: Duration,
+
     /// A terminal in a container with no keystroke for this long is closed, e.g. 30m, 2h
     #[arg(long, env = "WHEELHOUSE_TERMINAL_IDLE_TIMEOUT", value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub terminal_idle_timeout: Duration,

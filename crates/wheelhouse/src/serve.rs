@@ -8,7 +8,10 @@ use tokio::net::TcpListener;
 use wheelhouse_cluster::metrics::MetricsConfig;
 use wheelhouse_cluster::metrics::prometheus::PrometheusConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, Connection, MonitorConfig};
-use wheelhouse_server::apps::{AppsConfig, DEFAULT_CREDENTIALS_NAMESPACE, RepositoryNetwork};
+use wheelhouse_server::apps::{
+    AppsConfig, DEFAULT_CREDENTIALS_NAMESPACE, HelmRuns, RepositoryNetwork,
+};
+use wheelhouse_server::connections::ConnectionLimits;
 use wheelhouse_server::{AllowedHosts, BasePath, Locale, ServerConfig};
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
 
@@ -22,6 +25,8 @@ pub(crate) const SERVICE_ACCOUNT_NAMESPACE: &str =
     "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 /// How long requests in flight may take to finish after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+/// How much longer than --helm-timeout a stop waits for helm commands (to read their outcome).
+const HELM_GRACE_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
 /// The user the demo cluster's kubeconfig acts as.
 const DEMO_USER: &str = "admin";
 
@@ -75,6 +80,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)
         .context("invalid --allowed-host")?;
     let environment = Environment::of_this_machine();
+    // Shared with the app store, to wait for its helm commands when asked to stop.
+    let helm_runs = HelmRuns::default();
     let config = ServerConfig::default()
         .hosts(hosts)
         .metrics(
@@ -88,8 +95,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             DefaultLocale::En => Locale::En,
             DefaultLocale::ZhCn => Locale::ZhCn,
         })
-        .apps(apps_config(&args, &environment))
+        .apps(apps_config(&args, &environment).helm_runs(helm_runs.clone()))
         .terminal_idle(args.terminal_idle_timeout)
+        .connections(
+            ConnectionLimits::default()
+                .max(usize::try_from(args.max_connections).unwrap_or(usize::MAX))
+                .header_read(args.client_timeout)
+                .write_stall(args.client_timeout),
+        )
         .node_shell(wheelhouse_server::terminal::NodeShellConfig {
             namespace: args.node_shell_namespace.clone(),
             image: args.node_shell_image.clone(),
@@ -189,6 +202,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "connections were still open {} seconds after the signal; stopping anyway",
             SHUTDOWN_GRACE.as_secs()
         ),
+    }
+
+    // A helm killed mid-operation leaves its release `pending-*`, and helm then refuses every
+    // later change to it: let them finish (each stops at --helm-timeout anyway).
+    let running = helm_runs.running();
+    if running > 0 {
+        let within = std::time::Duration::from_secs(args.helm_timeout) + HELM_GRACE_MARGIN;
+        tracing::info!(
+            running,
+            "waiting for helm commands to finish before stopping, so that no release is left pending (at most {} s)",
+            within.as_secs()
+        );
+        if helm_runs.finished(within).await {
+            tracing::info!("the helm commands have finished");
+        } else {
+            tracing::warn!(
+                running = helm_runs.running(),
+                "helm commands were still running after --helm-timeout; stopping anyway (their releases may be left pending)"
+            );
+        }
     }
 
     drop(cluster);

@@ -42,6 +42,7 @@ pub(crate) use repositories::{
     ensure_person_may_read, secret_ref_error,
 };
 pub(crate) use runner::{FailedEvent, FailedResource, HelmProgress};
+pub use runner::{HelmRuns, MAX_HELM_RUNS};
 
 /// Chart archives kept in memory for chart pages and installs.
 const ARCHIVE_CACHE: usize = 32;
@@ -63,6 +64,8 @@ pub struct AppsConfig {
     pub credentials_namespace: String,
     /// Which addresses repository, archive and redirect URLs may lead to.
     pub repository_network: RepositoryNetwork,
+    /// The helm commands running: capped, and waited for when the binary stops.
+    pub helm_runs: HelmRuns,
 }
 
 /// The credentials namespace outside a cluster.
@@ -77,6 +80,7 @@ impl Default for AppsConfig {
             sync_tick: Duration::from_secs(10),
             credentials_namespace: DEFAULT_CREDENTIALS_NAMESPACE.into(),
             repository_network: RepositoryNetwork::default(),
+            helm_runs: HelmRuns::default(),
         }
     }
 }
@@ -115,6 +119,12 @@ impl AppsConfig {
     #[must_use]
     pub fn repository_network(mut self, network: RepositoryNetwork) -> Self {
         self.repository_network = network;
+        self
+    }
+
+    #[must_use]
+    pub fn helm_runs(mut self, runs: HelmRuns) -> Self {
+        self.helm_runs = runs;
         self
     }
 }

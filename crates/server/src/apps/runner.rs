@@ -71,6 +71,65 @@ pub struct FailedEvent {
     pub last_seen: Option<String>,
 }
 
+/// helm commands run at once, at most.
+pub const MAX_HELM_RUNS: usize = 8;
+
+/// The helm commands running now: at most a cap of them at once, and a way for the binary to
+/// wait for them when it is asked to stop (a helm killed mid-install leaves its release
+/// `pending-install`, and helm then refuses every later change to it).
+#[derive(Debug, Clone)]
+pub struct HelmRuns {
+    slots: Arc<tokio::sync::Semaphore>,
+    max: usize,
+}
+
+impl Default for HelmRuns {
+    fn default() -> Self {
+        Self::new(MAX_HELM_RUNS)
+    }
+}
+
+impl HelmRuns {
+    pub fn new(max: usize) -> Self {
+        let max = max.max(1);
+        Self {
+            slots: Arc::new(tokio::sync::Semaphore::new(max)),
+            max,
+        }
+    }
+
+    /// How many are running.
+    pub fn running(&self) -> usize {
+        self.max - self.slots.available_permits()
+    }
+
+    /// A slot for one more, or 429 when all are taken.
+    fn take(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        self.slots.clone().try_acquire_owned().map_err(|_| {
+            AppError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                format!(
+                    "{} helm commands (installs, upgrades, rollbacks, uninstalls) are running, the most Wheelhouse runs at once; try again when one has finished",
+                    self.max
+                ),
+            )
+        })
+    }
+
+    /// Waits until none is running, for at most `within`; whether none is.
+    pub async fn finished(&self, within: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.running() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        true
+    }
+}
+
 /// Refuses when helm cannot run.
 pub(super) async fn helm_path(apps: &Apps) -> Result<std::path::PathBuf> {
     let status = apps.helm().await;
@@ -185,6 +244,7 @@ pub(super) fn start(
     message: String,
 ) -> Result<Response> {
     let id = uuid::Uuid::new_v4().to_string();
+    let slot = apps.config.helm_runs.take()?;
     let lock = ReleaseLock::take(apps, &job.namespace, &job.name, &id)?;
     let first = Operation::start(
         id,
@@ -205,6 +265,7 @@ pub(super) fn start(
     tokio::spawn(async move {
         let _lock = lock;
         run(job, kubeconfig, calls, resources, timeout, progress).await;
+        drop(slot);
     });
     Ok((StatusCode::ACCEPTED, Json(first)).into_response())
 }
@@ -437,4 +498,35 @@ pub(super) async fn latest_events(
     events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
     events.truncate(MAX_EVENTS);
     events
+}
+
+#[cfg(test)]
+mod helm_runs_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn at_most_eight_helm_commands_run_and_a_stop_waits_for_them() {
+        let runs = HelmRuns::default();
+        let slots: Vec<_> = (0..MAX_HELM_RUNS)
+            .map(|_| runs.take().expect("a free slot"))
+            .collect();
+        let refused = runs.take().expect_err("all slots taken");
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            refused.message().contains("8 helm commands"),
+            "{}",
+            refused.message()
+        );
+        assert_eq!(runs.running(), MAX_HELM_RUNS);
+        assert!(
+            !runs.finished(std::time::Duration::from_millis(200)).await,
+            "the wait is bounded"
+        );
+        let waiting = tokio::spawn({
+            let runs = runs.clone();
+            async move { runs.finished(std::time::Duration::from_secs(10)).await }
+        });
+        drop(slots);
+        assert!(waiting.await.expect("joined"), "finished once all ended");
+    }
 }

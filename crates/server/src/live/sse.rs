@@ -18,6 +18,7 @@ use super::{HEARTBEAT, LiveEvent, View, WatchParams, spawn_view};
 use crate::AppState;
 use crate::access::Access;
 use crate::error::Result;
+use crate::quota::{Held, Taken};
 use crate::resources::{query_error, resolve};
 use crate::session::{SessionEnds, session_ended};
 
@@ -31,6 +32,7 @@ pub(super) async fn watch(
     params: std::result::Result<Query<WatchParams>, QueryRejection>,
 ) -> Result<Response> {
     let Query(params) = params.map_err(query_error)?;
+    let taken = state.quotas.take(&person, Held::LiveConnection)?;
     // Failures before the stream starts (unknown kind, bad query, 403) are ordinary HTTP errors.
     let resolved = resolve(
         &state,
@@ -49,7 +51,7 @@ pub(super) async fn watch(
     });
     let heartbeat = Event::default().event("heartbeat").data("{}");
     let ends = ends.map(|Extension(ends)| ends);
-    Ok(Sse::new(sse_events(events, ends))
+    Ok(Sse::new(sse_events(events, ends, taken))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).event(heartbeat))
         .into_response())
 }
@@ -58,24 +60,30 @@ pub(super) async fn watch(
 fn sse_events(
     events: tokio::sync::mpsc::Receiver<LiveEvent>,
     ends: Option<SessionEnds>,
+    taken: Taken,
 ) -> impl Stream<Item = std::result::Result<Event, Infallible>> + Send + 'static {
     let deadline = ends.map(|ends| tokio::time::Instant::now() + ends.remaining());
-    futures::stream::unfold(Some(events), move |events| async move {
-        let mut events = events?;
-        let next = match deadline {
-            Some(at) => tokio::select! {
-                event = events.recv() => Some(event?),
-                () = tokio::time::sleep_until(at) => None,
-            },
-            None => Some(events.recv().await?),
-        };
-        let (event, more) = match next {
-            Some(event) => (event, Some(events)),
-            None => (LiveEvent::error(&session_ended()), None),
-        };
-        Some((
-            Ok(Event::default().event(event.event).data(event.data)),
-            more,
-        ))
+    // The person's live connection is held as long as the stream is.
+    let taken = Arc::new(taken);
+    futures::stream::unfold(Some(events), move |events| {
+        let _held = taken.clone();
+        async move {
+            let mut events = events?;
+            let next = match deadline {
+                Some(at) => tokio::select! {
+                    event = events.recv() => Some(event?),
+                    () = tokio::time::sleep_until(at) => None,
+                },
+                None => Some(events.recv().await?),
+            };
+            let (event, more) = match next {
+                Some(event) => (event, Some(events)),
+                None => (LiveEvent::error(&session_ended()), None),
+            };
+            Some((
+                Ok(Event::default().event(event.event).data(event.data)),
+                more,
+            ))
+        }
     })
 }

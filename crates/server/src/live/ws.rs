@@ -28,6 +28,7 @@ use crate::access::Access;
 use crate::error::AppError;
 use crate::logs::{LogParams, follow_pod, follow_workload};
 use crate::person::Me;
+use crate::quota::{Held, Taken};
 use crate::resources::{query_error, resolve};
 use crate::session::{SessionEnds, session_ended};
 
@@ -47,6 +48,13 @@ pub(super) async fn live(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let ends = ends.map(|Extension(ends)| ends);
+    // Over the person's cap the socket still opens, so that the web app can show each view's
+    // refusal where the view would be (a refused upgrade is only "closed" to a browser).
+    let taken = state
+        .quotas
+        .take(&me.person, Held::LiveConnection)
+        .ok()
+        .map(Arc::new);
     upgrade
         .max_message_size(MAX_MESSAGE)
         .on_upgrade(move |socket| {
@@ -57,6 +65,7 @@ pub(super) async fn live(
                     resources,
                     access,
                     me,
+                    taken,
                 },
                 ends,
             )
@@ -71,6 +80,8 @@ struct Tab {
     access: Arc<Access>,
     /// Who the socket's views and logs are for.
     me: Me,
+    /// The socket's place among the person's live connections; `None` over the cap.
+    taken: Option<Arc<Taken>>,
 }
 
 /// What the web app sends on the live WebSocket.
@@ -171,6 +182,9 @@ fn handle(
             Ok(())
         }
         LiveRequest::Subscribe { id, path } => {
+            if tab.taken.is_none() {
+                return Err(refusal(Some(&id), &Held::LiveConnection.refusal()));
+            }
             subscriptions.retain(|_, s| !s.is_finished());
             if let Some(previous) = subscriptions.remove(&id) {
                 previous.abort();
@@ -253,13 +267,13 @@ async fn subscribe(tab: Tab, id: String, target: Target, out: mpsc::Sender<Strin
     let (group, version, resource, params) = match target {
         Target::Watch(group, version, resource, params) => (group, version, resource, params),
         Target::PodLog(namespace, pod, params) => {
-            let opened = follow_pod(&tab.state, &tab.me.calls, &namespace, &pod, &params).await;
+            let opened = follow_pod(&tab.state, &tab.me, &namespace, &pod, &params).await;
             return forward_log(&id, opened, &out).await;
         }
         Target::WorkloadLog(namespace, workload, params) => {
             let opened = follow_workload(
                 &tab.state,
-                &tab.me.calls,
+                &tab.me,
                 &tab.resources,
                 &namespace,
                 workload,

@@ -40,6 +40,8 @@ pub struct AppState {
     pub cpu_counters: crate::api::cadvisor::CpuCounters,
     /// Turns true when the sim shuts down; long streams (watch, logs -f) end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Faults a test injects: failing or slow answers, dropped watches.
+    pub faults: crate::faults::Faults,
 }
 
 /// The router of the whole API: one fallback handler that parses Kubernetes paths.
@@ -51,6 +53,24 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
     use futures::FutureExt;
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    match state.faults.now() {
+        Some(crate::faults::Failure::Internal) => {
+            return error_response(&Error::Internal("etcdserver: request timed out".into()));
+        }
+        Some(crate::faults::Failure::TooManyRequests) => {
+            // As API Priority and Fairness rejects: 429 with Retry-After.
+            let mut response = error_response(&Error::TooManyRequests {
+                message: "Too many requests, please try again later.".into(),
+                causes: Vec::new(),
+            });
+            response
+                .headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+            return response;
+        }
+        Some(crate::faults::Failure::Slow(delay)) => tokio::time::sleep(delay).await,
+        None => {}
+    }
     // A bug must not take the connection down silently: a panic becomes a 500 Status and
     // an error in the log. (Writes change a copy of the object, so the store stays whole.)
     let response = match std::panic::AssertUnwindSafe(dispatch(&state, request))

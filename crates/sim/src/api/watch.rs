@@ -144,6 +144,7 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
         Some(rv) => store.watch(&gr, Some(rv)),
     };
     let mut shutdown = call.state.shutdown.clone();
+    let mut dropped = call.state.faults.watches_dropped();
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(256);
     match opened {
         Err(err) => {
@@ -199,6 +200,8 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
                             return;
                         }
                         _ = shutdown.changed() => return,
+                        // A fault: the connection ends as when the API server restarts.
+                        _ = dropped.changed() => return,
                     }
                 }
             });

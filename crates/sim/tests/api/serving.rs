@@ -490,3 +490,65 @@ async fn discovery_revalidates_with_etags() {
     assert_eq!(stale.status().as_u16(), 200);
     sim.shutdown().await;
 }
+
+/// Injected faults answer as kube-apiserver does: a 500 Status from etcd, a 429 Status with
+/// `Retry-After`, slow answers; dropped watches end their streams; all heal by themselves.
+#[tokio::test]
+async fn injected_faults_answer_as_kube_apiserver_does_and_heal() {
+    use wheelhouse_sim::Failure;
+    let sim = start().await;
+    let watch = read_watch(
+        &sim,
+        format!(
+            "{}/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=60",
+            sim.url()
+        ),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sim.faults().drop_watches();
+    tokio::time::timeout(Duration::from_secs(5), watch)
+        .await
+        .expect("the watch ended when dropped, long before its timeout")
+        .expect("read");
+
+    sim.faults()
+        .fail(Failure::Internal, Duration::from_millis(500));
+    let (code, status) = raw(&sim, Some("admin"), "GET", "/api/v1/namespaces", None, None).await;
+    assert_eq!(code, 500, "{status}");
+    assert_eq!(status["kind"], "Status");
+    assert_eq!(status["reason"], "InternalError");
+    assert_eq!(
+        status["message"],
+        "Internal error occurred: etcdserver: request timed out"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (code, _) = raw(&sim, Some("admin"), "GET", "/api/v1/namespaces", None, None).await;
+    assert_eq!(code, 200, "healed when its time was up");
+
+    sim.faults()
+        .fail(Failure::TooManyRequests, Duration::from_secs(60));
+    let response = http_client()
+        .get(format!("{}/api/v1/namespaces", sim.url()))
+        .bearer_auth(sim.token("admin").expect("token"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 429);
+    assert_eq!(
+        response.headers().get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
+    let status: Value = response.json().await.expect("a Status");
+    assert_eq!(status["reason"], "TooManyRequests");
+    sim.faults().heal();
+
+    sim.faults().fail(
+        Failure::Slow(Duration::from_millis(300)),
+        Duration::from_secs(60),
+    );
+    let started = std::time::Instant::now();
+    let (code, _) = raw(&sim, Some("admin"), "GET", "/version", None, None).await;
+    assert_eq!(code, 200);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    sim.faults().heal();
+}
