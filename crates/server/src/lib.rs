@@ -22,6 +22,7 @@ pub mod namespaces;
 mod object;
 mod overview;
 pub mod person;
+pub mod proxy;
 mod raw;
 mod registries;
 mod resources;
@@ -217,6 +218,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(terminal::router(&state))
         .merge(run::router())
         .merge(raw::router())
+        .merge(proxy::router())
         .merge(metrics::router())
         .merge(apps::router(&state))
         .merge(registries::router(&state))
