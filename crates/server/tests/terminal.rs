@@ -319,3 +319,28 @@ async fn a_namespace_whose_pod_security_forbids_privileged_pods_gives_that_reaso
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_that_stops_reading_has_its_terminal_closed() {
+    let (_sim, server) = console_with_pod("admin", "web", "nginx").await;
+    let mut socket = open(&server, "api/v1/terminal/shop/web?container=app").await;
+    let (_, started) = until_event(&mut socket).await;
+    assert_eq!(started["type"], "started", "{started}");
+    // A writer faster than any reader, and a browser that reads nothing more.
+    type_keys(&mut socket, "yes\r").await;
+    tokio::time::sleep(Duration::from_secs(40)).await;
+    // The console gave up on this browser: what was buffered drains, then the socket ends, long
+    // before `yes` would have finished its 64 MiB.
+    let drained = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut bytes = 0usize;
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Binary(data) = message {
+                bytes += data.len();
+            }
+        }
+        bytes
+    })
+    .await
+    .expect("the socket ends");
+    assert!(drained < 48 * 1024 * 1024, "{drained} bytes arrived");
+}
