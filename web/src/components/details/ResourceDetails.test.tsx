@@ -64,7 +64,9 @@ describe('ResourceDetails', () => {
   test("a pod's TCP container ports and a Service's ports open in the browser through the API server's proxy", async () => {
     const pod = podDetail();
     const summary = pod.summary as unknown as { containers: { ports: unknown[] }[] };
-    summary.containers[0].ports = [
+    const first = summary.containers[0];
+    if (!first) throw new Error('the fixture has a container');
+    first.ports = [
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
       { name: 'dns', containerPort: 53, protocol: 'UDP' },
     ];
