@@ -201,20 +201,22 @@ export function Summary(props: { summary: SummaryData; namespace?: string | null
       {s.type === 'Service' && props.namespace && props.name && ports.some((p) => (str(p.protocol) ?? 'TCP') === 'TCP') && (
         <section className="card section" data-testid="service-open">
           <h2 className="section__title">{t('details|Open in browser')}</h2>
-          <p className="muted">{t('details|Each port opens in a new tab through the API server, with your rights; the link names the Service, so it keeps working when its pods are replaced.')}</p>
-          <ul className="plain">
-            {ports
-              .filter((p) => (str(p.protocol) ?? 'TCP') === 'TCP')
-              .map((p) => {
-                const port = str(p.port) ?? '';
-                const https = str(p.name) === 'https' || port === '443';
-                return (
-                  <li key={port}>
-                    <OpenInBrowser href={proxyHref('services', props.namespace ?? '', props.name ?? '', port, https)} port={str(p.name) ? `${str(p.name) ?? ''} (${port})` : port} testId={`open-service-port-${port}`} />
-                  </li>
-                );
-              })}
-          </ul>
+          <div className="section__body">
+            <p className="muted">{t('details|Each port opens in a new tab through the API server, with your rights; the link names the Service, so it keeps working when its pods are replaced.')}</p>
+            <ul className="plain">
+              {ports
+                .filter((p) => (str(p.protocol) ?? 'TCP') === 'TCP')
+                .map((p) => {
+                  const port = str(p.port) ?? '';
+                  const https = str(p.name) === 'https' || port === '443';
+                  return (
+                    <li key={port}>
+                      <OpenInBrowser href={proxyHref('services', props.namespace ?? '', props.name ?? '', port, https)} port={str(p.name) ? `${str(p.name) ?? ''} (${port})` : port} testId={`open-service-port-${port}`} />
+                    </li>
+                  );
+                })}
+            </ul>
+          </div>
         </section>
       )}
       <Containers title={t('details|Init containers')} containers={initContainers} />
