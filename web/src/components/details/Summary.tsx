@@ -202,7 +202,7 @@ export function Summary(props: { summary: SummaryData; namespace?: string | null
         <section className="card section" data-testid="service-open">
           <h2 className="section__title">{t('details|Open in browser')}</h2>
           <div className="section__body">
-            <p className="muted">{t('details|Each port opens in a new tab through the API server, with your rights; the link names the Service, so it keeps working when its pods are replaced.')}</p>
+            <p className="muted section__note">{t('details|Each port opens in a new tab through the API server, with your rights; the link names the Service, so it keeps working when its pods are replaced.')}</p>
             <ul className="plain">
               {ports
                 .filter((p) => (str(p.protocol) ?? 'TCP') === 'TCP')
