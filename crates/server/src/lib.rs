@@ -23,6 +23,7 @@ pub mod namespaces;
 mod object;
 mod overview;
 pub mod person;
+pub mod proxy;
 pub mod quota;
 mod raw;
 mod registries;
@@ -228,6 +229,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(terminal::router(&state))
         .merge(run::router())
         .merge(raw::router())
+        .merge(proxy::router())
         .merge(metrics::router())
         .merge(apps::router(&state))
         .merge(registries::router(&state))

@@ -25,12 +25,14 @@ pub fn layers(router: axum::Router<AppState>, config: &ServerConfig) -> axum::Ro
                 .extensions()
                 .get::<OriginalUri>()
                 .map_or_else(|| request.uri().path(), |uri| uri.0.path());
+            // A workload proxy's ticket acts as the person: it stays out of the log.
+            let path = crate::proxy::redacted(path);
             let request_id = request
                 .headers()
                 .get(&REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            tracing::info_span!("request", method = %request.method(), path, request_id)
+            tracing::info_span!("request", method = %request.method(), path = %path, request_id)
         })
         .on_response(
             |response: &Response, latency: Duration, _span: &tracing::Span| {
@@ -79,19 +81,13 @@ const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 /// type sniffing, no referrer sent to other sites, and no other origin may embed or open it;
 /// served over TLS (`tls`), HTTPS only from now on.
 pub async fn security_headers(State(tls): State<bool>, request: Request, next: Next) -> Response {
-    const FIXED: [(HeaderName, &str); 5] = [
+    const FIXED: [(HeaderName, &str); 3] = [
         // Browsers must not guess a type other than the one sent (e.g. run a JSON body as script).
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         // For browsers that predate `frame-ancestors`.
         (header::X_FRAME_OPTIONS, "DENY"),
-        // URLs carry namespaces and names; other sites need not learn them.
-        (header::REFERRER_POLICY, "no-referrer"),
         (
             HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ),
-        (
-            HeaderName::from_static("cross-origin-resource-policy"),
             "same-origin",
         ),
     ];
@@ -100,6 +96,16 @@ pub async fn security_headers(State(tls): State<bool>, request: Request, next: N
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    // URLs carry namespaces and names (and a proxied page's its ticket); other sites need not
+    // learn them.
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    // Only the console's pages may load its answers (a proxied page, whose origin is opaque,
+    // sets its own: `crate::proxy`).
+    headers
+        .entry(HeaderName::from_static("cross-origin-resource-policy"))
+        .or_insert(HeaderValue::from_static("same-origin"));
     for (name, value) in FIXED {
         headers.insert(name, HeaderValue::from_static(value));
     }

@@ -163,6 +163,9 @@ pub enum Refusal {
     FetchSite(String),
     /// A changing request whose body a page of another origin could have sent.
     ContentType(Option<String>),
+    /// A workload's page through the console, asked for by a page that is neither the
+    /// console's nor one it proxied.
+    NotFromConsole(String),
 }
 
 impl Refusal {
@@ -195,6 +198,14 @@ impl Refusal {
                      acts only for its own pages"
                 ),
             ),
+            Self::NotFromConsole(site) => (
+                "CrossOriginRequest",
+                format!(
+                    "this address opens a workload through Wheelhouse with your rights, so only \
+                     Wheelhouse's own pages and the pages it opens may load it; the browser says \
+                     this request came from {site}. Open it from the Service or pod in Wheelhouse"
+                ),
+            ),
             Self::ContentType(content_type) => (
                 "CrossOriginRequest",
                 format!(
@@ -211,7 +222,7 @@ impl Refusal {
         AppError::new(StatusCode::FORBIDDEN, reason, message).with_details(json!({
             "check": match self {
                 Self::NoHost | Self::Host(_) => "host",
-                Self::Origin(_) | Self::FetchSite(_) => "origin",
+                Self::Origin(_) | Self::FetchSite(_) | Self::NotFromConsole(_) => "origin",
                 Self::ContentType(_) => "contentType",
             }
         }))
@@ -251,6 +262,13 @@ pub fn check(
     let changes = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
     let websocket = text(headers, header::UPGRADE.as_str())
         .is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
+    // A workload's page under its ticket: the ticket in the path is the proof (`crate::proxy`).
+    if uri.path().starts_with(crate::proxy::TICKET_PREFIX) && !websocket {
+        return Ok(());
+    }
+    if !changes && !websocket && proxy_path_at(uri.path()) == Some(0) {
+        return proxy_link(headers, hosts, &host, port);
+    }
     let api = uri.path() == "/api" || uri.path().starts_with("/api/");
     if let Some(origin) = text(headers, header::ORIGIN.as_str()) {
         // Browsers send Origin on every changing request and every WebSocket, and on some reads.
@@ -271,6 +289,44 @@ pub fn check(
         }
     }
     Ok(())
+}
+
+/// Where in `path` a workload proxy path starts (`api/v1/namespaces/{ns}/{pods|services}/{target}/proxy`),
+/// counted in segments; `Some(0)` for a request path, later for a `Referer` under a base path.
+pub(crate) fn proxy_path_at(path: &str) -> Option<usize> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    segments.windows(7).position(|w| {
+        w[0] == "api"
+            && w[1] == "v1"
+            && w[2] == "namespaces"
+            && matches!(w[4], "pods" | "services")
+            && w[6] == "proxy"
+    })
+}
+
+/// The person's link to a workload (`crate::proxy`), which makes a ticket that acts with their
+/// rights: only their own navigation (from the console, or typed) and scripts, never another
+/// site's link, image or fetch (that would open the workload as the person: a cross-site request
+/// by `GET`).
+fn proxy_link(
+    headers: &HeaderMap,
+    hosts: &AllowedHosts,
+    host: &str,
+    port: Option<u16>,
+) -> Result<(), Refusal> {
+    let origin = text(headers, header::ORIGIN.as_str());
+    let site = text(headers, "sec-fetch-site");
+    let own = match (origin, site) {
+        (Some(origin), _) => same_origin(hosts, origin, host, port),
+        (None, Some(site)) => site == "same-origin" || site == "none",
+        (None, None) => true,
+    };
+    if own {
+        return Ok(());
+    }
+    Err(Refusal::NotFromConsole(
+        origin.or(site).unwrap_or("another site").to_string(),
+    ))
 }
 
 /// Whether `origin` is the console's own: the host and port the request was sent to (a `Host`
@@ -605,5 +661,70 @@ mod tests {
         assert!(error.message().contains("--allowed-host evil.example"));
         let error = Refusal::ContentType(Some("text/plain".into())).into_error();
         assert!(error.message().contains("Content-Type: text/plain"));
+    }
+
+    #[test]
+    fn only_the_person_opens_a_workload_and_its_ticket_path_serves_its_page() {
+        let hosts = local();
+        let link = "/api/v1/namespaces/shop/services/web:80/proxy/";
+        let host = ("host", "127.0.0.1:8080");
+        // The person opens it from the console, or types it; a script with no browser headers.
+        for pairs in [
+            vec![host, ("sec-fetch-site", "same-origin")],
+            vec![host, ("sec-fetch-site", "none")],
+            vec![host],
+        ] {
+            assert_eq!(run(&hosts, Method::GET, link, &pairs), Ok(()), "{pairs:?}");
+        }
+        // Another site: a link, an image, a fetch.
+        for extra in [
+            vec![
+                ("sec-fetch-site", "cross-site"),
+                ("sec-fetch-mode", "navigate"),
+            ],
+            vec![("sec-fetch-site", "same-site")],
+            vec![("origin", "http://evil.example")],
+            vec![("origin", "null")],
+        ] {
+            let mut pairs = vec![host];
+            pairs.extend(extra.iter().copied());
+            assert!(
+                matches!(
+                    run(&hosts, Method::GET, link, &pairs),
+                    Err(Refusal::NotFromConsole(_))
+                ),
+                "{extra:?}"
+            );
+        }
+        // Under its ticket, the sandboxed page's own loads pass (the handler checks the ticket),
+        // but only for a Host the console answers for.
+        let ticketed = "/proxy/T/api/v1/namespaces/shop/services/web:80/proxy/logo.svg";
+        assert_eq!(
+            run(
+                &hosts,
+                Method::GET,
+                ticketed,
+                &[host, ("origin", "null"), ("sec-fetch-site", "cross-site")]
+            ),
+            Ok(())
+        );
+        assert!(matches!(
+            run(
+                &hosts,
+                Method::GET,
+                ticketed,
+                &[("host", "rebind.evil.example")]
+            ),
+            Err(Refusal::Host(_))
+        ));
+        assert_eq!(
+            proxy_path_at("/api/v1/namespaces/a/pods/p:80/proxy"),
+            Some(0)
+        );
+        assert_eq!(proxy_path_at("/api/v1/namespaces/a/pods/p/log"), None);
+        assert_eq!(
+            proxy_path_at("/api/v1/namespaces/a/configmaps/p/proxy"),
+            None
+        );
     }
 }

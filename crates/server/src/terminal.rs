@@ -35,6 +35,10 @@ const MAX_MESSAGE: usize = 64 * 1024;
 const SHELLS: [&str; 2] = ["bash", "sh"];
 /// How often node shells left behind are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// A browser that takes longer than this to take one message of output has stopped reading: its
+/// terminal is closed, so what it holds is one message and the socket's buffers, not a session
+/// without end.
+const STALLED_AFTER: Duration = Duration::from_secs(30);
 
 pub fn router(state: &AppState) -> axum::Router<AppState> {
     // The sweeper of node shells left behind runs as long as the cluster does.
@@ -385,7 +389,9 @@ async fn bridge(mut socket: WebSocket, mut terminal: Terminal, idle: Duration) {
             read = terminal.output.read(&mut buffer) => match read {
                 Ok(0) | Err(_) => break terminal.session.ended().await,
                 Ok(n) => {
-                    if socket.send(Message::Binary(buffer[..n].to_vec().into())).await.is_err() {
+                    let output = Message::Binary(buffer[..n].to_vec().into());
+                    if !matches!(tokio::time::timeout(STALLED_AFTER, socket.send(output)).await, Ok(Ok(()))) {
+                        tracing::info!("a terminal's browser stopped reading; the terminal is closed");
                         terminal.session.abort();
                         return;
                     }
@@ -427,11 +433,12 @@ async fn bridge(mut socket: WebSocket, mut terminal: Terminal, idle: Duration) {
     )
     .await
     {
+        let output = Message::Binary(buffer[..n].to_vec().into());
         if n == 0
-            || socket
-                .send(Message::Binary(buffer[..n].to_vec().into()))
-                .await
-                .is_err()
+            || !matches!(
+                tokio::time::timeout(STALLED_AFTER, socket.send(output)).await,
+                Ok(Ok(()))
+            )
         {
             break;
         }

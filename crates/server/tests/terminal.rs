@@ -278,3 +278,69 @@ async fn a_person_who_may_not_make_pods_there_gets_no_node_shell_and_is_told_why
         "{failed}"
     );
 }
+
+#[tokio::test]
+async fn a_namespace_whose_pod_security_forbids_privileged_pods_gives_that_reason() {
+    let server = common::TestServer::on_sim(
+        wheelhouse_sim::SimConfig::default().scenario(wheelhouse_sim::Scenario::Demo),
+        "admin",
+        wheelhouse_server::ServerConfig {
+            node_shell: wheelhouse_server::terminal::NodeShellConfig {
+                namespace: "locked".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let sim = server.sim.as_ref().expect("a sim");
+    sim.store()
+        .create(
+            &wheelhouse_sim::GroupResource::core("namespaces"),
+            false,
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "locked",
+                "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}}),
+        )
+        .expect("namespace");
+    let mut socket = open(&server, "api/v1/node-shell/worker-1").await;
+    let (_, failed) = until_event(&mut socket).await;
+    assert_eq!(failed["type"], "failed", "{failed}");
+    assert_eq!(failed["reason"], "Forbidden");
+    let message = failed["message"].as_str().expect("message");
+    assert!(
+        message.contains("violates PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), privileged (container \"shell\" must not set securityContext.privileged=true)"),
+        "{message}"
+    );
+    let left: Vec<String> = sim
+        .store()
+        .list(&common::pods(), Some("locked"))
+        .iter()
+        .map(|pod| pod.value()["metadata"]["name"].to_string())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_that_stops_reading_has_its_terminal_closed() {
+    let (_sim, server) = console_with_pod("admin", "web", "nginx").await;
+    let mut socket = open(&server, "api/v1/terminal/shop/web?container=app").await;
+    let (_, started) = until_event(&mut socket).await;
+    assert_eq!(started["type"], "started", "{started}");
+    // A writer faster than any reader, and a browser that reads nothing more.
+    type_keys(&mut socket, "yes\r").await;
+    tokio::time::sleep(Duration::from_secs(40)).await;
+    // The console gave up on this browser: what was buffered drains, then the socket ends, long
+    // before `yes` would have finished its 64 MiB.
+    let drained = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut bytes = 0usize;
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Binary(data) = message {
+                bytes += data.len();
+            }
+        }
+        bytes
+    })
+    .await
+    .expect("the socket ends");
+    assert!(drained < 48 * 1024 * 1024, "{drained} bytes arrived");
+}

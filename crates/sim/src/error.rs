@@ -69,6 +69,10 @@ pub enum Error {
     /// An eviction the PodDisruptionBudgets do not allow now: `429 TooManyRequests`.
     #[error("{message}")]
     TooManyRequests { message: String, causes: Vec<Cause> },
+    /// A proxy target that cannot be reached (a Service without ready endpoints, a pod port
+    /// nothing listens on): `503 ServiceUnavailable`.
+    #[error("{0}")]
+    ServiceUnavailable(String),
     /// A bug or an unexpected state inside the sim: `500 InternalError`.
     #[error("Internal error occurred: {0}")]
     Internal(String),
@@ -183,6 +187,7 @@ impl Error {
             Error::TooLarge { .. } => 413,
             Error::Expired(_) => 410,
             Error::TooManyRequests { .. } => 429,
+            Error::ServiceUnavailable(_) => 503,
             Error::Internal(_) | Error::Bind { .. } | Error::HttpClient(_) => 500,
         }
     }
@@ -203,6 +208,7 @@ impl Error {
             Error::TooLarge { .. } => "RequestEntityTooLarge",
             Error::Expired(_) => "Expired",
             Error::TooManyRequests { .. } => "TooManyRequests",
+            Error::ServiceUnavailable(_) => "ServiceUnavailable",
             Error::Internal(_) | Error::Bind { .. } | Error::HttpClient(_) => "InternalError",
         }
     }

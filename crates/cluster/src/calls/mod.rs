@@ -15,6 +15,7 @@ pub mod exec;
 pub mod node_shell;
 mod objects;
 mod paths;
+pub mod proxy;
 mod reads;
 
 use std::future::Future;

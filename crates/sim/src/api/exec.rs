@@ -1,7 +1,7 @@
 //! Serves `pods/exec` over WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`) with a tiny
 //! built-in shell: echo, env, hostname, ls, cat of a few files, pwd, whoami, date, true, false,
-//! exit N. A nonzero exit is reported on the error channel as the kubelet does
-//! (`reason: NonZeroExitCode`, cause `ExitCode`). A container whose image name says
+//! `yes` (64 MiB as fast as it is read), exit N. A nonzero exit is reported on the error channel
+//! as the kubelet does (`reason: NonZeroExitCode`, cause `ExitCode`). A container whose image name says
 //! `distroless` has no shell: starting one fails as the runtime fails it.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -18,6 +18,8 @@ const STDERR: u8 = 2;
 const ERROR: u8 = 3;
 const RESIZE: u8 = 4;
 const CLOSE: u8 = 255;
+/// How much `yes` writes before it stops.
+const YES_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Percent-decodes one query component (`+` is a space).
 fn decode(s: &str) -> String {
@@ -244,6 +246,26 @@ async fn interactive(socket: &mut WebSocket, shell: &Shell, tty: bool) -> i32 {
                 buffer.push_str(&text);
                 while let Some(i) = buffer.find('\n') {
                     let line: String = buffer.drain(..=i).collect();
+                    // `yes`: a writer faster than any reader, for as long as it is read (up to
+                    // 64 MiB here, where a real one never stops).
+                    if let Some(word) = line
+                        .trim()
+                        .strip_prefix("yes")
+                        .filter(|w| w.is_empty() || w.starts_with(' '))
+                    {
+                        let word = match word.trim() {
+                            "" => "y",
+                            w => w,
+                        };
+                        let chunk = format!("{word}{}", if tty { "\r\n" } else { "\n" })
+                            .repeat(16 * 1024 / (word.len() + 2));
+                        let mut sent = 0;
+                        while sent < YES_LIMIT && send(socket, STDOUT, chunk.as_bytes()).await {
+                            sent += chunk.len();
+                        }
+                        send(socket, STDOUT, prompt.as_bytes()).await;
+                        continue;
+                    }
                     let (out, err, exit) = shell.line(line.trim());
                     let fix = |s: String| if tty { s.replace('\n', "\r\n") } else { s };
                     send(socket, STDOUT, fix(out).as_bytes()).await;

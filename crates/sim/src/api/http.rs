@@ -352,6 +352,21 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
         return Ok(cadvisor(state, Some(node)));
     }
 
+    if let Some(target) = crate::api::proxy::Target::parse(&segments, &path) {
+        let query = parts.uri.query().unwrap_or("").to_string();
+        let body = read_body(body).await?;
+        return crate::api::proxy::serve(
+            state,
+            &user,
+            target,
+            method,
+            &query,
+            &parts.headers,
+            body,
+        )
+        .await;
+    }
+
     let read_only = |m: &Method| *m == Method::GET || *m == Method::HEAD;
     let document = match segments.as_slice() {
         ["api"] if read_only(&method) => Some(discovery::api_versions(state, &parts.headers)),

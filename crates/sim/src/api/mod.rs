@@ -15,6 +15,8 @@
 //! - `proto`, `defaults`: protobuf request bodies, and the defaults kube-apiserver fills in;
 //! - `pod_logs`, `exec`, `cadvisor`: the kubelet's endpoints the API server proxies (the `log`
 //!   and `exec` subresources of pods, a node's cAdvisor metrics);
+//! - `pod_security`: Pod Security admission (`pod-security.kubernetes.io/enforce`) on pod creation;
+//! - `proxy`: `pods/proxy` and `services/proxy`, to a small web server every pod runs;
 //! - `resource_metrics`: the resource metrics API, `metrics.k8s.io`, as metrics-server serves it;
 //! - `tls`: plain HTTP and HTTPS on one port.
 
@@ -30,7 +32,9 @@ pub mod oidc;
 pub mod openapi;
 pub mod patch;
 pub mod pod_logs;
+pub mod pod_security;
 pub mod proto;
+pub mod proxy;
 pub mod rbac;
 pub mod resource_metrics;
 pub mod selectors;

@@ -154,6 +154,25 @@ const POD_SUBS: &[Subresource] = &[
         response: ("", "", "Pod"),
         verbs: &["get"],
     },
+    Subresource {
+        name: "portforward",
+        response: ("", "", "PodPortForwardOptions"),
+        verbs: &["create", "get"],
+    },
+    Subresource {
+        name: "proxy",
+        response: ("", "", "PodProxyOptions"),
+        verbs: PROXY_VERBS,
+    },
+    STATUS,
+];
+const PROXY_VERBS: &[&str] = &["create", "delete", "get", "patch", "update"];
+const SERVICE_SUBS: &[Subresource] = &[
+    Subresource {
+        name: "proxy",
+        response: ("", "", "ServiceProxyOptions"),
+        verbs: PROXY_VERBS,
+    },
     STATUS,
 ];
 const CREATE_ONLY: &[&str] = &["create"];
@@ -176,7 +195,15 @@ const BUILTINS: &[Builtin] = &[
     ),
     b("", "Node", "nodes", false, &["no"], false, &[STATUS]),
     b("", "Pod", "pods", true, &["po"], true, POD_SUBS),
-    b("", "Service", "services", true, &["svc"], true, &[STATUS]),
+    b(
+        "",
+        "Service",
+        "services",
+        true,
+        &["svc"],
+        true,
+        SERVICE_SUBS,
+    ),
     b("", "Endpoints", "endpoints", true, &["ep"], false, &[]),
     b("", "ConfigMap", "configmaps", true, &["cm"], false, &[]),
     b("", "Secret", "secrets", true, &[], false, &[]),

@@ -61,6 +61,41 @@ describe('ResourceDetails', () => {
     expect(screen.getByTestId('containers')).toHaveTextContent('DB_PASSWORD=Secret api-secrets/password');
   });
 
+  test("a pod's TCP container ports and a Service's ports open in the browser through the API server's proxy", async () => {
+    const pod = podDetail();
+    const summary = pod.summary as unknown as { containers: { ports: unknown[] }[] };
+    const first = summary.containers[0];
+    if (!first) throw new Error('the fixture has a container');
+    first.ports = [
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'dns', containerPort: 53, protocol: 'UDP' },
+    ];
+    const { unmount } = await renderApp(<ResourceDetails detail={pod} kinds={kindsAnswer().kinds} />);
+    expect(screen.getByTestId('open-port-8080').getAttribute('href')).toBe('api/v1/namespaces/shop/pods/web-1:8080/proxy/');
+    expect(screen.getByTestId('open-port-8080').getAttribute('target')).toBe('_blank');
+    expect(screen.queryByTestId('open-port-53')).toBeNull();
+    unmount();
+
+    const service: Detail = {
+      ...podDetail(),
+      kind: { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true },
+      metadata: { ...podDetail().metadata, name: 'web' },
+      summary: {
+        type: 'Service',
+        serviceType: 'ClusterIP',
+        clusterIP: '10.96.0.5',
+        selector: { app: 'web' },
+        ports: [
+          { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+          { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' },
+        ],
+      } as unknown as Detail['summary'],
+    };
+    await renderApp(<ResourceDetails detail={service} kinds={kindsAnswer().kinds} />);
+    expect(screen.getByTestId('open-service-port-80').getAttribute('href')).toBe('api/v1/namespaces/shop/services/web:80/proxy/');
+    expect(screen.getByTestId('open-service-port-443').getAttribute('href')).toBe('api/v1/namespaces/shop/services/https:web:443/proxy/');
+  });
+
   test('a condition is good news or bad news by its type', () => {
     expect(conditionSeverity('Ready', 'True')).toBe('ok');
     expect(conditionSeverity('Ready', 'False')).toBe('warning');

@@ -141,7 +141,7 @@ export function ResourceDetails(props: { detail: Detail; kinds: readonly Kind[];
             )}
           </dl>
         </Section>
-        {detail.summary && <Summary summary={detail.summary} />}
+        {detail.summary && <Summary summary={detail.summary} namespace={m.namespace} name={m.name} />}
         {detail.conditions.length > 0 && (
           <Section title={t('details|Conditions')} testId="conditions" wide>
             <Table

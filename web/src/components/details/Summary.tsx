@@ -1,5 +1,6 @@
 //! The per-kind part of a detail page: a pod's containers, a workload's replicas, a service's
-//! ports, a node's taints and addresses.
+//! ports, a node's taints and addresses. A Service's ports and a pod's container ports open in
+//! the browser through the console (the API server's `services/proxy` and `pods/proxy`).
 
 import { Age } from '../Age';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
@@ -12,6 +13,22 @@ function str(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
+}
+
+/** Where a port opens through the console: the API server's proxy path, relative to `<base href>`. */
+export function proxyHref(resource: 'pods' | 'services', namespace: string, name: string, port: string | number, https = false): string {
+  const target = `${https ? 'https:' : ''}${encodeURIComponent(name)}:${encodeURIComponent(String(port))}`;
+  return `api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}/${target}/proxy/`;
+}
+
+/** A port that opens in a new tab; the page is sandboxed by the console. */
+function OpenInBrowser(props: { href: string; port: string; testId: string }) {
+  const { t } = useTranslation();
+  return (
+    <a href={props.href} target="_blank" rel="noopener noreferrer" className="open-in-browser" data-testid={props.testId} title={t('details|Open port {{port}} in a new tab, through the API server as you', { port: props.port })}>
+      {t('details|Open {{port}} in browser', { port: props.port })}
+    </a>
+  );
 }
 
 function Field(props: { label: string; value: unknown }) {
@@ -37,7 +54,7 @@ function StateText(props: { state: ContainerState | null | undefined }) {
   );
 }
 
-export function Containers(props: { title: string; containers: Container[] }) {
+export function Containers(props: { title: string; containers: Container[]; pod?: { namespace: string; name: string } }) {
   const { t } = useTranslation();
   if (props.containers.length === 0) return null;
   return (
@@ -69,7 +86,26 @@ export function Containers(props: { title: string; containers: Container[] }) {
               ),
             },
             { id: 'restarts', header: t('columns|Restarts'), numeric: true, cell: (c) => c.restartCount ?? '—' },
-            { id: 'ports', header: t('columns|Ports'), className: 'mono', cell: (c) => c.ports.map((p) => `${p.containerPort}/${p.protocol}`).join(', ') || '—' },
+            {
+              id: 'ports',
+              header: t('columns|Ports'),
+              className: 'mono',
+              cell: (c) => {
+                if (c.ports.length === 0) return '—';
+                const pod = props.pod;
+                return c.ports.map((p) => (
+                  <div key={`${String(p.containerPort)}/${p.protocol}`}>
+                    {`${String(p.containerPort)}/${p.protocol}`}
+                    {pod && p.protocol === 'TCP' && (
+                      <>
+                        {' '}
+                        <OpenInBrowser href={proxyHref('pods', pod.namespace, pod.name, p.containerPort)} port={String(p.containerPort)} testId={`open-port-${String(p.containerPort)}`} />
+                      </>
+                    )}
+                  </div>
+                ));
+              },
+            },
             {
               id: 'resources',
               header: t('details|Requests / limits'),
@@ -96,7 +132,7 @@ export function Containers(props: { title: string; containers: Container[] }) {
 }
 
 /** The summary fields of any kind, and its containers when it has them. */
-export function Summary(props: { summary: SummaryData }) {
+export function Summary(props: { summary: SummaryData; namespace?: string | null; name?: string }) {
   const { t } = useTranslation();
   const s: Record<string, unknown> = props.summary;
   const replicas = s.replicas as Record<string, unknown> | null | undefined;
@@ -162,8 +198,29 @@ export function Summary(props: { summary: SummaryData }) {
           </dl>
         </section>
       )}
+      {s.type === 'Service' && props.namespace && props.name && ports.some((p) => (str(p.protocol) ?? 'TCP') === 'TCP') && (
+        <section className="card section" data-testid="service-open">
+          <h2 className="section__title">{t('details|Open in browser')}</h2>
+          <div className="section__body">
+            <p className="muted section__note">{t('details|Each port opens in a new tab through the API server, with your rights; the link names the Service, so it keeps working when its pods are replaced.')}</p>
+            <ul className="plain">
+              {ports
+                .filter((p) => (str(p.protocol) ?? 'TCP') === 'TCP')
+                .map((p) => {
+                  const port = str(p.port) ?? '';
+                  const https = str(p.name) === 'https' || port === '443';
+                  return (
+                    <li key={port}>
+                      <OpenInBrowser href={proxyHref('services', props.namespace ?? '', props.name ?? '', port, https)} port={str(p.name) ? `${str(p.name) ?? ''} (${port})` : port} testId={`open-service-port-${port}`} />
+                    </li>
+                  );
+                })}
+            </ul>
+          </div>
+        </section>
+      )}
       <Containers title={t('details|Init containers')} containers={initContainers} />
-      <Containers title={t('details|Containers')} containers={containers} />
+      <Containers title={t('details|Containers')} containers={containers} pod={s.type === 'Pod' && props.namespace && props.name ? { namespace: props.namespace, name: props.name } : undefined} />
       <ContainerConfig containers={[...initContainers, ...containers]} volumes={Array.isArray(s.volumes) ? (s.volumes as Volume[]) : []} />
     </>
   );

@@ -237,6 +237,15 @@ pub fn create(call: &Call<'_>, body: &[u8], content_type: &str) -> Result<Respon
     validate_fields(call, &object)?;
     check_namespace(call, &mut object)?;
     namespace_must_exist(call)?;
+    if info.group.is_empty()
+        && info.plural == "pods"
+        && let Some(namespace) =
+            call.state
+                .store
+                .get(&GroupResource::core("namespaces"), "", call.namespace())
+    {
+        crate::api::pod_security::admit(namespace.value(), &object)?;
+    }
     defaults::apply(info, &mut object, true);
     managed_fields::record_update(
         None,
