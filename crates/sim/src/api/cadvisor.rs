@@ -91,7 +91,7 @@ pub fn exposition(
         );
     };
     for n in nodes.iter().map(|o| o.value()) {
-        let name = str_at(&n, &["metadata", "name"]);
+        let name = str_at(n, &["metadata", "name"]);
         if node.is_some_and(|wanted| wanted != name) {
             continue;
         }
@@ -99,7 +99,7 @@ pub fn exposition(
             Some(_) => labels,
             None => format!("{labels},node=\"{}\"", escape(name)),
         };
-        if let Some(usage) = source.node(&n, now) {
+        if let Some(usage) = source.node(n, now) {
             write(
                 node_label("id=\"/\"".to_string()),
                 &format!("node/{name}"),
@@ -107,17 +107,17 @@ pub fn exposition(
             );
         }
         for pod in pods.iter().map(|o| o.value()) {
-            if str_at(&pod, &["spec", "nodeName"]) != name {
+            if str_at(pod, &["spec", "nodeName"]) != name {
                 continue;
             }
-            let Some(containers) = source.pod(&pod, now) else {
+            let Some(containers) = source.pod(pod, now) else {
                 continue;
             };
-            let namespace = str_at(&pod, &["metadata", "namespace"]);
-            let pod_name = str_at(&pod, &["metadata", "name"]);
-            let uid = str_at(&pod, &["metadata", "uid"]);
+            let namespace = str_at(pod, &["metadata", "namespace"]);
+            let pod_name = str_at(pod, &["metadata", "name"]);
+            let uid = str_at(pod, &["metadata", "uid"]);
             for (container, usage) in containers {
-                let image = image_of(&pod, &container);
+                let image = image_of(pod, &container);
                 let labels = format!(
                     "container=\"{}\",id=\"/kubepods/pod{}/{}\",image=\"{}\",namespace=\"{}\",pod=\"{}\"",
                     escape(&container),

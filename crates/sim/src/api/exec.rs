@@ -70,10 +70,9 @@ pub fn upgrade(call: &Call<'_>, ws: WebSocketUpgrade) -> Result<Response> {
         .store
         .get(&GroupResource::core("pods"), call.namespace(), &name)
         .ok_or_else(|| Error::not_found("pods", &name))?;
-    let pod = pod.value();
     let containers: Vec<String> = ["/spec/containers", "/spec/ephemeralContainers"]
         .iter()
-        .filter_map(|pointer| pod.pointer(pointer).and_then(Value::as_array))
+        .filter_map(|pointer| pod.value().pointer(pointer).and_then(Value::as_array))
         .flatten()
         .filter_map(|c| c["name"].as_str().map(String::from))
         .collect();
@@ -89,14 +88,14 @@ pub fn upgrade(call: &Call<'_>, ws: WebSocketUpgrade) -> Result<Response> {
             .cloned()
             .ok_or_else(|| Error::bad_request(format!("pod {name} has no containers")))?,
     };
-    if str_at(&pod, &["status", "phase"]) != "Running" {
+    if str_at(pod.value(), &["status", "phase"]) != "Running" {
         return Err(Error::bad_request(format!(
             "unable to upgrade connection: container not found (\"{container}\")"
         )));
     }
     let command = query_values(&call.raw_query, "command");
     let session = Session {
-        pod,
+        pod: pod.value().clone(),
         container,
         tty: call.flag("tty"),
     };

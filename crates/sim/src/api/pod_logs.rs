@@ -76,7 +76,6 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
         .store
         .get(&pods, &ns, &name)
         .ok_or_else(|| Error::not_found("pods", &name))?;
-    let value = pod.value();
     // Init and ephemeral containers have logs too (`kubectl logs --all-containers` asks for them).
     let containers: Vec<String> = [
         "/spec/initContainers",
@@ -84,11 +83,12 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
         "/spec/ephemeralContainers",
     ]
     .iter()
-    .filter_map(|path| value.pointer(path).and_then(Value::as_array))
+    .filter_map(|path| pod.value().pointer(path).and_then(Value::as_array))
     .flatten()
     .filter_map(|c| c["name"].as_str().map(String::from))
     .collect();
-    let regular = value
+    let regular = pod
+        .value()
         .pointer("/spec/containers")
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
@@ -99,7 +99,8 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
             )));
         }
         Some(c) => c.to_string(),
-        None if regular == 1 => value
+        None if regular == 1 => pod
+            .value()
             .pointer("/spec/containers/0/name")
             .and_then(Value::as_str)
             .unwrap_or_default()
@@ -111,7 +112,7 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
             )));
         }
     };
-    if let Some(reason) = waiting_reason(&value, &container) {
+    if let Some(reason) = waiting_reason(pod.value(), &container) {
         return Err(Error::bad_request(format!(
             "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
         )));
@@ -136,7 +137,7 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
     let tail: Option<usize> = call.param("tailLines").and_then(|t| t.parse().ok());
     let limit_bytes: Option<usize> = call.param("limitBytes").and_then(|t| t.parse().ok());
     let source = call.state.logs.clone();
-    let mut lines = source.lines(&value, &container, previous, from, now);
+    let mut lines = source.lines(pod.value(), &container, previous, from, now);
     let keep = tail.unwrap_or(MAX_LINES).min(MAX_LINES);
     if lines.len() > keep {
         lines.drain(..lines.len() - keep);
@@ -173,7 +174,7 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
                 return;
             };
             let now = Timestamp::now();
-            for line in source.lines(&pod.value(), &container, false, last, now) {
+            for line in source.lines(pod.value(), &container, false, last, now) {
                 if tx
                     .send(Bytes::from(format_line(&line, timestamps)))
                     .await

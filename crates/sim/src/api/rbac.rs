@@ -42,19 +42,19 @@ pub fn rules_of(store: &Store, name: &str, groups: &[String]) -> Vec<Rule> {
     let mut rules = Vec::new();
     for binding in store.list(&GroupResource::new(GROUP, "clusterrolebindings"), None) {
         let binding = binding.value();
-        if names_subject(&binding, "", name, groups)
-            && let Some(role) = role_of(store, &binding, "")
+        if names_subject(binding, "", name, groups)
+            && let Some(role) = role_of(store, binding, "")
         {
-            rules.extend(policy_rules(&role.value(), "*"));
+            rules.extend(policy_rules(role.value(), "*"));
         }
     }
     for binding in store.list(&GroupResource::new(GROUP, "rolebindings"), None) {
+        let namespace = str_at(binding.value(), &["metadata", "namespace"]);
         let binding = binding.value();
-        let namespace = str_at(&binding, &["metadata", "namespace"]);
-        if names_subject(&binding, namespace, name, groups)
-            && let Some(role) = role_of(store, &binding, namespace)
+        if names_subject(binding, namespace, name, groups)
+            && let Some(role) = role_of(store, binding, namespace)
         {
-            rules.extend(policy_rules(&role.value(), namespace));
+            rules.extend(policy_rules(role.value(), namespace));
         }
     }
     rules

@@ -64,9 +64,9 @@ pub fn list(call: &Call<'_>) -> Result<Response> {
         .filter(|o| labels.matches(&o.labels()))
         .filter_map(|o| {
             if is_pods {
-                pod_metrics(call, &o.value(), now)
+                pod_metrics(call, o.value(), now)
             } else {
-                node_metrics(call, &o.value(), now)
+                node_metrics(call, o.value(), now)
             }
         })
         .collect();
@@ -95,9 +95,9 @@ pub fn get(call: &Call<'_>) -> Result<Response> {
         .get(&source, call.namespace(), &name)
         .ok_or_else(not_found)?;
     let value = if is_pods {
-        pod_metrics(call, &obj.value(), now)
+        pod_metrics(call, obj.value(), now)
     } else {
-        node_metrics(call, &obj.value(), now)
+        node_metrics(call, obj.value(), now)
     };
     Ok(respond(call, StatusCode::OK, &value.ok_or_else(not_found)?))
 }

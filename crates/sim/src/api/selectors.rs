@@ -27,7 +27,7 @@ pub fn matches(
     obj: &StoredObject,
 ) -> bool {
     (labels.is_empty() || labels.matches(&obj.labels()))
-        && (fields.is_empty() || fields.matches(&info.group, &info.plural, &obj.value()))
+        && (fields.is_empty() || fields.matches(&info.group, &info.plural, obj.value()))
 }
 
 /// Parses a `labelSelector` parameter (`app=web,tier in (a,b),!legacy`; empty selects

@@ -225,8 +225,7 @@ pub struct PassState {
     seq: u64,
 }
 
-/// The objects as JSON trees (parsed from the store's bytes), for the controllers to read.
-fn values(objs: &[Arc<StoredObject>]) -> Vec<Value> {
+fn values(objs: &[Arc<StoredObject>]) -> Vec<&Value> {
     objs.iter().map(|o| o.value()).collect()
 }
 
@@ -261,9 +260,7 @@ pub fn pass(store: &Store, now: Timestamp, state: &mut PassState) -> usize {
 pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Scope) -> usize {
     let pods = scope.list(store, &gr::pods());
     let nodes = store.list(&gr::nodes(), None);
-    let (pods, nodes) = (values(&pods), values(&nodes));
-    let (pod_values, node_values): (Vec<&Value>, Vec<&Value>) =
-        (pods.iter().collect(), nodes.iter().collect());
+    let (pod_values, node_values) = (values(&pods), values(&nodes));
     let mut by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
     for p in &pod_values {
         if let Some(uid) = meta::controller_uid(p) {
@@ -280,12 +277,12 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
         // Placing pods needs what every node already runs, whatever the scope.
         let everywhere = match scope {
             Scope::All => Vec::new(),
-            Scope::Namespaces(_) => values(&store.list(&gr::pods(), None)),
+            Scope::Namespaces(_) => store.list(&gr::pods(), None),
         };
         let all_pods = if everywhere.is_empty() {
             pod_values.clone()
         } else {
-            everywhere.iter().collect()
+            values(&everywhere)
         };
         actions.extend(scheduler::reconcile(&all_pods, &node_values, now));
     }
@@ -302,15 +299,15 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
         }
     }
 
-    let replicasets = values(&scope.list(store, &gr::replicasets()));
+    let replicasets = scope.list(store, &gr::replicasets());
     let mut rs_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
-    for rs in &replicasets {
+    for rs in values(&replicasets) {
         if let Some(uid) = meta::controller_uid(rs) {
             rs_by_owner.entry(uid).or_default().push(rs);
         }
         actions.extend(replicaset::reconcile(rs, &owned(rs)));
     }
-    for d in &values(&scope.list(store, &gr::deployments())) {
+    for d in values(&scope.list(store, &gr::deployments())) {
         let rss = rs_by_owner.get(meta::uid(d)).cloned().unwrap_or_default();
         actions.extend(deployment::reconcile(d, &rss, now));
         // A rollout in progress may run out of its deadline with time alone.
@@ -324,9 +321,9 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
             timed_namespaces.insert(meta::namespace(d).to_string());
         }
     }
-    let revisions = values(&scope.list(store, &gr::controllerrevisions()));
+    let revisions = scope.list(store, &gr::controllerrevisions());
     let mut revisions_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
-    for r in &revisions {
+    for r in values(&revisions) {
         if let Some(uid) = meta::controller_uid(r) {
             revisions_by_owner.entry(uid).or_default().push(r);
         }
@@ -341,8 +338,7 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
     if !statefulsets.is_empty() {
         let claims = scope.list(store, &gr::pvcs());
         let claims = values(&claims);
-        let claims: Vec<&Value> = claims.iter().collect();
-        for s in &values(&statefulsets) {
+        for s in values(&statefulsets) {
             let ns_claims: Vec<&Value> = claims
                 .iter()
                 .copied()
@@ -352,13 +348,13 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
             actions.extend(revisions::reconcile(s, &owned_revisions(s)));
         }
     }
-    for ds in &values(&scope.list(store, &gr::daemonsets())) {
+    for ds in values(&scope.list(store, &gr::daemonsets())) {
         actions.extend(daemonset::reconcile(ds, &owned(ds), &node_values));
         actions.extend(revisions::reconcile(ds, &owned_revisions(ds)));
     }
-    let jobs = values(&scope.list(store, &gr::jobs()));
+    let jobs = scope.list(store, &gr::jobs());
     let mut jobs_by_owner: HashMap<&str, Vec<&Value>> = HashMap::new();
-    for j in &jobs {
+    for j in values(&jobs) {
         if let Some(uid) = meta::controller_uid(j) {
             jobs_by_owner.entry(uid).or_default().push(j);
         }
@@ -367,7 +363,7 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
             timed_namespaces.insert(meta::namespace(j).to_string());
         }
     }
-    for cj in &values(&scope.list(store, &gr::cronjobs())) {
+    for cj in values(&scope.list(store, &gr::cronjobs())) {
         timed_namespaces.insert(meta::namespace(cj).to_string());
         let js = jobs_by_owner
             .get(meta::uid(cj))
@@ -383,16 +379,15 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
         }
         let eps = scope.list(store, &gr::endpoints());
         let slices = scope.list(store, &gr::endpointslices());
-        let (slices, eps) = (values(&slices), values(&eps));
-        let slice_by_key: HashMap<(&str, &str), &Value> = slices
-            .iter()
+        let slice_by_key: HashMap<(&str, &str), &Value> = values(&slices)
+            .into_iter()
             .map(|e| ((meta::namespace(e), meta::name(e)), e))
             .collect();
-        let ep_by_key: HashMap<(&str, &str), &Value> = eps
-            .iter()
+        let ep_by_key: HashMap<(&str, &str), &Value> = values(&eps)
+            .into_iter()
             .map(|e| ((meta::namespace(e), meta::name(e)), e))
             .collect();
-        for svc in &values(&services) {
+        for svc in values(&services) {
             let ns_pods = pods_by_ns
                 .get(meta::namespace(svc))
                 .cloned()
@@ -414,7 +409,7 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
         for p in &pod_values {
             pods_by_ns.entry(meta::namespace(p)).or_default().push(p);
         }
-        for pdb in &values(&budgets) {
+        for pdb in values(&budgets) {
             let ns_pods = pods_by_ns
                 .get(meta::namespace(pdb))
                 .cloned()
@@ -444,9 +439,8 @@ pub fn pass_in(store: &Store, now: Timestamp, state: &mut PassState, scope: &Sco
 /// Empties namespaces that are being deleted, then lets them go. True while any remain.
 fn finalize_namespaces(store: &Store) -> bool {
     let namespaces = store.list(&gr::namespaces(), None);
-    let namespaces = values(&namespaces);
-    let terminating: Vec<&Value> = namespaces
-        .iter()
+    let terminating: Vec<&Value> = values(&namespaces)
+        .into_iter()
         .filter(|n| meta::is_terminating(n))
         .collect();
     if terminating.is_empty() {
@@ -458,11 +452,11 @@ fn finalize_namespaces(store: &Store) -> bool {
         let mut left = 0;
         for resource in &resources {
             for obj in store.list(resource, Some(name)) {
-                if meta::namespace(&obj.value()) != name {
+                if meta::namespace(obj.value()) != name {
                     continue;
                 }
                 left += 1;
-                if !meta::is_terminating(&obj.value()) {
+                if !meta::is_terminating(obj.value()) {
                     let _ = store.delete(resource, name, obj.name(), &DeleteOptions::default());
                 }
             }
@@ -603,7 +597,7 @@ pub fn event_expired(event: &Value, now: Timestamp, ttl: Duration) -> bool {
 /// Deletes Events older than `ttl`, as the API server lets them expire.
 fn prune_events(store: &Store, now: Timestamp, ttl: Duration) {
     for event in store.list(&gr::events(), None) {
-        if event_expired(&event.value(), now, ttl) {
+        if event_expired(event.value(), now, ttl) {
             let _ = store.delete(
                 &gr::events(),
                 event.namespace(),
@@ -652,7 +646,7 @@ fn renew_node_leases(store: &Store, now: Timestamp) {
         Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
     );
     for node in store.list(&gr::nodes(), None) {
-        let ready = meta::at(&node.value(), &["status", "conditions"])
+        let ready = meta::at(node.value(), &["status", "conditions"])
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -661,7 +655,7 @@ fn renew_node_leases(store: &Store, now: Timestamp) {
             continue;
         }
         let name = node.name().to_string();
-        if let Some(conditions) = heartbeat(&node.value(), now) {
+        if let Some(conditions) = heartbeat(node.value(), now) {
             let _ = store.update_with(&gr::nodes(), "", &name, |n| {
                 meta::set_at(n, &["status", "conditions"], conditions);
                 Ok(())

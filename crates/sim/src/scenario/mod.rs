@@ -215,7 +215,7 @@ mod tests {
     fn get(store: &Store, resource: GroupResource, ns: &str, name: &str) -> Value {
         store
             .get(&resource, ns, name)
-            .map(|o| o.value())
+            .map(|o| o.value().clone())
             .unwrap_or(Value::Null)
     }
 
@@ -223,8 +223,8 @@ mod tests {
         store
             .list(&gr::pods(), Some(ns))
             .iter()
-            .filter(|p| meta::label(&p.value(), "app") == Some(app))
-            .map(|p| p.value())
+            .filter(|p| meta::label(p.value(), "app") == Some(app))
+            .map(|p| p.value().clone())
             .collect()
     }
 
@@ -265,8 +265,8 @@ mod tests {
         let slices = store.list(&gr::endpointslices(), Some("shop"));
         let frontend_slice = slices
             .iter()
-            .find(|s| meta::label(&s.value(), "kubernetes.io/service-name") == Some("frontend"))
-            .map(|s| s.value())
+            .find(|s| meta::label(s.value(), "kubernetes.io/service-name") == Some("frontend"))
+            .map(|s| s.value().clone())
             .unwrap_or(Value::Null);
         assert_eq!(
             frontend_slice["endpoints"].as_array().map(Vec::len),
@@ -349,17 +349,13 @@ mod tests {
         assert_eq!(worker["status"]["phase"], "Pending");
         assert_eq!(worker["status"]["conditions"][0]["reason"], "Unschedulable");
 
-        let events: Vec<Value> = store
-            .list(&gr::events(), None)
-            .iter()
-            .map(|e| e.value())
-            .collect();
+        let events = store.list(&gr::events(), None);
         let reasons: Vec<(&str, &str)> = events
             .iter()
             .map(|e| {
                 (
-                    meta::str_at(e, &["reason"]),
-                    meta::str_at(e, &["involvedObject", "name"]),
+                    meta::str_at(e.value(), &["reason"]),
+                    meta::str_at(e.value(), &["involvedObject", "name"]),
                 )
             })
             .collect();
@@ -377,10 +373,10 @@ mod tests {
         let backoff = events
             .iter()
             .find(|e| {
-                e["reason"] == "BackOff"
-                    && meta::str_at(e, &["involvedObject", "name"]).starts_with("checkout-")
+                e.value()["reason"] == "BackOff"
+                    && meta::str_at(e.value(), &["involvedObject", "name"]).starts_with("checkout-")
             })
-            .cloned()
+            .map(|e| e.value().clone())
             .unwrap_or(Value::Null);
         assert_eq!(backoff["type"], "Warning");
         assert!(
@@ -496,8 +492,8 @@ mod tests {
         let backups: Vec<_> = store
             .list(&gr::jobs(), Some("data"))
             .iter()
-            .filter(|j| meta::name(&j.value()).starts_with("db-backup-"))
-            .map(|j| j.value())
+            .filter(|j| meta::name(j.value()).starts_with("db-backup-"))
+            .map(|j| j.value().clone())
             .collect();
         assert!(
             (3..=4).contains(&backups.len()),

@@ -185,6 +185,8 @@ pub fn load(store: &Store, spec: &ScaleSpec, now: Timestamp) -> usize {
         (0..namespaces).map(|n| demo::namespace(&format!("load-{n}"))),
     );
     let groups = spec.pods.div_ceil(PODS_PER_REPLICASET);
+    let mut replicasets = Vec::with_capacity(groups);
+    let mut pods = Vec::with_capacity(spec.pods);
     for app in 0..groups {
         let namespace = format!("load-{}", app % namespaces);
         let hash = meta::safe_encode(u64::from(meta::fnv32a(format!("app-{app}").as_bytes())));
@@ -236,11 +238,11 @@ pub fn load(store: &Store, spec: &ScaleSpec, now: Timestamp) -> usize {
         }
         let refs: Vec<&Value> = group.iter().collect();
         rs["status"] = replicaset::status(&rs, &refs);
-        // Each group goes into the store as it is built: the store keeps bytes, and 150,000
-        // pods as JSON trees at once would take gigabytes the allocator keeps afterwards.
-        written += store.insert_bulk(&gr::replicasets(), [rs]);
-        written += store.insert_bulk(&gr::pods(), group);
+        replicasets.push(rs);
+        pods.extend(group);
     }
+    written += store.insert_bulk(&gr::replicasets(), replicasets);
+    written += store.insert_bulk(&gr::pods(), pods);
     written
 }
 
@@ -289,13 +291,12 @@ mod tests {
             40,
             "groups of 20 alternate between the two namespaces"
         );
-        let nodes: std::collections::BTreeSet<String> = pods
+        let nodes: std::collections::BTreeSet<&str> = pods
             .iter()
-            .map(|p| meta::str_at(&p.value(), &["spec", "nodeName"]).to_string())
+            .map(|p| meta::str_at(p.value(), &["spec", "nodeName"]))
             .collect();
         assert_eq!(nodes.len(), 4);
-        let first = pods[0].value();
-        let owner = meta::controller_uid(&first).unwrap_or_default();
+        let owner = meta::controller_uid(pods[0].value()).unwrap_or_default();
         assert!(
             store
                 .list(&gr::replicasets(), None)
@@ -340,8 +341,8 @@ mod tests {
         let replacement = store
             .list(&gr::pods(), Some("load-3"))
             .iter()
-            .find(|p| meta::str_at(&p.value(), &["status", "phase"]) == "Pending")
-            .map(|p| p.value())
+            .find(|p| meta::str_at(p.value(), &["status", "phase"]) == "Pending")
+            .map(|p| p.value().clone())
             .expect("a new pod");
         assert!(
             !meta::str_at(&replacement, &["spec", "nodeName"]).is_empty(),

@@ -87,7 +87,7 @@ impl Store {
             });
         }
         if let Some(rv) = &options.resource_version
-            && rv != str_at(&current.value(), &["metadata", "resourceVersion"])
+            && rv != str_at(current.value(), &["metadata", "resourceVersion"])
         {
             return Err(Error::Conflict {
                 resource: gr.to_string(),
@@ -109,8 +109,8 @@ impl Store {
         if options.propagation == Propagation::Orphan && has_dependents {
             finalizers.push(json!("orphan"));
         }
-        if !finalizers.is_empty() || has_finalizers(gr, &current.value()) {
-            let mut next = current.value();
+        if !finalizers.is_empty() || has_finalizers(gr, current.value()) {
+            let mut next = current.value().clone();
             if is_namespaces(gr) {
                 next["status"]["phase"] = json!("Terminating");
             }
@@ -181,7 +181,7 @@ impl Store {
             return Ok(Deleted::Gone(current));
         }
         let rv = self.next_rv();
-        let mut last = current.value();
+        let mut last = current.value().clone();
         metadata_mut(&mut last)?.insert("resourceVersion".into(), json!(rv.to_string()));
         let obj = Arc::new(StoredObject::new(last, rv));
         guard.objects.remove(&key);
@@ -267,7 +267,14 @@ impl Store {
         after: Option<&Arc<StoredObject>>,
     ) {
         let owners = |o: Option<&Arc<StoredObject>>| -> Vec<String> {
-            o.map(|o| o.owner_uids().iter().map(|uid| uid.to_string()).collect())
+            o.and_then(|o| o.value().pointer("/metadata/ownerReferences"))
+                .and_then(Value::as_array)
+                .map(|refs| {
+                    refs.iter()
+                        .filter_map(|r| r.get("uid").and_then(Value::as_str))
+                        .map(String::from)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let (old, new) = (owners(before), owners(after));

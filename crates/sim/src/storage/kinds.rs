@@ -553,7 +553,7 @@ impl Kinds {
         let crd = self
             .store
             .get(&crd_resource(), "", &format!("{plural}.{group}"))?;
-        crd_versions(&crd.value())
+        crd_versions(crd.value())
             .into_iter()
             .find(|r| r.version == version)
             .map(Arc::new)
@@ -566,7 +566,7 @@ impl Kinds {
             .store
             .list(&crd_resource(), None)
             .iter()
-            .flat_map(|crd| crd_versions(&crd.value()))
+            .flat_map(|crd| crd_versions(crd.value()))
             .collect();
         custom.sort_by(|a, b| (&a.group, &a.plural).cmp(&(&b.group, &b.plural)));
         out.extend(custom.into_iter().map(Arc::new));

@@ -436,12 +436,15 @@ impl Store {
             .get(&key)
             .cloned()
             .ok_or_else(|| Error::not_found(&gr.to_string(), name))?;
-        let current_value = current.value();
-        let mut next = current_value.clone();
+        let mut next = current.value().clone();
         change(&mut next)?;
         // Identity and system fields cannot be changed by a write.
         {
-            let old_meta = current_value.get("metadata").cloned().unwrap_or(json!({}));
+            let old_meta = current
+                .value()
+                .get("metadata")
+                .cloned()
+                .unwrap_or(json!({}));
             let meta = metadata_mut(&mut next)?;
             for field in [
                 "uid",
@@ -466,17 +469,19 @@ impl Store {
                 json!(current.resource_version().to_string()),
             );
         }
-        if next == current_value {
+        if &next == current.value() {
             return Ok(current);
         }
-        if next.get("spec") != current_value.get("spec") && next.get("spec").is_some() {
-            let generation = current_value
+        if next.get("spec") != current.value().get("spec") && next.get("spec").is_some() {
+            let generation = current
+                .value()
                 .pointer("/metadata/generation")
                 .and_then(Value::as_i64)
                 .unwrap_or(0);
             metadata_mut(&mut next)?.insert("generation".into(), json!(generation + 1));
         }
-        let being_deleted = current_value
+        let being_deleted = current
+            .value()
             .pointer("/metadata/deletionTimestamp")
             .is_some();
         let finalizers_left = has_finalizers(gr, &next);
@@ -588,10 +593,10 @@ mod tests {
     fn update_with_a_stale_resource_version_is_a_conflict_and_changes_nothing() {
         let store = Store::new();
         let created = store.create(&cms(), true, cm("a", "x")).expect("create");
-        let mut first = created.value();
+        let mut first = created.value().clone();
         first["data"]["a"] = json!("2");
         store.update(&cms(), first).expect("first update");
-        let mut stale = created.value();
+        let mut stale = created.value().clone();
         stale["data"]["a"] = json!("3");
         let err = store.update(&cms(), stale).expect_err("stale update");
         assert_eq!(err.code(), 409);

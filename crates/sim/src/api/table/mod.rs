@@ -32,11 +32,11 @@ pub fn table(
     let rows: Vec<Value> = items
         .iter()
         .map(|o| {
-            let mut row = json!({"cells": cells(info, &o.value())});
+            let mut row = json!({"cells": cells(info, o.value())});
             match include_object {
                 "None" => {}
-                "Object" => row["object"] = o.value(),
-                _ => row["object"] = crate::api::verbs::partial(&o.value()),
+                "Object" => row["object"] = o.value().clone(),
+                _ => row["object"] = crate::api::verbs::partial(o.value()),
             }
             row
         })
@@ -98,9 +98,9 @@ pub fn human_duration(secs: i64) -> String {
 pub fn single(info: &ResourceInfo, obj: &StoredObject, include_object: &str) -> Value {
     table(
         info,
-        &[Arc::new(StoredObject::detached(obj.value()))],
+        &[Arc::new(StoredObject::detached(obj.value().clone()))],
         include_object,
-        json!({"resourceVersion": str_at(&obj.value(), &["metadata", "resourceVersion"])}),
+        json!({"resourceVersion": str_at(obj.value(), &["metadata", "resourceVersion"])}),
     )
 }
 

@@ -106,14 +106,14 @@ pub(super) fn evict(call: &Call<'_>, eviction: &Value) -> Result<Response> {
             .into_iter()
             .filter(|p| selector.matches(&p.labels()))
             .collect();
-        let healthy = matching.iter().filter(|p| is_ready(&p.value())).count() as i64;
+        let healthy = matching.iter().filter(|p| is_ready(p.value())).count() as i64;
         let expected = matching.len() as i64;
         let desired = match (&spec["minAvailable"], &spec["maxUnavailable"]) {
             (Value::Null, Value::Null) => expected,
             (min, Value::Null) => int_or_percent(min, expected, true),
             (_, max) => expected - int_or_percent(max, expected, false),
         };
-        let pod_healthy = is_ready(&pod.value());
+        let pod_healthy = is_ready(pod.value());
         let allowed = if pod_healthy { healthy - desired } else { 1 };
         if allowed <= 0 {
             let pdb_name = pdb.name().to_string();

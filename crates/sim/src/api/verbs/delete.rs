@@ -109,7 +109,7 @@ pub fn delete_collection(call: &Call<'_>, body: &[u8]) -> Result<Response> {
             obj.name(),
             &options,
         ) {
-            deleted.push(d.object().value());
+            deleted.push(d.object().value().clone());
         }
     }
     let value = json!({"kind": format!("{}List", info.kind), "apiVersion": info.api_version(),

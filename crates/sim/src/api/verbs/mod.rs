@@ -29,7 +29,7 @@ pub use write::{create, patch, update};
 
 /// The object as served at the requested version (custom resources may be stored at another).
 pub fn versioned(info: &ResourceInfo, obj: &StoredObject) -> Value {
-    let mut value = obj.value();
+    let mut value = obj.value().clone();
     if info.custom {
         value["apiVersion"] = json!(info.api_version());
     }
@@ -56,13 +56,13 @@ fn respond_object(call: &Call<'_>, status: StatusCode, obj: &StoredObject) -> Re
         Representation::Table => {
             let value = table::table(
                 &call.info,
-                std::slice::from_ref(&Arc::new(StoredObject::detached(obj.value()))),
+                std::slice::from_ref(&Arc::new(StoredObject::detached(obj.value().clone()))),
                 call.param("includeObject").unwrap_or("Metadata"),
                 json!({"resourceVersion": obj.resource_version().to_string()}),
             );
             respond(call, status, &value)
         }
-        Representation::PartialMetadata => respond(call, status, &partial(&obj.value())),
+        Representation::PartialMetadata => respond(call, status, &partial(obj.value())),
         Representation::Json if !call.info.custom => {
             bytes_response(status, obj.json_bytes().clone(), "application/json")
         }

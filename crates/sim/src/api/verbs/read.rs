@@ -91,7 +91,7 @@ pub fn list(call: &Call<'_>) -> Result<Response> {
             Ok(respond(call, StatusCode::OK, &value))
         }
         Representation::PartialMetadata => {
-            let items: Vec<Value> = page.items.iter().map(|o| partial(&o.value())).collect();
+            let items: Vec<Value> = page.items.iter().map(|o| partial(o.value())).collect();
             let value = json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": list_meta, "items": items});
             Ok(respond(call, StatusCode::OK, &value))
         }
@@ -123,7 +123,7 @@ pub fn list(call: &Call<'_>) -> Result<Response> {
                 if i > 0 {
                     out.push(b',');
                 }
-                if info.custom && str_at(&o.value(), &["apiVersion"]) != api_version {
+                if info.custom && str_at(o.value(), &["apiVersion"]) != api_version {
                     out.extend_from_slice(
                         &serde_json::to_vec(&versioned(info, o)).unwrap_or_default(),
                     );
@@ -153,7 +153,7 @@ pub async fn get(call: &Call<'_>) -> Result<Response> {
         }
         Some("scale") => {
             let obj = current(call)?;
-            Ok(respond(call, StatusCode::OK, &scale_of(&obj.value())))
+            Ok(respond(call, StatusCode::OK, &scale_of(obj.value())))
         }
         Some("log") => pod_logs::serve(call).await,
         Some(other) => Err(Error::MethodNotAllowed(format!(

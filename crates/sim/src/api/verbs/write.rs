@@ -433,7 +433,7 @@ pub fn update(call: &Call<'_>, body: &[u8], content_type: &str) -> Result<Respon
             }
             Ok(next)
         })?;
-        return Ok(respond(call, StatusCode::OK, &scale_of(&obj.value())));
+        return Ok(respond(call, StatusCode::OK, &scale_of(obj.value())));
     }
     check_type(&info, &mut object)?;
     validate_fields(call, &object)?;
@@ -497,7 +497,7 @@ pub fn patch(call: &Call<'_>, body: &[u8], content_type: &str) -> Result<Respons
                 .unwrap_or(json!(0));
             Ok(next)
         })?;
-        return Ok(respond(call, StatusCode::OK, &scale_of(&obj.value())));
+        return Ok(respond(call, StatusCode::OK, &scale_of(obj.value())));
     }
     let obj = write(call, "Update", |cur| {
         let mut next = compute(cur)?;
