@@ -2,10 +2,8 @@
 //! failure, and a change feed of row deltas.
 //!
 //! Objects arrive from a kube-runtime `watcher` as JSON trees (`RawObject`); each is stripped of
-//! `managedFields`, turned into its [`Row`] once, and kept as serialised JSON bytes, deflated
-//! (a `serde_json::Value` tree takes several times the memory, and the JSON of 150,000 pods
-//! was most of the cache: deflate keeps about a third of it). The few readers of whole objects
-//! (owner lookups in one namespace, a search for an image) inflate them on demand.
+//! `managedFields`, turned into its [`Row`] once, and kept as serialised JSON bytes (a
+//! `serde_json::Value` tree takes several times the memory). Details parse the bytes on demand.
 //! A re-list (after the watch expired) is gathered aside and swapped in when complete, so reads
 //! never see a half-listed cache.
 
@@ -91,28 +89,7 @@ pub enum Change {
 #[derive(Debug, Default)]
 pub struct Objects {
     rows: RowStore,
-    /// Each object's JSON, deflated ([`deflate`]).
-    json: HashMap<String, Box<[u8]>>,
-}
-
-/// An object's JSON as the cache keeps it: raw deflate at the fastest level (about 8 µs for a
-/// 2 KB pod, a third of its size).
-fn deflate(json: &[u8]) -> std::io::Result<Box<[u8]>> {
-    use std::io::Write;
-    let mut encoder = flate2::write::DeflateEncoder::new(
-        Vec::with_capacity(json.len() / 2),
-        flate2::Compression::fast(),
-    );
-    encoder.write_all(json)?;
-    Ok(encoder.finish()?.into_boxed_slice())
-}
-
-/// The JSON [`deflate`] kept.
-fn inflate(deflated: &[u8]) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut json = Vec::with_capacity(deflated.len() * 3);
-    flate2::read::DeflateDecoder::new(deflated).read_to_end(&mut json)?;
-    Ok(json)
+    json: HashMap<String, Arc<[u8]>>,
 }
 
 fn key(namespace: Option<&str>, name: &str) -> String {
@@ -129,17 +106,9 @@ impl Objects {
         self.rows.get(namespace, name)
     }
 
-    /// The object as compact JSON (without managedFields), inflated.
+    /// The object as compact JSON (without managedFields).
     pub fn json(&self, namespace: Option<&str>, name: &str) -> Option<Arc<[u8]>> {
-        let deflated = self.json.get(&key(namespace, name))?;
-        match inflate(deflated) {
-            Ok(json) => Some(json.into()),
-            // Only this module deflates; a failure here is a bug, not input.
-            Err(error) => {
-                tracing::error!(namespace, name, %error, "a cached object cannot be inflated");
-                None
-            }
-        }
+        self.json.get(&key(namespace, name)).cloned()
     }
 
     pub fn len(&self) -> usize {
@@ -150,7 +119,7 @@ impl Objects {
         self.rows.is_empty()
     }
 
-    fn upsert(&mut self, row: Row, json: Box<[u8]>) -> Option<Row> {
+    fn upsert(&mut self, row: Row, json: Arc<[u8]>) -> Option<Row> {
         self.json
             .insert(key(row.namespace.as_deref(), &row.name), json);
         self.rows.upsert(row)
@@ -262,18 +231,17 @@ impl ResourceCache {
         self
     }
 
-    /// Runs `work` with the lookup of the kind's usage columns (`None` without metrics): the
-    /// totals of the last scrape, which a scrape being recorded replaces without waiting for
-    /// (or making wait) the lists that read them.
+    /// Runs `work` with the lookup of the kind's usage columns (`None` without metrics), the
+    /// metrics history read-locked meanwhile.
     pub fn with_usage<T>(
         &self,
         work: impl FnOnce(Option<&dyn wheelhouse_model::rows::UsageLookup>) -> T,
     ) -> T {
         match &self.usage {
             Some((metrics, kind)) => {
-                let latest = metrics.latest();
-                let lookup = crate::metrics::usage::LatestUsage {
-                    latest: &latest,
+                let history = metrics.history();
+                let lookup = crate::metrics::usage::HistoryUsage {
+                    history: &history,
                     kind: *kind,
                 };
                 work(Some(&lookup))
@@ -475,9 +443,8 @@ impl Ingest {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The object's row and deflated compact JSON; an object that cannot become a row is
-    /// logged and skipped.
-    fn ingest(&self, object: RawObject) -> Option<(Row, Box<[u8]>)> {
+    /// The object's row and compact JSON; an object that cannot become a row is logged and skipped.
+    fn ingest(&self, object: RawObject) -> Option<(Row, Arc<[u8]>)> {
         let mut value = object.value;
         // Items of a list come without apiVersion and kind; details and YAML need them.
         if let Some(fields) = value.as_object_mut() {
@@ -498,12 +465,8 @@ impl Ingest {
                 return None;
             }
         };
-        let json = match serde_json::to_vec(&value).map_err(std::io::Error::from) {
-            Ok(json) => deflate(&json),
-            Err(error) => Err(error),
-        };
-        let json = match json {
-            Ok(json) => json,
+        let json: Arc<[u8]> = match serde_json::to_vec(&value) {
+            Ok(json) => json.into(),
             Err(error) => {
                 tracing::warn!(resource = %self.kind.qualified_resource(), %error, "object not representable as JSON; skipped");
                 return None;
@@ -550,9 +513,6 @@ mod tests {
         .expect("an object");
         let (row, json) = ingest().ingest(object).expect("ingested");
         assert_eq!(row.name, "settings");
-        let mut objects = Objects::default();
-        objects.upsert(row, json);
-        let json = objects.json(Some("default"), "settings").expect("kept");
         let stored: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
         assert_eq!(stored["apiVersion"], "v1");
         assert_eq!(stored["kind"], "ConfigMap");
@@ -561,35 +521,5 @@ mod tests {
             stored["metadata"].get("managedFields").is_none(),
             "{stored}"
         );
-    }
-
-    #[test]
-    fn an_object_is_kept_deflated_and_read_back_as_it_came() {
-        let containers: Vec<serde_json::Value> = (0..3)
-            .map(|n| {
-                serde_json::json!({"name": format!("c-{n}"), "image": "ghcr.io/example/app:1.2.3",
-                "imagePullPolicy": "IfNotPresent", "terminationMessagePath": "/dev/termination-log",
-                "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}}})
-            })
-            .collect();
-        let object: RawObject = serde_json::from_value(serde_json::json!({
-            "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": "big", "namespace": "default", "labels": {"app": "web"}},
-            "data": {"containers": serde_json::to_string(&containers).expect("JSON")}
-        }))
-        .expect("an object");
-        let expected = serde_json::to_vec(&object.value).expect("JSON");
-        let (row, deflated) = ingest().ingest(object).expect("ingested");
-        assert!(
-            deflated.len() * 2 < expected.len(),
-            "{} deflated bytes of {}",
-            deflated.len(),
-            expected.len()
-        );
-        let mut objects = Objects::default();
-        objects.upsert(row, deflated);
-        let json = objects.json(Some("default"), "big").expect("kept");
-        assert_eq!(&*json, expected.as_slice());
-        assert!(objects.json(Some("default"), "other").is_none());
     }
 }
