@@ -119,7 +119,7 @@ fn history_figures(pods: usize) {
 /// The pod list sorted by CPU (usage joined from the history) against sorted by name, over
 /// `pods` rows: the list query's extra cost of a usage sort.
 fn usage_sort_figures(pods: usize) {
-    use wheelhouse_cluster::metrics::usage::{HistoryUsage, UsageKind};
+    use wheelhouse_cluster::metrics::usage::{LatestUsage, UsageKind};
     use wheelhouse_model::query::{ListParams, ListQuery};
     use wheelhouse_model::rows::RowSchema;
     let schema = RowSchema::builtin("", "Pod", true);
@@ -138,8 +138,9 @@ fn usage_sort_figures(pods: usize) {
         .collect();
     let mut history = History::new(3_600_000, 30_000);
     history.record(0, samples, Vec::new());
-    let lookup = HistoryUsage {
-        history: &history,
+    let latest = history.latest();
+    let lookup = LatestUsage {
+        latest: &latest,
         kind: UsageKind::Pods,
     };
     let time = |sort: &str| {
@@ -190,7 +191,7 @@ async fn scrape_figures(pods: usize) -> Result<(), BoxError> {
     })
     .await?;
     let cluster = Arc::new(Cluster::start(connection, MonitorConfig::default()));
-    let history = RwLock::new(History::new(3_600_000, 30_000));
+    let history = Arc::new(RwLock::new(History::new(3_600_000, 30_000)));
     // The first scrape also fills the pod, node and ReplicaSet watch caches.
     let started = Instant::now();
     let (p, n) = scrape_once(&cluster, &history).await?;

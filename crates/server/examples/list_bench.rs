@@ -3,7 +3,14 @@
 //!
 //! ```text
 //! cargo run --release -p wheelhouse-server --example list_bench -- --pods 100000 [--nodes 5000] [--namespaces 50]
+//!     [--scrape-interval 3 --fill-retention] [--no-kubectl] [--without-metrics-server]
 //! ```
+//!
+//! `--scrape-interval S` scrapes metrics.k8s.io every S seconds instead of 30; with
+//! `--fill-retention` the bench waits until the history holds as many scrapes as an hour at 30 s
+//! (121), sampling the first page of pods sorted by CPU all the while (the slowest of those
+//! requests is what a scrape makes a list wait), then measures the overview and cluster metrics
+//! answers and the memory of a full history.
 //!
 //! The simulated API server runs in a child process (this program started again with `--sim`),
 //! so the resident memory measured here is the console's: the server, its caches, and this
@@ -23,6 +30,7 @@ use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::config::Kubeconfig;
 use serde_json::{Value, json};
+use wheelhouse_cluster::metrics::MetricsConfig;
 use wheelhouse_cluster::resources::ResourcesConfig;
 use wheelhouse_cluster::{Cluster, ClusterSource, MonitorConfig};
 use wheelhouse_server::ServerConfig;
@@ -44,7 +52,14 @@ struct Shape {
     page_size: u32,
     /// Whether the sim serves metrics.k8s.io (the console then scrapes it and keeps history).
     metrics_server: bool,
+    /// Seconds between two scrapes of metrics.k8s.io.
+    scrape_interval: u64,
+    /// Wait for a full retention of scrapes (an hour at 30 s: 121) before the list figures.
+    fill_retention: bool,
 }
+
+/// Scrapes an hour of history holds at 30 s.
+const RETENTION_SCRAPES: usize = 121;
 
 fn shape(args: &[String]) -> Result<Shape, BoxError> {
     let value = |flag: &str| -> Result<Option<usize>, BoxError> {
@@ -64,6 +79,8 @@ fn shape(args: &[String]) -> Result<Shape, BoxError> {
         namespaces: value("--namespaces")?.unwrap_or((pods / 2_000).clamp(1, 50)),
         page_size: value("--page-size")?.map_or(500, |n| n as u32),
         metrics_server: !args.iter().any(|a| a == "--without-metrics-server"),
+        scrape_interval: value("--scrape-interval")?.map_or(30, |n| n as u64),
+        fill_retention: args.iter().any(|a| a == "--fill-retention"),
     })
 }
 
@@ -110,7 +127,12 @@ async fn sim_child(shape: Shape, kubeconfig: PathBuf) -> Result<(), BoxError> {
 
 /// Resident memory of this process in MiB.
 fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    rss_mib_of("self")
+}
+
+/// Resident memory of process `pid` (`self` for this one) in MiB.
+fn rss_mib_of(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -168,6 +190,8 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
         loading.elapsed().as_secs_f64()
     );
 
+    let sim_pid = child.id().to_string();
+    let sim_loaded_rss = rss_mib_of(&sim_pid);
     let idle_rss = rss_mib();
     let kubeconfig = Kubeconfig::read_from(&kubeconfig_path)?;
     let connection = wheelhouse_cluster::connect(ClusterSource::Kubeconfig {
@@ -183,7 +207,14 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     let served = cluster.clone();
     let mut resources = ResourcesConfig::default();
     resources.cache.page_size = shape.page_size;
-    let server_config = ServerConfig::default().resources(resources);
+    // The same number of scrapes as an hour at 30 s, whatever the interval.
+    let interval = Duration::from_secs(shape.scrape_interval.max(1));
+    let metrics = MetricsConfig::default()
+        .interval(interval)
+        .retention(interval * (RETENTION_SCRAPES as u32 - 1));
+    let server_config = ServerConfig::default()
+        .resources(resources)
+        .metrics(metrics);
     tokio::spawn(async move {
         let shutdown = async {
             let _ = stopped.await;
@@ -214,9 +245,16 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     for (resource, count) in [("pods", shape.pods), ("nodes", shape.nodes)] {
         let started = Instant::now();
         loop {
-            let page = get(format!("api/v1/resources/core/v1/{resource}?pageSize=1")).await?;
-            if page["state"] == "ready" {
-                break;
+            // A sim loading 150,000 pods may not answer the console's probe at once (503):
+            // the console retries, and so does this loop, for a while.
+            match get(format!("api/v1/resources/core/v1/{resource}?pageSize=1")).await {
+                Ok(page) if page["state"] == "ready" => break,
+                Ok(_) => {}
+                Err(error) if started.elapsed() < Duration::from_secs(120) => {
+                    eprintln!("waiting for the {resource} cache: {error}");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(error) => return Err(error),
             }
         }
         rows.push(format!(
@@ -225,6 +263,10 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
         ));
     }
     let synced_rss = rss_mib();
+    rows.push(format!(
+        "| RSS of the sim (child process): loaded → after the console's first lists | {sim_loaded_rss:.0} MiB → {:.0} MiB |",
+        rss_mib_of(&sim_pid)
+    ));
     rows.push(format!(
         "| RSS: idle (no cache) → pods + nodes cached | {idle_rss:.0} MiB → {synced_rss:.0} MiB |"
     ));
@@ -248,6 +290,9 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     } else {
         rows.push("| metrics | none (--without-metrics-server) |".to_string());
     }
+    if shape.metrics_server && shape.fill_retention {
+        rows.extend(fill_retention(&get, shape.scrape_interval).await?);
+    }
 
     let queries = [
         (
@@ -262,6 +307,10 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
         ),
     ];
     let mut first_page_p50 = Duration::ZERO;
+    let mut queries = queries.to_vec();
+    if shape.metrics_server {
+        queries.push(("usage sort, sort=-cpu", "sort=-cpu".to_string()));
+    }
     for (label, query) in &queries {
         let mut times = Vec::with_capacity(RUNS);
         let mut total = Value::Null;
@@ -310,6 +359,26 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
         ));
     } else {
         rows.push(format!("| `kubectl get pods -A` | skipped: no {kubectl} |"));
+    }
+
+    if shape.metrics_server {
+        for (label, path) in [
+            ("`/api/v1/overview`", "api/v1/overview"),
+            ("`/api/v1/metrics/cluster`", "api/v1/metrics/cluster"),
+        ] {
+            let mut times = Vec::new();
+            for _ in 0..50 {
+                let started = Instant::now();
+                get(path.to_string()).await?;
+                times.push(started.elapsed());
+            }
+            times.sort();
+            rows.push(format!(
+                "| {label} (50 runs) | p50 {} · p99 {} |",
+                ms(percentile(&times, 0.5)),
+                ms(percentile(&times, 0.99))
+            ));
+        }
     }
 
     rows.push(
@@ -431,6 +500,7 @@ async fn sse_latency(base: &str, kube_client: &kube::Client) -> Result<String, B
     while latencies.lock().map_err(|_| "poisoned")?.len() < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let live_rss = rss_mib();
     for subscriber in subscribers {
         subscriber.abort();
     }
@@ -447,5 +517,64 @@ async fn sse_latency(base: &str, kube_client: &kube::Client) -> Result<String, B
         ms(latencies.last().copied().unwrap_or_default()),
         ms(percentile(&round_trips, 0.5)),
         ms(percentile(&round_trips, 0.99)),
+    ) + &format!(
+        "\n| RSS with the {SUBSCRIBERS} subscribers live, after their deltas | {live_rss:.0} MiB |"
     ))
+}
+
+/// Waits until the history holds a full retention of scrapes, sampling the first page of pods
+/// sorted by CPU every 100 ms meanwhile: how long a list waits while scrapes are recorded.
+async fn fill_retention<F, Fut>(get: &F, interval: u64) -> Result<Vec<String>, BoxError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Value, BoxError>>,
+{
+    let started = Instant::now();
+    let mut scrapes = std::collections::HashSet::new();
+    let mut times = Vec::new();
+    let mut rss_at = Vec::new();
+    let limit = Duration::from_secs(interval * RETENTION_SCRAPES as u64 * 3 + 120);
+    while (scrapes.len() < RETENTION_SCRAPES || times.len() < 1_000) && started.elapsed() < limit {
+        let began = Instant::now();
+        get("api/v1/resources/core/v1/pods?sort=-cpu".to_string()).await?;
+        times.push(began.elapsed());
+        if times.len() % 10 == 0 {
+            let status = get("api/v1/metrics/status".to_string()).await?;
+            if let Some(at) = status["metricsServer"]["lastScrape"].as_str()
+                && scrapes.insert(at.to_string())
+                && scrapes.len() % 30 == 0
+            {
+                rss_at.push(format!("{} → {:.0} MiB", scrapes.len(), rss_mib()));
+                eprintln!(
+                    "{:.0} s: {} scrapes recorded, RSS {:.0} MiB, slowest list so far {}",
+                    started.elapsed().as_secs_f64(),
+                    scrapes.len(),
+                    rss_mib(),
+                    ms(times.iter().max().copied().unwrap_or_default())
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100).saturating_sub(began.elapsed())).await;
+    }
+    times.sort();
+    Ok(vec![
+        format!(
+            "| first page sorted by CPU, sampled every 100 ms while {} scrapes were recorded ({} requests over {:.0} s) | p50 {} · p99 {} · max {} |",
+            scrapes.len(),
+            times.len(),
+            started.elapsed().as_secs_f64(),
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99)),
+            ms(times.last().copied().unwrap_or_default()),
+        ),
+        format!(
+            "| RSS as the history filled (scrapes → RSS) | {} |",
+            rss_at.join(", ")
+        ),
+        format!(
+            "| RSS with a full retention ({} scrapes of every pod) | {:.0} MiB |",
+            scrapes.len(),
+            rss_mib()
+        ),
+    ])
 }

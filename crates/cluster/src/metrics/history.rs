@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use wheelhouse_model::rows::object_key;
 
@@ -164,8 +165,9 @@ pub struct History {
     /// Pods by namespace, then name.
     pods: HashMap<String, HashMap<String, PodHistory>>,
     nodes: HashMap<String, Series>,
-    /// Sums at the last scrape, for list columns.
-    latest: Latest,
+    /// Sums at the last scrape, for list columns; shared with the lists, which read it
+    /// without locking the history (see `Metrics::latest`).
+    latest: Arc<Latest>,
 }
 
 /// Usage with requests and limits of a group of pods at the last scrape.
@@ -195,6 +197,8 @@ pub struct Latest {
     /// The pods on each node (their requests and limits).
     node_pods: HashMap<String, Total>,
     node_allocatable: HashMap<String, Sample>,
+    /// Each node's usage (nodes whose sample has a CPU figure).
+    node_usage: HashMap<String, Sample>,
 }
 
 /// The key of a pod in [`Latest`]: the model's [`object_key`], which every row carries.
@@ -229,6 +233,11 @@ impl Latest {
             node_allocatable: nodes
                 .iter()
                 .filter_map(|n| Some((n.name.clone(), n.allocatable?)))
+                .collect(),
+            node_usage: nodes
+                .iter()
+                .filter(|n| !n.usage.cpu.is_nan())
+                .map(|n| (n.name.clone(), n.usage))
                 .collect(),
             ..Latest::default()
         };
@@ -268,6 +277,29 @@ impl Latest {
         }
         latest
     }
+
+    /// A pod's usage and bounds, by its row's `key` ([`pod_key`]).
+    pub fn pod(&self, key: u64) -> Option<&Total> {
+        self.pods.get(&key)
+    }
+
+    /// A workload's pods.
+    pub fn workload(&self, resource: &str, namespace: &str, name: &str) -> Option<&Total> {
+        self.workloads.get(resource)?.get(namespace)?.get(name)
+    }
+
+    /// The requests and limits of the pods on a node, and its allocatable.
+    pub fn node_bounds(&self, name: &str) -> (Option<&Total>, Option<Sample>) {
+        (
+            self.node_pods.get(name),
+            self.node_allocatable.get(name).copied(),
+        )
+    }
+
+    /// A node's usage.
+    pub fn node(&self, name: &str) -> Option<Sample> {
+        self.node_usage.get(name).copied()
+    }
 }
 
 impl History {
@@ -284,7 +316,7 @@ impl History {
             first_seq: 0,
             pods: HashMap::new(),
             nodes: HashMap::new(),
-            latest: Latest::default(),
+            latest: Arc::default(),
         }
     }
 
@@ -351,29 +383,27 @@ impl History {
                 .or_insert_with(|| Series::new(seq, capacity))
                 .push(seq, node.usage);
         }
-        self.latest = latest;
+        self.latest = Arc::new(latest);
+    }
+
+    /// The totals of the last scrape (what list columns show), shared.
+    pub fn latest(&self) -> Arc<Latest> {
+        self.latest.clone()
     }
 
     /// A pod's usage and bounds at the last scrape, by its row's `key` ([`pod_key`]).
     pub fn latest_pod_total(&self, key: u64) -> Option<&Total> {
-        self.latest.pods.get(&key)
+        self.latest.pod(key)
     }
 
     /// A workload's pods at the last scrape.
     pub fn latest_workload(&self, resource: &str, namespace: &str, name: &str) -> Option<&Total> {
-        self.latest
-            .workloads
-            .get(resource)?
-            .get(namespace)?
-            .get(name)
+        self.latest.workload(resource, namespace, name)
     }
 
     /// The requests and limits of the pods on a node, and its allocatable, at the last scrape.
     pub fn latest_node_bounds(&self, name: &str) -> (Option<&Total>, Option<Sample>) {
-        (
-            self.latest.node_pods.get(name),
-            self.latest.node_allocatable.get(name).copied(),
-        )
+        self.latest.node_bounds(name)
     }
 
     /// Drops scrapes before `cutoff_ms` (and beyond the sample bound), and objects left empty.

@@ -227,6 +227,9 @@ pub fn ranges(retention_seconds: u64, prometheus: bool) -> Vec<RangeOption> {
 pub struct Metrics {
     config: MetricsConfig,
     history: Arc<RwLock<History>>,
+    /// The last scrape's totals (also in the history), which lists read without waiting for
+    /// the history's lock while a scrape is recorded.
+    latest: Arc<RwLock<Arc<history::Latest>>>,
     status: watch::Receiver<SourceStatus>,
     prometheus: Option<prometheus::Prometheus>,
     task: JoinHandle<()>,
@@ -249,16 +252,21 @@ impl Metrics {
             interval_seconds: config.interval.as_secs_f64(),
             retention_seconds: config.retention.as_secs_f64(),
         });
+        let latest = Arc::new(RwLock::new(Arc::default()));
         let task = tokio::spawn(scraper::run(
             cluster,
             config.clone(),
-            history.clone(),
-            sender,
+            scraper::Outputs {
+                history: history.clone(),
+                latest: latest.clone(),
+                status: sender,
+            },
         ));
         let prometheus = config.prometheus.clone().map(prometheus::Prometheus::start);
         Self {
             config,
             history,
+            latest,
             status,
             prometheus,
             task,
@@ -293,6 +301,14 @@ impl Metrics {
         self.history
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The totals of the last scrape (the usage columns of lists); never waits for a scrape.
+    pub fn latest(&self) -> Arc<history::Latest> {
+        self.latest
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The ranges the configured sources can serve.

@@ -3,6 +3,10 @@
 //! Each attempt either records one scrape or classifies its failure (not installed,
 //! unreachable, forbidden); failures are retried with exponential backoff. The state is
 //! published on every scrape, but logged only when it changes.
+//!
+//! At 150,000 pods a scrape decodes tens of megabytes and joins every pod with its object: that
+//! work runs on the blocking pool, not on the runtime's workers that serve requests, and the
+//! history's write lock is taken only to append what was prepared.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -31,12 +35,21 @@ struct Failure {
     hint: String,
 }
 
-pub(super) async fn run(
-    cluster: Arc<Cluster>,
-    config: MetricsConfig,
-    history: Arc<RwLock<History>>,
-    status: watch::Sender<SourceStatus>,
-) {
+/// Where the scraper puts what it gathers.
+pub(super) struct Outputs {
+    pub history: Arc<RwLock<History>>,
+    /// The last scrape's totals, replaced after each scrape (lists read them without the
+    /// history's lock).
+    pub latest: Arc<RwLock<Arc<Latest>>>,
+    pub status: watch::Sender<SourceStatus>,
+}
+
+pub(super) async fn run(cluster: Arc<Cluster>, config: MetricsConfig, outputs: Outputs) {
+    let Outputs {
+        history,
+        latest: shared_latest,
+        status,
+    } = outputs;
     let mut api_version: Option<&'static str> = None;
     let mut backoff = config.waits();
     let mut recorded = 0u64;
@@ -60,13 +73,18 @@ pub(super) async fn run(
         let now = Timestamp::now();
         let scraped = attempt.is_ok();
         match attempt {
-            Ok((pods, nodes)) => {
-                let (pod_count, node_count) = (pods.len(), nodes.len());
-                let latest = Latest::of(&pods, &nodes);
-                history
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .record_with(now.as_millisecond(), pods, nodes, latest);
+            Ok(scraped) => {
+                let (pod_count, node_count) = (scraped.pods.len(), scraped.nodes.len());
+                if let Some(latest) = record(&history, now.as_millisecond(), scraped).await {
+                    let previous = std::mem::replace(
+                        &mut *shared_latest
+                            .write()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner),
+                        latest,
+                    );
+                    // Freed here, not under the lock (unless a list still reads it).
+                    drop(previous);
+                }
                 recorded = recorded.saturating_add(1);
                 let version = api_version.map(|v| format!("{GROUP}/{v}"));
                 publish(
@@ -149,19 +167,47 @@ fn unreachable_hint() -> String {
 /// recorded, or why it failed.
 pub async fn scrape_once(
     cluster: &Cluster,
-    history: &RwLock<History>,
+    history: &Arc<RwLock<History>>,
 ) -> Result<(usize, usize), String> {
     let mut version = None;
-    let (pods, nodes) = scrape(cluster, &mut version, &[])
+    let scraped = scrape(cluster, &mut version, &[])
         .await
         .map_err(|failure| failure.message)?;
-    let counts = (pods.len(), nodes.len());
-    let latest = Latest::of(&pods, &nodes);
-    history
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .record_with(Timestamp::now().as_millisecond(), pods, nodes, latest);
+    let counts = (scraped.pods.len(), scraped.nodes.len());
+    record(history, Timestamp::now().as_millisecond(), scraped).await;
     Ok(counts)
+}
+
+/// What one scrape gathered, with its totals computed.
+struct Scraped {
+    pods: Vec<PodSample>,
+    nodes: Vec<NodeSample>,
+    latest: Latest,
+}
+
+/// Appends a scrape to the history on the blocking pool (the write lock waits for readers);
+/// the totals it recorded, or `None` if the task failed.
+async fn record(
+    history: &Arc<RwLock<History>>,
+    at_ms: i64,
+    scraped: Scraped,
+) -> Option<Arc<Latest>> {
+    let history = history.clone();
+    let recorded = tokio::task::spawn_blocking(move || {
+        let mut history = history
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        history.record_with(at_ms, scraped.pods, scraped.nodes, scraped.latest);
+        history.latest()
+    })
+    .await;
+    match recorded {
+        Ok(latest) => Some(latest),
+        Err(error) => {
+            tracing::error!(%error, "recording a metrics scrape failed");
+            None
+        }
+    }
 }
 
 /// One scrape: discovery when needed, then pod and node metrics joined with the pod objects.
@@ -169,7 +215,7 @@ async fn scrape(
     cluster: &Cluster,
     api_version: &mut Option<&'static str>,
     fallback_namespaces: &[String],
-) -> Result<(Vec<PodSample>, Vec<NodeSample>), Failure> {
+) -> Result<Scraped, Failure> {
     let client = cluster.client();
     let version = match *api_version {
         Some(v) => v,
@@ -223,8 +269,30 @@ async fn scrape(
     let caches = cluster.caches();
     let (objects, replicasets, node_objects) =
         tokio::join!(caches.pods(), caches.replicasets(), caches.nodes());
+    let (objects, replicasets, node_objects) = (
+        objects.unwrap_or_default(),
+        replicasets.unwrap_or_default(),
+        node_objects.unwrap_or_default(),
+    );
+    tokio::task::spawn_blocking(move || join(pods, nodes, &objects, &replicasets, &node_objects))
+        .await
+        .map_err(|error| Failure {
+            state: SourceState::Unreachable,
+            message: format!("joining the scrape with the pod objects failed: {error}"),
+            hint: "This is a bug in Wheelhouse; the console's log has the details.".into(),
+        })
+}
+
+/// Joins the metrics with the objects (node, owners, requests and limits) and computes the
+/// scrape's totals: CPU work for every pod, done off the runtime.
+fn join(
+    pods: MetricsList<PodMetrics>,
+    nodes: MetricsList<NodeMetrics>,
+    objects: &[Arc<PodFacts>],
+    replicasets: &[Arc<crate::facts::ReplicaSetFacts>],
+    node_objects: &[Arc<k8s_openapi::api::core::v1::Node>],
+) -> Scraped {
     let allocatable: HashMap<String, Sample> = node_objects
-        .unwrap_or_default()
         .iter()
         .filter_map(|n| {
             let map = n.status.as_ref()?.allocatable.as_ref()?;
@@ -241,13 +309,12 @@ async fn scrape(
             ))
         })
         .collect();
-    let objects = objects.unwrap_or_default();
-    let replicasets = ReplicaSetOwners::new(replicasets.unwrap_or_default().iter());
+    let replicasets = ReplicaSetOwners::new(replicasets.iter());
     let by_name: HashMap<(&str, &str), &PodFacts> = objects
         .iter()
         .map(|p| ((p.namespace.as_str(), p.name.as_str()), p.as_ref()))
         .collect();
-    let pods = pods
+    let pods: Vec<PodSample> = pods
         .items
         .into_iter()
         .map(|m| {
@@ -270,7 +337,7 @@ async fn scrape(
             }
         })
         .collect();
-    let nodes = nodes
+    let nodes: Vec<NodeSample> = nodes
         .items
         .into_iter()
         .map(|m| NodeSample {
@@ -279,7 +346,12 @@ async fn scrape(
             usage: m.usage.sample(),
         })
         .collect();
-    Ok((pods, nodes))
+    let latest = Latest::of(&pods, &nodes);
+    Scraped {
+        pods,
+        nodes,
+        latest,
+    }
 }
 
 /// The served version of metrics.k8s.io that Wheelhouse reads, v1 preferred.
@@ -314,7 +386,12 @@ fn not_installed() -> Failure {
     }
 }
 
-async fn get<T: serde::de::DeserializeOwned>(client: &Client, path: &str) -> Result<T, Failure> {
+/// GETs `path` and decodes the answer on the blocking pool (a list of 150,000 pod metrics is
+/// tens of megabytes of JSON).
+async fn get<T>(client: &Client, path: &str) -> Result<T, Failure>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+{
     let request = http::Request::get(path)
         .body(Vec::new())
         .map_err(|e| Failure {
@@ -322,7 +399,19 @@ async fn get<T: serde::de::DeserializeOwned>(client: &Client, path: &str) -> Res
             message: format!("cannot build the request for {path}: {e}"),
             hint: unreachable_hint(),
         })?;
-    client.request::<T>(request).await.map_err(classify)
+    let text = client.request_text(request).await.map_err(classify)?;
+    let decoding = path.to_string();
+    tokio::task::spawn_blocking(move || serde_json::from_str::<T>(&text))
+        .await
+        .map_err(|error| error.to_string())
+        .and_then(|decoded| decoded.map_err(|error| error.to_string()))
+        .map_err(|error| Failure {
+            state: SourceState::Unreachable,
+            message: format!(
+                "metrics-server is not reachable: its answer to {decoding} is not a metrics list: {error}"
+            ),
+            hint: unreachable_hint(),
+        })
 }
 
 /// The state a failed request puts the source in.

@@ -2,7 +2,7 @@
 
 use wheelhouse_model::rows::{Row, UsageCell, UsageLookup, UsageResource};
 
-use super::history::{History, Sample};
+use super::history::{Latest, Sample};
 use super::view::Bounds;
 
 /// Which objects a list shows, for looking up their usage.
@@ -29,9 +29,10 @@ impl UsageKind {
     }
 }
 
-/// Looks rows up in a (read-locked) history.
-pub struct HistoryUsage<'h> {
-    pub history: &'h History,
+/// Looks rows up in the totals of the history's last scrape (no lock on the history: a list
+/// never waits for a scrape being recorded).
+pub struct LatestUsage<'h> {
+    pub latest: &'h Latest,
     pub kind: UsageKind,
 }
 
@@ -58,23 +59,21 @@ fn cell(
     (!usage.is_nan()).then(|| UsageCell::new(usage, requests, limits, allocatable))
 }
 
-impl UsageLookup for HistoryUsage<'_> {
+impl UsageLookup for LatestUsage<'_> {
     fn usage(&self, row: &Row, resource: UsageResource) -> Option<UsageCell> {
         let namespace = row.namespace.as_deref().unwrap_or_default();
         match self.kind {
             UsageKind::Pods => {
-                let total = self.history.latest_pod_total(row.key)?;
+                let total = self.latest.pod(row.key)?;
                 cell(resource, total.usage?, total.bounds, None)
             }
             UsageKind::Workloads(workloads) => {
-                let total = self
-                    .history
-                    .latest_workload(workloads, namespace, &row.name)?;
+                let total = self.latest.workload(workloads, namespace, &row.name)?;
                 cell(resource, total.usage?, total.bounds, None)
             }
             UsageKind::Nodes => {
-                let usage = self.history.latest_node(&row.name)?;
-                let (pods, allocatable) = self.history.latest_node_bounds(&row.name);
+                let usage = self.latest.node(&row.name)?;
+                let (pods, allocatable) = self.latest.node_bounds(&row.name);
                 // A node's percentage is of what it can allocate; its pods' requests and
                 // limits are shown beside it.
                 let bounds = pods.map(|p| p.bounds).unwrap_or_default();

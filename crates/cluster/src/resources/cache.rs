@@ -231,17 +231,18 @@ impl ResourceCache {
         self
     }
 
-    /// Runs `work` with the lookup of the kind's usage columns (`None` without metrics), the
-    /// metrics history read-locked meanwhile.
+    /// Runs `work` with the lookup of the kind's usage columns (`None` without metrics): the
+    /// totals of the last scrape, which a scrape being recorded replaces without waiting for
+    /// (or making wait) the lists that read them.
     pub fn with_usage<T>(
         &self,
         work: impl FnOnce(Option<&dyn wheelhouse_model::rows::UsageLookup>) -> T,
     ) -> T {
         match &self.usage {
             Some((metrics, kind)) => {
-                let history = metrics.history();
-                let lookup = crate::metrics::usage::HistoryUsage {
-                    history: &history,
+                let latest = metrics.latest();
+                let lookup = crate::metrics::usage::LatestUsage {
+                    latest: &latest,
                     kind: *kind,
                 };
                 work(Some(&lookup))
