@@ -106,7 +106,9 @@ fn mb(bytes: u64) -> f64 {
 }
 
 /// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
-const GROUPS: [&str; 6] = ["startup", "query", "lists", "metrics", "apps", "image"];
+const GROUPS: [&str; 7] = [
+    "startup", "query", "lists", "metrics", "apps", "image", "alerts",
+];
 
 pub fn bench(args: &[String]) -> Result<(), String> {
     let groups: Vec<&str> = match args {
@@ -182,6 +184,18 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                     "wheelhouse-model",
                     "--example",
                     "query_bench",
+                ]),
+            )?,
+            "alerts" => crate::run(
+                "alert rule evaluation, 100 rules over 100,000 pods (crates/alerts)",
+                cmd("cargo", &root).args([
+                    "run",
+                    "--release",
+                    "--locked",
+                    "-p",
+                    "wheelhouse-alerts",
+                    "--example",
+                    "evaluation_bench",
                 ]),
             )?,
             "metrics" => crate::run(

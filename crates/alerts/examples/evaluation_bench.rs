@@ -56,7 +56,7 @@ fn pod(i: usize, nodes: usize, namespaces: usize) -> Pod {
         "metadata": {
             "name": format!("workload-{deployment}-7d9c5b8f4d-{i:06}"),
             "namespace": format!("namespace-{}", deployment % namespaces),
-            "labels": {"app": format!("workload-{deployment}"), "pod-template-hash": "7d9c5b8f4d", "tier": if i % 3 == 0 { "web" } else { "worker" }},
+            "labels": {"app": format!("workload-{deployment}"), "pod-template-hash": "7d9c5b8f4d", "tier": if i.is_multiple_of(3) { "web" } else { "worker" }},
             "creationTimestamp": "2026-12-01T00:00:00Z",
             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("workload-{deployment}-7d9c5b8f4d"), "uid": "u", "controller": true}]
         },
