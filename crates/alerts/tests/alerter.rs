@@ -17,7 +17,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::routing::post;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Secret};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client};
@@ -277,6 +277,16 @@ async fn a_crash_loop_fires_after_its_for_reaches_every_channel_once_across_rest
     let (hook, heard) = receiver().await;
     let ns = "payments-team";
     namespace(&client, ns).await;
+    // Slack's URL is a secret: the channel names it in a Secret of its namespace.
+    let webhook_secret: Secret = serde_json::from_value(json!({
+        "metadata": {"name": "chat-webhook", "namespace": ns},
+        "stringData": {"url": format!("http://{hook}/slack")}
+    }))
+    .expect("a secret");
+    Api::<Secret>::namespaced(client.clone(), ns)
+        .create(&PostParams::default(), &webhook_secret)
+        .await
+        .expect("the Secret");
     for (name, spec) in [
         (
             "hook",
@@ -284,7 +294,7 @@ async fn a_crash_loop_fires_after_its_for_reaches_every_channel_once_across_rest
         ),
         (
             "chat",
-            json!({"slack": {"url": format!("http://{hook}/slack")}}),
+            json!({"slack": {"urlSecretRef": {"name": "chat-webhook", "key": "url"}}}),
         ),
         (
             "am",
@@ -520,6 +530,22 @@ async fn a_node_going_not_ready_and_memory_near_its_limit_fire_cluster_wide_and_
         "spec": {"condition": {"nodeNotReady": {}}}}),
     )
     .await;
+    // A TLS Secret whose certificate expires in about a month.
+    let certificate = include_str!("fixtures/expiring.pem");
+    let tls: Secret = serde_json::from_value(json!({
+        "metadata": {"name": "storefront-tls", "namespace": "shop"},
+        "type": "kubernetes.io/tls",
+        "stringData": {"tls.crt": certificate, "tls.key": "not read"}
+    }))
+    .expect("a secret");
+    Api::<Secret>::namespaced(client.clone(), "shop")
+        .create(&PostParams::default(), &tls)
+        .await
+        .expect("the TLS Secret");
+    create(&client, home, json!({"apiVersion": "wheelhouse.dev/v1alpha1", "kind": "AlertRule",
+        "metadata": {"name": "certs", "namespace": home},
+        "spec": {"target": {"namespace": "shop"}, "condition": {"certificateExpiring": {"within": "2160h"}},
+            "annotations": {"summary": "{{ target }} {{ value }}"}, "channels": ["hook"]}})).await;
     let _alerter = alerter(&client, home, "alerter-a");
 
     // The demo's payments pod runs near its memory limit.
@@ -536,6 +562,22 @@ async fn a_node_going_not_ready_and_memory_near_its_limit_fire_cluster_wide_and_
         .to_string();
     assert!(value.contains("% of its limit"), "{value}");
     assert_eq!(hungry["alerts"][0]["labels"]["namespace"], "shop");
+
+    // The certificate, from the watch of kubernetes.io/tls Secrets.
+    let certs = eventually("the certificate alert", async || {
+        heard
+            .on("/hook")
+            .into_iter()
+            .find(|b| b["groupLabels"]["alertname"] == "certs")
+    })
+    .await;
+    assert_eq!(certs["alerts"][0]["labels"]["secret"], "storefront-tls");
+    assert!(
+        certs["alerts"][0]["annotations"]["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("shop/storefront-tls expires 2027-01-06")),
+        "{certs}"
+    );
 
     // No node is NotReady yet.
     let evaluated = eventually("the node rule to be evaluated", async || {
