@@ -38,7 +38,7 @@ export function FiringAlerts(props: { about?: { kind: string; namespace?: string
       {list.error && about && <p className="empty">{t('alerts|Alerts about this object could not be loaded: {{message}}', { message: list.error.message })}</p>}
       {list.data && firing.length === 0 && <p className="empty">{t('alerts|No alert is firing.')}</p>}
       {firing.length > 0 && (
-        <ul className="alert-list">
+        <ul className="alert-list section__body">
           {firing.map(({ rule, alert }) => {
             const silenced = rule.silenced || rule.silencedTargets.includes(alert.target);
             const target = targetUrl(alert);

@@ -106,6 +106,7 @@ function Preview(props: { namespace: string; spec: Spec | null }) {
       <h2 className="section__title">
         {t('alerts|Preview')} {busy && <span className="page__subtitle">{t('alerts|evaluating…')}</span>}
       </h2>
+      <div className="section__body alert-body">
       {error && <RequestError title={t('alerts|The preview failed')} error={error} />}
       {answer && (
         <>
@@ -139,6 +140,7 @@ function Preview(props: { namespace: string; spec: Spec | null }) {
           )}
         </>
       )}
+      </div>
     </section>
   );
 }

@@ -141,6 +141,7 @@ export default function RulePage() {
               {t('alerts|Alerts')}
               <span className="count-pill">{alerts.length}</span>
             </h2>
+            <div className="section__body alert-body">
             <p className="page__subtitle">
               {detail.row.status.lastEvaluation
                 ? t('alerts|{{targets}} targets looked at, {{firing}} firing; evaluated', { targets: detail.row.status.targets, firing: detail.row.status.firing })
@@ -181,11 +182,12 @@ export default function RulePage() {
               ]}
             />
             {silencing && <SilenceForm namespace={namespace} name={name} target={silencing} onDone={() => { setSilencing(null); rule.retry(); }} />}
+            </div>
           </section>
           {silences.length > 0 && (
             <section className="card section section--wide" data-testid="rule-silences">
               <h2 className="section__title">{t('alerts|Silences')}</h2>
-              <ul className="alert-list">
+              <ul className="alert-list section__body">
                 {silences.map((s) => (
                   <li key={`${s.target ?? ''}-${s.until}`} className="alert-list__item">
                     <strong>{s.target ?? t('alerts|the whole rule')}</strong>{' '}
