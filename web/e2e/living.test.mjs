@@ -213,6 +213,9 @@ describe('living in the console', () => {
     ['deployment', 'deployments/shop/checkout'],
     ['app store', 'apps'],
     ['chart', 'apps/charts/builtin/webapp'],
+    ['alert rules', 'alerts'],
+    ['alert rule', 'alerts/default/crash-looping-pods'],
+    ['alert rule editor', 'alerts/new'],
   ]) {
     test(`axe-core finds no serious violation on the ${name} page`, async () => {
       const { context, page } = await openPage(browser);

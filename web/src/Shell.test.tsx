@@ -10,7 +10,7 @@ describe('Shell', () => {
     fakeApi({ 'api/v1/cluster': { body: clusterInfo() }, 'api/v1/overview': { body: overview() } });
     await renderApp(<Shell routes={ROUTES} version="0.1.0" />);
     const nav = screen.getByRole('navigation', { name: 'Main navigation' });
-    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Overview', 'Apps', 'Registries']);
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Overview', 'Apps', 'Registries', 'Alerts']);
     expect(await screen.findByTestId('overview')).toBeInTheDocument();
     expect(screen.getByText('Version 0.1.0')).toBeInTheDocument();
   });

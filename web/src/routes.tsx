@@ -37,6 +37,13 @@ const registriesIcon = (
   </svg>
 );
 
+const alertsIcon = (
+  <svg viewBox="0 0 24 24" aria-hidden="true">
+    <path d="M6 16.5V11a6 6 0 0 1 12 0v5.5l1.5 2h-15Z" />
+    <path d="M10 20.5a2 2 0 0 0 4 0" />
+  </svg>
+);
+
 export const ROUTES: readonly AppRoute[] = [
   { path: '/', Page: Overview, nav: { label: 'nav|Overview', icon: overviewIcon } },
   // The app store (Helm): catalogue, chart, install, releases, repositories.
@@ -53,6 +60,11 @@ export const ROUTES: readonly AppRoute[] = [
   { path: '/registries/:name/tags', Page: lazy(() => import('./pages/registries/TagsPage')) },
   { path: '/registries/:name/image', Page: lazy(() => import('./pages/registries/ImagePage')) },
   { path: '/registries/:name/deploy', Page: lazy(() => import('./pages/registries/DeployPage')) },
+  // Alerting: the rules, one rule, the editor.
+  { path: '/alerts', Page: lazy(() => import('./pages/alerts/AlertsPage')), nav: { label: 'nav|Alerts', icon: alertsIcon } },
+  { path: '/alerts/new', Page: lazy(() => import('./pages/alerts/EditorPage')) },
+  { path: '/alerts/:namespace/:name', Page: lazy(() => import('./pages/alerts/RulePage')) },
+  { path: '/alerts/:namespace/:name/edit', Page: lazy(() => import('./pages/alerts/EditorPage')) },
   // Every kind's list (`/pods`, `/deployments`, `/widgets`); the navigation lists the kinds
   // discovery found (see SideNav), and a name no kind has is "page not found".
   { path: '/:resource', Page: lazy(() => import('./pages/resources/ResourceListPage')) },

@@ -139,6 +139,7 @@ fn is_true(value: &bool) -> bool {
 /// them when unset, for a cluster-wide rule), matching a label selector.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "AlertTarget")]
 pub struct Target {
     /// For usage and restarts: Pod (the default), Container, Deployment, StatefulSet,
     /// DaemonSet or Node; the other conditions imply their kind
@@ -158,6 +159,7 @@ pub struct Target {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema, TS,
 )]
+#[ts(rename = "AlertTargetKind")]
 pub enum TargetKind {
     Pod,
     Container,
@@ -184,6 +186,7 @@ impl TargetKind {
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema, TS,
 )]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "AlertSeverity")]
 pub enum Severity {
     Critical,
     #[default]
@@ -204,6 +207,7 @@ impl Severity {
 /// Exactly one condition.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "AlertCondition")]
 pub enum Condition {
     /// CPU or memory usage (metrics.k8s.io) of the target against its requests, limits, the
     /// node's allocatable, or an absolute amount
@@ -275,6 +279,7 @@ pub enum UsageResource {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "AlertUsageBase")]
 pub enum UsageBase {
     Request,
     #[default]
@@ -351,6 +356,7 @@ pub struct PromqlCondition {
 /// names it) or, without one, for the whole rule.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "AlertSilence")]
 pub struct Silence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

@@ -17,6 +17,7 @@ pub mod state;
 mod watch;
 
 pub use alerter::{AlerterConfig, run};
+pub use sources::{prometheus as prometheus_query, usage_of};
 
 /// What stops the alerter.
 #[derive(Debug, thiserror::Error)]

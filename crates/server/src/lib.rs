@@ -6,6 +6,7 @@
 //! a shutdown signal.
 
 pub mod access;
+pub(crate) mod alerts;
 pub mod apps;
 pub mod base_path;
 mod cluster;
@@ -85,6 +86,9 @@ pub struct ServerConfig {
     /// Namespaces the namespace picker offers when the cluster refuses to list namespaces
     /// (`--allowed-namespace`).
     pub allowed_namespaces: Vec<String>,
+    /// The namespace whose AlertRules are cluster-wide (`--alerts-namespace`, the alerter's
+    /// `--namespace`); the rule editor's preview evaluates rules there as the alerter would.
+    pub alerts_namespace: String,
 }
 
 impl Default for ServerConfig {
@@ -104,6 +108,7 @@ impl Default for ServerConfig {
             node_shell: terminal::NodeShellConfig::default(),
             tls: false,
             allowed_namespaces: Vec::new(),
+            alerts_namespace: "default".into(),
         }
     }
 }
@@ -182,6 +187,12 @@ impl ServerConfig {
     }
 
     #[must_use]
+    pub fn alerts_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.alerts_namespace = namespace.into();
+        self
+    }
+
+    #[must_use]
     pub fn allowed_namespaces(mut self, namespaces: Vec<String>) -> Self {
         self.allowed_namespaces = namespaces;
         self
@@ -233,6 +244,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(metrics::router())
         .merge(apps::router(&state))
         .merge(registries::router(&state))
+        .merge(alerts::router())
         .merge(session::router())
         .fallback(web::fallback)
         .method_not_allowed_fallback(middleware::method_not_allowed)

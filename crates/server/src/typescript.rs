@@ -34,6 +34,7 @@ pub fn config() -> Config {
 
 /// Every declaration, grouped as the web app's modules use them.
 pub fn declarations(config: &Config) -> Vec<Declaration> {
+    use wheelhouse_alerts as alerts;
     use wheelhouse_apps as apps;
     use wheelhouse_cluster as cluster;
     use wheelhouse_model as model;
@@ -214,6 +215,37 @@ pub fn declarations(config: &Config) -> Vec<Declaration> {
         declaration::<crate::registries::DeployRequest>(config),
         declaration::<crate::registries::DeployEnv>(config),
         declaration::<crate::registries::DeployYaml>(config),
+        // Alerting: the rules (the CRD's types) and the console's answers about them.
+        declaration::<alerts::crd::AlertRuleSpec>(config),
+        declaration::<alerts::crd::Target>(config),
+        declaration::<alerts::crd::TargetKind>(config),
+        declaration::<alerts::crd::Severity>(config),
+        declaration::<alerts::crd::Condition>(config),
+        declaration::<alerts::crd::UsageCondition>(config),
+        declaration::<alerts::crd::UsageResource>(config),
+        declaration::<alerts::crd::UsageBase>(config),
+        declaration::<alerts::crd::RestartsCondition>(config),
+        declaration::<alerts::crd::UnavailableCondition>(config),
+        declaration::<alerts::crd::PressureCondition>(config),
+        declaration::<alerts::crd::CronMissedCondition>(config),
+        declaration::<alerts::crd::PvcCondition>(config),
+        declaration::<alerts::crd::CertificateCondition>(config),
+        declaration::<alerts::crd::PromqlCondition>(config),
+        declaration::<alerts::crd::Silence>(config),
+        declaration::<alerts::crd::AlertRuleStatus>(config),
+        declaration::<alerts::crd::AlertStatus>(config),
+        declaration::<alerts::crd::AlertState>(config),
+        declaration::<alerts::crd::NotificationError>(config),
+        declaration::<crate::alerts::AlertRuleList>(config),
+        declaration::<crate::alerts::AlertRuleRow>(config),
+        declaration::<crate::alerts::AlertRuleDetail>(config),
+        declaration::<crate::alerts::PreviewRequest>(config),
+        declaration::<crate::alerts::PreviewAnswer>(config),
+        declaration::<crate::alerts::PreviewTarget>(config),
+        declaration::<crate::alerts::CreateAlertRule>(config),
+        declaration::<crate::alerts::UpdateAlertRule>(config),
+        declaration::<crate::alerts::SavedAlertRule>(config),
+        declaration::<crate::alerts::SilenceRequest>(config),
         // What the server tells the web app at page load.
         declaration::<crate::web::AppConfig<'static>>(config),
     ]

@@ -17,7 +17,9 @@ use wheelhouse_sim::Scenario;
     long_about = "Wheelhouse: a fast, honest Kubernetes web console.\n\n\
         Without a subcommand it runs `serve`. The cluster comes from --demo, else from the kubeconfig \
         (--kubeconfig, KUBECONFIG or ~/.kube/config, with --context), else from the in-cluster \
-        service account; with none of them it starts the built-in demo cluster and says so.",
+        service account; with none of them it starts the built-in demo cluster and says so. On the \
+        demo cluster an alerter runs in the same process (namespace default, every 10 s), so the \
+        sample alert rules fire for its crash-looping pod.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -104,7 +106,8 @@ pub struct ServeArgs {
     #[arg(long, env = "WHEELHOUSE_CONTEXT", value_name = "NAME")]
     pub context: Option<String>,
 
-    /// Run on the built-in demo cluster (an in-process simulated API server) whatever else is configured
+    /// Run on the built-in demo cluster (an in-process simulated API server, with an alerter
+    /// evaluating its alert rules every 10 s) whatever else is configured
     #[arg(long, env = "WHEELHOUSE_DEMO")]
     pub demo: bool,
 
@@ -262,6 +265,12 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_namespaces: Vec<String>,
+
+    /// The namespace whose AlertRules are cluster-wide (the alerter's --namespace): the rule
+    /// editor's preview lets a rule there watch any namespace and nodes [default: the pod's own
+    /// namespace in a cluster, else default]
+    #[arg(long, env = "WHEELHOUSE_ALERTS_NAMESPACE", value_name = "NAME", value_parser = parse_namespace)]
+    pub alerts_namespace: Option<String>,
 
     /// The one namespace whose Secrets chart repositories may name as credentials; a Secret
     /// elsewhere is refused and never read [default: the pod's own namespace in a cluster, else wheelhouse]

@@ -107,7 +107,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             namespace: args.node_shell_namespace.clone(),
             image: args.node_shell_image.clone(),
         })
-        .allowed_namespaces(args.allowed_namespaces.clone());
+        .allowed_namespaces(args.allowed_namespaces.clone())
+        .alerts_namespace(alerts_namespace(&args, &environment));
 
     let choice = choose(&args, &environment)?;
     let in_cluster = matches!(choice, Choice::Cluster(ClusterSource::InCluster));
@@ -129,6 +130,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let config = config.login(login);
     let mut demo_sim = None;
+    let mut demo_alerter = None;
     let connection = match choice {
         Choice::Cluster(source) => wheelhouse_cluster::connect(source).await?,
         Choice::Demo(reason) => {
@@ -140,6 +142,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 sim.url()
             );
             demo_sim = Some(sim);
+            demo_alerter = Some(start_demo_alerter(connection.client.clone()));
             connection
         }
     };
@@ -225,6 +228,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
 
     drop(cluster);
+    if let Some((stop, alerter)) = demo_alerter {
+        let _ = stop.send(());
+        let _ = alerter.await;
+    }
     if let Some(sim) = demo_sim {
         sim.shutdown().await;
     }
@@ -234,6 +241,61 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// The app store's flags; in a pod, repositories may not reach the pod's neighbours and
 /// credentials come from the pod's own namespace unless the flags say otherwise.
+/// How often the demo's in-process alerter evaluates the rules: often, so a first-time user sees
+/// the sample rules fire within seconds.
+const DEMO_ALERTER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+/// The namespace of cluster-wide rules when neither the flag nor a pod says: the demo cluster's
+/// sample rules live there.
+const DEFAULT_ALERTS_NAMESPACE: &str = "default";
+
+/// `--alerts-namespace`, else the pod's own namespace, else `default`.
+fn alerts_namespace(args: &ServeArgs, environment: &Environment) -> String {
+    args.alerts_namespace.clone().unwrap_or_else(|| {
+        environment
+            .in_cluster
+            .then(|| std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE).ok())
+            .flatten()
+            .map(|namespace| namespace.trim().to_string())
+            .filter(|namespace| !namespace.is_empty())
+            .unwrap_or_else(|| DEFAULT_ALERTS_NAMESPACE.to_string())
+    })
+}
+
+/// Runs the alerter in this process against the demo cluster (namespace `default`, where its
+/// sample rules are), so alerting works on the demo as it would with `wheelhouse alerter`
+/// deployed; stopped through the sender.
+fn start_demo_alerter(
+    client: kube::Client,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = wheelhouse_alerts::AlerterConfig {
+        namespace: DEFAULT_ALERTS_NAMESPACE.into(),
+        interval: DEMO_ALERTER_INTERVAL,
+        identity: format!("demo-{}", std::process::id()),
+        lease_name: "wheelhouse-alerter".into(),
+        lease_duration: std::time::Duration::from_secs(15),
+        prometheus_url: None,
+        console_url: None,
+        watch_tls_secrets: true,
+    };
+    tracing::info!(
+        "the demo cluster's alerter runs in this process: it evaluates the AlertRules every {} s",
+        DEMO_ALERTER_INTERVAL.as_secs()
+    );
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            let _ = stopped.await;
+        };
+        if let Err(error) = wheelhouse_alerts::run(client, config, stop).await {
+            tracing::error!("the demo cluster's alerter stopped: {error}");
+        }
+    });
+    (stop, task)
+}
+
 fn apps_config(args: &ServeArgs, environment: &Environment) -> AppsConfig {
     let pod_namespace = environment
         .in_cluster

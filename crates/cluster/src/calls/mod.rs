@@ -11,6 +11,7 @@
 //! place.
 
 mod actions;
+mod alerting;
 pub mod exec;
 pub mod node_shell;
 mod objects;

@@ -1039,6 +1039,305 @@ export type DeployEnv = { name: string, value: string, };
 
 export type DeployYaml = { yaml: string, };
 
+export type AlertRuleSpec = { 
+/**
+ * false turns the rule off: it is not evaluated and its alerts resolve
+ */
+enabled?: boolean, 
+/**
+ * What the rule watches
+ */
+target: AlertTarget, 
+/**
+ * When a target is in trouble
+ */
+condition: AlertCondition, 
+/**
+ * How long the condition must hold before the alert fires (a Go duration such as 5m;
+ * default 0s: at once)
+ */
+for?: string, 
+/**
+ * critical, warning or info
+ */
+severity: AlertSeverity, 
+/**
+ * Labels added to each alert (routing keys for Alertmanager)
+ */
+labels?: { [key in string]: string }, 
+/**
+ * summary and description (and any other annotations); {{ target }}, {{ namespace }},
+ * {{ name }}, {{ value }}, {{ threshold }} and {{ rule }} are filled in per alert
+ */
+annotations?: { [key in string]: string }, 
+/**
+ * How often a still-firing alert is notified again (a Go duration; default 4h)
+ */
+repeatInterval?: string, 
+/**
+ * NotificationChannels in the rule's namespace to notify
+ */
+channels?: Array<string>, 
+/**
+ * Silences: while one holds, its target's alerts (or the whole rule's, without a target)
+ * still show but are not notified
+ */
+silences?: Array<AlertSilence>, };
+
+export type AlertTarget = { 
+/**
+ * For usage and restarts: Pod (the default), Container, Deployment, StatefulSet,
+ * DaemonSet or Node; the other conditions imply their kind
+ */
+kind?: AlertTargetKind, 
+/**
+ * Only this namespace (a rule outside the alerter's namespace always watches its own)
+ */
+namespace?: string, 
+/**
+ * A label selector (app=web,tier!=cache); every object when unset
+ */
+selector?: string, };
+
+export type AlertTargetKind = "Pod" | "Container" | "Deployment" | "StatefulSet" | "DaemonSet" | "Node";
+
+export type AlertSeverity = "critical" | "warning" | "info";
+
+export type AlertCondition = { "usage": UsageCondition } | { "restarts": RestartsCondition } | { "crashLooping": Record<symbol, never> } | { "notReady": Record<symbol, never> } | { "unavailableReplicas": UnavailableCondition } | { "nodeNotReady": Record<symbol, never> } | { "nodePressure": PressureCondition } | { "jobFailed": Record<symbol, never> } | { "cronJobMissed": CronMissedCondition } | { "pvcUsage": PvcCondition } | { "certificateExpiring": CertificateCondition } | { "promql": PromqlCondition };
+
+export type UsageCondition = { resource: UsageResource, 
+/**
+ * What usage is measured against: request, limit, allocatable (nodes) or absolute
+ */
+of: AlertUsageBase, 
+/**
+ * Fires above this: a percentage of `of`, or an amount when `of` is absolute (CPU in cores
+ * such as 500m, memory in bytes such as 1Gi)
+ */
+above: string, };
+
+export type UsageResource = "cpu" | "memory";
+
+export type AlertUsageBase = "request" | "limit" | "allocatable" | "absolute";
+
+export type RestartsCondition = { 
+/**
+ * Restarts that fire (default 3)
+ */
+count: number, 
+/**
+ * Over how long (a Go duration; default 15m)
+ */
+window?: string, };
+
+export type UnavailableCondition = { 
+/**
+ * Unavailable replicas that fire (default 1)
+ */
+atLeast?: number, };
+
+export type PressureCondition = { 
+/**
+ * MemoryPressure, DiskPressure, PIDPressure (all three when empty)
+ */
+types?: Array<string>, };
+
+export type CronMissedCondition = { 
+/**
+ * How late a run may start before it counts as missed (a Go duration; default 5m)
+ */
+grace?: string, };
+
+export type PvcCondition = { abovePercent: number, };
+
+export type CertificateCondition = { 
+/**
+ * How soon (a Go duration such as 336h; default 336h, two weeks)
+ */
+within?: string, };
+
+export type PromqlCondition = { expr: string, };
+
+export type AlertSilence = { target?: string, 
+/**
+ * Until when (RFC 3339)
+ */
+until: string, by?: string, comment?: string, };
+
+export type AlertRuleStatus = { 
+/**
+ * When the rule was last evaluated
+ */
+lastEvaluation?: string, 
+/**
+ * The spec generation that evaluation read
+ */
+observedGeneration?: number, 
+/**
+ * Why the rule could not be evaluated, when it could not
+ */
+error?: string, 
+/**
+ * How many targets fire
+ */
+firing: number, 
+/**
+ * How many targets the last evaluation looked at
+ */
+targets: number, 
+/**
+ * Pending, firing and recently resolved alerts, one per target
+ */
+alerts?: Array<AlertStatus>, 
+/**
+ * When the rule's channels were last notified (the group's clock for repeatInterval)
+ */
+lastNotified?: string, 
+/**
+ * The last notification that failed, per channel
+ */
+notificationErrors?: Array<NotificationError>, };
+
+export type AlertStatus = { 
+/**
+ * The target: namespace/name (namespace/pod/container for containers, the name for nodes,
+ * the series' labels for PromQL)
+ */
+target: string, 
+/**
+ * Its kind (Pod, Node, …)
+ */
+kind: string, state: AlertState, 
+/**
+ * Since when the condition has held (pending and firing), or when it resolved
+ */
+since: string, 
+/**
+ * When it started firing
+ */
+firedAt?: string, 
+/**
+ * The value the condition saw, as shown to a person (85%, 5 restarts, NotReady)
+ */
+value: string, 
+/**
+ * Whether the channels have been told of the current state
+ */
+notified: boolean, };
+
+export type AlertState = "pending" | "firing" | "resolved";
+
+export type NotificationError = { channel: string, at: string, message: string, };
+
+export type AlertRuleList = { items: Array<AlertRuleRow>, warnings: Array<Warning>, 
+/**
+ * The namespace whose rules are cluster-wide (`--alerts-namespace`).
+ */
+alertsNamespace: string, 
+/**
+ * Whether the person may create a rule in the alerts namespace.
+ */
+create: Decision, };
+
+export type AlertRuleRow = { namespace: string, name: string, severity: AlertSeverity, enabled: boolean, 
+/**
+ * The condition's name (`crashLooping`, `usage`, …).
+ */
+condition: string, 
+/**
+ * Whether the rule is cluster-wide (it lives in the alerts namespace).
+ */
+clusterWide: boolean, 
+/**
+ * The status the alerter wrote; empty before its first evaluation.
+ */
+status: AlertRuleStatus, 
+/**
+ * Whether a silence of the whole rule holds now.
+ */
+silenced: boolean, 
+/**
+ * The targets a silence holds for now.
+ */
+silencedTargets: Array<string>, 
+/**
+ * Why the spec cannot be read, when it cannot (then the other fields are defaults).
+ */
+problem: string | null, };
+
+export type AlertRuleDetail = { row: AlertRuleRow, 
+/**
+ * The spec as stored, as written (what the editor starts from); null when it is not a
+ * valid rule.
+ */
+spec: AlertRuleSpec | null, 
+/**
+ * What optimistic concurrency checks an update against.
+ */
+resourceVersion: string, 
+/**
+ * The rule's Events (AlertFiring, AlertResolved, NotificationFailed), newest first.
+ */
+events: Array<DetailEvent>, warnings: Array<Warning>, 
+/**
+ * Whether the person may change the rule (edit, silence, turn off).
+ */
+update: Decision, };
+
+export type PreviewRequest = { 
+/**
+ * The namespace the rule is (to be) in.
+ */
+namespace: string, spec: unknown, };
+
+export type PreviewAnswer = { 
+/**
+ * How many targets were looked at.
+ */
+targets: number, 
+/**
+ * The targets it would fire for now (after its `for`), with the value seen.
+ */
+fires: Array<PreviewTarget>, 
+/**
+ * Why the rule cannot be evaluated, when it cannot (as its status would say).
+ */
+error: string | null, 
+/**
+ * What the preview cannot know that the alerter will (restarts counted over time).
+ */
+notes: Array<string>, 
+/**
+ * Reads that were refused or cut short.
+ */
+warnings: Array<Warning>, 
+/**
+ * Whether the rule is cluster-wide where it is.
+ */
+clusterWide: boolean, };
+
+export type PreviewTarget = { target: string, kind: string, namespace: string | null, name: string, value: string, };
+
+export type CreateAlertRule = { namespace: string, name: string, spec: unknown, };
+
+export type UpdateAlertRule = { spec: unknown, 
+/**
+ * The version the person edited; a newer one on the server is a 409.
+ */
+resourceVersion: string, };
+
+export type SavedAlertRule = { namespace: string, name: string, resourceVersion: string, };
+
+export type SilenceRequest = { 
+/**
+ * The target as the rule's status names it; the whole rule when absent.
+ */
+target?: string, 
+/**
+ * For how long, in seconds (at most 30 days).
+ */
+seconds: number, comment?: string, };
+
 export type AppConfig = { 
 /**
  * The path the app is served under, always with a trailing slash (`/`, `/wh/`).

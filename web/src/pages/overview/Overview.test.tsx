@@ -142,6 +142,7 @@ describe('Overview when a refresh fails', () => {
           : { body: overview() },
       'api/v1/metrics/status': { body: metricsStatus() },
       'api/v1/metrics/cluster?range=1h': { body: clusterMetrics() },
+      'api/v1/alerts': { body: { items: [], warnings: [], alertsNamespace: 'default', create: { allowed: false, reason: null } } },
     });
     await renderApp(<Overview />);
     expect(await screen.findByTestId('pods-total')).toHaveTextContent('80');

@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 
 import { Age } from '../../components/Age';
+import { FiringAlerts } from '../../components/alerts/FiringAlerts';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { ClusterMetrics } from './ClusterMetrics';
 import { RoutedLink } from '../../components/RoutedLink';
@@ -145,6 +146,8 @@ export function Overview() {
           compact
         />
       )}
+
+      <FiringAlerts testId="overview-alerts" />
 
       <div className="stats">
         <StatCard label={t('glossary|Nodes')} to="nodes" testId="stat-nodes" tone={notReady > 0 || cordoned > 0 ? 'warn' : 'ok'}>

@@ -19,6 +19,7 @@ import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { containersOf, hasLogs, type Detail } from '../../lib/k8s/detail';
 import { NodeShellLauncher, RunOnPodsLink, TerminalLauncher } from '../../components/terminal/TerminalLauncher';
+import { FiringAlerts } from '../../components/alerts/FiringAlerts';
 import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
 import { metricsTarget } from '../../lib/k8s/metrics';
 import { NotFound } from '../NotFound';
@@ -103,6 +104,7 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
       {!detail && !error && <p className="page__loading">{t('shell|Loading…')}</p>}
       {detail && (
         <>
+          <FiringAlerts about={{ kind: kind.kind, namespace: namespace ?? undefined, name }} testId="object-alerts" />
           <ActionBar
             kind={kind}
             detail={detail}
