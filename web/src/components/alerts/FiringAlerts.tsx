@@ -51,7 +51,7 @@ export function FiringAlerts(props: { about?: { kind: string; namespace?: string
                 {about ? null : target ? <Link to={target} className="mono">{alert.target}</Link> : <span className="mono">{alert.target}</span>}{' '}
                 <span className="alert-list__value">{alert.value}</span>{' '}
                 <span className="alert-list__since">
-                  {t('alerts|firing for')} <Age timestamp={alert.firedAt ?? alert.since} />
+                  {t('alerts|fired')} <Age timestamp={alert.firedAt ?? alert.since} />
                 </span>
                 {silenced && <span className="tag"> {t('alerts|silenced')}</span>}
               </li>
