@@ -1,14 +1,12 @@
 //! `wheelhouse alerter`: connects with its own identity (a kubeconfig, else the pod's service
 //! account) and runs the alerter until SIGTERM or SIGINT.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use wheelhouse_alerts::AlerterConfig;
 use wheelhouse_cluster::ClusterSource;
 
 use crate::cli::AlerterArgs;
-use crate::serve::{Environment, SERVICE_ACCOUNT_NAMESPACE};
+use crate::serve::Environment;
 
 /// The namespace when neither the flag nor a service account says.
 const DEFAULT_NAMESPACE: &str = "wheelhouse";
@@ -19,15 +17,11 @@ pub async fn run(args: AlerterArgs) -> anyhow::Result<()> {
     let connection = wheelhouse_cluster::connect(source)
         .await
         .context("cannot connect to the cluster")?;
-    let namespace = args.namespace.clone().unwrap_or_else(|| {
-        environment
-            .in_cluster
-            .then(|| std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE).ok())
-            .flatten()
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
-    });
+    let namespace = args
+        .namespace
+        .clone()
+        .or_else(|| crate::serve::pod_namespace(&environment))
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
     let identity = args.identity.clone().unwrap_or_else(|| {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_string())
@@ -66,32 +60,10 @@ pub async fn run(args: AlerterArgs) -> anyhow::Result<()> {
 
 /// The kubeconfig when there is one, else the pod's service account; never the demo cluster.
 fn source(args: &AlerterArgs, environment: &Environment) -> anyhow::Result<ClusterSource> {
-    let explicit: Vec<PathBuf> = args
-        .kubeconfig
-        .as_deref()
-        .map(|paths| std::env::split_paths(paths).collect())
-        .unwrap_or_default();
-    let paths: Vec<PathBuf> = if explicit.iter().any(|p| !p.as_os_str().is_empty()) {
-        explicit
-    } else {
-        environment
-            .home_kubeconfig
-            .iter()
-            .filter(|p| p.is_file())
-            .cloned()
-            .collect()
-    };
-    if !paths.is_empty() {
-        let kubeconfig = wheelhouse_cluster::read_kubeconfig(&paths)?;
-        return Ok(ClusterSource::Kubeconfig {
-            kubeconfig: Box::new(kubeconfig),
-            context: args.context.clone(),
-        });
-    }
-    if environment.in_cluster {
-        return Ok(ClusterSource::InCluster);
-    }
-    anyhow::bail!(
-        "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and no in-cluster service account: the alerter needs a cluster"
-    )
+    crate::serve::cluster_source(args.kubeconfig.as_deref(), args.context.as_ref(), environment)?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and no in-cluster service account: the alerter needs a cluster"
+            )
+        })
 }

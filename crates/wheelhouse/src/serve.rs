@@ -21,8 +21,7 @@ use crate::shutdown;
 /// Where the in-cluster service account's token is mounted.
 const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 /// The pod's namespace, mounted next to the token.
-pub(crate) const SERVICE_ACCOUNT_NAMESPACE: &str =
-    "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+const SERVICE_ACCOUNT_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 /// How long requests in flight may take to finish after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// How much longer than --helm-timeout a stop waits for helm commands (to read their outcome).
@@ -239,8 +238,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The app store's flags; in a pod, repositories may not reach the pod's neighbours and
-/// credentials come from the pod's own namespace unless the flags say otherwise.
 /// How often the demo's in-process alerter evaluates the rules: often, so a first-time user sees
 /// the sample rules fire within seconds.
 const DEMO_ALERTER_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
@@ -250,15 +247,10 @@ const DEFAULT_ALERTS_NAMESPACE: &str = "default";
 
 /// `--alerts-namespace`, else the pod's own namespace, else `default`.
 fn alerts_namespace(args: &ServeArgs, environment: &Environment) -> String {
-    args.alerts_namespace.clone().unwrap_or_else(|| {
-        environment
-            .in_cluster
-            .then(|| std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE).ok())
-            .flatten()
-            .map(|namespace| namespace.trim().to_string())
-            .filter(|namespace| !namespace.is_empty())
-            .unwrap_or_else(|| DEFAULT_ALERTS_NAMESPACE.to_string())
-    })
+    args.alerts_namespace
+        .clone()
+        .or_else(|| pod_namespace(environment))
+        .unwrap_or_else(|| DEFAULT_ALERTS_NAMESPACE.to_string())
 }
 
 /// Runs the alerter in this process against the demo cluster (namespace `default`, where its
@@ -296,17 +288,14 @@ fn start_demo_alerter(
     (stop, task)
 }
 
+/// The app store's flags; in a pod, repositories may not reach the pod's neighbours and
+/// credentials come from the pod's own namespace unless the flags say otherwise.
 fn apps_config(args: &ServeArgs, environment: &Environment) -> AppsConfig {
-    let pod_namespace = environment
-        .in_cluster
-        .then(|| std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE).ok())
-        .flatten();
-    let credentials_namespace = args.credentials_namespace.clone().unwrap_or_else(|| {
-        pod_namespace
-            .map(|namespace| namespace.trim().to_string())
-            .filter(|namespace| !namespace.is_empty())
-            .unwrap_or_else(|| DEFAULT_CREDENTIALS_NAMESPACE.to_string())
-    });
+    let credentials_namespace = args
+        .credentials_namespace
+        .clone()
+        .or_else(|| pod_namespace(environment))
+        .unwrap_or_else(|| DEFAULT_CREDENTIALS_NAMESPACE.to_string());
     AppsConfig::default()
         .helm_path(args.helm_path.clone())
         .protected_releases(args.protected_releases.clone())
@@ -324,9 +313,28 @@ fn choose(args: &ServeArgs, environment: &Environment) -> anyhow::Result<Choice>
     if args.demo {
         return Ok(Choice::Demo("--demo was given"));
     }
-    let explicit: Vec<PathBuf> = args
-        .kubeconfig
-        .as_deref()
+    Ok(
+        match cluster_source(
+            args.kubeconfig.as_deref(),
+            args.context.as_ref(),
+            environment,
+        )? {
+            Some(source) => Choice::Cluster(source),
+            None => Choice::Demo(
+                "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and no in-cluster service account were found",
+            ),
+        },
+    )
+}
+
+/// The kubeconfig (`--kubeconfig`, else ~/.kube/config), else the pod's service account; `None`
+/// when there is neither. A `--context` without a kubeconfig is an error.
+pub(crate) fn cluster_source(
+    kubeconfig: Option<&str>,
+    context: Option<&String>,
+    environment: &Environment,
+) -> anyhow::Result<Option<ClusterSource>> {
+    let explicit: Vec<PathBuf> = kubeconfig
         .map(|paths| std::env::split_paths(paths).collect())
         .unwrap_or_default();
     let paths = if explicit.iter().any(|p| !p.as_os_str().is_empty()) {
@@ -341,22 +349,27 @@ fn choose(args: &ServeArgs, environment: &Environment) -> anyhow::Result<Choice>
     };
     if !paths.is_empty() {
         let kubeconfig = wheelhouse_cluster::read_kubeconfig(&paths)?;
-        return Ok(Choice::Cluster(ClusterSource::Kubeconfig {
+        return Ok(Some(ClusterSource::Kubeconfig {
             kubeconfig: Box::new(kubeconfig),
-            context: args.context.clone(),
+            context: context.cloned(),
         }));
     }
-    if let Some(context) = &args.context {
+    if let Some(context) = context {
         anyhow::bail!(
             "--context {context} was given but there is no kubeconfig: pass --kubeconfig or set KUBECONFIG"
         );
     }
-    if environment.in_cluster {
-        return Ok(Choice::Cluster(ClusterSource::InCluster));
-    }
-    Ok(Choice::Demo(
-        "no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and no in-cluster service account were found",
-    ))
+    Ok(environment.in_cluster.then_some(ClusterSource::InCluster))
+}
+
+/// The namespace of the pod this runs in, when it runs in one.
+pub(crate) fn pod_namespace(environment: &Environment) -> Option<String> {
+    environment
+        .in_cluster
+        .then(|| std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE).ok())
+        .flatten()
+        .map(|namespace| namespace.trim().to_string())
+        .filter(|namespace| !namespace.is_empty())
 }
 
 /// Starts the simulated cluster in this process and connects to it over HTTP like any cluster.
