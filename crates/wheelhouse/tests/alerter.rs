@@ -1,6 +1,6 @@
-//! `wheelhouse alerter` as a person runs it: against a cluster with no console running, it
-//! notifies a rule's webhook, and on SIGTERM it exits cleanly and gives its Lease up so a standby
-//! replica takes over at once.
+//! `wheelhouse alerter` as a person runs it, beside a console: it notifies a rule's webhook, keeps
+//! notifying after the console is stopped, and on SIGTERM exits cleanly and gives its Lease up so
+//! a standby replica takes over at once.
 
 mod common;
 
@@ -86,8 +86,16 @@ async fn create(client: &Client, namespace: &str, plural: &str, kind: &str, valu
         .expect("created");
 }
 
+async fn create_pod(client: &Client, value: Value) {
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(value).expect("a pod");
+    Api::<k8s_openapi::api::core::v1::Pod>::namespaced(client.clone(), "shop")
+        .create(&PostParams::default(), &pod)
+        .await
+        .expect("the pod");
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn the_alerter_notifies_with_no_console_running_and_gives_its_lease_up_on_sigterm() {
+async fn the_alerter_keeps_notifying_when_the_console_stops_and_gives_its_lease_up_on_sigterm() {
     wheelhouse_tls::install_crypto_provider();
     let sim = Sim::start(SimConfig::default().scenario(Scenario::Demo))
         .await
@@ -126,6 +134,19 @@ async fn the_alerter_notifies_with_no_console_running_and_gives_its_lease_up_on_
         "metadata": {"name": "checkout-loops", "namespace": "shop"},
         "spec": {"target": {"selector": "app=checkout"}, "condition": {"crashLooping": {}}, "channels": ["hook"]}})).await;
 
+    let kubeconfig_path = kubeconfig.to_str().expect("a UTF-8 path").to_string();
+    let console = common::Running::start(&[
+        "serve",
+        "--kubeconfig",
+        &kubeconfig_path,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(
+        console.first_line.contains("http://"),
+        "{}",
+        console.first_line
+    );
     let mut alerter = Command::new(common::BINARY)
         .args([
             "alerter",
@@ -168,6 +189,32 @@ async fn the_alerter_notifies_with_no_console_running_and_gives_its_lease_up_on_
     assert_eq!(
         lease.spec.and_then(|s| s.holder_identity).as_deref(),
         Some("alerter-under-test")
+    );
+
+    // The console stops; a second pod starts crash-looping, and the webhook hears of it.
+    assert!(console.stop_with("TERM"), "the console stops");
+    create_pod(&client, json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "checkout-canary", "namespace": "shop", "labels": {"app": "checkout"},
+            "annotations": {"sim.wheelhouse.dev/crash": "true"}},
+        "spec": {"containers": [{"name": "checkout", "image": "ghcr.io/wheelhouse-demo/checkout:1.9.0"}]}})).await;
+    let mut second = false;
+    for _ in 0..360 {
+        second = heard.lock().expect("lock").iter().any(|b| {
+            b["status"] == "firing"
+                && b["alerts"].as_array().is_some_and(|alerts| {
+                    alerts
+                        .iter()
+                        .any(|a| a["labels"]["pod"] == "checkout-canary")
+                })
+        });
+        if second {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        second,
+        "the alerter notified the new crash loop with the console stopped"
     );
 
     let signal = Command::new("kill")
