@@ -106,8 +106,8 @@ fn mb(bytes: u64) -> f64 {
 }
 
 /// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
-const GROUPS: [&str; 7] = [
-    "startup", "query", "lists", "metrics", "apps", "image", "alerts",
+const GROUPS: [&str; 8] = [
+    "startup", "query", "lists", "metrics", "apps", "image", "alerts", "fuzz",
 ];
 
 pub fn bench(args: &[String]) -> Result<(), String> {
@@ -137,6 +137,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                 run_benches(&target_dir().join("release/wheelhouse"))?;
             }
             "image" => image()?,
+            "fuzz" => crate::fuzz::fuzz()?,
             "apps" => {
                 for (what, package, example) in [
                     (

@@ -308,7 +308,7 @@ impl Distribution {
 
 /// The realm of a `Bearer` challenge and the rest of its parameters (service, scope), which go
 /// to the realm as its query. Values may hold commas (`scope="repository:a:pull,push"`).
-fn parse_challenge(challenge: &str) -> (Option<String>, Vec<(String, String)>) {
+pub fn parse_challenge(challenge: &str) -> (Option<String>, Vec<(String, String)>) {
     let mut realm = None;
     let mut query = Vec::new();
     let mut rest = challenge.trim();

@@ -125,8 +125,8 @@ pub async fn connect(source: ClusterSource) -> Result<Connection> {
     })
 }
 
-/// Finds the cluster name, server and user the chosen context points at.
-fn kubeconfig_info(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<ClusterInfo> {
+/// Finds the cluster name, server and user the chosen context (else the current one) points at.
+pub fn kubeconfig_info(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<ClusterInfo> {
     let context_name = match context {
         Some(name) => name.to_string(),
         None => kubeconfig

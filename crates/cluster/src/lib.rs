@@ -23,7 +23,9 @@ pub mod resources;
 
 pub use cache::{Caches, KindCache, ProjectedCache};
 pub use cluster::Cluster;
-pub use connection::{ClusterInfo, ClusterSource, Connection, connect, read_kubeconfig};
+pub use connection::{
+    ClusterInfo, ClusterSource, Connection, connect, kubeconfig_info, read_kubeconfig,
+};
 pub use error::{Error, Result};
 pub use monitor::{
     ConnectionMonitor, ConnectionProblem, ConnectionState, MonitorConfig, ProblemReason,

@@ -102,6 +102,54 @@ pub fn documents(text: &str) -> impl Iterator<Item = Result<Value>> + '_ {
     serde_yaml::Deserializer::from_str(text).map(move |document| build(document, &mut budget))
 }
 
+/// One document of a multi-document body and the 1-based line of the body where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Numbered {
+    pub line: usize,
+    pub value: Value,
+}
+
+/// A document of a body that did not parse: which (1-based), the line it starts on, and why.
+#[derive(Debug)]
+pub struct InDocument {
+    pub document: usize,
+    pub first_line: usize,
+    pub error: Error,
+}
+
+/// Splits a body on `---` lines (a separator may carry a comment) and parses each document
+/// within one budget for the whole body, so many small documents cannot add up to a bomb
+/// either; empty documents (`null`) are left out. Unlike [`documents`], each keeps the line it
+/// starts on, so an error can point into the body the person sent.
+pub fn numbered_documents(text: &str) -> std::result::Result<Vec<Numbered>, InDocument> {
+    let mut chunks: Vec<(usize, String)> = vec![(1, String::new())];
+    for (index, line) in text.lines().enumerate() {
+        let rest = line.strip_prefix("---").map(str::trim);
+        if rest.is_some_and(|r| r.is_empty() || r.starts_with('#')) {
+            chunks.push((index + 2, String::new()));
+        } else if let Some((_, chunk)) = chunks.last_mut() {
+            chunk.push_str(line);
+            chunk.push('\n');
+        }
+    }
+    let mut budget = Budget::for_input(text.len());
+    let mut out = Vec::new();
+    for (number, (line, chunk)) in chunks.into_iter().enumerate() {
+        match parse_within(&chunk, &mut budget) {
+            Ok(Value::Null) => {}
+            Ok(value) => out.push(Numbered { line, value }),
+            Err(error) => {
+                return Err(InDocument {
+                    document: number + 1,
+                    first_line: line,
+                    error,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Parses one document within budget into `T`.
 ///
 /// `T` reads the text itself, not a JSON value of it: a plain scalar such as `1.10` or a hex

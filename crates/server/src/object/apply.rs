@@ -89,27 +89,14 @@ struct Document {
     value: Value,
 }
 
-/// Splits a multi-document YAML (or one JSON) body; empty documents are left out.
+/// Splits a multi-document YAML body (`wheelhouse_model::yaml::numbered_documents`); the
+/// objects of a `kind: List` (as `kubectl get -o yaml` writes) are documents of their own.
 fn documents(text: &str) -> Result<Vec<Document>> {
-    let mut chunks: Vec<(usize, String)> = vec![(1, String::new())];
-    for (index, line) in text.lines().enumerate() {
-        let separator = line.starts_with("---") && line[3..].trim().is_empty_or_comment();
-        if separator {
-            chunks.push((index + 2, String::new()));
-        } else if let Some((_, chunk)) = chunks.last_mut() {
-            chunk.push_str(line);
-            chunk.push('\n');
-        }
-    }
+    let numbered = yaml::numbered_documents(text)
+        .map_err(|e| yaml_error(&e.error, Some(e.document), e.first_line - 1))?;
     let mut out = Vec::new();
-    // One budget for the whole body: many small documents cannot add up to a bomb either.
-    let mut budget = yaml::Budget::for_input(text.len());
-    for (number, (line, chunk)) in chunks.into_iter().enumerate() {
-        let value = yaml::parse_within(&chunk, &mut budget)
-            .map_err(|e| yaml_error(&e, Some(number + 1), line - 1))?;
+    for yaml::Numbered { line, value } in numbered {
         match value {
-            Value::Null => {}
-            // `kind: List` (kubectl get -o yaml) holds its objects in items.
             Value::Object(ref map) if map.get("kind").and_then(Value::as_str) == Some("List") => {
                 for item in map
                     .get("items")
@@ -127,16 +114,6 @@ fn documents(text: &str) -> Result<Vec<Document>> {
         }
     }
     Ok(out)
-}
-
-trait EmptyOrComment {
-    fn is_empty_or_comment(&self) -> bool;
-}
-
-impl EmptyOrComment for str {
-    fn is_empty_or_comment(&self) -> bool {
-        self.is_empty() || self.starts_with('#')
-    }
 }
 
 pub(super) async fn apply(
