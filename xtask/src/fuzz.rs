@@ -1,8 +1,8 @@
 //! `cargo xtask bench fuzz`: builds the libFuzzer driver of `crates/fuzz` with coverage
 //! instrumentation (stable Rust: the flags cargo-fuzz passes, without a sanitizer) and runs each
-//! target for a fixed time from the corpus kept in the repository. Inputs that reach new code are
-//! merged back into that corpus; a crash fails the task and leaves the input under
-//! `<target>/fuzz/artifacts/<name>/`.
+//! target for a fixed time from the corpus kept in the repository. The kept corpus is then
+//! replaced by the smallest set of old and new inputs that covers every edge either reached. A
+//! crash fails the task and leaves the input under `<target>/fuzz/artifacts/<name>/`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -150,10 +150,15 @@ fn run_target(
     })
 }
 
-/// Adds to the kept corpus the inputs of this run that reach code it did not.
+/// Replaces the kept corpus with the smallest set of the kept and this run's inputs that covers
+/// every edge either reached (libFuzzer's set-cover merge), so it grows only with coverage.
 fn merge(driver: &Path, name: &str, kept_dir: &Path, work_dir: &Path) -> Result<(), String> {
+    let merged = work_dir.with_extension("merged");
+    let _ = std::fs::remove_dir_all(&merged);
+    std::fs::create_dir_all(&merged).map_err(|e| format!("{}: {e}", merged.display()))?;
     let status = Command::new(driver)
-        .arg("-merge=1")
+        .arg("-set_cover_merge=1")
+        .arg(&merged)
         .arg(kept_dir)
         .arg(work_dir)
         .arg("-max_len=65536")
@@ -163,11 +168,25 @@ fn merge(driver: &Path, name: &str, kept_dir: &Path, work_dir: &Path) -> Result<
         .stderr(Stdio::null())
         .status()
         .map_err(|e| format!("could not start {}: {e}", driver.display()))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("merging the corpus of {name} failed ({status})"))
+    if !status.success() {
+        return Err(format!("merging the corpus of {name} failed ({status})"));
     }
+    let io = |e: std::io::Error| format!("replacing {}: {e}", kept_dir.display());
+    let kept: Vec<_> = std::fs::read_dir(kept_dir)
+        .map_err(io)?
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    if std::fs::read_dir(&merged).map_err(io)?.next().is_none() {
+        return Err(format!("merging the corpus of {name} kept nothing"));
+    }
+    for entry in kept {
+        std::fs::remove_file(entry.path()).map_err(io)?;
+    }
+    for entry in std::fs::read_dir(&merged).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        std::fs::copy(entry.path(), kept_dir.join(entry.file_name())).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// The targets, one per directory of the kept corpus (`crates/fuzz/tests/corpus.rs` holds every
