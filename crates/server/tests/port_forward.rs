@@ -283,3 +283,77 @@ async fn with_token_logins_the_persons_own_rights_decide_and_the_api_servers_rea
     let _connected = next(&mut socket).await;
     assert!(http(&mut socket, "/").await.contains("Served by web-1"));
 }
+
+#[tokio::test]
+async fn behind_a_proxy_the_proxy_names_the_person_and_oidc_alone_takes_no_tokens() {
+    use wheelhouse_server::session::ProxySettings;
+    let sim = sim().await;
+    let proxied = LoginConfig {
+        mode: LoginMode::Proxy(ProxySettings {
+            secret: "a-long-enough-proxy-secret".into(),
+            secret_header: reqwest::header::HeaderName::from_static("x-wheelhouse-proxy-secret"),
+            user_header: reqwest::header::HeaderName::from_static("x-remote-user"),
+            group_header: reqwest::header::HeaderName::from_static("x-remote-group"),
+        }),
+        ..LoginConfig::default()
+    };
+    let kubeconfig =
+        kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml("proxy")).expect("kubeconfig");
+    let server =
+        TestServer::with_kubeconfig(kubeconfig, ServerConfig::default().login(proxied)).await;
+    let path = "api/v1/port-forward/team-a/svc/web?port=web";
+    let (status, _) = open(&server, path, &[("x-remote-user", "admin")])
+        .await
+        .expect_err("not through the proxy");
+    assert_eq!(status, 401);
+    let mut socket = open(
+        &server,
+        path,
+        &[
+            ("x-wheelhouse-proxy-secret", "a-long-enough-proxy-secret"),
+            ("x-remote-user", "admin"),
+        ],
+    )
+    .await
+    .expect("the proxy's person may");
+    let _connected = next(&mut socket).await;
+    assert!(
+        http(&mut socket, "/echo")
+            .await
+            .contains("\"forwardedFor\":\"admin\"")
+    );
+    let (status, _) = open(
+        &server,
+        path,
+        &[
+            ("x-wheelhouse-proxy-secret", "a-long-enough-proxy-secret"),
+            ("x-remote-user", "restricted"),
+        ],
+    )
+    .await
+    .expect_err("the proxy's person may not");
+    assert_eq!(status, 403);
+
+    let oidc_only = LoginConfig {
+        mode: LoginMode::Login {
+            token: false,
+            oidc: None,
+        },
+        ..LoginConfig::default()
+    };
+    let kubeconfig =
+        kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_yaml("admin")).expect("kubeconfig");
+    let server =
+        TestServer::with_kubeconfig(kubeconfig, ServerConfig::default().login(oidc_only)).await;
+    let admin = format!("Bearer {}", sim.token("admin").expect("token"));
+    let (status, body) = open(&server, path, &[("authorization", &admin)])
+        .await
+        .expect_err("no tokens taken");
+    assert_eq!(status, 401);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--login token,oidc")),
+        "{body}"
+    );
+}
