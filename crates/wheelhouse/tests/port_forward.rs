@@ -267,7 +267,8 @@ async fn port_forward_carries_bytes_follows_a_replaced_pod_and_gives_the_api_ser
         said.contains("the token is not this console's") && said.contains("(401)"),
         "{said}"
     );
-    drop(console);
+    assert!(console.stop_with("TERM"), "the console stops");
+    assert!(!token_file.exists(), "the token goes with the console");
 
     // With --login token, each person brings their own token; `restricted` may not forward.
     let console = common::Running::start_with(
