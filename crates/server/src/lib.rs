@@ -24,6 +24,7 @@ pub mod namespaces;
 mod object;
 mod overview;
 pub mod person;
+pub mod port_forward;
 pub mod proxy;
 pub mod quota;
 mod raw;
@@ -241,6 +242,7 @@ fn router(state: AppState) -> axum::Router {
         .merge(run::router())
         .merge(raw::router())
         .merge(proxy::router())
+        .merge(port_forward::router())
         .merge(metrics::router())
         .merge(apps::router(&state))
         .merge(registries::router(&state))

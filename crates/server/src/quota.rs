@@ -14,6 +14,8 @@ use crate::error::AppError;
 pub const MAX_LIVE_CONNECTIONS: usize = 32;
 /// Logs one person may follow at once (a workload's merged log is one).
 pub const MAX_LOG_FOLLOWS: usize = 32;
+/// Port-forwarded connections one person may hold open (each is a stream to the API server).
+pub const MAX_PORT_FORWARDS: usize = 64;
 
 /// What a person holds open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,6 +24,8 @@ pub enum Held {
     LiveConnection,
     /// A followed log.
     LogFollow,
+    /// A port-forwarded connection.
+    PortForward,
 }
 
 impl Held {
@@ -29,6 +33,7 @@ impl Held {
         match self {
             Held::LiveConnection => MAX_LIVE_CONNECTIONS,
             Held::LogFollow => MAX_LOG_FOLLOWS,
+            Held::PortForward => MAX_PORT_FORWARDS,
         }
     }
 
@@ -40,6 +45,9 @@ impl Held {
             ),
             Held::LogFollow => format!(
                 "you already follow {MAX_LOG_FOLLOWS} logs at once; stop following some (close their tabs or views) and try again"
+            ),
+            Held::PortForward => format!(
+                "you already have {MAX_PORT_FORWARDS} port-forwarded connections open; close some and try again"
             ),
         };
         AppError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", message)

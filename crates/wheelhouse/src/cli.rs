@@ -43,6 +43,70 @@ pub enum Command {
     /// Evaluate the cluster's AlertRules and send their notifications (a process of its own,
     /// apart from the console; replicas elect a leader with a Lease)
     Alerter(Box<AlerterArgs>),
+    /// Forward local TCP ports to a pod or a Service through a running console, as you (one
+    /// WebSocket to the console per connection; a replaced pod is followed)
+    PortForward(Box<PortForwardArgs>),
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  \
+    wheelhouse port-forward shop/svc/web 8080:80\n  \
+    wheelhouse port-forward --console https://console.example.com --token-file token shop/pod/db-0 5432\n\n\
+    Each connection to a local port is one WebSocket to the console, which opens the API server's \
+    pods/portforward as you. A Service's port is resolved to a ready pod behind it on every new \
+    connection, so when the pod is replaced the next connection reaches its successor; a \
+    connection that cannot be opened is retried with backoff for 30 s, saying so on stderr.\n\n\
+    Credentials: a console on your machine (no --login) writes a token to \
+    ~/.cache/wheelhouse/consoles/PORT.token when it starts, used when neither --token nor \
+    --token-file is given. With --login token, give your own Kubernetes token. Behind an \
+    authenticating proxy, the proxy decides; a console with --login oidc alone takes no tokens.")]
+pub struct PortForwardArgs {
+    /// The console's URL, with its base path
+    #[arg(
+        long,
+        env = "WHEELHOUSE_CONSOLE",
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub console: String,
+
+    /// A bearer token for the console [default: --token-file, else the local console's token]
+    #[arg(
+        long,
+        env = "WHEELHOUSE_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        conflicts_with = "token_file"
+    )]
+    pub token: Option<String>,
+
+    /// A file holding the bearer token
+    #[arg(long, env = "WHEELHOUSE_TOKEN_FILE", value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// PEM certificates to trust for an https console (e.g. the CA of a console with
+    /// --tls-self-signed) [default: the system's roots]
+    #[arg(long, env = "WHEELHOUSE_CA_FILE", value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+
+    /// The local address to listen on
+    #[arg(
+        long,
+        env = "WHEELHOUSE_PORT_FORWARD_ADDRESS",
+        value_name = "IP",
+        default_value = "127.0.0.1"
+    )]
+    pub address: std::net::IpAddr,
+
+    /// What to forward to: NAMESPACE/pod/NAME, NAMESPACE/svc/NAME or NAMESPACE/service/NAME
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+
+    /// [LOCAL:]REMOTE, one or more: REMOTE is the pod's container port, or the Service's port
+    /// (a number or a port's name); LOCAL is the local port [default: REMOTE's number; 0 picks
+    /// one]
+    #[arg(value_name = "PORTS", required = true)]
+    pub ports: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

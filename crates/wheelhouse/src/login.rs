@@ -105,6 +105,7 @@ pub fn config(
         mode,
         key,
         session_ttl: args.session_duration,
+        command_line_token: None,
     })
 }
 

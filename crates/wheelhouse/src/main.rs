@@ -2,8 +2,10 @@
 
 mod alerter;
 mod cli;
+mod console_token;
 mod logging;
 mod login;
+mod port_forward;
 mod serve;
 mod shutdown;
 mod sim;
@@ -23,6 +25,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Serve(args)) => serve::run(*args).await,
         Some(Command::Sim(args)) => sim::run(*args).await,
         Some(Command::Alerter(args)) => alerter::run(*args).await,
+        Some(Command::PortForward(args)) => port_forward::run(*args).await,
         None => serve::run(cli.serve).await,
     };
     match outcome {

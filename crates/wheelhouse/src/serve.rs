@@ -127,6 +127,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
              Wheelhouse restarts and replicas cannot share them"
         );
     }
+    let mut login = login;
+    // In local mode the command line proves itself with a token only this user can read.
+    if matches!(login.mode, wheelhouse_server::session::LoginMode::Local) {
+        login.command_line_token = Some(crate::console_token::generate());
+    }
+    let command_line_token = login.command_line_token.clone();
     let config = config.login(login);
     let mut demo_sim = None;
     let mut demo_alerter = None;
@@ -173,6 +179,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .local_addr()
         .context("cannot read the bound address")?;
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let token_file = match &command_line_token {
+        Some(token) => match crate::console_token::write(address.port(), token) {
+            Ok(path) => {
+                tracing::info!(path = %path.display(), "the token for `wheelhouse port-forward` is written");
+                Some(path)
+            }
+            Err(error) => {
+                tracing::warn!("{error:#}; `wheelhouse port-forward` cannot reach this console");
+                None
+            }
+        },
+        None => None,
+    };
     // The e2e runner and the tests read this line; keep its shape.
     println!("Wheelhouse is listening on {scheme}://{address}{base_path}");
     tracing::info!(%address, base_path = %base_path, web = wheelhouse_server::web::WEB_DIST_SOURCE, "serving");
@@ -226,6 +245,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
 
+    // The token dies with the console; a later console on this port writes its own.
+    if let Some(path) = token_file {
+        let _ = std::fs::remove_file(path);
+    }
     drop(cluster);
     if let Some((stop, alerter)) = demo_alerter {
         let _ = stop.send(());

@@ -51,6 +51,7 @@ fn help_lists_every_flag_with_its_environment_variable() {
         "--tls-name",
         "serve",
         "sim",
+        "port-forward",
     ] {
         assert!(
             help.contains(expected),

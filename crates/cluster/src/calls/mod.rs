@@ -16,6 +16,7 @@ pub mod exec;
 pub mod node_shell;
 mod objects;
 mod paths;
+pub mod port_forward;
 pub mod proxy;
 mod reads;
 

@@ -47,6 +47,9 @@ pub struct LoginConfig {
     pub key: SessionKey,
     /// How long a sign-in lasts, refreshes included.
     pub session_ttl: Duration,
+    /// In local mode, the token `wheelhouse port-forward` proves itself with (written 0600 to
+    /// the user's cache at start); `None`: the command line is refused in local mode.
+    pub command_line_token: Option<String>,
 }
 
 impl Default for LoginConfig {
@@ -55,7 +58,96 @@ impl Default for LoginConfig {
             mode: LoginMode::Local,
             key: SessionKey::random(),
             session_ttl: Duration::from_secs(8 * 3600),
+            command_line_token: None,
         }
+    }
+}
+
+/// Paths that find their person themselves, from a bearer credential
+/// ([`command_line_person`]): the command line's port-forward.
+fn command_line_path(path: &str) -> bool {
+    path.starts_with("/api/v1/port-forward/")
+}
+
+/// The person a command-line client (`wheelhouse port-forward`) acts as, from its bearer
+/// credential (docs/adr/0023):
+///
+/// - a browser is refused outright: a page's requests carry `Origin` or `Sec-Fetch-*`, which it
+///   cannot leave out, and it cannot set `Authorization` on a WebSocket;
+/// - in local mode the credential is the console's command-line token (the kubeconfig's
+///   identity is then the person);
+/// - with `--login token` it is the person's own Kubernetes token, which the API server names
+///   (a SelfSubjectReview), as the sign-in form does;
+/// - with OIDC alone it is refused: the console was told to accept no raw tokens;
+/// - behind an authenticating proxy it is whoever the proxy names, as for every request.
+pub async fn command_line_person(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> std::result::Result<Person, AppError> {
+    if headers.contains_key(header::ORIGIN)
+        || headers
+            .keys()
+            .any(|name| name.as_str().starts_with("sec-fetch-"))
+    {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "CrossOriginRequest",
+            "port-forward is for the `wheelhouse port-forward` command; a web page may not open it",
+        ));
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let unauthorized =
+        |message: String| AppError::new(StatusCode::UNAUTHORIZED, "Unauthorized", message);
+    let login = &state.config.login;
+    match &login.mode {
+        LoginMode::Local => {
+            let Some(expected) = &login.command_line_token else {
+                return Err(unauthorized(
+                    "this console takes no command-line clients: it made no command-line token".into(),
+                ));
+            };
+            match bearer {
+                Some(given) if same_bytes(given.as_bytes(), expected.as_bytes()) => {
+                    Ok(state.cluster.local_person())
+                }
+                Some(_) => Err(unauthorized(
+                    "the token is not this console's: it writes a new one to ~/.cache/wheelhouse/consoles/ each time it starts; leave out --token and --token-file to use it".into(),
+                )),
+                None => Err(unauthorized(
+                    "a token is required: this console writes one to ~/.cache/wheelhouse/consoles/ when it starts; give it with --token-file".into(),
+                )),
+            }
+        }
+        LoginMode::Login { token: true, .. } => {
+            let token = bearer.ok_or_else(|| {
+                unauthorized(
+                    "a token is required: give a Kubernetes token the API server accepts with --token or --token-file (e.g. `kubectl create token <account>`)".into(),
+                )
+            })?;
+            if token.len() > 2048 || token.contains(|c: char| c.is_whitespace() || c.is_control()) {
+                return Err(unauthorized(
+                    "this is not a bearer token: tokens are one line of at most 2048 characters".into(),
+                ));
+            }
+            let identity = state
+                .cluster
+                .identify(token.to_string())
+                .await
+                .map_err(|error| {
+                    tracing::info!(target: "wheelhouse::audit", %error, "a command-line token was refused");
+                    AppError::from(error)
+                })?;
+            Ok(Person::Signed(identity))
+        }
+        LoginMode::Login { token: false, .. } => Err(unauthorized(
+            "this console signs people in with OIDC only and takes no tokens from the command line; start it with --login token,oidc to accept a token (an ID token your API server trusts works too)".into(),
+        )),
+        LoginMode::Proxy(proxy) => proxied(proxy, headers),
     }
 }
 
@@ -200,6 +292,9 @@ pub async fn authenticate(
 ) -> Response {
     let login = &state.config.login;
     let path = request.uri().path().to_string();
+    if command_line_path(&path) {
+        return next.run(request).await;
+    }
     // The audit line names the object, whose namespace is in the query.
     let target = request
         .uri()

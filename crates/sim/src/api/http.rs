@@ -412,7 +412,7 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
     let watch =
         req.watch_path || matches!(query.get("watch").map(String::as_str), Some("true" | "1"));
     let verb = match (&method, req.name.is_some(), req.subresource.as_deref()) {
-        (&Method::GET | &Method::HEAD, _, Some("exec" | "attach")) => "create",
+        (&Method::GET | &Method::HEAD, _, Some("exec" | "attach" | "portforward")) => "create",
         (&Method::GET | &Method::HEAD, false, _) if watch => "watch",
         (&Method::GET | &Method::HEAD, true, None) if watch => "watch",
         (&Method::GET | &Method::HEAD, false, _) => "list",
@@ -474,6 +474,15 @@ async fn dispatch(state: &AppState, request: Request) -> Result<Response> {
             .await
             .map_err(|e| Error::bad_request(format!("cannot upgrade to a websocket: {e}")))?;
         return crate::api::exec::upgrade(&call, ws);
+    }
+    if call.req.subresource.as_deref() == Some("portforward") {
+        if !is_upgrade {
+            return Err(Error::bad_request("Upgrade request required"));
+        }
+        let ws = axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &())
+            .await
+            .map_err(|e| Error::bad_request(format!("cannot upgrade to a websocket: {e}")))?;
+        return crate::api::portforward::upgrade(&call, ws);
     }
 
     let body = if matches!(

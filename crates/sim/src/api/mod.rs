@@ -13,8 +13,9 @@
 //! - `table`: server-side printing (`kubectl get` columns);
 //! - `patch`, `managed_fields`: patches, and field ownership with server-side apply;
 //! - `proto`, `defaults`: protobuf request bodies, and the defaults kube-apiserver fills in;
-//! - `pod_logs`, `exec`, `cadvisor`: the kubelet's endpoints the API server proxies (the `log`
-//!   and `exec` subresources of pods, a node's cAdvisor metrics);
+//! - `pod_logs`, `exec`, `portforward`, `cadvisor`: the kubelet's endpoints the API server
+//!   proxies (the `log`, `exec` and `portforward` subresources of pods, a node's cAdvisor
+//!   metrics);
 //! - `pod_security`: Pod Security admission (`pod-security.kubernetes.io/enforce`) on pod creation;
 //! - `proxy`: `pods/proxy` and `services/proxy`, to a small web server every pod runs;
 //! - `resource_metrics`: the resource metrics API, `metrics.k8s.io`, as metrics-server serves it;
@@ -33,6 +34,7 @@ pub mod openapi;
 pub mod patch;
 pub mod pod_logs;
 pub mod pod_security;
+pub mod portforward;
 pub mod proto;
 pub mod proxy;
 pub mod rbac;

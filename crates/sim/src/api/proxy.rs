@@ -110,10 +110,10 @@ fn verb(method: &Method) -> Result<&'static str> {
 }
 
 /// The pod that answers and the port it answers on.
-struct Backend {
-    pod: Value,
-    ip: String,
-    port: String,
+pub(crate) struct Backend {
+    pub pod: Value,
+    pub ip: String,
+    pub port: String,
 }
 
 /// Serves one proxy request.
@@ -150,7 +150,14 @@ pub async fn serve(
         return Ok(redirect(StatusCode::MOVED_PERMANENTLY, &location));
     }
     Ok(workload(
-        &target, &backend, &method, query, headers, &body, user,
+        &target,
+        &target.prefix(),
+        &backend,
+        &method,
+        query,
+        headers,
+        &body,
+        user,
     ))
 }
 
@@ -189,7 +196,7 @@ fn pod_backend(state: &AppState, target: &Target) -> Result<Backend> {
 }
 
 /// The ports a pod's containers declare (where the sim's web server listens).
-fn container_ports(pod: &Value) -> Vec<i64> {
+pub(crate) fn container_ports(pod: &Value) -> Vec<i64> {
     pod.pointer("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
@@ -312,9 +319,13 @@ fn with_type(body: impl Into<Body>, content_type: &'static str) -> Response {
     response
 }
 
-/// The sim's web server in the pod, and what the API server's proxy does to its answers.
-fn workload(
+/// The sim's web server in the pod, and what the API server's proxy does to its answers. Its
+/// own absolute paths start with `prefix`: the proxy path through the API server's proxy, `""`
+/// when reached directly (through `pods/portforward`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn workload(
     target: &Target,
+    prefix: &str,
     backend: &Backend,
     method: &Method,
     query: &str,
@@ -323,7 +334,6 @@ fn workload(
     user: &User,
 ) -> Response {
     let pod_name = str_at(&backend.pod, &["metadata", "name"]).to_string();
-    let prefix = target.prefix();
     let path = target.path.as_str();
     let mut response = match path.trim_start_matches('/') {
         "echo" => {
@@ -388,7 +398,7 @@ fn workload(
             response
         }
         _ => with_type(
-            page(target, backend, &pod_name, path),
+            page(target, prefix, backend, &pod_name, path),
             "text/html; charset=utf-8",
         ),
     };
@@ -409,8 +419,7 @@ fn workload(
 }
 
 /// The workload's page. Its absolute link is written as the API server's proxy rewrites it.
-fn page(target: &Target, backend: &Backend, pod: &str, path: &str) -> String {
-    let prefix = target.prefix();
+fn page(target: &Target, prefix: &str, backend: &Backend, pod: &str, path: &str) -> String {
     format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{pod}</title>\
          <link rel=\"stylesheet\" href=\"{prefix}/style.css\"></head>\n<body>\n\
@@ -431,7 +440,7 @@ fn page(target: &Target, backend: &Backend, pod: &str, path: &str) -> String {
         namespace = escape(&target.namespace),
         port = escape(&backend.port),
         path = escape(path),
-        prefix = escape(&prefix),
+        prefix = escape(prefix),
     )
 }
 

@@ -1,4 +1,4 @@
-//! What the API server serves besides objects: discovery, version and OpenAPI, access reviews and metrics, the restricted user, eviction, exec and pod logs.
+//! What the API server serves besides objects: discovery, version and OpenAPI, access reviews and metrics, the restricted user, eviction, exec, port-forward and pod logs.
 
 use super::*;
 
@@ -269,6 +269,88 @@ async fn exec_runs_the_built_in_shell_and_reports_the_exit_code() {
     assert_eq!(
         (cause.reason.as_deref(), cause.message.as_deref()),
         (Some("ExitCode"), Some("3"))
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn port_forward_reaches_the_pods_web_server_and_refuses_what_the_kubelet_refuses() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let sim = start().await;
+    let admin = client(&sim, "admin").await;
+    let pod = |name: &str, phase: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"namespace": "team-a", "name": name, "uid": "0a1b2c3d-0000-4000-8000-000000000001"},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "app", "image": "nginx",
+                "ports": [{"containerPort": 8080}]}]},
+            "status": {"phase": phase, "podIP": "10.1.0.9"}})
+    };
+    sim.store().insert_bulk(
+        &GroupResource::core("pods"),
+        [pod("web", "Running"), pod("starting", "Pending")],
+    );
+    let pods: Api<Pod> = Api::namespaced(admin, "team-a");
+
+    // The declared port answers HTTP: the page's `echo` names the pod that answered.
+    let mut forwarder = pods.portforward("web", &[8080]).await.expect("opened");
+    let mut stream = forwarder.take_stream(8080).expect("the port's stream");
+    stream
+        .write_all(b"GET /echo?from=test HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("sent");
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .await
+        .expect("read to the end");
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("\"pod\":\"web\""), "{answer}");
+    assert!(answer.contains("\"query\":\"from=test\""), "{answer}");
+    // The server closed the connection (`Connection: close`), so the kubelet closes the socket.
+    drop(stream);
+    forwarder.abort();
+
+    // A port nothing listens on: the kubelet's words on the error channel.
+    let mut forwarder = pods.portforward("web", &[9999]).await.expect("opened");
+    let error = forwarder.take_error(9999).expect("the error channel");
+    let said = tokio::time::timeout(Duration::from_secs(10), error)
+        .await
+        .expect("in time")
+        .expect("an error");
+    assert!(
+        said.starts_with("error forwarding port 9999 to pod ")
+            && said.contains("connect: connection refused"),
+        "{said}"
+    );
+
+    // A pod that is not running is refused before the upgrade, as exec is.
+    let refused = pods
+        .portforward("starting", &[8080])
+        .await
+        .err()
+        .expect("refused");
+    let kube::Error::Api(status) = refused else {
+        panic!("a Status, not {refused:?}");
+    };
+    assert_eq!(status.code, 400);
+    assert!(status.message.contains("not running"), "{}", status.message);
+
+    // Rights: `create` on pods/portforward, which the restricted user does not have.
+    let restricted: Api<Pod> = Api::namespaced(client(&sim, "restricted").await, "team-a");
+    let refused = restricted
+        .portforward("web", &[8080])
+        .await
+        .err()
+        .expect("forbidden");
+    let kube::Error::Api(status) = refused else {
+        panic!("a Status, not {refused:?}");
+    };
+    assert_eq!(
+        (status.code, status.message.as_str()),
+        (
+            403,
+            "pods \"web\" is forbidden: User \"restricted\" cannot create resource \"pods/portforward\" in API group \"\" in the namespace \"team-a\""
+        )
     );
     sim.shutdown().await;
 }
