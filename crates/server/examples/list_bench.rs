@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p wheelhouse-server --example list_bench -- --pods 100000 [--nodes 5000] [--namespaces 50]
 //!     [--scrape-interval 3 --fill-retention] [--no-kubectl] [--without-metrics-server]
+//!     [--soak-minutes 60]
 //! ```
 //!
 //! `--scrape-interval S` scrapes metrics.k8s.io every S seconds instead of 30; with
@@ -11,6 +12,11 @@
 //! (121), sampling the first page of pods sorted by CPU all the while (the slowest of those
 //! requests is what a scrape makes a list wait), then measures the overview and cluster metrics
 //! answers and the memory of a full history.
+//!
+//! `--soak-minutes M` runs the soak instead of the list figures: once synced (and the history
+//! filled, with `--fill-retention`), 100 live SSE subscribers of all pods and 100 changes a
+//! second through the API server (label patches, and pods created and deleted) for M minutes,
+//! the console's resident memory sampled every minute.
 //!
 //! The simulated API server runs in a child process (this program started again with `--sim`),
 //! so the resident memory measured here is the console's: the server, its caches, and this
@@ -56,6 +62,8 @@ struct Shape {
     scrape_interval: u64,
     /// Wait for a full retention of scrapes (an hour at 30 s: 121) before the list figures.
     fill_retention: bool,
+    /// Run the soak for this many minutes instead of the list figures.
+    soak_minutes: Option<u64>,
 }
 
 /// Scrapes an hour of history holds at 30 s.
@@ -81,6 +89,7 @@ fn shape(args: &[String]) -> Result<Shape, BoxError> {
         metrics_server: !args.iter().any(|a| a == "--without-metrics-server"),
         scrape_interval: value("--scrape-interval")?.map_or(30, |n| n as u64),
         fill_retention: args.iter().any(|a| a == "--fill-retention"),
+        soak_minutes: value("--soak-minutes")?.map(|m| m as u64),
     })
 }
 
@@ -292,6 +301,18 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     }
     if shape.metrics_server && shape.fill_retention {
         rows.extend(fill_retention(&get, shape.scrape_interval).await?);
+    }
+    if let Some(minutes) = shape.soak_minutes {
+        rows.extend(soak(&base, &kube_client, &sim_pid, minutes).await?);
+        println!("| measure | figure |\n| --- | --- |");
+        for row in rows {
+            println!("{row}");
+        }
+        let _ = stop.send(());
+        drop(child.stdin.take());
+        let _ = child.wait();
+        let _ = std::fs::remove_file(&kubeconfig_path);
+        return Ok(());
     }
 
     let queries = [
@@ -577,4 +598,197 @@ where
             rss_mib()
         ),
     ])
+}
+
+/// The soak: [`SUBSCRIBERS`] SSE subscribers of all pods stay live while the API server changes
+/// [`CHANGES_PER_SECOND`] times a second for `minutes` — nine of ten a label patch on one of 1,000
+/// pods, one of ten a pod created in namespace `soak` or the oldest of them deleted (at most 200
+/// live) — and a person opens the first page of pods every second. The console's resident memory
+/// (this process) is sampled every minute; growth is measured against the tenth minute.
+async fn soak(
+    base: &str,
+    kube_client: &kube::Client,
+    sim_pid: &str,
+    minutes: u64,
+) -> Result<Vec<String>, BoxError> {
+    use std::sync::atomic::AtomicBool;
+    let pods: Api<Pod> = Api::all(kube_client.clone());
+    let targets: Vec<(String, String)> = pods
+        .list_metadata(&ListParams::default().limit(1_000))
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|p| Some((p.metadata.namespace?, p.metadata.name?)))
+        .collect();
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(kube_client.clone());
+    namespaces
+        .create(
+            &Default::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "soak"}}))?,
+        )
+        .await?;
+    let soak_pods: Api<Pod> = Api::namespaced(kube_client.clone(), "soak");
+    let stopping = Arc::new(AtomicBool::new(false));
+    let events = Arc::new(AtomicU64::new(0));
+    let mut subscribers = Vec::new();
+    for _ in 0..SUBSCRIBERS {
+        let url = format!("{base}api/v1/watch/core/v1/pods");
+        let events = events.clone();
+        subscribers.push(tokio::spawn(async move {
+            let response = reqwest::get(&url).await?;
+            let mut body = response.bytes_stream();
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk?;
+                let blocks = chunk.windows(2).filter(|w| w == b"\n\n").count();
+                events.fetch_add(blocks as u64, Ordering::Relaxed);
+            }
+            Ok::<(), BoxError>(())
+        }));
+    }
+    let failures = Arc::new(AtomicU64::new(0));
+    let changer = {
+        let stopping = stopping.clone();
+        let failures = failures.clone();
+        let kube_client = kube_client.clone();
+        tokio::spawn(async move {
+            let mut tick =
+                tokio::time::interval(Duration::from_micros(1_000_000 / CHANGES_PER_SECOND));
+            let mut live: std::collections::VecDeque<String> = Default::default();
+            let mut n: u64 = 0;
+            while !stopping.load(Ordering::Relaxed) {
+                tick.tick().await;
+                n += 1;
+                let failures = failures.clone();
+                if n.is_multiple_of(10) {
+                    let api = soak_pods.clone();
+                    if live.len() >= 200 || (n.is_multiple_of(20) && !live.is_empty()) {
+                        let Some(name) = live.pop_front() else {
+                            continue;
+                        };
+                        tokio::spawn(async move {
+                            if api.delete(&name, &Default::default()).await.is_err() {
+                                failures.fetch_add(1, Ordering::Relaxed);
+                            }
+                        });
+                    } else {
+                        let name = format!("soak-{n}");
+                        live.push_back(name.clone());
+                        let pod: Pod = match serde_json::from_value(json!({
+                            "metadata": {"name": name, "labels": {"app": "soak"}},
+                            "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]}
+                        })) {
+                            Ok(pod) => pod,
+                            Err(_) => continue,
+                        };
+                        tokio::spawn(async move {
+                            if api.create(&Default::default(), &pod).await.is_err() {
+                                failures.fetch_add(1, Ordering::Relaxed);
+                            }
+                        });
+                    }
+                } else {
+                    let (namespace, name) = targets[(n as usize) % targets.len()].clone();
+                    let api: Api<Pod> = Api::namespaced(kube_client.clone(), &namespace);
+                    tokio::spawn(async move {
+                        let patch = json!({"metadata": {"labels": {"soak-seq": n.to_string()}}});
+                        if api
+                            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                            .await
+                            .is_err()
+                        {
+                            failures.fetch_add(1, Ordering::Relaxed);
+                        }
+                    });
+                }
+            }
+            n
+        })
+    };
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let mut samples: Vec<(u64, f64, f64)> = vec![(0, rss_mib(), rss_mib_of(sim_pid))];
+    let mut page_times = Vec::new();
+    let mut page_failures = 0u64;
+    let mut next_sample = Duration::from_secs(60);
+    while started.elapsed() < Duration::from_secs(minutes * 60) {
+        let began = Instant::now();
+        let answer = http
+            .get(format!(
+                "{base}api/v1/resources/core/v1/pods?sort=-creationTimestamp"
+            ))
+            .send()
+            .await;
+        match answer {
+            Ok(response) if response.status().is_success() => {
+                let _ = response.bytes().await;
+                page_times.push(began.elapsed());
+            }
+            _ => page_failures += 1,
+        }
+        if started.elapsed() >= next_sample {
+            let minute = next_sample.as_secs() / 60;
+            samples.push((minute, rss_mib(), rss_mib_of(sim_pid)));
+            eprintln!(
+                "soak minute {minute}: console {:.0} MiB, sim {:.0} MiB, {} events to subscribers, {} failed changes",
+                rss_mib(),
+                rss_mib_of(sim_pid),
+                events.load(Ordering::Relaxed),
+                failures.load(Ordering::Relaxed)
+            );
+            next_sample += Duration::from_secs(60);
+        }
+        tokio::time::sleep(Duration::from_secs(1).saturating_sub(began.elapsed())).await;
+    }
+    stopping.store(true, Ordering::Relaxed);
+    let changes = changer.await?;
+    let live_subscribers = subscribers.iter().filter(|s| !s.is_finished()).count();
+    for subscriber in subscribers {
+        subscriber.abort();
+    }
+    page_times.sort();
+    let at_ten = samples
+        .iter()
+        .find(|(m, _, _)| *m >= 10)
+        .map(|(_, rss, _)| *rss);
+    let after_ten_max = samples
+        .iter()
+        .filter(|(m, _, _)| *m >= 10)
+        .map(|(_, rss, _)| *rss)
+        .fold(f64::NAN, f64::max);
+    let series: Vec<String> = samples
+        .iter()
+        .map(|(m, rss, _)| format!("{m}: {rss:.0}"))
+        .collect();
+    let sim_series: Vec<String> = samples
+        .iter()
+        .filter(|(m, _, _)| m % 10 == 0)
+        .map(|(m, _, sim)| format!("{m}: {sim:.0}"))
+        .collect();
+    let mut rows = vec![
+        format!(
+            "| soak: {minutes} min, {SUBSCRIBERS} live SSE subscribers, {changes} changes ({:.0}/s; {} failed), a first page of pods every second | {} events delivered, {live_subscribers} subscribers still live at the end |",
+            changes as f64 / started.elapsed().as_secs_f64(),
+            failures.load(Ordering::Relaxed),
+            events.load(Ordering::Relaxed),
+        ),
+        format!("| console RSS by minute (MiB) | {} |", series.join(", ")),
+        format!(
+            "| sim RSS every 10 minutes (MiB) | {} |",
+            sim_series.join(", ")
+        ),
+        format!(
+            "| first page of pods during the soak ({} requests, {page_failures} failed) | p50 {} · p99 {} · max {} |",
+            page_times.len(),
+            ms(percentile(&page_times, 0.5)),
+            ms(percentile(&page_times, 0.99)),
+            ms(page_times.last().copied().unwrap_or_default()),
+        ),
+    ];
+    if let Some(base_rss) = at_ten {
+        rows.push(format!(
+            "| growth after the tenth minute (highest sample vs. minute 10) | {:+.1} % ({base_rss:.0} → {after_ten_max:.0} MiB) |",
+            (after_ten_max - base_rss) / base_rss * 100.0
+        ));
+    }
+    Ok(rows)
 }
