@@ -75,9 +75,12 @@ describe('the console when the API server misbehaves', () => {
     }
   });
 
-  test('a live list of custom objects says when their CRD is deleted', async () => {
+  test('a live list of custom objects, and one of them, say when their CRD is deleted', async () => {
     const { context, page } = await openPage(browser);
+    const detail = await context.newPage();
     try {
+      await detail.goto(`${server.url}widgets.demo.wheelhouse.dev/shop/banner`);
+      await detail.getByTestId('detail-page').waitFor({ timeout: 30_000 });
       await page.goto(`${server.url}widgets.demo.wheelhouse.dev`);
       await page.getByText('sprocket').first().waitFor({ timeout: 30_000 });
       await kube(sim, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.demo.wheelhouse.dev');
@@ -86,6 +89,8 @@ describe('the console when the API server misbehaves', () => {
       const text = (await page.locator('main, body').first().textContent()) ?? '';
       assert.match(text, /widgets\.demo\.wheelhouse\.dev was removed from the cluster/, 'the server says which type');
       await screenshot(page, 'faults-crd-removed');
+      await detail.getByText(/The resource type .* was removed from the cluster/).waitFor({ timeout: 20_000 });
+      await screenshot(detail, 'faults-crd-removed-detail');
     } finally {
       await context.close();
     }
