@@ -85,6 +85,13 @@ pub enum Error {
         resource: String,
     },
 
+    /// The API server stopped serving a resource while it was watched (its CRD was deleted,
+    /// and with it every object of the resource).
+    #[error(
+        "the resource type {resource} was removed from the cluster (its CustomResourceDefinition was deleted, and its objects with it); GET /api/v1/kinds lists the ones it serves"
+    )]
+    ResourceRemoved { resource: String },
+
     /// The resource exists but cannot be listed or watched (e.g. `tokenreviews`, create-only).
     #[error("{resource} cannot be {verb}ed: the API server does not offer {verb} on it")]
     VerbNotSupported {

@@ -35,10 +35,12 @@ pub struct MonitorConfig {
 impl Default for MonitorConfig {
     fn default() -> Self {
         Self {
-            interval: Duration::from_secs(10),
+            // A failing or hung API server is said within about 10 s (interval + timeout), and
+            // one that answers again within 10 s; two small requests every 5 s cost it nothing.
+            interval: Duration::from_secs(5),
             check_timeout: Duration::from_secs(5),
             initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(10),
         }
     }
 }

@@ -168,3 +168,114 @@ async fn a_refused_list_names_verb_resource_and_namespaces() {
     );
     assert!(message.contains("(403)"), "{message}");
 }
+
+fn crds() -> GroupResource {
+    GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions")
+}
+
+fn widget_crd() -> Value {
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "widgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Namespaced",
+                    "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                    "versions": [{"name": "v1", "served": true, "storage": true}]}})
+}
+
+fn widget(name: &str) -> Value {
+    json!({"apiVersion": "example.com/v1", "kind": "Widget",
+           "metadata": {"name": name, "namespace": "default"}})
+}
+
+/// As kube-apiserver does when a CRD is deleted: DELETED for every object, the watch ends, and
+/// the resource answers 404. The cache must empty, stop watching (not retry a 404 for as long
+/// as a view follows it) and leave the registry; a CRD made again is cached anew.
+#[tokio::test]
+async fn a_deleted_crd_empties_and_stops_its_cache_and_a_new_one_is_cached_anew() {
+    let (sim, _client, resources) = setup(ResourcesConfig::default()).await;
+    let store = sim.store();
+    store.create(&crds(), false, widget_crd()).expect("CRD");
+    let widgets = GroupResource::new("example.com", "widgets");
+    for name in ["one", "two"] {
+        store.create(&widgets, true, widget(name)).expect("widget");
+    }
+    let (cache, state) = resources
+        .settled_cache("example.com", "v1", "widgets", &[])
+        .await
+        .expect("widgets are cached");
+    assert!(state.synced);
+    let mut changes = {
+        let (objects, changes) = cache.read_and_subscribe();
+        assert_eq!(objects.len(), 2);
+        changes
+    };
+
+    store
+        .delete(
+            &crds(),
+            "",
+            "widgets.example.com",
+            &DeleteOptions::default(),
+        )
+        .expect("CRD deleted");
+    let mut removed = Vec::new();
+    loop {
+        let change = next_change(&mut changes).await;
+        match change.as_ref() {
+            Change::Removed(row) => removed.push(row.name.clone()),
+            Change::KindRemoved => break,
+            other => panic!("expected Removed or KindRemoved, got {other:?}"),
+        }
+    }
+    removed.sort();
+    assert_eq!(removed, ["one", "two"], "a DELETED for every widget first");
+    assert!(cache.state().removed);
+    assert!(cache.read().is_empty(), "the objects are released");
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    while cache.is_watching() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the watch of a removed kind still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Still followed (`changes` is held), yet not kept: a list now says the kind is unknown.
+    let error = resources
+        .settled_cache("example.com", "v1", "widgets", &[])
+        .await
+        .expect_err("no widgets any more");
+    assert!(
+        matches!(error, wheelhouse_cluster::Error::UnknownResource { .. }),
+        "{error}"
+    );
+    assert!(
+        resources.cache_keys().is_empty(),
+        "{:?}",
+        resources.cache_keys()
+    );
+    drop(changes);
+
+    store
+        .create(&crds(), false, widget_crd())
+        .expect("CRD again");
+    store
+        .create(&widgets, true, widget("three"))
+        .expect("widget");
+    // Discovery sees the new CRD through its watch, a moment later.
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    let (cache, state) = loop {
+        match resources
+            .settled_cache("example.com", "v1", "widgets", &[])
+            .await
+        {
+            Ok(cached) => break cached,
+            Err(error) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "widgets are not cached again: {error}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(state.synced && !state.removed);
+    let names: Vec<String> = cache.read().rows().iter().map(|r| r.name.clone()).collect();
+    assert_eq!(names, ["three"]);
+}

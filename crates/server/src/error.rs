@@ -211,6 +211,10 @@ impl From<wheelhouse_cluster::Error> for AppError {
                 }
             }
             Error::UnknownResource { .. } | Error::NotFound { .. } => Self::not_found(text),
+            Error::ResourceRemoved { resource } => {
+                Self::new(StatusCode::GONE, "ResourceRemoved", text)
+                    .with_details(json!({"resource": resource}))
+            }
             Error::VerbNotSupported { .. } | Error::UnknownWorkload(_) => Self::bad_request(text),
             Error::UnknownRange { valid, .. } => {
                 Self::bad_request(text).with_details(json!({"validRanges": valid}))

@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,6 +41,8 @@ struct Inner {
     failing: Mutex<Option<(Failure, Instant)>>,
     /// Bumped to end every open watch.
     dropped: tokio::sync::watch::Sender<u64>,
+    /// Watch streams being served now.
+    open_watches: Arc<AtomicUsize>,
 }
 
 impl Default for Faults {
@@ -48,6 +51,7 @@ impl Default for Faults {
             inner: Arc::new(Inner {
                 failing: Mutex::new(None),
                 dropped: tokio::sync::watch::Sender::new(0),
+                open_watches: Arc::default(),
             }),
         }
     }
@@ -67,6 +71,18 @@ impl Faults {
     /// Ends every watch open now (their streams close, as when the API server restarts).
     pub fn drop_watches(&self) {
         self.inner.dropped.send_modify(|n| *n += 1);
+    }
+
+    /// How many watch streams the sim serves now: a client that leaks watches across faults
+    /// shows here.
+    pub fn open_watches(&self) -> usize {
+        self.inner.open_watches.load(Ordering::SeqCst)
+    }
+
+    /// Counts a watch stream as open until the guard is dropped.
+    pub(crate) fn watch_opened(&self) -> OpenWatch {
+        self.inner.open_watches.fetch_add(1, Ordering::SeqCst);
+        OpenWatch(self.inner.open_watches.clone())
     }
 
     /// The fault in force now, if any.
@@ -92,6 +108,16 @@ impl Faults {
             .failing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One open watch stream, counted in [`Faults::open_watches`] while it lives.
+#[derive(Debug)]
+pub(crate) struct OpenWatch(Arc<AtomicUsize>);
+
+impl Drop for OpenWatch {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -225,7 +225,11 @@ pub struct Sim {
     users: Vec<User>,
     store: Store,
     stop: tokio::sync::watch::Sender<bool>,
-    server: tokio::task::JoinHandle<()>,
+    /// The router, kept to serve again after [`Sim::stop_serving`].
+    app: axum::Router,
+    /// Ends the current server (not the sim): [`Sim::stop_serving`].
+    serving: tokio::sync::watch::Sender<bool>,
+    server: Option<tokio::task::JoinHandle<()>>,
     controllers: Option<controllers::Controllers>,
     certificate: api::tls::Certificate,
     faults: Faults,
@@ -287,17 +291,7 @@ impl Sim {
             faults: faults.clone(),
         });
         let app = api::http::router(state);
-        let mut until = stopped;
-        let server = tokio::spawn(async move {
-            let result = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = until.wait_for(|stop| *stop).await;
-                })
-                .await;
-            if let Err(err) = result {
-                tracing::error!(error = %err, "the simulated API server stopped serving");
-            }
-        });
+        let (serving, server) = serve(listener, app.clone());
         let controllers = config.controllers.then(|| {
             controllers::Controllers::spawn(store.clone(), controllers::ControllerConfig::default())
         });
@@ -308,7 +302,9 @@ impl Sim {
             users: config.users,
             store,
             stop,
-            server,
+            app,
+            serving,
+            server: Some(server),
             controllers,
             certificate,
             faults,
@@ -374,6 +370,83 @@ impl Sim {
             controllers.shutdown().await;
         }
         let _ = self.stop.send(true);
-        let _ = self.server.await;
+        let _ = self.serving.send(true);
+        if let Some(server) = self.server {
+            let _ = server.await;
+        }
     }
+
+    /// Stops serving, as an API server that goes down: open watches end, idle connections are
+    /// closed and new ones refused, while the store (the sim's etcd) and the controllers go
+    /// on. Change the store meanwhile to make what changed while it was down, then
+    /// [`Sim::serve_again`].
+    pub async fn stop_serving(&mut self) {
+        self.faults.drop_watches();
+        let _ = self.serving.send(true);
+        if let Some(mut server) = self.server.take() {
+            // Graceful, but a stream that does not end (a followed log) must not hold it up.
+            if tokio::time::timeout(std::time::Duration::from_secs(2), &mut server)
+                .await
+                .is_err()
+            {
+                server.abort();
+            }
+        }
+    }
+
+    /// Serves again on the same address with a new resourceVersion history, as an API server
+    /// restored from a backup or moved onto a new etcd: the objects are those of the store now,
+    /// and every resourceVersion handed out before is unknown (a watch from one answers 410
+    /// Gone), so clients must list again.
+    pub async fn serve_again(&mut self) -> Result<()> {
+        if self.server.is_some() {
+            return Ok(());
+        }
+        self.store.restart_history();
+        // The old listener closes as its accept task ends; the port is ours again in a moment.
+        let mut tries = 0;
+        let listener = loop {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(listener) => break listener,
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(source) => {
+                    return Err(Error::Bind {
+                        addr: self.addr,
+                        source,
+                    });
+                }
+            }
+        };
+        let listener = api::tls::DualListener::new(listener, &self.certificate)?;
+        let (serving, server) = serve(listener, self.app.clone());
+        self.serving = serving;
+        self.server = Some(server);
+        tracing::info!(url = %self.url, "simulated API server serving again with a new history");
+        Ok(())
+    }
+}
+
+/// Serves `app` on `listener` until the returned sender says stop.
+fn serve(
+    listener: api::tls::DualListener,
+    app: axum::Router,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (serving, mut until) = tokio::sync::watch::channel(false);
+    let server = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = until.wait_for(|stop| *stop).await;
+            })
+            .await;
+        if let Err(err) = result {
+            tracing::error!(error = %err, "the simulated API server stopped serving");
+        }
+    });
+    (serving, server)
 }

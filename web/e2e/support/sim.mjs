@@ -50,6 +50,12 @@ export async function startSim(scenario = 'demo', extraArgs = []) {
       writeFileSync(path, text, { mode: 0o600 });
       return path;
     },
+    /** The sim's plain-HTTP address (`http://127.0.0.1:PORT`), for raw calls with a token. */
+    url: readFileSync(kubeconfig, 'utf8').match(/server: https:\/\/(\S+)/)?.[1].replace(/^/, 'http://'),
+    /** Freezes the API server (SIGSTOP): connections open, nothing answers, as a hung kube-apiserver. */
+    pause: () => process.kill(child.pid, 'SIGSTOP'),
+    /** Lets it answer again (SIGCONT). */
+    resume: () => process.kill(child.pid, 'SIGCONT'),
     stop: () => stopProcess(child),
   };
 }

@@ -9,9 +9,12 @@ import type { ClusterInfo } from '../lib/k8s/cluster';
 import { Age } from './Age';
 import { ErrorPanel } from './ErrorPanel';
 
+/** The server answers from its last check (no call to the cluster), so asking often is cheap. */
+const CLUSTER_STATE_REFRESH_MS = 3_000;
+
 export function ClusterBanner() {
   const { t } = useTranslation();
-  const cluster = useApiQuery<ClusterInfo>(API.cluster);
+  const cluster = useApiQuery<ClusterInfo>(API.cluster, CLUSTER_STATE_REFRESH_MS);
   const info = cluster.data;
 
   if (cluster.error) {

@@ -3,7 +3,7 @@
 
 import { useCallback, useEffect, useState } from 'react';
 import { API } from '../lib/api/endpoints';
-import type { ApiError } from '../lib/api/errors';
+import { ApiError } from '../lib/api/errors';
 import { live, type LiveConnection } from '../lib/api/live';
 import { objectApi, type Detail, type Permissions } from '../lib/k8s/detail';
 import type { Kind } from '../lib/k8s/kinds';
@@ -19,6 +19,8 @@ export interface ObjectState {
   permissionsError: ApiError | undefined;
   /** The live view said the object was deleted. */
   gone: boolean;
+  /** The live view ended with an error (e.g. `ResourceRemoved`: the object's CRD was deleted). */
+  liveError: ApiError | undefined;
   /** Reads the detail and the permissions again (after an action). */
   refresh: () => void;
 }
@@ -33,6 +35,11 @@ export function useObject(kind: Kind, name: string, namespace: string | null, op
   const detail = useApiQuery<Detail>(objectApi(kind, name, namespace, '', reveal ? { reveal: 'true' } : undefined), 0, { keepPrevious: true });
   const permissions = useApiQuery<Permissions>(objectApi(kind, name, namespace, 'permissions'), 0);
   const [gone, setGone] = useState(false);
+  // Kept with the view it belongs to, so another object starts without this one's error.
+  const [liveError, setLiveError] = useState<{ watch: string; error: ApiError } | undefined>(undefined);
+  const liveParams = new URLSearchParams({ name });
+  if (namespace) liveParams.set('namespace', namespace);
+  const currentWatch = API.watch(kind.path, liveParams.toString());
   const { retry: readDetail } = detail;
   const { retry: readPermissions } = permissions;
   const refresh = useCallback(() => {
@@ -47,8 +54,13 @@ export function useObject(kind: Kind, name: string, namespace: string | null, op
     const params = new URLSearchParams({ name });
     if (namespace) params.set('namespace', namespace);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const off = connection.subscribe(API.watch(kind.path, params.toString()), (event) => {
+    const watch = API.watch(kind.path, params.toString());
+    const off = connection.subscribe(watch, (event) => {
       if (event.event === 'removed') setGone(true);
+      if (event.event === 'error') {
+        const { code, reason, message, details } = event.data.error;
+        setLiveError({ watch, error: new ApiError({ status: code, reason, message, details, request: `WebSocket ${watch}` }) });
+      }
       if (event.event === 'added' || event.event === 'modified') {
         setGone(false);
         clearTimeout(timer);
@@ -61,5 +73,5 @@ export function useObject(kind: Kind, name: string, namespace: string | null, op
     };
   }, [connection, kind, name, namespace, paused, refresh]);
 
-  return { detail: detail.data, error: detail.error, permissions: permissions.data, permissionsError: permissions.error, gone, refresh };
+  return { detail: detail.data, error: detail.error, permissions: permissions.data, permissionsError: permissions.error, gone, liveError: liveError?.watch === currentWatch ? liveError.error : undefined, refresh };
 }

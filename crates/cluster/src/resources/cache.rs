@@ -32,6 +32,9 @@ pub struct SyncState {
     pub listed: usize,
     /// The last failure of the list or watch; cleared when events flow again.
     pub failure: Option<WatchFailure>,
+    /// The API server no longer serves the kind (its CRD was deleted): the cache holds nothing
+    /// and has stopped watching.
+    pub removed: bool,
 }
 
 /// Why the list or watch of a kind failed, as far as the API server said.
@@ -69,6 +72,18 @@ impl WatchFailure {
     }
 }
 
+/// Whether a list or watch failed because the API server no longer serves the resource: a 404
+/// on a collection's path means exactly that (a namespace that does not exist lists empty), as
+/// after its CRD was deleted.
+fn resource_not_served(error: &watcher::Error) -> bool {
+    matches!(
+        error,
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+            | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+            if status.code == 404
+    )
+}
+
 /// A change of one row, as published on the feed.
 #[derive(Debug, Clone)]
 pub enum Change {
@@ -83,6 +98,9 @@ pub enum Change {
     Relisted,
     /// The cache was replaced (its kind's columns changed) and stops: views must start anew.
     Retired,
+    /// The API server no longer serves the kind (its CRD was deleted): the cache emptied and
+    /// stopped; views end with that reason.
+    KindRemoved,
 }
 
 /// The objects of a kind: rows to query, JSON to detail.
@@ -310,6 +328,11 @@ impl ResourceCache {
         (objects, receiver)
     }
 
+    /// Whether the watch still runs (it stops for good when the kind is removed).
+    pub fn is_watching(&self) -> bool {
+        !self.task.is_finished()
+    }
+
     /// How many views follow the feed.
     pub fn subscribers(&self) -> usize {
         self.feed.receiver_count()
@@ -356,6 +379,10 @@ impl Ingest {
         futures::pin_mut!(stream);
         while let Some(event) = stream.next().await {
             match event {
+                Err(error) if resource_not_served(&error) => {
+                    self.remove_kind(&error);
+                    return;
+                }
                 Err(error) => {
                     let failure = WatchFailure::of(&error);
                     tracing::debug!(resource = %self.kind.qualified_resource(), error = %failure.message, "watch failed; retrying with backoff");
@@ -436,6 +463,33 @@ impl Ingest {
                 }
             }
         }
+    }
+
+    /// The kind is gone from the API server: release every object, say so, and stop (a
+    /// watch retried against a 404 would run for as long as the cache has views).
+    fn remove_kind(&mut self, error: &watcher::Error) {
+        tracing::info!(resource = %self.kind.qualified_resource(), error = %error, "the API server no longer serves this resource; its cache stops");
+        self.relist = None;
+        let mut objects = self.write();
+        let left = std::mem::take(&mut *objects);
+        // The watch may have ended before the API server's DELETED events reached it: views
+        // are told of every row still held, so none is left standing under the reason.
+        if self.feed.receiver_count() > 0 {
+            for row in left.rows() {
+                let _ = self
+                    .feed
+                    .send(Arc::new(Change::Removed(Arc::new(row.clone()))));
+            }
+        }
+        drop(left);
+        self.states.send_modify(|state| {
+            state.removed = true;
+            state.synced = true;
+            state.listed = 0;
+            state.failure = Some(WatchFailure::of(error));
+        });
+        let _ = self.feed.send(Arc::new(Change::KindRemoved));
+        drop(objects);
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Objects> {

@@ -172,6 +172,10 @@ impl Resources {
         resource: &str,
         namespace: Option<&str>,
     ) -> Result<Arc<ResourceCache>> {
+        if self.forget_removed() {
+            // Discovery may not have seen the CRD go yet; a CRD made again is found anew.
+            self.kinds().rediscover(Duration::from_secs(5)).await?;
+        }
         let (kind, set) = self.kind(group, version, resource).await?;
         for verb in ["list", "watch"] {
             if !kind.supports(verb) {
@@ -268,7 +272,19 @@ impl Resources {
 
     fn running(&self, kind: &KindInfo, namespace: Option<&str>) -> Option<Arc<ResourceCache>> {
         let caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
-        caches.get(&cache_key(kind, namespace)).cloned()
+        caches
+            .get(&cache_key(kind, namespace))
+            .filter(|cache| !cache.state().removed)
+            .cloned()
+    }
+
+    /// Drops the caches whose resource the API server stopped serving (the reaper does too,
+    /// later); whether there were any.
+    fn forget_removed(&self) -> bool {
+        let mut caches = self.caches.lock().unwrap_or_else(|p| p.into_inner());
+        let before = caches.len();
+        caches.retain(|_, cache| !cache.state().removed);
+        caches.len() != before
     }
 
     /// The refusal of a cache's list as an error naming verb, resource and namespace.
@@ -313,6 +329,10 @@ impl Resources {
                     };
                     let mut caches = caches.lock().unwrap_or_else(|p| p.into_inner());
                     caches.retain(|key, cache| {
+                        if cache.state().removed {
+                            tracing::debug!(resource = %key, "dropping the cache of a resource no longer served");
+                            return false;
+                        }
                         let keep = cache.subscribers() > 0 || cache.idle_for() < idle;
                         if !keep {
                             tracing::debug!(resource = %key, "stopping idle watch cache");

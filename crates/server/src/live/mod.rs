@@ -272,6 +272,11 @@ impl View {
             Change::Retired => Some(LiveEvent::resync(
                 "the columns of this kind changed (its CRD was updated); request the list again and subscribe anew".into(),
             )),
+            Change::KindRemoved => Some(LiveEvent::error(&AppError::from(
+                wheelhouse_cluster::Error::ResourceRemoved {
+                    resource: self.cache.kind().qualified_resource(),
+                },
+            ))),
             Change::Relisted => {
                 let view = self.clone();
                 let (snapshot, fresh_total) = run_query(move || {

@@ -152,7 +152,9 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
             let _ = tx.try_send(error_line(&err));
         }
         Ok(mut watch) => {
+            let open = call.state.faults.watch_opened();
             tokio::spawn(async move {
+                let _open = open;
                 let mut last_rv = watch.resource_version;
                 for event in &watch.backlog {
                     if let Some(line) = filter.line(event)
@@ -202,6 +204,8 @@ pub async fn serve(call: &Call<'_>) -> Result<Response> {
                         _ = shutdown.changed() => return,
                         // A fault: the connection ends as when the API server restarts.
                         _ = dropped.changed() => return,
+                        // The client went away: the stream's task ends with it.
+                        () = tx.closed() => return,
                     }
                 }
             });

@@ -192,7 +192,32 @@ impl Store {
         );
         drop(guard);
         self.collect_dependents(&obj, Propagation::Background);
+        if *gr == super::kinds::crd_resource() {
+            self.remove_custom_resources(&obj);
+        }
         Ok(Deleted::Gone(obj))
+    }
+
+    /// What kube-apiserver does when a CRD goes: every object of its resource is deleted (a
+    /// DELETED event each on open watches), then those watches end, and the resource is no
+    /// longer served (the kinds are read from the stored CRDs, so its paths answer 404).
+    fn remove_custom_resources(&self, crd: &StoredObject) {
+        let group = str_at(crd.value(), &["spec", "group"]).to_string();
+        let plural = str_at(crd.value(), &["spec", "names", "plural"]).to_string();
+        if plural.is_empty() {
+            return;
+        }
+        let gr = GroupResource::new(&group, &plural);
+        for object in self.list(&gr, None) {
+            let _ = self.delete(
+                &gr,
+                object.namespace(),
+                object.name(),
+                &DeleteOptions::default(),
+            );
+        }
+        // Dropping the table drops its live channel: every watch of the resource ends.
+        write(&self.inner.tables).remove(&gr);
     }
 
     /// Removes one finalizer from an object (deleting it when it was the last one and the

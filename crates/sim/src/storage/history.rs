@@ -3,6 +3,7 @@
 //! gets 410 Expired once the history no longer reaches back that far, as after an etcd
 //! compaction).
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -16,6 +17,9 @@ use crate::error::{Error, Result};
 /// holds the object before and after the change, so this bounds the old versions kept alive.
 pub const DEFAULT_HISTORY: usize = 5_000;
 /// Capacity of the live channel per resource; a watcher further behind than this is closed.
+/// How far resourceVersions jump when the history starts anew ([`Store::restart_history`]).
+const RESTART_JUMP: u64 = 1_000_000;
+
 pub(super) const WATCH_CHANNEL_CAPACITY: usize = 4_096;
 
 /// Kind of a change event, as watch streams name it.
@@ -176,6 +180,16 @@ impl Store {
             t.history.clear();
             t.compacted_rv = rv;
         }
+    }
+
+    /// Starts a new resourceVersion history, as an API server on a restored or replaced etcd:
+    /// versions jump ahead and every one handed out before is compacted away, so a watch from
+    /// any of them gets 410 Expired and clients list again.
+    pub fn restart_history(&self) {
+        self.inner
+            .revision
+            .fetch_add(RESTART_JUMP, Ordering::SeqCst);
+        self.compact();
     }
 
     /// The resourceVersion before which watches of `gr` get 410 Expired.

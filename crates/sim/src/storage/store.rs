@@ -85,7 +85,7 @@ impl Table {
 #[derive(Debug)]
 pub(super) struct Inner {
     pub(super) tables: RwLock<HashMap<GroupResource, Arc<RwLock<Table>>>>,
-    revision: AtomicU64,
+    pub(super) revision: AtomicU64,
     pub(super) history_limit: usize,
     /// Owner uid → dependents (resource, key), for garbage collection.
     pub(super) dependents: RwLock<HashMap<String, HashSet<(GroupResource, String)>>>,

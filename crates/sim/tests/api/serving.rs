@@ -634,3 +634,165 @@ async fn injected_faults_answer_as_kube_apiserver_does_and_heal() {
     assert!(started.elapsed() >= Duration::from_millis(300));
     sim.faults().heal();
 }
+
+/// As kube-apiserver does when a CRD is deleted: a DELETED event for every object on open
+/// watches, then those watches end, then its paths answer 404 and discovery no longer has it.
+#[tokio::test]
+async fn a_deleted_crd_deletes_its_objects_ends_their_watches_and_leaves_discovery() {
+    let sim = start().await;
+    let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+                 "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+                 "versions": [{"name": "v1", "served": true, "storage": true}]}});
+    sim.store().create(&crds, false, crd).expect("CRD");
+    let gadgets = GroupResource::new("example.com", "gadgets");
+    for name in ["a", "b"] {
+        sim.store()
+            .create(
+                &gadgets,
+                true,
+                json!({"apiVersion": "example.com/v1", "kind": "Gadget",
+                       "metadata": {"name": name, "namespace": "default"}}),
+            )
+            .expect("gadget");
+    }
+    let (code, list) = raw(
+        &sim,
+        Some("admin"),
+        "GET",
+        "/apis/example.com/v1/gadgets",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{list}");
+    let since = list["metadata"]["resourceVersion"]
+        .as_str()
+        .expect("a version")
+        .to_string();
+    let watch = read_watch(
+        &sim,
+        format!(
+            "{}/apis/example.com/v1/gadgets?watch=true&resourceVersion={since}&timeoutSeconds=60",
+            sim.url()
+        ),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let (code, _) = raw(
+        &sim,
+        Some("admin"),
+        "DELETE",
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let stream = tokio::time::timeout(Duration::from_secs(5), watch)
+        .await
+        .expect("the watch ended with the CRD, long before its timeout")
+        .expect("read");
+    let mut deleted: Vec<String> = stream
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("a watch event"))
+        .filter(|event| event["type"] == "DELETED")
+        .map(|event| {
+            event["object"]["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    deleted.sort();
+    assert_eq!(deleted, ["a", "b"], "{stream}");
+
+    let (code, status) = raw(
+        &sim,
+        Some("admin"),
+        "GET",
+        "/apis/example.com/v1/gadgets",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 404, "{status}");
+    let (_, groups) = raw(&sim, Some("admin"), "GET", "/apis", None, None).await;
+    assert!(
+        !groups.to_string().contains("example.com"),
+        "the group left discovery: {groups}"
+    );
+    assert!(sim.store().list(&gadgets, None).is_empty());
+}
+
+/// Stopped, the sim refuses connections; served again it has a new resourceVersion history:
+/// a watch from a version handed out before answers 410 Gone ("too old resource version"),
+/// and a list shows what changed while it was down.
+#[tokio::test]
+async fn a_sim_served_again_refuses_old_resource_versions_and_shows_what_changed() {
+    let mut sim = start().await;
+    let (_, list) = raw(
+        &sim,
+        Some("admin"),
+        "GET",
+        "/api/v1/namespaces/default/configmaps",
+        None,
+        None,
+    )
+    .await;
+    let before = list["metadata"]["resourceVersion"]
+        .as_str()
+        .expect("a version")
+        .to_string();
+    sim.stop_serving().await;
+    let refused = http_client()
+        .get(format!("{}/version", sim.url()))
+        .send()
+        .await;
+    assert!(refused.is_err(), "nothing answers while it is down");
+    sim.store()
+        .create(
+            &GroupResource::core("configmaps"),
+            true,
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": "made-while-down", "namespace": "default"}}),
+        )
+        .expect("created");
+    sim.serve_again().await.expect("served again");
+
+    let (code, list) = raw(
+        &sim,
+        Some("admin"),
+        "GET",
+        "/api/v1/namespaces/default/configmaps",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert!(list.to_string().contains("made-while-down"), "{list}");
+    let watch = read_watch(
+        &sim,
+        format!(
+            "{}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={before}&timeoutSeconds=5",
+            sim.url()
+        ),
+    );
+    let stream = tokio::time::timeout(Duration::from_secs(10), watch)
+        .await
+        .expect("answered")
+        .expect("read");
+    let event: Value = serde_json::from_str(stream.lines().next().unwrap_or("")).expect("an event");
+    assert_eq!(event["type"], "ERROR", "{stream}");
+    assert_eq!(event["object"]["code"], 410);
+    assert!(
+        event["object"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("too old resource version"),
+        "{event}"
+    );
+    sim.shutdown().await;
+}

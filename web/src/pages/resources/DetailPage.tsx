@@ -69,7 +69,7 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
   /** The YAML tab holds an edit not saved: leaving the tab asks first. */
   const [yamlDirty, setYamlDirty] = useState(false);
   const [paused] = useLivePaused();
-  const { detail, error, permissions, permissionsError, gone, refresh } = useObject(kind, name, namespace, { reveal, paused });
+  const { detail, error, permissions, permissionsError, gone, liveError, refresh } = useObject(kind, name, namespace, { reveal, paused });
 
   const listUrl = `/${routeName(kind, props.kinds.kinds)}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`;
   const logs = hasLogs(kind);
@@ -99,6 +99,17 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
         <div className="warning-box" role="status" data-testid="object-gone">
           {t('details|This object has been deleted.')}
         </div>
+      )}
+      {liveError && (
+        <ErrorPanel
+          title={
+            liveError.reason === 'ResourceRemoved'
+              ? t('live|The resource type {{kind}} was removed from the cluster', { kind: label })
+              : t('live|Live updates for this object are unavailable')
+          }
+          error={liveError}
+          compact
+        />
       )}
       {error && <ErrorPanel title={t('details|Could not load {{name}}', { name })} error={error} onRetry={refresh} compact={Boolean(detail)} />}
       {!detail && !error && <p className="page__loading">{t('shell|Loading…')}</p>}

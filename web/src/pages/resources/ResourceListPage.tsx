@@ -119,7 +119,16 @@ function KindList(props: { kind: Kind; resource: string }) {
         />
       )}
       {list.liveError && list.liveError.message !== list.error?.message && (
-        <ErrorPanel title={t('live|Live updates for this list are unavailable')} error={list.liveError} onRetry={list.retry} compact />
+        <ErrorPanel
+          title={
+            list.liveError.reason === 'ResourceRemoved'
+              ? t('live|The resource type {{kind}} was removed from the cluster', { kind: label })
+              : t('live|Live updates for this list are unavailable')
+          }
+          error={list.liveError}
+          onRetry={list.retry}
+          compact
+        />
       )}
       {warnings
         .filter((w) => w.reason !== 'Loading')
