@@ -56,13 +56,13 @@ function error(status: number, reason: string, message: string): FakeAnswer {
   return { status, body: { error: { code: status, reason, message, details: null } } };
 }
 
-async function renderInstall(routes: Record<string, FakeAnswer | (() => FakeAnswer)>) {
+async function renderInstall(routes: Record<string, FakeAnswer | (() => FakeAnswer)>, query = '') {
   const fetchMock = fakeApi(routes);
   await renderApp(
     <Routes>
       <Route path="/apps/charts/:repo/:chart/install" element={<InstallPage />} />
     </Routes>,
-    { path: '/apps/charts/builtin/webapp/install' },
+    { path: `/apps/charts/builtin/webapp/install${query}` },
   );
   await screen.findByTestId('install-form');
   return fetchMock;
@@ -84,6 +84,28 @@ describe('the install form', () => {
     expect(submit).toBeDisabled();
     fireEvent.change(name, { target: { value: 'shop' } });
     expect(submit).toBeEnabled();
+  });
+
+  test('installs into the chosen namespace; of several, the first is filled in and the others are a click away', async () => {
+    const routes = { 'api/v1/apps/charts/builtin/webapp': { body: chart() }, 'api/v1/apps/helm': helmOk };
+    await renderInstall(routes, '?namespace=data,shop');
+    const namespace = screen.getByTestId('install-namespace');
+    expect(namespace).toHaveValue('data');
+    const choices = screen.getAllByTestId('install-namespace-choice');
+    expect(choices.map((c) => c.textContent)).toEqual(['data', 'shop']);
+    expect(choices[0]).toHaveAttribute('aria-pressed', 'true');
+    const [data, shop] = choices;
+    if (!data || !shop) throw new Error('two choices');
+    fireEvent.click(shop);
+    expect(namespace).toHaveValue('shop');
+    expect(shop).toHaveAttribute('aria-pressed', 'true');
+    expect(data).toHaveAttribute('aria-pressed', 'false');
+  });
+
+  test('with one namespace chosen it is filled in, without choices', async () => {
+    await renderInstall({ 'api/v1/apps/charts/builtin/webapp': { body: chart() }, 'api/v1/apps/helm': helmOk }, '?namespace=shop');
+    expect(screen.getByTestId('install-namespace')).toHaveValue('shop');
+    expect(screen.queryByTestId('install-namespace-choices')).toBeNull();
   });
 
   test('without helm the install button is disabled and says why', async () => {
