@@ -6,6 +6,7 @@ import { fakeApi, renderApp, type FakeAnswer } from '../../test/render';
 import CataloguePage from './CataloguePage';
 import InstallPage from './InstallPage';
 import ReleasePage from './ReleasePage';
+import ReleasesPage from './ReleasesPage';
 import RepositoriesPage from './RepositoriesPage';
 
 // CodeMirror needs layout the test DOM lacks; a textarea stands in for the YAML editor.
@@ -316,6 +317,29 @@ async function renderRelease(routes: Record<string, FakeAnswer>) {
     { path: '/apps/releases/default/shop' },
   );
 }
+
+describe('the releases list', () => {
+  test('asks the server for the chosen namespaces and shows what it answers, with its warnings', async () => {
+    const summary = { name: 'shop', namespace: 'default', revision: 2, status: 'deployed', chart: 'webapp', chartVersion: '1.1.0', appVersion: '1.25', updated: '2026-01-01T00:00:00Z', protected: { protected: false, reason: null } };
+    const fetchMock = fakeApi({
+      'api/v1/apps/releases?namespace=data%2Cshop': {
+        body: {
+          items: [
+            { ...summary, name: 'etl', namespace: 'data' },
+            { ...summary, name: 'shop', namespace: 'shop' },
+          ],
+          warnings: [{ reason: 'Forbidden', what: 'helm releases (Secrets)', message: 'you may not list Secrets in 1 of 2 namespaces (data)' }],
+        },
+      },
+    });
+    await renderApp(<ReleasesPage />, { path: '/apps/releases?namespace=data,shop' });
+    const rows = await screen.findAllByTestId('release-row');
+    expect(rows.map((r) => r.getAttribute('data-release'))).toEqual(['data/etl', 'shop/shop']);
+    expect(screen.getByText('Helm releases in namespaces data, shop.')).toBeInTheDocument();
+    expect(screen.getByText(/you may not list Secrets in 1 of 2 namespaces/)).toBeInTheDocument();
+    expect(fetchMock.mock.calls.map(([path]) => (typeof path === 'string' ? path : ''))).toContain('api/v1/apps/releases?namespace=data%2Cshop');
+  });
+});
 
 describe('the release page', () => {
   test('a protected release says why and offers no changes', async () => {
