@@ -3,7 +3,7 @@
 // the rule's page, the overview and the Job's page, and `crash-looping-pods` fires for the
 // crash-looping checkout pod and shows on its page; the editor's preview lists that pod before
 // anything is saved; the admin creates a
-// rule; silencing a target shows it silenced; a person without rights reads the API server's
+// rule; silencing a target shows it silenced and ending the silence early shows it no longer is; a person without rights reads the API server's
 // refusal. Screenshots in light and dark at 1440 and 1024 px; axe-core on each page.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -70,7 +70,7 @@ describe('alerting on the demo cluster', { timeout: 420_000 }, () => {
     }
   });
 
-  test('job-failed fires for the failed Job on the Alerts page, the rule page, the overview and the Job page; a silenced target shows silenced', async () => {
+  test('job-failed fires for the failed Job on the Alerts page, the rule page, the overview and the Job page; a silenced target shows silenced until the silence is ended early', async () => {
     const { context, page, problems } = await openPage(browser, { viewport: { width: 1440, height: 1000 } });
     try {
       await waitUntilFiring(page, server.url, 'job-failed', 60_000);
@@ -109,6 +109,14 @@ describe('alerting on the demo cluster', { timeout: 420_000 }, () => {
       assert.match(await page.getByTestId('rule-silences').textContent(), /known, fix on the way/);
       assert.match(await page.getByTestId('rule-silences').textContent(), /by admin/);
       await screenshot(page, 'alerts-rule-silenced-1440-light');
+
+      // Ended early from the rule page: the target is no longer silenced, the silence is gone.
+      await page.locator('[data-testid="rule-silence-item"][data-target="data/import-legacy"]').getByTestId('silence-end').click();
+      await row.getByTestId('target-silenced').waitFor({ state: 'detached' });
+      await page.getByTestId('rule-silences').waitFor({ state: 'detached' });
+      const rule = await (await fetch(new URL('api/v1/alerts/default/job-failed', server.url))).json();
+      assert.deepEqual(rule.spec.silences ?? [], []);
+      assert.deepEqual(rule.row.silencedTargets, []);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

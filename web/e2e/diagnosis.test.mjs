@@ -267,6 +267,50 @@ describe('saying what is wrong', () => {
       await context.close();
     }
   });
+
+  test("the browser's Back button and closing the tab ask before an unsaved YAML edit is dropped", async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      // Arrive from the list, so that Back has somewhere to go inside the app.
+      await page.goto(`${server.url}configmaps?namespace=shop`);
+      await page.getByRole('link', { name: 'api-config', exact: true }).click();
+      await page.getByTestId('details').waitFor();
+      await page.getByTestId('tab-yaml').click();
+      await page.getByTestId('yaml-edit').click();
+      const opened = await editorText(page);
+      await replaceEditorText(page, opened.replace(/^data:\n/m, 'data:\n  kept-by-back: "yes"\n'));
+
+      // Back asks; cancelling stays on the object with the edit in the editor.
+      const dismissed = page.waitForEvent('dialog');
+      await page.evaluate(() => window.history.back());
+      const first = await dismissed;
+      assert.match(first.message(), /discard your unsaved edit/);
+      await first.dismiss();
+      await page.waitForFunction(() => /configmaps\/shop\/api-config/.test(window.location.pathname));
+      assert.equal(new URL(page.url()).searchParams.get('tab'), 'yaml');
+      assert.match(await editorText(page), /kept-by-back/);
+      await screenshot(page, 'yaml-back-cancelled');
+
+      // Closing the tab asks too (the browser's own question, from `beforeunload`).
+      const unload = page.waitForEvent('dialog');
+      await page.close({ runBeforeUnload: true });
+      const question = await unload;
+      assert.equal(question.type(), 'beforeunload');
+      await question.dismiss();
+      assert.equal(page.isClosed(), false, 'dismissing keeps the tab open');
+      assert.match(await editorText(page), /kept-by-back/);
+
+      // Back again, confirmed: the list.
+      const accepted = page.waitForEvent('dialog');
+      await page.evaluate(() => window.history.back());
+      await (await accepted).accept();
+      await page.waitForFunction(() => /\/configmaps$/.test(window.location.pathname));
+      assert.equal(new URL(page.url()).searchParams.get('namespace'), 'shop');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 /** Replaces everything in the CodeMirror editor with `text`. */

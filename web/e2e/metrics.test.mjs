@@ -169,6 +169,14 @@ describe('metrics with the demo metrics-server', () => {
       const inData = page.locator('[data-testid="top-pods"][data-namespace="data"] tbody tr');
       await inData.first().waitFor({ timeout: 20_000 });
       for (const row of await inData.locator('td:first-child .muted').allTextContents()) assert.equal(row, 'data/');
+      // With several, theirs together, summed by the server.
+      await page.goto(`${server.url}?namespace=data,shop`);
+      const inBoth = page.locator('[data-testid="top-pods"][data-namespace="data,shop"] tbody tr');
+      await inBoth.first().waitFor({ timeout: 20_000 });
+      assert.match((await page.locator('[data-testid="top-pods"] h2').textContent()) ?? '', /in namespaces data, shop/);
+      // Ten at most, the busiest of both namespaces (the sums are tested on the server).
+      const namespaces = new Set(await inBoth.locator('td:first-child .muted').allTextContents());
+      assert.ok(namespaces.size > 0 && [...namespaces].every((n) => n === 'data/' || n === 'shop/'), [...namespaces].join(' '));
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

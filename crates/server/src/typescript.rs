@@ -246,6 +246,7 @@ pub fn declarations(config: &Config) -> Vec<Declaration> {
         declaration::<crate::alerts::UpdateAlertRule>(config),
         declaration::<crate::alerts::SavedAlertRule>(config),
         declaration::<crate::alerts::SilenceRequest>(config),
+        declaration::<crate::alerts::EndSilenceRequest>(config),
         // What the server tells the web app at page load.
         declaration::<crate::web::AppConfig<'static>>(config),
     ]

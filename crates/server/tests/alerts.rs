@@ -288,6 +288,40 @@ async fn a_rule_is_created_changed_and_silenced_as_the_person() {
     assert_eq!(detail["row"]["silencedTargets"], json!(["shop/checkout-0"]));
     assert_eq!(detail["row"]["silenced"], false);
 
+    // Ended early, by naming it as the spec lists it; ending it again is a 404 that says why.
+    let end = json!({"target": "shop/checkout-0", "until": silences[0]["until"]});
+    let (status, ended) = send(
+        Method::POST,
+        &server,
+        "api/v1/alerts/shop/checkout-not-ready/silences/end",
+        Some(end.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{ended}");
+    let (_, detail) = send(
+        Method::GET,
+        &server,
+        "api/v1/alerts/shop/checkout-not-ready",
+        None,
+    )
+    .await;
+    assert_eq!(detail["spec"]["silences"], json!([]), "{detail}");
+    assert_eq!(detail["row"]["silencedTargets"], json!([]));
+    let (status, gone) = send(
+        Method::POST,
+        &server,
+        "api/v1/alerts/shop/checkout-not-ready/silences/end",
+        Some(end),
+    )
+    .await;
+    assert_eq!(status, 404, "{gone}");
+    assert!(
+        gone["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("may have ended")),
+        "{gone}"
+    );
+
     // Out of bounds: refused with the reason, nothing written.
     let (status, refused) = send(
         Method::POST,

@@ -210,6 +210,94 @@ async fn a_release_annotated_protected_says_so_and_why() {
     assert_eq!(broken["protected"]["protected"], false);
 }
 
+/// Helm's `data.release` (base64 of gzip of JSON, as the Secret's data holds it in base64 again)
+/// with the release moved to `namespace`.
+fn moved_release(data: &str, namespace: &str) -> String {
+    use base64::Engine as _;
+    use std::io::{Read as _, Write as _};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let helm = b64.decode(data).expect("kubernetes base64");
+    let gzipped = b64.decode(helm).expect("helm base64");
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(gzipped.as_slice())
+        .read_to_end(&mut json)
+        .expect("gzip");
+    let mut release: Value = serde_json::from_slice(&json).expect("helm JSON");
+    release["namespace"] = Value::from(namespace);
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(&serde_json::to_vec(&release).expect("JSON"))
+        .expect("gzip");
+    b64.encode(b64.encode(encoder.finish().expect("gzip")))
+}
+
+#[tokio::test]
+async fn releases_are_read_from_the_chosen_namespaces_only() {
+    let server = TestServer::demo(ServerConfig::default()).await;
+    load_reference_releases(&server).await;
+    // The release `hello` installed again in `shop`, as helm would have recorded it there.
+    let secrets: Api<Secret> = Api::namespaced(server.kube().await, "shop");
+    let mut copy = reference("release-secrets.json")["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|s| s["metadata"]["labels"]["name"] == "hello")
+        .cloned()
+        .expect("hello");
+    let metadata = copy["metadata"].as_object_mut().expect("metadata");
+    for field in ["resourceVersion", "uid", "creationTimestamp"] {
+        metadata.remove(field);
+    }
+    metadata.insert("namespace".into(), Value::from("shop"));
+    let data = copy["data"]["release"].as_str().expect("data").to_string();
+    copy["data"]["release"] = Value::from(moved_release(&data, "shop"));
+    let copy: Secret = serde_json::from_value(copy).expect("a Secret");
+    secrets
+        .create(&PostParams::default(), &copy)
+        .await
+        .expect("created");
+
+    let namespaces_of = |body: &Value| {
+        let mut namespaces: Vec<String> = body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["namespace"].as_str().expect("namespace").to_string())
+            .collect();
+        namespaces.dedup();
+        namespaces.sort();
+        namespaces.dedup();
+        namespaces
+    };
+    let (status, shop) = get(&server, "api/v1/apps/releases?namespace=shop").await;
+    assert_eq!(status, 200, "{shop}");
+    assert_eq!(namespaces_of(&shop), ["shop"], "{shop}");
+    let (_, both) = get(&server, "api/v1/apps/releases?namespace=shop,default").await;
+    assert_eq!(both["warnings"], serde_json::json!([]), "{both}");
+    assert_eq!(namespaces_of(&both), ["default", "shop"], "{both}");
+    let (_, all) = get(&server, "api/v1/apps/releases").await;
+    assert_eq!(
+        both["items"].as_array().map(Vec::len),
+        all["items"].as_array().map(Vec::len),
+        "every release is in default or shop: {all}"
+    );
+    // A namespace with no releases adds none; one that does not exist is simply empty.
+    let (_, with_data) = get(&server, "api/v1/apps/releases?namespace=shop,data").await;
+    assert_eq!(namespaces_of(&with_data), ["shop"], "{with_data}");
+    let many = (0..101)
+        .map(|i| format!("ns-{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let (status, refused) = get(&server, &format!("api/v1/apps/releases?namespace={many}")).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 100 namespaces")),
+        "{refused}"
+    );
+}
+
 #[tokio::test]
 async fn a_person_who_may_not_read_secrets_gets_warnings_not_an_empty_list() {
     let server = TestServer::demo_as("viewer", ServerConfig::default()).await;

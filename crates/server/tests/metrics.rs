@@ -238,6 +238,107 @@ async fn a_namespace_node_and_the_cluster_sum_what_metrics_server_reports() {
 }
 
 #[tokio::test]
+async fn several_namespaces_sum_their_pods_and_share_one_top_list() {
+    let server = demo_with_fixed_metrics(Duration::from_secs(60)).await;
+    wait_for_state(&server, "ok").await;
+    let cpu = |body: &Value| body["current"]["cpu"]["usage"].as_f64().unwrap_or(0.0);
+    let mut last = Value::Null;
+    for _ in 0..50 {
+        let (_, shop) = get(&server, "api/v1/metrics/namespaces/shop").await;
+        let (_, system) = get(&server, "api/v1/metrics/namespaces/kube-system").await;
+        let (code, both) = get(
+            &server,
+            "api/v1/metrics/namespaces?namespace=shop,kube-system",
+        )
+        .await;
+        assert_eq!(code, 200, "{both}");
+        // Scrapes land between the three reads: the same figures twice in a row settle it.
+        let (_, again) = get(&server, "api/v1/metrics/namespaces/shop").await;
+        if cpu(&shop) > 0.0
+            && cpu(&system) > 0.0
+            && close(&again["current"]["cpu"]["usage"], cpu(&shop))
+            && close(&both["current"]["cpu"]["usage"], cpu(&shop) + cpu(&system))
+        {
+            assert_eq!(both["target"]["kind"], "Namespaces", "{both}");
+            assert_eq!(both["target"]["name"], "kube-system,shop", "{both}");
+            let top: Vec<&str> = both["top"]["pods"]
+                .as_array()
+                .expect("top")
+                .iter()
+                .map(|p| p["namespace"].as_str().expect("namespace"))
+                .collect();
+            assert!(
+                top.contains(&"shop") && top.contains(&"kube-system"),
+                "{both}"
+            );
+            assert!(
+                top.iter().all(|n| ["shop", "kube-system"].contains(n)),
+                "{both}"
+            );
+            // None named is a mistake, said so; an unknown one is a 404 as for one namespace.
+            let (code, body) = get(&server, "api/v1/metrics/namespaces?namespace=").await;
+            assert_eq!(code, 400, "{body}");
+            let (code, body) =
+                get(&server, "api/v1/metrics/namespaces?namespace=shop,nowhere").await;
+            assert_eq!(code, 404, "{body}");
+            return;
+        }
+        last = both;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the namespaces never summed: {last}");
+}
+
+#[tokio::test]
+async fn a_namespace_has_metrics_for_a_person_who_may_not_list_namespaces() {
+    // The sim's `restricted` user may use pods in team-a only: not namespaces, not the cluster.
+    let server = TestServer::on_sim(
+        SimConfig::default()
+            .scenario(Scenario::Demo)
+            .metrics(Arc::new(FixedMetrics)),
+        "restricted",
+        fast(Duration::from_secs(60)).allowed_namespaces(vec!["team-a".into()]),
+    )
+    .await;
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let (code, body) = get(&server, "api/v1/metrics/namespaces/team-a").await;
+        assert_eq!(code, 200, "{body}");
+        if body["current"]["cpu"]["usage"]
+            .as_f64()
+            .is_some_and(|c| c > 0.0)
+        {
+            assert!(
+                body["top"]["pods"]
+                    .as_array()
+                    .is_some_and(|p| !p.is_empty() && p.iter().all(|p| p["namespace"] == "team-a")),
+                "{body}"
+            );
+            let (code, body) = get(&server, "api/v1/metrics/namespaces?namespace=team-a").await;
+            assert_eq!(code, 200, "{body}");
+            // The history holds only what this identity could scrape: with a namespace it may
+            // not read, the answer is still team-a's pods and nothing else.
+            let (code, body) = get(
+                &server,
+                "api/v1/metrics/namespaces?namespace=team-a,default",
+            )
+            .await;
+            assert_eq!(code, 200, "{body}");
+            assert!(
+                body["top"]["pods"]
+                    .as_array()
+                    .is_some_and(|p| p.iter().all(|p| p["namespace"] == "team-a")),
+                "{body}"
+            );
+            return;
+        }
+        last = body;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("team-a never had metrics: {last}");
+}
+
+#[tokio::test]
 async fn a_pod_has_a_series_per_container_bounded_by_the_retention() {
     let server = demo_with_fixed_metrics(Duration::from_secs(1)).await;
     wait_for_state(&server, "ok").await;

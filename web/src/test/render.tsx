@@ -3,7 +3,7 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { render, type RenderResult } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { MemoryRouter, useLocation } from 'react-router';
+import { createMemoryRouter, RouterProvider, useLocation } from 'react-router';
 import { vi } from 'vitest';
 import { RouteRegistryProvider } from '../components/RoutedLink';
 import { queryClient } from '../lib/api/query';
@@ -47,12 +47,14 @@ export async function renderApp(
 ): Promise<RenderResult> {
   const locale = options.locale ?? 'en';
   const catalogue = locale === 'en' ? english : await loadCatalogue(locale);
+  // A data router as the app has, so that pages using `useBlocker` render here too.
+  const router = createMemoryRouter([{ path: '*', element: <RouteRegistryProvider patterns={options.routes ?? ['/']}>{ui}</RouteRegistryProvider> }], {
+    initialEntries: [options.path ?? '/'],
+  });
   return render(
     <QueryClientProvider client={queryClient}>
       <I18nProvider locale={locale} catalogue={catalogue}>
-        <MemoryRouter initialEntries={[options.path ?? '/']}>
-          <RouteRegistryProvider patterns={options.routes ?? ['/']}>{ui}</RouteRegistryProvider>
-        </MemoryRouter>
+        <RouterProvider router={router} />
       </I18nProvider>
     </QueryClientProvider>,
   );

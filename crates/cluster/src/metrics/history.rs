@@ -451,6 +451,15 @@ impl History {
         self.pods.get(namespace)?.get(name)
     }
 
+    /// The pods of any of `namespaces`, as [`Self::pods`] gives them.
+    pub fn pods_in<'a>(
+        &'a self,
+        namespaces: &'a [String],
+    ) -> impl Iterator<Item = (&'a str, &'a str, &'a PodHistory)> + 'a {
+        self.pods(None)
+            .filter(move |(ns, _, _)| namespaces.iter().any(|wanted| wanted == ns))
+    }
+
     /// Every pod of one namespace, or of all namespaces.
     pub fn pods<'a>(
         &'a self,

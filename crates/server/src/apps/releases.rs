@@ -28,6 +28,8 @@ use wheelhouse_cluster::calls::{Calls, Failure};
 
 /// Namespaces read at once when the person may not list Secrets cluster-wide.
 const NAMESPACE_CONCURRENCY: usize = 8;
+/// Namespaces one list may name (`?namespace=a,b,…`): each is a call to the API server.
+const MAX_NAMESPACES: usize = 100;
 /// Objects of a manifest read at once.
 const OBJECT_CONCURRENCY: usize = 8;
 
@@ -85,15 +87,17 @@ fn selector(name: Option<&str>) -> String {
     }
 }
 
-/// Helm's release Secrets in one namespace or all; what the person may not read becomes a warning.
+/// Helm's release Secrets in `namespaces` (every namespace the person may read when empty):
+/// one chosen namespace the person may not read is a warning, any other failure there an error;
+/// of several, each failure is a warning and the rest are still shown.
 pub(crate) async fn release_secrets(
     calls: &Calls,
-    namespace: Option<&str>,
-    every_namespace: Vec<String>,
+    namespaces: &[String],
+    every_namespace: impl AsyncFnOnce() -> Result<Vec<String>>,
 ) -> Result<(Vec<Value>, Vec<Warning>)> {
     let label = selector(None);
     let what = |ns: &str| format!("helm releases (Secrets) in namespace {ns}");
-    if let Some(namespace) = namespace {
+    if let [namespace] = namespaces {
         return match calls.secrets(Some(namespace), &label).await {
             Ok(items) => Ok((items, Vec::new())),
             Err(failure) if failure.code == 403 => {
@@ -102,23 +106,27 @@ pub(crate) async fn release_secrets(
             Err(failure) => Err(list_error(failure, Some(namespace))),
         };
     }
-    match calls.secrets(None, &label).await {
-        Ok(items) => return Ok((items, Vec::new())),
-        Err(failure) if failure.code == 403 => {}
-        Err(failure) => return Err(list_error(failure, None)),
-    }
-    // Not cluster-wide: namespace by namespace (the names from Wheelhouse's own cache, since a
-    // person limited to some namespaces usually may not list namespaces), as far as the person
-    // may go.
-    let results: Vec<(String, Result<Vec<Value>, Failure>)> =
-        futures::stream::iter(every_namespace)
-            .map(|ns| async move {
-                let result = calls.secrets(Some(&ns), &selector(None)).await;
-                (ns, result)
-            })
-            .buffer_unordered(NAMESPACE_CONCURRENCY)
-            .collect()
-            .await;
+    let namespaces = if namespaces.is_empty() {
+        match calls.secrets(None, &label).await {
+            Ok(items) => return Ok((items, Vec::new())),
+            Err(failure) if failure.code == 403 => {}
+            Err(failure) => return Err(list_error(failure, None)),
+        }
+        // Not cluster-wide: namespace by namespace (the names from Wheelhouse's own cache, since
+        // a person limited to some namespaces usually may not list namespaces), as far as the
+        // person may go.
+        every_namespace().await?
+    } else {
+        namespaces.to_vec()
+    };
+    let results: Vec<(String, Result<Vec<Value>, Failure>)> = futures::stream::iter(namespaces)
+        .map(|ns| async move {
+            let result = calls.secrets(Some(&ns), &selector(None)).await;
+            (ns, result)
+        })
+        .buffer_unordered(NAMESPACE_CONCURRENCY)
+        .collect()
+        .await;
     let asked = results.len();
     let mut secrets = Vec::new();
     let mut warnings = Vec::new();
@@ -226,16 +234,35 @@ pub(super) async fn list(
 ) -> Result<Json<ReleaseList>> {
     state.cluster.ensure_connected().await?;
     let calls = me.calls.clone();
-    let namespace = query.namespace.as_deref().filter(|n| !n.is_empty());
-    let every_namespace = state
-        .cluster
-        .caches()
-        .namespaces()
-        .await?
-        .iter()
-        .filter_map(|n| n.metadata.name.clone())
+    // One namespace, several (`?namespace=a,b`, as the resource lists take them), or all.
+    let mut namespaces: Vec<String> = query
+        .namespace
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
         .collect();
-    let (secrets, mut warnings) = release_secrets(&calls, namespace, every_namespace).await?;
+    namespaces.sort();
+    namespaces.dedup();
+    if namespaces.len() > MAX_NAMESPACES {
+        return Err(AppError::bad_request(format!(
+            "at most {MAX_NAMESPACES} namespaces may be asked for at once, not {}",
+            namespaces.len()
+        )));
+    }
+    let every_namespace = async || -> Result<Vec<String>> {
+        Ok(state
+            .cluster
+            .caches()
+            .namespaces()
+            .await?
+            .iter()
+            .filter_map(|n| n.metadata.name.clone())
+            .collect())
+    };
+    let (secrets, mut warnings) = release_secrets(&calls, &namespaces, every_namespace).await?;
     // Decoding gunzips every record: on the blocking pool, each within its budget.
     let decoding = apps.clone();
     let (mut items, unreadable) = off_workers(move || summaries(&decoding, &secrets)).await?;

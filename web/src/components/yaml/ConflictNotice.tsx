@@ -41,7 +41,7 @@ export function ConflictNotice(props: { conflict: Conflict; message: string; bas
             <p className="error-panel__message">{theirs.exact ? t('yaml|What the other change did:') : t('yaml|Fields that differ from the current version:')}</p>
             <ul className="plain mono" data-testid="conflict-changed">
               {theirs.changed.map((path) => (
-                <li key={path}>{path}</li>
+                <li key={path}>{path || t('yaml|(the whole object)')}</li>
               ))}
             </ul>
           </>
@@ -53,7 +53,7 @@ export function ConflictNotice(props: { conflict: Conflict; message: string; bas
             <ul className="plain mono" data-testid="conflict-mine">
               {mine.map((path) => (
                 <li key={path}>
-                  {path}
+                  {path || t('yaml|(the whole object)')}
                   {theirs.exact && theirs.changed.includes(path) ? ` ${t('yaml|(changed by both)')}` : ''}
                 </li>
               ))}

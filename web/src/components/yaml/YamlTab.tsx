@@ -4,6 +4,7 @@
 
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { NavigationType, useBlocker } from 'react-router';
 import { requestJson } from '../../lib/api/client';
 import type { ApiError } from '../../lib/api/errors';
 import { textQuery } from '../../lib/api/query';
@@ -64,24 +65,23 @@ export default function YamlTab(props: { kind: Kind; name: string; namespace: st
   }, [dirty, onDirtyChange]);
   useEffect(() => {
     if (!dirty) return;
-    // Closing or reloading the tab asks too.
+    // Closing or reloading the tab asks too (the browser words that question itself).
     const ask = (e: BeforeUnloadEvent) => {
       e.preventDefault();
     };
     window.addEventListener('beforeunload', ask);
-    // A link to another page asks too (before the router sees the click).
-    const leave = (e: MouseEvent) => {
-      const link = (e.target as Element | null)?.closest('a[href]');
-      if (!link || window.confirm(t('yaml|Leave the YAML tab and discard your unsaved edit?'))) return;
-      e.preventDefault();
-      e.stopPropagation();
-    };
-    document.addEventListener('click', leave, true);
     return () => {
       window.removeEventListener('beforeunload', ask);
-      document.removeEventListener('click', leave, true);
     };
-  }, [dirty, t]);
+  }, [dirty]);
+  // A link to another page and the browser's Back and Forward buttons ask before the router
+  // leaves. Switching this page's tabs is asked about by the tab strip (a replace, not a new page).
+  const blocker = useBlocker(({ currentLocation, nextLocation, historyAction }) => dirty && (historyAction === NavigationType.Pop || currentLocation.pathname !== nextLocation.pathname));
+  useEffect(() => {
+    if (blocker.state !== 'blocked') return;
+    if (window.confirm(t('yaml|Leave the YAML tab and discard your unsaved edit?'))) blocker.proceed();
+    else blocker.reset();
+  }, [blocker, t]);
   useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
   const message = save.isSuccess ? (save.variables.dryRun ? t('yaml|The API server accepted this edit (dry run): nothing was saved.') : t('yaml|Saved.')) : null;
   const busy = save.isPending;

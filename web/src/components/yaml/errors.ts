@@ -49,7 +49,8 @@ export function conflictOf(error: ApiError | undefined): Conflict | null {
 
 /**
  * The fields that differ between two versions of an object (`spec.replicas`, `metadata.labels.tier`),
- * as the server's conflict answer lists them; versions and status are left out.
+ * as the server's conflict answer lists them; versions and status are left out. `''` is the whole
+ * object (one is not an object, or they differ in kind): the notice words that in the person's language.
  */
 export function changedPaths(a: unknown, b: unknown): string[] {
   const out: string[] = [];
@@ -79,5 +80,5 @@ function diff(prefix: string, a: unknown, b: unknown, out: string[]): void {
     });
     return;
   }
-  if (JSON.stringify(a) !== JSON.stringify(b)) out.push(prefix || '(the whole object)');
+  if (JSON.stringify(a) !== JSON.stringify(b)) out.push(prefix);
 }

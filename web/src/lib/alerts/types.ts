@@ -11,6 +11,7 @@ export type {
   AlertRuleSpec,
   AlertSeverity,
   AlertStatus,
+  EndSilenceRequest,
   PreviewAnswer,
   PreviewRequest,
   SavedAlertRule,
@@ -23,6 +24,7 @@ export const ALERTS_API = {
   rules: 'api/v1/alerts',
   rule: (namespace: string, name: string) => `api/v1/alerts/${enc(namespace)}/${enc(name)}`,
   silences: (namespace: string, name: string) => `api/v1/alerts/${enc(namespace)}/${enc(name)}/silences`,
+  endSilence: (namespace: string, name: string) => `api/v1/alerts/${enc(namespace)}/${enc(name)}/silences/end`,
   preview: 'api/v1/alerts/_preview',
 };
 

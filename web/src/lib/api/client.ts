@@ -84,9 +84,16 @@ export async function getText(path: string, signal?: AbortSignal): Promise<strin
       throw new ApiError({
         status: response.status,
         reason: server?.reason ?? CLIENT_REASONS.badResponse,
-        message: server?.message ?? `The server answered ${response.status} ${response.statusText}.`,
+        message: server?.message ?? `The server answered ${response.status} ${response.statusText} without an error description.`,
         details: server?.details,
         request,
+        // Without the server's own message, the person reads the catalogue's.
+        localMessage: server
+          ? undefined
+          : {
+              key: 'errors|The server answered {{status}} without an error description. A proxy in between may have failed.',
+              vars: { status: `${response.status} ${response.statusText}`.trim() },
+            },
       });
     }
     tellObservers({ status: response.status, reason: undefined, message: '', request, expected401: false });

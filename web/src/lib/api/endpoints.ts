@@ -24,6 +24,9 @@ export const API = {
   metricsStatus: 'api/v1/metrics/status',
   /** One target's metrics over a range: `metrics('pods/shop/web-1', '1h')`, `metrics('cluster', '15m')`. */
   metrics: (target: string, range: string) => `api/v1/metrics/${target}${range ? `?range=${encodeURIComponent(range)}` : ''}`,
+  /** Several namespaces' pods summed: `namespacesMetrics(['shop', 'data'], '1h')`. */
+  namespacesMetrics: (namespaces: readonly string[], range: string) =>
+    `api/v1/metrics/namespaces?${new URLSearchParams(range ? { namespace: namespaces.join(','), range } : { namespace: namespaces.join(',') }).toString()}`,
   /** A long operation (a drain, a helm install…) and the Server-Sent Events of its states. */
   operation: (id: string) => `api/v1/operations/${encodeURIComponent(id)}`,
   operationEvents: (id: string) => `api/v1/operations/${encodeURIComponent(id)}/events`,

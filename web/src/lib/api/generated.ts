@@ -1338,6 +1338,12 @@ target?: string,
  */
 seconds: number, comment?: string, };
 
+export type EndSilenceRequest = { target?: string, 
+/**
+ * The silence's `until` as the spec holds it (RFC 3339).
+ */
+until: string, };
+
 export type AppConfig = { 
 /**
  * The path the app is served under, always with a trailing slash (`/`, `/wh/`).

@@ -11,7 +11,7 @@ import { ErrorPanel } from '../../components/ErrorPanel';
 import { Table } from '../../components/Table';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { ALERTS_API, ALERTS_URL, targetUrl, type AlertRuleDetail, type AlertStatus, type SilenceRequest } from '../../lib/alerts/types';
+import { ALERTS_API, ALERTS_URL, targetUrl, type AlertRuleDetail, type AlertStatus, type EndSilenceRequest, type SilenceRequest } from '../../lib/alerts/types';
 import { requestJson } from '../../lib/api/client';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { RequestError, Warnings } from '../apps/common';
@@ -62,6 +62,33 @@ function SilenceForm(props: { namespace: string; name: string; target?: string; 
       </button>
       {silence.error && <RequestError title={t('alerts|The silence was not saved')} error={silence.error} />}
     </form>
+  );
+}
+
+/** Ends one silence now (it would otherwise hold until its time runs out). */
+function EndSilence(props: { namespace: string; name: string; silence: EndSilenceRequest; canChange: boolean; reason: string | null; onDone: () => void }) {
+  const { t } = useTranslation();
+  const end = useMutation({
+    mutationFn: () => requestJson('POST', ALERTS_API.endSilence(props.namespace, props.name), { body: { json: props.silence } }),
+    onSuccess: props.onDone,
+  });
+  return (
+    <>
+      {' '}
+      <button
+        type="button"
+        className="button button--small"
+        disabled={!props.canChange || end.isPending}
+        title={props.canChange ? undefined : (props.reason ?? t('actions|You may not do this.'))}
+        data-testid="silence-end"
+        onClick={() => {
+          end.mutate();
+        }}
+      >
+        {t('alerts|End now')}
+      </button>
+      {end.error && <RequestError title={t('alerts|The silence was not ended')} error={end.error} />}
+    </>
   );
 }
 
@@ -189,10 +216,11 @@ export default function RulePage() {
               <h2 className="section__title">{t('alerts|Silences')}</h2>
               <ul className="alert-list section__body">
                 {silences.map((s) => (
-                  <li key={`${s.target ?? ''}-${s.until}`} className="alert-list__item">
+                  <li key={`${s.target ?? ''}-${s.until}`} className="alert-list__item" data-testid="rule-silence-item" data-target={s.target ?? ''}>
                     <strong>{s.target ?? t('alerts|the whole rule')}</strong>{' '}
                     {t('alerts|until {{until}}, by {{by}}', { until: new Date(s.until).toLocaleString(), by: s.by ?? '?' })}
                     {s.comment ? ` — ${s.comment}` : ''}
+                    <EndSilence namespace={namespace} name={name} silence={{ target: s.target, until: s.until }} canChange={canChange} reason={detail.update.reason ?? null} onDone={rule.retry} />
                   </li>
                 ))}
               </ul>

@@ -36,7 +36,10 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
   const c = props.chart;
   const [selectedNamespace] = useNamespace();
   const [name, setName] = useState(() => suggestReleaseName(c.name));
-  const [namespace, setNamespace] = useState(namespacesOf(selectedNamespace)[0] ?? 'default');
+  // Several namespaces chosen: the first of them (in the picker's order, alphabetical) is filled
+  // in, and the others are a click away; none chosen: `default`, as helm would use.
+  const chosen = namespacesOf(selectedNamespace);
+  const [namespace, setNamespace] = useState(chosen[0] ?? 'default');
   const [createNamespace, setCreateNamespace] = useState(false);
   const [ingressHost, setIngressHost] = useState('');
   // The defaults of the version the values were taken from: switching versions replaces the
@@ -92,6 +95,25 @@ function InstallForm(props: { chart: ChartDetail; version: string; onVersion: (v
         <label className="form-field">
           <span>{t('apps|Namespace')}</span>
           <input className="input" value={namespace} spellCheck={false} aria-invalid={namespaceProblem !== null} data-testid="install-namespace" onChange={(e) => { setNamespace(e.target.value); }} />
+          {chosen.length > 1 && (
+            <small className="muted namespace-choices" data-testid="install-namespace-choices">
+              {t('apps|Your chosen namespaces:')}{' '}
+              {chosen.map((n) => (
+                <button
+                  key={n}
+                  type="button"
+                  className="link-button"
+                  aria-pressed={n === namespace}
+                  data-testid="install-namespace-choice"
+                  onClick={() => {
+                    setNamespace(n);
+                  }}
+                >
+                  {n}
+                </button>
+              ))}
+            </small>
+          )}
           {namespaceProblem && <small className="form-field__problem">{namespaceProblem}</small>}
           {server.namespace && <small className="form-field__problem">{server.namespace}</small>}
         </label>

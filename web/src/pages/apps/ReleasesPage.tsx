@@ -24,17 +24,20 @@ export default function ReleasesPage() {
   const { t } = useTranslation();
   useDocumentTitle(t('apps|Releases'));
   const [selection] = useNamespace();
-  // One namespace is asked for; several are filtered here from every release the person may see.
+  // The server reads the chosen namespaces (one, several, or all the person may see).
   const chosen = namespacesOf(selection);
-  const namespace = chosen.length === 1 ? (chosen[0] ?? '') : '';
-  const releases = useApiQuery<{ items: ReleaseSummary[]; warnings?: Warning[] }>(APPS_API.releases(namespace), 10_000);
-  const items = (releases.data?.items ?? []).filter((r) => chosen.length < 2 || chosen.includes(r.namespace));
+  const releases = useApiQuery<{ items: ReleaseSummary[]; warnings?: Warning[] }>(APPS_API.releases(chosen.join(',')), 10_000);
+  const items = releases.data?.items ?? [];
   return (
     <section className="page apps-page" data-testid="apps-releases">
       <header className="page__header">
         <h1 className="page__title">{t('apps|Releases')}</h1>
         <p className="page__subtitle">
-          {namespace ? t('apps|Helm releases in namespace {{namespace}}.', { namespace }) : t('apps|Helm releases in every namespace you may see.')}
+          {chosen.length === 1
+            ? t('apps|Helm releases in namespace {{namespace}}.', { namespace: chosen[0] ?? '' })
+            : chosen.length > 1
+              ? t('apps|Helm releases in namespaces {{namespaces}}.', { namespaces: chosen.join(', ') })
+              : t('apps|Helm releases in every namespace you may see.')}
         </p>
       </header>
       <AppsTabs />

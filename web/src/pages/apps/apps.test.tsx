@@ -6,6 +6,7 @@ import { fakeApi, renderApp, type FakeAnswer } from '../../test/render';
 import CataloguePage from './CataloguePage';
 import InstallPage from './InstallPage';
 import ReleasePage from './ReleasePage';
+import ReleasesPage from './ReleasesPage';
 import RepositoriesPage from './RepositoriesPage';
 
 // CodeMirror needs layout the test DOM lacks; a textarea stands in for the YAML editor.
@@ -56,13 +57,13 @@ function error(status: number, reason: string, message: string): FakeAnswer {
   return { status, body: { error: { code: status, reason, message, details: null } } };
 }
 
-async function renderInstall(routes: Record<string, FakeAnswer | (() => FakeAnswer)>) {
+async function renderInstall(routes: Record<string, FakeAnswer | (() => FakeAnswer)>, query = '') {
   const fetchMock = fakeApi(routes);
   await renderApp(
     <Routes>
       <Route path="/apps/charts/:repo/:chart/install" element={<InstallPage />} />
     </Routes>,
-    { path: '/apps/charts/builtin/webapp/install' },
+    { path: `/apps/charts/builtin/webapp/install${query}` },
   );
   await screen.findByTestId('install-form');
   return fetchMock;
@@ -84,6 +85,28 @@ describe('the install form', () => {
     expect(submit).toBeDisabled();
     fireEvent.change(name, { target: { value: 'shop' } });
     expect(submit).toBeEnabled();
+  });
+
+  test('installs into the chosen namespace; of several, the first is filled in and the others are a click away', async () => {
+    const routes = { 'api/v1/apps/charts/builtin/webapp': { body: chart() }, 'api/v1/apps/helm': helmOk };
+    await renderInstall(routes, '?namespace=data,shop');
+    const namespace = screen.getByTestId('install-namespace');
+    expect(namespace).toHaveValue('data');
+    const choices = screen.getAllByTestId('install-namespace-choice');
+    expect(choices.map((c) => c.textContent)).toEqual(['data', 'shop']);
+    expect(choices[0]).toHaveAttribute('aria-pressed', 'true');
+    const [data, shop] = choices;
+    if (!data || !shop) throw new Error('two choices');
+    fireEvent.click(shop);
+    expect(namespace).toHaveValue('shop');
+    expect(shop).toHaveAttribute('aria-pressed', 'true');
+    expect(data).toHaveAttribute('aria-pressed', 'false');
+  });
+
+  test('with one namespace chosen it is filled in, without choices', async () => {
+    await renderInstall({ 'api/v1/apps/charts/builtin/webapp': { body: chart() }, 'api/v1/apps/helm': helmOk }, '?namespace=shop');
+    expect(screen.getByTestId('install-namespace')).toHaveValue('shop');
+    expect(screen.queryByTestId('install-namespace-choices')).toBeNull();
   });
 
   test('without helm the install button is disabled and says why', async () => {
@@ -294,6 +317,29 @@ async function renderRelease(routes: Record<string, FakeAnswer>) {
     { path: '/apps/releases/default/shop' },
   );
 }
+
+describe('the releases list', () => {
+  test('asks the server for the chosen namespaces and shows what it answers, with its warnings', async () => {
+    const summary = { name: 'shop', namespace: 'default', revision: 2, status: 'deployed', chart: 'webapp', chartVersion: '1.1.0', appVersion: '1.25', updated: '2026-01-01T00:00:00Z', protected: { protected: false, reason: null } };
+    const fetchMock = fakeApi({
+      'api/v1/apps/releases?namespace=data%2Cshop': {
+        body: {
+          items: [
+            { ...summary, name: 'etl', namespace: 'data' },
+            { ...summary, name: 'shop', namespace: 'shop' },
+          ],
+          warnings: [{ reason: 'Forbidden', what: 'helm releases (Secrets)', message: 'you may not list Secrets in 1 of 2 namespaces (data)' }],
+        },
+      },
+    });
+    await renderApp(<ReleasesPage />, { path: '/apps/releases?namespace=data,shop' });
+    const rows = await screen.findAllByTestId('release-row');
+    expect(rows.map((r) => r.getAttribute('data-release'))).toEqual(['data/etl', 'shop/shop']);
+    expect(screen.getByText('Helm releases in namespaces data, shop.')).toBeInTheDocument();
+    expect(screen.getByText(/you may not list Secrets in 1 of 2 namespaces/)).toBeInTheDocument();
+    expect(fetchMock.mock.calls.map(([path]) => (typeof path === 'string' ? path : ''))).toContain('api/v1/apps/releases?namespace=data%2Cshop');
+  });
+});
 
 describe('the release page', () => {
   test('a protected release says why and offers no changes', async () => {

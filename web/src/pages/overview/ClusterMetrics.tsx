@@ -1,6 +1,6 @@
 //! The overview's metrics: how much of the cluster's allocatable CPU and memory is used and
-//! requested, and the pods and nodes using the most — or why metrics are missing. With a
-//! namespace selected, the top pods are that namespace's; utilisation and nodes stay the cluster's.
+//! requested, and the pods and nodes using the most — or why metrics are missing. With namespaces
+//! selected, the top pods are theirs (the server sums them); utilisation and nodes stay the cluster's.
 
 import type { ReactNode } from 'react';
 import { ErrorPanel } from '../../components/ErrorPanel';
@@ -16,7 +16,7 @@ import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { formatBytes, formatCpu, formatPercent, pickRange, type MetricsAnswer, type MetricsStatus, type TopPod } from '../../lib/k8s/metrics';
 
-export function ClusterMetrics(props: { namespace?: string }) {
+export function ClusterMetrics(props: { namespaces: string[] }) {
   const { t } = useTranslation();
   const status = useMetricsStatus();
   if (!status.data) {
@@ -46,10 +46,10 @@ export function ClusterMetrics(props: { namespace?: string }) {
       </section>
     );
   }
-  return <ClusterFigures range={range.id} status={status.data} namespace={props.namespace} />;
+  return <ClusterFigures range={range.id} status={status.data} namespaces={props.namespaces} />;
 }
 
-function ClusterFigures(props: { range: string; status: MetricsStatus; namespace: string | undefined }) {
+function ClusterFigures(props: { range: string; status: MetricsStatus; namespaces: string[] }) {
   const { t } = useTranslation();
   const interval = props.status.metricsServer.intervalSeconds;
   const metrics = useApiQuery<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
@@ -82,13 +82,12 @@ function ClusterFigures(props: { range: string; status: MetricsStatus; namespace
           )}
         </div>
       </section>
+      {/* The chosen namespaces' pods have their own answer: it stands even when the cluster's
+          is forbidden (a person who may use only some namespaces). */}
+      {props.namespaces.length > 0 && <NamespaceTopPods namespaces={props.namespaces} range={props.range} refreshMs={interval * 1000} />}
       {top && current && (
         <>
-          {props.namespace ? (
-            <NamespaceTopPods namespace={props.namespace} range={props.range} refreshMs={interval * 1000} />
-          ) : (
-            <TopPods title={t('metrics|Top pods by CPU')} pods={top.pods} />
-          )}
+          {props.namespaces.length === 0 && <TopPods title={t('metrics|Top pods by CPU')} pods={top.pods} />}
           <section className="card section" data-testid="top-nodes">
             <h2 className="section__title">{t('metrics|Top nodes by CPU')}</h2>
             <div className="section__body section__scroll">
@@ -129,12 +128,19 @@ function ClusterFigures(props: { range: string; status: MetricsStatus; namespace
   );
 }
 
-/** The busiest pods of one namespace, from its own metrics. */
-function NamespaceTopPods(props: { namespace: string; range: string; refreshMs: number }) {
+/** The busiest pods of the chosen namespaces, from their own metrics (several summed by the server). */
+function NamespaceTopPods(props: { namespaces: string[]; range: string; refreshMs: number }) {
   const { t } = useTranslation();
-  const metrics = useApiQuery<MetricsAnswer>(API.metrics(`namespaces/${encodeURIComponent(props.namespace)}`, props.range), props.refreshMs);
+  const [only] = props.namespaces;
+  const path = props.namespaces.length === 1 && only !== undefined ? API.metrics(`namespaces/${encodeURIComponent(only)}`, props.range) : API.namespacesMetrics(props.namespaces, props.range);
+  const metrics = useApiQuery<MetricsAnswer>(path, props.refreshMs);
+  const chosen = props.namespaces.join(', ');
   return (
-    <TopPods title={t('metrics|Top pods by CPU in {{namespace}}', { namespace: props.namespace })} pods={metrics.data?.top?.pods} namespace={props.namespace}>
+    <TopPods
+      title={props.namespaces.length === 1 ? t('metrics|Top pods by CPU in {{namespace}}', { namespace: chosen }) : t('metrics|Top pods by CPU in namespaces {{namespaces}}', { namespaces: chosen })}
+      pods={metrics.data?.top?.pods}
+      namespace={props.namespaces.join(',')}
+    >
       {metrics.error && <ErrorPanel title={t('metrics|Could not load the metrics')} error={metrics.error} onRetry={metrics.retry} compact />}
     </TopPods>
   );

@@ -200,6 +200,32 @@ describe('Overview metrics', () => {
     expect(within(screen.getByTestId('top-nodes')).getByRole('link', { name: 'worker-1' })).toBeInTheDocument();
   });
 
+  test("with several namespaces selected, the top pods are theirs, summed by the server", async () => {
+    const data: MetricsAnswer = {
+      ...clusterMetrics(),
+      target: { kind: 'Namespaces', name: 'data,shop' },
+      top: {
+        pods: [
+          { namespace: 'shop', name: 'checkout-abc', cpu: 0.9, memory: 2 ** 30 },
+          { namespace: 'data', name: 'etl-xyz', cpu: 0.4, memory: 2 ** 30 },
+        ],
+        nodes: [],
+      },
+    };
+    fakeApi({
+      'api/v1/overview': { body: overview() },
+      'api/v1/metrics/status': { body: metricsStatus() },
+      'api/v1/metrics/cluster?range=1h': { body: clusterMetrics() },
+      'api/v1/metrics/namespaces?namespace=data%2Cshop&range=1h': { body: data },
+    });
+    await renderApp(<Overview />, { path: '/?namespace=data,shop', routes: ['/', '/:resource/:name', '/:resource/:namespace/:name'] });
+    const pods = await screen.findByTestId('top-pods');
+    expect(pods).toHaveAttribute('data-namespace', 'data,shop');
+    expect(within(pods).getByRole('heading')).toHaveTextContent('Top pods by CPU in namespaces data, shop');
+    expect(await within(pods).findByRole('link', { name: 'etl-xyz' })).toHaveAttribute('href', '/pods/data/etl-xyz');
+    expect(within(pods).getByRole('link', { name: 'checkout-abc' })).toHaveAttribute('href', '/pods/shop/checkout-abc');
+  });
+
   test('says metrics-server is not installed, with the hint, instead of empty figures', async () => {
     const missing = metricsStatus('notInstalled');
     fakeApi({

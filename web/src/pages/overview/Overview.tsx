@@ -9,7 +9,7 @@ import { ClusterMetrics } from './ClusterMetrics';
 import { RoutedLink } from '../../components/RoutedLink';
 import { Table } from '../../components/Table';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
-import { useNamespace } from '../../hooks/useNamespace';
+import { namespacesOf, useNamespace } from '../../hooks/useNamespace';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { API } from '../../lib/api/endpoints';
 import type { MessageKey } from '../../lib/i18n/catalogue';
@@ -283,7 +283,7 @@ export function Overview() {
           />
         </Section>
 
-        <ClusterMetrics namespace={namespace && !namespace.includes(',') ? namespace : undefined} />
+        <ClusterMetrics namespaces={namespacesOf(namespace)} />
 
         <Section title={t('overview|Pods by phase')} testId="section-phases">
           <PhaseBar data={all} />

@@ -113,6 +113,13 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
       )}
       {error && <ErrorPanel title={t('details|Could not load {{name}}', { name })} error={error} onRetry={refresh} compact={Boolean(detail)} />}
       {!detail && !error && <p className="page__loading">{t('shell|Loading…')}</p>}
+      {/* A namespace's usage is its pods': a person who may read those but not the namespace
+          object itself (a kubeconfig for a few namespaces) still sees its metrics. */}
+      {!detail && error?.status === 403 && targetKind === 'namespace' && metrics && (
+        <div className="details" data-testid="forbidden-object-metrics">
+          <MetricsSection target={metrics} targetKind={targetKind} />
+        </div>
+      )}
       {detail && (
         <>
           <FiringAlerts about={{ kind: kind.kind, namespace: namespace ?? undefined, name }} testId="object-alerts" />

@@ -37,8 +37,11 @@ async function startRun(request: RunRequest, onEvent: (event: RunEvent) => void)
     throw new ApiError({
       status: response.status,
       reason: answer?.error?.reason ?? 'Unavailable',
-      message: answer?.error?.message ?? `the server answered ${String(response.status)}`,
+      message: answer?.error?.message ?? `The server answered ${String(response.status)} without an error description.`,
       request: 'POST api/v1/run',
+      localMessage: answer?.error
+        ? undefined
+        : { key: 'errors|The server answered {{status}} without an error description. A proxy in between may have failed.', vars: { status: `${String(response.status)} ${response.statusText}`.trim() } },
     });
   }
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -11,7 +11,8 @@ use crate::metrics::{SourceKind, SourceStatus};
 pub enum Target {
     Cluster,
     Node(String),
-    Namespace(String),
+    /// One namespace or several, summed (their names sorted, without repeats).
+    Namespaces(Vec<String>),
     Pod {
         namespace: String,
         name: String,

@@ -302,13 +302,27 @@ impl Metrics {
                     name: Some(name.clone()),
                 }
             }
-            Target::Namespace(namespace) => {
-                let namespaces = caches.namespaces().await?;
-                found(holds(&namespaces, namespace), "namespace", namespace)?;
+            Target::Namespaces(wanted) => {
+                match caches.namespaces().await {
+                    Ok(namespaces) => {
+                        for namespace in wanted {
+                            found(holds(&namespaces, namespace), "namespace", namespace)?;
+                        }
+                    }
+                    // Namespaces may not be listed (a kubeconfig for a few namespaces, with
+                    // `--allowed-namespace`): whether each exists is unknown here, and the
+                    // person's right to its pods was reviewed before; its usage is the history's.
+                    Err(Error::ListRefused { .. }) => {}
+                    Err(error) => return Err(error),
+                }
                 TargetName {
-                    kind: "Namespace",
+                    kind: if wanted.len() == 1 {
+                        "Namespace"
+                    } else {
+                        "Namespaces"
+                    },
                     namespace: None,
-                    name: Some(namespace.clone()),
+                    name: Some(wanted.join(",")),
                 }
             }
             Target::Pod { namespace, name } => {
@@ -459,13 +473,13 @@ impl Metrics {
                                 }),
                             }
                         }
-                        Target::Namespace(namespace) => {
+                        Target::Namespaces(namespaces) => {
                             let at = |seq: u64| {
                                 sum(history
-                                    .pods(Some(namespace))
+                                    .pods_in(namespaces)
                                     .filter_map(|(_, _, p)| p.at(seq)))
                             };
-                            let in_namespace = |p: &PodFacts| p.namespace == *namespace;
+                            let in_namespace = |p: &PodFacts| namespaces.contains(&p.namespace);
                             TargetMetrics {
                                 target: name,
                                 state,
@@ -477,7 +491,7 @@ impl Metrics {
                                 series: Some(make_series(&at)),
                                 containers: None,
                                 top: Some(Top {
-                                    pods: top_pods(&history, history.pods(Some(namespace))),
+                                    pods: top_pods(&history, history.pods_in(namespaces)),
                                     nodes: Vec::new(),
                                 }),
                             }
@@ -593,7 +607,10 @@ impl Metrics {
         let selector = match target {
             Target::Cluster => r#"id="/""#.to_string(),
             Target::Node(name) => format!(r#"id="/",node={}"#, quote(name)),
-            Target::Namespace(namespace) => format!("namespace={},{containers}", quote(namespace)),
+            Target::Namespaces(namespaces) => match namespaces.as_slice() {
+                [namespace] => format!("namespace={},{containers}", quote(namespace)),
+                _ => format!("namespace=~\"{}\",{containers}", any_of(namespaces)),
+            },
             Target::Pod { namespace, name } => format!(
                 "namespace={},pod={},{containers}",
                 quote(namespace),
