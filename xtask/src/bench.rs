@@ -106,8 +106,15 @@ fn mb(bytes: u64) -> f64 {
 }
 
 /// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
-const GROUPS: [&str; 7] = [
-    "startup", "query", "lists", "metrics", "apps", "image", "alerts",
+const GROUPS: [&str; 8] = [
+    "startup",
+    "query",
+    "lists",
+    "metrics",
+    "apps",
+    "image",
+    "alerts",
+    "terminals",
 ];
 
 pub fn bench(args: &[String]) -> Result<(), String> {
@@ -137,6 +144,34 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                 run_benches(&target_dir().join("release/wheelhouse"))?;
             }
             "image" => image()?,
+            "terminals" => {
+                crate::run(
+                    "cargo build --release (wheelhouse)",
+                    cmd("cargo", &root).args([
+                        "build",
+                        "--release",
+                        "--locked",
+                        "-p",
+                        "wheelhouse",
+                    ]),
+                )?;
+                let binary = target_dir().join("release/wheelhouse");
+                crate::run(
+                    "node shells dropped abruptly, keystroke latency (crates/server)",
+                    cmd("cargo", &root)
+                        .args([
+                            "run",
+                            "--release",
+                            "--locked",
+                            "-p",
+                            "wheelhouse-server",
+                            "--example",
+                            "terminal_bench",
+                            "--",
+                        ])
+                        .arg(&binary),
+                )?;
+            }
             "apps" => {
                 for (what, package, example) in [
                     (
