@@ -127,6 +127,16 @@ describe('signing in', () => {
       assert.deepEqual(pods.namespaces, ['team-a'], JSON.stringify(pods));
       await screenshot(page, 'login-oidc-signed-in');
 
+      // "Open in browser" acts as the signed-in person: dana (team-a) may read team-a's Service
+      // but not proxy to it, so the opened page is the API server's refusal, naming her.
+      const tab = await context.newPage();
+      const opened = await tab.goto(`${server.url}api/v1/namespaces/team-a/services/hello:80/proxy/`);
+      assert.match(tab.url(), /\/proxy\/[A-Za-z0-9_-]+\/api\/v1\/namespaces\/team-a\/services\/hello:80\/proxy\/$/);
+      assert.equal(opened?.status(), 403);
+      assert.match((await tab.textContent('body')) ?? '', /User \\?"dana@example\.com\\?" cannot get resource \\?"services\/proxy\\?"/);
+      await screenshot(tab, 'login-oidc-open-in-browser-refused');
+      await tab.close();
+
       // In the ID token's last minute, the next call renews it with the refresh token.
       await page.waitForTimeout((ID_TOKEN_SECONDS - 58) * 1000);
       const renewed = await podNamespaces(page);

@@ -106,8 +106,16 @@ fn mb(bytes: u64) -> f64 {
 }
 
 /// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
-const GROUPS: [&str; 8] = [
-    "startup", "query", "lists", "metrics", "apps", "image", "alerts", "fuzz",
+const GROUPS: [&str; 9] = [
+    "startup",
+    "query",
+    "lists",
+    "metrics",
+    "apps",
+    "image",
+    "alerts",
+    "terminals",
+    "fuzz",
 ];
 
 pub fn bench(args: &[String]) -> Result<(), String> {
@@ -138,6 +146,34 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             }
             "image" => image()?,
             "fuzz" => crate::fuzz::fuzz()?,
+            "terminals" => {
+                crate::run(
+                    "cargo build --release (wheelhouse)",
+                    cmd("cargo", &root).args([
+                        "build",
+                        "--release",
+                        "--locked",
+                        "-p",
+                        "wheelhouse",
+                    ]),
+                )?;
+                let binary = target_dir().join("release/wheelhouse");
+                crate::run(
+                    "node shells dropped abruptly, keystroke latency (crates/server)",
+                    cmd("cargo", &root)
+                        .args([
+                            "run",
+                            "--release",
+                            "--locked",
+                            "-p",
+                            "wheelhouse-server",
+                            "--example",
+                            "terminal_bench",
+                            "--",
+                        ])
+                        .arg(&binary),
+                )?;
+            }
             "apps" => {
                 for (what, package, example) in [
                     (

@@ -27,16 +27,17 @@ commands:
           compatibility suite with the real kubectl and helm), the web app's type-check,
           lint and unit tests, and the browser end-to-end tests in Chromium
   e2e     build the binary and run only the browser end-to-end tests
-  bench [startup|query|lists|metrics|apps|image|alerts|fuzz]
+  bench [startup|query|lists|metrics|apps|image|alerts|terminals|fuzz]
           build release binaries and print the benchmark figures recorded in
           docs/benchmarks.md: start-up, idle memory and bundle size; the list query over
           100,000 rows; the resource lists over HTTP with the sim at 10,000 and 100,000 pods;
           the metrics history's memory for 10,000 pods and the scrape time; the app store's
           chart index (15,000 versions) and release list (1,000 releases); the container
           image's compressed size and its static binary's start-up and idle memory; the
-          alert rules' evaluation (100 rules over 100,000 pods); each fuzz target of
-          crates/fuzz for WHEELHOUSE_FUZZ_SECONDS (default 60; WHEELHOUSE_FUZZ_TARGET runs
-          one), instrumented by libFuzzer on stable Rust, new inputs merged into its corpus
+          alert rules' evaluation (100 rules over 100,000 pods); 100 node shells dropped
+          abruptly and the terminals' keystroke latency; each fuzz target of crates/fuzz for
+          WHEELHOUSE_FUZZ_SECONDS (default 60; WHEELHOUSE_FUZZ_TARGET runs one), instrumented
+          by libFuzzer on stable Rust, its kept corpus then reduced to what covers every edge
   image [--out DIR] [--push REGISTRY/REPO[:TAG]] [--plain-http]
           build the container image without a container engine: the static wheelhouse
           binary (glibc, +crt-static, SOURCE_DATE_EPOCH = the commit's time), helm, CA

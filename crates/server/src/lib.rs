@@ -79,6 +79,9 @@ pub struct ServerConfig {
     pub login: session::LoginConfig,
     /// A terminal without a keystroke for this long is closed.
     pub terminal_idle: Duration,
+    /// How often a quiet terminal's browser is pinged; one not heard from for three of these
+    /// (a network cut without a close) has its terminal closed.
+    pub terminal_ping: Duration,
     /// Where node shells run.
     pub node_shell: terminal::NodeShellConfig,
     /// Whether answers go out over TLS (then they carry `Strict-Transport-Security`); set by
@@ -106,6 +109,7 @@ impl Default for ServerConfig {
             apps: apps::AppsConfig::default(),
             login: session::LoginConfig::default(),
             terminal_idle: Duration::from_secs(30 * 60),
+            terminal_ping: Duration::from_secs(15),
             node_shell: terminal::NodeShellConfig::default(),
             tls: false,
             allowed_namespaces: Vec::new(),
@@ -178,6 +182,12 @@ impl ServerConfig {
     #[must_use]
     pub fn terminal_idle(mut self, idle: Duration) -> Self {
         self.terminal_idle = idle;
+        self
+    }
+
+    #[must_use]
+    pub fn terminal_ping(mut self, every: Duration) -> Self {
+        self.terminal_ping = every;
         self
     }
 

@@ -7,7 +7,9 @@
 //! output; text messages are JSON events: `{"type":"started","shell":"bash"}`, then one of
 //! `{"type":"exited","code":0}`, `{"type":"failed","reason":…,"message":…}` (the exec could not be
 //! opened, no shell was found, or the API server ended it) and `{"type":"idle","seconds":…}` (no
-//! keystroke for the idle timeout). The socket closes after the last event.
+//! keystroke for the idle timeout). The socket closes after the last event. A quiet terminal's
+//! browser is pinged (every 15 s by default); one that answers nothing for three pings, as when
+//! the network was cut without a close, has its terminal closed without an event.
 //!
 //! `GET /api/v1/node-shell/{node}?cols=&rows=` (WebSocket) speaks the same: a shell on the node,
 //! through a short-lived privileged pod ([`wheelhouse_cluster::calls::node_shell`]) the person
@@ -39,6 +41,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// terminal is closed, so what it holds is one message and the socket's buffers, not a session
 /// without end.
 const STALLED_AFTER: Duration = Duration::from_secs(30);
+/// A browser not heard from (keystroke, control or pong) for this many pings is gone.
+const PINGS_UNANSWERED: u32 = 3;
 
 pub fn router(state: &AppState) -> axum::Router<AppState> {
     // The sweeper of node shells left behind runs as long as the cluster does.
@@ -142,7 +146,7 @@ async fn terminal(
     me: Me,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let idle = state.config.terminal_idle;
+    let idle = Quiet::of(&state.config);
     upgrade
         .max_message_size(MAX_MESSAGE)
         .on_upgrade(move |socket| serve(socket, state, me, namespace, pod, params, idle))
@@ -240,7 +244,7 @@ async fn serve_node_shell(
         .terminal(&namespace, &pod, "shell", &shells, size)
         .await;
     match opened {
-        Ok(terminal) => bridge(socket, terminal, state.config.terminal_idle).await,
+        Ok(terminal) => bridge(socket, terminal, Quiet::of(&state.config)).await,
         Err(failure) => {
             let (reason, message) = open_failure(failure, "shell");
             refuse(socket, &reason, message).await;
@@ -278,7 +282,7 @@ async fn serve(
     namespace: String,
     pod: String,
     params: TerminalParams,
-    idle: Duration,
+    idle: Quiet,
 ) {
     let shells: Vec<Vec<String>> = match params.shell.as_deref().map(str::trim) {
         Some(shell) if !shell.is_empty() => {
@@ -363,9 +367,32 @@ async fn serve(
     bridge(socket, terminal, idle).await;
 }
 
+/// How long a terminal may be quiet.
+#[derive(Debug, Clone, Copy)]
+struct Quiet {
+    /// Without a keystroke: closed with an `idle` event.
+    idle: Duration,
+    /// How often the browser is pinged. A browser answers pings by itself (a tab in the
+    /// background too); a network that was cut answers nothing and closes nothing, so without
+    /// them a quiet terminal would hold its shell (and a node shell's pod, whose heartbeat it
+    /// renews) until the idle timeout.
+    ping: Duration,
+}
+
+impl Quiet {
+    fn of(config: &crate::ServerConfig) -> Self {
+        Self {
+            idle: config.terminal_idle,
+            ping: config.terminal_ping.max(Duration::from_millis(100)),
+        }
+    }
+}
+
 /// Carries keystrokes, output and window sizes between the browser and the shell until one of
-/// them ends (or no key is pressed for `idle`); then says how it ended.
-async fn bridge(mut socket: WebSocket, mut terminal: Terminal, idle: Duration) {
+/// them ends (or no key is pressed for `idle`, or the browser answers no ping); then says how it
+/// ended.
+async fn bridge(mut socket: WebSocket, mut terminal: Terminal, quiet: Quiet) {
+    let Quiet { idle, ping } = quiet;
     if !send(
         &mut socket,
         &TerminalEvent::Started {
@@ -383,9 +410,24 @@ async fn bridge(mut socket: WebSocket, mut terminal: Terminal, idle: Duration) {
     }
     let mut buffer = vec![0u8; 16 * 1024];
     let mut last_key = tokio::time::Instant::now();
+    let mut last_heard = last_key;
+    let mut pings = tokio::time::interval_at(last_key + ping, ping);
+    pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let ending = loop {
         let idle_over = tokio::time::sleep_until(last_key + idle);
         tokio::select! {
+            _ = pings.tick() => {
+                if last_heard.elapsed() >= ping * PINGS_UNANSWERED {
+                    tracing::info!("a terminal's browser was not heard from; the terminal is closed");
+                    terminal.session.abort();
+                    return;
+                }
+                // A send that cannot complete is a browser that stopped reading (see above).
+                if !matches!(tokio::time::timeout(STALLED_AFTER, socket.send(Message::Ping(Default::default()))).await, Ok(Ok(()))) {
+                    terminal.session.abort();
+                    return;
+                }
+            }
             read = terminal.output.read(&mut buffer) => match read {
                 Ok(0) | Err(_) => break terminal.session.ended().await,
                 Ok(n) => {
@@ -397,24 +439,29 @@ async fn bridge(mut socket: WebSocket, mut terminal: Terminal, idle: Duration) {
                     }
                 }
             },
-            received = socket.recv() => match received {
-                Some(Ok(Message::Binary(keys))) => {
-                    last_key = tokio::time::Instant::now();
-                    if terminal.input.write_all(&keys).await.is_err() {
-                        break terminal.session.ended().await;
-                    }
-                    let _ = terminal.input.flush().await;
+            received = socket.recv() => {
+                if matches!(received, Some(Ok(_))) {
+                    last_heard = tokio::time::Instant::now();
                 }
-                Some(Ok(Message::Text(text))) => {
-                    if let Ok(TerminalControl::Resize { cols, rows }) = serde_json::from_str(text.as_str()) {
-                        terminal.session.resize(cols.clamp(1, 1000), rows.clamp(1, 1000)).await;
+                match received {
+                    Some(Ok(Message::Binary(keys))) => {
+                        last_key = tokio::time::Instant::now();
+                        if terminal.input.write_all(&keys).await.is_err() {
+                            break terminal.session.ended().await;
+                        }
+                        let _ = terminal.input.flush().await;
                     }
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                // The tab closed, navigated away or lost its connection.
-                Some(Ok(Message::Close(_)) | Err(_)) | None => {
-                    terminal.session.abort();
-                    return;
+                    Some(Ok(Message::Text(text))) => {
+                        if let Ok(TerminalControl::Resize { cols, rows }) = serde_json::from_str(text.as_str()) {
+                            terminal.session.resize(cols.clamp(1, 1000), rows.clamp(1, 1000)).await;
+                        }
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    // The tab closed, navigated away or lost its connection.
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                        terminal.session.abort();
+                        return;
+                    }
                 }
             },
             ending = terminal.session.ended() => break ending,

@@ -6,23 +6,26 @@ mod common;
 
 use common::TestServer;
 use reqwest::StatusCode;
+use reqwest::header::HeaderName;
 use reqwest::header::{self, HeaderMap};
 use serde_json::{Value, json};
+use wheelhouse_server::session::{LoginConfig, LoginMode, ProxySettings};
 use wheelhouse_server::{BasePath, ServerConfig};
-use wheelhouse_sim::{GroupResource, Scenario, Sim, SimConfig};
+use wheelhouse_sim::{GroupPolicy, GroupResource, Rule, Scenario, Sim, SimConfig, User};
 
 const SERVICE: &str = "api/v1/namespaces/shop/services/web:80/proxy";
 
 /// A quiet sim with `shop/web` (port 80 → 8080) in front of the running pod `web-1`, and its
 /// Endpoints (`ready`: whether web-1 is among the ready addresses).
 async fn sim_with_service(ready: bool) -> Sim {
-    let sim = Sim::start(
-        SimConfig::default()
-            .scenario(Scenario::Empty)
-            .controllers(false),
-    )
-    .await
-    .expect("the sim starts");
+    sim_with_service_for(ready, SimConfig::default()).await
+}
+
+/// [`sim_with_service`] on a sim of `config` (its people and policies).
+async fn sim_with_service_for(ready: bool, config: SimConfig) -> Sim {
+    let sim = Sim::start(config.scenario(Scenario::Empty).controllers(false))
+        .await
+        .expect("the sim starts");
     let store = sim.store();
     store
         .create(
@@ -84,12 +87,19 @@ fn assert_sandboxed(headers: &HeaderMap) {
 /// Opens the person's link `path` (as a navigation from the console): the console answers 303 to
 /// the same path under a ticket. The ticket's prefix (`/proxy/{ticket}`, with the base path).
 async fn ticket(server: &TestServer, path: &str) -> String {
-    let answer = no_redirects()
+    ticket_as(server, path, &[]).await
+}
+
+/// [`ticket`] for a person the navigation's `headers` name (a session cookie, or an
+/// authenticating proxy's headers).
+async fn ticket_as(server: &TestServer, path: &str, headers: &[(&str, &str)]) -> String {
+    let mut request = no_redirects()
         .get(server.url(path))
-        .header("sec-fetch-site", "same-origin")
-        .send()
-        .await
-        .expect("an answer");
+        .header("sec-fetch-site", "same-origin");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let answer = request.send().await.expect("an answer");
     assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{path}");
     let location = answer.headers()[header::LOCATION]
         .to_str()
@@ -349,5 +359,197 @@ async fn under_a_base_path_redirects_stay_under_it() {
     assert_eq!(
         redirect.headers()[header::LOCATION],
         format!("{prefix}/{SERVICE}/echo?from=redirect")
+    );
+}
+
+/// The sim's people plus `dana`, who may open Services in `shop` (`services/proxy`) and do
+/// nothing else, and the group `shop-web`, whose members may do the same.
+fn sim_with_openers() -> SimConfig {
+    let open_shop = || {
+        vec![Rule::new(
+            &["get", "create"],
+            &["services/proxy"],
+            &["shop"],
+        )]
+    };
+    SimConfig::default()
+        .user(User::new("dana", "dana-token", &[], open_shop()))
+        .group_policy(GroupPolicy::new("shop-web", open_shop()))
+}
+
+/// A page load under the ticket `prefix`, as the sandboxed page sends it: no cookie, no identity
+/// headers, another site to the browser.
+async fn under_ticket(server: &TestServer, prefix: &str, path: &str) -> reqwest::Response {
+    no_redirects()
+        .get(format!("http://{}{prefix}/{path}", server.address))
+        .header("origin", "null")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .expect("an answer")
+}
+
+/// [`under_ticket`] through an authenticating proxy that let the load through without its
+/// sign-in: its secret, but no person.
+async fn under_ticket_via(
+    server: &TestServer,
+    prefix: &str,
+    path: &str,
+    secret: &str,
+) -> reqwest::Response {
+    no_redirects()
+        .get(format!("http://{}{prefix}/{path}", server.address))
+        .header("origin", "null")
+        .header("sec-fetch-site", "cross-site")
+        .header("x-wheelhouse-proxy-secret", secret)
+        .send()
+        .await
+        .expect("an answer")
+}
+
+#[tokio::test]
+async fn signed_in_with_a_token_a_service_opens_as_that_person_and_a_refusal_is_the_api_servers() {
+    let sim = sim_with_service_for(true, sim_with_openers()).await;
+    let login = LoginConfig {
+        mode: LoginMode::Login {
+            token: true,
+            oidc: None,
+        },
+        ..LoginConfig::default()
+    };
+    // The console's own identity is the admin; the people's tokens decide.
+    let server = console(&sim, "admin", ServerConfig::default().login(login)).await;
+
+    // Without a session the link opens nothing.
+    let anonymous = no_redirects()
+        .get(server.url(&format!("{SERVICE}/")))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    let mut dana = common::browser::Browser::new(&server);
+    assert_eq!(dana.sign_in("dana-token").await.status(), 200);
+    let cookie = dana.cookie.clone().expect("a session");
+    let prefix = ticket_as(&server, &format!("{SERVICE}/"), &[("cookie", &cookie)]).await;
+    let page = under_ticket(&server, &prefix, &format!("{SERVICE}/")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_sandboxed(page.headers());
+    assert!(page.text().await.expect("body").contains("Served by web-1"));
+    let echo: Value = under_ticket(&server, &prefix, &format!("{SERVICE}/echo"))
+        .await
+        .json()
+        .await
+        .expect("the echo");
+    assert_eq!(
+        echo["forwardedFor"], "dana",
+        "the person's token, not the console's: {echo}"
+    );
+    assert!(
+        !echo["headers"]
+            .as_object()
+            .expect("headers")
+            .contains_key("cookie")
+    );
+
+    // `restricted` may read services in team-a only and proxy nothing: the opened page is the
+    // API server's refusal, naming them.
+    let mut restricted = common::browser::Browser::new(&server);
+    assert_eq!(restricted.sign_in("restricted-token").await.status(), 200);
+    let cookie = restricted.cookie.clone().expect("a session");
+    let prefix = ticket_as(&server, &format!("{SERVICE}/"), &[("cookie", &cookie)]).await;
+    let refused = under_ticket(&server, &prefix, &format!("{SERVICE}/")).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_sandboxed(refused.headers());
+    let error: Value = refused.json().await.expect("the error");
+    let message = error["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("User \"restricted\" cannot get resource \"services/proxy\""),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn behind_an_authenticating_proxy_a_service_opens_as_the_person_it_names() {
+    let sim = sim_with_service_for(true, sim_with_openers()).await;
+    let secret = "a-long-enough-proxy-secret";
+    let login = LoginConfig {
+        mode: LoginMode::Proxy(ProxySettings {
+            secret: secret.into(),
+            secret_header: HeaderName::from_static("x-wheelhouse-proxy-secret"),
+            user_header: HeaderName::from_static("x-remote-user"),
+            group_header: HeaderName::from_static("x-remote-group"),
+        }),
+        ..LoginConfig::default()
+    };
+    let server = console(&sim, "admin", ServerConfig::default().login(login)).await;
+    let through_proxy = |user: &'static str, group: &'static str| {
+        [
+            ("x-wheelhouse-proxy-secret", secret),
+            ("x-remote-user", user),
+            ("x-remote-group", group),
+        ]
+    };
+
+    // Not through the proxy: no ticket.
+    let bare = no_redirects()
+        .get(server.url(&format!("{SERVICE}/")))
+        .header("sec-fetch-site", "same-origin")
+        .header("x-remote-user", "admin")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(bare.status(), StatusCode::UNAUTHORIZED);
+
+    // erin's rights come from her group, as the proxy names it; the console impersonates her.
+    let prefix = ticket_as(
+        &server,
+        &format!("{SERVICE}/"),
+        &through_proxy("erin", "shop-web"),
+    )
+    .await;
+    // The page's own loads pass the proxy without its sign-in (they are cross-site and carry
+    // none of its cookies): the proxy adds its secret, and the ticket names erin.
+    let page = under_ticket_via(&server, &prefix, &format!("{SERVICE}/"), secret).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_sandboxed(page.headers());
+    assert!(page.text().await.expect("body").contains("Served by web-1"));
+    let echo: Value = under_ticket_via(&server, &prefix, &format!("{SERVICE}/echo"), secret)
+        .await
+        .json()
+        .await
+        .expect("the echo");
+    assert_eq!(echo["forwardedFor"], "erin", "{echo}");
+    // Past the proxy, a ticket opens nothing.
+    let bypass = under_ticket(&server, &prefix, &format!("{SERVICE}/")).await;
+    assert_eq!(bypass.status(), StatusCode::UNAUTHORIZED);
+    let received = echo["headers"].as_object().expect("headers");
+    for name in [
+        "x-remote-user",
+        "x-remote-group",
+        "x-wheelhouse-proxy-secret",
+    ] {
+        assert!(
+            !received.contains_key(name),
+            "{name} reached the pod: {echo}"
+        );
+    }
+
+    // carol of team-a may proxy nothing: the opened page is the API server's refusal, naming her.
+    let prefix = ticket_as(
+        &server,
+        &format!("{SERVICE}/"),
+        &through_proxy("carol", "team-a"),
+    )
+    .await;
+    let refused = under_ticket_via(&server, &prefix, &format!("{SERVICE}/"), secret).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_sandboxed(refused.headers());
+    let error: Value = refused.json().await.expect("the error");
+    let message = error["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("User \"carol\" cannot get resource \"services/proxy\""),
+        "{message}"
     );
 }

@@ -222,6 +222,89 @@ async fn a_node_shell_runs_in_a_privileged_pod_that_is_gone_when_the_browser_dro
     until_no_node_shells(sim).await;
 }
 
+/// A TCP relay to `target` that forwards until `cut` is set, then forwards nothing more in either
+/// direction and closes nothing: a network that went away.
+async fn cutting_relay(
+    target: std::net::SocketAddr,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let cut = std::sync::Arc::new(AtomicBool::new(false));
+    let relay_cut = cut.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = tokio::net::TcpStream::connect(target)
+                .await
+                .expect("connect");
+            let (client_read, client_write) = client.into_split();
+            let (server_read, server_write) = server.into_split();
+            for (mut from, mut to) in [(client_read, server_write), (server_read, client_write)] {
+                let cut = relay_cut.clone();
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 16 * 1024];
+                    while let Ok(n) = from.read(&mut buffer).await {
+                        if n == 0 || cut.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        if to.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    if cut.load(Ordering::SeqCst) {
+                        // Both ends stay open and unanswered.
+                        std::future::pending::<()>().await;
+                    }
+                });
+            }
+        }
+    });
+    (address, cut)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_shell_whose_network_is_cut_is_closed_and_its_pod_deleted() {
+    let server = common::TestServer::on_sim(
+        wheelhouse_sim::SimConfig::default().scenario(wheelhouse_sim::Scenario::Demo),
+        "admin",
+        wheelhouse_server::ServerConfig::default().terminal_ping(Duration::from_millis(500)),
+    )
+    .await;
+    let sim = server.sim.as_ref().expect("a sim");
+    let (relay, cut) = cutting_relay(server.address).await;
+    let url = format!("ws://{relay}/api/v1/node-shell/worker-2");
+    let mut socket = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the socket opens")
+        .0;
+    let (_, started) = until_event(&mut socket).await;
+    assert_eq!(started["type"], "started", "{started}");
+    type_keys(&mut socket, "echo before-the-cut\r").await;
+    until_output(&mut socket, "before-the-cut").await;
+    // Quiet for longer than three pings while connected: the browser answers them, so the shell
+    // stays.
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(_)) = socket.next().await {}
+        socket
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        node_shells(sim).len(),
+        1,
+        "a quiet, connected shell is kept"
+    );
+    cut.store(true, std::sync::atomic::Ordering::SeqCst);
+    // Nothing is closed; only the missing answers to its pings tell the console.
+    until_no_node_shells(sim).await;
+    reader.abort();
+}
+
 #[tokio::test]
 async fn node_shell_pods_left_by_a_crash_are_swept_when_the_console_starts() {
     let sim = wheelhouse_sim::Sim::start(

@@ -101,6 +101,15 @@ export async function startWheelhouse({ basePath, cluster = ['--demo'], listen =
       await stopProcess(child);
       running.delete(child);
     },
+    /** SIGKILL, as a crash or an OOM kill: nothing of it runs after. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      running.delete(child);
+    },
   };
 }
 

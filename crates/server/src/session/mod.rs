@@ -306,6 +306,15 @@ pub async fn authenticate(
         LoginMode::Local => Some(state.cluster.local_person()),
         LoginMode::Proxy(proxy) => match proxied(proxy, request.headers()) {
             Ok(person) => Some(person),
+            // A workload's page under a ticket: the ticket names the person. The page's own
+            // loads are cross-site to the browser and carry no cookie of the proxy either, so a
+            // proxy lets them through without its sign-in; they must still come through it.
+            Err(_)
+                if path.starts_with(crate::proxy::TICKET_PREFIX)
+                    && through_proxy(proxy, request.headers()) =>
+            {
+                None
+            }
             Err(refusal) => return refusal.into_response(),
         },
         LoginMode::Login { oidc, .. } => {
@@ -430,13 +439,18 @@ async fn session(login: &LoginConfig, oidc: Option<&Oidc>, headers: &HeaderMap, 
     Found::Person(person, renewed, ends)
 }
 
-/// The person an authenticating proxy names, if the request comes from it.
-fn proxied(proxy: &ProxySettings, headers: &HeaderMap) -> std::result::Result<Person, AppError> {
+/// Whether the request carries the authenticating proxy's secret.
+fn through_proxy(proxy: &ProxySettings, headers: &HeaderMap) -> bool {
     let given = headers
         .get(&proxy.secret_header)
         .map(HeaderValue::as_bytes)
         .unwrap_or_default();
-    if !same_bytes(given, proxy.secret.as_bytes()) {
+    same_bytes(given, proxy.secret.as_bytes())
+}
+
+/// The person an authenticating proxy names, if the request comes from it.
+fn proxied(proxy: &ProxySettings, headers: &HeaderMap) -> std::result::Result<Person, AppError> {
+    if !through_proxy(proxy, headers) {
         return Err(AppError::new(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
