@@ -667,3 +667,65 @@ async fn on_a_fresh_cluster_the_second_scrape_comes_in_seconds_not_a_whole_inter
         "{running}"
     );
 }
+
+/// The newest timestamps of the cluster's usage series (seconds).
+async fn cluster_timestamps(server: &TestServer) -> Vec<f64> {
+    let (code, body) = get(server, "api/v1/metrics/cluster?range=1m").await;
+    assert_eq!(code, 200, "{body}");
+    body["series"]["timestamps"]
+        .as_array()
+        .expect("timestamps")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect()
+}
+
+/// metrics-server flaps three times (its APIService answering 503, as the aggregator does while
+/// its pod restarts). Each time the source says it is unreachable with the aggregator's reason
+/// while lists go on answering, says ok again once it answers, and the history resumes after a
+/// gap where nothing was scraped, rather than drawing the outage as samples.
+#[tokio::test]
+async fn a_flapping_metrics_server_is_reported_each_time_and_its_history_resumes_after_a_gap() {
+    let server = demo_with_fixed_metrics(Duration::from_secs(60)).await;
+    let faults = server.sim.as_ref().expect("sim").faults();
+    wait_for_state(&server, "ok").await;
+    for flap in 1..=3 {
+        faults.metrics_unavailable(true);
+        let down = wait_for_state(&server, "unreachable").await;
+        let message = down["metricsServer"]["message"].as_str().expect("message");
+        assert!(
+            message.contains("the server is currently unable to handle the request"),
+            "flap {flap}: {down}"
+        );
+        // Lists do not wait for metrics, and still answer while it is down.
+        let (code, nodes) = get(&server, "api/v1/resources/core/v1/nodes?sort=-cpu").await;
+        assert_eq!(code, 200, "flap {flap}: {nodes}");
+        assert_eq!(nodes["state"], "ready", "flap {flap}: {nodes}");
+        assert!(
+            !nodes["items"].as_array().expect("items").is_empty(),
+            "{nodes}"
+        );
+        let before_outage = cluster_timestamps(&server).await;
+        // Well past several scrape intervals (200 ms) with nothing to scrape.
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert_eq!(
+            cluster_timestamps(&server).await.last(),
+            before_outage.last(),
+            "flap {flap}: no sample is recorded while metrics-server is down"
+        );
+        faults.metrics_unavailable(false);
+        let up = wait_for_state(&server, "ok").await;
+        assert_ne!(
+            up["metricsServer"]["lastScrape"], down["metricsServer"]["lastScrape"],
+            "flap {flap}: a new scrape after the outage: {up}"
+        );
+    }
+    // The series has samples after the last outage, and a gap of at least the outage's length
+    // between two of them (three outages of 1.5 s or more at a 200 ms interval).
+    let timestamps = cluster_timestamps(&server).await;
+    let gaps = timestamps
+        .windows(2)
+        .filter(|pair| pair[1] - pair[0] >= 1.4)
+        .count();
+    assert!(gaps >= 3, "three gaps in {timestamps:?}");
+}

@@ -1,7 +1,8 @@
 //! Faults a test injects into the running sim, each answered as kube-apiserver answers it:
 //! every request failing with 500 (etcd timing out) or 429 (API Priority and Fairness shedding
-//! load) for a while, every answer slow, and every open watch dropped (as when the API server
-//! restarts or a load balancer cuts long connections).
+//! load) for a while, every answer slow, every open watch dropped (as when the API server
+//! restarts or a load balancer cuts long connections), and metrics-server unavailable behind its
+//! APIService (as when its pod restarts), which a test can turn on and off to make it flap.
 //!
 //! ```no_run
 //! # async fn f() -> wheelhouse_sim::Result<()> {
@@ -13,7 +14,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,6 +44,8 @@ struct Inner {
     dropped: tokio::sync::watch::Sender<u64>,
     /// Watch streams being served now.
     open_watches: Arc<AtomicUsize>,
+    /// metrics.k8s.io's APIService is unavailable.
+    metrics_down: AtomicBool,
 }
 
 impl Default for Faults {
@@ -52,6 +55,7 @@ impl Default for Faults {
                 failing: Mutex::new(None),
                 dropped: tokio::sync::watch::Sender::new(0),
                 open_watches: Arc::default(),
+                metrics_down: AtomicBool::new(false),
             }),
         }
     }
@@ -71,6 +75,19 @@ impl Faults {
     /// Ends every watch open now (their streams close, as when the API server restarts).
     pub fn drop_watches(&self) {
         self.inner.dropped.send_modify(|n| *n += 1);
+    }
+
+    /// metrics-server stops answering behind its APIService (`true`) or answers again
+    /// (`false`). While it is down, everything under `/apis/metrics.k8s.io` is the aggregator's
+    /// `503 ServiceUnavailable`, as `kubectl top` then reports, and aggregated discovery marks
+    /// the group's version `Stale`; the rest of the API answers as usual.
+    pub fn metrics_unavailable(&self, unavailable: bool) {
+        self.inner.metrics_down.store(unavailable, Ordering::SeqCst);
+    }
+
+    /// Whether metrics-server is unavailable now.
+    pub(crate) fn metrics_down(&self) -> bool {
+        self.inner.metrics_down.load(Ordering::SeqCst)
     }
 
     /// How many watch streams the sim serves now: a client that leaks watches across faults

@@ -181,7 +181,11 @@ pub fn aggregated(state: &AppState, core: bool) -> Value {
                     .iter()
                     .map(|r| aggregated_resource(r))
                     .collect();
-                json!({"version": v, "resources": resources, "freshness": "Current"})
+                // An aggregated API whose backend does not answer is served from the last
+                // discovery the API server made of it, marked stale.
+                let stale = group == "metrics.k8s.io" && state.faults.metrics_down();
+                let freshness = if stale { "Stale" } else { "Current" };
+                json!({"version": v, "resources": resources, "freshness": freshness})
             })
             .collect();
         let metadata = if core {

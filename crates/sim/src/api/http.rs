@@ -71,6 +71,12 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Respons
         Some(crate::faults::Failure::Slow(delay)) => tokio::time::sleep(delay).await,
         None => {}
     }
+    if state.faults.metrics_down() && path.starts_with("/apis/metrics.k8s.io") {
+        // The aggregator's answer when the APIService's backend does not answer.
+        return error_response(&Error::ServiceUnavailable(
+            "the server is currently unable to handle the request".into(),
+        ));
+    }
     // A bug must not take the connection down silently: a panic becomes a 500 Status and
     // an error in the log. (Writes change a copy of the object, so the store stays whole.)
     let response = match std::panic::AssertUnwindSafe(dispatch(&state, request))
