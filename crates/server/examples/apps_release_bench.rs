@@ -1,5 +1,7 @@
-//! Figures of the app store's release list (not a test): 1,000 helm releases (two revisions each,
-//! so 2,000 release Secrets) in the sim, listed through `GET /api/v1/apps/releases`.
+//! Figures of the app store's release list (not a test): 1,000 helm releases of 10 revisions each
+//! (10,000 release Secrets) in the sim, listed through `GET /api/v1/apps/releases`: the first
+//! load (every newest record read and decoded), the loads after it (metadata only), and a load
+//! after 10 releases were upgraded.
 //!
 //! ```text
 //! cargo run --release -p wheelhouse-server --example apps_release_bench
@@ -21,6 +23,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 const RELEASES: usize = 1_000;
 const NAMESPACES: usize = 20;
 const RUNS: usize = 30;
+const REVISIONS: u32 = 10;
 
 /// A release record as helm writes it (a chart of a few templates), encoded as helm does.
 fn release_secret(
@@ -34,7 +37,7 @@ fn release_secret(
     );
     let record = json!({
         "name": name, "namespace": namespace, "version": revision,
-        "info": {"first_deployed": "2026-11-27T10:00:00Z", "last_deployed": format!("2026-11-27T10:0{revision}:00Z"),
+        "info": {"first_deployed": "2026-11-27T10:00:00Z", "last_deployed": format!("2026-11-27T10:{revision:02}:00Z"),
                  "description": "Upgrade complete", "status": status, "notes": format!("{name} is ready.\n")},
         "chart": {"metadata": {"apiVersion": "v2", "name": "webapp", "version": format!("1.{revision}.0"), "appVersion": "1.27",
                                "description": "A web app"},
@@ -77,8 +80,10 @@ async fn run() -> Result<(), BoxError> {
     for i in 0..RELEASES {
         let namespace = format!("team-{:02}", i % NAMESPACES);
         let name = format!("release-{i:04}");
-        secrets.push(release_secret(&name, &namespace, 1, "superseded")?);
-        secrets.push(release_secret(&name, &namespace, 2, "deployed")?);
+        for revision in 1..REVISIONS {
+            secrets.push(release_secret(&name, &namespace, revision, "superseded")?);
+        }
+        secrets.push(release_secret(&name, &namespace, REVISIONS, "deployed")?);
     }
     sim.store()
         .insert_bulk(&GroupResource::core("namespaces"), namespaces);
@@ -104,23 +109,53 @@ async fn run() -> Result<(), BoxError> {
     ));
     let client = reqwest::Client::new();
     let url = format!("http://{address}/api/v1/apps/releases");
+    let started = Instant::now();
+    let body: Value = client.get(&url).send().await?.json().await?;
+    println!(
+        "GET /api/v1/apps/releases, first load ({} releases, all namespaces, {} warnings): {:.0} ms",
+        body["items"].as_array().map_or(0, Vec::len),
+        body["warnings"].as_array().map_or(0, Vec::len),
+        ms(started.elapsed()),
+    );
     let mut times = Vec::new();
     let mut count = 0;
-    for run in 0..=RUNS {
+    for _ in 0..RUNS {
         let started = Instant::now();
         let body: Value = client.get(&url).send().await?.json().await?;
-        let elapsed = started.elapsed();
+        times.push(started.elapsed());
         count = body["items"].as_array().map_or(0, Vec::len);
-        if run > 0 {
-            times.push(elapsed);
-        }
     }
     times.sort();
     println!(
-        "GET /api/v1/apps/releases ({count} releases, all namespaces), {RUNS} runs: p50 {:.0} ms, p99 {:.0} ms, min {:.0} ms",
+        "GET /api/v1/apps/releases after the first load ({count} releases, all namespaces), {RUNS} runs: p50 {:.0} ms, p99 {:.0} ms, min {:.0} ms",
         ms(times[RUNS / 2]),
         ms(times[RUNS - 1]),
         ms(times[0])
+    );
+    // Ten releases upgraded: their old newest superseded, a new revision each.
+    let upgraded: Vec<Value> = (0..10)
+        .map(|i| {
+            release_secret(
+                &format!("release-{i:04}"),
+                &format!("team-{:02}", i % NAMESPACES),
+                REVISIONS + 1,
+                "deployed",
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    sim.store()
+        .insert_bulk(&GroupResource::core("secrets"), upgraded);
+    let started = Instant::now();
+    let body: Value = client.get(&url).send().await?.json().await?;
+    let newer = body["items"].as_array().map_or(0, |items| {
+        items
+            .iter()
+            .filter(|i| i["revision"] == REVISIONS + 1)
+            .count()
+    });
+    println!(
+        "GET /api/v1/apps/releases after 10 upgrades ({newer} show the new revision): {:.0} ms",
+        ms(started.elapsed())
     );
     let mut times = Vec::new();
     for _ in 0..RUNS {

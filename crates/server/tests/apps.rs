@@ -213,6 +213,13 @@ async fn a_release_annotated_protected_says_so_and_why() {
 /// Helm's `data.release` (base64 of gzip of JSON, as the Secret's data holds it in base64 again)
 /// with the release moved to `namespace`.
 fn moved_release(data: &str, namespace: &str) -> String {
+    edited_release(data, |release| {
+        release["namespace"] = Value::from(namespace)
+    })
+}
+
+/// Helm's `data.release` with the record changed by `edit`, encoded again as helm does.
+fn edited_release(data: &str, edit: impl FnOnce(&mut Value)) -> String {
     use base64::Engine as _;
     use std::io::{Read as _, Write as _};
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -223,12 +230,160 @@ fn moved_release(data: &str, namespace: &str) -> String {
         .read_to_end(&mut json)
         .expect("gzip");
     let mut release: Value = serde_json::from_slice(&json).expect("helm JSON");
-    release["namespace"] = Value::from(namespace);
+    edit(&mut release);
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder
         .write_all(&serde_json::to_vec(&release).expect("JSON"))
         .expect("gzip");
     b64.encode(b64.encode(encoder.finish().expect("gzip")))
+}
+
+/// The reference Secret of `hello` revision 2 as revision `revision` of release `name`, with
+/// helm's labels and `status`, ready to be created.
+fn revision_of_hello(name: &str, revision: u32, status: &str) -> Value {
+    let items = reference("release-secrets.json")["items"].clone();
+    let mut secret = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["metadata"]["name"] == "sh.helm.release.v1.hello.v2")
+        .expect("hello v2")
+        .clone();
+    let data = secret["data"]["release"]
+        .as_str()
+        .expect("data")
+        .to_string();
+    secret["data"]["release"] = Value::from(edited_release(&data, |release| {
+        release["name"] = Value::from(name);
+        release["version"] = Value::from(revision);
+        release["info"]["status"] = Value::from(status);
+    }));
+    secret["metadata"] = serde_json::json!({
+        "name": format!("sh.helm.release.v1.{name}.v{revision}"),
+        "namespace": "default",
+        "labels": {"owner": "helm", "name": name, "status": status, "version": revision.to_string()},
+    });
+    secret
+}
+
+/// The release list reads only the Secrets' metadata and decodes a record again only when its
+/// Secret changed; what it shows must still follow every change: a new revision, a protection
+/// annotation, a record changed in place, a release uninstalled; and hundreds of releases are
+/// read in pages.
+#[tokio::test]
+async fn the_release_list_follows_every_change_to_the_records_and_reads_hundreds_in_pages() {
+    let server = TestServer::demo(ServerConfig::default()).await;
+    load_reference_releases(&server).await;
+    let secrets: Api<Secret> = Api::namespaced(server.kube().await, "default");
+    let hello = |list: &Value| {
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["name"] == "hello")
+            .cloned()
+    };
+    let (_, list) = get(&server, "api/v1/apps/releases").await;
+    assert_eq!(hello(&list).expect("hello")["revision"], 2, "{list}");
+
+    // An upgrade: revision 3 deployed, revision 2 superseded.
+    let created: Secret =
+        serde_json::from_value(revision_of_hello("hello", 3, "deployed")).expect("a Secret");
+    secrets
+        .create(&PostParams::default(), &created)
+        .await
+        .expect("revision 3");
+    let superseded = serde_json::json!({"metadata": {"labels": {"status": "superseded"}}});
+    secrets
+        .patch(
+            "sh.helm.release.v1.hello.v2",
+            &PatchParams::default(),
+            &Patch::Merge(&superseded),
+        )
+        .await
+        .expect("revision 2 superseded");
+    let (_, list) = get(&server, "api/v1/apps/releases").await;
+    let now = hello(&list).expect("hello");
+    assert_eq!(
+        (now["revision"].clone(), now["status"].clone()),
+        (3.into(), "deployed".into())
+    );
+    assert_eq!(now["protected"]["protected"], false);
+
+    // Protected by annotation: read from the metadata, on a record already decoded.
+    let annotated =
+        serde_json::json!({"metadata": {"annotations": {"wheelhouse.dev/protected": "true"}}});
+    let v3 = "sh.helm.release.v1.hello.v3";
+    secrets
+        .patch(v3, &PatchParams::default(), &Patch::Merge(&annotated))
+        .await
+        .expect("annotated");
+    let (_, list) = get(&server, "api/v1/apps/releases").await;
+    assert_eq!(
+        hello(&list).expect("hello")["protected"]["protected"],
+        true,
+        "{list}"
+    );
+
+    // The same Secret rewritten (helm marks a failed upgrade on the record it wrote).
+    let mut failed = secrets.get(v3).await.expect("revision 3");
+    let data = revision_of_hello("hello", 3, "failed")["data"]["release"].clone();
+    failed.data = Some(
+        [(
+            "release".to_string(),
+            k8s_openapi::ByteString(
+                base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    data.as_str().expect("data"),
+                )
+                .expect("base64"),
+            ),
+        )]
+        .into(),
+    );
+    secrets
+        .replace(v3, &PostParams::default(), &failed)
+        .await
+        .expect("rewritten");
+    let (_, list) = get(&server, "api/v1/apps/releases").await;
+    assert_eq!(hello(&list).expect("hello")["status"], "failed", "{list}");
+
+    // Uninstalled: every revision's Secret gone.
+    for revision in 1..=3 {
+        secrets
+            .delete(
+                &format!("sh.helm.release.v1.hello.v{revision}"),
+                &Default::default(),
+            )
+            .await
+            .expect("deleted");
+    }
+    let (_, list) = get(&server, "api/v1/apps/releases").await;
+    assert!(hello(&list).is_none(), "{list}");
+
+    // 600 releases of two revisions: 1,200 Secrets, more than four pages of each list.
+    let mut bulk = Vec::new();
+    for n in 0..600 {
+        let name = format!("bulk-{n:03}");
+        bulk.push(revision_of_hello(&name, 1, "superseded"));
+        bulk.push(revision_of_hello(&name, 2, "deployed"));
+    }
+    server
+        .sim
+        .as_ref()
+        .expect("sim")
+        .store()
+        .insert_bulk(&wheelhouse_sim::GroupResource::core("secrets"), bulk);
+    let (status, list) = get(&server, "api/v1/apps/releases?q=bulk-").await;
+    assert_eq!(status, 200, "{list}");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 600, "{}", list["warnings"]);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["revision"] == 2 && i["status"] == "deployed"),
+        "{list}"
+    );
 }
 
 #[tokio::test]

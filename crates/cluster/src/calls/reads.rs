@@ -10,6 +10,9 @@ use serde_json::Value;
 
 use super::{Calls, Failure, segment, value, within};
 
+/// Secrets per page of a list: helm's records are up to a few hundred KiB each.
+const SECRET_PAGE: u32 = 250;
+
 fn selected(labels: &str, fields: &str) -> ListParams {
     let mut params = ListParams::default();
     if !labels.is_empty() {
@@ -46,7 +49,9 @@ impl Calls {
         value(within(api.replace(&segment(name), &PostParams::default(), &secret)).await?)
     }
 
-    /// The Secrets a label selector picks in one namespace or (`None`) all.
+    /// Every Secret a label selector picks in one namespace (`None`: all), values included,
+    /// read in pages of [`SECRET_PAGE`] so no one answer grows with the cluster (10,000 helm
+    /// records are tens of megabytes).
     pub async fn secrets(
         &self,
         namespace: Option<&str>,
@@ -56,8 +61,45 @@ impl Calls {
             Some(namespace) => Api::namespaced(self.client.clone(), &segment(namespace)),
             None => Api::all(self.client.clone()),
         };
-        let list = within(api.list(&selected(labels, ""))).await?;
-        list.items.into_iter().map(value).collect()
+        let mut items = Vec::new();
+        let mut params = selected(labels, "").limit(SECRET_PAGE);
+        loop {
+            let page = within(api.list(&params)).await?;
+            for secret in page.items {
+                items.push(value(secret)?);
+            }
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// The metadata only (`PartialObjectMetadata`: names, labels, annotations, versions) of every
+    /// Secret label and field selectors pick, paged as [`Calls::secrets`]: what tells which
+    /// records changed without reading any record. Each item is `{"metadata": {…}}`.
+    pub async fn secret_metadata(
+        &self,
+        namespace: Option<&str>,
+        labels: &str,
+        fields: &str,
+    ) -> Result<Vec<Value>, Failure> {
+        let api: Api<Secret> = match namespace {
+            Some(namespace) => Api::namespaced(self.client.clone(), &segment(namespace)),
+            None => Api::all(self.client.clone()),
+        };
+        let mut items = Vec::new();
+        let mut params = selected(labels, fields).limit(SECRET_PAGE);
+        loop {
+            let page = within(api.list_metadata(&params)).await?;
+            for secret in page.items {
+                items.push(serde_json::json!({"metadata": value(secret.metadata)?}));
+            }
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => return Ok(items),
+            }
+        }
     }
 
     pub async fn namespace(&self, name: &str) -> Result<Value, Failure> {

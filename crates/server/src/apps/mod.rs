@@ -6,6 +6,7 @@
 
 mod actions;
 mod charts;
+mod release_cache;
 mod releases;
 mod repositories;
 mod runner;
@@ -172,6 +173,8 @@ pub(crate) struct Apps {
     pub crd_problem: RwLock<Option<String>>,
     /// Wakes the repository syncer (a repository was added or a sync asked for).
     pub wake: Arc<tokio::sync::Notify>,
+    /// The release list's decoded newest records.
+    pub releases: release_cache::ReleaseCache,
 }
 
 impl Apps {
@@ -201,6 +204,7 @@ impl Apps {
             running: Mutex::new(HashMap::new()),
             crd_problem: RwLock::new(None),
             wake: Arc::new(tokio::sync::Notify::new()),
+            releases: release_cache::ReleaseCache::default(),
         }
     }
 

@@ -1,7 +1,6 @@
 //! Releases read from helm's Secrets: the list (every namespace the person may read), one
 //! release with its history, resources and URLs, one revision, and the diff of two.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -87,18 +86,28 @@ fn selector(name: Option<&str>) -> String {
     }
 }
 
-/// Helm's release Secrets in `namespaces` (every namespace the person may read when empty):
-/// one chosen namespace the person may not read is a warning, any other failure there an error;
-/// of several, each failure is a warning and the rest are still shown.
+/// The metadata of helm's release Secrets (`PartialObjectMetadata`, no records) in `namespaces`
+/// (every namespace the person may read when empty): one chosen namespace the person may not read
+/// is a warning, any other failure there an error; of several, each failure is a warning and the
+/// rest are still shown.
 pub(crate) async fn release_secrets(
     calls: &Calls,
     namespaces: &[String],
     every_namespace: impl AsyncFnOnce() -> Result<Vec<String>>,
 ) -> Result<(Vec<Value>, Vec<Warning>)> {
     let label = selector(None);
+    // Only helm's Secrets (their type, which metadata does not carry, picked by field).
+    let list = async |namespace: Option<&str>, label: &str| {
+        let fields = format!("type={}", release::SECRET_TYPE);
+        let mut items = calls.secret_metadata(namespace, label, &fields).await?;
+        for item in &mut items {
+            item["type"] = Value::from(release::SECRET_TYPE);
+        }
+        Ok::<_, Failure>(items)
+    };
     let what = |ns: &str| format!("helm releases (Secrets) in namespace {ns}");
     if let [namespace] = namespaces {
-        return match calls.secrets(Some(namespace), &label).await {
+        return match list(Some(namespace), &label).await {
             Ok(items) => Ok((items, Vec::new())),
             Err(failure) if failure.code == 403 => {
                 Ok((Vec::new(), vec![failure.warning(what(namespace))]))
@@ -107,7 +116,7 @@ pub(crate) async fn release_secrets(
         };
     }
     let namespaces = if namespaces.is_empty() {
-        match calls.secrets(None, &label).await {
+        match list(None, &label).await {
             Ok(items) => return Ok((items, Vec::new())),
             Err(failure) if failure.code == 403 => {}
             Err(failure) => return Err(list_error(failure, None)),
@@ -120,9 +129,12 @@ pub(crate) async fn release_secrets(
         namespaces.to_vec()
     };
     let results: Vec<(String, Result<Vec<Value>, Failure>)> = futures::stream::iter(namespaces)
-        .map(|ns| async move {
-            let result = calls.secrets(Some(&ns), &selector(None)).await;
-            (ns, result)
+        .map(|ns| {
+            let list = &list;
+            async move {
+                let result = list(Some(&ns), &selector(None)).await;
+                (ns, result)
+            }
         })
         .buffer_unordered(NAMESPACE_CONCURRENCY)
         .collect()
@@ -190,42 +202,6 @@ impl Apps {
     }
 }
 
-/// The newest revision of every release among `secrets`, with its protection; unreadable
-/// records become warnings.
-pub(crate) fn summaries(apps: &Apps, secrets: &[Value]) -> (Vec<ReleaseSummary>, Vec<Warning>) {
-    let mut annotated: HashMap<(String, String), bool> = HashMap::new();
-    for secret in secrets {
-        if let Some(labels) = release::SecretLabels::of(secret) {
-            *annotated
-                .entry((labels.namespace, labels.name))
-                .or_default() |= release::annotated_protected(secret);
-        }
-    }
-    let mut items = Vec::new();
-    let mut warnings = Vec::new();
-    for ((namespace, name), secret) in release::newest_per_release(secrets) {
-        match Release::from_secret(secret) {
-            Ok(release) => {
-                let protected = apps.protection(
-                    &namespace,
-                    &name,
-                    annotated
-                        .get(&(namespace.clone(), name.clone()))
-                        .copied()
-                        .unwrap_or(false),
-                );
-                items.push(release.summary(protected));
-            }
-            Err(error) => warnings.push(Warning::about(
-                WarningReason::Unreadable,
-                format!("release {namespace}/{name}"),
-                error.to_string(),
-            )),
-        }
-    }
-    (items, warnings)
-}
-
 pub(super) async fn list(
     State(state): State<AppState>,
     me: Me,
@@ -262,10 +238,9 @@ pub(super) async fn list(
             .filter_map(|n| n.metadata.name.clone())
             .collect())
     };
-    let (secrets, mut warnings) = release_secrets(&calls, &namespaces, every_namespace).await?;
-    // Decoding gunzips every record: on the blocking pool, each within its budget.
-    let decoding = apps.clone();
-    let (mut items, unreadable) = off_workers(move || summaries(&decoding, &secrets)).await?;
+    // The metadata tells which records changed; only those are read and decoded.
+    let (metadata, mut warnings) = release_secrets(&calls, &namespaces, every_namespace).await?;
+    let (mut items, unreadable) = apps.releases.summaries(&apps, &calls, &metadata).await?;
     warnings.extend(unreadable);
     if let Some(q) = query
         .q
