@@ -12,6 +12,8 @@ use super::{Calls, Failure, segment, value, within};
 
 /// Secrets per page of a list: helm's records are up to a few hundred KiB each.
 const SECRET_PAGE: u32 = 250;
+/// Secrets' metadata per page: a few hundred bytes each.
+const METADATA_PAGE: u32 = 2_000;
 
 fn selected(labels: &str, fields: &str) -> ListParams {
     let mut params = ListParams::default();
@@ -76,7 +78,7 @@ impl Calls {
     }
 
     /// The metadata only (`PartialObjectMetadata`: names, labels, annotations, versions) of every
-    /// Secret label and field selectors pick, paged as [`Calls::secrets`]: what tells which
+    /// Secret label and field selectors pick, in pages of [`METADATA_PAGE`]: what tells which
     /// records changed without reading any record. Each item is `{"metadata": {…}}`.
     pub async fn secret_metadata(
         &self,
@@ -89,7 +91,7 @@ impl Calls {
             None => Api::all(self.client.clone()),
         };
         let mut items = Vec::new();
-        let mut params = selected(labels, fields).limit(SECRET_PAGE);
+        let mut params = selected(labels, fields).limit(METADATA_PAGE);
         loop {
             let page = within(api.list_metadata(&params)).await?;
             for secret in page.items {
