@@ -32,8 +32,9 @@ commands:
           docs/benchmarks.md: start-up, idle memory and bundle size; the list query over
           100,000 rows; the resource lists over HTTP with the sim at 10,000 and 100,000 pods;
           the metrics history's memory for 10,000 pods and the scrape time; the app store's
-          chart index (15,000 versions) and release list (1,000 releases); the container
-          image's compressed size and its static binary's start-up and idle memory; the
+          chart index (15,000 versions) and release list (1,000 releases of 10 revisions);
+          the container image's compressed size and its static binary's start-up and idle
+          memory; the
           alert rules' evaluation (100 rules over 100,000 pods); 100 node shells dropped
           abruptly and the terminals' keystroke latency; each fuzz target of crates/fuzz for
           WHEELHOUSE_FUZZ_SECONDS (default 60; WHEELHOUSE_FUZZ_TARGET runs one), instrumented
