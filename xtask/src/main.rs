@@ -34,11 +34,11 @@ commands:
           the metrics history's memory for 10,000 pods and the scrape time; the app store's
           chart index (15,000 versions) and release list (1,000 releases of 10 revisions);
           the container image's compressed size and its static binary's start-up and idle
-          memory; the
-          alert rules' evaluation (100 rules over 100,000 pods); 100 node shells dropped
-          abruptly and the terminals' keystroke latency; each fuzz target of crates/fuzz for
-          WHEELHOUSE_FUZZ_SECONDS (default 60; WHEELHOUSE_FUZZ_TARGET runs one), instrumented
-          by libFuzzer on stable Rust, its kept corpus then reduced to what covers every edge
+          memory; the alert rules' evaluation (100 rules over 100,000 pods); 100 node shells
+          dropped abruptly and the terminals' keystroke latency; each fuzz target of
+          crates/fuzz for WHEELHOUSE_FUZZ_SECONDS (default 60; WHEELHOUSE_FUZZ_TARGET runs
+          one), instrumented by libFuzzer on stable Rust, its kept corpus then reduced to what
+          covers every edge
   image [--out DIR] [--push REGISTRY/REPO[:TAG]] [--plain-http]
           build the container image without a container engine: the static wheelhouse
           binary (glibc, +crt-static, SOURCE_DATE_EPOCH = the commit's time), helm, CA
