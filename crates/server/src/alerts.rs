@@ -837,6 +837,42 @@ pub struct EndSilenceRequest {
     pub until: Timestamp,
 }
 
+/// The rule (as the person reads it) and its spec, whose silences are about to change.
+async fn rule_for_silences(me: &Me, namespace: &str, name: &str) -> Result<(Value, AlertRuleSpec)> {
+    let object = me
+        .calls
+        .object(&alert_rules(), Some(namespace), name)
+        .await
+        .map_err(|f| f.into_error(details("get", namespace, Some(name))))?;
+    let spec = serde_json::from_value(object.get("spec").cloned().unwrap_or_default()).map_err(
+        |e| {
+            unprocessable(format!(
+                "the rule's spec is not valid, so its silences cannot be changed; edit it first: {e}"
+            ))
+        },
+    )?;
+    Ok((object, spec))
+}
+
+/// Writes `silences` as the rule's whole list, by a merge patch carrying the version read: a
+/// change made meanwhile is a conflict rather than a silence lost.
+async fn save_silences(
+    me: &Me,
+    namespace: &str,
+    name: &str,
+    object: &Value,
+    silences: Vec<Silence>,
+) -> Result<Value> {
+    let patch = json!({
+        "metadata": {"resourceVersion": object.pointer("/metadata/resourceVersion")},
+        "spec": {"silences": silences},
+    });
+    me.calls
+        .merge_patch(&alert_rules(), Some(namespace), name, &patch)
+        .await
+        .map_err(|f| f.into_error(details("patch", namespace, Some(name))))
+}
+
 async fn end_silence(
     State(state): State<AppState>,
     me: Me,
@@ -846,20 +882,7 @@ async fn end_silence(
     crate::names::check("namespace", &namespace)?;
     crate::names::check("name", &name)?;
     state.cluster.ensure_connected().await?;
-    let kind = alert_rules();
-    let object = me
-        .calls
-        .object(&kind, Some(&namespace), &name)
-        .await
-        .map_err(|f| f.into_error(details("get", &namespace, Some(&name))))?;
-    let spec: AlertRuleSpec = serde_json::from_value(
-        object.get("spec").cloned().unwrap_or_default(),
-    )
-    .map_err(|e| {
-        unprocessable(format!(
-            "the rule's spec is not valid, so its silences cannot be changed; edit it first: {e}"
-        ))
-    })?;
+    let (object, spec) = rule_for_silences(&me, &namespace, &name).await?;
     let now = Timestamp::now();
     let target = request.target.filter(|t| !t.is_empty());
     let ended = |s: &Silence| s.target == target && s.until == request.until;
@@ -877,15 +900,7 @@ async fn end_silence(
         .into_iter()
         .filter(|s| s.until > now && !ended(s))
         .collect();
-    let patch = json!({
-        "metadata": {"resourceVersion": object.pointer("/metadata/resourceVersion")},
-        "spec": {"silences": silences},
-    });
-    let patched = me
-        .calls
-        .merge_patch(&kind, Some(&namespace), &name, &patch)
-        .await
-        .map_err(|f| f.into_error(details("patch", &namespace, Some(&name))))?;
+    let patched = save_silences(&me, &namespace, &name, &object, silences).await?;
     tracing::info!(person = me.person.name(), %namespace, %name, "ended a silence of an AlertRule");
     Ok(Json(saved(&patched, &namespace, &name)))
 }
@@ -921,18 +936,7 @@ async fn silence(
         return Err(unprocessable("a silence's target is at most 1024 bytes"));
     }
     state.cluster.ensure_connected().await?;
-    let kind = alert_rules();
-    let object = me
-        .calls
-        .object(&kind, Some(&namespace), &name)
-        .await
-        .map_err(|f| f.into_error(details("get", &namespace, Some(&name))))?;
-    let spec: AlertRuleSpec =
-        serde_json::from_value(object.get("spec").cloned().unwrap_or_default()).map_err(|e| {
-            unprocessable(format!(
-                "the rule's spec is not valid, so it cannot be silenced; edit it first: {e}"
-            ))
-        })?;
+    let (object, spec) = rule_for_silences(&me, &namespace, &name).await?;
     let now = Timestamp::now();
     let until = now
         .checked_add(jiff::SignedDuration::from_secs(request.seconds as i64))
@@ -949,15 +953,7 @@ async fn silence(
         by: Some(me.person.name().to_string()),
         comment,
     });
-    let patch = json!({
-        "metadata": {"resourceVersion": object.pointer("/metadata/resourceVersion")},
-        "spec": {"silences": silences},
-    });
-    let patched = me
-        .calls
-        .merge_patch(&kind, Some(&namespace), &name, &patch)
-        .await
-        .map_err(|f| f.into_error(details("patch", &namespace, Some(&name))))?;
+    let patched = save_silences(&me, &namespace, &name, &object, silences).await?;
     tracing::info!(person = me.person.name(), %namespace, %name, "silenced an AlertRule");
     Ok(Json(saved(&patched, &namespace, &name)))
 }
