@@ -132,32 +132,12 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     for group in groups {
         match group {
             "startup" => {
-                crate::run(
-                    "cargo build --release (wheelhouse)",
-                    cmd("cargo", &root).args([
-                        "build",
-                        "--release",
-                        "--locked",
-                        "-p",
-                        "wheelhouse",
-                    ]),
-                )?;
-                run_benches(&target_dir().join("release/wheelhouse"))?;
+                run_benches(&release_console(&root)?)?;
             }
             "image" => image()?,
             "fuzz" => crate::fuzz::fuzz()?,
             "terminals" => {
-                crate::run(
-                    "cargo build --release (wheelhouse)",
-                    cmd("cargo", &root).args([
-                        "build",
-                        "--release",
-                        "--locked",
-                        "-p",
-                        "wheelhouse",
-                    ]),
-                )?;
-                let binary = target_dir().join("release/wheelhouse");
+                let binary = release_console(&root)?;
                 crate::run(
                     "node shells dropped abruptly, keystroke latency (crates/server)",
                     cmd("cargo", &root)
@@ -274,6 +254,15 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Builds the release `wheelhouse` binary; its path.
+fn release_console(root: &Path) -> Result<PathBuf, String> {
+    crate::run(
+        "cargo build --release (wheelhouse)",
+        cmd("cargo", root).args(["build", "--release", "--locked", "-p", "wheelhouse"]),
+    )?;
+    Ok(target_dir().join("release/wheelhouse"))
 }
 
 fn ms(d: Duration) -> f64 {
