@@ -221,9 +221,12 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     let metrics = MetricsConfig::default()
         .interval(interval)
         .retention(interval * (RETENTION_SCRAPES as u32 - 1));
+    // Every subscriber here is the same local person: the per-person cap of live connections
+    // (32, for a person's tabs) would refuse most of them.
     let server_config = ServerConfig::default()
         .resources(resources)
-        .metrics(metrics);
+        .metrics(metrics)
+        .live_connections_per_person(SUBSCRIBERS + 8);
     tokio::spawn(async move {
         let shutdown = async {
             let _ = stopped.await;
@@ -446,7 +449,7 @@ async fn sse_latency(base: &str, kube_client: &kube::Client) -> Result<String, B
         let latencies = latencies.clone();
         let ready = ready_tx.clone();
         subscribers.push(tokio::spawn(async move {
-            let response = reqwest::get(&url).await?;
+            let response = reqwest::get(&url).await?.error_for_status()?;
             let mut body = response.bytes_stream();
             let mut buffer = String::new();
             let mut announced = false;
@@ -635,14 +638,26 @@ async fn soak(
         let url = format!("{base}api/v1/watch/core/v1/pods");
         let events = events.clone();
         subscribers.push(tokio::spawn(async move {
-            let response = reqwest::get(&url).await?;
+            let response = reqwest::get(&url).await?.error_for_status()?;
             let mut body = response.bytes_stream();
+            // The console ends a stream with an `error` event saying why: keep the last one.
+            let mut last_error = None;
             while let Some(chunk) = body.next().await {
                 let chunk = chunk?;
                 let blocks = chunk.windows(2).filter(|w| w == b"\n\n").count();
                 events.fetch_add(blocks as u64, Ordering::Relaxed);
+                let text = String::from_utf8_lossy(&chunk);
+                if let Some(at) = text.find("event: error") {
+                    last_error = Some(text[at..].chars().take(300).collect::<String>());
+                }
             }
-            Ok::<(), BoxError>(())
+            Err::<(), BoxError>(
+                format!(
+                    "the stream ended{}",
+                    last_error.map(|e| format!(": {e}")).unwrap_or_default()
+                )
+                .into(),
+            )
         }));
     }
     let failures = Arc::new(AtomicU64::new(0));
@@ -742,8 +757,22 @@ async fn soak(
     stopping.store(true, Ordering::Relaxed);
     let changes = changer.await?;
     let live_subscribers = subscribers.iter().filter(|s| !s.is_finished()).count();
+    // Why each ended subscriber ended, counted by reason.
+    let mut ended: std::collections::BTreeMap<String, usize> = Default::default();
     for subscriber in subscribers {
-        subscriber.abort();
+        if subscriber.is_finished() {
+            let why = match subscriber.await {
+                Ok(Ok(())) => "ended without error".to_string(),
+                Ok(Err(error)) => error.to_string(),
+                Err(error) => error.to_string(),
+            };
+            *ended.entry(why).or_default() += 1;
+        } else {
+            subscriber.abort();
+        }
+    }
+    for (why, count) in &ended {
+        eprintln!("{count} subscriber(s) ended: {why}");
     }
     page_times.sort();
     let at_ten = samples
@@ -784,6 +813,16 @@ async fn soak(
             ms(page_times.last().copied().unwrap_or_default()),
         ),
     ];
+    if !ended.is_empty() {
+        let reasons: Vec<String> = ended
+            .iter()
+            .map(|(why, count)| format!("{count}: {why}"))
+            .collect();
+        rows.push(format!(
+            "| subscribers that ended, and why | {} |",
+            reasons.join("; ").replace('|', "/").replace('\n', " ")
+        ));
+    }
     if let Some(base_rss) = at_ten {
         rows.push(format!(
             "| growth after the tenth minute (highest sample vs. minute 10) | {:+.1} % ({base_rss:.0} → {after_ten_max:.0} MiB) |",

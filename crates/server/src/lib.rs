@@ -93,6 +93,9 @@ pub struct ServerConfig {
     /// The namespace whose AlertRules are cluster-wide (`--alerts-namespace`, the alerter's
     /// `--namespace`); the rule editor's preview evaluates rules there as the alerter would.
     pub alerts_namespace: String,
+    /// Live connections one person may hold open ([`quota::MAX_LIVE_CONNECTIONS`]); a benchmark
+    /// of many subscribers, all the same person, raises it.
+    pub live_connections_per_person: usize,
 }
 
 impl Default for ServerConfig {
@@ -114,6 +117,7 @@ impl Default for ServerConfig {
             tls: false,
             allowed_namespaces: Vec::new(),
             alerts_namespace: "default".into(),
+            live_connections_per_person: quota::MAX_LIVE_CONNECTIONS,
         }
     }
 }
@@ -208,6 +212,12 @@ impl ServerConfig {
         self.allowed_namespaces = namespaces;
         self
     }
+
+    #[must_use]
+    pub fn live_connections_per_person(mut self, cap: usize) -> Self {
+        self.live_connections_per_person = cap;
+        self
+    }
 }
 
 /// What every handler can reach.
@@ -219,24 +229,34 @@ pub struct AppState {
     pub quotas: Arc<quota::Quotas>,
 }
 
+impl AppState {
+    /// The namespaces this console is configured for (`--allowed-namespace`, its kubeconfig
+    /// context's namespace): what it reads one by one when its own identity may not read a kind
+    /// cluster-wide. Sorted, without duplicates.
+    pub fn configured_namespaces(&self) -> Vec<String> {
+        let mut names = self.config.allowed_namespaces.clone();
+        names.push(
+            self.cluster
+                .config_for(&self.cluster.local_person())
+                .default_namespace,
+        );
+        names.retain(|name| !name.is_empty());
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
 /// The routes, without the base path; probes sit outside the layers so they stay trivial.
 fn router(state: AppState) -> axum::Router {
     let config = state.config.clone();
     // The scraper runs as long as the router (and so the server) does.
-    // When pod metrics may not be read cluster-wide, those of the namespaces this console is
-    // configured for (`--allowed-namespace`, the kubeconfig context's namespace).
-    let mut fallback = config.allowed_namespaces.clone();
-    fallback.push(
-        state
-            .cluster
-            .config_for(&state.cluster.local_person())
-            .default_namespace,
-    );
-    fallback.sort();
-    fallback.dedup();
     let metrics = Arc::new(Metrics::start(
         state.cluster.clone(),
-        config.metrics.clone().fallback_namespaces(fallback),
+        config
+            .metrics
+            .clone()
+            .fallback_namespaces(state.configured_namespaces()),
     ));
     let api_and_web = axum::Router::new()
         .merge(version::router())
@@ -314,8 +334,8 @@ pub fn app(
     let tls = config.tls;
     let state = AppState {
         cluster,
+        quotas: Arc::new(quota::Quotas::new(config.live_connections_per_person)),
         config: Arc::new(config),
-        quotas: Arc::default(),
     };
     let app =
         axum::middleware::from_fn_with_state(base, base_path::strip_base_path).layer(router(state));

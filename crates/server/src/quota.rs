@@ -28,39 +28,48 @@ pub enum Held {
     PortForward,
 }
 
-impl Held {
-    fn cap(self) -> usize {
-        match self {
-            Held::LiveConnection => MAX_LIVE_CONNECTIONS,
+/// The counts per person.
+#[derive(Debug)]
+pub struct Quotas {
+    held: Mutex<HashMap<(String, Held), usize>>,
+    live_connections: usize,
+}
+
+impl Quotas {
+    /// At most `live_connections` live connections per person (normally
+    /// [`MAX_LIVE_CONNECTIONS`]; a benchmark of many subscribers as one person raises it).
+    pub fn new(live_connections: usize) -> Self {
+        Self {
+            held: Mutex::default(),
+            live_connections,
+        }
+    }
+
+    fn cap(&self, what: Held) -> usize {
+        match what {
+            Held::LiveConnection => self.live_connections,
             Held::LogFollow => MAX_LOG_FOLLOWS,
             Held::PortForward => MAX_PORT_FORWARDS,
         }
     }
 
     /// The 429 of a person at the cap.
-    pub fn refusal(self) -> AppError {
-        let message = match self {
+    pub fn refusal(&self, what: Held) -> AppError {
+        let cap = self.cap(what);
+        let message = match what {
             Held::LiveConnection => format!(
-                "you already have {MAX_LIVE_CONNECTIONS} live connections open (one per tab of this console, or a script's event streams); close some tabs, then reload this one"
+                "you already have {cap} live connections open (one per tab of this console, or a script's event streams); close some tabs, then reload this one"
             ),
             Held::LogFollow => format!(
-                "you already follow {MAX_LOG_FOLLOWS} logs at once; stop following some (close their tabs or views) and try again"
+                "you already follow {cap} logs at once; stop following some (close their tabs or views) and try again"
             ),
             Held::PortForward => format!(
-                "you already have {MAX_PORT_FORWARDS} port-forwarded connections open; close some and try again"
+                "you already have {cap} port-forwarded connections open; close some and try again"
             ),
         };
         AppError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", message)
     }
-}
 
-/// The counts per person.
-#[derive(Debug, Default)]
-pub struct Quotas {
-    held: Mutex<HashMap<(String, Held), usize>>,
-}
-
-impl Quotas {
     /// One more `what` for `person`, until the guard is dropped; 429 at the cap.
     pub fn take(self: &Arc<Self>, person: &Person, what: Held) -> Result<Taken, AppError> {
         let key = (person.name().to_string(), what);
@@ -69,14 +78,20 @@ impl Quotas {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = held.entry(key.clone()).or_default();
-        if *count >= what.cap() {
-            return Err(what.refusal());
+        if *count >= self.cap(what) {
+            return Err(self.refusal(what));
         }
         *count += 1;
         Ok(Taken {
             quotas: self.clone(),
             key,
         })
+    }
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self::new(MAX_LIVE_CONNECTIONS)
     }
 }
 

@@ -183,7 +183,10 @@ fn handle(
         }
         LiveRequest::Subscribe { id, path } => {
             if tab.taken.is_none() {
-                return Err(refusal(Some(&id), &Held::LiveConnection.refusal()));
+                return Err(refusal(
+                    Some(&id),
+                    &tab.state.quotas.refusal(Held::LiveConnection),
+                ));
             }
             subscriptions.retain(|_, s| !s.is_finished());
             if let Some(previous) = subscriptions.remove(&id) {
