@@ -85,6 +85,34 @@ describe('a restricted person', () => {
     }
   });
 
+  test('the overview shows their namespace and says what the cluster refused to list', async () => {
+    for (const locale of ['en-US', 'zh-CN']) {
+      const { context, page, problems } = await openPage(browser, { locale });
+      try {
+        await page.goto(server.url);
+        await page.getByTestId('overview').waitFor({ timeout: 30_000 });
+        // Nodes, the namespace list and pods cluster-wide are refused; team-a is read on its own.
+        const hidden = page.getByTestId('overview-hidden');
+        const said = (await hidden.textContent()) ?? '';
+        for (const what of ['nodes', 'namespaces', 'pods in all namespaces', 'pods in namespace team-b']) {
+          assert.ok(said.includes(what), `${what} in: ${said}`);
+        }
+        assert.match(said, /forbidden/i);
+        assert.ok((await page.getByTestId('pods-total').textContent()) !== '0');
+        assert.equal(await page.getByTestId('namespaces-total').textContent(), '1');
+        assert.equal(await page.getByTestId('nodes-total').count(), 0);
+        assert.match((await page.getByTestId('nodes-hint').textContent()) ?? '', locale === 'zh-CN' ? /无权列出节点/ : /listing nodes is refused/);
+        assert.match(said, locale === 'zh-CN' ? /集群拒绝列出/ : /cluster refused to list it/);
+        // The busiest pods are team-a's, from its own metrics: cluster-wide ones are refused.
+        await page.locator('[data-testid="top-pods"][data-namespace="team-a"] tbody tr').first().waitFor({ timeout: 60_000 });
+        await screenshot(page, `restricted-overview-${locale}`);
+        assert.deepEqual(problems.filter((p) => !p.includes('/api/')), []);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
   test('their pods have metrics although metrics are forbidden cluster-wide', async () => {
     const { context, page } = await openPage(browser);
     try {

@@ -9,11 +9,11 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
@@ -28,7 +28,8 @@ use crate::{Error, Result};
 /// How long a request waits for a cache's first list before failing with a clear error.
 pub const FIRST_LIST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A reflector for one kind across all namespaces; the watch stops when this is dropped.
+/// A reflector for one kind, across all namespaces or in one (as `api` says); the watch stops
+/// when this is dropped.
 pub struct KindCache<K: Resource<DynamicType = ()> + 'static> {
     kind: String,
     store: Store<K>,
@@ -134,8 +135,8 @@ impl<K: Resource<DynamicType = ()> + 'static> Drop for KindCache<K> {
 /// What a [`ProjectedCache`] keeps, by namespace and name.
 type Projections<P> = HashMap<(String, String), Arc<P>>;
 
-/// A watch of one kind across all namespaces that keeps, per object, only what `project` makes of
-/// it; the watch stops when this is dropped.
+/// A watch of one kind (across all namespaces or in one, as `api` says) that keeps, per object,
+/// only what `project` makes of it; the watch stops when this is dropped.
 pub struct ProjectedCache<P> {
     kind: String,
     /// `None` until the first list has completed.
@@ -231,6 +232,30 @@ impl<P> Drop for ProjectedCache<P> {
     }
 }
 
+/// What could be read of a kind cluster-wide, or, when the console's identity may not list it in
+/// all namespaces, in the namespaces it was configured for, one by one.
+#[derive(Debug)]
+pub struct Scoped<T> {
+    pub objects: Vec<Arc<T>>,
+    /// `None` when read cluster-wide; else the namespaces that could be read.
+    pub namespaces: Option<Vec<String>>,
+    /// The cluster-wide refusal, and each configured namespace refused too, in the API
+    /// server's words; empty when read cluster-wide.
+    pub refused: Vec<Refusal>,
+}
+
+/// One list the API server refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `None` for the cluster-wide list.
+    pub namespace: Option<String>,
+    pub code: u16,
+    pub message: String,
+}
+
+/// Caches of one namespace each, for the configured namespaces only (so they stay few).
+type PerNamespace<C> = Mutex<HashMap<String, Arc<C>>>;
+
 /// The watch caches of one cluster, each started the first time it is read.
 pub struct Caches {
     client: Client,
@@ -240,6 +265,8 @@ pub struct Caches {
     namespaces: OnceLock<KindCache<Namespace>>,
     events: OnceLock<KindCache<Event>>,
     replicasets: OnceLock<ProjectedCache<ReplicaSetFacts>>,
+    pods_by_namespace: PerNamespace<ProjectedCache<PodFacts>>,
+    events_by_namespace: PerNamespace<KindCache<Event>>,
 }
 
 impl Caches {
@@ -252,6 +279,8 @@ impl Caches {
             namespaces: OnceLock::new(),
             events: OnceLock::new(),
             replicasets: OnceLock::new(),
+            pods_by_namespace: Mutex::default(),
+            events_by_namespace: Mutex::default(),
         }
     }
 
@@ -277,6 +306,32 @@ impl Caches {
 
     pub async fn events(&self) -> Result<Vec<Arc<Event>>> {
         self.read(&self.events).await
+    }
+
+    /// Every pod the console's identity may list: all of them, or when it may not list pods
+    /// cluster-wide, those of `configured` namespaces (`--allowed-namespace`, the context's).
+    pub async fn pods_scoped(&self, configured: &[String]) -> Result<Scoped<PodFacts>> {
+        let one = |namespace: &str| {
+            let cache = per_namespace(&self.pods_by_namespace, namespace, || {
+                ProjectedCache::start(
+                    Api::<Pod>::namespaced(self.client.clone(), namespace),
+                    PodFacts::of,
+                )
+            });
+            async move { cache.objects(self.first_list_timeout).await }
+        };
+        scoped(self.pods().await, configured, one).await
+    }
+
+    /// Every event the console's identity may list, as [`Caches::pods_scoped`] reads pods.
+    pub async fn events_scoped(&self, configured: &[String]) -> Result<Scoped<Event>> {
+        let one = |namespace: &str| {
+            let cache = per_namespace(&self.events_by_namespace, namespace, || {
+                KindCache::start(Api::<Event>::namespaced(self.client.clone(), namespace))
+            });
+            async move { cache.objects(self.first_list_timeout).await }
+        };
+        scoped(self.events().await, configured, one).await
     }
 
     /// ReplicaSets, to find the Deployment a pod belongs to (pod → ReplicaSet → Deployment).
@@ -311,6 +366,81 @@ impl Caches {
         });
         cache.objects(self.first_list_timeout).await
     }
+}
+
+/// The cache of `namespace`, started on first use.
+fn per_namespace<C>(
+    caches: &PerNamespace<C>,
+    namespace: &str,
+    start: impl FnOnce() -> C,
+) -> Arc<C> {
+    caches
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(namespace.to_string())
+        .or_insert_with(|| Arc::new(start()))
+        .clone()
+}
+
+/// `all` when it was read; when the API server refused it and namespaces are configured, what
+/// `one` reads of each. Fails with the cluster-wide refusal when no namespace could be read either.
+async fn scoped<T, F>(
+    all: Result<Vec<Arc<T>>>,
+    configured: &[String],
+    one: impl Fn(&str) -> F,
+) -> Result<Scoped<T>>
+where
+    F: Future<Output = Result<Vec<Arc<T>>>>,
+{
+    let refusal = |namespace: Option<&str>, error: &Error| match error {
+        Error::ListRefused { code, message, .. } => Some(Refusal {
+            namespace: namespace.map(str::to_string),
+            code: *code,
+            message: message.clone(),
+        }),
+        _ => None,
+    };
+    let everywhere = match all {
+        Ok(objects) => {
+            return Ok(Scoped {
+                objects,
+                namespaces: None,
+                refused: Vec::new(),
+            });
+        }
+        Err(error) => match refusal(None, &error) {
+            Some(refused) if !configured.is_empty() => (error, refused),
+            _ => return Err(error),
+        },
+    };
+    let mut answer = Scoped {
+        objects: Vec::new(),
+        namespaces: Some(Vec::new()),
+        refused: vec![everywhere.1],
+    };
+    let mut names: Vec<&String> = configured.iter().filter(|n| !n.is_empty()).collect();
+    names.sort();
+    names.dedup();
+    let read = futures::future::join_all(names.iter().map(|n| one(n))).await;
+    for (namespace, read) in names.into_iter().zip(read) {
+        match read {
+            Ok(objects) => {
+                answer.objects.extend(objects);
+                answer
+                    .namespaces
+                    .get_or_insert_default()
+                    .push(namespace.clone());
+            }
+            Err(error) => match refusal(Some(namespace), &error) {
+                Some(refused) => answer.refused.push(refused),
+                None => return Err(error),
+            },
+        }
+    }
+    if answer.namespaces.as_ref().is_none_or(Vec::is_empty) {
+        return Err(everywhere.0);
+    }
+    Ok(answer)
 }
 
 impl Debug for Caches {

@@ -142,6 +142,11 @@ pub enum Error {
     #[error("{kind} {name} not found")]
     NotFound { kind: &'static str, name: String },
 
+    /// The console's identity may not read pod metrics in a namespace, so none are scraped there
+    /// (it may not read them cluster-wide, and the namespace was refused or not configured).
+    #[error("pod metrics in namespace {namespace} are not scraped: {reason}")]
+    NotScraped { namespace: String, reason: String },
+
     /// Prometheus failed to answer a range only it can serve.
     /// `state` is what the failure leaves the Prometheus source in (unreachable or forbidden).
     #[error("the range needs Prometheus, which failed: {message}")]

@@ -219,6 +219,10 @@ impl From<wheelhouse_cluster::Error> for AppError {
             Error::UnknownRange { valid, .. } => {
                 Self::bad_request(text).with_details(json!({"validRanges": valid}))
             }
+            Error::NotScraped { namespace, .. } => {
+                Self::new(StatusCode::FORBIDDEN, "Forbidden", text)
+                    .with_details(json!({"namespace": namespace}))
+            }
             Error::Prometheus { .. } => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "PrometheusUnavailable",

@@ -1,15 +1,18 @@
 //! `/api/v1/overview`: nodes, pods by phase, namespaces and recent warnings, from the watch caches.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Extension, Json};
 use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use ts_rs::TS;
-use wheelhouse_cluster::Person;
+use wheelhouse_cluster::facts::PodFacts;
+use wheelhouse_cluster::{Person, Refusal, Scoped};
 use wheelhouse_model::Overview;
 use wheelhouse_model::warning::{Warning, WarningReason};
 
@@ -53,6 +56,10 @@ async fn visible(
 /// The overview of what the person may see: pods, namespaces and events of the namespaces they
 /// may list pods (and events) in; nodes only if they may list nodes, with a warning saying so
 /// otherwise. A person who may list pods nowhere gets the API server's 403.
+///
+/// When the console's own identity may not list a kind cluster-wide, the configured namespaces
+/// (`--allowed-namespace`, the kubeconfig context's) are read one by one, and `hidden` says what
+/// was refused.
 async fn overview(
     State(state): State<AppState>,
     Extension(access): Extension<Arc<Access>>,
@@ -64,14 +71,54 @@ async fn overview(
     let nodes_question = wheelhouse_cluster::access::Question::new("list", "", "nodes", None);
     let nodes_refused = access.check(&person, &nodes_question).await.err();
     let caches = state.cluster.caches();
-    let (nodes, pods, namespaces, events) = tokio::try_join!(
+    let configured = state.configured_namespaces();
+    let (nodes, pods, namespaces, events) = tokio::join!(
         caches.nodes(),
-        caches.pods(),
+        caches.pods_scoped(&configured),
         caches.namespaces(),
-        caches.events()
-    )?;
+        caches.events_scoped(&configured)
+    );
+    let pods = pods?;
+    let mut hidden: Vec<Warning> = nodes_refused
+        .into_iter()
+        .map(|refused| {
+            Warning::about(
+                WarningReason::Forbidden,
+                "nodes",
+                refused.message().to_string(),
+            )
+        })
+        .collect();
+    hidden.extend(pods.refused.iter().map(|r| refusal("pods", r)));
+    let nodes = match nodes {
+        Ok(nodes) => Some(nodes),
+        Err(error) => {
+            if hidden.iter().all(|w| w.what.as_deref() != Some("nodes")) {
+                hidden.push(unread("nodes", error)?);
+            }
+            None
+        }
+    };
+    // Without the namespace list, the namespaces whose pods were read stand for it.
+    let namespaces = match namespaces {
+        Ok(namespaces) => namespaces,
+        Err(error) => {
+            hidden.push(unread("namespaces", error)?);
+            read_namespaces(&pods)
+        }
+    };
+    let events = match events {
+        Ok(events) => {
+            hidden.extend(events.refused.iter().map(|r| refusal("events", r)));
+            events.objects
+        }
+        Err(error) => {
+            hidden.push(unread("events", error)?);
+            Vec::new()
+        }
+    };
     // Walking every pod is CPU work (100,000 pods in a large cluster): keep it off the async workers.
-    let show_nodes = nodes_refused.is_none();
+    let pods = pods.objects;
     let overview = tokio::task::spawn_blocking(move || {
         let seen = |set: &Option<HashSet<String>>, namespace: Option<&str>| match set {
             None => true,
@@ -79,7 +126,7 @@ async fn overview(
         };
         let events_in = events_in.unwrap_or_else(|| Some(HashSet::new()));
         wheelhouse_model::overview(
-            nodes.iter().map(AsRef::as_ref).filter(|_| show_nodes),
+            nodes.iter().flatten().map(AsRef::as_ref),
             pods.iter()
                 .map(AsRef::as_ref)
                 .filter(|p| seen(&pods_in, Some(p.namespace.as_str()))),
@@ -96,15 +143,50 @@ async fn overview(
     })
     .await
     .map_err(AppError::internal)?;
-    let hidden: Vec<Warning> = nodes_refused
-        .into_iter()
-        .map(|refused| {
-            Warning::about(
-                WarningReason::Forbidden,
-                "nodes",
-                refused.message().to_string(),
-            )
-        })
-        .collect();
     Ok(Json(OverviewAnswer { overview, hidden }))
+}
+
+/// What a refused list leaves out: `pods in all namespaces`, `events in namespace team-b`.
+fn refusal(kind: &str, refused: &Refusal) -> Warning {
+    let what = match &refused.namespace {
+        None => format!("{kind} in all namespaces"),
+        Some(namespace) => format!("{kind} in namespace {namespace}"),
+    };
+    Warning::about(
+        WarningReason::of_status(refused.code),
+        what,
+        refused.message.clone(),
+    )
+}
+
+/// A part of the overview the console may not read: said, not failed; any other error fails.
+fn unread(what: &str, error: wheelhouse_cluster::Error) -> Result<Warning> {
+    match error {
+        wheelhouse_cluster::Error::ListRefused { code, message, .. } => Ok(Warning::about(
+            WarningReason::of_status(code),
+            what,
+            message,
+        )),
+        other => Err(other.into()),
+    }
+}
+
+/// The namespaces whose pods were read, as namespace objects with only a name.
+fn read_namespaces(pods: &Scoped<PodFacts>) -> Vec<Arc<Namespace>> {
+    let names: BTreeSet<&str> = match &pods.namespaces {
+        Some(names) => names.iter().map(String::as_str).collect(),
+        None => pods.objects.iter().map(|p| p.namespace.as_str()).collect(),
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            Arc::new(Namespace {
+                metadata: ObjectMeta {
+                    name: Some(name.to_string()),
+                    ..ObjectMeta::default()
+                },
+                ..Namespace::default()
+            })
+        })
+        .collect()
 }

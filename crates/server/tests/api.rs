@@ -258,6 +258,80 @@ async fn an_identity_that_may_not_list_nodes_gets_a_403_at_once_saying_so() {
 }
 
 #[tokio::test]
+async fn an_identity_limited_to_its_namespaces_gets_their_overview_and_what_was_refused() {
+    // `restricted` may list pods and events in team-a only; the console is configured for team-a
+    // and team-b (and its context's namespace, default), so team-a is read on its own and each
+    // refusal is named.
+    let server = TestServer::demo_as(
+        "restricted",
+        ServerConfig::default().allowed_namespaces(vec!["team-a".into(), "team-b".into()]),
+    )
+    .await;
+    server.wait_ready().await;
+    let team_a = Api::<Pod>::namespaced(server.kube().await, "team-a");
+    // The sim's controllers may still be changing pods: compare until both reads agree.
+    let mut body = serde_json::Value::Null;
+    let mut counted = false;
+    for _ in 0..30 {
+        let response = common::get(server.url("api/v1/overview"))
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        body = json(response).await;
+        let pods = team_a
+            .list(&ListParams::default())
+            .await
+            .expect("admin lists team-a");
+        if !pods.items.is_empty() && body["pods"]["total"] == pods.items.len() {
+            counted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(counted, "team-a's pods, and only they, are counted: {body}");
+    let namespaces: Vec<&str> = body["namespaces"]
+        .as_array()
+        .expect("namespaces")
+        .iter()
+        .map(|n| n["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(namespaces, ["team-a"], "{body}");
+    assert_eq!(body["nodes"]["total"], 0, "{body}");
+    let hidden: BTreeMap<&str, &str> = body["hidden"]
+        .as_array()
+        .expect("hidden")
+        .iter()
+        .map(|w| {
+            assert_eq!(w["reason"], "Forbidden", "{w}");
+            (
+                w["what"].as_str().expect("what"),
+                w["message"].as_str().expect("message"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hidden.keys().copied().collect::<Vec<_>>(),
+        [
+            "events in all namespaces",
+            "events in namespace default",
+            "events in namespace team-b",
+            "namespaces",
+            "nodes",
+            "pods in all namespaces",
+            "pods in namespace default",
+            "pods in namespace team-b",
+        ],
+        "{body}"
+    );
+    // The API server's own words, naming who was refused what.
+    let team_b = hidden["pods in namespace team-b"];
+    assert!(
+        team_b.contains("restricted") && team_b.contains("team-b"),
+        "{team_b}"
+    );
+}
+
+#[tokio::test]
 async fn overview_of_an_unreachable_cluster_is_a_503_saying_why() {
     let server = TestServer::unreachable(ServerConfig::default()).await;
     let response = common::get(server.url("api/v1/overview"))

@@ -113,6 +113,34 @@ impl MetricsConfig {
     }
 }
 
+/// Pod metrics the console's identity may not read, as the last scrape found: nothing when it
+/// read them cluster-wide.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unscraped {
+    /// The API server's refusal of pod metrics in all namespaces, when it refused.
+    pub everywhere: Option<String>,
+    /// Configured namespaces whose pod metrics were refused too, with the API server's words.
+    pub refused: std::collections::BTreeMap<String, String>,
+    /// The configured namespaces read one by one instead.
+    pub read: Vec<String>,
+}
+
+impl Unscraped {
+    /// Why `namespace`'s pod metrics are not scraped; `None` when they are.
+    pub fn why(&self, namespace: &str) -> Option<String> {
+        let everywhere = self.everywhere.as_ref()?;
+        if let Some(refused) = self.refused.get(namespace) {
+            return Some(refused.clone());
+        }
+        if self.read.iter().any(|n| n == namespace) {
+            return None;
+        }
+        Some(format!(
+            "{everywhere}; the console then reads only the namespaces it is configured for (--allowed-namespace, its kubeconfig context's), and {namespace} is not one of them"
+        ))
+    }
+}
+
 /// What a metrics source is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -230,6 +258,8 @@ pub struct Metrics {
     /// The last scrape's totals (also in the history), which lists read without waiting for
     /// the history's lock while a scrape is recorded.
     latest: Arc<RwLock<Arc<history::Latest>>>,
+    /// What the last scrape could not read.
+    unscraped: Arc<RwLock<Unscraped>>,
     status: watch::Receiver<SourceStatus>,
     prometheus: Option<prometheus::Prometheus>,
     task: JoinHandle<()>,
@@ -253,12 +283,14 @@ impl Metrics {
             retention_seconds: config.retention.as_secs_f64(),
         });
         let latest = Arc::new(RwLock::new(Arc::default()));
+        let unscraped = Arc::new(RwLock::new(Unscraped::default()));
         let task = tokio::spawn(scraper::run(
             cluster,
             config.clone(),
             scraper::Outputs {
                 history: history.clone(),
                 latest: latest.clone(),
+                unscraped: unscraped.clone(),
                 status: sender,
             },
         ));
@@ -267,6 +299,7 @@ impl Metrics {
             config,
             history,
             latest,
+            unscraped,
             status,
             prometheus,
             task,
@@ -284,6 +317,15 @@ impl Metrics {
 
     pub fn config(&self) -> &MetricsConfig {
         &self.config
+    }
+
+    /// Why `namespace`'s pod metrics are not scraped; `None` when they are (or before the first
+    /// scrape).
+    pub fn not_scraped(&self, namespace: &str) -> Option<String> {
+        self.unscraped
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .why(namespace)
     }
 
     /// The state of metrics.k8s.io after the last scrape.

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::history::{Latest, NodeSample, PodSample, Sample};
 use super::view::{ReplicaSetOwners, owners_of};
-use super::{History, MetricsConfig, SourceState, SourceStatus};
+use super::{History, MetricsConfig, SourceState, SourceStatus, Unscraped};
 use crate::Cluster;
 use crate::facts::PodFacts;
 
@@ -41,6 +41,8 @@ pub(super) struct Outputs {
     /// The last scrape's totals, replaced after each scrape (lists read them without the
     /// history's lock).
     pub latest: Arc<RwLock<Arc<Latest>>>,
+    /// What the last scrape could not read, replaced after each scrape.
+    pub unscraped: Arc<RwLock<Unscraped>>,
     pub status: watch::Sender<SourceStatus>,
 }
 
@@ -48,6 +50,7 @@ pub(super) async fn run(cluster: Arc<Cluster>, config: MetricsConfig, outputs: O
     let Outputs {
         history,
         latest: shared_latest,
+        unscraped,
         status,
     } = outputs;
     let mut api_version: Option<&'static str> = None;
@@ -73,8 +76,12 @@ pub(super) async fn run(cluster: Arc<Cluster>, config: MetricsConfig, outputs: O
         let now = Timestamp::now();
         let scraped = attempt.is_ok();
         match attempt {
-            Ok(scraped) => {
+            Ok(mut scraped) => {
                 let (pod_count, node_count) = (scraped.pods.len(), scraped.nodes.len());
+                *unscraped
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    std::mem::take(&mut scraped.unscraped);
                 if let Some(latest) = record(&history, now.as_millisecond(), scraped).await {
                     let previous = std::mem::replace(
                         &mut *shared_latest
@@ -183,6 +190,7 @@ struct Scraped {
     pods: Vec<PodSample>,
     nodes: Vec<NodeSample>,
     latest: Latest,
+    unscraped: Unscraped,
 }
 
 /// Appends a scrape to the history on the blocking pool (the write lock waits for readers);
@@ -234,25 +242,28 @@ async fn scrape(
         get::<MetricsList<NodeMetrics>>(client, &nodes_path),
     );
     let forbidden = |f: &Failure| f.state == SourceState::Forbidden;
+    let mut unscraped = Unscraped::default();
     let pods = match pods {
-        // Cluster-wide is forbidden: the namespaces this person uses, one by one.
+        // Cluster-wide is forbidden: the namespaces this console is configured for, one by one.
         Err(failure) if forbidden(&failure) && !fallback_namespaces.is_empty() => {
             let mut items = Vec::new();
-            let mut read = false;
             for namespace in fallback_namespaces {
                 let path = format!("/apis/{GROUP}/{version}/namespaces/{namespace}/pods");
                 match get::<MetricsList<PodMetrics>>(client, &path).await {
                     Ok(list) => {
-                        read = true;
+                        unscraped.read.push(namespace.clone());
                         items.extend(list.items);
                     }
-                    Err(f) if forbidden(&f) => {}
+                    Err(f) if forbidden(&f) => {
+                        unscraped.refused.insert(namespace.clone(), f.message);
+                    }
                     Err(f) => return Err(f),
                 }
             }
-            if !read {
+            if unscraped.read.is_empty() {
                 return Err(failure);
             }
+            unscraped.everywhere = Some(failure.message);
             MetricsList { items }
         }
         other => other?,
@@ -267,15 +278,22 @@ async fn scrape(
     // The pod objects say where each pod runs and what owns it. Without them (a cache that
     // cannot list), usage is still recorded.
     let caches = cluster.caches();
-    let (objects, replicasets, node_objects) =
-        tokio::join!(caches.pods(), caches.replicasets(), caches.nodes());
+    let (objects, replicasets, node_objects) = tokio::join!(
+        caches.pods_scoped(fallback_namespaces),
+        caches.replicasets(),
+        caches.nodes()
+    );
     let (objects, replicasets, node_objects) = (
-        objects.unwrap_or_default(),
+        objects.map(|pods| pods.objects).unwrap_or_default(),
         replicasets.unwrap_or_default(),
         node_objects.unwrap_or_default(),
     );
     tokio::task::spawn_blocking(move || join(pods, nodes, &objects, &replicasets, &node_objects))
         .await
+        .map(|scraped| Scraped {
+            unscraped,
+            ..scraped
+        })
         .map_err(|error| Failure {
             state: SourceState::Unreachable,
             message: format!("joining the scrape with the pod objects failed: {error}"),
@@ -351,6 +369,7 @@ fn join(
         pods,
         nodes,
         latest,
+        unscraped: Unscraped::default(),
     }
 }
 

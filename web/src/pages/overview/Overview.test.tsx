@@ -36,6 +36,32 @@ describe('Overview', () => {
     expect(document.title).toBe('Overview · Wheelhouse');
   });
 
+  test('says what the cluster refused to list, and does not count refused nodes as none', async () => {
+    const refused = 'nodes is forbidden: User "restricted" cannot list resource "nodes" in API group "" at the cluster scope';
+    fakeApi({
+      'api/v1/overview': {
+        body: {
+          ...overview(),
+          nodes: { total: 0, ready: 0, unschedulable: 0, items: [] },
+          hidden: [
+            { reason: 'Forbidden', what: 'nodes', message: refused },
+            { reason: 'Forbidden', what: 'pods in namespace team-b', message: 'pods is forbidden in team-b' },
+          ],
+        },
+      },
+    });
+    await renderApp(<Overview />);
+
+    const hidden = await screen.findByTestId('overview-hidden');
+    expect(hidden).toHaveTextContent('Not shown, because the cluster refused to list it:');
+    expect(hidden).toHaveTextContent(`nodes: ${refused}`);
+    expect(hidden).toHaveTextContent('pods in namespace team-b: pods is forbidden in team-b');
+    expect(screen.queryByTestId('nodes-total')).toBeNull();
+    expect(screen.getByTestId('nodes-hint')).toHaveTextContent('Not shown: listing nodes is refused');
+    expect(screen.queryByText('All ready')).toBeNull();
+    expect(screen.queryByText('The cluster has no nodes.')).toBeNull();
+  });
+
   test('shows the server message, reason and a retry when the overview cannot be loaded', async () => {
     fakeApi({
       'api/v1/overview': {

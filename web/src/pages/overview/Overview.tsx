@@ -125,6 +125,8 @@ export function Overview() {
   const cordoned = all.nodes.unschedulable;
   const problems = problemCount(all);
   const problemsCut = !namespace && all.pods.problems.length < problems;
+  const nodesHidden = all.hidden.some((w) => w.what === 'nodes');
+  const scopedTo = all.hidden.some((w) => w.what === 'pods in all namespaces') ? all.namespaces.map((n) => n.name) : [];
 
   return (
     <section className="page" data-testid="overview">
@@ -149,17 +151,43 @@ export function Overview() {
 
       <FiringAlerts testId="overview-alerts" />
 
+      {all.hidden.length > 0 && (
+        <div className="warning-box" role="status" data-testid="overview-hidden">
+          <p>
+            <strong>{t('overview|Not shown, because the cluster refused to list it:')}</strong>
+          </p>
+          <ul>
+            {all.hidden.map((w) => (
+              <li key={`${w.what ?? ''}-${w.message}`}>
+                <code>{w.what ?? w.reason}</code>: {w.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+
       <div className="stats">
         <StatCard label={t('glossary|Nodes')} to="nodes" testId="stat-nodes" tone={notReady > 0 || cordoned > 0 ? 'warn' : 'ok'}>
-          <p className="stat__value">
-            <span data-testid="nodes-ready">{all.nodes.ready}</span>
-            <span className="stat__of"> / <span data-testid="nodes-total">{all.nodes.total}</span></span>
-          </p>
-          <p className="stat__hint" data-testid="nodes-hint">
-            {[notReady > 0 ? t('overview|{{count}} not ready', { count: notReady }) : null, cordoned > 0 ? t('overview|{{count}} cordoned', { count: cordoned }) : null]
-              .filter(Boolean)
-              .join(' · ') || t('overview|All ready')}
-          </p>
+          {nodesHidden ? (
+            <>
+              <p className="stat__value">—</p>
+              <p className="stat__hint" data-testid="nodes-hint">
+                {t('overview|Not shown: listing nodes is refused')}
+              </p>
+            </>
+          ) : (
+            <>
+              <p className="stat__value">
+                <span data-testid="nodes-ready">{all.nodes.ready}</span>
+                <span className="stat__of"> / <span data-testid="nodes-total">{all.nodes.total}</span></span>
+              </p>
+              <p className="stat__hint" data-testid="nodes-hint">
+                {[notReady > 0 ? t('overview|{{count}} not ready', { count: notReady }) : null, cordoned > 0 ? t('overview|{{count}} cordoned', { count: cordoned }) : null]
+                  .filter(Boolean)
+                  .join(' · ') || t('overview|All ready')}
+              </p>
+            </>
+          )}
         </StatCard>
         <StatCard label={t('glossary|Pods')} to="pods" testId="stat-pods" tone={problems > 0 ? 'warn' : 'ok'}>
           <p className="stat__value" data-testid="pods-total">
@@ -190,7 +218,9 @@ export function Overview() {
 
       {namespace && (
         <p className="filter-note" data-testid="namespace-filter">
-          {t('overview|Problem pods, top pods, namespaces and warnings in namespace {{namespace}}.', { namespace })}{' '}
+          {namespace.includes(',')
+            ? t('overview|Problem pods, top pods, namespaces and warnings in namespaces {{namespaces}}.', { namespaces: namespace.split(',').join(', ') })
+            : t('overview|Problem pods, top pods, namespaces and warnings in namespace {{namespace}}.', { namespace })}{' '}
           <button
             type="button"
             className="link-button"
@@ -226,7 +256,7 @@ export function Overview() {
           <Table
             rows={all.nodes.items}
             rowKey={(node) => node.name}
-            empty={t('overview|The cluster has no nodes.')}
+            empty={nodesHidden ? t('overview|Not shown: listing nodes is refused') : t('overview|The cluster has no nodes.')}
             columns={[
               { id: 'name', header: t('overview|Name'), className: 'mono', cell: (node) => <RoutedLink to={`nodes/${encodeURIComponent(node.name)}`}>{node.name}</RoutedLink> },
               {
@@ -283,7 +313,8 @@ export function Overview() {
           />
         </Section>
 
-        <ClusterMetrics namespaces={namespacesOf(namespace)} />
+        {/* When the console may read pods only in some namespaces, their metrics stand for the cluster's. */}
+        <ClusterMetrics namespaces={namespace ? namespacesOf(namespace) : scopedTo} />
 
         <Section title={t('overview|Pods by phase')} testId="section-phases">
           <PhaseBar data={all} />

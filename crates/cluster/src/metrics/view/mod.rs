@@ -266,8 +266,28 @@ impl Metrics {
         range: Option<&str>,
     ) -> Result<TargetMetrics> {
         let range = self.range(range)?;
+        // Pod metrics the console may not read are not an empty chart: say why they are missing.
+        let namespaces: &[String] = match target {
+            Target::Namespaces(wanted) => wanted,
+            Target::Pod { namespace, .. } | Target::Workload { namespace, .. } => {
+                std::slice::from_ref(namespace)
+            }
+            Target::Cluster | Target::Node(_) => &[],
+        };
+        for namespace in namespaces {
+            if let Some(reason) = self.not_scraped(namespace) {
+                return Err(Error::NotScraped {
+                    namespace: namespace.clone(),
+                    reason,
+                });
+            }
+        }
         let caches = cluster.caches();
-        let pods = match caches.pods().await {
+        let pods = match caches
+            .pods_scoped(&self.config.fallback_namespaces)
+            .await
+            .map(|pods| pods.objects)
+        {
             Ok(pods) => pods,
             // Pods may not be listed cluster-wide (a kubeconfig for a few namespaces): a pod's,
             // workload's or namespace's usage still comes from the history (the scraper reads
