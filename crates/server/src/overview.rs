@@ -29,8 +29,9 @@ pub fn router() -> axum::Router<AppState> {
 pub struct OverviewAnswer {
     #[serde(flatten)]
     pub overview: Overview,
-    /// What is missing because the person may not see it (nodes), so an empty section is never
-    /// mistaken for an empty cluster.
+    /// What is missing because the person, or the console's own identity, may not list it
+    /// (`nodes`, `pods in namespace team-b`), so an empty section is never mistaken for an
+    /// empty cluster.
     pub hidden: Vec<Warning>,
 }
 

@@ -99,8 +99,9 @@ custom: boolean, };
 
 export type OverviewAnswer = { 
 /**
- * What is missing because the person may not see it (nodes), so an empty section is never
- * mistaken for an empty cluster.
+ * What is missing because the person, or the console's own identity, may not list it
+ * (`nodes`, `pods in namespace team-b`), so an empty section is never mistaken for an
+ * empty cluster.
  */
 hidden: Array<Warning>, nodes: NodeSummary, pods: PodSummary, namespaces: Array<NamespaceSummary>, warnings: Array<WarningEvent>, generatedAt: string, };
 
