@@ -54,6 +54,9 @@ describe('the console when the API server misbehaves', () => {
       const text = (await banner.textContent()) ?? '';
       assert.match(text, /Cannot reach the cluster/, text);
       assert.match(text, /the Kubernetes API server at \S+ did not answer within 5 seconds/, text);
+      // The socket to the console is still open, but nothing is live: the indicator says so.
+      await page.locator('[data-testid="live-indicator"][data-state="stale"]').waitFor({ timeout: 5_000 });
+      assert.match((await page.getByTestId('live-indicator').textContent()) ?? '', /Not live: the cluster does not answer/);
       console.log(`the banner said the API server was unreachable ${said} s after it hung`);
       await screenshot(page, 'faults-api-server-hung');
 
@@ -66,6 +69,7 @@ describe('the console when the API server misbehaves', () => {
       });
       await kube(sim, 'DELETE', '/apis/demo.wheelhouse.dev/v1alpha1/namespaces/team-a/widgets/gizmo');
       await banner.waitFor({ state: 'detached', timeout: 15_000 });
+      await page.locator('[data-testid="live-indicator"][data-state="live"]').waitFor({ timeout: 5_000 });
       await page.getByText('made-after-healing').first().waitFor({ timeout: 20_000 });
       await page.getByText('gizmo').waitFor({ state: 'detached', timeout: 20_000 });
       await screenshot(page, 'faults-api-server-healed');

@@ -10,7 +10,7 @@ import { Age } from './Age';
 import { ErrorPanel } from './ErrorPanel';
 
 /** The server answers from its last check (no call to the cluster), so asking often is cheap. */
-const CLUSTER_STATE_REFRESH_MS = 3_000;
+export const CLUSTER_STATE_REFRESH_MS = 3_000;
 
 export function ClusterBanner() {
   const { t } = useTranslation();
