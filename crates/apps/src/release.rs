@@ -327,7 +327,9 @@ pub fn annotated_protected(secret: &Value) -> bool {
 }
 
 /// The newest revision's Secret of each release, keyed by (namespace, name).
-pub fn newest_per_release(secrets: &[Value]) -> BTreeMap<(String, String), &Value> {
+pub fn newest_per_release<'a>(
+    secrets: impl IntoIterator<Item = &'a Value>,
+) -> BTreeMap<(String, String), &'a Value> {
     let mut newest: BTreeMap<(String, String), (u32, &Value)> = BTreeMap::new();
     for secret in secrets {
         let Some(labels) = SecretLabels::of(secret) else {

@@ -151,6 +151,19 @@ impl<P: Send + Sync + 'static> ProjectedCache<P> {
     where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     {
+        Self::start_with(api, watcher::Config::default(), project)
+    }
+
+    /// As [`ProjectedCache::start`], of the objects `config`'s selectors pick. With an
+    /// `Api<PartialObjectMeta<K>>`, only their metadata is listed and watched.
+    pub fn start_with<K>(
+        api: Api<K>,
+        config: watcher::Config,
+        project: impl Fn(&K) -> P + Send + 'static,
+    ) -> Self
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    {
         let kind = K::kind(&()).into_owned();
         let task_kind = kind.clone();
         let objects = Arc::new(RwLock::new(None));
@@ -158,7 +171,7 @@ impl<P: Send + Sync + 'static> ProjectedCache<P> {
         let (ready_tx, ready) = watch::channel(false);
         let (failures, failure) = watch::channel(None);
         let key = |object: &K| (object.namespace().unwrap_or_default(), object.name_any());
-        let stream = watcher(api, watcher::Config::default()).default_backoff();
+        let stream = watcher(api, config).default_backoff();
         let task = tokio::spawn(async move {
             futures::pin_mut!(stream);
             // A relist fills this, then replaces the map at once.
@@ -207,6 +220,14 @@ impl<P: Send + Sync + 'static> ProjectedCache<P> {
             failure,
             task,
         }
+    }
+
+    /// The API server's refusal of the list or watch, while it stands (401, 403).
+    pub fn refused(&self) -> Option<WatchFailure> {
+        self.failure
+            .borrow()
+            .clone()
+            .filter(WatchFailure::is_refusal)
     }
 
     /// What is kept of every object, once the first list has completed (waiting at most

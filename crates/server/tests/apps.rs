@@ -45,6 +45,22 @@ async fn get(server: &TestServer, path: &str) -> (u16, Value) {
     (status, json(response).await)
 }
 
+/// The answer to `path` once `holds` says it shows a change just made: the release list follows
+/// the records through a watch, which brings a change within moments, not at once.
+async fn get_until(server: &TestServer, path: &str, holds: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let (status, body) = get(server, path).await;
+        assert_eq!(status, 200, "{body}");
+        if holds(&body) {
+            return body;
+        }
+        last = body;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{path} never showed the change: {last}");
+}
+
 #[tokio::test]
 async fn releases_are_listed_as_helm_list_printed_them() {
     let server = TestServer::demo(ServerConfig::default()).await;
@@ -302,7 +318,10 @@ async fn the_release_list_follows_every_change_to_the_records_and_reads_hundreds
         )
         .await
         .expect("revision 2 superseded");
-    let (_, list) = get(&server, "api/v1/apps/releases").await;
+    let list = get_until(&server, "api/v1/apps/releases", |l| {
+        hello(l).is_some_and(|h| h["revision"] == 3)
+    })
+    .await;
     let now = hello(&list).expect("hello");
     assert_eq!(
         (now["revision"].clone(), now["status"].clone()),
@@ -318,12 +337,10 @@ async fn the_release_list_follows_every_change_to_the_records_and_reads_hundreds
         .patch(v3, &PatchParams::default(), &Patch::Merge(&annotated))
         .await
         .expect("annotated");
-    let (_, list) = get(&server, "api/v1/apps/releases").await;
-    assert_eq!(
-        hello(&list).expect("hello")["protected"]["protected"],
-        true,
-        "{list}"
-    );
+    get_until(&server, "api/v1/apps/releases", |l| {
+        hello(l).is_some_and(|h| h["protected"]["protected"] == true)
+    })
+    .await;
 
     // The same Secret rewritten (helm marks a failed upgrade on the record it wrote).
     let mut failed = secrets.get(v3).await.expect("revision 3");
@@ -345,8 +362,10 @@ async fn the_release_list_follows_every_change_to_the_records_and_reads_hundreds
         .replace(v3, &PostParams::default(), &failed)
         .await
         .expect("rewritten");
-    let (_, list) = get(&server, "api/v1/apps/releases").await;
-    assert_eq!(hello(&list).expect("hello")["status"], "failed", "{list}");
+    get_until(&server, "api/v1/apps/releases", |l| {
+        hello(l).is_some_and(|h| h["status"] == "failed")
+    })
+    .await;
 
     // Uninstalled: every revision's Secret gone.
     for revision in 1..=3 {
@@ -358,8 +377,7 @@ async fn the_release_list_follows_every_change_to_the_records_and_reads_hundreds
             .await
             .expect("deleted");
     }
-    let (_, list) = get(&server, "api/v1/apps/releases").await;
-    assert!(hello(&list).is_none(), "{list}");
+    get_until(&server, "api/v1/apps/releases", |l| hello(l).is_none()).await;
 
     // 600 releases of two revisions: 1,200 Secrets, more than four pages of each list.
     let mut bulk = Vec::new();
@@ -374,8 +392,10 @@ async fn the_release_list_follows_every_change_to_the_records_and_reads_hundreds
         .expect("sim")
         .store()
         .insert_bulk(&wheelhouse_sim::GroupResource::core("secrets"), bulk);
-    let (status, list) = get(&server, "api/v1/apps/releases?q=bulk-").await;
-    assert_eq!(status, 200, "{list}");
+    let list = get_until(&server, "api/v1/apps/releases?q=bulk-", |l| {
+        l["items"].as_array().is_some_and(|i| i.len() >= 600)
+    })
+    .await;
     let items = list["items"].as_array().expect("items");
     assert_eq!(items.len(), 600, "{}", list["warnings"]);
     assert!(
@@ -611,4 +631,87 @@ async fn the_builtin_charts_are_searched_and_shown_and_installs_need_helm() {
             .is_some_and(|m| m.contains("/nonexistent/helm")),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn each_person_lists_releases_through_a_watch_made_with_their_own_token() {
+    use common::browser::Browser;
+    use wheelhouse_server::session::{LoginConfig, LoginMode};
+    use wheelhouse_sim::{Scenario, SimConfig};
+    let login = LoginConfig {
+        mode: LoginMode::Login {
+            token: true,
+            oidc: None,
+        },
+        ..LoginConfig::default()
+    };
+    let server = TestServer::on_sim(
+        SimConfig::default().scenario(Scenario::Demo),
+        "admin",
+        ServerConfig::default().login(login),
+    )
+    .await;
+    load_reference_releases(&server).await;
+    let mut admin = Browser::new(&server);
+    assert_eq!(admin.sign_in("admin-token").await.status(), 200);
+    let mut restricted = Browser::new(&server);
+    assert_eq!(restricted.sign_in("restricted-token").await.status(), 200);
+    let names = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+
+    // The admin's watch of every namespace holds the releases.
+    let (status, list) = admin.get("api/v1/apps/releases").await;
+    assert_eq!(status, 200, "{list}");
+    assert!(names(&list).contains(&"hello".to_string()), "{list}");
+
+    // `restricted` may list no Secrets: what they get is the API server's refusal of their own
+    // watch, never the admin's.
+    for path in [
+        "api/v1/apps/releases",
+        "api/v1/apps/releases?namespace=default",
+    ] {
+        let (status, theirs) = restricted.get(path).await;
+        assert_eq!(status, 200, "{theirs}");
+        assert!(names(&theirs).is_empty(), "{path}: {theirs}");
+        let said = theirs["warnings"].to_string();
+        assert!(said.contains("Forbidden"), "{path}: {said}");
+    }
+    let (_, theirs) = restricted
+        .get("api/v1/apps/releases?namespace=default")
+        .await;
+    assert!(
+        theirs["warnings"].to_string().contains("restricted"),
+        "the refusal names them: {theirs}"
+    );
+
+    // The admin's watch still answers, and follows a release removed behind the console's back.
+    let secrets: Api<Secret> = Api::namespaced(server.kube().await, "default");
+    for revision in 1..=2 {
+        secrets
+            .delete(
+                &format!("sh.helm.release.v1.hello.v{revision}"),
+                &Default::default(),
+            )
+            .await
+            .expect("deleted");
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, list) = admin.get("api/v1/apps/releases").await;
+        assert_eq!(status, 200, "{list}");
+        if !names(&list).contains(&"hello".to_string()) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "hello stayed listed: {list}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -5,10 +5,12 @@
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Secret};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
-use kube::api::{ListParams, PostParams};
+use kube::api::{ListParams, PartialObjectMeta, PostParams};
+use kube::runtime::watcher;
 use serde_json::Value;
 
 use super::{Calls, Failure, segment, value, within};
+use crate::ProjectedCache;
 
 /// Secrets per page of a list: helm's records are up to a few hundred KiB each.
 const SECRET_PAGE: u32 = 250;
@@ -102,6 +104,34 @@ impl Calls {
                 None => return Ok(items),
             }
         }
+    }
+
+    /// A watch, with this person's credentials, of the metadata only of the Secrets of type
+    /// `secret_type` that `labels` picks, each kept as `{"type": …, "metadata": {…}}` like
+    /// [`Calls::secret_metadata`]'s items. It lists once, then follows changes, until dropped.
+    pub fn watch_secret_metadata(
+        &self,
+        namespace: Option<&str>,
+        labels: &str,
+        secret_type: &str,
+    ) -> ProjectedCache<Value> {
+        let api: Api<PartialObjectMeta<Secret>> = match namespace {
+            Some(namespace) => Api::namespaced(self.client.clone(), &segment(namespace)),
+            None => Api::all(self.client.clone()),
+        };
+        let mut config = watcher::Config::default().fields(&format!("type={secret_type}"));
+        if !labels.is_empty() {
+            config = config.labels(labels);
+        }
+        let secret_type = Value::from(secret_type);
+        ProjectedCache::start_with(api, config, move |secret: &PartialObjectMeta<Secret>| {
+            let mut metadata = secret.metadata.clone();
+            metadata.managed_fields = None;
+            serde_json::json!({
+                "type": secret_type,
+                "metadata": serde_json::to_value(metadata).unwrap_or_default(),
+            })
+        })
     }
 
     pub async fn namespace(&self, name: &str) -> Result<Value, Failure> {

@@ -7,6 +7,7 @@
 mod actions;
 mod charts;
 mod release_cache;
+mod release_watch;
 mod releases;
 mod repositories;
 mod runner;
@@ -175,6 +176,8 @@ pub(crate) struct Apps {
     pub wake: Arc<tokio::sync::Notify>,
     /// The release list's decoded newest records.
     pub releases: release_cache::ReleaseCache,
+    /// Each person's watch of the release Secrets' metadata.
+    pub(crate) release_watches: release_watch::ReleaseWatches,
 }
 
 impl Apps {
@@ -205,6 +208,7 @@ impl Apps {
             crd_problem: RwLock::new(None),
             wake: Arc::new(tokio::sync::Notify::new()),
             releases: release_cache::ReleaseCache::default(),
+            release_watches: release_watch::ReleaseWatches::default(),
         }
     }
 

@@ -12,7 +12,7 @@
 //! just returned, at the same version, so it tells them nothing their list did not allow.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt as _;
 use serde_json::Value;
@@ -69,7 +69,7 @@ impl ReleaseCache {
         &self,
         apps: &Apps,
         calls: &Calls,
-        metadata: &[Value],
+        metadata: &[Arc<Value>],
     ) -> Result<(Vec<ReleaseSummary>, Vec<Warning>)> {
         let mut annotated: HashMap<(String, String), bool> = HashMap::new();
         for secret in metadata {
@@ -80,7 +80,7 @@ impl ReleaseCache {
             }
         }
         let newest: BTreeMap<(String, String), (String, String)> =
-            release::newest_per_release(metadata)
+            release::newest_per_release(metadata.iter().map(AsRef::as_ref))
                 .into_iter()
                 .filter_map(|(key, meta)| {
                     let (_, secret, version) = identity(meta)?;

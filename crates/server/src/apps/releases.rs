@@ -19,10 +19,12 @@ use wheelhouse_model::rows::{Cell, RowSchema, Severity};
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 use super::Apps;
+use super::release_watch::ReleaseWatches;
 use crate::AppState;
 use crate::error::IntoAppError;
 use crate::error::{AppError, Result};
 use crate::person::Me;
+use wheelhouse_cluster::Person;
 use wheelhouse_cluster::calls::{Calls, Failure};
 
 /// Namespaces read at once when the person may not list Secrets cluster-wide.
@@ -90,24 +92,37 @@ fn selector(name: Option<&str>) -> String {
 /// (every namespace the person may read when empty): one chosen namespace the person may not read
 /// is a warning, any other failure there an error; of several, each failure is a warning and the
 /// rest are still shown.
+///
+/// One namespace, or all, is read from the person's watch of them (`watches`), which lists once
+/// and then follows changes; the namespaces of a person who may not list all are listed each time.
 pub(crate) async fn release_secrets(
-    calls: &Calls,
+    (calls, person, watches): (&Calls, &Person, &ReleaseWatches),
     namespaces: &[String],
     every_namespace: impl AsyncFnOnce() -> Result<Vec<String>>,
-) -> Result<(Vec<Value>, Vec<Warning>)> {
+) -> Result<(Vec<Arc<Value>>, Vec<Warning>)> {
     let label = selector(None);
+    let watched = async |namespace: Option<&str>| {
+        watches
+            .metadata(person, calls, namespace, &label, release::SECRET_TYPE)
+            .await
+    };
     // Only helm's Secrets (their type, which metadata does not carry, picked by field).
     let list = async |namespace: Option<&str>, label: &str| {
         let fields = format!("type={}", release::SECRET_TYPE);
-        let mut items = calls.secret_metadata(namespace, label, &fields).await?;
-        for item in &mut items {
-            item["type"] = Value::from(release::SECRET_TYPE);
-        }
-        Ok::<_, Failure>(items)
+        let items = calls.secret_metadata(namespace, label, &fields).await?;
+        Ok::<_, Failure>(
+            items
+                .into_iter()
+                .map(|mut item| {
+                    item["type"] = Value::from(release::SECRET_TYPE);
+                    Arc::new(item)
+                })
+                .collect::<Vec<_>>(),
+        )
     };
     let what = |ns: &str| format!("helm releases (Secrets) in namespace {ns}");
     if let [namespace] = namespaces {
-        return match list(Some(namespace), &label).await {
+        return match watched(Some(namespace)).await {
             Ok(items) => Ok((items, Vec::new())),
             Err(failure) if failure.code == 403 => {
                 Ok((Vec::new(), vec![failure.warning(what(namespace))]))
@@ -116,7 +131,7 @@ pub(crate) async fn release_secrets(
         };
     }
     let namespaces = if namespaces.is_empty() {
-        match list(None, &label).await {
+        match watched(None).await {
             Ok(items) => return Ok((items, Vec::new())),
             Err(failure) if failure.code == 403 => {}
             Err(failure) => return Err(list_error(failure, None)),
@@ -128,7 +143,7 @@ pub(crate) async fn release_secrets(
     } else {
         namespaces.to_vec()
     };
-    let results: Vec<(String, Result<Vec<Value>, Failure>)> = futures::stream::iter(namespaces)
+    let results: Vec<(String, Listed)> = futures::stream::iter(namespaces)
         .map(|ns| {
             let list = &list;
             async move {
@@ -171,6 +186,9 @@ pub(crate) async fn release_secrets(
     }
     Ok((secrets, warnings))
 }
+
+/// The release Secrets' metadata of one namespace, or why not.
+type Listed = std::result::Result<Vec<Arc<Value>>, Failure>;
 
 fn list_error(failure: Failure, namespace: Option<&str>) -> AppError {
     failure.into_error(
@@ -239,7 +257,12 @@ pub(super) async fn list(
             .collect())
     };
     // The metadata tells which records changed; only those are read and decoded.
-    let (metadata, mut warnings) = release_secrets(&calls, &namespaces, every_namespace).await?;
+    let (metadata, mut warnings) = release_secrets(
+        (&calls, &me.person, &apps.release_watches),
+        &namespaces,
+        every_namespace,
+    )
+    .await?;
     let (mut items, unreadable) = apps.releases.summaries(&apps, &calls, &metadata).await?;
     warnings.extend(unreadable);
     if let Some(q) = query

@@ -262,9 +262,13 @@ pub(super) fn start(
     let kubeconfig = helm::kubeconfig_yaml(&state.cluster.config_for(&me.person))?;
     let calls = me.calls.clone();
     let timeout = apps.config.operation_timeout;
+    // The release list reads watches of the release Secrets: once helm is done, the next list
+    // lists anew, so the person who changed a release sees it at once (read your own writes).
+    let watches = apps.clone();
+    let done = move || watches.release_watches.forget_all();
     tokio::spawn(async move {
         let _lock = lock;
-        run(job, kubeconfig, calls, resources, timeout, progress).await;
+        run(job, kubeconfig, calls, resources, timeout, (progress, done)).await;
         drop(slot);
     });
     Ok((StatusCode::ACCEPTED, Json(first)).into_response())
@@ -276,7 +280,7 @@ pub(super) async fn run(
     calls: Calls,
     resources: Arc<Resources>,
     timeout: std::time::Duration,
-    progress: watch::Sender<Operation>,
+    (progress, done): (watch::Sender<Operation>, impl Fn()),
 ) {
     let helm_progress = |f: &mut dyn FnMut(&mut HelmProgress)| {
         progress.send_modify(|op| {
@@ -286,6 +290,7 @@ pub(super) async fn run(
         });
     };
     let finish = |state: OperationState, message: String, outcome: HelmProgress| {
+        done();
         progress.send_modify(|op| {
             op.finish(state, message);
             if let Progress::Helm(helm) = &mut op.progress {
