@@ -357,3 +357,46 @@ async fn behind_a_proxy_the_proxy_names_the_person_and_oidc_alone_takes_no_token
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn one_person_holds_at_most_64_forwarded_connections_and_gets_one_back_when_one_closes() {
+    use wheelhouse_server::quota::MAX_PORT_FORWARDS;
+    let sim = sim().await;
+    let server = local_console(&sim).await;
+    let bearer = format!("Bearer {TOKEN}");
+    let path = "api/v1/port-forward/team-a/pod/web-1?port=8080";
+    let mut held = Vec::new();
+    for _ in 0..MAX_PORT_FORWARDS {
+        let mut socket = open(&server, path, &[("authorization", &bearer)])
+            .await
+            .expect("under the cap");
+        assert!(matches!(next(&mut socket).await, Message::Text(_)));
+        held.push(socket);
+    }
+    let (status, body) = open(&server, path, &[("authorization", &bearer)])
+        .await
+        .err()
+        .expect("the one past the cap is refused");
+    assert_eq!(status, 429, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("{MAX_PORT_FORWARDS} port-forwarded connections")),
+        "{body}"
+    );
+    // Closing one gives it back (the console notices the close and releases its place).
+    let mut closed = held.pop().expect("one");
+    closed.close(None).await.expect("closed");
+    drop(closed);
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(socket) = open(&server, path, &[("authorization", &bearer)]).await {
+            again = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut again = again.expect("a place is free again after a close");
+    assert!(matches!(next(&mut again).await, Message::Text(_)));
+    let answer = http(&mut again, "/echo").await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+}
