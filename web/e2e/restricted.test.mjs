@@ -105,6 +105,11 @@ describe('a restricted person', () => {
         assert.match(said, locale === 'zh-CN' ? /集群拒绝列出/ : /cluster refused to list it/);
         // The busiest pods are team-a's, from its own metrics: cluster-wide ones are refused.
         await page.locator('[data-testid="top-pods"][data-namespace="team-a"] tbody tr').first().waitFor({ timeout: 60_000 });
+        // Cluster-wide figures are refused too: a note saying so, not an error.
+        const refused = page.getByTestId('cluster-metrics-refused');
+        await refused.waitFor({ timeout: 30_000 });
+        assert.match((await refused.textContent()) ?? '', locale === 'zh-CN' ? /集群拒绝了访问/ : /the cluster refused them/);
+        assert.equal(await page.getByTestId('cluster-metrics').getByRole('alert').count(), 0);
         await screenshot(page, `restricted-overview-${locale}`);
         assert.deepEqual(problems.filter((p) => !p.includes('/api/')), []);
       } finally {

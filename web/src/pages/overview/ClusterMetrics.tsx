@@ -16,7 +16,12 @@ import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { formatBytes, formatCpu, formatPercent, pickRange, type MetricsAnswer, type MetricsStatus, type TopPod } from '../../lib/k8s/metrics';
 
-export function ClusterMetrics(props: { namespaces: string[] }) {
+/**
+ * `namespaces`: the chosen namespaces, whose busiest pods are shown. `scoped`: the console may
+ * read only those (the cluster refused the rest), so cluster-wide figures refused are a note,
+ * not an error.
+ */
+export function ClusterMetrics(props: { namespaces: string[]; scoped?: boolean }) {
   const { t } = useTranslation();
   const status = useMetricsStatus();
   if (!status.data) {
@@ -46,10 +51,10 @@ export function ClusterMetrics(props: { namespaces: string[] }) {
       </section>
     );
   }
-  return <ClusterFigures range={range.id} status={status.data} namespaces={props.namespaces} />;
+  return <ClusterFigures range={range.id} status={status.data} namespaces={props.namespaces} scoped={props.scoped ?? false} />;
 }
 
-function ClusterFigures(props: { range: string; status: MetricsStatus; namespaces: string[] }) {
+function ClusterFigures(props: { range: string; status: MetricsStatus; namespaces: string[]; scoped: boolean }) {
   const { t } = useTranslation();
   const interval = props.status.metricsServer.intervalSeconds;
   const metrics = useApiQuery<MetricsAnswer>(API.metrics('cluster', props.range), interval * 1000);
@@ -62,7 +67,11 @@ function ClusterFigures(props: { range: string; status: MetricsStatus; namespace
       <section className="card section section--wide" data-testid="cluster-metrics">
         <h2 className="section__title">{t('metrics|Cluster utilisation')}</h2>
         <div className="section__body">
-          {metrics.error && (
+          {metrics.error && props.scoped && metrics.error.status === 403 ? (
+            <p className="empty" data-testid="cluster-metrics-refused">
+              {t('metrics|Cluster-wide figures are not shown: the cluster refused them.')} <span className="muted">{metrics.error.message}</span>
+            </p>
+          ) : metrics.error && (
             <ErrorPanel
               title={answer ? t('metrics|Refreshing the metrics failed; showing the last values received.') : t('metrics|Could not load the metrics')}
               error={metrics.error}

@@ -314,7 +314,7 @@ export function Overview() {
         </Section>
 
         {/* When the console may read pods only in some namespaces, their metrics stand for the cluster's. */}
-        <ClusterMetrics namespaces={namespace ? namespacesOf(namespace) : scopedTo} />
+        <ClusterMetrics namespaces={namespace ? namespacesOf(namespace) : scopedTo} scoped={scopedTo.length > 0} />
 
         <Section title={t('overview|Pods by phase')} testId="section-phases">
           <PhaseBar data={all} />
