@@ -317,6 +317,33 @@ impl SecretLabels {
     }
 }
 
+/// What the release list needs of one release Secret's metadata, read from it once (a watch keeps
+/// these, not the JSON: choosing the newest of 10,000 revisions then reads no JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretMeta {
+    pub labels: SecretLabels,
+    /// The Secret's own name (`sh.helm.release.v1.NAME.vN`).
+    pub secret: String,
+    pub resource_version: String,
+    /// Whether it carries the protection annotation.
+    pub protected: bool,
+}
+
+impl SecretMeta {
+    /// The metadata of a helm release Secret (`{"type", "metadata"}` is enough); `None` for any
+    /// other Secret.
+    pub fn of(secret: &Value) -> Option<Self> {
+        let labels = SecretLabels::of(secret)?;
+        let text = |pointer: &str| secret.pointer(pointer)?.as_str().map(str::to_string);
+        Some(Self {
+            labels,
+            secret: text("/metadata/name")?,
+            resource_version: text("/metadata/resourceVersion")?,
+            protected: annotated_protected(secret),
+        })
+    }
+}
+
 /// Whether a release Secret carries the protection annotation.
 pub fn annotated_protected(secret: &Value) -> bool {
     secret

@@ -132,6 +132,24 @@ async fn run() -> Result<(), BoxError> {
         ms(times[RUNS - 1]),
         ms(times[0])
     );
+    // The same work with a one-line answer: what the answer's size costs.
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        client
+            .get(format!("{url}?q=release-0001"))
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "GET /api/v1/apps/releases?q=release-0001 (all namespaces, one match), {RUNS} runs: p50 {:.0} ms, p99 {:.0} ms",
+        ms(times[RUNS / 2]),
+        ms(times[RUNS - 1])
+    );
     // Ten releases upgraded: their old newest superseded, a new revision each.
     let upgraded: Vec<Value> = (0..10)
         .map(|i| {
@@ -145,18 +163,29 @@ async fn run() -> Result<(), BoxError> {
         .collect::<Result<_, _>>()?;
     sim.store()
         .insert_bulk(&GroupResource::core("secrets"), upgraded);
-    let started = Instant::now();
-    let body: Value = client.get(&url).send().await?.json().await?;
-    let newer = body["items"].as_array().map_or(0, |items| {
-        items
-            .iter()
-            .filter(|i| i["revision"] == REVISIONS + 1)
-            .count()
-    });
-    println!(
-        "GET /api/v1/apps/releases after 10 upgrades ({newer} show the new revision): {:.0} ms",
-        ms(started.elapsed())
-    );
+    // The list follows the records through a watch: ask until all ten show (each answer timed).
+    let changed = Instant::now();
+    let mut asked = 0;
+    loop {
+        let started = Instant::now();
+        let body: Value = client.get(&url).send().await?.json().await?;
+        let took = started.elapsed();
+        asked += 1;
+        let newer = body["items"].as_array().map_or(0, |items| {
+            items
+                .iter()
+                .filter(|i| i["revision"] == REVISIONS + 1)
+                .count()
+        });
+        if newer == 10 || changed.elapsed() > Duration::from_secs(10) {
+            println!(
+                "GET /api/v1/apps/releases after 10 upgrades: {newer} of 10 show the new revision {:.0} ms after the change ({asked} lists, the last took {:.0} ms)",
+                ms(changed.elapsed()),
+                ms(took)
+            );
+            break;
+        }
+    }
     let mut times = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();

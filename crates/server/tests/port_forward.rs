@@ -375,8 +375,7 @@ async fn one_person_holds_at_most_64_forwarded_connections_and_gets_one_back_whe
     }
     let (status, body) = open(&server, path, &[("authorization", &bearer)])
         .await
-        .err()
-        .expect("the one past the cap is refused");
+        .expect_err("the one past the cap is refused");
     assert_eq!(status, 429, "{body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(

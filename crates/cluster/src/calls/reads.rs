@@ -107,14 +107,16 @@ impl Calls {
     }
 
     /// A watch, with this person's credentials, of the metadata only of the Secrets of type
-    /// `secret_type` that `labels` picks, each kept as `{"type": …, "metadata": {…}}` like
-    /// [`Calls::secret_metadata`]'s items. It lists once, then follows changes, until dropped.
-    pub fn watch_secret_metadata(
+    /// `secret_type` that `labels` picks, each kept as what `project` makes of it as
+    /// `{"type": …, "metadata": {…}}` (the shape of [`Calls::secret_metadata`]'s items). It lists
+    /// once, then follows changes, until dropped.
+    pub fn watch_secret_metadata<P: Send + Sync + 'static>(
         &self,
         namespace: Option<&str>,
         labels: &str,
         secret_type: &str,
-    ) -> ProjectedCache<Value> {
+        project: fn(&Value) -> P,
+    ) -> ProjectedCache<P> {
         let api: Api<PartialObjectMeta<Secret>> = match namespace {
             Some(namespace) => Api::namespaced(self.client.clone(), &segment(namespace)),
             None => Api::all(self.client.clone()),
@@ -127,10 +129,10 @@ impl Calls {
         ProjectedCache::start_with(api, config, move |secret: &PartialObjectMeta<Secret>| {
             let mut metadata = secret.metadata.clone();
             metadata.managed_fields = None;
-            serde_json::json!({
+            project(&serde_json::json!({
                 "type": secret_type,
                 "metadata": serde_json::to_value(metadata).unwrap_or_default(),
-            })
+            }))
         })
     }
 

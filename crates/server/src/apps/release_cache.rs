@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use futures::StreamExt as _;
 use serde_json::Value;
 use wheelhouse_apps::budget::off_workers;
-use wheelhouse_apps::release::{self, Release, ReleaseSummary};
+use wheelhouse_apps::release::{self, Release, ReleaseSummary, SecretMeta};
 use wheelhouse_cluster::calls::Calls;
 use wheelhouse_model::warning::{Warning, WarningReason};
 
@@ -64,29 +64,40 @@ impl ReleaseCache {
     }
 
     /// The newest revision of every release among `metadata` (helm's Secrets as the person's
-    /// metadata list returned them), with its protection; unreadable records become warnings.
+    /// metadata list or watch returned them), with its protection; unreadable records become
+    /// warnings.
     pub(crate) async fn summaries(
         &self,
         apps: &Apps,
         calls: &Calls,
-        metadata: &[Arc<Value>],
+        metadata: &[Arc<Option<SecretMeta>>],
     ) -> Result<(Vec<ReleaseSummary>, Vec<Warning>)> {
-        let mut annotated: HashMap<(String, String), bool> = HashMap::new();
-        for secret in metadata {
-            if let Some(labels) = release::SecretLabels::of(secret) {
-                *annotated
-                    .entry((labels.namespace, labels.name))
-                    .or_default() |= release::annotated_protected(secret);
+        // Per release: whether any revision is annotated protected, and its newest revision.
+        let mut annotated: HashMap<(&str, &str), bool> = HashMap::new();
+        let mut newest_meta: BTreeMap<(&str, &str), &SecretMeta> = BTreeMap::new();
+        for meta in metadata.iter().filter_map(|m| m.as_ref().as_ref()) {
+            let key = (meta.labels.namespace.as_str(), meta.labels.name.as_str());
+            *annotated.entry(key).or_default() |= meta.protected;
+            match newest_meta.get(&key) {
+                Some(newest) if newest.labels.revision >= meta.labels.revision => {}
+                _ => {
+                    newest_meta.insert(key, meta);
+                }
             }
         }
-        let newest: BTreeMap<(String, String), (String, String)> =
-            release::newest_per_release(metadata.iter().map(AsRef::as_ref))
-                .into_iter()
-                .filter_map(|(key, meta)| {
-                    let (_, secret, version) = identity(meta)?;
-                    Some((key, (secret, version)))
-                })
-                .collect();
+        let annotated: HashMap<(String, String), bool> = annotated
+            .into_iter()
+            .map(|((namespace, name), a)| ((namespace.to_string(), name.to_string()), a))
+            .collect();
+        let newest: BTreeMap<(String, String), (String, String)> = newest_meta
+            .into_iter()
+            .map(|((namespace, name), meta)| {
+                (
+                    (namespace.to_string(), name.to_string()),
+                    (meta.secret.clone(), meta.resource_version.clone()),
+                )
+            })
+            .collect();
         let missing: Vec<(String, String)> = {
             let entries = self.lock();
             newest

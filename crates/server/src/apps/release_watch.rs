@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use wheelhouse_apps::release::SecretMeta;
 use wheelhouse_cluster::calls::{Calls, Failure};
 use wheelhouse_cluster::{Person, ProjectedCache};
 
@@ -29,7 +29,7 @@ type Key = (String, Option<String>);
 struct Held {
     /// Whose credentials the watch uses: another credential of the same name gets its own.
     person: Person,
-    cache: Arc<ProjectedCache<Value>>,
+    cache: Arc<ProjectedCache<Option<SecretMeta>>>,
     read: Instant,
 }
 
@@ -59,8 +59,8 @@ fn sweep(held: &mut HashMap<Key, Held>, now: Instant) {
 }
 
 impl ReleaseWatches {
-    /// The metadata of the Secrets of `secret_type` that `labels` picks in `namespace` (all when
-    /// `None`), as `person` may list them: from their watch, started (and its first list waited
+    /// What the release list needs of the Secrets of `secret_type` that `labels` picks in
+    /// `namespace` (all when `None`), as `person` may list them: from their watch, started (and its first list waited
     /// for) when they have none.
     pub(crate) async fn metadata(
         &self,
@@ -69,7 +69,7 @@ impl ReleaseWatches {
         namespace: Option<&str>,
         labels: &str,
         secret_type: &str,
-    ) -> Result<Vec<Arc<Value>>, Failure> {
+    ) -> Result<Vec<Arc<Option<SecretMeta>>>, Failure> {
         self.start_sweeper();
         let key = (person.name().to_string(), namespace.map(str::to_string));
         let cache = {
@@ -90,7 +90,12 @@ impl ReleaseWatches {
             }
             let entry = held.entry(key.clone()).or_insert_with(|| Held {
                 person: person.clone(),
-                cache: Arc::new(calls.watch_secret_metadata(namespace, labels, secret_type)),
+                cache: Arc::new(calls.watch_secret_metadata(
+                    namespace,
+                    labels,
+                    secret_type,
+                    SecretMeta::of,
+                )),
                 read: now,
             });
             entry.read = now;

@@ -99,7 +99,7 @@ pub(crate) async fn release_secrets(
     (calls, person, watches): (&Calls, &Person, &ReleaseWatches),
     namespaces: &[String],
     every_namespace: impl AsyncFnOnce() -> Result<Vec<String>>,
-) -> Result<(Vec<Arc<Value>>, Vec<Warning>)> {
+) -> Result<(Vec<Arc<Option<release::SecretMeta>>>, Vec<Warning>)> {
     let label = selector(None);
     let watched = async |namespace: Option<&str>| {
         watches
@@ -115,7 +115,7 @@ pub(crate) async fn release_secrets(
                 .into_iter()
                 .map(|mut item| {
                     item["type"] = Value::from(release::SECRET_TYPE);
-                    Arc::new(item)
+                    Arc::new(release::SecretMeta::of(&item))
                 })
                 .collect::<Vec<_>>(),
         )
@@ -188,7 +188,7 @@ pub(crate) async fn release_secrets(
 }
 
 /// The release Secrets' metadata of one namespace, or why not.
-type Listed = std::result::Result<Vec<Arc<Value>>, Failure>;
+type Listed = std::result::Result<Vec<Arc<Option<release::SecretMeta>>>, Failure>;
 
 fn list_error(failure: Failure, namespace: Option<&str>) -> AppError {
     failure.into_error(
