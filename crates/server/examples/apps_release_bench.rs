@@ -133,18 +133,7 @@ async fn run() -> Result<(), BoxError> {
         ms(times[0])
     );
     // The same work with a one-line answer: what the answer's size costs.
-    let mut times = Vec::new();
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        client
-            .get(format!("{url}?q=release-0001"))
-            .send()
-            .await?
-            .bytes()
-            .await?;
-        times.push(started.elapsed());
-    }
-    times.sort();
+    let times = timed_runs(&client, &format!("{url}?q=release-0001")).await?;
     println!(
         "GET /api/v1/apps/releases?q=release-0001 (all namespaces, one match), {RUNS} runs: p50 {:.0} ms, p99 {:.0} ms",
         ms(times[RUNS / 2]),
@@ -186,18 +175,7 @@ async fn run() -> Result<(), BoxError> {
             break;
         }
     }
-    let mut times = Vec::new();
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        client
-            .get(format!("{url}?namespace=team-03&q=release-00"))
-            .send()
-            .await?
-            .bytes()
-            .await?;
-        times.push(started.elapsed());
-    }
-    times.sort();
+    let times = timed_runs(&client, &format!("{url}?namespace=team-03&q=release-00")).await?;
     println!(
         "GET /api/v1/apps/releases?namespace=team-03&q=release-00 (one namespace, 50 releases), {RUNS} runs: p50 {:.1} ms, p99 {:.1} ms",
         ms(times[RUNS / 2]),
@@ -205,4 +183,16 @@ async fn run() -> Result<(), BoxError> {
     );
     sim.shutdown().await;
     Ok(())
+}
+
+/// [`RUNS`] answers to `url`, each read to its end, timed and sorted.
+async fn timed_runs(client: &reqwest::Client, url: &str) -> Result<Vec<Duration>, BoxError> {
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        client.get(url).send().await?.bytes().await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(times)
 }

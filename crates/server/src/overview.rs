@@ -80,6 +80,9 @@ async fn overview(
         caches.events_scoped(&configured)
     );
     let pods = pods?;
+    // Nodes are shown only to a person who may list them (said in `hidden` when not), and only
+    // when the console itself could.
+    let person_may_list_nodes = nodes_refused.is_none();
     let mut hidden: Vec<Warning> = nodes_refused
         .into_iter()
         .map(|refused| {
@@ -92,9 +95,10 @@ async fn overview(
         .collect();
     hidden.extend(pods.refused.iter().map(|r| refusal("pods", r)));
     let nodes = match nodes {
-        Ok(nodes) => Some(nodes),
+        Ok(nodes) if person_may_list_nodes => Some(nodes),
+        Ok(_) => None,
         Err(error) => {
-            if hidden.iter().all(|w| w.what.as_deref() != Some("nodes")) {
+            if person_may_list_nodes {
                 hidden.push(unread("nodes", error)?);
             }
             None

@@ -45,6 +45,19 @@ async fn get(server: &TestServer, path: &str) -> (u16, Value) {
     (status, json(response).await)
 }
 
+/// Deletes revisions 1 to `revisions` of `hello`, as `helm uninstall` does.
+async fn uninstall_hello(secrets: &Api<Secret>, revisions: u32) {
+    for revision in 1..=revisions {
+        secrets
+            .delete(
+                &format!("sh.helm.release.v1.hello.v{revision}"),
+                &Default::default(),
+            )
+            .await
+            .expect("deleted");
+    }
+}
+
 /// The answer to `path` once `holds` says it shows a change just made: the release list follows
 /// the records through a watch, which brings a change within moments, not at once.
 async fn get_until(server: &TestServer, path: &str, holds: impl Fn(&Value) -> bool) -> Value {
@@ -368,15 +381,7 @@ async fn the_release_list_follows_every_change_to_the_records_and_reads_hundreds
     .await;
 
     // Uninstalled: every revision's Secret gone.
-    for revision in 1..=3 {
-        secrets
-            .delete(
-                &format!("sh.helm.release.v1.hello.v{revision}"),
-                &Default::default(),
-            )
-            .await
-            .expect("deleted");
-    }
+    uninstall_hello(&secrets, 3).await;
     get_until(&server, "api/v1/apps/releases", |l| hello(l).is_none()).await;
 
     // 600 releases of two revisions: 1,200 Secrets, more than four pages of each list.
@@ -636,21 +641,7 @@ async fn the_builtin_charts_are_searched_and_shown_and_installs_need_helm() {
 #[tokio::test]
 async fn each_person_lists_releases_through_a_watch_made_with_their_own_token() {
     use common::browser::Browser;
-    use wheelhouse_server::session::{LoginConfig, LoginMode};
-    use wheelhouse_sim::{Scenario, SimConfig};
-    let login = LoginConfig {
-        mode: LoginMode::Login {
-            token: true,
-            oidc: None,
-        },
-        ..LoginConfig::default()
-    };
-    let server = TestServer::on_sim(
-        SimConfig::default().scenario(Scenario::Demo),
-        "admin",
-        ServerConfig::default().login(login),
-    )
-    .await;
+    let server = TestServer::demo_with_token_logins().await;
     load_reference_releases(&server).await;
     let mut admin = Browser::new(&server);
     assert_eq!(admin.sign_in("admin-token").await.status(), 200);
@@ -692,15 +683,7 @@ async fn each_person_lists_releases_through_a_watch_made_with_their_own_token() 
 
     // The admin's watch still answers, and follows a release removed behind the console's back.
     let secrets: Api<Secret> = Api::namespaced(server.kube().await, "default");
-    for revision in 1..=2 {
-        secrets
-            .delete(
-                &format!("sh.helm.release.v1.hello.v{revision}"),
-                &Default::default(),
-            )
-            .await
-            .expect("deleted");
-    }
+    uninstall_hello(&secrets, 2).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let (status, list) = admin.get("api/v1/apps/releases").await;

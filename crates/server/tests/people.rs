@@ -19,19 +19,7 @@ const WITHIN: Duration = Duration::from_secs(20);
 
 /// The console in login mode (tokens) on the demo scenario, its own identity the admin.
 async fn console() -> TestServer {
-    let login = LoginConfig {
-        mode: LoginMode::Login {
-            token: true,
-            oidc: None,
-        },
-        ..LoginConfig::default()
-    };
-    TestServer::on_sim(
-        SimConfig::default().scenario(Scenario::Demo),
-        "admin",
-        ServerConfig::default().login(login),
-    )
-    .await
+    TestServer::demo_with_token_logins().await
 }
 
 /// Waits until the demo's controllers have made team-a's pods (as the admin sees them).

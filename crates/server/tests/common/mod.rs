@@ -59,6 +59,23 @@ impl TestServer {
         Self::demo_as("admin", config).await
     }
 
+    /// The server in login mode (tokens) on the demo scenario, its own identity the admin.
+    pub async fn demo_with_token_logins() -> Self {
+        let login = wheelhouse_server::session::LoginConfig {
+            mode: wheelhouse_server::session::LoginMode::Login {
+                token: true,
+                oidc: None,
+            },
+            ..Default::default()
+        };
+        Self::on_sim(
+            SimConfig::default().scenario(Scenario::Demo),
+            "admin",
+            ServerConfig::default().login(login),
+        )
+        .await
+    }
+
     /// The server on the demo scenario, acting as `user` of the sim's token table (an unknown
     /// user gets an empty token, which the sim rejects with 401).
     pub async fn demo_as(user: &str, config: ServerConfig) -> Self {
