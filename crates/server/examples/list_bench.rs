@@ -307,14 +307,7 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     }
     if let Some(minutes) = shape.soak_minutes {
         rows.extend(soak(&base, &kube_client, &sim_pid, minutes).await?);
-        println!("| measure | figure |\n| --- | --- |");
-        for row in rows {
-            println!("{row}");
-        }
-        let _ = stop.send(());
-        drop(child.stdin.take());
-        let _ = child.wait();
-        let _ = std::fs::remove_file(&kubeconfig_path);
+        report_and_stop(rows, stop, child, &kubeconfig_path);
         return Ok(());
     }
 
@@ -412,6 +405,17 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     );
     rows.push(format!("| RSS after the SSE run | {:.0} MiB |", rss_mib()));
 
+    report_and_stop(rows, stop, child, &kubeconfig_path);
+    Ok(())
+}
+
+/// Prints the figures, then stops the console and the sim (a child process reading its stdin).
+fn report_and_stop(
+    rows: Vec<String>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    mut child: std::process::Child,
+    kubeconfig_path: &std::path::Path,
+) {
     println!("| measure | figure |\n| --- | --- |");
     for row in rows {
         println!("{row}");
@@ -419,8 +423,7 @@ async fn bench(shape: Shape) -> Result<(), BoxError> {
     let _ = stop.send(());
     drop(child.stdin.take());
     let _ = child.wait();
-    let _ = std::fs::remove_file(&kubeconfig_path);
-    Ok(())
+    let _ = std::fs::remove_file(kubeconfig_path);
 }
 
 /// 100 SSE subscribers of all pods; 100 label changes a second through the API server; the
