@@ -206,13 +206,7 @@ async fn port_forward_carries_bytes_follows_a_replaced_pod_and_gives_the_api_ser
         ],
         &[("XDG_CACHE_HOME", &cache_text)],
     );
-    let url = console
-        .first_line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("the URL")
-        .to_string();
+    let url = console.url();
     let port = url.rsplit(':').next().expect("port").trim_end_matches('/');
     let token_file = cache.join(format!("wheelhouse/consoles/{port}.token"));
     {
@@ -283,13 +277,7 @@ async fn port_forward_carries_bytes_follows_a_replaced_pod_and_gives_the_api_ser
         ],
         &[("XDG_CACHE_HOME", &cache_text)],
     );
-    let url = console
-        .first_line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("the URL")
-        .to_string();
+    let url = console.url();
     let team_a: Vec<Pod> = Api::<Pod>::namespaced(client.clone(), "team-a")
         .list(&ListParams::default())
         .await

@@ -69,14 +69,7 @@ async fn a_stop_during_a_helm_install_waits_for_it_and_the_release_is_deployed()
         "--helm-path",
         helm.to_str().expect("utf-8"),
     ]);
-    let base = running
-        .first_line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("a URL")
-        .trim_end_matches('/')
-        .to_string();
+    let base = running.url().trim_end_matches('/').to_string();
     let client = common::client();
     let install = json!({
         "repo": "builtin", "chart": "webapp", "version": "0.1.0", "name": "shop",

@@ -52,6 +52,16 @@ impl Running {
         Self { child, first_line }
     }
 
+    /// The URL the console printed last on its first line (`… listening on http://…/`).
+    pub fn url(&self) -> String {
+        self.first_line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .expect("a URL on the first line")
+            .to_string()
+    }
+
     /// Sends a signal by name (TERM, INT) and returns whether the process exited successfully in time.
     pub fn stop_with(mut self, signal: &str) -> bool {
         let status = Command::new("kill")
