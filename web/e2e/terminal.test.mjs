@@ -1,6 +1,6 @@
 // Browser tests of terminals against `wheelhouse --demo`: a shell in a pod's container (the
 // sim's tiny shell), typing and output, two terminals in tabs that stay open across pages, the
-// exit status, and starting again.
+// exit status, and starting again; a shell in one of a workload's pods, chosen on its page.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openPage, screenshot, withDemoConsole } from './support/harness.mjs';
@@ -78,6 +78,40 @@ describe('terminals', () => {
     }
   });
 
+  test('a shell in a workload\'s pod: only running pods can be chosen, the chosen one answers', async () => {
+    const { context, page, problems } = await openPage(browser);
+    try {
+      // shop/recommendations cannot pull its image: no pod runs, and its page says so.
+      await page.goto(`${server.url}deployments/shop/recommendations`);
+      await page.getByTestId('terminal-no-running-pod').waitFor();
+      assert.equal(await page.getByTestId('terminal-open').isDisabled(), true);
+      assert.equal(await page.getByTestId('terminal-pod').count(), 0);
+
+      // shop/api runs two replicas of one container (`api`): the first running pod is preselected;
+      // the other is picked, so the shell that answers proves the choice was used.
+      await page.goto(`${server.url}deployments/shop/api`);
+      const pods = page.getByTestId('terminal-pod');
+      await pods.waitFor();
+      const running = await pods.locator('option:not([disabled])').evaluateAll((options) => options.map((o) => o.value));
+      assert.ok(running.length >= 2, `shop/api has two running pods: ${JSON.stringify(running)}`);
+      assert.equal(await pods.inputValue(), running[0]);
+      const chosen = running[1];
+      await pods.selectOption(chosen);
+      await page.getByTestId('terminal-open').click();
+      const active = page.locator('[data-testid="terminal"]:not([hidden])');
+      await active.and(page.locator('[data-state="running"]')).waitFor({ timeout: 15_000 });
+      const status = (await active.getByTestId('terminal-status').textContent()) ?? '';
+      assert.ok(status.includes(`in shop/${chosen} · api`), status);
+      // The sim's shell answers `hostname` with its pod's name.
+      await typeInTerminal(page, 'hostname');
+      await waitForScreen(page, chosen);
+      await screenshot(page, 'terminal-workload');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('one command on a workload\'s pods: confirmed first, each pod\'s output and exit status, a summary', async () => {
     const { context, page, problems } = await openPage(browser);
     try {
@@ -101,7 +135,7 @@ describe('terminals', () => {
       assert.match((await page.getByTestId('run-summary').textContent()) ?? '', new RegExp(`${count} succeeded, 0 failed`));
       for (let i = 0; i < count; i += 1) {
         const target = targets.nth(i);
-        const pod = await target.getAttribute('data-pod');
+        const pod = await target.getAttribute('data-target');
         assert.equal(await target.getAttribute('data-state'), 'exited');
         assert.equal(((await target.locator('pre').textContent()) ?? '').trim(), pod, 'each pod answers with its own name');
       }
@@ -134,6 +168,47 @@ describe('terminals', () => {
         assert.ok(Date.now() < deadline, 'the node shell pod is still there 15 s after the tab closed');
         await new Promise((r) => setTimeout(r, 250));
       }
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('one command on nodes: from a node\'s page, widened to every worker, each node answers and no pod is left', async () => {
+    const { context, page, problems } = await openPage(browser);
+    const nodeShells = async () => {
+      const response = await fetch(new URL('api/v1/resources/core/v1/pods?namespace=kube-system&labelSelector=wheelhouse.dev%2Fnode-shell%3Dtrue', server.url));
+      return (await response.json()).items;
+    };
+    try {
+      await page.goto(`${server.url}nodes/worker-2`);
+      await page.getByTestId('run-on-nodes').click();
+      await page.getByTestId('run-page').waitFor();
+      assert.equal(await page.getByTestId('run-choice-nodes').isChecked(), true);
+      assert.equal(await page.getByTestId('run-selector').inputValue(), 'kubernetes.io/hostname=worker-2');
+      assert.equal(await page.getByTestId('run-namespace').count(), 0, 'nodes have no namespace');
+      await page.getByTestId('run-selector').fill('node-role.kubernetes.io/worker');
+      await page.getByTestId('run-command').fill('hostname');
+      await page.getByTestId('run-submit').click();
+      // The confirmation says what it means to run on a node.
+      const confirm = page.getByTestId('run-confirm');
+      await confirm.waitFor();
+      assert.match((await confirm.textContent()) ?? '', /as root/);
+      assert.equal(await page.getByTestId('run-target').count(), 0);
+      await page.getByTestId('run-confirm-yes').click();
+      await page.getByTestId('run-summary').filter({ hasText: /succeeded/ }).waitFor({ timeout: 60_000 });
+      const targets = page.getByTestId('run-target');
+      const names = await targets.evaluateAll((all) => all.map((a) => a.getAttribute('data-target')));
+      // The demo cluster's workers (worker-4 is cordoned, but ready: a node shell still runs there).
+      assert.deepEqual([...names].sort(), ['worker-1', 'worker-2', 'worker-3', 'worker-4']);
+      assert.match((await page.getByTestId('run-summary').textContent()) ?? '', /4 succeeded, 0 failed/);
+      for (const name of names) {
+        const target = page.locator(`[data-testid="run-target"][data-target="${name}"]`);
+        assert.equal(await target.getAttribute('data-state'), 'exited');
+        assert.equal(((await target.locator('pre').textContent()) ?? '').trim(), name, 'each node answers with its own name');
+      }
+      await screenshot(page, 'run-on-nodes');
+      assert.deepEqual(await nodeShells(), [], 'node-shell pods left after the run');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

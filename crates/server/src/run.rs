@@ -1,6 +1,9 @@
-//! `POST /api/v1/run`: one command on many pods at once — the running pods a label selector
-//! picks in a namespace — as the person, a few at a time, each target's output and exit status
-//! streamed as it comes, then a summary.
+//! `POST /api/v1/run`: one command on many targets at once, as the person, a few at a time, each
+//! target's output and exit status streamed as it comes, then a summary. The targets are the
+//! running pods a label selector picks in a namespace, or the ready nodes one picks: on a node the
+//! command runs as in a node's terminal, in a short-lived privileged pod there
+//! ([`wheelhouse_cluster::calls::node_shell`]) entering the node's namespaces, deleted when the
+//! command ends (the node-shell sweeper deletes it if the console cannot).
 //!
 //! The answer is NDJSON (`application/x-ndjson`), one [`RunEvent`] per line.
 
@@ -8,18 +11,22 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::sync::{Semaphore, mpsc};
 use ts_rs::TS;
+use wheelhouse_cluster::calls::Calls;
 use wheelhouse_cluster::calls::exec::{Ended, Ran};
+use wheelhouse_cluster::calls::node_shell;
 
 use crate::AppState;
 use crate::error::{AppError, IntoAppError as _};
 use crate::person::Me;
 
-/// Pods one run may target.
+/// Targets one run may have.
 const MAX_TARGETS: usize = 500;
 /// Commands running at once, at most.
 const MAX_PARALLELISM: usize = 20;
@@ -32,15 +39,32 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/api/v1/run", axum::routing::post(run))
 }
 
+/// Where a command runs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum RunOn {
+    /// In pods of one namespace.
+    #[default]
+    Pods,
+    /// On nodes, each through a node shell's privileged pod.
+    Nodes,
+}
+
 /// What to run where.
 #[derive(Debug, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RunRequest {
+    /// Pods (when not given) or nodes.
+    #[serde(default)]
+    #[ts(optional)]
+    pub on: Option<RunOn>,
+    /// The pods' namespace; not used for nodes.
+    #[serde(default)]
     pub namespace: String,
-    /// Which pods (`app=web`); empty for every pod of the namespace.
+    /// Which pods or nodes (`app=web`, `node-role.kubernetes.io/worker`); empty for all of them.
     #[serde(default)]
     pub label_selector: String,
-    /// The container to run in; empty for each pod's first.
+    /// The container to run in; empty for each pod's first. Not used for nodes.
     #[serde(default)]
     pub container: String,
     /// The command and its arguments, run without a shell.
@@ -49,38 +73,57 @@ pub struct RunRequest {
     pub parallelism: Option<usize>,
 }
 
-/// One line of the answer.
+/// One line of the answer; `target` is a pod's name or a node's.
 #[derive(Debug, Serialize, TS)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum RunEvent {
-    /// The pods the command runs in, and those skipped because they do not run.
+    /// The targets the command runs on, and those skipped: pods that do not run, nodes that are
+    /// not ready.
     Targets {
-        pods: Vec<RunTarget>,
+        targets: Vec<RunTarget>,
         skipped: Vec<RunTarget>,
     },
     /// Output of one target.
     Output {
-        pod: String,
+        target: String,
         stream: &'static str,
         text: String,
     },
     /// A target's output went past the limit; the rest was dropped.
-    Truncated { pod: String },
+    Truncated { target: String },
     /// A target's command exited.
-    Exited { pod: String, code: i32 },
+    Exited { target: String, code: i32 },
     /// A target's command could not run, or was ended: why.
-    Failed { pod: String, message: String },
+    Failed { target: String, message: String },
     /// Every target has ended.
     Summary { succeeded: usize, failed: usize },
 }
 
+/// A pod and the container the command runs in, or a node (no container).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct RunTarget {
-    pub pod: String,
+    pub name: String,
     pub container: String,
 }
 
-async fn run(me: Me, Json(request): Json<RunRequest>) -> Result<Response, AppError> {
+/// Where a target's command runs, once the targets are known.
+#[derive(Clone)]
+enum Place {
+    /// Pods of this namespace.
+    Pods { namespace: String },
+    /// Nodes, through node-shell pods in this namespace made from this image.
+    Nodes {
+        namespace: String,
+        image: String,
+        user: String,
+    },
+}
+
+async fn run(
+    State(state): State<AppState>,
+    me: Me,
+    Json(request): Json<RunRequest>,
+) -> Result<Response, AppError> {
     let command: Vec<String> = request
         .command
         .iter()
@@ -96,72 +139,67 @@ async fn run(me: Me, Json(request): Json<RunRequest>) -> Result<Response, AppErr
             "parallelism must be 1–{MAX_PARALLELISM}, not {parallelism}"
         )));
     }
-    let pods = me
-        .calls
-        .pods(&request.namespace, request.label_selector.trim())
-        .await
-        .map_err(|failure| {
-            failure.into_error(serde_json::json!({"verb": "list", "resource": "pods", "namespace": request.namespace}))
-        })?;
-    let (mut targets, mut skipped) = (Vec::new(), Vec::new());
-    for pod in &pods {
-        let name = pod["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let first = pod["spec"]["containers"][0]["name"]
-            .as_str()
-            .unwrap_or_default();
-        let container = if request.container.is_empty() {
-            first
-        } else {
-            &request.container
-        };
-        let target = RunTarget {
-            pod: name,
-            container: container.to_string(),
-        };
-        if pod["status"]["phase"] == "Running" {
-            targets.push(target);
-        } else {
-            skipped.push(target);
+    let selector = request.label_selector.trim();
+    let on = request.on.unwrap_or_default();
+    let (targets, skipped, place) = match on {
+        RunOn::Pods => {
+            if request.namespace.trim().is_empty() {
+                return Err(AppError::bad_request("give the namespace of the pods"));
+            }
+            let (targets, skipped) = pod_targets(&me, &request, selector).await?;
+            let namespace = request.namespace.clone();
+            (targets, skipped, Place::Pods { namespace })
         }
-    }
+        RunOn::Nodes => {
+            if let Err(message) = crate::terminal::may_open_node_shells(&state, &me).await {
+                return Err(AppError::new(StatusCode::FORBIDDEN, "Forbidden", message));
+            }
+            let (targets, skipped) = node_targets(&me, selector).await?;
+            let config = &state.config.node_shell;
+            let place = Place::Nodes {
+                namespace: config.namespace.clone(),
+                image: config.image.clone(),
+                user: me.person.name().to_string(),
+            };
+            (targets, skipped, place)
+        }
+    };
+    let what = if on == RunOn::Nodes { "nodes" } else { "pods" };
     if targets.is_empty() {
-        return Err(AppError::new(
-            StatusCode::NOT_FOUND,
-            "NoTargets",
-            format!(
-                "no running pod in {} matches {:?}",
-                request.namespace, request.label_selector
-            ),
-        ));
+        let message = match &place {
+            Place::Pods { namespace } => {
+                format!("no running pod in {namespace} matches {selector:?}")
+            }
+            Place::Nodes { .. } => format!("no ready node matches {selector:?}"),
+        };
+        return Err(AppError::new(StatusCode::NOT_FOUND, "NoTargets", message));
     }
     if targets.len() > MAX_TARGETS {
         return Err(AppError::bad_request(format!(
-            "{} pods match; one run takes at most {MAX_TARGETS}: narrow the selector",
+            "{} {what} match; one run takes at most {MAX_TARGETS}: narrow the selector",
             targets.len()
         )));
     }
     tracing::info!(
         target: "wheelhouse::audit",
         user = %me.person.name(),
+        on = what,
         namespace = %request.namespace,
-        selector = %request.label_selector,
+        selector = %selector,
         command = ?command,
-        pods = targets.len(),
-        "command run on pods"
+        targets = targets.len(),
+        "command run on {what}"
     );
     let (events, lines) = mpsc::channel::<RunEvent>(256);
     let _ = events
         .send(RunEvent::Targets {
-            pods: targets.clone(),
+            targets: targets.clone(),
             skipped,
         })
         .await;
     tokio::spawn(run_all(
-        me,
-        request.namespace,
+        me.calls.clone(),
+        place,
         targets,
         Arc::new(command),
         parallelism,
@@ -185,12 +223,95 @@ async fn run(me: Me, Json(request): Json<RunRequest>) -> Result<Response, AppErr
         .into_response())
 }
 
+/// The running pods the selector picks (each with the container asked for, or its first), and
+/// the pods it picks that do not run.
+async fn pod_targets(
+    me: &Me,
+    request: &RunRequest,
+    selector: &str,
+) -> Result<(Vec<RunTarget>, Vec<RunTarget>), AppError> {
+    let pods = me
+        .calls
+        .pods(&request.namespace, selector)
+        .await
+        .map_err(|failure| {
+            failure.into_error(serde_json::json!({"verb": "list", "resource": "pods", "namespace": request.namespace}))
+        })?;
+    let (mut targets, mut skipped) = (Vec::new(), Vec::new());
+    for pod in &pods {
+        let first = pod["spec"]["containers"][0]["name"]
+            .as_str()
+            .unwrap_or_default();
+        let container = if request.container.is_empty() {
+            first
+        } else {
+            &request.container
+        };
+        let target = RunTarget {
+            name: name_of(pod),
+            container: container.to_string(),
+        };
+        if pod["status"]["phase"] == "Running" {
+            targets.push(target);
+        } else {
+            skipped.push(target);
+        }
+    }
+    Ok((targets, skipped))
+}
+
+/// The ready nodes the selector picks, and those it picks that are not ready (a node shell's pod
+/// would not start there). More than [`MAX_TARGETS`] is refused without listing them all.
+async fn node_targets(
+    me: &Me,
+    selector: &str,
+) -> Result<(Vec<RunTarget>, Vec<RunTarget>), AppError> {
+    let limit = u32::try_from(MAX_TARGETS + 1).unwrap_or(u32::MAX);
+    let (nodes, more) = me
+        .calls
+        .nodes_selected(selector, limit)
+        .await
+        .map_err(|failure| {
+            failure.into_error(serde_json::json!({"verb": "list", "resource": "nodes"}))
+        })?;
+    if more || nodes.len() > MAX_TARGETS {
+        return Err(AppError::bad_request(format!(
+            "more than {MAX_TARGETS} nodes match; one run takes at most {MAX_TARGETS}: narrow the selector"
+        )));
+    }
+    let (mut targets, mut skipped) = (Vec::new(), Vec::new());
+    for node in &nodes {
+        let target = RunTarget {
+            name: name_of(node),
+            container: String::new(),
+        };
+        let ready = node["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|condition| condition["type"] == "Ready" && condition["status"] == "True");
+        if ready {
+            targets.push(target);
+        } else {
+            skipped.push(target);
+        }
+    }
+    Ok((targets, skipped))
+}
+
+fn name_of(object: &Value) -> String {
+    object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Runs the command on every target, `parallelism` at a time, then sends the summary. Stops
 /// starting new ones when the person goes away, and a target whose output nobody reads for
 /// [`STALLED_AFTER`] is stopped (its exec ends), so a client that stops reading holds nothing.
 async fn run_all(
-    me: Me,
-    namespace: String,
+    calls: Calls,
+    place: Place,
     targets: Vec<RunTarget>,
     command: Arc<Vec<String>>,
     parallelism: usize,
@@ -205,14 +326,30 @@ async fn run_all(
         if events.is_closed() {
             break;
         }
-        let (calls, namespace, command, events) = (
-            me.calls.clone(),
-            namespace.clone(),
+        let (calls, place, command, events) = (
+            calls.clone(),
+            place.clone(),
             command.clone(),
             events.clone(),
         );
         runs.spawn(async move {
-            let outcome = run_one(&calls, &namespace, &target, &command, &events).await;
+            let outcome = match &place {
+                Place::Pods { namespace } => {
+                    relay(&calls, namespace, &target, &target.name, &command, &events).await
+                }
+                Place::Nodes {
+                    namespace,
+                    image,
+                    user,
+                } => {
+                    let on_node = NodeShell {
+                        namespace,
+                        image,
+                        user,
+                    };
+                    on_node.run(&calls, &target.name, &command, &events).await
+                }
+            };
             drop(slot);
             outcome
         });
@@ -229,20 +366,77 @@ async fn run_all(
         .await;
 }
 
-/// One target: its output relayed, then whether it exited with 0.
-async fn run_one(
-    calls: &wheelhouse_cluster::calls::Calls,
+/// Where node shells are made, and for whom.
+struct NodeShell<'a> {
+    namespace: &'a str,
+    image: &'a str,
+    user: &'a str,
+}
+
+impl NodeShell<'_> {
+    /// The command on `node`: a node shell's pod made there, the command run in the node's
+    /// namespaces with its heartbeat renewed meanwhile, and the pod deleted; whether it exited 0.
+    async fn run(
+        &self,
+        calls: &Calls,
+        node: &str,
+        command: &[String],
+        events: &mpsc::Sender<RunEvent>,
+    ) -> bool {
+        let pod = match calls
+            .start_node_shell(self.namespace, node, self.image, self.user)
+            .await
+        {
+            Ok(pod) => pod,
+            Err(failure) => {
+                let failed = RunEvent::Failed {
+                    target: node.to_string(),
+                    message: failure.message,
+                };
+                let _ = events.send_timeout(failed, STALLED_AFTER).await;
+                return false;
+            }
+        };
+        let alive = {
+            let (calls, namespace, pod) = (calls.clone(), self.namespace.to_string(), pod.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(node_shell::HEARTBEAT_EVERY).await;
+                    if let Err(failure) = calls.node_shell_alive(&namespace, &pod).await {
+                        tracing::debug!(%failure.message, "cannot renew a node shell's heartbeat");
+                    }
+                }
+            })
+        };
+        let inside = RunTarget {
+            name: pod.clone(),
+            container: "shell".into(),
+        };
+        let entered = node_shell::enter(command);
+        let success = relay(calls, self.namespace, &inside, node, &entered, events).await;
+        alive.abort();
+        if let Err(failure) = calls.delete_node_shell(self.namespace, &pod).await {
+            tracing::warn!(pod = %format!("{}/{pod}", self.namespace), %failure.message, "cannot delete a node shell's pod; the sweeper will");
+        }
+        success
+    }
+}
+
+/// `command` in a pod's container, its output relayed as `label`'s; whether it exited with 0.
+async fn relay(
+    calls: &Calls,
     namespace: &str,
-    target: &RunTarget,
+    inside: &RunTarget,
+    label: &str,
     command: &[String],
     events: &mpsc::Sender<RunEvent>,
 ) -> bool {
-    let pod = target.pod.clone();
+    let label = label.to_string();
     let (pieces, mut received) = mpsc::channel(64);
     let running = calls.run(
         namespace,
-        &target.pod,
-        &target.container,
+        &inside.name,
+        &inside.container,
         command,
         OUTPUT_LIMIT,
         pieces,
@@ -252,25 +446,27 @@ async fn run_one(
         while let Some(piece) = received.recv().await {
             let event = match piece {
                 Ran::Stdout(bytes) => RunEvent::Output {
-                    pod: pod.clone(),
+                    target: label.clone(),
                     stream: "stdout",
                     text: String::from_utf8_lossy(&bytes).into_owned(),
                 },
                 Ran::Stderr(bytes) => RunEvent::Output {
-                    pod: pod.clone(),
+                    target: label.clone(),
                     stream: "stderr",
                     text: String::from_utf8_lossy(&bytes).into_owned(),
                 },
-                Ran::Truncated => RunEvent::Truncated { pod: pod.clone() },
+                Ran::Truncated => RunEvent::Truncated {
+                    target: label.clone(),
+                },
                 Ran::Ended(Ended::Exited(code)) => {
                     success = code == 0;
                     RunEvent::Exited {
-                        pod: pod.clone(),
+                        target: label.clone(),
                         code,
                     }
                 }
                 Ran::Ended(Ended::Failed(message)) => RunEvent::Failed {
-                    pod: pod.clone(),
+                    target: label.clone(),
                     message,
                 },
             };
@@ -285,7 +481,7 @@ async fn run_one(
         Ok(()) => success,
         Err(failure) => {
             let failed = RunEvent::Failed {
-                pod: pod.clone(),
+                target: label.clone(),
                 message: failure.message,
             };
             let _ = events.send_timeout(failed, STALLED_AFTER).await;

@@ -189,24 +189,8 @@ async fn serve_node_shell(
 ) {
     let config = state.config.node_shell.clone();
     let namespace = config.namespace.clone();
-    for (resource, subresource) in [("pods", ""), ("pods", "exec")] {
-        let question = Question {
-            subresource,
-            ..Question::new("create", "", resource, Some(namespace.clone()))
-        };
-        let decision = state.cluster.may(&me.person, &question).await;
-        if !decision.allowed {
-            let mut message = question.describe(me.person.name());
-            if let Some(reason) = decision.reason.filter(|r| !r.is_empty()) {
-                message = format!("{message}: {reason}");
-            }
-            return refuse(
-                socket,
-                "Forbidden",
-                format!("{message} (a node shell is a privileged pod there)"),
-            )
-            .await;
-        }
+    if let Err(message) = may_open_node_shells(&state, &me).await {
+        return refuse(socket, "Forbidden", message).await;
     }
     let started = me
         .calls
@@ -236,7 +220,7 @@ async fn serve_node_shell(
     };
     let shells: Vec<Vec<String>> = SHELLS
         .iter()
-        .map(|shell| node_shell::enter(shell))
+        .map(|shell| node_shell::enter(&[shell]))
         .collect();
     let size = (params.cols.unwrap_or(80), params.rows.unwrap_or(24));
     let opened = me
@@ -254,6 +238,29 @@ async fn serve_node_shell(
     if let Err(failure) = me.calls.delete_node_shell(&namespace, &pod).await {
         tracing::warn!(pod = %format!("{namespace}/{pod}"), %failure.message, "cannot delete a node shell's pod; the sweeper will");
     }
+}
+
+/// Whether the person may make node-shell pods and exec into them (the API server would refuse
+/// them anyway; asking first says so before a pod is made); if not, what they lack.
+pub(crate) async fn may_open_node_shells(state: &AppState, me: &Me) -> Result<(), String> {
+    let namespace = &state.config.node_shell.namespace;
+    for subresource in ["", "exec"] {
+        let question = Question {
+            subresource,
+            ..Question::new("create", "", "pods", Some(namespace.clone()))
+        };
+        let decision = state.cluster.may(&me.person, &question).await;
+        if !decision.allowed {
+            let mut message = question.describe(me.person.name());
+            if let Some(reason) = decision.reason.filter(|r| !r.is_empty()) {
+                message = format!("{message}: {reason}");
+            }
+            return Err(format!(
+                "{message} (a node shell is a privileged pod there)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Why a terminal could not be opened, for the person.

@@ -83,6 +83,7 @@ pub fn declarations(config: &Config) -> Vec<Declaration> {
         declaration::<crate::live::LiveRequest>(config),
         declaration::<crate::terminal::TerminalControl>(config),
         declaration::<crate::terminal::TerminalEvent>(config),
+        declaration::<crate::run::RunOn>(config),
         declaration::<crate::run::RunRequest>(config),
         declaration::<crate::run::RunEvent>(config),
         declaration::<crate::run::RunTarget>(config),

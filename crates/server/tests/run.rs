@@ -1,5 +1,6 @@
-//! One command on many pods (`POST /api/v1/run`) against the sim's exec: the running pods a
-//! selector picks, each one's output and exit status streamed, a summary; the person's rights.
+//! One command on many targets (`POST /api/v1/run`) against the sim's exec: the running pods a
+//! selector picks, or the ready nodes (through node-shell pods, none left afterwards), each one's
+//! output and exit status streamed, a summary; the person's rights.
 
 mod common;
 
@@ -65,28 +66,28 @@ async fn a_command_runs_on_every_running_pod_the_selector_picks_with_each_output
     .await;
     assert_eq!(status, 200, "{lines:?}");
     let targets = &of_type(&lines, "targets")[0];
-    let pods: Vec<&str> = targets["pods"]
+    let pods: Vec<&str> = targets["targets"]
         .as_array()
-        .expect("pods")
+        .expect("targets")
         .iter()
-        .filter_map(|t| t["pod"].as_str())
+        .filter_map(|t| t["name"].as_str())
         .collect();
     assert_eq!(pods, ["web-1", "web-2", "web-3"]);
     assert_eq!(
         targets["skipped"],
-        json!([{"pod": "web-4", "container": "c"}])
+        json!([{"name": "web-4", "container": "c"}])
     );
     for pod in ["web-1", "web-2", "web-3"] {
         let output: String = of_type(&lines, "output")
             .iter()
-            .filter(|line| line["pod"] == pod)
+            .filter(|line| line["target"] == pod)
             .filter_map(|line| line["text"].as_str())
             .collect();
         assert_eq!(output.trim(), pod, "each pod's own output");
         assert!(
             of_type(&lines, "exited")
                 .iter()
-                .any(|line| line["pod"] == pod && line["code"] == 0)
+                .any(|line| line["target"] == pod && line["code"] == 0)
         );
     }
     assert_eq!(
@@ -155,4 +156,106 @@ async fn a_run_without_a_command_or_without_targets_is_refused_with_the_reason()
     )
     .await;
     assert_eq!(status, 400);
+    let (status, body) = run(&server, json!({"command": ["true"]})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body[0]["error"]["message"],
+        "give the namespace of the pods"
+    );
+}
+
+fn node_shells(sim: &wheelhouse_sim::Sim) -> Vec<String> {
+    sim.store()
+        .list(&common::pods(), Some("kube-system"))
+        .iter()
+        .filter(|pod| pod.value()["metadata"]["labels"]["wheelhouse.dev/node-shell"] == "true")
+        .map(|pod| {
+            pod.value()["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The demo cluster's five ready nodes (a control plane and `worker-1`…`worker-4`), as `user`.
+async fn demo(user: &str) -> common::TestServer {
+    common::TestServer::on_sim(
+        wheelhouse_sim::SimConfig::default().scenario(wheelhouse_sim::Scenario::Demo),
+        user,
+        wheelhouse_server::ServerConfig::default(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_command_runs_on_every_ready_node_the_selector_picks_and_leaves_no_pod_behind() {
+    let server = demo("admin").await;
+    let sim = server.sim.as_ref().expect("a sim");
+    // worker-3 stops being ready: a node shell's pod would not start there.
+    let nodes = wheelhouse_sim::GroupResource::core("nodes");
+    let mut node = sim
+        .store()
+        .get(&nodes, "", "worker-3")
+        .expect("worker-3")
+        .value()
+        .clone();
+    for condition in node["status"]["conditions"]
+        .as_array_mut()
+        .expect("conditions")
+    {
+        if condition["type"] == "Ready" {
+            condition["status"] = json!("Unknown");
+        }
+    }
+    sim.store()
+        .update(&nodes, node)
+        .expect("worker-3 not ready");
+    let (status, lines) = run(
+        &server,
+        json!({"on": "nodes", "labelSelector": "node-role.kubernetes.io/worker", "command": ["hostname"], "parallelism": 2}),
+    )
+    .await;
+    assert_eq!(status, 200, "{lines:?}");
+    let targets = &of_type(&lines, "targets")[0];
+    assert_eq!(
+        targets["targets"],
+        json!([{"name": "worker-1", "container": ""}, {"name": "worker-2", "container": ""},
+            {"name": "worker-4", "container": ""}])
+    );
+    assert_eq!(
+        targets["skipped"],
+        json!([{"name": "worker-3", "container": ""}])
+    );
+    for node in ["worker-1", "worker-2", "worker-4"] {
+        let output: String = of_type(&lines, "output")
+            .iter()
+            .filter(|line| line["target"] == node)
+            .filter_map(|line| line["text"].as_str())
+            .collect();
+        // A pod on the host's network answers with the node's own name.
+        assert_eq!(output.trim(), node, "{lines:?}");
+    }
+    assert_eq!(
+        lines.last(),
+        Some(&json!({"type": "summary", "succeeded": 3, "failed": 0}))
+    );
+    assert!(
+        node_shells(sim).is_empty(),
+        "node-shell pods left after the run: {:?}",
+        node_shells(sim)
+    );
+}
+
+#[tokio::test]
+async fn a_person_who_may_not_make_node_shells_is_refused_before_any_pod_is_made() {
+    let server = demo("viewer").await;
+    let (status, body) = run(&server, json!({"on": "nodes", "command": ["hostname"]})).await;
+    assert_eq!(status, 403);
+    let message = body[0]["error"]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("viewer may not create pods in namespace kube-system"),
+        "{message}"
+    );
+    assert!(node_shells(server.sim.as_ref().expect("a sim")).is_empty());
 }

@@ -29,13 +29,13 @@ const DEADLINE_SECONDS: i64 = 4 * 60 * 60;
 /// How long the pod may take to start.
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The command a node shell's terminal runs in the pod: `shell` in PID 1's namespaces.
-pub fn enter(shell: &str) -> Vec<String> {
-    [
-        "nsenter", "-t", "1", "-m", "-u", "-i", "-n", "-p", "--", shell,
-    ]
-    .map(String::from)
-    .to_vec()
+/// What a node shell's pod runs to reach the node: `command` in PID 1's namespaces.
+pub fn enter<S: AsRef<str>>(command: &[S]) -> Vec<String> {
+    ["nsenter", "-t", "1", "-m", "-u", "-i", "-n", "-p", "--"]
+        .into_iter()
+        .chain(command.iter().map(AsRef::as_ref))
+        .map(String::from)
+        .collect()
 }
 
 /// The pod of a node shell on `node` for `user`.
@@ -213,6 +213,9 @@ mod tests {
             pod["metadata"]["annotations"][HEARTBEAT],
             "2026-12-07T00:00:00Z"
         );
-        assert_eq!(enter("bash").last().map(String::as_str), Some("bash"));
+        assert_eq!(
+            enter(&["cat", "/etc/hostname"])[9..],
+            ["cat".to_string(), "/etc/hostname".to_string()]
+        );
     }
 }

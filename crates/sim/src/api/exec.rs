@@ -309,7 +309,13 @@ struct Shell {
 impl Shell {
     fn new(session: &Session) -> Shell {
         let pod = &session.pod;
-        let hostname = str_at(pod, &["metadata", "name"]).to_string();
+        // A pod on the host's network has the node's name, as the kubelet gives it.
+        let hostname = if pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true)) {
+            str_at(pod, &["spec", "nodeName"])
+        } else {
+            str_at(pod, &["metadata", "name"])
+        }
+        .to_string();
         let mut env = vec![
             (
                 "PATH".to_string(),

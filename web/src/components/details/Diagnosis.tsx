@@ -6,7 +6,7 @@ import { Link } from 'react-router';
 import { Age } from '../Age';
 import { useLog } from '../../hooks/useLog';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { objectUrl, type Container, type ContainerState, type Detail, type DetailEvent } from '../../lib/k8s/detail';
+import { objectUrl, relatedPods, type Container, type ContainerState, type Detail, type DetailEvent } from '../../lib/k8s/detail';
 import type { Kind } from '../../lib/k8s/kinds';
 
 /** Lines of the failed run shown under a crashed container. */
@@ -184,7 +184,7 @@ export function WorkloadDiagnosis(props: { detail: Detail; kinds: readonly Kind[
   if (unavailable === 0 && failing.length === 0) return null;
   // A pod's STATUS says "Running" between two crashes, so every pod is listed (the troubled first)
   // and its own page says why.
-  const pods = (detail.related.find((g) => g.relation === 'pods')?.items ?? []).filter((p) => p.status !== 'Completed');
+  const pods = relatedPods(detail).filter((p) => p.status !== 'Completed');
   const troubled = (p: { status?: string | null }) => p.status !== 'Running';
   const badPods = [...pods.filter(troubled), ...pods.filter((p) => !troubled(p))].slice(0, 10);
   return (

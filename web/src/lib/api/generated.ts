@@ -215,13 +215,23 @@ export type TerminalControl = { "type": "resize", cols: number, rows: number, };
 
 export type TerminalEvent = { "type": "started", shell: string, } | { "type": "exited", code: number, } | { "type": "failed", reason: string, message: string, } | { "type": "idle", seconds: number, };
 
-export type RunRequest = { namespace: string, 
+export type RunOn = "pods" | "nodes";
+
+export type RunRequest = { 
 /**
- * Which pods (`app=web`); empty for every pod of the namespace.
+ * Pods (when not given) or nodes.
+ */
+on?: RunOn, 
+/**
+ * The pods' namespace; not used for nodes.
+ */
+namespace: string, 
+/**
+ * Which pods or nodes (`app=web`, `node-role.kubernetes.io/worker`); empty for all of them.
  */
 labelSelector: string, 
 /**
- * The container to run in; empty for each pod's first.
+ * The container to run in; empty for each pod's first. Not used for nodes.
  */
 container: string, 
 /**
@@ -233,9 +243,9 @@ command: Array<string>,
  */
 parallelism: number | null, };
 
-export type RunEvent = { "type": "targets", pods: Array<RunTarget>, skipped: Array<RunTarget>, } | { "type": "output", pod: string, stream: string, text: string, } | { "type": "truncated", pod: string, } | { "type": "exited", pod: string, code: number, } | { "type": "failed", pod: string, message: string, } | { "type": "summary", succeeded: number, failed: number, };
+export type RunEvent = { "type": "targets", targets: Array<RunTarget>, skipped: Array<RunTarget>, } | { "type": "output", target: string, stream: string, text: string, } | { "type": "truncated", target: string, } | { "type": "exited", target: string, code: number, } | { "type": "failed", target: string, message: string, } | { "type": "summary", succeeded: number, failed: number, };
 
-export type RunTarget = { pod: string, container: string, };
+export type RunTarget = { name: string, container: string, };
 
 export type LiveMessage = { id?: string, } & (LiveEvent | LogEvent);
 

@@ -21,6 +21,7 @@ const TYPED_EXAMPLES = new Set([
   'app=web,tier!=db',
   'app=web',
   'cat /etc/hostname',
+  'node-role.kubernetes.io/worker',
   'https://registry.example.com',
 ]);
 

@@ -1,7 +1,7 @@
 //! One object's detail as the server aggregates it (`GET /api/v1/resources/…/{name}`), its
 //! permissions, and where its links go in the app. Pure types and helpers.
 
-import type { Container, ObjectLink, Summary } from '../api/generated';
+import type { Container, Detail, ObjectLink, Summary } from '../api/generated';
 import { routeName, type Kind } from './kinds';
 
 export type {
@@ -23,6 +23,14 @@ export type {
 export function containersOf(summary: Summary | null): { initContainers: Container[]; containers: Container[] } {
   if (!summary || !('containers' in summary)) return { initContainers: [], containers: [] };
   return { initContainers: summary.initContainers, containers: summary.containers };
+}
+
+/**
+ * The pods the server relates to the object (a workload's, a service's, a node's), each with its
+ * STATUS; none when it has none (the server then sends no `pods` group at all).
+ */
+export function relatedPods(detail: Pick<Detail, 'related'>): ObjectLink[] {
+  return detail.related.find((g) => g.relation === 'pods')?.items ?? [];
 }
 
 /** The app URL of an object: `/pods/shop/web-1`, `/nodes/worker-1`. */

@@ -18,7 +18,7 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { API } from '../../lib/api/endpoints';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { containersOf, hasLogs, type Detail } from '../../lib/k8s/detail';
-import { NodeShellLauncher, RunOnPodsLink, TerminalLauncher } from '../../components/terminal/TerminalLauncher';
+import { NodeShellLauncher, RunOnNodesLink, RunOnPodsLink, TerminalLauncher, WorkloadTerminalLauncher } from '../../components/terminal/TerminalLauncher';
 import { FiringAlerts } from '../../components/alerts/FiringAlerts';
 import { findKind, kindLabelKey, routeName, type Kind, type KindsAnswer } from '../../lib/k8s/kinds';
 import { metricsTarget } from '../../lib/k8s/metrics';
@@ -90,7 +90,9 @@ function ObjectPage(props: { kind: Kind; kinds: KindsAnswer; name: string; names
         {namespace && <span className="tag">{namespace}</span>}
         <div className="page__header-end">
           {kind.resource === 'pods' && kind.group === '' && namespace && detail && <TerminalLauncher detail={detail} namespace={namespace} pod={name} />}
+          {namespace && detail && <WorkloadTerminalLauncher detail={detail} namespace={namespace} />}
           {kind.resource === 'nodes' && kind.group === '' && detail && <NodeShellLauncher node={name} />}
+          {kind.resource === 'nodes' && kind.group === '' && detail && <RunOnNodesLink detail={detail} />}
           {kind.group !== '' && namespace && detail && <RunOnPodsLink detail={detail} namespace={namespace} />}
           <LiveIndicator />
         </div>

@@ -1,17 +1,18 @@
-//! Run one command on many pods: the running pods a label selector picks in a namespace, a few at
-//! a time, each one's output and exit status side by side as they come, and a summary. Nothing
-//! runs until the person confirms.
+//! Run one command on many targets: the running pods a label selector picks in a namespace, or the
+//! ready nodes one picks (each through a short-lived privileged pod, as a node shell), a few at a
+//! time, each one's output and exit status side by side as they come, and a summary. Nothing runs
+//! until the person confirms.
 
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ErrorPanel } from '../../components/ErrorPanel';
 import { ApiError } from '../../lib/api/errors';
-import type { RunEvent, RunRequest } from '../../lib/api/generated';
+import type { RunEvent, RunOn, RunRequest } from '../../lib/api/generated';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
 import { useDocumentTitle } from '../../hooks/useDocumentTitle';
 
 interface Target {
-  pod: string;
+  name: string;
   output: string;
   state: 'running' | 'exited' | 'failed';
   code?: number;
@@ -57,21 +58,21 @@ async function startRun(request: RunRequest, onEvent: (event: RunEvent) => void)
 }
 
 function applyEvent(run: Run, event: RunEvent): Run {
-  const update = (pod: string, change: (t: Target) => Target): Run => ({
+  const update = (name: string, change: (t: Target) => Target): Run => ({
     ...run,
-    targets: run.targets.map((t) => (t.pod === pod ? change(t) : t)),
+    targets: run.targets.map((t) => (t.name === name ? change(t) : t)),
   });
   switch (event.type) {
     case 'targets':
-      return { targets: event.pods.map((p) => ({ pod: p.pod, output: '', state: 'running' })), skipped: event.skipped.map((p) => p.pod), summary: null };
+      return { targets: event.targets.map((p) => ({ name: p.name, output: '', state: 'running' })), skipped: event.skipped.map((p) => p.name), summary: null };
     case 'output':
-      return update(event.pod, (t) => ({ ...t, output: t.output + event.text }));
+      return update(event.target, (t) => ({ ...t, output: t.output + event.text }));
     case 'truncated':
-      return update(event.pod, (t) => ({ ...t, truncated: true }));
+      return update(event.target, (t) => ({ ...t, truncated: true }));
     case 'exited':
-      return update(event.pod, (t) => ({ ...t, state: 'exited', code: event.code }));
+      return update(event.target, (t) => ({ ...t, state: 'exited', code: event.code }));
     case 'failed':
-      return update(event.pod, (t) => ({ ...t, state: 'failed', message: event.message }));
+      return update(event.target, (t) => ({ ...t, state: 'failed', message: event.message }));
     case 'summary':
       return { ...run, summary: { succeeded: event.succeeded, failed: event.failed } };
   }
@@ -79,8 +80,11 @@ function applyEvent(run: Run, event: RunEvent): Run {
 
 export default function RunPage() {
   const { t } = useTranslation();
-  useDocumentTitle(t('run|Run a command on pods'));
   const [search] = useSearchParams();
+  const [on, setOn] = useState<RunOn>(search.get('on') === 'nodes' ? 'nodes' : 'pods');
+  const nodes = on === 'nodes';
+  const title = nodes ? t('run|Run a command on nodes') : t('run|Run a command on pods');
+  useDocumentTitle(title);
   const [namespace, setNamespace] = useState(search.get('namespace') ?? 'default');
   const [selector, setSelector] = useState(search.get('selector') ?? '');
   const [container, setContainer] = useState('');
@@ -97,7 +101,9 @@ export default function RunPage() {
     setBusy(true);
     setError(null);
     setRun({ targets: [], skipped: [], summary: null });
-    const request: RunRequest = { namespace, labelSelector: selector, container, command: words, parallelism: Number(parallelism) };
+    const request: RunRequest = nodes
+      ? { on, namespace: '', labelSelector: selector, container: '', command: words, parallelism: Number(parallelism) }
+      : { on, namespace, labelSelector: selector, container, command: words, parallelism: Number(parallelism) };
     startRun(request, (event) => { setRun((current) => applyEvent(current ?? { targets: [], skipped: [], summary: null }, event)); })
       .catch((e: unknown) => {
         setRun(null);
@@ -109,7 +115,7 @@ export default function RunPage() {
   return (
     <section className="page" data-testid="run-page">
       <header className="page__header">
-        <h1 className="page__title">{t('run|Run a command on pods')}</h1>
+        <h1 className="page__title">{title}</h1>
       </header>
       <form
         className="run-form"
@@ -118,18 +124,42 @@ export default function RunPage() {
           if (words.length > 0) setConfirming(true);
         }}
       >
+        <fieldset className="run-form__on" data-testid="run-on">
+          <legend>{t('run|Run on')}</legend>
+          {(['pods', 'nodes'] as const).map((choice) => (
+            <label key={choice}>
+              <input
+                type="radio"
+                name="run-on"
+                value={choice}
+                checked={on === choice}
+                data-testid={`run-choice-${choice}`}
+                onChange={() => {
+                  setOn(choice);
+                  setConfirming(false);
+                  setSelector('');
+                }}
+              />{' '}
+              {choice === 'pods' ? t('run|Pods') : t('run|Nodes')}
+            </label>
+          ))}
+        </fieldset>
+        {!nodes && (
+          <label>
+            {t('run|Namespace')}
+            <input className="input" value={namespace} data-testid="run-namespace" onChange={(e) => { setNamespace(e.target.value); }} />
+          </label>
+        )}
         <label>
-          {t('run|Namespace')}
-          <input className="input" value={namespace} data-testid="run-namespace" onChange={(e) => { setNamespace(e.target.value); }} />
+          {nodes ? t('run|Node label selector (empty: every node)') : t('run|Label selector (empty: every pod)')}
+          <input className="input" value={selector} placeholder={nodes ? 'node-role.kubernetes.io/worker' : 'app=web'} data-testid="run-selector" onChange={(e) => { setSelector(e.target.value); }} />
         </label>
-        <label>
-          {t('run|Label selector (empty: every pod)')}
-          <input className="input" value={selector} placeholder="app=web" data-testid="run-selector" onChange={(e) => { setSelector(e.target.value); }} />
-        </label>
-        <label>
-          {t('run|Container (empty: each pod’s first)')}
-          <input className="input" value={container} data-testid="run-container" onChange={(e) => { setContainer(e.target.value); }} />
-        </label>
+        {!nodes && (
+          <label>
+            {t('run|Container (empty: each pod’s first)')}
+            <input className="input" value={container} data-testid="run-container" onChange={(e) => { setContainer(e.target.value); }} />
+          </label>
+        )}
         <label>
           {t('run|At once')}
           <input className="input" type="number" min={1} max={20} value={parallelism} data-testid="run-parallelism" onChange={(e) => { setParallelism(e.target.value); }} />
@@ -144,7 +174,11 @@ export default function RunPage() {
       </form>
       {confirming && (
         <div className="warning-box" role="alertdialog" data-testid="run-confirm">
-          <p>{t('run|Run {{command}} in every running pod {{selector}} selects in {{namespace}}? It runs with your rights and may change things.', { command: words.join(' '), selector: selector || '*', namespace })}</p>
+          <p>
+            {nodes
+              ? t('run|Run {{command}} on every ready node {{selector}} selects? On each it runs as root in the node’s namespaces, through a privileged pod made with your rights and deleted afterwards, and may change things.', { command: words.join(' '), selector: selector || '*' })
+              : t('run|Run {{command}} in every running pod {{selector}} selects in {{namespace}}? It runs with your rights and may change things.', { command: words.join(' '), selector: selector || '*', namespace })}
+          </p>
           <button type="button" className="button button--primary" data-testid="run-confirm-yes" onClick={go}>{t('run|Run it')}</button>{' '}
           <button type="button" className="button" onClick={() => { setConfirming(false); }}>{t('run|Cancel')}</button>
         </div>
@@ -155,14 +189,16 @@ export default function RunPage() {
           <p className="run-summary" role="status" data-testid="run-summary">
             {run.summary
               ? t('run|{{succeeded}} succeeded, {{failed}} failed', { succeeded: run.summary.succeeded, failed: run.summary.failed })
-              : t('run|Running in {{count}} pods…', { count: run.targets.length })}
-            {run.skipped.length > 0 && ` · ${t('run|Skipped (not running): {{pods}}', { pods: run.skipped.join(', ') })}`}
+              : nodes
+                ? t('run|Running on {{count}} nodes…', { count: run.targets.length })
+                : t('run|Running in {{count}} pods…', { count: run.targets.length })}
+            {run.skipped.length > 0 && ` · ${nodes ? t('run|Skipped (not ready): {{nodes}}', { nodes: run.skipped.join(', ') }) : t('run|Skipped (not running): {{pods}}', { pods: run.skipped.join(', ') })}`}
           </p>
           <div className="run-targets">
             {run.targets.map((target) => (
-              <article key={target.pod} className="run-target" data-testid="run-target" data-pod={target.pod} data-state={target.state}>
+              <article key={target.name} className="run-target" data-testid="run-target" data-target={target.name} data-state={target.state}>
                 <header className="run-target__header">
-                  <strong>{target.pod}</strong>
+                  <strong>{target.name}</strong>
                   <span className={target.state === 'exited' && target.code === 0 ? 'tag tag--ok' : target.state === 'running' ? 'tag' : 'tag tag--bad'}>
                     {target.state === 'running' && t('run|running')}
                     {target.state === 'exited' && t('run|exit {{code}}', { code: target.code ?? 0 })}
