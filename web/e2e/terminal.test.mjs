@@ -46,6 +46,26 @@ describe('terminals', () => {
       await waitForScreen(page, 'hello-from-the-browser');
       await screenshot(page, 'terminal-open');
 
+      // A line of output selected (dragged across) is copied with Ctrl+Shift+C. (Pasting is the
+      // browser's own paste event, which xterm.js takes.)
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+      await typeInTerminal(page, 'echo $KUBERNETES_SERVICE_HOST');
+      await waitForScreen(page, '10.96.0.1');
+      // The rows are drawn under xterm's screen, which takes the clicks: click where the row is.
+      const row = await page.locator('[data-testid="terminal"]:not([hidden]) .xterm-rows > div', { hasText: '10.96.0.1' }).boundingBox();
+      assert.ok(row, 'the output row is on screen');
+      await page.mouse.move(row.x + 2, row.y + row.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(row.x + row.width - 4, row.y + row.height / 2, { steps: 8 });
+      await page.mouse.up();
+      await page.keyboard.press('Control+Shift+C');
+      // The copy is asynchronous: the clipboard is read until it holds the line (or 5 s pass).
+      let copied = '';
+      for (const deadline = Date.now() + 5_000; copied.trim() !== '10.96.0.1' && Date.now() < deadline; ) {
+        copied = await page.evaluate(() => navigator.clipboard.readText());
+      }
+      assert.equal(copied.trim(), '10.96.0.1');
+
       // Another page: the terminal stays open, its connection too.
       await page.getByRole('link', { name: 'Overview' }).first().click();
       await page.getByTestId('terminal-dock').waitFor();

@@ -64,11 +64,14 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self' data: https: http:; font-src 'self'; connect-src 'self'; \
      object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-/// [`CONTENT_SECURITY_POLICY`] that also allows `<style nonce="…">` elements with this nonce.
+/// The page's [`CONTENT_SECURITY_POLICY`]: it also allows `<style nonce="…">` elements with this
+/// nonce, and `style` attributes (`style-src-attr`), which the terminal sets on the cells it draws
+/// in a selection or in 24-bit colour. An attribute cannot load or run anything; `<style>`
+/// elements, which could (selectors that fetch), still need the nonce.
 pub fn content_security_policy(style_nonce: &str) -> String {
     CONTENT_SECURITY_POLICY.replacen(
         "style-src 'self';",
-        &format!("style-src 'self' 'nonce-{style_nonce}';"),
+        &format!("style-src 'self' 'nonce-{style_nonce}'; style-src-attr 'unsafe-inline';"),
         1,
     )
 }

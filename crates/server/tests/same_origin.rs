@@ -377,7 +377,13 @@ async fn every_answer_carries_the_security_headers_and_the_page_its_style_nonce(
             policy.contains("frame-ancestors 'none'"),
             "{path}: {policy}"
         );
-        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        // Nothing inline runs anywhere; only style attributes are inline, and only on the page.
+        assert!(
+            !policy
+                .replace("style-src-attr 'unsafe-inline';", "")
+                .contains("unsafe-inline"),
+            "{path}: {policy}"
+        );
         assert_eq!(value("x-frame-options"), "DENY", "{path}");
         assert_eq!(value("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(value("referrer-policy"), "no-referrer", "{path}");
@@ -400,7 +406,12 @@ async fn every_answer_carries_the_security_headers_and_the_page_its_style_nonce(
     let nonce = config["styleNonce"].as_str().expect("a nonce");
     assert!(nonce.len() >= 32, "{nonce}");
     assert!(
-        policy.contains(&format!("style-src 'self' 'nonce-{nonce}'")),
+        policy.contains(&format!("style-src 'self' 'nonce-{nonce}';")),
+        "{policy}"
+    );
+    // Style attributes (the terminal's selection and 24-bit colours), never inline elements.
+    assert!(
+        policy.contains("style-src-attr 'unsafe-inline';") && !policy.contains("style-src-elem"),
         "{policy}"
     );
     let again = common::get(server.url("")).await.expect("answer");

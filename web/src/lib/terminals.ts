@@ -90,3 +90,16 @@ export function terminalUrl(target: TerminalTarget, size: { cols: number; rows: 
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();
 }
+
+/**
+ * Whether a key press in a terminal copies its selection, as terminals on Linux and Windows do:
+ * Ctrl+Shift+C, or Ctrl+C while text is selected (without a selection it stays the shell's
+ * interrupt). Pasting needs nothing: the browser's own paste (Ctrl+V, Ctrl+Shift+V, ⌘V, the
+ * context menu) reaches the terminal as a paste event.
+ */
+export function copiesSelection(
+  key: Pick<KeyboardEvent, 'type' | 'code' | 'ctrlKey' | 'altKey' | 'metaKey'>,
+  hasSelection: boolean,
+): boolean {
+  return key.type === 'keydown' && key.code === 'KeyC' && key.ctrlKey && !key.altKey && !key.metaKey && hasSelection;
+}

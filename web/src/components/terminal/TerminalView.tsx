@@ -8,7 +8,7 @@ import '@xterm/xterm/css/xterm.css';
 import type { TerminalControl, TerminalEvent } from '../../lib/api/generated';
 import { readConfig } from '../../lib/config';
 import { useTranslation } from '../../lib/i18n/I18nProvider';
-import { openTerminal, reconnectTerminal, terminalTitle, terminalUrl, type OpenTerminal } from '../../lib/terminals';
+import { copiesSelection, openTerminal, reconnectTerminal, terminalTitle, terminalUrl, type OpenTerminal } from '../../lib/terminals';
 
 type Status =
   | { state: 'connecting' }
@@ -80,6 +80,13 @@ export default function TerminalView(props: { terminal: OpenTerminal; visible: b
     socket.onclose = () => {
       if (!told) setStatus({ state: 'dropped' });
     };
+    // Copy (the Clipboard API needs a secure context: https, or localhost); paste is the browser's.
+    term.attachCustomKeyEventHandler((key) => {
+      if (!copiesSelection(key, term.hasSelection()) || !('clipboard' in navigator)) return true;
+      key.preventDefault();
+      void navigator.clipboard.writeText(term.getSelection()).then(() => { term.clearSelection(); });
+      return false;
+    });
     const encoder = new TextEncoder();
     const typed = term.onData((data) => {
       if (socket.readyState === WebSocket.OPEN) socket.send(encoder.encode(data));
@@ -110,7 +117,7 @@ export default function TerminalView(props: { terminal: OpenTerminal; visible: b
   const ended = status.state !== 'connecting' && status.state !== 'running';
   return (
     <div className="terminal" hidden={!props.visible} data-testid="terminal" data-state={status.state}>
-      <div className="terminal__screen" ref={box} />
+      <div className="terminal__screen" ref={box} title={t('terminal|Copy: select, then Ctrl+Shift+C (or Ctrl+C). Paste: Ctrl+Shift+V or Ctrl+V.')} />
       <div className="terminal__status" role="status" data-testid="terminal-status">
         <span>
           {status.state === 'connecting' && t('terminal|Connecting to {{where}}…', { where })}
