@@ -79,6 +79,9 @@ pub struct ServerConfig {
     pub login: session::LoginConfig,
     /// A terminal without a keystroke for this long is closed.
     pub terminal_idle: Duration,
+    /// A command tried after `bash` and `sh` when a terminal opens (`--terminal-shell`), split
+    /// on spaces: for images whose shell is elsewhere (`/busybox/sh`).
+    pub terminal_shell: Option<String>,
     /// How often a quiet terminal's browser is pinged; one not heard from for three of these
     /// (a network cut without a close) has its terminal closed.
     pub terminal_ping: Duration,
@@ -112,6 +115,7 @@ impl Default for ServerConfig {
             apps: apps::AppsConfig::default(),
             login: session::LoginConfig::default(),
             terminal_idle: Duration::from_secs(30 * 60),
+            terminal_shell: None,
             terminal_ping: Duration::from_secs(15),
             node_shell: terminal::NodeShellConfig::default(),
             tls: false,
@@ -184,6 +188,11 @@ impl ServerConfig {
     }
 
     #[must_use]
+    pub fn terminal_shell(mut self, shell: Option<String>) -> Self {
+        self.terminal_shell = shell.filter(|command| !command.trim().is_empty());
+        self
+    }
+
     pub fn terminal_idle(mut self, idle: Duration) -> Self {
         self.terminal_idle = idle;
         self

@@ -33,8 +33,23 @@ use crate::person::Me;
 
 /// The largest message the browser may send (a paste larger than this is refused).
 const MAX_MESSAGE: usize = 64 * 1024;
-/// The shells tried when none is asked for, in order.
+/// The shells tried when none is asked for, in order; then the configured one
+/// ([`ServerConfig::terminal_shell`](crate::ServerConfig)).
 const SHELLS: [&str; 2] = ["bash", "sh"];
+
+/// The commands tried in turn to open a shell: `bash`, `sh`, then the configured one.
+fn shells(config: &crate::ServerConfig) -> Vec<Vec<String>> {
+    let configured = config
+        .terminal_shell
+        .as_deref()
+        .map(|command| command.split_whitespace().map(str::to_string).collect())
+        .filter(|words: &Vec<String>| !words.is_empty());
+    SHELLS
+        .iter()
+        .map(|shell| vec![(*shell).to_string()])
+        .chain(configured)
+        .collect()
+}
 /// How often node shells left behind are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// A browser that takes longer than this to take one message of output has stopped reading: its
@@ -218,9 +233,9 @@ async fn serve_node_shell(
             }
         })
     };
-    let shells: Vec<Vec<String>> = SHELLS
+    let shells: Vec<Vec<String>> = shells(&state.config)
         .iter()
-        .map(|shell| node_shell::enter(&[shell]))
+        .map(|shell| node_shell::enter(shell))
         .collect();
     let size = (params.cols.unwrap_or(80), params.rows.unwrap_or(24));
     let opened = me
@@ -295,7 +310,7 @@ async fn serve(
         Some(shell) if !shell.is_empty() => {
             vec![shell.split_whitespace().map(str::to_string).collect()]
         }
-        _ => SHELLS.iter().map(|s| vec![(*s).to_string()]).collect(),
+        _ => shells(&state.config),
     };
     // Asked first, so a refusal names what is missing rather than the exec's bare 403.
     let question = Question {

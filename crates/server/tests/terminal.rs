@@ -127,6 +127,37 @@ async fn a_container_without_a_shell_says_which_were_tried_and_what_to_do() {
 }
 
 #[tokio::test]
+async fn the_configured_shell_is_tried_after_bash_and_sh_and_a_working_one_opens() {
+    let server = common::TestServer::on_sim(
+        wheelhouse_sim::SimConfig::default()
+            .scenario(wheelhouse_sim::Scenario::Empty)
+            .controllers(false),
+        "admin",
+        wheelhouse_server::ServerConfig::default().terminal_shell(Some("/busybox/sh".into())),
+    )
+    .await;
+    let sim = server.sim.as_ref().expect("a sim");
+    for (name, image) in [
+        ("static", "gcr.io/distroless/static:nonroot"),
+        ("web", "nginx:1.27"),
+    ] {
+        sim.store()
+            .create(&common::pods(), true, pod_with_image(name, image))
+            .expect("pod");
+    }
+    // No shell at all: the message lists the three tried, the configured one last.
+    let mut socket = open(&server, "api/v1/terminal/shop/static?container=app").await;
+    let (_, failed) = until_event(&mut socket).await;
+    assert_eq!(failed["reason"], "NoShell", "{failed}");
+    let message = failed["message"].as_str().expect("message");
+    assert!(message.contains("(bash, sh, /busybox/sh)"), "{message}");
+    // An image with bash opens it first.
+    let mut socket = open(&server, "api/v1/terminal/shop/web?container=app").await;
+    let (_, started) = until_event(&mut socket).await;
+    assert_eq!(started, json!({"type": "started", "shell": "bash"}));
+}
+
+#[tokio::test]
 async fn a_debug_container_gives_a_shell_next_to_a_container_that_has_none() {
     let (sim, server) =
         console_with_pod("admin", "static", "gcr.io/distroless/static:nonroot").await;

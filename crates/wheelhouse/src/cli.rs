@@ -357,6 +357,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WHEELHOUSE_CLIENT_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub client_timeout: Duration,
 
+    /// A command to try after `bash` and `sh` when a terminal opens, for images whose shell is
+    /// elsewhere, e.g. "/busybox/sh" (words separated by spaces)
+    #[arg(long, env = "WHEELHOUSE_TERMINAL_SHELL", value_name = "COMMAND")]
+    pub terminal_shell: Option<String>,
+
     /// A terminal in a container with no keystroke for this long is closed, e.g. 30m, 2h
     #[arg(long, env = "WHEELHOUSE_TERMINAL_IDLE_TIMEOUT", value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub terminal_idle_timeout: Duration,

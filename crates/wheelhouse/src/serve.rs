@@ -96,6 +96,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         })
         .apps(apps_config(&args, &environment).helm_runs(helm_runs.clone()))
         .terminal_idle(args.terminal_idle_timeout)
+        .terminal_shell(args.terminal_shell.clone())
         .connections(
             ConnectionLimits::default()
                 .max(usize::try_from(args.max_connections).unwrap_or(usize::MAX))

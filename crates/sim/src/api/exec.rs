@@ -219,7 +219,7 @@ pub fn exit_status(command: &[String], code: i32) -> Value {
 fn is_shell(s: &str) -> bool {
     matches!(
         s,
-        "sh" | "/bin/sh" | "bash" | "/bin/bash" | "ash" | "/bin/ash"
+        "sh" | "/bin/sh" | "bash" | "/bin/bash" | "ash" | "/bin/ash" | "/busybox/sh"
     )
 }
 
