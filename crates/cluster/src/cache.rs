@@ -99,13 +99,16 @@ async fn first_list(
         within,
         last_error: failure.borrow().as_ref().map(|f| f.message.clone()),
     };
+    // A refusal goes first: a cache listed before the person's rights were taken away must not
+    // answer with what it still holds (a refusal is cleared by the next successful event).
     tokio::select! {
-        listed = listed => if listed { Ok(()) } else { Err(not_ready()) },
+        biased;
         refusal = refusal(failure.clone()) => Err(Error::ListRefused {
             kind: kind.to_string(),
             code: refusal.code.unwrap_or_default(),
             message: refusal.message,
         }),
+        listed = listed => if listed { Ok(()) } else { Err(not_ready()) },
         () = tokio::time::sleep(within) => Err(not_ready()),
     }
 }
@@ -473,5 +476,34 @@ impl Debug for Caches {
             .field("events", &self.events.get().is_some())
             .field("replicasets", &self.replicasets.get().is_some())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_refused_cache_is_refused_even_though_it_listed_before() {
+        let (_failures, failure) = watch::channel(Some(WatchFailure {
+            code: Some(403),
+            message: "secrets is forbidden".into(),
+        }));
+        // Listed long ago, refused now: every time, the refusal is the answer.
+        for _ in 0..50 {
+            let answer =
+                first_list("Secret", async { true }, &failure, Duration::from_secs(1)).await;
+            assert!(
+                matches!(&answer, Err(Error::ListRefused { code: 403, .. })),
+                "{answer:?}"
+            );
+        }
+        // A failure that is not a refusal does not stop a listed cache from answering.
+        let (_failures, failure) = watch::channel(Some(WatchFailure {
+            code: Some(500),
+            message: "etcdserver: request timed out".into(),
+        }));
+        let answer = first_list("Secret", async { true }, &failure, Duration::from_secs(1)).await;
+        assert!(answer.is_ok(), "{answer:?}");
     }
 }

@@ -6,7 +6,9 @@
 //! their own list would not return. It ends when it has not been read for [`IDLE`], when the API
 //! server refuses it (a token that expired, a right taken away: an open watch is authorised
 //! again at least every few minutes, when it is restarted), when the person's credential changes,
-//! or when more than [`MAX_WATCHES`] are held (the least recently read goes first).
+//! or when more than [`MAX_WATCHES`] are held (the least recently read goes first), and a
+//! person's own least recently read one when they hold [`PER_PERSON`]: one person reading many
+//! namespaces in turn churns only their own watches, never everyone's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -20,6 +22,8 @@ use wheelhouse_cluster::{Person, ProjectedCache};
 const IDLE: Duration = Duration::from_secs(5 * 60);
 /// Watches held at most, over all persons.
 const MAX_WATCHES: usize = 32;
+/// Watches one person holds at most (all namespaces, and a few namespaces).
+const PER_PERSON: usize = 4;
 /// How long a read waits for a new watch's first list.
 const FIRST_LIST: Duration = Duration::from_secs(30);
 
@@ -53,6 +57,26 @@ fn lock(held: &Mutex<HashMap<Key, Held>>) -> std::sync::MutexGuard<'_, HashMap<K
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Which watch to stop before one for `new` (not held) starts, given each held one's last read:
+/// the person's own least recently read when they hold [`PER_PERSON`], else the least recently
+/// read of all when [`MAX_WATCHES`] are held, else none.
+fn to_stop<'a>(held: impl Iterator<Item = (&'a Key, Instant)>, new: &Key) -> Option<Key> {
+    let held: Vec<(&Key, Instant)> = held.collect();
+    let oldest = |own_only: bool| {
+        held.iter()
+            .filter(|(k, _)| !own_only || k.0 == new.0)
+            .min_by_key(|(_, read)| *read)
+            .map(|(k, _)| (*k).clone())
+    };
+    if held.iter().filter(|(k, _)| k.0 == new.0).count() >= PER_PERSON {
+        oldest(true)
+    } else if held.len() >= MAX_WATCHES {
+        oldest(false)
+    } else {
+        None
+    }
+}
+
 /// Drops the watches idle for [`IDLE`] or refused by the API server.
 fn sweep(held: &mut HashMap<Key, Held>, now: Instant) {
     held.retain(|_, h| now.duration_since(h.read) < IDLE && h.cache.refused().is_none());
@@ -80,13 +104,9 @@ impl ReleaseWatches {
                 held.remove(&key);
             }
             if !held.contains_key(&key)
-                && held.len() >= MAX_WATCHES
-                && let Some(oldest) = held
-                    .iter()
-                    .min_by_key(|(_, h)| h.read)
-                    .map(|(k, _)| k.clone())
+                && let Some(victim) = to_stop(held.iter().map(|(k, h)| (k, h.read)), &key)
             {
-                held.remove(&oldest);
+                held.remove(&victim);
             }
             let entry = held.entry(key.clone()).or_insert_with(|| Held {
                 person: person.clone(),
@@ -158,5 +178,53 @@ impl Drop for ReleaseWatches {
         if let Some(sweeper) = self.sweeper.get() {
             sweeper.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(person: &str, namespace: &str) -> Key {
+        (person.to_string(), Some(namespace.to_string()))
+    }
+
+    #[test]
+    fn a_person_at_their_cap_stops_their_own_oldest_watch_not_anyone_elses() {
+        let start = Instant::now();
+        let at = |seconds| start + Duration::from_secs(seconds);
+        // Bob's watch is the oldest of all; Alice holds her cap.
+        let mut held = vec![(key("bob", "shop"), at(0))];
+        for (i, namespace) in ["a", "b", "c", "d"].iter().enumerate() {
+            held.push((key("alice", namespace), at(10 + i as u64)));
+        }
+        let watches = || held.iter().map(|(k, read)| (k, *read));
+        assert_eq!(
+            to_stop(watches(), &key("alice", "e")),
+            Some(key("alice", "a"))
+        );
+        // Bob is under his cap and the total under the limit: nothing stops.
+        assert_eq!(to_stop(watches(), &key("bob", "web")), None);
+    }
+
+    #[test]
+    fn at_the_limit_the_least_recently_read_of_all_stops() {
+        let start = Instant::now();
+        let held: Vec<(Key, Instant)> = (0..MAX_WATCHES)
+            .map(|i| {
+                (
+                    key(&format!("person-{i}"), "shop"),
+                    start + Duration::from_secs(100 - i as u64),
+                )
+            })
+            .collect();
+        let last = MAX_WATCHES - 1;
+        assert_eq!(
+            to_stop(
+                held.iter().map(|(k, read)| (k, *read)),
+                &key("newcomer", "shop")
+            ),
+            Some(key(&format!("person-{last}"), "shop"))
+        );
     }
 }
