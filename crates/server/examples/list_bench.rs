@@ -560,13 +560,26 @@ where
     let mut scrapes = std::collections::HashSet::new();
     let mut times = Vec::new();
     let mut rss_at = Vec::new();
+    let mut unreachable = Vec::new();
     let limit = Duration::from_secs(interval * RETENTION_SCRAPES as u64 * 3 + 120);
     while (scrapes.len() < RETENTION_SCRAPES || times.len() < 1_000) && started.elapsed() < limit {
         let began = Instant::now();
-        get("api/v1/resources/core/v1/pods?sort=-cpu".to_string()).await?;
-        times.push(began.elapsed());
+        match get("api/v1/resources/core/v1/pods?sort=-cpu".to_string()).await {
+            Ok(_) => times.push(began.elapsed()),
+            // The console says the API server did not answer its probe in time (a sim of 150,000
+            // pods on two shared cores can be that slow): counted and reported, not a stop.
+            Err(error) if error.to_string().contains("ClusterUnreachable") => {
+                unreachable.push(began.elapsed());
+                eprintln!("{:.0} s: {error}", started.elapsed().as_secs_f64());
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
+            Err(error) => return Err(error),
+        }
         if times.len() % 10 == 0 {
-            let status = get("api/v1/metrics/status".to_string()).await?;
+            let Ok(status) = get("api/v1/metrics/status".to_string()).await else {
+                continue;
+            };
             if let Some(at) = status["metricsServer"]["lastScrape"].as_str()
                 && scrapes.insert(at.to_string())
                 && scrapes.len() % 30 == 0
@@ -597,6 +610,11 @@ where
         format!(
             "| RSS as the history filled (scrapes → RSS) | {} |",
             rss_at.join(", ")
+        ),
+        format!(
+            "| first page sorted by CPU answered 503 ClusterUnreachable meanwhile (the API server missed the console's probe) | {} (slowest {}) |",
+            unreachable.len(),
+            ms(unreachable.iter().max().copied().unwrap_or_default())
         ),
         format!(
             "| RSS with a full retention ({} scrapes of every pod) | {:.0} MiB |",
