@@ -28,6 +28,12 @@ async function waitForScreen(page, expected) {
   );
 }
 
+/** The node-shell pods there are now (the sweeper's label), as the console lists them. */
+async function nodeShells(url) {
+  const response = await fetch(new URL('api/v1/resources/core/v1/pods?namespace=kube-system&labelSelector=wheelhouse.dev%2Fnode-shell%3Dtrue', url));
+  return (await response.json()).items;
+}
+
 describe('terminals', () => {
   let server;
   let browser;
@@ -168,10 +174,6 @@ describe('terminals', () => {
 
   test('a shell on a node runs in a privileged pod that is gone once the tab is closed', async () => {
     const { context, page, problems } = await openPage(browser);
-    const nodeShells = async () => {
-      const response = await fetch(new URL('api/v1/resources/core/v1/pods?namespace=kube-system&labelSelector=wheelhouse.dev%2Fnode-shell%3Dtrue', server.url));
-      return (await response.json()).items;
-    };
     try {
       await page.goto(`${server.url}nodes/worker-1`);
       await page.getByTestId('node-shell-open').click();
@@ -179,12 +181,12 @@ describe('terminals', () => {
       assert.match((await page.getByTestId('terminal-status').textContent()) ?? '', /in worker-1/);
       await typeInTerminal(page, 'echo on-the-node');
       await waitForScreen(page, 'on-the-node');
-      const pods = await nodeShells();
+      const pods = await nodeShells(server.url);
       assert.equal(pods.length, 1, JSON.stringify(pods));
       await screenshot(page, 'terminal-node-shell');
       await page.getByTestId('terminal-close').click();
       const deadline = Date.now() + 15_000;
-      while ((await nodeShells()).length > 0) {
+      while ((await nodeShells(server.url)).length > 0) {
         assert.ok(Date.now() < deadline, 'the node shell pod is still there 15 s after the tab closed');
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -196,10 +198,6 @@ describe('terminals', () => {
 
   test('one command on nodes: from a node\'s page, widened to every worker, each node answers and no pod is left', async () => {
     const { context, page, problems } = await openPage(browser);
-    const nodeShells = async () => {
-      const response = await fetch(new URL('api/v1/resources/core/v1/pods?namespace=kube-system&labelSelector=wheelhouse.dev%2Fnode-shell%3Dtrue', server.url));
-      return (await response.json()).items;
-    };
     try {
       await page.goto(`${server.url}nodes/worker-2`);
       await page.getByTestId('run-on-nodes').click();
@@ -228,7 +226,7 @@ describe('terminals', () => {
         assert.equal(((await target.locator('pre').textContent()) ?? '').trim(), name, 'each node answers with its own name');
       }
       await screenshot(page, 'run-on-nodes');
-      assert.deepEqual(await nodeShells(), [], 'node-shell pods left after the run');
+      assert.deepEqual(await nodeShells(server.url), [], 'node-shell pods left after the run');
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

@@ -264,18 +264,25 @@ pub(crate) async fn may_open_node_shells(state: &AppState, me: &Me) -> Result<()
             subresource,
             ..Question::new("create", "", "pods", Some(namespace.clone()))
         };
-        let decision = state.cluster.may(&me.person, &question).await;
-        if !decision.allowed {
-            let mut message = question.describe(me.person.name());
-            if let Some(reason) = decision.reason.filter(|r| !r.is_empty()) {
-                message = format!("{message}: {reason}");
-            }
-            return Err(format!(
-                "{message} (a node shell is a privileged pod there)"
-            ));
-        }
+        may(state, me, &question)
+            .await
+            .map_err(|message| format!("{message} (a node shell is a privileged pod there)"))?;
     }
     Ok(())
+}
+
+/// Whether the person may do what `question` asks; if not, what they lack and the authorizer's
+/// reason: asked first, so a refusal names what is missing rather than the exec's bare 403.
+async fn may(state: &AppState, me: &Me, question: &Question) -> Result<(), String> {
+    let decision = state.cluster.may(&me.person, question).await;
+    if decision.allowed {
+        return Ok(());
+    }
+    let message = question.describe(me.person.name());
+    Err(match decision.reason.filter(|r| !r.is_empty()) {
+        Some(reason) => format!("{message}: {reason}"),
+        None => message,
+    })
 }
 
 /// Why a terminal could not be opened, for the person.
@@ -312,18 +319,12 @@ async fn serve(
         }
         _ => shells(&state.config),
     };
-    // Asked first, so a refusal names what is missing rather than the exec's bare 403.
     let question = Question {
         subresource: "exec",
         name: Some(pod.clone()),
         ..Question::new("create", "", "pods", Some(namespace.clone()))
     };
-    let decision = state.cluster.may(&me.person, &question).await;
-    if !decision.allowed {
-        let mut message = question.describe(me.person.name());
-        if let Some(reason) = decision.reason.filter(|r| !r.is_empty()) {
-            message = format!("{message}: {reason}");
-        }
+    if let Err(message) = may(&state, &me, &question).await {
         return refuse(socket, "Forbidden", message).await;
     }
     let size = (params.cols.unwrap_or(80), params.rows.unwrap_or(24));

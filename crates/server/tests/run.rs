@@ -164,20 +164,6 @@ async fn a_run_without_a_command_or_without_targets_is_refused_with_the_reason()
     );
 }
 
-fn node_shells(sim: &wheelhouse_sim::Sim) -> Vec<String> {
-    sim.store()
-        .list(&common::pods(), Some("kube-system"))
-        .iter()
-        .filter(|pod| pod.value()["metadata"]["labels"]["wheelhouse.dev/node-shell"] == "true")
-        .map(|pod| {
-            pod.value()["metadata"]["name"]
-                .as_str()
-                .unwrap_or("")
-                .to_string()
-        })
-        .collect()
-}
-
 /// The demo cluster's five ready nodes (a control plane and `worker-1`…`worker-4`), as `user`.
 async fn demo(user: &str) -> common::TestServer {
     common::TestServer::on_sim(
@@ -241,9 +227,9 @@ async fn a_command_runs_on_every_ready_node_the_selector_picks_and_leaves_no_pod
         Some(&json!({"type": "summary", "succeeded": 3, "failed": 0}))
     );
     assert!(
-        node_shells(sim).is_empty(),
+        common::node_shells(sim).is_empty(),
         "node-shell pods left after the run: {:?}",
-        node_shells(sim)
+        common::node_shells(sim)
     );
 }
 
@@ -257,5 +243,5 @@ async fn a_person_who_may_not_make_node_shells_is_refused_before_any_pod_is_made
         message.starts_with("viewer may not create pods in namespace kube-system"),
         "{message}"
     );
-    assert!(node_shells(server.sim.as_ref().expect("a sim")).is_empty());
+    assert!(common::node_shells(server.sim.as_ref().expect("a sim")).is_empty());
 }

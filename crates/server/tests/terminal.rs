@@ -198,23 +198,13 @@ async fn a_person_who_may_not_exec_is_told_so_and_nothing_runs() {
     );
 }
 
-/// Node-shell pods in kube-system, by name.
-fn node_shells(sim: &wheelhouse_sim::Sim) -> Vec<String> {
-    sim.store()
-        .list(&common::pods(), Some("kube-system"))
-        .iter()
-        .filter(|pod| pod.value()["metadata"]["labels"]["wheelhouse.dev/node-shell"] == "true")
-        .map(|pod| pod.name().to_string())
-        .collect()
-}
-
 async fn until_no_node_shells(sim: &wheelhouse_sim::Sim) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !node_shells(sim).is_empty() {
+    while !common::node_shells(sim).is_empty() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "node-shell pods left behind: {:?}",
-            node_shells(sim)
+            common::node_shells(sim)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -232,7 +222,7 @@ async fn a_node_shell_runs_in_a_privileged_pod_that_is_gone_when_the_browser_dro
     let mut socket = open(&server, "api/v1/node-shell/worker-1").await;
     let (_, started) = until_event(&mut socket).await;
     assert_eq!(started["type"], "started", "{started}");
-    let pods = node_shells(sim);
+    let pods = common::node_shells(sim);
     assert_eq!(pods.len(), 1);
     let pod = sim
         .store()
@@ -326,7 +316,7 @@ async fn a_node_shell_whose_network_is_cut_is_closed_and_its_pod_deleted() {
     });
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
-        node_shells(sim).len(),
+        common::node_shells(sim).len(),
         1,
         "a quiet, connected shell is kept"
     );
@@ -364,16 +354,16 @@ async fn node_shell_pods_left_by_a_crash_are_swept_when_the_console_starts() {
         common::TestServer::with_kubeconfig(kubeconfig, wheelhouse_server::ServerConfig::default())
             .await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while node_shells(&sim).len() != 1 {
+    while common::node_shells(&sim).len() != 1 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "not swept: {:?}",
-            node_shells(&sim)
+            common::node_shells(&sim)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        node_shells(&sim),
+        common::node_shells(&sim),
         ["wheelhouse-node-shell-live"],
         "a live shell is kept"
     );

@@ -341,6 +341,16 @@ pub async fn quiet_server(user: &str) -> (Sim, TestServer) {
     (sim, server)
 }
 
+/// Node-shell pods in kube-system (the sweeper's label), by name.
+pub fn node_shells(sim: &Sim) -> Vec<String> {
+    sim.store()
+        .list(&pods(), Some("kube-system"))
+        .iter()
+        .filter(|pod| pod.value()["metadata"]["labels"]["wheelhouse.dev/node-shell"] == "true")
+        .map(|pod| pod.name().to_string())
+        .collect()
+}
+
 pub fn pods() -> wheelhouse_sim::GroupResource {
     wheelhouse_sim::GroupResource::core("pods")
 }
