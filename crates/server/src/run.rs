@@ -15,7 +15,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio::sync::{Semaphore, mpsc};
 use ts_rs::TS;
 use wheelhouse_cluster::calls::Calls;
@@ -25,6 +24,7 @@ use wheelhouse_cluster::calls::node_shell;
 use crate::AppState;
 use crate::error::{AppError, IntoAppError as _};
 use crate::person::Me;
+use crate::terminal::NodeShellPod;
 
 /// Targets one run may have.
 const MAX_TARGETS: usize = 500;
@@ -111,12 +111,8 @@ pub struct RunTarget {
 enum Place {
     /// Pods of this namespace.
     Pods { namespace: String },
-    /// Nodes, through node-shell pods in this namespace made from this image.
-    Nodes {
-        namespace: String,
-        image: String,
-        user: String,
-    },
+    /// Nodes, through node-shell pods.
+    Nodes(NodeShell),
 }
 
 async fn run(
@@ -156,11 +152,11 @@ async fn run(
             }
             let (targets, skipped) = node_targets(&me, selector).await?;
             let config = &state.config.node_shell;
-            let place = Place::Nodes {
+            let place = Place::Nodes(NodeShell {
                 namespace: config.namespace.clone(),
                 image: config.image.clone(),
                 user: me.person.name().to_string(),
-            };
+            });
             (targets, skipped, place)
         }
     };
@@ -170,7 +166,7 @@ async fn run(
             Place::Pods { namespace } => {
                 format!("no running pod in {namespace} matches {selector:?}")
             }
-            Place::Nodes { .. } => format!("no ready node matches {selector:?}"),
+            Place::Nodes(_) => format!("no ready node matches {selector:?}"),
         };
         return Err(AppError::new(StatusCode::NOT_FOUND, "NoTargets", message));
     }
@@ -248,7 +244,10 @@ async fn pod_targets(
             &request.container
         };
         let target = RunTarget {
-            name: name_of(pod),
+            name: pod["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             container: container.to_string(),
         };
         if pod["status"]["phase"] == "Running" {
@@ -269,7 +268,7 @@ async fn node_targets(
     let limit = u32::try_from(MAX_TARGETS + 1).unwrap_or(u32::MAX);
     let (nodes, more) = me
         .calls
-        .nodes_selected(selector, limit)
+        .nodes_typed(selector, limit)
         .await
         .map_err(|failure| {
             failure.into_error(serde_json::json!({"verb": "list", "resource": "nodes"}))
@@ -282,28 +281,16 @@ async fn node_targets(
     let (mut targets, mut skipped) = (Vec::new(), Vec::new());
     for node in &nodes {
         let target = RunTarget {
-            name: name_of(node),
+            name: node.metadata.name.clone().unwrap_or_default(),
             container: String::new(),
         };
-        let ready = node["status"]["conditions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|condition| condition["type"] == "Ready" && condition["status"] == "True");
-        if ready {
+        if wheelhouse_model::node::is_ready(node) {
             targets.push(target);
         } else {
             skipped.push(target);
         }
     }
     Ok((targets, skipped))
-}
-
-fn name_of(object: &Value) -> String {
-    object["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Runs the command on every target, `parallelism` at a time, then sends the summary. Stops
@@ -337,18 +324,7 @@ async fn run_all(
                 Place::Pods { namespace } => {
                     relay(&calls, namespace, &target, &target.name, &command, &events).await
                 }
-                Place::Nodes {
-                    namespace,
-                    image,
-                    user,
-                } => {
-                    let on_node = NodeShell {
-                        namespace,
-                        image,
-                        user,
-                    };
-                    on_node.run(&calls, &target.name, &command, &events).await
-                }
+                Place::Nodes(shell) => shell.run(&calls, &target.name, &command, &events).await,
             };
             drop(slot);
             outcome
@@ -366,14 +342,15 @@ async fn run_all(
         .await;
 }
 
-/// Where node shells are made, and for whom.
-struct NodeShell<'a> {
-    namespace: &'a str,
-    image: &'a str,
-    user: &'a str,
+/// Where node shells are made (their namespace and image), and for whom.
+#[derive(Clone)]
+struct NodeShell {
+    namespace: String,
+    image: String,
+    user: String,
 }
 
-impl NodeShell<'_> {
+impl NodeShell {
     /// The command on `node`: a node shell's pod made there, the command run in the node's
     /// namespaces with its heartbeat renewed meanwhile, and the pod deleted; whether it exited 0.
     async fn run(
@@ -384,7 +361,7 @@ impl NodeShell<'_> {
         events: &mpsc::Sender<RunEvent>,
     ) -> bool {
         let pod = match calls
-            .start_node_shell(self.namespace, node, self.image, self.user)
+            .start_node_shell(&self.namespace, node, &self.image, &self.user)
             .await
         {
             Ok(pod) => pod,
@@ -397,27 +374,14 @@ impl NodeShell<'_> {
                 return false;
             }
         };
-        let alive = {
-            let (calls, namespace, pod) = (calls.clone(), self.namespace.to_string(), pod.clone());
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(node_shell::HEARTBEAT_EVERY).await;
-                    if let Err(failure) = calls.node_shell_alive(&namespace, &pod).await {
-                        tracing::debug!(%failure.message, "cannot renew a node shell's heartbeat");
-                    }
-                }
-            })
-        };
+        let in_use = NodeShellPod::keep(calls, &self.namespace, &pod);
         let inside = RunTarget {
             name: pod.clone(),
             container: "shell".into(),
         };
         let entered = node_shell::enter(command);
-        let success = relay(calls, self.namespace, &inside, node, &entered, events).await;
-        alive.abort();
-        if let Err(failure) = calls.delete_node_shell(self.namespace, &pod).await {
-            tracing::warn!(pod = %format!("{}/{pod}", self.namespace), %failure.message, "cannot delete a node shell's pod; the sweeper will");
-        }
+        let success = relay(calls, &self.namespace, &inside, node, &entered, events).await;
+        in_use.end().await;
         success
     }
 }

@@ -222,17 +222,7 @@ async fn serve_node_shell(
         pod = %format!("{namespace}/{pod}"),
         "node shell opened"
     );
-    let alive = {
-        let (calls, namespace, pod) = (me.calls.clone(), namespace.clone(), pod.clone());
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(node_shell::HEARTBEAT_EVERY).await;
-                if let Err(failure) = calls.node_shell_alive(&namespace, &pod).await {
-                    tracing::debug!(%failure.message, "cannot renew a node shell's heartbeat");
-                }
-            }
-        })
-    };
+    let in_use = NodeShellPod::keep(&me.calls, &namespace, &pod);
     let shells: Vec<Vec<String>> = shells(&state.config)
         .iter()
         .map(|shell| node_shell::enter(shell))
@@ -249,9 +239,53 @@ async fn serve_node_shell(
             refuse(socket, &reason, message).await;
         }
     }
-    alive.abort();
-    if let Err(failure) = me.calls.delete_node_shell(&namespace, &pod).await {
-        tracing::warn!(pod = %format!("{namespace}/{pod}"), %failure.message, "cannot delete a node shell's pod; the sweeper will");
+    in_use.end().await;
+}
+
+/// A node shell's pod while it is used: its heartbeat renewed until [`NodeShellPod::end`]
+/// deletes it (the sweeper deletes it when the console cannot).
+pub(crate) struct NodeShellPod {
+    calls: wheelhouse_cluster::calls::Calls,
+    namespace: String,
+    name: String,
+    heartbeat: tokio::task::JoinHandle<()>,
+}
+
+impl NodeShellPod {
+    pub(crate) fn keep(
+        calls: &wheelhouse_cluster::calls::Calls,
+        namespace: &str,
+        name: &str,
+    ) -> Self {
+        let heartbeat = {
+            let (calls, namespace, name) = (calls.clone(), namespace.to_string(), name.to_string());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(node_shell::HEARTBEAT_EVERY).await;
+                    if let Err(failure) = calls.node_shell_alive(&namespace, &name).await {
+                        tracing::debug!(%failure.message, "cannot renew a node shell's heartbeat");
+                    }
+                }
+            })
+        };
+        Self {
+            calls: calls.clone(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            heartbeat,
+        }
+    }
+
+    /// Stops the heartbeat and deletes the pod.
+    pub(crate) async fn end(self) {
+        self.heartbeat.abort();
+        if let Err(failure) = self
+            .calls
+            .delete_node_shell(&self.namespace, &self.name)
+            .await
+        {
+            tracing::warn!(pod = %format!("{}/{}", self.namespace, self.name), %failure.message, "cannot delete a node shell's pod; the sweeper will");
+        }
     }
 }
 

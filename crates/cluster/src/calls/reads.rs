@@ -148,27 +148,6 @@ impl Calls {
         list.items.into_iter().map(value).collect()
     }
 
-    /// The nodes a label selector picks (`""`: all), at most `limit`; whether more match.
-    pub async fn nodes_selected(
-        &self,
-        labels: &str,
-        limit: u32,
-    ) -> Result<(Vec<Value>, bool), Failure> {
-        let api: Api<Node> = Api::all(self.client.clone());
-        let list = within(api.list(&selected(labels, "").limit(limit))).await?;
-        let more = list
-            .metadata
-            .continue_
-            .as_deref()
-            .is_some_and(|token| !token.is_empty());
-        let nodes = list
-            .items
-            .into_iter()
-            .map(value)
-            .collect::<Result<_, _>>()?;
-        Ok((nodes, more))
-    }
-
     /// The events of a namespace a field selector picks (`""`: all).
     pub async fn events(&self, namespace: &str, fields: &str) -> Result<Vec<Value>, Failure> {
         let api: Api<Event> = Api::namespaced(self.client.clone(), &segment(namespace));
