@@ -113,7 +113,8 @@ async fn objects_are_kept_as_json_without_managed_fields() {
         .read()
         .json(Some("default"), "written-by-api")
         .expect("the object is cached");
-    let object: Value = serde_json::from_slice(&json).expect("valid JSON");
+    let object: Value =
+        serde_json::from_slice(&json.unpack().expect("unpacked")).expect("valid JSON");
     assert_eq!(object["data"]["k"], "v");
     assert_eq!(object["kind"], "ConfigMap");
     assert!(

@@ -44,6 +44,10 @@ use wheelhouse_sim::{Scenario, Sim, SimConfig};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The allocator the `wheelhouse` binary ships with, so that the memory figures are its own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const RUNS: usize = 200;
 const SUBSCRIBERS: usize = 100;
 const CHANGES_PER_SECOND: u64 = 100;

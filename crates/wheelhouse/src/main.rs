@@ -15,6 +15,11 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
+/// Lists of 100,000 objects and metrics scrapes free as much as they allocate; mimalloc returns
+/// that memory where glibc's per-thread arenas kept it (docs/adr/0025).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

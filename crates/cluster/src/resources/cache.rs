@@ -1,9 +1,10 @@
-//! One kind's watch cache: objects as compact JSON with their rows, a sync state, the last
+//! One kind's watch cache: objects as packed JSON with their rows, a sync state, the last
 //! failure, and a change feed of row deltas.
 //!
 //! Objects arrive from a kube-runtime `watcher` as JSON trees (`RawObject`); each is stripped of
 //! `managedFields`, turned into its [`Row`] once, and kept as serialised JSON bytes (a
-//! `serde_json::Value` tree takes several times the memory). Details parse the bytes on demand.
+//! `serde_json::Value` tree takes several times the memory), packed with a dictionary trained on
+//! the kind (see `packed`). Details unpack and parse the bytes on demand.
 //! A re-list (after the watch expired) is gathered aside and swapped in when complete, so reads
 //! never see a half-listed cache.
 
@@ -20,6 +21,7 @@ use tokio::task::JoinHandle;
 use wheelhouse_model::rows::{Row, RowSchema};
 use wheelhouse_model::store::RowStore;
 
+use super::packed::{PackedJson, Packer};
 use super::raw::RawObject;
 use crate::discovery::KindInfo;
 
@@ -107,7 +109,7 @@ pub enum Change {
 #[derive(Debug, Default)]
 pub struct Objects {
     rows: RowStore,
-    json: HashMap<String, Arc<[u8]>>,
+    json: HashMap<String, PackedJson>,
 }
 
 fn key(namespace: Option<&str>, name: &str) -> String {
@@ -124,8 +126,8 @@ impl Objects {
         self.rows.get(namespace, name)
     }
 
-    /// The object as compact JSON (without managedFields).
-    pub fn json(&self, namespace: Option<&str>, name: &str) -> Option<Arc<[u8]>> {
+    /// The object's JSON (without managedFields), packed: unpack it outside the read lock.
+    pub fn json(&self, namespace: Option<&str>, name: &str) -> Option<PackedJson> {
         self.json.get(&key(namespace, name)).cloned()
     }
 
@@ -137,7 +139,7 @@ impl Objects {
         self.rows.is_empty()
     }
 
-    fn upsert(&mut self, row: Row, json: Arc<[u8]>) -> Option<Row> {
+    fn upsert(&mut self, row: Row, json: PackedJson) -> Option<Row> {
         self.json
             .insert(key(row.namespace.as_deref(), &row.name), json);
         self.rows.upsert(row)
@@ -223,6 +225,7 @@ impl ResourceCache {
             states,
             feed: feed.clone(),
             relist: None,
+            packer: Packer::default(),
         };
         let watch_config = watcher::Config::default().page_size(config.page_size);
         let task = tokio::spawn(ingest.run(api, watch_config));
@@ -371,6 +374,8 @@ struct Ingest {
     feed: broadcast::Sender<Arc<Change>>,
     /// A list in progress: its objects, swapped in at its end.
     relist: Option<Objects>,
+    /// Packs objects' JSON with the kind's dictionary, trained on its first objects.
+    packer: Packer,
 }
 
 impl Ingest {
@@ -419,6 +424,7 @@ impl Ingest {
                 }
             }
             watcher::Event::InitDone => {
+                self.packer.listed();
                 let listed = self.relist.take().unwrap_or_default();
                 let count = listed.len();
                 let mut objects = self.write();
@@ -498,8 +504,8 @@ impl Ingest {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The object's row and compact JSON; an object that cannot become a row is logged and skipped.
-    fn ingest(&self, object: RawObject) -> Option<(Row, Arc<[u8]>)> {
+    /// The object's row and packed JSON; an object that cannot become a row is logged and skipped.
+    fn ingest(&mut self, object: RawObject) -> Option<(Row, PackedJson)> {
         let mut value = object.value;
         // Items of a list come without apiVersion and kind; details and YAML need them.
         if let Some(fields) = value.as_object_mut() {
@@ -520,8 +526,8 @@ impl Ingest {
                 return None;
             }
         };
-        let json: Arc<[u8]> = match serde_json::to_vec(&value) {
-            Ok(json) => json.into(),
+        let json = match serde_json::to_vec(&value) {
+            Ok(json) => self.packer.pack(json),
             Err(error) => {
                 tracing::warn!(resource = %self.kind.qualified_resource(), %error, "object not representable as JSON; skipped");
                 return None;
@@ -554,6 +560,7 @@ mod tests {
             states: watch::channel(SyncState::default()).0,
             feed: broadcast::channel(4).0,
             relist: None,
+            packer: Packer::default(),
         }
     }
 
@@ -568,7 +575,8 @@ mod tests {
         .expect("an object");
         let (row, json) = ingest().ingest(object).expect("ingested");
         assert_eq!(row.name, "settings");
-        let stored: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+        let stored: serde_json::Value =
+            serde_json::from_slice(&json.unpack().expect("unpacked")).expect("JSON");
         assert_eq!(stored["apiVersion"], "v1");
         assert_eq!(stored["kind"], "ConfigMap");
         assert_eq!(stored["data"]["a"], "1");

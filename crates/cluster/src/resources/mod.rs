@@ -6,6 +6,7 @@
 //! a cache whose list the API server refuses reports that refusal, naming verb and resource.
 
 mod cache;
+mod packed;
 mod raw;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use kube::Client;
 use tokio::task::JoinHandle;
 
 pub use cache::{CacheConfig, Change, Objects, ResourceCache, SyncState, WatchFailure};
+pub use packed::PackedJson;
 
 use crate::discovery::{KindInfo, KindSet, Kinds};
 use crate::{Error, Result};

@@ -140,7 +140,7 @@ fn cached(cache: &ResourceCache, filter: &Filter<'_>) -> Option<Vec<Value>> {
                 .is_none_or(|ns| row.namespace.as_deref() == Some(ns))
         })
         .filter_map(|row| objects.json(row.namespace.as_deref(), &row.name))
-        .filter_map(|json| serde_json::from_slice::<Value>(&json).ok())
+        .filter_map(|json| serde_json::from_slice::<Value>(&json.unpack().ok()?).ok())
         .filter(|o| filter.matches(o))
         .collect();
     Some(found)

@@ -100,14 +100,19 @@ pub(super) async fn visible_objects(
     let needle = needle.as_bytes().to_vec();
     // Searching every object's JSON is CPU work: off the async workers.
     tokio::task::spawn_blocking(move || {
-        raw.iter()
-            .filter(|json| {
-                needle.is_empty() || json.windows(needle.len()).any(|w| w == needle.as_slice())
-            })
-            .filter_map(|json| serde_json::from_slice(json).ok())
-            .collect()
+        let mut found = Vec::new();
+        for packed in &raw {
+            let json = packed.unpack()?;
+            let wanted =
+                needle.is_empty() || json.windows(needle.len()).any(|w| w == needle.as_slice());
+            if wanted && let Ok(object) = serde_json::from_slice(&json) {
+                found.push(object);
+            }
+        }
+        Ok::<_, std::io::Error>(found)
     })
     .await
+    .map_err(AppError::internal)?
     .map_err(AppError::internal)
 }
 
