@@ -5,10 +5,13 @@
 //! most of a GB next to the resource browser's own cache. These facts are computed once as each
 //! object arrives and take a few hundred bytes.
 
+use std::borrow::Cow;
+
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use wheelhouse_model::overview::PodLike;
+use wheelhouse_model::rows::shared_status;
 
 use crate::metrics::view::Bounds;
 
@@ -19,10 +22,13 @@ pub struct PodFacts {
     pub name: String,
     /// The node it is scheduled to.
     pub node: Option<String>,
+    /// [`wheelhouse_model::overview::namespace_key`] of `namespace`.
+    pub namespace_key: u64,
     /// `Running`, `Pending`, `Succeeded`, `Failed` or `Unknown`.
-    pub phase: String,
-    /// The STATUS column of `kubectl get pods` (`CrashLoopBackOff`, `Init:0/2`, …).
-    pub status: String,
+    pub phase: &'static str,
+    /// The STATUS column of `kubectl get pods` (`CrashLoopBackOff`, `Init:0/2`, …); common
+    /// words are static strings, so that the overview reads 150,000 of them from one place.
+    pub status: Cow<'static, str>,
     /// Its controller: kind and name (`ReplicaSet`, `web-7d9c`).
     pub controller: Option<(String, String)>,
     /// Requests and limits summed over its app containers.
@@ -34,11 +40,14 @@ pub struct PodFacts {
 impl PodFacts {
     pub fn of(pod: &Pod) -> Self {
         Self {
+            namespace_key: wheelhouse_model::overview::namespace_key(
+                pod.metadata.namespace.as_deref().unwrap_or_default(),
+            ),
             namespace: pod.metadata.namespace.clone().unwrap_or_default(),
             name: pod.metadata.name.clone().unwrap_or_default(),
             node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
-            phase: wheelhouse_model::pod::phase(pod).to_string(),
-            status: wheelhouse_model::pod::status_reason(pod),
+            phase: wheelhouse_model::pod::known_phase(wheelhouse_model::pod::phase(pod)),
+            status: shared_status(wheelhouse_model::pod::status_reason(pod)),
             controller: controller(&pod.metadata),
             bounds: Bounds::of_pod(pod),
             containers: pod
@@ -52,7 +61,7 @@ impl PodFacts {
 
     /// Whether it holds its requests: not finished.
     pub fn active(&self) -> bool {
-        !matches!(self.phase.as_str(), "Succeeded" | "Failed")
+        !matches!(self.phase, "Succeeded" | "Failed")
     }
 }
 
@@ -66,11 +75,15 @@ impl PodLike for PodFacts {
     }
 
     fn phase(&self) -> &str {
-        &self.phase
+        self.phase
     }
 
-    fn status(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(&self.status)
+    fn status(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.status.as_ref())
+    }
+
+    fn namespace_key(&self) -> u64 {
+        self.namespace_key
     }
 }
 

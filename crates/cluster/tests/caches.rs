@@ -50,7 +50,7 @@ async fn caches_hold_every_pod_as_facts_and_other_kinds_without_managed_fields()
     assert_eq!(ours.namespace, "default");
     assert_eq!(ours.containers.len(), 1);
     assert!(
-        ["Pending", "Running"].contains(&ours.phase.as_str()),
+        ["Pending", "Running"].contains(&ours.phase),
         "a new pod is pending or running: {ours:?}"
     );
     // Every listed pod is there, by namespace and name.

@@ -1,7 +1,9 @@
 //! Computes the cluster overview: nodes and their readiness, pods by phase and the ones needing
 //! attention, namespaces with their pod counts, and the most recent Warning events.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
@@ -18,6 +20,19 @@ pub trait PodLike {
     fn phase(&self) -> &str;
     /// The STATUS column of `kubectl get pods`.
     fn status(&self) -> std::borrow::Cow<'_, str>;
+    /// [`namespace_key`] of its namespace: counting 150,000 pods by namespace need not read
+    /// 150,000 strings when the pod keeps it.
+    fn namespace_key(&self) -> u64 {
+        namespace_key(self.namespace().unwrap_or_default())
+    }
+}
+
+/// A 64-bit hash of a namespace's name, as [`PodLike::namespace_key`] gives it: the same within
+/// a process, keyed at random for each, so that nobody can choose a namespace's name to share
+/// another's key (and its pod count).
+pub fn namespace_key(namespace: &str) -> u64 {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    KEYS.get_or_init(RandomState::new).hash_one(namespace)
 }
 
 impl PodLike for Pod {
@@ -42,6 +57,9 @@ impl PodLike for Pod {
 pub const MAX_WARNINGS: usize = 20;
 /// At most this many problem pods are listed; `problemsTotal` says how many there are in all.
 pub const MAX_PROBLEMS: usize = 100;
+/// At most this many nodes are listed, those needing attention first; `total` says how many
+/// there are (the nodes list shows them all).
+pub const MAX_NODES: usize = 50;
 
 /// `GET /api/v1/overview`.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -61,7 +79,8 @@ pub struct NodeSummary {
     pub ready: usize,
     /// Nodes cordoned (`spec.unschedulable`): ready or not, no new pods go there.
     pub unschedulable: usize,
-    /// Sorted by name.
+    /// Not-ready nodes first, then cordoned ones, then the others, each by name; at most
+    /// [`MAX_NODES`].
     pub items: Vec<NodeItem>,
 }
 
@@ -171,13 +190,24 @@ fn node_summary<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> NodeSummary {
             kubelet_version: node::kubelet_version(n),
         })
         .collect();
-    items.sort_by(|a, b| a.name.cmp(&b.name));
-    NodeSummary {
+    let summary = NodeSummary {
         total: items.len(),
         ready: items.iter().filter(|n| n.ready).count(),
         unschedulable: items.iter().filter(|n| !n.schedulable).count(),
-        items,
+        items: Vec::new(),
+    };
+    let attention = |n: &NodeItem| (n.ready, n.schedulable);
+    let by_attention = |a: &NodeItem, b: &NodeItem| {
+        attention(a)
+            .cmp(&attention(b))
+            .then_with(|| a.name.cmp(&b.name))
+    };
+    if items.len() > MAX_NODES {
+        items.select_nth_unstable_by(MAX_NODES - 1, by_attention);
+        items.truncate(MAX_NODES);
     }
+    items.sort_by(by_attention);
+    NodeSummary { items, ..summary }
 }
 
 fn pod_summary<P: PodLike>(pods: &[&P]) -> PodSummary {
@@ -215,10 +245,10 @@ fn namespace_summaries<'a, P: PodLike>(
     namespaces: impl IntoIterator<Item = &'a Namespace>,
     pods: &[&P],
 ) -> Vec<NamespaceSummary> {
-    let mut pod_counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut pod_counts: HashMap<u64, usize> = HashMap::new();
     for p in pods {
-        if let Some(namespace) = p.namespace() {
-            *pod_counts.entry(namespace).or_default() += 1;
+        if p.namespace().is_some() {
+            *pod_counts.entry(p.namespace_key()).or_default() += 1;
         }
     }
     let mut summaries: Vec<NamespaceSummary> = namespaces
@@ -226,7 +256,7 @@ fn namespace_summaries<'a, P: PodLike>(
         .map(|ns| {
             let name = ns.metadata.name.clone().unwrap_or_default();
             NamespaceSummary {
-                pods: pod_counts.get(name.as_str()).copied().unwrap_or(0),
+                pods: pod_counts.get(&namespace_key(&name)).copied().unwrap_or(0),
                 phase: ns
                     .status
                     .as_ref()
@@ -372,11 +402,40 @@ mod tests {
         let names: Vec<&str> = o.nodes.items.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(
             names,
-            ["cp", "worker-a", "worker-b"],
-            "nodes are sorted by name"
+            ["worker-b", "cp", "worker-a"],
+            "the node that is not ready comes first, then the others by name"
         );
-        assert_eq!(o.nodes.items[0].roles, ["control-plane"]);
-        assert!(!o.nodes.items[2].ready);
+        assert_eq!(o.nodes.items[1].roles, ["control-plane"]);
+        assert!(!o.nodes.items[0].ready);
+    }
+
+    #[test]
+    fn a_large_cluster_lists_the_nodes_needing_attention_first_and_counts_them_all() {
+        let mut nodes: Vec<Node> = (0..5_000)
+            .map(|i| node(&format!("node-{i:04}"), i % 1_000 != 7, &["worker"]))
+            .collect();
+        nodes[4_999].spec = Some(k8s_openapi::api::core::v1::NodeSpec {
+            unschedulable: Some(true),
+            ..Default::default()
+        });
+        let o = overview(&nodes, &[] as &[Pod], &[], &[], ts(0));
+        assert_eq!((o.nodes.total, o.nodes.ready), (5_000, 4_995));
+        assert_eq!(o.nodes.unschedulable, 1);
+        assert_eq!(o.nodes.items.len(), MAX_NODES);
+        let names: Vec<&str> = o.nodes.items.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            names[..7],
+            [
+                "node-0007",
+                "node-1007",
+                "node-2007",
+                "node-3007",
+                "node-4007",
+                "node-4999",
+                "node-0000"
+            ]
+        );
+        assert_eq!(names[MAX_NODES - 1], "node-0044");
     }
 
     #[test]

@@ -10,6 +10,17 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodStatus};
 const NODE_UNREACHABLE_POD_REASON: &str = "NodeLost";
 
 /// The pod's phase (`Running`, `Pending`, `Succeeded`, `Failed`, `Unknown`); a pod without one is `Unknown`.
+/// One of the five phases a pod can be in, `Unknown` for any other word.
+pub fn known_phase(phase: &str) -> &'static str {
+    match phase {
+        "Running" => "Running",
+        "Pending" => "Pending",
+        "Succeeded" => "Succeeded",
+        "Failed" => "Failed",
+        _ => "Unknown",
+    }
+}
+
 pub fn phase(pod: &Pod) -> &str {
     pod.status
         .as_ref()

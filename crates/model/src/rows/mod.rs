@@ -15,7 +15,7 @@ pub mod custom;
 pub mod network;
 pub mod workloads;
 
-pub use cell::{Cell, CellValue, DurationCell, RestartsCell, StatusCell};
+pub use cell::{Cell, CellValue, DurationCell, RestartsCell, StatusCell, shared_status};
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -113,7 +113,8 @@ export type NodeSummary = { total: number, ready: number,
  */
 unschedulable: number, 
 /**
- * Sorted by name.
+ * Not-ready nodes first, then cordoned ones, then the others, each by name; at most
+ * [`MAX_NODES`].
  */
 items: Array<NodeItem>, };
 

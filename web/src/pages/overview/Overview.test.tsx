@@ -142,6 +142,24 @@ describe('Overview with what the server may leave out', () => {
     expect(screen.getByText('70 running, 250 with problems')).toBeInTheDocument();
   });
 
+  test('says when only the nodes needing attention are listed, and links to all of them', async () => {
+    const data = overview();
+    data.nodes.total = 5000;
+    fakeApi({ 'api/v1/overview': { body: data } });
+    await renderApp(<Overview />);
+    const note = await screen.findByTestId('nodes-cut');
+    expect(note).toHaveTextContent(`Showing ${data.nodes.items.length} of 5000 nodes, those needing attention first.`);
+    // A link once the app registers its nodes page (RoutedLink); here, without routes, the text.
+    expect(within(note).getByText('All nodes')).toBeInTheDocument();
+  });
+
+  test('says nothing of a cut when every node is listed', async () => {
+    fakeApi({ 'api/v1/overview': { body: overview() } });
+    await renderApp(<Overview />);
+    await screen.findByTestId('section-nodes');
+    expect(screen.queryByTestId('nodes-cut')).toBeNull();
+  });
+
   test('shows a dash for a missing event time or kubelet version, and cluster-scoped objects without a namespace', async () => {
     const data = overview();
     data.warnings = [

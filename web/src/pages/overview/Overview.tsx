@@ -253,6 +253,12 @@ export function Overview() {
         </Section>
 
         <Section title={t('glossary|Nodes')} count={all.nodes.total} testId="section-nodes">
+          {all.nodes.items.length < all.nodes.total && (
+            <p className="section__note" data-testid="nodes-cut">
+              {t('overview|Showing {{shown}} of {{total}} nodes, those needing attention first.', { shown: all.nodes.items.length, total: all.nodes.total })}{' '}
+              <RoutedLink to="nodes">{t('overview|All nodes')}</RoutedLink>
+            </p>
+          )}
           <Table
             rows={all.nodes.items}
             rowKey={(node) => node.name}
