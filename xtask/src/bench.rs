@@ -106,7 +106,7 @@ fn mb(bytes: u64) -> f64 {
 }
 
 /// The groups of figures `cargo xtask bench [GROUP]` can produce; no group runs them all.
-const GROUPS: [&str; 9] = [
+const GROUPS: [&str; 10] = [
     "startup",
     "query",
     "lists",
@@ -115,6 +115,7 @@ const GROUPS: [&str; 9] = [
     "image",
     "alerts",
     "terminals",
+    "browser",
     "fuzz",
 ];
 
@@ -135,6 +136,19 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                 run_benches(&release_console(&root)?)?;
             }
             "image" => image()?,
+            "browser" => {
+                let tools = crate::tools::install()?;
+                crate::npm_install(&crate::web_dir())?;
+                let binary = release_console(&root)?;
+                crate::run(
+                    "the pod list and the overview in Chromium, 150,000 pods on 5,000 nodes",
+                    cmd("node", &crate::web_dir())
+                        .arg("bench/scale-browser.mjs")
+                        .env("WHEELHOUSE_BIN", &binary)
+                        .env("CHROMIUM_PATH", &tools.chromium)
+                        .env("WHEELHOUSE_ARTIFACTS", root.join("artifacts")),
+                )?;
+            }
             "fuzz" => crate::fuzz::fuzz()?,
             "terminals" => {
                 let binary = release_console(&root)?;

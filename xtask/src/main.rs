@@ -27,7 +27,7 @@ commands:
           compatibility suite with the real kubectl and helm), the web app's type-check,
           lint and unit tests, and the browser end-to-end tests in Chromium
   e2e     build the binary and run only the browser end-to-end tests
-  bench [startup|query|lists|metrics|apps|image|alerts|terminals|fuzz]
+  bench [startup|query|lists|metrics|apps|image|alerts|terminals|browser|fuzz]
           build release binaries and print the benchmark figures recorded in
           docs/benchmarks.md: start-up, idle memory and bundle size; the list query over
           100,000 rows; the resource lists over HTTP with the sim at 10,000 and 100,000 pods;
@@ -35,7 +35,8 @@ commands:
           chart index (15,000 versions) and release list (1,000 releases of 10 revisions);
           the container image's compressed size and its static binary's start-up and idle
           memory; the alert rules' evaluation (100 rules over 100,000 pods); 100 node shells
-          dropped abruptly and the terminals' keystroke latency; each fuzz target of
+          dropped abruptly and the terminals' keystroke latency; the pod list (first page,
+          paging) and the overview in Chromium at 150,000 pods; each fuzz target of
           crates/fuzz for WHEELHOUSE_FUZZ_SECONDS (default 60; WHEELHOUSE_FUZZ_TARGET runs
           one), instrumented by libFuzzer on stable Rust, its kept corpus then reduced to what
           covers every edge
@@ -149,11 +150,11 @@ pub fn run(step: &str, command: &mut Command) -> Result<(), String> {
     }
 }
 
-fn web_dir() -> PathBuf {
+pub fn web_dir() -> PathBuf {
     root().join("web")
 }
 
-fn npm_install(web: &Path) -> Result<(), String> {
+pub fn npm_install(web: &Path) -> Result<(), String> {
     // `npm ci` is exact and quick when ~/.npm already holds the packages.
     let mut npm = cmd("npm", web);
     npm.args(["ci", "--no-audit", "--no-fund", "--prefer-offline"]);
