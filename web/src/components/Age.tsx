@@ -19,6 +19,18 @@ export function ageParts(seconds: number): [number, Intl.RelativeTimeFormatUnit]
   return [0, 'second'];
 }
 
+/** One formatter per locale: making one takes about 50 µs, and a page of 500 rows shows 500 ages. */
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+
+function relativeFormat(locale: string): Intl.RelativeTimeFormat {
+  let format = relativeFormats.get(locale);
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(locale, { style: 'narrow', numeric: 'always' });
+    relativeFormats.set(locale, format);
+  }
+  return format;
+}
+
 export function Age(props: { timestamp: string | null; now?: number }) {
   const { locale, t } = useTranslation();
   const clock = useNow();
@@ -27,7 +39,7 @@ export function Age(props: { timestamp: string | null; now?: number }) {
   // The server's clock may run a little ahead of the browser's: never show "in 2s".
   const [value, unit] = ageParts(((props.now ?? clock) - time) / 1000);
   // Under a second reads "just now" (刚刚); Intl's "now" (现在) reads as a clock after "updated".
-  const text = value === 0 ? t('time|just now') : new Intl.RelativeTimeFormat(locale, { style: 'narrow', numeric: 'always' }).format(-value, unit);
+  const text = value === 0 ? t('time|just now') : relativeFormat(locale).format(-value, unit);
   return (
     <time dateTime={props.timestamp} title={new Date(time).toLocaleString(locale)}>
       {text}
