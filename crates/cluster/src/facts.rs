@@ -154,6 +154,29 @@ mod tests {
     }
 
     #[test]
+    fn common_words_are_kept_once_and_an_unknown_phase_counts_as_unknown() {
+        let pod = |phase: &str, reason: &str| -> Pod {
+            serde_json::from_value(json!({
+                "metadata": {"name": "p", "namespace": "shop"},
+                "status": {"phase": phase, "containerStatuses": [
+                    {"name": "app", "ready": false, "restartCount": 0, "image": "i", "imageID": "",
+                     "state": {"waiting": {"reason": reason}}}]}
+            }))
+            .expect("a pod")
+        };
+        let common = PodFacts::of(&pod("Pending", "CrashLoopBackOff"));
+        assert_eq!(common.phase, "Pending");
+        assert!(matches!(common.status, Cow::Borrowed("CrashLoopBackOff")));
+        let odd = PodFacts::of(&pod("Hibernating", "WaitingForGodot"));
+        assert_eq!(odd.phase, "Unknown", "the overview has five phases");
+        assert!(matches!(&odd.status, Cow::Owned(s) if s == "WaitingForGodot"));
+        assert_eq!(
+            common.namespace_key,
+            wheelhouse_model::overview::namespace_key("shop")
+        );
+    }
+
+    #[test]
     fn a_replicaset_s_deployment_is_its_controller_when_that_is_a_deployment() {
         let owned: ReplicaSet = serde_json::from_value(json!({"metadata": {"name": "web-7d9c", "namespace": "shop",
             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "u", "controller": true}]}}))
