@@ -81,7 +81,8 @@ impl PackedJson {
     }
 
     /// Bytes held for the object.
-    pub fn packed_len(&self) -> usize {
+    #[cfg(test)]
+    fn packed_len(&self) -> usize {
         self.bytes.len()
     }
 }
