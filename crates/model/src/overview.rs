@@ -2,8 +2,6 @@
 //! attention, namespaces with their pod counts, and the most recent Warning events.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
-use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
@@ -31,8 +29,7 @@ pub trait PodLike {
 /// a process, keyed at random for each, so that nobody can choose a namespace's name to share
 /// another's key (and its pod count).
 pub fn namespace_key(namespace: &str) -> u64 {
-    static KEYS: OnceLock<RandomState> = OnceLock::new();
-    KEYS.get_or_init(RandomState::new).hash_one(namespace)
+    crate::rows::keyed_hash(namespace)
 }
 
 impl PodLike for Pod {

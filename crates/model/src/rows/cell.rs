@@ -233,7 +233,6 @@ pub enum CellValue {
     Duration(DurationCell),
 }
 
-/// Statuses most rows have, kept as static strings by [`Cell::status`].
 /// A status word, borrowed from a static string when it is a common one (`Running`,
 /// `CrashLoopBackOff`…): kept for 100,000 objects, common words take no memory of their own and
 /// reading them touches one place.
@@ -244,6 +243,7 @@ pub fn shared_status(text: String) -> Cow<'static, str> {
     }
 }
 
+/// Statuses most rows have, kept as static strings by [`shared_status`].
 const COMMON_STATUSES: &[&str] = &[
     "Running",
     "Completed",

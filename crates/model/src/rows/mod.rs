@@ -18,6 +18,8 @@ pub mod workloads;
 pub use cell::{Cell, CellValue, DurationCell, RestartsCell, StatusCell, shared_status};
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
@@ -136,16 +138,19 @@ pub struct Row {
     pub key: u64,
 }
 
-/// A 64-bit FNV-1a hash of an object's namespace and name (`""` for cluster-scoped objects),
-/// the same wherever it is computed; two of 100,000 objects share one with a chance of about
-/// 1 in 10^9.
+/// A 64-bit hash of an object's namespace and name (`""` for cluster-scoped objects), the same
+/// wherever this process computes it. It is keyed at random for each process: two of 100,000
+/// objects share one with a chance of about 1 in 10^9, and nobody can choose a pod's name to share
+/// another pod's key (and see its usage in their row).
 pub fn object_key(namespace: &str, name: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in namespace.bytes().chain([b'/']).chain(name.bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+    keyed_hash((namespace, name))
+}
+
+/// A hash with keys drawn at random once per process (SipHash, as `HashMap` uses): stable
+/// within the process, unpredictable from outside it.
+pub(crate) fn keyed_hash(value: impl Hash) -> u64 {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    KEYS.get_or_init(RandomState::new).hash_one(value)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -280,3 +280,12 @@ fn a_rows_json_is_what_its_typescript_type_says() {
     assert_eq!(keys, declared);
     assert!(json["labels"].is_object() && json["uid"].is_string());
 }
+
+#[test]
+fn an_objects_key_is_stable_and_keeps_namespace_and_name_apart() {
+    assert_eq!(object_key("shop", "web-1"), object_key("shop", "web-1"));
+    assert_ne!(object_key("shop", "web-1"), object_key("shop", "web-2"));
+    // FNV over "namespace/name" gave these one key; a keyed hash of the pair does not.
+    assert_ne!(object_key("a", "b/c"), object_key("a/b", "c"));
+    assert_ne!(object_key("", "shop/web-1"), object_key("shop", "web-1"));
+}
