@@ -3,9 +3,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { session } from './lib/api/session';
 import { readConfig } from './lib/config';
 import { prepareI18n } from './lib/i18n/I18nProvider';
 import { applyTheme } from './lib/theme/theme';
+import { preloadPage } from './routes';
 import './styles.css';
 
 async function start(): Promise<void> {
@@ -17,6 +19,9 @@ async function start(): Promise<void> {
   if (`${window.location.pathname}/` === config.basePath) {
     window.history.replaceState(null, '', `${config.basePath}${window.location.search}${window.location.hash}`);
   }
+  // The session and the page's code are fetched while the language loads, not one after another.
+  void session.load();
+  preloadPage(window.location.pathname.slice(config.basePath.length - 1));
   const { locale, catalogue } = await prepareI18n(config.locale, config.defaultLocale);
   createRoot(root).render(
     <StrictMode>
