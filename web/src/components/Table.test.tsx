@@ -1,7 +1,7 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, test, vi } from 'vitest';
 import { renderApp } from '../test/render';
-import { Table, type TableColumn } from './Table';
+import { Table, WINDOW_FROM, type TableColumn } from './Table';
 
 interface Pod {
   name: string;
@@ -48,5 +48,40 @@ describe('Table', () => {
     await renderApp(<Table columns={columns} rows={rows} rowKey={(p) => p.name} below={(p) => p.restarts > 0 && <span>{`${p.name} restarted`}</span>} />);
     expect(screen.getAllByRole('row')).toHaveLength(4); // header, a, b, b's note
     expect(screen.getByText('b restarted').closest('td')).toHaveAttribute('colspan', '2');
+  });
+
+  test('a long table draws the rows near the screen, and others as the page scrolls to them', async () => {
+    const rows = Array.from({ length: 500 }, (_, i) => ({ name: `pod-${String(i)}`, restarts: i }));
+    await renderApp(<Table testId="pods" columns={columns} rows={rows} rowKey={(_, i) => String(i)} rowAttributes={(p) => ({ 'data-name': p.name })} windowed />);
+    const table = screen.getByTestId('pods');
+    const drawn = () => [...table.querySelectorAll('tbody tr[data-name]')].map((tr) => tr.getAttribute('data-name'));
+    expect(table).toHaveAttribute('aria-rowcount', '501');
+    expect(drawn()[0]).toBe('pod-0');
+    expect(drawn().length).toBeLessThan(100);
+    expect(table.querySelector('tr[data-name="pod-499"]')).toBeNull();
+    const spacer = table.querySelector('tbody tr.table__spacer');
+    expect(spacer).toHaveAttribute('aria-hidden', 'true');
+
+    // The table's body now starts 10,000 px above the screen: rows around 10,000 / 32 are drawn.
+    vi.spyOn(HTMLTableSectionElement.prototype, 'getBoundingClientRect').mockReturnValue(new DOMRect(0, -10_000, 800, 16_000));
+    await act(async () => {
+      window.dispatchEvent(new Event('scroll'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    });
+    const names = drawn();
+    expect(names).toContain('pod-320');
+    expect(names).not.toContain('pod-0');
+    expect(table.querySelector('tr[data-name="pod-320"]')).toHaveAttribute('aria-rowindex', '322');
+    expect(table.querySelectorAll('tbody tr.table__spacer')).toHaveLength(2);
+  });
+
+  test(`a windowed table of ${String(WINDOW_FROM)} rows, or a long one not windowed, draws every row`, async () => {
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `pod-${String(i)}`, restarts: i }));
+    const { unmount } = await renderApp(<Table testId="pods" columns={columns} rows={rows(WINDOW_FROM)} rowKey={(p) => p.name} windowed />);
+    expect(screen.getByTestId('pods').querySelectorAll('tbody tr')).toHaveLength(WINDOW_FROM);
+    unmount();
+    await renderApp(<Table testId="pods" columns={columns} rows={rows(300)} rowKey={(p) => p.name} />);
+    expect(screen.getByTestId('pods').querySelectorAll('tbody tr')).toHaveLength(300);
+    expect(screen.getByTestId('pods')).not.toHaveAttribute('aria-rowcount');
   });
 });

@@ -14,7 +14,7 @@
 //! />
 //! ```
 
-import { Fragment, type ReactNode } from 'react';
+import { Fragment, useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from '../lib/i18n/I18nProvider';
 
 export interface TableColumn<T> {
@@ -61,6 +61,77 @@ export interface TableProps<T> {
   sort?: TableSort;
   /** A full-width row under a row (a confirmation, an error), when it returns something. */
   below?: (row: T) => ReactNode;
+  /**
+   * Draw only the rows near the screen when there are more than [`WINDOW_FROM`] (a page of 500
+   * pods): the rest are spacers of the same height, drawn as the page scrolls. Not with `below`.
+   */
+  windowed?: boolean;
+}
+
+/** Tables with more rows than this draw only those near the screen when `windowed`. */
+export const WINDOW_FROM = 100;
+/** How far above and below the screen rows are drawn, so a scroll shows drawn rows. */
+const OVERSCAN_PX = 1_000;
+/** The height a row is taken to have until rows were drawn and measured. */
+const ROW_HEIGHT_GUESS = 32;
+
+interface RowWindow {
+  start: number;
+  end: number;
+  /** Of a drawn row, measured (or guessed before any was drawn). */
+  rowHeight: number;
+}
+
+/**
+ * The window for the table's body as it now sits on the screen: its drawn rows give their height,
+ * its position which rows are within `OVERSCAN_PX` of the screen.
+ */
+function nextWindow(tbody: HTMLTableSectionElement, count: number): (current: RowWindow) => RowWindow {
+  const drawn = tbody.querySelectorAll<HTMLTableRowElement>(':scope > tr[aria-rowindex]');
+  const [first, last] = [drawn[0], drawn[drawn.length - 1]];
+  const measured = first && last ? (last.getBoundingClientRect().bottom - first.getBoundingClientRect().top) / drawn.length : 0;
+  const top = tbody.getBoundingClientRect().top;
+  const from = Math.max(0, -top - OVERSCAN_PX);
+  const to = Math.max(0, -top + window.innerHeight + OVERSCAN_PX);
+  return (current) => {
+    const rowHeight = measured > 4 ? measured : current.rowHeight;
+    const start = Math.min(count, Math.floor(from / rowHeight));
+    const end = Math.min(count, Math.max(start + 1, Math.ceil(to / rowHeight)));
+    const same = current.start === start && current.end === end && Math.abs(current.rowHeight - rowHeight) < 0.5;
+    return same ? current : { start, end, rowHeight };
+  };
+}
+
+/**
+ * Which of `count` rows to draw: those within the screen (and `OVERSCAN_PX` around it) as the page
+ * scrolls, from the rows' measured height. All of them when not `enabled`.
+ */
+function useRowWindow(count: number, enabled: boolean, body: RefObject<HTMLTableSectionElement | null>): RowWindow {
+  const [shown, setShown] = useState<RowWindow>({ start: 0, end: Math.min(count, 40), rowHeight: ROW_HEIGHT_GUESS });
+  // Measured in the next frame after rows were drawn (until what is drawn is what the screen
+  // needs), and in the frame after the page scrolls or resizes.
+  useEffect(() => {
+    if (!enabled) return;
+    let frame = 0;
+    const schedule = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        if (body.current) setShown(nextWindow(body.current, count));
+      });
+    };
+    schedule();
+    window.addEventListener('scroll', schedule, { passive: true });
+    window.addEventListener('resize', schedule, { passive: true });
+    return () => {
+      cancelAnimationFrame(frame);
+      window.removeEventListener('scroll', schedule);
+      window.removeEventListener('resize', schedule);
+    };
+  }, [body, count, enabled, shown.start, shown.end]);
+  if (!enabled) return { start: 0, end: count, rowHeight: shown.rowHeight };
+  const end = Math.min(shown.end, count);
+  return { start: Math.min(shown.start, end), end, rowHeight: shown.rowHeight };
 }
 
 function classes(...names: (string | false | undefined)[]): string | undefined {
@@ -71,6 +142,9 @@ function classes(...names: (string | false | undefined)[]): string | undefined {
 export function Table<T>(props: TableProps<T>) {
   const { t } = useTranslation();
   const { columns, sort } = props;
+  const body = useRef<HTMLTableSectionElement>(null);
+  const windowed = Boolean(props.windowed) && !props.below && props.rows.length > WINDOW_FROM;
+  const shown = useRowWindow(props.rows.length, windowed, body);
   if (props.rows.length === 0 && props.empty !== undefined) {
     return (
       <p className={classes('empty', props.emptyClassName)} data-testid={props.emptyTestId}>
@@ -79,7 +153,7 @@ export function Table<T>(props: TableProps<T>) {
     );
   }
   return (
-    <table className={classes('table', props.className)} data-testid={props.testId}>
+    <table className={classes('table', props.className)} data-testid={props.testId} aria-rowcount={windowed ? props.rows.length + 1 : undefined}>
       {props.caption && <caption className={props.captionClassName}>{props.caption}</caption>}
       <thead>
         <tr>
@@ -115,13 +189,15 @@ export function Table<T>(props: TableProps<T>) {
           })}
         </tr>
       </thead>
-      <tbody>
-        {props.rows.map((row, index) => {
+      <tbody ref={body}>
+        {windowed && shown.start > 0 && <Spacer columns={columns.length} height={shown.start * shown.rowHeight} />}
+        {props.rows.slice(shown.start, shown.end).map((row, offset) => {
+          const index = shown.start + offset;
           const below = props.below?.(row);
           const key = props.rowKey(row, index);
           return (
             <Fragment key={key}>
-              <tr {...props.rowAttributes?.(row)}>
+              <tr {...props.rowAttributes?.(row)} aria-rowindex={windowed ? index + 2 : undefined}>
                 {columns.map((column) => (
                   <td key={column.id} className={classes(column.numeric && 'num', column.priority === 'low' && 'col--low', column.className)}>
                     {column.cell(row, index)}
@@ -136,7 +212,17 @@ export function Table<T>(props: TableProps<T>) {
             </Fragment>
           );
         })}
+        {windowed && shown.end < props.rows.length && <Spacer columns={columns.length} height={(props.rows.length - shown.end) * shown.rowHeight} />}
       </tbody>
     </table>
+  );
+}
+
+/** Stands for rows not drawn: as tall as they would be, empty, hidden from screen readers. */
+function Spacer(props: { columns: number; height: number }) {
+  return (
+    <tr className="table__spacer" aria-hidden="true">
+      <td colSpan={props.columns} style={{ height: props.height }} />
+    </tr>
   );
 }

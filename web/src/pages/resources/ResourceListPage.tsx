@@ -81,6 +81,14 @@ function KindList(props: { kind: Kind; resource: string }) {
     );
   };
 
+  // The pager sits under the table: the next page is read from its top, so that comes into view.
+  const top = useRef<HTMLElement>(null);
+  const turnTo = (page: number) => {
+    update({ page: String(page) });
+    const section = top.current;
+    if (section && section.getBoundingClientRect().top < 0) section.scrollIntoView({ block: 'start' });
+  };
+
   const data = list.data;
   const warnings = data?.warnings ?? [];
   const loadingCache = data?.state === 'loading';
@@ -90,7 +98,7 @@ function KindList(props: { kind: Kind; resource: string }) {
   const filtered = Boolean(query.q || query.labelSelector || (kind.namespaced && query.namespace));
 
   return (
-    <section className="page" data-testid="resource-list" data-kind={kind.kind}>
+    <section className="page" data-testid="resource-list" data-kind={kind.kind} ref={top}>
       <header className="page__header">
         <h1 className="page__title">{label}</h1>
         {data && (
@@ -201,7 +209,7 @@ function KindList(props: { kind: Kind; resource: string }) {
                 className="button button--small"
                 disabled={query.page <= 1}
                 onClick={() => {
-                  update({ page: String(query.page - 1) });
+                  turnTo(query.page - 1);
                 }}
               >
                 {t('resources|Previous')}
@@ -212,7 +220,7 @@ function KindList(props: { kind: Kind; resource: string }) {
                 className="button button--small"
                 disabled={query.page >= pages}
                 onClick={() => {
-                  update({ page: String(query.page + 1) });
+                  turnTo(query.page + 1);
                 }}
               >
                 {t('resources|Next')}
