@@ -28,6 +28,12 @@ async function start(): Promise<void> {
       <App config={config} locale={locale} catalogue={catalogue} />
     </StrictMode>,
   );
+  // Two seconds later, once the first page has what it needs, the code of the pages most links
+  // lead to (a kind's list, an object): following one then draws it without waiting.
+  setTimeout(() => {
+    preloadPage('/pods');
+    preloadPage('/pods/default/any');
+  }, 2_000);
 }
 
 start().catch((error: unknown) => {
