@@ -27,14 +27,21 @@ export function FiringAlerts(props: { about?: { kind: string; namespace?: string
   const list = useApiQuery<AlertRuleList>(ALERTS_API.rules, 15_000);
   const about = props.about;
   const firing = firingAlerts(list.data).filter((f) => !about || isAbout(f.alert, about.kind, about.namespace, about.name));
-  if (about && firing.length === 0 && !list.error) return null;
+  // A cluster without the AlertRule CRD has no alerting set up: a fact to state, not a failure.
+  const notSetUp = list.error?.status === 404;
+  if (about && firing.length === 0 && (!list.error || notSetUp)) return null;
   return (
     <section className="card section section--wide" data-testid={props.testId}>
       <h2 className="section__title">
         {t('alerts|Firing alerts')}
         <span className="count-pill">{firing.length}</span>
       </h2>
-      {list.error && !about && <ErrorPanel title={t('alerts|The alert rules could not be loaded')} error={list.error} onRetry={list.retry} compact />}
+      {list.error && !about && notSetUp && (
+        <p className="empty" data-testid="alerts-not-set-up">
+          {t('alerts|Alerting is not set up in this cluster: {{message}}', { message: list.error.message })}
+        </p>
+      )}
+      {list.error && !about && !notSetUp && <ErrorPanel title={t('alerts|The alert rules could not be loaded')} error={list.error} onRetry={list.retry} compact />}
       {list.error && about && <p className="empty">{t('alerts|Alerts about this object could not be loaded: {{message}}', { message: list.error.message })}</p>}
       {list.data && firing.length === 0 && <p className="empty">{t('alerts|No alert is firing.')}</p>}
       {firing.length > 0 && (

@@ -294,4 +294,28 @@ describe('Overview metrics', () => {
     expect(await screen.findByTestId('cluster-cpu-usage')).toHaveTextContent('3 核 / 12 核');
     expect(screen.getByText('集群资源利用率')).toBeInTheDocument();
   });
+
+  test('a cluster without alerting set up says so calmly; a failure to read the rules is an error with Retry', async () => {
+    const noCrd = 'the cluster has no AlertRule custom resource definition (the server could not find the requested resource); install Wheelhouse\'s chart';
+    fakeApi({
+      'api/v1/overview': { body: overview() },
+      'api/v1/alerts': { status: 404, body: { error: { code: 404, reason: 'NotFound', message: noCrd, details: null } } },
+    });
+    const { unmount } = await renderApp(<Overview />);
+    const alerts = await screen.findByTestId('overview-alerts');
+    expect(await within(alerts).findByTestId('alerts-not-set-up')).toHaveTextContent(`Alerting is not set up in this cluster: ${noCrd}`);
+    expect(within(alerts).queryByRole('button', { name: 'Retry' })).toBeNull();
+    unmount();
+    queryClient.clear();
+
+    fakeApi({
+      'api/v1/overview': { body: overview() },
+      'api/v1/alerts': { status: 500, body: { error: { code: 500, reason: 'InternalError', message: 'etcd is down', details: null } } },
+    });
+    await renderApp(<Overview />);
+    const failed = await screen.findByTestId('overview-alerts');
+    expect(await within(failed).findByText('The alert rules could not be loaded')).toBeInTheDocument();
+    expect(within(failed).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+    expect(within(failed).queryByTestId('alerts-not-set-up')).toBeNull();
+  });
 });
