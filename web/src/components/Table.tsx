@@ -107,7 +107,8 @@ function nextWindow(tbody: HTMLTableSectionElement, count: number): (current: Ro
  * scrolls, from the rows' measured height. All of them when not `enabled`.
  */
 function useRowWindow(count: number, enabled: boolean, body: RefObject<HTMLTableSectionElement | null>): RowWindow {
-  const [shown, setShown] = useState<RowWindow>({ start: 0, end: Math.min(count, 40), rowHeight: ROW_HEIGHT_GUESS });
+  // The first screen, until the rows are measured (clamped to the rows there are when drawn).
+  const [shown, setShown] = useState<RowWindow>({ start: 0, end: 40, rowHeight: ROW_HEIGHT_GUESS });
   // Measured in the next frame after rows were drawn (until what is drawn is what the screen
   // needs), and in the frame after the page scrolls or resizes.
   useEffect(() => {
