@@ -34,7 +34,7 @@ export function FiringAlerts(props: { about?: { kind: string; namespace?: string
     <section className="card section section--wide" data-testid={props.testId}>
       <h2 className="section__title">
         {t('alerts|Firing alerts')}
-        <span className="count-pill">{firing.length}</span>
+        {!notSetUp && <span className="count-pill">{firing.length}</span>}
       </h2>
       {list.error && !about && notSetUp && (
         <p className="empty" data-testid="alerts-not-set-up">

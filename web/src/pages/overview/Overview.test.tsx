@@ -305,6 +305,8 @@ describe('Overview metrics', () => {
     const alerts = await screen.findByTestId('overview-alerts');
     expect(await within(alerts).findByTestId('alerts-not-set-up')).toHaveTextContent(`Alerting is not set up in this cluster: ${noCrd}`);
     expect(within(alerts).queryByRole('button', { name: 'Retry' })).toBeNull();
+    // No count of firing alerts where nothing can fire.
+    expect(alerts.querySelector('.count-pill')).toBeNull();
     unmount();
     queryClient.clear();
 
