@@ -33,6 +33,7 @@ async function start(): Promise<void> {
   setTimeout(() => {
     preloadPage('/pods');
     preloadPage('/pods/default/any');
+    preloadPage('/nodes/any');
   }, 2_000);
 }
 

@@ -86,7 +86,7 @@ interface RowWindow {
  * The window for the table's body as it now sits on the screen: its drawn rows give their height,
  * its position which rows are within `OVERSCAN_PX` of the screen.
  */
-function nextWindow(tbody: HTMLTableSectionElement, count: number): (current: RowWindow) => RowWindow {
+function nextWindow(tbody: HTMLTableSectionElement, count: number, adoptHeight: boolean): (current: RowWindow) => RowWindow {
   const drawn = tbody.querySelectorAll<HTMLTableRowElement>(':scope > tr[aria-rowindex]');
   const [first, last] = [drawn[0], drawn[drawn.length - 1]];
   const measured = first && last ? (last.getBoundingClientRect().bottom - first.getBoundingClientRect().top) / drawn.length : 0;
@@ -94,7 +94,10 @@ function nextWindow(tbody: HTMLTableSectionElement, count: number): (current: Ro
   const from = Math.max(0, -top - OVERSCAN_PX);
   const to = Math.max(0, -top + window.innerHeight + OVERSCAN_PX);
   return (current) => {
-    const rowHeight = measured > 4 ? measured : current.rowHeight;
+    // The height is taken up when the page moved (or before any was measured), not after a
+    // window change alone: rows of other heights could otherwise swap two windows for ever.
+    const adopt = measured > 4 && (adoptHeight || current.rowHeight === ROW_HEIGHT_GUESS);
+    const rowHeight = adopt ? measured : current.rowHeight;
     const start = Math.min(count, Math.floor(from / rowHeight));
     const end = Math.min(count, Math.max(start + 1, Math.ceil(to / rowHeight)));
     const same = current.start === start && current.end === end && Math.abs(current.rowHeight - rowHeight) < 0.5;
@@ -114,20 +117,26 @@ function useRowWindow(count: number, enabled: boolean, body: RefObject<HTMLTable
   useEffect(() => {
     if (!enabled) return;
     let frame = 0;
-    const schedule = () => {
+    let moved = false;
+    const schedule = (pageMoved: boolean) => {
+      moved ||= pageMoved;
       if (frame) return;
       frame = requestAnimationFrame(() => {
         frame = 0;
-        if (body.current) setShown(nextWindow(body.current, count));
+        if (body.current) setShown(nextWindow(body.current, count, moved));
+        moved = false;
       });
     };
-    schedule();
-    window.addEventListener('scroll', schedule, { passive: true });
-    window.addEventListener('resize', schedule, { passive: true });
+    const onMove = () => {
+      schedule(true);
+    };
+    schedule(false);
+    window.addEventListener('scroll', onMove, { passive: true });
+    window.addEventListener('resize', onMove, { passive: true });
     return () => {
       cancelAnimationFrame(frame);
-      window.removeEventListener('scroll', schedule);
-      window.removeEventListener('resize', schedule);
+      window.removeEventListener('scroll', onMove);
+      window.removeEventListener('resize', onMove);
     };
   }, [body, count, enabled, shown.start, shown.end]);
   if (!enabled) return { start: 0, end: count, rowHeight: shown.rowHeight };
@@ -157,7 +166,7 @@ export function Table<T>(props: TableProps<T>) {
     <table className={classes('table', props.className)} data-testid={props.testId} aria-rowcount={windowed ? props.rows.length + 1 : undefined}>
       {props.caption && <caption className={props.captionClassName}>{props.caption}</caption>}
       <thead>
-        <tr>
+        <tr aria-rowindex={windowed ? 1 : undefined}>
           {columns.map((column) => {
             const active = sort?.column === column.id;
             return (
