@@ -32,9 +32,18 @@ pub enum KeyOrigin {
 
 impl SessionKey {
     /// A key derived from at least 32 bytes of secret material (SHA-256 of it), so any file of
-    /// random bytes, hex or base64 works.
+    /// random bytes, hex or base64 works. Text (hex, base64) is read without the whitespace
+    /// around it; random bytes are read as they are, since their first or last byte may be one
+    /// that looks like a space or a newline.
     pub fn from_secret(material: &[u8], origin: KeyOrigin) -> Result<Self, String> {
-        let trimmed = material.trim_ascii();
+        let text = material
+            .iter()
+            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+        let trimmed = if text {
+            material.trim_ascii()
+        } else {
+            material
+        };
         if trimmed.len() < 32 {
             return Err(format!(
                 "the session key has {} bytes; it needs at least 32 random bytes (for example `head -c 32 /dev/urandom | base64`)",
@@ -204,6 +213,17 @@ mod tests {
         let two = SessionKey::from_secret(material, KeyOrigin::File("b".into())).expect("key");
         let sealed = one.seal("session", &claims());
         assert_eq!(two.open::<Claims>("session", &sealed), Some(claims()));
+    }
+
+    #[test]
+    fn random_bytes_that_end_in_a_newline_byte_are_a_whole_key() {
+        // 32 random bytes whose last one is 0x0a (as 1 in 256 keys made by `head -c 32` are).
+        let mut material = [0x9c_u8; 32];
+        material[31] = b'\n';
+        assert!(SessionKey::from_secret(&material, KeyOrigin::Random).is_ok());
+        // Text keeps being trimmed: a base64 line of 31 characters and a newline is too short.
+        let short_text = format!("{}\n", "A".repeat(31));
+        assert!(SessionKey::from_secret(short_text.as_bytes(), KeyOrigin::Random).is_err());
     }
 
     #[test]
