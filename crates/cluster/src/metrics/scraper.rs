@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use http_body_util::BodyExt;
 use jiff::Timestamp;
 use kube::Client;
 use serde::Deserialize;
@@ -288,7 +289,7 @@ async fn scrape(
         replicasets.unwrap_or_default(),
         node_objects.unwrap_or_default(),
     );
-    tokio::task::spawn_blocking(move || join(pods, nodes, &objects, &replicasets, &node_objects))
+    in_background(move || join(pods, nodes, &objects, &replicasets, &node_objects))
         .await
         .map(|scraped| Scraped {
             unscraped,
@@ -405,57 +406,151 @@ fn not_installed() -> Failure {
     }
 }
 
-/// GETs `path` and decodes the answer on the blocking pool (a list of 150,000 pod metrics is
-/// tens of megabytes of JSON).
+/// How much lower than the rest of the console a scrape's decoding and joining run: at nice 10
+/// the kernel gives a busy request worker about nine times a scrape thread's share of a core.
+const SCRAPE_NICENESS: i32 = 10;
+
+/// Runs `work` on a thread of its own that first lowers its scheduling priority, so that the
+/// workers answering requests win the cores while the metrics of 150,000 pods are decoded and
+/// joined (tens of megabytes of JSON, hundreds of milliseconds of CPU; docs/adr/0029). Recording
+/// into the history stays on the blocking pool at normal priority: it holds the history's lock,
+/// and a preempted holder would keep the charts waiting. One thread per step of a scrape, every
+/// interval (30 s by default), costs nothing next to that work.
+async fn in_background<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("metrics-scrape".into())
+        .spawn(move || {
+            lower_priority();
+            // The receiver is gone only when the scrape was dropped (the console stopping).
+            let _ = done.send(work());
+        })
+        .map_err(|error| format!("cannot start a thread for the scrape: {error}"))?;
+    result
+        .await
+        .map_err(|_| "the scrape's thread stopped before it finished (see the log)".to_string())
+}
+
+/// Lowers the calling thread's scheduling priority by [`SCRAPE_NICENESS`]. Linux keeps a nice
+/// value per thread, so the rest of the process is untouched; raising it back would need a
+/// capability, which is why the thread is the scrape's own and ends with it.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    let thread = rustix::thread::gettid();
+    let lowered = rustix::process::getpriority_process(Some(thread)).and_then(|nice| {
+        rustix::process::setpriority_process(Some(thread), nice + SCRAPE_NICENESS)
+    });
+    if let Err(error) = lowered {
+        tracing::debug!(%error, "the scrape runs at the console's priority");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+/// The largest metrics answer read: 150,000 pods of three containers each are about 100 MB.
+const MAX_METRICS_ANSWER: usize = 512 << 20;
+
+/// GETs `path` and decodes the answer on a thread of lower priority (a list of 150,000 pod
+/// metrics is tens of megabytes of JSON). The body is read piece by piece as it arrives and
+/// joined on that thread too: a request worker never copies or checks the whole answer at once.
 async fn get<T>(client: &Client, path: &str) -> Result<T, Failure>
 where
     T: serde::de::DeserializeOwned + Send + 'static,
 {
+    let unreachable = |message: String| Failure {
+        state: SourceState::Unreachable,
+        message,
+        hint: unreachable_hint(),
+    };
     let request = http::Request::get(path)
-        .body(Vec::new())
-        .map_err(|e| Failure {
-            state: SourceState::Unreachable,
-            message: format!("cannot build the request for {path}: {e}"),
-            hint: unreachable_hint(),
+        .header(http::header::ACCEPT, "application/json")
+        .body(kube::client::Body::empty())
+        .map_err(|e| unreachable(format!("cannot build the request for {path}: {e}")))?;
+    let response = client.send(request).await.map_err(classify)?;
+    let status = response.status();
+    let mut body = response.into_body();
+    let mut pieces = Vec::new();
+    let mut size = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            unreachable(format!(
+                "metrics-server is not reachable: reading its answer to {path} failed: {e}"
+            ))
         })?;
-    let text = client.request_text(request).await.map_err(classify)?;
+        if let Ok(piece) = frame.into_data() {
+            size += piece.len();
+            if size > MAX_METRICS_ANSWER {
+                return Err(unreachable(format!(
+                    "the answer to {path} is larger than {} MiB, which Wheelhouse does not read",
+                    MAX_METRICS_ANSWER >> 20
+                )));
+            }
+            pieces.push(piece);
+        }
+    }
     let decoding = path.to_string();
-    tokio::task::spawn_blocking(move || serde_json::from_str::<T>(&text))
-        .await
-        .map_err(|error| error.to_string())
-        .and_then(|decoded| decoded.map_err(|error| error.to_string()))
-        .map_err(|error| Failure {
-            state: SourceState::Unreachable,
-            message: format!(
+    in_background(move || {
+        let mut whole = Vec::with_capacity(size);
+        for piece in pieces {
+            whole.extend_from_slice(&piece);
+        }
+        if !status.is_success() {
+            return Err(refused(status.as_u16(), &api_message(&whole)));
+        }
+        serde_json::from_slice::<T>(&whole).map_err(|error| {
+            unreachable(format!(
                 "metrics-server is not reachable: its answer to {decoding} is not a metrics list: {error}"
-            ),
-            hint: unreachable_hint(),
+            ))
         })
+    })
+    .await
+    .map_err(unreachable)
+    .flatten()
+}
+
+/// The message of the API server's `Status` in an error answer, or the answer's start.
+fn api_message(body: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct Status {
+        message: String,
+    }
+    match serde_json::from_slice::<Status>(body) {
+        Ok(status) => status.message,
+        Err(_) => String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+    }
 }
 
 /// The state a failed request puts the source in.
 fn classify(error: kube::Error) -> Failure {
     match error {
-        kube::Error::Api(status) if status.code == 404 => not_installed(),
-        kube::Error::Api(status) if matches!(status.code, 401 | 403) => Failure {
-            state: SourceState::Forbidden,
-            message: format!(
-                "reading {GROUP} is forbidden: the API server said \"{}\" ({})",
-                status.message, status.code
-            ),
-            hint: "Allow Wheelhouse's identity to get and list pods and nodes in metrics.k8s.io, e.g. bind the ClusterRole system:aggregated-metrics-reader".into(),
-        },
-        kube::Error::Api(status) => Failure {
-            state: SourceState::Unreachable,
-            message: format!(
-                "metrics-server is not reachable: the API server said \"{}\" ({})",
-                status.message, status.code
-            ),
-            hint: unreachable_hint(),
-        },
+        kube::Error::Api(status) => refused(status.code, &status.message),
         other => Failure {
             state: SourceState::Unreachable,
             message: format!("metrics-server is not reachable: {other}"),
+            hint: unreachable_hint(),
+        },
+    }
+}
+
+/// The state an error answer of the API server (`code`, its message) puts the source in.
+fn refused(code: u16, message: &str) -> Failure {
+    match code {
+        404 => not_installed(),
+        401 | 403 => Failure {
+            state: SourceState::Forbidden,
+            message: format!(
+                "reading {GROUP} is forbidden: the API server said \"{message}\" ({code})"
+            ),
+            hint: "Allow Wheelhouse's identity to get and list pods and nodes in metrics.k8s.io, e.g. bind the ClusterRole system:aggregated-metrics-reader".into(),
+        },
+        _ => Failure {
+            state: SourceState::Unreachable,
+            message: format!(
+                "metrics-server is not reachable: the API server said \"{message}\" ({code})"
+            ),
             hint: unreachable_hint(),
         },
     }
@@ -538,6 +633,26 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_scrape_decodes_at_a_lower_priority_than_the_requests() {
+        let own = || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+        let before = own().expect("this thread's priority");
+        let scraping = in_background(own)
+            .await
+            .expect("the thread ran")
+            .expect("its priority");
+        // 19 is the lowest priority there is.
+        assert_eq!(scraping, (before + SCRAPE_NICENESS).min(19));
+        assert_eq!(
+            own().expect("again"),
+            before,
+            "the caller's thread is untouched"
+        );
+        let failed = in_background(|| -> () { panic!("a bug in the join") }).await;
+        assert!(failed.is_err_and(|e| e.contains("stopped before it finished")));
     }
 
     #[test]
