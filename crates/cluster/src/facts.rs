@@ -149,7 +149,8 @@ mod tests {
         assert_eq!(facts.bounds, Bounds::of_pod(&pod));
         assert!(facts.active());
         assert!(
-            (facts.bounds.memory_requests.unwrap_or_default() - 96.0 * 1024.0 * 1024.0).abs() < 1.0
+            (facts.bounds.memory_requests().unwrap_or_default() - 96.0 * 1024.0 * 1024.0).abs()
+                < 1.0
         );
     }
 

@@ -423,7 +423,8 @@ impl History {
                     node: None,
                     owners: Vec::new(),
                     bounds: Bounds::default(),
-                    containers: Vec::new(),
+                    // At its size: a vector grown from empty holds four, and most pods have one.
+                    containers: Vec::with_capacity(pod.containers.len()),
                 });
             if pod.node.is_some() {
                 entry.node = pod.node;

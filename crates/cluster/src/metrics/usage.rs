@@ -45,14 +45,14 @@ fn cell(
     let (usage, requests, limits, allocatable) = match resource {
         UsageResource::Cpu => (
             usage.cpu,
-            bounds.cpu_requests,
-            bounds.cpu_limits,
+            bounds.cpu_requests(),
+            bounds.cpu_limits(),
             allocatable.map(|a| a.cpu),
         ),
         UsageResource::Memory => (
             usage.memory,
-            bounds.memory_requests,
-            bounds.memory_limits,
+            bounds.memory_requests(),
+            bounds.memory_limits(),
             allocatable.map(|a| a.memory),
         ),
     };
@@ -79,8 +79,8 @@ impl UsageLookup for LatestUsage<'_> {
                 let bounds = pods.map(|p| p.bounds).unwrap_or_default();
                 let mut cell = cell(resource, usage, Bounds::default(), allocatable)?;
                 let (requests, limits) = match resource {
-                    UsageResource::Cpu => (bounds.cpu_requests, bounds.cpu_limits),
-                    UsageResource::Memory => (bounds.memory_requests, bounds.memory_limits),
+                    UsageResource::Cpu => (bounds.cpu_requests(), bounds.cpu_limits()),
+                    UsageResource::Memory => (bounds.memory_requests(), bounds.memory_limits()),
                 };
                 cell.requests = requests;
                 cell.limits = limits;

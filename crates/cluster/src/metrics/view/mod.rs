@@ -45,22 +45,53 @@ pub fn owners_of(pod: &PodFacts, replicasets: &ReplicaSetOwners) -> Vec<Owner> {
     let Some((resource, _)) = WORKLOAD_RESOURCES.iter().find(|(_, k)| k == kind) else {
         return Vec::new();
     };
-    let mut owners = vec![(*resource, name.clone())];
+    // Built at its size: the history keeps one of these for each of 150,000 pods.
     if *resource == "replicasets"
         && let Some(deployment) = replicasets.0.get(&(pod.namespace.clone(), name.clone()))
     {
-        owners.push(("deployments", deployment.clone()));
+        return vec![
+            (*resource, name.clone()),
+            ("deployments", deployment.clone()),
+        ];
     }
-    owners
+    vec![(*resource, name.clone())]
 }
 
-/// Requests and limits of CPU and memory.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Requests and limits of CPU and memory. Each is an `f64` that is NaN where unset (32 bytes,
+/// not the 64 of four `Option<f64>`): it is kept for each of 150,000 pods, their containers, the
+/// history and the last scrape's totals.
+#[derive(Debug, Clone, Copy)]
 pub struct Bounds {
-    pub cpu_requests: Option<f64>,
-    pub cpu_limits: Option<f64>,
-    pub memory_requests: Option<f64>,
-    pub memory_limits: Option<f64>,
+    cpu_requests: f64,
+    cpu_limits: f64,
+    memory_requests: f64,
+    memory_limits: f64,
+}
+
+impl Default for Bounds {
+    /// Nothing set.
+    fn default() -> Self {
+        Bounds::new(None, None, None, None)
+    }
+}
+
+impl PartialEq for Bounds {
+    /// Unset equals unset.
+    fn eq(&self, other: &Self) -> bool {
+        let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+        same(self.cpu_requests, other.cpu_requests)
+            && same(self.cpu_limits, other.cpu_limits)
+            && same(self.memory_requests, other.memory_requests)
+            && same(self.memory_limits, other.memory_limits)
+    }
+}
+
+fn set(value: Option<f64>) -> f64 {
+    value.filter(|v| !v.is_nan()).unwrap_or(f64::NAN)
+}
+
+fn read(value: f64) -> Option<f64> {
+    (!value.is_nan()).then_some(value)
 }
 
 fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
@@ -71,14 +102,44 @@ fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 }
 
 impl Bounds {
+    pub fn new(
+        cpu_requests: Option<f64>,
+        cpu_limits: Option<f64>,
+        memory_requests: Option<f64>,
+        memory_limits: Option<f64>,
+    ) -> Bounds {
+        Bounds {
+            cpu_requests: set(cpu_requests),
+            cpu_limits: set(cpu_limits),
+            memory_requests: set(memory_requests),
+            memory_limits: set(memory_limits),
+        }
+    }
+
+    pub fn cpu_requests(&self) -> Option<f64> {
+        read(self.cpu_requests)
+    }
+
+    pub fn cpu_limits(&self) -> Option<f64> {
+        read(self.cpu_limits)
+    }
+
+    pub fn memory_requests(&self) -> Option<f64> {
+        read(self.memory_requests)
+    }
+
+    pub fn memory_limits(&self) -> Option<f64> {
+        read(self.memory_limits)
+    }
+
     /// The sum of the values that are set; unset where none is.
     pub fn plus(self, other: Bounds) -> Bounds {
-        Bounds {
-            cpu_requests: add(self.cpu_requests, other.cpu_requests),
-            cpu_limits: add(self.cpu_limits, other.cpu_limits),
-            memory_requests: add(self.memory_requests, other.memory_requests),
-            memory_limits: add(self.memory_limits, other.memory_limits),
-        }
+        Bounds::new(
+            add(self.cpu_requests(), other.cpu_requests()),
+            add(self.cpu_limits(), other.cpu_limits()),
+            add(self.memory_requests(), other.memory_requests()),
+            add(self.memory_limits(), other.memory_limits()),
+        )
     }
 
     pub(crate) fn of_container(container: &k8s_openapi::api::core::v1::Container) -> Bounds {
@@ -96,13 +157,13 @@ impl Bounds {
         };
         let requests = resources.and_then(|r| r.requests.as_ref());
         let limits = resources.and_then(|r| r.limits.as_ref());
-        Bounds {
-            // Kubernetes defaults a missing request to the limit.
-            cpu_requests: read(requests, "cpu").or(read(limits, "cpu")),
-            cpu_limits: read(limits, "cpu"),
-            memory_requests: read(requests, "memory").or(read(limits, "memory")),
-            memory_limits: read(limits, "memory"),
-        }
+        // Kubernetes defaults a missing request to the limit.
+        Bounds::new(
+            read(requests, "cpu").or(read(limits, "cpu")),
+            read(limits, "cpu"),
+            read(requests, "memory").or(read(limits, "memory")),
+            read(limits, "memory"),
+        )
     }
 
     /// A pod's: the sum over its (app) containers of what they set.
@@ -137,11 +198,15 @@ fn amounts(usage: Option<f64>, requests: Option<f64>, limits: Option<f64>) -> Am
 
 fn current(usage: Option<Sample>, bounds: Bounds, at_ms: i64) -> Current {
     Current {
-        cpu: amounts(usage.map(|u| u.cpu), bounds.cpu_requests, bounds.cpu_limits),
+        cpu: amounts(
+            usage.map(|u| u.cpu),
+            bounds.cpu_requests(),
+            bounds.cpu_limits(),
+        ),
         memory: amounts(
             usage.map(|u| u.memory),
-            bounds.memory_requests,
-            bounds.memory_limits,
+            bounds.memory_requests(),
+            bounds.memory_limits(),
         ),
         timestamp: Timestamp::from_millisecond(at_ms).unwrap_or(Timestamp::UNIX_EPOCH),
     }
