@@ -8,10 +8,24 @@ use std::collections::HashMap;
 
 use crate::rows::Row;
 
-#[derive(Debug, Clone, Default)]
-pub struct RowStore {
+/// The rows of one kind, each with a payload of type `T` kept beside it (a cache keeps the
+/// object's packed JSON there: one index for both, not one map of names each).
+#[derive(Debug, Clone)]
+pub struct RowStore<T = ()> {
     rows: Vec<Row>,
+    /// `payloads[i]` belongs to `rows[i]`.
+    payloads: Vec<T>,
     positions: HashMap<String, usize>,
+}
+
+impl<T> Default for RowStore<T> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            payloads: Vec::new(),
+            positions: HashMap::new(),
+        }
+    }
 }
 
 fn key(namespace: Option<&str>, name: &str) -> String {
@@ -25,21 +39,53 @@ impl RowStore {
 
     /// Adds the row or replaces the one with the same namespace and name, returning that one.
     pub fn upsert(&mut self, row: Row) -> Option<Row> {
+        self.upsert_with(row, ()).map(|(row, ())| row)
+    }
+
+    /// Replaces every row, as after a (re)list.
+    pub fn replace_all(&mut self, rows: impl IntoIterator<Item = Row>) {
+        self.rows.clear();
+        self.payloads.clear();
+        self.positions.clear();
+        let rows = rows.into_iter();
+        self.rows.reserve_exact(rows.size_hint().0);
+        for row in rows {
+            self.upsert(row);
+        }
+    }
+}
+
+impl<T> RowStore<T> {
+    /// Adds the row with its payload, or replaces the row of the same namespace and name and
+    /// its payload, returning those.
+    pub fn upsert_with(&mut self, row: Row, payload: T) -> Option<(Row, T)> {
         let key = key(row.namespace.as_deref(), &row.name);
         match self.positions.get(&key) {
-            Some(&position) => Some(std::mem::replace(&mut self.rows[position], row)),
+            Some(&position) => Some((
+                std::mem::replace(&mut self.rows[position], row),
+                std::mem::replace(&mut self.payloads[position], payload),
+            )),
             None => {
+                if self.rows.len() == self.rows.capacity() {
+                    // Grown by an eighth, not doubled: doubling would leave up to half of the
+                    // rows of 150,000 pods (tens of MB) allocated and unused.
+                    let more = self.rows.len() / 8 + 64;
+                    self.rows.reserve_exact(more);
+                    self.payloads.reserve_exact(more);
+                }
                 self.positions.insert(key, self.rows.len());
                 self.rows.push(row);
+                self.payloads.push(payload);
                 None
             }
         }
     }
 
-    /// Removes and returns the row of this object, if the store has it.
+    /// Removes the row of this object (and its payload), returning the row.
     pub fn remove(&mut self, namespace: Option<&str>, name: &str) -> Option<Row> {
         let position = self.positions.remove(&key(namespace, name))?;
         let removed = self.rows.swap_remove(position);
+        self.payloads.swap_remove(position);
         if let Some(moved) = self.rows.get(position) {
             let moved_key = key(moved.namespace.as_deref(), &moved.name);
             self.positions.insert(moved_key, position);
@@ -52,13 +98,10 @@ impl RowStore {
         self.rows.get(position)
     }
 
-    /// Replaces every row, as after a (re)list.
-    pub fn replace_all(&mut self, rows: impl IntoIterator<Item = Row>) {
-        self.rows.clear();
-        self.positions.clear();
-        for row in rows {
-            self.upsert(row);
-        }
+    /// The payload kept with the row of this object.
+    pub fn payload(&self, namespace: Option<&str>, name: &str) -> Option<&T> {
+        let position = *self.positions.get(&key(namespace, name))?;
+        self.payloads.get(position)
     }
 
     /// Every row, in no particular order: hand them to [`crate::query::ListQuery::apply`].
@@ -144,6 +187,27 @@ mod tests {
         store.remove(Some("a"), "s");
         store.upsert(row("a", "t", "t"));
         assert_eq!(names(&store), ["a/p/p", "a/r/r", "a/t/t"]);
+    }
+
+    #[test]
+    fn each_payload_stays_with_its_row_through_updates_and_deletes() {
+        let mut store: RowStore<String> = RowStore::default();
+        for name in ["p", "q", "r"] {
+            store.upsert_with(row("a", name, name), format!("json of {name}"));
+        }
+        let (old, payload) = store
+            .upsert_with(row("a", "q", "q2"), "json of q, changed".into())
+            .expect("q was there");
+        assert_eq!((old.uid.as_str(), payload.as_str()), ("q", "json of q"));
+        // Removing the first moves the last row into its place: its payload moves with it.
+        store.remove(Some("a"), "p");
+        for (name, json) in [("q", "json of q, changed"), ("r", "json of r")] {
+            assert_eq!(
+                store.payload(Some("a"), name).map(String::as_str),
+                Some(json)
+            );
+        }
+        assert_eq!(store.payload(Some("a"), "p"), None);
     }
 
     #[test]

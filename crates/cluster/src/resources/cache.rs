@@ -8,7 +8,6 @@
 //! A re-list (after the watch expired) is gathered aside and swapped in when complete, so reads
 //! never see a half-listed cache.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
@@ -105,15 +104,10 @@ pub enum Change {
     KindRemoved,
 }
 
-/// The objects of a kind: rows to query, JSON to detail.
+/// The objects of a kind: rows to query, each with its JSON to detail.
 #[derive(Debug, Default)]
 pub struct Objects {
-    rows: RowStore,
-    json: HashMap<String, PackedJson>,
-}
-
-fn key(namespace: Option<&str>, name: &str) -> String {
-    format!("{}/{name}", namespace.unwrap_or_default())
+    rows: RowStore<PackedJson>,
 }
 
 impl Objects {
@@ -128,7 +122,7 @@ impl Objects {
 
     /// The object's JSON (without managedFields), packed: unpack it outside the read lock.
     pub fn json(&self, namespace: Option<&str>, name: &str) -> Option<PackedJson> {
-        self.json.get(&key(namespace, name)).cloned()
+        self.rows.payload(namespace, name).cloned()
     }
 
     pub fn len(&self) -> usize {
@@ -140,13 +134,10 @@ impl Objects {
     }
 
     fn upsert(&mut self, row: Row, json: PackedJson) -> Option<Row> {
-        self.json
-            .insert(key(row.namespace.as_deref(), &row.name), json);
-        self.rows.upsert(row)
+        self.rows.upsert_with(row, json).map(|(row, _)| row)
     }
 
     fn remove(&mut self, namespace: Option<&str>, name: &str) -> Option<Row> {
-        self.json.remove(&key(namespace, name));
         self.rows.remove(namespace, name)
     }
 }
