@@ -39,7 +39,10 @@ fn scrape(pods: usize, nodes: usize, round: usize) -> (Vec<PodSample>, Vec<NodeS
         .map(|i| PodSample {
             namespace: format!("namespace-{}", i % 50),
             name: format!("workload-{}-7d9c5b8f4d-{i:05}", i / 20),
-            node: Some(format!("node-{}", i % nodes)),
+            node: Some(wheelhouse_cluster::facts::shared_name(&format!(
+                "node-{}",
+                i % nodes
+            ))),
             owners: vec![
                 ("replicasets", format!("workload-{}-7d9c5b8f4d", i / 20)),
                 ("deployments", format!("workload-{}", i / 20)),

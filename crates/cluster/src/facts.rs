@@ -6,6 +6,8 @@
 //! object arrives and take a few hundred bytes.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -18,10 +20,11 @@ use crate::metrics::view::Bounds;
 /// A pod as the overview and the metrics see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodFacts {
-    pub namespace: String,
+    /// Shared with the other pods of the namespace ([`shared_name`]).
+    pub namespace: Arc<str>,
     pub name: String,
-    /// The node it is scheduled to.
-    pub node: Option<String>,
+    /// The node it is scheduled to, shared with the other pods on it.
+    pub node: Option<Arc<str>>,
     /// [`wheelhouse_model::overview::namespace_key`] of `namespace`.
     pub namespace_key: u64,
     /// `Running`, `Pending`, `Succeeded`, `Failed` or `Unknown`.
@@ -29,8 +32,8 @@ pub struct PodFacts {
     /// The STATUS column of `kubectl get pods` (`CrashLoopBackOff`, `Init:0/2`, …); common
     /// words are static strings, so that the overview reads 150,000 of them from one place.
     pub status: Cow<'static, str>,
-    /// Its controller: kind and name (`ReplicaSet`, `web-7d9c`).
-    pub controller: Option<(String, String)>,
+    /// Its controller: kind (shared) and name (`ReplicaSet`, `web-7d9c`).
+    pub controller: Option<(Arc<str>, Box<str>)>,
     /// Requests and limits summed over its app containers.
     pub bounds: Bounds,
     /// Its app containers' names and requests and limits, in the spec's order.
@@ -43,12 +46,17 @@ impl PodFacts {
             namespace_key: wheelhouse_model::overview::namespace_key(
                 pod.metadata.namespace.as_deref().unwrap_or_default(),
             ),
-            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            namespace: shared_name(pod.metadata.namespace.as_deref().unwrap_or_default()),
             name: pod.metadata.name.clone().unwrap_or_default(),
-            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            node: pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_deref())
+                .map(shared_name),
             phase: wheelhouse_model::pod::known_phase(wheelhouse_model::pod::phase(pod)),
             status: shared_status(wheelhouse_model::pod::status_reason(pod)),
-            controller: controller(&pod.metadata),
+            controller: controller(&pod.metadata)
+                .map(|(kind, name)| (shared_name(&kind), name.into_boxed_str())),
             bounds: Bounds::of_pod(pod),
             containers: pod
                 .spec
@@ -65,9 +73,31 @@ impl PodFacts {
     }
 }
 
+/// At most this many names are shared; past it, a name is kept by each pod that has it.
+const SHARED_NAMES: usize = 65_536;
+
+/// One copy of a name that many pods carry (a namespace, a node, an owner's kind), shared: at
+/// 150,000 pods, a `String` each was 6 MB per field. Names are never forgotten, hence the bound
+/// (namespaces and nodes come and go slowly, and creating them takes rights over the cluster).
+pub fn shared_name(name: &str) -> Arc<str> {
+    static NAMES: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(shared) = names.get(name) {
+        return shared.clone();
+    }
+    let shared: Arc<str> = Arc::from(name);
+    if names.len() < SHARED_NAMES {
+        names.insert(shared.clone());
+    }
+    shared
+}
+
 impl PodLike for PodFacts {
     fn namespace(&self) -> Option<&str> {
-        Some(&self.namespace)
+        Some(self.namespace.as_ref())
     }
 
     fn name(&self) -> &str {
@@ -136,13 +166,16 @@ mod tests {
         }))
         .expect("a pod");
         let facts = PodFacts::of(&pod);
-        assert_eq!(facts.namespace, "shop");
+        assert_eq!(facts.namespace.as_ref(), "shop");
         assert_eq!(facts.node.as_deref(), Some("worker-1"));
         assert_eq!(facts.phase, "Running");
         assert_eq!(facts.status, "CrashLoopBackOff");
         assert_eq!(
-            facts.controller,
-            Some(("ReplicaSet".into(), "web-7d9c".into()))
+            facts
+                .controller
+                .as_ref()
+                .map(|(k, n)| (k.as_ref(), n.as_ref())),
+            Some(("ReplicaSet", "web-7d9c"))
         );
         let names: Vec<&str> = facts.containers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["app", "sidecar"]);
@@ -152,6 +185,24 @@ mod tests {
             (facts.bounds.memory_requests().unwrap_or_default() - 96.0 * 1024.0 * 1024.0).abs()
                 < 1.0
         );
+    }
+
+    #[test]
+    fn pods_of_one_namespace_and_node_share_those_names() {
+        let pod = |name: &str| -> Pod {
+            serde_json::from_value(json!({
+                "metadata": {"name": name, "namespace": "shop"},
+                "spec": {"nodeName": "worker-1", "containers": []}
+            }))
+            .expect("a pod")
+        };
+        let (a, b) = (PodFacts::of(&pod("a")), PodFacts::of(&pod("b")));
+        assert!(Arc::ptr_eq(&a.namespace, &b.namespace));
+        let (Some(on_a), Some(on_b)) = (&a.node, &b.node) else {
+            panic!("both are scheduled");
+        };
+        assert!(Arc::ptr_eq(on_a, on_b));
+        assert_eq!(on_a.as_ref(), "worker-1");
     }
 
     #[test]

@@ -47,7 +47,7 @@ async fn caches_hold_every_pod_as_facts_and_other_kinds_without_managed_fields()
         .iter()
         .find(|p| p.name == "written-by-api")
         .expect("our pod is cached");
-    assert_eq!(ours.namespace, "default");
+    assert_eq!(ours.namespace.as_ref(), "default");
     assert_eq!(ours.containers.len(), 1);
     assert!(
         ["Pending", "Running"].contains(&ours.phase),
@@ -59,7 +59,7 @@ async fn caches_hold_every_pod_as_facts_and_other_kinds_without_managed_fields()
         assert!(
             cached
                 .iter()
-                .any(|p| p.namespace == namespace && p.name == name)
+                .any(|p| *p.namespace == *namespace && p.name == name)
                 || pod.metadata.deletion_timestamp.is_some(),
             "{namespace}/{name} is cached"
         );

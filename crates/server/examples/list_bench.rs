@@ -101,6 +101,14 @@ fn main() -> Result<(), BoxError> {
     // reqwest has no crypto provider of its own (`rustls-no-provider`).
     wheelhouse_tls::install_crypto_provider();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // RUST_LOG=wheelhouse_cluster::metrics=debug prints what each scrape's steps took, with
+    // times to set against the slow requests this prints.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let shape = shape(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -579,7 +587,18 @@ where
     while (scrapes.len() < RETENTION_SCRAPES || times.len() < 1_000) && started.elapsed() < limit {
         let began = Instant::now();
         match get("api/v1/resources/core/v1/pods?sort=-cpu".to_string()).await {
-            Ok(_) => times.push(began.elapsed()),
+            Ok(_) => {
+                let took = began.elapsed();
+                if took > Duration::from_millis(100) {
+                    eprintln!(
+                        "{} slow list: {} (started {} ms before)",
+                        jiff::Timestamp::now(),
+                        ms(took),
+                        took.as_millis()
+                    );
+                }
+                times.push(took);
+            }
             // The console says the API server did not answer its probe in time (a sim of 150,000
             // pods on two shared cores can be that slow): counted and reported, not a stop.
             Err(error) if error.to_string().contains("ClusterUnreachable") => {

@@ -134,7 +134,7 @@ async fn overview(
             nodes.iter().flatten().map(AsRef::as_ref),
             pods.iter()
                 .map(AsRef::as_ref)
-                .filter(|p| seen(&pods_in, Some(p.namespace.as_str()))),
+                .filter(|p| seen(&pods_in, Some(p.namespace.as_ref()))),
             namespaces
                 .iter()
                 .map(AsRef::as_ref)
@@ -180,7 +180,7 @@ fn unread(what: &str, error: wheelhouse_cluster::Error) -> Result<Warning> {
 fn read_namespaces(pods: &Scoped<PodFacts>) -> Vec<Arc<Namespace>> {
     let names: BTreeSet<&str> = match &pods.namespaces {
         Some(names) => names.iter().map(String::as_str).collect(),
-        None => pods.objects.iter().map(|p| p.namespace.as_str()).collect(),
+        None => pods.objects.iter().map(|p| p.namespace.as_ref()).collect(),
     };
     names
         .into_iter()

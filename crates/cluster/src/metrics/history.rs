@@ -30,8 +30,9 @@ pub type Owner = (&'static str, String);
 pub struct PodSample {
     pub namespace: String,
     pub name: String,
-    /// The node it runs on, if the pod object was known at the scrape.
-    pub node: Option<String>,
+    /// The node it runs on, if the pod object was known at the scrape (shared with the pod's
+    /// facts).
+    pub node: Option<Arc<str>>,
     /// Its controller and the controller's controller (pod → ReplicaSet → Deployment).
     pub owners: Vec<Owner>,
     /// Its requests and limits (from the pod object, when known).
@@ -189,7 +190,7 @@ impl Series {
 /// A pod's history: where it ran, what owned it and its containers' series.
 #[derive(Debug, Clone)]
 pub struct PodHistory {
-    pub node: Option<String>,
+    pub node: Option<Arc<str>>,
     pub owners: Vec<Owner>,
     pub bounds: Bounds,
     pub containers: Vec<(String, Series)>,
@@ -263,7 +264,7 @@ pub struct Latest {
     /// By workload resource, namespace and name.
     workloads: HashMap<&'static str, HashMap<String, HashMap<String, Total>>>,
     /// The pods on each node (their requests and limits).
-    node_pods: HashMap<String, Total>,
+    node_pods: HashMap<Arc<str>, Total>,
     node_allocatable: HashMap<String, Sample>,
     /// Each node's usage (nodes whose sample has a CPU figure).
     node_usage: HashMap<String, Sample>,
@@ -578,7 +579,10 @@ impl History {
             bytes += ns.capacity() + pods.capacity() * (24 + std::mem::size_of::<PodHistory>() + 8);
             for (name, pod) in pods {
                 bytes += name.capacity()
-                    + pod.node.as_ref().map_or(0, String::capacity)
+                    + pod
+                        .node
+                        .as_ref()
+                        .map_or(0, |_| std::mem::size_of::<usize>())
                     + pod.owners.capacity() * std::mem::size_of::<Owner>()
                     + pod.owners.iter().map(|(_, n)| n.capacity()).sum::<usize>()
                     + pod.containers.capacity() * std::mem::size_of::<(String, Series)>();

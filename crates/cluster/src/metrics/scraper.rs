@@ -83,7 +83,13 @@ pub(super) async fn run(cluster: Arc<Cluster>, config: MetricsConfig, outputs: O
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) =
                     std::mem::take(&mut scraped.unscraped);
-                if let Some(latest) = record(&history, now.as_millisecond(), scraped).await {
+                let recording = std::time::Instant::now();
+                let recorded_latest = record(&history, now.as_millisecond(), scraped).await;
+                tracing::debug!(
+                    recorded_ms = recording.elapsed().as_millis(),
+                    "metrics recorded"
+                );
+                if let Some(latest) = recorded_latest {
                     let previous = std::mem::replace(
                         &mut *shared_latest
                             .write()
@@ -238,6 +244,7 @@ async fn scrape(
         format!("/apis/{GROUP}/{version}/pods"),
         format!("/apis/{GROUP}/{version}/nodes"),
     );
+    let began = std::time::Instant::now();
     let (pods, nodes) = tokio::join!(
         get::<MetricsList<PodMetrics>>(client, &pods_path),
         get::<MetricsList<NodeMetrics>>(client, &nodes_path),
@@ -289,9 +296,25 @@ async fn scrape(
         replicasets.unwrap_or_default(),
         node_objects.unwrap_or_default(),
     );
-    in_background(move || join(pods, nodes, &objects, &replicasets, &node_objects))
-        .await
-        .map(|scraped| Scraped {
+    let fetched = began.elapsed();
+    let joined = in_background(move || {
+        let gathered = began.elapsed();
+        let scraped = join(pods, nodes, &objects, &replicasets, &node_objects);
+        (gathered, scraped)
+    })
+    .await;
+    if let Ok((gathered, scraped)) = &joined {
+        // What each step of a scrape took, to set against requests that were slow meanwhile.
+        tracing::debug!(
+            pods = scraped.pods.len(),
+            fetched_ms = fetched.as_millis(),
+            objects_ms = gathered.saturating_sub(fetched).as_millis(),
+            joined_ms = began.elapsed().saturating_sub(*gathered).as_millis(),
+            "metrics scraped"
+        );
+    }
+    joined
+        .map(|(_, scraped)| Scraped {
             unscraped,
             ..scraped
         })
@@ -331,7 +354,7 @@ fn join(
     let replicasets = ReplicaSetOwners::new(replicasets.iter());
     let by_name: HashMap<(&str, &str), &PodFacts> = objects
         .iter()
-        .map(|p| ((p.namespace.as_str(), p.name.as_str()), p.as_ref()))
+        .map(|p| ((p.namespace.as_ref(), p.name.as_str()), p.as_ref()))
         .collect();
     let pods: Vec<PodSample> = pods
         .items

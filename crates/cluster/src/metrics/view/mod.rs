@@ -42,19 +42,21 @@ pub fn owners_of(pod: &PodFacts, replicasets: &ReplicaSetOwners) -> Vec<Owner> {
     let Some((kind, name)) = &pod.controller else {
         return Vec::new();
     };
-    let Some((resource, _)) = WORKLOAD_RESOURCES.iter().find(|(_, k)| k == kind) else {
+    let Some((resource, _)) = WORKLOAD_RESOURCES.iter().find(|(_, k)| *k == kind.as_ref()) else {
         return Vec::new();
     };
     // Built at its size: the history keeps one of these for each of 150,000 pods.
     if *resource == "replicasets"
-        && let Some(deployment) = replicasets.0.get(&(pod.namespace.clone(), name.clone()))
+        && let Some(deployment) = replicasets
+            .0
+            .get(&(pod.namespace.to_string(), name.to_string()))
     {
         return vec![
-            (*resource, name.clone()),
+            (*resource, name.to_string()),
             ("deployments", deployment.clone()),
         ];
     }
-    vec![(*resource, name.clone())]
+    vec![(*resource, name.to_string())]
 }
 
 /// Requests and limits of CPU and memory. Each is an `f64` that is NaN where unset (32 bytes,
@@ -440,7 +442,7 @@ impl Metrics {
                 };
                 found(
                     pods.iter()
-                        .any(|p| p.namespace == *namespace && p.name == *name)
+                        .any(|p| *p.namespace == **namespace && p.name == *name)
                         || (!pods_listed && in_history()),
                     "pod",
                     &format!("{namespace}/{name}"),
@@ -484,7 +486,7 @@ impl Metrics {
                         .map(|(_, n, _)| n.to_string())
                         .collect();
                     for pod in pods.iter() {
-                        if pod.namespace == *namespace
+                        if *pod.namespace == **namespace
                             && owners_of(pod, &replicasets)
                                 .iter()
                                 .any(|(r, n)| r == resource && n == name)
@@ -586,7 +588,8 @@ impl Metrics {
                                     .pods_in(namespaces)
                                     .filter_map(|(_, _, p)| p.at(seq)))
                             };
-                            let in_namespace = |p: &PodFacts| namespaces.contains(&p.namespace);
+                            let in_namespace =
+                                |p: &PodFacts| namespaces.iter().any(|n| **n == *p.namespace);
                             TargetMetrics {
                                 target: name,
                                 state,
@@ -615,7 +618,7 @@ impl Metrics {
                                     .filter_map(|(_, _, p)| p.at(seq)))
                             };
                             let owned = |p: &PodFacts| {
-                                p.namespace == *namespace
+                                *p.namespace == **namespace
                                     && owners_of(p, &replicasets)
                                         .iter()
                                         .any(|(r, n)| r == resource && n == workload)
@@ -635,7 +638,7 @@ impl Metrics {
                         } => {
                             let object = pods
                                 .iter()
-                                .find(|p| p.namespace == *namespace && p.name == *pod_name);
+                                .find(|p| *p.namespace == **namespace && p.name == *pod_name);
                             let recorded = history.pod(namespace, pod_name);
                             let at = |seq: u64| recorded.and_then(|p| p.at(seq));
                             let bounds = object.map(|p| p.bounds).unwrap_or_default();
