@@ -579,10 +579,6 @@ impl History {
             bytes += ns.capacity() + pods.capacity() * (24 + std::mem::size_of::<PodHistory>() + 8);
             for (name, pod) in pods {
                 bytes += name.capacity()
-                    + pod
-                        .node
-                        .as_ref()
-                        .map_or(0, |_| std::mem::size_of::<usize>())
                     + pod.owners.capacity() * std::mem::size_of::<Owner>()
                     + pod.owners.iter().map(|(_, n)| n.capacity()).sum::<usize>()
                     + pod.containers.capacity() * std::mem::size_of::<(String, Series)>();
@@ -689,7 +685,11 @@ mod tests {
         let seqs: Vec<u64> = history.scrapes().map(|(s, _)| s).collect();
         assert!(near(a.at(seqs[0]).map(|s| s.cpu), 0.5));
         assert_eq!(a.at(seqs[1]), None);
-        assert!(near(a.at(seqs[2]).map(|s| s.memory), 20.0));
+        assert_eq!(
+            a.at(seqs[2]).map(|s| s.memory),
+            Some(20.0),
+            "the last, as scraped"
+        );
     }
 
     #[test]
@@ -707,10 +707,14 @@ mod tests {
                 allocatable: None,
             }],
         );
-        let a = history.latest_pod("shop", "a");
-        assert!(near(a.map(|s| s.cpu), 0.75), "{a:?}");
-        assert!(near(a.map(|s| s.memory), 150.0), "{a:?}");
-        assert!(near(history.latest_node("node-1").map(|s| s.cpu), 2.0));
+        assert_eq!(
+            history.latest_pod("shop", "a"),
+            Some(Sample {
+                cpu: 0.75,
+                memory: 150.0
+            })
+        );
+        assert_eq!(history.latest_node("node-1").map(|s| s.cpu), Some(2.0));
         assert!(
             history
                 .pod("shop", "a")
@@ -748,7 +752,7 @@ mod tests {
         history.record(5_000, vec![pod("a", &[("app", 0.5, 10.0)])], vec![]);
         history.record(4_000, vec![pod("a", &[("app", 0.9, 10.0)])], vec![]);
         assert_eq!(history.scrapes().count(), 1);
-        assert!(near(history.latest_pod("shop", "a").map(|s| s.cpu), 0.5));
+        assert_eq!(history.latest_pod("shop", "a").map(|s| s.cpu), Some(0.5));
     }
 
     #[test]

@@ -85,10 +85,7 @@ pub(super) async fn run(cluster: Arc<Cluster>, config: MetricsConfig, outputs: O
                     std::mem::take(&mut scraped.unscraped);
                 let recording = std::time::Instant::now();
                 let recorded_latest = record(&history, now.as_millisecond(), scraped).await;
-                tracing::debug!(
-                    recorded_ms = recording.elapsed().as_millis(),
-                    "metrics recorded"
-                );
+                let recorded_ms = recording.elapsed().as_millis() as u64;
                 if let Some(latest) = recorded_latest {
                     let previous = std::mem::replace(
                         &mut *shared_latest
@@ -117,6 +114,7 @@ pub(super) async fn run(cluster: Arc<Cluster>, config: MetricsConfig, outputs: O
                     pods = pod_count,
                     nodes = node_count,
                     took_ms = started.elapsed().as_millis() as u64,
+                    recorded_ms,
                     "metrics scraped"
                 );
             }
@@ -310,7 +308,7 @@ async fn scrape(
             fetched_ms = fetched.as_millis(),
             objects_ms = gathered.saturating_sub(fetched).as_millis(),
             joined_ms = began.elapsed().saturating_sub(*gathered).as_millis(),
-            "metrics scraped"
+            "metrics fetched and joined"
         );
     }
     joined
