@@ -387,6 +387,8 @@ pub async fn run(args: PortForwardArgs) -> anyhow::Result<()> {
         .map(|p| Mapping::parse(p))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let console = Console::new(&args)?;
+    // Listening before "Forwarding from" is printed: whoever waits for it may signal at once.
+    let stop = crate::shutdown::signal();
     let mut listeners = Vec::new();
     for mapping in &mappings {
         let check = console
@@ -420,7 +422,7 @@ pub async fn run(args: PortForwardArgs) -> anyhow::Result<()> {
             Arc::new(Mutex::new(pod)),
         ));
     }
-    crate::shutdown::signal().await;
+    stop.await;
     Ok(())
 }
 

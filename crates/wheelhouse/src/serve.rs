@@ -193,6 +193,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
         None => None,
     };
+    // Listening before the line below is printed: whoever waits for it may signal at once.
+    let stop_signal = shutdown::signal();
     // The e2e runner and the tests read this line; keep its shape.
     println!("Wheelhouse is listening on {scheme}://{address}{base_path}");
     tracing::info!(%address, base_path = %base_path, web = wheelhouse_server::web::WEB_DIST_SOURCE, "serving");
@@ -201,7 +203,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // (a stuck client, later a long-lived stream) do not keep the process alive.
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
     let stop = async move {
-        shutdown::signal().await;
+        stop_signal.await;
         let _ = signalled.send(());
     };
     let server = async {

@@ -21,6 +21,8 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         );
         config = config.oidc(oidc);
     }
+    // Listening before the lines below are printed: whoever waits for them may signal at once.
+    let stop = shutdown::signal();
     let sim = Sim::start(config)
         .await
         .context("cannot start the simulated API server")?;
@@ -40,7 +42,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     );
     println!("Stop it with Ctrl-C.");
     tracing::info!(url = %sim.url(), kubeconfig = %path.display(), "simulated API server running");
-    shutdown::signal().await;
+    stop.await;
     sim.shutdown().await;
     tracing::info!("simulated API server stopped");
     Ok(())
