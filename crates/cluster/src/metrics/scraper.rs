@@ -473,63 +473,132 @@ fn lower_priority() {}
 
 /// The largest metrics answer read: 150,000 pods of three containers each are about 100 MB.
 const MAX_METRICS_ANSWER: usize = 512 << 20;
+/// The largest error answer read (a `Status` is a few hundred bytes).
+const MAX_ERROR_ANSWER: usize = 64 << 10;
+/// Pieces of an answer in flight between the connection and the decoding thread: the rest
+/// waits in the connection, so an answer never sits whole in memory.
+const PIECES_IN_FLIGHT: usize = 16;
 
-/// GETs `path` and decodes the answer on a thread of lower priority (a list of 150,000 pod
-/// metrics is tens of megabytes of JSON). The body is read piece by piece as it arrives and
-/// joined on that thread too: a request worker never copies or checks the whole answer at once.
+/// GETs `path` and decodes the answer as it arrives, on a thread of lower priority (a list of
+/// 150,000 pod metrics is tens of megabytes of JSON): neither the answer nor a copy of it is
+/// ever held whole, and a request worker only passes its pieces on.
 async fn get<T>(client: &Client, path: &str) -> Result<T, Failure>
 where
     T: serde::de::DeserializeOwned + Send + 'static,
 {
-    let unreachable = |message: String| Failure {
-        state: SourceState::Unreachable,
-        message,
-        hint: unreachable_hint(),
-    };
     let request = http::Request::get(path)
         .header(http::header::ACCEPT, "application/json")
         .body(kube::client::Body::empty())
         .map_err(|e| unreachable(format!("cannot build the request for {path}: {e}")))?;
     let response = client.send(request).await.map_err(classify)?;
     let status = response.status();
-    let mut body = response.into_body();
-    let mut pieces = Vec::new();
-    let mut size = 0;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            unreachable(format!(
-                "metrics-server is not reachable: reading its answer to {path} failed: {e}"
-            ))
-        })?;
-        if let Ok(piece) = frame.into_data() {
-            size += piece.len();
-            if size > MAX_METRICS_ANSWER {
-                return Err(unreachable(format!(
-                    "the answer to {path} is larger than {} MiB, which Wheelhouse does not read",
-                    MAX_METRICS_ANSWER >> 20
-                )));
-            }
-            pieces.push(piece);
-        }
+    decode_streamed(status, response.into_body(), path, MAX_METRICS_ANSWER).await
+}
+
+fn unreachable(message: String) -> Failure {
+    Failure {
+        state: SourceState::Unreachable,
+        message,
+        hint: unreachable_hint(),
     }
+}
+
+/// Decodes an answer of `status` while its `body` arrives, reading at most `limit` bytes.
+async fn decode_streamed<T, B>(
+    status: http::StatusCode,
+    mut body: B,
+    path: &str,
+    limit: usize,
+) -> Result<T, Failure>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+    B: http_body::Body<Data = bytes::Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let read_failed = |e: B::Error| {
+        unreachable(format!(
+            "metrics-server is not reachable: reading its answer to {path} failed: {e}"
+        ))
+    };
+    let too_large = |limit: usize| {
+        unreachable(format!(
+            "the answer to {path} is larger than {} MiB, which Wheelhouse does not read",
+            limit >> 20
+        ))
+    };
+    if !status.is_success() {
+        // Short by nature; only its message is read, from the first bytes.
+        let mut answer = Vec::new();
+        while let Some(frame) = body.frame().await {
+            if let Ok(piece) = frame.map_err(read_failed)?.into_data() {
+                let room = MAX_ERROR_ANSWER.saturating_sub(answer.len());
+                answer.extend_from_slice(&piece[..piece.len().min(room)]);
+                if room <= piece.len() {
+                    break;
+                }
+            }
+        }
+        return Err(refused(status.as_u16(), &api_message(&answer)));
+    }
+    let (pieces, arriving) = tokio::sync::mpsc::channel::<bytes::Bytes>(PIECES_IN_FLIGHT);
     let decoding = path.to_string();
-    in_background(move || {
-        let mut whole = Vec::with_capacity(size);
-        for piece in pieces {
-            whole.extend_from_slice(&piece);
-        }
-        if !status.is_success() {
-            return Err(refused(status.as_u16(), &api_message(&whole)));
-        }
-        serde_json::from_slice::<T>(&whole).map_err(|error| {
+    let decoded = in_background(move || {
+        let reader = std::io::BufReader::with_capacity(
+            64 << 10,
+            Arriving {
+                pieces: arriving,
+                current: bytes::Bytes::new(),
+            },
+        );
+        serde_json::from_reader::<_, T>(reader).map_err(|error| {
             unreachable(format!(
                 "metrics-server is not reachable: its answer to {decoding} is not a metrics list: {error}"
             ))
         })
-    })
-    .await
-    .map_err(unreachable)
-    .flatten()
+    });
+    // The end of the answer (or a failure to read it) closes the channel: the decoder then
+    // sees the end of its input.
+    let fed = async move {
+        let mut size = 0;
+        while let Some(frame) = body.frame().await {
+            if let Ok(piece) = frame.map_err(read_failed)?.into_data() {
+                size += piece.len();
+                if size > limit {
+                    return Err(too_large(limit));
+                }
+                if pieces.send(piece).await.is_err() {
+                    // The decoder stopped at an error; its answer says which.
+                    break;
+                }
+            }
+        }
+        Ok::<(), Failure>(())
+    };
+    let (fed, decoded) = tokio::join!(fed, decoded);
+    // A connection that broke or an answer too large is the reason, not the decoder's
+    // complaint about a truncated document.
+    fed?;
+    decoded.map_err(unreachable).flatten()
+}
+
+/// The pieces of an answer as they arrive, read as one stream by a blocking thread.
+struct Arriving {
+    pieces: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    current: bytes::Bytes,
+}
+
+impl std::io::Read for Arriving {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.pieces.blocking_recv() {
+                Some(piece) => self.current = piece,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
 }
 
 /// The message of the API server's `Status` in an error answer, or the answer's start.
@@ -609,26 +678,49 @@ struct NodeMetrics {
     usage: Usage,
 }
 
+/// A usage as metrics-server gives it, its quantities read as they are decoded (a text per
+/// figure would be two allocations per container of every pod, each scrape).
 #[derive(Deserialize)]
 struct Usage {
-    #[serde(default)]
-    cpu: Option<String>,
-    #[serde(default)]
-    memory: Option<String>,
+    #[serde(default = "no_figure", deserialize_with = "figure")]
+    cpu: f64,
+    #[serde(default = "no_figure", deserialize_with = "figure")]
+    memory: f64,
 }
 
 impl Usage {
     fn sample(&self) -> Sample {
-        let read = |q: &Option<String>| {
-            q.as_deref()
-                .and_then(wheelhouse_model::quantity::parse)
-                .unwrap_or(f64::NAN)
-        };
         Sample {
-            cpu: read(&self.cpu),
-            memory: read(&self.memory),
+            cpu: self.cpu,
+            memory: self.memory,
         }
     }
+}
+
+/// A figure that is missing, null or not a quantity.
+fn no_figure() -> f64 {
+    f64::NAN
+}
+
+/// A quantity ("250m", "128Mi") as its value, [`no_figure`] when it is null or unreadable.
+fn figure<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    struct Figure;
+    impl serde::de::Visitor<'_> for Figure {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a quantity")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<f64, E> {
+            Ok(wheelhouse_model::quantity::parse(text).unwrap_or(f64::NAN))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<f64, E> {
+            Ok(f64::NAN)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<f64, E> {
+            Ok(f64::NAN)
+        }
+    }
+    deserializer.deserialize_any(Figure)
 }
 
 #[cfg(test)]
@@ -674,6 +766,155 @@ mod tests {
         );
         let failed = in_background(|| -> () { panic!("a bug in the join") }).await;
         assert!(failed.is_err_and(|e| e.contains("stopped before it finished")));
+    }
+
+    /// An answer arriving in `pieces`, the connection breaking after them when `breaks`.
+    fn arriving(
+        pieces: Vec<Vec<u8>>,
+        breaks: bool,
+    ) -> impl http_body::Body<Data = bytes::Bytes, Error = String> + Unpin {
+        let mut frames: Vec<Result<http_body::Frame<bytes::Bytes>, String>> = pieces
+            .into_iter()
+            .map(|p| Ok(http_body::Frame::data(bytes::Bytes::from(p))))
+            .collect();
+        if breaks {
+            frames.push(Err("connection reset by peer".to_string()));
+        }
+        http_body_util::StreamBody::new(futures::stream::iter(frames))
+    }
+
+    const PODS: &str = "/apis/metrics.k8s.io/v1beta1/pods";
+
+    /// `text` in pieces of `size` bytes, cut wherever they fall (inside names and numbers).
+    fn cut(text: &str, size: usize) -> Vec<Vec<u8>> {
+        text.as_bytes().chunks(size).map(<[u8]>::to_vec).collect()
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_decoded_as_it_arrives_in_pieces_cut_anywhere() {
+        let pod = |i: usize| {
+            format!(
+                r#"{{"metadata":{{"name":"web-{i}","namespace":"shop","labels":{{"app":"web"}},"creationTimestamp":"2026-12-07T10:00:00Z"}},"timestamp":"2026-12-07T10:00:00Z","window":"30s","containers":[{{"name":"app","usage":{{"cpu":"{i}m","memory":"{i}Mi"}}}},{{"name":"proxy","usage":{{"cpu":"250u","memory":null}}}}]}}"#
+            )
+        };
+        let items: Vec<String> = (0..200).map(pod).collect();
+        let text = format!(
+            r#"{{"kind":"PodMetricsList","apiVersion":"metrics.k8s.io/v1beta1","metadata":{{}},"items":[{}]}}"#,
+            items.join(",")
+        );
+        for size in [1, 7, 4096, text.len()] {
+            let list: MetricsList<PodMetrics> = decode_streamed(
+                http::StatusCode::OK,
+                arriving(cut(&text, size), false),
+                PODS,
+                MAX_METRICS_ANSWER,
+            )
+            .await
+            .unwrap_or_else(|f| panic!("pieces of {size}: {}", f.message));
+            assert_eq!(list.items.len(), 200);
+            let last = &list.items[199];
+            assert_eq!(
+                (
+                    last.metadata.namespace.as_str(),
+                    last.metadata.name.as_str()
+                ),
+                ("shop", "web-199")
+            );
+            let app = last.containers[0].usage.sample();
+            assert!((app.cpu - 0.199).abs() < 1e-9, "{}", app.cpu);
+            assert_eq!(app.memory, 199.0 * 1024.0 * 1024.0);
+            let proxy = last.containers[1].usage.sample();
+            assert!((proxy.cpu - 0.00025).abs() < 1e-12);
+            assert!(proxy.memory.is_nan(), "a null figure is no figure");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_too_large_broken_or_not_a_list_says_so() {
+        let list = r#"{"items":[{"metadata":{"name":"a","namespace":"b"},"containers":[]}]}"#;
+        let failure = |result: Result<MetricsList<PodMetrics>, Failure>| match result {
+            Ok(_) => panic!("decoded"),
+            Err(failure) => failure,
+        };
+
+        let too_large = failure(
+            decode_streamed(
+                http::StatusCode::OK,
+                arriving(cut(list, 10), false),
+                PODS,
+                40,
+            )
+            .await,
+        );
+        assert_eq!(too_large.state, SourceState::Unreachable);
+        assert_eq!(
+            too_large.message,
+            format!("the answer to {PODS} is larger than 0 MiB, which Wheelhouse does not read")
+        );
+
+        // The break is the reason, not the truncated document the decoder was left with.
+        let broken = failure(
+            decode_streamed(
+                http::StatusCode::OK,
+                arriving(cut(&list[..30], 10), true),
+                PODS,
+                MAX_METRICS_ANSWER,
+            )
+            .await,
+        );
+        assert_eq!(
+            broken.message,
+            format!(
+                "metrics-server is not reachable: reading its answer to {PODS} failed: connection reset by peer"
+            )
+        );
+
+        // A decoder that gives up stops the reading: an endless answer ends with its complaint,
+        // not with the answer growing past the limit.
+        use futures::StreamExt as _;
+        let endless = futures::stream::iter([b"<html>".to_vec()])
+            .chain(futures::stream::repeat(b"<p>not json</p>".to_vec()))
+            .map(|p| Ok::<_, String>(http_body::Frame::data(bytes::Bytes::from(p))));
+        let not_a_list = failure(
+            decode_streamed(
+                http::StatusCode::OK,
+                http_body_util::StreamBody::new(endless),
+                PODS,
+                1 << 20,
+            )
+            .await,
+        );
+        assert!(
+            not_a_list.message.starts_with(&format!(
+                "metrics-server is not reachable: its answer to {PODS} is not a metrics list: expected value"
+            )),
+            "{}",
+            not_a_list.message
+        );
+
+        let forbidden = failure(
+            decode_streamed(
+                http::StatusCode::FORBIDDEN,
+                arriving(
+                    cut(
+                        r#"{"kind":"Status","message":"pods.metrics.k8s.io is forbidden: User \"ann\" cannot list","code":403}"#,
+                        5,
+                    ),
+                    false,
+                ),
+                PODS,
+                MAX_METRICS_ANSWER,
+            )
+            .await,
+        );
+        assert_eq!(forbidden.state, SourceState::Forbidden);
+        assert!(
+            forbidden
+                .message
+                .contains(r#"the API server said "pods.metrics.k8s.io is forbidden: User "ann" cannot list" (403)"#),
+            "{}",
+            forbidden.message
+        );
     }
 
     #[test]
