@@ -9,10 +9,12 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt;
+use hashbrown::HashTable;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -135,8 +137,76 @@ impl<K: Resource<DynamicType = ()> + 'static> Drop for KindCache<K> {
     }
 }
 
-/// What a [`ProjectedCache`] keeps, by namespace and name.
-type Projections<P> = HashMap<(String, String), Arc<P>>;
+/// What identifies a projection among those of its kind: the object's namespace ("" when it
+/// is cluster-scoped) and name. A [`ProjectedCache`] finds its entries by these, so it keeps no
+/// copy of every name beside them (at 150,000 pods, ~16 MB).
+pub trait Keyed {
+    fn key(&self) -> (&str, &str);
+}
+
+impl Keyed for PodFacts {
+    fn key(&self) -> (&str, &str) {
+        (&self.namespace, &self.name)
+    }
+}
+
+impl Keyed for ReplicaSetFacts {
+    fn key(&self) -> (&str, &str) {
+        (&self.namespace, &self.name)
+    }
+}
+
+/// A projection that does not carry its object's name, with the name.
+#[derive(Debug)]
+pub struct Named<P> {
+    pub namespace: Box<str>,
+    pub name: Box<str>,
+    pub value: Arc<P>,
+}
+
+impl<P> Keyed for Named<P> {
+    fn key(&self) -> (&str, &str) {
+        (&self.namespace, &self.name)
+    }
+}
+
+/// What a [`ProjectedCache`] keeps, found by the hash of each entry's [`Keyed::key`].
+struct Projections<P> {
+    entries: HashTable<Arc<P>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl<P: Keyed> Projections<P> {
+    fn new() -> Self {
+        Self {
+            entries: HashTable::new(),
+            hasher: std::collections::hash_map::RandomState::new(),
+        }
+    }
+
+    /// Adds the projection, or replaces the one of the same object.
+    fn insert(&mut self, projection: Arc<P>) {
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(projection.key());
+        match self.entries.entry(
+            hash,
+            |kept| kept.key() == projection.key(),
+            |kept| hasher.hash_one(kept.key()),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(mut kept) => *kept.get_mut() = projection,
+            hashbrown::hash_table::Entry::Vacant(room) => {
+                room.insert(projection);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: (&str, &str)) {
+        let hash = self.hasher.hash_one(key);
+        if let Ok(kept) = self.entries.find_entry(hash, |kept| kept.key() == key) {
+            kept.remove();
+        }
+    }
+}
 
 /// A watch of one kind (across all namespaces or in one, as `api` says) that keeps, per object,
 /// only what `project` makes of it; the watch stops when this is dropped.
@@ -149,7 +219,7 @@ pub struct ProjectedCache<P> {
     task: JoinHandle<()>,
 }
 
-impl<P: Send + Sync + 'static> ProjectedCache<P> {
+impl<P: Keyed + Send + Sync + 'static> ProjectedCache<P> {
     pub fn start<K>(api: Api<K>, project: fn(&K) -> P) -> Self
     where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -173,12 +243,11 @@ impl<P: Send + Sync + 'static> ProjectedCache<P> {
         let store = objects.clone();
         let (ready_tx, ready) = watch::channel(false);
         let (failures, failure) = watch::channel(None);
-        let key = |object: &K| (object.namespace().unwrap_or_default(), object.name_any());
         let stream = watcher(api, config).default_backoff();
         let task = tokio::spawn(async move {
             futures::pin_mut!(stream);
             // A relist fills this, then replaces the map at once.
-            let mut relisting: Projections<P> = HashMap::new();
+            let mut relisting = Projections::new();
             while let Some(event) = stream.next().await {
                 let event = match event {
                     Err(error) => {
@@ -195,22 +264,26 @@ impl<P: Send + Sync + 'static> ProjectedCache<P> {
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                 };
                 match event {
-                    watcher::Event::Init => relisting = HashMap::new(),
+                    watcher::Event::Init => relisting = Projections::new(),
                     watcher::Event::InitApply(object) => {
-                        relisting.insert(key(&object), Arc::new(project(&object)));
+                        relisting.insert(Arc::new(project(&object)));
                     }
                     watcher::Event::InitDone => {
-                        *write() = Some(std::mem::take(&mut relisting));
+                        *write() = Some(std::mem::replace(&mut relisting, Projections::new()));
                         ready_tx.send_replace(true);
                     }
                     watcher::Event::Apply(object) => {
                         if let Some(map) = write().as_mut() {
-                            map.insert(key(&object), Arc::new(project(&object)));
+                            map.insert(Arc::new(project(&object)));
                         }
                     }
                     watcher::Event::Delete(object) => {
                         if let Some(map) = write().as_mut() {
-                            map.remove(&key(&object));
+                            let namespace = object.meta().namespace.as_deref().unwrap_or_default();
+                            map.remove((
+                                namespace,
+                                object.meta().name.as_deref().unwrap_or_default(),
+                            ));
                         }
                     }
                 }
@@ -245,7 +318,7 @@ impl<P: Send + Sync + 'static> ProjectedCache<P> {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(objects
             .as_ref()
-            .map(|map| map.values().cloned().collect())
+            .map(|map| map.entries.iter().cloned().collect())
             .unwrap_or_default())
     }
 }
@@ -371,7 +444,7 @@ impl Caches {
     ) -> Result<Vec<Arc<P>>>
     where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-        P: Send + Sync + 'static,
+        P: Keyed + Send + Sync + 'static,
     {
         let cache = cache.get_or_init(|| {
             tracing::debug!(kind = %K::kind(&()), "starting watch cache");

@@ -21,7 +21,7 @@ mod person;
 mod recent;
 pub mod resources;
 
-pub use cache::{Caches, KindCache, ProjectedCache, Refusal, Scoped};
+pub use cache::{Caches, Keyed, KindCache, Named, ProjectedCache, Refusal, Scoped};
 pub use cluster::Cluster;
 pub use connection::{
     ClusterInfo, ClusterSource, Connection, connect, kubeconfig_info, read_kubeconfig,

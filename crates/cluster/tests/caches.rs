@@ -5,8 +5,8 @@ mod common;
 use std::time::Duration;
 
 use common::{client, quiet_sim};
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{ListParams, PostParams};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, ResourceExt};
 use wheelhouse_cluster::Caches;
 use wheelhouse_sim::{Scenario, Sim, SimConfig};
@@ -84,29 +84,53 @@ async fn caches_follow_changes_in_the_cluster() {
         "an empty cluster has no pods"
     );
 
-    let pod: Pod = serde_json::from_value(serde_json::json!({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "late", "namespace": "default"},
-        "spec": {"containers": [{"name": "c", "image": "nginx"}]}
+    // The same name in two namespaces is two pods; deleting one leaves the other.
+    let namespace: Namespace = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}
     }))
-    .expect("a pod");
-    Api::<Pod>::namespaced(client, "default")
-        .create(&PostParams::default(), &pod)
+    .expect("a namespace");
+    Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &namespace)
         .await
-        .expect("created");
-
-    for _ in 0..50 {
-        if caches
+        .expect("namespace created");
+    for namespace in ["default", "other"] {
+        let mut late = pod("late");
+        late.metadata.namespace = Some(namespace.into());
+        Api::<Pod>::namespaced(client.clone(), namespace)
+            .create(&PostParams::default(), &late)
+            .await
+            .expect("created");
+    }
+    let cached = async || {
+        let mut names: Vec<String> = caches
             .pods()
             .await
             .expect("cached")
             .iter()
-            .any(|p| p.name == "late")
-        {
-            sim.shutdown().await;
-            return;
+            .map(|p| format!("{}/{}", p.namespace, p.name))
+            .collect();
+        names.sort();
+        names
+    };
+    let until = async |expected: &[&str], what: &str| {
+        for _ in 0..50 {
+            if cached().await == expected {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the pod created after the first list never reached the cache");
+        panic!("{what}: the cache holds {:?}", cached().await);
+    };
+    until(
+        &["default/late", "other/late"],
+        "created after the first list",
+    )
+    .await;
+
+    Api::<Pod>::namespaced(client.clone(), "default")
+        .delete("late", &DeleteParams::default().grace_period(0))
+        .await
+        .expect("deleted");
+    until(&["other/late"], "one of the two deleted").await;
+    sim.shutdown().await;
 }

@@ -1,10 +1,13 @@
 //! Keeps the rows of one kind in memory, changed one object at a time as watch events arrive.
 //!
-//! Rows sit in one `Vec` so a query scans contiguous memory; an index from `namespace/name` to
-//! position makes insert, update and delete constant time (a delete moves the last row into
-//! the hole, so the store has no order — queries sort).
+//! Rows sit in one `Vec` so a query scans contiguous memory; an index from namespace and name
+//! to position makes insert, update and delete constant time (a delete moves the last row into
+//! the hole, so the store has no order — queries sort). The index holds positions only and
+//! reads the names from the rows: a copy of every name (150,000 pods' worth) would be ~10 MB.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 use crate::rows::Row;
 
@@ -15,7 +18,9 @@ pub struct RowStore<T = ()> {
     rows: Vec<Row>,
     /// `payloads[i]` belongs to `rows[i]`.
     payloads: Vec<T>,
-    positions: HashMap<String, usize>,
+    /// The position of each row in `rows`, found by the hash of its namespace and name.
+    positions: HashTable<u32>,
+    hasher: std::collections::hash_map::RandomState,
 }
 
 impl<T> Default for RowStore<T> {
@@ -23,13 +28,15 @@ impl<T> Default for RowStore<T> {
         Self {
             rows: Vec::new(),
             payloads: Vec::new(),
-            positions: HashMap::new(),
+            positions: HashTable::new(),
+            hasher: std::collections::hash_map::RandomState::new(),
         }
     }
 }
 
-fn key(namespace: Option<&str>, name: &str) -> String {
-    format!("{}/{name}", namespace.unwrap_or_default())
+/// The namespace ("" for cluster-scoped kinds) and name that identify a row.
+fn key_of(row: &Row) -> (&str, &str) {
+    (row.namespace.as_deref().unwrap_or_default(), &row.name)
 }
 
 impl RowStore {
@@ -56,52 +63,76 @@ impl RowStore {
 }
 
 impl<T> RowStore<T> {
+    fn hash(&self, key: (&str, &str)) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The position of the row of this namespace and name.
+    fn position(&self, namespace: Option<&str>, name: &str) -> Option<usize> {
+        let key = (namespace.unwrap_or_default(), name);
+        let rows = &self.rows;
+        self.positions
+            .find(self.hash(key), |&at| key_of(&rows[at as usize]) == key)
+            .map(|&at| at as usize)
+    }
+
     /// Adds the row with its payload, or replaces the row of the same namespace and name and
     /// its payload, returning those.
     pub fn upsert_with(&mut self, row: Row, payload: T) -> Option<(Row, T)> {
-        let key = key(row.namespace.as_deref(), &row.name);
-        match self.positions.get(&key) {
-            Some(&position) => Some((
+        if let Some(position) = self.position(row.namespace.as_deref(), &row.name) {
+            return Some((
                 std::mem::replace(&mut self.rows[position], row),
                 std::mem::replace(&mut self.payloads[position], payload),
-            )),
-            None => {
-                if self.rows.len() == self.rows.capacity() {
-                    // Grown by an eighth, not doubled: doubling would leave up to half of the
-                    // rows of 150,000 pods (tens of MB) allocated and unused.
-                    let more = self.rows.len() / 8 + 64;
-                    self.rows.reserve_exact(more);
-                    self.payloads.reserve_exact(more);
-                }
-                self.positions.insert(key, self.rows.len());
-                self.rows.push(row);
-                self.payloads.push(payload);
-                None
-            }
+            ));
         }
+        if self.rows.len() == self.rows.capacity() {
+            // Grown by an eighth, not doubled: doubling would leave up to half of the rows of
+            // 150,000 pods (tens of MB) allocated and unused.
+            let more = self.rows.len() / 8 + 64;
+            self.rows.reserve_exact(more);
+            self.payloads.reserve_exact(more);
+        }
+        let position = u32::try_from(self.rows.len()).expect("fewer than 2^32 rows of one kind");
+        let hash = self.hash(key_of(&row));
+        self.rows.push(row);
+        self.payloads.push(payload);
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        self.positions.insert_unique(hash, position, |&at| {
+            hasher.hash_one(key_of(&rows[at as usize]))
+        });
+        None
     }
 
     /// Removes the row of this object (and its payload), returning the row.
     pub fn remove(&mut self, namespace: Option<&str>, name: &str) -> Option<Row> {
-        let position = self.positions.remove(&key(namespace, name))?;
-        let removed = self.rows.swap_remove(position);
-        self.payloads.swap_remove(position);
-        if let Some(moved) = self.rows.get(position) {
-            let moved_key = key(moved.namespace.as_deref(), &moved.name);
-            self.positions.insert(moved_key, position);
+        let key = (namespace.unwrap_or_default(), name);
+        let hash = self.hash(key);
+        let rows = &self.rows;
+        let (position, _) = self
+            .positions
+            .find_entry(hash, |&at| key_of(&rows[at as usize]) == key)
+            .ok()?
+            .remove();
+        let position = position as usize;
+        let last = self.rows.len() - 1;
+        if position != last {
+            // The last row moves into the hole: its entry follows it.
+            let moved = self.hash(key_of(&self.rows[last]));
+            if let Some(at) = self.positions.find_mut(moved, |&at| at as usize == last) {
+                *at = position as u32;
+            }
         }
-        Some(removed)
+        self.payloads.swap_remove(position);
+        Some(self.rows.swap_remove(position))
     }
 
     pub fn get(&self, namespace: Option<&str>, name: &str) -> Option<&Row> {
-        let position = *self.positions.get(&key(namespace, name))?;
-        self.rows.get(position)
+        self.rows.get(self.position(namespace, name)?)
     }
 
     /// The payload kept with the row of this object.
     pub fn payload(&self, namespace: Option<&str>, name: &str) -> Option<&T> {
-        let position = *self.positions.get(&key(namespace, name))?;
-        self.payloads.get(position)
+        self.payloads.get(self.position(namespace, name)?)
     }
 
     /// Every row, in no particular order: hand them to [`crate::query::ListQuery::apply`].
@@ -208,6 +239,37 @@ mod tests {
             );
         }
         assert_eq!(store.payload(Some("a"), "p"), None);
+    }
+
+    #[test]
+    fn thousands_of_deletes_in_any_order_leave_the_rest_reachable() {
+        let mut store = RowStore::new();
+        let names: Vec<String> = (0..3000).map(|i| format!("pod-{i}")).collect();
+        for name in &names {
+            store.upsert(row(&format!("ns-{}", name.len()), name, name));
+        }
+        // Every third, from the middle outwards: each delete moves another row into its hole.
+        let mut gone = std::collections::HashSet::new();
+        for i in (0..3000).step_by(3).map(|i| (i + 1500) % 3000) {
+            let name = &names[i];
+            let namespace = format!("ns-{}", name.len());
+            assert_eq!(
+                store.remove(Some(&namespace), name).map(|r| r.uid),
+                Some(name.clone())
+            );
+            gone.insert(i);
+        }
+        assert_eq!(store.len(), 2000);
+        for (i, name) in names.iter().enumerate() {
+            let namespace = format!("ns-{}", name.len());
+            let found = store.get(Some(&namespace), name).map(|r| r.uid.as_str());
+            assert_eq!(
+                found,
+                (!gone.contains(&i)).then_some(name.as_str()),
+                "{name}"
+            );
+            assert_eq!(store.get(Some("elsewhere"), name), None);
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! Events and CustomResourceDefinitions, each answered as JSON; and the replace of a Secret the
 //! console keeps its self-made certificate in.
 
+use std::sync::Arc;
+
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Secret};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
@@ -11,6 +13,7 @@ use serde_json::Value;
 
 use super::{Calls, Failure, segment, value, within};
 use crate::ProjectedCache;
+use crate::cache::Named;
 
 /// Secrets per page of a list: helm's records are up to a few hundred KiB each.
 const SECRET_PAGE: u32 = 250;
@@ -116,7 +119,7 @@ impl Calls {
         labels: &str,
         secret_type: &str,
         project: fn(&Value) -> P,
-    ) -> ProjectedCache<P> {
+    ) -> ProjectedCache<Named<P>> {
         let api: Api<PartialObjectMeta<Secret>> = match namespace {
             Some(namespace) => Api::namespaced(self.client.clone(), &segment(namespace)),
             None => Api::all(self.client.clone()),
@@ -129,10 +132,14 @@ impl Calls {
         ProjectedCache::start_with(api, config, move |secret: &PartialObjectMeta<Secret>| {
             let mut metadata = secret.metadata.clone();
             metadata.managed_fields = None;
-            project(&serde_json::json!({
-                "type": secret_type,
-                "metadata": serde_json::to_value(metadata).unwrap_or_default(),
-            }))
+            Named {
+                namespace: metadata.namespace.as_deref().unwrap_or_default().into(),
+                name: metadata.name.as_deref().unwrap_or_default().into(),
+                value: Arc::new(project(&serde_json::json!({
+                    "type": secret_type,
+                    "metadata": serde_json::to_value(metadata).unwrap_or_default(),
+                }))),
+            }
         })
     }
 

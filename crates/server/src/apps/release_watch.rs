@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use wheelhouse_apps::release::SecretMeta;
 use wheelhouse_cluster::calls::{Calls, Failure};
-use wheelhouse_cluster::{Person, ProjectedCache};
+use wheelhouse_cluster::{Named, Person, ProjectedCache};
 
 /// A watch not read for this long is stopped.
 const IDLE: Duration = Duration::from_secs(5 * 60);
@@ -33,7 +33,7 @@ type Key = (String, Option<String>);
 struct Held {
     /// Whose credentials the watch uses: another credential of the same name gets its own.
     person: Person,
-    cache: Arc<ProjectedCache<Option<SecretMeta>>>,
+    cache: Arc<ProjectedCache<Named<Option<SecretMeta>>>>,
     read: Instant,
 }
 
@@ -121,7 +121,10 @@ impl ReleaseWatches {
             entry.read = now;
             entry.cache.clone()
         };
-        let objects = cache.objects(FIRST_LIST).await;
+        let objects = cache
+            .objects(FIRST_LIST)
+            .await
+            .map(|named| named.into_iter().map(|n| n.value.clone()).collect());
         let refused = cache.refused();
         match (objects, refused) {
             (Ok(objects), None) => Ok(objects),
