@@ -44,8 +44,11 @@ fn scrape(pods: usize, nodes: usize, round: usize) -> (Vec<PodSample>, Vec<NodeS
                 i % nodes
             ))),
             owners: vec![
-                ("replicasets", format!("workload-{}-7d9c5b8f4d", i / 20)),
-                ("deployments", format!("workload-{}", i / 20)),
+                (
+                    "replicasets",
+                    format!("workload-{}-7d9c5b8f4d", i / 20).into(),
+                ),
+                ("deployments", format!("workload-{}", i / 20).into()),
             ],
             bounds: Default::default(),
             containers: (0..1 + i % 2)

@@ -22,8 +22,9 @@ pub struct Sample {
 }
 
 /// The workload a pod belongs to, as `(resource, name)` in the pod's namespace, e.g.
-/// `("replicasets", "web-7d9c")` and `("deployments", "web")`.
-pub type Owner = (&'static str, String);
+/// `("replicasets", "web-7d9c")` and `("deployments", "web")`. The name is shared by the pods of
+/// one workload.
+pub type Owner = (&'static str, Arc<str>);
 
 /// One pod's usage in a scrape.
 #[derive(Debug, Clone)]
@@ -203,7 +204,9 @@ impl PodHistory {
     }
 
     pub fn owned_by(&self, resource: &str, name: &str) -> bool {
-        self.owners.iter().any(|(r, n)| *r == resource && n == name)
+        self.owners
+            .iter()
+            .any(|(r, n)| *r == resource && **n == *name)
     }
 }
 
@@ -332,7 +335,7 @@ impl Latest {
                     .or_default()
                     .entry(pod.namespace.clone())
                     .or_default()
-                    .entry(owner.clone())
+                    .entry(owner.to_string())
                     .or_default()
                     .add(Some(usage), pod.bounds);
             }
@@ -580,7 +583,9 @@ impl History {
             for (name, pod) in pods {
                 bytes += name.capacity()
                     + pod.owners.capacity() * std::mem::size_of::<Owner>()
-                    + pod.owners.iter().map(|(_, n)| n.capacity()).sum::<usize>()
+                    // Owners' names are shared by the pods of a workload: counted once each
+                    // would be closer, counted per pod is an upper bound.
+                    + pod.owners.iter().map(|(_, n)| n.len() + 16).sum::<usize>()
                     + pod.containers.capacity() * std::mem::size_of::<(String, Series)>();
                 for (container, series) in &pod.containers {
                     bytes += container.capacity() + series.heap_bytes();

@@ -22,18 +22,27 @@ pub use answer::{
 
 /// The Deployment owning each ReplicaSet, by namespace and name.
 #[derive(Debug, Default)]
-pub struct ReplicaSetOwners(HashMap<(String, String), String>);
+pub struct ReplicaSetOwners(HashMap<String, HashMap<Box<str>, RsOwners>>);
+
+/// A ReplicaSet's name and its Deployment's, each one copy shared by all its pods' owners.
+type RsOwners = (Arc<str>, Option<Arc<str>>);
 
 impl ReplicaSetOwners {
     pub fn new<'a>(replicasets: impl Iterator<Item = &'a Arc<ReplicaSetFacts>>) -> Self {
-        Self(
-            replicasets
-                .filter_map(|rs| {
-                    let deployment = rs.deployment.clone()?;
-                    Some(((rs.namespace.clone(), rs.name.clone()), deployment))
-                })
-                .collect(),
-        )
+        let mut by_namespace: HashMap<String, HashMap<Box<str>, RsOwners>> = HashMap::new();
+        for rs in replicasets {
+            by_namespace
+                .entry(rs.namespace.clone())
+                .or_default()
+                .insert(
+                    rs.name.as_str().into(),
+                    (
+                        rs.name.as_str().into(),
+                        rs.deployment.as_deref().map(Arc::from),
+                    ),
+                );
+        }
+        Self(by_namespace)
     }
 }
 
@@ -47,16 +56,20 @@ pub fn owners_of(pod: &PodFacts, replicasets: &ReplicaSetOwners) -> Vec<Owner> {
     };
     // Built at its size: the history keeps one of these for each of 150,000 pods.
     if *resource == "replicasets"
-        && let Some(deployment) = replicasets
+        && let Some((replicaset, deployment)) = replicasets
             .0
-            .get(&(pod.namespace.to_string(), name.to_string()))
+            .get(pod.namespace.as_ref())
+            .and_then(|in_namespace| in_namespace.get(name.as_ref()))
     {
-        return vec![
-            (*resource, name.to_string()),
-            ("deployments", deployment.clone()),
-        ];
+        return match deployment {
+            Some(deployment) => vec![
+                (*resource, replicaset.clone()),
+                ("deployments", deployment.clone()),
+            ],
+            None => vec![(*resource, replicaset.clone())],
+        };
     }
-    vec![(*resource, name.to_string())]
+    vec![(*resource, Arc::from(name.as_ref()))]
 }
 
 /// Requests and limits of CPU and memory. Each is an `f64` that is NaN where unset (32 bytes,
@@ -489,7 +502,7 @@ impl Metrics {
                         if *pod.namespace == **namespace
                             && owners_of(pod, &replicasets)
                                 .iter()
-                                .any(|(r, n)| r == resource && n == name)
+                                .any(|(r, n)| r == resource && **n == **name)
                             && !names.contains(&pod.name)
                         {
                             names.push(pod.name.clone());
@@ -621,7 +634,7 @@ impl Metrics {
                                 *p.namespace == **namespace
                                     && owners_of(p, &replicasets)
                                         .iter()
-                                        .any(|(r, n)| r == resource && n == workload)
+                                        .any(|(r, n)| r == resource && **n == **workload)
                             };
                             TargetMetrics {
                                 target: name,
