@@ -5,6 +5,7 @@
 //! query, and turning cache-layer errors into the API's errors.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 use wheelhouse_model::warning::{Warning, WarningReason};
 
 use axum::Extension;
@@ -201,6 +202,9 @@ pub(crate) fn page_json(
     })
 }
 
+/// A list that takes longer than this logs its steps' durations at debug.
+const SLOW_LIST: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Runs a list query (CPU work over up to every row of a kind) off the async workers, at most
 /// as many at once as there are cores: each holds a vector the size of the kind's rows, so a burst
 /// of 100 requests over 100,000 pods must not hold 100 of them at once.
@@ -231,6 +235,7 @@ async fn list(
     params: std::result::Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response> {
     let Query(params) = params.map_err(query_error)?;
+    let asked = Instant::now();
     let resolved = resolve(
         &state,
         &resources,
@@ -240,10 +245,13 @@ async fn list(
         &params,
     )
     .await?;
+    let resolved_at = asked.elapsed();
     // Filtering and sorting 100,000 rows is CPU work: keep it off the async workers.
-    let json = run_query(move || {
+    let (json, started_at, locked_at, worked_at) = run_query(move || {
+        let started_at = asked.elapsed();
         let objects = resolved.cache.read();
-        page_json(
+        let locked_at = asked.elapsed();
+        let json = page_json(
             &resolved.cache,
             &objects,
             &resolved.query,
@@ -251,9 +259,23 @@ async fn list(
             None,
             &resolved.notes,
         )
-        .map(|(json, _)| json)
+        .map(|(json, _)| json);
+        (json, started_at, locked_at, asked.elapsed())
     })
-    .await??;
+    .await?;
+    let json = json?;
+    if asked.elapsed() > SLOW_LIST {
+        // Which step a slow list spent its time in (benchmarks set these against the scrapes).
+        tracing::debug!(
+            resource = %resource,
+            total_ms = asked.elapsed().as_millis(),
+            resolve_ms = resolved_at.as_millis(),
+            queued_ms = started_at.saturating_sub(resolved_at).as_millis(),
+            lock_ms = locked_at.saturating_sub(started_at).as_millis(),
+            query_ms = worked_at.saturating_sub(locked_at).as_millis(),
+            "slow list"
+        );
+    }
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],
