@@ -603,3 +603,45 @@ fn a_pages_json_is_what_its_typescript_type_says() {
     assert_eq!(keys, ["columns", "items", "page", "pageSize", "total"]);
     assert!(json["items"].is_array() && json["columns"].is_array());
 }
+
+#[test]
+fn the_keys_vector_is_reused_by_the_next_query_on_the_thread() {
+    let schema = RowSchema::builtin("", "Pod", true);
+    let rows: Vec<Row> = (0..3000)
+        .map(|i| {
+            let object = pod("shop", &format!("web-{i}"), json!({}), i, i % 7, (1, 1));
+            schema.row(&object).expect("a row")
+        })
+        .collect();
+    let query = |sort: &str| {
+        let params = ListParams {
+            sort: Some(sort.into()),
+            ..ListParams::default()
+        };
+        ListQuery::parse(&params, &schema).expect("a query")
+    };
+    let first = query("-restarts").apply(&schema, &rows).expect("a page");
+    assert_eq!(first.total, 3000);
+    let kept = KEYED.with_borrow(|kept| (kept.len(), kept.capacity(), kept.as_ptr()));
+    assert_eq!(kept.0, 0, "kept empty");
+    assert!(kept.1 >= 3000, "with its capacity: {}", kept.1);
+
+    // The next query fills the same allocation, and gives the same answer as a fresh one.
+    let second = query("name").apply(&schema, &rows).expect("a page");
+    let names: Vec<&str> = second.items.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names[..3], ["web-0", "web-1", "web-10"]);
+    assert_eq!(KEYED.with_borrow(|kept| kept.as_ptr()), kept.2);
+    let again = query("-restarts").apply(&schema, &rows).expect("a page");
+    let names = |page: &Page| {
+        page.items
+            .iter()
+            .map(|r| r.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&again),
+        names(&first),
+        "a reused vector answers as a new one did"
+    );
+    assert_eq!(names(&first)[..2], ["web-1000", "web-1007"]);
+}
