@@ -273,9 +273,7 @@ fn top_pods<'a>(
         return Vec::new();
     };
     // Borrowed until the ten are known: a cluster has 150,000 pods, the answer ten.
-    let used: Vec<(&str, &str, Sample)> = pods
-        .filter_map(|(namespace, name, pod)| Some((namespace, name, pod.at(latest)?)))
-        .collect();
+    let used = pods.filter_map(|(namespace, name, pod)| Some((namespace, name, pod.at(latest)?)));
     busiest(used, |(namespace, name, usage)| {
         (usage.cpu, usage.memory, *namespace, *name)
     })
@@ -290,13 +288,10 @@ fn top_pods<'a>(
 }
 
 fn top_nodes(history: &History, nodes: &[Arc<Node>]) -> Vec<TopNode> {
-    let used: Vec<(&Node, &str, Sample)> = nodes
-        .iter()
-        .filter_map(|node| {
-            let name = node.metadata.name.as_deref()?;
-            Some((node.as_ref(), name, history.latest_node(name)?))
-        })
-        .collect();
+    let used = nodes.iter().filter_map(|node| {
+        let name = node.metadata.name.as_deref()?;
+        Some((node.as_ref(), name, history.latest_node(name)?))
+    });
     busiest(used, |(_, name, usage)| {
         (usage.cpu, usage.memory, "", *name)
     })
@@ -316,20 +311,34 @@ fn top_nodes(history: &History, nodes: &[Arc<Node>]) -> Vec<TopNode> {
 }
 
 /// The [`TOP`] of `items` by CPU, then memory, highest first (ties by namespace and name), found
-/// without sorting them all.
-fn busiest<T>(mut items: Vec<T>, key: impl Fn(&T) -> (f64, f64, &str, &str)) -> Vec<T> {
+/// without sorting them all and without gathering them: at most twice [`TOP`] are held, so a
+/// request over 150,000 pods allocates no vector of 150,000 (fresh pages for every request,
+/// which a busy machine makes slow).
+fn busiest<T>(
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> (f64, f64, &str, &str),
+) -> Vec<T> {
     let order = |a: &T, b: &T| {
         let (a, b) = (key(a), key(b));
         b.0.total_cmp(&a.0)
             .then(b.1.total_cmp(&a.1))
             .then_with(|| (a.2, a.3).cmp(&(b.2, b.3)))
     };
-    if items.len() > TOP {
-        items.select_nth_unstable_by(TOP - 1, order);
-        items.truncate(TOP);
+    let mut kept = Vec::with_capacity(2 * TOP);
+    for item in items {
+        kept.push(item);
+        // What falls below the tenth of these cannot be among the ten of all.
+        if kept.len() == 2 * TOP {
+            kept.select_nth_unstable_by(TOP - 1, order);
+            kept.truncate(TOP);
+        }
     }
-    items.sort_by(order);
-    items
+    if kept.len() > TOP {
+        kept.select_nth_unstable_by(TOP - 1, order);
+        kept.truncate(TOP);
+    }
+    kept.sort_by(order);
+    kept
 }
 
 impl Metrics {
