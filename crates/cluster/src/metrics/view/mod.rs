@@ -22,24 +22,19 @@ pub use answer::{
 
 /// The Deployment owning each ReplicaSet, by namespace and name.
 #[derive(Debug, Default)]
-pub struct ReplicaSetOwners(HashMap<String, HashMap<Box<str>, RsOwners>>);
-
-/// A ReplicaSet's name and its Deployment's, each one copy shared by all its pods' owners.
-type RsOwners = (Arc<str>, Option<Arc<str>>);
+pub struct ReplicaSetOwners(HashMap<String, HashMap<Arc<str>, Option<Arc<str>>>>);
 
 impl ReplicaSetOwners {
+    /// Each ReplicaSet's name (the key, shared by all its pods' owners) and its Deployment's.
     pub fn new<'a>(replicasets: impl Iterator<Item = &'a Arc<ReplicaSetFacts>>) -> Self {
-        let mut by_namespace: HashMap<String, HashMap<Box<str>, RsOwners>> = HashMap::new();
+        let mut by_namespace: HashMap<String, HashMap<Arc<str>, Option<Arc<str>>>> = HashMap::new();
         for rs in replicasets {
             by_namespace
                 .entry(rs.namespace.clone())
                 .or_default()
                 .insert(
                     rs.name.as_str().into(),
-                    (
-                        rs.name.as_str().into(),
-                        rs.deployment.as_deref().map(Arc::from),
-                    ),
+                    rs.deployment.as_deref().map(Arc::from),
                 );
         }
         Self(by_namespace)
@@ -59,7 +54,7 @@ pub fn owners_of(pod: &PodFacts, replicasets: &ReplicaSetOwners) -> Vec<Owner> {
         && let Some((replicaset, deployment)) = replicasets
             .0
             .get(pod.namespace.as_ref())
-            .and_then(|in_namespace| in_namespace.get(name.as_ref()))
+            .and_then(|in_namespace| in_namespace.get_key_value(name.as_ref()))
     {
         return match deployment {
             Some(deployment) => vec![
